@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Prepares the two Python environments the runner's tests drive Alembic with:
+#  - <repo>/.venv: Alembic 1.20 + SQLAlchemy 2.x from the package index (pip);
+#  - /usr/bin/python3 with Debian's Alembic 1.8 + SQLAlchemy 1.4, to keep the helper compatible.
+# Idempotent: each part is skipped when it already imports.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$repo/.venv"
+
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import alembic, sqlalchemy, psycopg2' 2>/dev/null; then
+  echo "setup-python: $venv already has alembic + psycopg2"
+else
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check alembic psycopg2-binary
+  echo "setup-python: created $venv"
+fi
+"$venv/bin/python" -c 'import alembic, sqlalchemy; print("setup-python: venv alembic", alembic.__version__, "sqlalchemy", sqlalchemy.__version__)'
+
+if /usr/bin/python3 -c 'import alembic, sqlalchemy, psycopg2' 2>/dev/null; then
+  echo "setup-python: /usr/bin/python3 already has Debian's alembic"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3-alembic python3-sqlalchemy python3-psycopg2 >/dev/null
+fi
+/usr/bin/python3 -c 'import alembic, sqlalchemy; print("setup-python: /usr/bin/python3 alembic", alembic.__version__, "sqlalchemy", sqlalchemy.__version__)'
