@@ -1,0 +1,460 @@
+// Launcher for the real-editor tests (`npm run test:e2e` → scripts/test-e2e.sh → this file).
+//
+// Route A: desktop VS Code through @vscode/test-electron, when it can get one (a cached copy in
+//          .vscode-test/, or the internet).
+// Route B: code-server 4.100.3 (VS Code 1.100.3, installed by scripts/e2e/install-code-server.sh
+//          into .e2e/code-server) on a free 127.0.0.1 port, its workbench opened in Debian's
+//          Chromium through playwright-core, with the payload that makes the workbench run the
+//          mocha suite (extensionTestsPath) in its extension host, as @vscode/test-web does.
+//
+// Both routes run the same suite (out/test/e2e/suite/index.js) against a temp copy of the
+// fixture workspace, print its output, repeat its `N passed, N failed` as the last line, and exit
+// with its code.
+//
+// Environment:
+//   E2E_ROUTE=auto|electron|code-server   default auto (A if VS Code can be had, else B)
+//   E2E_WORKSPACE=dir          folder to open (copied to a temp folder); default test/e2e/workspace
+//   E2E_SCREENSHOT=file.png    save a screenshot of the workbench at the end (route B)
+//   E2E_EXTENSION_PATH=dir     extension development folder; default the repo root
+//   E2E_TESTS_PATH=file.js     suite entry; default out/test/e2e/suite/index.js
+//   E2E_GREP=regexp            only the tests whose full title matches
+//   E2E_TIMEOUT_MS             whole-run timeout, default 300000 (5 min)
+//   E2E_VSCODE_VERSION         route A's VS Code version, default 1.100.3
+//   E2E_KEEP_TMP=1             keep the temp folder (logs, profile, workspace copy)
+//   E2E_VERBOSE=1              stream code-server's own log
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as dns from 'dns';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import * as util from 'util';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const CODE_SERVER_DIR = process.env.E2E_CODE_SERVER_DIR ?? path.join(REPO_ROOT, '.e2e', 'code-server');
+export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
+const COUNTS = /(\d+) passed, (\d+) failed/;
+/** The workbench's own chatter that reaches codeAutomationLog; shown only with E2E_VERBOSE=1. */
+const NOISE = [
+  /^Resolving connection token/,
+  /^Resolved connection token/,
+  /^Creating a socket/,
+  /^Updating additional builtin extensions cache/,
+  /^\[Service Worker\]/,
+  /open-vsx\.org/,
+  /^ChatSessionStore:/,
+  /^Creation of workbench contribution/,
+  /^Started local extension host/,
+];
+
+export interface RunOptions {
+  /** Extension development folder; undefined = run against installed extensions only. */
+  extensionDevelopmentPath?: string;
+  extensionTestsPath: string;
+  /** Folder to open; a temp copy is made. */
+  workspace: string;
+  route: 'auto' | 'electron' | 'code-server';
+  timeoutMs: number;
+  screenshot?: string;
+  grep?: string;
+  /** Pre-populated extensions dir (the .vsix launcher); default a new empty temp dir. */
+  extensionsDir?: string;
+  userDataDir?: string;
+  /** Extra environment for the extension host. */
+  env?: Record<string, string>;
+  keepTmp: boolean;
+  verbose: boolean;
+}
+
+export interface RunResult {
+  code: number;
+  passed?: number;
+  failed?: number;
+  route: 'electron' | 'code-server';
+}
+
+export function optionsFromEnv(): RunOptions {
+  const env = process.env;
+  const route = (env.E2E_ROUTE ?? 'auto') as RunOptions['route'];
+  if (!['auto', 'electron', 'code-server'].includes(route)) throw new Error(`E2E_ROUTE must be auto, electron or code-server, not ${route}`);
+  return {
+    extensionDevelopmentPath: path.resolve(env.E2E_EXTENSION_PATH ?? REPO_ROOT),
+    extensionTestsPath: path.resolve(env.E2E_TESTS_PATH ?? path.join(REPO_ROOT, 'out', 'test', 'e2e', 'suite', 'index.js')),
+    workspace: path.resolve(REPO_ROOT, env.E2E_WORKSPACE ?? path.join('test', 'e2e', 'workspace')),
+    route,
+    timeoutMs: Number(env.E2E_TIMEOUT_MS ?? 300_000),
+    screenshot: env.E2E_SCREENSHOT ? path.resolve(env.E2E_SCREENSHOT) : undefined,
+    grep: env.E2E_GREP,
+    keepTmp: env.E2E_KEEP_TMP === '1',
+    verbose: env.E2E_VERBOSE === '1',
+  };
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[e2e] ${msg}\n`);
+}
+
+export function makeTmp(prefix = 'sw-e2e-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** XDG folders inside the temp dir, so neither code-server nor Chromium writes to ~/.config. */
+export function xdgEnv(tmp: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, d] of [['XDG_CONFIG_HOME', 'xdg-config'], ['XDG_DATA_HOME', 'xdg-data'], ['XDG_CACHE_HOME', 'xdg-cache'], ['XDG_STATE_HOME', 'xdg-state']]) {
+    env[k] = path.join(tmp, d);
+    fs.mkdirSync(env[k], { recursive: true });
+  }
+  return env;
+}
+
+/** A quiet user settings.json: no welcome page, updates, telemetry, tips or trust prompt. */
+export function writeQuietSettings(userDataDir: string): void {
+  const dir = path.join(userDataDir, 'User');
+  fs.mkdirSync(dir, { recursive: true });
+  const settings = {
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'update.mode': 'none',
+    'extensions.autoUpdate': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.ignoreRecommendations': true,
+    'telemetry.telemetryLevel': 'off',
+    'security.workspace.trust.enabled': false,
+    'git.enabled': false,
+    'git.autoRepositoryDetection': false,
+    'npm.autoDetect': 'off',
+    'typescript.disableAutomaticTypeAcquisition': true,
+    'chat.disableAIFeatures': true,
+    'window.restoreWindows': 'none',
+    'files.hotExit': 'off',
+  };
+  fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+function copyWorkspace(src: string, tmp: string): string {
+  if (!fs.existsSync(src)) throw new Error(`workspace ${src} does not exist`);
+  const dest = path.join(tmp, 'workspace');
+  fs.cpSync(src, dest, { recursive: true });
+  return dest;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 1000 }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 500) < 400);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Kills a process group started detached: SIGTERM, then SIGKILL after a grace period. */
+async function killGroup(child: ChildProcess | undefined, graceMs = 3000): Promise<void> {
+  if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const pid = child.pid;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const done = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+  if (!done) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Route A: @vscode/test-electron
+
+function lookup(host: string, timeoutMs: number): Promise<boolean> {
+  return Promise.race([
+    dns.promises.lookup(host).then(
+      () => true,
+      () => false,
+    ),
+    sleep(timeoutMs).then(() => false),
+  ]);
+}
+
+interface TestElectron {
+  downloadAndUnzipVSCode(opts: { version?: string; cachePath?: string; timeout?: number }): Promise<string>;
+  runTests(opts: Record<string, unknown>): Promise<number>;
+}
+
+/** Returns the VS Code executable if route A can run, else undefined (quickly, when offline). */
+export async function electronExecutable(route: RunOptions['route']): Promise<string | undefined> {
+  if (route === 'code-server') return undefined;
+  let te: TestElectron;
+  try {
+    te = require('@vscode/test-electron') as TestElectron;
+  } catch {
+    if (route === 'electron') throw new Error('@vscode/test-electron is not installed');
+    return undefined;
+  }
+  const version = process.env.E2E_VSCODE_VERSION ?? '1.100.3';
+  const cachePath = path.join(REPO_ROOT, '.vscode-test');
+  const cached = fs.existsSync(cachePath) && fs.readdirSync(cachePath).some((d) => d.startsWith('vscode-') && d.endsWith(version));
+  if (!cached && route === 'auto' && !(await lookup('update.code.visualstudio.com', 3000))) {
+    log('route A (@vscode/test-electron): offline and no cached VS Code → route B (code-server)');
+    return undefined;
+  }
+  try {
+    return await te.downloadAndUnzipVSCode({ version, cachePath, timeout: 30_000 });
+  } catch (err) {
+    if (route === 'electron') throw err;
+    log(`route A (@vscode/test-electron) unavailable: ${(err as Error).message} → route B (code-server)`);
+    return undefined;
+  }
+}
+
+async function runElectron(opts: RunOptions, executable: string, tmp: string, workspace: string): Promise<RunResult> {
+  const te = require('@vscode/test-electron') as TestElectron;
+  const resultFile = path.join(tmp, 'result.json');
+  const userDataDir = opts.userDataDir ?? path.join(tmp, 'user-data');
+  writeQuietSettings(userDataDir);
+  const launchArgs = [workspace, '--user-data-dir', userDataDir, '--extensions-dir', opts.extensionsDir ?? path.join(tmp, 'extensions'), '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'];
+  if (!process.env.DISPLAY) log('route A: DISPLAY is not set; on a headless Linux run this under xvfb-run');
+  let code: number;
+  try {
+    code = await te.runTests({
+      vscodeExecutablePath: executable,
+      // test-electron needs a development path; without one (the .vsix run) point it at an empty folder
+      extensionDevelopmentPath: opts.extensionDevelopmentPath ?? fs.mkdtempSync(path.join(tmp, 'no-dev-ext-')),
+      extensionTestsPath: opts.extensionTestsPath,
+      extensionTestsEnv: { ...opts.env, E2E_RESULT_FILE: resultFile, ...(opts.grep ? { E2E_GREP: opts.grep } : {}) },
+      launchArgs,
+      timeout: opts.timeoutMs,
+    });
+  } catch (err) {
+    log(`route A failed: ${(err as Error).message}`);
+    code = 1;
+  }
+  return { route: 'electron', code, ...readResult(resultFile) };
+}
+
+function readResult(file: string): { passed?: number; failed?: number } {
+  try {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as { passed: number; failed: number };
+    return { passed: r.passed, failed: r.failed };
+  } catch {
+    return {};
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Route B: code-server + headless Chromium
+
+export function codeServerEnv(tmp: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...xdgEnv(tmp) };
+  // a parent VS Code's variables would confuse code-server's extension host
+  for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete env[k];
+  return env;
+}
+
+/** Runs code-server's CLI (e.g. --install-extension) to completion. */
+export function codeServerCli(args: string[], env: NodeJS.ProcessEnv): { status: number; output: string } {
+  const r = spawnSync(process.execPath, [CODE_SERVER_ENTRY, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status ?? 1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): Promise<RunResult> {
+  if (!fs.existsSync(CODE_SERVER_ENTRY)) throw new Error(`code-server is not installed at ${CODE_SERVER_DIR}; run scripts/e2e/install-code-server.sh`);
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; apt-get install chromium (scripts/e2e/install-code-server.sh does)`);
+  // Loaded lazily so that route A does not need it.
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
+
+  const userDataDir = opts.userDataDir ?? path.join(tmp, 'user-data');
+  const extensionsDir = opts.extensionsDir ?? path.join(tmp, 'extensions');
+  fs.mkdirSync(extensionsDir, { recursive: true });
+  writeQuietSettings(userDataDir);
+  const resultFile = path.join(tmp, 'result.json');
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const serverLogPath = path.join(tmp, 'code-server.log');
+  const serverLog = fs.openSync(serverLogPath, 'a');
+
+  const env: NodeJS.ProcessEnv = {
+    ...codeServerEnv(tmp),
+    ...opts.env,
+    E2E_RESULT_FILE: resultFile,
+    ...(opts.grep ? { E2E_GREP: opts.grep } : {}),
+  };
+  const args = [
+    CODE_SERVER_ENTRY,
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--auth', 'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
+  ];
+  const verbose = opts.verbose;
+  let server: ChildProcess | undefined;
+  let browser: import('playwright-core').Browser | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const killOnExit = () => {
+    if (server?.pid) {
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  process.once('exit', killOnExit);
+
+  try {
+    const started = Date.now();
+    server = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', verbose ? 'inherit' : serverLog, verbose ? 'inherit' : serverLog] });
+    const serverExited = new Promise<number>((r) => server!.once('exit', (c) => r(c ?? 1)));
+    for (;;) {
+      if (await httpOk(`${origin}/healthz`)) break;
+      if (server.exitCode !== null) throw new Error(`code-server exited with ${server.exitCode} before it was ready; its log: ${serverLogPath}`);
+      if (Date.now() - started > 60_000) throw new Error(`code-server was not ready after 60 s; its log: ${serverLogPath}`);
+      await sleep(100);
+    }
+    log(`route B: code-server ${origin} ready in ${Date.now() - started} ms`);
+
+    const chromeTmp = path.join(tmp, 'chromium');
+    fs.mkdirSync(chromeTmp, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      env: { ...process.env, ...xdgEnv(chromeTmp) },
+      handleSIGINT: true,
+      handleSIGTERM: true,
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+
+    let exitCode: number | undefined;
+    let countsLine: string | undefined;
+    const exited = new Promise<number>((resolve) => {
+      void page.exposeFunction('codeAutomationExit', (code: number) => {
+        exitCode = code;
+        resolve(code);
+      });
+    });
+    await page.exposeFunction('codeAutomationLog', (type: 'info' | 'warn' | 'error' | 'log', args: unknown[]) => {
+      const text = util.format(...(Array.isArray(args) ? args : [args]));
+      const m = COUNTS.exec(text);
+      if (m) countsLine = m[0];
+      if (!verbose && NOISE.some((re) => re.test(text))) return;
+      (type === 'error' || type === 'warn' ? process.stderr : process.stdout).write(`${text}\n`);
+    });
+    page.on('pageerror', (err) => verbose && log(`page error: ${err.message}`));
+
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload: [string, string][] = [['extensionTestsPath', remote(opts.extensionTestsPath)]];
+    if (opts.extensionDevelopmentPath) payload.unshift(['extensionDevelopmentPath', remote(opts.extensionDevelopmentPath)]);
+    const url = `${origin}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+
+    const timedOut = new Promise<'timeout'>((r) => {
+      timer = setTimeout(() => r('timeout'), Math.max(1000, opts.timeoutMs - (Date.now() - started)));
+    });
+    await page.goto(url);
+    const outcome = await Promise.race([exited, timedOut, serverExited.then((c) => `server-exit:${c}` as const)]);
+
+    if (opts.screenshot) {
+      fs.mkdirSync(path.dirname(opts.screenshot), { recursive: true });
+      await page.screenshot({ path: opts.screenshot }).then(
+        () => log(`screenshot saved to ${opts.screenshot}`),
+        (err: Error) => log(`screenshot failed: ${err.message}`),
+      );
+    }
+    let code: number;
+    if (outcome === 'timeout') {
+      log(`timed out after ${opts.timeoutMs} ms; code-server's log: ${serverLogPath}`);
+      code = 1;
+    } else if (typeof outcome === 'string') {
+      log(`code-server exited unexpectedly (${outcome}); its log: ${serverLogPath}`);
+      code = 1;
+    } else {
+      code = exitCode ?? outcome;
+    }
+    const fromFile = readResult(resultFile);
+    if (fromFile.passed === undefined && countsLine) {
+      const m = COUNTS.exec(countsLine)!;
+      fromFile.passed = Number(m[1]);
+      fromFile.failed = Number(m[2]);
+    }
+    if (code !== 0 && !verbose) {
+      const tail = fs.readFileSync(serverLogPath, 'utf8').split('\n').slice(-25).join('\n');
+      log(`last lines of code-server's log:\n${tail}`);
+    }
+    return { route: 'code-server', code, ...fromFile };
+  } finally {
+    if (timer) clearTimeout(timer);
+    await Promise.race([browser?.close().catch(() => undefined), sleep(5000)]);
+    await killGroup(server);
+    process.removeListener('exit', killOnExit);
+    fs.closeSync(serverLog);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+
+export async function runSuite(opts: RunOptions, tmp = makeTmp()): Promise<RunResult> {
+  const started = Date.now();
+  try {
+    if (!fs.existsSync(opts.extensionTestsPath)) throw new Error(`${opts.extensionTestsPath} does not exist; compile first (npx tsc -b)`);
+    const workspace = copyWorkspace(opts.workspace, tmp);
+    const executable = await electronExecutable(opts.route);
+    const result = executable ? await runElectron(opts, executable, tmp, workspace) : await runCodeServer(opts, tmp, workspace);
+    log(`route ${result.route === 'electron' ? 'A (@vscode/test-electron)' : 'B (code-server + Chromium)'}: exit ${result.code} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return result;
+  } finally {
+    if (opts.keepTmp) log(`kept ${tmp}`);
+    else fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+export function finish(result: RunResult | undefined): never {
+  let code = result?.code ?? 1;
+  if (result?.passed !== undefined) {
+    if ((result.failed ?? 0) > 0 && code === 0) code = 1;
+    process.stdout.write(`${result.passed} passed, ${result.failed ?? 0} failed\n`);
+  } else {
+    process.stdout.write('0 passed, 0 failed (the suite reported no result)\n');
+    if (code === 0) code = 1;
+  }
+  process.exit(code);
+}
+
+if (require.main === module) {
+  runSuite(optionsFromEnv()).then(finish, (err: Error) => {
+    log(err.stack ?? err.message);
+    finish(undefined);
+  });
+}
