@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { allRules } from '../../rules';
+import { ruleDocUrl } from '../../rules/docsUrl';
+import type { LintReport } from '../report';
+
+const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
+
+/** SARIF 2.1.0, as GitHub code scanning and other CI dashboards read it. */
+export function formatSarif(report: LintReport, cwd: string, version: string): string {
+  const rules = allRules.map((rule) => ({
+    id: rule.meta.id,
+    name: rule.meta.name,
+    shortDescription: { text: rule.meta.docs.summary },
+    fullDescription: { text: rule.meta.docs.whatItDoes },
+    helpUri: ruleDocUrl(rule.meta.id, rule.meta.name),
+    help: { text: `${rule.meta.docs.whyBad}\n\nHow to fix: ${rule.meta.docs.howToFix}` },
+    defaultConfiguration: { level: LEVEL[rule.meta.severity] },
+    properties: { policyClause: rule.meta.policyClause, policySection: rule.meta.policySection },
+  }));
+  const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
+  const results = report.files.flatMap((file) => file.findings.map((f) => ({
+    ruleId: f.ruleId,
+    ruleIndex: ruleIndex.get(f.ruleId),
+    level: LEVEL[f.severity],
+    message: { text: f.message },
+    locations: [{
+      physicalLocation: {
+        artifactLocation: { uri: path.relative(cwd, file.path).split(path.sep).join('/'), uriBaseId: 'SRCROOT' },
+        region: {
+          startLine: f.range.start.line + 1,
+          startColumn: f.range.start.character + 1,
+          endLine: f.range.end.line + 1,
+          endColumn: f.range.end.character + 1,
+        },
+      },
+    }],
+  })));
+  return JSON.stringify({
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'schema-warden', informationUri: 'https://github.com/schema-warden/schema-warden', version, rules } },
+      originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(cwd + path.sep).href } },
+      results,
+    }],
+  }, null, 2) + '\n';
+}

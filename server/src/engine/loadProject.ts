@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadConfig } from '../config/config';
+import { findAlembicProjects, listRevisionFiles, readAlembicProject, type AlembicProject } from '../model/alembicConfig';
+import type { MigrationModel } from '../model/migration';
+import { createProjectModel, type ProjectModel } from '../model/project';
+import { analyzeOnce } from './analyze';
+
+export interface LoadedProjects {
+  projects: ProjectModel[];
+  /** Files the user named that belong to a project: lint only these (undefined: all). */
+  only?: Set<string>;
+  problems: string[];
+}
+
+/** Reads a file as UTF-8 text; undecodable bytes become U+FFFD rather than an exception. */
+export function readText(file: string): string {
+  return fs.readFileSync(file).toString('utf8');
+}
+
+export function loadProjectFromAlembic(alembic: AlembicProject, files = listRevisionFiles(alembic)): ProjectModel {
+  const config = loadConfig(alembic.root);
+  const models = files.map((file) => analyzeOnce(file, readText(file)));
+  return createProjectModel(alembic.root, config, models, alembic);
+}
+
+/** A folder of revision files with no Alembic configuration around it. */
+function loadLooseFolder(dir: string): ProjectModel {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.py') && f !== '__init__.py').map((f) => path.join(dir, f)).sort();
+  const models: MigrationModel[] = files.map((file) => analyzeOnce(file, readText(file)));
+  return createProjectModel(dir, loadConfig(dir), models);
+}
+
+function enclosingAlembicProject(file: string): AlembicProject | undefined {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const project = readAlembicProject(dir);
+    if (project) {
+      const inVersions = project.versionLocations.some((loc) => path.resolve(file).startsWith(path.resolve(loc) + path.sep));
+      return inVersions ? project : undefined;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Resolves the CLI's PATH arguments to projects: an Alembic project folder, a folder of revision
+ * files, or single files (linted with their whole project around them, so that cross-file rules
+ * see the graph). With no paths, the projects found from `cwd`.
+ */
+export function loadProjects(paths: readonly string[], cwd: string): LoadedProjects {
+  const problems: string[] = [];
+  const projects: ProjectModel[] = [];
+  const seen = new Map<string, ProjectModel>();
+  let only: Set<string> | undefined;
+  const addAlembic = (alembic: AlembicProject): ProjectModel => {
+    problems.push(...alembic.problems);
+    let project = seen.get(alembic.configFile);
+    if (!project) {
+      project = loadProjectFromAlembic(alembic);
+      seen.set(alembic.configFile, project);
+      projects.push(project);
+    }
+    return project;
+  };
+  if (paths.length === 0) {
+    const found = findAlembicProjects(cwd);
+    if (found.length === 0) problems.push(`No Alembic project found in ${cwd} (looked for alembic.ini, or [tool.alembic] in pyproject.toml). Pass the revision files or folders to lint.`);
+    found.forEach(addAlembic);
+    return { projects, problems };
+  }
+  for (const given of paths) {
+    const target = path.resolve(cwd, given);
+    let stat: fs.Stats;
+    try { stat = fs.statSync(target); } catch { problems.push(`${given}: no such file or folder`); continue; }
+    if (stat.isDirectory()) {
+      const alembic = readAlembicProject(target);
+      if (alembic) { addAlembic(alembic); continue; }
+      const nested = findAlembicProjects(target);
+      if (nested.length) { nested.forEach(addAlembic); continue; }
+      const loose = loadLooseFolder(target);
+      projects.push(loose);
+      continue;
+    }
+    const alembic = enclosingAlembicProject(target);
+    if (alembic) addAlembic(alembic);
+    else {
+      const model = analyzeOnce(target, readText(target));
+      projects.push(createProjectModel(path.dirname(target), loadConfig(path.dirname(target)), [model]));
+    }
+    only ??= new Set();
+    only.add(target);
+  }
+  // A folder named alongside a file lints all of its project: drop the filter when any folder was given.
+  if (paths.some((p) => { try { return fs.statSync(path.resolve(cwd, p)).isDirectory(); } catch { return false; } })) only = undefined;
+  return { projects, only, problems };
+}

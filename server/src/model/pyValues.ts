@@ -1,0 +1,130 @@
+import type { SyntaxNode } from '../parse/python';
+import { decodeStringNode } from '../parse/strings';
+import type { PyCall, PyKeyword, PyValue } from './migration';
+import type { Span } from './source';
+
+/** Turns tree-sitter expression nodes into the model's `PyValue`s. Never throws. */
+
+export function spanOf(node: SyntaxNode): Span {
+  return { start: node.startIndex, end: node.endIndex };
+}
+
+export function dottedName(node: SyntaxNode | null): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'identifier') return node.text;
+  if (node.type === 'attribute') {
+    const object = dottedName(node.childForFieldName('object'));
+    const attribute = node.childForFieldName('attribute');
+    return object && attribute ? `${object}.${attribute.text}` : undefined;
+  }
+  return undefined;
+}
+
+export function toValue(node: SyntaxNode, source: string): PyValue {
+  const span = spanOf(node);
+  const text = node.text;
+  switch (node.type) {
+    case 'string':
+    case 'concatenated_string': {
+      const decoded = decodeStringNode(node, source);
+      if (decoded) return { kind: 'string', span, text, value: decoded.value, string: decoded };
+      break;
+    }
+    case 'integer':
+    case 'float':
+      return { kind: 'number', span, text, value: Number(text.replace(/_/g, '')) };
+    case 'true':
+    case 'false':
+      return { kind: 'bool', span, text, value: node.type === 'true' };
+    case 'none':
+      return { kind: 'none', span, text };
+    case 'identifier':
+    case 'attribute': {
+      const name = dottedName(node);
+      if (name) return { kind: 'name', span, text, name };
+      break;
+    }
+    case 'call': {
+      const call = toCall(node, source);
+      if (call) return { kind: 'call', span, text, call };
+      break;
+    }
+    case 'tuple':
+    case 'list':
+    case 'set':
+    case 'expression_list':
+      return {
+        kind: 'sequence', span, text,
+        brackets: node.type === 'list' ? 'list' : node.type === 'set' ? 'set' : 'tuple',
+        items: node.namedChildren.filter(isExpression).map((c) => toValue(c, source)),
+      };
+    case 'parenthesized_expression': {
+      const inner = node.namedChildren.find(isExpression);
+      if (inner) return toValue(inner, source);
+      break;
+    }
+    case 'dictionary':
+      return {
+        kind: 'dict', span, text,
+        entries: node.namedChildren
+          .filter((c): c is SyntaxNode => c?.type === 'pair')
+          .map((pair) => ({
+            key: toValue(pair.childForFieldName('key') as SyntaxNode, source),
+            value: toValue(pair.childForFieldName('value') as SyntaxNode, source),
+          })),
+      };
+  }
+  return { kind: 'opaque', span, text, nodeType: node.type };
+}
+
+function isExpression(node: SyntaxNode | null): node is SyntaxNode {
+  return node !== null && node.type !== 'comment' && node.isNamed;
+}
+
+export function toCall(node: SyntaxNode, source: string): PyCall | undefined {
+  const fn = node.childForFieldName('function');
+  const argList = node.childForFieldName('arguments');
+  if (!fn) return undefined;
+  const callee = calleeText(fn);
+  const lastDot = callee.lastIndexOf('.');
+  const args: PyValue[] = [];
+  const keywords: PyKeyword[] = [];
+  if (argList && argList.type === 'argument_list') {
+    for (const child of argList.namedChildren) {
+      if (!child || child.type === 'comment') continue;
+      if (child.type === 'keyword_argument') {
+        const name = child.childForFieldName('name');
+        const value = child.childForFieldName('value');
+        if (name && value) keywords.push({ name: name.text, value: toValue(value, source), span: spanOf(child) });
+      } else if (child.type !== 'ERROR') {
+        args.push(toValue(child, source));
+      }
+    }
+  }
+  const argsSpan = argList ? { start: argList.startIndex + 1, end: Math.max(argList.startIndex + 1, argList.endIndex - 1) } : spanOf(node);
+  return {
+    callee,
+    method: lastDot >= 0 ? callee.slice(lastDot + 1) : callee,
+    receiver: lastDot >= 0 ? callee.slice(0, lastDot) : '',
+    args,
+    keywords,
+    span: spanOf(node),
+    calleeSpan: spanOf(fn),
+    argsSpan,
+  };
+}
+
+/** `op.get_bind().execute` is written with the inner call's arguments collapsed to `()`. */
+function calleeText(fn: SyntaxNode): string {
+  if (fn.type === 'identifier') return fn.text;
+  if (fn.type === 'attribute') {
+    const object = fn.childForFieldName('object');
+    const attribute = fn.childForFieldName('attribute');
+    return `${object ? calleeText(object) : ''}.${attribute?.text ?? ''}`;
+  }
+  if (fn.type === 'call') {
+    const inner = fn.childForFieldName('function');
+    return `${inner ? calleeText(inner) : ''}()`;
+  }
+  return fn.text.replace(/\s+/g, '');
+}

@@ -1,0 +1,84 @@
+import type { SqlAnalyzer } from '../parse/sql';
+import type { StringValue } from '../parse/strings';
+import type { PyValue, SqlBlock, SqlStatement } from './migration';
+import type { LineIndex, Span } from './source';
+
+/** SQL text functions whose first argument is SQL: `sa.text("…")`, `text("…")`, `sqlalchemy.text("…")`. */
+const TEXT_FUNCTIONS = /(^|\.)text$/;
+/** Methods chained on `text(...)` that keep its SQL: `.bindparams()`, `.columns()`, `.execution_options()`. */
+const TEXT_CHAINS = new Set(['bindparams', 'columns', 'execution_options']);
+
+/**
+ * The SQL of an `execute(...)` argument, parsed, with every statement mapped back to the Python
+ * source. SQL built at run time is marked "not analysable", never guessed.
+ */
+export function sqlBlockOf(arg: PyValue, lines: LineIndex, analyzer: SqlAnalyzer, resolveName: (name: string) => PyValue | undefined): SqlBlock | undefined {
+  const literal = sqlLiteralOf(arg, resolveName, 0);
+  if (!literal) return undefined;
+  if ('reason' in literal) return { analysable: false, reason: literal.reason, statements: [], span: arg.span };
+  return parseSqlString(literal.string, literal.span, lines, analyzer);
+}
+
+type LiteralOrReason = { string: StringValue; span: Span } | { reason: string };
+
+function sqlLiteralOf(arg: PyValue, resolveName: (name: string) => PyValue | undefined, depth: number): LiteralOrReason | undefined {
+  switch (arg.kind) {
+    case 'string':
+      if (!arg.string.analysable) return { reason: arg.string.reason ?? 'the SQL is built at run time' };
+      return { string: arg.string, span: arg.span };
+    case 'call': {
+      const { call } = arg;
+      if (TEXT_FUNCTIONS.test(call.callee) && call.args[0]) return sqlLiteralOf(call.args[0], resolveName, depth);
+      if (TEXT_CHAINS.has(call.method) && /(^|\.)text\(\)$/.test(call.receiver)) return { reason: 'a text() clause with chained calls' };
+      if (call.method === 'format') return { reason: 'the SQL is built at run time with .format()' };
+      if (call.method === 'join') return { reason: 'the SQL is built at run time with join()' };
+      return undefined; // a SQLAlchemy expression object, not SQL text
+    }
+    case 'opaque':
+      if (arg.nodeType === 'binary_operator') {
+        return { reason: /%/.test(arg.text) ? 'the SQL is built at run time with %' : 'the SQL is built at run time by concatenation' };
+      }
+      return { reason: 'the SQL is built at run time' };
+    case 'name': {
+      if (depth < 3) {
+        const resolved = resolveName(arg.name);
+        if (resolved) return sqlLiteralOf(resolved, resolveName, depth + 1);
+      }
+      return { reason: `the SQL comes from \`${arg.name}\`, which is not a string literal here` };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function parseSqlString(string: StringValue, span: Span, lines: LineIndex, analyzer: SqlAnalyzer): SqlBlock {
+  const { value, offsets } = string;
+  const toSource = (index: number): number => offsets[Math.max(0, Math.min(index, offsets.length - 1))];
+  const endToSource = (index: number): number => (index > 0 ? toSource(index - 1) + 1 : toSource(0));
+  const parsed = analyzer.parse(value);
+  const block: SqlBlock = { analysable: true, text: value, statements: [], span };
+  if (parsed.error) {
+    const at = toSource(parsed.error.offset);
+    block.error = { message: parsed.error.message, span: { start: at, end: Math.min(at + 1, span.end) } };
+  }
+  for (const statement of parsed.statements) {
+    let end = statement.end;
+    while (end > statement.start && /[\s;]/.test(value[end - 1])) end--;
+    const stmtSpan = { start: toSource(statement.start), end: endToSource(end) };
+    const sqlStatement: SqlStatement = {
+      kind: statement.kind,
+      text: value.slice(statement.start, end),
+      span: stmtSpan,
+      range: lines.rangeOf(stmtSpan.start, stmtSpan.end),
+      parsed: statement,
+      locate(byteLocation: number): Span {
+        if (byteLocation < 0) return stmtSpan;
+        const index = statement.locate(byteLocation);
+        const start = toSource(index);
+        return { start, end: endToSource(index + 1) };
+      },
+    };
+    block.statements.push(sqlStatement);
+  }
+  return block;
+}

@@ -1,0 +1,37 @@
+import { Language, Parser, type Edit, type Node, type Tree } from 'web-tree-sitter';
+import { locateWasm } from './wasm';
+
+export type { Node as SyntaxNode, Tree as SyntaxTree, Edit as SyntaxEdit };
+
+let ready: Promise<Language> | undefined;
+let language: Language | undefined;
+
+/** Loads tree-sitter and its Python grammar once per process. Every other call is free. */
+export function initPythonParser(): Promise<Language> {
+  ready ??= (async () => {
+    await Parser.init({
+      locateFile: (name: string) => locateWasm(name, `web-tree-sitter/${name}`),
+    });
+    language = await Language.load(locateWasm('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
+    return language;
+  })();
+  return ready;
+}
+
+let sharedParser: Parser | undefined;
+
+/**
+ * Parses Python source. `previous` (already edited with `tree.edit`) makes the parse incremental,
+ * which is what the language server does on every keystroke.
+ * Requires `initPythonParser()` to have resolved.
+ */
+export function parsePython(source: string, previous?: Tree): Tree {
+  if (!language) throw new Error('initPythonParser() must resolve before parsePython() is called');
+  if (!sharedParser) {
+    sharedParser = new Parser();
+    sharedParser.setLanguage(language);
+  }
+  const tree = sharedParser.parse(source, previous ?? null);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  return tree;
+}

@@ -1,0 +1,117 @@
+import { loadModule, parseSync } from 'libpg-query';
+
+/**
+ * The one door to the PostgreSQL grammar (libpg-query: the real Postgres parser in WASM; see
+ * docs/decisions/0001-sql-parser.md for why not pgsql-ast-parser). Rules never see libpg-query's
+ * JSON: they read the facts in sqlFacts.ts, which work on the `SqlNode`s returned here.
+ */
+
+/** A libpg-query parse node: `{ NodeType: { ...fields } }`. Opaque outside parse/. */
+export type SqlNode = Record<string, unknown>;
+
+export interface ParsedSqlStatement {
+  /** Postgres' name of the statement node, e.g. CreateStmt, CreateTrigStmt, AlterTableStmt. */
+  kind: string;
+  /** The statement's own node (the value under `kind`). */
+  node: SqlNode;
+  /** UTF-16 offsets of the statement in the analysed SQL text (before placeholder rewriting). */
+  start: number;
+  end: number;
+  /** Maps a libpg-query `location` (UTF-8 byte offset in the rewritten text) to an offset in the original text. */
+  locate(byteLocation: number): number;
+}
+
+export interface SqlParseResult {
+  statements: ParsedSqlStatement[];
+  error?: { message: string; offset: number };
+}
+
+export interface SqlAnalyzer {
+  parse(sql: string): SqlParseResult;
+}
+
+let loading: Promise<void> | undefined;
+let loaded = false;
+
+/** Loads the WASM parser once per process. */
+export function initSqlParser(): Promise<void> {
+  loading ??= loadModule().then(() => { loaded = true; });
+  return loading;
+}
+
+/**
+ * SQLAlchemy bind parameters (`:name`, `%(name)s`, `%s`) are not SQL: Postgres would reject them.
+ * They are rewritten to `$n`, keeping a map from each rewritten index to the original index.
+ */
+export function rewritePlaceholders(sql: string): { text: string; toOriginal: number[] } {
+  const pattern = /(?<![:\w\\]):([A-Za-z_]\w*)|%\((\w+)\)s|%s/g;
+  let out = '';
+  const toOriginal: number[] = [];
+  let last = 0;
+  let n = 0;
+  const names = new Map<string, number>();
+  for (let m = pattern.exec(sql); m; m = pattern.exec(sql)) {
+    for (let i = last; i < m.index; i++) { out += sql[i]; toOriginal.push(i); }
+    const key = m[1] ?? m[2];
+    let index: number;
+    if (key !== undefined && names.has(key)) index = names.get(key) as number;
+    else { index = ++n; if (key !== undefined) names.set(key, index); }
+    const replacement = `$${index}`;
+    for (let k = 0; k < replacement.length; k++) { out += replacement[k]; toOriginal.push(m.index + Math.min(k, m[0].length - 1)); }
+    last = m.index + m[0].length;
+  }
+  for (let i = last; i < sql.length; i++) { out += sql[i]; toOriginal.push(i); }
+  toOriginal.push(sql.length);
+  return { text: out, toOriginal };
+}
+
+/** byteToIndex[b] = UTF-16 index of the character that byte b of the UTF-8 encoding belongs to. */
+function utf8ByteToUtf16Index(text: string): Int32Array {
+  const map = new Int32Array(Buffer.byteLength(text, 'utf8') + 1);
+  let byte = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.codePointAt(i) as number;
+    const bytes = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    for (let k = 0; k < bytes; k++) map[byte + k] = i;
+    byte += bytes;
+    if (code >= 0x10000) i++;
+  }
+  map[byte] = text.length;
+  return map;
+}
+
+const IS_ASCII = /^[\x00-\x7f]*$/;
+
+export const libpgQueryAnalyzer: SqlAnalyzer = {
+  parse(sql: string): SqlParseResult {
+    if (!loaded) throw new Error('initSqlParser() must resolve before SQL is parsed');
+    const { text, toOriginal } = rewritePlaceholders(sql);
+    const ascii = IS_ASCII.test(text);
+    const byteMap = ascii ? undefined : utf8ByteToUtf16Index(text);
+    const toIndex = (byte: number): number => {
+      const clamped = Math.max(0, byte);
+      const rewrittenIndex = byteMap ? byteMap[Math.min(clamped, byteMap.length - 1)] : Math.min(clamped, text.length);
+      return toOriginal[Math.min(rewrittenIndex, toOriginal.length - 1)];
+    };
+    let tree: { stmts?: Array<{ stmt: SqlNode; stmt_location?: number; stmt_len?: number }> };
+    try {
+      tree = parseSync(text) as typeof tree;
+    } catch (err) {
+      const e = err as { message?: string; sqlDetails?: { cursorPosition?: number } };
+      const cursor = e.sqlDetails?.cursorPosition ?? 0;
+      return { statements: [], error: { message: e.message ?? String(err), offset: toIndex(cursor) } };
+    }
+    const totalBytes = byteMap ? byteMap.length - 1 : text.length;
+    const statements: ParsedSqlStatement[] = [];
+    for (const raw of tree.stmts ?? []) {
+      const kind = Object.keys(raw.stmt)[0];
+      const startByte = raw.stmt_location ?? 0;
+      const endByte = raw.stmt_len ? startByte + raw.stmt_len : totalBytes;
+      let start = toIndex(startByte);
+      // stmt_location points just after the previous semicolon: skip the white space before the statement.
+      while (start < sql.length && /\s/.test(sql[start])) start++;
+      statements.push({ kind, node: raw.stmt[kind] as SqlNode, start, end: toIndex(endByte), locate: toIndex });
+    }
+    return { statements };
+  },
+};
