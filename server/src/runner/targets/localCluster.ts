@@ -119,7 +119,7 @@ export class LocalClusterTarget implements Target {
   }
 
   describe(): string {
-    const version = this.serverVersion?.split(" ")[0] ?? String(this.binaries?.major ?? this.options.postgresMajor ?? DEFAULT_POSTGRES_MAJOR);
+    const version = this.serverVersion?.split(' ')[0] ?? String(this.binaries?.major ?? this.options.postgresMajor ?? DEFAULT_POSTGRES_MAJOR);
     const where = this.portNumber ? ` on 127.0.0.1:${this.portNumber}` : '';
     return `local PostgreSQL ${version} cluster${where}${this.dirPath ? ` (${this.dirPath})` : ''}`;
   }
