@@ -55,7 +55,9 @@ export function buildRevisionGraph(migrations: readonly MigrationModel[]): Revis
   const roots = [...nodes.values()].filter((n) => n.parents.length === 0).map((n) => n.id);
   const heads = [...nodes.values()].filter((n) => n.children.length === 0).map((n) => n.id);
   // Separate histories with their own branch labels are meant to have one head each.
-  const unlabelledHeads = heads.filter((h) => !hasBranchLabelOnPath(nodes, h));
+  // A head cut off by an unknown parent is already reported as such; counting it again is noise.
+  const dangling = new Set(problems.filter((p) => p.kind === 'unknown-parent').map((p) => (p as { revision: string }).revision));
+  const unlabelledHeads = heads.filter((h) => !hasOnPath(nodes, h, (n) => n.branchLabels.length > 0 || dangling.has(n.id)));
   if (heads.length > 1 && unlabelledHeads.length > 1) problems.push({ kind: 'multiple-heads', heads: unlabelledHeads });
 
   const order = topologicalOrder(nodes);
@@ -72,7 +74,7 @@ function resolvesByPrefix(nodes: Map<string, RevisionNode>, id: string): boolean
   return false;
 }
 
-function hasBranchLabelOnPath(nodes: Map<string, RevisionNode>, head: string): boolean {
+function hasOnPath(nodes: Map<string, RevisionNode>, head: string, test: (node: RevisionNode) => boolean): boolean {
   const seen = new Set<string>();
   const stack = [head];
   while (stack.length) {
@@ -81,7 +83,7 @@ function hasBranchLabelOnPath(nodes: Map<string, RevisionNode>, head: string): b
     seen.add(id);
     const node = nodes.get(id);
     if (!node) continue;
-    if (node.branchLabels.length) return true;
+    if (test(node)) return true;
     stack.push(...node.parents);
   }
   return false;
