@@ -18,7 +18,10 @@ const QUALIFIED = (schema: string, name: string) => `CASE WHEN ${schema} = 'publ
 /** Takes a snapshot of the database at `url` (or through an open client). */
 export async function takeSnapshot(target: string | Client, options: SnapshotOptions = {}): Promise<SchemaSnapshot> {
   const client = typeof target === 'string' ? new Client({ connectionString: target }) : target;
-  if (typeof target === 'string') await client.connect();
+  if (typeof target === 'string') {
+    client.on('error', () => undefined); // reported by the failing query instead
+    await client.connect();
+  }
   try {
     return await readSnapshot(client, new Set(options.excludeTables ?? ['alembic_version']));
   } finally {

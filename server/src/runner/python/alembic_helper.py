@@ -82,6 +82,8 @@ def describe_error(exc):
     # Where in the project's own code it happened: the innermost frame under the project folder.
     project_dir = os.path.abspath(os.getcwd()) + os.sep
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.startswith("<"):  # code compiled from a string, e.g. "<string>"
+            continue
         filename = os.path.abspath(frame.filename)
         if filename.startswith(project_dir) and os.sep + "site-packages" + os.sep not in filename:
             error["file"] = filename

@@ -15,6 +15,7 @@ export async function waitForPostgres(url: string, options: WaitOptions = {}): P
   let lastError: unknown;
   for (;;) {
     const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       const result = await client.query<{ server_version: string }>('show server_version');

@@ -1,0 +1,43 @@
+// Verification and drift checks run in a database of their own on the target server, created
+// empty and dropped afterwards, so a user's database (URL target) is never downgraded by them.
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+export interface ScratchDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export function withDatabaseName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(name)}`;
+  return parsed.toString();
+}
+
+export async function createScratchDatabase(serverUrl: string, prefix = 'schema_warden'): Promise<ScratchDatabase> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(serverUrl, `CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8'`);
+  let dropped = false;
+  return {
+    name,
+    url: withDatabaseName(serverUrl, name),
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      // WITH (FORCE) ends connections a killed helper may have left (PostgreSQL 13+).
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}"`));
+    },
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  client.on('error', () => undefined); // reported by the failing query instead
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,281 @@
+// Round-trip verification: for each revision from a start to the head, in graph order, upgrade to
+// it and take a snapshot; downgrade to its parent(s) and compare with the parent's snapshot;
+// upgrade again and compare with its own. Branches and merges are handled by bringing the database
+// to exactly the revision's ancestors before each round trip.
+import * as fs from 'node:fs';
+import { Client } from 'pg';
+import { AlembicCommandError, type AlembicHelper } from './alembicHelper';
+import { RunnerCancelledError } from './errors';
+import type { HelperErrorDetail, RevisionInfo } from './helperProtocol';
+import { formatMs, silentLog, type RunnerLog } from './log';
+import { RevisionGraph } from './revisionGraph';
+import { diffSnapshots, takeSnapshot } from './snapshot';
+import type { SchemaDifference, SchemaSnapshot } from './snapshotModel';
+
+export type VerifyStepName = 'upgrade' | 'downgrade' | 'upgrade again';
+export const VERIFY_STEPS: readonly VerifyStepName[] = ['upgrade', 'downgrade', 'upgrade again'];
+
+export interface VerifyStepResult {
+  step: VerifyStepName;
+  status: 'passed' | 'failed';
+  /** The Alembic command the step ran ("downgrade 1a2b3c4d5e6f"). */
+  command: string;
+  durationMs: number;
+  /** Python's or Postgres' error, with the failing SQL when there was one. */
+  error?: HelperErrorDetail;
+  /** The schema differences that made the step fail. */
+  differences?: SchemaDifference[];
+  /** One sentence saying what went wrong. */
+  message?: string;
+}
+
+export interface RevisionVerifyResult {
+  revision: string;
+  parents: string[];
+  doc: string;
+  path: string | null;
+  status: 'passed' | 'failed' | 'not run';
+  steps: VerifyStepResult[];
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  revisions: RevisionVerifyResult[];
+  /** The first failure: verification stops there, as the database cannot be trusted past it. */
+  failure?: { revision: string; step: VerifyStepName; message: string; path: string | null; line?: number };
+  durationMs: number;
+}
+
+export interface VerifyOptions {
+  helper: AlembicHelper;
+  /** An empty database (see createScratchDatabase) the round trip may do anything to. */
+  databaseUrl: string;
+  /** First revision to verify (its ancestors are applied without checks); default: the base. */
+  from?: string;
+  /** Last revision(s); default: all heads. */
+  to?: string;
+  versionTable?: string;
+  signal?: AbortSignal;
+  log?: RunnerLog;
+  /** Called after every step, for progress reporting. */
+  onStep?: (revision: RevisionInfo, step: VerifyStepResult, index: number, total: number) => void;
+}
+
+/** Which revisions `from`..`to` covers, in the order they are verified. */
+export function selectRevisions(graph: RevisionGraph, from?: string, to?: string): string[] {
+  const targets = graph.resolve(to ?? 'heads');
+  const wanted = new Set<string>();
+  for (const head of targets) {
+    wanted.add(head);
+    for (const ancestor of graph.ancestors(head)) wanted.add(ancestor);
+  }
+  if (from && from !== 'base') {
+    const starts = graph.resolve(from);
+    const fromOn = new Set<string>(starts);
+    for (const start of starts) for (const descendant of graph.descendants(start)) fromOn.add(descendant);
+    for (const id of [...wanted]) if (!fromOn.has(id)) wanted.delete(id);
+  }
+  return graph.walkOrder().filter((id) => wanted.has(id));
+}
+
+export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyResult> {
+  const began = performance.now();
+  const log = options.log ?? silentLog;
+  const { helper } = options;
+  const history = await helper.history();
+  const graph = new RevisionGraph(history.revisions);
+  const order = selectRevisions(graph, options.from, options.to);
+  const results: RevisionVerifyResult[] = order.map((id) => {
+    const info = graph.get(id);
+    return { revision: id, parents: info.downRevisions, doc: info.doc, path: info.path, status: 'not run', steps: [] };
+  });
+
+  const client = new Client({ connectionString: options.databaseUrl });
+  let connectionError: Error | undefined;
+  // Without a listener, a server that goes away would crash the whole process.
+  client.on('error', (error) => { connectionError = error; });
+  await client.connect();
+  const snapshots = new Map<string, SchemaSnapshot>();
+  const versionTable = options.versionTable ?? 'alembic_version';
+  const snapshot = () => takeSnapshot(client, { excludeTables: [versionTable] });
+  const appliedHeads = () => readVersionTable(client, versionTable);
+  const keyOf = (heads: Iterable<string>) => [...heads].sort().join(',') || '(base)';
+  const checkCancelled = () => {
+    if (options.signal?.aborted) throw new RunnerCancelledError();
+  };
+  const runStep = async (step: VerifyStepName, command: string, work: () => Promise<void>): Promise<VerifyStepResult> => {
+    const stepBegan = performance.now();
+    try {
+      await work();
+      return { step, status: 'passed', command, durationMs: performance.now() - stepBegan };
+    } catch (error) {
+      if (!(error instanceof AlembicCommandError)) throw error; // crashes, cancellation: not a verdict on the migration
+      checkCancelled();
+      // A failure because the server went away is not the migration's fault.
+      await client.query('SELECT 1').catch((lost: Error) => {
+        throw new TargetLostError(`the database server stopped answering during alembic ${command}: ${connectionError?.message ?? lost.message} (Alembic said: ${error.detail.message})`);
+      });
+      return { step, status: 'failed', command, durationMs: performance.now() - stepBegan, error: error.detail };
+    }
+  };
+
+  let failure: VerifyResult['failure'];
+  try {
+    for (const [index, id] of order.entries()) {
+      checkCancelled();
+      const result = results[index] as RevisionVerifyResult;
+      const info = graph.get(id);
+      const ancestors = graph.ancestors(id);
+      const parentKey = keyOf(graph.headsOf(ancestors));
+
+      // 1. Bring the database to exactly this revision's ancestors (other branches downgraded).
+      await moveToSubsetOf(graph, helper, ancestors, await appliedHeads(), log);
+      let applied = graph.closure(await appliedHeads());
+      if (!snapshots.has(parentKey) || applied.size !== ancestors.size) {
+        for (const parent of graph.parents(id)) await helper.upgrade(parent);
+        applied = graph.closure(await appliedHeads());
+        snapshots.set(parentKey, await snapshot());
+      }
+      const parentSnapshot = snapshots.get(parentKey) as SchemaSnapshot;
+
+      const record = (step: VerifyStepResult) => {
+        result.steps.push(step);
+        options.onStep?.(info, step, index, order.length);
+        if (step.status === 'failed') {
+          result.status = 'failed';
+          const line = step.error?.line !== undefined && step.error.file === info.path ? step.error.line : functionLine(info.path, step.step);
+          failure = { revision: id, step: step.step, message: step.message ?? 'failed', path: info.path, ...(line !== undefined ? { line } : {}) };
+        }
+        return step.status === 'passed';
+      };
+
+      // 2. Upgrade to it: the reference snapshot of this revision.
+      const upgrade = await runStep('upgrade', `upgrade ${id}`, () => helper.upgrade(id));
+      if (upgrade.error) {
+        // Postgres rolls the failed migration back; say whether the database is as it was.
+        const after = diffSnapshots(parentSnapshot, await snapshot());
+        upgrade.message = `upgrade to ${short(id)} failed: ${describeError(upgrade.error)}${after.length ? `; the database was left changed: ${after.map((d) => d.message).join('; ')}` : ' (the database was rolled back to its parent)'}`;
+        if (after.length) upgrade.differences = after;
+      }
+      if (!record(upgrade)) break;
+      const ownKey = keyOf(graph.headsOf(new Set([...ancestors, id])));
+      const own = await snapshot();
+      snapshots.set(ownKey, own);
+
+      // 3. Downgrade to its parent(s): the schema must be the parent's again.
+      const downTarget = downgradeTarget(graph, id, ancestors);
+      const downgrade = await runStep('downgrade', `downgrade ${downTarget}`, () => helper.downgrade(downTarget));
+      if (downgrade.error) {
+        downgrade.message = `downgrade of ${short(id)} failed: ${describeError(downgrade.error)}`;
+      } else {
+        const heads = await appliedHeads();
+        const expectedHeads = graph.headsOf(ancestors);
+        const differences = diffSnapshots(parentSnapshot, await snapshot());
+        if (keyOf(heads) !== keyOf(expectedHeads)) {
+          downgrade.status = 'failed';
+          downgrade.message = `downgrade of ${short(id)} left alembic_version at ${keyOf(heads)} instead of ${keyOf(expectedHeads)}`;
+        } else if (differences.length > 0) {
+          downgrade.status = 'failed';
+          downgrade.differences = differences;
+          downgrade.message = `downgrade of ${short(id)} does not restore the schema of ${parentKey === '(base)' ? 'the base' : short(parentKey)}: ${differences.map((d) => d.message).join('; ')}`;
+        }
+      }
+      if (!record(downgrade)) break;
+
+      // 4. Upgrade again: the same schema as the first time.
+      const again = await runStep('upgrade again', `upgrade ${id}`, () => helper.upgrade(id));
+      if (again.error) {
+        again.message = `upgrade to ${short(id)} failed the second time, after its downgrade: ${describeError(again.error)}`;
+      } else {
+        const differences = diffSnapshots(own, await snapshot(), { extra: 'appears only after the second upgrade', missing: 'is missing after the second upgrade' });
+        if (differences.length > 0) {
+          again.status = 'failed';
+          again.differences = differences;
+          again.message = `upgrading ${short(id)} again after its downgrade gives a different schema: ${differences.map((d) => d.message).join('; ')}`;
+        }
+      }
+      if (!record(again)) break;
+      result.status = 'passed';
+      log(`round trip of ${short(id)} passed (${result.steps.map((s) => `${s.step} ${formatMs(s.durationMs)}`).join(', ')})`);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return { ok: !failure && results.every((r) => r.status === 'passed'), revisions: results, ...(failure ? { failure } : {}), durationMs: performance.now() - began };
+}
+
+/** The database server went away during the run: a problem of the target, not of a migration. */
+export class TargetLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetLostError';
+  }
+}
+
+/** Line (1-based) of `def upgrade` / `def downgrade` in a revision file, where a diagnostic belongs. */
+export function functionLine(file: string | null, step: VerifyStepName): number | undefined {
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const name = step === 'downgrade' ? 'downgrade' : 'upgrade';
+  const index = text.split('\n').findIndex((line) => new RegExp(`^\\s*def ${name}\\s*\\(`).test(line));
+  return index >= 0 ? index + 1 : undefined;
+}
+
+/**
+ * Alembic's `downgrade X` removes every applied revision that descends from X. To take the
+ * database back to a subset of `target`, downgrade to the applied ancestor that removes the
+ * least; to the base when nothing else works.
+ */
+async function moveToSubsetOf(graph: RevisionGraph, helper: AlembicHelper, target: Set<string>, heads: string[], log: RunnerLog): Promise<void> {
+  const applied = graph.closure(heads);
+  if ([...applied].every((r) => target.has(r))) return;
+  let best: { revision: string; keeps: number } | undefined;
+  for (const candidate of applied) {
+    if (!target.has(candidate)) continue;
+    const removed = graph.descendants(candidate);
+    const left = [...applied].filter((r) => !removed.has(r));
+    if (left.every((r) => target.has(r)) && (!best || left.length > best.keeps)) best = { revision: candidate, keeps: left.length };
+  }
+  const destination = best?.revision ?? 'base';
+  log(`switching branch: downgrade ${destination} (applied: ${graph.headsOf(applied).join(', ')})`);
+  await helper.downgrade(destination);
+}
+
+/** The downgrade destination that removes exactly `id` from the state "ancestors of id, and id". */
+function downgradeTarget(graph: RevisionGraph, id: string, ancestors: Set<string>): string {
+  const parents = graph.downRevisions(id);
+  if (parents.length === 0) return 'base';
+  const applied = new Set([...ancestors, id]);
+  for (const parent of parents) {
+    const removed = graph.descendants(parent);
+    const left = [...applied].filter((r) => !removed.has(r));
+    if (left.length === ancestors.size) return parent;
+  }
+  return parents[0] as string;
+}
+
+async function readVersionTable(client: Client, table: string): Promise<string[]> {
+  const exists = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [table]);
+  if (!exists.rows[0]?.oid) return [];
+  const result = await client.query<{ version_num: string }>(`SELECT version_num FROM "${table.replace(/"/g, '""')}"`);
+  return result.rows.map((r) => r.version_num).sort();
+}
+
+export function describeError(error: HelperErrorDetail): string {
+  const where = error.file && error.line ? ` (${error.file.split('/').pop()}:${error.line})` : '';
+  return `${error.type}: ${error.message}${where}${error.sql ? ` — SQL: ${oneLine(error.sql)}` : ''}`;
+}
+
+function short(id: string): string {
+  return id.length > 12 ? id.slice(0, 12) : id;
+}
+
+function oneLine(sql: string): string {
+  const flat = sql.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 297)}…` : flat;
+}
