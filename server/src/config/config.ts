@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from './toml';
 import type { Severity } from '../rules/types';
 
 /**
