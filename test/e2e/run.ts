@@ -50,8 +50,9 @@ const NOISE = [
 ];
 
 export interface RunOptions {
-  /** Extension development folder; undefined = run against installed extensions only. */
-  extensionDevelopmentPath?: string;
+  /** Extension development folder. The workbench runs the tests only in development mode; the
+   *  .vsix launcher passes a code-less stand-in so that the installed copy is the one tested. */
+  extensionDevelopmentPath: string;
   extensionTestsPath: string;
   /** Folder to open; a temp copy is made. */
   workspace: string;
@@ -246,8 +247,7 @@ async function runElectron(opts: RunOptions, executable: string, tmp: string, wo
   try {
     code = await te.runTests({
       vscodeExecutablePath: executable,
-      // test-electron needs a development path; without one (the .vsix run) point it at an empty folder
-      extensionDevelopmentPath: opts.extensionDevelopmentPath ?? fs.mkdtempSync(path.join(tmp, 'no-dev-ext-')),
+      extensionDevelopmentPath: opts.extensionDevelopmentPath,
       extensionTestsPath: opts.extensionTestsPath,
       extensionTestsEnv: { ...opts.env, E2E_RESULT_FILE: resultFile, ...(opts.grep ? { E2E_GREP: opts.grep } : {}) },
       launchArgs,
@@ -369,15 +369,20 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
     await page.exposeFunction('codeAutomationLog', (type: 'info' | 'warn' | 'error' | 'log', args: unknown[]) => {
       const text = util.format(...(Array.isArray(args) ? args : [args]));
       const m = COUNTS.exec(text);
-      if (m) countsLine = m[0];
+      if (m) {
+        countsLine = m[0]; // repeated by finish() as the very last line
+        if (text.trim() === m[0]) return;
+      }
       if (!verbose && NOISE.some((re) => re.test(text))) return;
       (type === 'error' || type === 'warn' ? process.stderr : process.stdout).write(`${text}\n`);
     });
     page.on('pageerror', (err) => verbose && log(`page error: ${err.message}`));
 
     const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
-    const payload: [string, string][] = [['extensionTestsPath', remote(opts.extensionTestsPath)]];
-    if (opts.extensionDevelopmentPath) payload.unshift(['extensionDevelopmentPath', remote(opts.extensionDevelopmentPath)]);
+    const payload: [string, string][] = [
+      ['extensionDevelopmentPath', remote(opts.extensionDevelopmentPath)],
+      ['extensionTestsPath', remote(opts.extensionTestsPath)],
+    ];
     const url = `${origin}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 
     const timedOut = new Promise<'timeout'>((r) => {

@@ -1,6 +1,6 @@
 // Installs the packaged .vsix (not the development folder) into a fresh code-server extensions
 // dir with `code-server --install-extension`, then runs the suite's activation tests against that
-// installed copy, without extensionDevelopmentPath. The activation test checks, through
+// installed copy (the development path is a code-less stand-in). The activation test checks, through
 // E2E_EXPECT_EXTENSIONS_DIR, that the extension it finds is the installed one.
 //
 //   node out/test/e2e/vsix.js [file.vsix]      (default: schema-warden.vsix at the repo root)
@@ -32,11 +32,20 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`[e2e] installed ${path.basename(vsix)} as ${installed[0]} in ${Date.now() - t0} ms\n`);
 
+  // The workbench runs extensionTestsPath only in extension-development mode, so the development
+  // path is a code-less stand-in with another id; the installed copy of ours is the only one loaded.
+  const probe = path.join(tmp, 'probe-extension');
+  fs.mkdirSync(probe, { recursive: true });
+  fs.writeFileSync(
+    path.join(probe, 'package.json'),
+    JSON.stringify({ name: 'vsix-probe', publisher: 'schema-warden-e2e', version: '0.0.0', engines: { vscode: '^1.100.0' } }, null, 2),
+  );
+
   const result = await runSuite(
     {
       ...optionsFromEnv(),
       route: 'code-server',
-      extensionDevelopmentPath: undefined,
+      extensionDevelopmentPath: probe,
       extensionsDir,
       userDataDir,
       grep: process.env.E2E_GREP ?? '^schema-warden extension',

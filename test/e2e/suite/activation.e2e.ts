@@ -35,6 +35,9 @@ describe('schema-warden extension', () => {
 
   it('publishes a schema-warden diagnostic for a revision with an empty downgrade()', async function () {
     this.timeout(60_000);
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
+    await ext.activate(); // fails fast (rather than after the wait below) when activation fails
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'a workspace folder is open');
     const uri = vscode.Uri.joinPath(folder.uri, REVISION);

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `npm run test:e2e`: the real-editor tests. Installs code-server if needed (offline route),
+# builds, and runs the mocha suite in a real VS Code: desktop VS Code through
+# @vscode/test-electron when it can be had, else code-server + headless Chromium
+# (test/e2e/run.ts). The last line printed is `N passed, N failed`.
+#
+#   scripts/test-e2e.sh            the development-folder suite
+#   scripts/test-e2e.sh --vsix     also package the .vsix, install it and check it activates
+#
+# E2E_SKIP_BUILD=1 reuses out/ and dist/; the launcher's own variables (E2E_ROUTE, E2E_WORKSPACE,
+# E2E_SCREENSHOT, E2E_GREP, E2E_TIMEOUT_MS, E2E_KEEP_TMP, E2E_VERBOSE) pass through.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+start=$(date +%s)
+vsix=0
+for arg in "$@"; do
+  case "$arg" in
+    --vsix) vsix=1 ;;
+    *) echo "usage: $0 [--vsix]" >&2; exit 2 ;;
+  esac
+done
+
+if [ "${E2E_ROUTE:-auto}" != electron ]; then
+  bash scripts/e2e/install-code-server.sh
+fi
+if [ "${E2E_SKIP_BUILD:-0}" != 1 ]; then
+  npm run build >&2
+fi
+
+passed=0 failed=0 rc=0
+tmpout="$(mktemp)"
+trap 'rm -f "$tmpout"' EXIT
+step() { # runs a launcher, echoing its output, and adds up the counts of its last line
+  set +e
+  # the launcher's own counts line is summed up and printed once, at the end
+  "$@" | tee "$tmpout" | grep --line-buffered -Ev '^[0-9]+ passed, [0-9]+ failed'
+  local code=${PIPESTATUS[0]}
+  set -e
+  local counts
+  counts="$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$tmpout" | tail -1 || true)"
+  if [ -n "$counts" ]; then
+    passed=$((passed + $(echo "$counts" | cut -d' ' -f1)))
+    failed=$((failed + $(echo "$counts" | cut -d' ' -f3)))
+  fi
+  [ "$code" = 0 ] || rc=1
+}
+
+step node out/test/e2e/run.js
+if [ "$vsix" = 1 ]; then
+  # the build above is fresh (or E2E_SKIP_BUILD was asked for): package without rebuilding
+  if PACKAGE_SKIP_BUILD=1 bash scripts/package.sh >&2; then
+    step node out/test/e2e/vsix.js "$ROOT/schema-warden.vsix"
+  else
+    echo "e2e: packaging failed" >&2
+    rc=1
+  fi
+fi
+
+echo "e2e: $(( $(date +%s) - start )) s in all" >&2
+echo "$passed passed, $failed failed"
+exit "$rc"
