@@ -1,0 +1,165 @@
+// `schema-warden verify`: round-trips every revision of an Alembic project on a throwaway
+// PostgreSQL and reports the first migration that does not come back down cleanly.
+// Exit codes: 0 all good, 1 a failure found, 2 a setup problem (the message says what to install).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { discoverPython } from '../../runner/pythonDiscovery';
+import { formatMs } from '../../runner/log';
+import { withRunSession } from '../../runner/runSession';
+import { selectTarget } from '../../runner/targets/select';
+import type { TargetKind } from '../../runner/targets/target';
+import { describeError, functionLine, verifyRoundTrips, type RevisionVerifyResult, type VerifyResult } from '../../runner/verify';
+import { EXIT_FAILURE_FOUND, EXIT_OK, EXIT_SETUP_PROBLEM, reportSetupProblem, withInterruptAbort, type CommandIo } from './runnerOptions';
+
+export const VERIFY_USAGE = `Usage: schema-warden verify [options] [PROJECT_DIR]
+
+Round-trips every revision (upgrade, downgrade, upgrade again) on a throwaway PostgreSQL and
+compares schema snapshots after each step. PROJECT_DIR holds alembic.ini (default: .).
+
+Options:
+  --target docker|local|url   where to run (default: Docker if an engine answers, else local binaries)
+  --url URL                   database server for --target url (loopback only unless --allow-remote-hosts);
+                              a scratch database is created there and dropped afterwards
+  --from REV                  first revision to verify (its ancestors are applied unchecked)
+  --to REV                    last revision (default: all heads)
+  --format text|json          output format (default: text)
+  --python PATH               Python with Alembic (default: PROJECT_DIR/.venv/bin/python, else python3)
+  --config FILE               Alembic config file, relative to PROJECT_DIR (default: alembic.ini)
+  --url-env NAME              environment variable env.py reads the URL from (default: DATABASE_URL)
+  --pg-version N              PostgreSQL major version (default: 15)
+  --image IMAGE               Docker image (default: postgres:<pg-version>)
+  --allow-remote-hosts        allow a non-loopback --url
+  --verbose                   log every command and its timing to stderr
+  -h, --help                  this help
+
+Exit codes: 0 every round trip passed, 1 a migration failed, 2 setup problem.`;
+
+const TARGET_KINDS = ['docker', 'local', 'url'] as const;
+
+export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        target: { type: 'string' },
+        url: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        python: { type: 'string' },
+        config: { type: 'string' },
+        'url-env': { type: 'string' },
+        'pg-version': { type: 'string' },
+        image: { type: 'string' },
+        'allow-remote-hosts': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`schema-warden verify: ${(error as Error).message}\n\n${VERIFY_USAGE}\n`);
+    return EXIT_SETUP_PROBLEM;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(`${VERIFY_USAGE}\n`);
+    return EXIT_OK;
+  }
+  const format = values.format;
+  if (format !== 'text' && format !== 'json') return usageError(io, `--format must be text or json, not "${format}"`);
+  if (values.target !== undefined && !(TARGET_KINDS as readonly string[]).includes(values.target)) return usageError(io, `--target must be docker, local or url, not "${values.target}"`);
+  if (positionals.length > 1) return usageError(io, `one PROJECT_DIR at most (got ${positionals.join(', ')})`);
+  const major = values['pg-version'] !== undefined ? Number(values['pg-version']) : undefined;
+  if (major !== undefined && !Number.isInteger(major)) return usageError(io, `--pg-version must be a major version number such as 15`);
+
+  const projectDir = path.resolve(io.cwd, positionals[0] ?? '.');
+  const configFile = values.config ?? 'alembic.ini';
+  if (!fs.existsSync(path.join(projectDir, configFile))) {
+    io.stderr(`schema-warden verify: no ${configFile} in ${projectDir}.\nRun it in (or pass) the folder that holds your Alembic project's ${configFile}.\n`);
+    return EXIT_SETUP_PROBLEM;
+  }
+  const python = values.python
+    ? { python: values.python, source: '--python' }
+    : discoverPython({ workspaceDir: projectDir }).source === 'python3 on PATH' ? discoverPython({ workspaceDir: io.cwd }) : discoverPython({ workspaceDir: projectDir });
+  const log = values.verbose ? (message: string) => io.stderr(`[verify] ${message}\n`) : undefined;
+  const controller = new AbortController();
+
+  try {
+    const target = await selectTarget({
+      kind: (values.target as TargetKind | undefined) ?? 'auto',
+      ...(values.url ? { url: values.url } : {}),
+      allowRemoteHosts: values['allow-remote-hosts'],
+      ...(major !== undefined ? { postgresMajor: major } : {}),
+      ...(values.image ? { image: values.image } : {}),
+      ...(log ? { log } : {}),
+    });
+    const began = performance.now();
+    const outcome = await withInterruptAbort(controller, () => withRunSession(
+      { projectDir, target, python, configFile, signal: controller.signal, ...(log ? { log } : {}), ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}) },
+      async (session) => {
+        if (format === 'text') {
+          io.stdout(`Schema Warden verify — ${projectDir}\n`);
+          io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
+          io.stdout(`Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`);
+        }
+        const result = await verifyRoundTrips({
+          helper: session.helper,
+          databaseUrl: session.database.url,
+          ...(values.from ? { from: values.from } : {}),
+          ...(values.to ? { to: values.to } : {}),
+          signal: controller.signal,
+          ...(log ? { log } : {}),
+        });
+        return { result, target: { kind: session.target.kind, description: session.target.describe(), reason: session.target.reason }, alembic: session.helper.hello.alembic, sqlalchemy: session.helper.hello.sqlalchemy, python: session.python };
+      },
+    ));
+    const totalMs = performance.now() - began;
+    if (format === 'json') {
+      io.stdout(`${JSON.stringify({ projectDir, ...outcome, totalMs: Math.round(totalMs) }, null, 2)}\n`);
+    } else {
+      io.stdout(renderText(outcome.result, projectDir, totalMs));
+    }
+    return outcome.result.ok ? EXIT_OK : EXIT_FAILURE_FOUND;
+  } catch (error) {
+    if (error instanceof Error && /^(no revision|revision ".*" is ambiguous)/.test(error.message)) return usageError(io, error.message);
+    return reportSetupProblem('verify', error, io);
+  }
+}
+
+function usageError(io: CommandIo, message: string): number {
+  io.stderr(`schema-warden verify: ${message}\n\n${VERIFY_USAGE}\n`);
+  return EXIT_SETUP_PROBLEM;
+}
+
+function renderText(result: VerifyResult, projectDir: string, totalMs: number): string {
+  const lines: string[] = [];
+  const docWidth = Math.min(40, Math.max(0, ...result.revisions.map((r) => r.doc.split('\n')[0]?.length ?? 0)));
+  for (const revision of result.revisions) lines.push(...renderRevision(revision, projectDir, docWidth));
+  const passed = result.revisions.filter((r) => r.status === 'passed').length;
+  const failed = result.revisions.filter((r) => r.status === 'failed').length;
+  const notRun = result.revisions.length - passed - failed;
+  lines.push('');
+  if (result.failure) lines.push(`First failure: ${result.failure.message}`);
+  // Worded so that CI's "N passed, N failed" line detection does not mistake it for a test count.
+  lines.push(`Round trips ${result.ok ? 'OK' : 'FAILED'}: ${passed} of ${result.revisions.length} revision(s) came back down cleanly${failed ? `; ${failed} did not` : ''}${notRun ? `; ${notRun} not run after the failure` : ''} (${formatMs(totalMs)})`);
+  return `${lines.join('\n')}\n`;
+}
+
+function renderRevision(revision: RevisionVerifyResult, projectDir: string, docWidth: number): string[] {
+  const doc = (revision.doc.split('\n')[0] ?? '').slice(0, docWidth).padEnd(docWidth);
+  const mark = revision.status === 'passed' ? '✓' : revision.status === 'failed' ? '✗' : '·';
+  const timings = revision.steps.map((s) => `${s.step} ${formatMs(s.durationMs)}`).join(' · ');
+  if (revision.status !== 'failed') return [`  ${mark} ${revision.revision}  ${doc}  ${revision.status === 'passed' ? timings : 'not run'}`];
+  const failed = revision.steps.find((s) => s.status === 'failed');
+  const lines = [`  ${mark} ${revision.revision}  ${doc}  ${failed?.step ?? ''} failed`];
+  if (failed?.differences?.length) for (const d of failed.differences) lines.push(`      ${d.message}`);
+  else if (failed?.error) lines.push(`      ${describeError(failed.error)}`);
+  if (revision.path) {
+    const line = failed?.error?.file === revision.path && failed.error.line !== undefined ? failed.error.line : failed ? functionLine(revision.path, failed.step) : undefined;
+    lines.push(`      at ${path.relative(projectDir, revision.path)}${line !== undefined ? `:${line}` : ''}`);
+  }
+  return lines;
+}

@@ -1,0 +1,61 @@
+// Everything a verification run needs, started in order and torn down in reverse on every exit
+// path: the target, a scratch database on it, and the Alembic helper.
+import { AlembicHelper } from './alembicHelper';
+import { RunnerCancelledError } from './errors';
+import { silentLog, type RunnerLog } from './log';
+import { discoverPython, type PythonChoice } from './pythonDiscovery';
+import { createScratchDatabase, type ScratchDatabase } from './scratchDatabase';
+import type { Target } from './targets/target';
+
+export interface RunSessionOptions {
+  projectDir: string;
+  target: Target;
+  python?: PythonChoice;
+  configFile?: string;
+  urlEnvVar?: string;
+  signal?: AbortSignal;
+  log?: RunnerLog;
+  requestTimeoutMs?: number;
+}
+
+export interface RunSession {
+  target: Target;
+  database: ScratchDatabase;
+  helper: AlembicHelper;
+  python: PythonChoice;
+}
+
+/** Runs `work` with a started target, a scratch database and a helper; cleans all up afterwards. */
+export async function withRunSession<T>(options: RunSessionOptions, work: (session: RunSession) => Promise<T>): Promise<T> {
+  const log = options.log ?? silentLog;
+  const python = options.python ?? discoverPython({ workspaceDir: options.projectDir });
+  let database: ScratchDatabase | undefined;
+  let helper: AlembicHelper | undefined;
+  const onAbort = () => { if (options.target.ephemeral) void options.target.stop(); };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await options.target.start();
+    if (options.signal?.aborted) throw new RunnerCancelledError();
+    log(`target: ${options.target.describe()} — ${options.target.reason}`);
+    database = await createScratchDatabase(options.target.url());
+    helper = await AlembicHelper.start({
+      projectDir: options.projectDir,
+      python: python.python,
+      pythonSource: python.source,
+      databaseUrl: database.url,
+      targetLabel: options.target.describe(),
+      log,
+      ...(options.configFile ? { configFile: options.configFile } : {}),
+      ...(options.urlEnvVar ? { urlEnvVar: options.urlEnvVar } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    });
+    return await work({ target: options.target, database, helper, python });
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await helper?.close().catch(() => undefined);
+    await database?.drop().catch(() => undefined);
+    // A database the user owns (URL, persistent container) stays up; ephemeral ones go.
+    if (options.target.ephemeral) await options.target.stop();
+  }
+}
