@@ -1,7 +1,7 @@
 // Launcher for the real-editor tests (`npm run test:e2e` → scripts/test-e2e.sh → this file).
 //
 // Route A: desktop VS Code through @vscode/test-electron, when it can get one (a cached copy in
-//          .vscode-test/, or the internet).
+//          .e2e/vscode-test/, or the internet) and there is a display (Linux: DISPLAY, e.g. xvfb-run).
 // Route B: code-server 4.100.3 (VS Code 1.100.3, installed by scripts/e2e/install-code-server.sh
 //          into .e2e/code-server) on a free 127.0.0.1 port, its workbench opened in Debian's
 //          Chromium through playwright-core, with the payload that makes the workbench run the
@@ -221,7 +221,11 @@ export async function electronExecutable(route: RunOptions['route']): Promise<st
     return undefined;
   }
   const version = process.env.E2E_VSCODE_VERSION ?? '1.100.3';
-  const cachePath = path.join(REPO_ROOT, '.vscode-test');
+  const cachePath = path.join(REPO_ROOT, '.e2e', 'vscode-test'); // .e2e/ is gitignored
+  if (route === 'auto' && process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    log('route A (@vscode/test-electron): no display (run under xvfb-run, or E2E_ROUTE=electron) → route B (code-server)');
+    return undefined;
+  }
   const cached = fs.existsSync(cachePath) && fs.readdirSync(cachePath).some((d) => d.startsWith('vscode-') && d.endsWith(version));
   if (!cached && route === 'auto' && !(await lookup('update.code.visualstudio.com', 3000))) {
     log('route A (@vscode/test-electron): offline and no cached VS Code → route B (code-server)');
@@ -242,7 +246,7 @@ async function runElectron(opts: RunOptions, executable: string, tmp: string, wo
   const userDataDir = opts.userDataDir ?? path.join(tmp, 'user-data');
   writeQuietSettings(userDataDir);
   const launchArgs = [workspace, '--user-data-dir', userDataDir, '--extensions-dir', opts.extensionsDir ?? path.join(tmp, 'extensions'), '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'];
-  if (!process.env.DISPLAY) log('route A: DISPLAY is not set; on a headless Linux run this under xvfb-run');
+  if (process.platform === 'linux' && !process.env.DISPLAY) log('route A: DISPLAY is not set; on a headless Linux run this under xvfb-run');
   let code: number;
   try {
     code = await te.runTests({
@@ -332,6 +336,13 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
     }
   };
   process.once('exit', killOnExit);
+  const onSignal = (sig: NodeJS.Signals) => {
+    log(`${sig}: stopping code-server and Chromium`);
+    killOnExit();
+    void Promise.race([browser?.close(), sleep(2000)]).finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 
   try {
     const started = Date.now();
@@ -352,8 +363,8 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
       env: { ...process.env, ...xdgEnv(chromeTmp) },
-      handleSIGINT: true,
-      handleSIGTERM: true,
+      handleSIGINT: false, // ours (above) closes both Chromium and code-server
+      handleSIGTERM: false,
     });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
@@ -389,7 +400,11 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
       timer = setTimeout(() => r('timeout'), Math.max(1000, opts.timeoutMs - (Date.now() - started)));
     });
     await page.goto(url);
-    const outcome = await Promise.race([exited, timedOut, serverExited.then((c) => `server-exit:${c}` as const)]);
+    const browserGone = new Promise<'browser-closed'>((r) => {
+      page.once('close', () => r('browser-closed'));
+      browser!.once('disconnected', () => r('browser-closed'));
+    });
+    const outcome = await Promise.race([exited, timedOut, browserGone, serverExited.then((c) => `server-exit:${c}` as const)]);
 
     if (opts.screenshot) {
       fs.mkdirSync(path.dirname(opts.screenshot), { recursive: true });
@@ -401,6 +416,9 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
     let code: number;
     if (outcome === 'timeout') {
       log(`timed out after ${opts.timeoutMs} ms; code-server's log: ${serverLogPath}`);
+      code = 1;
+    } else if (outcome === 'browser-closed') {
+      log('Chromium closed or crashed before the suite finished');
       code = 1;
     } else if (typeof outcome === 'string') {
       log(`code-server exited unexpectedly (${outcome}); its log: ${serverLogPath}`);
@@ -424,6 +442,8 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
     await Promise.race([browser?.close().catch(() => undefined), sleep(5000)]);
     await killGroup(server);
     process.removeListener('exit', killOnExit);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     fs.closeSync(serverLog);
   }
 }
