@@ -6,7 +6,7 @@
 #
 #   scripts/package.sh                 build + package + check
 #   scripts/package.sh --check FILE    only check an existing .vsix
-# PACKAGE_SKIP_BUILD=1 packages the dist/ already built; VSIX_OUT=file changes the output path.
+# PACKAGE_SKIP_BUILD=1 skips `npm run build` (the type check); the production bundles are always made; VSIX_OUT=file changes the output path.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${VSIX_OUT:-$ROOT/schema-warden.vsix}"
@@ -44,11 +44,17 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 cd "$ROOT"
+# type check + bundles, then the bundles again minified and without source maps for shipping
 [ "${PACKAGE_SKIP_BUILD:-0}" = 1 ] || npm run build
+node scripts/bundle.mjs --production
 rm -f "$OUT"
 flags=(--no-dependencies -o "$OUT")
 # vsce asks (and, without a terminal, fails) when these are missing; say so and go on.
-ls LICENSE* LICENCE* >/dev/null 2>&1 || { echo "package: warning: no LICENSE file" >&2; flags+=(--skip-license); }
-node -e 'process.exit(require("./package.json").repository ? 0 : 1)' || { echo "package: warning: package.json has no repository" >&2; flags+=(--allow-missing-repository); }
+compgen -G 'LICEN[CS]E*' >/dev/null || { echo "package: warning: no LICENSE file" >&2; flags+=(--skip-license); }
+if ! node -e 'process.exit(require("./package.json").repository ? 0 : 1)'; then
+  # Without a repository vsce cannot turn README's relative links into absolute ones: keep them.
+  echo "package: warning: package.json has no repository; README's relative links stay relative" >&2
+  flags+=(--allow-missing-repository --no-rewrite-relative-links)
+fi
 npx vsce package "${flags[@]}" </dev/null
 check_vsix "$OUT"
