@@ -1,10 +1,9 @@
 import type { MigrationModel, PyValue, SqlStatement, TypeRef } from '../model/migration';
 import type { Span } from '../model/source';
 import { columnDefaultFacts } from '../parse/facts/defaults';
-import { expressionEnd, tokenizeSql } from '../parse/facts/sqlTokens';
 import { columnFacts, type ColumnFact } from '../parse/sqlFacts';
 import { isUtcZone, pyTimestampZone, pyTypeRef, sqlTimestampZone, upgradeOps } from './util/columnTypes';
-import { analysePyDefault } from './util/defaultExpr';
+import { analysePyDefault, sqlDefaultExpressionSpan } from './util/defaultExpr';
 import { addKeywordArgument } from './util/pythonEdits';
 import { exactSpan, indexOfLocation, spanOfRange, sqlBlockText, type SourceText } from './util/sqlSource';
 import { defineRule, type Fix, type TextEdit } from './types';
@@ -116,11 +115,7 @@ function sqlFix(migration: MigrationModel, statement: SqlStatement, text: Source
   const defaults = columnDefaultFacts(statement.kind, statement.parsed.node).filter((d) => d.column === fact.column && d.via !== 'set-default');
   const shape = defaults[0]?.default.shape;
   if (shape?.kind === 'zoned' && shape.innerIsNow && isUtcZone(shape.zone)) {
-    const at = indexOfLocation(statement, defaults[0].location);
-    const tokens = tokenizeSql(text.value, at, statement.parsed.end);
-    if (tokens[0]?.upper !== 'DEFAULT' || tokens.length < 2) return undefined;
-    const end = expressionEnd(tokens, 1);
-    const exprSpan = exactSpan(migration.source, text, tokens[1].start, tokens[end - 1].end);
+    const exprSpan = sqlDefaultExpressionSpan(migration.source, statement, text, defaults[0].location);
     if (!exprSpan) return undefined;
     edits.push({ span: exprSpan, newText: 'now()' });
     return { title: FIX_TITLE_WITH_DEFAULT, edits, safe: false };

@@ -119,3 +119,16 @@ export function parseSqlExpression(text: string): ParsedExpression | undefined {
   const expr = targets[0].ResTarget?.val;
   return { ...defaultExprFacts(expr), indexOf: (location) => statement.locate(location) - PREFIX.length };
 }
+
+/** The smallest location anywhere below `node` (-1 when none): where an expression starts in the text. */
+export function minLocation(node: unknown): number {
+  let min = -1;
+  const visit = (n: unknown): void => {
+    if (!n || typeof n !== 'object') return;
+    const loc = (n as { location?: unknown }).location;
+    if (typeof loc === 'number' && loc >= 0 && (min < 0 || loc < min)) min = loc;
+    for (const v of Object.values(n as Record<string, unknown>)) visit(v);
+  };
+  visit(node);
+  return min;
+}

@@ -1,8 +1,8 @@
 import type { PyValue, SqlStatement } from '../../model/migration';
 import type { Span } from '../../model/source';
-import { LOCAL_VALUE_FUNCTIONS, NOW_FUNCTIONS, NOW_VALUE_FUNCTIONS, parseSqlExpression, type DefaultExprFacts } from '../../parse/facts/defaults';
-import { tokenizeSql } from '../../parse/facts/sqlTokens';
-import { indexOfLocation, pyStringText, spanOfRange, type SourceText } from './sqlSource';
+import { LOCAL_VALUE_FUNCTIONS, minLocation, NOW_FUNCTIONS, NOW_VALUE_FUNCTIONS, parseSqlExpression, type DefaultExprFacts } from '../../parse/facts/defaults';
+import { expressionEnd, tokenizeSql } from '../../parse/facts/sqlTokens';
+import { exactSpan, indexOfLocation, pyStringText, spanOfRange, type SourceText } from './sqlSource';
 
 /**
  * One view of a column default, whether written in Python (`server_default=sa.text("now()")`,
@@ -95,15 +95,22 @@ function fromSql(facts: DefaultExprFacts, text: SourceText, toIndex: (loc: numbe
 
 function build(facts: DefaultExprFacts, spanAt: (loc: number) => Span, wholeSpan: Span): DefaultAnalysis {
   const { shape } = facts;
+  // `x AT TIME ZONE z` is located at AT: the conversion's span reaches back to the start of x.
+  const zoneSpan = (location: number): Span => {
+    const own = spanAt(location);
+    const call = facts.facts.calls.find((c) => c.name === 'timezone' && c.location === location);
+    const first = call ? minLocation(call.args) : -1;
+    return first >= 0 && first < location ? { start: Math.min(own.start, spanAt(first).start), end: own.end } : own;
+  };
   return {
     span: wholeSpan,
-    shape: shape.kind === 'other' ? shape : { ...shape, span: spanAt(shape.location) },
+    shape: shape.kind === 'other' ? shape : { ...shape, span: shape.kind === 'zoned' ? zoneSpan(shape.location) : spanAt(shape.location) },
     calls: facts.facts.calls.map((c) => ({ name: c.name, span: spanAt(c.location) })),
     nows: [
       ...facts.facts.calls.filter((c) => NOW_FUNCTIONS.has(c.name) && c.args.length === 0).map((c) => ({ name: `${c.name}()`, local: false, span: spanAt(c.location) })),
       ...facts.facts.valueFunctions.filter((v) => NOW_VALUE_FUNCTIONS.has(v.name)).map((v) => ({ name: v.name.replace(/_N$/, ''), local: LOCAL_VALUE_FUNCTIONS.has(v.name), span: spanAt(v.location) })),
     ],
-    zones: facts.facts.timeZones.map((z) => ({ zone: z.zone, span: spanAt(z.location) })),
+    zones: facts.facts.timeZones.map((z) => ({ zone: z.zone, span: zoneSpan(z.location) })),
   };
 }
 
@@ -126,4 +133,22 @@ export function extentAt(sql: string, index: number): number {
     else if (tokens[j].text === ')' && --depth === 0) return tokens[j].end;
   }
   return tokens[k].end;
+}
+
+/**
+ * The exact source span of the expression after a `DEFAULT` keyword at `defaultLocation` (a
+ * CREATE TABLE / ADD COLUMN column constraint), when it is written literally; else undefined.
+ */
+export function sqlDefaultExpressionSpan(source: string, statement: SqlStatement, text: SourceText, defaultLocation: number): Span | undefined {
+  const at = indexOfLocation(statement, defaultLocation);
+  const tokens = tokenizeSql(text.value, at, statement.parsed.end);
+  if (tokens[0]?.upper !== 'DEFAULT' || tokens.length < 2) return undefined;
+  const end = expressionEnd(tokens, 1);
+  if (end <= 1) return undefined;
+  return exactSpan(source, text, tokens[1].start, tokens[end - 1].end);
+}
+
+/** Is `inner` inside `outer`? */
+export function within(inner: Span, outer: Span): boolean {
+  return inner.start >= outer.start && inner.end <= outer.end;
 }
