@@ -1,0 +1,122 @@
+import rule from '../../server/src/rules/SW201-require-rationale';
+import { ruleTester } from './ruleTester';
+
+ruleTester(rule, {
+  valid: [
+    { name: 'comment= on the table and the column, rationale comments above the others', code: `
+      def upgrade():
+          op.create_table(
+              "invoice",
+              sa.Column("id", sa.Uuid(), primary_key=True),
+              sa.Column("total", sa.Numeric(12, 2)),
+              sa.UniqueConstraint("id", name="uq_invoice_id"),
+              comment="one row per invoice sent to a customer",
+          )
+          op.add_column("invoice", sa.Column("paid_at", sa.DateTime(timezone=True), comment="when the payment cleared"))
+          # The dunning job scans unpaid invoices every hour.
+          # rationale: keeps the dunning scan an index range scan
+          op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])
+          op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ["customer_id"], ["id"])  # rationale: invoices belong to customers
+      ` },
+    { name: 'batch ops, a helper covered at its call, comments stored by Postgres', code: `
+      def _add_flag(table, name):
+          op.add_column(table, sa.Column(name, sa.Boolean(), nullable=True))
+
+      def upgrade():
+          with op.batch_alter_table("invoice") as batch_op:
+              # rationale: invoices must be unique per customer and number
+              batch_op.create_unique_constraint("uq_invoice_number", ["customer_id", "number"])
+          # rationale: support needs to hide disputed invoices
+          _add_flag("invoice", "disputed")
+          op.create_table("credit_note", sa.Column("id", sa.Uuid(), primary_key=True))
+          op.create_table_comment("credit_note", "refunds issued against an invoice")
+          op.add_column("credit_note", sa.Column("reason", sa.Text()))
+          op.alter_column("credit_note", "reason", comment="why the refund was issued")
+      ` },
+    { name: 'SQL with COMMENT ON, a -- rationale line, and a rationale above the execute', code: `
+      def upgrade():
+          op.execute("""
+              CREATE TABLE ledger_entry (id uuid PRIMARY KEY, amount numeric(12, 2) NOT NULL);
+              COMMENT ON TABLE ledger_entry IS 'double-entry ledger lines';
+              -- rationale: entries are looked up by account for statements
+              CREATE INDEX ix_ledger_entry_account ON ledger_entry (account_id);
+              ALTER TABLE ledger_entry ADD COLUMN memo text;
+              COMMENT ON COLUMN ledger_entry.memo IS 'free-text note from the bookkeeper';
+          """)
+          # rationale: amounts are never negative, refunds are separate entries
+          op.execute("ALTER TABLE ledger_entry ADD CONSTRAINT ck_amount CHECK (amount >= 0)")
+      ` },
+    { name: 'the downgrade re-creating what the upgrade dropped is not reported', code: `
+      def upgrade():
+          op.drop_index("ix_old", table_name="invoice")
+
+      def downgrade():
+          op.create_index("ix_old", "invoice", ["old"])
+      ` },
+  ],
+  invalid: [
+    { name: 'no rationale anywhere', code: `
+      def upgrade():
+          op.create_table(
+              "invoice",
+              sa.Column("id", sa.Uuid(), primary_key=True),
+          )
+          op.add_column("invoice", sa.Column("paid_at", sa.DateTime(timezone=True), comment=""))
+          with op.batch_alter_table("invoice") as batch_op:
+              batch_op.create_foreign_key("fk_invoice_customer", "customer", ["customer_id"], ["id"])
+          op.create_primary_key("pk_x", "x", ["id"])
+      `, errors: [
+        { line: 2, message: '`op.create_table` has no rationale: add `comment="…"` (stored by Postgres; preferred) or a `# rationale: …` comment directly above it.' },
+        { line: 6, message: /`op.add_column` has no rationale/ },
+        { line: 8, message: /`batch_op.create_foreign_key` has no rationale/ },
+        { line: 9 },
+      ], output: `
+      def upgrade():
+          # rationale: <why this change is needed>
+          op.create_table(
+              "invoice",
+              sa.Column("id", sa.Uuid(), primary_key=True),
+          )
+          # rationale: <why this change is needed>
+          op.add_column("invoice", sa.Column("paid_at", sa.DateTime(timezone=True), comment=""))
+          with op.batch_alter_table("invoice") as batch_op:
+              # rationale: <why this change is needed>
+              batch_op.create_foreign_key("fk_invoice_customer", "customer", ["customer_id"], ["id"])
+          # rationale: <why this change is needed>
+          op.create_primary_key("pk_x", "x", ["id"])
+      ` },
+    { name: 'the placeholder is still rejected, with no second fix', code: `
+      def upgrade():
+          # rationale: <why this change is needed>
+          op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])
+          # rationale: TODO
+          op.add_column("invoice", sa.Column("x", sa.Integer()))
+      `, errors: [{ line: 3, message: /still a placeholder/ }, { line: 5, message: /still a placeholder/ }], output: null },
+    { name: 'a comment that is not directly above does not count', code: `
+      def upgrade():
+          # rationale: for the dunning job
+
+          op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])
+      `, errors: [{ line: 4 }] },
+    { name: 'SQL in one execute: one finding per statement, one fix', code: `
+      def upgrade():
+          op.execute("""
+              CREATE TABLE ledger_entry (id uuid PRIMARY KEY);
+              CREATE INDEX ix_ledger_entry_id ON ledger_entry (id);
+              ALTER TABLE ledger_entry ADD COLUMN memo text, ADD CONSTRAINT uq_memo UNIQUE (memo);
+          """)
+      `, errors: [
+        { line: 3, message: /^Table `ledger_entry` has no rationale/ },
+        { line: 4, message: /^Index `ix_ledger_entry_id` has no rationale/ },
+        { line: 5, message: /^Column `memo` of `ledger_entry`, constraint `uq_memo` on `ledger_entry` have no rationale/ },
+      ], output: `
+      def upgrade():
+          # rationale: <why this change is needed>
+          op.execute("""
+              CREATE TABLE ledger_entry (id uuid PRIMARY KEY);
+              CREATE INDEX ix_ledger_entry_id ON ledger_entry (id);
+              ALTER TABLE ledger_entry ADD COLUMN memo text, ADD CONSTRAINT uq_memo UNIQUE (memo);
+          """)
+      ` },
+  ],
+});
