@@ -97,7 +97,9 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   await client.connect();
   const snapshots = new Map<string, SchemaSnapshot>();
   const versionTable = options.versionTable ?? 'alembic_version';
-  const snapshot = () => takeSnapshot(client, { excludeTables: [versionTable] });
+  const snapshot = () => takeSnapshot(client, { excludeTables: [versionTable] }).catch((error: Error) => {
+    throw new TargetLostError(`the database server stopped answering while taking a schema snapshot: ${connectionError?.message ?? error.message}`);
+  });
   const appliedHeads = () => readVersionTable(client, versionTable);
   const keyOf = (heads: Iterable<string>) => [...heads].sort().join(',') || '(base)';
   const checkCancelled = () => {

@@ -40,6 +40,7 @@ export class DockerTarget implements Target {
   private password: string | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  private tearingDown: Promise<void> | undefined;
   private readonly log: RunnerLog;
   private readonly dockerPath: string;
 
@@ -71,15 +72,24 @@ export class DockerTarget implements Target {
   start(): Promise<void> {
     if (this.stopping) return Promise.reject(new Error('this Docker target was stopped; create a new one'));
     this.starting ??= this.startOnce().catch(async (error: unknown) => {
-      await this.stop();
+      // Tear down directly: stop() waits for start() to settle, so calling it here would deadlock.
+      await this.teardown();
       throw error;
     });
     return this.starting;
   }
 
   stop(): Promise<void> {
-    this.stopping ??= this.stopOnce();
+    this.stopping ??= (async () => {
+      await this.starting?.catch(() => undefined);
+      await this.teardown();
+    })();
     return this.stopping;
+  }
+
+  private teardown(): Promise<void> {
+    this.tearingDown ??= this.stopOnce();
+    return this.tearingDown;
   }
 
   private async startOnce(): Promise<void> {
@@ -158,7 +168,6 @@ export class DockerTarget implements Target {
   }
 
   private async stopOnce(): Promise<void> {
-    await this.starting?.catch(() => undefined);
     if (!this.containerName) return;
     const began = performance.now();
     if (this.ephemeral) {

@@ -60,6 +60,7 @@ export class LocalClusterTarget implements Target {
   private runAs: RunAs | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
+  private tearingDown: Promise<void> | undefined;
   private readonly log: RunnerLog;
   private readonly reasonText: string | undefined;
 
@@ -127,15 +128,24 @@ export class LocalClusterTarget implements Target {
   start(): Promise<void> {
     if (this.stopping) return Promise.reject(new Error('this local cluster was stopped; create a new one'));
     this.starting ??= this.startOnce().catch(async (error: unknown) => {
-      await this.stop();
+      // Tear down directly: stop() waits for start() to settle, so calling it here would deadlock.
+      await this.teardown();
       throw error;
     });
     return this.starting;
   }
 
   stop(): Promise<void> {
-    this.stopping ??= this.stopOnce();
+    this.stopping ??= (async () => {
+      await this.starting?.catch(() => undefined);
+      await this.teardown();
+    })();
     return this.stopping;
+  }
+
+  private teardown(): Promise<void> {
+    this.tearingDown ??= this.stopOnce();
+    return this.tearingDown;
   }
 
   private async startOnce(): Promise<void> {
@@ -188,7 +198,6 @@ export class LocalClusterTarget implements Target {
   }
 
   private async stopOnce(): Promise<void> {
-    await this.starting?.catch(() => undefined);
     const dir = this.dirPath;
     if (!dir) return;
     const began = performance.now();
