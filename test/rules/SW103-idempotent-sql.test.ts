@@ -1,0 +1,101 @@
+import rule from '../../server/src/rules/SW103-idempotent-sql';
+import { ruleTester } from './ruleTester';
+
+ruleTester(rule, {
+  valid: [
+    { name: 'guarded DDL, and statements with no idempotent form', code: `
+      def upgrade():
+          op.execute("""
+              CREATE TABLE IF NOT EXISTS ledger_entry (id uuid PRIMARY KEY);
+              CREATE UNIQUE INDEX IF NOT EXISTS ux_ledger_entry ON ledger_entry (id);
+              CREATE INDEX ON ledger_entry (id);
+              CREATE SCHEMA IF NOT EXISTS billing;
+              CREATE TYPE invoice_status AS ENUM ('draft', 'sent');
+              ALTER TYPE invoice_status ADD VALUE IF NOT EXISTS 'paid';
+              ALTER TABLE ledger_entry ADD COLUMN IF NOT EXISTS memo text, ADD CONSTRAINT uq_memo UNIQUE (memo);
+              ALTER TABLE ledger_entry DROP COLUMN IF EXISTS legacy, DROP CONSTRAINT IF EXISTS ck_old;
+              CREATE OR REPLACE VIEW open_invoice AS SELECT 1;
+              UPDATE ledger_entry SET memo = '' WHERE memo IS NULL;
+          """)
+          with op.get_context().autocommit_block():
+              op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_a ON a (b)")
+
+      def downgrade():
+          op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_a")
+          op.execute(sa.text("DROP TABLE IF EXISTS ledger_entry"))
+      ` },
+    { name: 'Alembic operations are not SQL', code: `
+      def upgrade():
+          op.create_table("a", sa.Column("id", sa.Uuid(), primary_key=True))
+      ` },
+  ],
+  invalid: [
+    { name: 'CREATE and DROP without guards, upper and lower case', code: `
+      def upgrade():
+          op.execute("""
+              CREATE TABLE ledger_entry (id uuid PRIMARY KEY);
+              create unique index ux_ledger on ledger_entry (id);
+              CREATE EXTENSION citext;
+              CREATE VIEW open_invoice AS SELECT 1;
+          """)
+          with op.get_context().autocommit_block():
+              op.execute("CREATE INDEX CONCURRENTLY ix_a ON a (b)")
+
+      def downgrade():
+          op.execute("DROP INDEX CONCURRENTLY ix_a")
+          op.execute(sa.text("DROP MATERIALIZED VIEW report"))
+      `, errors: [
+        { line: 3, message: '`CREATE TABLE ledger_entry` is not idempotent: write `CREATE TABLE IF NOT EXISTS` so that re-running the revision does not fail.' },
+        { line: 4, message: /`CREATE INDEX ux_ledger` is not idempotent/ },
+        { line: 5 },
+        { line: 6, message: /write `CREATE OR REPLACE VIEW`/ },
+        { line: 9 },
+        { line: 12, message: /`DROP INDEX ix_a` is not idempotent: write `DROP INDEX IF EXISTS`/ },
+        { line: 13, message: /`DROP MATERIALIZED VIEW report`/ },
+      ], output: `
+      def upgrade():
+          op.execute("""
+              CREATE TABLE IF NOT EXISTS ledger_entry (id uuid PRIMARY KEY);
+              create unique index if not exists ux_ledger on ledger_entry (id);
+              CREATE EXTENSION IF NOT EXISTS citext;
+              CREATE OR REPLACE VIEW open_invoice AS SELECT 1;
+          """)
+          with op.get_context().autocommit_block():
+              op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_a ON a (b)")
+
+      def downgrade():
+          op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_a")
+          op.execute(sa.text("DROP MATERIALIZED VIEW IF EXISTS report"))
+      ` },
+    { name: 'ALTER TABLE commands, each at its own place', code: `
+      def upgrade():
+          op.execute("ALTER TABLE billing.ledger_entry ADD memo text, DROP COLUMN legacy, ADD CONSTRAINT uq UNIQUE (memo), DROP CONSTRAINT ck_old")
+          op.execute("ALTER TYPE invoice_status ADD VALUE 'paid' AFTER 'sent'")
+      `, errors: [{ line: 2, message: /`ADD COLUMN memo`/ }, { line: 2, message: /`DROP COLUMN legacy`/ }, { line: 2, message: /`DROP CONSTRAINT ck_old`/ }, { line: 3, message: /write `ADD VALUE IF NOT EXISTS`/ }], output: `
+      def upgrade():
+          op.execute("ALTER TABLE billing.ledger_entry ADD IF NOT EXISTS memo text, DROP COLUMN IF EXISTS legacy, ADD CONSTRAINT uq UNIQUE (memo), DROP CONSTRAINT IF EXISTS ck_old")
+          op.execute("ALTER TYPE invoice_status ADD VALUE IF NOT EXISTS 'paid' AFTER 'sent'")
+      ` },
+    { name: 'a statement in a helper, and SQL held in a variable', code: `
+      DROP_SQL = "DROP TABLE legacy"
+
+      def _drop_legacy():
+          op.execute(DROP_SQL)
+
+      def upgrade():
+          _drop_legacy()
+      `, errors: [{ line: 1 }], output: `
+      DROP_SQL = "DROP TABLE IF EXISTS legacy"
+
+      def _drop_legacy():
+          op.execute(DROP_SQL)
+
+      def upgrade():
+          _drop_legacy()
+      ` },
+    { name: 'no fix when the keyword is not written literally', code: `
+      def upgrade():
+          op.execute("CREATE TABL\\x45 ledger (id uuid)")
+      `, errors: [{ line: 2 }], output: null },
+  ],
+});
