@@ -2,12 +2,13 @@ import type { SyntaxNode, SyntaxTree } from '../parse/python';
 import { libpgQueryAnalyzer, type SqlAnalyzer } from '../parse/sql';
 import { decodeStringNode } from '../parse/strings';
 import type {
-  ColumnDef, Comment, ConstraintDef, ForeignKeyRef, ImportInfo, MigrationFunction, MigrationModel, Operation, PyCall,
+  ColumnDef, ConstraintDef, ForeignKeyRef, ImportInfo, MigrationFunction, MigrationModel, Operation, PyCall,
   PyValue, RevisionIdentifiers, Section, TypeRef,
 } from './migration';
 import { callKeyword, stringValue, boolValue } from './migration';
 import { NON_OPERATIONS, TABLE_PARAMETER, signatureFor } from './opSignatures';
-import { dottedName, spanOf, toCall, toValue } from './pyValues';
+import { calleeText, dottedName, spanOf, toCall, toValue } from './pyValues';
+import { contains, scanTree, type ScannedTree } from './scan';
 import { LineIndex } from './source';
 import { sqlBlockOf } from './sqlBlocks';
 
@@ -23,22 +24,23 @@ export function buildMigrationModel(path: string, source: string, tree: SyntaxTr
   return new MigrationBuilder(path, source, tree, analyzer).build();
 }
 
-interface WalkContext {
+interface CallContext {
   section: Section;
-  batchAliases: Map<string, string | undefined>;
-  opAliases: Set<string>;
-  inAutocommitBlock: boolean;
   viaHelper?: string;
-  helpersSeen: Set<string>;
-  /** Simple `name = <expr>` assignments seen in the function, for SQL held in variables. */
-  locals: Map<string, PyValue>;
+}
+
+interface WithContext {
+  startIndex: number;
+  endIndex: number;
+  batchAlias?: string;
+  batchTable?: string;
+  autocommit: boolean;
 }
 
 class MigrationBuilder {
   private readonly lines: LineIndex;
   private readonly operations: Operation[] = [];
   private readonly calls: PyCall[] = [];
-  private readonly comments: Comment[] = [];
   private readonly imports: ImportInfo[] = [];
   private readonly moduleFunctions = new Map<string, SyntaxNode>();
   private readonly moduleAssignments = new Map<string, PyValue>();
@@ -50,21 +52,17 @@ class MigrationBuilder {
 
   build(): MigrationModel {
     const root = this.tree.rootNode;
+    const scanned = scanTree(this.tree);
     const ids: RevisionIdentifiers = { branchLabels: [], dependsOn: [] };
     let docstring: string | undefined;
     let docstringSpan: MigrationModel['docstringSpan'];
-    let upgrade: MigrationFunction | undefined;
-    let downgrade: MigrationFunction | undefined;
-
-    for (const comment of root.descendantsOfType('comment')) {
-      if (comment) this.comments.push({ text: comment.text, line: comment.startPosition.row, span: spanOf(comment) });
-    }
 
     const statements = root.namedChildren.filter((n): n is SyntaxNode => n !== null);
+    const firstCode = statements.findIndex((s) => s.type !== 'comment');
     statements.forEach((statement, index) => {
       if (statement.type === 'expression_statement') {
         const first = statement.namedChild(0);
-        if (index === this.firstCodeIndex(statements) && first && (first.type === 'string' || first.type === 'concatenated_string')) {
+        if (index === firstCode && first && (first.type === 'string' || first.type === 'concatenated_string')) {
           docstring = decodeStringNode(first, this.source)?.value;
           docstringSpan = spanOf(first);
           return;
@@ -74,22 +72,15 @@ class MigrationBuilder {
         this.readImport(statement);
       } else {
         const fn = functionNode(statement);
-        if (fn) {
-          const name = fn.childForFieldName('name')?.text;
-          if (name) this.moduleFunctions.set(name, fn);
-        }
+        const name = fn?.childForFieldName('name')?.text;
+        if (fn && name) this.moduleFunctions.set(name, fn);
       }
     });
 
     const upgradeNode = this.moduleFunctions.get('upgrade');
     const downgradeNode = this.moduleFunctions.get('downgrade');
-    if (upgradeNode) upgrade = this.describeFunction('upgrade', upgradeNode);
-    if (downgradeNode) downgrade = this.describeFunction('downgrade', downgradeNode);
-    if (upgradeNode) this.walkFunction(upgradeNode, 'upgrade');
-    if (downgradeNode) this.walkFunction(downgradeNode, 'downgrade');
-    this.collectAllCalls(root);
+    this.collectOperations(scanned);
 
-    const syntaxErrors = this.syntaxErrors(root);
     const message = docstring?.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '');
     return {
       path: this.path,
@@ -99,19 +90,15 @@ class MigrationBuilder {
       docstring,
       docstringSpan,
       message,
-      upgrade,
-      downgrade,
+      upgrade: upgradeNode ? this.describeFunction('upgrade', upgradeNode) : undefined,
+      downgrade: downgradeNode ? this.describeFunction('downgrade', downgradeNode) : undefined,
       operations: this.operations,
       calls: this.calls,
-      comments: this.comments,
+      comments: scanned.comments,
       imports: this.imports,
-      syntaxErrors,
+      syntaxErrors: this.syntaxErrors(root),
       isRevision: ids.revision !== undefined || upgradeNode !== undefined,
     };
-  }
-
-  private firstCodeIndex(statements: SyntaxNode[]): number {
-    return statements.findIndex((s) => s.type !== 'comment');
   }
 
   private readModuleAssignment(assignment: SyntaxNode, ids: RevisionIdentifiers): void {
@@ -146,8 +133,7 @@ class MigrationBuilder {
         if (child.type === 'dotted_name') this.imports.push({ module: child.text, alias: child.text, span });
         else if (child.type === 'aliased_import') {
           const name = child.childForFieldName('name')?.text ?? '';
-          const alias = child.childForFieldName('alias')?.text ?? name;
-          this.imports.push({ module: name, alias, span });
+          this.imports.push({ module: name, alias: child.childForFieldName('alias')?.text ?? name, span });
         }
       }
       return;
@@ -159,12 +145,10 @@ class MigrationBuilder {
         const name = child.childForFieldName('name')?.text ?? '';
         const alias = child.childForFieldName('alias')?.text ?? name;
         this.imports.push({ module, name, alias, span });
+        if (module === 'alembic' && name === 'op') this.opAliases.add(alias);
       } else {
         this.imports.push({ module, name: child.text, alias: child.text, span });
       }
-    }
-    for (const imported of this.imports) {
-      if (imported.module === 'alembic' && imported.name === 'op') this.opAliases.add(imported.alias);
     }
   }
 
@@ -202,90 +186,108 @@ class MigrationBuilder {
     };
   }
 
-  private walkFunction(fn: SyntaxNode, section: Section): void {
-    const opAliases = new Set(this.opAliases);
+  /**
+   * Walks every call of the file once, in document order. A call inside upgrade()/downgrade(), or
+   * inside a module-level helper function they call, is an operation when its receiver is `op`
+   * (or a `batch_op` alias) or when it executes SQL; the calls in an operation's own arguments
+   * (sa.Column, sa.text …) are part of that operation, not operations of their own.
+   */
+  private collectOperations(scanned: ScannedTree): void {
+    const functions = [...this.moduleFunctions.entries()].map(([name, node]) => ({ name, node }));
+    const enclosingFunction = (node: SyntaxNode) => functions.find((f) => contains(f.node, node));
+    const contextsOf = this.sectionsOfFunctions(scanned, functions, enclosingFunction);
+    const withContexts = scanned.withStatements.map((w) => this.withContext(w));
+    const opAliasesFor = new Map<string, Set<string>>();
+    let insideOperationUntil = -1;
+    for (const node of scanned.calls) {
+      if (node.startIndex < insideOperationUntil) continue;
+      const fn = enclosingFunction(node);
+      const contexts = fn ? contextsOf.get(fn.name) ?? [] : [];
+      const functionNode = node.childForFieldName('function');
+      const callee = functionNode ? calleeText(functionNode) : '';
+      const lastDot = callee.lastIndexOf('.');
+      const receiver = lastDot >= 0 ? callee.slice(0, lastDot) : '';
+      const method = lastDot >= 0 ? callee.slice(lastDot + 1) : callee;
+      let opAliases = this.opAliases;
+      if (fn) {
+        opAliases = opAliasesFor.get(fn.name) ?? this.opAliasesOf(fn.node);
+        opAliasesFor.set(fn.name, opAliases);
+      }
+      const withs = withContexts.filter((w) => w.startIndex <= node.startIndex && node.endIndex <= w.endIndex);
+      const batch = withs.filter((w) => w.batchAlias === receiver).pop();
+      const isAlembicOp = (opAliases.has(receiver) || batch !== undefined) && !NON_OPERATIONS.has(method);
+      const isExecute = !isAlembicOp && EXECUTE_METHODS.has(method) && receiver !== '';
+      const call = toCall(node, this.source);
+      if (!call) continue;
+      this.calls.push(call);
+      if (contexts.length === 0 || !(isAlembicOp || isExecute)) continue;
+      insideOperationUntil = node.endIndex;
+      const inAutocommitBlock = withs.some((w) => w.autocommit);
+      for (const context of contexts) {
+        this.operations.push(this.makeOperation(call, context, isAlembicOp, batch !== undefined, batch?.batchTable, inAutocommitBlock, fn?.node));
+      }
+    }
+  }
+
+  /** upgrade and downgrade, and the helpers they call (directly or through other helpers). */
+  private sectionsOfFunctions(scanned: ScannedTree, functions: Array<{ name: string; node: SyntaxNode }>, enclosing: (node: SyntaxNode) => { name: string } | undefined): Map<string, CallContext[]> {
+    const contexts = new Map<string, CallContext[]>();
+    if (this.moduleFunctions.has('upgrade')) contexts.set('upgrade', [{ section: 'upgrade' }]);
+    if (this.moduleFunctions.has('downgrade')) contexts.set('downgrade', [{ section: 'downgrade' }]);
+    const helperCalls = scanned.calls
+      .map((node) => ({ node, fn: node.childForFieldName('function') }))
+      .filter((c) => c.fn?.type === 'identifier' && this.moduleFunctions.has(c.fn.text) && c.fn.text !== 'upgrade' && c.fn.text !== 'downgrade')
+      .map((c) => ({ callee: (c.fn as SyntaxNode).text, caller: enclosing(c.node)?.name }));
+    for (let changed = true, rounds = 0; changed && rounds < functions.length + 1; rounds++) {
+      changed = false;
+      for (const { callee, caller } of helperCalls) {
+        if (!caller || caller === callee) continue;
+        for (const context of contexts.get(caller) ?? []) {
+          const list = contexts.get(callee) ?? [];
+          if (list.some((c) => c.section === context.section)) continue;
+          list.push({ section: context.section, viaHelper: context.viaHelper ?? callee });
+          contexts.set(callee, list);
+          changed = true;
+        }
+      }
+    }
+    return contexts;
+  }
+
+  private opAliasesOf(fn: SyntaxNode): Set<string> {
     // Non-standard signatures such as `def upgrade(op, tables, tester)` pass `op` in.
     const firstParam = fn.childForFieldName('parameters')?.namedChild(0);
-    if (firstParam?.type === 'identifier' && firstParam.text === 'op') opAliases.add('op');
-    const body = fn.childForFieldName('body');
-    if (!body) return;
-    const context: WalkContext = { section, batchAliases: new Map(), opAliases, inAutocommitBlock: false, helpersSeen: new Set([fn.childForFieldName('name')?.text ?? '']), locals: new Map() };
-    this.walk(body, context);
+    if (firstParam?.type === 'identifier' && firstParam.text === 'op' && !this.opAliases.has('op')) return new Set([...this.opAliases, 'op']);
+    return this.opAliases;
   }
 
-  private walk(node: SyntaxNode, context: WalkContext): void {
-    if (node.type === 'with_statement') {
-      this.walkWith(node, context);
-      return;
-    }
-    // Nested definitions (helpers, classes, lambdas) are walked like the body: when they run,
-    // they run within this section.
-    if (node.type === 'assignment') {
-      const left = node.childForFieldName('left');
-      const right = node.childForFieldName('right');
-      if (left?.type === 'identifier' && right) context.locals.set(left.text, toValue(right, this.source));
-    }
-    if (node.type === 'call') {
-      if (this.visitCall(node, context)) return;
-    }
-    for (const child of node.namedChildren) if (child) this.walk(child, context);
-  }
-
-  private walkWith(node: SyntaxNode, context: WalkContext): void {
-    const batchAliases = new Map(context.batchAliases);
-    let inAutocommitBlock = context.inAutocommitBlock;
-    for (const item of node.descendantsOfType('with_item')) {
-      if (!item) continue;
+  private withContext(node: SyntaxNode): WithContext {
+    const context: WithContext = { startIndex: node.startIndex, endIndex: node.endIndex, autocommit: false };
+    const clause = node.namedChildren.find((c) => c?.type === 'with_clause') ?? node;
+    for (const item of clause.namedChildren) {
+      if (item?.type !== 'with_item') continue;
       const value = item.childForFieldName('value');
-      let call: SyntaxNode | null = null;
+      let callNode: SyntaxNode | null = value;
       let alias: string | undefined;
       if (value?.type === 'as_pattern') {
-        call = value.namedChild(0);
+        callNode = value.namedChild(0);
         alias = value.childForFieldName('alias')?.text ?? value.namedChild(1)?.text;
-      } else {
-        call = value;
       }
-      if (call?.type !== 'call') continue;
-      const parsed = toCall(call, this.source);
-      if (!parsed) continue;
-      if (parsed.method === 'batch_alter_table' && context.opAliases.has(parsed.receiver) && alias) {
-        batchAliases.set(alias.replace(/^as\s+/, ''), stringValue(parsed.args[0] ?? callKeyword(parsed, 'table_name')));
-      } else if (parsed.method === 'autocommit_block') {
-        inAutocommitBlock = true;
+      if (callNode?.type !== 'call') continue;
+      const fn = callNode.childForFieldName('function');
+      const callee = fn ? calleeText(fn) : '';
+      if (callee.endsWith('.batch_alter_table') && alias) {
+        const call = toCall(callNode, this.source);
+        context.batchAlias = alias.replace(/^as\s+/, '');
+        context.batchTable = call ? stringValue(call.args[0] ?? callKeyword(call, 'table_name')) : undefined;
+      } else if (callee.endsWith('.autocommit_block')) {
+        context.autocommit = true;
       }
     }
-    const inner: WalkContext = { ...context, batchAliases, inAutocommitBlock };
-    const body = node.childForFieldName('body');
-    if (body) this.walk(body, inner);
+    return context;
   }
 
-  /** Returns true when the call was taken as an operation (its arguments are not searched for more). */
-  private visitCall(node: SyntaxNode, context: WalkContext): boolean {
-    const call = toCall(node, this.source);
-    if (!call) return false;
-    const isOp = context.opAliases.has(call.receiver);
-    const batchTable = context.batchAliases.get(call.receiver);
-    const isBatch = context.batchAliases.has(call.receiver);
-    if ((isOp || isBatch) && !NON_OPERATIONS.has(call.method)) {
-      this.operations.push(this.makeOperation(call, context, true, isBatch, batchTable));
-      return true;
-    }
-    if (EXECUTE_METHODS.has(call.method) && call.receiver !== '') {
-      this.operations.push(this.makeOperation(call, context, false, false, undefined));
-      return true;
-    }
-    if (call.receiver === '' && this.moduleFunctions.has(call.method) && !context.helpersSeen.has(call.method)) {
-      const helper = this.moduleFunctions.get(call.method) as SyntaxNode;
-      const body = helper.childForFieldName('body');
-      if (body) {
-        const helpersSeen = new Set(context.helpersSeen).add(call.method);
-        this.walk(body, { ...context, viaHelper: context.viaHelper ?? call.method, helpersSeen, locals: new Map() });
-      }
-    }
-    return false;
-  }
-
-  private makeOperation(call: PyCall, context: WalkContext, isAlembicOp: boolean, inBatch: boolean, batchTable: string | undefined): Operation {
+  private makeOperation(call: PyCall, context: CallContext, isAlembicOp: boolean, inBatch: boolean, batchTable: string | undefined, inAutocommitBlock: boolean, fn: SyntaxNode | undefined): Operation {
     const name = isAlembicOp ? call.method : 'execute';
     const { args, rest } = bindArguments(call, isAlembicOp ? signatureFor(name, inBatch) : ['sqltext']);
     const tableParameter = TABLE_PARAMETER[name];
@@ -299,14 +301,14 @@ class MigrationBuilder {
       else if (CONSTRAINT_CONSTRUCTORS.has(value.call.method)) constraints.push(constraintOf(value.call));
     }
     const sqlArg = name === 'execute' ? args.sqltext : undefined;
-    const resolveName = (n: string): PyValue | undefined => context.locals.get(n) ?? this.moduleAssignments.get(n);
+    const resolveName = (n: string): PyValue | undefined => (fn ? this.localAssignment(fn, n, call.span.start) : undefined) ?? this.moduleAssignments.get(n);
     return {
       name,
       call,
       section: context.section,
       isAlembicOp,
       batchTable,
-      inAutocommitBlock: context.inAutocommitBlock,
+      inAutocommitBlock,
       table,
       schema: stringValue(callKeyword(call, 'schema')),
       args,
@@ -320,12 +322,15 @@ class MigrationBuilder {
     };
   }
 
-  private collectAllCalls(root: SyntaxNode): void {
-    for (const node of root.descendantsOfType('call')) {
-      if (!node) continue;
-      const call = toCall(node, this.source);
-      if (call) this.calls.push(call);
+  /** The value last assigned to `name` in a function before `before` (for SQL held in variables). */
+  private localAssignment(fn: SyntaxNode, name: string, before: number): PyValue | undefined {
+    let found: SyntaxNode | undefined;
+    for (const assignment of fn.descendantsOfType('assignment')) {
+      if (!assignment || assignment.startIndex >= before) continue;
+      const left = assignment.childForFieldName('left');
+      if (left?.type === 'identifier' && left.text === name) found = assignment.childForFieldName('right') ?? undefined;
     }
+    return found ? toValue(found, this.source) : undefined;
   }
 
   private syntaxErrors(root: SyntaxNode): Array<{ span: { start: number; end: number }; message: string }> {

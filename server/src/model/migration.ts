@@ -34,6 +34,8 @@ export interface PyCall {
   calleeSpan: Span;
   /** Span of the parentheses' content, for inserting arguments. */
   argsSpan: Span;
+  /** For chained calls such as `sa.text("…").bindparams(x=1)`: the call the method is called on. */
+  receiverCall?: PyCall;
 }
 
 export interface TypeRef {

@@ -102,7 +102,10 @@ export function toCall(node: SyntaxNode, source: string): PyCall | undefined {
     }
   }
   const argsSpan = argList ? { start: argList.startIndex + 1, end: Math.max(argList.startIndex + 1, argList.endIndex - 1) } : spanOf(node);
+  const object = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
+  const receiverCall = object?.type === 'call' ? toCall(object, source) : undefined;
   return {
+    receiverCall,
     callee,
     method: lastDot >= 0 ? callee.slice(lastDot + 1) : callee,
     receiver: lastDot >= 0 ? callee.slice(0, lastDot) : '',
@@ -115,7 +118,7 @@ export function toCall(node: SyntaxNode, source: string): PyCall | undefined {
 }
 
 /** `op.get_bind().execute` is written with the inner call's arguments collapsed to `()`. */
-function calleeText(fn: SyntaxNode): string {
+export function calleeText(fn: SyntaxNode): string {
   if (fn.type === 'identifier') return fn.text;
   if (fn.type === 'attribute') {
     const object = fn.childForFieldName('object');

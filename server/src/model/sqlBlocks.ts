@@ -29,7 +29,9 @@ function sqlLiteralOf(arg: PyValue, resolveName: (name: string) => PyValue | und
     case 'call': {
       const { call } = arg;
       if (TEXT_FUNCTIONS.test(call.callee) && call.args[0]) return sqlLiteralOf(call.args[0], resolveName, depth);
-      if (TEXT_CHAINS.has(call.method) && /(^|\.)text\(\)$/.test(call.receiver)) return { reason: 'a text() clause with chained calls' };
+      if (TEXT_CHAINS.has(call.method) && call.receiverCall && TEXT_FUNCTIONS.test(call.receiverCall.callee) && call.receiverCall.args[0]) {
+        return sqlLiteralOf(call.receiverCall.args[0], resolveName, depth);
+      }
       if (call.method === 'format') return { reason: 'the SQL is built at run time with .format()' };
       if (call.method === 'join') return { reason: 'the SQL is built at run time with join()' };
       return undefined; // a SQLAlchemy expression object, not SQL text

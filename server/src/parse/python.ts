@@ -1,5 +1,12 @@
-import { Language, Parser, type Edit, type Node, type Tree } from 'web-tree-sitter';
+import type { Edit, Node, Tree } from 'web-tree-sitter';
 import { locateWasm } from './wasm';
+// A require (not an ES import), so that esbuild bundles web-tree-sitter's CommonJS build: its ESM
+// build reads `import.meta.url`, which a CommonJS bundle does not have.
+import TreeSitter = require('web-tree-sitter');
+
+const { Language, Parser } = TreeSitter;
+type Language = TreeSitter.Language;
+type Parser = TreeSitter.Parser;
 
 export type { Node as SyntaxNode, Tree as SyntaxTree, Edit as SyntaxEdit };
 
