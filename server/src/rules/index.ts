@@ -2,6 +2,14 @@ import SW000 from './SW000-syntax-error';
 import SW001 from './SW001-unanalysable-sql';
 import SW101 from './SW101-require-downgrade';
 import SW107 from './SW107-revision-graph';
+import SW103 from './SW103-idempotent-sql';
+import SW106 from './SW106-logged-data-change';
+import SW201 from './SW201-require-rationale';
+import SW203 from './SW203-deterministic-default';
+import SW204 from './SW204-timezone-aware-timestamp';
+import SW205 from './SW205-utc-default';
+import SW206 from './SW206-uuid-primary-key';
+import SW208 from './SW208-revision-description';
 import type { Rule } from './types';
 
 /**
@@ -13,6 +21,14 @@ export const allRules: readonly Rule[] = [
   SW001,
   SW101,
   SW107,
+  SW103,
+  SW106,
+  SW201,
+  SW203,
+  SW204,
+  SW205,
+  SW206,
+  SW208,
 ].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
