@@ -1,5 +1,7 @@
 import { processIo, type CliIo } from './io';
 import { LINT_USAGE, runLint } from './lint';
+import { runDecision } from './decision';
+import { runServer } from '../lsp/cli';
 import { VERSION } from './version';
 
 const USAGE = `schema-warden ${VERSION} — holds Alembic migrations to your data-architecture policy
@@ -17,6 +19,8 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 /** One table of sub-commands; each module owns its flags and help. */
 const COMMANDS: Record<string, Command> = {
   lint: runLint,
+  decision: runDecision,
+  server: runServer,
 };
 
 export function registerCommand(name: string, command: Command): void {

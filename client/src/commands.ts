@@ -1,0 +1,118 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { RuleSummary } from '../../server/src/shared/protocol';
+import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest } from './messages';
+import { pythonFor, runAlembicRevision } from './newRevision';
+
+export interface CommandContext {
+  client(): LanguageClient | undefined;
+  output: vscode.LogOutputChannel;
+  restart(): Promise<void>;
+}
+
+interface CommandSpec {
+  id: string;
+  /** Commands that run the user's Python are refused in an untrusted workspace. */
+  needsTrust?: boolean;
+  run(ctx: CommandContext, ...args: unknown[]): Promise<unknown>;
+}
+
+/** Arguments that let tests and keybindings skip the prompts of *New decision record*. */
+export interface NewDecisionArgs { title?: string; rules?: string[]; revisions?: string[] }
+
+/** Every command of the extension; package.json's `contributes.commands` lists the same ids. */
+export const COMMANDS: readonly CommandSpec[] = [
+  { id: 'schemaWarden.newDecisionRecord', run: newDecisionRecord },
+  { id: 'schemaWarden.newRevision', needsTrust: true, run: newRevision },
+  { id: 'schemaWarden.lintWorkspace', run: lintWorkspace },
+  { id: 'schemaWarden.showOutput', run: async (ctx) => ctx.output.show() },
+  { id: 'schemaWarden.restartServer', run: async (ctx) => ctx.restart() },
+  { id: 'schemaWarden.openRuleDocumentation', run: openRuleDocumentation },
+];
+
+export function registerCommands(context: vscode.ExtensionContext, ctx: CommandContext): void {
+  for (const spec of COMMANDS) {
+    context.subscriptions.push(vscode.commands.registerCommand(spec.id, async (...args: unknown[]) => {
+      if (spec.needsTrust && !vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('Schema Warden: this command runs Python from the workspace; trust the workspace first.');
+        return undefined;
+      }
+      try {
+        return await spec.run(ctx, ...args);
+      } catch (err) {
+        ctx.output.error(`${spec.id}: ${(err as Error).stack ?? String(err)}`);
+        void vscode.window.showErrorMessage(`Schema Warden: ${(err as Error).message}`);
+        return undefined;
+      }
+    }));
+  }
+}
+
+function running(ctx: CommandContext): LanguageClient {
+  const client = ctx.client();
+  if (!client?.isRunning()) throw new Error('the language server is not running (Schema Warden: Restart server)');
+  return client;
+}
+
+async function newDecisionRecord(ctx: CommandContext, given?: unknown): Promise<string | undefined> {
+  const client = running(ctx);
+  const args = (given ?? {}) as NewDecisionArgs;
+  const activeUri = vscode.window.activeTextEditor?.document.uri.toString();
+  const title = args.title ?? await vscode.window.showInputBox({ title: 'New decision record (1/3)', prompt: 'Title of the decision', placeHolder: 'Keep integer keys on the legacy invoice table', validateInput: (v) => (v.trim() ? undefined : 'A decision needs a title') });
+  if (!title) return undefined;
+  let rules = args.rules;
+  if (!rules) {
+    const all = await client.sendRequest(ListRulesRequest);
+    const picked = await vscode.window.showQuickPick(all.map((r) => ({ label: r.id, description: r.name, detail: r.summary })), { title: 'New decision record (2/3): the rules it allows', canPickMany: true, matchOnDescription: true, matchOnDetail: true });
+    if (!picked) return undefined;
+    rules = picked.map((p) => p.label);
+  }
+  let revisions = args.revisions;
+  if (!revisions) {
+    const all = await client.sendRequest(ListRevisionsRequest, { uri: activeUri });
+    const items: vscode.QuickPickItem[] = [{ label: '*', description: 'every revision' }, ...all.map((r) => ({ label: r.revision, description: r.message, detail: r.isHead ? 'head' : undefined }))];
+    const picked = await vscode.window.showQuickPick(items, { title: 'New decision record (3/3): the revisions it covers', canPickMany: true, matchOnDescription: true });
+    if (!picked) return undefined;
+    revisions = picked.map((p) => p.label);
+  }
+  const result = await client.sendRequest(NewDecisionRequest, { title: title.trim(), rules, revisions, uri: activeUri });
+  await vscode.window.showTextDocument(vscode.Uri.parse(result.uri));
+  return result.uri;
+}
+
+async function newRevision(ctx: CommandContext, given?: unknown): Promise<string | undefined> {
+  const inis = await vscode.workspace.findFiles('**/alembic.ini', '**/{node_modules,.venv,venv,.git}/**', 20);
+  if (inis.length === 0) throw new Error('no alembic.ini in this workspace');
+  let ini = inis[0];
+  if (inis.length > 1) {
+    const picked = await vscode.window.showQuickPick(inis.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { title: 'Which Alembic project?' });
+    if (!picked) return undefined;
+    ini = picked.uri;
+  }
+  const message = typeof given === 'string' ? given : await vscode.window.showInputBox({ title: 'New Alembic revision', prompt: 'Message (alembic revision -m)', validateInput: (v) => (v.trim() ? undefined : 'Alembic needs a message') });
+  if (!message) return undefined;
+  const folder = vscode.workspace.getWorkspaceFolder(ini)?.uri.fsPath ?? vscode.Uri.joinPath(ini, '..').fsPath;
+  const python = pythonFor(folder, vscode.workspace.getConfiguration('schemaWarden', ini).get<string | null>('python'));
+  const file = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'alembic revision…' }, () => runAlembicRevision(python, ini.fsPath, message.trim(), ctx.output));
+  await vscode.window.showTextDocument(vscode.Uri.file(file));
+  return file;
+}
+
+async function lintWorkspace(ctx: CommandContext): Promise<unknown> {
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Schema Warden: linting' }, () => running(ctx).sendRequest(LintWorkspaceRequest));
+  ctx.output.info(`Lint workspace: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings in ${result.ms} ms`);
+  void vscode.window.showInformationMessage(`Schema Warden: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings.`, 'Show problems').then((choice) => {
+    if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+  });
+  return result;
+}
+
+async function openRuleDocumentation(ctx: CommandContext, given?: unknown): Promise<void> {
+  const rules: RuleSummary[] = await running(ctx).sendRequest(ListRulesRequest);
+  let rule = typeof given === 'string' ? rules.find((r) => r.id === given || r.name === given) : undefined;
+  if (!rule) {
+    const picked = await vscode.window.showQuickPick(rules.map((r) => ({ label: r.id, description: r.name, detail: r.summary, rule: r })), { title: 'Open rule documentation', matchOnDescription: true, matchOnDetail: true });
+    rule = picked?.rule;
+  }
+  if (rule) await vscode.env.openExternal(vscode.Uri.parse(rule.docsUrl));
+}

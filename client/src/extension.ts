@@ -1,0 +1,62 @@
+import * as vscode from 'vscode';
+import { LanguageClient, State, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { registerCommands } from './commands';
+import { RestartingErrorHandler } from './errorHandler';
+import { StatusNotification } from './messages';
+import { StatusItem } from './status';
+
+/** The documents the server reads: Python (revisions, application code), decision records, team config. */
+const DOCUMENTS: DocumentSelector = [
+  { scheme: 'file', language: 'python' },
+  { scheme: 'file', language: 'markdown' },
+  { scheme: 'file', pattern: '**/{pyproject,schema-warden}.toml' },
+];
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Schema Warden', { log: true });
+  const trace = vscode.window.createOutputChannel('Schema Warden (LSP trace)', { log: true });
+  const status = new StatusItem([{ scheme: 'file', language: 'python' }]);
+  context.subscriptions.push(output, trace, status);
+
+  const server = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module: server, transport: TransportKind.ipc },
+    debug: { module: server, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENTS,
+    outputChannel: output,
+    traceOutputChannel: trace,
+    errorHandler: new RestartingErrorHandler(output),
+    // Settings are pulled per resource with workspace/configuration; the server re-reads on change.
+    synchronize: { configurationSection: 'schemaWarden' },
+  };
+  client = new LanguageClient('schemaWarden', 'Schema Warden', serverOptions, clientOptions);
+  context.subscriptions.push(
+    client.onNotification(StatusNotification, (params) => status.update(params)),
+    client.onDidChangeState((e) => { if (e.newState === State.Stopped) status.stopped(); }),
+  );
+
+  registerCommands(context, {
+    client: () => client,
+    output,
+    restart: async () => {
+      output.info('Restarting the language server.');
+      if (client) await client.restart();
+    },
+  });
+
+  try {
+    await client.start();
+  } catch (err) {
+    output.error(`The language server did not start: ${(err as Error).stack ?? String(err)}`);
+    void vscode.window.showErrorMessage('Schema Warden: the language server did not start.', 'Show output').then((c) => { if (c) output.show(); });
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

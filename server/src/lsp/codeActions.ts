@@ -1,0 +1,98 @@
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit as LspTextEdit } from 'vscode-languageserver';
+import type { MigrationModel } from '../model/migration';
+import type { Finding, TextEdit } from '../rules/types';
+import { DIAGNOSTIC_SOURCE, FIX_ALL_KIND, ServerCommands, type DiagnosticData } from '../shared/protocol';
+import { ruleById } from '../rules';
+
+/** What the server published for one document: the code actions look findings up here. */
+export interface Published {
+  uri: string;
+  version: number;
+  findings: readonly Finding[];
+  /** The model the findings' spans refer to (the document's text at `version`). */
+  model: MigrationModel;
+  revision?: string;
+}
+
+function lspEdits(model: MigrationModel, edits: readonly TextEdit[]): LspTextEdit[] {
+  return edits.map((e) => ({ range: model.lines.rangeOf(e.span.start, e.span.end), newText: e.newText }));
+}
+
+function wanted(params: CodeActionParams, kind: string): boolean {
+  const only = params.context.only;
+  if (!only || only.length === 0) return kind !== FIX_ALL_KIND; // fix-all only when asked for (on save, or "Source Action…")
+  return only.some((k) => kind === k || kind.startsWith(`${k}.`));
+}
+
+/** Quick fixes, "Allow with decision record…" and "Show documentation" for each of our diagnostics; plus fix-all. */
+export function codeActions(params: CodeActionParams, published: Published | undefined): CodeAction[] {
+  const actions: CodeAction[] = [];
+  if (!published) return actions;
+  const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && isData(d.data));
+  if (wanted(params, CodeActionKind.QuickFix)) {
+    for (const diagnostic of ours) {
+      const data = diagnostic.data as DiagnosticData;
+      const finding = data.version === published.version ? published.findings[data.index] : undefined;
+      if (finding && finding.ruleId === data.ruleId) {
+        finding.fixes.forEach((fix, i) => actions.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: i === 0,
+          edit: { changes: { [published.uri]: lspEdits(published.model, fix.edits) } },
+        }));
+      }
+      actions.push(allowAction(diagnostic, data.ruleId, published), docsAction(diagnostic, data.ruleId));
+    }
+  }
+  if (wanted(params, FIX_ALL_KIND)) {
+    const edits = safeEdits(published.findings);
+    if (edits.length) actions.push({ title: 'Schema Warden: fix all safe findings', kind: FIX_ALL_KIND, edit: { changes: { [published.uri]: lspEdits(published.model, edits) } } });
+  }
+  return actions;
+}
+
+function allowAction(diagnostic: Diagnostic, ruleId: string, published: Published): CodeAction {
+  return {
+    title: `Allow ${ruleId} with a decision record…`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    command: {
+      title: `Allow ${ruleId} with a decision record…`,
+      command: ServerCommands.allowWithDecision,
+      arguments: [{ uri: published.uri, line: diagnostic.range.start.line, ruleId, revision: published.revision }],
+    },
+  };
+}
+
+function docsAction(diagnostic: Diagnostic, ruleId: string): CodeAction {
+  const rule = ruleById(ruleId);
+  return {
+    title: `Show documentation for ${ruleId}${rule ? ` (${rule.meta.name})` : ''}`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    command: { title: `Show documentation for ${ruleId}`, command: ServerCommands.showRuleDocumentation, arguments: [ruleId] },
+  };
+}
+
+/**
+ * The edits of every safe fix that does not overlap one taken before (in source order), as
+ * `--fix` does: an overlapping fix waits for the next round rather than being merged into another.
+ */
+export function safeEdits(findings: readonly Finding[]): TextEdit[] {
+  const taken: TextEdit[] = [];
+  const overlaps = (a: TextEdit, b: TextEdit): boolean => a.span.start < b.span.end && b.span.start < a.span.end || (a.span.start === b.span.start && a.span.end === a.span.start && b.span.end === b.span.start);
+  for (const finding of findings) {
+    for (const fix of finding.fixes) {
+      if (!fix.safe) continue;
+      if (fix.edits.some((e) => taken.some((t) => overlaps(e, t)))) continue;
+      taken.push(...fix.edits);
+      break; // one fix per finding
+    }
+  }
+  return taken;
+}
+
+function isData(value: unknown): value is DiagnosticData {
+  return typeof value === 'object' && value !== null && typeof (value as DiagnosticData).ruleId === 'string' && typeof (value as DiagnosticData).index === 'number';
+}

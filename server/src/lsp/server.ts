@@ -1,0 +1,451 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  TextDocumentSyncKind,
+  type Connection,
+  type FileEvent,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkspaceFolder,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { initEngine } from '../engine/analyze';
+import { lintProjectRules, lintRevision, sortFindings } from '../engine/lint';
+import type { MigrationModel } from '../model/migration';
+import { allRules } from '../rules';
+import { ruleDocUrl } from '../rules/docsUrl';
+import type { Finding } from '../rules/types';
+import {
+  FIX_ALL_KIND,
+  ServerCommands,
+  type AllowWithDecisionArgs,
+  type LintWorkspaceResult,
+  type NewDecisionParams,
+  type NewDecisionResult,
+  type RevisionSummary,
+  type RuleSummary,
+  type StatusParams,
+} from '../shared/protocol';
+import { codeActions, type Published } from './codeActions';
+import { frontMatterCompletion, waiverCompletion } from './completion';
+import { listDecisionRecords, writeDecisionRecord, type DecisionRecordInfo } from './decisions';
+import { configErrorDiagnostic, fingerprint, toDiagnostic } from './diagnostics';
+import { OpenDocument } from './documents';
+import { hoverAt } from './hover';
+import { ServerLog } from './log';
+import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest, StatusNotification } from './messages';
+import { SettingsCache } from './settings';
+import { isInside, pathToUri, uriToPath } from './uri';
+import { readModel, WorkspaceIndex, type ProjectEntry } from './workspace';
+
+/** Files whose change re-reads the projects (configuration) rather than one revision. */
+const CONFIG_FILES = new Set(['alembic.ini', 'pyproject.toml', 'schema-warden.toml']);
+const WATCHED_GLOBS = ['**/*.py', '**/alembic.ini', '**/pyproject.toml', '**/schema-warden.toml', '**/docs/decisions/*.md'];
+/** Cross-file rules wait for typing to pause this long; the file's own findings never wait. */
+const CROSS_FILE_DELAY_MS = 150;
+
+export interface ServerOptions {
+  /** Overrides the debounce of cross-file validation (tests, benchmarks). */
+  crossFileDelayMs?: number;
+}
+
+/**
+ * The Schema Warden language server on one connection (IPC for VS Code, stdio for other editors).
+ * Every handler runs inside `log.guard`: a failure is logged once and answered with an empty
+ * result, never an exception that takes the process down.
+ */
+export function startServer(connection: Connection, options: ServerOptions = {}): void {
+  const log = new ServerLog(connection);
+  const open = new Map<string, OpenDocument>();
+  const published = new Map<string, Published>();
+  const publishedPrints = new Map<string, string>();
+  let clientCapabilities: InitializeParams['capabilities'] = {};
+  let folders: string[] = [];
+  let ready: Promise<void> = Promise.resolve();
+  let indexing = false;
+  let lastValidation: { at: Date; ms: number } | undefined;
+  const crossTimers = new Map<ProjectEntry, NodeJS.Timeout>();
+  const crossDelay = options.crossFileDelayMs ?? CROSS_FILE_DELAY_MS;
+  const decisionCache = new Map<string, DecisionRecordInfo[]>();
+
+  const settings = new SettingsCache(connection, () => clientCapabilities.workspace?.configuration === true);
+  const index = new WorkspaceIndex((root) => settings.get(pathToUri(root)));
+
+  // ----------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  connection.onInitialize(log.guard('initialize', { capabilities: {} } as InitializeResult, async (params: InitializeParams): Promise<InitializeResult> => {
+    clientCapabilities = params.capabilities;
+    folders = workspaceFolderPaths(params.workspaceFolders, params.rootUri);
+    await initEngine();
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [' ', '=', '[', ',', '-'], resolveProvider: false },
+        executeCommandProvider: { commands: Object.values(ServerCommands) },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'schema-warden' },
+    };
+  }));
+
+  connection.onInitialized(log.guard('initialized', undefined, async () => {
+    if (clientCapabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
+      await connection.client.register(DidChangeConfigurationNotification.type, { section: 'schemaWarden' });
+    }
+    if (clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+      await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: WATCHED_GLOBS.map((globPattern) => ({ globPattern })) });
+    }
+    if (clientCapabilities.workspace?.workspaceFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders(log.guard('didChangeWorkspaceFolders', undefined, (event) => {
+        const removed = new Set(event.removed.map((f) => uriToPath(f.uri)));
+        folders = [...folders.filter((f) => !removed.has(f)), ...workspaceFolderPaths(event.added, null)];
+        reindex();
+      }));
+    }
+    reindex();
+  }));
+
+  /** Rebuilds the index in the background, with LSP progress; open documents keep their text. */
+  function reindex(): Promise<void> {
+    ready = ready.then(() => buildIndex()).catch((err) => log.error('indexing the workspace', err));
+    return ready;
+  }
+
+  async function buildIndex(): Promise<void> {
+    indexing = true;
+    sendStatus();
+    const started = performance.now();
+    const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
+    progress?.begin('Schema Warden', 0, 'Indexing Alembic revisions…', false);
+    try {
+      await index.build(folders, (file) => openModelOf(file), (done, total) => progress?.report(total ? Math.round((done / total) * 100) : 100, `${done}/${total} revisions`));
+      decisionCache.clear();
+      for (const entry of index.projects) {
+        for (const model of entry.model.revisions) entry.revisionFindings.set(model.path, lintRevision(model, entry.model));
+        entry.projectFindings = safeProjectRules(entry);
+      }
+      publishEverything();
+      // Documents edited while the index was built: their newest text wins.
+      for (const doc of open.values()) validateDocument(doc);
+      lastValidation = { at: new Date(), ms: performance.now() - started };
+      log.info(`Indexed ${index.revisionCount} revision(s) in ${index.projects.length} project(s) in ${Math.round(lastValidation.ms)} ms.`);
+    } finally {
+      progress?.done();
+      indexing = false;
+      sendStatus();
+    }
+  }
+
+  connection.onShutdown(() => {
+    for (const doc of open.values()) doc.dispose();
+    open.clear();
+  });
+
+  // ----------------------------------------------------------------------------------------------
+  // Documents
+
+  connection.onDidOpenTextDocument(log.guard('didOpen', undefined, async ({ textDocument }) => {
+    const doc = new OpenDocument(TextDocument.create(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text), uriToPath(textDocument.uri));
+    open.get(textDocument.uri)?.dispose();
+    open.set(textDocument.uri, doc);
+    await ready;
+    validateDocument(doc);
+  }));
+
+  connection.onDidChangeTextDocument(log.guard('didChange', undefined, ({ textDocument, contentChanges }) => {
+    const doc = open.get(textDocument.uri);
+    if (!doc) return;
+    doc.applyChanges(contentChanges, textDocument.version);
+    // While the index builds, the document is validated once it is ready (didOpen awaits it).
+    if (!indexing) validateDocument(doc);
+  }));
+
+  connection.onDidCloseTextDocument(log.guard('didClose', undefined, ({ textDocument }) => {
+    const doc = open.get(textDocument.uri);
+    open.delete(textDocument.uri);
+    doc?.dispose();
+    const file = doc?.path;
+    if (!file) return;
+    const entry = index.projectOf(file);
+    if (entry) {
+      // The file on disk is the truth again (the editor may have discarded unsaved changes).
+      if (fs.existsSync(file)) updateRevision(entry, readModel(file)); else { index.removeRevision(entry, file); publishFile(entry, file); scheduleCrossFile(entry); }
+    }
+  }));
+
+  connection.onDidSaveTextDocument(log.guard('didSave', undefined, ({ textDocument }) => {
+    const file = uriToPath(textDocument.uri);
+    // Clients without file watching still learn about configuration changes on save.
+    if (file && !clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) onFilesChanged([{ uri: textDocument.uri, type: FileChangeType.Changed }]);
+  }));
+
+  connection.onDidChangeWatchedFiles(log.guard('didChangeWatchedFiles', undefined, ({ changes }) => onFilesChanged(changes)));
+
+  connection.onDidChangeConfiguration(log.guard('didChangeConfiguration', undefined, () => {
+    settings.clear();
+    reindex();
+  }));
+
+  function onFilesChanged(changes: readonly FileEvent[]): void {
+    let reread = false;
+    const touched = new Set<ProjectEntry>();
+    for (const change of changes) {
+      const file = uriToPath(change.uri);
+      if (!file) continue;
+      const base = path.basename(file);
+      if (CONFIG_FILES.has(base)) { reread = true; continue; }
+      if (file.endsWith('.md')) {
+        decisionCache.clear();
+        const entry = index.projectAround(file);
+        if (entry && isInside(file, entry.config.decisionsDir)) touched.add(entry); // waivers depend on records
+        continue;
+      }
+      if (!file.endsWith('.py') || open.has(change.uri)) continue; // an open document's text wins over the disk
+      const entry = index.projectOf(file);
+      if (!entry) continue;
+      if (change.type === FileChangeType.Deleted) { index.removeRevision(entry, file); publishFile(entry, file); }
+      else { const model = readModel(file); index.setRevision(entry, model); entry.revisionFindings.set(file, lintRevision(model, entry.model)); publishFile(entry, file); }
+      touched.add(entry);
+    }
+    if (reread) { reindex(); return; }
+    for (const entry of touched) scheduleCrossFile(entry);
+  }
+
+  function openModelOf(file: string): MigrationModel | undefined {
+    const doc = open.get(pathToUri(file));
+    return doc?.isPython ? doc.model() : undefined;
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Validation
+
+  /** The per-keystroke path: parse incrementally, run the file's own rules, publish; cross-file later. */
+  function validateDocument(doc: OpenDocument): void {
+    const file = doc.path;
+    if (!file || !doc.isPython) return;
+    const entry = index.projectOf(file);
+    if (!entry) return;
+    updateRevision(entry, doc.model());
+  }
+
+  function updateRevision(entry: ProjectEntry, model: MigrationModel): void {
+    index.setRevision(entry, model);
+    entry.revisionFindings.set(model.path, lintRevision(model, entry.model));
+    publishFile(entry, model.path);
+    scheduleCrossFile(entry);
+  }
+
+  function scheduleCrossFile(entry: ProjectEntry): void {
+    clearTimeout(crossTimers.get(entry));
+    crossTimers.set(entry, setTimeout(log.guard('cross-file validation', undefined, () => {
+      crossTimers.delete(entry);
+      if (!index.projects.includes(entry)) return; // re-indexed meanwhile
+      const started = performance.now();
+      const before = entry.projectFindings;
+      entry.projectFindings = safeProjectRules(entry);
+      for (const file of new Set([...before.keys(), ...entry.projectFindings.keys()])) publishFile(entry, file);
+      lastValidation = { at: new Date(), ms: performance.now() - started };
+      sendStatus();
+    }), crossDelay));
+  }
+
+  function safeProjectRules(entry: ProjectEntry): Map<string, Finding[]> {
+    try {
+      return lintProjectRules(entry.model);
+    } catch (err) {
+      log.error('project rules', err);
+      return new Map();
+    }
+  }
+
+  function findingsOf(entry: ProjectEntry, file: string): Finding[] {
+    if (!entry.settings.enable) return [];
+    const own = entry.revisionFindings.get(file) ?? [];
+    const cross = entry.projectFindings.get(file);
+    return cross?.length ? sortFindings([...own, ...cross]) : own;
+  }
+
+  function publishFile(entry: ProjectEntry, file: string): void {
+    const uri = pathToUri(file);
+    const model = entry.model.byPath.get(file);
+    const findings = model ? findingsOf(entry, file) : [];
+    const doc = open.get(uri);
+    const version = doc && model && doc.isPython ? doc.version : -1;
+    const print = `${version}\n${fingerprint(findings)}`;
+    if (model) published.set(uri, { uri, version, findings, model, revision: model.revision });
+    else published.delete(uri);
+    if (publishedPrints.get(uri) === print) return;
+    if (findings.length === 0 && !publishedPrints.has(uri)) return; // nothing shown, nothing to clear
+    publishedPrints.set(uri, print);
+    const diagnostics = findings.map((f, i) => toDiagnostic(f, { ruleId: f.ruleId, version, index: i }, entry.model));
+    void connection.sendDiagnostics({ uri, version: version >= 0 ? version : undefined, diagnostics });
+  }
+
+  function publishEverything(): void {
+    const live = new Set<string>();
+    for (const entry of index.projects) {
+      for (const model of entry.model.revisions) { publishFile(entry, model.path); live.add(pathToUri(model.path)); }
+      if (entry.configError) {
+        const uri = pathToUri(entry.configError.file);
+        live.add(uri);
+        publishedPrints.set(uri, `config\n${entry.configError.message}`);
+        void connection.sendDiagnostics({ uri, diagnostics: [configErrorDiagnostic(entry.configError)] });
+      }
+    }
+    // Files that left every project (a moved version location, a deleted project): clear them.
+    for (const uri of [...publishedPrints.keys()]) {
+      if (live.has(uri)) continue;
+      publishedPrints.delete(uri);
+      published.delete(uri);
+      void connection.sendDiagnostics({ uri, diagnostics: [] });
+    }
+  }
+
+  function status(): StatusParams {
+    let errors = 0;
+    let warnings = 0;
+    const heads: string[] = [];
+    for (const entry of index.projects) {
+      for (const file of entry.model.byPath.keys()) {
+        for (const f of findingsOf(entry, file)) { if (f.severity === 'error') errors++; else if (f.severity === 'warning') warnings++; }
+      }
+      heads.push(...entry.model.graph.heads);
+    }
+    return {
+      state: indexing ? 'indexing' : 'ready',
+      projects: index.projects.length,
+      filesAnalysed: index.revisionCount,
+      errors,
+      warnings,
+      heads,
+      lastValidation: lastValidation?.at.toISOString(),
+      lastValidationMs: lastValidation ? Math.round(lastValidation.ms * 10) / 10 : undefined,
+    };
+  }
+
+  function sendStatus(): void {
+    void connection.sendNotification(StatusNotification, status());
+  }
+
+  // ----------------------------------------------------------------------------------------------
+  // Features
+
+  connection.onCodeAction(log.guard('codeAction', [], (params) => {
+    const doc = open.get(params.textDocument.uri);
+    const current = published.get(params.textDocument.uri);
+    // Code actions answer for the text the editor shows: findings of an older version have stale ranges.
+    if (doc && current && current.version !== doc.version) return [];
+    return codeActions(params, current);
+  }));
+
+  connection.onHover(log.guard('hover', null, ({ textDocument, position }) => {
+    const doc = open.get(textDocument.uri);
+    const file = doc?.path;
+    const entry = file ? index.projectOf(file) : undefined;
+    if (!doc || !entry || !doc.isPython) return null;
+    const model = doc.model();
+    return hoverAt(model, findingsOf(entry, model.path), model.lines.offsetAt(position), entry.config) ?? null;
+  }));
+
+  connection.onCompletion(log.guard('completion', [], ({ textDocument, position }) => {
+    const doc = open.get(textDocument.uri);
+    if (!doc) return [];
+    const file = doc.path;
+    const text = doc.text.getText();
+    const lines = text.split(/\r?\n/);
+    const line = lines[position.line] ?? '';
+    const entry = file ? index.projectOf(file) ?? index.projectAround(file) : undefined;
+    if (doc.isPython) {
+      return waiverCompletion(line.slice(0, position.character), () => (entry ? decisionsOf(entry.config.decisionsDir) : [])) ?? [];
+    }
+    if (file?.endsWith('.md')) return frontMatterCompletion(lines, position.line, position.character) ?? [];
+    return [];
+  }));
+
+  function decisionsOf(dir: string): DecisionRecordInfo[] {
+    let records = decisionCache.get(dir);
+    if (!records) { records = listDecisionRecords(dir); decisionCache.set(dir, records); }
+    return records;
+  }
+
+  connection.onExecuteCommand(log.guard('executeCommand', null, async ({ command, arguments: args }) => {
+    if (command === ServerCommands.showRuleDocumentation) {
+      const rule = allRules.find((r) => r.meta.id === args?.[0]);
+      if (rule) await connection.window.showDocument({ uri: ruleDocUrl(rule.meta.id, rule.meta.name), external: true });
+      return null;
+    }
+    if (command === ServerCommands.allowWithDecision) {
+      const arg = (args?.[0] ?? {}) as AllowWithDecisionArgs;
+      const title = arg.title ?? `Allow ${arg.ruleId} in revision ${arg.revision ?? path.basename(uriToPath(arg.uri) ?? arg.uri)}`;
+      const result = await newDecision({ title, rules: [arg.ruleId], revisions: arg.revision ? [arg.revision] : ['*'], uri: arg.uri, waive: { uri: arg.uri, line: arg.line, ruleId: arg.ruleId } });
+      if (clientCapabilities.window?.showDocument?.support) await connection.window.showDocument({ uri: result.uri, takeFocus: true });
+      return result;
+    }
+    return null;
+  }));
+
+  /** Writes the record, then (optionally) inserts the waiver comment above the finding with workspace/applyEdit. */
+  async function newDecision(params: NewDecisionParams): Promise<NewDecisionResult> {
+    const file = params.uri ? uriToPath(params.uri) : undefined;
+    const entry = (file && (index.projectOf(file) ?? index.projectAround(file))) || index.projects[0];
+    const dir = entry?.config.decisionsDir ?? path.join(folders[0] ?? process.cwd(), 'docs', 'decisions');
+    const written = writeDecisionRecord(dir, { title: params.title, rules: params.rules, revisions: params.revisions });
+    decisionCache.delete(dir);
+    if (params.waive) {
+      const doc = open.get(params.waive.uri);
+      const waivedFile = uriToPath(params.waive.uri);
+      const lineText = doc ? doc.text.getText({ start: { line: params.waive.line, character: 0 }, end: { line: params.waive.line + 1, character: 0 } }) : waivedFile ? (fs.readFileSync(waivedFile, 'utf8').split('\n')[params.waive.line] ?? '') : '';
+      const indent = /^[ \t]*/.exec(lineText)?.[0] ?? '';
+      const comment = `${indent}# schema-warden: allow ${params.waive.ruleId} decision=${written.id}\n`;
+      await connection.workspace.applyEdit({ label: `Allow ${params.waive.ruleId} (decision ${written.id})`, edit: { changes: { [params.waive.uri]: [{ range: { start: { line: params.waive.line, character: 0 }, end: { line: params.waive.line, character: 0 } }, newText: comment }] } } });
+    }
+    if (entry) scheduleCrossFile(entry);
+    return { id: written.id, uri: pathToUri(written.path) };
+  }
+
+  connection.onRequest(ListRulesRequest, log.guard('listRules', [] as RuleSummary[], () => allRules.map((r) => ({
+    id: r.meta.id,
+    name: r.meta.name,
+    severity: r.meta.severity,
+    summary: r.meta.docs.summary,
+    policyClause: r.meta.policyClause,
+    docsUrl: ruleDocUrl(r.meta.id, r.meta.name),
+  }))));
+
+  connection.onRequest(ListRevisionsRequest, log.guard('listRevisions', [] as RevisionSummary[], async ({ uri }) => {
+    await ready;
+    const file = uri ? uriToPath(uri) : undefined;
+    const entry = (file && (index.projectOf(file) ?? index.projectAround(file))) || index.projects[0];
+    if (!entry) return [];
+    const heads = new Set(entry.model.graph.heads);
+    const ordered = entry.model.graph.order.map((id) => entry.model.graph.nodes.get(id)!).filter(Boolean).reverse();
+    return ordered.map((n) => ({ revision: n.id, message: n.migration.message, uri: pathToUri(n.path), isHead: heads.has(n.id) }));
+  }));
+
+  connection.onRequest(NewDecisionRequest, log.guard('newDecision', { id: '', uri: '' }, async (params) => {
+    await ready;
+    return newDecision(params);
+  }));
+
+  connection.onRequest(LintWorkspaceRequest, log.guard('lintWorkspace', { files: 0, errors: 0, warnings: 0, ms: 0 } as LintWorkspaceResult, async () => {
+    const started = performance.now();
+    await reindex();
+    const s = status();
+    return { files: s.filesAnalysed, errors: s.errors, warnings: s.warnings, ms: Math.round(performance.now() - started) };
+  }));
+
+  connection.listen();
+}
+
+function workspaceFolderPaths(workspaceFolders: readonly WorkspaceFolder[] | null | undefined, rootUri: string | null): string[] {
+  const uris = workspaceFolders?.length ? workspaceFolders.map((f) => f.uri) : rootUri ? [rootUri] : [];
+  return uris.map(uriToPath).filter((p): p is string => p !== undefined);
+}
+

@@ -1,0 +1,120 @@
+/**
+ * Schema Warden's own LSP messages, typed once for the server (server/src/lsp) and the VS Code
+ * client (client/src). No imports: the server's vscode-languageserver and the client's
+ * vscode-languageclient bring different copies of vscode-jsonrpc whose message classes do not
+ * mix, so each side turns this table into its own typed messages (server/src/lsp/messages.ts,
+ * client/src/messages.ts) with the method names and shapes from here.
+ */
+
+/** Sent after every validation: drives the language status item. */
+export interface StatusParams {
+  state: 'indexing' | 'ready';
+  /** Alembic projects found in the workspace. */
+  projects: number;
+  /** Revision files analysed (open documents and files on disk). */
+  filesAnalysed: number;
+  errors: number;
+  warnings: number;
+  /** Heads of the revision graph, over all projects. */
+  heads: string[];
+  /** ISO time of the last validation, undefined before the first one. */
+  lastValidation?: string;
+  /** How long the last full validation took, in milliseconds. */
+  lastValidationMs?: number;
+}
+
+export interface RuleSummary {
+  id: string;
+  name: string;
+  severity: 'error' | 'warning' | 'info';
+  summary: string;
+  policyClause: string;
+  docsUrl: string;
+}
+
+export interface RevisionSummary {
+  revision: string;
+  message?: string;
+  uri: string;
+  isHead: boolean;
+}
+export interface ListRevisionsParams {
+  /** A file inside the project to list; the first project of the workspace when omitted. */
+  uri?: string;
+}
+
+export interface NewDecisionParams {
+  title: string;
+  rules: string[];
+  /** Revision ids, or `*` for all. */
+  revisions: string[];
+  /** A file of the project the record belongs to (picks the decisions folder). */
+  uri?: string;
+  /** Insert `# schema-warden: allow RULE decision=ID` above this line of this revision. */
+  waive?: { uri: string; line: number; ruleId: string };
+}
+export interface NewDecisionResult {
+  id: string;
+  uri: string;
+}
+
+export interface LintWorkspaceResult {
+  files: number;
+  errors: number;
+  warnings: number;
+  ms: number;
+}
+
+/** Commands the server executes (workspace/executeCommand); the code actions refer to them. */
+export const ServerCommands = {
+  /** args: [AllowWithDecisionArgs] — writes the record, inserts the waiver, opens the record. */
+  allowWithDecision: 'schemaWarden.server.allowWithDecision',
+  /** args: [ruleId] — answered with window/showDocument on the rule's page. */
+  showRuleDocumentation: 'schemaWarden.server.showRuleDocumentation',
+} as const;
+
+/** Arguments of ServerCommands.allowWithDecision (a code action sends them). */
+export interface AllowWithDecisionArgs {
+  uri: string;
+  /** The line of the finding: the waiver comment goes above it. */
+  line: number;
+  ruleId: string;
+  revision?: string;
+  /** Defaults to "Allow SWnnn in revision X"; the record opens for the rest. */
+  title?: string;
+}
+
+/** The code action kind of "fix all safe findings": `source.fixAll.schemaWarden`. */
+export const FIX_ALL_KIND = 'source.fixAll.schemaWarden';
+
+export const DIAGNOSTIC_SOURCE = 'schema-warden';
+
+/** What every diagnostic carries in `data`, so that code actions find the finding again. */
+export interface DiagnosticData {
+  ruleId: string;
+  /** Document version the diagnostic was computed for (-1 for files not open). */
+  version: number;
+  /** Index of the finding in the list published for that version. */
+  index: number;
+}
+
+/** Requests from the client to the server: method → params and result. */
+export interface Requests {
+  'schemaWarden/listRules': { params: void; result: RuleSummary[] };
+  'schemaWarden/listRevisions': { params: ListRevisionsParams; result: RevisionSummary[] };
+  'schemaWarden/newDecision': { params: NewDecisionParams; result: NewDecisionResult };
+  'schemaWarden/lintWorkspace': { params: void; result: LintWorkspaceResult };
+}
+
+/** Notifications from the server to the client: method → params. */
+export interface Notifications {
+  'schemaWarden/status': StatusParams;
+}
+
+export const Methods = {
+  status: 'schemaWarden/status',
+  listRules: 'schemaWarden/listRules',
+  listRevisions: 'schemaWarden/listRevisions',
+  newDecision: 'schemaWarden/newDecision',
+  lintWorkspace: 'schemaWarden/lintWorkspace',
+} as const satisfies Record<string, keyof Requests | keyof Notifications>;
