@@ -1,0 +1,122 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { engineReady, model } from '../support/engine';
+
+const fixtures = path.resolve(__dirname, '../../../test/fixtures/revisions');
+const fixture = (name: string) => model(fs.readFileSync(path.join(fixtures, name), 'utf8'), path.join(fixtures, name));
+
+describe('the migration model on real-world shapes', () => {
+  before(() => engineReady);
+
+  it('reads revision ids, annotations, docstring and message', () => {
+    const m = fixture('nonstandard_signature.py');
+    assert.equal(m.revision, '3f2a9c1d');
+    assert.equal(m.downRevision, '1b2c3d4e');
+    assert.equal(m.message, 'add tester flags');
+    assert.deepEqual(m.syntaxErrors, []);
+  });
+
+  it('follows helper functions and loops from a non-standard upgrade(op, tables, tester)', () => {
+    const m = fixture('nonstandard_signature.py');
+    const up = m.operations.filter((o) => o.section === 'upgrade');
+    assert.deepEqual(up.map((o) => o.name), ['add_column', 'sync_enum_values', 'create_entity', 'execute']);
+    assert.equal(up[0].viaHelper, '_add_flag');
+    assert.equal(up[0].table, 'tester');
+    const execute = up[3];
+    assert.equal(execute.sql, undefined, 'a SQLAlchemy DDL object is not SQL text');
+    assert.deepEqual(m.operations.filter((o) => o.section === 'downgrade').map((o) => o.name), ['drop_column']);
+    assert.deepEqual(m.upgrade?.parameters, ['op', 'tables', 'tester']);
+  });
+
+  it('knows batch tables, aliases and autocommit blocks', () => {
+    const m = fixture('batch_and_autocommit.py');
+    const up = m.operations.filter((o) => o.section === 'upgrade');
+    assert.deepEqual(up.map((o) => [o.name, o.table, o.batchTable, o.inAutocommitBlock]), [
+      ['add_column', 'account', 'account', false],
+      ['create_index', 'account', 'account', false],
+      ['create_index', 'account', undefined, true],
+      ['execute', undefined, undefined, false],
+    ]);
+    assert.equal(up[0].columns[0].name, 'nickname');
+    assert.equal(up[0].columns[0].comment, 'shown name');
+    assert.equal(up[1].args.index_name?.kind, 'string');
+    assert.equal(up[3].sql?.statements[0].kind, 'UpdateStmt');
+    const down = m.operations.filter((o) => o.section === 'downgrade');
+    assert.deepEqual(down.map((o) => [o.name, o.table]), [['drop_index', 'account'], ['drop_index', 'account'], ['drop_column', 'account']]);
+  });
+
+  it('reads merge revisions and depends_on', () => {
+    const m = fixture('merge_revision.py');
+    assert.deepEqual(m.downRevision, ['a1b2', 'c3d4']);
+    assert.deepEqual(m.dependsOn, ['x9y8']);
+    assert.equal(m.upgrade?.isEmpty, true);
+  });
+
+  it('reads columns: types, timezone, nullability, defaults, comments and foreign keys', () => {
+    const m = model([
+      'def upgrade():',
+      '    op.create_table(',
+      '        "order",',
+      '        sa.Column("id", sa.Uuid(), primary_key=True),',
+      '        sa.Column("account_id", sa.Uuid(), sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False),',
+      '        sa.Column("placed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), comment="when"),',
+      '        sa.Column("at", postgresql.TIMESTAMP(), default=None),',
+      '        sa.PrimaryKeyConstraint("id", name="pk_order"),',
+      '    )',
+      '',
+    ].join('\n'));
+    const [op] = m.operations;
+    assert.equal(op.table, 'order');
+    const [id, account, placed, at] = op.columns;
+    assert.equal(id.primaryKey, true);
+    assert.equal(account.nullable, false);
+    assert.equal(account.foreignKeys[0].ondelete, 'CASCADE');
+    assert.equal(account.foreignKeys[0].target, 'account.id');
+    assert.equal(placed.type?.timezone, true);
+    assert.equal(placed.comment, 'when');
+    assert.equal(placed.serverDefault?.kind, 'call');
+    assert.equal(at.type?.qualified, 'postgresql.TIMESTAMP');
+    assert.equal(at.type?.timezone, undefined);
+    assert.equal(op.constraints[0].kind, 'PrimaryKeyConstraint');
+    assert.equal(op.constraints[0].name, 'pk_order');
+  });
+
+  it('keeps comments with their lines', () => {
+    const m = model('def upgrade():\n    # rationale: needed for search\n    op.create_index("ix", "t", ["a"])\n');
+    assert.deepEqual(m.comments.map((c) => [c.line, c.text]), [[1, '# rationale: needed for search']]);
+  });
+
+  it('never throws on a half-typed file and still finds the complete operations', () => {
+    const m = model('def upgrade():\n    op.create_table("a", sa.Column("id", sa.Uuid(), primary_key=True))\n    op.add_column("a", sa.Column("b", \n\ndef downgrade():\n    op.drop_table("a")\n');
+    assert.ok(m.syntaxErrors.length > 0);
+    assert.ok(m.operations.some((o) => o.name === 'create_table' && o.table === 'a'));
+  });
+
+  it('models a squashed 7,000-line root revision', () => {
+    const lines = ['revision = "root"', 'down_revision = None', '', 'def upgrade():'];
+    for (let i = 0; i < 1000; i++) {
+      lines.push(`    op.create_table(`, `        "t${i}",`, `        sa.Column("id", sa.Uuid(), primary_key=True),`, `        sa.Column("v", sa.Text()),`, `    )`, `    op.create_index("ix_t${i}_v", "t${i}", ["v"])`, '');
+    }
+    lines.push('def downgrade():', '    pass', '');
+    const m = model(lines.join('\n'));
+    assert.ok(lines.length > 7000);
+    assert.equal(m.operations.length, 2000);
+    assert.equal(m.operations[1999].range.start.line, 7002);
+  });
+
+  it('keeps unknown shapes as opaque values and never throws on odd Python', () => {
+    const odd = [
+      'match x:',
+      '    case {"a": 1}: pass',
+      'def upgrade():',
+      '    op.execute(*args, **kwargs)',
+      '    op.create_table(name := "t", *cols)',
+      '    lambda: op.drop_table("x")',
+      '    async def f(): await op.run_async(g)',
+      '',
+    ].join('\n');
+    const m = model(odd);
+    assert.ok(m.operations.length >= 2);
+  });
+});
