@@ -10,6 +10,8 @@ import { addKeywordArgument, indentationAt, lineBreakOf } from './pythonEdits';
  */
 export function wrapInAutocommitBlock(migration: MigrationModel, op: Operation, keyword?: { name: string; value: string }): TextEdit | undefined {
   const { source, lines } = migration;
+  // batch_op calls run when the `with op.batch_alter_table()` block exits, not where they stand.
+  if (op.batchTable !== undefined || !op.isAlembicOp) return undefined;
   const start = lines.positionAt(op.call.span.start);
   const end = lines.positionAt(op.call.span.end);
   const firstLine = lines.lineText(start.line);
@@ -24,8 +26,7 @@ export function wrapInAutocommitBlock(migration: MigrationModel, op: Operation, 
     const at = edit.span.start - op.call.span.start;
     callText = callText.slice(0, at) + edit.newText + callText.slice(edit.span.end - op.call.span.start);
   }
-  const opAlias = op.call.receiver.split('.')[0] || 'op';
-  const receiver = op.batchTable !== undefined || !op.isAlembicOp ? 'op' : opAlias;
+  const receiver = op.call.receiver || 'op';
   const body = callText.split(/\r?\n/).map((line, i) => (i === 0 ? `${indent}${unit}${line}` : line === '' ? line : `${unit}${line}`)).join(eol);
   const lineStart = lines.lineStart(start.line);
   return { span: { start: lineStart, end: op.call.span.end }, newText: `${indent}with ${receiver}.get_context().autocommit_block():${eol}${body}` };
