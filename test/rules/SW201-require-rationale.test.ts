@@ -1,5 +1,14 @@
+import * as assert from 'node:assert/strict';
+import sw103 from '../../server/src/rules/SW103-idempotent-sql';
+import sw106 from '../../server/src/rules/SW106-logged-data-change';
 import rule from '../../server/src/rules/SW201-require-rationale';
-import { ruleTester } from './ruleTester';
+import sw203 from '../../server/src/rules/SW203-deterministic-default';
+import sw204 from '../../server/src/rules/SW204-timezone-aware-timestamp';
+import sw205 from '../../server/src/rules/SW205-utc-default';
+import sw206 from '../../server/src/rules/SW206-uuid-primary-key';
+import sw208 from '../../server/src/rules/SW208-revision-description';
+import { engineReady } from '../support/engine';
+import { findingsOf, ruleTester } from './ruleTester';
 
 ruleTester(rule, {
   valid: [
@@ -119,4 +128,70 @@ ruleTester(rule, {
           """)
       ` },
   ],
+});
+
+/** A revision written the way the policy asks: none of the column, default, rationale or data rules reports it. */
+const WELL_WRITTEN = `"""Add invoices with their line items for billing v2
+
+Revision ID: 3f2a1c9d8e7b
+Revises: 1a2b3c4d5e6f
+Create Date: 2024-05-02 10:11:12.123456
+"""
+import logging
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "3f2a1c9d8e7b"
+down_revision = "1a2b3c4d5e6f"
+branch_labels = None
+depends_on = None
+
+logger = logging.getLogger(f"alembic.{__name__}")
+
+
+def upgrade():
+    op.create_table(
+        "invoice",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customer.id"), nullable=False),
+        sa.Column("status", sa.String(16), server_default="draft", nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        comment="one row per invoice sent to a customer",
+    )
+    # rationale: invoices are listed per customer on the account page
+    op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"])
+    with op.batch_alter_table("customer") as batch_op:
+        batch_op.add_column(sa.Column("billing_email", sa.Text(), nullable=True, comment="where invoices are sent"))
+    with op.get_context().autocommit_block():
+        # rationale: the dunning job scans by status
+        op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_invoice_status ON invoice (status)")
+    logger.info("backfilling customer.billing_email from customer.email")
+    op.execute("UPDATE customer SET billing_email = email WHERE billing_email IS NULL")
+
+
+def downgrade():
+    with op.get_context().autocommit_block():
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_invoice_status")
+    with op.batch_alter_table("customer") as batch_op:
+        batch_op.drop_column("billing_email")
+    op.drop_index("ix_invoice_customer_id", table_name="invoice")
+    op.drop_table("invoice")
+`;
+
+describe('a well-written revision', () => {
+  before(() => engineReady);
+  for (const r of [sw103, sw106, rule, sw203, sw204, sw205, sw206, sw208]) {
+    it(`has no ${r.meta.id} finding`, () => {
+      assert.deepEqual(findingsOf(r, WELL_WRITTEN).map((f) => `${f.range.start.line + 1}: ${f.message}`), []);
+    });
+  }
+  it('still has findings once its rationale, zone and logging are removed', () => {
+    const careless = WELL_WRITTEN.replace(/ *# rationale:.*\n/g, '').replace('timezone=True', '').replace(/ *logger\.info\(.*\n/, '');
+    assert.ok(findingsOf(rule, careless).length >= 2);
+    assert.equal(findingsOf(sw204, careless).length, 1);
+    assert.equal(findingsOf(sw106, careless).length, 1);
+  });
 });
