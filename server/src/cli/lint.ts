@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config';
 import { analyzeOnce, initEngine } from '../engine/analyze';
+import { lintNonRevisionFiles } from '../engine/application';
 import { lintProject } from '../engine/lint';
 import { loadProjects, readText } from '../engine/loadProject';
 import { applyEdits } from '../fixes/applyEdits';
@@ -88,6 +89,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   }
 
   const report: LintReport = { files: [], problems: loaded.problems };
+  const nonRevisionSeen = new Set<string>();
   for (let project of loaded.projects) {
     if (values.fix) project = applySafeFixes(project, rules, loaded.only, io);
     const results = lintProject(project, { rules });
@@ -95,6 +97,8 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
       if (loaded.only && !loaded.only.has(migration.path)) continue;
       report.files.push(fileReport(migration.path, migration.source, migration.revision, results.get(migration.path) ?? [], io.cwd));
     }
+    // Decision records (SW901) and application code (SW305) are reported like any file, without a revision.
+    if (!loaded.only) for (const file of lintNonRevisionFiles(project, results, { rules }, nonRevisionSeen)) report.files.push(fileReport(file.path, file.source, undefined, file.findings, io.cwd));
   }
   report.files.sort((a, b) => a.displayPath.localeCompare(b.displayPath));
 

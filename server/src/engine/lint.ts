@@ -1,16 +1,21 @@
 import { effectiveSeverity, type ResolvedConfig } from '../config/config';
+import type { DecisionRecord } from '../decisions/record';
+import { todayIso } from '../decisions/record';
+import { displayDir } from '../decisions/validate';
+import { applyWaivers, parseWaivers, type WaiverProblem } from '../decisions/waivers';
 import type { MigrationModel } from '../model/migration';
 import type { ProjectModel } from '../model/project';
-import type { Span } from '../model/source';
-import { allRules } from '../rules';
+import type { LineIndex, Span } from '../model/source';
+import { allRules, ruleById } from '../rules';
 import type { Finding, FindingInput, Rule, Severity } from '../rules/types';
 
 export interface LintOptions {
   rules?: readonly Rule[];
+  /** Today as `YYYY-MM-DD` (UTC), for decision records' `expires`; tests pin it. */
+  today?: string;
 }
 
-function toFinding(rule: Rule, severity: Severity, input: FindingInput, migration: MigrationModel | undefined, path: string): Finding {
-  const lines = migration?.lines;
+function toFinding(rule: Rule, severity: Severity, input: FindingInput, lines: LineIndex | undefined, path: string): Finding {
   const span: Span = input.span;
   return {
     ruleId: rule.meta.id,
@@ -26,15 +31,37 @@ function toFinding(rule: Rule, severity: Severity, input: FindingInput, migratio
 
   function rangeIn(relatedPath: string, relatedSpan: Span | undefined): Finding['range'] | undefined {
     if (!relatedSpan) return undefined;
-    const file = relatedPath === path ? migration : undefined;
-    return file ? file.lines.rangeOf(relatedSpan.start, relatedSpan.end) : undefined;
+    const file = relatedPath === path ? lines : undefined;
+    return file ? file.rangeOf(relatedSpan.start, relatedSpan.end) : undefined;
   }
+}
+
+/**
+ * The line table of a file findings can be reported on: a revision, or a file that is not a
+ * revision, such as a decision record (SW901 reports on the records themselves).
+ */
+function linesOf(project: ProjectModel, path: string): LineIndex | undefined {
+  return project.byPath.get(path)?.lines ?? project.decisions?.find((d) => d.path === path)?.lines;
+}
+
+/** Per-revision rules, that is all rules with a `check` except those for application code. */
+function runsOnRevisions(rule: Rule): boolean {
+  return rule.check !== undefined && rule.meta.scope !== 'application';
 }
 
 /** Runs the per-revision rules on one file. Cheap enough for every keystroke. */
 export function lintRevision(migration: MigrationModel, project: ProjectModel, options: LintOptions = {}): Finding[] {
+  const rules = (options.rules ?? allRules).filter(runsOnRevisions);
+  const findings = runChecks(rules, migration, project);
+  // Rules that also check the whole project may have findings this pass does not see.
+  const ran = new Set(rules.filter((r) => !r.checkProject && effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off').map((r) => r.meta.id));
+  return sortFindings(filterWaived(findings, migration, project, options, { reportInvalid: true, canReportUnused: (id) => ran.has(id) }));
+}
+
+/** Runs `check` of the given rules on one Python file's model (a revision or application code). */
+export function runChecks(rules: readonly Rule[], migration: MigrationModel, project: ProjectModel): Finding[] {
   const findings: Finding[] = [];
-  for (const rule of options.rules ?? allRules) {
+  for (const rule of rules) {
     if (!rule.check) continue;
     const severity = effectiveSeverity(project.config, rule.meta.id, rule.meta.severity);
     if (severity === 'off') continue;
@@ -43,20 +70,21 @@ export function lintRevision(migration: MigrationModel, project: ProjectModel, o
         migration,
         project,
         config: project.config,
-        report: (input) => findings.push(toFinding(rule, severity, input, migration, migration.path)),
+        report: (input) => findings.push(toFinding(rule, severity, input, migration.lines, migration.path)),
       });
     } catch (err) {
       // A rule bug must not take the other rules (or the server) down with it.
       findings.push(internalError(rule, migration, err));
     }
   }
-  return sortFindings(findings);
+  return findings;
 }
 
 /** Runs the whole-project rules; findings are grouped by the file they belong to. */
 export function lintProjectRules(project: ProjectModel, options: LintOptions = {}): Map<string, Finding[]> {
   const byPath = new Map<string, Finding[]>();
-  for (const rule of options.rules ?? allRules) {
+  const rules = (options.rules ?? allRules).filter((r) => r.checkProject !== undefined);
+  for (const rule of rules) {
     if (!rule.checkProject) continue;
     const severity = effectiveSeverity(project.config, rule.meta.id, rule.meta.severity);
     if (severity === 'off') continue;
@@ -66,7 +94,7 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
         config: project.config,
         report: (input) => {
           const list = byPath.get(input.path) ?? [];
-          list.push(toFinding(rule, severity, input, project.byPath.get(input.path), input.path));
+          list.push(toFinding(rule, severity, input, linesOf(project, input.path), input.path));
           byPath.set(input.path, list);
         },
       });
@@ -75,15 +103,61 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
       if (first) byPath.set(first.path, [...(byPath.get(first.path) ?? []), internalError(rule, first, err)]);
     }
   }
+  // Waivers in a revision also cover project findings on it; invalid waivers are lintRevision's to report.
+  const ran = new Set(rules.filter((r) => !r.check && effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off').map((r) => r.meta.id));
+  for (const [path, findings] of byPath) {
+    const migration = project.byPath.get(path);
+    if (migration) byPath.set(path, filterWaived(findings, migration, project, options, { reportInvalid: false, canReportUnused: (id) => ran.has(id) }));
+  }
+  for (const migration of project.revisions) {
+    if (byPath.has(migration.path) || ran.size === 0) continue;
+    const problems = filterWaived([], migration, project, options, { reportInvalid: false, canReportUnused: (id) => ran.has(id) });
+    if (problems.length) byPath.set(migration.path, problems);
+  }
   return byPath;
 }
 
-/** Per-revision and project findings for every revision of a project. */
+/** Per-revision and project findings for every revision of a project (and its decision records). */
 export function lintProject(project: ProjectModel, options: LintOptions = {}): Map<string, Finding[]> {
   const result = new Map<string, Finding[]>();
   for (const migration of project.revisions) result.set(migration.path, lintRevision(migration, project, options));
   for (const [path, findings] of lintProjectRules(project, options)) result.set(path, sortFindings([...(result.get(path) ?? []), ...findings]));
   return result;
+}
+
+/**
+ * Drops the findings that valid waivers in the file cover, and adds SW902 (invalid waiver) and
+ * SW903 (unused waiver) findings when those rules are on.
+ */
+export function filterWaived(
+  findings: Finding[],
+  migration: MigrationModel,
+  project: ProjectModel,
+  options: LintOptions,
+  pass: { reportInvalid: boolean; canReportUnused(ruleId: string): boolean },
+  records: readonly DecisionRecord[] | undefined = project.decisions,
+): Finding[] {
+  const waivers = parseWaivers(migration);
+  if (waivers.length === 0) return findings;
+  const outcome = applyWaivers(findings, waivers, {
+    records: records ?? [],
+    revision: migration.revision,
+    today: options.today ?? todayIso(),
+    decisionsDir: displayDir(project.config.decisionsDir, project.config.root),
+    knownRuleIds: new Set(allRules.map((r) => r.meta.id)),
+  }, pass);
+  const enabled = (id: string): Rule | undefined => {
+    const rule = ruleById(id);
+    const selected = !options.rules || options.rules.some((r) => r.meta.id === id);
+    return rule && selected ? rule : undefined;
+  };
+  const problemFinding = (problem: WaiverProblem): Finding[] => {
+    const rule = enabled(problem.kind === 'invalid' ? 'SW902' : 'SW903');
+    if (!rule) return [];
+    const severity = effectiveSeverity(project.config, rule.meta.id, rule.meta.severity);
+    return severity === 'off' ? [] : [toFinding(rule, severity, { message: problem.message, span: problem.span }, migration.lines, migration.path)];
+  };
+  return [...outcome.kept, ...outcome.problems.flatMap(problemFinding)];
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../config/config';
+import { loadDecisionRecords } from '../decisions/parse';
 import { findAlembicProjects, listRevisionFiles, readAlembicProject, type AlembicProject } from '../model/alembicConfig';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, type ProjectModel } from '../model/project';
@@ -21,14 +22,15 @@ export function readText(file: string): string {
 export function loadProjectFromAlembic(alembic: AlembicProject, files = listRevisionFiles(alembic)): ProjectModel {
   const config = loadConfig(alembic.root);
   const models = files.map((file) => analyzeOnce(file, readText(file)));
-  return createProjectModel(alembic.root, config, models, alembic);
+  return createProjectModel(alembic.root, config, models, alembic, loadDecisionRecords(config.decisionsDir));
 }
 
 /** A folder of revision files with no Alembic configuration around it. */
 function loadLooseFolder(dir: string): ProjectModel {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.py') && f !== '__init__.py').map((f) => path.join(dir, f)).sort();
   const models: MigrationModel[] = files.map((file) => analyzeOnce(file, readText(file)));
-  return createProjectModel(dir, loadConfig(dir), models);
+  const config = loadConfig(dir);
+  return createProjectModel(dir, config, models, undefined, loadDecisionRecords(config.decisionsDir));
 }
 
 function enclosingAlembicProject(file: string): AlembicProject | undefined {
@@ -85,7 +87,8 @@ export function loadProjects(paths: readonly string[], cwd: string): LoadedProje
     if (alembic) addAlembic(alembic);
     else {
       const model = analyzeOnce(target, readText(target));
-      projects.push(createProjectModel(path.dirname(target), loadConfig(path.dirname(target)), [model]));
+      const config = loadConfig(path.dirname(target));
+      projects.push(createProjectModel(path.dirname(target), config, [model], undefined, loadDecisionRecords(config.decisionsDir)));
     }
     only ??= new Set();
     only.add(target);

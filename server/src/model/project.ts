@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/config';
+import type { DecisionRecord } from '../decisions/record';
 import type { AlembicProject } from './alembicConfig';
 import { buildRevisionGraph, type RevisionGraph } from './graph';
 import type { MigrationModel } from './migration';
@@ -15,11 +16,13 @@ export interface ProjectModel {
   revisions: readonly MigrationModel[];
   byPath: ReadonlyMap<string, MigrationModel>;
   graph: RevisionGraph;
+  /** The decision records of `config.decisionsDir` (undefined: not loaded, e.g. in-memory projects). */
+  decisions?: readonly DecisionRecord[];
 }
 
-export function createProjectModel(root: string, config: ResolvedConfig, revisions: readonly MigrationModel[], alembic?: AlembicProject): ProjectModel {
+export function createProjectModel(root: string, config: ResolvedConfig, revisions: readonly MigrationModel[], alembic?: AlembicProject, decisions?: readonly DecisionRecord[]): ProjectModel {
   const byPath = new Map(revisions.map((m) => [m.path, m]));
-  return { root, alembic, config, revisions, byPath, graph: buildRevisionGraph(revisions) };
+  return { root, alembic, config, revisions, byPath, graph: buildRevisionGraph(revisions), decisions };
 }
 
 /** The same project with one revision replaced (or added). */
@@ -27,5 +30,5 @@ export function withRevision(project: ProjectModel, migration: MigrationModel): 
   const revisions = project.byPath.has(migration.path)
     ? project.revisions.map((m) => (m.path === migration.path ? migration : m))
     : [...project.revisions, migration];
-  return createProjectModel(project.root, project.config, revisions, project.alembic);
+  return createProjectModel(project.root, project.config, revisions, project.alembic, project.decisions);
 }

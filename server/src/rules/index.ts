@@ -6,6 +6,14 @@ import SW103 from './SW103-idempotent-sql';
 import SW106 from './SW106-logged-data-change';
 import SW201 from './SW201-require-rationale';
 import SW203 from './SW203-deterministic-default';
+import SW301 from './SW301-no-triggers';
+import SW302 from './SW302-no-stored-logic';
+import SW303 from './SW303-no-cascading-actions';
+import SW304 from './SW304-managed-extensions';
+import SW305 from './SW305-no-runtime-schema-sync';
+import SW901 from './SW901-decision-record';
+import SW902 from './SW902-waiver-invalid';
+import SW903 from './SW903-unused-waiver';
 import SW204 from './SW204-timezone-aware-timestamp';
 import SW205 from './SW205-utc-default';
 import SW206 from './SW206-uuid-primary-key';
@@ -30,6 +38,14 @@ export const allRules: readonly Rule[] = [
   SW206,
   SW208,
 ].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
+  SW301,
+  SW302,
+  SW303,
+  SW304,
+  SW305,
+  SW901,
+  SW902,
+  SW903,
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 const byName = new Map(allRules.map((r) => [r.meta.name, r]));
