@@ -24,7 +24,7 @@ function toFinding(rule: Rule, severity: Severity, input: FindingInput, lines: L
     message: input.message,
     path,
     span,
-    range: lines ? lines.rangeOf(span.start, span.end) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    range: lines ? lines.rangeOf(span.start, span.end) : input.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     fixes: input.fixes ?? [],
     related: (input.related ?? []).map((r) => ({ ...r, range: r.range ?? rangeIn(r.path, r.span) })),
   };

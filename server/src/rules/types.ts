@@ -54,6 +54,8 @@ export interface FindingInput {
   related?: RelatedInfo[];
   /** For project rules: the file the finding belongs to (defaults to the revision checked). */
   path?: string;
+  /** The range, for findings on files the engine has no line table for (e.g. test fixtures). */
+  range?: Range;
 }
 
 export interface Finding {
