@@ -1,4 +1,7 @@
-import { defineRule } from './types';
+import { downgradeFix } from '../fixes/downgradeFix';
+import type { MigrationModel } from '../model/migration';
+import type { ProjectModel } from '../model/project';
+import { defineRule, type FindingInput } from './types';
 
 const REASONS = {
   pass: 'is only `pass`',
@@ -27,19 +30,31 @@ export default defineRule({
       notes: 'The fix is not applied by `--fix`: a generated downgrade should be read by a person before it is committed.',
     },
   },
-  check({ migration, report }) {
+  check({ migration, project, report }) {
     if (!migration.isRevision) return;
     const upgrade = migration.upgrade;
     // A merge point or an empty placeholder revision has nothing to reverse.
     if (!upgrade || upgrade.isEmpty) return;
     const downgrade = migration.downgrade;
     if (!downgrade) {
-      report({ message: 'This revision has no downgrade(): add one that reverses the upgrade.', span: upgrade.headerSpan });
+      report(withFix(migration, project, { message: 'This revision has no downgrade(): add one that reverses the upgrade.', span: upgrade.headerSpan }));
       return;
     }
     if (downgrade.isEmpty) {
       const reason = REASONS[downgrade.emptyReason ?? 'pass'];
-      report({ message: `downgrade() ${reason}: it must reverse the upgrade.`, span: downgrade.headerSpan });
+      report(withFix(migration, project, { message: `downgrade() ${reason}: it must reverse the upgrade.`, span: downgrade.headerSpan }));
     }
   },
 });
+
+/** Adds the "Add downgrade" fix, or says which operation keeps it from being offered. */
+function withFix(migration: MigrationModel, project: ProjectModel, finding: FindingInput): FindingInput {
+  const result = downgradeFix(migration, project);
+  if (!result) return finding;
+  if ('fix' in result) return { ...finding, fixes: [result.fix] };
+  return {
+    ...finding,
+    message: `${finding.message} No fix is offered: ${result.blocker}.`,
+    related: result.span ? [{ path: migration.path, span: result.span, message: 'this operation cannot be reversed automatically' }] : undefined,
+  };
+}

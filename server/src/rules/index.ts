@@ -1,11 +1,11 @@
 import SW000 from './SW000-syntax-error';
 import SW001 from './SW001-unanalysable-sql';
 import SW101 from './SW101-require-downgrade';
+import SW102 from './SW102-complete-downgrade';
+import SW104 from './SW104-destructive-operation';
+import SW105 from './SW105-backward-compatible-change';
+import SW202 from './SW202-column-removal';
 import SW107 from './SW107-revision-graph';
-import SW103 from './SW103-idempotent-sql';
-import SW106 from './SW106-logged-data-change';
-import SW201 from './SW201-require-rationale';
-import SW203 from './SW203-deterministic-default';
 import SW301 from './SW301-no-triggers';
 import SW302 from './SW302-no-stored-logic';
 import SW303 from './SW303-no-cascading-actions';
@@ -14,6 +14,10 @@ import SW305 from './SW305-no-runtime-schema-sync';
 import SW901 from './SW901-decision-record';
 import SW902 from './SW902-waiver-invalid';
 import SW903 from './SW903-unused-waiver';
+import SW103 from './SW103-idempotent-sql';
+import SW106 from './SW106-logged-data-change';
+import SW201 from './SW201-require-rationale';
+import SW203 from './SW203-deterministic-default';
 import SW204 from './SW204-timezone-aware-timestamp';
 import SW205 from './SW205-utc-default';
 import SW206 from './SW206-uuid-primary-key';
@@ -28,7 +32,19 @@ export const allRules: readonly Rule[] = [
   SW000,
   SW001,
   SW101,
+  SW102,
+  SW104,
+  SW105,
+  SW202,
   SW107,
+  SW301,
+  SW302,
+  SW303,
+  SW304,
+  SW305,
+  SW901,
+  SW902,
+  SW903,
   SW103,
   SW106,
   SW201,
@@ -38,14 +54,6 @@ export const allRules: readonly Rule[] = [
   SW206,
   SW208,
 ].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
-  SW301,
-  SW302,
-  SW303,
-  SW304,
-  SW305,
-  SW901,
-  SW902,
-  SW903,
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));
 const byName = new Map(allRules.map((r) => [r.meta.name, r]));

@@ -1,0 +1,197 @@
+import { ancestorsOf } from '../model/graph';
+import type { ColumnDef, MigrationModel, Operation } from '../model/migration';
+import { stringValue } from '../model/migration';
+import type { ProjectModel } from '../model/project';
+import { walkSql, relationOf } from '../parse/sqlFacts';
+import { columnNameOf, CONSTRAINT_TYPES, literalName, tableOf } from './opFacts';
+
+/**
+ * How a table, column, index or constraint was defined, read from the upgrades of the revisions
+ * that come before a given operation. A definition is "known" only when it was created by a
+ * literal Alembic operation and nothing after that changed it: the "Add downgrade" fix copies it
+ * to re-create what an upgrade drops, and the safety rules read a column's previous type and
+ * default from it. Anything in doubt is unknown, with the reason why.
+ */
+
+export interface HistoryEntry { op: Operation; migration: MigrationModel; /** True for ops of the revision being checked. */ current: boolean }
+
+export type Known<T> = { known: true; value: T; entry: HistoryEntry } | { known: false; reason: string };
+
+/** The upgrade ops that run before `before`: the ancestors' (base first), then this revision's. */
+export function historyBefore(project: ProjectModel | undefined, migration: MigrationModel, before: Operation): HistoryEntry[] {
+  const entries: HistoryEntry[] = [];
+  for (const ancestor of ancestorMigrations(project, migration)) {
+    for (const op of ancestor.operations) if (op.section === 'upgrade') entries.push({ op, migration: ancestor, current: false });
+  }
+  for (const op of migration.operations) {
+    if (op === before) break;
+    if (op.section === 'upgrade') entries.push({ op, migration, current: true });
+  }
+  return entries;
+}
+
+const ancestorCache = new WeakMap<object, Map<string, MigrationModel[]>>();
+
+function ancestorMigrations(project: ProjectModel | undefined, migration: MigrationModel): MigrationModel[] {
+  if (!project || !migration.revision || !project.graph.nodes.has(migration.revision)) return [];
+  let perGraph = ancestorCache.get(project.graph);
+  if (!perGraph) { perGraph = new Map(); ancestorCache.set(project.graph, perGraph); }
+  const cached = perGraph.get(migration.revision);
+  if (cached) return cached;
+  const ancestors = ancestorsOf(project.graph, migration.revision);
+  const list = project.graph.order.filter((id) => ancestors.has(id)).map((id) => project.graph.nodes.get(id)?.migration).filter((m): m is MigrationModel => m !== undefined);
+  perGraph.set(migration.revision, list);
+  return list;
+}
+
+const DATA_STATEMENTS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'TruncateStmt', 'CopyStmt']);
+
+/** Could this op change the definition of `table` (lower-case)? SQL is read conservatively. */
+export function touchesTable(op: Operation, table: string): boolean {
+  if (tableOf(op) === table) return true;
+  if (op.name === 'rename_table' && stringValue(op.args.new_table_name)?.toLowerCase() === table) return true;
+  if (op.name !== 'execute') return false;
+  if (!op.sql || !op.sql.analysable || op.sql.error) {
+    // SQL we cannot read may touch the table if it names it at all.
+    const text = op.sql?.text ?? op.call.args.map((a) => a.text).join(' ');
+    return new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(text);
+  }
+  return op.sql.statements.some((statement) => {
+    if (DATA_STATEMENTS.has(statement.kind)) return false;
+    let found = false;
+    walkSql({ root: statement.parsed.node }, (type, value) => {
+      if (type === 'RangeVar' && relationOf(value)?.name.toLowerCase() === table) found = true;
+    });
+    return found || new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(statement.text);
+  });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const where = (entry: HistoryEntry): string => (entry.current ? `line ${entry.op.range.start.line + 1} of this revision` : `revision ${entry.migration.revision ?? entry.migration.path}`);
+
+/** The names of the indexes and constraints an op adds to its table (only literal names). */
+function addedObjectName(op: Operation): string | undefined {
+  if (op.name === 'create_index') return literalName(op.args.index_name);
+  if (op.name in CONSTRAINT_TYPES) return literalName(op.args.constraint_name);
+  return undefined;
+}
+
+function removedObjectName(op: Operation): string | undefined {
+  if (op.name === 'drop_index') return literalName(op.args.index_name);
+  if (op.name === 'drop_constraint') return literalName(op.args.constraint_name);
+  return undefined;
+}
+
+/**
+ * The `create_table` that defined `table` as it stands just before `before`. Indexes and
+ * constraints added after it are allowed only when this revision drops them before the table
+ * (the downgrade re-creates them after the table, so the result is the same table).
+ */
+export function tableDefinition(history: readonly HistoryEntry[], table: string, schema?: string): Known<Operation> {
+  const t = table.toLowerCase();
+  let createdAt = -1;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const { op } = history[i];
+    if (op.name === 'create_table' && op.isAlembicOp && tableOf(op) === t && (op.schema ?? undefined) === (schema ?? undefined)) { createdAt = i; break; }
+  }
+  if (createdAt < 0) return { known: false, reason: `the definition of table "${table}" is not in the revision history` };
+  const pending = new Set<string>();
+  for (let i = createdAt + 1; i < history.length; i++) {
+    const entry = history[i];
+    const { op } = entry;
+    if (!touchesTable(op, t)) continue;
+    const added = addedObjectName(op);
+    const removed = removedObjectName(op);
+    if (added && !entry.current) pending.add(added);
+    else if (removed && (pending.has(removed) || entry.current)) pending.delete(removed);
+    else return { known: false, reason: `table "${table}" was changed after it was created (\`${op.call.callee}\` at ${where(entry)})` };
+  }
+  if (pending.size > 0) return { known: false, reason: `table "${table}" has ${[...pending].map((n) => `"${n}"`).join(', ')} added after it was created` };
+  return { known: true, value: history[createdAt].op, entry: history[createdAt] };
+}
+
+/** Does an index or constraint op involve `column` (or columns it cannot list)? */
+function involvesColumn(op: Operation, column: string): boolean {
+  const columns = op.name === 'create_foreign_key' ? op.args.local_cols : op.name === 'create_check_constraint' ? op.args.condition : op.args.columns;
+  if (!columns) return true;
+  if (columns.kind === 'sequence') return columns.items.some((item) => item.kind !== 'string' || item.value.toLowerCase() === column);
+  if (columns.kind === 'string') return new RegExp(`\\b${escapeRegExp(column)}\\b`, 'i').test(columns.value);
+  return true;
+}
+
+/**
+ * The `sa.Column(...)` that defined `table.column` as it stands just before `before`: from the
+ * table's `create_table` or an `add_column`, with nothing changing it afterwards. An index or
+ * constraint on the column that was not dropped first makes it unknown: dropping a column drops
+ * them too, and re-adding the column would not bring them back.
+ */
+export function columnDefinition(history: readonly HistoryEntry[], table: string, column: string): Known<ColumnDef> {
+  const t = table.toLowerCase();
+  const c = column.toLowerCase();
+  let definedAt = -1;
+  let definition: ColumnDef | undefined;
+  for (let i = history.length - 1; i >= 0 && definedAt < 0; i--) {
+    const { op } = history[i];
+    if (!op.isAlembicOp || tableOf(op) !== t) continue;
+    if (op.name === 'create_table' || op.name === 'add_column') {
+      const found = op.columns.find((col) => col.name?.toLowerCase() === c);
+      if (found) { definedAt = i; definition = found; }
+      else if (op.name === 'create_table') break; // the table was (re-)created without the column
+    }
+  }
+  if (definedAt < 0 || !definition) return { known: false, reason: `the definition of column "${table}.${column}" is not in the revision history` };
+  const defining = history[definedAt];
+  if (defining.op.constraints.some((k) => k.columns.some((name) => name.toLowerCase() === c))) {
+    return { known: false, reason: `column "${table}.${column}" is part of a table-level constraint or index that dropping it removes` };
+  }
+  const pending = new Set<string>();
+  for (let i = definedAt + 1; i < history.length; i++) {
+    const entry = history[i];
+    const { op } = entry;
+    if (!touchesTable(op, t)) continue;
+    const added = addedObjectName(op);
+    const removed = removedObjectName(op);
+    if (op.isAlembicOp && (op.name === 'alter_column' || op.name === 'drop_column' || op.name === 'add_column') && columnNameOf(op)?.toLowerCase() !== c) continue;
+    if (op.name === 'create_table_comment' || op.name === 'drop_table_comment') continue;
+    if (added) {
+      if (entry.current || involvesColumn(op, c)) {
+        if (entry.current) return { known: false, reason: `\`${op.call.callee}\` at ${where(entry)} changes table "${table}"` };
+        pending.add(added);
+      }
+      continue;
+    }
+    if (removed) { pending.delete(removed); continue; }
+    return { known: false, reason: `column "${table}.${column}" was changed after it was defined (\`${op.call.callee}\` at ${where(entry)})` };
+  }
+  if (pending.size > 0) return { known: false, reason: `${[...pending].map((n) => `"${n}"`).join(', ')} on column "${table}.${column}" would not come back with it` };
+  return { known: true, value: definition, entry: defining };
+}
+
+/**
+ * The op that created index or constraint `name` as it stands just before `before`: a later drop
+ * of it, or a rename/drop/retype of its table's columns, makes it unknown.
+ */
+export function objectDefinition(history: readonly HistoryEntry[], kind: 'index' | 'constraint', name: string, table?: string): Known<Operation> {
+  const n = name.toLowerCase();
+  const creates = (op: Operation): boolean => op.isAlembicOp && (kind === 'index' ? op.name === 'create_index' : op.name in CONSTRAINT_TYPES) && literalName(kind === 'index' ? op.args.index_name : op.args.constraint_name)?.toLowerCase() === n;
+  let createdAt = -1;
+  for (let i = history.length - 1; i >= 0; i--) if (creates(history[i].op)) { createdAt = i; break; }
+  if (createdAt < 0) return { known: false, reason: `the definition of ${kind} "${name}" is not in the revision history` };
+  const created = history[createdAt].op;
+  const t = tableOf(created) ?? table?.toLowerCase();
+  if (table && t && table.toLowerCase() !== t) return { known: false, reason: `${kind} "${name}" was created on table "${t}", not "${table}"` };
+  for (let i = createdAt + 1; i < history.length; i++) {
+    const entry = history[i];
+    const { op } = entry;
+    if (removedObjectName(op)?.toLowerCase() === n) return { known: false, reason: `${kind} "${name}" was dropped at ${where(entry)}` };
+    if (!t || !touchesTable(op, t)) continue;
+    const column = columnNameOf(op)?.toLowerCase();
+    const columnChange = (op.name === 'alter_column' && op.args.new_column_name !== undefined) || op.name === 'drop_column';
+    const structural = op.name === 'rename_table' || op.name === 'drop_table' || op.name === 'execute' || (columnChange && (!column || involvesColumn(created, column)));
+    if (structural) return { known: false, reason: `table "${t}" was changed after ${kind} "${name}" was created (\`${op.call.callee}\` at ${where(entry)})` };
+  }
+  return { known: true, value: created, entry: history[createdAt] };
+}
