@@ -11,6 +11,13 @@ import { defaultFromSqlFacts, typeFromSql } from './types';
 export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, origin: (span: Span) => Origin): void {
   const { kind, node } = statement.parsed;
   const at = (location: number): Origin => origin(statement.locate(location));
+  // A name's whole span (libpg-query gives only where it starts), when it was written plainly.
+  const atName = (location: number, name: string, schema?: string): Origin => {
+    const start = location + (schema ? schema.length + 1 : 0);
+    const first = statement.locate(start);
+    const last = statement.locate(start + Math.max(0, name.length - 1));
+    return origin(last.end > first.start && last.end - first.start === name.length ? { start: first.start, end: last.end } : first);
+  };
   const view = viewDefinitionOf(kind, node);
   if (view) {
     const key = qualifiedName(view.view);
@@ -28,7 +35,7 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
       const key = qualifiedName(fact.table);
       const parent = fact.partitionOf ? builder.table(qualifiedName(fact.partitionOf)) : undefined;
       const columns = new Map<string, ColumnModel>(parent?.columns ?? []);
-      for (const column of fact.columns) columns.set(column.name, columnFromSql(column, at));
+      for (const column of fact.columns) columns.set(column.name, columnFromSql(column, (l) => atName(l, column.name)));
       const constraints: ConstraintModel[] = [];
       for (const constraint of [...fact.constraints, ...fact.columns.flatMap((c) => c.constraints.map((k) => ({ ...k, columns: k.columns.length ? k.columns : [c.name] })))]) {
         const model = constraintFromSql(constraint, at);
@@ -36,7 +43,7 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
         if (model.kind === 'primary') for (const name of model.columns) { const c = columns.get(name); if (c) columns.set(name, { ...c, primaryKey: true, nullable: false }); }
         constraints.push(model);
       }
-      builder.createTable({ key, name: fact.table.name, schema: fact.table.schema, columns, constraints, partitionOf: fact.partitionOf ? qualifiedName(fact.partitionOf) : undefined, origin: at(fact.table.location) }, fact.ifNotExists);
+      builder.createTable({ key, name: fact.table.name, schema: fact.table.schema, columns, constraints, partitionOf: fact.partitionOf ? qualifiedName(fact.partitionOf) : undefined, origin: atName(fact.table.location, fact.table.name, fact.table.schema) }, fact.ifNotExists);
       return;
     }
     case 'alter-table': {
@@ -47,7 +54,7 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
           const setColumn = (next: ColumnModel): typeof t => ({ ...t, columns: new Map(t.columns).set(next.name, next) });
           switch (command.subtype) {
             case 'AddColumn':
-              return command.newColumn ? setColumn(columnFromSql(command.newColumn, at)) : t;
+              return command.newColumn ? setColumn(columnFromSql(command.newColumn, (l) => atName(l, command.newColumn?.name ?? ''))) : t;
             case 'DropColumn': {
               if (!command.column) return t;
               const columns = new Map(t.columns);

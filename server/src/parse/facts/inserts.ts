@@ -20,10 +20,10 @@ export function writeTargetOf(kind: string, node: SqlNode): WriteTargetFact | un
   if (kind === 'CopyStmt' && node.is_from === true) {
     const table = relationOf(node.relation);
     if (!table) return undefined;
-    // COPY's column list has no locations: point at the table.
+    // COPY's column list has no locations (-1): callers point at the table instead.
     const columns = ((node.attlist as unknown[]) ?? []).map((c) => (c as { String?: { sval?: string } }).String?.sval)
       .filter((n): n is string => typeof n === 'string')
-      .map((name) => ({ name, location: table.location }));
+      .map((name) => ({ name, location: -1 }));
     return { table, columns };
   }
   return undefined;
