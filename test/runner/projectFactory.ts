@@ -45,3 +45,39 @@ export function projectWithIni(iniText: string): TempProject {
   fs.writeFileSync(path.join(project.dir, 'alembic.ini'), iniText);
   return project;
 }
+
+/**
+ * A linear history of `count` revisions, each creating a table with an index and a foreign key to
+ * the previous one (downgrades drop them): the shape of the runner's performance budget.
+ */
+export function syntheticProject(count: number): TempProject {
+  const project = projectWithUpgrade('pass');
+  const versions = path.join(project.dir, 'migrations', 'versions');
+  fs.rmSync(path.join(versions, 'ee0000000001_only.py'));
+  const id = (i: number) => `syn${String(i).padStart(9, '0')}`;
+  for (let i = 1; i <= count; i++) {
+    const fk = i > 1 ? `, sa.Column("prev_id", sa.Integer, sa.ForeignKey("t${i - 1}.id"))` : '';
+    fs.writeFileSync(path.join(versions, `${id(i)}_t${i}.py`), [
+      `"""table t${i}"""`,
+      'from alembic import op',
+      'import sqlalchemy as sa',
+      '',
+      `revision = "${id(i)}"`,
+      `down_revision = ${i > 1 ? `"${id(i - 1)}"` : 'None'}`,
+      'branch_labels = None',
+      'depends_on = None',
+      '',
+      '',
+      'def upgrade():',
+      `    op.create_table("t${i}", sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.Text, nullable=False)${fk})`,
+      `    op.create_index("ix_t${i}_name", "t${i}", ["name"])`,
+      '',
+      '',
+      'def downgrade():',
+      `    op.drop_index("ix_t${i}_name", table_name="t${i}")`,
+      `    op.drop_table("t${i}")`,
+      '',
+    ].join('\n'));
+  }
+  return project;
+}

@@ -1,0 +1,53 @@
+// A Docker engine of the test's own: dockerd with its data, exec root, pidfile and socket in a
+// temporary folder, no iptables changes. Stopped and removed afterwards so the host is as it was.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isProcessAlive } from '../../server/src/runner/exec';
+
+export interface PrivateDockerd {
+  /** Value for DOCKER_HOST. */
+  host: string;
+  root: string;
+  stop(): Promise<void>;
+}
+
+export type DockerdStart = { ok: true; dockerd: PrivateDockerd } | { ok: false; reason: string };
+
+export async function startPrivateDockerd(): Promise<DockerdStart> {
+  const dockerd = ['/usr/sbin/dockerd', '/usr/bin/dockerd'].find((p) => fs.existsSync(p));
+  if (!dockerd) return { ok: false, reason: 'dockerd is not installed (scripts/setup-docker.sh installs docker.io)' };
+  const hadBridge = fs.existsSync('/sys/class/net/docker0');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-dockerd-'));
+  const host = `unix://${root}/docker.sock`;
+  const logFd = fs.openSync(path.join(root, 'dockerd.log'), 'a');
+  const child = spawn(dockerd, [
+    '--iptables=false', '--data-root', path.join(root, 'data'), '--exec-root', path.join(root, 'exec'),
+    '--pidfile', path.join(root, 'dockerd.pid'), '--host', host,
+  ], { detached: true, stdio: ['ignore', logFd, logFd] });
+  fs.closeSync(logFd);
+  child.unref();
+  const pid = child.pid as number; // read now: dockerd deletes its pidfile on exit
+
+  const stop = async () => {
+    const ids = spawnSync('docker', ['ps', '--all', '--quiet'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    if (ids.length > 0) spawnSync('docker', ['rm', '--force', '--volumes', ...ids], { env: { ...process.env, DOCKER_HOST: host } });
+    if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 150 && isProcessAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (isProcessAlive(pid)) process.kill(-pid, 'SIGKILL');
+    if (!hadBridge && fs.existsSync('/sys/class/net/docker0')) spawnSync('ip', ['link', 'delete', 'docker0']);
+    fs.rmSync(root, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (!isProcessAlive(pid)) break;
+    const probe = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8', timeout: 5_000 });
+    if (probe.status === 0 && probe.stdout.trim()) return { ok: true, dockerd: { host, root, stop } };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const log = fs.existsSync(path.join(root, 'dockerd.log')) ? fs.readFileSync(path.join(root, 'dockerd.log'), 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+  await stop();
+  return { ok: false, reason: `dockerd could not be started here:\n${log}` };
+}
