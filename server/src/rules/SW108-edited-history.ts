@@ -1,0 +1,130 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ProjectModel } from '../model/project';
+import { defineRule } from './types';
+
+export default defineRule({
+  meta: {
+    id: 'SW108',
+    name: 'edited-history',
+    severity: 'warning',
+    scope: 'project',
+    policySection: 'Migration Rules',
+    policyClause: 'Migration ordering must respect dependency graph; out-of-order revision merges must be resolved by new revisions rather than editing history.',
+    docs: {
+      summary: 'A revision that already has a committed child is not edited.',
+      whatItDoes: 'Asks git about the revision files: a revision whose child revision is committed is reported when it has uncommitted changes (working tree or index), or when a commit changed it after the commit that added its child. Without git, outside a repository, or for revisions whose children are not committed yet, nothing is reported.',
+      whyBad: 'Once a child revision is committed, the parent has been (or will be) applied to shared and production databases as it was. Alembic never runs a revision twice, so an edit to it never reaches those databases: the schema silently differs between environments, and the history no longer describes any real database. History is fixed by a new revision.',
+      bad: '# versions/a1_add_invoice.py — committed, and b2 (down_revision = "a1") is committed too\ndef upgrade():\n    op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True),\n                    sa.Column("note", sa.Text()))   # added afterwards',
+      good: '# versions/c3_add_invoice_note.py — a new revision on top of the head\ndef upgrade():\n    op.add_column("invoice", sa.Column("note", sa.Text(), comment="free-text note"))',
+      howToFix: 'Revert the change to the old revision (`git restore <file>`, or revert the commit) and make the change in a new revision (`alembic revision -m "…"`).',
+      fixSafety: 'none',
+      notes: 'Git is asked three read-only questions per lint (the repository root, `git status` and one `git log` over the revision folders); the log is cached while HEAD does not move. A file edited in the same commit that added its child is not reported.',
+    },
+  },
+  checkProject({ project, report }) {
+    const git = gitFacts(project);
+    if (!git) return;
+    for (const node of project.graph.nodes.values()) {
+      if (node.children.length === 0) continue;
+      const file = git.relative(node.path);
+      // The commit that added each committed child: the oldest commit touching its file.
+      const children = node.children.flatMap((id) => {
+        const child = project.graph.nodes.get(id);
+        const added = child ? git.history.get(git.relative(child.path))?.at(-1) : undefined;
+        return child && added !== undefined ? [{ id: child.id, added }] : [];
+      });
+      if (children.length === 0 || !file) continue;
+      // In `git log --topo-order` a larger index is an older commit: the first child committed is the one that matters.
+      const child = children.reduce((a, b) => (b.added > a.added ? b : a));
+      const addedAt = child.added;
+      const childCommit = git.commits[addedAt].slice(0, 8);
+      const span = node.migration.revisionSpan ?? { start: 0, end: 0 };
+      const where = `Revision ${node.id} already has a committed child (${child.id}, added in ${childCommit})`;
+      const advice = 'history is fixed with a new revision, never by editing one that may already be applied. Revert the change and make it in a new revision.';
+      if (git.changed.has(file)) {
+        report({ path: node.path, span, message: `${where} but has uncommitted changes: ${advice}` });
+        continue;
+      }
+      const lastChange = git.history.get(file)?.[0];
+      if (lastChange !== undefined && lastChange < addedAt) {
+        report({ path: node.path, span, message: `${where} but was changed afterwards in ${git.commits[lastChange].slice(0, 8)}: ${advice}` });
+      }
+    }
+  },
+});
+
+interface GitFacts {
+  /** Commits touching the revision folders, newest first (`--topo-order`). */
+  commits: string[];
+  /** Repository-relative path → indexes into `commits` of the commits that touched it, newest first. */
+  history: Map<string, number[]>;
+  /** Repository-relative paths with uncommitted changes (working tree or index). */
+  changed: Set<string>;
+  relative(file: string): string;
+}
+
+const perProject = new WeakMap<ProjectModel, GitFacts | null>();
+const logCache = new Map<string, Pick<GitFacts, 'commits' | 'history'>>();
+
+function git(cwd: string, args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' } });
+}
+
+/** What git says about the project's revision files, once per ProjectModel; null without git or a repository. */
+function gitFacts(project: ProjectModel): GitFacts | null {
+  if (perProject.has(project)) return perProject.get(project) ?? null;
+  let facts: GitFacts | null = null;
+  try {
+    facts = readGit(project);
+  } catch {
+    facts = null; // no git, not a repository, no commits yet
+  }
+  perProject.set(project, facts);
+  return facts;
+}
+
+function readGit(project: ProjectModel): GitFacts | null {
+  const dirs = [...new Set(project.revisions.map((m) => path.dirname(m.path)))].filter((d) => fs.existsSync(d));
+  if (dirs.length === 0) return null;
+  const [top, head] = git(dirs[0], ['rev-parse', '--show-toplevel', 'HEAD']).trim().split('\n');
+  if (!top || !head) return null;
+  const root = fs.realpathSync(top);
+  const real = (file: string): string => {
+    try { return fs.realpathSync(file); } catch { return path.resolve(file); }
+  };
+  const relative = (file: string): string => path.relative(root, real(file)).split(path.sep).join('/');
+  const pathspecs = dirs.map((d) => relative(d) || '.');
+  const key = `${root}\0${head}\0${pathspecs.join('\0')}`;
+  let log = logCache.get(key);
+  if (!log) {
+    log = parseLog(git(root, ['log', '--topo-order', '--no-renames', '--format=%x1e%H', '--name-only', '--', ...pathspecs]));
+    logCache.set(key, log);
+  }
+  const changed = new Set<string>();
+  const status = git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--', ...pathspecs]).split('\0');
+  for (let i = 0; i < status.length; i++) {
+    const entry = status[i];
+    if (entry.length < 4) continue;
+    changed.add(entry.slice(3));
+    if (entry[0] === 'R' || entry[0] === 'C') i++; // the rename's source path follows
+  }
+  return { ...log, changed, relative };
+}
+
+function parseLog(text: string): Pick<GitFacts, 'commits' | 'history'> {
+  const commits: string[] = [];
+  const history = new Map<string, number[]>();
+  for (const chunk of text.split('\x1e')) {
+    const lines = chunk.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    if (lines.length === 0) continue;
+    const index = commits.push(lines[0]) - 1;
+    for (const file of lines.slice(1)) {
+      const list = history.get(file);
+      if (list) list.push(index);
+      else history.set(file, [index]);
+    }
+  }
+  return { commits, history };
+}

@@ -1,0 +1,98 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyzeOnce } from '../../server/src/engine/analyze';
+import { lintProjectRules } from '../../server/src/engine/lint';
+import { defaultConfig } from '../../server/src/config/config';
+import { createProjectModel } from '../../server/src/model/project';
+import rule from '../../server/src/rules/SW108-edited-history';
+import { dedent, engineReady } from '../support/engine';
+
+const A1 = dedent(`
+  """Add invoice."""
+  revision = "a1"
+  down_revision = None
+  def upgrade():
+      op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True))
+  def downgrade():
+      op.drop_table("invoice")
+`);
+const B1 = dedent(`
+  """Add note."""
+  revision = "b1"
+  down_revision = "a1"
+  def upgrade():
+      op.add_column("invoice", sa.Column("note", sa.Text()))
+  def downgrade():
+      op.drop_column("invoice", "note")
+`);
+
+/** A temporary repository; `git` runs with a fixed identity so commits work anywhere. */
+class Repo {
+  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'sw108-'));
+  readonly versions = path.join(this.root, 'alembic', 'versions');
+  constructor(init = true) {
+    fs.mkdirSync(this.versions, { recursive: true });
+    if (init) this.git('init', '-q');
+  }
+  git(...args: string[]): void {
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: this.root, stdio: 'ignore' });
+  }
+  write(name: string, text: string): void { fs.writeFileSync(path.join(this.versions, name), text); }
+  commit(message: string): void { this.git('add', '-A'); this.git('commit', '-q', '-m', message); }
+  lint(): string[] {
+    const files = fs.readdirSync(this.versions).filter((f) => f.endsWith('.py')).sort();
+    const models = files.map((f) => analyzeOnce(path.join(this.versions, f), fs.readFileSync(path.join(this.versions, f), 'utf8')));
+    const project = createProjectModel(this.root, defaultConfig(this.root), models);
+    return [...lintProjectRules(project, { rules: [rule] }).values()].flat().map((f) => `${path.basename(f.path)}:${f.range.start.line + 1} ${f.message}`);
+  }
+  dispose(): void { fs.rmSync(this.root, { recursive: true, force: true }); }
+}
+
+describe('SW108 edited-history', () => {
+  before(() => engineReady);
+  let repo: Repo | undefined;
+  afterEach(() => repo?.dispose());
+
+  it('stays quiet on untouched history, on a parent whose child is not committed, and outside git', () => {
+    repo = new Repo();
+    repo.write('a1.py', A1);
+    repo.commit('a1');
+    repo.write('b1.py', B1);
+    repo.write('a1.py', A1.replace('Add invoice.', 'Add invoice table.'));
+    assert.deepEqual(repo.lint(), [], 'child b1 is not committed: editing a1 is still fine');
+    repo.commit('b1 and a1 together');
+    assert.deepEqual(repo.lint(), [], 'a1 changed in the same commit that added b1');
+    repo.dispose();
+    repo = new Repo(false);
+    repo.write('a1.py', A1);
+    repo.write('b1.py', B1);
+    assert.deepEqual(repo.lint(), [], 'not a repository');
+  });
+
+  it('reports uncommitted changes to a revision with a committed child', () => {
+    repo = new Repo();
+    repo.write('a1.py', A1);
+    repo.write('b1.py', B1);
+    repo.commit('history');
+    repo.write('a1.py', A1.replace('primary_key=True)', 'primary_key=True), sa.Column("note", sa.Text())'));
+    const findings = repo.lint();
+    assert.equal(findings.length, 1);
+    assert.match(findings[0], /^a1\.py:2 Revision a1 already has a committed child \(b1, added in [0-9a-f]{8}\) but has uncommitted changes: history is fixed with a new revision/);
+  });
+
+  it('reports a commit that changed the revision after its child was added', () => {
+    repo = new Repo();
+    repo.write('a1.py', A1);
+    repo.commit('a1');
+    repo.write('b1.py', B1);
+    repo.commit('b1');
+    repo.write('a1.py', A1.replace('"invoice", sa.Column', '"invoice", sa.Column("total", sa.Numeric()), sa.Column'));
+    repo.commit('edit a1');
+    const findings = repo.lint();
+    assert.equal(findings.length, 1);
+    assert.match(findings[0], /^a1\.py:2 Revision a1 already has a committed child \(b1, added in [0-9a-f]{8}\) but was changed afterwards in [0-9a-f]{8}:/);
+  });
+});
