@@ -164,3 +164,27 @@ function readSections(text: string, lines: LineIndex, fromLine: number): RecordS
   close(text.length);
   return sections;
 }
+
+const folderCache = new Map<string, { signature: string; records: DecisionRecord[] }>();
+
+/**
+ * The records of a folder, re-read only when a record file was added, removed or changed (by
+ * name, size and mtime). For callers whose project model carries no records, such as an editor
+ * linting on every keystroke.
+ */
+export function cachedDecisionRecords(dir: string): DecisionRecord[] {
+  let signature = '';
+  try {
+    for (const name of fs.readdirSync(dir).filter((n) => RECORD_FILE_NAME.test(n)).sort()) {
+      const stat = fs.statSync(path.join(dir, name));
+      signature += `${name}:${stat.size}:${stat.mtimeMs};`;
+    }
+  } catch {
+    return [];
+  }
+  const cached = folderCache.get(dir);
+  if (cached?.signature === signature) return cached.records;
+  const records = loadDecisionRecords(dir);
+  folderCache.set(dir, { signature, records });
+  return records;
+}

@@ -1,5 +1,6 @@
 import { effectiveSeverity, type ResolvedConfig } from '../config/config';
 import type { DecisionRecord } from '../decisions/record';
+import { cachedDecisionRecords } from '../decisions/parse';
 import { todayIso } from '../decisions/record';
 import { displayDir } from '../decisions/validate';
 import { applyWaivers, parseWaivers, type WaiverProblem } from '../decisions/waivers';
@@ -140,7 +141,8 @@ export function filterWaived(
   const waivers = parseWaivers(migration);
   if (waivers.length === 0) return findings;
   const outcome = applyWaivers(findings, waivers, {
-    records: records ?? [],
+    // A project model without records (e.g. built by an editor) reads them from the folder, cached.
+    records: records ?? cachedDecisionRecords(project.config.decisionsDir),
     revision: migration.revision,
     today: options.today ?? todayIso(),
     decisionsDir: displayDir(project.config.decisionsDir, project.config.root),
