@@ -120,3 +120,11 @@ describe('the migration model on real-world shapes', () => {
     assert.ok(m.operations.length >= 2);
   });
 });
+
+describe('the migration model: every call', () => {
+  before(() => engineReady);
+  it('lists the calls inside operation arguments too, in source order', () => {
+    const m = model('def upgrade():\n    op.create_table("a", sa.Column("b", sa.Uuid(), sa.ForeignKey("c.id", ondelete="CASCADE")))\n');
+    assert.deepEqual(m.calls.map((c) => c.callee), ['op.create_table', 'sa.Column', 'sa.Uuid', 'sa.ForeignKey']);
+  });
+});

@@ -93,7 +93,7 @@ class MigrationBuilder {
       upgrade: upgradeNode ? this.describeFunction('upgrade', upgradeNode) : undefined,
       downgrade: downgradeNode ? this.describeFunction('downgrade', downgradeNode) : undefined,
       operations: this.operations,
-      calls: this.calls,
+      calls: this.calls.sort((a, b) => a.span.start - b.span.start),
       comments: scanned.comments,
       imports: this.imports,
       syntaxErrors: this.syntaxErrors(root),
@@ -222,6 +222,9 @@ class MigrationBuilder {
       this.calls.push(call);
       if (contexts.length === 0 || !(isAlembicOp || isExecute)) continue;
       insideOperationUntil = node.endIndex;
+      // The calls inside an operation's arguments (sa.Column, sa.ForeignKey, sa.text …) are not
+      // walked again, but rules still see them in `calls`, taken from the converted arguments.
+      this.calls.push(...nestedCalls(call));
       const inAutocommitBlock = withs.some((w) => w.autocommit);
       for (const context of contexts) {
         this.operations.push(this.makeOperation(call, context, isAlembicOp, batch !== undefined, batch?.batchTable, inAutocommitBlock, fn?.node));
@@ -353,6 +356,21 @@ class MigrationBuilder {
     visit(root);
     return errors;
   }
+}
+
+function nestedCalls(call: PyCall): PyCall[] {
+  const found: PyCall[] = [];
+  const visit = (value: PyValue): void => {
+    if (value.kind === 'call') { found.push(value.call); visitCall(value.call); }
+    else if (value.kind === 'sequence') value.items.forEach(visit);
+    else if (value.kind === 'dict') value.entries.forEach((e) => { visit(e.key); visit(e.value); });
+  };
+  const visitCall = (c: PyCall): void => {
+    c.args.forEach(visit);
+    c.keywords.forEach((k) => visit(k.value));
+  };
+  visitCall(call);
+  return found;
 }
 
 function functionNode(statement: SyntaxNode): SyntaxNode | undefined {
