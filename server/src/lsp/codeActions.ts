@@ -1,5 +1,5 @@
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit as LspTextEdit } from 'vscode-languageserver';
-import type { MigrationModel } from '../model/migration';
+import type { LineIndex } from '../model/source';
 import type { Finding, TextEdit } from '../rules/types';
 import { DIAGNOSTIC_SOURCE, FIX_ALL_KIND, ServerCommands, type DiagnosticData } from '../shared/protocol';
 import { ruleById } from '../rules';
@@ -9,13 +9,16 @@ export interface Published {
   uri: string;
   version: number;
   findings: readonly Finding[];
-  /** The model the findings' spans refer to (the document's text at `version`). */
-  model: MigrationModel;
+  /** Line table of the text the findings' spans refer to (the document at `version`). */
+  lines: LineIndex;
+  /** The revision id, when the file is a revision (for "Allow with decision record…"). */
   revision?: string;
+  /** Waivers go into Python files only (revisions and application code), not decision records. */
+  canWaive: boolean;
 }
 
-function lspEdits(model: MigrationModel, edits: readonly TextEdit[]): LspTextEdit[] {
-  return edits.map((e) => ({ range: model.lines.rangeOf(e.span.start, e.span.end), newText: e.newText }));
+function lspEdits(lines: LineIndex, edits: readonly TextEdit[]): LspTextEdit[] {
+  return edits.map((e) => ({ range: lines.rangeOf(e.span.start, e.span.end), newText: e.newText }));
 }
 
 function wanted(params: CodeActionParams, kind: string): boolean {
@@ -39,15 +42,16 @@ export function codeActions(params: CodeActionParams, published: Published | und
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: i === 0,
-          edit: { changes: { [published.uri]: lspEdits(published.model, fix.edits) } },
+          edit: { changes: { [published.uri]: lspEdits(published.lines, fix.edits) } },
         }));
       }
-      actions.push(allowAction(diagnostic, data.ruleId, published), docsAction(diagnostic, data.ruleId));
+      if (published.canWaive) actions.push(allowAction(diagnostic, data.ruleId, published));
+      actions.push(docsAction(diagnostic, data.ruleId));
     }
   }
   if (wanted(params, FIX_ALL_KIND)) {
     const edits = safeEdits(published.findings);
-    if (edits.length) actions.push({ title: 'Schema Warden: fix all safe findings', kind: FIX_ALL_KIND, edit: { changes: { [published.uri]: lspEdits(published.model, edits) } } });
+    if (edits.length) actions.push({ title: 'Schema Warden: fix all safe findings', kind: FIX_ALL_KIND, edit: { changes: { [published.uri]: lspEdits(published.lines, edits) } } });
   }
   return actions;
 }

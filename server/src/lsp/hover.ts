@@ -5,7 +5,7 @@ import type { Span } from '../model/source';
 import { ruleById } from '../rules';
 import { ruleDocUrl } from '../rules/docsUrl';
 import type { Finding } from '../rules/types';
-import { describeLock } from './locks';
+import { lockInfo } from '../rules/util/locks';
 
 const contains = (span: Span, offset: number): boolean => span.start <= offset && offset <= span.end;
 
@@ -60,14 +60,17 @@ function innermostOperation(operations: readonly Operation[], offset: number): O
 function operationMarkdown(op: Operation, config: ResolvedConfig): string {
   const target = op.table ?? op.batchTable;
   const lines = [`**${op.call.callee}**${target ? ` on \`${target}\`` : ''} (in ${op.section}())`];
-  const lock = describeLock(op, undefined, config.postgresVersion);
-  if (lock) lines.push('', lock);
+  lockLines(lines, lockInfo(op, config.postgresVersion), config.postgresVersion);
   return lines.join('\n');
 }
 
 function sqlMarkdown(op: Operation, statement: SqlStatement, config: ResolvedConfig): string {
   const lines = [`**SQL ${statement.kind.replace(/Stmt$/, '')}** in \`${op.call.callee}\` (in ${op.section}())`];
-  const lock = describeLock(op, statement, config.postgresVersion);
-  if (lock) lines.push('', lock);
+  lockLines(lines, lockInfo(statement, config.postgresVersion), config.postgresVersion);
   return lines.join('\n');
+}
+
+function lockLines(lines: string[], info: ReturnType<typeof lockInfo>, postgresVersion: number): void {
+  if (!info) return;
+  lines.push('', `${info.lock ? `**Lock:** \`${info.lock}\` · ` : ''}**Rewrites the table:** ${info.rewrites ? 'yes' : 'no'} (PostgreSQL ${postgresVersion})`, '', info.note);
 }

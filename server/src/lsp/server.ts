@@ -14,6 +14,8 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { initEngine } from '../engine/analyze';
+import { isApplicationFile, lintApplicationFile } from '../engine/application';
+import { LineIndex } from '../model/source';
 import { lintProjectRules, lintRevision, sortFindings } from '../engine/lint';
 import type { MigrationModel } from '../model/migration';
 import { allRules } from '../rules';
@@ -32,7 +34,7 @@ import {
 } from '../shared/protocol';
 import { codeActions, type Published } from './codeActions';
 import { frontMatterCompletion, waiverCompletion } from './completion';
-import { listDecisionRecords, writeDecisionRecord, type DecisionRecordInfo } from './decisions';
+import { loadRecords, recordInfo, waiverLine, writeRecord } from './decisions';
 import { configErrorDiagnostic, fingerprint, toDiagnostic } from './diagnostics';
 import { OpenDocument } from './documents';
 import { hoverAt } from './hover';
@@ -65,12 +67,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const publishedPrints = new Map<string, string>();
   let clientCapabilities: InitializeParams['capabilities'] = {};
   let folders: string[] = [];
-  let ready: Promise<void> = Promise.resolve();
+  // Requests that need the index wait for it; until the first build (after `initialized`) they wait for that.
+  let resolveFirstIndex: () => void = () => undefined;
+  let ready: Promise<void> = new Promise((resolve) => { resolveFirstIndex = resolve; });
+  let indexChain: Promise<void> = Promise.resolve();
   let indexing = false;
   let lastValidation: { at: Date; ms: number } | undefined;
   const crossTimers = new Map<ProjectEntry, NodeJS.Timeout>();
   const crossDelay = options.crossFileDelayMs ?? CROSS_FILE_DELAY_MS;
-  const decisionCache = new Map<string, DecisionRecordInfo[]>();
+  const decisionTimers = new Map<ProjectEntry, NodeJS.Timeout>();
 
   const settings = new SettingsCache(connection, () => clientCapabilities.workspace?.configuration === true);
   const index = new WorkspaceIndex((root) => settings.get(pathToUri(root)));
@@ -114,8 +119,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   /** Rebuilds the index in the background, with LSP progress; open documents keep their text. */
   function reindex(): Promise<void> {
-    ready = ready.then(() => buildIndex()).catch((err) => log.error('indexing the workspace', err));
-    return ready;
+    indexChain = indexChain.then(() => buildIndex()).catch((err) => log.error('indexing the workspace', err));
+    ready = indexChain;
+    void indexChain.then(resolveFirstIndex);
+    return indexChain;
   }
 
   async function buildIndex(): Promise<void> {
@@ -125,8 +132,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
     progress?.begin('Schema Warden', 0, 'Indexing Alembic revisions…', false);
     try {
-      await index.build(folders, (file) => openModelOf(file), (done, total) => progress?.report(total ? Math.round((done / total) * 100) : 100, `${done}/${total} revisions`));
-      decisionCache.clear();
+      await index.build(folders, (file) => openModelOf(file), openTextOf, (done, total) => progress?.report(total ? Math.round((done / total) * 100) : 100, `${done}/${total} revisions`));
       for (const entry of index.projects) {
         for (const model of entry.model.revisions) entry.revisionFindings.set(model.path, lintRevision(model, entry.model));
         entry.projectFindings = safeProjectRules(entry);
@@ -174,7 +180,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const file = doc?.path;
     if (!file) return;
     const entry = index.projectOf(file);
-    if (entry) {
+    if (!entry) {
+      const around = index.projectAround(file);
+      if (around && file.endsWith('.md') && isInside(file, around.config.decisionsDir)) scheduleDecisionsReload(around);
+      else if (published.has(textDocument.uri) && !around?.model.decisions?.some((d) => d.path === file)) {
+        // application code is checked only while it is open
+        published.delete(textDocument.uri);
+        publishedPrints.delete(textDocument.uri);
+        void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
+      }
+      return;
+    }
+    {
       // The file on disk is the truth again (the editor may have discarded unsaved changes).
       if (fs.existsSync(file)) updateRevision(entry, readModel(file)); else { index.removeRevision(entry, file); publishFile(entry, file); scheduleCrossFile(entry); }
     }
@@ -202,9 +219,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const base = path.basename(file);
       if (CONFIG_FILES.has(base)) { reread = true; continue; }
       if (file.endsWith('.md')) {
-        decisionCache.clear();
         const entry = index.projectAround(file);
-        if (entry && isInside(file, entry.config.decisionsDir)) touched.add(entry); // waivers depend on records
+        if (entry && isInside(file, entry.config.decisionsDir) && !open.has(change.uri)) scheduleDecisionsReload(entry); // waivers depend on records
         continue;
       }
       if (!file.endsWith('.py') || open.has(change.uri)) continue; // an open document's text wins over the disk
@@ -223,16 +239,48 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return doc?.isPython ? doc.model() : undefined;
   }
 
+  function openTextOf(file: string): string | undefined {
+    return open.get(pathToUri(file))?.text.getText();
+  }
+
   // ----------------------------------------------------------------------------------------------
   // Validation
 
   /** The per-keystroke path: parse incrementally, run the file's own rules, publish; cross-file later. */
   function validateDocument(doc: OpenDocument): void {
     const file = doc.path;
-    if (!file || !doc.isPython) return;
-    const entry = index.projectOf(file);
-    if (!entry) return;
-    updateRevision(entry, doc.model());
+    if (!file) return;
+    if (doc.isPython) {
+      const entry = index.projectOf(file);
+      if (entry) updateRevision(entry, doc.model());
+      else validateApplicationFile(doc, file);
+      return;
+    }
+    const around = file.endsWith('.md') ? index.projectAround(file) : undefined;
+    if (around && isInside(file, around.config.decisionsDir)) scheduleDecisionsReload(around);
+  }
+
+  /** Application code (SW305): an open Python file of a project that is not one of its revisions. */
+  function validateApplicationFile(doc: OpenDocument, file: string): void {
+    const entry = index.projectAround(file);
+    if (!entry || !isApplicationFile(file, entry.config)) return;
+    const text = doc.text.getText();
+    const findings = entry.settings.enable ? lintApplicationFile(file, text, entry.config, entry.model.decisions) : [];
+    sendFindings(entry, doc.uri, doc.version, findings, new LineIndex(text), { canWaive: true });
+  }
+
+  /** A decision record changed: waivers of every revision may now hold or not. Debounced like cross-file work. */
+  function scheduleDecisionsReload(entry: ProjectEntry): void {
+    clearTimeout(decisionTimers.get(entry));
+    decisionTimers.set(entry, setTimeout(log.guard('decision records', undefined, () => {
+      decisionTimers.delete(entry);
+      if (!index.projects.includes(entry)) return;
+      index.setDecisions(entry, loadRecords(entry.config.decisionsDir, openTextOf));
+      for (const model of entry.model.revisions) entry.revisionFindings.set(model.path, lintRevision(model, entry.model));
+      runCrossFile(entry);
+      for (const model of entry.model.revisions) publishFile(entry, model.path);
+      for (const record of entry.model.decisions ?? []) publishFile(entry, record.path);
+    }), crossDelay));
   }
 
   function updateRevision(entry: ProjectEntry, model: MigrationModel): void {
@@ -246,14 +294,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     clearTimeout(crossTimers.get(entry));
     crossTimers.set(entry, setTimeout(log.guard('cross-file validation', undefined, () => {
       crossTimers.delete(entry);
-      if (!index.projects.includes(entry)) return; // re-indexed meanwhile
-      const started = performance.now();
-      const before = entry.projectFindings;
-      entry.projectFindings = safeProjectRules(entry);
-      for (const file of new Set([...before.keys(), ...entry.projectFindings.keys()])) publishFile(entry, file);
-      lastValidation = { at: new Date(), ms: performance.now() - started };
-      sendStatus();
+      if (index.projects.includes(entry)) runCrossFile(entry); // else re-indexed meanwhile
     }), crossDelay));
+  }
+
+  function runCrossFile(entry: ProjectEntry): void {
+    clearTimeout(crossTimers.get(entry));
+    crossTimers.delete(entry);
+    const started = performance.now();
+    const before = entry.projectFindings;
+    entry.projectFindings = safeProjectRules(entry);
+    for (const file of new Set([...before.keys(), ...entry.projectFindings.keys()])) publishFile(entry, file);
+    lastValidation = { at: new Date(), ms: performance.now() - started };
+    sendStatus();
   }
 
   function safeProjectRules(entry: ProjectEntry): Map<string, Finding[]> {
@@ -272,15 +325,22 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return cross?.length ? sortFindings([...own, ...cross]) : own;
   }
 
+  /** Publishes a revision's or a decision record's findings (own + cross-file), skipping unchanged ones. */
   function publishFile(entry: ProjectEntry, file: string): void {
     const uri = pathToUri(file);
     const model = entry.model.byPath.get(file);
-    const findings = model ? findingsOf(entry, file) : [];
+    const record = model ? undefined : entry.model.decisions?.find((d) => d.path === file);
+    const lines = model?.lines ?? record?.lines;
     const doc = open.get(uri);
-    const version = doc && model && doc.isPython ? doc.version : -1;
-    const print = `${version}\n${fingerprint(findings)}`;
-    if (model) published.set(uri, { uri, version, findings, model, revision: model.revision });
+    // The version only when the findings were computed from the open document's current text.
+    const current = doc !== undefined && lines !== undefined && doc.text.getText() === lines.text;
+    sendFindings(entry, uri, current ? doc.version : -1, lines ? findingsOf(entry, file) : [], lines, { revision: model?.revision, canWaive: model !== undefined });
+  }
+
+  function sendFindings(entry: ProjectEntry, uri: string, version: number, findings: Finding[], lines: LineIndex | undefined, extra: { revision?: string; canWaive: boolean }): void {
+    if (lines) published.set(uri, { uri, version, findings, lines, ...extra });
     else published.delete(uri);
+    const print = `${version}\n${fingerprint(findings)}`;
     if (publishedPrints.get(uri) === print) return;
     if (findings.length === 0 && !publishedPrints.has(uri)) return; // nothing shown, nothing to clear
     publishedPrints.set(uri, print);
@@ -292,6 +352,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const live = new Set<string>();
     for (const entry of index.projects) {
       for (const model of entry.model.revisions) { publishFile(entry, model.path); live.add(pathToUri(model.path)); }
+      for (const record of entry.model.decisions ?? []) { publishFile(entry, record.path); live.add(pathToUri(record.path)); }
       if (entry.configError) {
         const uri = pathToUri(entry.configError.file);
         live.add(uri);
@@ -299,6 +360,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         void connection.sendDiagnostics({ uri, diagnostics: [configErrorDiagnostic(entry.configError)] });
       }
     }
+    for (const doc of open.values()) live.add(doc.uri); // re-validated right after
     // Files that left every project (a moved version location, a deleted project): clear them.
     for (const uri of [...publishedPrints.keys()]) {
       if (live.has(uri)) continue;
@@ -313,7 +375,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     let warnings = 0;
     const heads: string[] = [];
     for (const entry of index.projects) {
-      for (const file of entry.model.byPath.keys()) {
+      for (const file of [...entry.model.byPath.keys(), ...(entry.model.decisions ?? []).map((d) => d.path)]) {
         for (const f of findingsOf(entry, file)) { if (f.severity === 'error') errors++; else if (f.severity === 'warning') warnings++; }
       }
       heads.push(...entry.model.graph.heads);
@@ -363,17 +425,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const line = lines[position.line] ?? '';
     const entry = file ? index.projectOf(file) ?? index.projectAround(file) : undefined;
     if (doc.isPython) {
-      return waiverCompletion(line.slice(0, position.character), () => (entry ? decisionsOf(entry.config.decisionsDir) : [])) ?? [];
+      return waiverCompletion(line.slice(0, position.character), () => (entry?.model.decisions ?? []).map(recordInfo)) ?? [];
     }
-    if (file?.endsWith('.md')) return frontMatterCompletion(lines, position.line, position.character) ?? [];
+    if (file?.endsWith('.md') && entry && isInside(file, entry.config.decisionsDir)) return frontMatterCompletion(lines, position.line, position.character) ?? [];
     return [];
   }));
-
-  function decisionsOf(dir: string): DecisionRecordInfo[] {
-    let records = decisionCache.get(dir);
-    if (!records) { records = listDecisionRecords(dir); decisionCache.set(dir, records); }
-    return records;
-  }
 
   connection.onExecuteCommand(log.guard('executeCommand', null, async ({ command, arguments: args }) => {
     if (command === ServerCommands.showRuleDocumentation) {
@@ -396,17 +452,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const file = params.uri ? uriToPath(params.uri) : undefined;
     const entry = (file && (index.projectOf(file) ?? index.projectAround(file))) || index.projects[0];
     const dir = entry?.config.decisionsDir ?? path.join(folders[0] ?? process.cwd(), 'docs', 'decisions');
-    const written = writeDecisionRecord(dir, { title: params.title, rules: params.rules, revisions: params.revisions });
-    decisionCache.delete(dir);
+    const written = writeRecord(dir, { title: params.title, rules: params.rules, revisions: params.revisions });
     if (params.waive) {
+      // Through the editor (workspace/applyEdit), so that an open revision with unsaved changes is edited, not overwritten.
       const doc = open.get(params.waive.uri);
       const waivedFile = uriToPath(params.waive.uri);
-      const lineText = doc ? doc.text.getText({ start: { line: params.waive.line, character: 0 }, end: { line: params.waive.line + 1, character: 0 } }) : waivedFile ? (fs.readFileSync(waivedFile, 'utf8').split('\n')[params.waive.line] ?? '') : '';
-      const indent = /^[ \t]*/.exec(lineText)?.[0] ?? '';
-      const comment = `${indent}# schema-warden: allow ${params.waive.ruleId} decision=${written.id}\n`;
+      const source = doc ? doc.text.getText() : waivedFile ? fs.readFileSync(waivedFile, 'utf8') : '';
+      const comment = waiverLine(source, params.waive.line, [params.waive.ruleId], written.id);
       await connection.workspace.applyEdit({ label: `Allow ${params.waive.ruleId} (decision ${written.id})`, edit: { changes: { [params.waive.uri]: [{ range: { start: { line: params.waive.line, character: 0 }, end: { line: params.waive.line, character: 0 } }, newText: comment }] } } });
     }
-    if (entry) scheduleCrossFile(entry);
+    if (entry) scheduleDecisionsReload(entry);
     return { id: written.id, uri: pathToUri(written.path) };
   }
 

@@ -7,7 +7,9 @@ import { readText } from '../engine/loadProject';
 import { findAlembicProjects, listRevisionFiles, type AlembicProject } from '../model/alembicConfig';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, withRevision, type ProjectModel } from '../model/project';
+import type { DecisionRecord } from '../decisions/record';
 import type { Finding } from '../rules/types';
+import { loadRecords } from './decisions';
 import type { SchemaWardenSettings } from '../shared/settings';
 import { mergeSettings } from './settings';
 import { isInside } from './uri';
@@ -96,7 +98,7 @@ export class WorkspaceIndex {
    * Builds every project from disk. `override` gives the text of open documents. Yields to the
    * event loop between files so that requests keep being answered while a large workspace loads.
    */
-  async build(folders: readonly string[], override: (file: string) => MigrationModel | undefined, progress?: IndexProgress): Promise<void> {
+  async build(folders: readonly string[], override: (file: string) => MigrationModel | undefined, openText: (file: string) => string | undefined, progress?: IndexProgress): Promise<void> {
     const planned: Array<{ root: string; alembic?: AlembicProject; settings: SchemaWardenSettings; team: ReturnType<typeof readTeamConfig>; files: string[]; matchesGlob: (f: string) => boolean }> = [];
     for (const folder of folders) {
       const alembics = findAlembicProjects(folder);
@@ -139,7 +141,7 @@ export class WorkspaceIndex {
         settings: plan.settings,
         config,
         configError: plan.team.error,
-        model: createProjectModel(plan.root, config, models, plan.alembic),
+        model: createProjectModel(plan.root, config, models, plan.alembic, loadRecords(config.decisionsDir, openText)),
         revisionFindings: new Map(),
         projectFindings: new Map(),
         matchesGlob: plan.matchesGlob,
@@ -174,8 +176,13 @@ export class WorkspaceIndex {
 
   removeRevision(entry: ProjectEntry, file: string): void {
     if (!entry.model.byPath.has(file)) return;
-    entry.model = createProjectModel(entry.root, entry.config, entry.model.revisions.filter((m) => m.path !== file), entry.alembic);
+    entry.model = createProjectModel(entry.root, entry.config, entry.model.revisions.filter((m) => m.path !== file), entry.alembic, entry.model.decisions);
     entry.revisionFindings.delete(file);
+  }
+
+  /** Replaces the project's decision records (a record changed on disk or in an editor). */
+  setDecisions(entry: ProjectEntry, decisions: readonly DecisionRecord[]): void {
+    entry.model = createProjectModel(entry.root, entry.config, entry.model.revisions, entry.alembic, decisions);
   }
 
   get revisionCount(): number {
