@@ -31,7 +31,6 @@ const suites: Suite[] = [
 for (const optional of ['lsp.bench', 'runner.bench']) {
   const file = path.join(__dirname, `${optional}.js`);
   if (fs.existsSync(file)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(file) as { benchmarks?: () => Promise<Figure[]> };
     if (mod.benchmarks) suites.push({ name: optional.replace('.bench', ''), run: mod.benchmarks });
   }
