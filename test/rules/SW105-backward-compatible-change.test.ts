@@ -73,7 +73,7 @@ ruleTester(rule, {
       def upgrade():
           op.execute("ALTER TABLE account RENAME TO customer")
           op.execute("ALTER TABLE invoice RENAME COLUMN total TO amount")
-      `, errors: [{ line: 2, message: /Renaming table "account" to "customer"/ }, { line: 3, message: /Renaming column "total" to "amount"/ }] },
+      `, errors: [{ line: 2, message: /Renaming table "account" to "customer"/ }, { line: 3, message: /Renaming column "invoice\.total" to "amount"/ }] },
     { name: 'NOT NULL without a server default', code: `
       revision = "b1"
       down_revision = "a1"

@@ -55,6 +55,6 @@ ruleTester(rule, {
                   DROP COLUMN IF EXISTS legacy_code
           """)
           op.execute(sa.text("ALTER TABLE invoice DROP COLUMN note"))
-      `, errors: [{ line: 3, message: /DROP COLUMN "account\.legacy_code"/ }, { line: 6, message: /DROP COLUMN "invoice\.note"/ }] },
+      `, errors: [{ line: 4, message: /DROP COLUMN "account\.legacy_code"/ }, { line: 6, message: /DROP COLUMN "invoice\.note"/ }] },
   ],
 });

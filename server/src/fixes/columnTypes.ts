@@ -34,12 +34,12 @@ export function alterColumnTypeChange(migration: MigrationModel, project: Projec
   const existing = pythonType(callKeyword(op.call, 'existing_type'));
   const column = op.args.column_name?.kind === 'string' ? op.args.column_name.value : undefined;
   const from = existing ?? previousType(migration, project, op, op.table, column);
-  return describe(from, to, existing ? 'existing_type' : 'history');
+  return describe(from, to, existing ? 'existing_type' : 'history', 'give `existing_type=`');
 }
 
 /** The type change of SQL `ALTER TABLE t ALTER COLUMN c TYPE …`. */
 export function sqlTypeChange(migration: MigrationModel, project: ProjectModel | undefined, op: Operation, table: string | undefined, column: string, type: SqlTypeWithModifiers | undefined): ColumnTypeChange {
-  return describe(previousType(migration, project, op, table, column), type ? typeFromSql(type) : undefined, 'history');
+  return describe(previousType(migration, project, op, table, column), type ? typeFromSql(type) : undefined, 'history', 'it is not in the revision history');
 }
 
 function previousType(migration: MigrationModel, project: ProjectModel | undefined, op: Operation, table: string | undefined, column: string | undefined): ColumnType | undefined {
@@ -48,8 +48,8 @@ function previousType(migration: MigrationModel, project: ProjectModel | undefin
   return definition.known && definition.value.type ? typeFromSqlAlchemy(definition.value.type) : undefined;
 }
 
-function describe(from: ColumnType | undefined, to: ColumnType | undefined, fromSource: ColumnTypeChange['fromSource']): ColumnTypeChange {
+function describe(from: ColumnType | undefined, to: ColumnType | undefined, fromSource: ColumnTypeChange['fromSource'], unknownHint: string): ColumnTypeChange {
   if (!to) return { from, to, change: { verdict: 'unknown', reason: 'the new type is not a literal SQLAlchemy or SQL type' } };
-  if (!from) return { from, to, change: { verdict: 'unknown', reason: `the previous type is unknown (give \`existing_type=\`), so whether ${typeLabel(to)} keeps every value cannot be told` } };
+  if (!from) return { from, to, change: { verdict: 'unknown', reason: `the previous type is unknown (${unknownHint}), so whether ${typeLabel(to)} keeps every value cannot be told` } };
   return { from, to, change: classifyTypeChange(from, to), fromSource };
 }

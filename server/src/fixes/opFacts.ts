@@ -2,6 +2,7 @@ import type { MigrationModel, Operation, PyValue, Section, SqlStatement } from '
 import { stringValue } from '../model/migration';
 import type { Span } from '../model/source';
 import { objectChangesOf, type ObjectChange } from '../parse/facts/objectChanges';
+import { sqlBlockText } from '../rules/util/sqlSource';
 
 /**
  * Small readings of Alembic operations shared by the reversibility and safety rules and the
@@ -60,6 +61,27 @@ function identifierAt(source: string, at: Span): Span {
   let end = at.start;
   while (end < source.length && /[\w$."]/.test(source[end])) end++;
   return end > at.start ? { start: at.start, end } : at;
+}
+
+/**
+ * The source span of the first match of `pattern` inside one SQL statement (e.g. the
+ * `DROP COLUMN legacy` clause), when the SQL is written literally; undefined otherwise.
+ */
+export function sqlFragmentSpan(migration: MigrationModel, op: Operation, statement: SqlStatement, pattern: RegExp): Span | undefined {
+  const text = op.sql ? sqlBlockText(migration, op.sql) : undefined;
+  if (!text) return undefined;
+  const { start, end } = statement.parsed;
+  const match = pattern.exec(text.value.slice(start, end));
+  if (!match || match[0].length === 0) return undefined;
+  const from = start + match.index;
+  const to = from + match[0].length;
+  return { start: text.offsets[from], end: text.offsets[to - 1] + 1 };
+}
+
+/** A regular expression for an SQL identifier as written, quoted or not, case-insensitive. */
+export function sqlName(name: string): string {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `"?${escaped}"?`;
 }
 
 /** Is this SQL (or a part of it) not analysable: built at run time, unparsable, or a DDL object? */

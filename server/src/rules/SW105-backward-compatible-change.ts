@@ -1,5 +1,5 @@
 import { alterColumnTypeChange, sqlTypeChange } from '../fixes/columnTypes';
-import { createdEarlier, isNewInRevision, sqlChangesOf } from '../fixes/opFacts';
+import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName } from '../fixes/opFacts';
 import { columnDefinition, historyBefore } from '../fixes/schemaHistory';
 import { boolValue, callKeyword, stringValue, type MigrationModel, type Operation } from '../model/migration';
 import type { ProjectModel } from '../model/project';
@@ -34,15 +34,16 @@ export default defineRule({
       if (op.isAlembicOp) checkOperation(migration, project, op, created, report);
       for (const { change, span, statement } of sqlChangesOf(op, migration.source)) {
         const sameStatement = sqlChangesOf(op, migration.source).filter((c) => c.statement === statement).map((c) => c.change);
+        const fragment = (pattern: string): typeof span => sqlFragmentSpan(migration, op, statement, new RegExp(pattern, 'i')) ?? statement.span;
         switch (change.action) {
           case 'rename':
             if (change.kind === 'index' || isNewInRevision(created, change.kind === 'table' ? change.from : change.table)) break;
-            report({ message: `Renaming ${change.kind} "${change.from}" to "${change.to}" breaks the running application, which still uses "${change.from}": ${ROLLOUT}`, span: statement.span });
+            report({ message: `Renaming ${change.kind} "${change.kind === 'column' && change.table ? `${change.table}.` : ''}${change.from}" to "${change.to}" breaks the running application, which still uses "${change.from}": ${ROLLOUT}`, span: fragment(`RENAME\\s+(COLUMN\\s+)?(${sqlName(change.from)}\\s+)?TO\\s+${sqlName(change.to)}`) });
             break;
           case 'set-not-null': {
             if (isNewInRevision(created, change.table, change.column)) break;
             const defaulted = sameStatement.some((c) => c.action === 'set-default' && c.column === change.column) || historyDefault(migration, project, op, change.table, change.column);
-            if (!defaulted) report({ message: notNullMessage(change.table, change.column), span: statement.span });
+            if (!defaulted) report({ message: notNullMessage(change.table, change.column), span: fragment(`ALTER\\s+(COLUMN\\s+)?${sqlName(change.column)}\\s+SET\\s+NOT\\s+NULL`) });
             break;
           }
           case 'add-column':
@@ -54,13 +55,13 @@ export default defineRule({
             if (isNewInRevision(created, change.table, change.column)) break;
             const typeChange = sqlTypeChange(migration, project, op, change.table, change.column, change.type);
             if (typeChange.change.verdict === 'conversion' && typeChange.from && typeChange.to) {
-              report({ message: typeMessage(change.table, change.column, typeLabel(typeChange.from), typeLabel(typeChange.to), typeChange.change.reason), span: statement.span });
+              report({ message: typeMessage(change.table, change.column, typeLabel(typeChange.from), typeLabel(typeChange.to), typeChange.change.reason), span: fragment(`ALTER\\s+(COLUMN\\s+)?${sqlName(change.column)}\\s+(SET\\s+DATA\\s+)?TYPE\\s+[\\w.]+(\\s+(varying|precision))?(\\s*\\([\\d,\\s]*\\))?`) });
             }
             break;
           }
           case 'drop-default':
             if (isNewInRevision(created, change.table, change.column)) break;
-            report({ message: dropDefaultMessage(change.table, change.column), span: statement.span });
+            report({ message: dropDefaultMessage(change.table, change.column), span: fragment(`ALTER\\s+(COLUMN\\s+)?${sqlName(change.column)}\\s+DROP\\s+DEFAULT`) });
             break;
           default:
             break;
