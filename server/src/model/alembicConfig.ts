@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ini from 'ini';
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from '../config/toml';
 
 /** Where an Alembic project keeps its revisions, read from alembic.ini or pyproject.toml's [tool.alembic]. */
 export interface AlembicProject {
