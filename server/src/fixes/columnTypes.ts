@@ -21,7 +21,7 @@ export interface ColumnTypeChange {
   fromSource?: 'existing_type' | 'history';
 }
 
-export function pythonType(value: PyValue | undefined): ColumnType | undefined {
+function pythonType(value: PyValue | undefined): ColumnType | undefined {
   const ref = value ? typeOf(value) : undefined;
   return ref ? typeFromSqlAlchemy(ref) : undefined;
 }

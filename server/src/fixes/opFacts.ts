@@ -1,4 +1,4 @@
-import type { MigrationModel, Operation, PyValue, Section, SqlStatement } from '../model/migration';
+import type { MigrationModel, Operation, PyValue, SqlStatement } from '../model/migration';
 import { stringValue } from '../model/migration';
 import type { Span } from '../model/source';
 import { objectChangesOf, type ObjectChange } from '../parse/facts/objectChanges';
@@ -27,9 +27,6 @@ export const CONSTRAINT_TYPES: Readonly<Record<string, string | undefined>> = {
   create_exclude_constraint: undefined,
 };
 
-export function isConstraintCreation(op: Operation): boolean {
-  return op.isAlembicOp && op.name in CONSTRAINT_TYPES;
-}
 
 /** The column an op names: the Column of add_column, the `column_name` of drop/alter_column. */
 export function columnNameOf(op: Operation): string | undefined {
@@ -84,15 +81,7 @@ export function sqlName(name: string): string {
   return `"?${escaped}"?`;
 }
 
-/** Is this SQL (or a part of it) not analysable: built at run time, unparsable, or a DDL object? */
-export function isOpaqueExecute(op: Operation): boolean {
-  return op.name === 'execute' && (!op.sql || !op.sql.analysable || op.sql.error !== undefined);
-}
 
-/** The operations of one section, in order. */
-export function sectionOps(migration: MigrationModel, section: Section): Operation[] {
-  return migration.operations.filter((o) => o.section === section);
-}
 
 /**
  * Tables and columns the upgrade creates before `before` (in the same revision): changes to
