@@ -6,6 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isProcessAlive } from '../../server/src/runner/exec';
 
+const DOCKERD_PREFIX = 'sw-dockerd-';
+
 export interface PrivateDockerd {
   /** Value for DOCKER_HOST. */
   host: string;
@@ -18,8 +20,10 @@ export type DockerdStart = { ok: true; dockerd: PrivateDockerd } | { ok: false; 
 export async function startPrivateDockerd(): Promise<DockerdStart> {
   const dockerd = ['/usr/sbin/dockerd', '/usr/bin/dockerd'].find((p) => fs.existsSync(p));
   if (!dockerd) return { ok: false, reason: 'dockerd is not installed (scripts/setup-docker.sh installs docker.io)' };
+  await removeOrphanedDockerds();
   const hadBridge = fs.existsSync('/sys/class/net/docker0');
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-dockerd-'));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), DOCKERD_PREFIX));
+  fs.writeFileSync(path.join(root, 'owner.json'), JSON.stringify({ pid: process.pid }));
   const host = `unix://${root}/docker.sock`;
   const logFd = fs.openSync(path.join(root, 'dockerd.log'), 'a');
   const child = spawn(dockerd, [
@@ -29,6 +33,10 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
   fs.closeSync(logFd);
   child.unref();
   const pid = child.pid as number; // read now: dockerd deletes its pidfile on exit
+  fs.writeFileSync(path.join(root, 'dockerd.started-pid'), String(pid));
+  // If the test process exits without its after() hook, the engine must not outlive it.
+  const killOnExit = () => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
+  process.once('exit', killOnExit);
 
   const stop = async () => {
     const ids = spawnSync('docker', ['ps', '--all', '--quiet'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
@@ -36,6 +44,7 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
     if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 150 && isProcessAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     if (isProcessAlive(pid)) process.kill(-pid, 'SIGKILL');
+    process.removeListener('exit', killOnExit);
     if (!hadBridge && fs.existsSync('/sys/class/net/docker0')) spawnSync('ip', ['link', 'delete', 'docker0']);
     fs.rmSync(root, { recursive: true, force: true });
   };
@@ -50,4 +59,26 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
   const log = fs.existsSync(path.join(root, 'dockerd.log')) ? fs.readFileSync(path.join(root, 'dockerd.log'), 'utf8').trim().split('\n').slice(-5).join('\n') : '';
   await stop();
   return { ok: false, reason: `dockerd could not be started here:\n${log}` };
+}
+
+/** Engines left by a test process that died before its after() hook (killed by a timeout, say). */
+async function removeOrphanedDockerds(): Promise<void> {
+  for (const name of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(DOCKERD_PREFIX))) {
+    const root = path.join(os.tmpdir(), name);
+    let owner: number;
+    let engine: number;
+    try {
+      owner = (JSON.parse(fs.readFileSync(path.join(root, 'owner.json'), 'utf8')) as { pid: number }).pid;
+      engine = Number(fs.readFileSync(path.join(root, 'dockerd.started-pid'), 'utf8'));
+    } catch {
+      continue; // not one of ours, or still starting
+    }
+    if (isProcessAlive(owner)) continue;
+    if (engine > 0 && isProcessAlive(engine)) {
+      process.kill(engine, 'SIGTERM');
+      for (let i = 0; i < 100 && isProcessAlive(engine); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (isProcessAlive(engine)) process.kill(engine, 'SIGKILL');
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 }

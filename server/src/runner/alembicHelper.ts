@@ -85,7 +85,7 @@ export class AlembicHelper {
   private readonly exitPromise: Promise<void>;
   private readonly abortListener: () => void;
 
-  private constructor(private readonly options: AlembicHelperOptions) {
+  private constructor(private options: AlembicHelperOptions) {
     this.log = options.log ?? silentLog;
     const urlEnvVar = options.urlEnvVar ?? 'DATABASE_URL';
     const env: NodeJS.ProcessEnv = {
@@ -181,6 +181,13 @@ export class AlembicHelper {
   async sql(revision: string, direction: 'upgrade' | 'downgrade' = 'upgrade'): Promise<string> {
     const result = await this.request<{ sql: string }>('sql', { revision, direction }, `${direction} --sql ${revision}`);
     return result.sql;
+  }
+
+  /** Points later commands at another database (the env var env.py reads is set per command). */
+  async setDatabaseUrl(url: string, targetLabel?: string): Promise<void> {
+    await this.request('configure', { url }, 'configure');
+    this.options.databaseUrl = url;
+    if (targetLabel) this.options.targetLabel = targetLabel;
   }
 
   /** Sends one request and resolves with its result; a helper-side failure rejects with AlembicCommandError. */

@@ -34,22 +34,24 @@ export async function withRunSession<T>(options: RunSessionOptions, work: (sessi
   const onAbort = () => { if (options.target.ephemeral) void options.target.stop(); };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await options.target.start();
-    if (options.signal?.aborted) throw new RunnerCancelledError();
-    log(`target: ${options.target.describe()} — ${options.target.reason}`);
-    database = await createScratchDatabase(options.target.url());
+    // The helper first: a missing Python, Alembic or a broken alembic.ini is reported before any
+    // database is started.
     helper = await AlembicHelper.start({
       projectDir: options.projectDir,
       python: python.python,
       pythonSource: python.source,
-      databaseUrl: database.url,
-      targetLabel: options.target.describe(),
       log,
       ...(options.configFile ? { configFile: options.configFile } : {}),
       ...(options.urlEnvVar ? { urlEnvVar: options.urlEnvVar } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
+    await helper.history();
+    await options.target.start();
+    if (options.signal?.aborted) throw new RunnerCancelledError();
+    log(`target: ${options.target.describe()} — ${options.target.reason}`);
+    database = await createScratchDatabase(options.target.url());
+    await helper.setDatabaseUrl(database.url, options.target.describe());
     return await work({ target: options.target, database, helper, python });
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
