@@ -4,6 +4,7 @@ import type { ProjectModel } from './project';
 import type { Span } from './source';
 import { applyStatement } from './schema/sqlReplay';
 import { SchemaBuilder } from './schema/builder';
+import { ChunkedMap } from './schema/chunkedMap';
 import { defaultFromPython, typeFromSqlAlchemy, type ColumnType, type DefaultModel } from './schema/types';
 import { viewFromEntity } from './schema/entities';
 
@@ -99,7 +100,7 @@ export interface ReplayedProject {
   heads: ReadonlyArray<{ head: string; schema: Schema }>;
 }
 
-export const EMPTY_SCHEMA: Schema = { tables: new Map(), views: new Map(), indexes: new Map(), enums: new Map() };
+export const EMPTY_SCHEMA: Schema = { tables: ChunkedMap.empty(), views: ChunkedMap.empty(), indexes: ChunkedMap.empty(), enums: ChunkedMap.empty() };
 
 export function tableKey(name: string, schema?: string): string {
   return schema && schema !== 'public' ? `${schema}.${name}` : name;
@@ -164,10 +165,11 @@ export function schemaBefore(project: ProjectModel, migration: MigrationModel): 
 function mergeSchemas(parents: Schema[]): Schema {
   if (parents.length === 0) return EMPTY_SCHEMA;
   if (parents.length === 1) return parents[0];
-  const union = <V>(pick: (s: Schema) => ReadonlyMap<string, V>): Map<string, V> => {
-    const out = new Map<string, V>();
-    for (const schema of parents) for (const [k, v] of pick(schema)) if (!out.has(k)) out.set(k, v);
-    return out;
+  const union = <V>(pick: (s: Schema) => ReadonlyMap<string, V>): ChunkedMap<V> => {
+    const first = pick(parents[0]);
+    const draft = (first instanceof ChunkedMap ? first : ChunkedMap.from(first.entries())).draft();
+    for (const schema of parents.slice(1)) for (const [k, v] of pick(schema)) if (!draft.has(k)) draft.set(k, v);
+    return draft.build();
   };
   return { tables: union((s) => s.tables), views: union((s) => s.views), indexes: union((s) => s.indexes), enums: union((s) => s.enums) };
 }
@@ -191,7 +193,7 @@ function applyOperation(builder: SchemaBuilder, op: Operation, migration: Migrat
       if (!table || op.table === undefined) return;
       const columns = new Map<string, ColumnModel>();
       for (const def of op.columns) {
-        const column = columnFromDef(def, origin);
+        const column = replayedColumn(def, origin);
         if (column) columns.set(column.name, column);
       }
       const constraints: ConstraintModel[] = [];
@@ -217,7 +219,7 @@ function applyOperation(builder: SchemaBuilder, op: Operation, migration: Migrat
     }
     case 'add_column': {
       const def = op.columns[0];
-      const column = def ? columnFromDef(def, origin) : undefined;
+      const column = def ? replayedColumn(def, origin) : undefined;
       if (table && column) builder.updateTable(table, (t) => ({ ...t, columns: withEntry(t.columns, column.name, column) }));
       return;
     }
@@ -289,6 +291,22 @@ function markPrimaryKey(columns: Map<string, ColumnModel>, name: string): void {
   if (column) columns.set(name, { ...column, primaryKey: true, nullable: false });
 }
 
+const replayedColumns = new WeakMap<ColumnDef, ColumnModel | null>();
+
+/**
+ * The replay's column for a declaration, memoized: a ColumnDef belongs to one revision, so its
+ * origin never changes, and an edit elsewhere re-replays the project without rebuilding it.
+ */
+function replayedColumn(def: ColumnDef, origin: (span: Span) => Origin): ColumnModel | undefined {
+  let column = replayedColumns.get(def);
+  if (column === undefined) {
+    column = columnFromDef(def, origin) ?? null;
+    replayedColumns.set(def, column);
+  }
+  return column ?? undefined;
+}
+
+/** The column a `sa.Column(...)` declares. */
 export function columnFromDef(def: ColumnDef, origin: (span: Span) => Origin): ColumnModel | undefined {
   if (!def.name) return undefined;
   const nameArg = def.call.args.find((a) => a.kind === 'string');

@@ -87,7 +87,8 @@ function gitFacts(project: ProjectModel): GitFacts | null {
 
 function readGit(project: ProjectModel): GitFacts | null {
   const dirs = [...new Set(project.revisions.map((m) => path.dirname(m.path)))].filter((d) => fs.existsSync(d));
-  if (dirs.length === 0) return null;
+  // Spawning git costs tens of milliseconds: look for a repository first.
+  if (dirs.length === 0 || !insideRepository(dirs[0])) return null;
   const [top, head] = git(dirs[0], ['rev-parse', '--show-toplevel', 'HEAD']).trim().split('\n');
   if (!top || !head) return null;
   const root = fs.realpathSync(top);
@@ -111,6 +112,13 @@ function readGit(project: ProjectModel): GitFacts | null {
     if (entry[0] === 'R' || entry[0] === 'C') i++; // the rename's source path follows
   }
   return { ...log, changed, relative };
+}
+
+function insideRepository(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return true;
+    if (path.dirname(d) === d) return false;
+  }
 }
 
 function parseLog(text: string): Pick<GitFacts, 'commits' | 'history'> {

@@ -41,7 +41,6 @@ export default defineRule({
     }
     const valid = new Map<AuditColumn, Array<{ table: TableModel; column: ColumnModel }>>(AUDIT_COLUMNS.map((c) => [c, []]));
     for (const table of tables) {
-      const missing = AUDIT_COLUMNS.filter((c) => !table.columns.has(c));
       for (const name of AUDIT_COLUMNS) {
         const column = table.columns.get(name);
         if (!column) continue;
@@ -49,6 +48,10 @@ export default defineRule({
         if (problems.length) reportAt(context, column.origin, `Audit column "${table.key}"."${name}" ${problems.join(', ')}: declare it ${EXPECTED}.`);
         else valid.get(name)?.push({ table, column });
       }
+    }
+    // Second pass: the fixes copy the majority declaration, known only once every table was read.
+    for (const table of tables) {
+      const missing = AUDIT_COLUMNS.filter((c) => !table.columns.has(c));
       if (missing.length) {
         reportAt(context, table.origin, `Table "${table.key}" has no ${missing.join(' and ')} audit column${missing.length > 1 ? 's' : ''}: every table needs created_at and updated_at, ${EXPECTED}.`, addColumnsFix(project, table, missing, valid));
       }

@@ -26,7 +26,7 @@ export default defineRule({
   },
   check({ migration, project, report }) {
     const tables = revisionTables(project, migration);
-    const knownViews = new Set([...tables.schema.before.views.keys(), ...tables.schema.after.views.keys()]);
+    const isView = (key: string): boolean => tables.schema.before.views.has(key) || tables.schema.after.views.has(key);
     for (const op of upgradeOperations(migration)) {
       for (const statement of op.sql?.statements ?? []) {
         const { kind, node } = statement.parsed;
@@ -41,7 +41,7 @@ export default defineRule({
           continue;
         }
         const rule = ruleOf(kind, node);
-        if (rule && knownViews.has(qualifiedName(rule.relation))) {
+        if (rule && isView(qualifiedName(rule.relation))) {
           report({ message: `Rule "${rule.rule}" on view "${qualifiedName(rule.relation)}" ${rule.instead ? 'replaces' : 'adds to'} ${rule.event} on the view with hidden writes: views must be read-only projections. Drop the rule and write to the base tables.`, span: nameSpan(statement, rule.location, rule.relation.name) });
           continue;
         }

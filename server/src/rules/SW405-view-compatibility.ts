@@ -31,7 +31,15 @@ export default defineRule({
     },
   },
   check({ migration, project, report }) {
-    const views = new Map<string, ViewState>([...revisionTables(project, migration).schema.before.views].map(([k, v]) => [k, { columns: v.columns }]));
+    // The views as they stand while the upgrade runs: the replayed schema before it, overlaid with this revision's changes.
+    const before = revisionTables(project, migration).schema.before.views;
+    const overlay = new Map<string, ViewState | null>();
+    const views = {
+      get: (key: string): ViewState | undefined => (overlay.has(key) ? overlay.get(key) ?? undefined : before.get(key)),
+      has: (key: string): boolean => (overlay.has(key) ? overlay.get(key) !== null : before.has(key)),
+      set: (key: string, state: ViewState): void => { overlay.set(key, state); },
+      delete: (key: string): void => { overlay.set(key, null); },
+    };
     const dropped = new Map<string, Dropped>();
     const defined = (key: string, columns: string[] | undefined, span: Span, replace: boolean): void => {
       const wasDropped = dropped.get(key);

@@ -22,6 +22,18 @@ import SW204 from './SW204-timezone-aware-timestamp';
 import SW205 from './SW205-utc-default';
 import SW206 from './SW206-uuid-primary-key';
 import SW208 from './SW208-revision-description';
+import SW108 from './SW108-edited-history';
+import SW207 from './SW207-audit-fields';
+import SW401 from './SW401-singular-table-name';
+import SW402 from './SW402-read-only-view';
+import SW403 from './SW403-matview-refresh-strategy';
+import SW404 from './SW404-view-dependencies';
+import SW405 from './SW405-view-compatibility';
+import SW501 from './SW501-fixture-schema';
+import SW601 from './SW601-concurrent-index';
+import SW602 from './SW602-not-valid-constraint';
+import SW603 from './SW603-lock-timeout';
+import SW604 from './SW604-table-rewrite';
 import type { Rule } from './types';
 
 /**
@@ -53,6 +65,18 @@ export const allRules: readonly Rule[] = [
   SW205,
   SW206,
   SW208,
+  SW108,
+  SW207,
+  SW401,
+  SW402,
+  SW403,
+  SW404,
+  SW405,
+  SW501,
+  SW601,
+  SW602,
+  SW603,
+  SW604,
 ].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));

@@ -1,38 +1,40 @@
 import type { CreatedInRevision, EnumModel, IndexModel, Schema, TableModel, ViewModel } from '../schema';
+import { ChunkedMap, type ChunkedDraft } from './chunkedMap';
 
 /**
- * Applies changes to a schema without touching it: each map is copied the first time a revision
- * changes it, so a revision costs O(changed maps), and untouched revisions share their parent's.
+ * Applies one revision's changes to a schema without touching it. Each map becomes a draft the
+ * first time the revision changes it, and a draft copies only the buckets it writes (see
+ * ChunkedMap): untouched revisions share their parent's schema outright.
  */
 export class SchemaBuilder {
-  private tables?: Map<string, TableModel>;
-  private views?: Map<string, ViewModel>;
-  private indexes?: Map<string, IndexModel>;
-  private enums?: Map<string, EnumModel>;
+  private tables?: ChunkedDraft<TableModel>;
+  private views?: ChunkedDraft<ViewModel>;
+  private indexes?: ChunkedDraft<IndexModel>;
+  private enums?: ChunkedDraft<EnumModel>;
   readonly created: { tables: Set<string>; views: Set<string>; indexes: Set<string> } = { tables: new Set(), views: new Set(), indexes: new Set() };
 
   constructor(private readonly base: Schema) {}
 
-  get current(): Schema {
+  build(): Schema {
+    if (!this.tables && !this.views && !this.indexes && !this.enums) return this.base;
     return {
-      tables: this.tables ?? this.base.tables,
-      views: this.views ?? this.base.views,
-      indexes: this.indexes ?? this.base.indexes,
-      enums: this.enums ?? this.base.enums,
+      tables: this.tables?.build() ?? this.base.tables,
+      views: this.views?.build() ?? this.base.views,
+      indexes: this.indexes?.build() ?? this.base.indexes,
+      enums: this.enums?.build() ?? this.base.enums,
     };
   }
 
-  build(): Schema {
-    return this.tables || this.views || this.indexes || this.enums ? this.current : this.base;
-  }
-
-  private writableTables(): Map<string, TableModel> { return (this.tables ??= new Map(this.base.tables)); }
-  private writableViews(): Map<string, ViewModel> { return (this.views ??= new Map(this.base.views)); }
-  private writableIndexes(): Map<string, IndexModel> { return (this.indexes ??= new Map(this.base.indexes)); }
-  private writableEnums(): Map<string, EnumModel> { return (this.enums ??= new Map(this.base.enums)); }
+  private writableTables(): ChunkedDraft<TableModel> { return (this.tables ??= asChunked(this.base.tables).draft()); }
+  private writableViews(): ChunkedDraft<ViewModel> { return (this.views ??= asChunked(this.base.views).draft()); }
+  private writableIndexes(): ChunkedDraft<IndexModel> { return (this.indexes ??= asChunked(this.base.indexes).draft()); }
+  private writableEnums(): ChunkedDraft<EnumModel> { return (this.enums ??= asChunked(this.base.enums).draft()); }
 
   table(key: string): TableModel | undefined { return (this.tables ?? this.base.tables).get(key); }
   view(key: string): ViewModel | undefined { return (this.views ?? this.base.views).get(key); }
+  hasIndex(name: string): boolean { return (this.indexes ?? this.base.indexes).has(name); }
+  private index(name: string): IndexModel | undefined { return (this.indexes ?? this.base.indexes).get(name); }
+  private enumType(name: string): EnumModel | undefined { return (this.enums ?? this.base.enums).get(name); }
 
   createTable(table: TableModel, ifNotExists: boolean): void {
     if (ifNotExists && this.table(table.key)) return;
@@ -50,8 +52,7 @@ export class SchemaBuilder {
   dropTable(key: string): void {
     if (!this.table(key)) return;
     this.writableTables().delete(key);
-    const indexes = this.indexes ?? this.base.indexes;
-    for (const [name, index] of indexes) if (index.table === key) this.writableIndexes().delete(name);
+    for (const [name, index] of [...(this.indexes ?? this.base.indexes).entries()]) if (index.table === key) this.writableIndexes().delete(name);
   }
 
   renameTable(from: string, toKey: string, toName: string): void {
@@ -61,7 +62,7 @@ export class SchemaBuilder {
       tables.delete(from);
       tables.set(toKey, { ...table, key: toKey, name: toName });
       if (this.created.tables.delete(from)) this.created.tables.add(toKey);
-      for (const [name, index] of this.indexes ?? this.base.indexes) if (index.table === from) this.writableIndexes().set(name, { ...index, table: toKey });
+      for (const [name, index] of [...(this.indexes ?? this.base.indexes).entries()]) if (index.table === from) this.writableIndexes().set(name, { ...index, table: toKey });
       return;
     }
     // ALTER TABLE … RENAME works on views too.
@@ -79,11 +80,11 @@ export class SchemaBuilder {
   }
 
   dropIndex(name: string): void {
-    if ((this.indexes ?? this.base.indexes).has(name)) this.writableIndexes().delete(name);
+    if (this.hasIndex(name)) this.writableIndexes().delete(name);
   }
 
   renameIndex(from: string, to: string): void {
-    const index = (this.indexes ?? this.base.indexes).get(from);
+    const index = this.index(from);
     if (!index) return;
     const indexes = this.writableIndexes();
     indexes.delete(from);
@@ -109,13 +110,18 @@ export class SchemaBuilder {
   }
 
   updateEnum(name: string, change: (value: EnumModel) => EnumModel): void {
-    const value = (this.enums ?? this.base.enums).get(name);
+    const value = this.enumType(name);
     if (value) this.writableEnums().set(name, change(value));
   }
 
   dropEnum(name: string): void {
-    if ((this.enums ?? this.base.enums).has(name)) this.writableEnums().delete(name);
+    if (this.enumType(name)) this.writableEnums().delete(name);
   }
+}
+
+/** Schemas built by the replay hold ChunkedMaps; anything else is converted once. */
+function asChunked<V>(map: ReadonlyMap<string, V>): ChunkedMap<V> {
+  return map instanceof ChunkedMap ? map : ChunkedMap.from(map.entries());
 }
 
 export type { CreatedInRevision };

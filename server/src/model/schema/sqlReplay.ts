@@ -96,7 +96,7 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
     case 'create-index': {
       const table = qualifiedName(fact.table);
       const name = fact.name ?? `${fact.table.name}_${fact.columns.join('_')}_idx`;
-      if (fact.ifNotExists && builder.current.indexes.has(name)) return;
+      if (fact.ifNotExists && builder.hasIndex(name)) return;
       builder.createIndex({ name, table, columns: fact.columns, unique: fact.unique, origin: at(fact.table.location) });
       return;
     }

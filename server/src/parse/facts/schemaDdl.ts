@@ -86,8 +86,19 @@ export type DdlFact =
   | { kind: 'truncate'; tables: RelationRef[] }
   | { kind: 'other' };
 
-/** One statement's DDL meaning; `{kind: 'other'}` for everything this model does not track. */
+const ddlFacts = new WeakMap<SqlNode, DdlFact>();
+
+/** One statement's DDL meaning; `{kind: 'other'}` for everything this model does not track. Memoized per tree. */
 export function ddlFactOf(kind: string, node: SqlNode): DdlFact {
+  let fact = ddlFacts.get(node);
+  if (!fact) {
+    fact = computeDdlFact(kind, node);
+    ddlFacts.set(node, fact);
+  }
+  return fact;
+}
+
+function computeDdlFact(kind: string, node: SqlNode): DdlFact {
   switch (kind) {
     case 'CreateStmt': {
       const table = relationOf(node.relation);

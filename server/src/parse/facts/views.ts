@@ -18,8 +18,20 @@ export interface ViewDefinitionFact {
   checkOption?: 'LOCAL' | 'CASCADED';
 }
 
-/** CREATE [OR REPLACE] VIEW and CREATE MATERIALIZED VIEW. */
+const viewFacts = new WeakMap<SqlNode, ViewDefinitionFact | null>();
+
+/** CREATE [OR REPLACE] VIEW and CREATE MATERIALIZED VIEW. Memoized per tree: several rules ask. */
 export function viewDefinitionOf(kind: string, node: SqlNode): ViewDefinitionFact | undefined {
+  if (kind !== 'ViewStmt' && kind !== 'CreateTableAsStmt') return undefined;
+  let fact = viewFacts.get(node);
+  if (fact === undefined) {
+    fact = computeViewDefinition(kind, node) ?? null;
+    viewFacts.set(node, fact);
+  }
+  return fact ?? undefined;
+}
+
+function computeViewDefinition(kind: string, node: SqlNode): ViewDefinitionFact | undefined {
   if (kind === 'ViewStmt') {
     const view = relationOf(node.view);
     if (!view) return undefined;
