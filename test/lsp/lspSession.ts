@@ -97,7 +97,7 @@ export class LspSession {
     const have = this.diagnostics.get(uri);
     if (have && test(have)) return Promise.resolve(have);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(this.diagnostics.get(uri)?.diagnostics.map((d) => [d.code, d.message]))}\n${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(this.diagnostics.get(uri)?.diagnostics.map((d) => d.code).slice(0, 20))} (version ${this.diagnostics.get(uri)?.version})\n${this.stderr.slice(-2000)}`)), timeoutMs);
       this.waiters.push({ uri, test, resolve: (d) => { clearTimeout(timer); resolve(d); } });
     });
   }
