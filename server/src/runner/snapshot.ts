@@ -30,20 +30,26 @@ export async function takeSnapshot(target: string | Client, options: SnapshotOpt
 }
 
 async function readSnapshot(client: Client, excluded: Set<string>): Promise<SchemaSnapshot> {
-  const rows = async <T extends object>(sql: string): Promise<T[]> => (await client.query<T>(sql)).rows;
+  // All catalog queries go to the server in one round trip (simple protocol, several statements).
+  const statements: string[] = [];
+  const rows = <T extends object>(sql: string): (() => T[]) => {
+    const index = statements.push(sql.trim()) - 1;
+    return () => (results[index]?.rows ?? []) as T[];
+  };
+  let results: Array<{ rows: unknown[] }> = [];
 
-  const schemas = (await rows<{ name: string }>(`SELECT n.nspname AS name FROM pg_namespace n WHERE ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_namespace', 'n.oid')}`)).map((r) => r.name);
+  const schemaRows = rows<{ name: string }>(`SELECT n.nspname AS name FROM pg_namespace n WHERE ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_namespace', 'n.oid')}`);
 
-  const extensions = await rows<{ name: string; schema: string; version: string }>(
+  const extensionsQuery = rows<{ name: string; schema: string; version: string }>(
     `SELECT e.extname AS name, n.nspname AS schema, e.extversion AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace`);
 
-  const enums = await rows<{ name: string; labels: string[] }>(`
+  const enumsQuery = rows<{ name: string; labels: string[] }>(`
     SELECT ${QUALIFIED('n.nspname', 't.typname')} AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
     WHERE ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_type', 't.oid')}
     GROUP BY n.nspname, t.typname`);
 
-  const domains = await rows<{ name: string; definition: string }>(`
+  const domainsQuery = rows<{ name: string; definition: string }>(`
     SELECT ${QUALIFIED('n.nspname', 't.typname')} AS name,
       format_type(t.typbasetype, t.typtypmod)
         || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
@@ -52,7 +58,7 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
     WHERE t.typtype = 'd' AND ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_type', 't.oid')}`);
 
-  const sequences = await rows<{ name: string; type: string; start: string; increment: string; min: string; max: string; cycle: boolean; owned_by: string | null }>(`
+  const sequencesQuery = rows<{ name: string; type: string; start: string; increment: string; min: string; max: string; cycle: boolean; owned_by: string | null }>(`
     SELECT ${QUALIFIED('n.nspname', 'c.relname')} AS name, format_type(s.seqtypid, NULL) AS type,
       s.seqstart::text AS start, s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max, s.seqcycle AS cycle,
       (SELECT ${QUALIFIED('tn.nspname', 'tc.relname')} || '.' || a.attname
@@ -62,12 +68,12 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid
     WHERE c.relkind = 'S' AND ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_class', 'c.oid')}`);
 
-  const tables = await rows<{ oid: number; name: string; relname: string; kind: string; comment: string | null }>(`
+  const tablesQuery = rows<{ oid: number; name: string; relname: string; kind: string; comment: string | null }>(`
     SELECT c.oid::int AS oid, ${QUALIFIED('n.nspname', 'c.relname')} AS name, c.relname, c.relkind::text AS kind, obj_description(c.oid, 'pg_class') AS comment
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'f') AND ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_class', 'c.oid')}`);
 
-  const columns = await rows<{ table_oid: number; name: string; type: string; not_null: boolean; default: string | null; identity: string; generated: string; collation: string | null; comment: string | null }>(`
+  const columnsQuery = rows<{ table_oid: number; name: string; type: string; not_null: boolean; default: string | null; identity: string; generated: string; collation: string | null; comment: string | null }>(`
     SELECT a.attrelid::int AS table_oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
       pg_get_expr(d.adbin, d.adrelid) AS default, a.attidentity::text AS identity, a.attgenerated::text AS generated,
       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
@@ -78,12 +84,12 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
     LEFT JOIN pg_collation co ON co.oid = a.attcollation
     WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f') AND ${USER_SCHEMA}`);
 
-  const constraints = await rows<{ table_oid: number; name: string; type: string; definition: string }>(`
+  const constraintsQuery = rows<{ table_oid: number; name: string; type: string; definition: string }>(`
     SELECT con.conrelid::int AS table_oid, con.conname AS name, con.contype::text AS type, pg_get_constraintdef(con.oid, true) AS definition
     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE con.conrelid <> 0 AND ${USER_SCHEMA}`);
 
-  const indexes = await rows<{ name: string; table: string; table_oid: number; definition: string }>(`
+  const indexesQuery = rows<{ name: string; table: string; table_oid: number; definition: string }>(`
     SELECT ${QUALIFIED('n.nspname', 'ic.relname')} AS name, ${QUALIFIED('n.nspname', 'tc.relname')} AS table, tc.oid::int AS table_oid,
       pg_get_indexdef(i.indexrelid) AS definition
     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid
@@ -92,23 +98,37 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
       AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x'))
       AND ${NOT_FROM_EXTENSION('pg_class', 'ic.oid')}`);
 
-  const views = await rows<{ name: string; kind: string; definition: string }>(`
+  const viewsQuery = rows<{ name: string; kind: string; definition: string }>(`
     SELECT ${QUALIFIED('n.nspname', 'c.relname')} AS name, c.relkind::text AS kind, pg_get_viewdef(c.oid, true) AS definition
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('v', 'm') AND ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_class', 'c.oid')}`);
 
-  const functions = await rows<{ name: string; kind: string; definition: string }>(`
+  const functionsQuery = rows<{ name: string; kind: string; definition: string }>(`
     SELECT ${QUALIFIED('n.nspname', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
       p.prokind::text AS kind, pg_get_functiondef(p.oid) AS definition
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE p.prokind IN ('f', 'p') AND ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_proc', 'p.oid')}`);
 
-  const triggers = await rows<{ name: string; table: string; table_oid: number; definition: string }>(`
+  const triggersQuery = rows<{ name: string; table: string; table_oid: number; definition: string }>(`
     SELECT ${QUALIFIED('n.nspname', 'c.relname')} || '.' || t.tgname AS name, ${QUALIFIED('n.nspname', 'c.relname')} AS table, c.oid::int AS table_oid,
       pg_get_triggerdef(t.oid) AS definition
     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE NOT t.tgisinternal AND ${USER_SCHEMA}`);
 
+  const response = await client.query(statements.join(';\n'));
+  results = (Array.isArray(response) ? response : [response]) as Array<{ rows: unknown[] }>;
+  const schemas = schemaRows().map((r) => r.name);
+  const extensions = extensionsQuery();
+  const enums = enumsQuery();
+  const domains = domainsQuery();
+  const sequences = sequencesQuery();
+  const tables = tablesQuery();
+  const columns = columnsQuery();
+  const constraints = constraintsQuery();
+  const indexes = indexesQuery();
+  const views = viewsQuery();
+  const functions = functionsQuery();
+  const triggers = triggersQuery();
   const keptTables = tables.filter((t) => !excluded.has(t.relname) && !excluded.has(t.name));
   const excludedOids = new Set(tables.filter((t) => !keptTables.includes(t)).map((t) => t.oid));
   const tableByOid = new Map<number, TableSnapshot>();

@@ -100,7 +100,7 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   const snapshot = () => takeSnapshot(client, { excludeTables: [versionTable] }).catch((error: Error) => {
     throw new TargetLostError(`the database server stopped answering while taking a schema snapshot: ${connectionError?.message ?? error.message}`);
   });
-  const appliedHeads = () => readVersionTable(client, versionTable);
+  const appliedHeads = versionTableReader(client, versionTable);
   const keyOf = (heads: Iterable<string>) => [...heads].sort().join(',') || '(base)';
   const checkCancelled = () => {
     if (options.signal?.aborted) throw new RunnerCancelledError();
@@ -261,11 +261,22 @@ function downgradeTarget(graph: RevisionGraph, id: string, ancestors: Set<string
   return parents[0] as string;
 }
 
-async function readVersionTable(client: Client, table: string): Promise<string[]> {
-  const exists = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [table]);
-  if (!exists.rows[0]?.oid) return [];
-  const result = await client.query<{ version_num: string }>(`SELECT version_num FROM "${table.replace(/"/g, '""')}"`);
-  return result.rows.map((r) => r.version_num).sort();
+/**
+ * Reads the revisions alembic_version records. Alembic creates the table on the first upgrade and
+ * never drops it, so once seen only one query per read is needed.
+ */
+function versionTableReader(client: Client, table: string): () => Promise<string[]> {
+  let exists = false;
+  const quoted = table.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+  return async () => {
+    if (!exists) {
+      const found = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [quoted]);
+      if (!found.rows[0]?.oid) return [];
+      exists = true;
+    }
+    const result = await client.query<{ version_num: string }>(`SELECT version_num FROM ${quoted}`);
+    return result.rows.map((r) => r.version_num).sort();
+  };
 }
 
 export function describeError(error: HelperErrorDetail): string {
