@@ -87,7 +87,7 @@ export function alterViewCheckOptionOf(kind: string, node: SqlNode): CheckOption
   return view && option ? { view, option, location: view.location } : undefined;
 }
 
-/** Relations read by a query tree, excluding the names its CTEs define. */
+/** Relations read by a query tree, excluding the names its CTEs define, in source order. */
 export function relationsRead(query: unknown): RelationRef[] {
   const cteNames = new Set<string>();
   walkSql({ root: query }, (type, value) => {
@@ -105,7 +105,8 @@ export function relationsRead(query: unknown): RelationRef[] {
     seen.add(key);
     out.push(relation);
   });
-  return out;
+  // In the order they are written, not the order of the tree's fields (a WITH clause comes last there).
+  return out.sort((x, y) => x.location - y.location);
 }
 
 /** `schema.name`, or `name` for the default schema. */
