@@ -1,0 +1,163 @@
+// The editor as a user meets it: diagnostics while typing, the three named quick fixes applied
+// through the code-action provider, *New decision record*, and SQL highlighted inside op.execute.
+// Revisions are written into the temp copy of the fixture workspace by the tests themselves.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'schema-warden.schema-warden';
+
+function root(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'a workspace folder is open');
+  return folder.uri;
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ours = (uri: vscode.Uri): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'schema-warden');
+const codeOf = (d: vscode.Diagnostic): string => String(typeof d.code === 'object' ? d.code.value : d.code);
+const withCode = (uri: vscode.Uri, code: string): vscode.Diagnostic | undefined => ours(uri).find((d) => codeOf(d) === code);
+
+/** Writes a revision into the workspace and opens it in an editor. */
+async function openRevision(name: string, text: string): Promise<{ uri: vscode.Uri; editor: vscode.TextEditor }> {
+  const uri = vscode.Uri.joinPath(root(), 'alembic', 'versions', name);
+  fs.writeFileSync(uri.fsPath, text);
+  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+  return { uri, editor };
+}
+
+/** Asks VS Code for the code actions on a diagnostic, applies the one titled `title`, returns the new text. */
+async function applyQuickFix(uri: vscode.Uri, diagnostic: vscode.Diagnostic, title: string | RegExp): Promise<string> {
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+  const action = actions.find((a) => (typeof title === 'string' ? a.title === title : title.test(a.title)));
+  assert.ok(action, `a code action ${title} among: ${actions.map((a) => a.title).join(' | ')}`);
+  assert.ok(action.edit, `${action.title} carries an edit`);
+  assert.ok(await vscode.workspace.applyEdit(action.edit));
+  return (await vscode.workspace.openTextDocument(uri)).getText();
+}
+
+const header = (id: string, message: string): string => `"""${message}
+
+Revision ID: ${id}
+Revises: 0001
+Create Date: 2025-01-02 00:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+# revision identifiers, used by Alembic.
+revision = "${id}"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+`;
+
+describe('Schema Warden in the editor', function () {
+  this.timeout(90_000);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+    await ext.activate();
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.files.saveAll');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('shows diagnostics while typing, without saving', async () => {
+    const { uri, editor } = await openRevision('0002_note.py', `${header('0002', 'add note')}def upgrade() -> None:
+    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))
+
+
+def downgrade() -> None:
+    op.drop_column("account", "note")
+`);
+    await waitFor('the clean revision to be validated', 30_000, () => (vscode.languages.getDiagnostics(uri) ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(withCode(uri, 'SW101'), undefined, 'a complete downgrade: no SW101');
+    // type `pass` over the downgrade's body, as a person would
+    const line = editor.document.getText().split('\n').findIndex((l) => l.includes('op.drop_column'));
+    await editor.edit((b) => b.replace(new vscode.Range(line, 4, line, editor.document.lineAt(line).text.length), 'pass'));
+    const sw101 = await waitFor('SW101 after typing', 15_000, () => withCode(uri, 'SW101'));
+    assert.equal(sw101.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(editor.document.isDirty, true, 'reported before any save');
+    assert.match(String(typeof sw101.code === 'object' ? sw101.code.target : ''), /SW101-require-downgrade\.md$/);
+  });
+
+  it('quick fix "Add downgrade": the exact inverse, indented, and SW101 goes away', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'alembic', 'versions', '0001_missing_downgrade.py');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const sw101 = await waitFor('SW101 on the fixture revision', 30_000, () => withCode(uri, 'SW101'));
+    const text = await applyQuickFix(uri, sw101, /^Add downgrade/);
+    assert.match(text, /def downgrade\(\) -> None:\n    op\.drop_table\("account"\)\n/);
+    assert.doesNotMatch(text, /\n    pass\n/);
+    await waitFor('SW101 to disappear', 15_000, () => (withCode(uri, 'SW101') ? undefined : true));
+  });
+
+  it('quick fix "Use UTC default" on a naive timestamp column', async () => {
+    const { uri } = await openRevision('0003_seen_at.py', `${header('0003', 'add seen_at')}def upgrade() -> None:
+    op.add_column("account", sa.Column("seen_at", sa.DateTime(), server_default=sa.func.now(), nullable=False, comment="last seen"))
+
+
+def downgrade() -> None:
+    op.drop_column("account", "seen_at")
+`);
+    const sw205 = await waitFor('SW205', 30_000, () => withCode(uri, 'SW205'));
+    const text = await applyQuickFix(uri, sw205, 'Use UTC default');
+    assert.match(text, /server_default=sa\.text\("timezone\('utc', now\(\)\)"\)/);
+    await waitFor('SW205 to disappear', 15_000, () => (withCode(uri, 'SW205') ? undefined : true));
+  });
+
+  it('quick fix "Add rationale comment" above an op without a comment', async () => {
+    const { uri } = await openRevision('0004_index.py', `${header('0004', 'index account email')}def upgrade() -> None:
+    op.create_index("ix_account_email", "account", ["email"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_account_email", table_name="account")
+`);
+    const sw201 = await waitFor('SW201', 30_000, () => withCode(uri, 'SW201'));
+    const text = await applyQuickFix(uri, sw201, 'Add rationale comment');
+    assert.match(text, /def upgrade\(\) -> None:\n    # rationale: .+\n    op\.create_index\("ix_account_email"/);
+  });
+
+  it('New decision record: creates the numbered record with the chosen rules and revisions, and opens it', async () => {
+    const created = await vscode.commands.executeCommand<string>('schemaWarden.newDecisionRecord', { title: 'Keep integer keys on account', rules: ['SW206'], revisions: ['0001'] });
+    assert.ok(created, 'the command returns the new record');
+    const file = vscode.Uri.parse(created).fsPath;
+    assert.equal(path.relative(root().fsPath, file), path.join('docs', 'decisions', '0001-keep-integer-keys-on-account.md'));
+    const text = fs.readFileSync(file, 'utf8');
+    assert.match(text, /^title: "Keep integer keys on account"$/m);
+    assert.match(text, /^rules: \["SW206"\]$/m);
+    assert.match(text, /^revisions: \["0001"\]$/m);
+    assert.match(text, /^## Rollback plan$/m);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file, 'the record is opened');
+  });
+
+  it('contributes the SQL injection grammar, and this editor has the SQL grammar it embeds', () => {
+    // The tokens themselves are checked by the grammar snapshot tests (test/syntaxes), with this
+    // editor's own Python and SQL grammars: VS Code has no public API to read tokens.
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const grammar = (ext.packageJSON.contributes.grammars as Array<{ path: string; scopeName: string; injectTo: string[] }>)[0];
+    assert.deepEqual(grammar.injectTo, ['source.python']);
+    const file = JSON.parse(fs.readFileSync(path.join(ext.extensionPath, grammar.path), 'utf8')) as { scopeName: string; injectionSelector: string };
+    assert.equal(file.scopeName, grammar.scopeName);
+    assert.match(file.injectionSelector, /^L:source\.python /);
+    const sql = vscode.extensions.all.find((e) => (e.packageJSON.contributes?.grammars as Array<{ scopeName: string }> | undefined)?.some((g) => g.scopeName === 'source.sql'));
+    assert.ok(sql, 'a built-in extension provides source.sql');
+  });
+});
