@@ -23,7 +23,7 @@ export default defineRule({
       summary: 'Dropping or redefining a view must not remove or rename the columns its consumers read.',
       whatItDoes: 'Compares each view the upgrade drops, replaces or renames with its previous definition in the replayed schema (its output column names). Reports `DROP VIEW` / `DROP MATERIALIZED VIEW` (SQL or alembic_utils `drop_entity`) of a view the revision does not recreate; a drop-and-recreate or `CREATE OR REPLACE VIEW` / `replace_entity` whose new definition lacks or renames a column of the old one; and `ALTER VIEW … RENAME` (of the view or of a column).',
       whyBad: 'Reports, API endpoints and other views select columns of a view by name. Removing or renaming one breaks them at the moment the migration runs — while the previous application version is still serving traffic, which the policy forbids until deployment is complete.',
-      bad: 'def upgrade():\n    op.execute("DROP VIEW open_invoice")\n    op.execute("CREATE VIEW open_invoice AS SELECT id FROM invoice WHERE status = \'open\'")  # "total" is gone',
+      bad: 'def upgrade():\n    op.execute("DROP VIEW open_invoice")  # the billing dashboard still selects from it',
       good: 'def upgrade():\n    op.execute("CREATE OR REPLACE VIEW open_invoice AS SELECT id, total, currency FROM invoice WHERE status = \'open\'")  # new column at the end',
       howToFix: ADVICE,
       fixSafety: 'none',
