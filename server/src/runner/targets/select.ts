@@ -32,10 +32,10 @@ export async function selectTarget(options: SelectTargetOptions = {}): Promise<T
     return new UrlTarget({ url: options.url, allowRemoteHosts: options.allowRemoteHosts ?? false, reason: 'using the database URL you gave' });
   }
   if (kind === 'local') {
-    return new LocalClusterTarget({ ...options.local, ...common, reason: `using local PostgreSQL ${major} binaries (as asked)` });
+    return new LocalClusterTarget({ ...options.local, ...common, reason: `using local PostgreSQL ${major} binaries, as asked` });
   }
   const dockerOptions = { ...common, ...(options.image ? { image: options.image } : {}), ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}) };
-  if (kind === 'docker') return new DockerTarget({ ...dockerOptions, reason: 'using an ephemeral Docker container (as asked)' });
+  if (kind === 'docker') return new DockerTarget({ ...dockerOptions, reason: 'using an ephemeral Docker container, as asked' });
 
   const engine = await probeDockerEngine(options.dockerPath);
   if (engine.available) {
