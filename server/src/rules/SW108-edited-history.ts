@@ -66,6 +66,11 @@ interface GitFacts {
 }
 
 const perProject = new WeakMap<ProjectModel, GitFacts | null>();
+/**
+ * The editor makes a new project model per keystroke: git's answers are reused while nothing git
+ * would see has changed — the revision files on disk, the index, HEAD and its reflog.
+ */
+const recent = new Map<string, { fingerprint: string; facts: GitFacts | null }>();
 const logCache = new Map<string, Pick<GitFacts, 'commits' | 'history'>>();
 
 function git(cwd: string, args: string[]): string {
@@ -75,11 +80,19 @@ function git(cwd: string, args: string[]): string {
 /** What git says about the project's revision files, once per ProjectModel; null without git or a repository. */
 function gitFacts(project: ProjectModel): GitFacts | null {
   if (perProject.has(project)) return perProject.get(project) ?? null;
+  const key = [...new Set(project.revisions.map((m) => path.dirname(m.path)))].sort().join('\0');
+  const fingerprint = fingerprintOf(project);
+  const last = recent.get(key);
   let facts: GitFacts | null = null;
-  try {
-    facts = readGit(project);
-  } catch {
-    facts = null; // no git, not a repository, no commits yet
+  if (last && last.fingerprint === fingerprint) {
+    facts = last.facts;
+  } else {
+    try {
+      facts = readGit(project);
+    } catch {
+      facts = null; // no git, not a repository, no commits yet
+    }
+    recent.set(key, { fingerprint, facts });
   }
   perProject.set(project, facts);
   return facts;
@@ -115,10 +128,25 @@ function readGit(project: ProjectModel): GitFacts | null {
 }
 
 function insideRepository(dir: string): boolean {
+  return gitDirOf(dir) !== undefined;
+}
+
+function gitDirOf(dir: string): string | undefined {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, '.git'))) return true;
-    if (path.dirname(d) === d) return false;
+    if (fs.existsSync(path.join(d, '.git'))) return path.join(d, '.git');
+    if (path.dirname(d) === d) return undefined;
   }
+}
+
+/** Sizes and modification times of everything git's answers depend on. */
+function fingerprintOf(project: ProjectModel): string {
+  const stamp = (file: string): string => {
+    try { const s = fs.statSync(file); return `${s.size}:${s.mtimeMs}`; } catch { return '-'; }
+  };
+  const first = project.revisions[0];
+  const gitDir = first ? gitDirOf(path.dirname(first.path)) : undefined;
+  const gitFiles = gitDir ? ['', 'index', 'HEAD', path.join('logs', 'HEAD')].map((f) => stamp(path.join(gitDir, f))) : [];
+  return [...gitFiles, ...project.revisions.map((m) => `${m.path}=${stamp(m.path)}`)].join('|');
 }
 
 function parseLog(text: string): Pick<GitFacts, 'commits' | 'history'> {

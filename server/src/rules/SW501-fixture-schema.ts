@@ -74,12 +74,21 @@ function columnList(table: TableModel): string {
 }
 
 const fileLists = new WeakMap<ProjectModel, string[]>();
+/** The editor makes a new project model per keystroke: the folder walk is reused for a few seconds. */
+const recentWalks = new Map<string, { at: number; files: string[] }>();
+const WALK_TTL_MS = 5000;
 
-/** Fixture files under the configuration root, found once per project model. */
+/** Fixture files under the configuration root, found once per project model (and at most every few seconds). */
 function fixtureFiles(project: ProjectModel): string[] {
   const cached = fileLists.get(project);
   if (cached) return cached;
   const root = project.config.root;
+  const walkKey = `${root}\0${project.config.fixtureGlobs.join('\0')}`;
+  const recent = recentWalks.get(walkKey);
+  if (recent && Date.now() - recent.at < WALK_TTL_MS) {
+    fileLists.set(project, recent.files);
+    return recent.files;
+  }
   const matches = picomatch([...project.config.fixtureGlobs], { dot: false });
   const found: string[] = [];
   let seen = 0;
@@ -99,6 +108,7 @@ function fixtureFiles(project: ProjectModel): string[] {
   walk(root);
   found.sort();
   fileLists.set(project, found);
+  recentWalks.set(walkKey, { at: Date.now(), files: found });
   return found;
 }
 
