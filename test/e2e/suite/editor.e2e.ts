@@ -46,10 +46,10 @@ async function applyQuickFix(uri: vscode.Uri, diagnostic: vscode.Diagnostic, tit
   return (await vscode.workspace.openTextDocument(uri)).getText();
 }
 
-const header = (id: string, message: string): string => `"""${message}
+const header = (id: string, message: string, parent: string): string => `"""${message}
 
 Revision ID: ${id}
-Revises: 0001
+Revises: ${parent}
 Create Date: 2025-01-02 00:00:00
 
 """
@@ -58,7 +58,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "${id}"
-down_revision = "0001"
+down_revision = "${parent}"
 branch_labels = None
 depends_on = None
 
@@ -79,7 +79,7 @@ describe('Schema Warden in the editor', function () {
   });
 
   it('shows diagnostics while typing, without saving', async () => {
-    const { uri, editor } = await openRevision('0002_note.py', `${header('0002', 'add note')}def upgrade() -> None:
+    const { uri, editor } = await openRevision('0002_note.py', `${header('0002', 'add note', '0001')}def upgrade() -> None:
     op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))
 
 
@@ -109,7 +109,7 @@ def downgrade() -> None:
   });
 
   it('quick fix "Use UTC default" on a naive timestamp column', async () => {
-    const { uri } = await openRevision('0003_seen_at.py', `${header('0003', 'add seen_at')}def upgrade() -> None:
+    const { uri } = await openRevision('0003_seen_at.py', `${header('0003', 'add seen_at', '0002')}def upgrade() -> None:
     op.add_column("account", sa.Column("seen_at", sa.DateTime(), server_default=sa.func.now(), nullable=False, comment="last seen"))
 
 
@@ -123,7 +123,7 @@ def downgrade() -> None:
   });
 
   it('quick fix "Add rationale comment" above an op without a comment', async () => {
-    const { uri } = await openRevision('0004_index.py', `${header('0004', 'index account email')}def upgrade() -> None:
+    const { uri } = await openRevision('0004_index.py', `${header('0004', 'index account email', '0003')}def upgrade() -> None:
     op.create_index("ix_account_email", "account", ["email"])
 
 
@@ -146,6 +146,19 @@ def downgrade() -> None:
     assert.match(text, /^revisions: \["0001"\]$/m);
     assert.match(text, /^## Rollback plan$/m);
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file, 'the record is opened');
+  });
+
+  it('New revision: runs the project\'s own `alembic revision -m` and opens the new file', async function () {
+    const python = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, '.venv', 'bin', 'python');
+    if (!fs.existsSync(python)) this.skip(); // scripts/setup-python.sh makes it (Alembic + SQLAlchemy)
+    await vscode.workspace.getConfiguration('schemaWarden').update('python', python, vscode.ConfigurationTarget.Workspace);
+    const created = await vscode.commands.executeCommand<string>('schemaWarden.newRevision', 'add "quoted"; message');
+    assert.ok(created, 'the command returns the new file');
+    assert.equal(path.dirname(created), path.join(root().fsPath, 'alembic', 'versions'));
+    const text = fs.readFileSync(created, 'utf8');
+    assert.match(text, /^"""add "quoted"; message$/m, 'the message reached Alembic as one argument');
+    assert.match(text, /^down_revision = '0004'$/m, 'Alembic used the project\'s template, on the current head');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, created, 'the new revision is opened');
   });
 
   it('contributes the SQL injection grammar, and this editor has the SQL grammar it embeds', () => {
