@@ -1,6 +1,7 @@
 // A Docker engine of the test's own: dockerd with its data, exec root, pidfile and socket in a
 // temporary folder, no iptables changes. Stopped and removed afterwards so the host is as it was.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,13 +22,28 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
   const dockerd = ['/usr/sbin/dockerd', '/usr/bin/dockerd'].find((p) => fs.existsSync(p));
   if (!dockerd) return { ok: false, reason: 'dockerd is not installed (scripts/setup-docker.sh installs docker.io)' };
   await removeOrphanedDockerds();
-  const hadBridge = fs.existsSync('/sys/class/net/docker0');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), DOCKERD_PREFIX));
-  fs.writeFileSync(path.join(root, 'owner.json'), JSON.stringify({ pid: process.pid }));
+  // A bridge of its own (not docker0): test runs of several people on one machine may each start
+  // an engine at the same time. Removed in stop().
+  const bridge = `swd${randomBytes(4).toString('hex')}`;
+  const subnet = `172.30.${randomInt(0, 255)}`;
+  fs.writeFileSync(path.join(root, 'owner.json'), JSON.stringify({ pid: process.pid, bridge }));
+  const made = [
+    spawnSync('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']),
+    spawnSync('ip', ['addr', 'add', `${subnet}.1/24`, 'dev', bridge]),
+    spawnSync('ip', ['link', 'set', bridge, 'up']),
+  ];
+  const failed = made.find((r) => r.status !== 0);
+  if (failed) {
+    spawnSync('ip', ['link', 'delete', bridge]);
+    fs.rmSync(root, { recursive: true, force: true });
+    return { ok: false, reason: `cannot create a network bridge for dockerd: ${String(failed.stderr).trim() || String(failed.error)}` };
+  }
   const host = `unix://${root}/docker.sock`;
   const logFd = fs.openSync(path.join(root, 'dockerd.log'), 'a');
   const child = spawn(dockerd, [
-    '--iptables=false', '--data-root', path.join(root, 'data'), '--exec-root', path.join(root, 'exec'),
+    // No iptables rules, no ip_forward change: docker-proxy publishes ports in user space.
+    '--iptables=false', '--ip-forward=false', '--bridge', bridge, '--data-root', path.join(root, 'data'), '--exec-root', path.join(root, 'exec'),
     '--pidfile', path.join(root, 'dockerd.pid'), '--host', host,
   ], { detached: true, stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
@@ -45,7 +61,7 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
     for (let i = 0; i < 150 && isProcessAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     if (isProcessAlive(pid)) process.kill(-pid, 'SIGKILL');
     process.removeListener('exit', killOnExit);
-    if (!hadBridge && fs.existsSync('/sys/class/net/docker0')) spawnSync('ip', ['link', 'delete', 'docker0']);
+    spawnSync('ip', ['link', 'delete', bridge]);
     fs.rmSync(root, { recursive: true, force: true });
   };
 
@@ -79,6 +95,10 @@ async function removeOrphanedDockerds(): Promise<void> {
       for (let i = 0; i < 100 && isProcessAlive(engine); i++) await new Promise((resolve) => setTimeout(resolve, 100));
       if (isProcessAlive(engine)) process.kill(engine, 'SIGKILL');
     }
+    try {
+      const { bridge } = JSON.parse(fs.readFileSync(path.join(root, 'owner.json'), 'utf8')) as { bridge?: string };
+      if (bridge) spawnSync('ip', ['link', 'delete', bridge]);
+    } catch { /* no bridge recorded */ }
     fs.rmSync(root, { recursive: true, force: true });
   }
 }
