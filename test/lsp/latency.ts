@@ -53,10 +53,58 @@ export async function measureDidChangeLatency(lines: number, samples = 200): Pro
 
 if (require.main === module) {
   (async () => {
+    if (process.argv[2] === 'workspace') {
+      const r = await measureWorkspace(Number(process.argv[3] ?? 1000));
+      console.log(`${r.revisions} revisions: first diagnostics ${r.firstDiagnosticsMs.toFixed(0)} ms after start, indexed in ${r.indexedMs.toFixed(0)} ms, cross-file re-validation ${r.crossFileMs.toFixed(0)} ms (incl. ${150} ms debounce), server RSS ${r.rssMiB.toFixed(0)} MiB; ${r.serverLog}`);
+      return;
+    }
     const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
     for (const lines of sizes.length ? sizes : [80, 5000]) {
       const r = await measureDidChangeLatency(lines);
       console.log(`didChange→publishDiagnostics, ${r.lines}-line revision, ${r.samples} keystrokes: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms`);
     }
   })().catch((err) => { console.error(err); process.exitCode = 1; });
+}
+
+/** A chain of `count` small revisions (each adds a commented column and drops it in downgrade). */
+export function chainOfRevisions(count: number): Record<string, string> {
+  const files: Record<string, string> = { 'alembic.ini': ALEMBIC_INI, 'alembic/env.py': '' };
+  for (let i = 1; i <= count; i++) {
+    const id = `r${String(i).padStart(5, '0')}`;
+    const parent = i === 1 ? 'None' : `"r${String(i - 1).padStart(5, '0')}"`;
+    files[`alembic/versions/${id}_step.py`] = [`"""step ${i}: add c${i}`, '', `Revision ID: ${id}`, '"""', 'from alembic import op', 'import sqlalchemy as sa', '', `revision = "${id}"`, `down_revision = ${parent}`, 'branch_labels = None', 'depends_on = None', '', '', 'def upgrade():', `    op.add_column("t${i % 50}", sa.Column("c${i}", sa.Integer(), nullable=True, comment="step ${i}"))`, '', '', 'def downgrade():', `    op.drop_column("t${i % 50}", "c${i}")`, ''].join('\n');
+  }
+  return files;
+}
+
+export interface WorkspaceResult { serverLog: string; revisions: number; firstDiagnosticsMs: number; indexedMs: number; crossFileMs: number; rssMiB: number }
+
+/** Server start → first diagnostics of an open revision, full index, one cross-file re-validation, RSS. */
+export async function measureWorkspace(count: number): Promise<WorkspaceResult> {
+  bundleServer();
+  const root = makeWorkspace(chainOfRevisions(count));
+  const last = path.join(root, 'alembic', 'versions', `r${String(count).padStart(5, '0')}_step.py`);
+  const started = performance.now();
+  const session = new LspSession(root);
+  try {
+    await session.initialize();
+    await session.open(last);
+    await session.waitForDiagnostics(last, (d) => d.version === 1, 120_000);
+    const firstDiagnosticsMs = performance.now() - started;
+    await session.waitForStatus((s) => s.state === 'ready' && s.filesAnalysed === count, 120_000);
+    const indexedMs = performance.now() - started;
+    // make the last revision a second head (point it at the first): the cross-file result must follow
+    const text = fs.readFileSync(last, 'utf8');
+    const line = text.split('\n').findIndex((l) => l.startsWith('down_revision'));
+    const before = session.statuses.length;
+    const edited = performance.now();
+    await session.change(last, [{ range: { start: { line, character: 0 }, end: { line, character: text.split('\n')[line].length } }, text: 'down_revision = "r00001"' }]);
+    await session.waitForStatus((s) => session.statuses.indexOf(s) >= before && s.heads.length === 2, 30_000);
+    const crossFileMs = performance.now() - edited;
+    const rss = fs.readFileSync(`/proc/${session.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return { serverLog: session.logs.find((l) => l.startsWith('Indexed')) ?? '', revisions: count, firstDiagnosticsMs, indexedMs, crossFileMs, rssMiB: rss ? Number(rss[1]) / 1024 : NaN };
+  } finally {
+    await session.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 }

@@ -130,6 +130,8 @@ export class LspSession {
     return this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: changes });
   }
 
+  get pid(): number | undefined { return this.child.pid; }
+
   version(file: string): number {
     return this.versions.get(uriOf(file)) ?? 0;
   }
