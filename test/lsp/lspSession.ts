@@ -53,8 +53,9 @@ export class LspSession {
   private readonly child: ChildProcess;
   stderr = '';
 
-  constructor(readonly root: string) {
-    this.child = spawn(process.execPath, [SERVER, '--stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `command`: the server bundle by default; `[dist/cli.js, 'server', '--stdio']` for the CLI route. */
+  constructor(readonly root: string, command: string[] = [SERVER, '--stdio']) {
+    this.child = spawn(process.execPath, command, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
     this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {

@@ -265,6 +265,19 @@ describe('language server over stdio (dist/server.js)', function () {
     assert.ok(codes((await session.waitForDiagnostics(rev('a1_account.py'))).diagnostics).includes('SW101'));
   });
 
+  it('runs as `schema-warden server --stdio` from the CLI bundle too', async () => {
+    const cli = new LspSession(root, [path.join(path.dirname(require.resolve('./lspSession')), '..', '..', '..', 'dist', 'cli.js'), 'server', '--stdio']);
+    try {
+      const result = await cli.initialize();
+      assert.equal(result.serverInfo?.name, 'schema-warden');
+      await cli.open(rev('a1_account.py'));
+      const { diagnostics } = await cli.waitForDiagnostics(rev('a1_account.py'), (d) => d.version === 1);
+      assert.ok(codes(diagnostics).includes('SW101'));
+    } finally {
+      await cli.stop();
+    }
+  });
+
   it('survives garbage: binary text, a huge line, a request for an unknown document', async () => {
     const file = rev('a1_account.py');
     await session.open(file, '\u0000\uFFFF def (((( \n'.repeat(50) + 'x'.repeat(200_000));
