@@ -32,7 +32,8 @@ export async function measureDidChangeLatency(lines: number, samples = 200): Pro
     await session.waitForDiagnostics(file, (d) => d.version === 1, 60_000);
     const lastLine = source.split('\n').length - 2;
     const times: number[] = [];
-    for (let i = 0; i < samples + 20; i++) {
+    const warmup = Math.min(20, Math.ceil(samples / 4));
+    for (let i = 0; i < samples + warmup; i++) {
       // type a character into the downgrade's last line, then delete it: a keystroke each
       const typing = i % 2 === 0;
       const at = { line: lastLine, character: 4 };
@@ -40,7 +41,7 @@ export async function measureDidChangeLatency(lines: number, samples = 200): Pro
       await session.change(file, [typing ? { range: { start: at, end: at }, text: 'x' } : { range: { start: at, end: { line: lastLine, character: 5 } }, text: '' }]);
       const version = session.version(file);
       await session.waitForDiagnostics(file, (d) => d.version === version, 120_000);
-      if (i >= 20) times.push(Number(process.hrtime.bigint() - started) / 1e6); // the first 20 warm up the JIT
+      if (i >= warmup) times.push(Number(process.hrtime.bigint() - started) / 1e6); // the first ones warm up the JIT
     }
     times.sort((a, b) => a - b);
     const q = (p: number): number => times[Math.min(times.length - 1, Math.floor(p * times.length))];
@@ -59,8 +60,9 @@ if (require.main === module) {
       return;
     }
     const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+    const samples = Number(process.env.SAMPLES ?? 200);
     for (const lines of sizes.length ? sizes : [80, 5000]) {
-      const r = await measureDidChangeLatency(lines);
+      const r = await measureDidChangeLatency(lines, samples);
       console.log(`didChange→publishDiagnostics, ${r.lines}-line revision, ${r.samples} keystrokes: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms`);
     }
   })().catch((err) => { console.error(err); process.exitCode = 1; });
