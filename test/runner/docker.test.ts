@@ -47,6 +47,12 @@ describe('runner: Docker target (real Docker engine, image built locally)', func
     assert.match(target.reason, /^Docker engine 20\.\d+\S* answered — using an ephemeral schema-warden-test\/postgres:15 container$/);
   });
 
+  it('auto-selection prefers local binaries when the engine lacks the image (no registry to pull from)', async () => {
+    const target = await selectTarget({ image: 'schema-warden-test/not-built:15' });
+    assert.equal(target.kind, 'local');
+    assert.equal(target.reason, 'Docker image schema-warden-test/not-built:15 is not on this machine — using local PostgreSQL 15 binaries');
+  });
+
   it('ephemeral container: tmpfs data, 127.0.0.1 only, ready by connecting, round trip passes, removed after', async () => {
     const target = new DockerTarget({ image: IMAGE });
     const result = await withRunSession({ projectDir: fixtureDir('clean'), target, python: { python: venvPython(), source: 'test' } }, async (session) => {

@@ -1,11 +1,12 @@
-// Picks the database target: Docker when an engine answers, else local PostgreSQL binaries;
-// a URL when the user gives one. The reason is shown to the user as is.
+// Picks the database target: Docker when an engine answers (and has the image, or no local
+// binaries exist), else local PostgreSQL binaries; a URL when the user gives one. The reason is
+// shown to the user as is.
 import { RunnerSetupError } from '../errors';
 import type { RunnerLog } from '../log';
 import { DockerTarget } from './docker';
-import { probeDockerEngine } from './dockerEngine';
+import { docker, probeDockerEngine } from './dockerEngine';
 import { LocalClusterTarget, type LocalClusterOptions } from './localCluster';
-import { findPostgresBinaries } from './postgresBinaries';
+import { findPostgresBinaries, type PostgresBinaries } from './postgresBinaries';
 import { DEFAULT_POSTGRES_MAJOR, type Target, type TargetKind } from './target';
 import { UrlTarget } from './url';
 
@@ -37,19 +38,35 @@ export async function selectTarget(options: SelectTargetOptions = {}): Promise<T
   const dockerOptions = { ...common, ...(options.image ? { image: options.image } : {}), ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}) };
   if (kind === 'docker') return new DockerTarget({ ...dockerOptions, reason: 'using an ephemeral Docker container, as asked' });
 
+  const image = options.image ?? `postgres:${major}`;
   const engine = await probeDockerEngine(options.dockerPath);
+  const binaries = findLocalBinaries(major, options);
   if (engine.available) {
-    return new DockerTarget({ ...dockerOptions, reason: `Docker engine ${engine.serverVersion} answered — using an ephemeral ${options.image ?? `postgres:${major}`} container` });
+    // An engine without the image would have to pull it; local binaries, when present, start sooner
+    // (and work where no registry can be reached).
+    const hasImage = (await docker(['image', 'inspect', '--format', '{{.Id}}', image], options.dockerPath, 15_000).catch(() => undefined))?.code === 0;
+    if (hasImage || !binaries) {
+      return new DockerTarget({ ...dockerOptions, reason: `Docker engine ${engine.serverVersion} answered — using an ephemeral ${image} container` });
+    }
+    return new LocalClusterTarget({ ...options.local, ...common, reason: `Docker image ${image} is not on this machine — using local ${describeBinaries(binaries.major, major)} binaries` });
   }
-  let binaries;
-  try {
-    binaries = findPostgresBinaries(major, options.local?.searchRoot, options.local?.binDir);
-  } catch {
+  if (!binaries) {
     throw new RunnerSetupError(
       `No database to run migrations on: ${engine.problem}, and no local PostgreSQL binaries were found.`,
       `Install postgresql-${major} (apt-get install -y postgresql-${major}), or start a Docker engine, or give a database URL (--target url --url …).`,
     );
   }
-  const which = binaries.major === major ? `PostgreSQL ${major}` : `PostgreSQL ${binaries.major} (no ${major} installed)`;
-  return new LocalClusterTarget({ ...options.local, ...common, reason: `${engine.problem} — using local ${which} binaries` });
+  return new LocalClusterTarget({ ...options.local, ...common, reason: `${engine.problem} — using local ${describeBinaries(binaries.major, major)} binaries` });
+}
+
+function findLocalBinaries(major: number, options: SelectTargetOptions): PostgresBinaries | undefined {
+  try {
+    return findPostgresBinaries(major, options.local?.searchRoot, options.local?.binDir);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeBinaries(found: number, wanted: number): string {
+  return found === wanted ? `PostgreSQL ${wanted}` : `PostgreSQL ${found} (no ${wanted} installed)`;
 }
