@@ -2,6 +2,8 @@ import { processIo, type CliIo } from './io';
 import { LINT_USAGE, runLint } from './lint';
 import { runDecision } from './decision';
 import { runServer } from '../lsp/cli';
+import { runDbCommand } from './commands/db';
+import { runVerifyCommand } from './commands/verify';
 import { VERSION } from './version';
 
 const USAGE = `schema-warden ${VERSION} — holds Alembic migrations to your data-architecture policy
@@ -21,6 +23,8 @@ const COMMANDS: Record<string, Command> = {
   lint: runLint,
   decision: runDecision,
   server: runServer,
+  verify: runVerifyCommand,
+  db: runDbCommand,
 };
 
 export function registerCommand(name: string, command: Command): void {
