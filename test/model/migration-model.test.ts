@@ -128,3 +128,19 @@ describe('the migration model: every call', () => {
     assert.deepEqual(m.calls.map((c) => c.callee), ['op.create_table', 'sa.Column', 'sa.Uuid', 'sa.ForeignKey']);
   });
 });
+
+describe('the migration model: batch_op handed to a helper', () => {
+  before(() => engineReady);
+  it('treats ops on a helper parameter that receives batch_op as batch ops on that table', () => {
+    const m = model([
+      'def _stamp(b, name):',
+      '    b.add_column(sa.Column(name, sa.DateTime(timezone=True)))',
+      '',
+      'def upgrade():',
+      '    with op.batch_alter_table("account") as batch_op:',
+      '        _stamp(batch_op, "seen_at")',
+      '',
+    ].join('\n'));
+    assert.deepEqual(m.operations.map((o) => [o.name, o.table, o.batchTable, o.viaHelper]), [['add_column', 'account', 'account', '_stamp']]);
+  });
+});

@@ -27,6 +27,8 @@ export function buildMigrationModel(path: string, source: string, tree: SyntaxTr
 interface CallContext {
   section: Section;
   viaHelper?: string;
+  /** Parameters of a helper that receive a caller's `batch_op`, with the batch's table. */
+  batchParameters?: ReadonlyMap<string, string | undefined>;
 }
 
 interface WithContext {
@@ -195,8 +197,8 @@ class MigrationBuilder {
   private collectOperations(scanned: ScannedTree): void {
     const functions = [...this.moduleFunctions.entries()].map(([name, node]) => ({ name, node }));
     const enclosingFunction = (node: SyntaxNode) => functions.find((f) => contains(f.node, node));
-    const contextsOf = this.sectionsOfFunctions(scanned, functions, enclosingFunction);
     const withContexts = scanned.withStatements.map((w) => this.withContext(w));
+    const contextsOf = this.sectionsOfFunctions(scanned, functions, enclosingFunction, withContexts);
     const opAliasesFor = new Map<string, Set<string>>();
     let insideOperationUntil = -1;
     for (const node of scanned.calls) {
@@ -214,7 +216,9 @@ class MigrationBuilder {
         opAliasesFor.set(fn.name, opAliases);
       }
       const withs = withContexts.filter((w) => w.startIndex <= node.startIndex && node.endIndex <= w.endIndex);
-      const batch = withs.filter((w) => w.batchAlias === receiver).pop();
+      const batchParameter = contexts.find((c) => c.batchParameters?.has(receiver));
+      const batch = withs.filter((w) => w.batchAlias === receiver).pop()
+        ?? (batchParameter ? { batchTable: batchParameter.batchParameters?.get(receiver) } : undefined);
       const isAlembicOp = (opAliases.has(receiver) || batch !== undefined) && !NON_OPERATIONS.has(method);
       const isExecute = !isAlembicOp && EXECUTE_METHODS.has(method) && receiver !== '';
       const call = toCall(node, this.source);
@@ -233,28 +237,51 @@ class MigrationBuilder {
   }
 
   /** upgrade and downgrade, and the helpers they call (directly or through other helpers). */
-  private sectionsOfFunctions(scanned: ScannedTree, functions: Array<{ name: string; node: SyntaxNode }>, enclosing: (node: SyntaxNode) => { name: string } | undefined): Map<string, CallContext[]> {
+  private sectionsOfFunctions(scanned: ScannedTree, functions: Array<{ name: string; node: SyntaxNode }>, enclosing: (node: SyntaxNode) => { name: string } | undefined, withContexts: WithContext[]): Map<string, CallContext[]> {
     const contexts = new Map<string, CallContext[]>();
     if (this.moduleFunctions.has('upgrade')) contexts.set('upgrade', [{ section: 'upgrade' }]);
     if (this.moduleFunctions.has('downgrade')) contexts.set('downgrade', [{ section: 'downgrade' }]);
     const helperCalls = scanned.calls
       .map((node) => ({ node, fn: node.childForFieldName('function') }))
       .filter((c) => c.fn?.type === 'identifier' && this.moduleFunctions.has(c.fn.text) && c.fn.text !== 'upgrade' && c.fn.text !== 'downgrade')
-      .map((c) => ({ callee: (c.fn as SyntaxNode).text, caller: enclosing(c.node)?.name }));
+      .map((c) => ({ callee: (c.fn as SyntaxNode).text, caller: enclosing(c.node)?.name, batchParameters: this.batchArguments(c.node, (c.fn as SyntaxNode).text, withContexts) }));
     for (let changed = true, rounds = 0; changed && rounds < functions.length + 1; rounds++) {
       changed = false;
-      for (const { callee, caller } of helperCalls) {
+      for (const { callee, caller, batchParameters } of helperCalls) {
         if (!caller || caller === callee) continue;
         for (const context of contexts.get(caller) ?? []) {
           const list = contexts.get(callee) ?? [];
           if (list.some((c) => c.section === context.section)) continue;
-          list.push({ section: context.section, viaHelper: context.viaHelper ?? callee });
+          list.push({ section: context.section, viaHelper: context.viaHelper ?? callee, batchParameters });
           contexts.set(callee, list);
           changed = true;
         }
       }
     }
     return contexts;
+  }
+
+  /**
+   * `with op.batch_alter_table("t") as batch_op: _stamp(batch_op)` — which parameters of the helper
+   * receive a batch alias, so that `batch_op.add_column(...)` inside the helper is a batch op on "t".
+   */
+  private batchArguments(call: SyntaxNode, helperName: string, withContexts: WithContext[]): Map<string, string | undefined> | undefined {
+    const enclosingBatches = withContexts.filter((w) => w.batchAlias && w.startIndex <= call.startIndex && call.endIndex <= w.endIndex);
+    if (enclosingBatches.length === 0) return undefined;
+    const helper = this.moduleFunctions.get(helperName);
+    const parameters = (helper?.childForFieldName('parameters')?.namedChildren ?? [])
+      .map((p) => (p?.type === 'identifier' ? p.text : p?.childForFieldName('name')?.text ?? p?.namedChild(0)?.text));
+    const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+    const mapping = new Map<string, string | undefined>();
+    args.forEach((arg, index) => {
+      if (!arg) return;
+      let parameter = parameters[index];
+      let value: SyntaxNode | null = arg;
+      if (arg.type === 'keyword_argument') { parameter = arg.childForFieldName('name')?.text; value = arg.childForFieldName('value'); }
+      const batch = value?.type === 'identifier' ? enclosingBatches.filter((w) => w.batchAlias === value?.text).pop() : undefined;
+      if (batch && parameter) mapping.set(parameter, batch.batchTable);
+    });
+    return mapping.size ? mapping : undefined;
   }
 
   private opAliasesOf(fn: SyntaxNode): Set<string> {
