@@ -12,7 +12,7 @@ if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import alembic, sqlalchem
   echo "setup-python: $venv already has alembic + psycopg2"
 else
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check alembic psycopg2-binary
+  "$venv/bin/pip" install -q --disable-pip-version-check --retries 0 alembic psycopg2-binary
   echo "setup-python: created $venv"
 fi
 "$venv/bin/python" -c 'import alembic, sqlalchemy; print("setup-python: venv alembic", alembic.__version__, "sqlalchemy", sqlalchemy.__version__)'
