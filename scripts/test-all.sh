@@ -21,6 +21,7 @@ fail_step() { echo "test-all: $1 failed" >&2; failed=$((failed + 1)); rc=1; }
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
   bash scripts/setup-postgres.sh || fail_step "setup-postgres"
   bash scripts/setup-python.sh || fail_step "setup-python"
+  bash scripts/setup-docker.sh || fail_step "setup-docker"
 fi
 
 [ -d node_modules ] || npm ci || fail_step "npm ci"
