@@ -36,6 +36,9 @@ export const CODE_SERVER_DIR = process.env.E2E_CODE_SERVER_DIR ?? path.join(REPO
 export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 const COUNTS = /(\d+) passed, (\d+) failed/;
+/** The line a suite logs to have the workbench photographed at that moment. */
+const SCREENSHOT_MARKER = 'E2E_TAKE_SCREENSHOT';
+
 /** The workbench's own chatter that reaches codeAutomationLog; shown only with E2E_VERBOSE=1. */
 const NOISE = [
   /^Resolving connection token/,
@@ -377,8 +380,22 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
         resolve(code);
       });
     });
+    // A suite that logs SCREENSHOT_MARKER asks for the picture now, while its scene is live (after
+    // the suite ends the extension host is gone and the Problems panel is empty).
+    let screenshotTaken: Promise<void> | undefined;
+    const takeScreenshot = (file: string) => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      return page.screenshot({ path: file }).then(
+        () => log(`screenshot saved to ${file}`),
+        (err: Error) => log(`screenshot failed: ${err.message}`),
+      );
+    };
     await page.exposeFunction('codeAutomationLog', (type: 'info' | 'warn' | 'error' | 'log', args: unknown[]) => {
       const text = util.format(...(Array.isArray(args) ? args : [args]));
+      if (text.trim() === SCREENSHOT_MARKER) {
+        if (opts.screenshot) screenshotTaken = takeScreenshot(opts.screenshot);
+        return;
+      }
       const m = COUNTS.exec(text);
       if (m) {
         countsLine = m[0]; // repeated by finish() as the very last line
@@ -406,13 +423,8 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
     });
     const outcome = await Promise.race([exited, timedOut, browserGone, serverExited.then((c) => `server-exit:${c}` as const)]);
 
-    if (opts.screenshot) {
-      fs.mkdirSync(path.dirname(opts.screenshot), { recursive: true });
-      await page.screenshot({ path: opts.screenshot }).then(
-        () => log(`screenshot saved to ${opts.screenshot}`),
-        (err: Error) => log(`screenshot failed: ${err.message}`),
-      );
-    }
+    if (screenshotTaken) await screenshotTaken;
+    else if (opts.screenshot) await takeScreenshot(opts.screenshot);
     let code: number;
     if (outcome === 'timeout') {
       log(`timed out after ${opts.timeoutMs} ms; code-server's log: ${serverLogPath}`);

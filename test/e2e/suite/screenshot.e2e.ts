@@ -1,6 +1,6 @@
 // The scene of the README's screenshot (docs/images/problems-and-quick-fix.png): the demo
 // project's revision with the Problems panel open and the quick-fix menu showing on a finding.
-// Registered only for the screenshot run (the launcher takes the picture after the suite ends):
+// Registered only for the screenshot run (the suite asks the launcher for the picture while the scene is live):
 //   E2E_WORKSPACE=examples/demo E2E_SCREENSHOT=docs/images/problems-and-quick-fix.png \
 //   E2E_GREP=screenshot npm run test:e2e
 import * as assert from 'assert';
@@ -31,7 +31,9 @@ if (process.env.E2E_SCREENSHOT) {
       editor.revealRange(target.range, vscode.TextEditorRevealType.InCenter);
       await new Promise((r) => setTimeout(r, 1500)); // squiggles and the Problems list render
       await vscode.commands.executeCommand('editor.action.quickFix');
-      await new Promise((r) => setTimeout(r, 2000)); // the menu renders; the launcher shoots after the suite
+      await new Promise((r) => setTimeout(r, 2000)); // the menu renders
+      console.log('E2E_TAKE_SCREENSHOT'); // the launcher photographs the workbench now
+      await new Promise((r) => setTimeout(r, 3000));
     });
   });
 }
