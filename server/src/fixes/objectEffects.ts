@@ -39,7 +39,16 @@ const KNOWN_OPS = new Set([
 const TRUSTED_MODULES = /^(alembic|sqlalchemy|logging|typing|__future__|datetime|uuid|enum|json|os|re)(\.|$)/;
 const ENUM_TYPES = /^(Enum|ENUM)$/;
 
+const effectsCache = new WeakMap<MigrationModel, Partial<Record<Section, SectionEffects>>>();
+
+/** Memoized per model: the rule and the "Add downgrade" fix both ask. Treat the result as read-only. */
 export function sectionEffects(migration: MigrationModel, section: Section): SectionEffects {
+  let perModel = effectsCache.get(migration);
+  if (!perModel) { perModel = {}; effectsCache.set(migration, perModel); }
+  return (perModel[section] ??= readSectionEffects(migration, section));
+}
+
+function readSectionEffects(migration: MigrationModel, section: Section): SectionEffects {
   const effects: ObjectEffect[] = [];
   let opaque = false;
   const enums = enumVariables(migration);
@@ -142,9 +151,11 @@ function enumCalls(migration: MigrationModel, section: Section, enums: Map<strin
   const fn = section === 'upgrade' ? migration.upgrade : migration.downgrade;
   if (!fn) return [];
   const out: ObjectEffect[] = [];
+  let enumCallsByStart: Map<number, PyCall[]> | undefined;
   for (const call of migration.calls) {
     if ((call.method !== 'create' && call.method !== 'drop') || call.span.start < fn.span.start || call.span.end > fn.span.end) continue;
-    const inner = migration.calls.find((c) => c !== call && c.span.start === call.span.start && ENUM_TYPES.test(c.method) && c.span.end < call.span.end);
+    enumCallsByStart ??= groupBy(migration.calls.filter((c) => ENUM_TYPES.test(c.method)), (c) => c.span.start);
+    const inner = enumCallsByStart.get(call.span.start)?.find((c) => c !== call && c.span.end < call.span.end);
     const name = inner ? stringValue(callKeyword(inner, 'name'))?.toLowerCase() : enums.get(call.receiver)?.name;
     if (name) out.push({ action: call.method as 'create' | 'drop', kind: 'type', name, by: `\`${call.callee}\``, isSql: false, span: call.calleeSpan });
   }
@@ -158,4 +169,14 @@ function callsForeignCode(migration: MigrationModel): boolean {
   const foreign = new Set(migration.imports.filter((i) => !TRUSTED_MODULES.test(i.module)).map((i) => i.alias));
   if (foreign.size === 0) return false;
   return migration.calls.some((c) => c.span.start >= fn.span.start && c.span.end <= fn.span.end && foreign.has(/^[A-Za-z_]\w*/.exec(c.callee)?.[0] ?? ''));
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item); else groups.set(k, [item]);
+  }
+  return groups;
 }

@@ -44,14 +44,20 @@ export interface LocatedChange { change: ObjectChange; statement: SqlStatement; 
 /** The object changes of an analysable `op.execute(...)`, each with the source span of the object's name. */
 export function sqlChangesOf(op: Operation, source: string): LocatedChange[] {
   if (!op.sql?.analysable) return [];
+  // Several rules ask for the same op's changes, some once per later op: read each op's SQL once.
+  const cached = changesCache.get(op);
+  if (cached && cached.source === source) return cached.changes;
   const out: LocatedChange[] = [];
   for (const statement of op.sql.statements) {
     for (const change of objectChangesOf(statement.kind, statement.parsed.node)) {
       out.push({ change, statement, span: change.location >= 0 ? identifierAt(source, statement.locate(change.location)) : statement.span });
     }
   }
+  changesCache.set(op, { source, changes: out });
   return out;
 }
+
+const changesCache = new WeakMap<Operation, { source: string; changes: LocatedChange[] }>();
 
 /** Widens a one-character span to the (possibly qualified or quoted) identifier that starts there. */
 function identifierAt(source: string, at: Span): Span {
@@ -87,29 +93,56 @@ export function sqlName(name: string): string {
  * Tables and columns the upgrade creates before `before` (in the same revision): changes to
  * those are not changes to something the running application already uses.
  */
-export function createdEarlier(migration: MigrationModel, before: Operation): { tables: Set<string>; columns: Set<string> } {
-  const tables = new Set<string>();
-  const columns = new Set<string>();
-  for (const op of migration.operations) {
-    if (op === before) break;
-    if (op.section !== 'upgrade') continue;
+export function createdEarlier(migration: MigrationModel, before: Operation): { tables: ReadonlySet<string>; columns: ReadonlySet<string> } {
+  const created = createdIn(migration);
+  const index = created.indexOf.get(before) ?? Infinity;
+  // Only what was created by ops strictly before `before`.
+  const view = (first: Map<string, number>): ReadonlySet<string> => {
+    const names = () => new Set([...first].filter(([, at]) => at < index).map(([name]) => name));
+    return { has: (name: string) => (first.get(name) ?? Infinity) < index, get size() { return names().size; }, [Symbol.iterator]: () => names()[Symbol.iterator]() } as ReadonlySet<string>;
+  };
+  return { tables: view(created.tables), columns: view(created.columns) };
+}
+
+interface CreatedInUpgrade {
+  /** Table (or `table.column`) → the index in `migration.operations` of the op that first created it. */
+  tables: Map<string, number>;
+  columns: Map<string, number>;
+  indexOf: Map<Operation, number>;
+}
+
+const createdCache = new WeakMap<MigrationModel, CreatedInUpgrade>();
+
+/** One pass over the upgrade: where each table and column is first created (rules ask once per op). */
+function createdIn(migration: MigrationModel): CreatedInUpgrade {
+  const cached = createdCache.get(migration);
+  if (cached) return cached;
+  const tables = new Map<string, number>();
+  const columns = new Map<string, number>();
+  const indexOf = new Map<Operation, number>();
+  const add = (map: Map<string, number>, name: string, at: number) => { if (!map.has(name)) map.set(name, at); };
+  migration.operations.forEach((op, i) => {
+    indexOf.set(op, i);
+    if (op.section !== 'upgrade') return;
     const table = tableOf(op);
-    if (op.name === 'create_table' && table) tables.add(table);
-    if (op.name === 'add_column' && table && op.columns[0]?.name) columns.add(`${table}.${op.columns[0].name.toLowerCase()}`);
+    if (op.name === 'create_table' && table) add(tables, table, i);
+    if (op.name === 'add_column' && table && op.columns[0]?.name) add(columns, `${table}.${op.columns[0].name.toLowerCase()}`, i);
     if (op.name === 'rename_table' && table) {
       const to = stringValue(op.args.new_table_name)?.toLowerCase();
-      if (tables.has(table) && to) tables.add(to);
+      if (tables.has(table) && to) add(tables, to, i);
     }
     for (const { change } of sqlChangesOf(op, migration.source)) {
-      if (change.action === 'create' && change.kind === 'table') tables.add(change.name);
-      if (change.action === 'create' && change.kind === 'column' && change.table) columns.add(`${change.table}.${change.name}`);
+      if (change.action === 'create' && change.kind === 'table') add(tables, change.name, i);
+      if (change.action === 'create' && change.kind === 'column' && change.table) add(columns, `${change.table}.${change.name}`, i);
     }
-  }
-  return { tables, columns };
+  });
+  const result = { tables, columns, indexOf };
+  createdCache.set(migration, result);
+  return result;
 }
 
 /** Was column `table.column` (or its whole table) created earlier in this upgrade? */
-export function isNewInRevision(created: { tables: Set<string>; columns: Set<string> }, table: string | undefined, column?: string): boolean {
+export function isNewInRevision(created: { tables: ReadonlySet<string>; columns: ReadonlySet<string> }, table: string | undefined, column?: string): boolean {
   if (!table) return false;
   const t = table.toLowerCase();
   return created.tables.has(t) || (column !== undefined && created.columns.has(`${t}.${column.toLowerCase()}`));

@@ -26,55 +26,112 @@ export default defineRule({
     const down = sectionEffects(migration, 'downgrade');
     if (down.opaque) return;
     const up = netEffects(sectionEffects(migration, 'upgrade').effects);
-    const sameTable = tableEquivalence([...up, ...down.effects]);
+    const reversal = indexReversals(up, down.effects);
     for (const effect of up) {
-      if (isReversed(effect, down.effects, up, sameTable)) continue;
+      if (isReversed(effect, reversal)) continue;
       report({ message: describe(effect), span: effect.span });
     }
   },
 });
 
-/** Drops a create followed by a drop of the same object (a temporary), and a drop followed by a re-create (a replacement). */
+/**
+ * Drops a create followed by a drop of the same object (a temporary), and a drop followed by a
+ * re-create (a replacement): each effect pairs with the first later, still unpaired, opposite
+ * effect on the same object. Queues per object and action keep it linear on 5,000-line files.
+ */
 function netEffects(effects: readonly ObjectEffect[]): ObjectEffect[] {
   const key = (e: ObjectEffect): string => `${e.kind}:${e.kind === 'column' ? `${e.table}.` : ''}${e.name}`;
-  const cancelled = new Set<ObjectEffect>();
+  const order = new Map<ObjectEffect, number>();
+  const queues = new Map<string, { create: ObjectEffect[]; drop: ObjectEffect[] }>();
   effects.forEach((effect, i) => {
+    order.set(effect, i);
     if (effect.action === 'rename') return;
-    const later = effects.slice(i + 1).find((e) => e.action !== 'rename' && e.action !== effect.action && key(e) === key(effect) && !cancelled.has(e));
-    if (later && !cancelled.has(effect)) { cancelled.add(effect); cancelled.add(later); }
+    let queue = queues.get(key(effect));
+    if (!queue) { queue = { create: [], drop: [] }; queues.set(key(effect), queue); }
+    queue[effect.action].push(effect);
+  });
+  const cancelled = new Set<ObjectEffect>();
+  const cursor = new Map<ObjectEffect[], number>();
+  effects.forEach((effect, i) => {
+    if (effect.action === 'rename' || cancelled.has(effect)) return;
+    const partners = (queues.get(key(effect)) as { create: ObjectEffect[]; drop: ObjectEffect[] })[effect.action === 'create' ? 'drop' : 'create'];
+    // Partners before this effect, or already paired, can never pair with a later effect either.
+    let at = cursor.get(partners) ?? 0;
+    while (at < partners.length && ((order.get(partners[at]) as number) < i || cancelled.has(partners[at]))) at++;
+    cursor.set(partners, at);
+    if (at < partners.length) { cancelled.add(effect); cancelled.add(partners[at]); }
   });
   return effects.filter((e) => !cancelled.has(e));
 }
 
-/** Table names linked by a rename in either section are the same table for this comparison. */
-function tableEquivalence(effects: readonly ObjectEffect[]): (a: string | undefined, b: string | undefined) => boolean {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => { let r = x; while (parent.has(r) && parent.get(r) !== r) r = parent.get(r) as string; return r; };
-  for (const e of effects) if (e.action === 'rename' && e.kind === 'table' && e.from) parent.set(find(e.from), find(e.name));
-  return (a, b) => a === undefined || b === undefined || find(a) === find(b);
+/** What the downgrade (and the upgrade) do, indexed by object, so that each upgrade effect is checked in O(1). */
+interface ReversalIndex {
+  /** Table names linked by a rename in either section are the same table for this comparison. */
+  sameTable(a: string | undefined, b: string | undefined): boolean;
+  root(table: string): string;
+  /** `action:kind:name` → downgrade effects */
+  down: Map<string, ObjectEffect[]>;
+  upCreatedTables: Set<string>;
+  upCreatedTableRoots: Set<string>;
+  downDroppedTableRoots: Set<string>;
+  /** The first table the downgrade creates, by rename root. */
+  downCreatedTable: Map<string, ObjectEffect>;
+  downViews: Set<string>;
+  /** `kind\0from\0to` of the downgrade's renames */
+  downRenames: Set<string>;
 }
 
-function isReversed(effect: ObjectEffect, down: readonly ObjectEffect[], up: readonly ObjectEffect[], sameTable: (a?: string, b?: string) => boolean): boolean {
-  const matches = (d: ObjectEffect, action: ObjectEffect['action']): boolean =>
-    d.action === action && d.kind === effect.kind && d.name === effect.name && (effect.kind !== 'column' || sameTable(d.table, effect.table));
+function indexReversals(up: readonly ObjectEffect[], down: readonly ObjectEffect[]): ReversalIndex {
+  const parent = new Map<string, string>();
+  const root = (x: string): string => { let r = x; while (parent.has(r) && parent.get(r) !== r) r = parent.get(r) as string; return r; };
+  for (const e of [...up, ...down]) if (e.action === 'rename' && e.kind === 'table' && e.from) parent.set(root(e.from), root(e.name));
+  const index: ReversalIndex = {
+    sameTable: (a, b) => a === undefined || b === undefined || root(a) === root(b),
+    root,
+    down: new Map(),
+    upCreatedTables: new Set(),
+    upCreatedTableRoots: new Set(),
+    downDroppedTableRoots: new Set(),
+    downCreatedTable: new Map(),
+    downViews: new Set(),
+    downRenames: new Set(),
+  };
+  for (const u of up) {
+    if (u.action === 'create' && u.kind === 'table') { index.upCreatedTables.add(u.name); index.upCreatedTableRoots.add(root(u.name)); }
+  }
+  for (const d of down) {
+    const key = `${d.action}:${d.kind}:${d.name}`;
+    const list = index.down.get(key);
+    if (list) list.push(d); else index.down.set(key, [d]);
+    if (d.kind === 'table' && d.action === 'drop') index.downDroppedTableRoots.add(root(d.name));
+    if (d.kind === 'table' && d.action === 'create' && !index.downCreatedTable.has(root(d.name))) index.downCreatedTable.set(root(d.name), d);
+    if (d.kind === 'view') index.downViews.add(d.name);
+    if (d.action === 'rename' && d.from !== undefined) index.downRenames.add(`${d.kind}\0${d.from}\0${d.name}`);
+  }
+  return index;
+}
+
+function isReversed(effect: ObjectEffect, index: ReversalIndex): boolean {
+  const matches = (action: ObjectEffect['action']): boolean =>
+    (index.down.get(`${action}:${effect.kind}:${effect.name}`) ?? []).some((d) => effect.kind !== 'column' || index.sameTable(d.table, effect.table));
   const tableOf = effect.kind === 'table' ? undefined : effect.table;
-  // Columns, indexes and constraints go with their table.
-  const tableCreatedInUpgrade = tableOf !== undefined && up.some((u) => u.action === 'create' && u.kind === 'table' && sameTable(u.name, tableOf));
-  const tableDroppedInDowngrade = tableOf !== undefined && down.some((d) => d.action === 'drop' && d.kind === 'table' && sameTable(d.name, tableOf));
-  const recreatedTable = tableOf !== undefined ? down.find((d) => d.action === 'create' && d.kind === 'table' && sameTable(d.name, tableOf)) : undefined;
+  const tableRoot = tableOf !== undefined ? index.root(tableOf) : undefined;
+  const tableCreatedInUpgrade = tableRoot !== undefined && index.upCreatedTableRoots.has(tableRoot);
+  const tableDroppedInDowngrade = tableRoot !== undefined && index.downDroppedTableRoots.has(tableRoot);
+  const recreatedTable = tableRoot !== undefined ? index.downCreatedTable.get(tableRoot) : undefined;
   switch (effect.action) {
     case 'create':
-      if (down.some((d) => matches(d, 'drop'))) return true;
-      if (effect.kind === 'view' && effect.orReplace) return down.some((d) => d.kind === 'view' && d.name === effect.name);
+      if (matches('drop')) return true;
+      if (effect.kind === 'view' && effect.orReplace) return index.downViews.has(effect.name);
       return effect.kind !== 'type' && (tableCreatedInUpgrade || tableDroppedInDowngrade);
     case 'drop':
-      if (down.some((d) => matches(d, 'create'))) return true;
+      if (matches('create')) return true;
       if (effect.kind === 'column' && recreatedTable) return recreatedTable.columns === undefined || recreatedTable.columns.includes(effect.name);
       return effect.kind !== 'type' && recreatedTable !== undefined;
     case 'rename':
       if (effect.kind === 'column' && tableCreatedInUpgrade) return true;
-      if (effect.kind === 'table' && up.some((u) => u.action === 'create' && u.kind === 'table' && u.name === effect.from)) return true;
-      return down.some((d) => d.action === 'rename' && d.kind === effect.kind && d.from === effect.name && d.name === effect.from);
+      if (effect.kind === 'table' && effect.from !== undefined && index.upCreatedTables.has(effect.from)) return true;
+      return effect.from !== undefined && index.downRenames.has(`${effect.kind}\0${effect.name}\0${effect.from}`);
   }
 }
 

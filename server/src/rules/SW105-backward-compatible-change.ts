@@ -4,6 +4,7 @@ import { columnDefinition, historyBefore } from '../fixes/schemaHistory';
 import { boolValue, callKeyword, stringValue, type MigrationModel, type Operation } from '../model/migration';
 import type { ProjectModel } from '../model/project';
 import { typeLabel } from '../model/schema/types';
+import type { ObjectChange } from '../parse/facts/objectChanges';
 import { defineRule, type FindingInput } from './types';
 
 const ROLLOUT = 'roll it out in stages (expand/contract: add the new shape, keep old and new working side by side, switch the application, remove the old shape in a later release) and record the decision in docs/decisions/ (waive with `# schema-warden: allow SW105 decision=NNNN`).';
@@ -33,7 +34,7 @@ export default defineRule({
       const created = createdEarlier(migration, op);
       if (op.isAlembicOp) checkOperation(migration, project, op, created, report);
       for (const { change, span, statement } of sqlChangesOf(op, migration.source)) {
-        const sameStatement = sqlChangesOf(op, migration.source).filter((c) => c.statement === statement).map((c) => c.change);
+        const sameStatement = (): ObjectChange[] => sqlChangesOf(op, migration.source).filter((c) => c.statement === statement).map((c) => c.change);
         const fragment = (pattern: string): typeof span => sqlFragmentSpan(migration, op, statement, new RegExp(pattern, 'i')) ?? statement.span;
         switch (change.action) {
           case 'rename':
@@ -42,7 +43,7 @@ export default defineRule({
             break;
           case 'set-not-null': {
             if (isNewInRevision(created, change.table, change.column)) break;
-            const defaulted = sameStatement.some((c) => c.action === 'set-default' && c.column === change.column) || historyDefault(migration, project, op, change.table, change.column);
+            const defaulted = sameStatement().some((c) => c.action === 'set-default' && c.column === change.column) || historyDefault(migration, project, op, change.table, change.column);
             if (!defaulted) report({ message: notNullMessage(change.table, change.column), span: fragment(`ALTER\\s+(COLUMN\\s+)?${sqlName(change.column)}\\s+SET\\s+NOT\\s+NULL`) });
             break;
           }
@@ -73,7 +74,7 @@ export default defineRule({
 
 type Report = (finding: FindingInput) => void;
 
-function checkOperation(migration: MigrationModel, project: ProjectModel, op: Operation, created: { tables: Set<string>; columns: Set<string> }, report: Report): void {
+function checkOperation(migration: MigrationModel, project: ProjectModel, op: Operation, created: ReturnType<typeof createdEarlier>, report: Report): void {
   const keyword = (name: string) => op.call.keywords.find((k) => k.name === name);
   if (op.name === 'rename_table') {
     const from = stringValue(op.args.old_table_name);
