@@ -3,11 +3,15 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type { RuleSummary } from '../../server/src/shared/protocol';
 import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest } from './messages';
 import { pythonFor, runAlembicRevision } from './newRevision';
+import * as runner from './runner/commands';
+import type { RunnerUi } from './views';
 
 export interface CommandContext {
   client(): LanguageClient | undefined;
   output: vscode.LogOutputChannel;
   restart(): Promise<void>;
+  /** The migration runner's views and service (client/src/views), once registered. */
+  runner?(): RunnerUi | undefined;
 }
 
 interface CommandSpec {
@@ -28,6 +32,18 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'schemaWarden.showOutput', run: async (ctx) => ctx.output.show() },
   { id: 'schemaWarden.restartServer', run: async (ctx) => ctx.restart() },
   { id: 'schemaWarden.openRuleDocumentation', run: openRuleDocumentation },
+  // The migration runner (issue 5): everything that starts Python, Docker or PostgreSQL needs trust.
+  { id: 'schemaWarden.verifyRoundTrips', needsTrust: true, run: (ctx, arg) => runner.verifyRoundTrips(runnerUi(ctx), arg) },
+  { id: 'schemaWarden.verifyFromRevision', needsTrust: true, run: (ctx, arg) => runner.verifyFromRevision(runnerUi(ctx), arg) },
+  { id: 'schemaWarden.checkDrift', needsTrust: true, run: (ctx) => runner.checkDrift(runnerUi(ctx)) },
+  { id: 'schemaWarden.startDatabase', needsTrust: true, run: (ctx) => runner.startDatabase(runnerUi(ctx)) },
+  { id: 'schemaWarden.stopDatabase', run: (ctx) => runner.stopDatabase(runnerUi(ctx)) },
+  { id: 'schemaWarden.resetDatabase', needsTrust: true, run: (ctx) => runner.resetDatabase(runnerUi(ctx)) },
+  { id: 'schemaWarden.upgradeToRevision', needsTrust: true, run: (ctx, arg) => runner.upgradeToRevision(runnerUi(ctx), arg) },
+  { id: 'schemaWarden.downgradeToRevision', needsTrust: true, run: (ctx, arg) => runner.downgradeToRevision(runnerUi(ctx), arg) },
+  { id: 'schemaWarden.showRevisionSql', needsTrust: true, run: (ctx, arg) => runner.showRevisionSql(runnerUi(ctx), arg) },
+  { id: 'schemaWarden.refreshRevisions', run: (ctx) => runner.refreshRevisions(runnerUi(ctx)) },
+  { id: 'schemaWarden.forgetDatabasePassword', run: (ctx) => runner.forgetDatabasePassword(runnerUi(ctx)) },
 ];
 
 export function registerCommands(context: vscode.ExtensionContext, ctx: CommandContext): void {
@@ -46,6 +62,12 @@ export function registerCommands(context: vscode.ExtensionContext, ctx: CommandC
       }
     }));
   }
+}
+
+function runnerUi(ctx: CommandContext): RunnerUi {
+  const ui = ctx.runner?.();
+  if (!ui) throw new Error('the migration runner is not available in this window');
+  return ui;
 }
 
 function running(ctx: CommandContext): LanguageClient {

@@ -4,6 +4,7 @@ import { registerCommands } from './commands';
 import { RestartingErrorHandler } from './errorHandler';
 import { StatusNotification } from './messages';
 import { StatusItem } from './status';
+import { registerRunnerViews, type RunnerUi } from './views';
 
 /** The documents the server reads: Python (revisions, application code), decision records, team config. */
 const DOCUMENTS: DocumentSelector = [
@@ -13,8 +14,14 @@ const DOCUMENTS: DocumentSelector = [
 ];
 
 let client: LanguageClient | undefined;
+let runnerUi: RunnerUi | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What activate() returns: the runner's views and service, for tests and other extensions. */
+export interface SchemaWardenApi {
+  runner: RunnerUi;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<SchemaWardenApi> {
   const output = vscode.window.createOutputChannel('Schema Warden', { log: true });
   const trace = vscode.window.createOutputChannel('Schema Warden (LSP trace)', { log: true });
   const status = new StatusItem([{ scheme: 'file', language: 'python' }]);
@@ -39,8 +46,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     client.onDidChangeState((e) => { if (e.newState === State.Stopped) status.stopped(); }),
   );
 
+  const runner = registerRunnerViews(context, output);
+  runnerUi = runner;
   registerCommands(context, {
     client: () => client,
+    runner: () => runner,
     output,
     restart: async () => {
       output.info('Restarting the language server.');
@@ -54,9 +64,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output.error(`The language server did not start: ${(err as Error).stack ?? String(err)}`);
     void vscode.window.showErrorMessage('Schema Warden: the language server did not start.', 'Show output').then((c) => { if (c) output.show(); });
   }
+  return { runner };
 }
 
 export async function deactivate(): Promise<void> {
+  // Ephemeral databases and the Alembic helper go first: nothing is left running.
+  await runnerUi?.service.dispose();
+  runnerUi = undefined;
   await client?.stop();
   client = undefined;
 }

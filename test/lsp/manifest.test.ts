@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_SETTINGS, normalizeSettings, SETTINGS_SECTION } from '../../server/src/shared/settings';
+import { DEFAULT_RUNNER_SETTINGS, DEFAULT_SETTINGS, normalizeSettings, RUNNER_SETTINGS_SECTION, SETTINGS_SECTION } from '../../server/src/shared/settings';
 import { REPO } from './lspSession';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
@@ -20,10 +20,14 @@ const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'ut
 describe('extension manifest (package.json)', () => {
   it('declares exactly the settings the server and client read, with the same defaults', () => {
     const declared = Object.keys(manifest.contributes.configuration.properties).sort();
-    const expected = [...Object.keys(DEFAULT_SETTINGS).map((k) => `${SETTINGS_SECTION}.${k}`), `${SETTINGS_SECTION}.trace.server`].sort();
+    const runner = Object.keys(DEFAULT_RUNNER_SETTINGS).map((k) => `${RUNNER_SETTINGS_SECTION}.${k}`);
+    const expected = [...Object.keys(DEFAULT_SETTINGS).map((k) => `${SETTINGS_SECTION}.${k}`), ...runner, `${SETTINGS_SECTION}.trace.server`].sort();
     assert.deepEqual(declared, expected);
     for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) {
       assert.deepEqual(manifest.contributes.configuration.properties[`${SETTINGS_SECTION}.${key}`].default, value, key);
+    }
+    for (const [key, value] of Object.entries(DEFAULT_RUNNER_SETTINGS)) {
+      assert.deepEqual(manifest.contributes.configuration.properties[`${RUNNER_SETTINGS_SECTION}.${key}`].default, value, `runner.${key}`);
     }
   });
 
@@ -40,7 +44,7 @@ describe('extension manifest (package.json)', () => {
   it('lists the commands of the one command table (client/src/commands.ts), all under "Schema Warden"', () => {
     const table = fs.readFileSync(path.join(REPO, 'client', 'src', 'commands.ts'), 'utf8');
     const registered = [...table.matchAll(/\{ id: '(schemaWarden\.\w+)'/g)].map((m) => m[1]).sort();
-    assert.equal(registered.length, 6);
+    assert.equal(registered.length, 17);
     assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), registered);
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Schema Warden');
   });
@@ -48,7 +52,7 @@ describe('extension manifest (package.json)', () => {
   it('activates on Alembic projects, is limited in untrusted workspaces, and its files exist', () => {
     assert.ok(manifest.activationEvents.includes('workspaceContains:**/alembic.ini'));
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
-    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['schemaWarden.python']);
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['schemaWarden.python', 'schemaWarden.runner.url', 'schemaWarden.runner.allowRemoteHosts', 'schemaWarden.runner.dockerImage', 'schemaWarden.runner.databaseUrlEnv']);
     const grammar = manifest.contributes.grammars[0];
     assert.deepEqual(grammar.injectTo, ['source.python']);
     const file = JSON.parse(fs.readFileSync(path.join(REPO, grammar.path), 'utf8')) as { scopeName: string };

@@ -34,6 +34,7 @@ import SW601 from './SW601-concurrent-index';
 import SW602 from './SW602-not-valid-constraint';
 import SW603 from './SW603-lock-timeout';
 import SW604 from './SW604-table-rewrite';
+import SW510 from './SW510-round-trip';
 import type { Rule } from './types';
 
 /**
@@ -77,6 +78,7 @@ export const allRules: readonly Rule[] = [
   SW602,
   SW603,
   SW604,
+  SW510,
 ].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
 
 const byId = new Map(allRules.map((r) => [r.meta.id, r]));

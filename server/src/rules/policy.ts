@@ -36,7 +36,7 @@ export const POLICY: readonly PolicyClause[] = [
   { section: 'Tables vs Views Policy', text: 'Database views are allowed only as read-only projections for reporting or API optimization; materialized views require refresh strategies documented with performance budgets.' },
   { section: 'Tables vs Views Policy', text: 'Views must not hide business logic or enforce validation; they expose derived projections only.' },
   { section: 'Tables vs Views Policy', text: 'Any new view or materialized view must include dependency mapping in its migration and avoid breaking consumers when refreshed.' },
-  { section: 'Testing Strategy Boundaries', text: 'Migration tests must run against ephemeral PostgreSQL instances and validate both upgrade and downgrade paths.', checkedElsewhere: 'The runner: `schema-warden verify` round-trips every revision on an ephemeral PostgreSQL (Docker or local binaries) and reports failures as SW510 round-trip.' },
+  { section: 'Testing Strategy Boundaries', text: 'Migration tests must run against ephemeral PostgreSQL instances and validate both upgrade and downgrade paths.' },
   { section: 'Testing Strategy Boundaries', text: 'Repository and data access integration tests must cover transactional behavior and isolation levels where relevant.', checkedElsewhere: 'About the application\'s own integration tests, whose coverage no migration tool can judge. Not checked.' },
   { section: 'Testing Strategy Boundaries', text: 'Data fixtures used in tests must map to documented schemas; implicit schema assumptions are forbidden.' },
   { section: 'Enforcement and Deviations', text: 'Schema changes and migrations are subject to code review with architecture alignment checks.' },

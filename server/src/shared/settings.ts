@@ -57,3 +57,49 @@ export function normalizeSettings(raw: unknown): SchemaWardenSettings {
     python: text(input.python),
   };
 }
+
+/**
+ * The migration runner's settings (`schemaWarden.runner.*`), read by the VS Code client only: the
+ * language server never starts databases. The URL holds no password; the editor asks for it once
+ * and keeps it in its SecretStorage.
+ */
+export type RunnerTargetSetting = 'auto' | 'docker' | 'local' | 'url';
+
+export interface RunnerSettings {
+  /** Where migrations run: auto (Docker when an engine answers, else local binaries), or forced. */
+  target: RunnerTargetSetting;
+  /** The database server for target `url`, without its password. */
+  url: string | null;
+  /** Accept a non-loopback host in `url` (the runner downgrades and drops things). */
+  allowRemoteHosts: boolean;
+  /** Docker image; default `postgres:<postgresVersion>`. */
+  dockerImage: string | null;
+  /** The environment variable the project's env.py reads the database URL from. */
+  databaseUrlEnv: string;
+}
+
+export const RUNNER_SETTINGS_SECTION = `${SETTINGS_SECTION}.runner`;
+
+export const DEFAULT_RUNNER_SETTINGS: RunnerSettings = {
+  target: 'auto',
+  url: null,
+  allowRemoteHosts: false,
+  dockerImage: null,
+  databaseUrlEnv: 'DATABASE_URL',
+};
+
+const RUNNER_TARGETS = new Set<string>(['auto', 'docker', 'local', 'url']);
+
+/** Accepts what `getConfiguration('schemaWarden.runner')` gave (possibly wrong) and returns valid settings. */
+export function normalizeRunnerSettings(raw: unknown): RunnerSettings {
+  const input = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+  const envName = text(input.databaseUrlEnv);
+  return {
+    target: typeof input.target === 'string' && RUNNER_TARGETS.has(input.target) ? (input.target as RunnerTargetSetting) : 'auto',
+    url: text(input.url),
+    allowRemoteHosts: input.allowRemoteHosts === true,
+    dockerImage: text(input.dockerImage),
+    databaseUrlEnv: envName && /^[A-Za-z_][A-Za-z0-9_]*$/.test(envName) ? envName : DEFAULT_RUNNER_SETTINGS.databaseUrlEnv,
+  };
+}

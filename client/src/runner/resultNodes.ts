@@ -1,0 +1,80 @@
+// The Results view's tree: revisions × steps of the last verification, with ✓/✗ and the schema
+// differences or Postgres' error of a failure as children. No vscode import (tested with mocha).
+import type { RevisionVerifyResult, VerifyResult, VerifyStepName, VerifyStepResult } from '../../../server/src/runner/verify';
+import { VERIFY_STEPS } from '../../../server/src/runner/verify';
+
+export type ResultStatus = 'passed' | 'failed' | 'not run' | 'detail';
+
+export interface ResultNode {
+  /** Stable id, unique in the tree. */
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  status: ResultStatus;
+  children: ResultNode[];
+  /** Where a click goes: the revision's file and (1-based) line. */
+  path?: string;
+  line?: number;
+}
+
+const MARK: Record<Exclude<ResultStatus, 'detail'>, string> = { passed: '✓', failed: '✗', 'not run': '·' };
+
+export function buildResultNodes(result: VerifyResult): ResultNode[] {
+  return result.revisions.map((revision) => revisionNode(revision, result));
+}
+
+/** One line for the view's message and notifications: how many passed, and the first failure. */
+export function summarizeResult(result: VerifyResult): string {
+  const passed = result.revisions.filter((r) => r.status === 'passed').length;
+  const total = result.revisions.length;
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  if (result.ok) return `✓ ${passed} of ${total} revision(s) round-tripped cleanly in ${seconds} s`;
+  const failure = result.failure;
+  const where = failure ? `: ${failure.revision} failed at ${failure.step}` : '';
+  return `✗ ${passed} of ${total} revision(s) passed${where} (${seconds} s)`;
+}
+
+function revisionNode(revision: RevisionVerifyResult, result: VerifyResult): ResultNode {
+  const title = (revision.doc.split('\n')[0] ?? '').trim();
+  const failureLine = result.failure?.revision === revision.revision ? result.failure.line : undefined;
+  const total = revision.steps.reduce((sum, s) => sum + s.durationMs, 0);
+  return {
+    id: `rev:${revision.revision}`,
+    label: `${MARK[revision.status]} ${revision.revision}`,
+    description: [title, revision.status === 'not run' ? 'not run' : formatMs(total)].filter(Boolean).join(' · '),
+    tooltip: `${revision.revision}: ${revision.status}${revision.status === 'not run' ? ' (verification stops at the first failure)' : ''}`,
+    status: revision.status,
+    children: VERIFY_STEPS.map((name) => stepNode(revision, name, revision.steps.find((s) => s.step === name))),
+    ...(revision.path ? { path: revision.path } : {}),
+    ...(failureLine !== undefined ? { line: failureLine } : {}),
+  };
+}
+
+function stepNode(revision: RevisionVerifyResult, name: VerifyStepName, step: VerifyStepResult | undefined): ResultNode {
+  const id = `rev:${revision.revision}/step:${name}`;
+  if (!step) return { id, label: `${MARK['not run']} ${name}`, description: 'not run', status: 'not run', children: [] };
+  const children: ResultNode[] = [];
+  const detail = (suffix: string, label: string, tooltip?: string): ResultNode => ({ id: `${id}/${suffix}`, label, status: 'detail', children: [], ...(tooltip ? { tooltip } : {}) });
+  if (step.differences?.length) {
+    step.differences.forEach((d, i) => children.push(detail(`diff:${i}`, d.message, [d.expected && `expected: ${d.expected}`, d.actual && `actual: ${d.actual}`].filter(Boolean).join('\n') || undefined)));
+  }
+  if (step.error) {
+    children.push(detail('error', `${step.error.type}: ${step.error.message}`, step.error.traceback));
+    if (step.error.sql) children.push(detail('sql', `SQL: ${step.error.sql.replace(/\s+/g, ' ').trim()}`, step.error.sql));
+  }
+  if (step.status === 'failed' && children.length === 0 && step.message) children.push(detail('message', step.message));
+  return {
+    id,
+    label: `${MARK[step.status]} ${name}`,
+    description: `${step.command} · ${formatMs(step.durationMs)}`,
+    ...(step.message ? { tooltip: step.message } : {}),
+    status: step.status,
+    children,
+    ...(revision.path ? { path: revision.path } : {}),
+  };
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
