@@ -10,6 +10,7 @@ import { withRunSession } from '../../runner/runSession';
 import { selectTarget } from '../../runner/targets/select';
 import type { TargetKind } from '../../runner/targets/target';
 import { describeError, functionLine, verifyRoundTrips, type RevisionVerifyResult, type VerifyResult } from '../../runner/verify';
+import { roundTripDiagnostics } from '../../rules/SW510-round-trip';
 import { EXIT_FAILURE_FOUND, EXIT_OK, EXIT_SETUP_PROBLEM, reportSetupProblem, withInterruptAbort, type CommandIo } from './runnerOptions';
 
 export const VERIFY_USAGE = `Usage: schema-warden verify [options] [PROJECT_DIR]
@@ -118,7 +119,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     ));
     const totalMs = performance.now() - began;
     if (format === 'json') {
-      io.stdout(`${JSON.stringify({ projectDir, ...outcome, totalMs: Math.round(totalMs) }, null, 2)}\n`);
+      // `diagnostics`: the SW510 findings, placed as the editor places them (file, line, message).
+      io.stdout(`${JSON.stringify({ projectDir, ...outcome, diagnostics: roundTripDiagnostics(outcome.result), totalMs: Math.round(totalMs) }, null, 2)}\n`);
     } else {
       io.stdout(renderText(outcome.result, projectDir, totalMs));
     }
