@@ -30,7 +30,8 @@ export function decodeStringNode(node: SyntaxNode, source: string): StringValue 
       const decoded = decodeStringNode(part, source);
       if (!decoded) return undefined;
       result.value += decoded.value;
-      result.offsets.push(...decoded.offsets.slice(0, decoded.value.length));
+      // A loop, not push(...spread): a literal of a few hundred thousand characters would overflow the stack.
+      for (let k = 0; k < decoded.value.length; k++) result.offsets.push(decoded.offsets[k]);
       result.analysable &&= decoded.analysable;
       result.reason ??= decoded.reason;
       result.isBytes ||= decoded.isBytes;

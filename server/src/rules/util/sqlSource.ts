@@ -50,7 +50,7 @@ function decodeStringsAt(source: string, span: Span): SourceText | undefined {
     const decoded = decodeLiteral(source.slice(i, end), i);
     if (!decoded.analysable) return undefined;
     value += decoded.value;
-    offsets.push(...decoded.offsets.slice(0, decoded.value.length));
+    for (let k = 0; k < decoded.value.length; k++) offsets.push(decoded.offsets[k]); // no push(...spread): huge literals overflow the stack
     i = end;
   }
   offsets.push(span.end);
