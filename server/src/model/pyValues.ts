@@ -20,7 +20,30 @@ export function dottedName(node: SyntaxNode | null): string | undefined {
   return undefined;
 }
 
+/**
+ * Deeper than this, an expression is kept opaque. Real revisions nest a handful of levels; the
+ * limit keeps the mutual recursion of toValue/toCall from overflowing the stack on generated or
+ * pathological input (e.g. `f(f(f(…)))` thousands of levels deep).
+ */
+export const MAX_VALUE_DEPTH = 200;
+let depth = 0;
+
+/** Runs `convert` one level deeper, or returns `fallback()` past the limit. */
+function nested<T>(convert: () => T, fallback: () => T): T {
+  if (depth >= MAX_VALUE_DEPTH) return fallback();
+  depth++;
+  try {
+    return convert();
+  } finally {
+    depth--;
+  }
+}
+
 export function toValue(node: SyntaxNode, source: string): PyValue {
+  return nested(() => convert(node, source), () => ({ kind: 'opaque', span: spanOf(node), text: node.text, nodeType: node.type }));
+}
+
+function convert(node: SyntaxNode, source: string): PyValue {
   const span = spanOf(node);
   const text = node.text;
   switch (node.type) {
@@ -81,7 +104,15 @@ function isExpression(node: SyntaxNode | null): node is SyntaxNode {
   return node !== null && node.type !== 'comment' && node.isNamed;
 }
 
-export function toCall(node: SyntaxNode, source: string): PyCall | undefined {
+/**
+ * How many links of a method chain (`a.f().g().h()`) are kept: the callee text beyond them is
+ * `…`, and receivers beyond them are not converted. Alembic code chains two or three calls
+ * (`op.get_bind().execute`, `sa.text(…).bindparams`); without a bound, a chain thousands of
+ * links long costs time cubic in its length.
+ */
+export const MAX_CHAIN_LINKS = 8;
+
+export function toCall(node: SyntaxNode, source: string, chainLink = 0): PyCall | undefined {
   const fn = node.childForFieldName('function');
   const argList = node.childForFieldName('arguments');
   if (!fn) return undefined;
@@ -103,7 +134,7 @@ export function toCall(node: SyntaxNode, source: string): PyCall | undefined {
   }
   const argsSpan = argList ? { start: argList.startIndex + 1, end: Math.max(argList.startIndex + 1, argList.endIndex - 1) } : spanOf(node);
   const object = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
-  const receiverCall = object?.type === 'call' ? toCall(object, source) : undefined;
+  const receiverCall = object?.type === 'call' && chainLink < MAX_CHAIN_LINKS ? nested(() => toCall(object, source, chainLink + 1), () => undefined) : undefined;
   return {
     receiverCall,
     callee,
@@ -119,15 +150,22 @@ export function toCall(node: SyntaxNode, source: string): PyCall | undefined {
 
 /** `op.get_bind().execute` is written with the inner call's arguments collapsed to `()`. */
 export function calleeText(fn: SyntaxNode): string {
-  if (fn.type === 'identifier') return fn.text;
-  if (fn.type === 'attribute') {
-    const object = fn.childForFieldName('object');
-    const attribute = fn.childForFieldName('attribute');
-    return `${object ? calleeText(object) : ''}.${attribute?.text ?? ''}`;
+  // A loop rather than recursion: a chain such as `q.f().f().f()…` may be thousands of links long.
+  const suffixes: string[] = [];
+  let head = '';
+  for (let node: SyntaxNode | null = fn; node; ) {
+    if (suffixes.length >= 2 * MAX_CHAIN_LINKS) { head = '…'; break; }
+    if (node.type === 'identifier') { head = node.text; break; }
+    if (node.type === 'attribute') {
+      suffixes.push(`.${node.childForFieldName('attribute')?.text ?? ''}`);
+      node = node.childForFieldName('object');
+    } else if (node.type === 'call') {
+      suffixes.push('()');
+      node = node.childForFieldName('function');
+    } else {
+      head = node.text.replace(/\s+/g, '');
+      break;
+    }
   }
-  if (fn.type === 'call') {
-    const inner = fn.childForFieldName('function');
-    return `${inner ? calleeText(inner) : ''}()`;
-  }
-  return fn.text.replace(/\s+/g, '');
+  return head + suffixes.reverse().join('');
 }
