@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { engineReady, model } from '../support/engine';
+import { applyEdits } from '../../server/src/fixes/applyEdits';
+import SW101 from '../../server/src/rules/SW101-require-downgrade';
+import { dedent, engineReady, model } from '../support/engine';
 import { lintFuzzed } from './check';
 import { deeplyNested } from './mutations';
 
@@ -32,5 +34,29 @@ describe('fuzz regressions', () => {
     // Short chains keep their full text: the receiver-call shape rules rely on.
     assert.ok(model('op.get_bind().execute("SELECT 1")\n').calls.some((c) => c.callee === 'op.get_bind().execute' && c.receiverCall?.callee === 'op.get_bind'));
     assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+  });
+
+  it('SW101 offers its downgrade on a half-typed `def downgrade():` at the end of the file', () => {
+    const source = dedent(`
+      """add index"""
+      from alembic import op
+
+      revision = "b2"
+      down_revision = "a1"
+
+
+      def upgrade():
+          op.create_index("ix_user_email", "user", ["email"])
+
+
+      def downgrade():`);
+    const outcome = lintFuzzed(source, [SW101]);
+    assert.deepEqual(outcome.problems, []);
+    const finding = outcome.findings.get(outcome.project.revisions[2].path)?.find((f) => f.ruleId === 'SW101');
+    const fix = finding?.fixes[0];
+    assert.ok(fix, 'a fix is offered');
+    const fixed = applyEdits(source, fix.edits).text;
+    assert.match(fixed, /def downgrade\(\):\n {4}op\.drop_index\("ix_user_email", table_name="user"\)/);
+    assert.deepEqual(model(fixed).syntaxErrors, []);
   });
 });

@@ -92,8 +92,9 @@ function fillEmptyBody(migration: MigrationModel, fn: SyntaxNode, statements: re
   const indent = migration.downgrade?.bodyIndent || style.unit;
   const lines = renderBody(statements, indent, style);
   if (placeholders.length === 0) {
-    const docstring = children[children.length - 1];
-    return { span: { start: docstring.endIndex, end: docstring.endIndex }, newText: style.eol + lines.join(style.eol) };
+    // After the docstring; a half-typed `def downgrade():` at the end of the file has no body at all.
+    const at = children.length > 0 ? children[children.length - 1].endIndex : colon.endIndex;
+    return { span: { start: at, end: at }, newText: style.eol + lines.join(style.eol) };
   }
   const first = placeholders[0];
   const last = placeholders[placeholders.length - 1];
