@@ -59,4 +59,13 @@ describe('fuzz regressions', () => {
     assert.match(fixed, /def downgrade\(\):\n {4}op\.drop_index\("ix_user_email", table_name="user"\)/);
     assert.deepEqual(model(fixed).syntaxErrors, []);
   });
+
+  it('ranges a SQL syntax error on an astral character over the whole character', () => {
+    const source = 'from alembic import op\n\n\ndef upgrade():\n    op.execute("SELECT \u{1F600}\u{1F600} FROM")\n';
+    const error = model(source).operations[0].sql?.error;
+    assert.ok(error);
+    const text = source.slice(error.span.start, error.span.end);
+    assert.ok(!/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(text), `span splits a surrogate pair: ${JSON.stringify(text)}`);
+    assert.deepEqual(lintFuzzed(source).problems, []);
+  });
 });

@@ -56,12 +56,15 @@ function sqlLiteralOf(arg: PyValue, resolveName: (name: string) => PyValue | und
 export function parseSqlString(string: StringValue, span: Span, lines: LineIndex, analyzer: SqlAnalyzer): SqlBlock {
   const { value, offsets } = string;
   const toSource = (index: number): number => offsets[Math.max(0, Math.min(index, offsets.length - 1))];
-  const endToSource = (index: number): number => (index > 0 ? toSource(index - 1) + 1 : toSource(0));
+  // The end of the source character at an offset: two UTF-16 units for an astral one (e.g. an
+  // emoji), so that a range never splits a surrogate pair.
+  const charEnd = (at: number): number => at + (isHighSurrogate(lines.text.charCodeAt(at)) && isLowSurrogate(lines.text.charCodeAt(at + 1)) ? 2 : 1);
+  const endToSource = (index: number): number => (index > 0 ? charEnd(toSource(index - 1)) : toSource(0));
   const parsed = analyzer.parse(value);
   const block: SqlBlock = { analysable: true, text: value, statements: [], span };
   if (parsed.error) {
     const at = toSource(parsed.error.offset);
-    block.error = { message: parsed.error.message, span: { start: at, end: Math.min(at + 1, span.end) } };
+    block.error = { message: parsed.error.message, span: { start: at, end: Math.min(charEnd(at), span.end) } };
   }
   for (const statement of parsed.statements) {
     let end = statement.end;
@@ -84,3 +87,6 @@ export function parseSqlString(string: StringValue, span: Span, lines: LineIndex
   }
   return block;
 }
+
+function isHighSurrogate(code: number): boolean { return code >= 0xd800 && code <= 0xdbff; }
+function isLowSurrogate(code: number): boolean { return code >= 0xdc00 && code <= 0xdfff; }
