@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { findRevisionFunctions } from '../../client/src/runner/revisionFile';
 import { buildResultNodes, summarizeResult } from '../../client/src/runner/resultNodes';
 import type { VerifyResult } from '../../server/src/runner/verify';
+import { DEFAULT_RUNNER_SETTINGS, normalizeRunnerSettings } from '../../server/src/shared/settings';
 
 const result: VerifyResult = {
   ok: false,
@@ -73,5 +74,14 @@ describe('revision file code lens positions', () => {
   it('gives no id for a file that is not a revision, and ignores nested definitions', () => {
     assert.deepEqual(findRevisionFunctions('def helper():\n    def upgrade():\n        pass\n'), {});
     assert.deepEqual(findRevisionFunctions("revision = '3f2a'\r\nasync def upgrade():\r\n    pass\r\n"), { revision: '3f2a', upgradeLine: 1 });
+  });
+});
+
+describe('runner settings (schemaWarden.runner.*)', () => {
+  it('keeps valid values and turns wrong ones into the defaults', () => {
+    assert.deepEqual(normalizeRunnerSettings(undefined), DEFAULT_RUNNER_SETTINGS);
+    assert.deepEqual(normalizeRunnerSettings({ target: 'local', url: ' postgresql://app@localhost/app ', allowRemoteHosts: true, dockerImage: 'pg:15-test', databaseUrlEnv: 'APP_DB_URL' }),
+      { target: 'local', url: 'postgresql://app@localhost/app', allowRemoteHosts: true, dockerImage: 'pg:15-test', databaseUrlEnv: 'APP_DB_URL' });
+    assert.deepEqual(normalizeRunnerSettings({ target: 'cloud', url: '', allowRemoteHosts: 'yes', databaseUrlEnv: 'NOT A NAME; rm -rf' }), DEFAULT_RUNNER_SETTINGS);
   });
 });

@@ -12,6 +12,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SchemaWardenApi } from '../../../client/src/extension';
+import { Client } from 'pg';
+import type { DriftResult } from '../../../server/src/runner/drift';
 import type { VerifyResult } from '../../../server/src/runner/verify';
 
 const EXTENSION_ID = 'schema-warden.schema-warden';
@@ -155,6 +157,22 @@ describe('migration runner sidebar', function () {
     assert.ok(dir && !fs.existsSync(dir));
   });
 
+  it('Cancel stops a verification mid-run and leaves no helper, cluster or server behind', async function () {
+    if (!isDemo()) this.skip();
+    const helpersBefore = new Set(processesMentioning('alembic_helper.py').map((p) => p.split(':')[0]));
+    const foldersBefore = clusterFolders();
+    const controller = new AbortController();
+    let steps = 0;
+    const run = api.runner.service.verify({ signal: controller.signal, onStep: () => { steps++; controller.abort(); } });
+    await assert.rejects(run, (error: Error) => /cancel/i.test(`${error.name} ${error.message}`), 'the run ends as cancelled');
+    assert.equal(steps, 1, 'it stopped after the first step');
+    const leftHelpers = processesMentioning('alembic_helper.py').filter((p) => !helpersBefore.has(p.split(':')[0]));
+    assert.deepEqual(leftHelpers, [], 'no Alembic helper of the run is left');
+    const newFolders = [...clusterFolders()].filter((f) => !foldersBefore.has(f));
+    assert.deepEqual(newFolders, [], 'the cluster folder is removed');
+    assert.deepEqual(newFolders.flatMap((f) => processesMentioning(f)), []);
+  });
+
   it('the Database view starts a local cluster, Upgrade to here marks applied/current/pending, Stop removes it', async function () {
     if (!isDemo()) this.skip();
     await vscode.commands.executeCommand('schemaWarden.startDatabase');
@@ -171,6 +189,19 @@ describe('migration runner sidebar', function () {
     assert.equal(await vscode.commands.executeCommand('schemaWarden.upgradeToRevision', '0002'), true);
     const states = (await api.runner.revisions.getChildren()).map((i) => `${String(i.label)}:${String(i.contextValue)}`);
     assert.deepEqual(states, ['0004:revision.pending', '0003:revision.pending', '0002:revision.current', '0001:revision.applied']);
+
+    // Drift: a column added by hand is reported as applied outside Alembic.
+    const pg = new Client({ connectionString: `postgresql://postgres@127.0.0.1:${/:(\d+)/.exec(status.description ?? '')?.[1]}/postgres` });
+    await pg.connect();
+    try {
+      await pg.query('ALTER TABLE account ADD COLUMN added_by_hand integer');
+    } finally {
+      await pg.end();
+    }
+    const drift = await vscode.commands.executeCommand<DriftResult>('schemaWarden.checkDrift');
+    assert.equal(drift?.ok, false);
+    assert.deepEqual(drift?.revisions, ['0002']);
+    assert.ok(drift?.differences.some((d) => /added_by_hand/.test(d.message)), JSON.stringify(drift?.differences));
 
     // Show SQL: the offline SQL of 0002, read-only.
     const sql = await vscode.commands.executeCommand<string>('schemaWarden.showRevisionSql', '0002');
