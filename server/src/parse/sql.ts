@@ -82,36 +82,61 @@ function utf8ByteToUtf16Index(text: string): Int32Array {
 
 const IS_ASCII = /^[\x00-\x7f]*$/;
 
+/**
+ * Parses by SQL text, most recently used first. The editor rebuilds a file's model on every
+ * keystroke and the same SQL strings come back each time; a result depends on the text only (its
+ * offsets are into the SQL string), and parse trees are read-only to everything downstream.
+ */
+const parseCache = new Map<string, SqlParseResult>();
+const PARSE_CACHE_ENTRIES = 4000;
+/** Strings longer than this (squashed dumps) are parsed each time rather than pinned in memory. */
+const PARSE_CACHE_MAX_LENGTH = 64 * 1024;
+
 export const libpgQueryAnalyzer: SqlAnalyzer = {
   parse(sql: string): SqlParseResult {
-    if (!loaded) throw new Error('initSqlParser() must resolve before SQL is parsed');
-    const { text, toOriginal } = rewritePlaceholders(sql);
-    const ascii = IS_ASCII.test(text);
-    const byteMap = ascii ? undefined : utf8ByteToUtf16Index(text);
-    const toIndex = (byte: number): number => {
-      const clamped = Math.max(0, byte);
-      const rewrittenIndex = byteMap ? byteMap[Math.min(clamped, byteMap.length - 1)] : Math.min(clamped, text.length);
-      return toOriginal[Math.min(rewrittenIndex, toOriginal.length - 1)];
-    };
-    let tree: { stmts?: Array<{ stmt: SqlNode; stmt_location?: number; stmt_len?: number }> };
-    try {
-      tree = parseSync(text) as typeof tree;
-    } catch (err) {
-      const e = err as { message?: string; sqlDetails?: { cursorPosition?: number } };
-      const cursor = e.sqlDetails?.cursorPosition ?? 0;
-      return { statements: [], error: { message: e.message ?? String(err), offset: toIndex(cursor) } };
+    const cached = parseCache.get(sql);
+    if (cached) {
+      parseCache.delete(sql);
+      parseCache.set(sql, cached);
+      return cached;
     }
-    const totalBytes = byteMap ? byteMap.length - 1 : text.length;
-    const statements: ParsedSqlStatement[] = [];
-    for (const raw of tree.stmts ?? []) {
-      const kind = Object.keys(raw.stmt)[0];
-      const startByte = raw.stmt_location ?? 0;
-      const endByte = raw.stmt_len ? startByte + raw.stmt_len : totalBytes;
-      let start = toIndex(startByte);
-      // stmt_location points just after the previous semicolon: skip the white space before the statement.
-      while (start < sql.length && /\s/.test(sql[start])) start++;
-      statements.push({ kind, node: raw.stmt[kind] as SqlNode, start, end: toIndex(endByte), locate: toIndex });
+    const result = parseUncached(sql);
+    if (sql.length <= PARSE_CACHE_MAX_LENGTH) {
+      parseCache.set(sql, result);
+      if (parseCache.size > PARSE_CACHE_ENTRIES) parseCache.delete(parseCache.keys().next().value as string);
     }
-    return { statements };
+    return result;
   },
 };
+
+function parseUncached(sql: string): SqlParseResult {
+  if (!loaded) throw new Error('initSqlParser() must resolve before SQL is parsed');
+  const { text, toOriginal } = rewritePlaceholders(sql);
+  const ascii = IS_ASCII.test(text);
+  const byteMap = ascii ? undefined : utf8ByteToUtf16Index(text);
+  const toIndex = (byte: number): number => {
+    const clamped = Math.max(0, byte);
+    const rewrittenIndex = byteMap ? byteMap[Math.min(clamped, byteMap.length - 1)] : Math.min(clamped, text.length);
+    return toOriginal[Math.min(rewrittenIndex, toOriginal.length - 1)];
+  };
+  let tree: { stmts?: Array<{ stmt: SqlNode; stmt_location?: number; stmt_len?: number }> };
+  try {
+    tree = parseSync(text) as typeof tree;
+  } catch (err) {
+    const e = err as { message?: string; sqlDetails?: { cursorPosition?: number } };
+    const cursor = e.sqlDetails?.cursorPosition ?? 0;
+    return { statements: [], error: { message: e.message ?? String(err), offset: toIndex(cursor) } };
+  }
+  const totalBytes = byteMap ? byteMap.length - 1 : text.length;
+  const statements: ParsedSqlStatement[] = [];
+  for (const raw of tree.stmts ?? []) {
+    const kind = Object.keys(raw.stmt)[0];
+    const startByte = raw.stmt_location ?? 0;
+    const endByte = raw.stmt_len ? startByte + raw.stmt_len : totalBytes;
+    let start = toIndex(startByte);
+    // stmt_location points just after the previous semicolon: skip the white space before the statement.
+    while (start < sql.length && /\s/.test(sql[start])) start++;
+    statements.push({ kind, node: raw.stmt[kind] as SqlNode, start, end: toIndex(endByte), locate: toIndex });
+  }
+  return { statements };
+}

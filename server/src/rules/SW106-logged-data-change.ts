@@ -38,11 +38,24 @@ export default defineRule({
     const loggers = loggerNames(migration.source);
     const logCalls = migration.calls.filter((c) => isLogCall(c, loggers)).map((c) => c.span.start);
     const innermost = (offset: number): FunctionRange | undefined => functions.find((f) => offset >= f.span.start && offset < f.span.end);
+    const hasLogCall = new Map(functions.map((f) => [f, logCalls.some((at) => at >= f.span.start && at < f.span.end)]));
+    const callsByCallee = new Map<string, number[]>();
+    for (const c of migration.calls) {
+      const starts = callsByCallee.get(c.callee);
+      if (starts) starts.push(c.span.start); else callsByCallee.set(c.callee, [c.span.start]);
+    }
+    // A function counts as logged when it, or a function that calls it, logs; one answer per function.
+    const logged = new Map<FunctionRange, boolean>();
     const isLogged = (offset: number): boolean => {
       const own = innermost(offset);
       if (!own) return true; // module level: not run by upgrade()/downgrade()
-      const scopes = [own, ...migration.calls.filter((c) => c.callee === own.name).map((c) => innermost(c.span.start)).filter((f): f is FunctionRange => f !== undefined)];
-      return logCalls.some((at) => scopes.some((f) => at >= f.span.start && at < f.span.end));
+      let answer = logged.get(own);
+      if (answer === undefined) {
+        const callers = (callsByCallee.get(own.name) ?? []).map(innermost).filter((f): f is FunctionRange => f !== undefined);
+        answer = [own, ...callers].some((f) => hasLogCall.get(f) === true);
+        logged.set(own, answer);
+      }
+      return answer;
     };
     for (const change of dataChanges(migration)) {
       if (isLogged(change.at)) continue;
