@@ -2,15 +2,18 @@
 // target (and why), the password of a URL target in SecretStorage, and every command logged with
 // its target and timing. Views and commands call this; the runner core (server/src/runner) does
 // the work. Everything started here is stopped by dispose() (extension deactivation).
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  AlembicHelper, checkDrift, discoverPython, LocalClusterTarget, removeLeftoverClusters, removeLeftoverContainers,
+  AlembicCommandError, AlembicHelper, checkDrift, discoverPython, LocalClusterTarget, removeLeftoverClusters, removeLeftoverContainers,
   RunnerCancelledError, selectTarget, withRunSession, verifyRoundTrips,
   type DriftResult, type HistoryResult, type PythonChoice, type RevisionInfo, type Target, type VerifyResult, type VerifyStepResult,
 } from '../../../server/src/runner';
+import { loadConfig } from '../../../server/src/config/config';
 import { formatMs } from '../../../server/src/runner/log';
+import { DEFAULT_POSTGRES_MAJOR } from '../../../server/src/runner/targets/target';
 import { DockerTarget } from '../../../server/src/runner/targets/docker';
 import { UrlTarget } from '../../../server/src/runner/targets/url';
 import { normalizeRunnerSettings, RUNNER_SETTINGS_SECTION, SETTINGS_SECTION, type RunnerSettings } from '../../../server/src/shared/settings';
@@ -56,6 +59,8 @@ export class RunnerService implements vscode.Disposable {
   private readonly running = new Set<AbortController>();
   lastResult: VerifyResult | undefined;
   lastRun: VerifyRunInfo | undefined;
+  /** The temp folder of the last verification's local cluster, known even when the run was cancelled. */
+  lastClusterDir: string | undefined;
 
   constructor(private readonly output: vscode.LogOutputChannel, private readonly secrets: vscode.SecretStorage) {}
 
@@ -81,9 +86,21 @@ export class RunnerService implements vscode.Disposable {
     return normalizeRunnerSettings(vscode.workspace.getConfiguration(RUNNER_SETTINGS_SECTION));
   }
 
-  private postgresMajor(): number {
-    const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number | null>('postgresVersion');
-    return typeof value === 'number' && Number.isInteger(value) ? value : 15;
+  /**
+   * The PostgreSQL major the targets start: the team's `postgres-version` ([tool.schema-warden]),
+   * else the personal schemaWarden.postgresVersion, else 15 — the precedence docs/editor.md gives.
+   */
+  private postgresMajor(projectDir: string | undefined): number {
+    if (projectDir) {
+      try {
+        const team = loadConfig(projectDir);
+        if (team.source && /^\s*postgres-version\s*=/m.test(fs.readFileSync(team.source, 'utf8'))) return team.postgresVersion;
+      } catch (error) {
+        this.log(`the team configuration could not be read (${(error as Error).message.split('\n')[0]}); using the personal PostgreSQL version`);
+      }
+    }
+    const value = vscode.workspace.getConfiguration(SETTINGS_SECTION, projectDir ? vscode.Uri.file(projectDir) : undefined).get<number | null>('postgresVersion');
+    return typeof value === 'number' && Number.isInteger(value) ? value : DEFAULT_POSTGRES_MAJOR;
   }
 
   /** The folder holding alembic.ini (asked once when the workspace has several). */
@@ -133,23 +150,33 @@ export class RunnerService implements vscode.Disposable {
     else void helper.close().catch(() => helper.kill());
   }
 
-  async history(): Promise<HistoryResult> {
+  /**
+   * Runs `work` on the browsing helper. A failed Alembic command leaves the helper usable; any other
+   * failure (a crash, a timeout, a cancellation) drops it, so the next call starts a fresh one.
+   */
+  private async useHelper<T>(work: (helper: AlembicHelper) => Promise<T>): Promise<T> {
+    const helper = await this.browsingHelper();
     try {
-      return await (await this.browsingHelper()).history();
+      return await work(helper);
     } catch (error) {
-      this.resetHelper(true);
+      if (!(error instanceof AlembicCommandError)) this.resetHelper(true);
       throw error;
     }
+  }
+
+  history(): Promise<HistoryResult> {
+    return this.useHelper((helper) => helper.history());
   }
 
   /** The revisions in the database's alembic_version; undefined while no database runs. */
   async currentRevisions(): Promise<string[] | undefined> {
     if (this.status.state !== 'running' || !this.target) return undefined;
-    return (await this.browsingHelper()).current(this.target.url());
+    const url = this.target.url();
+    return this.useHelper((helper) => helper.current(url));
   }
 
   async offlineSql(range: string, direction: 'upgrade' | 'downgrade'): Promise<string> {
-    return (await this.browsingHelper()).sql(range, direction);
+    return this.useHelper((helper) => helper.sql(range, direction));
   }
 
   // ---- the Database view's target --------------------------------------------------------------
@@ -212,8 +239,8 @@ export class RunnerService implements vscode.Disposable {
       );
       if (answer !== 'Downgrade') return false;
     }
-    await this.withCancellableProgress(`alembic ${direction} ${revision}`, async (signal) => {
-      const helper = await this.browsingHelper();
+    await this.withCancellableProgress(`alembic ${direction} ${revision}`, (signal) => this.useHelper(async (helper) => {
+      // Cancel kills the helper's process group; the next command starts a fresh helper.
       const onAbort = () => this.resetHelper(true);
       signal.addEventListener('abort', onAbort, { once: true });
       try {
@@ -222,7 +249,7 @@ export class RunnerService implements vscode.Disposable {
       } finally {
         signal.removeEventListener('abort', onAbort);
       }
-    });
+    }));
     this.changed.fire();
     return true;
   }
@@ -241,7 +268,10 @@ export class RunnerService implements vscode.Disposable {
     const result = await withRunSession(
       { projectDir, target, python, urlEnvVar: settings.databaseUrlEnv, log: this.log, ...(options.signal ? { signal: options.signal } : {}) },
       async (session) => {
-        if (session.target instanceof LocalClusterTarget) clusterDir = session.target.dir;
+        if (session.target instanceof LocalClusterTarget) {
+          clusterDir = session.target.dir;
+          this.lastClusterDir = clusterDir;
+        }
         return verifyRoundTrips({
           helper: session.helper,
           databaseUrl: session.database.url,
@@ -269,16 +299,14 @@ export class RunnerService implements vscode.Disposable {
   async checkDrift(signal?: AbortSignal): Promise<DriftResult> {
     if (this.status.state !== 'running') await this.startDatabase();
     const developer = this.target as Target;
-    const helper = await this.browsingHelper();
     const onAbort = () => this.resetHelper(true);
     signal?.addEventListener('abort', onAbort, { once: true });
     // The reference database lives on an ephemeral server: the same one when the developer's
     // database is itself ephemeral, else a fresh one.
-    const reference = developer.ephemeral ? undefined : await this.createTarget({ ...this.settings(), target: this.settings().target === 'url' ? 'auto' : this.settings().target }, 'verify');
+    const reference = developer.ephemeral ? undefined : await this.createTarget({ ...this.settings(), target: 'auto' }, 'verify');
     try {
       await reference?.start();
-      const result = await checkDrift({ helper, developerUrl: developer.url(), referenceServerUrl: (reference ?? developer).url(), log: this.log });
-      return result;
+      return await this.useHelper((helper) => checkDrift({ helper, developerUrl: developer.url(), referenceServerUrl: (reference ?? developer).url(), log: this.log }));
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await reference?.stop();
@@ -288,7 +316,7 @@ export class RunnerService implements vscode.Disposable {
   // ---- targets and passwords -------------------------------------------------------------------
 
   private async createTarget(settings: RunnerSettings, purpose: 'database' | 'verify'): Promise<Target> {
-    const major = this.postgresMajor();
+    const major = this.postgresMajor(this.chosenProject ?? await this.projectDir().catch(() => undefined));
     if (settings.target === 'url') {
       if (!settings.url) throw new Error('schemaWarden.runner.target is "url" but schemaWarden.runner.url is empty: set it to postgresql://user@host:port/database (no password).');
       const password = await this.passwordFor(settings.url);
