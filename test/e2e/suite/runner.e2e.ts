@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SchemaWardenApi } from '../../../client/src/extension';
+import { RunnerService } from '../../../client/src/runner/runnerService';
 import { Client } from 'pg';
 import type { DriftResult } from '../../../server/src/runner/drift';
 import type { VerifyResult } from '../../../server/src/runner/verify';
@@ -195,6 +196,24 @@ describe('migration runner sidebar', function () {
     assert.ok(dir && dir !== api.runner.service.lastRun?.target.clusterDir, 'the cancelled run had its own cluster');
     assert.ok(!fs.existsSync(dir), `${dir} is removed`);
     assert.deepEqual(processesMentioning(dir), [], 'no postgres of the cancelled run is left');
+  });
+
+  it('deactivation (RunnerService.dispose) stops a running ephemeral database', async function () {
+    if (!isDemo()) this.skip();
+    const output = vscode.window.createOutputChannel('Schema Warden runner e2e', { log: true });
+    const secrets: vscode.SecretStorage = { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: new vscode.EventEmitter<vscode.SecretStorageChangeEvent>().event };
+    const service = new RunnerService(output, secrets);
+    try {
+      const status = await service.startDatabase();
+      assert.equal(status.state, 'running', status.error);
+      const dir = /\((\/[^)]+)\)/.exec(status.description ?? '')?.[1];
+      assert.ok(dir && fs.existsSync(dir), `the cluster runs in ${dir}`);
+      await service.dispose();
+      assert.ok(!fs.existsSync(dir), `${dir} is removed on dispose`);
+      assert.deepEqual(processesMentioning(dir), [], 'its postgres is stopped');
+    } finally {
+      output.dispose();
+    }
   });
 
   it('the Database view starts a local cluster, Upgrade to here marks applied/current/pending, Stop removes it', async function () {
