@@ -195,15 +195,21 @@ class MigrationBuilder {
    * (sa.Column, sa.text …) are part of that operation, not operations of their own.
    */
   private collectOperations(scanned: ScannedTree): void {
-    const functions = [...this.moduleFunctions.entries()].map(([name, node]) => ({ name, node }));
-    const enclosingFunction = (node: SyntaxNode) => functions.find((f) => contains(f.node, node));
+    // Offsets are read once: tree-sitter's node getters cross into WASM, and these containment
+    // tests run for every call against every function and `with` (thousands of each in a big file).
+    const functions = [...this.moduleFunctions.entries()].map(([name, node]) => ({ name, node, startIndex: node.startIndex, endIndex: node.endIndex }));
+    const enclosingFunction = (node: { startIndex: number; endIndex: number }) => {
+      const at = { startIndex: node.startIndex, endIndex: node.endIndex };
+      return functions.find((f) => contains(f, at));
+    };
     const withContexts = scanned.withStatements.map((w) => this.withContext(w));
     const contextsOf = this.sectionsOfFunctions(scanned, functions, enclosingFunction, withContexts);
     const opAliasesFor = new Map<string, Set<string>>();
     let insideOperationUntil = -1;
     for (const node of scanned.calls) {
-      if (node.startIndex < insideOperationUntil) continue;
-      const fn = enclosingFunction(node);
+      const at = { startIndex: node.startIndex, endIndex: node.endIndex };
+      if (at.startIndex < insideOperationUntil) continue;
+      const fn = enclosingFunction(at);
       const contexts = fn ? contextsOf.get(fn.name) ?? [] : [];
       const functionNode = node.childForFieldName('function');
       const callee = functionNode ? calleeText(functionNode) : '';
@@ -215,7 +221,7 @@ class MigrationBuilder {
         opAliases = opAliasesFor.get(fn.name) ?? this.opAliasesOf(fn.node);
         opAliasesFor.set(fn.name, opAliases);
       }
-      const withs = withContexts.filter((w) => w.startIndex <= node.startIndex && node.endIndex <= w.endIndex);
+      const withs = withContexts.filter((w) => contains(w, at));
       const batchParameter = contexts.find((c) => c.batchParameters?.has(receiver));
       const batch = withs.filter((w) => w.batchAlias === receiver).pop()
         ?? (batchParameter ? { batchTable: batchParameter.batchParameters?.get(receiver) } : undefined);
@@ -225,7 +231,7 @@ class MigrationBuilder {
       if (!call) continue;
       this.calls.push(call);
       if (contexts.length === 0 || !(isAlembicOp || isExecute)) continue;
-      insideOperationUntil = node.endIndex;
+      insideOperationUntil = at.endIndex;
       // The calls inside an operation's arguments (sa.Column, sa.ForeignKey, sa.text …) are not
       // walked again, but rules still see them in `calls`, taken from the converted arguments.
       this.calls.push(...nestedCalls(call));
@@ -237,7 +243,7 @@ class MigrationBuilder {
   }
 
   /** upgrade and downgrade, and the helpers they call (directly or through other helpers). */
-  private sectionsOfFunctions(scanned: ScannedTree, functions: Array<{ name: string; node: SyntaxNode }>, enclosing: (node: SyntaxNode) => { name: string } | undefined, withContexts: WithContext[]): Map<string, CallContext[]> {
+  private sectionsOfFunctions(scanned: ScannedTree, functions: Array<{ name: string; node: SyntaxNode }>, enclosing: (node: { startIndex: number; endIndex: number }) => { name: string } | undefined, withContexts: WithContext[]): Map<string, CallContext[]> {
     const contexts = new Map<string, CallContext[]>();
     if (this.moduleFunctions.has('upgrade')) contexts.set('upgrade', [{ section: 'upgrade' }]);
     if (this.moduleFunctions.has('downgrade')) contexts.set('downgrade', [{ section: 'downgrade' }]);
@@ -266,7 +272,8 @@ class MigrationBuilder {
    * receive a batch alias, so that `batch_op.add_column(...)` inside the helper is a batch op on "t".
    */
   private batchArguments(call: SyntaxNode, helperName: string, withContexts: WithContext[]): Map<string, string | undefined> | undefined {
-    const enclosingBatches = withContexts.filter((w) => w.batchAlias && w.startIndex <= call.startIndex && call.endIndex <= w.endIndex);
+    const at = { startIndex: call.startIndex, endIndex: call.endIndex };
+    const enclosingBatches = withContexts.filter((w) => w.batchAlias && contains(w, at));
     if (enclosingBatches.length === 0) return undefined;
     const helper = this.moduleFunctions.get(helperName);
     const parameters = (helper?.childForFieldName('parameters')?.namedChildren ?? [])
