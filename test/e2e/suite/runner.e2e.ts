@@ -259,3 +259,32 @@ describe('migration runner sidebar', function () {
     assert.deepEqual(processesMentioning(where), []);
   });
 });
+
+// The sidebar's picture (registered only for a screenshot run, as screenshot.e2e.ts):
+//   E2E_WORKSPACE=examples/demo E2E_SCREENSHOT=/tmp/sidebar.png E2E_GREP='runner sidebar scene' npm run test:e2e
+if (process.env.E2E_SCREENSHOT) {
+  describe('runner sidebar scene', function () {
+    this.timeout(180_000);
+    it('shows the Revisions, Database and Results views after a failed verification', async () => {
+      const ext = vscode.extensions.getExtension<SchemaWardenApi>(EXTENSION_ID);
+      assert.ok(ext);
+      const api = await ext.activate();
+      const python = process.env.E2E_PYTHON ?? path.join(ext.extensionUri.fsPath, '.venv', 'bin', 'python');
+      const config = vscode.workspace.getConfiguration('schemaWarden');
+      await config.update('python', python, vscode.ConfigurationTarget.Workspace);
+      await config.update('runner.target', 'local', vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('schemaWarden.startDatabase');
+      await vscode.commands.executeCommand('schemaWarden.upgradeToRevision', '0002');
+      await vscode.commands.executeCommand('schemaWarden.verifyRoundTrips', { quiet: true });
+      const file = vscode.Uri.file(path.join(workspaceDir(), LEAKY));
+      const downgradeLine = fs.readFileSync(file.fsPath, 'utf8').split('\n').findIndex((l) => l.startsWith('def downgrade'));
+      await vscode.window.showTextDocument(file, { selection: new vscode.Range(downgradeLine, 0, downgradeLine, 0) });
+      await vscode.commands.executeCommand('schemaWarden.revisions.focus');
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      await new Promise((r) => setTimeout(r, 3000));
+      console.log('E2E_TAKE_SCREENSHOT');
+      await new Promise((r) => setTimeout(r, 3000));
+      await api.runner.service.stopDatabase();
+    });
+  });
+}
