@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config';
@@ -7,8 +8,10 @@ import { lintProject } from '../engine/lint';
 import { loadProjects, readText } from '../engine/loadProject';
 import { applyEdits } from '../fixes/applyEdits';
 import { writeFileAtomic } from '../fixes/atomicWrite';
+import { findAlembicProjects, readAlembicProject } from '../model/alembicConfig';
 import { withRevision, type ProjectModel } from '../model/project';
 import { allRules, ruleById } from '../rules';
+import { forgetPrefetchedGit, prefetchGit } from '../rules/SW108-edited-history';
 import type { Finding, Rule } from '../rules/types';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
@@ -75,6 +78,16 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
+  // SW108's git questions run in other processes while this one parses.
+  const gitAnswers = rules.some((r) => r.meta.id === 'SW108') ? prefetchGit(revisionDirsOf(positionals, io.cwd)) : Promise.resolve();
+  try {
+    return await lintWith(rules, positionals, values, format, io, gitAnswers);
+  } finally {
+    forgetPrefetchedGit();
+  }
+}
+
+async function lintWith(rules: readonly Rule[], positionals: string[], values: { fix?: boolean; 'no-color'?: boolean }, format: string, io: CliIo, gitAnswers: Promise<void>): Promise<number> {
   await initEngine();
   let loaded;
   try {
@@ -83,6 +96,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) { io.stderr(`schema-warden: configuration error: ${err.message}\n`); return 2; }
     throw err;
   }
+  await gitAnswers;
   if (loaded.projects.length === 0) {
     io.stderr(`schema-warden lint: ${loaded.problems.join('\n') || 'nothing to lint'}\n`);
     return 2;
@@ -106,6 +120,21 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   else if (format === 'sarif') io.stdout(formatSarif(report, io.cwd, VERSION));
   else io.stdout(formatText(report, io.isTTY && !values['no-color']));
   return countBySeverity(report).errors > 0 ? 1 : 0;
+}
+
+/** Where the revisions of the linted projects probably are (a guess is fine: see prefetchGit). */
+function revisionDirsOf(paths: readonly string[], cwd: string): string[] {
+  try {
+    if (paths.length === 0) return findAlembicProjects(cwd).flatMap((p) => p.versionLocations);
+    return paths.flatMap((given) => {
+      const target = path.resolve(cwd, given);
+      if (!fs.statSync(target).isDirectory()) return [path.dirname(target)];
+      const alembic = readAlembicProject(target);
+      return alembic ? alembic.versionLocations : findAlembicProjects(target).flatMap((p) => p.versionLocations);
+    });
+  } catch {
+    return [];
+  }
 }
 
 function fileReport(file: string, source: string, revision: string | undefined, findings: Finding[], cwd: string): FileReport {

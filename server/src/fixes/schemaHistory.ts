@@ -51,19 +51,48 @@ export function touchesTable(op: Operation, table: string): boolean {
   if (tableOf(op) === table) return true;
   if (op.name === 'rename_table' && stringValue(op.args.new_table_name)?.toLowerCase() === table) return true;
   if (op.name !== 'execute') return false;
+  // The rules ask this of every earlier op in the history, once per op they check: each SQL text
+  // is read once (its relations and its words), and later questions are set lookups.
+  let facts = sqlTableFacts.get(op);
+  if (!facts) { facts = readSqlTableFacts(op); sqlTableFacts.set(op, facts); }
+  if (facts.relations.has(table)) return true;
+  return facts.texts.some((text) => mentions(text, table));
+}
+
+interface SqlTableFacts {
+  /** Lower-cased relation names of the statements that can change a definition. */
+  relations: Set<string>;
+  /** The texts in which a mention of the table counts (unreadable SQL, or those statements). */
+  texts: Array<{ text: string; words?: Set<string> }>;
+}
+
+const sqlTableFacts = new WeakMap<Operation, SqlTableFacts>();
+
+function readSqlTableFacts(op: Operation): SqlTableFacts {
+  const relations = new Set<string>();
   if (!op.sql || !op.sql.analysable || op.sql.error) {
     // SQL we cannot read may touch the table if it names it at all.
-    const text = op.sql?.text ?? op.call.args.map((a) => a.text).join(' ');
-    return new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(text);
+    return { relations, texts: [{ text: op.sql?.text ?? op.call.args.map((a) => a.text).join(' ') }] };
   }
-  return op.sql.statements.some((statement) => {
-    if (DATA_STATEMENTS.has(statement.kind)) return false;
-    let found = false;
+  const texts: SqlTableFacts['texts'] = [];
+  for (const statement of op.sql.statements) {
+    if (DATA_STATEMENTS.has(statement.kind)) continue;
     walkSql({ root: statement.parsed.node }, (type, value) => {
-      if (type === 'RangeVar' && relationOf(value)?.name.toLowerCase() === table) found = true;
+      const name = type === 'RangeVar' ? relationOf(value)?.name.toLowerCase() : undefined;
+      if (name !== undefined) relations.add(name);
     });
-    return found || new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(statement.text);
-  });
+    texts.push({ text: statement.text });
+  }
+  return { relations, texts };
+}
+
+const WORD = /^\w+$/;
+
+/** `\btable\b`, case-insensitively; for a plain word, a lookup in the text's words. */
+function mentions(entry: { text: string; words?: Set<string> }, table: string): boolean {
+  if (!WORD.test(table)) return new RegExp(`\\b${escapeRegExp(table)}\\b`, 'i').test(entry.text);
+  entry.words ??= new Set((entry.text.match(/\w+/g) ?? []).map((word) => word.toLowerCase())); // ASCII words: lower-casing stays ASCII
+  return entry.words.has(table);
 }
 
 function escapeRegExp(s: string): string {
