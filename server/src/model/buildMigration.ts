@@ -381,7 +381,9 @@ class MigrationBuilder {
       }
       if (node.type === 'ERROR') {
         const text = node.text.split(/\r?\n/)[0].slice(0, 40);
-        errors.push({ span: { start: node.startIndex, end: Math.max(node.startIndex + 1, Math.min(node.endIndex, node.startIndex + 80)) }, message: `Syntax error near \`${text}\`` });
+        const end = Math.max(node.startIndex + 1, Math.min(node.endIndex, node.startIndex + 80));
+        // The cut at 80 (or the minimum of 1) must not split an astral character in two.
+        errors.push({ span: { start: node.startIndex, end: wholeCharacterEnd(this.source, end) }, message: `Syntax error near \`${text}\`` });
         return;
       }
       if (!node.hasError) return;
@@ -503,3 +505,10 @@ function constraintOf(call: PyCall): ConstraintDef {
 }
 
 export { dottedName };
+
+/** `end`, moved past the low half of a surrogate pair it would otherwise split. */
+function wholeCharacterEnd(text: string, end: number): number {
+  const before = text.charCodeAt(end - 1);
+  const after = text.charCodeAt(end);
+  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff ? end + 1 : end;
+}
