@@ -57,6 +57,15 @@ export function decodeLiteral(text: string, base: number, hasInterpolation = fal
   const value: string[] = [];
   const offsets: number[] = [];
   while (i < end) {
+    // Copy the run up to the next escape in one piece: most SQL literals have none.
+    const nextEscape = raw ? -1 : text.indexOf('\\', i);
+    const runEnd = nextEscape < 0 || nextEscape >= end ? end : nextEscape;
+    if (runEnd > i) {
+      value.push(text.slice(i, runEnd));
+      for (let k = i; k < runEnd; k++) offsets.push(base + k);
+      i = runEnd;
+      continue;
+    }
     const ch = text.charAt(i);
     if (ch === '\\' && !raw && i + 1 < end) {
       const start = i;
