@@ -76,51 +76,50 @@ function readSectionEffects(migration: MigrationModel, section: Section): Sectio
 function operationEffects(op: Operation, enums: Map<string, { name: string; call: PyCall }>): ObjectEffect[] {
   const table = tableOf(op);
   const by = `\`${op.call.callee}\``;
-  const base = { by, isSql: false };
   const spanOf = (value: PyValue | undefined): Span => value?.span ?? op.call.calleeSpan;
   switch (op.name) {
     case 'create_table': {
       if (!table) return [];
-      const out: ObjectEffect[] = [{ ...base, action: 'create', kind: 'table', name: table, columns: op.columns.map((c) => c.name?.toLowerCase() ?? ''), span: spanOf(op.args.table_name) }];
+      const out: ObjectEffect[] = [{ by, isSql: false, action: 'create', kind: 'table', name: table, columns: op.columns.map((c) => c.name?.toLowerCase() ?? ''), span: spanOf(op.args.table_name) }];
       for (const column of op.columns) {
         const type = column.type?.call && ENUM_TYPES.test(column.type.call.method) ? column.type.call : column.type && enums.get(column.type.qualified)?.call;
         const name = type ? createdEnumName(type) : undefined;
-        if (type && name) out.push({ ...base, action: 'create', kind: 'type', name, span: callKeyword(type, 'name')?.span ?? column.span });
+        if (type && name) out.push({ by, isSql: false, action: 'create', kind: 'type', name, span: callKeyword(type, 'name')?.span ?? column.span });
       }
       return out;
     }
     case 'drop_table':
-      return table ? [{ ...base, action: 'drop', kind: 'table', name: table, span: spanOf(op.args.table_name) }] : [];
+      return table ? [{ by, isSql: false, action: 'drop', kind: 'table', name: table, span: spanOf(op.args.table_name) }] : [];
     case 'add_column':
     case 'drop_column': {
       const column = columnNameOf(op)?.toLowerCase();
       const span = op.name === 'add_column' ? (op.columns[0]?.call.args[0]?.span ?? op.call.calleeSpan) : spanOf(op.args.column_name);
-      return column && table ? [{ ...base, action: op.name === 'add_column' ? 'create' : 'drop', kind: 'column', name: column, table, span }] : [];
+      return column && table ? [{ by, isSql: false, action: op.name === 'add_column' ? 'create' : 'drop', kind: 'column', name: column, table, span }] : [];
     }
     case 'create_index':
     case 'drop_index': {
       const name = literalName(op.args.index_name)?.toLowerCase();
-      return name ? [{ ...base, action: op.name === 'create_index' ? 'create' : 'drop', kind: 'index', name, table, span: spanOf(op.args.index_name) }] : [];
+      return name ? [{ by, isSql: false, action: op.name === 'create_index' ? 'create' : 'drop', kind: 'index', name, table, span: spanOf(op.args.index_name) }] : [];
     }
     case 'drop_constraint': {
       const name = literalName(op.args.constraint_name)?.toLowerCase();
-      return name ? [{ ...base, action: 'drop', kind: 'constraint', name, table, span: spanOf(op.args.constraint_name) }] : [];
+      return name ? [{ by, isSql: false, action: 'drop', kind: 'constraint', name, table, span: spanOf(op.args.constraint_name) }] : [];
     }
     case 'rename_table': {
       const from = stringValue(op.args.old_table_name)?.toLowerCase();
       const to = stringValue(op.args.new_table_name)?.toLowerCase();
-      return from && to ? [{ ...base, action: 'rename', kind: 'table', from, name: to, span: op.call.calleeSpan }] : [];
+      return from && to ? [{ by, isSql: false, action: 'rename', kind: 'table', from, name: to, span: op.call.calleeSpan }] : [];
     }
     case 'alter_column': {
       const from = columnNameOf(op)?.toLowerCase();
       const renamed = callKeyword(op.call, 'new_column_name');
       const to = stringValue(renamed)?.toLowerCase();
-      return from && to && table ? [{ ...base, action: 'rename', kind: 'column', from, name: to, table, span: renamed?.span ?? op.call.calleeSpan }] : [];
+      return from && to && table ? [{ by, isSql: false, action: 'rename', kind: 'column', from, name: to, table, span: renamed?.span ?? op.call.calleeSpan }] : [];
     }
     default:
       if (op.name in CONSTRAINT_TYPES) {
         const name = literalName(op.args.constraint_name)?.toLowerCase();
-        return name ? [{ ...base, action: 'create', kind: 'constraint', name, table, span: spanOf(op.args.constraint_name) }] : [];
+        return name ? [{ by, isSql: false, action: 'create', kind: 'constraint', name, table, span: spanOf(op.args.constraint_name) }] : [];
       }
       return [];
   }
