@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { RunnerCancelledError, RunnerSetupError } from './errors';
 import { killProcessTree } from './exec';
-import type { HelperCommand, HelperErrorDetail, HelperHello, HelperResponse, HistoryResult } from './helperProtocol';
+import type { CompareMetadataResult, HelperCommand, HelperErrorDetail, HelperHello, HelperResponse, HistoryResult } from './helperProtocol';
 import { formatMs, silentLog, type RunnerLog } from './log';
 import { redactUrl } from './targets/target';
 
@@ -181,6 +181,15 @@ export class AlembicHelper {
   async sql(revision: string, direction: 'upgrade' | 'downgrade' = 'upgrade'): Promise<string> {
     const result = await this.request<{ sql: string }>('sql', { revision, direction }, `${direction} --sql ${revision}`);
     return result.sql;
+  }
+
+  /**
+   * Alembic's autogenerate comparison (`alembic.autogenerate.compare_metadata`) of the MetaData
+   * named by `metadata` ("myapp.models:Base.metadata", imported with the project folder on
+   * sys.path) with the database.
+   */
+  compareMetadata(metadata: string, url?: string): Promise<CompareMetadataResult> {
+    return this.request<CompareMetadataResult>('compare_metadata', withUrl({ metadata }, url), `autogenerate comparison with ${metadata}`, url);
   }
 
   /** Points later commands at another database (the env var env.py reads is set per command). */
