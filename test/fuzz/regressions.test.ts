@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import { applyEdits } from '../../server/src/fixes/applyEdits';
 import SW101 from '../../server/src/rules/SW101-require-downgrade';
 import { dedent, engineReady, model } from '../support/engine';
-import { lintFuzzed } from './check';
+import { FUZZ_PATH, lintFuzzed } from './check';
 import { deeplyNested } from './mutations';
+import { compileWithCPython } from './python';
 
 /** Inputs the fuzz suite found crashing or misreporting, kept as plain regression tests. */
 describe('fuzz regressions', () => {
@@ -79,5 +80,20 @@ describe('fuzz regressions', () => {
       }
       assert.deepEqual(lintFuzzed(source).problems.filter((p) => p.includes('surrogate')), []);
     }
+  });
+  it('fixes in a file with lone-CR line breaks and tab indentation keep both (SW201, SW603), and CPython compiles the result', () => {
+    // Found by the fix fuzz: tree-sitter rows do not break at a lone CR, so the body indentation
+    // was read from the wrong line, and lineBreakOf() answered "\n" for a CR-only file.
+    const source = ['"""add age"""', 'from alembic import op', 'import sqlalchemy as sa', '', 'revision = "x1"', 'down_revision = "n0002"', '', '', 'def upgrade():', '\top.add_column("account", sa.Column("age", sa.Integer(), nullable=True))', '', '', 'def downgrade():', '\top.drop_column("account", "age")', ''].join('\r');
+    assert.equal(model(source).upgrade?.bodyIndent, '\t');
+    const findings = lintFuzzed(source).findings.get(FUZZ_PATH) ?? [];
+    const fixed = ['SW201', 'SW603'].map((id) => {
+      const fix = findings.find((f) => f.ruleId === id)?.fixes[0];
+      assert.ok(fix, `${id} offers a fix`);
+      return applyEdits(source, fix.edits).text;
+    });
+    assert.match(fixed[0], /\r\t# rationale: [^\r\n]*\r\top\.add_column/);
+    assert.match(fixed[1], /\r\top\.execute\("SET lock_timeout = '5s'"\)\r\top\.add_column/);
+    assert.deepEqual(compileWithCPython(fixed), [undefined, undefined]);
   });
 });

@@ -96,7 +96,8 @@ class MigrationBuilder {
       downgrade: downgradeNode ? this.describeFunction('downgrade', downgradeNode) : undefined,
       operations: this.operations,
       calls: this.calls.sort((a, b) => a.span.start - b.span.start),
-      comments: scanned.comments,
+      // Lines as LineIndex counts them: tree-sitter's rows do not break at a lone CR.
+      comments: scanned.comments.map((c) => ({ ...c, line: this.lines.positionAt(c.span.start).line })),
       imports: this.imports,
       syntaxErrors: this.syntaxErrors(root),
       isRevision: ids.revision !== undefined || upgradeNode !== undefined,
@@ -173,9 +174,9 @@ class MigrationBuilder {
     }
     const firstStatement = statements[0] ?? body?.namedChild(0) ?? null;
     // The body's own indentation as written (spaces or tabs), so fixes insert matching lines.
-    const bodyIndent = firstStatement
-      ? this.lines.lineText(firstStatement.startPosition.row).slice(0, firstStatement.startPosition.column).replace(/\S.*$/, '') || '    '
-      : '    ';
+    // Through LineIndex, not tree-sitter's row/column: rows do not break at a lone CR.
+    const first = firstStatement ? this.lines.positionAt(firstStatement.startIndex) : undefined;
+    const bodyIndent = first ? this.lines.lineText(first.line).slice(0, first.character).replace(/\S.*$/, '') || '    ' : '    ';
     return {
       name,
       headerSpan,

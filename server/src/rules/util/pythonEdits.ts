@@ -13,7 +13,7 @@ export function addKeywordArgument(call: PyCall, keyword: string, valueText: str
 
 /** The line break the file uses. */
 export function lineBreakOf(source: string): string {
-  return /\r\n/.test(source) ? '\r\n' : '\n';
+  return /\r\n|\n|\r/.exec(source)?.[0] ?? '\n'; // the file's first line break, also a lone CR
 }
 
 /** The leading white space of the line holding `offset`. */
