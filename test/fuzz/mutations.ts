@@ -18,7 +18,8 @@ export type Mutation =
   | { kind: 'rawBytes'; at: number; bytes: number[] }
   | { kind: 'nul'; at: number }
   | { kind: 'hugeString'; at: number; size: number; quote: string }
-  | { kind: 'sqlExecute'; line: number; sql: string; form: number };
+  | { kind: 'sqlExecute'; line: number; sql: string; form: number }
+  | { kind: 'statement'; line: number; text: string };
 
 /** Python tokens, roughly: enough to cut a file between any two of them. */
 const TOKEN = /"""[\s\S]*?(?:"""|$)|'''[\s\S]*?(?:'''|$)|[rRbBuUfF]{0,2}"(?:\\.|[^"\\\n])*"?|[rRbBuUfF]{0,2}'(?:\\.|[^'\\\n])*'?|#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\r\n|\n|[ \t]+|\*\*|->|==|!=|<=|>=|[^\s]/g;
@@ -122,16 +123,21 @@ export function applyMutation(source: string, m: Mutation): string {
       const body = 'x'.repeat(m.size);
       return source.slice(0, at) + m.quote + body + m.quote + source.slice(at);
     }
-    case 'sqlExecute': {
-      const all = lines(source);
-      // Into the body of a function when there is one (after a `def` line), else anywhere.
-      const defs = all.map((l, i) => (/^\s*def \w+\(/.test(l) ? i : -1)).filter((i) => i >= 0);
-      const after = defs.length ? defs[pick(m.line, defs.length)] + 1 : pick(m.line, all.length + 1);
-      const indent = defs.length ? '    ' : '';
-      all.splice(after, 0, `${indent}op.execute(${pythonSqlLiteral(m.sql, m.form)})`);
-      return all.join('\n');
-    }
+    case 'sqlExecute':
+      return insertStatement(source, m.line, `op.execute(${pythonSqlLiteral(m.sql, m.form)})`);
+    case 'statement':
+      return insertStatement(source, m.line, m.text);
   }
+}
+
+/** Inserts a statement into the body of a function when there is one (after a `def` line), else anywhere. */
+function insertStatement(source: string, line: number, statement: string): string {
+  const all = lines(source);
+  const defs = all.map((l, i) => (/^\s*def \w+\(.*:\s*$/.test(l) ? i : -1)).filter((i) => i >= 0);
+  const after = defs.length ? defs[pick(line, defs.length)] + 1 : pick(line, all.length + 1);
+  const indent = defs.length ? /^\s*/.exec(all[after - 1])?.[0] + '    ' : '';
+  all.splice(after, 0, ...statement.split('\n').map((l) => indent + l));
+  return all.join('\n');
 }
 
 /** Realistic PostgreSQL statements of the kinds the rules look at. */
@@ -187,6 +193,25 @@ export const sqlArbitrary: fc.Arbitrary<string> = fc
     return sql;
   });
 
+/** Statements most rules have an opinion on, and a fix for. */
+export const FIX_TRIGGERS = [
+  'op.add_column("account", sa.Column("seen_at", sa.DateTime(), server_default=sa.func.now()))',
+  'op.add_column("account", sa.Column("token", sa.Text(), server_default=sa.text("gen_random_uuid()")))',
+  'op.create_table("events", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("at", sa.TIMESTAMP()))',
+  'op.create_index("ix_account_email", "account", ["email"])',
+  'op.drop_column("account", "note")',
+  'op.alter_column("account", "email", type_=sa.String(100))',
+  'op.create_foreign_key("fk_o_a", "orders", "account", ["account_id"], ["id"], ondelete="CASCADE")',
+  'op.execute("CREATE TABLE audit_log (id uuid PRIMARY KEY, at timestamp DEFAULT now())")',
+  'op.execute("CREATE INDEX ix_a ON account (email)")',
+  'op.execute("ALTER TABLE account ADD CONSTRAINT ck CHECK (email <> \'\')")',
+  'op.execute("CREATE VIEW account_emails AS SELECT id, email FROM account")',
+  'op.execute("DROP TABLE legacy")',
+  'with op.batch_alter_table("account") as batch_op:\n    batch_op.add_column(sa.Column("at", sa.DateTime()))',
+  'op.add_column("account", sa.Column("n", sa.Integer(), nullable=False))',
+  '# schema-warden: allow SW999 decision=0001',
+];
+
 const position = fc.nat();
 
 export const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
@@ -203,6 +228,7 @@ export const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('nul' as const), at: position }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('hugeString' as const), at: position, size: fc.integer({ min: 10_000, max: 200_000 }), quote: fc.constantFrom('"', "'", '"""') }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('sqlExecute' as const), line: position, sql: sqlArbitrary, form: fc.nat({ max: 6 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('statement' as const), line: position, text: fc.constantFrom(...FIX_TRIGGERS) }) },
 );
 
 /** A seed index and one to four mutations applied in turn. */
