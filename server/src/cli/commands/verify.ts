@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { discoverPython } from '../../runner/pythonDiscovery';
 import { formatMs } from '../../runner/log';
+import { runDriftCheck } from './driftCheck';
 import { withRunSession } from '../../runner/runSession';
 import { selectTarget } from '../../runner/targets/select';
 import type { TargetKind } from '../../runner/targets/target';
@@ -31,10 +32,15 @@ Options:
   --pg-version N              PostgreSQL major version (default: 15)
   --image IMAGE               Docker image (default: postgres:<pg-version>)
   --allow-remote-hosts        allow a non-loopback --url
+  --drift DEV_URL             instead of round trips: check the database at DEV_URL (only read) for
+                              drift against a fresh database on the target migrated to its revision
+  --metadata MODULE:ATTR      with --drift: also run Alembic's autogenerate comparison of the models
+                              (e.g. myapp.models:Base.metadata, imported from PROJECT_DIR)
   --verbose                   log every command and its timing to stderr
   -h, --help                  this help
 
-Exit codes: 0 every round trip passed, 1 a migration failed, 2 setup problem.`;
+Exit codes: 0 every round trip passed (no drift), 1 a migration failed (drift or models that no
+revision covers), 2 setup problem (also: the --metadata models could not be loaded).`;
 
 const TARGET_KINDS = ['docker', 'local', 'url'] as const;
 
@@ -56,6 +62,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         'pg-version': { type: 'string' },
         image: { type: 'string' },
         'allow-remote-hosts': { type: 'boolean', default: false },
+        drift: { type: 'string' },
+        metadata: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -75,6 +83,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   if (positionals.length > 1) return usageError(io, `one PROJECT_DIR at most (got ${positionals.join(', ')})`);
   const major = values['pg-version'] !== undefined ? Number(values['pg-version']) : undefined;
   if (major !== undefined && !Number.isInteger(major)) return usageError(io, `--pg-version must be a major version number such as 15`);
+  if (values.metadata !== undefined && values.drift === undefined) return usageError(io, '--metadata goes with --drift DEV_URL (the models are compared with the migrations during a drift check)');
+  if (values.drift !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError(io, '--from/--to choose round trips; --drift checks the database at the revision it is at');
 
   const projectDir = path.resolve(io.cwd, positionals[0] ?? '.');
   const configFile = values.config ?? 'alembic.ini';
@@ -97,6 +107,14 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       ...(values.image ? { image: values.image } : {}),
       ...(log ? { log } : {}),
     });
+    if (values.drift !== undefined) {
+      return await runDriftCheck({
+        io, projectDir, format, target, python, configFile, developerUrl: values.drift, controller,
+        ...(values.metadata ? { metadata: values.metadata } : {}),
+        ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
+        ...(log ? { log } : {}),
+      });
+    }
     const began = performance.now();
     const outcome = await withInterruptAbort(controller, () => withRunSession(
       { projectDir, target, python, configFile, signal: controller.signal, ...(log ? { log } : {}), ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}) },
