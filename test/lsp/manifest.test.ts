@@ -52,7 +52,7 @@ describe('extension manifest (package.json)', () => {
   it('activates on Alembic projects, is limited in untrusted workspaces, and its files exist', () => {
     assert.ok(manifest.activationEvents.includes('workspaceContains:**/alembic.ini'));
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
-    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['schemaWarden.python', 'schemaWarden.runner.url', 'schemaWarden.runner.allowRemoteHosts', 'schemaWarden.runner.dockerImage', 'schemaWarden.runner.databaseUrlEnv']);
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['schemaWarden.python', 'schemaWarden.runner.url', 'schemaWarden.runner.allowRemoteHosts', 'schemaWarden.runner.dockerImage', 'schemaWarden.runner.databaseUrlEnv', 'schemaWarden.runner.metadata']);
     const grammar = manifest.contributes.grammars[0];
     assert.deepEqual(grammar.injectTo, ['source.python']);
     const file = JSON.parse(fs.readFileSync(path.join(REPO, grammar.path), 'utf8')) as { scopeName: string };

@@ -80,8 +80,8 @@ describe('revision file code lens positions', () => {
 describe('runner settings (schemaWarden.runner.*)', () => {
   it('keeps valid values and turns wrong ones into the defaults', () => {
     assert.deepEqual(normalizeRunnerSettings(undefined), DEFAULT_RUNNER_SETTINGS);
-    assert.deepEqual(normalizeRunnerSettings({ target: 'local', url: ' postgresql://app@localhost/app ', allowRemoteHosts: true, dockerImage: 'pg:15-test', databaseUrlEnv: 'APP_DB_URL' }),
-      { target: 'local', url: 'postgresql://app@localhost/app', allowRemoteHosts: true, dockerImage: 'pg:15-test', databaseUrlEnv: 'APP_DB_URL' });
+    assert.deepEqual(normalizeRunnerSettings({ target: 'local', url: ' postgresql://app@localhost/app ', allowRemoteHosts: true, dockerImage: 'pg:15-test', databaseUrlEnv: 'APP_DB_URL', metadata: ' app.models:Base.metadata ' }),
+      { target: 'local', url: 'postgresql://app@localhost/app', allowRemoteHosts: true, dockerImage: 'pg:15-test', databaseUrlEnv: 'APP_DB_URL', metadata: 'app.models:Base.metadata' });
     assert.deepEqual(normalizeRunnerSettings({ target: 'cloud', url: '', allowRemoteHosts: 'yes', databaseUrlEnv: 'NOT A NAME; rm -rf' }), DEFAULT_RUNNER_SETTINGS);
   });
 });

@@ -31,6 +31,14 @@ export async function checkDrift(ui: RunnerUi): Promise<DriftResult | undefined>
   const result = await cancellable(ui, 'checking drift', (signal) => ui.service.checkDrift(signal));
   if (!result) return undefined;
   const at = result.revisions.join(', ') || 'base';
+  const models = result.autogenerate;
+  if (models.status === 'compared' && models.findings.length) {
+    ui.service.log(`autogenerate (${models.metadata}): ${models.findings.length} difference(s) between the models and the migrations:`);
+    for (const f of models.findings) ui.service.log(`  models: ${f.message}`);
+    void vscode.window.showWarningMessage(`Schema Warden: the models (${models.metadata}) differ from the migrations at ${at} — e.g. ${models.findings[0].message}. Write a revision (alembic revision --autogenerate).`, 'Show all').then((choice) => { if (choice) ui.service.showOutput(); });
+  } else if (models.status === 'failed') {
+    ui.service.log(`autogenerate comparison failed: ${JSON.stringify(models)}`);
+  }
   if (result.ok) {
     void vscode.window.showInformationMessage(`Schema Warden: no drift — the database matches its migrations at ${at}.`);
   } else {

@@ -306,7 +306,7 @@ export class RunnerService implements vscode.Disposable {
     const reference = developer.ephemeral ? undefined : await this.createTarget({ ...this.settings(), target: 'auto' }, 'verify');
     try {
       await reference?.start();
-      return await this.useHelper((helper) => checkDrift({ helper, developerUrl: developer.url(), referenceServerUrl: (reference ?? developer).url(), log: this.log }));
+      return await this.useHelper((helper) => checkDrift({ helper, developerUrl: developer.url(), referenceServerUrl: (reference ?? developer).url(), log: this.log, ...(this.settings().metadata ? { metadata: this.settings().metadata as string } : {}) }));
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await reference?.stop();

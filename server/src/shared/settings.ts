@@ -76,6 +76,8 @@ export interface RunnerSettings {
   dockerImage: string | null;
   /** The environment variable the project's env.py reads the database URL from. */
   databaseUrlEnv: string;
+  /** The project's SQLAlchemy MetaData as `module:attribute`, for Alembic's autogenerate comparison in the drift check. */
+  metadata: string | null;
 }
 
 export const RUNNER_SETTINGS_SECTION = `${SETTINGS_SECTION}.runner`;
@@ -86,6 +88,7 @@ export const DEFAULT_RUNNER_SETTINGS: RunnerSettings = {
   allowRemoteHosts: false,
   dockerImage: null,
   databaseUrlEnv: 'DATABASE_URL',
+  metadata: null,
 };
 
 const RUNNER_TARGETS = new Set<string>(['auto', 'docker', 'local', 'url']);
@@ -101,5 +104,6 @@ export function normalizeRunnerSettings(raw: unknown): RunnerSettings {
     allowRemoteHosts: input.allowRemoteHosts === true,
     dockerImage: text(input.dockerImage),
     databaseUrlEnv: envName && /^[A-Za-z_][A-Za-z0-9_]*$/.test(envName) ? envName : DEFAULT_RUNNER_SETTINGS.databaseUrlEnv,
+    metadata: text(input.metadata),
   };
 }
