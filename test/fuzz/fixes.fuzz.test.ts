@@ -20,6 +20,7 @@ import { fuzzScale, fuzzSeed, ProblemLog } from './settings';
  * first fix of every finding of one rule, then that rule's fixes again, changes nothing.
  */
 const SEED = fuzzSeed();
+const LONE_CR = /\r(?!\n)/;
 
 interface Input { label: string; source: string }
 
@@ -78,7 +79,8 @@ describe('fix fuzz: every fix re-parses (tree-sitter and CPython) and is idempot
           const result = applyEdits(input.source, fix.edits);
           if (result.skipped) log.add([`${finding.ruleId} fix "${fix.title}": ${result.skipped} of its ${fix.edits.length} edits overlap or fall outside the file`], describe);
           const errorsAfter = analyzeOnce(FUZZ_PATH, result.text).syntaxErrors.length;
-          if (errorsAfter > errorsBefore) log.add([`${finding.ruleId} fix "${fix.title}" adds syntax errors (${errorsBefore} → ${errorsAfter}): ${firstLineDiff(input.source, result.text)}`], describe);
+          // tree-sitter does not break lines at a lone CR (CPython does): there only CPython judges.
+          if (errorsAfter > errorsBefore && !LONE_CR.test(input.source)) log.add([`${finding.ruleId} fix "${fix.title}" adds syntax errors (${errorsBefore} → ${errorsAfter}): ${firstLineDiff(input.source, result.text)}`], describe);
           applied.push({ label: input.label, ruleId: finding.ruleId, title: fix.title, before: input.source, after: result.text });
         }
       }
