@@ -1,5 +1,5 @@
 import { parse as parsePgsqlAst } from 'pgsql-ast-parser';
-import { initSqlParser, libpgQueryAnalyzer } from '../server/src/parse/sql';
+import { initSqlParser, uncachedLibpgQueryAnalyzer as libpgQueryAnalyzer } from '../server/src/parse/sql';
 import { MIGRATION_SQL } from './sqlCorpus';
 
 /**

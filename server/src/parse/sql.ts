@@ -109,6 +109,9 @@ export const libpgQueryAnalyzer: SqlAnalyzer = {
   },
 };
 
+/** The same parser without the cache, for measurements that must parse every time. */
+export const uncachedLibpgQueryAnalyzer: SqlAnalyzer = { parse: (sql) => parseUncached(sql) };
+
 function parseUncached(sql: string): SqlParseResult {
   if (!loaded) throw new Error('initSqlParser() must resolve before SQL is parsed');
   const { text, toOriginal } = rewritePlaceholders(sql);
