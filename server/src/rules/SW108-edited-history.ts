@@ -126,6 +126,9 @@ function revisionPath(root: string, file: string): string {
 /** What git says about the project's revision files, once per ProjectModel; null without git or a repository. */
 function gitFacts(project: ProjectModel): GitFacts | null {
   if (perProject.has(project)) return perProject.get(project) ?? null;
+  // Outside a repository there is nothing to ask, and no reason to stat every revision file.
+  const firstDir = [...new Set(project.revisions.map((m) => path.dirname(m.path)))].filter((d) => fs.existsSync(d)).sort()[0];
+  if (firstDir === undefined || !insideRepository(firstDir)) { perProject.set(project, null); return null; }
   const key = [...new Set(project.revisions.map((m) => path.dirname(m.path)))].sort().join('\0');
   const fingerprint = fingerprintOf(project);
   const last = recent.get(key);
