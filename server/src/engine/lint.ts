@@ -16,6 +16,14 @@ export interface LintOptions {
   today?: string;
 }
 
+/**
+ * No fix is offered on a revision that does not parse: where tree-sitter had to recover, a fix's
+ * idea of the code can be wrong, and a quick fix must never make a file worse. The findings stay.
+ */
+function fixableOnly(input: FindingInput, migration: MigrationModel | undefined): FindingInput {
+  return migration && migration.syntaxErrors.length > 0 && input.fixes?.length ? { ...input, fixes: [] } : input;
+}
+
 function toFinding(rule: Rule, severity: Severity, input: FindingInput, lines: LineIndex | undefined, path: string): Finding {
   const span: Span = input.span;
   return {
@@ -71,7 +79,7 @@ export function runChecks(rules: readonly Rule[], migration: MigrationModel, pro
         migration,
         project,
         config: project.config,
-        report: (input) => findings.push(toFinding(rule, severity, input, migration.lines, migration.path)),
+        report: (input) => findings.push(toFinding(rule, severity, fixableOnly(input, migration), migration.lines, migration.path)),
       });
     } catch (err) {
       // A rule bug must not take the other rules (or the server) down with it.
@@ -95,7 +103,7 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
         config: project.config,
         report: (input) => {
           const list = byPath.get(input.path) ?? [];
-          list.push(toFinding(rule, severity, input, linesOf(project, input.path), input.path));
+          list.push(toFinding(rule, severity, fixableOnly(input, project.byPath.get(input.path)), linesOf(project, input.path), input.path));
           byPath.set(input.path, list);
         },
       });

@@ -6,7 +6,9 @@ import type { TextEdit } from '../rules/types';
  * never a mix of two fixes written over each other.
  */
 export function applyEdits(source: string, edits: readonly TextEdit[]): { text: string; applied: number; skipped: number } {
-  const sorted = [...edits].sort((a, b) => b.span.start - a.span.start || b.span.end - a.span.end);
+  // The same edit offered by two findings (e.g. one docstring line that satisfies both) is made once.
+  const unique = edits.filter((e, i) => edits.findIndex((o) => o.span.start === e.span.start && o.span.end === e.span.end && o.newText === e.newText) === i);
+  const sorted = [...unique].sort((a, b) => b.span.start - a.span.start || b.span.end - a.span.end);
   let text = source;
   let applied = 0;
   let skipped = 0;

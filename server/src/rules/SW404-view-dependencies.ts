@@ -1,4 +1,5 @@
 import type { MigrationModel } from '../model/migration';
+import { lineBreakOf } from './util/pythonEdits';
 import { addDocstringLine, labelledLines, type DocstringLine } from './util/docstring';
 import { viewsDefinedIn, type DefinedView } from './util/viewDefinitions';
 import { defineRule, type Fix } from './types';
@@ -30,13 +31,20 @@ export default defineRule({
     const lines = labelledLines(migration, LABEL);
     const single = views.length === 1;
     const unqualified = lines.filter((l) => !l.qualifier);
+    // Without a docstring every view's fix writes the same new docstring with all missing lines,
+    // so that applying several of them at once yields one docstring, not one per view.
+    const newDocstringLines = migration.docstringSpan ? undefined : views.map((v) => {
+      const reads = v.reads as string[];
+      const expected = reads.length ? reads.join(', ') : 'none';
+      return single ? `${LABEL}: ${expected}` : `${v.key} depends on: ${expected}`;
+    }).join(lineBreakOf(migration.source));
     for (const view of views) {
       const reads = view.reads as string[];
       const line = lines.find((l) => l.qualifier && sameName(l.qualifier, view.key)) ?? (unqualified.length === 1 ? unqualified[0] : undefined);
       const expected = reads.length ? reads.join(', ') : 'none';
       if (!line) {
         const text = single ? `${LABEL}: ${expected}` : `${view.key} depends on: ${expected}`;
-        report({ message: `${kindOf(view)} "${view.key}" has no dependency mapping in the revision description: add "${text}".`, span: view.span, fixes: fixOf(migration, undefined, text, expected) });
+        report({ message: `${kindOf(view)} "${view.key}" has no dependency mapping in the revision description: add "${text}".`, span: view.span, fixes: fixOf(migration, undefined, newDocstringLines ?? text, expected) });
         continue;
       }
       const written = parseList(line.value);

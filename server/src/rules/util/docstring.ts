@@ -41,7 +41,11 @@ export function hasLabel(migration: MigrationModel, label: string): boolean {
 export function addDocstringLine(migration: MigrationModel, line: string): TextEdit | undefined {
   const eol = lineBreakOf(migration.source);
   const span = migration.docstringSpan;
-  if (!span) return { span: { start: 0, end: 0 }, newText: `"""${line}${eol}"""${eol}` };
+  if (!span) {
+    // A module whose first line is indented is not one a new docstring at column 0 can open.
+    if (/^\s*?[ \t]+\S/.test(migration.source.replace(/^(\s*\n)+/, ''))) return undefined;
+    return { span: { start: 0, end: 0 }, newText: `"""${line}${eol}"""${eol}` };
+  }
   const raw = migration.source.slice(span.start, span.end);
   const quote = /("""|''')$/.exec(raw)?.[1];
   if (!quote || !raw.replace(/^[rRuU]*/, '').startsWith(quote)) return undefined;
