@@ -1,7 +1,7 @@
 // Verification and drift checks run in a database of their own on the target server, created
 // empty and dropped afterwards, so a user's database (URL target) is never downgraded by them.
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { newPgClient } from './pgClient';
 
 export interface ScratchDatabase {
   name: string;
@@ -32,7 +32,7 @@ export async function createScratchDatabase(serverUrl: string, prefix = 'schema_
 }
 
 async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
+  const client = newPgClient({ connectionString: url });
   client.on('error', () => undefined); // reported by the failing query instead
   await client.connect();
   try {

@@ -1,6 +1,7 @@
 // Schema snapshots from catalog queries through Node's pg client: independent of pg_dump's version
 // (pg_dump refuses newer servers, and 15.18 writes random \restrict keys into every dump).
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { newPgClient } from './pgClient';
 import type { ColumnSnapshot, ConstraintSnapshot, SchemaSnapshot, TableSnapshot } from './snapshotModel';
 
 export type { SchemaSnapshot, SchemaDifference } from './snapshotModel';
@@ -17,7 +18,7 @@ const QUALIFIED = (schema: string, name: string) => `CASE WHEN ${schema} = 'publ
 
 /** Takes a snapshot of the database at `url` (or through an open client). */
 export async function takeSnapshot(target: string | Client, options: SnapshotOptions = {}): Promise<SchemaSnapshot> {
-  const client = typeof target === 'string' ? new Client({ connectionString: target }) : target;
+  const client = typeof target === 'string' ? newPgClient({ connectionString: target }) : target;
   if (typeof target === 'string') {
     client.on('error', () => undefined); // reported by the failing query instead
     await client.connect();

@@ -3,7 +3,8 @@
 // upgrade again and compare with its own. Branches and merges are handled by bringing the database
 // to exactly the revision's ancestors before each round trip.
 import * as fs from 'node:fs';
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { newPgClient } from './pgClient';
 import { AlembicCommandError, type AlembicHelper } from './alembicHelper';
 import { RunnerCancelledError } from './errors';
 import type { HelperErrorDetail, RevisionInfo } from './helperProtocol';
@@ -90,7 +91,7 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     return { revision: id, parents: info.downRevisions, doc: info.doc, path: info.path, status: 'not run', steps: [] };
   });
 
-  const client = new Client({ connectionString: options.databaseUrl });
+  const client = newPgClient({ connectionString: options.databaseUrl });
   let connectionError: Error | undefined;
   // Without a listener, a server that goes away would crash the whole process.
   client.on('error', (error) => { connectionError = error; });

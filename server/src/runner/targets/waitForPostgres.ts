@@ -1,5 +1,5 @@
 // Readiness is decided by connecting and running a query, never by sleeping a fixed time.
-import { Client } from 'pg';
+import { newPgClient } from '../pgClient';
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -14,7 +14,7 @@ export async function waitForPostgres(url: string, options: WaitOptions = {}): P
   const interval = options.intervalMs ?? 50;
   let lastError: unknown;
   for (;;) {
-    const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    const client = newPgClient({ connectionString: url, connectionTimeoutMillis: 2_000 });
     client.on('error', () => undefined);
     try {
       await client.connect();
