@@ -38,7 +38,15 @@ export function parsePython(source: string, previous?: Tree): Tree {
     sharedParser = new Parser();
     sharedParser.setLanguage(language);
   }
-  const tree = sharedParser.parse(source, previous ?? null);
+  const tree = sharedParser.parse(withLoneCrAsLf(source), previous ?? null);
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
+}
+
+/**
+ * CPython (and LineIndex) break lines at a lone CR; tree-sitter does not. A lone CR becomes LF for
+ * the parser only: the same length, so every offset in the tree is an offset in the real text.
+ */
+function withLoneCrAsLf(source: string): string {
+  return source.includes('\r') ? source.replace(/\r(?!\n)/g, '\n') : source;
 }
