@@ -1,4 +1,5 @@
-import type { SyntaxNode, SyntaxTree } from '../parse/python';
+import type { SyntaxNode as TreeSitterNode, SyntaxTree } from '../parse/python';
+import { copyTree, type PyNode as SyntaxNode } from '../parse/pyTree';
 import { libpgQueryAnalyzer, type SqlAnalyzer } from '../parse/sql';
 import { decodeStringNode } from '../parse/strings';
 import type {
@@ -53,8 +54,8 @@ class MigrationBuilder {
   }
 
   build(): MigrationModel {
-    const root = this.tree.rootNode;
-    const scanned = scanTree(this.tree);
+    const root = copyTree(this.tree, this.source);
+    const scanned = scanTree(root);
     const ids: RevisionIdentifiers = { branchLabels: [], dependsOn: [] };
     let docstring: string | undefined;
     let docstringSpan: MigrationModel['docstringSpan'];
@@ -99,7 +100,7 @@ class MigrationBuilder {
       // Lines as LineIndex counts them: tree-sitter's rows do not break at a lone CR.
       comments: scanned.comments.map((c) => ({ ...c, line: this.lines.positionAt(c.span.start).line })),
       imports: this.imports,
-      syntaxErrors: this.syntaxErrors(root),
+      syntaxErrors: this.syntaxErrors(this.tree.rootNode),
       isRevision: ids.revision !== undefined || upgradeNode !== undefined,
     };
   }
@@ -371,10 +372,10 @@ class MigrationBuilder {
     return found ? toValue(found, this.source) : undefined;
   }
 
-  private syntaxErrors(root: SyntaxNode): Array<{ span: { start: number; end: number }; message: string }> {
+  private syntaxErrors(root: TreeSitterNode): Array<{ span: { start: number; end: number }; message: string }> {
     if (!root.hasError) return [];
     const errors: Array<{ span: { start: number; end: number }; message: string }> = [];
-    const visit = (node: SyntaxNode): void => {
+    const visit = (node: TreeSitterNode): void => {
       if (errors.length >= 20) return;
       if (node.isMissing) {
         errors.push({ span: spanOf(node), message: `Syntax error: missing \`${node.type}\`` });

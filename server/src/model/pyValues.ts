@@ -1,11 +1,11 @@
-import type { SyntaxNode } from '../parse/python';
+import type { PyNode as SyntaxNode } from '../parse/pyTree';
 import { decodeStringNode } from '../parse/strings';
 import type { PyCall, PyKeyword, PyValue } from './migration';
 import type { Span } from './source';
 
 /** Turns tree-sitter expression nodes into the model's `PyValue`s. Never throws. */
 
-export function spanOf(node: SyntaxNode): Span {
+export function spanOf(node: { startIndex: number; endIndex: number }): Span {
   return { start: node.startIndex, end: node.endIndex };
 }
 

@@ -1,11 +1,8 @@
-import type { SyntaxNode, SyntaxTree } from '../parse/python';
+import type { PyNode as SyntaxNode } from '../parse/pyTree';
 import type { Comment } from './migration';
 
 /**
- * One pass over the whole syntax tree with a tree cursor, collecting the few node kinds the model
- * needs. A cursor walk allocates no node objects except for the nodes kept, which is what keeps a
- * cold lint of a thousand revisions inside its budget (namedChildren/descendantsOfType allocate in
- * WASM for every call).
+ * One pass over the whole (copied) syntax tree, collecting the few node kinds the model needs.
  */
 export interface ScannedTree {
   comments: Comment[];
@@ -19,34 +16,31 @@ export interface ScannedTree {
 // Nothing inside these can be a call, a with statement or a comment.
 const LEAF_LIKE = new Set(['string', 'concatenated_string', 'comment', 'identifier', 'integer', 'float', 'true', 'false', 'none']);
 
-export function scanTree(tree: SyntaxTree): ScannedTree {
+export function scanTree(root: SyntaxNode): ScannedTree {
   const result: ScannedTree = { comments: [], calls: [], withStatements: [], assignments: [] };
-  const cursor = tree.walk();
-  try {
-    for (;;) {
-      const type = cursor.nodeType;
-      switch (type) {
-        case 'comment':
-          result.comments.push({ text: cursor.nodeText, line: cursor.startPosition.row, span: { start: cursor.startIndex, end: cursor.endIndex } });
-          break;
-        case 'call':
-          result.calls.push(cursor.currentNode);
-          break;
-        case 'with_statement':
-          result.withStatements.push(cursor.currentNode);
-          break;
-        case 'assignment':
-          result.assignments.push(cursor.currentNode);
-          break;
-      }
-      if (!LEAF_LIKE.has(type) && cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) return result;
-      }
+  // Pre-order with an explicit stack: nesting may be thousands of levels deep.
+  const stack: SyntaxNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as SyntaxNode;
+    switch (node.type) {
+      case 'comment':
+        // The line is set by the builder through LineIndex (tree-sitter rows do not break at a lone CR).
+        result.comments.push({ text: node.text, line: 0, span: { start: node.startIndex, end: node.endIndex } });
+        break;
+      case 'call':
+        result.calls.push(node);
+        break;
+      case 'with_statement':
+        result.withStatements.push(node);
+        break;
+      case 'assignment':
+        result.assignments.push(node);
+        break;
     }
-  } finally {
-    cursor.delete();
+    if (LEAF_LIKE.has(node.type)) continue;
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
+  return result;
 }
 
 export function contains(outer: { startIndex: number; endIndex: number }, inner: { startIndex: number; endIndex: number }): boolean {

@@ -1,4 +1,4 @@
-import type { SyntaxNode } from './python';
+import type { PyNode as SyntaxNode } from './pyTree';
 
 /**
  * The value of a Python string literal together with where each of its characters came from in
