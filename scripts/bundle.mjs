@@ -21,7 +21,8 @@ const common = {
   external: ['vscode'],
 };
 
-const entries = { client: 'client/src/extension.ts', server: 'server/src/lsp/main.ts', cli: 'server/src/cli/main.ts' };
+// parseWorker: the worker threads that parse revision files in parallel (engine/parallelAnalyze.ts).
+const entries = { client: 'client/src/extension.ts', server: 'server/src/lsp/main.ts', cli: 'server/src/cli/main.ts', parseWorker: 'server/src/engine/parseWorker.ts' };
 await Promise.all(Object.entries(entries).map(([name, file]) => build({ ...common, entryPoints: { [name]: file }, outdir })));
 
 const wasm = [

@@ -91,7 +91,7 @@ async function lintWith(rules: readonly Rule[], positionals: string[], values: {
   await initEngine();
   let loaded;
   try {
-    loaded = loadProjects(positionals, io.cwd);
+    loaded = await loadProjects(positionals, io.cwd);
   } catch (err) {
     if (err instanceof ConfigError) { io.stderr(`schema-warden: configuration error: ${err.message}\n`); return 2; }
     throw err;

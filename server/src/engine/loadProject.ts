@@ -6,6 +6,10 @@ import { findAlembicProjects, listRevisionFiles, readAlembicProject, type Alembi
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, type ProjectModel } from '../model/project';
 import { analyzeOnce } from './analyze';
+import { analyzeFiles } from './parallelAnalyze';
+import { readText } from './readText';
+
+export { readText };
 
 export interface LoadedProjects {
   projects: ProjectModel[];
@@ -14,21 +18,16 @@ export interface LoadedProjects {
   problems: string[];
 }
 
-/** Reads a file as UTF-8 text; undecodable bytes become U+FFFD rather than an exception. */
-export function readText(file: string): string {
-  return fs.readFileSync(file).toString('utf8');
-}
-
-export function loadProjectFromAlembic(alembic: AlembicProject, files = listRevisionFiles(alembic)): ProjectModel {
+export async function loadProjectFromAlembic(alembic: AlembicProject, files = listRevisionFiles(alembic)): Promise<ProjectModel> {
   const config = loadConfig(alembic.root);
-  const models = files.map((file) => analyzeOnce(file, readText(file)));
+  const models = await analyzeFiles(files);
   return createProjectModel(alembic.root, config, models, alembic, loadDecisionRecords(config.decisionsDir));
 }
 
 /** A folder of revision files with no Alembic configuration around it. */
-function loadLooseFolder(dir: string): ProjectModel {
+async function loadLooseFolder(dir: string): Promise<ProjectModel> {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.py') && f !== '__init__.py').map((f) => path.join(dir, f)).sort();
-  const models: MigrationModel[] = files.map((file) => analyzeOnce(file, readText(file)));
+  const models: MigrationModel[] = await analyzeFiles(files);
   const config = loadConfig(dir);
   return createProjectModel(dir, config, models, undefined, loadDecisionRecords(config.decisionsDir));
 }
@@ -49,25 +48,24 @@ function enclosingAlembicProject(file: string): AlembicProject | undefined {
  * files, or single files (linted with their whole project around them, so that cross-file rules
  * see the graph). With no paths, the projects found from `cwd`.
  */
-export function loadProjects(paths: readonly string[], cwd: string): LoadedProjects {
+export async function loadProjects(paths: readonly string[], cwd: string): Promise<LoadedProjects> {
   const problems: string[] = [];
   const projects: ProjectModel[] = [];
   const seen = new Map<string, ProjectModel>();
   let only: Set<string> | undefined;
-  const addAlembic = (alembic: AlembicProject): ProjectModel => {
+  const addAlembic = async (alembic: AlembicProject): Promise<void> => {
     problems.push(...alembic.problems);
     let project = seen.get(alembic.configFile);
     if (!project) {
-      project = loadProjectFromAlembic(alembic);
+      project = await loadProjectFromAlembic(alembic);
       seen.set(alembic.configFile, project);
       projects.push(project);
     }
-    return project;
   };
   if (paths.length === 0) {
     const found = findAlembicProjects(cwd);
     if (found.length === 0) problems.push(`No Alembic project found in ${cwd} (looked for alembic.ini, or [tool.alembic] in pyproject.toml). Pass the revision files or folders to lint.`);
-    found.forEach(addAlembic);
+    for (const alembic of found) await addAlembic(alembic);
     return { projects, problems };
   }
   for (const given of paths) {
@@ -76,15 +74,15 @@ export function loadProjects(paths: readonly string[], cwd: string): LoadedProje
     try { stat = fs.statSync(target); } catch { problems.push(`${given}: no such file or folder`); continue; }
     if (stat.isDirectory()) {
       const alembic = readAlembicProject(target);
-      if (alembic) { addAlembic(alembic); continue; }
+      if (alembic) { await addAlembic(alembic); continue; }
       const nested = findAlembicProjects(target);
-      if (nested.length) { nested.forEach(addAlembic); continue; }
-      const loose = loadLooseFolder(target);
+      if (nested.length) { for (const project of nested) await addAlembic(project); continue; }
+      const loose = await loadLooseFolder(target);
       projects.push(loose);
       continue;
     }
     const alembic = enclosingAlembicProject(target);
-    if (alembic) addAlembic(alembic);
+    if (alembic) await addAlembic(alembic);
     else {
       const model = analyzeOnce(target, readText(target));
       const config = loadConfig(path.dirname(target));

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { ConfigError, defaultConfig, loadConfig, type ResolvedConfig } from '../config/config';
 import { analyzeOnce } from '../engine/analyze';
-import { readText } from '../engine/loadProject';
+import { readText } from '../engine/readText';
 import { findAlembicProjects, listRevisionFiles, type AlembicProject } from '../model/alembicConfig';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, withRevision, type ProjectModel } from '../model/project';

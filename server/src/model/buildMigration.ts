@@ -1,5 +1,6 @@
-import type { SyntaxNode as TreeSitterNode, SyntaxTree } from '../parse/python';
+import type { SyntaxTree } from '../parse/python';
 import { copyTree, type PyNode as SyntaxNode } from '../parse/pyTree';
+import { syntaxErrorsOf, type SyntaxErrorFound } from '../parse/syntaxErrors';
 import { libpgQueryAnalyzer, type SqlAnalyzer } from '../parse/sql';
 import { decodeStringNode } from '../parse/strings';
 import type {
@@ -22,7 +23,15 @@ const EXECUTE_METHODS = new Set(['execute', 'exec_driver_sql']);
  * tree-sitter could recover.
  */
 export function buildMigrationModel(path: string, source: string, tree: SyntaxTree, analyzer: SqlAnalyzer = libpgQueryAnalyzer): MigrationModel {
-  return new MigrationBuilder(path, source, tree, analyzer).build();
+  return buildModelFromCopy(path, source, copyTree(tree, source), syntaxErrorsOf(tree.rootNode, source), analyzer);
+}
+
+/**
+ * The same from a copy of the tree (`parse/pyTree.ts`) and its syntax errors, which is what a
+ * worker thread that parsed the file sends (see engine/parallelAnalyze.ts).
+ */
+export function buildModelFromCopy(path: string, source: string, root: SyntaxNode, syntaxErrors: SyntaxErrorFound[], analyzer: SqlAnalyzer = libpgQueryAnalyzer): MigrationModel {
+  return new MigrationBuilder(path, source, root, syntaxErrors, analyzer).build();
 }
 
 interface CallContext {
@@ -49,12 +58,12 @@ class MigrationBuilder {
   private readonly moduleAssignments = new Map<string, PyValue>();
   private readonly opAliases = new Set<string>(['op']);
 
-  constructor(private readonly path: string, private readonly source: string, private readonly tree: SyntaxTree, private readonly analyzer: SqlAnalyzer) {
+  constructor(private readonly path: string, private readonly source: string, private readonly root: SyntaxNode, private readonly syntaxErrors: SyntaxErrorFound[], private readonly analyzer: SqlAnalyzer) {
     this.lines = new LineIndex(source);
   }
 
   build(): MigrationModel {
-    const root = copyTree(this.tree, this.source);
+    const root = this.root;
     const scanned = scanTree(root);
     const ids: RevisionIdentifiers = { branchLabels: [], dependsOn: [] };
     let docstring: string | undefined;
@@ -100,7 +109,7 @@ class MigrationBuilder {
       // Lines as LineIndex counts them: tree-sitter's rows do not break at a lone CR.
       comments: scanned.comments.map((c) => ({ ...c, line: this.lines.positionAt(c.span.start).line })),
       imports: this.imports,
-      syntaxErrors: this.syntaxErrors(this.tree.rootNode),
+      syntaxErrors: this.syntaxErrors,
       isRevision: ids.revision !== undefined || upgradeNode !== undefined,
     };
   }
@@ -371,29 +380,6 @@ class MigrationBuilder {
     }
     return found ? toValue(found, this.source) : undefined;
   }
-
-  private syntaxErrors(root: TreeSitterNode): Array<{ span: { start: number; end: number }; message: string }> {
-    if (!root.hasError) return [];
-    const errors: Array<{ span: { start: number; end: number }; message: string }> = [];
-    const visit = (node: TreeSitterNode): void => {
-      if (errors.length >= 20) return;
-      if (node.isMissing) {
-        errors.push({ span: spanOf(node), message: `Syntax error: missing \`${node.type}\`` });
-        return;
-      }
-      if (node.type === 'ERROR') {
-        const text = node.text.split(/\r?\n/)[0].slice(0, 40);
-        const end = Math.max(node.startIndex + 1, Math.min(node.endIndex, node.startIndex + 80));
-        // The cut at 80 (or the minimum of 1) must not split an astral character in two.
-        errors.push({ span: { start: node.startIndex, end: wholeCharacterEnd(this.source, end) }, message: `Syntax error near \`${text}\`` });
-        return;
-      }
-      if (!node.hasError) return;
-      for (const child of node.children) if (child) visit(child);
-    };
-    visit(root);
-    return errors;
-  }
 }
 
 function nestedCalls(call: PyCall): PyCall[] {
@@ -507,10 +493,3 @@ function constraintOf(call: PyCall): ConstraintDef {
 }
 
 export { dottedName };
-
-/** `end`, moved past the low half of a surrogate pair it would otherwise split. */
-function wholeCharacterEnd(text: string, end: number): number {
-  const before = text.charCodeAt(end - 1);
-  const after = text.charCodeAt(end);
-  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff ? end + 1 : end;
-}

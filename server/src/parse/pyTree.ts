@@ -1,6 +1,9 @@
 import type { Tree } from 'web-tree-sitter';
 import { parserInput, treeSitterBinding, type TreeSitterBinding } from './python';
 
+/** Set by `copyTreeThroughPublicApi` (tests): walk with the public cursor API. */
+let forcePublic = false;
+
 /**
  * A plain-JavaScript copy of a tree-sitter syntax tree, with the few members of tree-sitter's
  * `Node` that the model builder reads (same names, same meaning).
@@ -74,35 +77,48 @@ interface CursorSteps {
   done(): void;
 }
 
-interface LanguageTables { types: string[]; named: boolean[]; fields: Array<string | undefined> }
+/** Names by id, from the grammar: what an encoded tree's numbers mean. Plain data (posted to the main thread). */
+export interface LanguageTables { types: string[]; named: boolean[]; fields: Array<string | undefined> }
 const tablesByLanguage = new WeakMap<object, LanguageTables>();
+
+/**
+ * A tree in pre-order, four numbers a node: `typeId | fieldId << 16`, start, end, child count.
+ * Transferable between threads without copying (the CLI parses in worker threads).
+ */
+export type EncodedTree = Int32Array;
+const INTS_PER_NODE = 4;
 
 /** Copies a tree-sitter tree of `source` (the text it was parsed from) into `PyNode`s. */
 export function copyTree(tree: Tree, source: string): PyNode {
-  const input = parserInput(source);
-  const tables = languageTables(tree);
+  return decodeTree(encodeTree(tree), languageTables(tree), parserInput(source));
+}
+
+/** One walk over the tree, writing each node's numbers. */
+export function encodeTree(tree: Tree): EncodedTree {
   const cursor = (forcePublic ? undefined : directCursor(tree)) ?? publicCursor(tree);
-  const stack: PyNode[] = [];
-  let root: PyNode | undefined;
+  let out = new Int32Array(INTS_PER_NODE * 1024);
+  let length = 0;
+  // Where each open node's child count is kept, innermost last.
+  const open: number[] = [];
   try {
     for (;;) {
-      const typeId = cursor.typeId();
-      const fieldId = cursor.fieldId();
-      const node = new PyNode(
-        tables.types[typeId] ?? 'ERROR',
-        fieldId === 0 ? undefined : tables.fields[fieldId],
-        cursor.startIndex(),
-        cursor.endIndex(),
-        tables.named[typeId] ?? true,
-        input,
-      );
-      if (stack.length === 0) root = node;
-      else stack[stack.length - 1].children.push(node);
-      if (cursor.gotoFirstChild()) { stack.push(node); continue; }
+      if (length + INTS_PER_NODE > out.length) {
+        const bigger = new Int32Array(out.length * 2);
+        bigger.set(out);
+        out = bigger;
+      }
+      out[length] = cursor.typeId() | (cursor.fieldId() << 16);
+      out[length + 1] = cursor.startIndex();
+      out[length + 2] = cursor.endIndex();
+      out[length + 3] = 0;
+      if (open.length > 0) out[open[open.length - 1] + 3]++;
+      const at = length;
+      length += INTS_PER_NODE;
+      if (cursor.gotoFirstChild()) { open.push(at); continue; }
       for (;;) {
         if (cursor.gotoNextSibling()) break;
-        if (!cursor.gotoParent()) return root as PyNode;
-        stack.pop();
+        if (!cursor.gotoParent()) return out.subarray(0, length);
+        open.pop();
       }
     }
   } finally {
@@ -110,7 +126,36 @@ export function copyTree(tree: Tree, source: string): PyNode {
   }
 }
 
-function languageTables(tree: Tree): LanguageTables {
+/** Rebuilds the `PyNode`s of an encoded tree. `input` is the text as the parser saw it (`parserInput`). */
+export function decodeTree(encoded: EncodedTree, tables: LanguageTables, input: string): PyNode {
+  const nodeAt = (at: number): PyNode => {
+    const typeId = encoded[at] & 0xffff;
+    const fieldId = encoded[at] >>> 16;
+    return new PyNode(
+      tables.types[typeId] ?? 'ERROR',
+      fieldId === 0 ? undefined : tables.fields[fieldId],
+      encoded[at + 1],
+      encoded[at + 2],
+      tables.named[typeId] ?? true,
+      input,
+    );
+  };
+  const root = nodeAt(0);
+  // Open nodes and how many children each still expects, innermost last.
+  const parents: PyNode[] = [];
+  const expected: number[] = [];
+  if (encoded[3] > 0) { parents.push(root); expected.push(encoded[3]); }
+  for (let at = INTS_PER_NODE; at < encoded.length && parents.length > 0; at += INTS_PER_NODE) {
+    const node = nodeAt(at);
+    const top = parents.length - 1;
+    parents[top].children.push(node);
+    if (--expected[top] === 0) { parents.pop(); expected.pop(); }
+    if (encoded[at + 3] > 0) { parents.push(node); expected.push(encoded[at + 3]); }
+  }
+  return root;
+}
+
+export function languageTables(tree: Tree): LanguageTables {
   const language = tree.language;
   let tables = tablesByLanguage.get(language);
   if (!tables) {
@@ -172,8 +217,6 @@ function publicCursor(tree: Tree): CursorSteps {
     done: () => cursor.delete(),
   };
 }
-
-let forcePublic = false;
 
 /** For the differential test: the same copy through the public cursor API only. */
 export function copyTreeThroughPublicApi(tree: Tree, source: string): PyNode {
