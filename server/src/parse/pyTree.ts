@@ -6,7 +6,8 @@ let forcePublic = false;
 
 /**
  * A plain-JavaScript copy of a tree-sitter syntax tree, with the few members of tree-sitter's
- * `Node` that the model builder reads (same names, same meaning).
+ * `Node` that the model builder reads (same names, same meaning). Named nodes only, and the
+ * tokens in KEPT_TOKENS: `children` is `namedChildren` plus those.
  *
  * Why a copy: every getter of web-tree-sitter's `Node` and `TreeCursor` crosses into WASM and
  * marshals its handle through a transfer buffer with generic `setValue`/`getValue` calls, about a
@@ -93,27 +94,42 @@ export function copyTree(tree: Tree, source: string): PyNode {
   return decodeTree(encodeTree(tree), languageTables(tree), parserInput(source));
 }
 
-/** One walk over the tree, writing each node's numbers. */
+/**
+ * Anonymous nodes (punctuation and keywords) are left out of the copy, except these: the model
+ * reads the colon of a `def` (where a missing body would go) and nothing else. Leaving the rest
+ * out spares a third of the nodes and their WASM calls.
+ */
+const KEPT_TOKENS = new Set([':']);
+
+/** One walk over the tree, writing each kept node's numbers. */
 export function encodeTree(tree: Tree): EncodedTree {
+  const tables = languageTables(tree);
+  const kept = tables.types.map((type, id) => tables.named[id] || KEPT_TOKENS.has(type));
   const cursor = (forcePublic ? undefined : directCursor(tree)) ?? publicCursor(tree);
   let out = new Int32Array(INTS_PER_NODE * 1024);
   let length = 0;
-  // Where each open node's child count is kept, innermost last.
+  // Where the child count of each open node is kept, innermost last (-1: the root's parent).
+  // A dropped node with children of its own (none in this grammar) hands them to its parent.
   const open: number[] = [];
   try {
     for (;;) {
-      if (length + INTS_PER_NODE > out.length) {
-        const bigger = new Int32Array(out.length * 2);
-        bigger.set(out);
-        out = bigger;
+      const typeId = cursor.typeId();
+      const parent = open.length > 0 ? open[open.length - 1] : -1;
+      let at = parent;
+      if (kept[typeId] ?? true) {
+        if (length + INTS_PER_NODE > out.length) {
+          const bigger = new Int32Array(out.length * 2);
+          bigger.set(out);
+          out = bigger;
+        }
+        at = length;
+        out[at] = typeId | (cursor.fieldId() << 16);
+        out[at + 1] = cursor.startIndex();
+        out[at + 2] = cursor.endIndex();
+        out[at + 3] = 0;
+        if (parent >= 0) out[parent + 3]++;
+        length += INTS_PER_NODE;
       }
-      out[length] = cursor.typeId() | (cursor.fieldId() << 16);
-      out[length + 1] = cursor.startIndex();
-      out[length + 2] = cursor.endIndex();
-      out[length + 3] = 0;
-      if (open.length > 0) out[open[open.length - 1] + 3]++;
-      const at = length;
-      length += INTS_PER_NODE;
       if (cursor.gotoFirstChild()) { open.push(at); continue; }
       for (;;) {
         if (cursor.gotoNextSibling()) break;
