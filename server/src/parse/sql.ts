@@ -43,15 +43,19 @@ export function initSqlParser(): Promise<void> {
  * SQLAlchemy bind parameters (`:name`, `%(name)s`, `%s`) are not SQL: Postgres would reject them.
  * They are rewritten to `$n`, keeping a map from each rewritten index to the original index.
  */
-export function rewritePlaceholders(sql: string): { text: string; toOriginal: number[] } {
+export function rewritePlaceholders(sql: string): { text: string; toOriginal: number[] | undefined } {
   const pattern = /(?<![:\w\\]):([A-Za-z_]\w*)|%\((\w+)\)s|%s/g;
+  // Most SQL has none: then the text is the same and indexes map to themselves (no per-character table).
+  if (!pattern.test(sql)) return { text: sql, toOriginal: undefined };
+  pattern.lastIndex = 0;
   let out = '';
   const toOriginal: number[] = [];
   let last = 0;
   let n = 0;
   const names = new Map<string, number>();
   for (let m = pattern.exec(sql); m; m = pattern.exec(sql)) {
-    for (let i = last; i < m.index; i++) { out += sql[i]; toOriginal.push(i); }
+    out += sql.slice(last, m.index);
+    for (let i = last; i < m.index; i++) toOriginal.push(i);
     const key = m[1] ?? m[2];
     let index: number;
     if (key !== undefined && names.has(key)) index = names.get(key) as number;
@@ -60,7 +64,8 @@ export function rewritePlaceholders(sql: string): { text: string; toOriginal: nu
     for (let k = 0; k < replacement.length; k++) { out += replacement[k]; toOriginal.push(m.index + Math.min(k, m[0].length - 1)); }
     last = m.index + m[0].length;
   }
-  for (let i = last; i < sql.length; i++) { out += sql[i]; toOriginal.push(i); }
+  out += sql.slice(last);
+  for (let i = last; i < sql.length; i++) toOriginal.push(i);
   toOriginal.push(sql.length);
   return { text: out, toOriginal };
 }
@@ -120,7 +125,7 @@ function parseUncached(sql: string): SqlParseResult {
   const toIndex = (byte: number): number => {
     const clamped = Math.max(0, byte);
     const rewrittenIndex = byteMap ? byteMap[Math.min(clamped, byteMap.length - 1)] : Math.min(clamped, text.length);
-    return toOriginal[Math.min(rewrittenIndex, toOriginal.length - 1)];
+    return toOriginal ? toOriginal[Math.min(rewrittenIndex, toOriginal.length - 1)] : rewrittenIndex;
   };
   let tree: { stmts?: Array<{ stmt: SqlNode; stmt_location?: number; stmt_len?: number }> };
   try {
