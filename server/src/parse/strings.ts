@@ -25,19 +25,28 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 export function decodeStringNode(node: SyntaxNode, source: string): StringValue | undefined {
   if (node.type === 'concatenated_string') {
     const parts = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type === 'string');
-    const result: StringValue = { value: '', offsets: [], analysable: true, isBytes: false };
+    const decodedParts: StringValue[] = [];
+    let value = '';
+    let analysable = true;
+    let reason: string | undefined;
+    let isBytes = false;
     for (const part of parts) {
       const decoded = decodeStringNode(part, source);
       if (!decoded) return undefined;
-      result.value += decoded.value;
-      // A loop, not push(...spread): a literal of a few hundred thousand characters would overflow the stack.
-      for (let k = 0; k < decoded.value.length; k++) result.offsets.push(decoded.offsets[k]);
-      result.analysable &&= decoded.analysable;
-      result.reason ??= decoded.reason;
-      result.isBytes ||= decoded.isBytes;
+      decodedParts.push(decoded);
+      value += decoded.value;
+      analysable &&= decoded.analysable;
+      reason ??= decoded.reason;
+      isBytes ||= decoded.isBytes;
     }
-    result.offsets.push(node.endIndex);
-    return result;
+    const end = node.endIndex;
+    return withLazyOffsets({ value, analysable, reason, isBytes }, () => {
+      const offsets: number[] = [];
+      // A loop, not push(...spread): a literal of a few hundred thousand characters would overflow the stack.
+      for (const decoded of decodedParts) for (let k = 0; k < decoded.value.length; k++) offsets.push(decoded.offsets[k]);
+      offsets.push(end);
+      return offsets;
+    });
   }
   if (node.type !== 'string') return undefined;
   return decodeLiteral(source.slice(node.startIndex, node.endIndex), node.startIndex, node.children.some((c) => c?.type === 'interpolation'));
@@ -47,22 +56,39 @@ export function decodeStringNode(node: SyntaxNode, source: string): StringValue 
 export function decodeLiteral(text: string, base: number, hasInterpolation = false): StringValue {
   const prefixMatch = /^[a-zA-Z]*/.exec(text);
   const prefix = (prefixMatch ? prefixMatch[0] : '').toLowerCase();
-  let i = prefix.length;
-  const quote = text.startsWith('"""', i) || text.startsWith("'''", i) ? text.slice(i, i + 3) : text.charAt(i);
-  i += quote.length;
+  let bodyStart = prefix.length;
+  const quote = text.startsWith('"""', bodyStart) || text.startsWith("'''", bodyStart) ? text.slice(bodyStart, bodyStart + 3) : text.charAt(bodyStart);
+  bodyStart += quote.length;
   // A half-typed literal has no closing quote: take everything that is there.
-  const end = text.length >= i + quote.length && text.endsWith(quote) ? text.length - quote.length : text.length;
+  const end = text.length >= bodyStart + quote.length && text.endsWith(quote) ? text.length - quote.length : text.length;
   const raw = prefix.includes('r');
   const isF = prefix.includes('f') || prefix.includes('t');
+  const joined = decodeBody(text, bodyStart, end, raw, base);
+  const result = withLazyOffsets({ value: joined, analysable: true, isBytes: prefix.includes('b') }, () => {
+    const offsets: number[] = [];
+    decodeBody(text, bodyStart, end, raw, base, offsets);
+    return offsets;
+  });
+  if (isF && (hasInterpolation || /\{[^{]/.test(joined.replace(/\{\{/g, '')))) {
+    result.analysable = false;
+    result.reason = 'an f-string is built at run time';
+  }
+  return result;
+}
+
+/**
+ * The value of a literal's body, text[i, end); with `offsets`, also where each character came
+ * from. Offsets are asked for only by the few strings that are SQL, so they are made on demand.
+ */
+function decodeBody(text: string, i: number, end: number, raw: boolean, base: number, offsets?: number[]): string {
   const value: string[] = [];
-  const offsets: number[] = [];
   while (i < end) {
     // Copy the run up to the next escape in one piece: most SQL literals have none.
     const nextEscape = raw ? -1 : text.indexOf('\\', i);
     const runEnd = nextEscape < 0 || nextEscape >= end ? end : nextEscape;
     if (runEnd > i) {
       value.push(text.slice(i, runEnd));
-      for (let k = i; k < runEnd; k++) offsets.push(base + k);
+      if (offsets) for (let k = i; k < runEnd; k++) offsets.push(base + k);
       i = runEnd;
       continue;
     }
@@ -91,20 +117,26 @@ export function decodeLiteral(text: string, base: number, hasInterpolation = fal
         if (close > 0) { decoded = '\uFFFD'; length = close - i + 1; } // the name table is not worth shipping
       }
       if (decoded === undefined) { decoded = '\\' + next; } // unknown escapes stay as written
-      for (const c of decoded) { value.push(c); offsets.push(base + start); if (c.length === 2) offsets.push(base + start); }
+      for (const c of decoded) { value.push(c); if (offsets) { offsets.push(base + start); if (c.length === 2) offsets.push(base + start); } }
       i += length;
       continue;
     }
     value.push(ch);
-    offsets.push(base + i);
+    offsets?.push(base + i);
     i++;
   }
-  offsets.push(base + end);
-  const joined = value.join('');
-  const result: StringValue = { value: joined, offsets, analysable: true, isBytes: prefix.includes('b') };
-  if (isF && (hasInterpolation || /\{[^{]/.test(joined.replace(/\{\{/g, '')))) {
-    result.analysable = false;
-    result.reason = 'an f-string is built at run time';
-  }
-  return result;
+  offsets?.push(base + end);
+  return value.join('');
+}
+
+/** A StringValue whose `offsets` are computed on first read, then kept. */
+function withLazyOffsets(fields: Omit<StringValue, 'offsets'>, compute: () => number[]): StringValue {
+  let offsets: number[] | undefined;
+  return {
+    ...fields,
+    get offsets(): number[] {
+      offsets ??= compute();
+      return offsets;
+    },
+  };
 }
