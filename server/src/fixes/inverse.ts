@@ -3,7 +3,7 @@ import { boolValue, callKeyword, stringValue } from '../model/migration';
 import { TABLE_PARAMETER, signatureFor } from '../model/opSignatures';
 import type { ProjectModel } from '../model/project';
 import { CONSTRAINT_TYPES, columnNameOf, literalName } from './opFacts';
-import { columnDefinition, historyBefore, objectDefinition, tableDefinition, type HistoryEntry } from './schemaHistory';
+import { columnDefinition, historyBefore, objectDefinition, tableDefinition, type HistoryEntry, type HistoryView } from './schemaHistory';
 import type { Step, StepBlock } from './upgradeSteps';
 
 /**
@@ -132,7 +132,7 @@ export function invertOperation(step: Step, context: InverseContext): InverseRes
   }
 }
 
-function history(context: InverseContext, op: Operation): HistoryEntry[] {
+function history(context: InverseContext, op: Operation): HistoryView {
   return historyBefore(context.project, context.migration, op);
 }
 

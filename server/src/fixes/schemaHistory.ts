@@ -17,17 +17,58 @@ export interface HistoryEntry { op: Operation; migration: MigrationModel; /** Tr
 
 export type Known<T> = { known: true; value: T; entry: HistoryEntry } | { known: false; reason: string };
 
-/** The upgrade ops that run before `before`: the ancestors' (base first), then this revision's. */
-export function historyBefore(project: ProjectModel | undefined, migration: MigrationModel, before: Operation): HistoryEntry[] {
-  const entries: HistoryEntry[] = [];
-  for (const ancestor of ancestorMigrations(project, migration)) {
-    for (const op of ancestor.operations) if (op.section === 'upgrade') entries.push({ op, migration: ancestor, current: false });
-  }
+/**
+ * The upgrade ops that run before an op, in order: the ancestors' (base first), then this
+ * revision's. Read by index from the end (the definitions below walk back to a create, then
+ * forward): a view over each revision's own list of upgrade ops, never one array of the whole
+ * history — that was built for every op a rule asked about, quadratic in the history's length.
+ */
+export interface HistoryView {
+  readonly length: number;
+  at(index: number): HistoryEntry | undefined;
+}
+
+export function historyBefore(project: ProjectModel | undefined, migration: MigrationModel, before: Operation): HistoryView {
+  const current: HistoryEntry[] = [];
   for (const op of migration.operations) {
     if (op === before) break;
-    if (op.section === 'upgrade') entries.push({ op, migration, current: true });
+    if (op.section === 'upgrade') current.push({ op, migration, current: true });
+  }
+  return new History([...ancestorMigrations(project, migration).map(upgradeEntries), current]);
+}
+
+const upgradeEntriesCache = new WeakMap<MigrationModel, HistoryEntry[]>();
+
+function upgradeEntries(migration: MigrationModel): HistoryEntry[] {
+  let entries = upgradeEntriesCache.get(migration);
+  if (!entries) {
+    entries = migration.operations.filter((op) => op.section === 'upgrade').map((op) => ({ op, migration, current: false }));
+    upgradeEntriesCache.set(migration, entries);
   }
   return entries;
+}
+
+/** Segments read as one list. Walks go one entry at a time, so the last segment is the place to start looking. */
+class History implements HistoryView {
+  readonly length: number;
+  /** ends[s]: index one past segment s. */
+  private readonly ends: number[] = [];
+  private segment = 0;
+
+  constructor(private readonly segments: ReadonlyArray<readonly HistoryEntry[]>) {
+    let total = 0;
+    for (const entries of segments) { total += entries.length; this.ends.push(total); }
+    this.length = total;
+  }
+
+  at(index: number): HistoryEntry | undefined {
+    if (index < 0 || index >= this.length) return undefined;
+    let s = this.segment;
+    while (s > 0 && index < this.ends[s - 1]) s--;
+    while (index >= this.ends[s]) s++;
+    this.segment = s;
+    return this.segments[s][index - (s > 0 ? this.ends[s - 1] : 0)];
+  }
 }
 
 const ancestorCache = new WeakMap<object, Map<string, MigrationModel[]>>();
@@ -119,17 +160,17 @@ function removedObjectName(op: Operation): string | undefined {
  * constraints added after it are allowed only when this revision drops them before the table
  * (the downgrade re-creates them after the table, so the result is the same table).
  */
-export function tableDefinition(history: readonly HistoryEntry[], table: string, schema?: string): Known<Operation> {
+export function tableDefinition(history: HistoryView, table: string, schema?: string): Known<Operation> {
   const t = table.toLowerCase();
   let createdAt = -1;
   for (let i = history.length - 1; i >= 0; i--) {
-    const { op } = history[i];
+    const { op } = (history.at(i) as HistoryEntry);
     if (op.name === 'create_table' && op.isAlembicOp && tableOf(op) === t && (op.schema ?? undefined) === (schema ?? undefined)) { createdAt = i; break; }
   }
   if (createdAt < 0) return { known: false, reason: `the definition of table "${table}" is not in the revision history` };
   const pending = new Set<string>();
   for (let i = createdAt + 1; i < history.length; i++) {
-    const entry = history[i];
+    const entry = (history.at(i) as HistoryEntry);
     const { op } = entry;
     if (!touchesTable(op, t)) continue;
     const added = addedObjectName(op);
@@ -139,7 +180,7 @@ export function tableDefinition(history: readonly HistoryEntry[], table: string,
     else return { known: false, reason: `table "${table}" was changed after it was created (\`${op.call.callee}\` at ${where(entry)})` };
   }
   if (pending.size > 0) return { known: false, reason: `table "${table}" has ${[...pending].map((n) => `"${n}"`).join(', ')} added after it was created` };
-  return { known: true, value: history[createdAt].op, entry: history[createdAt] };
+  return { known: true, value: (history.at(createdAt) as HistoryEntry).op, entry: (history.at(createdAt) as HistoryEntry) };
 }
 
 /** Does an index or constraint op involve `column` (or columns it cannot list)? */
@@ -157,13 +198,13 @@ function involvesColumn(op: Operation, column: string): boolean {
  * constraint on the column that was not dropped first makes it unknown: dropping a column drops
  * them too, and re-adding the column would not bring them back.
  */
-export function columnDefinition(history: readonly HistoryEntry[], table: string, column: string): Known<ColumnDef> {
+export function columnDefinition(history: HistoryView, table: string, column: string): Known<ColumnDef> {
   const t = table.toLowerCase();
   const c = column.toLowerCase();
   let definedAt = -1;
   let definition: ColumnDef | undefined;
   for (let i = history.length - 1; i >= 0 && definedAt < 0; i--) {
-    const { op } = history[i];
+    const { op } = (history.at(i) as HistoryEntry);
     if (!op.isAlembicOp || tableOf(op) !== t) continue;
     if (op.name === 'create_table' || op.name === 'add_column') {
       const found = op.columns.find((col) => col.name?.toLowerCase() === c);
@@ -172,13 +213,13 @@ export function columnDefinition(history: readonly HistoryEntry[], table: string
     }
   }
   if (definedAt < 0 || !definition) return { known: false, reason: `the definition of column "${table}.${column}" is not in the revision history` };
-  const defining = history[definedAt];
+  const defining = (history.at(definedAt) as HistoryEntry);
   if (defining.op.constraints.some((k) => k.columns.some((name) => name.toLowerCase() === c))) {
     return { known: false, reason: `column "${table}.${column}" is part of a table-level constraint or index that dropping it removes` };
   }
   const pending = new Set<string>();
   for (let i = definedAt + 1; i < history.length; i++) {
-    const entry = history[i];
+    const entry = (history.at(i) as HistoryEntry);
     const { op } = entry;
     if (!touchesTable(op, t)) continue;
     const added = addedObjectName(op);
@@ -203,17 +244,17 @@ export function columnDefinition(history: readonly HistoryEntry[], table: string
  * The op that created index or constraint `name` as it stands just before `before`: a later drop
  * of it, or a rename/drop/retype of its table's columns, makes it unknown.
  */
-export function objectDefinition(history: readonly HistoryEntry[], kind: 'index' | 'constraint', name: string, table?: string): Known<Operation> {
+export function objectDefinition(history: HistoryView, kind: 'index' | 'constraint', name: string, table?: string): Known<Operation> {
   const n = name.toLowerCase();
   const creates = (op: Operation): boolean => op.isAlembicOp && (kind === 'index' ? op.name === 'create_index' : op.name in CONSTRAINT_TYPES) && literalName(kind === 'index' ? op.args.index_name : op.args.constraint_name)?.toLowerCase() === n;
   let createdAt = -1;
-  for (let i = history.length - 1; i >= 0; i--) if (creates(history[i].op)) { createdAt = i; break; }
+  for (let i = history.length - 1; i >= 0; i--) if (creates((history.at(i) as HistoryEntry).op)) { createdAt = i; break; }
   if (createdAt < 0) return { known: false, reason: `the definition of ${kind} "${name}" is not in the revision history` };
-  const created = history[createdAt].op;
+  const created = (history.at(createdAt) as HistoryEntry).op;
   const t = tableOf(created) ?? table?.toLowerCase();
   if (table && t && table.toLowerCase() !== t) return { known: false, reason: `${kind} "${name}" was created on table "${t}", not "${table}"` };
   for (let i = createdAt + 1; i < history.length; i++) {
-    const entry = history[i];
+    const entry = (history.at(i) as HistoryEntry);
     const { op } = entry;
     if (removedObjectName(op)?.toLowerCase() === n) return { known: false, reason: `${kind} "${name}" was dropped at ${where(entry)}` };
     if (!t || !touchesTable(op, t)) continue;
@@ -222,5 +263,5 @@ export function objectDefinition(history: readonly HistoryEntry[], kind: 'index'
     const structural = op.name === 'rename_table' || op.name === 'drop_table' || op.name === 'execute' || (columnChange && (!column || involvesColumn(created, column)));
     if (structural) return { known: false, reason: `table "${t}" was changed after ${kind} "${name}" was created (\`${op.call.callee}\` at ${where(entry)})` };
   }
-  return { known: true, value: created, entry: history[createdAt] };
+  return { known: true, value: created, entry: (history.at(createdAt) as HistoryEntry) };
 }
