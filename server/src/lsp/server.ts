@@ -47,7 +47,7 @@ import { ServerLog } from './log';
 import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest, StatusNotification } from './messages';
 import { contentChangesProblem, documentItemProblem, documentProblem, isObject, paramsOf, positionProblem, problemKey, rangeProblem, versionedDocumentProblem } from './params';
 import { SettingsCache } from './settings';
-import { isInside, pathToUri, uriToPath } from './uri';
+import { canonicalUri, isInside, pathToUri, uriToPath } from './uri';
 import { readRevision, WorkspaceIndex, type ProjectEntry } from './workspace';
 
 /** Files whose change re-reads the projects (configuration) rather than one revision. */
@@ -198,18 +198,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const problem = documentItemProblem(paramsOf(params).textDocument);
     if (problem) { ignored('textDocument/didOpen', problem); return; }
     const { textDocument } = params;
+    const uri = canonicalUri(textDocument.uri);
     const version = Number.isInteger(textDocument.version) ? textDocument.version : 0;
     const languageId = typeof textDocument.languageId === 'string' ? textDocument.languageId : '';
-    const doc = new OpenDocument(TextDocument.create(textDocument.uri, languageId, version, textDocument.text), uriToPath(textDocument.uri));
-    open.get(textDocument.uri)?.dispose();
-    open.set(textDocument.uri, doc);
+    const doc = new OpenDocument(TextDocument.create(uri, languageId, version, textDocument.text), uriToPath(uri));
+    open.get(uri)?.dispose();
+    open.set(uri, doc);
     await ready;
     validateDocument(doc);
   }));
 
   connection.onDidChangeTextDocument(log.guard('didChange', undefined, (params) => {
     const p = paramsOf(params);
-    const uri = isObject(p.textDocument) && typeof p.textDocument.uri === 'string' ? p.textDocument.uri : undefined;
+    const uri = isObject(p.textDocument) && typeof p.textDocument.uri === 'string' ? canonicalUri(p.textDocument.uri) : undefined;
     const problem = versionedDocumentProblem(p.textDocument) ?? contentChangesProblem(p.contentChanges);
     const doc = uri === undefined ? undefined : open.get(uri);
     if (problem) {
@@ -232,10 +233,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDidCloseTextDocument(log.guard('didClose', undefined, (params) => {
     const problem = documentProblem(paramsOf(params).textDocument);
     if (problem) { ignored('textDocument/didClose', problem); return; }
-    const { textDocument } = params;
-    const doc = open.get(textDocument.uri);
-    if (!doc) { ignored('textDocument/didClose', 'the document is not open', textDocument.uri); return; }
-    open.delete(textDocument.uri);
+    const uri = canonicalUri(params.textDocument.uri);
+    const doc = open.get(uri);
+    if (!doc) { ignored('textDocument/didClose', 'the document is not open', uri); return; }
+    open.delete(uri);
     doc.dispose();
     const file = doc.path;
     if (!file) return;
@@ -243,11 +244,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!entry) {
       const around = index.projectAround(file);
       if (around && file.endsWith('.md') && isInside(file, around.config.decisionsDir)) scheduleDecisionsReload(around);
-      else if (published.has(textDocument.uri) && !around?.model.decisions?.some((d) => d.path === file)) {
+      else if (published.has(uri) && !around?.model.decisions?.some((d) => d.path === file)) {
         // application code is checked only while it is open
-        published.delete(textDocument.uri);
-        publishedPrints.delete(textDocument.uri);
-        void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
+        published.delete(uri);
+        publishedPrints.delete(uri);
+        void connection.sendDiagnostics({ uri, diagnostics: [] });
       }
       return;
     }
@@ -262,7 +263,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (problem) { ignored('textDocument/didSave', problem); return; }
     const file = uriToPath(params.textDocument.uri);
     // Clients without file watching still learn about configuration changes on save.
-    if (file && !clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) onFilesChanged([{ uri: params.textDocument.uri, type: FileChangeType.Changed }]);
+    if (file && !clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) onFilesChanged([{ uri: canonicalUri(params.textDocument.uri), type: FileChangeType.Changed }]);
   }));
 
   connection.onDidChangeWatchedFiles(log.guard('didChangeWatchedFiles', undefined, (params) => {
@@ -275,7 +276,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         ignored('workspace/didChangeWatchedFiles', 'a change that is not {uri: string, type: 1 | 2 | 3}');
         continue;
       }
-      events.push({ uri: change.uri, type });
+      events.push({ uri: canonicalUri(change.uri), type });
     }
     onFilesChanged(events);
   }));
@@ -510,9 +511,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const problem = documentProblem(p.textDocument) ?? rangeProblem(p.range)
       ?? (!isObject(p.context) || !Array.isArray(p.context.diagnostics) ? 'context.diagnostics is not an array' : undefined);
     if (problem) return invalidParams('textDocument/codeAction', problem);
-    const doc = open.get(params.textDocument.uri);
-    const current = published.get(params.textDocument.uri);
-    if (!doc && !current) { openFor('textDocument/codeAction', params.textDocument.uri); return []; } // findings of a file not open may still have actions
+    const uri = canonicalUri(params.textDocument.uri);
+    const doc = open.get(uri);
+    const current = published.get(uri);
+    if (!doc && !current) { openFor('textDocument/codeAction', uri); return []; } // findings of a file not open may still have actions
     if (doc) notePastEnd('textDocument/codeAction', doc, params.range.end);
     // Code actions answer for the text the editor shows: findings of an older version have stale ranges.
     if (doc && current && current.version !== doc.version) return [];
@@ -524,7 +526,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const problem = documentProblem(p.textDocument) ?? positionProblem(p.position);
     if (problem) return invalidParams('textDocument/hover', problem);
     const { textDocument, position } = params;
-    const doc = openFor('textDocument/hover', textDocument.uri);
+    const doc = openFor('textDocument/hover', canonicalUri(textDocument.uri));
     const file = doc?.path;
     const entry = file ? index.projectOf(file) : undefined;
     if (!doc || !entry || !doc.isPython) return null;
@@ -538,7 +540,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const problem = documentProblem(p.textDocument) ?? positionProblem(p.position);
     if (problem) return invalidParams('textDocument/completion', problem);
     const { textDocument, position } = params;
-    const doc = openFor('textDocument/completion', textDocument.uri);
+    const doc = openFor('textDocument/completion', canonicalUri(textDocument.uri));
     if (!doc) return [];
     notePastEnd('textDocument/completion', doc, position);
     const file = doc.path;
@@ -585,7 +587,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const written = writeRecord(dir, { title: params.title, rules: params.rules, revisions: params.revisions });
     if (params.waive) {
       // Through the editor (workspace/applyEdit), so that an open revision with unsaved changes is edited, not overwritten.
-      const doc = open.get(params.waive.uri);
+      const doc = open.get(canonicalUri(params.waive.uri));
       const waivedFile = uriToPath(params.waive.uri);
       const source = doc ? doc.text.getText() : waivedFile ? fs.readFileSync(waivedFile, 'utf8') : '';
       const comment = waiverLine(source, params.waive.line, [params.waive.ruleId], written.id);
