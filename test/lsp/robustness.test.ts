@@ -358,6 +358,33 @@ describe('language server robustness (dist/server.js over stdio)', function () {
     console.log(`      indexed ${REVISIONS} revisions among 10,000 files: ready after ${ms} ms (${session.logs.find((l) => l.startsWith('Indexed'))})`);
   });
 
+  it('a document URI encoded as VS Code encodes it (( ) @ + as %XX) is the same document as the path\'s URI', async () => {
+    const root = workspace({
+      'proj (old)@v2+x/alembic.ini': ALEMBIC_INI,
+      'proj (old)@v2+x/alembic/env.py': '',
+      'proj (old)@v2+x/alembic/versions/a1_account.py': revision('a1', null, 'pass'),
+    });
+    const a1 = path.join(root, 'proj (old)@v2+x/alembic/versions/a1_account.py');
+    // vscode-uri's encoding: everything but unreserved characters and '/'.
+    const encoded = 'file://' + a1.split('/').map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+    assert.notEqual(encoded, uriOf(a1), 'two spellings of one file');
+    const session = start(root);
+    await session.initialize();
+    await session.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: encoded, languageId: 'python', version: 1, text: fs.readFileSync(a1, 'utf8') } });
+    const { diagnostics } = await session.waitForDiagnostics(a1, (d) => d.version === 1);
+    const sw101 = diagnostics.find((d) => d.code === 'SW101');
+    assert.ok(sw101, `SW101 among ${codes(diagnostics)}`);
+    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: encoded }, range: sw101.range, context: { diagnostics: [sw101] } });
+    assert.ok(actions.some((a) => a.title.startsWith('Add downgrade')), `the fix is offered: ${actions.map((a) => a.title)}`);
+    await session.connection.sendNotification('textDocument/didChange', { textDocument: { uri: encoded, version: 2 }, contentChanges: [{ range: { start: { line: 21, character: 4 }, end: { line: 21, character: 8 } }, text: 'op.drop_column("account", "a1_flag")' }] });
+    const fixed = await session.waitForDiagnostics(a1, (d) => d.version === 2);
+    assert.ok(!codes(fixed.diagnostics).includes('SW101'), `the edit of the open document is linted: ${codes(fixed.diagnostics)}`);
+    await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: encoded } });
+    const closed = await session.waitForDiagnostics(a1, (d) => d.version === undefined);
+    assert.ok(codes(closed.diagnostics).includes('SW101'), 'closed: the file on disk is the truth again');
+    assert.deepEqual(session.logs.filter((l) => /not open/.test(l)), []);
+  });
+
   it('a revision folder with symbolic link loops and a dangling link: no hang, each problem logged once across re-indexing, the CLI ends too', async () => {
     const root = workspace({
       'alembic.ini': `${ALEMBIC_INI}recursive_version_locations = true\n`,
