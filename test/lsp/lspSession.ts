@@ -46,6 +46,10 @@ export class LspSession {
   readonly shownDocuments: Array<{ uri: string; external?: boolean }> = [];
   readonly logs: string[] = [];
   readonly registrations: Array<{ method: string; registerOptions?: unknown }> = [];
+  /** `$/progress` notifications, in order (work done progress: begin, report …, end). */
+  readonly progress: Array<{ token: string | number; value: { kind: 'begin' | 'report' | 'end'; message?: string; percentage?: number; title?: string } }> = [];
+  /** Resolves when the server process ends. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Per-resource answer to workspace/configuration (section schemaWarden). */
   settings: Record<string, unknown> = {};
   private waiters: Waiter[] = [];
@@ -57,6 +61,9 @@ export class LspSession {
   constructor(readonly root: string, command: string[] = [SERVER, '--stdio']) {
     this.child = spawn(process.execPath, command, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    // 'close', not 'exit': by then everything the server wrote to stdout and stderr has been read.
+    this.exited = new Promise((resolve) => this.child.once('close', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })));
+    this.child.stdin!.on('error', () => undefined); // writing to a server that exited: the test asserts the exit
     this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.diagnostics.set(p.uri, p);
@@ -71,7 +78,7 @@ export class LspSession {
     this.connection.onRequest('workspace/configuration', (p: { items: Array<{ scopeUri?: string; section?: string }> }) => p.items.map(() => this.settings));
     this.connection.onRequest('client/registerCapability', (p: { registrations: Array<{ method: string; registerOptions?: unknown }> }) => { this.registrations.push(...p.registrations); return null; });
     this.connection.onRequest('window/workDoneProgress/create', () => null);
-    this.connection.onNotification('$/progress', () => undefined);
+    this.connection.onNotification('$/progress', (p: LspSession['progress'][number]) => { this.progress.push(p); });
     this.connection.onRequest('workspace/applyEdit', (p: { edit: WorkspaceEdit }) => { this.appliedEdits.push(p.edit); return { applied: true }; });
     this.connection.onRequest('window/showDocument', (p: { uri: string; external?: boolean }) => { this.shownDocuments.push(p); return { success: true }; });
     this.connection.listen();
@@ -133,17 +140,32 @@ export class LspSession {
 
   get pid(): number | undefined { return this.child.pid; }
 
+  /** True while the server process runs. */
+  get alive(): boolean { return this.child.exitCode === null && this.child.signalCode === null; }
+
+  /** Ends the server's stdin, as an editor that goes away without shutdown/exit does. */
+  closeInput(): void {
+    this.child.stdin!.end();
+  }
+
+  /** Writes bytes to the server's stdin as they are: for malformed messages the connection would not send. */
+  writeRaw(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.child.stdin!.write(data, (err) => (err ? reject(err) : resolve())));
+  }
+
   version(file: string): number {
     return this.versions.get(uriOf(file)) ?? 0;
   }
 
   async stop(): Promise<void> {
-    try {
-      await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
-      await this.connection.sendNotification('exit');
-    } catch { /* already gone */ }
-    await Promise.race([new Promise((r) => this.child.once('exit', r)), new Promise((r) => setTimeout(r, 2000))]);
-    if (this.child.exitCode === null) this.child.kill();
+    if (this.alive) {
+      try {
+        await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+        await this.connection.sendNotification('exit');
+      } catch { /* already gone */ }
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000))]);
+    }
+    if (this.alive) this.child.kill();
     this.connection.dispose();
   }
 }

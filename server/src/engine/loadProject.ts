@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../config/config';
 import { loadDecisionRecords } from '../decisions/parse';
-import { findAlembicProjects, listRevisionFiles, readAlembicProject, type AlembicProject } from '../model/alembicConfig';
+import { findAlembicProjects, listRevisionFiles, readAlembicProject, scanRevisionFiles, type AlembicProject } from '../model/alembicConfig';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, type ProjectModel } from '../model/project';
 import { analyzeOnce } from './analyze';
@@ -18,16 +18,30 @@ export interface LoadedProjects {
   problems: string[];
 }
 
-export async function loadProjectFromAlembic(alembic: AlembicProject, files = listRevisionFiles(alembic)): Promise<ProjectModel> {
+export async function loadProjectFromAlembic(alembic: AlembicProject, files = listRevisionFiles(alembic), problems: string[] = []): Promise<ProjectModel> {
   const config = loadConfig(alembic.root);
-  const models = await analyzeFiles(files);
+  const models = await analyzeFiles(readable(files, problems));
   return createProjectModel(alembic.root, config, models, alembic, loadDecisionRecords(config.decisionsDir));
 }
 
-/** A folder of revision files with no Alembic configuration around it. */
-async function loadLooseFolder(dir: string): Promise<ProjectModel> {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.py') && f !== '__init__.py').map((f) => path.join(dir, f)).sort();
-  const models: MigrationModel[] = await analyzeFiles(files);
+/** The files that can be read; one that cannot (deleted meanwhile, no permission) is a problem, not a crash. */
+function readable(files: readonly string[], problems: string[]): string[] {
+  return files.filter((file) => {
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+      return true;
+    } catch (err) {
+      problems.push(`${file} could not be read (${(err as Error).message}): not linted.`);
+      return false;
+    }
+  });
+}
+
+/** A folder of revision files with no Alembic configuration around it (listed like a version location). */
+async function loadLooseFolder(dir: string, problems: string[]): Promise<ProjectModel> {
+  const scan = scanRevisionFiles({ versionLocations: [dir], recursive: false });
+  problems.push(...scan.problems);
+  const models: MigrationModel[] = await analyzeFiles(readable(scan.files, problems));
   const config = loadConfig(dir);
   return createProjectModel(dir, config, models, undefined, loadDecisionRecords(config.decisionsDir));
 }
@@ -54,16 +68,17 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
   const seen = new Map<string, ProjectModel>();
   let only: Set<string> | undefined;
   const addAlembic = async (alembic: AlembicProject): Promise<void> => {
-    problems.push(...alembic.problems);
     let project = seen.get(alembic.configFile);
     if (!project) {
-      project = await loadProjectFromAlembic(alembic);
+      const scan = scanRevisionFiles(alembic);
+      problems.push(...alembic.problems, ...scan.problems);
+      project = await loadProjectFromAlembic(alembic, scan.files, problems);
       seen.set(alembic.configFile, project);
       projects.push(project);
     }
   };
   if (paths.length === 0) {
-    const found = findAlembicProjects(cwd);
+    const found = findAlembicProjects(cwd, undefined, problems);
     if (found.length === 0) problems.push(`No Alembic project found in ${cwd} (looked for alembic.ini, or [tool.alembic] in pyproject.toml). Pass the revision files or folders to lint.`);
     for (const alembic of found) await addAlembic(alembic);
     return { projects, problems };
@@ -75,9 +90,9 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
     if (stat.isDirectory()) {
       const alembic = readAlembicProject(target);
       if (alembic) { await addAlembic(alembic); continue; }
-      const nested = findAlembicProjects(target);
+      const nested = findAlembicProjects(target, undefined, problems);
       if (nested.length) { for (const project of nested) await addAlembic(project); continue; }
-      const loose = await loadLooseFolder(target);
+      const loose = await loadLooseFolder(target, problems);
       projects.push(loose);
       continue;
     }

@@ -1,8 +1,13 @@
 import type { Connection } from 'vscode-languageserver';
 
+/** How many distinct problems the log remembers having written (then it forgets the oldest). */
+const REMEMBERED = 5_000;
+
 /**
  * The server's log, written to the client's output channel through `window/logMessage`.
- * An error that repeats (the same handler failing on every keystroke) is written once.
+ * An error that repeats (the same handler failing on every keystroke) is written once; so is a
+ * problem reported with `once` (the same malformed message on every keystroke, the same broken
+ * link on every re-index).
  */
 export class ServerLog {
   private readonly reported = new Set<string>();
@@ -20,9 +25,13 @@ export class ServerLog {
   error(where: string, err: unknown): void {
     const text = err instanceof Error ? err.stack ?? err.message : String(err);
     const key = `${where}\n${err instanceof Error ? err.message : text}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
+    if (!this.remember(key)) return;
     this.connection.console.error(`${where}: ${text}`);
+  }
+
+  /** Writes a warning the first time `key` is reported; later reports of the same key are silent. */
+  once(key: string, message: string): void {
+    if (this.remember(`once\n${key}`)) this.connection.console.warn(message);
   }
 
   /** Runs a handler; on an exception logs it once and returns `fallback`, so no request ever kills the server. */
@@ -35,5 +44,13 @@ export class ServerLog {
         return fallback;
       }
     };
+  }
+
+  /** False when `key` was reported already. */
+  private remember(key: string): boolean {
+    if (this.reported.has(key)) return false;
+    if (this.reported.size >= REMEMBERED) this.reported.delete(this.reported.values().next().value as string);
+    this.reported.add(key);
+    return true;
   }
 }

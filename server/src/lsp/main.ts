@@ -3,5 +3,6 @@
 // other editors (or `schema-warden server --stdio`), `--socket=PORT`.
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';
+import { createStdioConnection } from './transport';
 
-startServer(createConnection(ProposedFeatures.all));
+startServer(process.argv.includes('--stdio') ? createStdioConnection(process.stdin, process.stdout) : createConnection(ProposedFeatures.all));

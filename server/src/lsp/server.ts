@@ -4,9 +4,14 @@ import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
+  ErrorCodes,
   FileChangeType,
+  ResponseError,
   TextDocumentSyncKind,
+  type CodeAction,
+  type CompletionItem,
   type Connection,
+  type Hover,
   type FileEvent,
   type InitializeParams,
   type InitializeResult,
@@ -40,9 +45,10 @@ import { OpenDocument } from './documents';
 import { hoverAt } from './hover';
 import { ServerLog } from './log';
 import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest, StatusNotification } from './messages';
+import { contentChangesProblem, documentItemProblem, documentProblem, isObject, paramsOf, positionProblem, problemKey, rangeProblem, versionedDocumentProblem } from './params';
 import { SettingsCache } from './settings';
-import { isInside, pathToUri, uriToPath } from './uri';
-import { readModel, WorkspaceIndex, type ProjectEntry } from './workspace';
+import { canonicalUri, isInside, pathToUri, uriToPath } from './uri';
+import { readRevision, WorkspaceIndex, type ProjectEntry } from './workspace';
 
 /** Files whose change re-reads the projects (configuration) rather than one revision. */
 const CONFIG_FILES = new Set(['alembic.ini', 'pyproject.toml', 'schema-warden.toml']);
@@ -76,6 +82,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const crossTimers = new Map<ProjectEntry, NodeJS.Timeout>();
   const crossDelay = options.crossFileDelayMs ?? CROSS_FILE_DELAY_MS;
   const decisionTimers = new Map<ProjectEntry, NodeJS.Timeout>();
+  let workspaceProblems = new Set<string>();
 
   const settings = new SettingsCache(connection, () => clientCapabilities.workspace?.configuration === true);
   const index = new WorkspaceIndex((root) => settings.get(pathToUri(root)));
@@ -133,6 +140,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     progress?.begin('Schema Warden', 0, 'Indexing Alembic revisions…', false);
     try {
       await index.build(folders, (file) => openModelOf(file), openTextOf, (done, total) => progress?.report(total ? Math.round((done / total) * 100) : 100, `${done}/${total} revisions`));
+      reportWorkspaceProblems(index.problems);
       const parsed = performance.now();
       // What the user looks at first: open documents get their diagnostics before the rest is linted.
       for (const doc of open.values()) validateDocument(doc);
@@ -156,6 +164,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   }
 
+  /**
+   * Logs what the index found wrong (a broken or looping link, a configuration Alembic cannot
+   * use): each problem once while it lasts, not again on every re-index; again if it comes back.
+   */
+  function reportWorkspaceProblems(problems: readonly string[]): void {
+    const now = new Set(problems);
+    for (const problem of now) if (!workspaceProblems.has(problem)) log.warn(problem);
+    workspaceProblems = now;
+  }
+
+  /** A problem found between two index builds (a watcher event): logged unless it is known already. */
+  function reportWorkspaceProblem(problem: string): void {
+    if (workspaceProblems.has(problem)) return;
+    workspaceProblems.add(problem);
+    log.warn(problem);
+  }
+
   connection.onShutdown(() => {
     for (const doc of open.values()) doc.dispose();
     open.clear();
@@ -164,53 +189,97 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // ----------------------------------------------------------------------------------------------
   // Documents
 
-  connection.onDidOpenTextDocument(log.guard('didOpen', undefined, async ({ textDocument }) => {
-    const doc = new OpenDocument(TextDocument.create(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text), uriToPath(textDocument.uri));
-    open.get(textDocument.uri)?.dispose();
-    open.set(textDocument.uri, doc);
+  /** A notification the server cannot use: logged once per kind of problem (and document), then ignored. */
+  function ignored(method: string, problem: string, uri?: string, consequence = ''): void {
+    log.once(`${method}\n${uri ?? ''}\n${problemKey(problem)}`, `Ignored ${method}${uri ? ` of ${uri}` : ''}: ${problem}.${consequence}`);
+  }
+
+  connection.onDidOpenTextDocument(log.guard('didOpen', undefined, async (params) => {
+    const problem = documentItemProblem(paramsOf(params).textDocument);
+    if (problem) { ignored('textDocument/didOpen', problem); return; }
+    const { textDocument } = params;
+    const uri = canonicalUri(textDocument.uri);
+    const version = Number.isInteger(textDocument.version) ? textDocument.version : 0;
+    const languageId = typeof textDocument.languageId === 'string' ? textDocument.languageId : '';
+    const doc = new OpenDocument(TextDocument.create(uri, languageId, version, textDocument.text), uriToPath(uri));
+    open.get(uri)?.dispose();
+    open.set(uri, doc);
     await ready;
     validateDocument(doc);
   }));
 
-  connection.onDidChangeTextDocument(log.guard('didChange', undefined, ({ textDocument, contentChanges }) => {
-    const doc = open.get(textDocument.uri);
-    if (!doc) return;
-    doc.applyChanges(contentChanges, textDocument.version);
+  connection.onDidChangeTextDocument(log.guard('didChange', undefined, (params) => {
+    const p = paramsOf(params);
+    const uri = isObject(p.textDocument) && typeof p.textDocument.uri === 'string' ? canonicalUri(p.textDocument.uri) : undefined;
+    const problem = versionedDocumentProblem(p.textDocument) ?? contentChangesProblem(p.contentChanges);
+    const doc = uri === undefined ? undefined : open.get(uri);
+    if (problem) {
+      ignored('textDocument/didChange', problem, uri, doc ? ' The server\'s copy of the document may differ from the editor\'s from now on, until the editor sends its whole text or reopens it.' : '');
+      return;
+    }
+    const { textDocument, contentChanges } = params;
+    if (!doc) { ignored('textDocument/didChange', 'the document is not open (no didOpen came for it, or it was closed)', uri); return; }
+    for (const change of contentChanges) {
+      if ('range' in change) {
+        const past = [change.range.start, change.range.end].find((position) => !inDocument(doc.text, position));
+        if (past) log.once(`didChange past end\n${uri}`, `textDocument/didChange of ${uri}: a change range reaches ${past.line}:${past.character}, past the end of the document (${doc.text.lineCount} lines): applied at its end.`);
+      }
+      doc.applyChanges([change], textDocument.version);
+    }
     // While the index builds, the document is validated once it is ready (didOpen awaits it).
     if (!indexing) validateDocument(doc);
   }));
 
-  connection.onDidCloseTextDocument(log.guard('didClose', undefined, ({ textDocument }) => {
-    const doc = open.get(textDocument.uri);
-    open.delete(textDocument.uri);
-    doc?.dispose();
-    const file = doc?.path;
+  connection.onDidCloseTextDocument(log.guard('didClose', undefined, (params) => {
+    const problem = documentProblem(paramsOf(params).textDocument);
+    if (problem) { ignored('textDocument/didClose', problem); return; }
+    const uri = canonicalUri(params.textDocument.uri);
+    const doc = open.get(uri);
+    if (!doc) { ignored('textDocument/didClose', 'the document is not open', uri); return; }
+    open.delete(uri);
+    doc.dispose();
+    const file = doc.path;
     if (!file) return;
     const entry = index.projectOf(file);
     if (!entry) {
       const around = index.projectAround(file);
       if (around && file.endsWith('.md') && isInside(file, around.config.decisionsDir)) scheduleDecisionsReload(around);
-      else if (published.has(textDocument.uri) && !around?.model.decisions?.some((d) => d.path === file)) {
+      else if (published.has(uri) && !around?.model.decisions?.some((d) => d.path === file)) {
         // application code is checked only while it is open
-        published.delete(textDocument.uri);
-        publishedPrints.delete(textDocument.uri);
-        void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
+        published.delete(uri);
+        publishedPrints.delete(uri);
+        void connection.sendDiagnostics({ uri, diagnostics: [] });
       }
       return;
     }
-    {
-      // The file on disk is the truth again (the editor may have discarded unsaved changes).
-      if (fs.existsSync(file)) updateRevision(entry, readModel(file)); else { index.removeRevision(entry, file); publishFile(entry, file); scheduleCrossFile(entry); }
-    }
+    // The file on disk is the truth again (the editor may have discarded unsaved changes; the file
+    // may have been deleted while it was open: then it leaves the project and its diagnostics go).
+    reread(entry, file);
+    scheduleCrossFile(entry);
   }));
 
-  connection.onDidSaveTextDocument(log.guard('didSave', undefined, ({ textDocument }) => {
-    const file = uriToPath(textDocument.uri);
+  connection.onDidSaveTextDocument(log.guard('didSave', undefined, (params) => {
+    const problem = documentProblem(paramsOf(params).textDocument);
+    if (problem) { ignored('textDocument/didSave', problem); return; }
+    const file = uriToPath(params.textDocument.uri);
     // Clients without file watching still learn about configuration changes on save.
-    if (file && !clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) onFilesChanged([{ uri: textDocument.uri, type: FileChangeType.Changed }]);
+    if (file && !clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) onFilesChanged([{ uri: canonicalUri(params.textDocument.uri), type: FileChangeType.Changed }]);
   }));
 
-  connection.onDidChangeWatchedFiles(log.guard('didChangeWatchedFiles', undefined, ({ changes }) => onFilesChanged(changes)));
+  connection.onDidChangeWatchedFiles(log.guard('didChangeWatchedFiles', undefined, (params) => {
+    const changes = paramsOf(params).changes;
+    if (!Array.isArray(changes)) { ignored('workspace/didChangeWatchedFiles', `changes is ${changes === undefined ? 'missing' : 'not an array'}`); return; }
+    const events: FileEvent[] = [];
+    for (const change of changes as unknown[]) {
+      const type = isObject(change) ? change.type : undefined;
+      if (!isObject(change) || typeof change.uri !== 'string' || (type !== FileChangeType.Created && type !== FileChangeType.Changed && type !== FileChangeType.Deleted)) {
+        ignored('workspace/didChangeWatchedFiles', 'a change that is not {uri: string, type: 1 | 2 | 3}');
+        continue;
+      }
+      events.push({ uri: canonicalUri(change.uri), type });
+    }
+    onFilesChanged(events);
+  }));
 
   connection.onDidChangeConfiguration(log.guard('didChangeConfiguration', undefined, () => {
     settings.clear();
@@ -218,13 +287,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }));
 
   function onFilesChanged(changes: readonly FileEvent[]): void {
-    let reread = false;
+    let configChanged = false;
     const touched = new Set<ProjectEntry>();
     for (const change of changes) {
       const file = uriToPath(change.uri);
       if (!file) continue;
       const base = path.basename(file);
-      if (CONFIG_FILES.has(base)) { reread = true; continue; }
+      if (CONFIG_FILES.has(base)) { configChanged = true; continue; }
       if (file.endsWith('.md')) {
         const entry = index.projectAround(file);
         if (entry && isInside(file, entry.config.decisionsDir) && !open.has(change.uri)) scheduleDecisionsReload(entry); // waivers depend on records
@@ -234,11 +303,24 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const entry = index.projectOf(file);
       if (!entry) continue;
       if (change.type === FileChangeType.Deleted) { index.removeRevision(entry, file); publishFile(entry, file); }
-      else { const model = readModel(file); index.setRevision(entry, model); entry.revisionFindings.set(file, lintRevision(model, entry.model)); publishFile(entry, file); }
+      else reread(entry, file); // created or changed; or deleted again since the event
       touched.add(entry);
     }
-    if (reread) { reindex(); return; }
+    if (configChanged) { reindex(); return; }
     for (const entry of touched) scheduleCrossFile(entry);
+  }
+
+  /** Reads a revision that is not open from disk again; one that is gone (or unreadable) leaves the project. */
+  function reread(entry: ProjectEntry, file: string): void {
+    const read = readRevision(file);
+    if ('path' in read) {
+      index.setRevision(entry, read);
+      entry.revisionFindings.set(file, lintRevision(read, entry.model));
+    } else {
+      if (read.problem) reportWorkspaceProblem(read.problem);
+      index.removeRevision(entry, file);
+    }
+    publishFile(entry, file);
   }
 
   function openModelOf(file: string): MigrationModel | undefined {
@@ -406,26 +488,61 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // ----------------------------------------------------------------------------------------------
   // Features
 
-  connection.onCodeAction(log.guard('codeAction', [], (params) => {
-    const doc = open.get(params.textDocument.uri);
-    const current = published.get(params.textDocument.uri);
+  /** A request whose params are malformed: answered InvalidParams (saying what is wrong), logged once per kind. */
+  function invalidParams(method: string, problem: string): ResponseError<void> {
+    log.once(`${method}\n\n${problemKey(problem)}`, `Answered ${method} with InvalidParams: ${problem}.`);
+    return new ResponseError(ErrorCodes.InvalidParams, `${method}: ${problem}`);
+  }
+
+  /** The open document a request is about; a request about another one is answered empty and logged once. */
+  function openFor(method: string, uri: string): OpenDocument | undefined {
+    const doc = open.get(uri);
+    if (!doc) log.once(`${method}\n${uri}\nnot open`, `${method} for ${uri}, which is not open (no didOpen came for it, or it was closed): answered with nothing.`);
+    return doc;
+  }
+
+  /** A position past the end of the document is taken as its end (as TextDocument does), logged once per document. */
+  function notePastEnd(method: string, doc: OpenDocument, position: { line: number; character: number }): void {
+    if (!inDocument(doc.text, position)) log.once(`${method}\n${doc.uri}\npast end`, `${method} at ${position.line}:${position.character} in ${doc.uri}, past the end of the document (${doc.text.lineCount} lines): taken as its end.`);
+  }
+
+  connection.onCodeAction(log.guard('codeAction', [] as CodeAction[] | ResponseError<void>, (params) => {
+    const p = paramsOf(params);
+    const problem = documentProblem(p.textDocument) ?? rangeProblem(p.range)
+      ?? (!isObject(p.context) || !Array.isArray(p.context.diagnostics) ? 'context.diagnostics is not an array' : undefined);
+    if (problem) return invalidParams('textDocument/codeAction', problem);
+    const uri = canonicalUri(params.textDocument.uri);
+    const doc = open.get(uri);
+    const current = published.get(uri);
+    if (!doc && !current) { openFor('textDocument/codeAction', uri); return []; } // findings of a file not open may still have actions
+    if (doc) notePastEnd('textDocument/codeAction', doc, params.range.end);
     // Code actions answer for the text the editor shows: findings of an older version have stale ranges.
     if (doc && current && current.version !== doc.version) return [];
     return codeActions(params, current);
   }));
 
-  connection.onHover(log.guard('hover', null, ({ textDocument, position }) => {
-    const doc = open.get(textDocument.uri);
+  connection.onHover(log.guard('hover', null as Hover | null | ResponseError<void>, (params) => {
+    const p = paramsOf(params);
+    const problem = documentProblem(p.textDocument) ?? positionProblem(p.position);
+    if (problem) return invalidParams('textDocument/hover', problem);
+    const { textDocument, position } = params;
+    const doc = openFor('textDocument/hover', canonicalUri(textDocument.uri));
     const file = doc?.path;
     const entry = file ? index.projectOf(file) : undefined;
     if (!doc || !entry || !doc.isPython) return null;
+    notePastEnd('textDocument/hover', doc, position);
     const model = doc.model();
     return hoverAt(model, findingsOf(entry, model.path), model.lines.offsetAt(position), entry.config) ?? null;
   }));
 
-  connection.onCompletion(log.guard('completion', [], ({ textDocument, position }) => {
-    const doc = open.get(textDocument.uri);
+  connection.onCompletion(log.guard('completion', [] as CompletionItem[] | ResponseError<void>, (params) => {
+    const p = paramsOf(params);
+    const problem = documentProblem(p.textDocument) ?? positionProblem(p.position);
+    if (problem) return invalidParams('textDocument/completion', problem);
+    const { textDocument, position } = params;
+    const doc = openFor('textDocument/completion', canonicalUri(textDocument.uri));
     if (!doc) return [];
+    notePastEnd('textDocument/completion', doc, position);
     const file = doc.path;
     const text = doc.text.getText();
     const lines = text.split(/\r?\n/);
@@ -438,20 +555,28 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return [];
   }));
 
-  connection.onExecuteCommand(log.guard('executeCommand', null, async ({ command, arguments: args }) => {
+  connection.onExecuteCommand(log.guard('executeCommand', null as unknown, async (params) => {
+    const p = paramsOf(params);
+    if (typeof p.command !== 'string') return invalidParams('workspace/executeCommand', `command is ${p.command === undefined ? 'missing' : 'not a string'}`);
+    const { command } = params;
+    const args: unknown[] = Array.isArray(p.arguments) ? p.arguments : [];
     if (command === ServerCommands.showRuleDocumentation) {
-      const rule = allRules.find((r) => r.meta.id === args?.[0]);
+      const rule = allRules.find((r) => r.meta.id === args[0]);
       if (rule) await connection.window.showDocument({ uri: ruleDocUrl(rule.meta.id, rule.meta.name), external: true });
       return null;
     }
     if (command === ServerCommands.allowWithDecision) {
-      const arg = (args?.[0] ?? {}) as AllowWithDecisionArgs;
-      const title = arg.title ?? `Allow ${arg.ruleId} in revision ${arg.revision ?? path.basename(uriToPath(arg.uri) ?? arg.uri)}`;
-      const result = await newDecision({ title, rules: [arg.ruleId], revisions: arg.revision ? [arg.revision] : ['*'], uri: arg.uri, waive: { uri: arg.uri, line: arg.line, ruleId: arg.ruleId } });
+      const arg = paramsOf(args[0]);
+      if (typeof arg.uri !== 'string' || typeof arg.ruleId !== 'string' || typeof arg.line !== 'number' || !Number.isInteger(arg.line) || arg.line < 0) {
+        return invalidParams('workspace/executeCommand', `${command} needs {uri: string, ruleId: string, line: non-negative integer}`);
+      }
+      const allow = arg as unknown as AllowWithDecisionArgs;
+      const title = allow.title ?? `Allow ${allow.ruleId} in revision ${allow.revision ?? path.basename(uriToPath(allow.uri) ?? allow.uri)}`;
+      const result = await newDecision({ title, rules: [allow.ruleId], revisions: allow.revision ? [allow.revision] : ['*'], uri: allow.uri, waive: { uri: allow.uri, line: allow.line, ruleId: allow.ruleId } });
       if (clientCapabilities.window?.showDocument?.support) await connection.window.showDocument({ uri: result.uri, takeFocus: true });
       return result;
     }
-    return null;
+    return invalidParams('workspace/executeCommand', `unknown command ${JSON.stringify(command)} (this server has ${Object.values(ServerCommands).join(', ')})`);
   }));
 
   /** Writes the record, then (optionally) inserts the waiver comment above the finding with workspace/applyEdit. */
@@ -462,7 +587,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const written = writeRecord(dir, { title: params.title, rules: params.rules, revisions: params.revisions });
     if (params.waive) {
       // Through the editor (workspace/applyEdit), so that an open revision with unsaved changes is edited, not overwritten.
-      const doc = open.get(params.waive.uri);
+      const doc = open.get(canonicalUri(params.waive.uri));
       const waivedFile = uriToPath(params.waive.uri);
       const source = doc ? doc.text.getText() : waivedFile ? fs.readFileSync(waivedFile, 'utf8') : '';
       const comment = waiverLine(source, params.waive.line, [params.waive.ruleId], written.id);
@@ -481,9 +606,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     docsUrl: ruleDocUrl(r.meta.id, r.meta.name),
   }))));
 
-  connection.onRequest(ListRevisionsRequest, log.guard('listRevisions', [] as RevisionSummary[], async ({ uri }) => {
+  connection.onRequest(ListRevisionsRequest, log.guard('listRevisions', [] as RevisionSummary[], async (params) => {
     await ready;
-    const file = uri ? uriToPath(uri) : undefined;
+    const uri = paramsOf(params).uri;
+    const file = typeof uri === 'string' ? uriToPath(uri) : undefined;
     const entry = (file && (index.projectOf(file) ?? index.projectAround(file))) || index.projects[0];
     if (!entry) return [];
     const heads = new Set(entry.model.graph.heads);
@@ -503,7 +629,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return { files: s.filesAnalysed, errors: s.errors, warnings: s.warnings, ms: Math.round(performance.now() - started) };
   }));
 
+  // Methods this server does not have. A request gets MethodNotFound (never silence: the client
+  // would wait for ever); a notification is ignored ($/ ones silently, as LSP allows). Each logged once.
+  connection.onRequest((method: string) => {
+    log.once(`unknown request\n${method}`, `Answered the unknown request ${JSON.stringify(method)} with MethodNotFound.`);
+    return new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${method}`);
+  });
+  connection.onNotification((method: string) => {
+    if (!method.startsWith('$/')) log.once(`unknown notification\n${method}`, `Ignored the unknown notification ${JSON.stringify(method)}.`);
+  });
+
   connection.listen();
+}
+
+/** False when `position` lies past the end of its line or of the document (TextDocument then takes the end). */
+function inDocument(text: TextDocument, position: { line: number; character: number }): boolean {
+  const back = text.positionAt(text.offsetAt(position));
+  return back.line === position.line && back.character === position.character;
 }
 
 function workspaceFolderPaths(workspaceFolders: readonly WorkspaceFolder[] | null | undefined, rootUri: string | null): string[] {

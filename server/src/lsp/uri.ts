@@ -15,6 +15,17 @@ export function pathToUri(file: string): string {
   return pathToFileURL(file).toString();
 }
 
+/**
+ * One spelling per file: clients percent-encode `file:` URIs differently (VS Code encodes
+ * `( ) @ + = [ ] ! $ & ' * , ; :`, Node's pathToFileURL does not), and the server looks open
+ * documents and published diagnostics up by the URIs it makes itself from paths. Other schemes
+ * are kept as they come.
+ */
+export function canonicalUri(uri: string): string {
+  const file = uriToPath(uri);
+  return file === undefined ? uri : pathToUri(file);
+}
+
 /** True when `file` is `dir` itself or lies somewhere below it. */
 export function isInside(file: string, dir: string): boolean {
   const rel = path.relative(dir, file);

@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import { ConfigError, defaultConfig, loadConfig, type ResolvedConfig } from '../config/config';
 import { analyzeOnce } from '../engine/analyze';
 import { readText } from '../engine/readText';
-import { findAlembicProjects, listRevisionFiles, type AlembicProject } from '../model/alembicConfig';
+import { brokenRevisionLink, errorCode, findAlembicProjects, scanRevisionFiles, type AlembicProject } from '../model/alembicConfig';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, withRevision, type ProjectModel } from '../model/project';
 import type { DecisionRecord } from '../decisions/record';
@@ -50,10 +50,25 @@ export function isRevisionOf(entry: Pick<ProjectEntry, 'alembic' | 'matchesGlob'
   const alembic = entry.alembic;
   if (alembic) {
     for (const location of alembic.versionLocations) {
-      if (alembic.recursive ? isInside(file, location) && !file.includes(`${path.sep}__pycache__${path.sep}`) : path.dirname(file) === path.normalize(location)) return true;
+      if (alembic.recursive ? isInside(file, location) && !file.includes(`${path.sep}__pycache__${path.sep}`) && !throughLinkedFolder(location, file) : path.dirname(file) === path.normalize(location)) return true;
     }
   }
   return entry.matchesGlob(file);
+}
+
+/**
+ * True when the path from `location` down to `file` goes through a symbolic link to a folder
+ * (e.g. `versions/loop/versions/a1.py` with `loop -> ..`): Alembic does not follow those, so the
+ * file is not a revision of that location (it would be the same revision a second time).
+ */
+function throughLinkedFolder(location: string, file: string): boolean {
+  const parts = path.relative(location, path.dirname(file)).split(path.sep).filter(Boolean);
+  let dir = path.normalize(location);
+  for (const part of parts) {
+    dir = path.join(dir, part);
+    try { if (fs.lstatSync(dir).isSymbolicLink()) return true; } catch { return false; } // gone: judge by the path alone
+  }
+  return false;
 }
 
 function globMatcher(root: string, globs: readonly string[]): (file: string) => boolean {
@@ -65,16 +80,30 @@ function globMatcher(root: string, globs: readonly string[]): (file: string) => 
   };
 }
 
-/** Files below `root` matching the project's revision globs. */
-function globbedFiles(root: string, matches: (file: string) => boolean, depth = 8): string[] {
+/** How many folder entries a revision-glob search looks at, at most. */
+const MAX_GLOB_ENTRIES = 200_000;
+
+/**
+ * Files below `root` matching the project's revision globs: regular files and symbolic links to
+ * files. Symbolic links to folders are not followed (no loop can make it recurse); depth and the
+ * number of entries are bounded, and `problems` says when the bound was reached.
+ */
+function globbedFiles(root: string, matches: (file: string) => boolean, problems: string[], depth = 8): string[] {
   const found: string[] = [];
+  let budget = MAX_GLOB_ENTRIES;
   const visit = (dir: string, level: number): void => {
+    if (budget <= 0) return;
     let entries: fs.Dirent[];
     try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    budget -= entries.length;
+    if (budget <= 0) { problems.push(`Stopped looking for files matching the revision globs below ${root} after ${MAX_GLOB_ENTRIES} files and folders (at ${dir}).`); return; }
     for (const e of entries) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) { if (level < depth && !SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) visit(full, level + 1); }
-      else if (e.isFile() && e.name.endsWith('.py') && matches(full)) found.push(full);
+      else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.py') && matches(full)) {
+        if (e.isFile()) { found.push(full); continue; }
+        try { if (fs.statSync(full).isFile()) found.push(full); } catch (err) { problems.push(brokenRevisionLink(full, err)); }
+      }
     }
   };
   visit(root, 0);
@@ -91,6 +120,8 @@ export interface IndexProgress {
  */
 export class WorkspaceIndex {
   projects: ProjectEntry[] = [];
+  /** What the last build found wrong in the workspace's projects (configuration, broken or looping links …). */
+  problems: string[] = [];
 
   constructor(private readonly settingsFor: (root: string) => Promise<SchemaWardenSettings>) {}
 
@@ -100,15 +131,18 @@ export class WorkspaceIndex {
    */
   async build(folders: readonly string[], override: (file: string) => MigrationModel | undefined, openText: (file: string) => string | undefined, progress?: IndexProgress): Promise<void> {
     const planned: Array<{ root: string; alembic?: AlembicProject; settings: SchemaWardenSettings; team: ReturnType<typeof readTeamConfig>; files: string[]; matchesGlob: (f: string) => boolean }> = [];
+    const problems: string[] = [];
     for (const folder of folders) {
-      const alembics = findAlembicProjects(folder);
+      const alembics = findAlembicProjects(folder, undefined, problems);
       for (const alembic of alembics) {
         const team = readTeamConfig(alembic.root);
         const settings = await this.settingsFor(alembic.root);
         const config = mergeSettings(team.config, settings);
         const matchesGlob = globMatcher(config.root, config.revisionGlobs);
-        const files = new Set(listRevisionFiles(alembic));
-        if (config.revisionGlobs.length) for (const f of globbedFiles(config.root, matchesGlob)) files.add(f);
+        const scan = scanRevisionFiles(alembic);
+        problems.push(...alembic.problems, ...scan.problems);
+        const files = new Set(scan.files);
+        if (config.revisionGlobs.length) for (const f of globbedFiles(config.root, matchesGlob, problems)) files.add(f);
         planned.push({ root: alembic.root, alembic, settings, team, files: [...files].sort(), matchesGlob });
       }
       if (alembics.length === 0) {
@@ -118,7 +152,7 @@ export class WorkspaceIndex {
         const config = mergeSettings(team.config, settings);
         if (config.revisionGlobs.length) {
           const matchesGlob = globMatcher(config.root, config.revisionGlobs);
-          planned.push({ root: folder, settings, team, files: globbedFiles(config.root, matchesGlob).sort(), matchesGlob });
+          planned.push({ root: folder, settings, team, files: globbedFiles(config.root, matchesGlob, problems).sort(), matchesGlob });
         }
       }
     }
@@ -128,7 +162,8 @@ export class WorkspaceIndex {
     for (const plan of planned) {
       const models: MigrationModel[] = [];
       for (const file of plan.files) {
-        models.push(override(file) ?? readModel(file));
+        const read = override(file) ?? readRevision(file);
+        if ('path' in read) models.push(read); else if (read.problem) problems.push(read.problem);
         if (++done % 25 === 0) {
           progress?.(done, total);
           await new Promise((resolve) => setImmediate(resolve));
@@ -149,6 +184,7 @@ export class WorkspaceIndex {
     }
     progress?.(total, total);
     this.projects = projects;
+    this.problems = [...new Set(problems)];
   }
 
   /** The project a revision file belongs to (the innermost one when projects nest). */
@@ -190,8 +226,21 @@ export class WorkspaceIndex {
   }
 }
 
-export function readModel(file: string): MigrationModel {
-  let text = '';
-  try { text = readText(file); } catch { /* deleted between listing and reading: an empty file */ }
+/**
+ * A revision file's model from disk, or why there is none: `problem` is undefined when the file is
+ * simply gone (deleted between listing and reading, or a watcher event for a file deleted since).
+ */
+export function readRevision(file: string): MigrationModel | { problem?: string } {
+  let text: string;
+  try {
+    text = readText(file);
+  } catch (err) {
+    let link = false;
+    try { link = fs.lstatSync(file).isSymbolicLink(); } catch { /* gone */ }
+    if (link) return { problem: brokenRevisionLink(file, err) };
+    const code = errorCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return {};
+    return { problem: `${file} could not be read (${(err as Error).message}): not linted.` };
+  }
   return analyzeOnce(file, text);
 }

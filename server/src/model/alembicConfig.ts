@@ -19,15 +19,25 @@ export class AlembicConfigError extends Error {}
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__', '.tox', '.mypy_cache', 'dist', 'out', 'build']);
 
-/** Finds the Alembic projects at or below a folder (at most `depth` levels down). */
-export function findAlembicProjects(start: string, depth = 4): AlembicProject[] {
+/** How many folder entries the project search looks at before it gives up (a workspace holding a huge tree). */
+export const MAX_SEARCH_ENTRIES = 200_000;
+
+/**
+ * Finds the Alembic projects at or below a folder (at most `depth` levels down). Symbolic links to
+ * folders are not followed (so a link loop cannot make it recurse), and the search stops after
+ * `MAX_SEARCH_ENTRIES` entries; `problems` (when given) says when it did.
+ */
+export function findAlembicProjects(start: string, depth = 4, problems?: string[]): AlembicProject[] {
   const found: AlembicProject[] = [];
+  let budget = MAX_SEARCH_ENTRIES;
   const visit = (dir: string, level: number): void => {
     const project = readAlembicProject(dir);
     if (project) { found.push(project); return; }
-    if (level >= depth) return;
+    if (level >= depth || budget <= 0) return;
     let entries: fs.Dirent[];
     try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    budget -= entries.length;
+    if (budget <= 0) { problems?.push(`Stopped looking for Alembic projects below ${start} after ${MAX_SEARCH_ENTRIES} files and folders (at ${dir}); open the project's folder itself.`); return; }
     for (const entry of entries) {
       if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.')) visit(path.join(dir, entry.name), level + 1);
     }
@@ -95,16 +105,115 @@ function splitLocations(value: string, separator: unknown): string[] {
 
 /** The revision files of a project: `*.py` in its version locations, sorted for stable output. */
 export function listRevisionFiles(project: AlembicProject): string[] {
+  return scanRevisionFiles(project).files;
+}
+
+/** Revision files found in a project's version locations, and what is wrong there (broken or looping links). */
+export interface RevisionScan {
+  files: string[];
+  problems: string[];
+}
+
+/** How deep a recursive version location is walked, and how many entries at most. */
+export const MAX_VERSION_DEPTH = 32;
+export const MAX_VERSION_ENTRIES = 200_000;
+
+const isRevisionName = (name: string): boolean => name.endsWith('.py') && name !== '__init__.py';
+
+/**
+ * Lists a project's revision files as Alembic does (`ScriptDirectory._load_revisions`): the `*.py`
+ * files of each version location, also through symbolic links to files, each real file once; with
+ * `recursive_version_locations` the subfolders too, but not through symbolic links to folders
+ * (os.walk / Path.walk do not follow them). Never recurses forever: folders are walked once by
+ * device and inode, the depth and the number of entries are bounded. What Alembic would trip over
+ * (a `.py` link that is broken or loops, which makes Alembic fail to load the project) or silently
+ * skip in a recursive location (a linked folder, a link loop) is said in `problems`.
+ */
+export function scanRevisionFiles(project: Pick<AlembicProject, 'versionLocations' | 'recursive'>): RevisionScan {
   const files: string[] = [];
-  const visit = (dir: string, recursive: boolean): void => {
+  const problems: string[] = [];
+  const walked = new Set<string>();
+  const loaded = new Map<string, string>(); // real path → the path it was listed under
+  let budget = MAX_VERSION_ENTRIES;
+  const add = (file: string, real: string): void => {
+    const first = loaded.get(real);
+    if (first !== undefined) { problems.push(`${file} is the same file as ${first} (a symbolic link): Alembic loads it once, so Schema Warden does too.`); return; }
+    loaded.set(real, file);
+    files.push(file);
+  };
+  const visit = (dir: string, level: number, recursive: boolean): void => {
+    let stat: fs.Stats;
+    let real: string;
+    try {
+      stat = fs.statSync(dir);
+      real = fs.realpathSync.native(dir);
+    } catch (err) {
+      if (errorCode(err) === 'ELOOP') problems.push(`${dir} is a symbolic link loop: no revisions can be read from it.`);
+      return; // a missing version location: Alembic skips it too
+    }
+    if (!stat.isDirectory()) return;
+    const key = `${stat.dev}:${stat.ino}`;
+    if (walked.has(key)) return; // the same folder again (two version locations, one through a link)
+    walked.add(key);
     let entries: fs.Dirent[];
     try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    budget -= entries.length;
+    if (budget < 0) { problems.push(`Stopped listing revisions after ${MAX_VERSION_ENTRIES} files and folders (at ${dir}).`); return; }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const folders: string[] = [];
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      if (entry.isFile() && entry.name.endsWith('.py') && entry.name !== '__init__.py') files.push(full);
-      else if (recursive && entry.isDirectory() && entry.name !== '__pycache__') visit(full, true);
+      if (entry.isFile()) { if (isRevisionName(entry.name)) add(full, path.join(real, entry.name)); }
+      else if (entry.isDirectory()) { if (recursive && entry.name !== '__pycache__') folders.push(full); }
+      else if (entry.isSymbolicLink()) linked(full, entry.name, real, recursive);
+    }
+    for (const folder of folders) {
+      if (level + 1 > MAX_VERSION_DEPTH) { problems.push(`${folder} is more than ${MAX_VERSION_DEPTH} folders deep in a version location: not listed.`); continue; }
+      visit(folder, level + 1, true);
     }
   };
-  for (const location of project.versionLocations) visit(location, project.recursive);
-  return [...new Set(files)].sort();
+  const linked = (link: string, name: string, realDir: string, recursive: boolean): void => {
+    let target: fs.Stats;
+    try {
+      target = fs.statSync(link);
+    } catch (err) {
+      const code = errorCode(err);
+      if (!isRevisionName(name) && !recursive) return; // Alembic never looks at it
+      if (!isRevisionName(name) && code !== 'ELOOP') { problems.push(`${link} is a symbolic link to ${linkTarget(link)}, which does not exist: ignored.`); return; }
+      problems.push(isRevisionName(name) ? brokenRevisionLink(link, err) : `${link} is a symbolic link loop: ignored.`);
+      return;
+    }
+    if (target.isFile()) {
+      if (isRevisionName(name)) {
+        let real = path.join(realDir, name);
+        try { real = fs.realpathSync.native(link); } catch { /* raced with a delete: list it under its own name */ }
+        add(link, real);
+      }
+      return;
+    }
+    if (!target.isDirectory() || !recursive || name === '__pycache__') return;
+    let real = '';
+    try { real = fs.realpathSync.native(link); } catch { /* raced with a delete */ }
+    const rel = path.relative(real, realDir);
+    const loops = real !== '' && (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)));
+    problems.push(loops
+      ? `${link} is a symbolic link to ${real}, a folder that contains it: a loop. Not followed (Alembic does not follow linked folders either).`
+      : `${link} is a symbolic link to the folder ${real || linkTarget(link)}: not followed, as Alembic does not follow linked folders, so the revisions in it are not loaded.`);
+  };
+  for (const location of project.versionLocations) visit(location, 0, project.recursive);
+  return { files: [...new Set(files)].sort(), problems };
+}
+
+/** What is wrong with a revision file that is a symbolic link that cannot be followed (`err` from stat). */
+export function brokenRevisionLink(link: string, err: unknown): string {
+  const why = errorCode(err) === 'ELOOP' ? 'is a symbolic link loop' : `is a symbolic link to ${linkTarget(link)}, which does not exist`;
+  return `${link} ${why}: Alembic fails to load the revisions while it is there; Schema Warden skips it.`;
+}
+
+export function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+function linkTarget(link: string): string {
+  try { return fs.readlinkSync(link); } catch { return 'somewhere unreadable'; }
 }
