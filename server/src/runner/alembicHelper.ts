@@ -93,6 +93,9 @@ export class AlembicHelper {
       ...options.env,
       PYTHONUNBUFFERED: '1',
       PYTHONIOENCODING: 'utf-8',
+      // Importing env.py and the revisions would write __pycache__ folders into the user's project:
+      // a verification run must leave the project exactly as it found it.
+      PYTHONDONTWRITEBYTECODE: '1',
       SCHEMA_WARDEN_URL_ENV: urlEnvVar,
       SCHEMA_WARDEN_ALEMBIC_CONFIG: options.configFile ?? 'alembic.ini',
       SCHEMA_WARDEN_ALEMBIC_SECTION: options.iniSection ?? 'alembic',
