@@ -41,6 +41,21 @@ export class AlembicCommandError extends Error {
   }
 }
 
+/**
+ * The project's env.py raised before any migration ran (its imports, its configuration, its
+ * run_migrations_online): a setup problem of the project, not a verdict on a migration, and not a
+ * bug of Schema Warden. Still an AlembicCommandError: the helper is fine and keeps serving.
+ */
+export class ProjectEnvError extends AlembicCommandError {
+  constructor(command: string, detail: HelperErrorDetail, projectDir: string) {
+    super(command, detail);
+    const file = detail.envFile ? path.relative(projectDir, detail.envFile) : 'env.py';
+    this.message = `The project's ${file} failed (${file}, line ${detail.envLine ?? '?'}): ${detail.type}: ${detail.message}\n`
+      + `This is an error in your Alembic environment (env.py), not in Schema Warden nor in a migration: \`alembic ${command}\` in the project fails the same way. Fix ${file} and run again.`;
+    this.name = 'ProjectEnvError';
+  }
+}
+
 /** The helper process died or stopped answering. */
 export class AlembicHelperCrashedError extends Error {
   constructor(message: string) {
@@ -221,7 +236,7 @@ export class AlembicHelper {
     if (!result.ok) {
       const detail = result.error ?? { type: 'Unknown', message: 'the helper gave no error detail' };
       this.log(`alembic ${label} on ${where}: failed in ${took}: ${detail.type}: ${detail.message}`);
-      throw new AlembicCommandError(label, detail);
+      throw detail.origin === 'env.py' ? new ProjectEnvError(label, detail, this.options.projectDir) : new AlembicCommandError(label, detail);
     }
     this.log(`alembic ${label} on ${where}: ok in ${took}`);
     return result.result as T;
