@@ -11,7 +11,7 @@ import { execFileCapture, isProcessAlive } from '../exec';
 import { formatMs, silentLog, type RunnerLog } from '../log';
 import { findFreePort } from './freePort';
 import { findPostgresBinaries, type PostgresBinaries } from './postgresBinaries';
-import { runAsForCurrentUser, type RunAs } from './runAs';
+import { closedAncestor, runAsForCurrentUser, type RunAs } from './runAs';
 import { DEFAULT_POSTGRES_MAJOR, type Target, type TargetCommonOptions } from './target';
 import { waitForPostgres } from './waitForPostgres';
 
@@ -155,6 +155,13 @@ export class LocalClusterTarget implements Target {
     this.binaries = findPostgresBinaries(major, this.options.searchRoot, this.options.binDir);
     this.runAs = runAsForCurrentUser();
     const baseDir = this.options.baseDir ?? os.tmpdir();
+    const closed = this.runAs.owner && closedAncestor(baseDir, this.runAs.owner);
+    if (closed) {
+      throw new RunnerSetupError(
+        `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may not pass through ${closed}, so it cannot reach its data folder in ${baseDir}.`,
+        'Point TMPDIR at a folder every user may pass through (such as /tmp), or chmod o+x that folder, or run as a regular user.',
+      );
+    }
     await removeLeftoverClusters(baseDir, this.log);
 
     try {
