@@ -161,7 +161,10 @@ export class AlembicHelper {
       if (!hello.ok) throw helper.helloFailure(hello.error);
       helper.hello = hello.result as HelperHello;
     } catch (error) {
+      // Rejected only once the process is gone: a caller that checks for leftovers right away (or
+      // starts another helper) must not find this one still exiting.
       helper.kill();
+      await helper.exitPromise;
       if (error instanceof RunnerSetupError || error instanceof RunnerCancelledError) throw error;
       throw new RunnerSetupError(`The Alembic helper could not start with ${options.python}: ${(error as Error).message}`);
     }
