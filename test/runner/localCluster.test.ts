@@ -71,6 +71,21 @@ describe('runner: local PostgreSQL cluster target (real binaries)', function () 
     }
   });
 
+  it('as root, says which folder the postgres user may not pass through, before running initdb', async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    const closed = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-closed-')); // mode 0700, root's
+    try {
+      const cluster = new LocalClusterTarget({ baseDir: closed });
+      await assert.rejects(cluster.start(), (error: unknown) => error instanceof RunnerSetupError
+        && error.message === `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may not pass through ${closed}, so it cannot reach its data folder in ${closed}.\n`
+          + 'Point TMPDIR at a folder every user may pass through (such as /tmp), or chmod o+x that folder, or run as a regular user.');
+      await cluster.stop();
+      assert.deepEqual(fs.readdirSync(closed), [], 'nothing created');
+    } finally {
+      fs.rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   it('removes clusters left behind by a process that is gone, and keeps those of live processes', async () => {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-leftovers-'));
     try {

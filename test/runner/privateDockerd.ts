@@ -13,6 +13,15 @@ export interface PrivateDockerd {
   /** Value for DOCKER_HOST. */
   host: string;
   root: string;
+  /** PID of the running engine. */
+  readonly pid: number;
+  /**
+   * Stops the engine the way `systemctl stop docker` does (SIGTERM: it stops its containers and
+   * exits), keeping its data, so that restart() brings the same containers back.
+   */
+  halt(): Promise<void>;
+  /** Starts the engine again on the same data after halt(). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,41 +49,63 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
     return { ok: false, reason: `cannot create a network bridge for dockerd: ${String(failed.stderr).trim() || String(failed.error)}` };
   }
   const host = `unix://${root}/docker.sock`;
-  const logFd = fs.openSync(path.join(root, 'dockerd.log'), 'a');
-  const child = spawn(dockerd, [
-    // No iptables rules, no ip_forward change: docker-proxy publishes ports in user space.
-    '--iptables=false', '--ip-forward=false', '--bridge', bridge, '--data-root', path.join(root, 'data'), '--exec-root', path.join(root, 'exec'),
-    '--pidfile', path.join(root, 'dockerd.pid'), '--host', host,
-  ], { detached: true, stdio: ['ignore', logFd, logFd] });
-  fs.closeSync(logFd);
-  child.unref();
-  const pid = child.pid as number; // read now: dockerd deletes its pidfile on exit
-  fs.writeFileSync(path.join(root, 'dockerd.started-pid'), String(pid));
+  let pid = 0;
   // If the test process exits without its after() hook, the engine must not outlive it.
   const killOnExit = () => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
   process.once('exit', killOnExit);
-
-  const stop = async () => {
-    const ids = spawnSync('docker', ['ps', '--all', '--quiet'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
-    if (ids.length > 0) spawnSync('docker', ['rm', '--force', '--volumes', ...ids], { env: { ...process.env, DOCKER_HOST: host } });
+  const spawnEngine = () => {
+    const logFd = fs.openSync(path.join(root, 'dockerd.log'), 'a');
+    const child = spawn(dockerd, [
+      // No iptables rules, no ip_forward change: docker-proxy publishes ports in user space.
+      '--iptables=false', '--ip-forward=false', '--bridge', bridge, '--data-root', path.join(root, 'data'), '--exec-root', path.join(root, 'exec'),
+      '--pidfile', path.join(root, 'dockerd.pid'), '--host', host,
+    ], { detached: true, stdio: ['ignore', logFd, logFd] });
+    fs.closeSync(logFd);
+    child.unref();
+    pid = child.pid as number; // read now: dockerd deletes its pidfile on exit
+    fs.writeFileSync(path.join(root, 'dockerd.started-pid'), String(pid));
+  };
+  const answers = async (): Promise<boolean> => {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (!isProcessAlive(pid)) return false;
+      const probe = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8', timeout: 5_000 });
+      if (probe.status === 0 && probe.stdout.trim()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return false;
+  };
+  const halt = async () => {
     if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 150 && isProcessAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 300 && isProcessAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     if (isProcessAlive(pid)) process.kill(-pid, 'SIGKILL');
+  };
+  const restart = async () => {
+    if (isProcessAlive(pid)) return;
+    spawnEngine();
+    if (!(await answers())) throw new Error(`the private dockerd did not come back:\n${logTail(root)}`);
+  };
+  const stop = async () => {
+    if (isProcessAlive(pid)) {
+      const ids = spawnSync('docker', ['ps', '--all', '--quiet'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+      if (ids.length > 0) spawnSync('docker', ['rm', '--force', '--volumes', ...ids], { env: { ...process.env, DOCKER_HOST: host } });
+    }
+    await halt();
     process.removeListener('exit', killOnExit);
     spawnSync('ip', ['link', 'delete', bridge]);
     fs.rmSync(root, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (!isProcessAlive(pid)) break;
-    const probe = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8', timeout: 5_000 });
-    if (probe.status === 0 && probe.stdout.trim()) return { ok: true, dockerd: { host, root, stop } };
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  const log = fs.existsSync(path.join(root, 'dockerd.log')) ? fs.readFileSync(path.join(root, 'dockerd.log'), 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+  spawnEngine();
+  if (await answers()) return { ok: true, dockerd: { host, root, get pid() { return pid; }, halt, restart, stop } };
+  const log = logTail(root);
   await stop();
   return { ok: false, reason: `dockerd could not be started here:\n${log}` };
+}
+
+function logTail(root: string): string {
+  const file = path.join(root, 'dockerd.log');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
 }
 
 /** Engines left by a test process that died before its after() hook (killed by a timeout, say). */

@@ -41,6 +41,21 @@ export class AlembicCommandError extends Error {
   }
 }
 
+/**
+ * The project's env.py raised before any migration ran (its imports, its configuration, its
+ * run_migrations_online): a setup problem of the project, not a verdict on a migration, and not a
+ * bug of Schema Warden. Still an AlembicCommandError: the helper is fine and keeps serving.
+ */
+export class ProjectEnvError extends AlembicCommandError {
+  constructor(command: string, detail: HelperErrorDetail, projectDir: string) {
+    super(command, detail);
+    const file = detail.envFile ? path.relative(projectDir, detail.envFile) : 'env.py';
+    this.message = `The project's ${file} failed (${file}, line ${detail.envLine ?? '?'}): ${detail.type}: ${detail.message}\n`
+      + `This is an error in your Alembic environment (env.py), not in Schema Warden nor in a migration: \`alembic ${command}\` in the project fails the same way. Fix ${file} and run again.`;
+    this.name = 'ProjectEnvError';
+  }
+}
+
 /** The helper process died or stopped answering. */
 export class AlembicHelperCrashedError extends Error {
   constructor(message: string) {
@@ -93,6 +108,9 @@ export class AlembicHelper {
       ...options.env,
       PYTHONUNBUFFERED: '1',
       PYTHONIOENCODING: 'utf-8',
+      // Importing env.py and the revisions would write __pycache__ folders into the user's project:
+      // a verification run must leave the project exactly as it found it.
+      PYTHONDONTWRITEBYTECODE: '1',
       SCHEMA_WARDEN_URL_ENV: urlEnvVar,
       SCHEMA_WARDEN_ALEMBIC_CONFIG: options.configFile ?? 'alembic.ini',
       SCHEMA_WARDEN_ALEMBIC_SECTION: options.iniSection ?? 'alembic',
@@ -143,7 +161,10 @@ export class AlembicHelper {
       if (!hello.ok) throw helper.helloFailure(hello.error);
       helper.hello = hello.result as HelperHello;
     } catch (error) {
+      // Rejected only once the process is gone: a caller that checks for leftovers right away (or
+      // starts another helper) must not find this one still exiting.
       helper.kill();
+      await helper.exitPromise;
       if (error instanceof RunnerSetupError || error instanceof RunnerCancelledError) throw error;
       throw new RunnerSetupError(`The Alembic helper could not start with ${options.python}: ${(error as Error).message}`);
     }
@@ -218,7 +239,7 @@ export class AlembicHelper {
     if (!result.ok) {
       const detail = result.error ?? { type: 'Unknown', message: 'the helper gave no error detail' };
       this.log(`alembic ${label} on ${where}: failed in ${took}: ${detail.type}: ${detail.message}`);
-      throw new AlembicCommandError(label, detail);
+      throw detail.origin === 'env.py' ? new ProjectEnvError(label, detail, this.options.projectDir) : new AlembicCommandError(label, detail);
     }
     this.log(`alembic ${label} on ${where}: ok in ${took}`);
     return result.result as T;

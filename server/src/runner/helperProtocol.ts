@@ -24,6 +24,11 @@ export interface HelperErrorDetail {
   file?: string;
   line?: number;
   traceback?: string;
+  /** "env.py" when the project's env.py raised it itself (not a revision, not the database). */
+  origin?: 'env.py';
+  /** env.py's innermost frame then: its file and line. */
+  envFile?: string;
+  envLine?: number;
   /** For MissingDependency: which module and which interpreter. */
   python?: string;
   path?: string;

@@ -1,5 +1,6 @@
 // The runner's public surface, for the language server, the extension and the CLI.
-export { AlembicHelper, AlembicCommandError, AlembicHelperCrashedError, locateHelperScript, type AlembicHelperOptions } from './alembicHelper';
+export { AlembicHelper, AlembicCommandError, AlembicHelperCrashedError, locateHelperScript, ProjectEnvError, type AlembicHelperOptions } from './alembicHelper';
+export { DiskFullError } from './diskFull';
 export { checkDrift, DRIFT_WORDING, type DriftOptions, type DriftResult } from './drift';
 export { RunnerCancelledError, RunnerSetupError, isSetupError } from './errors';
 export type { HelperErrorDetail, HelperHello, HistoryResult, RevisionInfo } from './helperProtocol';

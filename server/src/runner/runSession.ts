@@ -53,6 +53,9 @@ export async function withRunSession<T>(options: RunSessionOptions, work: (sessi
     database = await createScratchDatabase(options.target.url());
     await helper.setDatabaseUrl(database.url, options.target.describe());
     return await work({ target: options.target, database, helper, python });
+  } catch (error) {
+    // Asked before the finally block stops the target: its log and its engine are the evidence.
+    throw (await options.target.explainFailure?.(error).catch(() => undefined)) ?? error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await helper?.close().catch(() => undefined);

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import type { Client } from 'pg';
 import { newPgClient } from './pgClient';
-import { AlembicCommandError, type AlembicHelper } from './alembicHelper';
+import { AlembicCommandError, ProjectEnvError, type AlembicHelper } from './alembicHelper';
+import { PG_DISK_FULL, saysDiskFull } from './diskFull';
 import { RunnerCancelledError } from './errors';
 import type { HelperErrorDetail, RevisionInfo } from './helperProtocol';
 import { formatMs, silentLog, type RunnerLog } from './log';
@@ -112,8 +113,13 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       await work();
       return { step, status: 'passed', command, durationMs: performance.now() - stepBegan };
     } catch (error) {
-      if (!(error instanceof AlembicCommandError)) throw error; // crashes, cancellation: not a verdict on the migration
+      // Crashes, cancellation, a broken env.py: not a verdict on the migration.
+      if (!(error instanceof AlembicCommandError) || error instanceof ProjectEnvError) throw error;
       checkCancelled();
+      // Neither is a full disk: the same migration passes on a server with room.
+      if (error.detail.pgcode === PG_DISK_FULL || saysDiskFull(error.detail.message)) {
+        throw new TargetLostError(`the database server ran out of disk space during alembic ${command}: ${error.detail.message}`);
+      }
       // A failure because the server went away is not the migration's fault.
       await client.query('SELECT 1').catch((lost: Error) => {
         throw new TargetLostError(`the database server stopped answering during alembic ${command}: ${connectionError?.message ?? lost.message} (Alembic said: ${error.detail.message})`);

@@ -1,7 +1,7 @@
 // Flags shared by `verify` and `db`, and the mapping of runner errors to exit codes and messages.
 import { RunnerCancelledError, RunnerSetupError } from '../../runner/errors';
 import { TargetLostError } from '../../runner/verify';
-import { AlembicCommandError } from '../../runner/alembicHelper';
+import { AlembicCommandError, ProjectEnvError } from '../../runner/alembicHelper';
 
 export interface CommandIo {
   stdout(text: string): void;
@@ -21,6 +21,8 @@ export function reportSetupProblem(command: string, error: unknown, io: CommandI
     io.stderr(`schema-warden ${command}: cancelled; everything it started was stopped.\n`);
   } else if (error instanceof TargetLostError) {
     io.stderr(`schema-warden ${command}: ${error.message}\nNothing was left running. Run it again; if it keeps happening, check the server's log and the machine's memory.\n`);
+  } else if (error instanceof ProjectEnvError) {
+    io.stderr(`schema-warden ${command}: ${error.message}\n`);
   } else if (error instanceof AlembicCommandError) {
     io.stderr(`schema-warden ${command}: cannot read the Alembic project: ${error.detail.type}: ${error.detail.message}\nCheck alembic.ini (script_location) and migrations/env.py.\n`);
   } else {

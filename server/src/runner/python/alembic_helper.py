@@ -89,6 +89,10 @@ def describe_error(exc):
             error["file"] = filename
             error["line"] = frame.lineno
             break
+    env_py = getattr(exc, "schema_warden_env_py", None)
+    if env_py:
+        error["origin"] = "env.py"
+        error["envFile"], error["envLine"] = env_py
     error["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-8000:]
     return error
 
@@ -357,6 +361,41 @@ def cmd_current(session, args):
         return sorted(context.get_current_heads())
 
 
+def env_py_frame(exc, script):
+    """(file, line) of env.py's innermost frame when the exception is env.py's own doing: raised
+    while env.py ran (its imports, its configuration, run_migrations_online) with no revision file
+    on the stack, and not by the database (SQLAlchemy's DBAPIError carries the driver's error as
+    .orig: a server that went away is not env.py's fault). Else None."""
+    if getattr(exc, "orig", None) is not None:
+        return None
+    env_py = os.path.abspath(os.path.join(script.dir, "env.py"))
+    locations = getattr(script, "_version_locations", None) or [script.versions]
+    revision_dirs = [os.path.abspath(location) + os.sep for location in locations]
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        filename = os.path.abspath(frame.filename)
+        if any(filename.startswith(d) for d in revision_dirs):
+            return None
+        if filename == env_py:
+            found = (filename, frame.lineno)
+    return found
+
+
+def run_env_marked(script, run):
+    """Runs env.py through `run`; an exception of env.py's own is marked so that the extension
+    says the project's env.py failed, rather than a migration or Schema Warden."""
+    try:
+        run()
+    except BaseException as exc:
+        frame = env_py_frame(exc, script)
+        if frame:
+            try:
+                exc.schema_warden_env_py = frame
+            except Exception:  # an exception type that takes no attributes: reported unmarked
+                pass
+        raise
+
+
 def run_online(session, args, direction, revision):
     """What alembic.command.upgrade/downgrade do (the same calls since Alembic 1.0), with the cached
     ScriptDirectory; falls back to alembic.command where the private walkers are missing."""
@@ -367,14 +406,17 @@ def run_online(session, args, direction, revision):
     script = session.script(args, config)
     walker = getattr(script, "_%s_revs" % direction, None)
     if walker is None:
-        getattr(command, direction)(config, revision)
+        run_env_marked(script, lambda: getattr(command, direction)(config, revision))
         return
 
     def steps(rev, context):
         return walker(revision, rev)
 
-    with EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None, destination_rev=revision, tag=None):
-        script.run_env()
+    def run():
+        with EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None, destination_rev=revision, tag=None):
+            script.run_env()
+
+    run_env_marked(script, run)
 
 
 def cmd_upgrade(session, args):
@@ -397,10 +439,8 @@ def cmd_sql(session, args):
     config = session.config(args, output_buffer=buffer)
     direction = args.get("direction", "upgrade")
     revision = args.get("revision", "head")
-    if direction == "downgrade":
-        command.downgrade(config, revision, sql=True)
-    else:
-        command.upgrade(config, revision, sql=True)
+    run = getattr(command, "downgrade" if direction == "downgrade" else "upgrade")
+    run_env_marked(session.script(args, config), lambda: run(config, revision, sql=True))
     return {"sql": buffer.getvalue()}
 
 

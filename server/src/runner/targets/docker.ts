@@ -167,11 +167,25 @@ export class DockerTarget implements Target {
     if (run.code !== 0) throw new Error(`docker run failed: ${run.stderr.trim()}`);
   }
 
+  /** An engine that stopped answering takes the container with it: say that, not "the server stopped". */
+  async explainFailure(): Promise<Error | undefined> {
+    if (!this.containerName) return undefined;
+    const engine = await probeDockerEngine(this.dockerPath);
+    if (engine.available) return undefined;
+    return new RunnerSetupError(
+      `The Docker engine stopped answering during the run (${engine.problem}), and the PostgreSQL container ${this.containerName} with it.`,
+      `Start the Docker engine again (sudo systemctl start docker, or Docker Desktop) and run again: Schema Warden removes the container left behind at its next start (or now: docker rm -f ${this.containerName}). Or use local PostgreSQL binaries (--target local) or a URL (--target url --url …).`,
+    );
+  }
+
   private async stopOnce(): Promise<void> {
     if (!this.containerName) return;
     const began = performance.now();
     if (this.ephemeral) {
-      await docker(['rm', '--force', '--volumes', this.containerName], this.dockerPath, 60_000).catch(() => undefined);
+      const removed = await docker(['rm', '--force', '--volumes', this.containerName], this.dockerPath, 60_000).catch(() => undefined);
+      // The engine is down: the container outlives it. Its owner (this process) may live on for
+      // hours (the language server), so the leftover sweep would skip it: remembered instead.
+      if (removed?.code !== 0 && !/No such container/i.test(removed?.stderr ?? '')) unremovedContainers.add(this.containerName);
     } else {
       await docker(['stop', this.containerName], this.dockerPath, 60_000).catch(() => undefined);
     }
@@ -187,11 +201,16 @@ export class DockerTarget implements Target {
 }
 
 const liveContainers = new Set<DockerTarget>();
+/** Ephemeral containers of this process that `docker rm` could not remove (the engine was down). */
+const unremovedContainers = new Set<string>();
 process.on('exit', () => {
   for (const target of liveContainers) target.removeSync();
 });
 
-/** Removes ephemeral containers whose owning process is gone (a crash of the editor or CLI). */
+/**
+ * Removes ephemeral containers whose owning process is gone (a crash of the editor or CLI), and
+ * those this process failed to remove while the engine was down.
+ */
 export async function removeLeftoverContainers(dockerPath = 'docker', log: RunnerLog = silentLog): Promise<number> {
   const list = await docker(['ps', '--all', '--filter', `label=${DOCKER_LABEL}=ephemeral`, '--format', `{{.Names}} {{.Label "${DOCKER_OWNER_LABEL}"}}`], dockerPath, 30_000);
   if (list.code !== 0) return 0;
@@ -200,8 +219,9 @@ export async function removeLeftoverContainers(dockerPath = 'docker', log: Runne
     const [name, owner] = line.trim().split(/\s+/);
     if (!name) continue;
     const ownerPid = Number(owner);
-    if (Number.isInteger(ownerPid) && ownerPid > 0 && isProcessAlive(ownerPid)) continue;
-    await docker(['rm', '--force', '--volumes', name], dockerPath, 30_000);
+    if (!unremovedContainers.has(name) && Number.isInteger(ownerPid) && ownerPid > 0 && isProcessAlive(ownerPid)) continue;
+    const removedNow = await docker(['rm', '--force', '--volumes', name], dockerPath, 30_000);
+    if (removedNow.code === 0) unremovedContainers.delete(name);
     removed++;
     log(`docker: removed leftover container ${name}`);
   }

@@ -5,12 +5,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DiskFullError, saysDiskFull } from '../diskFull';
 import { RunnerSetupError } from '../errors';
 import { execFileCapture, isProcessAlive } from '../exec';
 import { formatMs, silentLog, type RunnerLog } from '../log';
 import { findFreePort } from './freePort';
 import { findPostgresBinaries, type PostgresBinaries } from './postgresBinaries';
-import { runAsForCurrentUser, type RunAs } from './runAs';
+import { closedAncestor, runAsForCurrentUser, type RunAs } from './runAs';
 import { DEFAULT_POSTGRES_MAJOR, type Target, type TargetCommonOptions } from './target';
 import { waitForPostgres } from './waitForPostgres';
 
@@ -154,18 +155,34 @@ export class LocalClusterTarget implements Target {
     this.binaries = findPostgresBinaries(major, this.options.searchRoot, this.options.binDir);
     this.runAs = runAsForCurrentUser();
     const baseDir = this.options.baseDir ?? os.tmpdir();
+    const closed = this.runAs.owner && closedAncestor(baseDir, this.runAs.owner);
+    if (closed) {
+      throw new RunnerSetupError(
+        `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may not pass through ${closed}, so it cannot reach its data folder in ${baseDir}.`,
+        'Point TMPDIR at a folder every user may pass through (such as /tmp), or chmod o+x that folder, or run as a regular user.',
+      );
+    }
     await removeLeftoverClusters(baseDir, this.log);
 
-    this.dirPath = fs.mkdtempSync(path.join(baseDir, LOCAL_CLUSTER_PREFIX));
-    if (!/^[\w/.-]+$/.test(this.dirPath)) throw new RunnerSetupError(`The temporary folder ${this.dirPath} has characters pg_ctl cannot pass through its shell.`, 'Choose a base folder whose path has only letters, digits, "_", "-", "." and "/".');
-    fs.writeFileSync(path.join(this.dirPath, OWNER_FILE), JSON.stringify({ pid: process.pid, persistent: !this.ephemeral }));
+    try {
+      this.dirPath = fs.mkdtempSync(path.join(baseDir, LOCAL_CLUSTER_PREFIX));
+      if (!/^[\w/.-]+$/.test(this.dirPath)) throw new RunnerSetupError(`The temporary folder ${this.dirPath} has characters pg_ctl cannot pass through its shell.`, 'Choose a base folder whose path has only letters, digits, "_", "-", "." and "/".');
+      fs.writeFileSync(path.join(this.dirPath, OWNER_FILE), JSON.stringify({ pid: process.pid, persistent: !this.ephemeral }));
+    } catch (error) {
+      if (saysDiskFull(error)) throw new DiskFullError(baseDir, 'creating the local PostgreSQL cluster\'s folder there', (error as Error).message);
+      throw error;
+    }
     if (this.runAs.owner) fs.chownSync(this.dirPath, this.runAs.owner.uid, this.runAs.owner.gid);
     if (this.ephemeral) liveClusters.add(this);
 
     const initStarted = performance.now();
     const init = await this.run(this.binaries.initdb, ['-D', this.dataDirOrThrow(), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'], 60_000);
     this.timings.initdbMs = performance.now() - initStarted;
-    if (init.code !== 0) throw new Error(`initdb failed (exit ${init.code}): ${(init.stderr || init.stdout).trim()}`);
+    if (init.code !== 0) {
+      const output = `${init.stderr}\n${init.stdout}`;
+      if (saysDiskFull(output)) throw new DiskFullError(baseDir, 'initdb was creating the local PostgreSQL cluster there', output);
+      throw new Error(`initdb failed (exit ${init.code}): ${(init.stderr || init.stdout).trim()}`);
+    }
 
     const startStarted = performance.now();
     await this.startServer();
@@ -189,6 +206,7 @@ export class LocalClusterTarget implements Target {
         return;
       }
       const serverLog = readTail(logFile);
+      if (saysDiskFull(`${serverLog}\n${result.stderr}`)) throw new DiskFullError(path.dirname(this.dirPath!), 'PostgreSQL was starting there', `${serverLog}\n${result.stderr}`);
       if (/could not bind|Address already in use/i.test(serverLog)) {
         if (attempt < attempts) continue;
         throw new RunnerSetupError(`Port ${port} on 127.0.0.1 is already in use: the local PostgreSQL cluster could not listen on it.`, fixedPort ? 'Choose another port, or stop what listens on it.' : 'Free ports kept being taken; try again.');
@@ -213,6 +231,17 @@ export class LocalClusterTarget implements Target {
     this.dirPath = undefined;
     this.timings.stopMs = performance.now() - began;
     this.log(`local cluster on port ${this.portNumber ?? '?'} stopped and removed in ${formatMs(this.timings.stopMs)}`);
+  }
+
+  /**
+   * A full disk shows up as a migration error (SQLSTATE 53100) or, when PostgreSQL could not write
+   * its WAL, as a server that PANICked and dropped every connection: its log says which.
+   */
+  async explainFailure(error: unknown): Promise<Error | undefined> {
+    if (error instanceof DiskFullError || !this.dirPath) return undefined;
+    const serverLog = readTail(path.join(this.dirPath, 'server.log'), 20_000);
+    if (!saysDiskFull(error) && !saysDiskFull(serverLog)) return undefined;
+    return new DiskFullError(path.dirname(this.dirPath), 'PostgreSQL was writing the migrations\' data there', saysDiskFull(serverLog) ? serverLog : (error as Error).message);
   }
 
   /** Synchronous teardown for process exit, when no promise can be awaited. */

@@ -1,6 +1,7 @@
 // initdb and postgres refuse to run as root: as root we run them as the `postgres` system user
 // through runuser; as anyone else, directly.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { RunnerSetupError } from '../errors';
 
 export interface RunAs {
@@ -35,4 +36,23 @@ function lookupUser(name: string): { uid: number; gid: number } | undefined {
     if (user === name && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid) };
   }
   return undefined;
+}
+
+/**
+ * The first folder from `dir` up to / that `owner` may not pass through (no search permission),
+ * else undefined. As root the cluster runs as `postgres`: a TMPDIR such as a mkdtemp folder
+ * (mode 0700, root's) would make initdb fail with a bare "Permission denied".
+ */
+export function closedAncestor(dir: string, owner: { uid: number; gid: number }): string | undefined {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(current);
+    } catch {
+      return undefined; // reported by whatever touches it first
+    }
+    const bit = stat.uid === owner.uid ? 0o100 : stat.gid === owner.gid ? 0o010 : 0o001;
+    if ((stat.mode & bit) === 0) return current;
+    if (path.dirname(current) === current) return undefined;
+  }
 }

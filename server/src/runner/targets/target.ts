@@ -17,6 +17,12 @@ export interface Target {
   url(): string;
   /** One line for logs and the UI: what it is and where. */
   describe(): string;
+  /**
+   * Called when a run on this target fails, before stop() throws its evidence away: an error that
+   * says so when the cause is the target's own (its disk is full, its engine stopped), else
+   * undefined and the run's error stands.
+   */
+  explainFailure?(error: unknown): Promise<Error | undefined>;
 }
 
 /** Options every target factory understands. */
