@@ -21,17 +21,39 @@ export async function analyzeFiles(files: readonly string[]): Promise<MigrationM
   return analyzeFilesWith(files, { workers: files.length >= PARALLEL_FROM ? parseWorkerCount() : 0 });
 }
 
-/** `analyzeFiles` with the number of workers and the worker script chosen (tests). */
-export async function analyzeFilesWith(files: readonly string[], options: { workers: number; script?: string }): Promise<MigrationModel[]> {
+export interface AnalyzeOptions<T> {
+  workers: number;
+  /** The worker script (tests); by default parseWorker.js beside this file or bundle. */
+  script?: string;
+  /**
+   * Analyses one file on this thread, and is what a file a worker could not read goes through, so
+   * that errors are met where they always were. Default: `analyzeOnce(file, readText(file))`.
+   */
+  local?: (file: string) => T;
+  /** Called now and then with the number of files done. */
+  progress?: (done: number) => void;
+}
+
+/** `analyzeFiles` with the number of workers chosen, and what to do with each file here. */
+export async function analyzeFilesWith<T = MigrationModel>(files: readonly string[], options: AnalyzeOptions<T>): Promise<Array<T | MigrationModel>> {
+  const local: (file: string) => T | MigrationModel = options.local ?? ((file) => analyzeOnce(file, readText(file)));
   const script = options.script ?? path.join(__dirname, 'parseWorker.js');
-  if (options.workers === 0 || !fs.existsSync(script)) return files.map((file) => analyzeOnce(file, readText(file)));
-  return new ParallelAnalysis(files, options.workers, script).run();
+  if (options.workers === 0 || !fs.existsSync(script)) {
+    const results: Array<T | MigrationModel> = [];
+    for (const file of files) {
+      results.push(local(file));
+      if (options.progress && results.length % PROGRESS_EVERY === 0) { options.progress(results.length); await new Promise<void>((resolve) => setImmediate(resolve)); }
+    }
+    return results;
+  }
+  return new ParallelAnalysis<T | MigrationModel>(files, options.workers, script, local, options.progress).run();
 }
 
 /** Below this many files a worker's start (≈ 0.1 s: a thread, a bundle, a WASM compile) costs more than it saves. */
-const PARALLEL_FROM = 48;
+export const PARALLEL_FROM = 48;
 /** Files a worker is sent at once; it is kept two chunks ahead. */
 const CHUNK = 8;
+const PROGRESS_EVERY = 25;
 
 /**
  * `SCHEMA_WARDEN_PARSE_WORKERS` (0 turns them off); else one core for this thread and the rest,
@@ -44,8 +66,8 @@ export function parseWorkerCount(): number {
   return cores < 2 ? 0 : Math.min(cores - 1, 4);
 }
 
-class ParallelAnalysis {
-  private readonly results: Array<MigrationModel | undefined>;
+class ParallelAnalysis<T> {
+  private readonly results: Array<T | undefined>;
   private done = 0;
   /** Files [front, back) are not taken yet: workers take from the front, this thread from the back. */
   private front = 0;
@@ -57,12 +79,18 @@ class ParallelAnalysis {
   private tables: LanguageTables | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly files: readonly string[], private readonly workerCount: number, private readonly script: string) {
+  constructor(
+    private readonly files: readonly string[],
+    private readonly workerCount: number,
+    private readonly script: string,
+    private readonly local: (file: string) => T,
+    private readonly progress: ((done: number) => void) | undefined,
+  ) {
     this.results = new Array(files.length);
     this.back = files.length;
   }
 
-  async run(): Promise<MigrationModel[]> {
+  async run(): Promise<T[]> {
     for (let i = 0; i < this.workerCount; i++) this.startWorker();
     try {
       while (this.done < this.files.length) {
@@ -71,10 +99,11 @@ class ParallelAnalysis {
         else if (this.orphaned.length > 0) this.analyzeHere(this.orphaned.pop() as number);
         else if (this.front < this.back) this.analyzeHere(--this.back);
         else { await new Promise<void>((resolve) => { this.wake = resolve; }); continue; }
-        // Let the workers' messages in between files.
+        if (this.progress && this.done % PROGRESS_EVERY === 0) this.progress(this.done);
+        // Let the workers' messages (and, in the language server, requests) in between files.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      return this.results as MigrationModel[];
+      return this.results as T[];
     } finally {
       for (const worker of this.inFlight.keys()) void worker.terminate();
       this.inFlight.clear();
@@ -138,16 +167,15 @@ class ParallelAnalysis {
   private buildFrom(parsed: ParsedFile): void {
     if (parsed.failed !== undefined) { this.analyzeHere(parsed.index); return; }
     const root = decodeTree(parsed.encoded, this.tables as LanguageTables, parserInput(parsed.source));
-    this.store(parsed.index, buildModelFromCopy(parsed.file, parsed.source, root, parsed.syntaxErrors));
+    this.store(parsed.index, buildModelFromCopy(parsed.file, parsed.source, root, parsed.syntaxErrors) as T);
   }
 
   private analyzeHere(index: number): void {
-    const file = this.files[index];
-    this.store(index, analyzeOnce(file, readText(file)));
+    this.store(index, this.local(this.files[index]));
   }
 
-  private store(index: number, model: MigrationModel): void {
+  private store(index: number, result: T): void {
     if (this.results[index] === undefined) this.done++;
-    this.results[index] = model;
+    this.results[index] = result;
   }
 }

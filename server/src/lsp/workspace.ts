@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { ConfigError, defaultConfig, loadConfig, type ResolvedConfig } from '../config/config';
 import { analyzeOnce } from '../engine/analyze';
+import { analyzeFilesWith, PARALLEL_FROM, parseWorkerCount } from '../engine/parallelAnalyze';
 import { readText } from '../engine/readText';
 import { brokenRevisionLink, errorCode, findAlembicProjects, scanRevisionFiles, type AlembicProject } from '../model/alembicConfig';
 import type { MigrationModel } from '../model/migration';
@@ -160,14 +161,21 @@ export class WorkspaceIndex {
     let done = 0;
     const projects: ProjectEntry[] = [];
     for (const plan of planned) {
+      // Open documents come from the editor; the rest from disk, parsed on every core.
+      const open = plan.files.map((file) => override(file));
+      const fromDisk = plan.files.filter((_, i) => open[i] === undefined);
+      const before = done;
+      const read = await analyzeFilesWith(fromDisk, {
+        workers: fromDisk.length >= PARALLEL_FROM ? parseWorkerCount() : 0,
+        local: readRevision,
+        progress: (n) => { done = before + n; progress?.(done, total); },
+      });
+      done = before + plan.files.length;
       const models: MigrationModel[] = [];
-      for (const file of plan.files) {
-        const read = override(file) ?? readRevision(file);
-        if ('path' in read) models.push(read); else if (read.problem) problems.push(read.problem);
-        if (++done % 25 === 0) {
-          progress?.(done, total);
-          await new Promise((resolve) => setImmediate(resolve));
-        }
+      let next = 0;
+      for (let i = 0; i < plan.files.length; i++) {
+        const result = open[i] ?? read[next++];
+        if ('path' in result) models.push(result); else if (result.problem) problems.push(result.problem);
       }
       const config = mergeSettings(plan.team.config, plan.settings);
       projects.push({
