@@ -20,7 +20,7 @@ export default defineRule({
       good: '# versions/c3_add_invoice_note.py — a new revision on top of the head\ndef upgrade():\n    op.add_column("invoice", sa.Column("note", sa.Text(), comment="free-text note"))',
       howToFix: 'Revert the change to the old revision (`git restore <file>`, or revert the commit) and make the change in a new revision (`alembic revision -m "…"`).',
       fixSafety: 'none',
-      notes: 'Git is asked three read-only questions per lint (the repository root, `git status` and one `git log` over the revision folders); the log is cached while HEAD does not move. A file edited in the same commit that added its child is not reported.',
+      notes: 'Git is asked read-only questions per lint (the repository root, the names of the configured filter drivers, `git status` and one `git log` over the revision folders); the log is cached while HEAD does not move. A file edited in the same commit that added its child is not reported. A repository\'s own configuration (`.git/config`) can make git run programs (`core.fsmonitor`, filter drivers, hooks, `log.showSignature`, submodules): git is always started with those turned off.',
     },
   },
   checkProject({ project, report }) {
@@ -74,10 +74,57 @@ const recent = new Map<string, { fingerprint: string; facts: GitFacts | null }>(
 const logCache = new Map<string, Pick<GitFacts, 'commits' | 'history'>>();
 
 const GIT_OPTIONS = { encoding: 'utf8', timeout: 10000, maxBuffer: 64 * 1024 * 1024 } as const;
-const gitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' });
+/**
+ * Git reads the repository's own configuration (`.git/config` and what it includes), which comes
+ * with the repository and can make even read-only commands run programs. These overrides, given
+ * on the command line (which wins over every configuration file), turn those paths off for the
+ * commands this rule runs: the file-system monitor hook (`git status`), hooks, pagers, signature
+ * checks (`git log`), external diff and textconv drivers, and submodules (whose own configuration
+ * would apply). Filter drivers are turned off by name (see filterOverrides); no transport runs.
+ */
+export const GIT_SAFETY_ARGS: readonly string[] = [
+  '--no-pager',
+  '-c', 'core.fsmonitor=false',
+  '-c', 'core.hooksPath=/dev/null',
+  '-c', 'core.pager=cat',
+  '-c', 'log.showSignature=false',
+  '-c', 'diff.external=',
+  '-c', 'status.submoduleSummary=false',
+  '-c', 'submodule.recurse=false',
+  '-c', 'protocol.allow=never',
+];
+/** The environment of every git this rule starts: no optional locks (so no index writes), no prompts, no pager, an external diff from the environment dropped. */
+const gitEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', PAGER: 'cat' };
+  delete env.GIT_EXTERNAL_DIFF;
+  delete env.GIT_ASKPASS;
+  delete env.SSH_ASKPASS;
+  return env;
+};
+const CONFIG_FILTERS = ['config', '--null', '--name-only', '--get-regexp', '^filter\\.'];
+/**
+ * `-c filter.<driver>.clean= -c filter.<driver>.process=` for every filter driver the
+ * configuration names: `git status` runs a file's clean filter (chosen by .gitattributes, which
+ * the repository also brings) when it re-reads a file whose timestamps changed; an empty command
+ * is no filter. Undefined when a driver's name cannot be written as a `-c` option: then status is
+ * not asked.
+ */
+export function filterOverrides(configNames: string): string[] | undefined {
+  const drivers = new Set<string>();
+  for (const name of configNames.split(/\0|\n/)) {
+    const m = /^filter\.(.+)\.[^.]+$/s.exec(name.trim());
+    if (m) drivers.add(m[1]);
+  }
+  const args: string[] = [];
+  for (const driver of drivers) {
+    if (/[=\n\0]/.test(driver)) return undefined;
+    args.push('-c', `filter.${driver}.clean=`, '-c', `filter.${driver}.process=`);
+  }
+  return args;
+}
 const REV_PARSE = ['rev-parse', '--show-toplevel', 'HEAD'];
-const logArgs = (pathspecs: string[]): string[] => ['log', '--topo-order', '--no-renames', '--format=%x1e%H', '--name-only', '--', ...pathspecs];
-const statusArgs = (pathspecs: string[]): string[] => ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--', ...pathspecs];
+const logArgs = (pathspecs: string[]): string[] => ['log', '--topo-order', '--no-renames', '--no-ext-diff', '--no-textconv', '--format=%x1e%H', '--name-only', '--', ...pathspecs];
+const statusArgs = (pathspecs: string[]): string[] => ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=all', '--', ...pathspecs];
 
 /** Answers of git commands started early by prefetchGit(), by folder and arguments; each is used once. */
 const prefetched = new Map<string, string>();
@@ -87,11 +134,23 @@ function git(cwd: string, args: string[]): string {
   const key = commandKey(cwd, args);
   const early = prefetched.get(key);
   if (early !== undefined) { prefetched.delete(key); return early; }
-  return execFileSync('git', args, { ...GIT_OPTIONS, cwd, stdio: ['ignore', 'pipe', 'ignore'], env: gitEnv() });
+  try {
+    return execFileSync('git', [...GIT_SAFETY_ARGS, ...args], { ...GIT_OPTIONS, cwd, stdio: ['ignore', 'pipe', 'ignore'], env: gitEnv() });
+  } catch (err) {
+    // `git config --get-regexp` exits with 1 when nothing matches: no filter drivers.
+    if (args[0] === 'config' && (err as { status?: number }).status === 1) return '';
+    throw err;
+  }
+}
+
+/** `git status` over the revision folders, with every configured filter driver turned off; undefined when that cannot be done. */
+function statusCommand(pathspecs: string[], configNames: string): string[] | undefined {
+  const filters = filterOverrides(configNames);
+  return filters ? [...filters, ...statusArgs(pathspecs)] : undefined;
 }
 
 /**
- * Starts the three git questions for these revision folders now, in other processes, so that they
+ * Starts the git questions for these revision folders now, in other processes, so that they
  * run while the CLI parses (git costs 50–300 ms of wall time, mostly process start-up). The rule
  * uses an answer only when it asks exactly the same question; otherwise it asks git itself.
  */
@@ -102,13 +161,18 @@ export function prefetchGit(revisionDirs: readonly string[]): Promise<void> {
   let root: string;
   try { root = fs.realpathSync(path.dirname(gitDir)); } catch { return Promise.resolve(); }
   const pathspecs = dirs.map((d) => revisionPath(root, d) || '.');
-  const ask = (cwd: string, args: string[]): Promise<void> => new Promise((resolve) => {
-    execFile('git', args, { ...GIT_OPTIONS, cwd, env: gitEnv() }, (err, stdout) => {
-      if (!err) prefetched.set(commandKey(cwd, args), stdout);
-      resolve();
+  const ask = (cwd: string, args: string[]): Promise<string | undefined> => new Promise((resolve) => {
+    execFile('git', [...GIT_SAFETY_ARGS, ...args], { ...GIT_OPTIONS, cwd, env: gitEnv() }, (err, stdout) => {
+      const answer = !err ? stdout : args[0] === 'config' && err.code === 1 ? '' : undefined;
+      if (answer !== undefined) prefetched.set(commandKey(cwd, args), answer);
+      resolve(answer);
     });
   });
-  return Promise.all([ask(dirs[0], REV_PARSE), ask(root, logArgs(pathspecs)), ask(root, statusArgs(pathspecs))]).then(() => undefined);
+  const status = ask(root, CONFIG_FILTERS).then((names) => {
+    const args = names === undefined ? undefined : statusCommand(pathspecs, names);
+    return args ? ask(root, args) : undefined;
+  });
+  return Promise.all([ask(dirs[0], REV_PARSE), ask(root, logArgs(pathspecs)), status]).then(() => undefined);
 }
 
 /** Drops unused early answers (e.g. the rule did not run), so that a later run asks git afresh. */
@@ -163,7 +227,9 @@ function readGit(project: ProjectModel): GitFacts | null {
     logCache.set(key, log);
   }
   const changed = new Set<string>();
-  const status = git(root, statusArgs(pathspecs)).split('\0');
+  const command = statusCommand(pathspecs, git(root, CONFIG_FILTERS));
+  if (!command) return null;
+  const status = git(root, command).split('\0');
   for (let i = 0; i < status.length; i++) {
     const entry = status[i];
     if (entry.length < 4) continue;
