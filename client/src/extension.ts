@@ -5,6 +5,7 @@ import { RestartingErrorHandler } from './errorHandler';
 import { StatusNotification } from './messages';
 import { StatusItem } from './status';
 import { registerRunnerViews, type RunnerUi } from './views';
+import type { InitializationOptions } from '../../server/src/shared/settings';
 
 /** The documents the server reads: Python (revisions, application code), decision records, team config. */
 const DOCUMENTS: DocumentSelector = [
@@ -39,11 +40,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     errorHandler: new RestartingErrorHandler(output),
     // Settings are pulled per resource with workspace/configuration; the server re-reads on change.
     synchronize: { configurationSection: 'schemaWarden' },
+    // Read at every (re)start: an untrusted workspace's server starts no program (SW108 asks no git).
+    initializationOptions: (): InitializationOptions => ({ workspaceTrusted: vscode.workspace.isTrusted }),
   };
   client = new LanguageClient('schemaWarden', 'Schema Warden', serverOptions, clientOptions);
   context.subscriptions.push(
     client.onNotification(StatusNotification, (params) => status.update(params)),
     client.onDidChangeState((e) => { if (e.newState === State.Stopped) status.stopped(); }),
+    // Trust is granted once per window (it is never taken back without a reload): the server starts
+    // again, told so, and checks what needs git (SW108).
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (!client?.isRunning()) return;
+      output.info('The workspace is trusted now: restarting the language server.');
+      void client.restart().catch((err: Error) => output.error(`Restarting the language server: ${err.message}`));
+    }),
   );
 
   const runner = registerRunnerViews(context, output);

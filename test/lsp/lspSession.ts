@@ -84,9 +84,11 @@ export class LspSession {
     this.connection.listen();
   }
 
-  async initialize(): Promise<InitializeResult> {
+  /** `initializationOptions`: what VS Code's client sends (e.g. `{ workspaceTrusted: false }`); none by default. */
+  async initialize(initializationOptions?: unknown): Promise<InitializeResult> {
     const result = await this.connection.sendRequest<InitializeResult>('initialize', {
       processId: process.pid,
+      ...(initializationOptions !== undefined ? { initializationOptions } : {}),
       rootUri: uriOf(this.root),
       workspaceFolders: [{ uri: uriOf(this.root), name: 'ws' }],
       capabilities: {

@@ -2,7 +2,8 @@
 // and can make even read-only git commands run programs: core.fsmonitor on `git status`, a clean
 // filter on files whose timestamps changed, log.showSignature with gpg.program, pagers, external
 // diffs. SW108 asks git about the revision files, so linting such a repository must not run them
-// (git is started with those turned off). Each canary writes a marker file; a plain `git status` proves they are armed.
+// (git is started with those turned off), and in an untrusted editor workspace git is not
+// started at all. Each canary writes a marker file; a plain `git status` proves they are armed.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,6 +17,7 @@ import { lintProjectRules } from '../../server/src/engine/lint';
 import { createProjectModel } from '../../server/src/model/project';
 import SW108, { filterOverrides } from '../../server/src/rules/SW108-edited-history';
 import { engineReady } from '../support/engine';
+import { bundleServer, LspSession } from '../lsp/lspSession';
 
 const A1 = `"""create account"""
 revision = "a1"
@@ -102,11 +104,11 @@ class BoobyTrappedRepo {
     for (const m of MARKERS) fs.rmSync(path.join(this.markers, m), { force: true });
   }
 
-  lint(): string[] {
+  lint(trusted?: boolean): string[] {
     const dir = path.dirname(this.a1);
     const models = fs.readdirSync(dir).sort().map((f) => analyzeOnce(path.join(dir, f), fs.readFileSync(path.join(dir, f), 'utf8')));
     const project = createProjectModel(this.root, defaultConfig(this.root), models);
-    return [...lintProjectRules(project, { rules: [SW108] }).values()].flat().map((f) => `${path.basename(f.path)} ${f.ruleId}`);
+    return [...lintProjectRules(project, { rules: [SW108], ...(trusted === undefined ? {} : { trusted }) }).values()].flat().map((f) => `${path.basename(f.path)} ${f.ruleId}`);
   }
 
   dispose(): void {
@@ -138,6 +140,11 @@ describe('git runs nothing a repository configures (SW108)', function () {
     assert.deepEqual(repo.fired(), []);
   });
 
+  it('in an untrusted workspace (trusted: false) the rule reports nothing and runs nothing', () => {
+    assert.deepEqual(repo.lint(false), []);
+    assert.deepEqual(repo.fired(), []);
+  });
+
   it('schema-warden lint (with its early git questions) runs none of them', async () => {
     let stdout = '';
     const io: CliIo = { stdout: (t) => { stdout += t; }, stderr: () => undefined, cwd: repo.root, isTTY: false };
@@ -150,5 +157,41 @@ describe('git runs nothing a repository configures (SW108)', function () {
     assert.deepEqual(filterOverrides('filter.lfs.clean\0filter.lfs.smudge\0filter.a.b.process\0'), ['-c', 'filter.lfs.clean=', '-c', 'filter.lfs.process=', '-c', 'filter.a.b.clean=', '-c', 'filter.a.b.process=']);
     assert.deepEqual(filterOverrides(''), []);
     assert.equal(filterOverrides('filter.x=y.clean\0'), undefined);
+  });
+});
+
+describe('the language server and workspace trust (SW108)', function () {
+  this.timeout(30_000);
+  before(() => bundleServer());
+  let repo: BoobyTrappedRepo;
+  let session: LspSession | undefined;
+  beforeEach(() => { repo = new BoobyTrappedRepo(); });
+  afterEach(async () => {
+    await session?.stop();
+    session = undefined;
+    repo.dispose();
+  });
+
+  async function diagnosticsOfA1(initializationOptions?: unknown): Promise<string[]> {
+    session = new LspSession(repo.root);
+    await session.initialize(initializationOptions);
+    await session.waitForStatus((s) => s.state === 'ready' && s.filesAnalysed === 2, 20_000);
+    const published = session.diagnostics.get(`file://${repo.a1}`);
+    return (published?.diagnostics ?? []).map((d) => String(d.code)).filter((c) => c === 'SW108');
+  }
+
+  it('told the workspace is untrusted, it asks git nothing, reports no SW108 and says so once', async () => {
+    assert.deepEqual(await diagnosticsOfA1({ workspaceTrusted: false }), []);
+    assert.equal(session!.logs.filter((l) => /not trusted: SW108 \(edited-history\) does not run git/.test(l)).length, 1, session!.logs.join('\n'));
+    assert.deepEqual(repo.fired(), []);
+  });
+
+  it('trusted (or told nothing, as other editors), it reports SW108 and still runs none of the repository\'s commands', async () => {
+    assert.deepEqual(await diagnosticsOfA1({ workspaceTrusted: true }), ['SW108']);
+    assert.deepEqual(repo.fired(), []);
+    await session!.stop();
+    assert.deepEqual(await diagnosticsOfA1(), ['SW108']);
+    assert.ok(!session!.logs.some((l) => /not trusted/.test(l)));
+    assert.deepEqual(repo.fired(), []);
   });
 });

@@ -14,6 +14,8 @@ export interface LintOptions {
   rules?: readonly Rule[];
   /** Today as `YYYY-MM-DD` (UTC), for decision records' `expires`; tests pin it. */
   today?: string;
+  /** False for an untrusted editor workspace: rules start no programs (SW108 asks no git). Default true. */
+  trusted?: boolean;
 }
 
 /**
@@ -101,6 +103,7 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
       rule.checkProject({
         project,
         config: project.config,
+        trusted: options.trusted !== false,
         report: (input) => {
           const list = byPath.get(input.path) ?? [];
           list.push(toFinding(rule, severity, fixableOnly(input, project.byPath.get(input.path)), linesOf(project, input.path), input.path));

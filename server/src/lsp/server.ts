@@ -47,6 +47,7 @@ import { ServerLog } from './log';
 import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest, StatusNotification } from './messages';
 import { contentChangesProblem, documentItemProblem, documentProblem, isObject, paramsOf, positionProblem, problemKey, rangeProblem, versionedDocumentProblem } from './params';
 import { SettingsCache } from './settings';
+import { workspaceTrustedFrom } from '../shared/settings';
 import { canonicalUri, isInside, pathToUri, uriToPath } from './uri';
 import { readRevision, WorkspaceIndex, type ProjectEntry } from './workspace';
 
@@ -73,6 +74,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const publishedPrints = new Map<string, string>();
   let clientCapabilities: InitializeParams['capabilities'] = {};
   let folders: string[] = [];
+  /** The client's word on workspace trust (initializationOptions); untrusted: no program is started in the workspace. */
+  let trusted = true;
   // Requests that need the index wait for it; until the first build (after `initialized`) they wait for that.
   let resolveFirstIndex: () => void = () => undefined;
   let ready: Promise<void> = new Promise((resolve) => { resolveFirstIndex = resolve; });
@@ -93,6 +96,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onInitialize(log.guard('initialize', { capabilities: {} } as InitializeResult, async (params: InitializeParams): Promise<InitializeResult> => {
     clientCapabilities = params.capabilities;
     folders = workspaceFolderPaths(params.workspaceFolders, params.rootUri);
+    trusted = workspaceTrustedFrom(params.initializationOptions);
+    if (!trusted) log.info('The workspace is not trusted: SW108 (edited-history) does not run git in it and reports nothing; trust the workspace to check edited history.');
     await initEngine();
     return {
       capabilities: {
@@ -400,7 +405,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   function safeProjectRules(entry: ProjectEntry): Map<string, Finding[]> {
     try {
-      return lintProjectRules(entry.model);
+      return lintProjectRules(entry.model, { trusted });
     } catch (err) {
       log.error('project rules', err);
       return new Map();

@@ -20,10 +20,12 @@ export default defineRule({
       good: '# versions/c3_add_invoice_note.py — a new revision on top of the head\ndef upgrade():\n    op.add_column("invoice", sa.Column("note", sa.Text(), comment="free-text note"))',
       howToFix: 'Revert the change to the old revision (`git restore <file>`, or revert the commit) and make the change in a new revision (`alembic revision -m "…"`).',
       fixSafety: 'none',
-      notes: 'Git is asked read-only questions per lint (the repository root, the names of the configured filter drivers, `git status` and one `git log` over the revision folders); the log is cached while HEAD does not move. A file edited in the same commit that added its child is not reported. A repository\'s own configuration (`.git/config`) can make git run programs (`core.fsmonitor`, filter drivers, hooks, `log.showSignature`, submodules): git is always started with those turned off.',
+      notes: 'Git is asked read-only questions per lint (the repository root, the names of the configured filter drivers, `git status` and one `git log` over the revision folders); the log is cached while HEAD does not move. A file edited in the same commit that added its child is not reported. A repository\'s own configuration (`.git/config`) can make git run programs (`core.fsmonitor`, filter drivers, hooks, `log.showSignature`, submodules): git is always started with those turned off, and in an untrusted editor workspace the rule does not start git at all and reports nothing.',
     },
   },
-  checkProject({ project, report }) {
+  checkProject({ project, report, trusted }) {
+    // An untrusted workspace's repository is not asked: its .git/config is the workspace's too.
+    if (!trusted) return;
     const git = gitFacts(project);
     if (!git) return;
     for (const node of project.graph.nodes.values()) {

@@ -80,6 +80,11 @@ export interface RevisionContext {
 export interface ProjectContext {
   project: ProjectModel;
   config: ResolvedConfig;
+  /**
+   * False in an editor workspace the user has not trusted: a rule then starts no program in the
+   * project's folders (SW108 does not ask git, whose repository configuration could run commands).
+   */
+  trusted: boolean;
   report(finding: FindingInput & { path: string }): void;
 }
 

@@ -107,3 +107,18 @@ export function normalizeRunnerSettings(raw: unknown): RunnerSettings {
     metadata: text(input.metadata),
   };
 }
+
+/**
+ * What the client sends in `initialize`'s `initializationOptions`. VS Code's client sends whether
+ * the workspace is trusted (and restarts the server when trust is granted); other editors send
+ * nothing, which means trusted — they have no workspace trust.
+ */
+export interface InitializationOptions {
+  /** False: the workspace is not trusted, the server starts no program in it (SW108 asks no git). */
+  workspaceTrusted?: boolean;
+}
+
+/** Whether the server may start programs (git) in the workspace: only an explicit `false` says no. */
+export function workspaceTrustedFrom(raw: unknown): boolean {
+  return !(raw !== null && typeof raw === 'object' && (raw as InitializationOptions).workspaceTrusted === false);
+}
