@@ -50,7 +50,11 @@ export function registerCommands(context: vscode.ExtensionContext, ctx: CommandC
   for (const spec of COMMANDS) {
     context.subscriptions.push(vscode.commands.registerCommand(spec.id, async (...args: unknown[]) => {
       if (spec.needsTrust && !vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage('Schema Warden: this command runs Python from the workspace; trust the workspace first.');
+        const title = titleOf(context, spec.id);
+        ctx.output.warn(`${spec.id} (${title}) refused: the workspace is not trusted; nothing was started.`);
+        void vscode.window.showWarningMessage(`Schema Warden: "${title}" runs the workspace's Python, Alembic, Docker or PostgreSQL: trust the workspace first.`, MANAGE_TRUST).then((choice) => {
+          if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+        });
         return undefined;
       }
       try {
@@ -62,6 +66,14 @@ export function registerCommands(context: vscode.ExtensionContext, ctx: CommandC
       }
     }));
   }
+}
+
+const MANAGE_TRUST = 'Manage Workspace Trust';
+
+/** A command's title from package.json (`contributes.commands`), e.g. "Verify round trips". */
+function titleOf(context: vscode.ExtensionContext, id: string): string {
+  const commands = (context.extension.packageJSON as { contributes?: { commands?: Array<{ command: string; title: string }> } }).contributes?.commands ?? [];
+  return commands.find((c) => c.command === id)?.title ?? id;
 }
 
 function runnerUi(ctx: CommandContext): RunnerUi {
