@@ -4,8 +4,13 @@
 # @vscode/test-electron when it can be had, else code-server + headless Chromium
 # (test/e2e/run.ts). The last line printed is `N passed, N failed`.
 #
-#   scripts/test-e2e.sh            the development-folder suite
+#   scripts/test-e2e.sh            the development-folder suite, then the untrusted pass
 #   scripts/test-e2e.sh --vsix     also package the .vsix, install it and check it activates
+#
+# The untrusted pass (E2E_UNTRUSTED=1 for the launcher) opens the workspace with workspace trust
+# on and the folder not trusted, and runs test/e2e/suite/untrusted.e2e.ts only. E2E_UNTRUSTED=1
+# here runs only that pass, E2E_UNTRUSTED=0 only the trusted one; with E2E_GREP set and
+# E2E_UNTRUSTED unset only the trusted pass runs (a grep is usually meant for its suites).
 #
 # E2E_SKIP_BUILD=1 reuses out/ and dist/; the launcher's own variables (E2E_ROUTE, E2E_WORKSPACE,
 # E2E_SCREENSHOT, E2E_GREP, E2E_TIMEOUT_MS, E2E_KEEP_TMP, E2E_VERBOSE) pass through.
@@ -46,11 +51,18 @@ step() { # runs a launcher, echoing its output, and adds up the counts of its la
   [ "$code" = 0 ] || rc=1
 }
 
-step node out/test/e2e/run.js
+untrusted="${E2E_UNTRUSTED:-}"
+if [ "$untrusted" != 1 ]; then
+  step env E2E_UNTRUSTED=0 node out/test/e2e/run.js
+fi
+if [ "$untrusted" = 1 ] || { [ -z "$untrusted" ] && [ -z "${E2E_GREP:-}" ]; }; then
+  echo "e2e: the untrusted pass (workspace trust on, folder not trusted)" >&2
+  step env E2E_UNTRUSTED=1 node out/test/e2e/run.js
+fi
 if [ "$vsix" = 1 ]; then
   # the build above is fresh (or E2E_SKIP_BUILD was asked for): package without rebuilding
   if PACKAGE_SKIP_BUILD=1 bash scripts/package.sh >&2; then
-    step node out/test/e2e/vsix.js "$ROOT/schema-warden.vsix"
+    step env E2E_UNTRUSTED=0 node out/test/e2e/vsix.js "$ROOT/schema-warden.vsix"
   else
     echo "e2e: packaging failed" >&2
     rc=1

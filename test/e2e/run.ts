@@ -22,7 +22,10 @@
 //   E2E_VSCODE_VERSION         route A's VS Code version, default 1.100.3
 //   E2E_KEEP_TMP=1             keep the temp folder (logs, profile, workspace copy)
 //   E2E_VERBOSE=1              stream code-server's own log
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+//   E2E_UNTRUSTED=1            workspace trust on and the folder NOT trusted (restricted mode); the
+//                              suite runs only untrusted.e2e.ts; the workspace copy is armed with
+//                              canaries (armUntrustedWorkspace) and PATH with exec watchers
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as dns from 'dns';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -70,6 +73,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   keepTmp: boolean;
   verbose: boolean;
+  /** Workspace trust enabled and the folder not trusted (E2E_UNTRUSTED=1): the restricted-mode suite. */
+  untrusted?: boolean;
 }
 
 export interface RunResult {
@@ -93,6 +98,7 @@ export function optionsFromEnv(): RunOptions {
     grep: env.E2E_GREP,
     keepTmp: env.E2E_KEEP_TMP === '1',
     verbose: env.E2E_VERBOSE === '1',
+    untrusted: env.E2E_UNTRUSTED === '1',
   };
 }
 
@@ -114,8 +120,12 @@ export function xdgEnv(tmp: string): Record<string, string> {
   return env;
 }
 
-/** A quiet user settings.json: no welcome page, updates, telemetry, tips or trust prompt. */
-export function writeQuietSettings(userDataDir: string): void {
+/**
+ * A quiet user settings.json: no welcome page, updates, telemetry, tips or trust prompt. With
+ * `untrusted`, workspace trust is on and nothing trusts the folder: the window opens in restricted
+ * mode without asking (startupPrompt never), as a folder the user declined to trust.
+ */
+export function writeQuietSettings(userDataDir: string, untrusted = false): void {
   const dir = path.join(userDataDir, 'User');
   fs.mkdirSync(dir, { recursive: true });
   const settings = {
@@ -128,7 +138,13 @@ export function writeQuietSettings(userDataDir: string): void {
     'extensions.autoCheckUpdates': false,
     'extensions.ignoreRecommendations': true,
     'telemetry.telemetryLevel': 'off',
-    'security.workspace.trust.enabled': false,
+    'security.workspace.trust.enabled': untrusted,
+    ...(untrusted ? {
+      'security.workspace.trust.startupPrompt': 'never',
+      'security.workspace.trust.banner': 'never',
+      'security.workspace.trust.emptyWindow': false,
+      'security.workspace.trust.untrustedFiles': 'open',
+    } : {}),
     'git.enabled': false,
     'git.autoRepositoryDetection': false,
     'npm.autoDetect': 'off',
@@ -247,8 +263,8 @@ async function runElectron(opts: RunOptions, executable: string, tmp: string, wo
   const te = require('@vscode/test-electron') as TestElectron;
   const resultFile = path.join(tmp, 'result.json');
   const userDataDir = opts.userDataDir ?? path.join(tmp, 'user-data');
-  writeQuietSettings(userDataDir);
-  const launchArgs = [workspace, '--user-data-dir', userDataDir, '--extensions-dir', opts.extensionsDir ?? path.join(tmp, 'extensions'), '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'];
+  writeQuietSettings(userDataDir, opts.untrusted);
+  const launchArgs = [workspace, '--user-data-dir', userDataDir, '--extensions-dir', opts.extensionsDir ?? path.join(tmp, 'extensions'), ...(opts.untrusted ? [] : ['--disable-workspace-trust']), '--skip-welcome', '--skip-release-notes'];
   if (process.platform === 'linux' && !process.env.DISPLAY) log('route A: DISPLAY is not set; on a headless Linux run this under xvfb-run');
   let code: number;
   try {
@@ -301,7 +317,7 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
   const userDataDir = opts.userDataDir ?? path.join(tmp, 'user-data');
   const extensionsDir = opts.extensionsDir ?? path.join(tmp, 'extensions');
   fs.mkdirSync(extensionsDir, { recursive: true });
-  writeQuietSettings(userDataDir);
+  writeQuietSettings(userDataDir, opts.untrusted);
   const resultFile = path.join(tmp, 'result.json');
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
@@ -320,7 +336,7 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(opts.untrusted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
@@ -467,6 +483,11 @@ export async function runSuite(opts: RunOptions, tmp = makeTmp()): Promise<RunRe
   try {
     if (!fs.existsSync(opts.extensionTestsPath)) throw new Error(`${opts.extensionTestsPath} does not exist; compile first (npx tsc -b)`);
     const workspace = copyWorkspace(opts.workspace, tmp);
+    if (opts.untrusted) {
+      const userDataDir = opts.userDataDir ?? path.join(tmp, 'user-data');
+      opts = { ...opts, userDataDir, env: { ...opts.env, ...armUntrustedWorkspace(tmp, workspace), E2E_USER_DATA_DIR: userDataDir } };
+      log(`untrusted run: workspace trust on, ${workspace} not trusted; canaries in ${path.join(tmp, 'canary')}`);
+    }
     const executable = await electronExecutable(opts.route);
     const result = executable ? await runElectron(opts, executable, tmp, workspace) : await runCodeServer(opts, tmp, workspace);
     log(`route ${result.route === 'electron' ? 'A (@vscode/test-electron)' : 'B (code-server + Chromium)'}: exit ${result.code} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -475,6 +496,78 @@ export async function runSuite(opts: RunOptions, tmp = makeTmp()): Promise<RunRe
     if (opts.keepTmp) log(`kept ${tmp}`);
     else fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The untrusted run's witnesses
+
+/** Programs the extension must not start in an untrusted workspace (git: see SW108). */
+export const WATCHED_PROGRAMS = ['python', 'python3', 'alembic', 'docker', 'dockerd', 'initdb', 'pg_ctl', 'pg_ctlcluster', 'postgres', 'psql', 'git'];
+
+/**
+ * Arms the temp workspace copy for the untrusted run, and returns the extension host's extra
+ * environment:
+ *  - alembic/env.py first touches canary/env.py-ran: any Alembic command imports it;
+ *  - the copy is a git repository (one commit) whose .git/config sets core.fsmonitor and a clean
+ *    filter for *.py to scripts that write canary/fsmonitor-ran and canary/filter-ran: a plain
+ *    `git status` runs both (checked here, then the markers are removed);
+ *  - E2E_EXEC_LOG: a PATH folder of watchers named like WATCHED_PROGRAMS, each appending
+ *    "name<TAB>pid ppid … 1<TAB>args" to that log and then running the real program.
+ */
+export function armUntrustedWorkspace(tmp: string, workspace: string): Record<string, string> {
+  const canary = path.join(tmp, 'canary');
+  fs.mkdirSync(canary, { recursive: true });
+  const envPy = path.join(workspace, 'alembic', 'env.py');
+  if (fs.existsSync(envPy)) {
+    fs.writeFileSync(envPy, `import pathlib as _sw_canary\n_sw_canary.Path(${JSON.stringify(path.join(canary, 'env.py-ran'))}).touch()\n${fs.readFileSync(envPy, 'utf8')}`);
+  }
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...args], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'fixture');
+  const hook = (name: string, body: string): string => {
+    const file = path.join(tmp, `${name}.sh`);
+    fs.writeFileSync(file, `#!/bin/sh\necho "$PPID $*" >> '${path.join(canary, `${name}-ran`)}'\n${body}\n`, { mode: 0o755 });
+    return file;
+  };
+  fs.appendFileSync(path.join(workspace, '.git', 'config'), `[core]\n\tfsmonitor = ${hook('fsmonitor', 'exit 0')}\n[filter "swcanary"]\n\tclean = ${hook('filter', 'cat')}\n`);
+  fs.mkdirSync(path.join(workspace, '.git', 'info'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, '.git', 'info', 'attributes'), '*.py filter=swcanary\n');
+  // Newer timestamps than the index's: git status re-reads the files (through the clean filter).
+  const later = new Date(Date.now() + 5000);
+  const versions = path.join(workspace, 'alembic', 'versions');
+  for (const f of fs.existsSync(versions) ? fs.readdirSync(versions) : []) fs.utimesSync(path.join(versions, f), later, later);
+  git('status', '--porcelain');
+  for (const marker of fs.existsSync(versions) ? ['fsmonitor-ran', 'filter-ran'] : ['fsmonitor-ran']) {
+    if (!fs.existsSync(path.join(canary, marker))) throw new Error(`the git canary is not armed: a plain git status did not write ${marker}`);
+    fs.rmSync(path.join(canary, marker));
+  }
+  // The exec watchers.
+  const shims = path.join(tmp, 'exec-watch');
+  fs.mkdirSync(shims, { recursive: true });
+  const execLog = path.join(tmp, 'exec.log');
+  fs.writeFileSync(execLog, '');
+  const realPath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+  for (const name of WATCHED_PROGRAMS) {
+    fs.writeFileSync(path.join(shims, name), [
+      '#!/bin/sh',
+      '# e2e exec watcher (test/e2e/run.ts): records who started this program, then runs the real one',
+      'name=${0##*/}',
+      'chain=$$',
+      'p=$PPID',
+      'while [ -n "$p" ] && [ "$p" -gt 1 ]; do',
+      '  chain="$chain $p"',
+      '  p=$(sed -e \'s/^.*) //\' "/proc/$p/stat" 2>/dev/null | cut -d\' \' -f2)',
+      'done',
+      `printf '%s\\t%s\\t%s\\n' "$name" "$chain" "$*" >> '${execLog}'`,
+      `real='${realPath.replace(/'/g, '')}'`,
+      'IFS=:; for d in $real; do [ -x "$d/$name" ] && exec "$d/$name" "$@"; done',
+      'echo "$name: not found" >&2',
+      'exit 127',
+      '',
+    ].join('\n'), { mode: 0o755 });
+  }
+  return { E2E_UNTRUSTED: '1', E2E_CANARY_DIR: canary, E2E_EXEC_LOG: execLog, PATH: `${shims}:${realPath}` };
 }
 
 export function finish(result: RunResult | undefined): never {

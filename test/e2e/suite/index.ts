@@ -6,6 +6,8 @@
 // Environment (read in the extension host, which inherits the launcher's environment):
 //   E2E_GREP         only run tests whose full title matches this regular expression
 //   E2E_RESULT_FILE  where to write {passed, failed, pending, failures[]} as JSON for the launcher
+//   E2E_UNTRUSTED=1  the window is in restricted mode (run.ts): only untrusted.e2e.js runs; without
+//                    it, every suite but that one
 import * as fs from 'fs';
 import * as path from 'path';
 import Mocha = require('mocha');
@@ -20,10 +22,16 @@ function findTests(dir: string): string[] {
   return found.sort();
 }
 
+/** The suite that needs a window in restricted mode; the others need a trusted one. */
+const UNTRUSTED_SUITE = 'untrusted.e2e.js';
+
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 60_000, slow: 5_000 });
   if (process.env.E2E_GREP) mocha.grep(new RegExp(process.env.E2E_GREP));
-  for (const file of findTests(__dirname)) mocha.addFile(file);
+  const untrusted = process.env.E2E_UNTRUSTED === '1';
+  for (const file of findTests(__dirname)) {
+    if ((path.basename(file) === UNTRUSTED_SUITE) === untrusted) mocha.addFile(file);
+  }
 
   return new Promise<void>((resolve, reject) => {
     try {
