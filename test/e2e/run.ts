@@ -567,7 +567,9 @@ export function armUntrustedWorkspace(tmp: string, workspace: string): Record<st
       '',
     ].join('\n'), { mode: 0o755 });
   }
-  return { E2E_UNTRUSTED: '1', E2E_CANARY_DIR: canary, E2E_EXEC_LOG: execLog, PATH: `${shims}:${realPath}` };
+  // VS Code's server gives the extension host the PATH of a login shell it runs (resolveShellEnv),
+  // which would drop the watchers; it skips that when started "from the CLI" (VSCODE_CLI=1).
+  return { E2E_UNTRUSTED: '1', E2E_CANARY_DIR: canary, E2E_EXEC_LOG: execLog, PATH: `${shims}:${realPath}`, VSCODE_CLI: '1' };
 }
 
 export function finish(result: RunResult | undefined): never {

@@ -10,6 +10,7 @@
 // python, alembic, docker, pg_ctl, git… that log who started them (E2E_EXEC_LOG). On top of
 // that, this suite samples /proc for descendants of the extension host during the whole run.
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -250,5 +251,9 @@ describe('untrusted workspace (restricted mode)', function () {
     const ours = lines.filter((l) => (l.split('\t')[1] ?? '').split(' ').map(Number).includes(process.pid));
     if (lines.length) console.log(`untrusted: exec watchers saw: ${lines.join(' | ')}`);
     assert.deepStrictEqual(ours, [], 'no watched program started under the extension host');
+    // The watchers are on the extension host's PATH: a git started here, now, is logged.
+    execFileSync('git', ['--version'], { stdio: 'ignore' });
+    const after = fs.readFileSync(execLog, 'utf8').split('\n').filter((l) => l.startsWith('git\t') && (l.split('\t')[1] ?? '').split(' ').map(Number).includes(process.pid));
+    assert.strictEqual(after.length, 1, `the exec watcher saw the suite's own git --version: ${after.join(' | ')} (PATH ${process.env.PATH})`);
   });
 });
