@@ -86,6 +86,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const crossDelay = options.crossFileDelayMs ?? CROSS_FILE_DELAY_MS;
   const decisionTimers = new Map<ProjectEntry, NodeJS.Timeout>();
   let workspaceProblems = new Set<string>();
+  /** When each project's cross-file pass last ran at once for a graph edit (performance.now()). */
+  const lastEagerRun = new WeakMap<ProjectEntry, number>();
 
   const settings = new SettingsCache(connection, () => clientCapabilities.workspace?.configuration === true);
   const index = new WorkspaceIndex((root) => settings.get(pathToUri(root)));
@@ -378,18 +380,29 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }
 
   function updateRevision(entry: ProjectEntry, model: MigrationModel): void {
+    const before = entry.model.byPath.get(model.path);
     index.setRevision(entry, model);
     entry.revisionFindings.set(model.path, lintRevision(model, entry.model));
     publishFile(entry, model.path);
-    scheduleCrossFile(entry);
+    scheduleCrossFile(entry, before === undefined || !sameGraphHeader(before, model));
   }
 
-  function scheduleCrossFile(entry: ProjectEntry): void {
+  /**
+   * Cross-file work waits for typing to pause (`crossDelay`), except when the edit changed the
+   * revision graph (revision, down_revision, branch_labels, depends_on): then it runs as soon as
+   * this keystroke's own diagnostics are out, at most once per `crossDelay` — typing a revision id
+   * runs it at the first character and once more when typing pauses.
+   */
+  function scheduleCrossFile(entry: ProjectEntry, graphChanged = false): void {
+    const now = performance.now();
+    const atOnce = graphChanged && now - (lastEagerRun.get(entry) ?? -Infinity) >= crossDelay;
+    if (atOnce) lastEagerRun.set(entry, now);
     clearTimeout(crossTimers.get(entry));
+    // "At once" is still a timer: the writer sends this edit's own diagnostics first (setImmediate).
     crossTimers.set(entry, setTimeout(log.guard('cross-file validation', undefined, () => {
       crossTimers.delete(entry);
       if (index.projects.includes(entry)) runCrossFile(entry); // else re-indexed meanwhile
-    }), crossDelay));
+    }), atOnce ? 0 : crossDelay));
   }
 
   function runCrossFile(entry: ProjectEntry): void {
@@ -658,3 +671,13 @@ function workspaceFolderPaths(workspaceFolders: readonly WorkspaceFolder[] | nul
   return uris.map(uriToPath).filter((p): p is string => p !== undefined);
 }
 
+/** Same revision id, parents, branch labels and dependencies: the revision graph is unchanged. */
+function sameGraphHeader(a: MigrationModel, b: MigrationModel): boolean {
+  return a.revision === b.revision && sameIds(a.downRevision, b.downRevision) && sameIds(a.branchLabels, b.branchLabels) && sameIds(a.dependsOn, b.dependsOn);
+}
+
+function sameIds(a: string | readonly string[] | null | undefined, b: string | readonly string[] | null | undefined): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b)) return false;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
