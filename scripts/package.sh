@@ -32,7 +32,7 @@ check_vsix() {
     printf '%s\n' "$bad" | sed 's/^/  /' >&2
     return 1
   fi
-  for f in extension/package.json extension/dist/client.js extension/dist/server.js; do
+  for f in extension/package.json extension/dist/client.js extension/dist/runner.js extension/dist/server.js; do
     printf '%s\n' "$entries" | grep -qx "$f" || { echo "package: FAIL — $f is missing" >&2; return 1; }
   done
   echo "package: OK — only the whitelisted files"

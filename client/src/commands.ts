@@ -2,16 +2,15 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { RuleSummary } from '../../server/src/shared/protocol';
 import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest } from './messages';
+import type { LoadedRunner } from './lazyRunner';
 import { pythonFor, runAlembicRevision } from './newRevision';
-import * as runner from './runner/commands';
-import type { RunnerUi } from './views';
 
 export interface CommandContext {
   client(): LanguageClient | undefined;
   output: vscode.LogOutputChannel;
   restart(): Promise<void>;
-  /** The migration runner's views and service (client/src/views), once registered. */
-  runner?(): RunnerUi | undefined;
+  /** The migration runner's views, service and commands (dist/runner.js, loaded on first use). */
+  runner?(): LoadedRunner | undefined;
 }
 
 interface CommandSpec {
@@ -33,17 +32,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'schemaWarden.restartServer', run: async (ctx) => ctx.restart() },
   { id: 'schemaWarden.openRuleDocumentation', run: openRuleDocumentation },
   // The migration runner (issue 5): everything that starts Python, Docker or PostgreSQL needs trust.
-  { id: 'schemaWarden.verifyRoundTrips', needsTrust: true, run: (ctx, arg) => runner.verifyRoundTrips(runnerUi(ctx), arg) },
-  { id: 'schemaWarden.verifyFromRevision', needsTrust: true, run: (ctx, arg) => runner.verifyFromRevision(runnerUi(ctx), arg) },
-  { id: 'schemaWarden.checkDrift', needsTrust: true, run: (ctx) => runner.checkDrift(runnerUi(ctx)) },
-  { id: 'schemaWarden.startDatabase', needsTrust: true, run: (ctx) => runner.startDatabase(runnerUi(ctx)) },
-  { id: 'schemaWarden.stopDatabase', run: (ctx) => runner.stopDatabase(runnerUi(ctx)) },
-  { id: 'schemaWarden.resetDatabase', needsTrust: true, run: (ctx) => runner.resetDatabase(runnerUi(ctx)) },
-  { id: 'schemaWarden.upgradeToRevision', needsTrust: true, run: (ctx, arg) => runner.upgradeToRevision(runnerUi(ctx), arg) },
-  { id: 'schemaWarden.downgradeToRevision', needsTrust: true, run: (ctx, arg) => runner.downgradeToRevision(runnerUi(ctx), arg) },
-  { id: 'schemaWarden.showRevisionSql', needsTrust: true, run: (ctx, arg) => runner.showRevisionSql(runnerUi(ctx), arg) },
-  { id: 'schemaWarden.refreshRevisions', run: (ctx) => runner.refreshRevisions(runnerUi(ctx)) },
-  { id: 'schemaWarden.forgetDatabasePassword', run: (ctx) => runner.forgetDatabasePassword(runnerUi(ctx)) },
+  { id: 'schemaWarden.verifyRoundTrips', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.verifyRoundTrips(r.ui, arg)) },
+  { id: 'schemaWarden.verifyFromRevision', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.verifyFromRevision(r.ui, arg)) },
+  { id: 'schemaWarden.checkDrift', needsTrust: true, run: (ctx) => withRunner(ctx, (r) => r.commands.checkDrift(r.ui)) },
+  { id: 'schemaWarden.startDatabase', needsTrust: true, run: (ctx) => withRunner(ctx, (r) => r.commands.startDatabase(r.ui)) },
+  { id: 'schemaWarden.stopDatabase', run: (ctx) => withRunner(ctx, (r) => r.commands.stopDatabase(r.ui)) },
+  { id: 'schemaWarden.resetDatabase', needsTrust: true, run: (ctx) => withRunner(ctx, (r) => r.commands.resetDatabase(r.ui)) },
+  { id: 'schemaWarden.upgradeToRevision', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.upgradeToRevision(r.ui, arg)) },
+  { id: 'schemaWarden.downgradeToRevision', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.downgradeToRevision(r.ui, arg)) },
+  { id: 'schemaWarden.showRevisionSql', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.showRevisionSql(r.ui, arg)) },
+  { id: 'schemaWarden.refreshRevisions', run: (ctx) => withRunner(ctx, (r) => r.commands.refreshRevisions(r.ui)) },
+  { id: 'schemaWarden.forgetDatabasePassword', run: (ctx) => withRunner(ctx, (r) => r.commands.forgetDatabasePassword(r.ui)) },
 ];
 
 export function registerCommands(context: vscode.ExtensionContext, ctx: CommandContext): void {
@@ -76,10 +75,10 @@ function titleOf(context: vscode.ExtensionContext, id: string): string {
   return commands.find((c) => c.command === id)?.title ?? id;
 }
 
-function runnerUi(ctx: CommandContext): RunnerUi {
-  const ui = ctx.runner?.();
-  if (!ui) throw new Error('the migration runner is not available in this window');
-  return ui;
+function withRunner<R>(ctx: CommandContext, run: (runner: LoadedRunner) => R): R {
+  const runner = ctx.runner?.();
+  if (!runner) throw new Error('the migration runner is not available in this window');
+  return run(runner);
 }
 
 function running(ctx: CommandContext): LanguageClient {

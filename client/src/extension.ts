@@ -1,25 +1,29 @@
 import * as vscode from 'vscode';
-import { LanguageClient, State, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+// `import = require`, not `import {…} from`: esbuild then reads the module's exports directly instead
+// of copying its hundreds of re-exported names into an ES-module namespace at activation.
+import lc = require('vscode-languageclient/node');
 import { registerCommands } from './commands';
 import { RestartingErrorHandler } from './errorHandler';
+import { LazyRunner } from './lazyRunner';
 import { StatusNotification } from './messages';
 import { StatusItem } from './status';
-import { registerRunnerViews, type RunnerUi } from './views';
+import type { RunnerUi } from './views';
 import type { InitializationOptions } from '../../server/src/shared/settings';
 
 /** The documents the server reads: Python (revisions, application code), decision records, team config. */
-const DOCUMENTS: DocumentSelector = [
+const DOCUMENTS: lc.DocumentSelector = [
   { scheme: 'file', language: 'python' },
   { scheme: 'file', language: 'markdown' },
   { scheme: 'file', pattern: '**/{pyproject,schema-warden}.toml' },
 ];
 
-let client: LanguageClient | undefined;
-let runnerUi: RunnerUi | undefined;
+let client: lc.LanguageClient | undefined;
+let runner: LazyRunner | undefined;
 
 /** What activate() returns: the runner's views and service, for tests and other extensions. */
 export interface SchemaWardenApi {
-  runner: RunnerUi;
+  /** Reading it loads the migration runner (dist/runner.js) if it is not loaded yet. */
+  readonly runner: RunnerUi;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<SchemaWardenApi> {
@@ -29,11 +33,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   context.subscriptions.push(output, trace, status);
 
   const server = context.asAbsolutePath('dist/server.js');
-  const serverOptions: ServerOptions = {
-    run: { module: server, transport: TransportKind.ipc },
-    debug: { module: server, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  const serverOptions: lc.ServerOptions = {
+    run: { module: server, transport: lc.TransportKind.ipc },
+    debug: { module: server, transport: lc.TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const clientOptions: LanguageClientOptions = {
+  const clientOptions: lc.LanguageClientOptions = {
     documentSelector: DOCUMENTS,
     outputChannel: output,
     traceOutputChannel: trace,
@@ -43,10 +47,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     // Read at every (re)start: an untrusted workspace's server starts no program (SW108 asks no git).
     initializationOptions: (): InitializationOptions => ({ workspaceTrusted: vscode.workspace.isTrusted }),
   };
-  client = new LanguageClient('schemaWarden', 'Schema Warden', serverOptions, clientOptions);
+  client = new lc.LanguageClient('schemaWarden', 'Schema Warden', serverOptions, clientOptions);
   context.subscriptions.push(
     client.onNotification(StatusNotification, (params) => status.update(params)),
-    client.onDidChangeState((e) => { if (e.newState === State.Stopped) status.stopped(); }),
+    client.onDidChangeState((e) => { if (e.newState === lc.State.Stopped) status.stopped(); }),
     // Trust is granted once per window (it is never taken back without a reload): the server starts
     // again, told so, and checks what needs git (SW108).
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -56,11 +60,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     }),
   );
 
-  const runner = registerRunnerViews(context, output);
-  runnerUi = runner;
+  // The runner's views are registered now; its service, providers and commands load on first use.
+  const lazyRunner = new LazyRunner(context, output);
+  runner = lazyRunner;
+  context.subscriptions.push(lazyRunner);
   registerCommands(context, {
     client: () => client,
-    runner: () => runner,
+    runner: () => lazyRunner.get(),
     output,
     restart: async () => {
       output.info('Restarting the language server.');
@@ -74,13 +80,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     output.error(`The language server did not start: ${(err as Error).stack ?? String(err)}`);
     void vscode.window.showErrorMessage('Schema Warden: the language server did not start.', 'Show output').then((c) => { if (c) output.show(); });
   }
-  return { runner };
+  return { get runner() { return lazyRunner.get().ui; } };
 }
 
 export async function deactivate(): Promise<void> {
   // Ephemeral databases and the Alembic helper go first: nothing is left running.
-  await runnerUi?.service.dispose();
-  runnerUi = undefined;
+  await runner?.ui?.service.dispose();
+  runner = undefined;
   await client?.stop();
   client = undefined;
 }

@@ -43,7 +43,7 @@ describe('security: no shell strings, safe decision slugs, audited dependencies'
   });
 
   it('the built bundles dist/*.js run no command through a shell', () => {
-    const bundles = ['server.js', 'client.js', 'cli.js'].map((f) => path.join(ROOT, 'dist', f));
+    const bundles = ['server.js', 'client.js', 'runner.js', 'cli.js'].map((f) => path.join(ROOT, 'dist', f));
     const missing = bundles.filter((b) => !fs.existsSync(b));
     assert.deepEqual(missing.map((m) => path.relative(ROOT, m)), [], 'dist/ bundles are missing: run `npm run build` first');
     // Bundled dependencies are checked too; minified code writes `shell:!0`.

@@ -1,15 +1,17 @@
-// The Schema Warden view container's views (Revisions, Database, Results), the code lenses of
-// revision files, the Show SQL documents and the SW510 diagnostics, wired to one RunnerService.
+// The migration runner's service and the providers of the Schema Warden view container's views
+// (Revisions, Database, Results) and the SW510 diagnostics, wired to one RunnerService. Part of
+// dist/runner.js: the views themselves, the code lenses and the Show SQL documents are registered
+// at activation by client/src/lazyRunner.ts, which loads this on first use.
 import * as vscode from 'vscode';
 import { RunnerService } from '../runner/runnerService';
-import { RevisionCodeLenses } from './codeLens';
+import type { RevisionCodeLenses } from './codeLens';
 import { DatabaseProvider } from './databaseView';
-import { ResultsProvider, type ResultItem } from './resultsView';
+import { ResultsProvider } from './resultsView';
 import { RevisionsProvider } from './revisionsView';
 import { RoundTripDiagnostics } from './roundTripDiagnostics';
-import { SQL_SCHEME, SqlDocuments } from './sqlDocuments';
+import type { SqlDocuments } from './sqlDocuments';
 
-export const VIEW_IDS = { revisions: 'schemaWarden.revisions', database: 'schemaWarden.database', results: 'schemaWarden.results' } as const;
+export { VIEW_IDS } from './ids';
 
 /** Everything the runner's commands and the extension's API reach. */
 export interface RunnerUi {
@@ -22,7 +24,13 @@ export interface RunnerUi {
   codeLenses: RevisionCodeLenses;
 }
 
-export function registerRunnerViews(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): RunnerUi {
+/** What the activation bundle registered already and the runner's UI shares. */
+export interface RunnerShell {
+  codeLenses: RevisionCodeLenses;
+  sql: SqlDocuments;
+}
+
+export function registerRunnerViews(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, shell: RunnerShell): RunnerUi {
   const service = new RunnerService(output, context.secrets);
   const ui: RunnerUi = {
     service,
@@ -30,22 +38,13 @@ export function registerRunnerViews(context: vscode.ExtensionContext, output: vs
     database: new DatabaseProvider(service),
     results: new ResultsProvider(service),
     diagnostics: new RoundTripDiagnostics(),
-    sql: new SqlDocuments(),
-    codeLenses: new RevisionCodeLenses(),
+    sql: shell.sql,
+    codeLenses: shell.codeLenses,
   };
-  const resultsView = vscode.window.createTreeView<ResultItem>(VIEW_IDS.results, { treeDataProvider: ui.results });
-  ui.results.attach(resultsView);
   context.subscriptions.push(
-    ui.revisions, ui.database, ui.results, ui.diagnostics, ui.sql, ui.codeLenses, resultsView,
-    vscode.window.createTreeView(VIEW_IDS.revisions, { treeDataProvider: ui.revisions, showCollapseAll: false }),
-    vscode.window.createTreeView(VIEW_IDS.database, { treeDataProvider: ui.database }),
-    vscode.workspace.registerTextDocumentContentProvider(SQL_SCHEME, ui.sql),
-    vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python', pattern: '**/versions/**/*.py' }, ui.codeLenses),
+    ui.revisions, ui.database, ui.results, ui.diagnostics,
     service.onDidVerify((result) => ui.diagnostics.publish(result)),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      ui.revisions.refresh();
-      ui.codeLenses.refresh();
-    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => ui.revisions.refresh()), // the code lenses refresh themselves (lazyRunner.ts)
     vscode.workspace.onDidChangeConfiguration((e) => {
       // Another interpreter or env var: the next command starts a fresh helper.
       if (e.affectsConfiguration('schemaWarden.python') || e.affectsConfiguration('schemaWarden.runner')) {
