@@ -16,6 +16,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../client/src/commands';
 import type { SchemaWardenApi } from '../../../client/src/extension';
+import { waitFor, workspaceRoot as root } from './helpers';
 
 const EXTENSION_ID = 'schema-warden.schema-warden';
 const REVISION = 'alembic/versions/0001_missing_downgrade.py';
@@ -34,21 +35,7 @@ const RUNNER_COMMANDS: Record<string, unknown[]> = {
   'schemaWarden.showRevisionSql': ['0001'],
 };
 
-function root(): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'a workspace folder is open');
-  return folder.uri;
-}
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const codeOf = (d: vscode.Diagnostic): string => String(typeof d.code === 'object' ? d.code.value : d.code);
 const withCode = (uri: vscode.Uri, code: string): vscode.Diagnostic | undefined => vscode.languages.getDiagnostics(uri).find((d) => d.source === 'schema-warden' && codeOf(d) === code);
