@@ -169,10 +169,16 @@ def downgrade() -> None:
       // A proposed record does not waive: the finding stays and SW902 says why.
       await waitFor('SW902 on the waiver of a proposed record', 30_000, () => withCode(uri, 'SW902'));
       assert.ok(withCode(uri, 'SW303'), 'the finding stays while the record is only proposed');
-      // The team accepts it and fills in the sections.
-      const recordPath = path.join(root().fsPath, 'docs', 'decisions', recordFile);
-      const accepted = fs.readFileSync(recordPath, 'utf8').replace('status: proposed', 'status: accepted').replace(/<!--[\s\S]*?-->/g, 'Reviewed by the data team: invoice lines have no meaning without their invoice.');
-      fs.writeFileSync(recordPath, accepted);
+      // The team accepts it and fills in the sections, in the editor the command opened it in (as a
+      // user does). Writing the file behind the open editor's back depends on the file watcher
+      // reloading that editor, and the server reads an open record from its editor.
+      const recordUri = vscode.Uri.file(path.join(root().fsPath, 'docs', 'decisions', recordFile));
+      const record = await vscode.workspace.openTextDocument(recordUri);
+      const accepted = record.getText().replace('status: proposed', 'status: accepted').replace(/<!--[\s\S]*?-->/g, 'Reviewed by the data team: invoice lines have no meaning without their invoice.');
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(recordUri, new vscode.Range(record.positionAt(0), record.positionAt(record.getText().length)), accepted);
+      assert.ok(await vscode.workspace.applyEdit(edit), 'the record is edited');
+      assert.ok(await record.save(), 'the record is saved');
       await waitFor('the SW303 finding to be waived', 30_000, () => (withCode(uri, 'SW303') || withCode(uri, 'SW902') ? undefined : true));
     } finally {
       // Leave the history with one head for the tests after this one (New revision runs Alembic).
