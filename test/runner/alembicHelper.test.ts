@@ -8,6 +8,7 @@ import { RunnerCancelledError, RunnerSetupError } from '../../server/src/runner/
 import { isProcessAlive } from '../../server/src/runner/exec';
 import { discoverPython } from '../../server/src/runner/pythonDiscovery';
 import { eventually, fixtureDir, processesMentioning, PYTHONS, usePostgresCluster, venvPython } from '../support/postgres';
+import { hashTree, processesWorkingIn } from '../support/leftovers';
 import { projectWithIni, projectWithUpgrade } from './projectFactory';
 
 describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', function () {
@@ -105,15 +106,19 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
 
   describe('faults', () => {
     it('no Python: says which interpreter was not found and what to install', async () => {
+      const before = hashTree(fixtureDir('clean'));
       await assert.rejects(
         AlembicHelper.start({ projectDir: fixtureDir('clean'), python: '/nonexistent/bin/python3', pythonSource: '--python' }),
         (error: unknown) => error instanceof RunnerSetupError && /Python interpreter "\/nonexistent\/bin\/python3" \(--python\) was not found/.test(error.message) && /pip install alembic/.test(error.message),
       );
+      assert.deepEqual(processesWorkingIn(fixtureDir('clean')), []);
+      assert.equal(hashTree(fixtureDir('clean')), before, 'project unchanged');
     });
 
     it('Alembic missing: names the interpreter and the pip command', async function () {
       this.timeout(120_000);
       const venv = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-empty-venv-'));
+      const before = hashTree(fixtureDir('clean'));
       try {
         execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
         const python = path.join(venv, 'bin', 'python');
@@ -122,6 +127,8 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
         assert.match(error.message, /Alembic cannot run with .*sw-empty-venv-.*\/bin\/python.* \(the workspace \.venv\): No module named 'alembic'/);
         assert.match(error.message, /-m pip install alembic psycopg2-binary/);
         assert.deepEqual(processesMentioning('alembic_helper.py').filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(venv)), []);
+        assert.deepEqual(processesWorkingIn(fixtureDir('clean')), []);
+        assert.equal(hashTree(fixtureDir('clean')), before, 'project unchanged');
       } finally {
         fs.rmSync(venv, { recursive: true, force: true });
       }
@@ -129,11 +136,17 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
 
     it('broken alembic.ini: a structured error, not a crash', async () => {
       const project = projectWithIni('[alembic\nscript_location = migrations\n');
+      const before = hashTree(project.dir);
       const helper = await AlembicHelper.start({ projectDir: project.dir, python: venvPython() });
+      const pid = helper.pid as number;
       try {
         const error = await helper.history().then(() => undefined, (e: unknown) => e);
         assert.ok(error instanceof AlembicCommandError, String(error));
         assert.match(`${error.detail.type}: ${error.detail.message}`, /(BrokenConfig|ParsingError|MissingSectionHeaderError|CommandError)/);
+        await helper.close();
+        assert.ok(await eventually(() => !isProcessAlive(pid)), 'helper process gone');
+        assert.deepEqual(processesWorkingIn(project.dir), []);
+        assert.equal(hashTree(project.dir), before, 'project unchanged');
       } finally {
         await helper.close();
         project.remove();
@@ -143,12 +156,15 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
     it('a request that runs past its timeout kills the helper and everything it started', async () => {
       const db = await pg.freshDatabase();
       const project = projectWithUpgrade('op.execute("SELECT pg_sleep(30)")');
+      const before = hashTree(project.dir);
       const helper = await AlembicHelper.start({ projectDir: project.dir, python: venvPython(), databaseUrl: db.url, requestTimeoutMs: 1_500 });
       const pid = helper.pid as number;
       try {
         await assert.rejects(helper.upgrade('head'), (error: unknown) => error instanceof AlembicHelperCrashedError && /did not finish within 1\.50 s/.test(error.message));
         assert.ok(await eventually(() => !isProcessAlive(pid)), 'helper process gone');
         await assert.rejects(helper.current(), AlembicHelperCrashedError);
+        assert.ok(await eventually(() => processesWorkingIn(project.dir).length === 0), 'nothing left working in the project');
+        assert.equal(hashTree(project.dir), before, 'project unchanged');
       } finally {
         await helper.close();
         project.remove();
@@ -158,6 +174,7 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
     it('cancellation kills the helper process tree at once', async () => {
       const db = await pg.freshDatabase();
       const project = projectWithUpgrade('import subprocess\nsubprocess.run(["sleep", "3600"])');
+      const before = hashTree(project.dir);
       const controller = new AbortController();
       const helper = await AlembicHelper.start({ projectDir: project.dir, python: venvPython(), databaseUrl: db.url, signal: controller.signal });
       const pid = helper.pid as number;
@@ -169,6 +186,8 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
         controller.abort();
         await assert.rejects(upgrading, RunnerCancelledError);
         assert.ok(await eventually(() => !isProcessAlive(pid) && sleepers.every((p) => !isProcessAlive(p))), 'helper and its children gone');
+        assert.ok(await eventually(() => processesWorkingIn(project.dir).length === 0), 'nothing left working in the project');
+        assert.equal(hashTree(project.dir), before, 'project unchanged');
       } finally {
         await helper.close();
         project.remove();
