@@ -39,7 +39,9 @@ describe('runner: local PostgreSQL cluster target (real binaries)', function () 
     const port = await findFreePort();
     const blocker = net.createServer().listen(port, '127.0.0.1');
     await new Promise((resolve) => blocker.once('listening', resolve));
-    const cluster = new LocalClusterTarget({ port });
+    const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-port-taken-'));
+    fs.chmodSync(baseDir, 0o755);
+    const cluster = new LocalClusterTarget({ port, baseDir });
     let dirSeen: string | undefined;
     try {
       await assert.rejects(
@@ -57,6 +59,12 @@ describe('runner: local PostgreSQL cluster target (real binaries)', function () 
     if (dirSeen) {
       assert.equal(fs.existsSync(dirSeen), false, 'temp folder removed');
       assert.ok(await eventually(() => processesMentioning(dirSeen as string).length === 0));
+    }
+    try {
+      assert.deepEqual(fs.readdirSync(baseDir), [], 'no cluster folder left in the base folder');
+      assert.ok(await eventually(() => processesMentioning(baseDir).length === 0), 'no postgres process from the base folder');
+    } finally {
+      fs.rmSync(baseDir, { recursive: true, force: true });
     }
   });
 
