@@ -79,7 +79,13 @@ interface CursorSteps {
 }
 
 /** Names by id, from the grammar: what an encoded tree's numbers mean. Plain data (posted to the main thread). */
-export interface LanguageTables { types: string[]; named: boolean[]; fields: Array<string | undefined> }
+export interface LanguageTables {
+  types: string[];
+  named: boolean[];
+  fields: Array<string | undefined>;
+  /** Whether a node of each type goes into the copy (named, or one of KEPT_TOKENS). */
+  kept: boolean[];
+}
 const tablesByLanguage = new WeakMap<object, LanguageTables>();
 
 /**
@@ -103,8 +109,7 @@ const KEPT_TOKENS = new Set([':']);
 
 /** One walk over the tree, writing each kept node's numbers. */
 export function encodeTree(tree: Tree): EncodedTree {
-  const tables = languageTables(tree);
-  const kept = tables.types.map((type, id) => tables.named[id] || KEPT_TOKENS.has(type));
+  const { kept } = languageTables(tree);
   const cursor = (forcePublic ? undefined : directCursor(tree)) ?? publicCursor(tree);
   let out = new Int32Array(INTS_PER_NODE * 1024);
   let length = 0;
@@ -176,10 +181,12 @@ export function languageTables(tree: Tree): LanguageTables {
   let tables = tablesByLanguage.get(language);
   if (!tables) {
     const types = language.types.map((t) => t ?? 'ERROR');
+    const named = types.map((_, id) => language.nodeTypeIsNamed(id));
     tables = {
       types,
-      named: types.map((_, id) => language.nodeTypeIsNamed(id)),
+      named,
       fields: language.fields.map((f) => f ?? undefined),
+      kept: types.map((type, id) => named[id] || KEPT_TOKENS.has(type)),
     };
     tablesByLanguage.set(language, tables);
   }
