@@ -18,11 +18,12 @@ import { readText } from './readText';
  * any worker that fails leaves its files to this thread.
  */
 export async function analyzeFiles(files: readonly string[]): Promise<MigrationModel[]> {
-  return analyzeFilesWith(files, { workers: files.length >= PARALLEL_FROM ? parseWorkerCount() : 0 });
+  return analyzeFilesWith(files, {});
 }
 
 export interface AnalyzeOptions<T> {
-  workers: number;
+  /** Default: none below PARALLEL_FROM files, else `parseWorkerCount()`. */
+  workers?: number;
   /** The worker script (tests); by default parseWorker.js beside this file or bundle. */
   script?: string;
   /**
@@ -34,11 +35,12 @@ export interface AnalyzeOptions<T> {
   progress?: (done: number) => void;
 }
 
-/** `analyzeFiles` with the number of workers chosen, and what to do with each file here. */
+/** `analyzeFiles` with what to do with each file here, and the number of workers when it is not automatic. */
 export async function analyzeFilesWith<T = MigrationModel>(files: readonly string[], options: AnalyzeOptions<T>): Promise<Array<T | MigrationModel>> {
   const local: (file: string) => T | MigrationModel = options.local ?? ((file) => analyzeOnce(file, readText(file)));
   const script = options.script ?? path.join(__dirname, 'parseWorker.js');
-  if (options.workers === 0 || !fs.existsSync(script)) {
+  const workers = options.workers ?? (files.length >= PARALLEL_FROM ? parseWorkerCount() : 0);
+  if (workers === 0 || !fs.existsSync(script)) {
     const results: Array<T | MigrationModel> = [];
     for (const file of files) {
       results.push(local(file));
@@ -46,11 +48,11 @@ export async function analyzeFilesWith<T = MigrationModel>(files: readonly strin
     }
     return results;
   }
-  return new ParallelAnalysis<T | MigrationModel>(files, options.workers, script, local, options.progress).run();
+  return new ParallelAnalysis<T | MigrationModel>(files, workers, script, local, options.progress).run();
 }
 
 /** Below this many files a worker's start (≈ 0.1 s: a thread, a bundle, a WASM compile) costs more than it saves. */
-export const PARALLEL_FROM = 48;
+const PARALLEL_FROM = 48;
 /** Files a worker is sent at once; it is kept two chunks ahead. */
 const CHUNK = 8;
 const PROGRESS_EVERY = 25;

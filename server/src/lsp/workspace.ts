@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { ConfigError, defaultConfig, loadConfig, type ResolvedConfig } from '../config/config';
 import { analyzeOnce } from '../engine/analyze';
-import { analyzeFilesWith, PARALLEL_FROM, parseWorkerCount } from '../engine/parallelAnalyze';
+import { analyzeFilesWith } from '../engine/parallelAnalyze';
 import { readText } from '../engine/readText';
 import { brokenRevisionLink, errorCode, findAlembicProjects, scanRevisionFiles, type AlembicProject } from '../model/alembicConfig';
 import type { MigrationModel } from '../model/migration';
@@ -166,7 +166,6 @@ export class WorkspaceIndex {
       const fromDisk = plan.files.filter((_, i) => open[i] === undefined);
       const before = done;
       const read = await analyzeFilesWith(fromDisk, {
-        workers: fromDisk.length >= PARALLEL_FROM ? parseWorkerCount() : 0,
         local: readRevision,
         progress: (n) => { done = before + n; progress?.(done, total); },
       });
