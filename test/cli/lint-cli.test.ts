@@ -158,6 +158,29 @@ describe('schema-warden lint (CLI)', () => {
     assert.equal(runObj.results[0].locations[0].physicalLocation.region.startLine, 10);
   });
 
+  it('reports what kept files from being linted in every format: text, JSON (on stderr) and SARIF (notifications)', async () => {
+    const dir = project({ 'alembic/versions/a1.py': GOOD });
+    fs.symlinkSync('a1.py', path.join(dir, 'alembic', 'versions', 'alias.py'));
+    const sameFile = /alias\.py is the same file as .*a1\.py \(a symbolic link\)/;
+    const text = await run(['lint'], dir);
+    assert.match(text.stdout, new RegExp(`warning: .*${sameFile.source}`));
+    const json = await run(['lint', '--format', 'json'], dir);
+    assert.deepEqual(Object.keys(JSON.parse(json.stdout)), ['version', 'files', 'summary'], 'the JSON shape stays as it is');
+    assert.match(json.stderr, new RegExp(`schema-warden lint: warning: .*${sameFile.source}`));
+    const sarif = await run(['lint', '--format', 'sarif'], dir);
+    const [invocation] = JSON.parse(sarif.stdout).runs[0].invocations;
+    assert.equal(invocation.executionSuccessful, true);
+    assert.equal(invocation.toolExecutionNotifications.length, 1);
+    assert.equal(invocation.toolExecutionNotifications[0].level, 'warning');
+    assert.match(invocation.toolExecutionNotifications[0].message.text, sameFile);
+    assert.match(sarif.stderr, sameFile);
+    // Without problems: no notification, nothing on stderr.
+    const clean = project({ 'alembic/versions/a1.py': GOOD });
+    const quiet = await run(['lint', '--format', 'sarif'], clean);
+    assert.deepEqual(JSON.parse(quiet.stdout).runs[0].invocations[0].toolExecutionNotifications, []);
+    assert.equal(quiet.stderr, '');
+  });
+
   it('renders annotated source lines in text format', async () => {
     const dir = project({ 'alembic/versions/b2.py': NO_DOWNGRADE });
     const { stdout } = await run(['lint', '--select', 'SW101'], dir);

@@ -119,6 +119,9 @@ async function lintWith(rules: readonly Rule[], positionals: string[], values: {
   if (format === 'json') io.stdout(formatJson(report));
   else if (format === 'sarif') io.stdout(formatSarif(report, io.cwd, VERSION));
   else io.stdout(formatText(report, io.isTTY && !values['no-color']));
+  // The text format lists them after the findings; JSON's shape is fixed and SARIF carries them as
+  // notifications, so they also go to standard error, where a CI log shows them.
+  if (format !== 'text') for (const problem of report.problems) io.stderr(`schema-warden lint: warning: ${problem}\n`);
   return countBySeverity(report).errors > 0 ? 1 : 0;
 }
 

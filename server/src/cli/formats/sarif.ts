@@ -42,6 +42,12 @@ export function formatSarif(report: LintReport, cwd: string, version: string): s
     runs: [{
       tool: { driver: { name: 'schema-warden', informationUri: 'https://github.com/schema-warden/schema-warden', version, rules } },
       originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(cwd + path.sep).href } },
+      // What kept files from being linted (unreadable, a link loop, a broken alembic.ini): SARIF's
+      // place for problems of the run itself rather than of the code.
+      invocations: [{
+        executionSuccessful: true,
+        toolExecutionNotifications: report.problems.map((problem) => ({ level: 'warning', message: { text: problem } })),
+      }],
       results,
     }],
   }, null, 2) + '\n';
