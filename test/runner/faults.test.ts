@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runVerifyCommand } from '../../server/src/cli/commands/verify';
 import { reportSetupProblem } from '../../server/src/cli/commands/runnerOptions';
-import { RunnerSetupError } from '../../server/src/runner/errors';
+import { RunnerCancelledError, RunnerSetupError } from '../../server/src/runner/errors';
 import { isProcessAlive } from '../../server/src/runner/exec';
 import { newPgClient } from '../../server/src/runner/pgClient';
 import { withRunSession } from '../../server/src/runner/runSession';
@@ -45,6 +45,42 @@ describe('runner: faults leave nothing running', function () {
     assert.equal(fs.existsSync(dir), false, 'cluster folder removed');
     assert.ok(await eventually(() => processesMentioning(dir).length === 0), 'no postgres process from its data dir');
     assert.ok(helperPid !== undefined && (await eventually(() => !isProcessAlive(helperPid as number))), 'helper gone');
+  });
+
+  // Cancelling stops the ephemeral server at once (withRunSession); a query the run was making
+  // then fails because of the cancellation, and must be reported as one, not as a lost server.
+  it('cancelled while the ephemeral server goes down: the run ends as cancelled, and nothing is left', async () => {
+    const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-cancel-'));
+    fs.chmodSync(baseDir, 0o755); // PostgreSQL runs as its own user when the tests run as root
+    const cluster = new LocalClusterTarget({ baseDir });
+    const controller = new AbortController();
+    let steps = 0;
+    let helperPid: number | undefined;
+    try {
+      const error = await withRunSession({ projectDir: fixtureDir('clean'), target: cluster, python: { python: venvPython(), source: 'test' }, signal: controller.signal }, async (session) => {
+        helperPid = session.helper.pid;
+        return verifyRoundTrips({
+          helper: session.helper,
+          databaseUrl: session.database.url,
+          signal: controller.signal,
+          onStep: () => {
+            steps++;
+            controller.abort();
+            // The server is gone before the run's next query (the race the real editor lost at
+            // times, when the stop won against the snapshot after the first step).
+            process.kill(cluster.postmasterPid as number, 'SIGKILL');
+          },
+        });
+      }).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof RunnerCancelledError, `ends as cancelled, got ${(error as Error | undefined)?.name}: ${(error as Error | undefined)?.message}`);
+      assert.equal(steps, 1, 'no step after the cancellation');
+      assert.ok(await eventually(() => processesMentioning(baseDir).length === 0), 'no postgres process from the run\'s cluster');
+      assert.ok(helperPid !== undefined && (await eventually(() => !isProcessAlive(helperPid as number))), 'helper gone');
+      assert.deepEqual(fs.readdirSync(baseDir), [], 'the cluster folder is removed');
+    } finally {
+      await cluster.stop().catch(() => undefined);
+      fs.rmSync(baseDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -54,6 +54,8 @@ export async function withRunSession<T>(options: RunSessionOptions, work: (sessi
     await helper.setDatabaseUrl(database.url, options.target.describe());
     return await work({ target: options.target, database, helper, python });
   } catch (error) {
+    // After a cancellation the target is being stopped on purpose: nothing to explain.
+    if (options.signal?.aborted) throw error instanceof RunnerCancelledError ? error : new RunnerCancelledError();
     // Asked before the finally block stops the target: its log and its engine are the evidence.
     throw (await options.target.explainFailure?.(error).catch(() => undefined)) ?? error;
   } finally {

@@ -207,6 +207,11 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       result.status = 'passed';
       log(`round trip of ${short(id)} passed (${result.steps.map((s) => `${s.step} ${formatMs(s.durationMs)}`).join(', ')})`);
     }
+  } catch (error) {
+    // Cancelling kills the helper and stops an ephemeral server at once, so whatever fails after
+    // it (a snapshot query, a step) fails because of it: say so, not "the server stopped answering".
+    if (options.signal?.aborted) throw new RunnerCancelledError();
+    throw error;
   } finally {
     await client.end().catch(() => undefined);
   }
