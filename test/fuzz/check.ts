@@ -23,7 +23,6 @@ export const everyRule: readonly Rule[] = (() => {
   const rules = new Map(allRules.map((r) => [r.meta.id, r]));
   const dir = path.resolve(__dirname, '../../server/src/rules');
   for (const file of fs.readdirSync(dir).filter((f) => /^SW\d{3}-.*\.js$/.test(f)).sort()) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const rule = (require(path.join(dir, file)) as { default?: Rule }).default;
     if (rule?.meta?.id && !rules.has(rule.meta.id)) rules.set(rule.meta.id, rule);
   }

@@ -9,7 +9,6 @@ import { writeFileAtomic } from '../../server/src/fixes/atomicWrite';
 import { engineReady } from '../support/engine';
 
 // The module object itself (the namespace import above only has getters): to intercept reads.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeFs = require('node:fs') as { readFileSync: typeof fs.readFileSync };
 
 /** `schema-warden lint --fix` writes through a temp file and a rename, and only text that parses. */

@@ -5,7 +5,6 @@ import type { Rule } from '../rules/types';
  * which need the registry's ids only when they run, long after every module has loaded.
  */
 export function knownRuleIds(): ReadonlySet<string> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const registry = require('../rules/index') as { allRules: readonly Rule[] };
   return new Set(registry.allRules.map((r) => r.meta.id));
 }
