@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { withRevision } from '../../server/src/model/project';
 import { replayProject, revisionSchema, schemaBefore, type Schema } from '../../server/src/model/schema';
 import { typeLabel } from '../../server/src/model/schema/types';
 import { lockInfo } from '../../server/src/rules/util/locks';
@@ -89,6 +90,32 @@ describe('replayed schema', () => {
     const editing = model(rev('b', 'a', 'op.add_column("core", sa.Column("note", sa.Text()))'), '/project/alembic/versions/b.py');
     assert.deepEqual([...schemaBefore(proj, editing).tables.keys()], ['core']);
     assert.deepEqual(columns(revisionSchema(proj, editing).after, 'core'), ['id:uuid!*', 'note:text']);
+  });
+
+  it('replays only the edited revision and its descendants when the project is rebuilt for an edit', () => {
+    const files: Record<string, string> = {
+      'a.py': rev('a', null, 'op.create_table("core", sa.Column("id", sa.UUID(), primary_key=True))'),
+      'b.py': rev('b', 'a', 'op.add_column("core", sa.Column("note", sa.Text()))'),
+      'c.py': rev('c', 'b', 'op.add_column("core", sa.Column("size", sa.Integer()))'),
+      'd.py': rev('d', 'c', 'op.create_table("other", sa.Column("id", sa.UUID(), primary_key=True))'),
+    };
+    const first = project(files);
+    const before = replayProject(first).byRevision;
+    // The language server's way: the same models, one of them replaced (withRevision).
+    const editLast = withRevision(first, model(rev('d', 'c', 'op.create_table("renamed", sa.Column("id", sa.UUID(), primary_key=True))'), first.byPath.get('/project/alembic/versions/d.py')?.path));
+    const afterLast = replayProject(editLast).byRevision;
+    for (const id of ['a', 'b', 'c']) assert.equal(afterLast.get(id), before.get(id), `${id} is reused`);
+    assert.notEqual(afterLast.get('d'), before.get('d'));
+    assert.deepEqual([...replayProject(editLast).heads[0].schema.tables.keys()].sort(), ['core', 'renamed']);
+    // An edit in the middle: the revisions after it start from the new schema.
+    const editMiddle = withRevision(editLast, model(rev('b', 'a', 'op.add_column("core", sa.Column("memo", sa.Text()))'), editLast.byPath.get('/project/alembic/versions/b.py')?.path));
+    const afterMiddle = replayProject(editMiddle).byRevision;
+    assert.equal(afterMiddle.get('a'), afterLast.get('a'), 'a is reused');
+    for (const id of ['b', 'c', 'd']) assert.notEqual(afterMiddle.get(id), afterLast.get(id), `${id} is replayed again`);
+    assert.deepEqual(columns(afterMiddle.get('c')?.after as Schema, 'core'), ['id:uuid!*', 'memo:text', 'size:int4']);
+    assert.deepEqual(columns(replayProject(editMiddle).heads[0].schema, 'core'), ['id:uuid!*', 'memo:text', 'size:int4']);
+    // The first project's replay is untouched by the later ones.
+    assert.deepEqual(columns(replayProject(first).heads[0].schema, 'core'), ['id:uuid!*', 'note:text', 'size:int4']);
   });
 
   it('stays linear: 2,000 revisions replay in well under a second', () => {

@@ -118,6 +118,16 @@ export function replayProject(project: ProjectModel): ReplayedProject {
   return replayed;
 }
 
+/**
+ * The last replay of each revision model, with the parent schemas it started from. The language
+ * server makes a new ProjectModel on every keystroke; a revision whose model and parents' schemas
+ * are the very same objects as last time replays to the same schema, so it is taken as it was.
+ * Editing a revision thus replays it and its descendants only — the newest revision alone, when
+ * that is the one being written — instead of the whole history (42 ms of a keystroke in a
+ * 1,000-revision project).
+ */
+const lastReplay = new WeakMap<MigrationModel, { parents: readonly Schema[]; result: RevisionSchema }>();
+
 function replay(project: ProjectModel): ReplayedProject {
   const { graph } = project;
   const byRevision = new Map<string, RevisionSchema>();
@@ -125,9 +135,13 @@ function replay(project: ProjectModel): ReplayedProject {
     const node = graph.nodes.get(id);
     if (!node) continue;
     const parents = node.parents.map((p) => byRevision.get(p)?.after).filter((s): s is Schema => s !== undefined);
+    const last = lastReplay.get(node.migration);
+    if (last && sameSchemas(last.parents, parents)) { byRevision.set(id, last.result); continue; }
     const before = mergeSchemas(parents);
     const { after, created } = applyRevision(before, node.migration);
-    byRevision.set(id, { migration: node.migration, before, after, created });
+    const result: RevisionSchema = { migration: node.migration, before, after, created };
+    lastReplay.set(node.migration, { parents, result });
+    byRevision.set(id, result);
   }
   const heads = graph.heads.map((head) => ({ head, schema: byRevision.get(head)?.after ?? EMPTY_SCHEMA }));
   return { byRevision, heads };
@@ -159,6 +173,10 @@ export function revisionSchema(project: ProjectModel, migration: MigrationModel)
 /** The schema just before a revision runs. */
 export function schemaBefore(project: ProjectModel, migration: MigrationModel): Schema {
   return revisionSchema(project, migration).before;
+}
+
+function sameSchemas(a: readonly Schema[], b: readonly Schema[]): boolean {
+  return a.length === b.length && a.every((schema, i) => schema === b[i]);
 }
 
 /** A merge revision starts from the union of its parents' schemas (the first parent wins a clash). */
