@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { RunnerSetupError } from '../../server/src/runner/errors';
 import { withRunSession } from '../../server/src/runner/runSession';
+import { hashTree } from '../support/leftovers';
 import { DOCKER_LABEL, DOCKER_OWNER_LABEL, DockerTarget, removeLeftoverContainers } from '../../server/src/runner/targets/docker';
 import { probeDockerEngine } from '../../server/src/runner/targets/dockerEngine';
 import { selectTarget } from '../../server/src/runner/targets/select';
@@ -55,6 +56,7 @@ describe('runner: Docker target (real Docker engine, image built locally)', func
 
   it('ephemeral container: tmpfs data, 127.0.0.1 only, ready by connecting, round trip passes, removed after', async () => {
     const target = new DockerTarget({ image: IMAGE });
+    const projectHash = hashTree(fixtureDir('clean'));
     const result = await withRunSession({ projectDir: fixtureDir('clean'), target, python: { python: venvPython(), source: 'test' } }, async (session) => {
       const name = target.container as string;
       assert.match(docker('port', name, '5432/tcp'), /^127\.0\.0\.1:\d+$/);
@@ -66,12 +68,15 @@ describe('runner: Docker target (real Docker engine, image built locally)', func
     assert.equal(result.ok, true, JSON.stringify(result.failure));
     assert.equal(docker('ps', '--all', '--quiet', '--filter', `label=${DOCKER_LABEL}`), '', 'no container left');
     assert.equal(docker('volume', 'ls', '--quiet'), '', 'no volume left');
+    assert.equal(hashTree(fixtureDir('clean')), projectHash, 'the project is byte-identical');
   });
 
   it('the leaky downgrade is found on the Docker target too', async () => {
     const target = new DockerTarget({ image: IMAGE });
+    const projectHash = hashTree(fixtureDir('leaky-downgrade'));
     const result = await withRunSession({ projectDir: fixtureDir('leaky-downgrade'), target, python: { python: venvPython(), source: 'test' } },
       (session) => verifyRoundTrips({ helper: session.helper, databaseUrl: session.database.url }));
+    assert.equal(hashTree(fixtureDir('leaky-downgrade')), projectHash, 'the project is byte-identical');
     assert.equal(result.failure?.message, 'downgrade of aa0000000002 does not restore the schema of aa0000000001: index ix_user_email is left behind');
     assert.equal(docker('ps', '--all', '--quiet'), '');
   });

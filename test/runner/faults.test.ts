@@ -28,6 +28,7 @@ describe('runner: faults leave nothing running', function () {
   it('PostgreSQL killed mid-run: a clear error, then no postgres, no helper, no folder', async () => {
     const cluster: LocalClusterTarget = pg.cluster;
     const dir = cluster.dir as string;
+    const projectHash = hashTree(fixtureDir('clean'));
     let helperPid: number | undefined;
     const error = await withRunSession({ projectDir: fixtureDir('clean'), target: cluster, python: { python: venvPython(), source: 'test' } }, async (session) => {
       helperPid = session.helper.pid;
@@ -45,6 +46,7 @@ describe('runner: faults leave nothing running', function () {
     assert.equal(fs.existsSync(dir), false, 'cluster folder removed');
     assert.ok(await eventually(() => processesMentioning(dir).length === 0), 'no postgres process from its data dir');
     assert.ok(helperPid !== undefined && (await eventually(() => !isProcessAlive(helperPid as number))), 'helper gone');
+    assert.equal(hashTree(fixtureDir('clean')), projectHash, 'the project is byte-identical');
   });
 
   // Cancelling stops the ephemeral server at once (withRunSession); a query the run was making
@@ -56,6 +58,7 @@ describe('runner: faults leave nothing running', function () {
     const controller = new AbortController();
     let steps = 0;
     let helperPid: number | undefined;
+    const projectHash = hashTree(fixtureDir('clean'));
     try {
       const error = await withRunSession({ projectDir: fixtureDir('clean'), target: cluster, python: { python: venvPython(), source: 'test' }, signal: controller.signal }, async (session) => {
         helperPid = session.helper.pid;
@@ -77,6 +80,7 @@ describe('runner: faults leave nothing running', function () {
       assert.ok(await eventually(() => processesMentioning(baseDir).length === 0), 'no postgres process from the run\'s cluster');
       assert.ok(helperPid !== undefined && (await eventually(() => !isProcessAlive(helperPid as number))), 'helper gone');
       assert.deepEqual(fs.readdirSync(baseDir), [], 'the cluster folder is removed');
+      assert.equal(hashTree(fixtureDir('clean')), projectHash, 'the project is byte-identical');
     } finally {
       await cluster.stop().catch(() => undefined);
       fs.rmSync(baseDir, { recursive: true, force: true });
