@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,6 +17,7 @@ import { hashTree, processesWorkingIn } from '../support/leftovers';
 import { eventually, fixtureDir, processesMentioning, REPO_ROOT, usePostgresCluster, venvPython } from '../support/postgres';
 import { startPrivateDockerd, type PrivateDockerd } from './privateDockerd';
 import { projectWithUpgrade } from './projectFactory';
+import { bundleServer } from '../lsp/lspSession';
 
 const DOCKER_IMAGE = 'schema-warden-test/postgres:15';
 
@@ -84,6 +85,46 @@ describe('runner: faults leave nothing running', function () {
     } finally {
       await cluster.stop().catch(() => undefined);
       fs.rmSync(baseDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('runner: Ctrl-C during `schema-warden verify` (a real process, a real signal)', function () {
+  this.timeout(120_000);
+
+  it('SIGINT mid-migration: exit 2, "cancelled", at once; no cluster, no postgres, no helper; the project unchanged', async () => {
+    bundleServer(); // dist/cli.js, as a user runs it
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-sigint-'));
+    fs.chmodSync(base, 0o755); // PostgreSQL runs as its own user when the tests run as root
+    // The migration sleeps for a minute: the signal lands while it runs.
+    const project = projectWithUpgrade('op.execute("SELECT pg_sleep(60)")');
+    const projectHash = hashTree(project.dir);
+    try {
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'verify', '--target', 'local', '--verbose', '--python', venvPython(), project.dir], {
+        env: { ...process.env, TMPDIR: base },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+      child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      // --verbose relays Alembic's log: the migration is running once it says so.
+      assert.ok(await eventually(() => /Running upgrade\s+-> ee0000000001/.test(output), 60_000), `the migration started: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const signalled = performance.now();
+      child.kill('SIGINT');
+      const code = await exited;
+      const tookMs = performance.now() - signalled;
+      assert.equal(code, 2, output);
+      assert.match(output, /schema-warden verify: cancelled; everything it started was stopped\./);
+      assert.ok(tookMs < 20_000, `it stopped at once, not after the migration's minute (${Math.round(tookMs)} ms)`);
+      assert.ok(await eventually(() => processesMentioning(base).length === 0), 'no postgres process from the run\'s cluster');
+      assert.ok(await eventually(() => processesWorkingIn(project.dir).length === 0), 'no helper (or anything else) left working in the project');
+      assert.deepEqual(fs.readdirSync(base), [], 'the cluster folder is removed');
+      assert.equal(hashTree(project.dir), projectHash, 'the project is byte-identical');
+    } finally {
+      project.remove();
+      fs.rmSync(base, { recursive: true, force: true });
     }
   });
 });
