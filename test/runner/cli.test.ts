@@ -127,6 +127,9 @@ describe('cli: schema-warden verify / db (real PostgreSQL, real Alembic)', funct
       assert.ok(await eventually(() => processesMentioning(state.dir).length === 0));
       assert.equal((await run(runDbCommand, ['status', '--state-file', stateFile])).code, 1);
     } finally {
+      // A persistent cluster outlives this process by design: when an assertion above failed, stop
+      // it here, or it runs on after the tests (seen when the venv was missing and verify failed).
+      if (fs.existsSync(stateFile)) await run(runDbCommand, ['stop', '--state-file', stateFile]).catch(() => undefined);
       fs.rmSync(path.dirname(stateFile), { recursive: true, force: true });
     }
   });
