@@ -104,14 +104,13 @@ function topologicalHistory(graph: ProjectModel['graph']): TopologicalHistory {
   graph.order.forEach((id, index) => {
     const node = graph.nodes.get(id);
     // Is every revision before this one in the order an ancestor of it? The one just before can
-    // only be an ancestor as a parent (nothing lies between them), so a parent that was itself
-    // complete settles it; otherwise (a merge, a branch) count the ancestors.
-    const previous = graph.order[index - 1];
-    const complete = index === 0
-      ? (node?.parents ?? []).every((p) => !graph.nodes.has(p))
-      : previousComplete && previous !== undefined && (node?.parents ?? []).includes(previous)
-        ? true
-        : countInOrder(graph, ancestorsOf(graph, id)) === index;
+    // only be an ancestor as a parent (nothing lies between them), so a parent just before that
+    // was itself complete settles it; with one parent nothing else can. A root is complete only
+    // first. A merge may be complete although the parent just before is not: count its ancestors
+    // then (merges are few, so the graph is walked rarely, and never for a branch's revisions).
+    const parents = (node?.parents ?? []).filter((p) => graph.nodes.has(p));
+    const complete = (previousComplete && parents.includes(graph.order[index - 1]))
+      || (parents.length > 1 ? countInOrder(graph, ancestorsOf(graph, id)) === index : parents.length === 0 && index === 0);
     if (complete) prefixOf.set(id, entries.length);
     previousComplete = complete;
     if (node?.migration) entries.push(...upgradeEntries(node.migration));
