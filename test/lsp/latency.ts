@@ -27,8 +27,8 @@ export interface LatencyResult { lines: number; samples: number; p50: number; p9
 async function typeInto(session: LspSession, file: string, source: string, samples: number): Promise<{ samples: number; p50: number; p99: number; max: number }> {
   const lastLine = source.split('\n').length - 2;
   const times: number[] = [];
-  // An even number of keystrokes in all: the text ends as it began.
-  const warmup = 2 * Math.ceil(Math.min(20, Math.ceil(samples / 4)) / 2) + (samples % 2);
+  let warmup = Math.min(20, Math.ceil(samples / 4));
+  if ((samples + warmup) % 2 === 1) warmup++; // an even number in all: the text ends as it began
   for (let i = 0; i < samples + warmup; i++) {
     const typing = i % 2 === 0;
     const at = { line: lastLine, character: 4 };
