@@ -2,7 +2,19 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.e2e/**', '.venv/**', 'test/fixtures/**', 'test/e2e/workspace/**', 'examples/**', '**/*.mjs'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      '.e2e/**',
+      '.venv/**',
+      'test/fixtures/**',
+      'test/e2e/workspace/**',
+      'examples/**',
+      '**/*.mjs',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -15,7 +27,10 @@ export default tseslint.config(
     // The engine, the language server and the runner must run without VS Code (CLI, CI, other editors).
     files: ['server/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'vscode is only for client/: keep the engine editor-independent.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'vscode', message: 'vscode is only for client/: keep the engine editor-independent.' }] },
+      ],
     },
   },
 );

@@ -8,7 +8,11 @@ import { writeSyntheticHistory } from './synthetic';
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
-interface ColdRun { wallMs: number; maxRssKb: number; exit: number | null }
+interface ColdRun {
+  wallMs: number;
+  maxRssKb: number;
+  exit: number | null;
+}
 
 /** Runs the bundled CLI in a fresh Node process: a cold lint, as CI runs it. */
 function coldLint(dir: string, extraArgs: string[] = []): ColdRun {
@@ -26,7 +30,8 @@ function coldLint(dir: string, extraArgs: string[] = []): ColdRun {
 function cpythonAstParse(dir: string): number | undefined {
   const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['--version']).status === 0);
   if (!python) return undefined;
-  const code = 'import ast,glob,sys\nfor f in glob.glob(sys.argv[1]+"/alembic/versions/*.py"):\n    ast.parse(open(f,encoding="utf-8").read())';
+  const code =
+    'import ast,glob,sys\nfor f in glob.glob(sys.argv[1]+"/alembic/versions/*.py"):\n    ast.parse(open(f,encoding="utf-8").read())';
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const start = process.hrtime.bigint();
@@ -54,12 +59,33 @@ export function lintBenchmarks(): Figure[] {
     const rss = Math.max(...allRules.map((r) => r.maxRssKb)) / 1024;
     const cpython = cpythonAstParse(dir);
     const out: Figure[] = [
-      figure(`cold lint, ${files} revisions (${lines} lines), engine rules`, engineMs, 'ms', 500, 'wall time of `schema-warden lint --format json` in a fresh Node process, median of 3'),
-      figure(`cold lint, ${files} revisions, all rules`, allMs, 'ms', Math.round(engineMs * 1.5), 'budget: 1.5 × the engine-rules figure (issue 3)'),
+      figure(
+        `cold lint, ${files} revisions (${lines} lines), engine rules`,
+        engineMs,
+        'ms',
+        500,
+        'wall time of `schema-warden lint --format json` in a fresh Node process, median of 3',
+      ),
+      figure(
+        `cold lint, ${files} revisions, all rules`,
+        allMs,
+        'ms',
+        Math.round(engineMs * 1.5),
+        'budget: 1.5 × the engine-rules figure (issue 3)',
+      ),
       figure('cold lint throughput, all rules', files / (allMs / 1000), 'files/s', null),
       figure('cold lint peak memory, all rules', rss, 'MiB', null),
     ];
-    if (cpython !== undefined) out.push(figure(`CPython ast.parse of the same ${files} files (reference)`, cpython, 'ms', null, 'python3 -c "ast.parse(...)" over the same files, median of 3'));
+    if (cpython !== undefined)
+      out.push(
+        figure(
+          `CPython ast.parse of the same ${files} files (reference)`,
+          cpython,
+          'ms',
+          null,
+          'python3 -c "ast.parse(...)" over the same files, median of 3',
+        ),
+      );
     out.push(...scalingFigures(allMs, files));
     return out;
   } finally {
@@ -82,7 +108,13 @@ function scalingFigures(allMsAtBase: number, baseFiles: number): Figure[] {
     const ms = median([coldLint(dir).wallMs, coldLint(dir).wallMs]);
     return [
       figure(`cold lint, ${files} revisions, all rules`, ms, 'ms', null, 'median of 2'),
-      figure(`cold lint scaling, ${files} / ${baseFiles} revisions, all rules`, ms / allMsAtBase, '×', null, 'under 4 × when every part grows linearly with the history (the start-up is paid once)'),
+      figure(
+        `cold lint scaling, ${files} / ${baseFiles} revisions, all rules`,
+        ms / allMsAtBase,
+        '×',
+        null,
+        'under 4 × when every part grows linearly with the history (the start-up is paid once)',
+      ),
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

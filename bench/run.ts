@@ -47,15 +47,32 @@ async function main(): Promise<void> {
       failures.push(`${suite.name}: ${(err as Error).message}`);
     }
   }
-  const rows = figures.map((f) => [f.ok ? 'ok ' : 'OVER', f.name, `${f.value} ${f.unit}`, f.budget === null ? '—' : `≤ ${f.budget} ${f.unit}`]);
+  const rows = figures.map((f) => [
+    f.ok ? 'ok ' : 'OVER',
+    f.name,
+    `${f.value} ${f.unit}`,
+    f.budget === null ? '—' : `≤ ${f.budget} ${f.unit}`,
+  ]);
   const widths = [4, ...[1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), 6))];
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log(line(['', 'figure', 'value', 'budget']));
   for (const row of rows) console.log(line(row));
   for (const failure of failures) console.log(`could not run: ${failure}`);
   const results = path.resolve(__dirname, '../../bench/results.json');
-  fs.writeFileSync(results, JSON.stringify({ figures: figures.map(({ name, value, unit, budget, ok }) => ({ name, value, unit, budget, ok })) }, null, 2) + '\n');
-  console.log(`\n${figures.filter((f) => f.ok).length} of ${figures.length} figures within budget; written to bench/results.json`);
+  fs.writeFileSync(
+    results,
+    JSON.stringify(
+      { figures: figures.map(({ name, value, unit, budget, ok }) => ({ name, value, unit, budget, ok })) },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(
+    `\n${figures.filter((f) => f.ok).length} of ${figures.length} figures within budget; written to bench/results.json`,
+  );
 }
 
-main().catch((err) => { console.error(err); process.exitCode = 1; });
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

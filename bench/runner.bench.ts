@@ -18,10 +18,34 @@ export async function benchmarks(): Promise<Figure[]> {
   const figures: Figure[] = [];
   const trip = await measureRoundTripBudget(50);
   figures.push(
-    figure('runner: ephemeral local cluster ready', trip.clusterReadyMs, 'ms', 2000, 'initdb + pg_ctl start + first connection'),
-    figure(`runner: round trip of ${trip.revisions} revisions`, trip.roundTripMs, 'ms', null, 'upgrade, snapshot, downgrade, compare, upgrade, compare — every revision'),
-    figure(`runner: bare alembic upgrade head && downgrade base && upgrade head, ${trip.revisions} revisions`, trip.bareAlembicMs, 'ms', null, 'three alembic processes on the same cluster'),
-    figure('runner: round trip / bare alembic', trip.ratio, '×', 2, trip.ok ? 'the round trip passed' : 'the round trip reported a failure'),
+    figure(
+      'runner: ephemeral local cluster ready',
+      trip.clusterReadyMs,
+      'ms',
+      2000,
+      'initdb + pg_ctl start + first connection',
+    ),
+    figure(
+      `runner: round trip of ${trip.revisions} revisions`,
+      trip.roundTripMs,
+      'ms',
+      null,
+      'upgrade, snapshot, downgrade, compare, upgrade, compare — every revision',
+    ),
+    figure(
+      `runner: bare alembic upgrade head && downgrade base && upgrade head, ${trip.revisions} revisions`,
+      trip.bareAlembicMs,
+      'ms',
+      null,
+      'three alembic processes on the same cluster',
+    ),
+    figure(
+      'runner: round trip / bare alembic',
+      trip.ratio,
+      '×',
+      2,
+      trip.ok ? 'the round trip passed' : 'the round trip reported a failure',
+    ),
   );
   if (process.env.BENCH_DOCKER !== '0') figures.push(...(await dockerReady()));
   return figures;
@@ -33,16 +57,27 @@ async function dockerReady(): Promise<Figure[]> {
   const saved = process.env.DOCKER_HOST;
   process.env.DOCKER_HOST = started.dockerd.host;
   try {
-    execFileSync('bash', [path.join(ROOT, 'test', 'runner', 'docker', 'build-postgres-image.sh'), IMAGE], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('bash', [path.join(ROOT, 'test', 'runner', 'docker', 'build-postgres-image.sh'), IMAGE], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const target = new DockerTarget({ image: IMAGE });
     await target.start();
     try {
-      return [figure('runner: Docker container ready (image present)', target.timings.startMs ?? NaN, 'ms', 5000, 'docker run on tmpfs → first successful connection, private dockerd')];
+      return [
+        figure(
+          'runner: Docker container ready (image present)',
+          target.timings.startMs ?? NaN,
+          'ms',
+          5000,
+          'docker run on tmpfs → first successful connection, private dockerd',
+        ),
+      ];
     } finally {
       await target.stop();
     }
   } finally {
-    if (saved === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = saved;
+    if (saved === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = saved;
     await started.dockerd.stop();
   }
 }

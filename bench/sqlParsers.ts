@@ -23,16 +23,38 @@ export async function compareSqlParsers(rounds = 200): Promise<ParserComparison>
   const pgsqlAstFailures = new Set<string>();
   MIGRATION_SQL.forEach((entry, i) => {
     if (!libpgQueryAnalyzer.parse(entry.sql).error) libpgQueryParsed++;
-    try { parsePgsqlAst(texts[i]); pgsqlAstParsed++; } catch { pgsqlAstFailures.add(entry.feature); }
+    try {
+      parsePgsqlAst(texts[i]);
+      pgsqlAstParsed++;
+    } catch {
+      pgsqlAstFailures.add(entry.feature);
+    }
   });
   const time = (fn: () => void): number => {
     const start = process.hrtime.bigint();
     for (let r = 0; r < rounds; r++) fn();
     return Number(process.hrtime.bigint() - start) / 1000 / rounds / texts.length;
   };
-  const libpgQueryMicrosPerStatement = time(() => { for (const e of MIGRATION_SQL) libpgQueryAnalyzer.parse(e.sql); });
-  const pgsqlAstMicrosPerStatement = time(() => { for (const t of texts) { try { parsePgsqlAst(t); } catch { /* counted above */ } } });
-  return { total: texts.length, libpgQueryParsed, pgsqlAstParsed, pgsqlAstFailures: [...pgsqlAstFailures], libpgQueryMicrosPerStatement, pgsqlAstMicrosPerStatement };
+  const libpgQueryMicrosPerStatement = time(() => {
+    for (const e of MIGRATION_SQL) libpgQueryAnalyzer.parse(e.sql);
+  });
+  const pgsqlAstMicrosPerStatement = time(() => {
+    for (const t of texts) {
+      try {
+        parsePgsqlAst(t);
+      } catch {
+        /* counted above */
+      }
+    }
+  });
+  return {
+    total: texts.length,
+    libpgQueryParsed,
+    pgsqlAstParsed,
+    pgsqlAstFailures: [...pgsqlAstFailures],
+    libpgQueryMicrosPerStatement,
+    pgsqlAstMicrosPerStatement,
+  };
 }
 
 if (require.main === module) {

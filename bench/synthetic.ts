@@ -19,9 +19,13 @@ export function writeSyntheticHistory(dir: string, count: number): { files: numb
   for (let i = 0; i < count; i++) {
     const id = `r${String(i).padStart(5, '0')}`;
     let down: string;
-    if (i > 0 && i % 50 === 25 && previous) { sideBranch = previous; }
-    if (sideBranch && i % 50 === 27 && previous) { down = `("${previous}", "${sideBranch}")`; sideBranch = null; }
-    else down = previous === null ? 'None' : `"${previous}"`;
+    if (i > 0 && i % 50 === 25 && previous) {
+      sideBranch = previous;
+    }
+    if (sideBranch && i % 50 === 27 && previous) {
+      down = `("${previous}", "${sideBranch}")`;
+      sideBranch = null;
+    } else down = previous === null ? 'None' : `"${previous}"`;
     const source = revisionSource(i, id, down);
     lines += source.split('\n').length;
     fs.writeFileSync(path.join(versions, `${id}_step_${i}.py`), source);

@@ -24,12 +24,20 @@ const common = {
 // client.js is what activation loads (the language client); runner.js, the migration runner's
 // service, views and commands, is required by client.js on first use (client/src/lazyRunner.ts).
 // parseWorker: the worker threads that parse revision files in parallel (engine/parallelAnalyze.ts).
-const entries = { client: 'client/src/extension.ts', runner: 'client/src/runnerBundle.ts', server: 'server/src/lsp/main.ts', cli: 'server/src/cli/main.ts', parseWorker: 'server/src/engine/parseWorker.ts' };
+const entries = {
+  client: 'client/src/extension.ts',
+  runner: 'client/src/runnerBundle.ts',
+  server: 'server/src/lsp/main.ts',
+  cli: 'server/src/cli/main.ts',
+  parseWorker: 'server/src/engine/parseWorker.ts',
+};
 // The client's bundles are loaded at activation: less text to read and parse even in development
 // builds (names are kept, so stack traces and the bench's vscode stub still read them).
 const lean = { minifyWhitespace: true, minifySyntax: true };
-const options = (name) => (name === 'client' || name === 'runner') && !production ? { ...common, ...lean } : common;
-await Promise.all(Object.entries(entries).map(([name, file]) => build({ ...options(name), entryPoints: { [name]: file }, outdir })));
+const options = (name) => ((name === 'client' || name === 'runner') && !production ? { ...common, ...lean } : common);
+await Promise.all(
+  Object.entries(entries).map(([name, file]) => build({ ...options(name), entryPoints: { [name]: file }, outdir })),
+);
 
 const wasm = [
   require.resolve('web-tree-sitter/tree-sitter.wasm'),
@@ -40,6 +48,9 @@ for (const file of wasm) copyFileSync(file, join(outdir, file.split('/').pop()))
 // The Python helper that drives Alembic ships beside the bundles.
 try {
   for (const f of readdirSync('server/src/runner/python')) {
-    if (statSync(join('server/src/runner/python', f)).isFile() && f.endsWith('.py')) copyFileSync(join('server/src/runner/python', f), join(outdir, f));
+    if (statSync(join('server/src/runner/python', f)).isFile() && f.endsWith('.py'))
+      copyFileSync(join('server/src/runner/python', f), join(outdir, f));
   }
-} catch { /* the runner's helper is optional until it exists */ }
+} catch {
+  /* the runner's helper is optional until it exists */
+}

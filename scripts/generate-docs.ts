@@ -15,7 +15,10 @@ for (const [name, text] of files) fs.writeFileSync(path.join(dir, name), text);
 const readme = path.join(root, 'README.md');
 if (fs.existsSync(readme)) {
   const text = fs.readFileSync(readme, 'utf8');
-  const updated = text.replace(/<!-- rules:start -->[\s\S]*<!-- rules:end -->/, `<!-- rules:start -->\n${renderRuleTable('docs/rules/')}\n<!-- rules:end -->`);
+  const updated = text.replace(
+    /<!-- rules:start -->[\s\S]*<!-- rules:end -->/,
+    `<!-- rules:start -->\n${renderRuleTable('docs/rules/')}\n<!-- rules:end -->`,
+  );
   fs.writeFileSync(readme, updated);
 }
 console.log(`wrote ${files.size} files to docs/rules/`);

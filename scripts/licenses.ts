@@ -13,25 +13,55 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const LICENSES_FILE = path.join(ROOT, 'docs/licenses.md');
 
 /** Licences whose terms allow shipping in the extension as they are. */
-export const ALLOWED_LICENSES = new Set(['MIT', 'ISC', 'Apache-2.0', 'BSD-2-Clause', 'BSD-3-Clause', '0BSD', 'BlueOak-1.0.0', 'Python-2.0', 'CC0-1.0', 'Unlicense']);
+export const ALLOWED_LICENSES = new Set([
+  'MIT',
+  'ISC',
+  'Apache-2.0',
+  'BSD-2-Clause',
+  'BSD-3-Clause',
+  '0BSD',
+  'BlueOak-1.0.0',
+  'Python-2.0',
+  'CC0-1.0',
+  'Unlicense',
+]);
 
-export interface ShippedPackage { name: string; version: string; license: string }
+export interface ShippedPackage {
+  name: string;
+  version: string;
+  license: string;
+}
 
-interface NpmLsNode { version?: string; path?: string; missing?: boolean; dependencies?: Record<string, NpmLsNode> }
+interface NpmLsNode {
+  version?: string;
+  path?: string;
+  missing?: boolean;
+  dependencies?: Record<string, NpmLsNode>;
+}
 
 function licenseOf(dir: string): string {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { license?: string | { type?: string }; licenses?: Array<{ type?: string }> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      license?: string | { type?: string };
+      licenses?: Array<{ type?: string }>;
+    };
     if (typeof manifest.license === 'string') return manifest.license;
     if (manifest.license?.type) return manifest.license.type;
     if (manifest.licenses?.length) return manifest.licenses.map((l) => l.type ?? 'UNKNOWN').join(' OR ');
-  } catch { /* no manifest: unknown */ }
+  } catch {
+    /* no manifest: unknown */
+  }
   return 'UNKNOWN';
 }
 
 /** The installed production dependency tree, flattened, sorted by name then version. */
 export function shippedPackages(root = ROOT): ShippedPackage[] {
-  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--json', '--long'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('npm', ['ls', '--omit=dev', '--all', '--json', '--long'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const tree = JSON.parse(out) as NpmLsNode;
   const found = new Map<string, ShippedPackage>();
   const walk = (node: NpmLsNode): void => {
@@ -51,7 +81,10 @@ export function shippedPackages(root = ROOT): ShippedPackage[] {
 
 /** Every SPDX identifier of an expression such as `(MIT OR Apache-2.0)`. */
 export function licenseIds(expression: string): string[] {
-  return expression.replace(/[()]/g, ' ').split(/\s+(?:OR|AND)\s+|\s+/).filter(Boolean);
+  return expression
+    .replace(/[()]/g, ' ')
+    .split(/\s+(?:OR|AND)\s+|\s+/)
+    .filter(Boolean);
 }
 
 /** An OR-expression is acceptable when one side is; an AND-expression when all are. */
@@ -81,7 +114,10 @@ if (require.main === module) {
   const text = renderLicenses(shippedPackages());
   if (process.argv.includes('--check')) {
     const current = fs.existsSync(LICENSES_FILE) ? fs.readFileSync(LICENSES_FILE, 'utf8') : '';
-    if (current !== text) { console.error('docs/licenses.md is out of date: run node out/scripts/licenses.js'); process.exit(1); }
+    if (current !== text) {
+      console.error('docs/licenses.md is out of date: run node out/scripts/licenses.js');
+      process.exit(1);
+    }
   } else {
     fs.writeFileSync(LICENSES_FILE, text);
     console.log(`wrote ${path.relative(process.cwd(), LICENSES_FILE)}`);

@@ -21,7 +21,11 @@ interface CommandSpec {
 }
 
 /** Arguments that let tests and keybindings skip the prompts of *New decision record*. */
-export interface NewDecisionArgs { title?: string; rules?: string[]; revisions?: string[] }
+export interface NewDecisionArgs {
+  title?: string;
+  rules?: string[];
+  revisions?: string[];
+}
 
 /** Every command of the extension; package.json's `contributes.commands` lists the same ids. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -32,38 +36,80 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'schemaWarden.restartServer', run: async (ctx) => ctx.restart() },
   { id: 'schemaWarden.openRuleDocumentation', run: openRuleDocumentation },
   // The migration runner (issue 5): everything that starts Python, Docker or PostgreSQL needs trust.
-  { id: 'schemaWarden.verifyRoundTrips', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.verifyRoundTrips(r.ui, arg)) },
-  { id: 'schemaWarden.verifyFromRevision', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.verifyFromRevision(r.ui, arg)) },
-  { id: 'schemaWarden.checkDrift', needsTrust: true, run: (ctx) => withRunner(ctx, (r) => r.commands.checkDrift(r.ui)) },
-  { id: 'schemaWarden.startDatabase', needsTrust: true, run: (ctx) => withRunner(ctx, (r) => r.commands.startDatabase(r.ui)) },
+  {
+    id: 'schemaWarden.verifyRoundTrips',
+    needsTrust: true,
+    run: (ctx, arg) => withRunner(ctx, (r) => r.commands.verifyRoundTrips(r.ui, arg)),
+  },
+  {
+    id: 'schemaWarden.verifyFromRevision',
+    needsTrust: true,
+    run: (ctx, arg) => withRunner(ctx, (r) => r.commands.verifyFromRevision(r.ui, arg)),
+  },
+  {
+    id: 'schemaWarden.checkDrift',
+    needsTrust: true,
+    run: (ctx) => withRunner(ctx, (r) => r.commands.checkDrift(r.ui)),
+  },
+  {
+    id: 'schemaWarden.startDatabase',
+    needsTrust: true,
+    run: (ctx) => withRunner(ctx, (r) => r.commands.startDatabase(r.ui)),
+  },
   { id: 'schemaWarden.stopDatabase', run: (ctx) => withRunner(ctx, (r) => r.commands.stopDatabase(r.ui)) },
-  { id: 'schemaWarden.resetDatabase', needsTrust: true, run: (ctx) => withRunner(ctx, (r) => r.commands.resetDatabase(r.ui)) },
-  { id: 'schemaWarden.upgradeToRevision', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.upgradeToRevision(r.ui, arg)) },
-  { id: 'schemaWarden.downgradeToRevision', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.downgradeToRevision(r.ui, arg)) },
-  { id: 'schemaWarden.showRevisionSql', needsTrust: true, run: (ctx, arg) => withRunner(ctx, (r) => r.commands.showRevisionSql(r.ui, arg)) },
+  {
+    id: 'schemaWarden.resetDatabase',
+    needsTrust: true,
+    run: (ctx) => withRunner(ctx, (r) => r.commands.resetDatabase(r.ui)),
+  },
+  {
+    id: 'schemaWarden.upgradeToRevision',
+    needsTrust: true,
+    run: (ctx, arg) => withRunner(ctx, (r) => r.commands.upgradeToRevision(r.ui, arg)),
+  },
+  {
+    id: 'schemaWarden.downgradeToRevision',
+    needsTrust: true,
+    run: (ctx, arg) => withRunner(ctx, (r) => r.commands.downgradeToRevision(r.ui, arg)),
+  },
+  {
+    id: 'schemaWarden.showRevisionSql',
+    needsTrust: true,
+    run: (ctx, arg) => withRunner(ctx, (r) => r.commands.showRevisionSql(r.ui, arg)),
+  },
   { id: 'schemaWarden.refreshRevisions', run: (ctx) => withRunner(ctx, (r) => r.commands.refreshRevisions(r.ui)) },
-  { id: 'schemaWarden.forgetDatabasePassword', run: (ctx) => withRunner(ctx, (r) => r.commands.forgetDatabasePassword(r.ui)) },
+  {
+    id: 'schemaWarden.forgetDatabasePassword',
+    run: (ctx) => withRunner(ctx, (r) => r.commands.forgetDatabasePassword(r.ui)),
+  },
 ];
 
 export function registerCommands(context: vscode.ExtensionContext, ctx: CommandContext): void {
   for (const spec of COMMANDS) {
-    context.subscriptions.push(vscode.commands.registerCommand(spec.id, async (...args: unknown[]) => {
-      if (spec.needsTrust && !vscode.workspace.isTrusted) {
-        const title = titleOf(context, spec.id);
-        ctx.output.warn(`${spec.id} (${title}) refused: the workspace is not trusted; nothing was started.`);
-        void vscode.window.showWarningMessage(`Schema Warden: "${title}" runs the workspace's Python, Alembic, Docker or PostgreSQL: trust the workspace first.`, MANAGE_TRUST).then((choice) => {
-          if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
-        });
-        return undefined;
-      }
-      try {
-        return await spec.run(ctx, ...args);
-      } catch (err) {
-        ctx.output.error(`${spec.id}: ${(err as Error).stack ?? String(err)}`);
-        void vscode.window.showErrorMessage(`Schema Warden: ${(err as Error).message}`);
-        return undefined;
-      }
-    }));
+    context.subscriptions.push(
+      vscode.commands.registerCommand(spec.id, async (...args: unknown[]) => {
+        if (spec.needsTrust && !vscode.workspace.isTrusted) {
+          const title = titleOf(context, spec.id);
+          ctx.output.warn(`${spec.id} (${title}) refused: the workspace is not trusted; nothing was started.`);
+          void vscode.window
+            .showWarningMessage(
+              `Schema Warden: "${title}" runs the workspace's Python, Alembic, Docker or PostgreSQL: trust the workspace first.`,
+              MANAGE_TRUST,
+            )
+            .then((choice) => {
+              if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+            });
+          return undefined;
+        }
+        try {
+          return await spec.run(ctx, ...args);
+        } catch (err) {
+          ctx.output.error(`${spec.id}: ${(err as Error).stack ?? String(err)}`);
+          void vscode.window.showErrorMessage(`Schema Warden: ${(err as Error).message}`);
+          return undefined;
+        }
+      }),
+    );
   }
 }
 
@@ -71,7 +117,9 @@ const MANAGE_TRUST = 'Manage Workspace Trust';
 
 /** A command's title from package.json (`contributes.commands`), e.g. "Verify round trips". */
 function titleOf(context: vscode.ExtensionContext, id: string): string {
-  const commands = (context.extension.packageJSON as { contributes?: { commands?: Array<{ command: string; title: string }> } }).contributes?.commands ?? [];
+  const commands =
+    (context.extension.packageJSON as { contributes?: { commands?: Array<{ command: string; title: string }> } })
+      .contributes?.commands ?? [];
   return commands.find((c) => c.command === id)?.title ?? id;
 }
 
@@ -91,24 +139,51 @@ async function newDecisionRecord(ctx: CommandContext, given?: unknown): Promise<
   const client = running(ctx);
   const args = (given ?? {}) as NewDecisionArgs;
   const activeUri = vscode.window.activeTextEditor?.document.uri.toString();
-  const title = args.title ?? await vscode.window.showInputBox({ title: 'New decision record (1/3)', prompt: 'Title of the decision', placeHolder: 'Keep integer keys on the legacy invoice table', validateInput: (v) => (v.trim() ? undefined : 'A decision needs a title') });
+  const title =
+    args.title ??
+    (await vscode.window.showInputBox({
+      title: 'New decision record (1/3)',
+      prompt: 'Title of the decision',
+      placeHolder: 'Keep integer keys on the legacy invoice table',
+      validateInput: (v) => (v.trim() ? undefined : 'A decision needs a title'),
+    }));
   if (!title) return undefined;
   let rules = args.rules;
   if (!rules) {
     const all = await client.sendRequest(ListRulesRequest);
-    const picked = await vscode.window.showQuickPick(all.map((r) => ({ label: r.id, description: r.name, detail: r.summary })), { title: 'New decision record (2/3): the rules it allows', canPickMany: true, matchOnDescription: true, matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(
+      all.map((r) => ({ label: r.id, description: r.name, detail: r.summary })),
+      {
+        title: 'New decision record (2/3): the rules it allows',
+        canPickMany: true,
+        matchOnDescription: true,
+        matchOnDetail: true,
+      },
+    );
     if (!picked) return undefined;
     rules = picked.map((p) => p.label);
   }
   let revisions = args.revisions;
   if (!revisions) {
     const all = await client.sendRequest(ListRevisionsRequest, { uri: activeUri });
-    const items: vscode.QuickPickItem[] = [{ label: '*', description: 'every revision' }, ...all.map((r) => ({ label: r.revision, description: r.message, detail: r.isHead ? 'head' : undefined }))];
-    const picked = await vscode.window.showQuickPick(items, { title: 'New decision record (3/3): the revisions it covers', canPickMany: true, matchOnDescription: true });
+    const items: vscode.QuickPickItem[] = [
+      { label: '*', description: 'every revision' },
+      ...all.map((r) => ({ label: r.revision, description: r.message, detail: r.isHead ? 'head' : undefined })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'New decision record (3/3): the revisions it covers',
+      canPickMany: true,
+      matchOnDescription: true,
+    });
     if (!picked) return undefined;
     revisions = picked.map((p) => p.label);
   }
-  const result = await client.sendRequest(NewDecisionRequest, { title: title.trim(), rules, revisions, uri: activeUri });
+  const result = await client.sendRequest(NewDecisionRequest, {
+    title: title.trim(),
+    rules,
+    revisions,
+    uri: activeUri,
+  });
   await vscode.window.showTextDocument(vscode.Uri.parse(result.uri));
   return result.uri;
 }
@@ -118,25 +193,48 @@ async function newRevision(ctx: CommandContext, given?: unknown): Promise<string
   if (inis.length === 0) throw new Error('no alembic.ini in this workspace');
   let ini = inis[0];
   if (inis.length > 1) {
-    const picked = await vscode.window.showQuickPick(inis.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { title: 'Which Alembic project?' });
+    const picked = await vscode.window.showQuickPick(
+      inis.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
+      { title: 'Which Alembic project?' },
+    );
     if (!picked) return undefined;
     ini = picked.uri;
   }
-  const message = typeof given === 'string' ? given : await vscode.window.showInputBox({ title: 'New Alembic revision', prompt: 'Message (alembic revision -m)', validateInput: (v) => (v.trim() ? undefined : 'Alembic needs a message') });
+  const message =
+    typeof given === 'string'
+      ? given
+      : await vscode.window.showInputBox({
+          title: 'New Alembic revision',
+          prompt: 'Message (alembic revision -m)',
+          validateInput: (v) => (v.trim() ? undefined : 'Alembic needs a message'),
+        });
   if (!message) return undefined;
   const folder = vscode.workspace.getWorkspaceFolder(ini)?.uri.fsPath ?? vscode.Uri.joinPath(ini, '..').fsPath;
   const python = pythonFor(folder, vscode.workspace.getConfiguration('schemaWarden', ini).get<string | null>('python'));
-  const file = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'alembic revision…' }, () => runAlembicRevision(python, ini.fsPath, message.trim(), ctx.output));
+  const file = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'alembic revision…' },
+    () => runAlembicRevision(python, ini.fsPath, message.trim(), ctx.output),
+  );
   await vscode.window.showTextDocument(vscode.Uri.file(file));
   return file;
 }
 
 async function lintWorkspace(ctx: CommandContext): Promise<unknown> {
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Schema Warden: linting' }, () => running(ctx).sendRequest(LintWorkspaceRequest));
-  ctx.output.info(`Lint workspace: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings in ${result.ms} ms`);
-  void vscode.window.showInformationMessage(`Schema Warden: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings.`, 'Show problems').then((choice) => {
-    if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
-  });
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Schema Warden: linting' },
+    () => running(ctx).sendRequest(LintWorkspaceRequest),
+  );
+  ctx.output.info(
+    `Lint workspace: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings in ${result.ms} ms`,
+  );
+  void vscode.window
+    .showInformationMessage(
+      `Schema Warden: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings.`,
+      'Show problems',
+    )
+    .then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
   return result;
 }
 
@@ -144,7 +242,10 @@ async function openRuleDocumentation(ctx: CommandContext, given?: unknown): Prom
   const rules: RuleSummary[] = await running(ctx).sendRequest(ListRulesRequest);
   let rule = typeof given === 'string' ? rules.find((r) => r.id === given || r.name === given) : undefined;
   if (!rule) {
-    const picked = await vscode.window.showQuickPick(rules.map((r) => ({ label: r.id, description: r.name, detail: r.summary, rule: r })), { title: 'Open rule documentation', matchOnDescription: true, matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(
+      rules.map((r) => ({ label: r.id, description: r.name, detail: r.summary, rule: r })),
+      { title: 'Open rule documentation', matchOnDescription: true, matchOnDetail: true },
+    );
     rule = picked?.rule;
   }
   if (rule) await vscode.env.openExternal(vscode.Uri.parse(rule.docsUrl));

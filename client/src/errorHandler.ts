@@ -23,17 +23,27 @@ export class RestartingErrorHandler implements lc.ErrorHandler {
     this.crashes.push(now);
     while (this.crashes.length && this.crashes[0] < now - WINDOW_MS) this.crashes.shift();
     if (this.crashes.length > MAX_RESTARTS) {
-      this.output.error(`The language server stopped ${this.crashes.length} times in three minutes; not restarting it.`);
-      void vscode.window.showErrorMessage('Schema Warden: the language server keeps stopping and was not restarted. The output has the details.', 'Show output', 'Restart').then((choice) => {
-        if (choice === 'Show output') this.output.show();
-        if (choice === 'Restart') void vscode.commands.executeCommand('schemaWarden.restartServer');
-      });
+      this.output.error(
+        `The language server stopped ${this.crashes.length} times in three minutes; not restarting it.`,
+      );
+      void vscode.window
+        .showErrorMessage(
+          'Schema Warden: the language server keeps stopping and was not restarted. The output has the details.',
+          'Show output',
+          'Restart',
+        )
+        .then((choice) => {
+          if (choice === 'Show output') this.output.show();
+          if (choice === 'Restart') void vscode.commands.executeCommand('schemaWarden.restartServer');
+        });
       return { action: lc.CloseAction.DoNotRestart, handled: true };
     }
     this.output.warn('The language server stopped unexpectedly; restarting it.');
-    void vscode.window.showWarningMessage('Schema Warden: the language server stopped unexpectedly and was restarted.', 'Show output').then((choice) => {
-      if (choice === 'Show output') this.output.show();
-    });
+    void vscode.window
+      .showWarningMessage('Schema Warden: the language server stopped unexpectedly and was restarted.', 'Show output')
+      .then((choice) => {
+        if (choice === 'Show output') this.output.show();
+      });
     return { action: lc.CloseAction.Restart, handled: true };
   }
 }

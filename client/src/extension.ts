@@ -50,7 +50,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   client = new lc.LanguageClient('schemaWarden', 'Schema Warden', serverOptions, clientOptions);
   context.subscriptions.push(
     client.onNotification(StatusNotification, (params) => status.update(params)),
-    client.onDidChangeState((e) => { if (e.newState === lc.State.Stopped) status.stopped(); }),
+    client.onDidChangeState((e) => {
+      if (e.newState === lc.State.Stopped) status.stopped();
+    }),
     // Trust is granted once per window (it is never taken back without a reload): the server starts
     // again, told so, and checks what needs git (SW108).
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -78,9 +80,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     await client.start();
   } catch (err) {
     output.error(`The language server did not start: ${(err as Error).stack ?? String(err)}`);
-    void vscode.window.showErrorMessage('Schema Warden: the language server did not start.', 'Show output').then((c) => { if (c) output.show(); });
+    void vscode.window
+      .showErrorMessage('Schema Warden: the language server did not start.', 'Show output')
+      .then((c) => {
+        if (c) output.show();
+      });
   }
-  return { get runner() { return lazyRunner.get().ui; } };
+  return {
+    get runner() {
+      return lazyRunner.get().ui;
+    },
+  };
 }
 
 export async function deactivate(): Promise<void> {

@@ -31,17 +31,35 @@ export class LazyRunner implements vscode.Disposable {
   private readonly resultsView: vscode.TreeView<ResultItem>;
   private cleanup: NodeJS.Timeout | undefined;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly output: vscode.LogOutputChannel) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
     this.resultsView = vscode.window.createTreeView(VIEW_IDS.results, { treeDataProvider: this.trees.results });
     context.subscriptions.push(
-      this.codeLenses, this.sql, this.trees.revisions, this.trees.database, this.trees.results, this.resultsView,
-      vscode.window.createTreeView(VIEW_IDS.revisions, { treeDataProvider: this.trees.revisions, showCollapseAll: false }),
+      this.codeLenses,
+      this.sql,
+      this.trees.revisions,
+      this.trees.database,
+      this.trees.results,
+      this.resultsView,
+      vscode.window.createTreeView(VIEW_IDS.revisions, {
+        treeDataProvider: this.trees.revisions,
+        showCollapseAll: false,
+      }),
       vscode.window.createTreeView(VIEW_IDS.database, { treeDataProvider: this.trees.database }),
       vscode.workspace.registerTextDocumentContentProvider(SQL_SCHEME, this.sql),
-      vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python', pattern: '**/versions/**/*.py' }, this.codeLenses),
+      vscode.languages.registerCodeLensProvider(
+        { scheme: 'file', language: 'python', pattern: '**/versions/**/*.py' },
+        this.codeLenses,
+      ),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.codeLenses.refresh()),
     );
-    if (vscode.workspace.isTrusted) this.cleanup = setTimeout(() => { this.cleanup = undefined; this.get(); }, LEFTOVER_CLEANUP_DELAY_MS);
+    if (vscode.workspace.isTrusted)
+      this.cleanup = setTimeout(() => {
+        this.cleanup = undefined;
+        this.get();
+      }, LEFTOVER_CLEANUP_DELAY_MS);
   }
 
   /** The runner's service, views and commands; loads dist/runner.js the first time. */

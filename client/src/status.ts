@@ -22,10 +22,19 @@ export class StatusItem implements vscode.Disposable {
     }
     const problems = `${plural(status.errors, 'error')}, ${plural(status.warnings, 'warning')}`;
     this.item.text = `Schema Warden: ${plural(status.filesAnalysed, 'revision')}, ${problems}`;
-    const heads = status.heads.length ? `head${status.heads.length > 1 ? 's' : ''} ${status.heads.join(', ')}` : 'no revisions';
-    const when = status.lastValidation ? `validated ${new Date(status.lastValidation).toLocaleTimeString()}${status.lastValidationMs !== undefined ? ` in ${status.lastValidationMs} ms` : ''}` : 'not validated yet';
+    const heads = status.heads.length
+      ? `head${status.heads.length > 1 ? 's' : ''} ${status.heads.join(', ')}`
+      : 'no revisions';
+    const when = status.lastValidation
+      ? `validated ${new Date(status.lastValidation).toLocaleTimeString()}${status.lastValidationMs !== undefined ? ` in ${status.lastValidationMs} ms` : ''}`
+      : 'not validated yet';
     this.item.detail = `${heads} · ${when}`;
-    this.item.severity = status.errors > 0 ? vscode.LanguageStatusSeverity.Error : status.warnings > 0 ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+    this.item.severity =
+      status.errors > 0
+        ? vscode.LanguageStatusSeverity.Error
+        : status.warnings > 0
+          ? vscode.LanguageStatusSeverity.Warning
+          : vscode.LanguageStatusSeverity.Information;
   }
 
   stopped(): void {

@@ -6,12 +6,25 @@ import { main } from '../../server/src/cli/main';
 import type { CliIo } from '../../server/src/cli/io';
 import { engineReady } from '../support/engine';
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function run(args: string[], cwd: string): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const io: CliIo = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd, isTTY: false };
+  const io: CliIo = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd,
+    isTTY: false,
+  };
   const code = await main(args, io);
   return { code, stdout, stderr };
 }
@@ -56,8 +69,14 @@ def downgrade():
 describe('schema-warden lint (CLI)', () => {
   before(() => engineReady);
   const dirs: string[] = [];
-  after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
-  const project = (files: Record<string, string>) => { const d = writeProject(files); dirs.push(d); return d; };
+  after(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+  const project = (files: Record<string, string>) => {
+    const d = writeProject(files);
+    dirs.push(d);
+    return d;
+  };
 
   it('prints the stable JSON shape with 1-based positions and exits 1 on errors', async () => {
     const dir = project({ 'alembic/versions/a1.py': GOOD, 'alembic/versions/b2.py': NO_DOWNGRADE });
@@ -72,8 +91,27 @@ describe('schema-warden lint (CLI)', () => {
     assert.equal(b2.diagnostics.length, 1);
     const { message, ...rest } = b2.diagnostics[0];
     assert.match(message, /^downgrade\(\) is only `pass`/);
-    assert.deepEqual(rest, { rule: 'SW101', name: 'require-downgrade', severity: 'error', line: 10, column: 5, endLine: 10, endColumn: 14, fixable: false });
-    assert.deepEqual(Object.keys(b2.diagnostics[0]), ['rule', 'name', 'severity', 'message', 'line', 'column', 'endLine', 'endColumn', 'fixable']);
+    assert.deepEqual(rest, {
+      rule: 'SW101',
+      name: 'require-downgrade',
+      severity: 'error',
+      line: 10,
+      column: 5,
+      endLine: 10,
+      endColumn: 14,
+      fixable: false,
+    });
+    assert.deepEqual(Object.keys(b2.diagnostics[0]), [
+      'rule',
+      'name',
+      'severity',
+      'message',
+      'line',
+      'column',
+      'endLine',
+      'endColumn',
+      'fixable',
+    ]);
   });
 
   it('exits 0 when only warnings or nothing is found', async () => {
@@ -85,7 +123,10 @@ describe('schema-warden lint (CLI)', () => {
 
   it('honours --ignore', async () => {
     const dir = project({ 'alembic/versions/a1.py': GOOD, 'alembic/versions/b2.py': NO_DOWNGRADE });
-    const { code, stdout } = await run(['lint', '--format', 'json', '--select', 'SW101,SW107', '--ignore', 'SW101'], dir);
+    const { code, stdout } = await run(
+      ['lint', '--format', 'json', '--select', 'SW101,SW107', '--ignore', 'SW101'],
+      dir,
+    );
     assert.equal(code, 0);
     assert.equal(JSON.parse(stdout).summary.errors, 0);
   });
@@ -106,7 +147,10 @@ describe('schema-warden lint (CLI)', () => {
   });
 
   it('exits 2 naming the key of a bad configuration', async () => {
-    const dir = project({ 'alembic/versions/a1.py': GOOD, 'pyproject.toml': '[tool.schema-warden]\npostgres-version = "fifteen"\n' });
+    const dir = project({
+      'alembic/versions/a1.py': GOOD,
+      'pyproject.toml': '[tool.schema-warden]\npostgres-version = "fifteen"\n',
+    });
     const { code, stderr } = await run(['lint'], dir);
     assert.equal(code, 2);
     assert.match(stderr, /`tool\.schema-warden\.postgres-version` must be a PostgreSQL major version/);
@@ -121,18 +165,28 @@ describe('schema-warden lint (CLI)', () => {
   });
 
   it('applies the configured severities and selection', async () => {
-    const dir = project({ 'alembic/versions/a1.py': GOOD, 'alembic/versions/b2.py': NO_DOWNGRADE, 'pyproject.toml': '[tool.schema-warden]\nseverity = { SW101 = "warning" }\n' });
+    const dir = project({
+      'alembic/versions/a1.py': GOOD,
+      'alembic/versions/b2.py': NO_DOWNGRADE,
+      'pyproject.toml': '[tool.schema-warden]\nseverity = { SW101 = "warning" }\n',
+    });
     const { code, stdout } = await run(['lint', '--format', 'json', '--select', 'SW101'], dir);
     assert.equal(code, 0);
     assert.equal(JSON.parse(stdout).summary.warnings, 1);
   });
 
   it('reports SW000 for a file that is not valid Python and goes on with the rest', async () => {
-    const dir = project({ 'alembic/versions/a1.py': GOOD, 'alembic/versions/b2.py': NO_DOWNGRADE, 'alembic/versions/c3.py': 'revision = "c3"\ndown_revision = "b2"\ndef upgrade(:\n    op.drop_table("x"\n' });
+    const dir = project({
+      'alembic/versions/a1.py': GOOD,
+      'alembic/versions/b2.py': NO_DOWNGRADE,
+      'alembic/versions/c3.py': 'revision = "c3"\ndown_revision = "b2"\ndef upgrade(:\n    op.drop_table("x"\n',
+    });
     const { code, stdout } = await run(['lint', '--format', 'json', '--select', 'SW000,SW101'], dir);
     assert.equal(code, 1);
     const json = JSON.parse(stdout);
-    const rules = json.files.flatMap((f: { diagnostics: Array<{ rule: string }> }) => f.diagnostics.map((d) => d.rule)).sort();
+    const rules = json.files
+      .flatMap((f: { diagnostics: Array<{ rule: string }> }) => f.diagnostics.map((d) => d.rule))
+      .sort();
     assert.ok(rules.includes('SW000'));
     assert.ok(rules.includes('SW101'), 'the other files are still linted');
   });
@@ -141,8 +195,14 @@ describe('schema-warden lint (CLI)', () => {
     const dir = project({ 'alembic/versions/a1.py': GOOD, 'alembic/versions/b2.py': NO_DOWNGRADE });
     const { stdout } = await run(['lint', '--format', 'json', 'alembic/versions/a1.py'], dir);
     const json = JSON.parse(stdout);
-    assert.deepEqual(json.files.map((f: { path: string }) => f.path), [path.join('alembic', 'versions', 'a1.py')]);
-    assert.ok(!json.files[0].diagnostics.some((d: { rule: string }) => d.rule === 'SW107'), 'a1 has its child: no dangling head');
+    assert.deepEqual(
+      json.files.map((f: { path: string }) => f.path),
+      [path.join('alembic', 'versions', 'a1.py')],
+    );
+    assert.ok(
+      !json.files[0].diagnostics.some((d: { rule: string }) => d.rule === 'SW107'),
+      'a1 has its child: no dangling head',
+    );
   });
 
   it('writes SARIF 2.1.0 with rules and results', async () => {
@@ -165,7 +225,11 @@ describe('schema-warden lint (CLI)', () => {
     const text = await run(['lint'], dir);
     assert.match(text.stdout, new RegExp(`warning: .*${sameFile.source}`));
     const json = await run(['lint', '--format', 'json'], dir);
-    assert.deepEqual(Object.keys(JSON.parse(json.stdout)), ['version', 'files', 'summary'], 'the JSON shape stays as it is');
+    assert.deepEqual(
+      Object.keys(JSON.parse(json.stdout)),
+      ['version', 'files', 'summary'],
+      'the JSON shape stays as it is',
+    );
     assert.match(json.stderr, new RegExp(`schema-warden lint: warning: .*${sameFile.source}`));
     const sarif = await run(['lint', '--format', 'sarif'], dir);
     const [invocation] = JSON.parse(sarif.stdout).runs[0].invocations;

@@ -18,7 +18,11 @@ import { engineReady } from '../support/engine';
 
 /** A model as plain data: functions (locate) dropped, the line table by its text. */
 function plain(model: MigrationModel): unknown {
-  return JSON.parse(JSON.stringify(model, (key, value) => (typeof value === 'function' ? undefined : key === 'lines' ? undefined : value)));
+  return JSON.parse(
+    JSON.stringify(model, (key, value) =>
+      typeof value === 'function' ? undefined : key === 'lines' ? undefined : value,
+    ),
+  );
 }
 
 async function lintJson(dir: string, workers: string): Promise<{ code: number; stdout: string }> {
@@ -26,11 +30,19 @@ async function lintJson(dir: string, workers: string): Promise<{ code: number; s
   process.env.SCHEMA_WARDEN_PARSE_WORKERS = workers;
   try {
     let stdout = '';
-    const io: CliIo = { stdout: (t) => { stdout += t; }, stderr: () => undefined, cwd: dir, isTTY: false };
+    const io: CliIo = {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: () => undefined,
+      cwd: dir,
+      isTTY: false,
+    };
     const code = await main(['lint', '--format', 'json', dir], io);
     return { code, stdout };
   } finally {
-    if (saved === undefined) delete process.env.SCHEMA_WARDEN_PARSE_WORKERS; else process.env.SCHEMA_WARDEN_PARSE_WORKERS = saved;
+    if (saved === undefined) delete process.env.SCHEMA_WARDEN_PARSE_WORKERS;
+    else process.env.SCHEMA_WARDEN_PARSE_WORKERS = saved;
   }
 }
 
@@ -45,9 +57,19 @@ describe('parallel analysis (worker threads parse, the main thread builds)', fun
     writeSyntheticHistory(dir, 120);
     const versions = path.join(dir, 'alembic/versions');
     // A file that does not parse and one with invalid UTF-8 ride along.
-    fs.writeFileSync(path.join(versions, 'zz_broken.py'), 'revision = "zz"\ndown_revision = None\ndef upgrade(:\n    op.create_table("t"\n');
-    fs.writeFileSync(path.join(versions, 'zz_bytes.py'), Buffer.from([0x72, 0x20, 0x3d, 0x20, 0x22, 0xff, 0xfe, 0x22, 0x0a]));
-    files = fs.readdirSync(versions).filter((f) => f.endsWith('.py')).sort().map((f) => path.join(versions, f));
+    fs.writeFileSync(
+      path.join(versions, 'zz_broken.py'),
+      'revision = "zz"\ndown_revision = None\ndef upgrade(:\n    op.create_table("t"\n',
+    );
+    fs.writeFileSync(
+      path.join(versions, 'zz_bytes.py'),
+      Buffer.from([0x72, 0x20, 0x3d, 0x20, 0x22, 0xff, 0xfe, 0x22, 0x0a]),
+    );
+    files = fs
+      .readdirSync(versions)
+      .filter((f) => f.endsWith('.py'))
+      .sort()
+      .map((f) => path.join(versions, f));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -56,9 +78,14 @@ describe('parallel analysis (worker threads parse, the main thread builds)', fun
     for (const workers of [1, 3]) {
       const models = await analyzeFilesWith(files, { workers });
       assert.equal(models.length, files.length);
-      models.forEach((model, i) => assert.deepEqual(plain(model), expected[i], `${workers} workers: ${path.basename(files[i])}`));
+      models.forEach((model, i) =>
+        assert.deepEqual(plain(model), expected[i], `${workers} workers: ${path.basename(files[i])}`),
+      );
       // The line table is rebuilt on this thread and works.
-      assert.deepEqual(models[0].lines.positionAt(models[0].source.length), analyzeOnce(files[0], readText(files[0])).lines.positionAt(models[0].source.length));
+      assert.deepEqual(
+        models[0].lines.positionAt(models[0].source.length),
+        analyzeOnce(files[0], readText(files[0])).lines.positionAt(models[0].source.length),
+      );
     }
   });
 
@@ -74,7 +101,10 @@ describe('parallel analysis (worker threads parse, the main thread builds)', fun
     const script = path.join(dir, 'failing-worker.js');
     fs.writeFileSync(script, 'throw new Error("this worker fails at start");\n');
     const models = await analyzeFilesWith(files, { workers: 2, script });
-    assert.deepEqual(models.map((m) => m.path), files);
+    assert.deepEqual(
+      models.map((m) => m.path),
+      files,
+    );
     assert.deepEqual(plain(models[5]), plain(analyzeOnce(files[5], readText(files[5]))));
   });
 
@@ -82,9 +112,15 @@ describe('parallel analysis (worker threads parse, the main thread builds)', fun
     // Answers its first chunk through the real worker, then exits before the second.
     const real = path.resolve(__dirname, '../../server/src/engine/parseWorker.js');
     const script = path.join(dir, 'exiting-worker.js');
-    fs.writeFileSync(script, `let seen = 0;\nrequire('node:worker_threads').parentPort.on('message', () => { if (++seen > 1) process.exit(3); });\nrequire(${JSON.stringify(real)});\n`);
+    fs.writeFileSync(
+      script,
+      `let seen = 0;\nrequire('node:worker_threads').parentPort.on('message', () => { if (++seen > 1) process.exit(3); });\nrequire(${JSON.stringify(real)});\n`,
+    );
     const models = await analyzeFilesWith(files, { workers: 1, script });
-    assert.deepEqual(models.map((m) => m.path), files);
+    assert.deepEqual(
+      models.map((m) => m.path),
+      files,
+    );
     assert.equal(models.filter((m) => m.isRevision).length, files.length - 1);
   });
 

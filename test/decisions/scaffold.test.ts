@@ -5,7 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { loadDecisionRecords, parseDecisionRecord } from '../../server/src/decisions/parse';
-import { createDecisionRecord, lineInsideTripleQuotedString, renderDecisionRecord, slugify } from '../../server/src/decisions/scaffold';
+import {
+  createDecisionRecord,
+  lineInsideTripleQuotedString,
+  renderDecisionRecord,
+  slugify,
+} from '../../server/src/decisions/scaffold';
 import { meaningfulText, validateDecisionRecords } from '../../server/src/decisions/validate';
 import { allRules } from '../../server/src/rules';
 
@@ -25,17 +30,29 @@ describe('decision scaffolding', () => {
     assert.equal(slugify('日本語'), 'decision');
     const long = slugify('a very long title '.repeat(10));
     assert.ok(long.length <= 48 && !long.endsWith('-'), long);
-    for (const title of ['a/b\\c', 'x..y', '  -- ', 'CON:NUL*?']) assert.match(slugify(title), /^[a-z0-9]+(-[a-z0-9]+)*$/);
+    for (const title of ['a/b\\c', 'x..y', '  -- ', 'CON:NUL*?'])
+      assert.match(slugify(title), /^[a-z0-9]+(-[a-z0-9]+)*$/);
   });
 
   it('renders front matter and the five sections; SW901 then asks only for the sections to be written', () => {
-    const text = renderDecisionRecord('0003', { title: 'Enable "citext": case-insensitive e-mail', rules: ['SW304'], revisions: [], date: '2025-06-15' });
+    const text = renderDecisionRecord('0003', {
+      title: 'Enable "citext": case-insensitive e-mail',
+      rules: ['SW304'],
+      revisions: [],
+      date: '2025-06-15',
+    });
     const record = parseDecisionRecord('/d/0003-enable-citext.md', text);
     assert.equal(record.id?.value, '0003');
     assert.equal(record.title?.value, 'Enable "citext": case-insensitive e-mail');
     assert.equal(record.status?.value, 'proposed');
-    assert.deepEqual(record.revisions.map((r) => r.value), ['*']);
-    assert.deepEqual(record.sections.map((s) => s.title), ['Context', 'Decision', 'Impact analysis', 'Rollback plan', 'Monitoring plan']);
+    assert.deepEqual(
+      record.revisions.map((r) => r.value),
+      ['*'],
+    );
+    assert.deepEqual(
+      record.sections.map((s) => s.title),
+      ['Context', 'Decision', 'Impact analysis', 'Rollback plan', 'Monitoring plan'],
+    );
     assert.ok(record.sections.every((s) => meaningfulText(s.body) === ''));
     const problems = validateDecisionRecords([record], new Set(allRules.map((r) => r.meta.id)));
     assert.equal(problems.length, 5);
@@ -46,7 +63,13 @@ describe('decision scaffolding', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, '0004-older.md'), 'keep me');
     fs.writeFileSync(path.join(dir, 'README.md'), 'not a record');
-    const first = createDecisionRecord({ decisionsDir: dir, title: 'First', rules: ['SW303'], revisions: ['a1'], date: '2025-06-15' });
+    const first = createDecisionRecord({
+      decisionsDir: dir,
+      title: 'First',
+      rules: ['SW303'],
+      revisions: ['a1'],
+      date: '2025-06-15',
+    });
     const second = createDecisionRecord({ decisionsDir: dir, title: 'First', rules: ['SW303'], revisions: ['a1'] });
     assert.equal(first.id, '0005');
     assert.equal(second.id, '0006');
@@ -67,24 +90,42 @@ describe('decision scaffolding', () => {
     assert.deepEqual(ids, ['0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009', '0010']);
     const records = loadDecisionRecords(dir);
     assert.equal(records.length, 10);
-    assert.deepEqual(records.map((r) => r.fileNumber), ids);
+    assert.deepEqual(
+      records.map((r) => r.fileNumber),
+      ids,
+    );
     for (const r of records) assert.equal(r.id?.value, r.fileNumber, `${r.fileName} holds its own number`);
   });
 
   it('inserts the waiver comment above the line, with its indentation, and the SQL form inside SQL strings', () => {
     const dir = tempDir();
     const revision = path.join(dir, 'a1_audit.py');
-    fs.writeFileSync(revision, [
-      'def upgrade():',
-      '    op.create_foreign_key("fk", "audit", "account", ["account_id"], ["id"], ondelete="CASCADE")',
-      '    op.execute("""',
-      '        CREATE EXTENSION citext;',
-      '    """)',
-      '',
-    ].join('\n'));
-    const created = createDecisionRecord({ decisionsDir: path.join(dir, 'docs', 'decisions'), title: 'Cascade audit', rules: ['SW303'], revisions: ['a1'], insertWaiver: { file: revision, line: 2 } });
+    fs.writeFileSync(
+      revision,
+      [
+        'def upgrade():',
+        '    op.create_foreign_key("fk", "audit", "account", ["account_id"], ["id"], ondelete="CASCADE")',
+        '    op.execute("""',
+        '        CREATE EXTENSION citext;',
+        '    """)',
+        '',
+      ].join('\n'),
+    );
+    const created = createDecisionRecord({
+      decisionsDir: path.join(dir, 'docs', 'decisions'),
+      title: 'Cascade audit',
+      rules: ['SW303'],
+      revisions: ['a1'],
+      insertWaiver: { file: revision, line: 2 },
+    });
     assert.deepEqual(created.waiver, { file: revision, line: 2, text: '# schema-warden: allow SW303 decision=0001' });
-    const sql = createDecisionRecord({ decisionsDir: path.join(dir, 'docs', 'decisions'), title: 'citext', rules: ['SW304'], revisions: ['a1'], insertWaiver: { file: revision, line: 5 } });
+    const sql = createDecisionRecord({
+      decisionsDir: path.join(dir, 'docs', 'decisions'),
+      title: 'citext',
+      rules: ['SW304'],
+      revisions: ['a1'],
+      insertWaiver: { file: revision, line: 5 },
+    });
     assert.equal(sql.id, '0002');
     assert.deepEqual(fs.readFileSync(revision, 'utf8').split('\n'), [
       'def upgrade():',
@@ -102,12 +143,25 @@ describe('decision scaffolding', () => {
     const dir = tempDir();
     const revision = path.join(dir, 'r.py');
     fs.writeFileSync(revision, 'x = 1\n');
-    assert.throws(() => createDecisionRecord({ decisionsDir: path.join(dir, 'd'), title: 't', rules: ['SW303'], revisions: [], insertWaiver: { file: revision, line: 9 } }), /line 9 is not in the file/);
+    assert.throws(
+      () =>
+        createDecisionRecord({
+          decisionsDir: path.join(dir, 'd'),
+          title: 't',
+          rules: ['SW303'],
+          revisions: [],
+          insertWaiver: { file: revision, line: 9 },
+        }),
+      /line 9 is not in the file/,
+    );
     assert.equal(fs.existsSync(path.join(dir, 'd')), false);
   });
 
   it('knows when a line is inside a triple-quoted string', () => {
     const source = 'a = "x"  # """ not a string\nb = """\nSELECT 1\n"""\nc = 2\n';
-    assert.deepEqual([1, 2, 3, 4, 5].map((line) => lineInsideTripleQuotedString(source, line)), [false, false, true, true, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((line) => lineInsideTripleQuotedString(source, line)),
+      [false, false, true, true, false],
+    );
   });
 });

@@ -38,9 +38,30 @@ export function recordText(fields: RecordFields = {}): string {
   lines.push(`rules: [${(fields.rules ?? ['SW303']).join(', ')}]`);
   lines.push(`revisions: [${(fields.revisions ?? ['a1']).map((r) => JSON.stringify(r)).join(', ')}]`);
   if (fields.expires) lines.push(`expires: ${fields.expires}`);
-  lines.push('---', '', '## Context', '', 'Audit rows have no meaning without their account.', '', '## Decision', '', 'Use ON DELETE CASCADE on audit.account_id only.', '',
-    '## Impact analysis', '', 'Deleting an account deletes its audit rows; about 40k rows per account.', '', '## Rollback plan', '', 'Recreate the foreign key without the action.', '',
-    '## Monitoring plan', '', 'Watch the audit row count after account deletions for two weeks.', '');
+  lines.push(
+    '---',
+    '',
+    '## Context',
+    '',
+    'Audit rows have no meaning without their account.',
+    '',
+    '## Decision',
+    '',
+    'Use ON DELETE CASCADE on audit.account_id only.',
+    '',
+    '## Impact analysis',
+    '',
+    'Deleting an account deletes its audit rows; about 40k rows per account.',
+    '',
+    '## Rollback plan',
+    '',
+    'Recreate the foreign key without the action.',
+    '',
+    '## Monitoring plan',
+    '',
+    'Watch the audit row count after account deletions for two weeks.',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -49,11 +70,18 @@ export function record(fileName: string, text: string): DecisionRecord {
 }
 
 export function projectWith(files: Record<string, string>, records: DecisionRecord[] | undefined): ProjectModel {
-  const models = Object.entries(files).map(([name, source]) => model(dedent(source), `${ROOT}/alembic/versions/${name}`));
+  const models = Object.entries(files).map(([name, source]) =>
+    model(dedent(source), `${ROOT}/alembic/versions/${name}`),
+  );
   return createProjectModel(ROOT, defaultConfig(ROOT), models, undefined, records);
 }
 
-export function findingsFor(files: Record<string, string>, records: DecisionRecord[] | undefined, rules: readonly Rule[] = allRules, today = TODAY): Map<string, Finding[]> {
+export function findingsFor(
+  files: Record<string, string>,
+  records: DecisionRecord[] | undefined,
+  rules: readonly Rule[] = allRules,
+  today = TODAY,
+): Map<string, Finding[]> {
   return lintProject(projectWith(files, records), { rules, today });
 }
 
@@ -66,7 +94,9 @@ export class Snapshot {
 
   add(name: string, files: Array<{ display: string; text: string; findings: Finding[] }>): void {
     const plain = pc.createColors(false);
-    const body = files.flatMap((f) => f.findings.map((finding) => renderFinding(f.display, new LineIndex(f.text), finding, plain))).join('\n');
+    const body = files
+      .flatMap((f) => f.findings.map((finding) => renderFinding(f.display, new LineIndex(f.text), finding, plain)))
+      .join('\n');
     this.parts.push(`=== ${name}\n${body || '(no findings)\n'}`);
   }
 
@@ -79,7 +109,11 @@ export class Snapshot {
       fs.writeFileSync(file, actual);
       return;
     }
-    assert.equal(actual, fs.readFileSync(file, 'utf8'), `snapshot ${file} differs: run UPDATE_SNAPSHOTS=1 if the change is intended`);
+    assert.equal(
+      actual,
+      fs.readFileSync(file, 'utf8'),
+      `snapshot ${file} differs: run UPDATE_SNAPSHOTS=1 if the change is intended`,
+    );
   }
 }
 
@@ -94,11 +128,15 @@ export interface WaiverCase {
 }
 
 /** The forbidden-item rules and the waiver rules: other teams' rules stay out of these tests. */
-export const WAIVER_RULES: readonly Rule[] = allRules.filter((r) => ['SW301', 'SW302', 'SW303', 'SW304', 'SW902', 'SW903'].includes(r.meta.id));
+export const WAIVER_RULES: readonly Rule[] = allRules.filter((r) =>
+  ['SW301', 'SW302', 'SW303', 'SW304', 'SW902', 'SW903'].includes(r.meta.id),
+);
 
 /** Lints a revision with the waiver rules and the given records; checks every finding in the file. */
 export function runWaiverCase(c: WaiverCase, snapshot?: Snapshot): Finding[] {
-  const records = Object.entries(c.records ?? { '0007-allow-cascade.md': recordText() }).map(([name, text]) => record(name, text));
+  const records = Object.entries(c.records ?? { '0007-allow-cascade.md': recordText() }).map(([name, text]) =>
+    record(name, text),
+  );
   const code = dedent(c.code);
   const results = findingsFor({ 'a1_audit.py': code }, records, WAIVER_RULES, c.today ?? TODAY);
   const findings = results.get(`${ROOT}/alembic/versions/a1_audit.py`) ?? [];

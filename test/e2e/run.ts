@@ -87,10 +87,13 @@ export interface RunResult {
 export function optionsFromEnv(): RunOptions {
   const env = process.env;
   const route = (env.E2E_ROUTE ?? 'auto') as RunOptions['route'];
-  if (!['auto', 'electron', 'code-server'].includes(route)) throw new Error(`E2E_ROUTE must be auto, electron or code-server, not ${route}`);
+  if (!['auto', 'electron', 'code-server'].includes(route))
+    throw new Error(`E2E_ROUTE must be auto, electron or code-server, not ${route}`);
   return {
     extensionDevelopmentPath: path.resolve(env.E2E_EXTENSION_PATH ?? REPO_ROOT),
-    extensionTestsPath: path.resolve(env.E2E_TESTS_PATH ?? path.join(REPO_ROOT, 'out', 'test', 'e2e', 'suite', 'index.js')),
+    extensionTestsPath: path.resolve(
+      env.E2E_TESTS_PATH ?? path.join(REPO_ROOT, 'out', 'test', 'e2e', 'suite', 'index.js'),
+    ),
     workspace: path.resolve(REPO_ROOT, env.E2E_WORKSPACE ?? path.join('test', 'e2e', 'workspace')),
     route,
     timeoutMs: Number(env.E2E_TIMEOUT_MS ?? 300_000),
@@ -113,7 +116,12 @@ export function makeTmp(prefix = 'sw-e2e-'): string {
 /** XDG folders inside the temp dir, so neither code-server nor Chromium writes to ~/.config. */
 export function xdgEnv(tmp: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, d] of [['XDG_CONFIG_HOME', 'xdg-config'], ['XDG_DATA_HOME', 'xdg-data'], ['XDG_CACHE_HOME', 'xdg-cache'], ['XDG_STATE_HOME', 'xdg-state']]) {
+  for (const [k, d] of [
+    ['XDG_CONFIG_HOME', 'xdg-config'],
+    ['XDG_DATA_HOME', 'xdg-data'],
+    ['XDG_CACHE_HOME', 'xdg-cache'],
+    ['XDG_STATE_HOME', 'xdg-state'],
+  ]) {
     env[k] = path.join(tmp, d);
     fs.mkdirSync(env[k], { recursive: true });
   }
@@ -139,12 +147,14 @@ export function writeQuietSettings(userDataDir: string, untrusted = false): void
     'extensions.ignoreRecommendations': true,
     'telemetry.telemetryLevel': 'off',
     'security.workspace.trust.enabled': untrusted,
-    ...(untrusted ? {
-      'security.workspace.trust.startupPrompt': 'never',
-      'security.workspace.trust.banner': 'never',
-      'security.workspace.trust.emptyWindow': false,
-      'security.workspace.trust.untrustedFiles': 'open',
-    } : {}),
+    ...(untrusted
+      ? {
+          'security.workspace.trust.startupPrompt': 'never',
+          'security.workspace.trust.banner': 'never',
+          'security.workspace.trust.emptyWindow': false,
+          'security.workspace.trust.untrustedFiles': 'open',
+        }
+      : {}),
     'git.enabled': false,
     'git.autoRepositoryDetection': false,
     'npm.autoDetect': 'off',
@@ -242,10 +252,13 @@ export async function electronExecutable(route: RunOptions['route']): Promise<st
   const version = process.env.E2E_VSCODE_VERSION ?? '1.100.3';
   const cachePath = path.join(REPO_ROOT, '.e2e', 'vscode-test'); // .e2e/ is gitignored
   if (route === 'auto' && process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
-    log('route A (@vscode/test-electron): no display (run under xvfb-run, or E2E_ROUTE=electron) → route B (code-server)');
+    log(
+      'route A (@vscode/test-electron): no display (run under xvfb-run, or E2E_ROUTE=electron) → route B (code-server)',
+    );
     return undefined;
   }
-  const cached = fs.existsSync(cachePath) && fs.readdirSync(cachePath).some((d) => d.startsWith('vscode-') && d.endsWith(version));
+  const cached =
+    fs.existsSync(cachePath) && fs.readdirSync(cachePath).some((d) => d.startsWith('vscode-') && d.endsWith(version));
   if (!cached && route === 'auto' && !(await lookup('update.code.visualstudio.com', 3000))) {
     log('route A (@vscode/test-electron): offline and no cached VS Code → route B (code-server)');
     return undefined;
@@ -264,8 +277,18 @@ async function runElectron(opts: RunOptions, executable: string, tmp: string, wo
   const resultFile = path.join(tmp, 'result.json');
   const userDataDir = opts.userDataDir ?? path.join(tmp, 'user-data');
   writeQuietSettings(userDataDir, opts.untrusted);
-  const launchArgs = [workspace, '--user-data-dir', userDataDir, '--extensions-dir', opts.extensionsDir ?? path.join(tmp, 'extensions'), ...(opts.untrusted ? [] : ['--disable-workspace-trust']), '--skip-welcome', '--skip-release-notes'];
-  if (process.platform === 'linux' && !process.env.DISPLAY) log('route A: DISPLAY is not set; on a headless Linux run this under xvfb-run');
+  const launchArgs = [
+    workspace,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    opts.extensionsDir ?? path.join(tmp, 'extensions'),
+    ...(opts.untrusted ? [] : ['--disable-workspace-trust']),
+    '--skip-welcome',
+    '--skip-release-notes',
+  ];
+  if (process.platform === 'linux' && !process.env.DISPLAY)
+    log('route A: DISPLAY is not set; on a headless Linux run this under xvfb-run');
   let code: number;
   try {
     code = await te.runTests({
@@ -309,8 +332,10 @@ export function codeServerCli(args: string[], env: NodeJS.ProcessEnv): { status:
 }
 
 async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): Promise<RunResult> {
-  if (!fs.existsSync(CODE_SERVER_ENTRY)) throw new Error(`code-server is not installed at ${CODE_SERVER_DIR}; run scripts/e2e/install-code-server.sh`);
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; apt-get install chromium (scripts/e2e/install-code-server.sh does)`);
+  if (!fs.existsSync(CODE_SERVER_ENTRY))
+    throw new Error(`code-server is not installed at ${CODE_SERVER_DIR}; run scripts/e2e/install-code-server.sh`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing; apt-get install chromium (scripts/e2e/install-code-server.sh does)`);
   // Loaded lazily so that route A does not need it.
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
 
@@ -332,14 +357,18 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
   };
   const args = [
     CODE_SERVER_ENTRY,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     ...(opts.untrusted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
   const verbose = opts.verbose;
   let server: ChildProcess | undefined;
@@ -365,12 +394,18 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
 
   try {
     const started = Date.now();
-    server = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', verbose ? 'inherit' : serverLog, verbose ? 'inherit' : serverLog] });
+    server = spawn(process.execPath, args, {
+      env,
+      detached: true,
+      stdio: ['ignore', verbose ? 'inherit' : serverLog, verbose ? 'inherit' : serverLog],
+    });
     const serverExited = new Promise<number>((r) => server!.once('exit', (c) => r(c ?? 1)));
     for (;;) {
       if (await httpOk(`${origin}/healthz`)) break;
-      if (server.exitCode !== null) throw new Error(`code-server exited with ${server.exitCode} before it was ready; its log: ${serverLogPath}`);
-      if (Date.now() - started > 60_000) throw new Error(`code-server was not ready after 60 s; its log: ${serverLogPath}`);
+      if (server.exitCode !== null)
+        throw new Error(`code-server exited with ${server.exitCode} before it was ready; its log: ${serverLogPath}`);
+      if (Date.now() - started > 60_000)
+        throw new Error(`code-server was not ready after 60 s; its log: ${serverLogPath}`);
       await sleep(100);
     }
     log(`route B: code-server ${origin} ready in ${Date.now() - started} ms`);
@@ -380,7 +415,16 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
       env: { ...process.env, ...xdgEnv(chromeTmp) },
       handleSIGINT: false, // ours (above) closes both Chromium and code-server
       handleSIGTERM: false,
@@ -437,7 +481,12 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
       page.once('close', () => r('browser-closed'));
       browser!.once('disconnected', () => r('browser-closed'));
     });
-    const outcome = await Promise.race([exited, timedOut, browserGone, serverExited.then((c) => `server-exit:${c}` as const)]);
+    const outcome = await Promise.race([
+      exited,
+      timedOut,
+      browserGone,
+      serverExited.then((c) => `server-exit:${c}` as const),
+    ]);
 
     if (screenshotTaken) await screenshotTaken;
     else if (opts.screenshot) await takeScreenshot(opts.screenshot);
@@ -481,16 +530,25 @@ async function runCodeServer(opts: RunOptions, tmp: string, workspace: string): 
 export async function runSuite(opts: RunOptions, tmp = makeTmp()): Promise<RunResult> {
   const started = Date.now();
   try {
-    if (!fs.existsSync(opts.extensionTestsPath)) throw new Error(`${opts.extensionTestsPath} does not exist; compile first (npx tsc -b)`);
+    if (!fs.existsSync(opts.extensionTestsPath))
+      throw new Error(`${opts.extensionTestsPath} does not exist; compile first (npx tsc -b)`);
     const workspace = copyWorkspace(opts.workspace, tmp);
     if (opts.untrusted) {
       const userDataDir = opts.userDataDir ?? path.join(tmp, 'user-data');
-      opts = { ...opts, userDataDir, env: { ...opts.env, ...armUntrustedWorkspace(tmp, workspace), E2E_USER_DATA_DIR: userDataDir } };
+      opts = {
+        ...opts,
+        userDataDir,
+        env: { ...opts.env, ...armUntrustedWorkspace(tmp, workspace), E2E_USER_DATA_DIR: userDataDir },
+      };
       log(`untrusted run: workspace trust on, ${workspace} not trusted; canaries in ${path.join(tmp, 'canary')}`);
     }
     const executable = await electronExecutable(opts.route);
-    const result = executable ? await runElectron(opts, executable, tmp, workspace) : await runCodeServer(opts, tmp, workspace);
-    log(`route ${result.route === 'electron' ? 'A (@vscode/test-electron)' : 'B (code-server + Chromium)'}: exit ${result.code} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const result = executable
+      ? await runElectron(opts, executable, tmp, workspace)
+      : await runCodeServer(opts, tmp, workspace);
+    log(
+      `route ${result.route === 'electron' ? 'A (@vscode/test-electron)' : 'B (code-server + Chromium)'}: exit ${result.code} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     return result;
   } finally {
     if (opts.keepTmp) log(`kept ${tmp}`);
@@ -502,7 +560,19 @@ export async function runSuite(opts: RunOptions, tmp = makeTmp()): Promise<RunRe
 // The untrusted run's witnesses
 
 /** Programs the extension must not start in an untrusted workspace (git: see SW108). */
-export const WATCHED_PROGRAMS = ['python', 'python3', 'alembic', 'docker', 'dockerd', 'initdb', 'pg_ctl', 'pg_ctlcluster', 'postgres', 'psql', 'git'];
+export const WATCHED_PROGRAMS = [
+  'python',
+  'python3',
+  'alembic',
+  'docker',
+  'dockerd',
+  'initdb',
+  'pg_ctl',
+  'pg_ctlcluster',
+  'postgres',
+  'psql',
+  'git',
+];
 
 /**
  * Arms the temp workspace copy for the untrusted run, and returns the extension host's extra
@@ -519,27 +589,52 @@ export function armUntrustedWorkspace(tmp: string, workspace: string): Record<st
   fs.mkdirSync(canary, { recursive: true });
   const envPy = path.join(workspace, 'alembic', 'env.py');
   if (fs.existsSync(envPy)) {
-    fs.writeFileSync(envPy, `import pathlib as _sw_canary\n_sw_canary.Path(${JSON.stringify(path.join(canary, 'env.py-ran'))}).touch()\n${fs.readFileSync(envPy, 'utf8')}`);
+    fs.writeFileSync(
+      envPy,
+      `import pathlib as _sw_canary\n_sw_canary.Path(${JSON.stringify(path.join(canary, 'env.py-ran'))}).touch()\n${fs.readFileSync(envPy, 'utf8')}`,
+    );
   }
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=e2e', '-c', 'user.email=e2e@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...args], { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } });
+  const git = (...args: string[]) =>
+    execFileSync(
+      'git',
+      [
+        '-c',
+        'user.name=e2e',
+        '-c',
+        'user.email=e2e@example.invalid',
+        '-c',
+        'commit.gpgsign=false',
+        '-c',
+        'core.hooksPath=/dev/null',
+        ...args,
+      ],
+      { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } },
+    );
   git('init', '-q');
   git('add', '-A');
   git('commit', '-q', '-m', 'fixture');
   const hook = (name: string, body: string): string => {
     const file = path.join(tmp, `${name}.sh`);
-    fs.writeFileSync(file, `#!/bin/sh\necho "$PPID $*" >> '${path.join(canary, `${name}-ran`)}'\n${body}\n`, { mode: 0o755 });
+    fs.writeFileSync(file, `#!/bin/sh\necho "$PPID $*" >> '${path.join(canary, `${name}-ran`)}'\n${body}\n`, {
+      mode: 0o755,
+    });
     return file;
   };
-  fs.appendFileSync(path.join(workspace, '.git', 'config'), `[core]\n\tfsmonitor = ${hook('fsmonitor', 'exit 0')}\n[filter "swcanary"]\n\tclean = ${hook('filter', 'cat')}\n`);
+  fs.appendFileSync(
+    path.join(workspace, '.git', 'config'),
+    `[core]\n\tfsmonitor = ${hook('fsmonitor', 'exit 0')}\n[filter "swcanary"]\n\tclean = ${hook('filter', 'cat')}\n`,
+  );
   fs.mkdirSync(path.join(workspace, '.git', 'info'), { recursive: true });
   fs.writeFileSync(path.join(workspace, '.git', 'info', 'attributes'), '*.py filter=swcanary\n');
   // Newer timestamps than the index's: git status re-reads the files (through the clean filter).
   const later = new Date(Date.now() + 5000);
   const versions = path.join(workspace, 'alembic', 'versions');
-  for (const f of fs.existsSync(versions) ? fs.readdirSync(versions) : []) fs.utimesSync(path.join(versions, f), later, later);
+  for (const f of fs.existsSync(versions) ? fs.readdirSync(versions) : [])
+    fs.utimesSync(path.join(versions, f), later, later);
   git('status', '--porcelain');
   for (const marker of fs.existsSync(versions) ? ['fsmonitor-ran', 'filter-ran'] : ['fsmonitor-ran']) {
-    if (!fs.existsSync(path.join(canary, marker))) throw new Error(`the git canary is not armed: a plain git status did not write ${marker}`);
+    if (!fs.existsSync(path.join(canary, marker)))
+      throw new Error(`the git canary is not armed: a plain git status did not write ${marker}`);
     fs.rmSync(path.join(canary, marker));
   }
   // The exec watchers.
@@ -549,27 +644,37 @@ export function armUntrustedWorkspace(tmp: string, workspace: string): Record<st
   fs.writeFileSync(execLog, '');
   const realPath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
   for (const name of WATCHED_PROGRAMS) {
-    fs.writeFileSync(path.join(shims, name), [
-      '#!/bin/sh',
-      '# e2e exec watcher (test/e2e/run.ts): records who started this program, then runs the real one',
-      'name=${0##*/}',
-      'chain=$$',
-      'p=$PPID',
-      'while [ -n "$p" ] && [ "$p" -gt 1 ]; do',
-      '  chain="$chain $p"',
-      '  p=$(sed -e \'s/^.*) //\' "/proc/$p/stat" 2>/dev/null | cut -d\' \' -f2)',
-      'done',
-      `printf '%s\\t%s\\t%s\\n' "$name" "$chain" "$*" >> '${execLog}'`,
-      `real='${realPath.replace(/'/g, '')}'`,
-      'IFS=:; for d in $real; do [ -x "$d/$name" ] && exec "$d/$name" "$@"; done',
-      'echo "$name: not found" >&2',
-      'exit 127',
-      '',
-    ].join('\n'), { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(shims, name),
+      [
+        '#!/bin/sh',
+        '# e2e exec watcher (test/e2e/run.ts): records who started this program, then runs the real one',
+        'name=${0##*/}',
+        'chain=$$',
+        'p=$PPID',
+        'while [ -n "$p" ] && [ "$p" -gt 1 ]; do',
+        '  chain="$chain $p"',
+        "  p=$(sed -e 's/^.*) //' \"/proc/$p/stat\" 2>/dev/null | cut -d' ' -f2)",
+        'done',
+        `printf '%s\\t%s\\t%s\\n' "$name" "$chain" "$*" >> '${execLog}'`,
+        `real='${realPath.replace(/'/g, '')}'`,
+        'IFS=:; for d in $real; do [ -x "$d/$name" ] && exec "$d/$name" "$@"; done',
+        'echo "$name: not found" >&2',
+        'exit 127',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
   }
   // VS Code's server gives the extension host the PATH of a login shell it runs (resolveShellEnv),
   // which would drop the watchers; it skips that when started "from the CLI" (VSCODE_CLI=1).
-  return { E2E_UNTRUSTED: '1', E2E_CANARY_DIR: canary, E2E_EXEC_LOG: execLog, PATH: `${shims}:${realPath}`, VSCODE_CLI: '1' };
+  return {
+    E2E_UNTRUSTED: '1',
+    E2E_CANARY_DIR: canary,
+    E2E_EXEC_LOG: execLog,
+    PATH: `${shims}:${realPath}`,
+    VSCODE_CLI: '1',
+  };
 }
 
 export function finish(result: RunResult | undefined): never {

@@ -9,13 +9,27 @@
 // E2E_VERBOSE); E2E_GREP defaults to the activation tests. Route B (code-server) only.
 import * as fs from 'fs';
 import * as path from 'path';
-import { codeServerCli, codeServerEnv, CODE_SERVER_ENTRY, finish, makeTmp, optionsFromEnv, REPO_ROOT, runSuite } from './run';
+import {
+  codeServerCli,
+  codeServerEnv,
+  CODE_SERVER_ENTRY,
+  finish,
+  makeTmp,
+  optionsFromEnv,
+  REPO_ROOT,
+  runSuite,
+} from './run';
 
 async function main(): Promise<void> {
   const vsix = path.resolve(process.argv[2] ?? process.env.E2E_VSIX ?? path.join(REPO_ROOT, 'schema-warden.vsix'));
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} does not exist; run npm run package first`);
-  if (!fs.existsSync(CODE_SERVER_ENTRY)) throw new Error('code-server is not installed; run scripts/e2e/install-code-server.sh');
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+  if (!fs.existsSync(CODE_SERVER_ENTRY))
+    throw new Error('code-server is not installed; run scripts/e2e/install-code-server.sh');
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    publisher: string;
+    name: string;
+    version: string;
+  };
   const id = `${pkg.publisher}.${pkg.name}`;
 
   const tmp = makeTmp('sw-e2e-vsix-');
@@ -23,12 +37,17 @@ async function main(): Promise<void> {
   const extensionsDir = path.join(tmp, 'extensions');
   fs.mkdirSync(extensionsDir, { recursive: true });
   const t0 = Date.now();
-  const r = codeServerCli(['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix], codeServerEnv(tmp));
+  const r = codeServerCli(
+    ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix],
+    codeServerEnv(tmp),
+  );
   process.stderr.write(r.output);
   const installed = fs.readdirSync(extensionsDir).filter((d) => d.toLowerCase().startsWith(`${id.toLowerCase()}-`));
   if (r.status !== 0 || installed.length === 0) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`installing ${vsix} failed (exit ${r.status}; found ${installed.join(', ') || 'nothing'} in the extensions dir)`);
+    throw new Error(
+      `installing ${vsix} failed (exit ${r.status}; found ${installed.join(', ') || 'nothing'} in the extensions dir)`,
+    );
   }
   process.stderr.write(`[e2e] installed ${path.basename(vsix)} as ${installed[0]} in ${Date.now() - t0} ms\n`);
 
@@ -38,7 +57,11 @@ async function main(): Promise<void> {
   fs.mkdirSync(probe, { recursive: true });
   fs.writeFileSync(
     path.join(probe, 'package.json'),
-    JSON.stringify({ name: 'vsix-probe', publisher: 'schema-warden-e2e', version: '0.0.0', engines: { vscode: '^1.100.0' } }, null, 2),
+    JSON.stringify(
+      { name: 'vsix-probe', publisher: 'schema-warden-e2e', version: '0.0.0', engines: { vscode: '^1.100.0' } },
+      null,
+      2,
+    ),
   );
 
   const result = await runSuite(

@@ -10,7 +10,12 @@ import { engineReady, project } from '../support/engine';
  */
 
 function revision(id: string, parents: string | string[] | null, table: string): string {
-  const down = parents === null ? 'None' : Array.isArray(parents) ? `(${parents.map((p) => `"${p}"`).join(', ')})` : `"${parents}"`;
+  const down =
+    parents === null
+      ? 'None'
+      : Array.isArray(parents)
+        ? `(${parents.map((p) => `"${p}"`).join(', ')})`
+        : `"${parents}"`;
   return `from alembic import op\nimport sqlalchemy as sa\n\nrevision = "${id}"\ndown_revision = ${down}\n\n\ndef upgrade():\n    op.create_table("${table}", sa.Column("id", sa.Integer(), primary_key=True))\n    op.add_column("${table}", sa.Column("note", sa.Text()))\n\n\ndef downgrade():\n    op.drop_table("${table}")\n`;
 }
 
@@ -46,12 +51,26 @@ describe('schema history before an op', () => {
   before(() => engineReady);
   const ids = ['a1', 'a2', 'b1', 'b2', 'c1', 'm1', 'm2', 'x1', 'x2'];
 
-  it('lists the ancestors in graph order, then the revision\'s own earlier ops', () => {
+  it("lists the ancestors in graph order, then the revision's own earlier ops", () => {
     const got = histories(ids);
     assert.deepEqual(got.get('a1'), ['t_a1*']);
     assert.deepEqual(got.get('b2'), ['t_a1', 't_a1', 't_a2', 't_a2', 't_b1', 't_b1', 't_b2*']);
     // Graph order is Kahn's, ties broken by id: b1 and c1 are ready together, then b2.
-    assert.deepEqual(got.get('m2'), ['t_a1', 't_a1', 't_a2', 't_a2', 't_b1', 't_b1', 't_c1', 't_c1', 't_b2', 't_b2', 't_m1', 't_m1', 't_m2*']);
+    assert.deepEqual(got.get('m2'), [
+      't_a1',
+      't_a1',
+      't_a2',
+      't_a2',
+      't_b1',
+      't_b1',
+      't_c1',
+      't_c1',
+      't_b2',
+      't_b2',
+      't_m1',
+      't_m1',
+      't_m2*',
+    ]);
     // Revisions in a cycle have no place in the order: their history is their own ops only.
     assert.deepEqual(got.get('x1'), ['t_x1*']);
     assert.deepEqual(got.get('x2'), ['t_x2*']);

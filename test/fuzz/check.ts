@@ -22,7 +22,10 @@ export const TODAY = '2026-01-15';
 export const everyRule: readonly Rule[] = (() => {
   const rules = new Map(allRules.map((r) => [r.meta.id, r]));
   const dir = path.resolve(__dirname, '../../server/src/rules');
-  for (const file of fs.readdirSync(dir).filter((f) => /^SW\d{3}-.*\.js$/.test(f)).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => /^SW\d{3}-.*\.js$/.test(f))
+    .sort()) {
     const rule = (require(path.join(dir, file)) as { default?: Rule }).default;
     if (rule?.meta?.id && !rules.has(rule.meta.id)) rules.set(rule.meta.id, rule);
   }
@@ -33,7 +36,9 @@ let neighbours: MigrationModel[] | undefined;
 
 /** The fuzzed file with the two ordinary neighbours (analysed once per run). */
 export function projectWith(source: string): { project: ProjectModel; migration: MigrationModel } {
-  neighbours ??= Object.entries(NEIGHBOURS).map(([name, text]) => analyzeOnce(`${ROOT}/alembic/versions/${name}`, text));
+  neighbours ??= Object.entries(NEIGHBOURS).map(([name, text]) =>
+    analyzeOnce(`${ROOT}/alembic/versions/${name}`, text),
+  );
   const migration = analyzeOnce(FUZZ_PATH, source);
   return { project: createProjectModel(ROOT, defaultConfig(ROOT), [...neighbours, migration]), migration };
 }
@@ -54,9 +59,12 @@ function splitsSurrogatePair(text: string, offset: number): boolean {
 function spanProblem(span: Span | undefined, text: string, what: string): string | undefined {
   if (!span) return undefined;
   const { start, end } = span;
-  if (!Number.isInteger(start) || !Number.isInteger(end)) return `${what}: span ${JSON.stringify(span)} is not integral`;
-  if (start < 0 || end > text.length || start > end) return `${what}: span [${start}, ${end}] outside [0, ${text.length}] or reversed`;
-  if (splitsSurrogatePair(text, start) || splitsSurrogatePair(text, end)) return `${what}: span [${start}, ${end}] splits a surrogate pair`;
+  if (!Number.isInteger(start) || !Number.isInteger(end))
+    return `${what}: span ${JSON.stringify(span)} is not integral`;
+  if (start < 0 || end > text.length || start > end)
+    return `${what}: span [${start}, ${end}] outside [0, ${text.length}] or reversed`;
+  if (splitsSurrogatePair(text, start) || splitsSurrogatePair(text, end))
+    return `${what}: span [${start}, ${end}] splits a surrogate pair`;
   return undefined;
 }
 
@@ -64,7 +72,8 @@ function spanProblem(span: Span | undefined, text: string, what: string): string
 export function findingProblems(finding: Finding, text: string, lines: LineIndex): string[] {
   const problems: string[] = [];
   const where = `${finding.ruleId} "${finding.message.slice(0, 120)}"`;
-  if (finding.message.startsWith('Internal error in rule')) problems.push(`${finding.ruleId} threw: ${finding.message}`);
+  if (finding.message.startsWith('Internal error in rule'))
+    problems.push(`${finding.ruleId} threw: ${finding.message}`);
   if (!finding.message.trim()) problems.push(`${where}: empty message`);
   const bad = spanProblem(finding.span, text, where);
   if (bad) problems.push(bad);
@@ -80,7 +89,8 @@ export function findingProblems(finding: Finding, text: string, lines: LineIndex
     edits.forEach((edit, i) => {
       const editBad = spanProblem(edit.span, text, `${where} fix "${fix.title}"`);
       if (editBad) problems.push(editBad);
-      if (i > 0 && edit.span.start < edits[i - 1].span.end) problems.push(`${where} fix "${fix.title}": overlapping edits`);
+      if (i > 0 && edit.span.start < edits[i - 1].span.end)
+        problems.push(`${where} fix "${fix.title}": overlapping edits`);
     });
   }
   for (const related of finding.related) {
@@ -98,7 +108,11 @@ export function lintFuzzed(source: string, rules: readonly Rule[] = everyRule): 
   try {
     project = projectWith(source).project;
   } catch (err) {
-    return { findings: new Map(), project: undefined as unknown as ProjectModel, problems: [`analyzeOnce threw: ${(err as Error)?.stack ?? String(err)}`] };
+    return {
+      findings: new Map(),
+      project: undefined as unknown as ProjectModel,
+      problems: [`analyzeOnce threw: ${(err as Error)?.stack ?? String(err)}`],
+    };
   }
   let findings: Map<string, Finding[]>;
   try {
@@ -109,7 +123,10 @@ export function lintFuzzed(source: string, rules: readonly Rule[] = everyRule): 
   const problems: string[] = [];
   for (const [file, list] of findings) {
     const migration = project.byPath.get(file);
-    if (!migration) { problems.push(`findings on a file outside the project: ${file}`); continue; }
+    if (!migration) {
+      problems.push(`findings on a file outside the project: ${file}`);
+      continue;
+    }
     const lines = migration.lines instanceof LineIndex ? migration.lines : new LineIndex(migration.source);
     for (const finding of list) {
       if (finding.path !== file) problems.push(`${finding.ruleId}: finding for ${finding.path} listed under ${file}`);

@@ -2,7 +2,15 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { engineReady } from '../support/engine';
 import { everyRule, lintFuzzed } from './check';
-import { deeplyNested, mutate, mutatedFileArbitrary, pythonSqlLiteral, sqlArbitrary, tokenBoundariesWithin, type Mutation } from './mutations';
+import {
+  deeplyNested,
+  mutate,
+  mutatedFileArbitrary,
+  pythonSqlLiteral,
+  sqlArbitrary,
+  tokenBoundariesWithin,
+  type Mutation,
+} from './mutations';
 import { seedFiles, type SeedFile } from './seeds';
 import { fuzzScale, fuzzSeed, ProblemLog } from './settings';
 
@@ -24,7 +32,9 @@ describe('engine fuzz: never crash, never corrupt', function () {
   before(async () => {
     await engineReady;
     seeds = seedFiles();
-    console.log(`      fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays this run); ${everyRule.length} rules: ${everyRule.map((r) => r.meta.id).join(' ')}`);
+    console.log(
+      `      fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays this run); ${everyRule.length} rules: ${everyRule.map((r) => r.meta.id).join(' ')}`,
+    );
   });
 
   /** Lints every input, logging problems; fails with the distinct problems found. */
@@ -38,14 +48,18 @@ describe('engine fuzz: never crash, never corrupt', function () {
   }
 
   it('lints every seed revision as it is', () => {
-    lintAll('seeds', seeds.map((s) => ({ source: s.source, describe: () => s.name })));
+    lintAll(
+      'seeds',
+      seeds.map((s) => ({ source: s.source, describe: () => s.name })),
+    );
     assert.ok(seeds.length >= 20, `${seeds.length} seeds`);
   });
 
   it('survives truncation of every seed at every token boundary (also inside SQL strings)', () => {
     function* cuts(): Generator<{ source: string; describe: () => string }> {
       for (const seed of seeds) {
-        for (const at of tokenBoundariesWithin(seed.source)) yield { source: seed.source.slice(0, at), describe: () => `${seed.name} cut at offset ${at}` };
+        for (const at of tokenBoundariesWithin(seed.source))
+          yield { source: seed.source.slice(0, at), describe: () => `${seed.name} cut at offset ${at}` };
       }
     }
     const before = inputs;
@@ -59,13 +73,26 @@ describe('engine fuzz: never crash, never corrupt', function () {
       [{ kind: 'loneCr' }],
       [{ kind: 'tabs' }],
       [{ kind: 'tabs' }, { kind: 'crlf' }],
-      [{ kind: 'nul', at: 0 }, { kind: 'nul', at: 400 }, { kind: 'nul', at: 1_000_000 }],
-      [{ kind: 'rawBytes', at: 300, bytes: [0xff, 0xfe, 0xc3] }, { kind: 'rawBytes', at: 900, bytes: [0xe2, 0x82] }, { kind: 'rawBytes', at: 99_999, bytes: [0xf0, 0x9f, 0x98] }],
+      [
+        { kind: 'nul', at: 0 },
+        { kind: 'nul', at: 400 },
+        { kind: 'nul', at: 1_000_000 },
+      ],
+      [
+        { kind: 'rawBytes', at: 300, bytes: [0xff, 0xfe, 0xc3] },
+        { kind: 'rawBytes', at: 900, bytes: [0xe2, 0x82] },
+        { kind: 'rawBytes', at: 99_999, bytes: [0xf0, 0x9f, 0x98] },
+      ],
     ];
-    lintAll('whole-file variants', seeds.flatMap((seed) => whole.map((mutations) => ({
-      source: mutate(seed.source, mutations),
-      describe: () => `${seed.name} with ${JSON.stringify(mutations)}`,
-    }))));
+    lintAll(
+      'whole-file variants',
+      seeds.flatMap((seed) =>
+        whole.map((mutations) => ({
+          source: mutate(seed.source, mutations),
+          describe: () => `${seed.name} with ${JSON.stringify(mutations)}`,
+        })),
+      ),
+    );
   });
 
   it('survives SQL mutations inside op.execute(…) in every Python string form', () => {
@@ -83,15 +110,33 @@ describe('engine fuzz: never crash, never corrupt', function () {
   });
 
   it('survives calls, containers and method chains nested 5,000 levels deep', () => {
-    const shapes: Array<[string, string]> = [['f(', ')'], ['(', ')'], ['[', ']'], ['{1: ', '}'], ['sa.text(', ')'], ['op.execute(', ')'], ['f(x=', ')'], ['-', ''], ['not ', ''], ['lambda: ', '']];
-    const chain = (link: string): string => `from alembic import op\n\n\ndef upgrade():\n    q${link.repeat(5000)}.execute("SELECT 1")\n`;
+    const shapes: Array<[string, string]> = [
+      ['f(', ')'],
+      ['(', ')'],
+      ['[', ']'],
+      ['{1: ', '}'],
+      ['sa.text(', ')'],
+      ['op.execute(', ')'],
+      ['f(x=', ')'],
+      ['-', ''],
+      ['not ', ''],
+      ['lambda: ', ''],
+    ];
+    const chain = (link: string): string =>
+      `from alembic import op\n\n\ndef upgrade():\n    q${link.repeat(5000)}.execute("SELECT 1")\n`;
     lintAll('deep nesting', [
-      ...shapes.map(([open, close]) => ({ source: deeplyNested(5000, open, close), describe: () => `${open}…${close} 5,000 deep` })),
+      ...shapes.map(([open, close]) => ({
+        source: deeplyNested(5000, open, close),
+        describe: () => `${open}…${close} 5,000 deep`,
+      })),
       { source: chain('.f()'), describe: () => 'q.f().f()… 5,000 links' },
       { source: chain('()'), describe: () => 'q()()()… 5,000 calls' },
       { source: chain('.a'), describe: () => 'q.a.a.a… 5,000 attributes' },
       { source: chain('[0]'), describe: () => 'q[0][0]… 5,000 subscripts' },
-      { source: `from alembic import op\n\n\ndef upgrade():\n    op.execute(${'"a" '.repeat(5000)})\n`, describe: () => '5,000 concatenated literals' },
+      {
+        source: `from alembic import op\n\n\ndef upgrade():\n    op.execute(${'"a" '.repeat(5000)})\n`,
+        describe: () => '5,000 concatenated literals',
+      },
     ]);
   });
 

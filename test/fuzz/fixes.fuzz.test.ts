@@ -22,15 +22,27 @@ import { fuzzScale, fuzzSeed, ProblemLog } from './settings';
 const SEED = fuzzSeed();
 const LONE_CR = /\r(?!\n)/;
 
-interface Input { label: string; source: string }
+interface Input {
+  label: string;
+  source: string;
+}
 
-interface AppliedFix { label: string; ruleId: string; title: string; before: string; after: string }
+interface AppliedFix {
+  label: string;
+  ruleId: string;
+  title: string;
+  before: string;
+  after: string;
+}
 
 /** The Python template literals (without interpolation) of test/rules/*.test.ts. */
 function ruleTestSnippets(): Input[] {
   const dir = path.join(REPO_ROOT, 'test/rules');
   const snippets: Input[] = [];
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     for (const match of text.matchAll(/`((?:\\[\s\S]|[^`\\])*)`/g)) {
       const body = match[1];
@@ -58,7 +70,8 @@ describe('fix fuzz: every fix re-parses (tree-sitter and CPython) and is idempot
 
   before(async function () {
     await engineReady;
-    if (!pythonAvailable()) throw new Error('python3 is needed to check fixes with py_compile (scripts/setup-python.sh)');
+    if (!pythonAvailable())
+      throw new Error('python3 is needed to check fixes with py_compile (scripts/setup-python.sh)');
     console.log(`      fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays this run)`);
   });
 
@@ -77,21 +90,49 @@ describe('fix fuzz: every fix re-parses (tree-sitter and CPython) and is idempot
           fixesChecked++;
           const describe = () => `${input.label}: ${finding.message.slice(0, 100)}`;
           const result = applyEdits(input.source, fix.edits);
-          if (result.skipped) log.add([`${finding.ruleId} fix "${fix.title}": ${result.skipped} of its ${fix.edits.length} edits overlap or fall outside the file`], describe);
+          if (result.skipped)
+            log.add(
+              [
+                `${finding.ruleId} fix "${fix.title}": ${result.skipped} of its ${fix.edits.length} edits overlap or fall outside the file`,
+              ],
+              describe,
+            );
           const errorsAfter = analyzeOnce(FUZZ_PATH, result.text).syntaxErrors.length;
           // tree-sitter does not break lines at a lone CR (CPython does): there only CPython judges.
-          if (errorsAfter > errorsBefore && !LONE_CR.test(input.source)) log.add([`${finding.ruleId} fix "${fix.title}" adds syntax errors (${errorsBefore} → ${errorsAfter}): ${firstLineDiff(input.source, result.text)}`], describe);
-          applied.push({ label: input.label, ruleId: finding.ruleId, title: fix.title, before: input.source, after: result.text });
+          if (errorsAfter > errorsBefore && !LONE_CR.test(input.source))
+            log.add(
+              [
+                `${finding.ruleId} fix "${fix.title}" adds syntax errors (${errorsBefore} → ${errorsAfter}): ${firstLineDiff(input.source, result.text)}`,
+              ],
+              describe,
+            );
+          applied.push({
+            label: input.label,
+            ruleId: finding.ruleId,
+            title: fix.title,
+            before: input.source,
+            after: result.text,
+          });
         }
       }
       for (const [ruleId, list] of firstFixes) {
         const rule = everyRule.find((r) => r.meta.id === ruleId);
         if (!rule) continue;
-        const once = applyEdits(input.source, list.flatMap((f) => f.fixes[0].edits));
+        const once = applyEdits(
+          input.source,
+          list.flatMap((f) => f.fixes[0].edits),
+        );
         if (once.skipped) continue; // overlapping fixes are left for a second pass by design
         const again = (lintFuzzed(once.text, [rule]).findings.get(FUZZ_PATH) ?? []).filter((f) => f.ruleId === ruleId);
-        const twice = applyEdits(once.text, again.flatMap((f) => f.fixes.slice(0, 1).flatMap((fix) => fix.edits))).text;
-        if (twice !== once.text) log.add([`${ruleId} fix is not idempotent: fixing again changes ${firstLineDiff(once.text, twice)}`], () => input.label);
+        const twice = applyEdits(
+          once.text,
+          again.flatMap((f) => f.fixes.slice(0, 1).flatMap((fix) => fix.edits)),
+        ).text;
+        if (twice !== once.text)
+          log.add(
+            [`${ruleId} fix is not idempotent: fixing again changes ${firstLineDiff(once.text, twice)}`],
+            () => input.label,
+          );
       }
     }
     return applied;
@@ -105,7 +146,11 @@ describe('fix fuzz: every fix re-parses (tree-sitter and CPython) and is idempot
     const afterErrors = compileWithCPython(candidates.map((a) => a.after));
     candidates.forEach((a, i) => {
       const error = afterErrors[i];
-      if (error !== undefined) log.add([`${a.ruleId} fix "${a.title}" breaks CPython compilation: ${error}; ${firstLineDiff(a.before, a.after)}`], () => a.label);
+      if (error !== undefined)
+        log.add(
+          [`${a.ruleId} fix "${a.title}" breaks CPython compilation: ${error}; ${firstLineDiff(a.before, a.after)}`],
+          () => a.label,
+        );
     });
   }
 
@@ -118,22 +163,40 @@ describe('fix fuzz: every fix re-parses (tree-sitter and CPython) and is idempot
   it('on the seed revisions and every Python snippet of the rule tests', () => {
     const snippets = ruleTestSnippets();
     assert.ok(snippets.length > 100, `${snippets.length} snippets`);
-    run('seeds and rule-test snippets', [...seedFiles().map((s) => ({ label: s.name, source: s.source })), ...snippets]);
+    run('seeds and rule-test snippets', [
+      ...seedFiles().map((s) => ({ label: s.name, source: s.source })),
+      ...snippets,
+    ]);
   });
 
   it('on valid seeds with statements the rules fix, inserted into each function', () => {
     const inputs: Input[] = [];
     for (const seed of seedFiles()) {
-      FIX_TRIGGERS.forEach((text, i) => inputs.push({ label: `${seed.name} + ${JSON.stringify(text)}`, source: mutate(seed.source, [{ kind: 'statement', line: i, text }]) }));
+      FIX_TRIGGERS.forEach((text, i) =>
+        inputs.push({
+          label: `${seed.name} + ${JSON.stringify(text)}`,
+          source: mutate(seed.source, [{ kind: 'statement', line: i, text }]),
+        }),
+      );
     }
     run('seeds with fix triggers', inputs);
   });
 
   it('on the fuzz corpus (mutated seeds)', () => {
     const seeds = seedFiles();
-    const samples = fc.sample(mutatedFileArbitrary(seeds.length), { seed: SEED, numRuns: Math.round(1500 * fuzzScale()) });
-    const describe = (seed: number, mutations: Mutation[]) => `${seeds[seed].name} with ${JSON.stringify(mutations).slice(0, 400)}`;
-    run('fuzz corpus', samples.map(({ seed, mutations }) => ({ label: describe(seed, mutations), source: mutate(seeds[seed].source, mutations) })));
+    const samples = fc.sample(mutatedFileArbitrary(seeds.length), {
+      seed: SEED,
+      numRuns: Math.round(1500 * fuzzScale()),
+    });
+    const describe = (seed: number, mutations: Mutation[]) =>
+      `${seeds[seed].name} with ${JSON.stringify(mutations).slice(0, 400)}`;
+    run(
+      'fuzz corpus',
+      samples.map(({ seed, mutations }) => ({
+        label: describe(seed, mutations),
+        source: mutate(seeds[seed].source, mutations),
+      })),
+    );
   });
 
   it('checked fixes at all', () => {

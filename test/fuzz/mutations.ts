@@ -22,7 +22,8 @@ export type Mutation =
   | { kind: 'statement'; line: number; text: string };
 
 /** Python tokens, roughly: enough to cut a file between any two of them. */
-const TOKEN = /"""[\s\S]*?(?:"""|$)|'''[\s\S]*?(?:'''|$)|[rRbBuUfF]{0,2}"(?:\\.|[^"\\\n])*"?|[rRbBuUfF]{0,2}'(?:\\.|[^'\\\n])*'?|#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\r\n|\n|[ \t]+|\*\*|->|==|!=|<=|>=|[^\s]/g;
+const TOKEN =
+  /"""[\s\S]*?(?:"""|$)|'''[\s\S]*?(?:'''|$)|[rRbBuUfF]{0,2}"(?:\\.|[^"\\\n])*"?|[rRbBuUfF]{0,2}'(?:\\.|[^'\\\n])*'?|#[^\n]*|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|\r\n|\n|[ \t]+|\*\*|->|==|!=|<=|>=|[^\s]/g;
 
 /** Offsets where a token starts, plus the end: every place a file can be cut "between tokens". */
 export function tokenBoundaries(source: string): number[] {
@@ -47,14 +48,60 @@ const pick = (n: number, size: number): number => (size <= 0 ? 0 : n % size);
 
 /** Text fragments that break Python, SQL or both when dropped anywhere. */
 export const FRAGMENTS = [
-  '(', ')', '[', ']', '{', '}', '"', "'", '"""', "'''", '\\', ':', ',', '=', '@', '#', '\n', '\r', '\t', '\u00a0',
-  'op.', 'op.execute(', 'sa.Column(', 'sa.text(', 'with op.batch_alter_table("t") as batch_op:\n', 'def upgrade():\n',
-  'def downgrade():', 'lambda: ', 'async ', 'await ', 'yield ', 'f"{', '}"', 'b"\\xff"', '\\N{', '\u{1F600}', '\uD800', '\uFFFD',
-  'revision = ', 'down_revision = (', '"""', '# schema-warden: allow SW101 decision=0001', '# rationale:', 'pass', 'None',
-  'op.create_table("t", sa.Column("x", sa.DateTime()))', 'op.drop_column("t", ', 'server_default=', 'primary_key=True',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  "'",
+  '"""',
+  "'''",
+  '\\',
+  ':',
+  ',',
+  '=',
+  '@',
+  '#',
+  '\n',
+  '\r',
+  '\t',
+  '\u00a0',
+  'op.',
+  'op.execute(',
+  'sa.Column(',
+  'sa.text(',
+  'with op.batch_alter_table("t") as batch_op:\n',
+  'def upgrade():\n',
+  'def downgrade():',
+  'lambda: ',
+  'async ',
+  'await ',
+  'yield ',
+  'f"{',
+  '}"',
+  'b"\\xff"',
+  '\\N{',
+  '\u{1F600}',
+  '\uD800',
+  '\uFFFD',
+  'revision = ',
+  'down_revision = (',
+  '"""',
+  '# schema-warden: allow SW101 decision=0001',
+  '# rationale:',
+  'pass',
+  'None',
+  'op.create_table("t", sa.Column("x", sa.DateTime()))',
+  'op.drop_column("t", ',
+  'server_default=',
+  'primary_key=True',
 ];
 
-function lines(source: string): string[] { return source.split('\n'); }
+function lines(source: string): string[] {
+  return source.split('\n');
+}
 
 function spliceBytes(source: string, at: number, bytes: number[]): string {
   const buffer = Buffer.from(source, 'utf8');
@@ -67,13 +114,20 @@ function spliceBytes(source: string, at: number, bytes: number[]): string {
 export function pythonSqlLiteral(sql: string, form: number): string {
   const escaped = sql.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
   switch (form % 7) {
-    case 0: return `"${escaped}"`;
-    case 1: return `"""\n${sql}\n"""`;
-    case 2: return `sa.text("""${sql}""")`;
-    case 3: return `r'''${sql}'''`;
-    case 4: return `"${escaped.slice(0, escaped.length >> 1)}" "${escaped.slice(escaped.length >> 1)}"`;
-    case 5: return `sa.text("${escaped}").bindparams(x=1)`;
-    default: return `"${sql}"`; // raw, unescaped: quotes and newlines may break the Python too
+    case 0:
+      return `"${escaped}"`;
+    case 1:
+      return `"""\n${sql}\n"""`;
+    case 2:
+      return `sa.text("""${sql}""")`;
+    case 3:
+      return `r'''${sql}'''`;
+    case 4:
+      return `"${escaped.slice(0, escaped.length >> 1)}" "${escaped.slice(escaped.length >> 1)}"`;
+    case 5:
+      return `sa.text("${escaped}").bindparams(x=1)`;
+    default:
+      return `"${sql}"`; // raw, unescaped: quotes and newlines may break the Python too
   }
 }
 
@@ -110,10 +164,14 @@ export function applyMutation(source: string, m: Mutation): string {
       [all[a], all[b]] = [all[b], all[a]];
       return all.join('\n');
     }
-    case 'crlf': return source.replace(/\r?\n/g, '\r\n');
-    case 'loneCr': return source.replace(/\r?\n/g, '\r');
-    case 'tabs': return source.replace(/^((?: {4})+)/gm, (indent) => '\t'.repeat(indent.length / 4));
-    case 'rawBytes': return spliceBytes(source, m.at, m.bytes);
+    case 'crlf':
+      return source.replace(/\r?\n/g, '\r\n');
+    case 'loneCr':
+      return source.replace(/\r?\n/g, '\r');
+    case 'tabs':
+      return source.replace(/^((?: {4})+)/gm, (indent) => '\t'.repeat(indent.length / 4));
+    case 'rawBytes':
+      return spliceBytes(source, m.at, m.bytes);
     case 'nul': {
       const at = pick(m.at, source.length + 1);
       return source.slice(0, at) + '\0' + source.slice(at);
@@ -148,7 +206,7 @@ export const SQL_STATEMENTS = [
   'ALTER TABLE account ADD COLUMN score integer NOT NULL DEFAULT random()',
   'ALTER TABLE account ALTER COLUMN email TYPE varchar(200)',
   'ALTER TABLE account DROP COLUMN note',
-  'ALTER TABLE account ADD CONSTRAINT ck_email CHECK (email <> \'\') NOT VALID',
+  "ALTER TABLE account ADD CONSTRAINT ck_email CHECK (email <> '') NOT VALID",
   'ALTER TABLE account VALIDATE CONSTRAINT ck_email',
   'CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_account_email ON account (lower(email))',
   'CREATE UNIQUE INDEX ix_u ON account (email) WHERE deleted_at IS NULL',
@@ -159,20 +217,46 @@ export const SQL_STATEMENTS = [
   'REFRESH MATERIALIZED VIEW CONCURRENTLY mv',
   'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$',
   'CREATE TRIGGER t_touch BEFORE UPDATE ON account FOR EACH ROW EXECUTE FUNCTION touch()',
-  'DO $body$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = \'mood\') THEN CREATE TYPE mood AS ENUM (\'ok\'); END IF; END $body$',
+  "DO $body$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'mood') THEN CREATE TYPE mood AS ENUM ('ok'); END IF; END $body$",
   'CREATE EXTENSION IF NOT EXISTS citext',
   "COMMENT ON COLUMN account.email IS 'login e-mail'",
-  "UPDATE account SET email = lower(email) WHERE email <> lower(email)",
+  'UPDATE account SET email = lower(email) WHERE email <> lower(email)',
   "INSERT INTO account (id, email) VALUES (gen_random_uuid(), 'a@b.c') ON CONFLICT DO NOTHING",
-  'DELETE FROM orders WHERE created_at < now() - interval \'1 year\'',
-  'SET lock_timeout = \'2s\'',
-  'ALTER TYPE mood ADD VALUE \'sad\'',
+  "DELETE FROM orders WHERE created_at < now() - interval '1 year'",
+  "SET lock_timeout = '2s'",
+  "ALTER TYPE mood ADD VALUE 'sad'",
   'CREATE SEQUENCE s START 1',
   'GRANT SELECT ON account TO reporting',
   'SELECT pg_advisory_lock(1); SELECT 1',
 ];
 
-const SQL_NOISE = ['(', ')', "'", '"', '$$', '$x$', ';', '--', '/*', '*/', '\\', '%s', '%(name)s', ':name', 'NULL', 'CASCADE', 'ONLY', ',', 'é', '\u{1F600}', '\0', 'E\'\\n\'', '::', '[', ']'];
+const SQL_NOISE = [
+  '(',
+  ')',
+  "'",
+  '"',
+  '$$',
+  '$x$',
+  ';',
+  '--',
+  '/*',
+  '*/',
+  '\\',
+  '%s',
+  '%(name)s',
+  ':name',
+  'NULL',
+  'CASCADE',
+  'ONLY',
+  ',',
+  'é',
+  '\u{1F600}',
+  '\0',
+  "E'\\n'",
+  '::',
+  '[',
+  ']',
+];
 
 export const sqlArbitrary: fc.Arbitrary<string> = fc
   .tuple(
@@ -216,24 +300,85 @@ const position = fc.nat();
 
 export const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: position }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 40 }) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: position, text: fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ unit: 'grapheme', maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 4 })) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('strayIndent' as const), line: position, indent: fc.constantFrom(' ', '  ', '\t', '     ', ' \t', '\u000c') }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('delete' as const),
+      at: position,
+      length: fc.integer({ min: 1, max: 40 }),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('insert' as const),
+      at: position,
+      text: fc.oneof(
+        fc.constantFrom(...FRAGMENTS),
+        fc.string({ unit: 'grapheme', maxLength: 8 }),
+        fc.string({ unit: 'binary', maxLength: 4 }),
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('strayIndent' as const),
+      line: position,
+      indent: fc.constantFrom(' ', '  ', '\t', '     ', ' \t', '\u000c'),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicateLine' as const), line: position }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('swapLines' as const), a: position, b: position }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'crlf' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'loneCr' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'tabs' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('rawBytes' as const), at: position, bytes: fc.array(fc.oneof(fc.integer({ min: 0x80, max: 0xff }), fc.integer({ min: 0, max: 0xff })), { minLength: 1, maxLength: 6 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('rawBytes' as const),
+      at: position,
+      bytes: fc.array(fc.oneof(fc.integer({ min: 0x80, max: 0xff }), fc.integer({ min: 0, max: 0xff })), {
+        minLength: 1,
+        maxLength: 6,
+      }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('nul' as const), at: position }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('hugeString' as const), at: position, size: fc.integer({ min: 10_000, max: 200_000 }), quote: fc.constantFrom('"', "'", '"""') }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('sqlExecute' as const), line: position, sql: sqlArbitrary, form: fc.nat({ max: 6 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('statement' as const), line: position, text: fc.constantFrom(...FIX_TRIGGERS) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('hugeString' as const),
+      at: position,
+      size: fc.integer({ min: 10_000, max: 200_000 }),
+      quote: fc.constantFrom('"', "'", '"""'),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('sqlExecute' as const),
+      line: position,
+      sql: sqlArbitrary,
+      form: fc.nat({ max: 6 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('statement' as const),
+      line: position,
+      text: fc.constantFrom(...FIX_TRIGGERS),
+    }),
+  },
 );
 
 /** A seed index and one to four mutations applied in turn. */
 export const mutatedFileArbitrary = (seedCount: number): fc.Arbitrary<{ seed: number; mutations: Mutation[] }> =>
-  fc.record({ seed: fc.nat({ max: seedCount - 1 }), mutations: fc.array(mutationArbitrary, { minLength: 1, maxLength: 4 }) });
+  fc.record({
+    seed: fc.nat({ max: seedCount - 1 }),
+    mutations: fc.array(mutationArbitrary, { minLength: 1, maxLength: 4 }),
+  });
 
 export function mutate(source: string, mutations: readonly Mutation[]): string {
   return mutations.reduce(applyMutation, source);

@@ -33,7 +33,11 @@ describe('fuzz regressions', () => {
     const execute = m.calls.find((c) => c.method === 'execute');
     assert.ok(execute?.callee.startsWith('…') && execute.callee.endsWith('.f().f().execute'), execute?.callee);
     // Short chains keep their full text: the receiver-call shape rules rely on.
-    assert.ok(model('op.get_bind().execute("SELECT 1")\n').calls.some((c) => c.callee === 'op.get_bind().execute' && c.receiverCall?.callee === 'op.get_bind'));
+    assert.ok(
+      model('op.get_bind().execute("SELECT 1")\n').calls.some(
+        (c) => c.callee === 'op.get_bind().execute' && c.receiverCall?.callee === 'op.get_bind',
+      ),
+    );
     assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
   });
 
@@ -76,15 +80,37 @@ describe('fuzz regressions', () => {
       const source = `revision = None\n\n\ndef .create_table("accounts", sa.Column("id", sa.Integer, primary_key=True), ${'s'.repeat(pad - 78)}\u{10000}\u{10000}.Column("x"))\n`;
       for (const error of model(source).syntaxErrors) {
         const text = source.slice(error.span.start, error.span.end);
-        assert.ok(!/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(text), `pad ${pad}: span splits a surrogate pair: ${JSON.stringify(text)}`);
+        assert.ok(
+          !/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(text),
+          `pad ${pad}: span splits a surrogate pair: ${JSON.stringify(text)}`,
+        );
       }
-      assert.deepEqual(lintFuzzed(source).problems.filter((p) => p.includes('surrogate')), []);
+      assert.deepEqual(
+        lintFuzzed(source).problems.filter((p) => p.includes('surrogate')),
+        [],
+      );
     }
   });
   it('fixes in a file with lone-CR line breaks and tab indentation keep both (SW201, SW603), and CPython compiles the result', () => {
     // Found by the fix fuzz: tree-sitter rows do not break at a lone CR, so the body indentation
     // was read from the wrong line, and lineBreakOf() answered "\n" for a CR-only file.
-    const source = ['"""add age"""', 'from alembic import op', 'import sqlalchemy as sa', '', 'revision = "x1"', 'down_revision = "n0002"', '', '', 'def upgrade():', '\top.add_column("account", sa.Column("age", sa.Integer(), nullable=True))', '', '', 'def downgrade():', '\top.drop_column("account", "age")', ''].join('\r');
+    const source = [
+      '"""add age"""',
+      'from alembic import op',
+      'import sqlalchemy as sa',
+      '',
+      'revision = "x1"',
+      'down_revision = "n0002"',
+      '',
+      '',
+      'def upgrade():',
+      '\top.add_column("account", sa.Column("age", sa.Integer(), nullable=True))',
+      '',
+      '',
+      'def downgrade():',
+      '\top.drop_column("account", "age")',
+      '',
+    ].join('\r');
     assert.equal(model(source).upgrade?.bodyIndent, '\t');
     const findings = lintFuzzed(source).findings.get(FUZZ_PATH) ?? [];
     const fixed = ['SW201', 'SW603'].map((id) => {

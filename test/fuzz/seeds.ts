@@ -6,11 +6,18 @@ import { writeSyntheticHistory } from '../../bench/synthetic';
 /** The repository root (tests run from `out/test/fuzz`). */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
-export interface SeedFile { name: string; source: string }
+export interface SeedFile {
+  name: string;
+  source: string;
+}
 
 function pythonFilesIn(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.py') && f !== '__init__.py').sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.py') && f !== '__init__.py')
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** `test/fixtures/runner/<case>/**\/versions/*.py` */
@@ -20,7 +27,10 @@ function runnerFixtureFiles(): string[] {
   const walk = (dir: string): void => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) { if (entry.name === 'versions') found.push(...pythonFilesIn(full)); else walk(full); }
+      if (entry.isDirectory()) {
+        if (entry.name === 'versions') found.push(...pythonFilesIn(full));
+        else walk(full);
+      }
     }
   };
   if (fs.existsSync(root)) walk(root);

@@ -29,18 +29,27 @@ export class ProblemLog {
   add(problems: readonly string[], describeInput: () => string): void {
     for (const problem of problems) {
       // Offsets and quoted text vary between inputs showing the same bug.
-      const key = problem.split('\n')[0].replace(/\d+/g, 'N').replace(/"[^"]*"/g, '"…"').slice(0, 200);
+      const key = problem
+        .split('\n')[0]
+        .replace(/\d+/g, 'N')
+        .replace(/"[^"]*"/g, '"…"')
+        .slice(0, 200);
       const entry = this.byKey.get(key);
       if (entry) entry.count++;
       else this.byKey.set(key, { problem, input: describeInput(), count: 1 });
     }
   }
 
-  get size(): number { return this.byKey.size; }
+  get size(): number {
+    return this.byKey.size;
+  }
 
   report(): string {
     return [...this.byKey.values()]
-      .map((e) => `• ${e.problem.split('\n').slice(0, 6).join('\n    ')}\n    (${e.count} input(s); e.g. ${e.input.slice(0, 600)})`)
+      .map(
+        (e) =>
+          `• ${e.problem.split('\n').slice(0, 6).join('\n    ')}\n    (${e.count} input(s); e.g. ${e.input.slice(0, 600)})`,
+      )
       .join('\n');
   }
 }

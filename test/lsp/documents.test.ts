@@ -32,53 +32,95 @@ def downgrade():
     pass
 `;
 
-const SNIPPETS = ['x', '\n', '    ', '😀', 'é', '"', '"""', '(', ')', 'op.drop_column("account", "note")\n', '\r\n', '# c\n', ''];
+const SNIPPETS = [
+  'x',
+  '\n',
+  '    ',
+  '😀',
+  'é',
+  '"',
+  '"""',
+  '(',
+  ')',
+  'op.drop_column("account", "note")\n',
+  '\r\n',
+  '# c\n',
+  '',
+];
 
 describe('OpenDocument: incremental re-parse', () => {
   before(() => engineReady);
 
   it('equals a fresh parse after any sequence of edits (UTF-16 offsets, astral characters, CRLF)', () => {
-    fc.assert(fc.property(
-      fc.array(fc.record({ a: fc.nat(), b: fc.nat(), text: fc.constantFrom(...SNIPPETS) }), { minLength: 1, maxLength: 12 }),
-      (edits) => {
-        const doc = new OpenDocument(TextDocument.create('file:///p/alembic/versions/a1.py', 'python', 1, BASE), '/p/alembic/versions/a1.py');
-        doc.model(); // start from a parsed tree, as the server does after didOpen
-        let version = 1;
-        for (const e of edits) {
-          const length = doc.text.getText().length;
-          const start = e.a % (length + 1);
-          const end = Math.min(length, start + (e.b % 8));
-          const range = { start: doc.text.positionAt(start), end: doc.text.positionAt(end) };
-          doc.applyChanges([{ range, text: e.text }], ++version);
-          if (e.a % 3 === 0) doc.model(); // parse between some edits, not all (several changes per didChange)
-        }
-        const text = doc.text.getText();
-        const incremental = doc.model();
-        const fresh = analyzeOnce('/p/alembic/versions/a1.py', text);
-        const tree = parsePython(text);
-        try {
-          assert.equal(incremental.source, text);
-          assert.deepEqual(incremental.operations.map((o) => [o.name, o.span]), fresh.operations.map((o) => [o.name, o.span]));
-          assert.deepEqual(incremental.downgrade?.span, fresh.downgrade?.span);
-          assert.deepEqual(incremental.syntaxErrors.map((s) => s.span), fresh.syntaxErrors.map((s) => s.span));
-        } finally {
-          tree.delete();
-          doc.dispose();
-        }
-      },
-    ), { numRuns: 150 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ a: fc.nat(), b: fc.nat(), text: fc.constantFrom(...SNIPPETS) }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (edits) => {
+          const doc = new OpenDocument(
+            TextDocument.create('file:///p/alembic/versions/a1.py', 'python', 1, BASE),
+            '/p/alembic/versions/a1.py',
+          );
+          doc.model(); // start from a parsed tree, as the server does after didOpen
+          let version = 1;
+          for (const e of edits) {
+            const length = doc.text.getText().length;
+            const start = e.a % (length + 1);
+            const end = Math.min(length, start + (e.b % 8));
+            const range = { start: doc.text.positionAt(start), end: doc.text.positionAt(end) };
+            doc.applyChanges([{ range, text: e.text }], ++version);
+            if (e.a % 3 === 0) doc.model(); // parse between some edits, not all (several changes per didChange)
+          }
+          const text = doc.text.getText();
+          const incremental = doc.model();
+          const fresh = analyzeOnce('/p/alembic/versions/a1.py', text);
+          const tree = parsePython(text);
+          try {
+            assert.equal(incremental.source, text);
+            assert.deepEqual(
+              incremental.operations.map((o) => [o.name, o.span]),
+              fresh.operations.map((o) => [o.name, o.span]),
+            );
+            assert.deepEqual(incremental.downgrade?.span, fresh.downgrade?.span);
+            assert.deepEqual(
+              incremental.syntaxErrors.map((s) => s.span),
+              fresh.syntaxErrors.map((s) => s.span),
+            );
+          } finally {
+            tree.delete();
+            doc.dispose();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
 describe('fix-all: safe edits', () => {
   const finding = (start: number, end: number, safe: boolean, ruleId = 'SW999'): Finding => ({
-    ruleId, ruleName: 'x', severity: 'warning', message: 'm', path: '/f.py', span: { start, end }, range: { start: { line: 0, character: start }, end: { line: 0, character: end } }, related: [],
+    ruleId,
+    ruleName: 'x',
+    severity: 'warning',
+    message: 'm',
+    path: '/f.py',
+    span: { start, end },
+    range: { start: { line: 0, character: start }, end: { line: 0, character: end } },
+    related: [],
     fixes: [{ title: 't', safe, edits: [{ span: { start, end }, newText: 'y' }] }],
   });
 
   it('takes safe fixes only, and skips one that overlaps a fix already taken', () => {
     const edits = safeEdits([finding(0, 4, true), finding(2, 6, true), finding(10, 12, false), finding(20, 22, true)]);
-    assert.deepEqual(edits.map((e) => [e.span.start, e.span.end]), [[0, 4], [20, 22]]);
+    assert.deepEqual(
+      edits.map((e) => [e.span.start, e.span.end]),
+      [
+        [0, 4],
+        [20, 22],
+      ],
+    );
   });
 
   it('does not take two insertions at the same point', () => {

@@ -6,8 +6,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { Diagnostic, InitializeResult, PublishDiagnosticsParams, TextDocumentContentChangeEvent, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import type {
+  Diagnostic,
+  InitializeResult,
+  PublishDiagnosticsParams,
+  TextDocumentContentChangeEvent,
+  WorkspaceEdit,
+} from 'vscode-languageserver-protocol';
 import type { StatusParams } from '../../server/src/shared/protocol';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -36,7 +47,11 @@ export function makeWorkspace(files: Record<string, string>): string {
 
 export const ALEMBIC_INI = '[alembic]\nscript_location = %(here)s/alembic\n';
 
-interface Waiter { uri: string; test: (d: PublishDiagnosticsParams) => boolean; resolve: (d: PublishDiagnosticsParams) => void }
+interface Waiter {
+  uri: string;
+  test: (d: PublishDiagnosticsParams) => boolean;
+  resolve: (d: PublishDiagnosticsParams) => void;
+}
 
 export class LspSession {
   readonly connection: MessageConnection;
@@ -47,7 +62,10 @@ export class LspSession {
   readonly logs: string[] = [];
   readonly registrations: Array<{ method: string; registerOptions?: unknown }> = [];
   /** `$/progress` notifications, in order (work done progress: begin, report …, end). */
-  readonly progress: Array<{ token: string | number; value: { kind: 'begin' | 'report' | 'end'; message?: string; percentage?: number; title?: string } }> = [];
+  readonly progress: Array<{
+    token: string | number;
+    value: { kind: 'begin' | 'report' | 'end'; message?: string; percentage?: number; title?: string };
+  }> = [];
   /** Resolves when the server process ends. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Per-resource answer to workspace/configuration (section schemaWarden). */
@@ -58,13 +76,23 @@ export class LspSession {
   stderr = '';
 
   /** `command`: the server bundle by default; `[dist/cli.js, 'server', '--stdio']` for the CLI route. */
-  constructor(readonly root: string, command: string[] = [SERVER, '--stdio']) {
+  constructor(
+    readonly root: string,
+    command: string[] = [SERVER, '--stdio'],
+  ) {
     this.child = spawn(process.execPath, command, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
     // 'close', not 'exit': by then everything the server wrote to stdout and stderr has been read.
-    this.exited = new Promise((resolve) => this.child.once('close', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.once('close', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })),
+    );
     this.child.stdin!.on('error', () => undefined); // writing to a server that exited: the test asserts the exit
-    this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
+    this.connection = createMessageConnection(
+      new StreamMessageReader(this.child.stdout!),
+      new StreamMessageWriter(this.child.stdin!),
+    );
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.diagnostics.set(p.uri, p);
       this.waiters = this.waiters.filter((w) => {
@@ -73,14 +101,35 @@ export class LspSession {
         return false;
       });
     });
-    this.connection.onNotification('schemaWarden/status', (p: StatusParams) => { this.statuses.push(p); });
-    this.connection.onNotification('window/logMessage', (p: { message: string }) => { this.logs.push(p.message); });
-    this.connection.onRequest('workspace/configuration', (p: { items: Array<{ scopeUri?: string; section?: string }> }) => p.items.map(() => this.settings));
-    this.connection.onRequest('client/registerCapability', (p: { registrations: Array<{ method: string; registerOptions?: unknown }> }) => { this.registrations.push(...p.registrations); return null; });
+    this.connection.onNotification('schemaWarden/status', (p: StatusParams) => {
+      this.statuses.push(p);
+    });
+    this.connection.onNotification('window/logMessage', (p: { message: string }) => {
+      this.logs.push(p.message);
+    });
+    this.connection.onRequest(
+      'workspace/configuration',
+      (p: { items: Array<{ scopeUri?: string; section?: string }> }) => p.items.map(() => this.settings),
+    );
+    this.connection.onRequest(
+      'client/registerCapability',
+      (p: { registrations: Array<{ method: string; registerOptions?: unknown }> }) => {
+        this.registrations.push(...p.registrations);
+        return null;
+      },
+    );
     this.connection.onRequest('window/workDoneProgress/create', () => null);
-    this.connection.onNotification('$/progress', (p: LspSession['progress'][number]) => { this.progress.push(p); });
-    this.connection.onRequest('workspace/applyEdit', (p: { edit: WorkspaceEdit }) => { this.appliedEdits.push(p.edit); return { applied: true }; });
-    this.connection.onRequest('window/showDocument', (p: { uri: string; external?: boolean }) => { this.shownDocuments.push(p); return { success: true }; });
+    this.connection.onNotification('$/progress', (p: LspSession['progress'][number]) => {
+      this.progress.push(p);
+    });
+    this.connection.onRequest('workspace/applyEdit', (p: { edit: WorkspaceEdit }) => {
+      this.appliedEdits.push(p.edit);
+      return { applied: true };
+    });
+    this.connection.onRequest('window/showDocument', (p: { uri: string; external?: boolean }) => {
+      this.shownDocuments.push(p);
+      return { success: true };
+    });
     this.connection.listen();
   }
 
@@ -92,9 +141,22 @@ export class LspSession {
       rootUri: uriOf(this.root),
       workspaceFolders: [{ uri: uriOf(this.root), name: 'ws' }],
       capabilities: {
-        workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, didChangeConfiguration: { dynamicRegistration: true }, workspaceFolders: true, applyEdit: true },
+        workspace: {
+          configuration: true,
+          didChangeWatchedFiles: { dynamicRegistration: true },
+          didChangeConfiguration: { dynamicRegistration: true },
+          workspaceFolders: true,
+          applyEdit: true,
+        },
         window: { workDoneProgress: true, showDocument: { support: true } },
-        textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true, dataSupport: true } },
+        textDocument: {
+          publishDiagnostics: {
+            relatedInformation: true,
+            versionSupport: true,
+            codeDescriptionSupport: true,
+            dataSupport: true,
+          },
+        },
       },
     });
     await this.connection.sendNotification('initialized', {});
@@ -102,18 +164,46 @@ export class LspSession {
   }
 
   /** Resolves with the first diagnostics for `file` that satisfy `test` (also ones already received). */
-  waitForDiagnostics(file: string, test: (d: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
+  waitForDiagnostics(
+    file: string,
+    test: (d: PublishDiagnosticsParams) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<PublishDiagnosticsParams> {
     const uri = uriOf(file);
     const have = this.diagnostics.get(uri);
     if (have && test(have)) return Promise.resolve(have);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(this.diagnostics.get(uri)?.diagnostics.map((d) => d.code).slice(0, 20))} (version ${this.diagnostics.get(uri)?.version})\n${this.stderr.slice(-2000)}`)), timeoutMs);
-      this.waiters.push({ uri, test, resolve: (d) => { clearTimeout(timer); resolve(d); } });
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no matching diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(
+                this.diagnostics
+                  .get(uri)
+                  ?.diagnostics.map((d) => d.code)
+                  .slice(0, 20),
+              )} (version ${this.diagnostics.get(uri)?.version})\n${this.stderr.slice(-2000)}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.waiters.push({
+        uri,
+        test,
+        resolve: (d) => {
+          clearTimeout(timer);
+          resolve(d);
+        },
+      });
     });
   }
 
   /** Waits for the next publication for `file` (ignores ones already received). */
-  nextDiagnostics(file: string, test: (d: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
+  nextDiagnostics(
+    file: string,
+    test: (d: PublishDiagnosticsParams) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<PublishDiagnosticsParams> {
     this.diagnostics.delete(uriOf(file));
     return this.waitForDiagnostics(file, test, timeoutMs);
   }
@@ -123,27 +213,41 @@ export class LspSession {
     for (;;) {
       const found = this.statuses.find(test);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching status within ${timeoutMs} ms: ${JSON.stringify(this.statuses)}`);
+      if (Date.now() > deadline)
+        throw new Error(`no matching status within ${timeoutMs} ms: ${JSON.stringify(this.statuses)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
-  open(file: string, text = fs.readFileSync(file, 'utf8'), languageId = file.endsWith('.py') ? 'python' : file.endsWith('.md') ? 'markdown' : 'plaintext'): Promise<void> {
+  open(
+    file: string,
+    text = fs.readFileSync(file, 'utf8'),
+    languageId = file.endsWith('.py') ? 'python' : file.endsWith('.md') ? 'markdown' : 'plaintext',
+  ): Promise<void> {
     this.versions.set(uriOf(file), 1);
-    return this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(file), languageId, version: 1, text } });
+    return this.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: uriOf(file), languageId, version: 1, text },
+    });
   }
 
   change(file: string, changes: TextDocumentContentChangeEvent[]): Promise<void> {
     const uri = uriOf(file);
     const version = (this.versions.get(uri) ?? 1) + 1;
     this.versions.set(uri, version);
-    return this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: changes });
+    return this.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version },
+      contentChanges: changes,
+    });
   }
 
-  get pid(): number | undefined { return this.child.pid; }
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
 
   /** True while the server process runs. */
-  get alive(): boolean { return this.child.exitCode === null && this.child.signalCode === null; }
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
 
   /** Ends the server's stdin, as an editor that goes away without shutdown/exit does. */
   closeInput(): void {
@@ -164,7 +268,9 @@ export class LspSession {
       try {
         await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
         await this.connection.sendNotification('exit');
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
       await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000))]);
     }
     if (this.alive) this.child.kill();
@@ -177,10 +283,17 @@ export function codes(diagnostics: readonly Diagnostic[]): string[] {
 }
 
 /** Applies LSP text edits to a text (for checking what a code action would do). */
-export function applyTextEdits(text: string, edits: ReadonlyArray<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }>): string {
+export function applyTextEdits(
+  text: string,
+  edits: ReadonlyArray<{
+    range: { start: { line: number; character: number }; end: { line: number; character: number } };
+    newText: string;
+  }>,
+): string {
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
-  const offset = (p: { line: number; character: number }): number => Math.min((lineStarts[p.line] ?? text.length) + p.character, text.length);
+  const offset = (p: { line: number; character: number }): number =>
+    Math.min((lineStarts[p.line] ?? text.length) + p.character, text.length);
   const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
   let out = text;
   for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));

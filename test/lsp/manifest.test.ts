@@ -3,7 +3,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_RUNNER_SETTINGS, DEFAULT_SETTINGS, normalizeSettings, RUNNER_SETTINGS_SECTION, SETTINGS_SECTION } from '../../server/src/shared/settings';
+import {
+  DEFAULT_RUNNER_SETTINGS,
+  DEFAULT_SETTINGS,
+  normalizeSettings,
+  RUNNER_SETTINGS_SECTION,
+  SETTINGS_SECTION,
+} from '../../server/src/shared/settings';
 import { REPO } from './lspSession';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
@@ -21,19 +27,33 @@ describe('extension manifest (package.json)', () => {
   it('declares exactly the settings the server and client read, with the same defaults', () => {
     const declared = Object.keys(manifest.contributes.configuration.properties).sort();
     const runner = Object.keys(DEFAULT_RUNNER_SETTINGS).map((k) => `${RUNNER_SETTINGS_SECTION}.${k}`);
-    const expected = [...Object.keys(DEFAULT_SETTINGS).map((k) => `${SETTINGS_SECTION}.${k}`), ...runner, `${SETTINGS_SECTION}.trace.server`].sort();
+    const expected = [
+      ...Object.keys(DEFAULT_SETTINGS).map((k) => `${SETTINGS_SECTION}.${k}`),
+      ...runner,
+      `${SETTINGS_SECTION}.trace.server`,
+    ].sort();
     assert.deepEqual(declared, expected);
     for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) {
       assert.deepEqual(manifest.contributes.configuration.properties[`${SETTINGS_SECTION}.${key}`].default, value, key);
     }
     for (const [key, value] of Object.entries(DEFAULT_RUNNER_SETTINGS)) {
-      assert.deepEqual(manifest.contributes.configuration.properties[`${RUNNER_SETTINGS_SECTION}.${key}`].default, value, `runner.${key}`);
+      assert.deepEqual(
+        manifest.contributes.configuration.properties[`${RUNNER_SETTINGS_SECTION}.${key}`].default,
+        value,
+        `runner.${key}`,
+      );
     }
   });
 
   it('normalises what a client sends: wrong shapes become defaults, bad rule ids are dropped', () => {
     assert.deepEqual(normalizeSettings(null), DEFAULT_SETTINGS);
-    const s = normalizeSettings({ enable: 'no', severity: { SW101: 'info', SW1: 'off', SW102: 'loud' }, postgresVersion: 9, revisionGlobs: ['a/*.py', 3], python: '  ' });
+    const s = normalizeSettings({
+      enable: 'no',
+      severity: { SW101: 'info', SW1: 'off', SW102: 'loud' },
+      postgresVersion: 9,
+      revisionGlobs: ['a/*.py', 3],
+      python: '  ',
+    });
     assert.equal(s.enable, true);
     assert.deepEqual(s.severity, { SW101: 'info' });
     assert.equal(s.postgresVersion, null);
@@ -52,11 +72,19 @@ describe('extension manifest (package.json)', () => {
   it('activates on Alembic projects, is limited in untrusted workspaces, and its files exist', () => {
     assert.ok(manifest.activationEvents.includes('workspaceContains:**/alembic.ini'));
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
-    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ['schemaWarden.python', 'schemaWarden.runner.url', 'schemaWarden.runner.allowRemoteHosts', 'schemaWarden.runner.dockerImage', 'schemaWarden.runner.databaseUrlEnv', 'schemaWarden.runner.metadata']);
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, [
+      'schemaWarden.python',
+      'schemaWarden.runner.url',
+      'schemaWarden.runner.allowRemoteHosts',
+      'schemaWarden.runner.dockerImage',
+      'schemaWarden.runner.databaseUrlEnv',
+      'schemaWarden.runner.metadata',
+    ]);
     const grammar = manifest.contributes.grammars[0];
     assert.deepEqual(grammar.injectTo, ['source.python']);
     const file = JSON.parse(fs.readFileSync(path.join(REPO, grammar.path), 'utf8')) as { scopeName: string };
     assert.equal(file.scopeName, grammar.scopeName);
-    for (const step of manifest.contributes.walkthroughs[0].steps) assert.ok(fs.existsSync(path.join(REPO, step.media.markdown)), step.media.markdown);
+    for (const step of manifest.contributes.walkthroughs[0].steps)
+      assert.ok(fs.existsSync(path.join(REPO, step.media.markdown)), step.media.markdown);
   });
 });

@@ -79,16 +79,25 @@ describe('language server over stdio (dist/server.js)', function () {
   });
 
   it('announces its capabilities and registers file watchers', async () => {
-    assert.deepEqual(init.capabilities.codeActionProvider, { codeActionKinds: ['quickfix', 'source.fixAll.schemaWarden'], resolveProvider: false });
+    assert.deepEqual(init.capabilities.codeActionProvider, {
+      codeActionKinds: ['quickfix', 'source.fixAll.schemaWarden'],
+      resolveProvider: false,
+    });
     assert.equal(init.capabilities.hoverProvider, true);
     assert.equal(init.serverInfo?.name, 'schema-warden');
     await session.waitForDiagnostics(rev('a1_account.py'));
-    const watchers = session.registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles')?.registerOptions as { watchers: Array<{ globPattern: string }> };
-    assert.deepEqual(watchers.watchers.map((w) => w.globPattern), ['**/*.py', '**/alembic.ini', '**/pyproject.toml', '**/schema-warden.toml', '**/docs/decisions/*.md']);
+    const watchers = session.registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles')
+      ?.registerOptions as { watchers: Array<{ globPattern: string }> };
+    assert.deepEqual(
+      watchers.watchers.map((w) => w.globPattern),
+      ['**/*.py', '**/alembic.ini', '**/pyproject.toml', '**/schema-warden.toml', '**/docs/decisions/*.md'],
+    );
   });
 
   it('publishes diagnostics for files that are not open, from the background index, and a status', async () => {
-    const published = await session.waitForDiagnostics(rev('a1_account.py'), (d) => d.diagnostics.some((x) => x.code === 'SW101'));
+    const published = await session.waitForDiagnostics(rev('a1_account.py'), (d) =>
+      d.diagnostics.some((x) => x.code === 'SW101'),
+    );
     assert.equal(published.version, undefined, 'a file not open has no version');
     const status = await session.waitForStatus((s) => s.state === 'ready');
     assert.equal(status.filesAnalysed, 2);
@@ -105,7 +114,11 @@ describe('language server over stdio (dist/server.js)', function () {
     assert.equal(sw101.source, 'schema-warden');
     assert.equal(sw101.severity, 1);
     assert.match(sw101.codeDescription!.href, /docs\/rules\/SW101-require-downgrade\.md$/);
-    assert.deepEqual(sw101.range, { start: { line: 20, character: 4 }, end: { line: 20, character: 13 } }, 'the `downgrade` name of the def line');
+    assert.deepEqual(
+      sw101.range,
+      { start: { line: 20, character: 4 }, end: { line: 20, character: 13 } },
+      'the `downgrade` name of the def line',
+    );
     assert.deepEqual(sw101.data, { ruleId: 'SW101', version: 1, index: diagnostics.indexOf(sw101) });
   });
 
@@ -114,21 +127,42 @@ describe('language server over stdio (dist/server.js)', function () {
     await session.open(file);
     await session.waitForDiagnostics(file, (d) => d.version === 1 && codes(d.diagnostics).includes('SW101'));
     // replace `pass` (line 21, 4..8) with the inverse
-    await session.change(file, [{ range: { start: { line: 21, character: 4 }, end: { line: 21, character: 8 } }, text: 'op.drop_column("account", "note")' }]);
+    await session.change(file, [
+      {
+        range: { start: { line: 21, character: 4 }, end: { line: 21, character: 8 } },
+        text: 'op.drop_column("account", "note")',
+      },
+    ]);
     const fixed = await session.waitForDiagnostics(file, (d) => d.version === 2);
-    assert.ok(!codes(fixed.diagnostics).includes('SW101'), `no SW101 after writing the downgrade: ${codes(fixed.diagnostics)}`);
-    await session.change(file, [{ range: { start: { line: 21, character: 4 }, end: { line: 21, character: 37 } }, text: 'pass' }]);
+    assert.ok(
+      !codes(fixed.diagnostics).includes('SW101'),
+      `no SW101 after writing the downgrade: ${codes(fixed.diagnostics)}`,
+    );
+    await session.change(file, [
+      { range: { start: { line: 21, character: 4 }, end: { line: 21, character: 37 } }, text: 'pass' },
+    ]);
     const again = await session.waitForDiagnostics(file, (d) => d.version === 3);
     assert.ok(codes(again.diagnostics).includes('SW101'));
   });
 
-  it('codeAction → the rule\'s fix (preferred quickfix) whose edit makes a revision that passes, plus waiver and documentation actions', async () => {
+  it("codeAction → the rule's fix (preferred quickfix) whose edit makes a revision that passes, plus waiver and documentation actions", async () => {
     const file = rev('a1_account.py');
     await session.open(file);
     const { diagnostics } = await session.waitForDiagnostics(file, (d) => d.version === 1);
     const sw101 = diagnostics.find((d) => d.code === 'SW101')!;
-    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uriOf(file) }, range: sw101.range, context: { diagnostics: [sw101] } });
-    assert.deepEqual(actions.map((a) => a.title), ['Add downgrade (the inverse of the upgrade)', 'Allow SW101 with a decision record…', 'Show documentation for SW101 (require-downgrade)']);
+    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri: uriOf(file) },
+      range: sw101.range,
+      context: { diagnostics: [sw101] },
+    });
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      [
+        'Add downgrade (the inverse of the upgrade)',
+        'Allow SW101 with a decision record…',
+        'Show documentation for SW101 (require-downgrade)',
+      ],
+    );
     const fix = actions[0];
     assert.equal(fix.kind, 'quickfix');
     assert.equal(fix.isPreferred, true);
@@ -148,10 +182,16 @@ describe('language server over stdio (dist/server.js)', function () {
     const file = rev('a1_account.py');
     await session.open(file);
     const { diagnostics } = await session.waitForDiagnostics(file, (d) => d.version === 1);
-    await session.change(file, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# edited\n' }]);
+    await session.change(file, [
+      { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# edited\n' },
+    ]);
     await session.waitForDiagnostics(file, (d) => d.version === 2);
     const sw101 = diagnostics.find((d) => d.code === 'SW101')!;
-    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uriOf(file) }, range: sw101.range, context: { diagnostics: [sw101] } });
+    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri: uriOf(file) },
+      range: sw101.range,
+      context: { diagnostics: [sw101] },
+    });
     assert.ok(!actions.some((a) => a.edit), 'no edit computed for text that changed since');
   });
 
@@ -160,9 +200,16 @@ describe('language server over stdio (dist/server.js)', function () {
     await session.open(file);
     const { diagnostics } = await session.waitForDiagnostics(file, (d) => d.version === 1);
     const sw101 = diagnostics.find((d) => d.code === 'SW101')!;
-    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uriOf(file) }, range: sw101.range, context: { diagnostics: [sw101] } });
+    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri: uriOf(file) },
+      range: sw101.range,
+      context: { diagnostics: [sw101] },
+    });
     const allow = actions.find((a) => a.title.startsWith('Allow SW101'))!;
-    const result = await session.connection.sendRequest<{ id: string; uri: string }>('workspace/executeCommand', allow.command);
+    const result = await session.connection.sendRequest<{ id: string; uri: string }>(
+      'workspace/executeCommand',
+      allow.command,
+    );
     assert.equal(result.id, '0001');
     const record = path.join(root, 'docs', 'decisions', '0001-allow-sw101-in-revision-a1.md');
     assert.ok(fs.existsSync(record), `${record} exists: ${fs.readdirSync(path.join(root, 'docs', 'decisions'))}`);
@@ -171,15 +218,31 @@ describe('language server over stdio (dist/server.js)', function () {
     assert.match(text, /^revisions: \["a1"\]$/m);
     assert.equal(session.shownDocuments.at(-1)!.uri, uriOf(record));
     const edit = session.appliedEdits.at(-1)!.changes![uriOf(file)];
-    assert.deepEqual(edit, [{ range: { start: { line: 20, character: 0 }, end: { line: 20, character: 0 } }, newText: '# schema-warden: allow SW101 decision=0001\n' }]);
+    assert.deepEqual(edit, [
+      {
+        range: { start: { line: 20, character: 0 }, end: { line: 20, character: 0 } },
+        newText: '# schema-warden: allow SW101 decision=0001\n',
+      },
+    ]);
     // the editor applies it; the record is still "proposed", so the waiver does not hold yet
     await session.change(file, [{ range: edit[0].range, text: edit[0].newText }]);
     const proposed = await session.waitForDiagnostics(file, (d) => d.version === 2);
-    assert.ok(codes(proposed.diagnostics).includes('SW902'), `an invalid waiver (record not accepted): ${codes(proposed.diagnostics)}`);
+    assert.ok(
+      codes(proposed.diagnostics).includes('SW902'),
+      `an invalid waiver (record not accepted): ${codes(proposed.diagnostics)}`,
+    );
     // accepting it on disk (a watched file change) re-validates the open revision
-    fs.writeFileSync(record, text.replace('status: proposed', 'status: accepted').replace(/<!--.*?-->/g, 'Reasoned at length for the test.'));
-    await session.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(record), type: 2 }] });
-    const accepted = await session.waitForDiagnostics(file, (d) => !codes(d.diagnostics).includes('SW101') && !codes(d.diagnostics).includes('SW902'));
+    fs.writeFileSync(
+      record,
+      text.replace('status: proposed', 'status: accepted').replace(/<!--.*?-->/g, 'Reasoned at length for the test.'),
+    );
+    await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: uriOf(record), type: 2 }],
+    });
+    const accepted = await session.waitForDiagnostics(
+      file,
+      (d) => !codes(d.diagnostics).includes('SW101') && !codes(d.diagnostics).includes('SW902'),
+    );
     assert.ok(!codes(accepted.diagnostics).includes('SW101'));
   });
 
@@ -192,10 +255,16 @@ describe('language server over stdio (dist/server.js)', function () {
     const head = split.diagnostics.find((d) => d.code === 'SW107')!;
     assert.match(head.message as string, /2 heads/);
     assert.equal(head.relatedInformation?.[0].location.uri, uriOf(rev('b1_flag.py')));
-    assert.deepEqual(head.relatedInformation?.[0].location.range.start, { line: 10, character: 11 }, 'points at the other head\'s revision id');
+    assert.deepEqual(
+      head.relatedInformation?.[0].location.range.start,
+      { line: 10, character: 11 },
+      "points at the other head's revision id",
+    );
     // b1 (not open) is rewritten on disk to follow b2: one head again
     fs.writeFileSync(rev('b1_flag.py'), child('b1', 'b2'));
-    await session.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(rev('b1_flag.py')), type: 2 }] });
+    await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: uriOf(rev('b1_flag.py')), type: 2 }],
+    });
     const merged = await session.waitForDiagnostics(b2, (d) => !codes(d.diagnostics).includes('SW107'));
     assert.ok(!codes(merged.diagnostics).includes('SW107'));
     await session.waitForDiagnostics(rev('b1_flag.py'), (d) => !codes(d.diagnostics).includes('SW107'));
@@ -205,11 +274,17 @@ describe('language server over stdio (dist/server.js)', function () {
     const file = rev('a1_account.py');
     await session.open(file);
     await session.waitForDiagnostics(file, (d) => d.version === 1);
-    const onRule = await session.connection.sendRequest<Hover>('textDocument/hover', { textDocument: { uri: uriOf(file) }, position: { line: 20, character: 6 } });
+    const onRule = await session.connection.sendRequest<Hover>('textDocument/hover', {
+      textDocument: { uri: uriOf(file) },
+      position: { line: 20, character: 6 },
+    });
     const text = (onRule.contents as { value: string }).value;
     assert.match(text as string, /\*\*SW101 require-downgrade\*\*/);
     assert.match(text, /> Every schema change requires an Alembic revision with clear upgrade and downgrade paths/);
-    const onOp = await session.connection.sendRequest<Hover>('textDocument/hover', { textDocument: { uri: uriOf(file) }, position: { line: 17, character: 8 } });
+    const onOp = await session.connection.sendRequest<Hover>('textDocument/hover', {
+      textDocument: { uri: uriOf(file) },
+      position: { line: 17, character: 8 },
+    });
     const opText = (onOp.contents as { value: string }).value;
     assert.match(opText, /\*\*op\.add_column\*\* on `account`/);
     assert.match(opText, /\*\*Lock:\*\* `ACCESS EXCLUSIVE`/);
@@ -218,30 +293,55 @@ describe('language server over stdio (dist/server.js)', function () {
 
   it('completes rule ids, then decision ids with titles, in a waiver comment', async () => {
     fs.mkdirSync(path.join(root, 'docs', 'decisions'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'docs', 'decisions', '0007-keep-integer-keys.md'), '---\nid: "0007"\ntitle: "Keep integer keys"\nstatus: accepted\ndate: 2025-01-01\nrules: ["SW206"]\nrevisions: ["*"]\n---\n');
-    await session.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(root, 'docs', 'decisions', '0007-keep-integer-keys.md')), type: 1 }] });
+    fs.writeFileSync(
+      path.join(root, 'docs', 'decisions', '0007-keep-integer-keys.md'),
+      '---\nid: "0007"\ntitle: "Keep integer keys"\nstatus: accepted\ndate: 2025-01-01\nrules: ["SW206"]\nrevisions: ["*"]\n---\n',
+    );
+    await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: uriOf(path.join(root, 'docs', 'decisions', '0007-keep-integer-keys.md')), type: 1 }],
+    });
     const file = rev('a1_account.py');
     const lines = EMPTY_DOWNGRADE.split('\n');
     lines.splice(17, 0, '    # schema-warden: allow ');
     await session.open(file, lines.join('\n'));
     await session.waitForDiagnostics(file, (d) => d.version === 1);
     await new Promise((r) => setTimeout(r, 300)); // the decisions reload is debounced
-    const rules = await session.connection.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri: uriOf(file) }, position: { line: 17, character: 27 } });
+    const rules = await session.connection.sendRequest<CompletionItem[]>('textDocument/completion', {
+      textDocument: { uri: uriOf(file) },
+      position: { line: 17, character: 27 },
+    });
     assert.ok(rules.some((i) => i.label === 'SW101' && i.detail === 'require-downgrade'));
     assert.ok(!rules.some((i) => String(i.label).startsWith('decision=')), 'no decision before a rule');
-    await session.change(file, [{ range: { start: { line: 17, character: 27 }, end: { line: 17, character: 27 } }, text: 'SW206 ' }]);
-    const decisions = await session.connection.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri: uriOf(file) }, position: { line: 17, character: 33 } });
+    await session.change(file, [
+      { range: { start: { line: 17, character: 27 }, end: { line: 17, character: 27 } }, text: 'SW206 ' },
+    ]);
+    const decisions = await session.connection.sendRequest<CompletionItem[]>('textDocument/completion', {
+      textDocument: { uri: uriOf(file) },
+      position: { line: 17, character: 33 },
+    });
     const item = decisions.find((i) => i.label === 'decision=0007');
     assert.ok(item, `decision=0007 among ${decisions.map((i) => i.label).join(', ')}`);
     assert.equal(item.detail, 'Keep integer keys');
   });
 
   it('answers the custom requests: rules and revisions', async () => {
-    const rules = await session.connection.sendRequest<Array<{ id: string; docsUrl: string; policyClause: string }>>('schemaWarden/listRules');
+    const rules =
+      await session.connection.sendRequest<Array<{ id: string; docsUrl: string; policyClause: string }>>(
+        'schemaWarden/listRules',
+      );
     const sw101 = rules.find((r) => r.id === 'SW101');
     assert.ok(sw101 && sw101.policyClause.startsWith('Every schema change requires'));
-    const revisions = await session.connection.sendRequest<Array<{ revision: string; isHead: boolean }>>('schemaWarden/listRevisions', {});
-    assert.deepEqual(revisions.map((r) => [r.revision, r.isHead]), [['b1', true], ['a1', false]]);
+    const revisions = await session.connection.sendRequest<Array<{ revision: string; isHead: boolean }>>(
+      'schemaWarden/listRevisions',
+      {},
+    );
+    assert.deepEqual(
+      revisions.map((r) => [r.revision, r.isHead]),
+      [
+        ['b1', true],
+        ['a1', false],
+      ],
+    );
   });
 
   it('personal severity overrides from workspace/configuration apply after didChangeConfiguration', async () => {
@@ -250,7 +350,9 @@ describe('language server over stdio (dist/server.js)', function () {
     await session.waitForDiagnostics(file, (d) => d.diagnostics.some((x) => x.code === 'SW101' && x.severity === 1));
     session.settings = { severity: { SW101: 'info' } };
     await session.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
-    const after = await session.waitForDiagnostics(file, (d) => d.diagnostics.some((x) => x.code === 'SW101' && x.severity === 3));
+    const after = await session.waitForDiagnostics(file, (d) =>
+      d.diagnostics.some((x) => x.code === 'SW101' && x.severity === 3),
+    );
     assert.ok(after);
     session.settings = { severity: { SW101: 'off' } };
     await session.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
@@ -259,14 +361,20 @@ describe('language server over stdio (dist/server.js)', function () {
 
   it('reports a broken [tool.schema-warden] on pyproject.toml and keeps linting with the defaults', async () => {
     fs.writeFileSync(path.join(root, 'pyproject.toml'), '[tool.schema-warden]\nseverity = { SW101 = "loud" }\n');
-    await session.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(root, 'pyproject.toml')), type: 1 }] });
+    await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: uriOf(path.join(root, 'pyproject.toml')), type: 1 }],
+    });
     const broken = await session.waitForDiagnostics(path.join(root, 'pyproject.toml'), (d) => d.diagnostics.length > 0);
     assert.match(broken.diagnostics[0].message as string, /severity\.SW101/);
     assert.ok(codes((await session.waitForDiagnostics(rev('a1_account.py'))).diagnostics).includes('SW101'));
   });
 
   it('runs as `schema-warden server --stdio` from the CLI bundle too', async () => {
-    const cli = new LspSession(root, [path.join(path.dirname(require.resolve('./lspSession')), '..', '..', '..', 'dist', 'cli.js'), 'server', '--stdio']);
+    const cli = new LspSession(root, [
+      path.join(path.dirname(require.resolve('./lspSession')), '..', '..', '..', 'dist', 'cli.js'),
+      'server',
+      '--stdio',
+    ]);
     try {
       const result = await cli.initialize();
       assert.equal(result.serverInfo?.name, 'schema-warden');
@@ -282,7 +390,11 @@ describe('language server over stdio (dist/server.js)', function () {
     const file = rev('a1_account.py');
     await session.open(file, '\u0000\uFFFF def (((( \n'.repeat(50) + 'x'.repeat(200_000));
     await session.waitForDiagnostics(file, (d) => d.version === 1);
-    const none = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: 'file:///nowhere.py' }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } });
+    const none = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri: 'file:///nowhere.py' },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [] },
+    });
     assert.deepEqual(none, []);
     const rules = await session.connection.sendRequest<unknown[]>('schemaWarden/listRules');
     assert.ok(rules.length > 5, 'still answering');

@@ -20,30 +20,46 @@ describe('the migration model on real-world shapes', () => {
   it('follows helper functions and loops from a non-standard upgrade(op, tables, tester)', () => {
     const m = fixture('nonstandard_signature.py');
     const up = m.operations.filter((o) => o.section === 'upgrade');
-    assert.deepEqual(up.map((o) => o.name), ['add_column', 'sync_enum_values', 'create_entity', 'execute']);
+    assert.deepEqual(
+      up.map((o) => o.name),
+      ['add_column', 'sync_enum_values', 'create_entity', 'execute'],
+    );
     assert.equal(up[0].viaHelper, '_add_flag');
     assert.equal(up[0].table, 'tester');
     const execute = up[3];
     assert.equal(execute.sql, undefined, 'a SQLAlchemy DDL object is not SQL text');
-    assert.deepEqual(m.operations.filter((o) => o.section === 'downgrade').map((o) => o.name), ['drop_column']);
+    assert.deepEqual(
+      m.operations.filter((o) => o.section === 'downgrade').map((o) => o.name),
+      ['drop_column'],
+    );
     assert.deepEqual(m.upgrade?.parameters, ['op', 'tables', 'tester']);
   });
 
   it('knows batch tables, aliases and autocommit blocks', () => {
     const m = fixture('batch_and_autocommit.py');
     const up = m.operations.filter((o) => o.section === 'upgrade');
-    assert.deepEqual(up.map((o) => [o.name, o.table, o.batchTable, o.inAutocommitBlock]), [
-      ['add_column', 'account', 'account', false],
-      ['create_index', 'account', 'account', false],
-      ['create_index', 'account', undefined, true],
-      ['execute', undefined, undefined, false],
-    ]);
+    assert.deepEqual(
+      up.map((o) => [o.name, o.table, o.batchTable, o.inAutocommitBlock]),
+      [
+        ['add_column', 'account', 'account', false],
+        ['create_index', 'account', 'account', false],
+        ['create_index', 'account', undefined, true],
+        ['execute', undefined, undefined, false],
+      ],
+    );
     assert.equal(up[0].columns[0].name, 'nickname');
     assert.equal(up[0].columns[0].comment, 'shown name');
     assert.equal(up[1].args.index_name?.kind, 'string');
     assert.equal(up[3].sql?.statements[0].kind, 'UpdateStmt');
     const down = m.operations.filter((o) => o.section === 'downgrade');
-    assert.deepEqual(down.map((o) => [o.name, o.table]), [['drop_index', 'account'], ['drop_index', 'account'], ['drop_column', 'account']]);
+    assert.deepEqual(
+      down.map((o) => [o.name, o.table]),
+      [
+        ['drop_index', 'account'],
+        ['drop_index', 'account'],
+        ['drop_column', 'account'],
+      ],
+    );
   });
 
   it('reads merge revisions and depends_on', () => {
@@ -54,18 +70,20 @@ describe('the migration model on real-world shapes', () => {
   });
 
   it('reads columns: types, timezone, nullability, defaults, comments and foreign keys', () => {
-    const m = model([
-      'def upgrade():',
-      '    op.create_table(',
-      '        "order",',
-      '        sa.Column("id", sa.Uuid(), primary_key=True),',
-      '        sa.Column("account_id", sa.Uuid(), sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False),',
-      '        sa.Column("placed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), comment="when"),',
-      '        sa.Column("at", postgresql.TIMESTAMP(), default=None),',
-      '        sa.PrimaryKeyConstraint("id", name="pk_order"),',
-      '    )',
-      '',
-    ].join('\n'));
+    const m = model(
+      [
+        'def upgrade():',
+        '    op.create_table(',
+        '        "order",',
+        '        sa.Column("id", sa.Uuid(), primary_key=True),',
+        '        sa.Column("account_id", sa.Uuid(), sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False),',
+        '        sa.Column("placed_at", sa.DateTime(timezone=True), server_default=sa.func.now(), comment="when"),',
+        '        sa.Column("at", postgresql.TIMESTAMP(), default=None),',
+        '        sa.PrimaryKeyConstraint("id", name="pk_order"),',
+        '    )',
+        '',
+      ].join('\n'),
+    );
     const [op] = m.operations;
     assert.equal(op.table, 'order');
     const [id, account, placed, at] = op.columns;
@@ -84,11 +102,16 @@ describe('the migration model on real-world shapes', () => {
 
   it('keeps comments with their lines', () => {
     const m = model('def upgrade():\n    # rationale: needed for search\n    op.create_index("ix", "t", ["a"])\n');
-    assert.deepEqual(m.comments.map((c) => [c.line, c.text]), [[1, '# rationale: needed for search']]);
+    assert.deepEqual(
+      m.comments.map((c) => [c.line, c.text]),
+      [[1, '# rationale: needed for search']],
+    );
   });
 
   it('never throws on a half-typed file and still finds the complete operations', () => {
-    const m = model('def upgrade():\n    op.create_table("a", sa.Column("id", sa.Uuid(), primary_key=True))\n    op.add_column("a", sa.Column("b", \n\ndef downgrade():\n    op.drop_table("a")\n');
+    const m = model(
+      'def upgrade():\n    op.create_table("a", sa.Column("id", sa.Uuid(), primary_key=True))\n    op.add_column("a", sa.Column("b", \n\ndef downgrade():\n    op.drop_table("a")\n',
+    );
     assert.ok(m.syntaxErrors.length > 0);
     assert.ok(m.operations.some((o) => o.name === 'create_table' && o.table === 'a'));
   });
@@ -96,7 +119,15 @@ describe('the migration model on real-world shapes', () => {
   it('models a squashed 7,000-line root revision', () => {
     const lines = ['revision = "root"', 'down_revision = None', '', 'def upgrade():'];
     for (let i = 0; i < 1000; i++) {
-      lines.push(`    op.create_table(`, `        "t${i}",`, `        sa.Column("id", sa.Uuid(), primary_key=True),`, `        sa.Column("v", sa.Text()),`, `    )`, `    op.create_index("ix_t${i}_v", "t${i}", ["v"])`, '');
+      lines.push(
+        `    op.create_table(`,
+        `        "t${i}",`,
+        `        sa.Column("id", sa.Uuid(), primary_key=True),`,
+        `        sa.Column("v", sa.Text()),`,
+        `    )`,
+        `    op.create_index("ix_t${i}_v", "t${i}", ["v"])`,
+        '',
+      );
     }
     lines.push('def downgrade():', '    pass', '');
     const m = model(lines.join('\n'));
@@ -124,23 +155,33 @@ describe('the migration model on real-world shapes', () => {
 describe('the migration model: every call', () => {
   before(() => engineReady);
   it('lists the calls inside operation arguments too, in source order', () => {
-    const m = model('def upgrade():\n    op.create_table("a", sa.Column("b", sa.Uuid(), sa.ForeignKey("c.id", ondelete="CASCADE")))\n');
-    assert.deepEqual(m.calls.map((c) => c.callee), ['op.create_table', 'sa.Column', 'sa.Uuid', 'sa.ForeignKey']);
+    const m = model(
+      'def upgrade():\n    op.create_table("a", sa.Column("b", sa.Uuid(), sa.ForeignKey("c.id", ondelete="CASCADE")))\n',
+    );
+    assert.deepEqual(
+      m.calls.map((c) => c.callee),
+      ['op.create_table', 'sa.Column', 'sa.Uuid', 'sa.ForeignKey'],
+    );
   });
 });
 
 describe('the migration model: batch_op handed to a helper', () => {
   before(() => engineReady);
   it('treats ops on a helper parameter that receives batch_op as batch ops on that table', () => {
-    const m = model([
-      'def _stamp(b, name):',
-      '    b.add_column(sa.Column(name, sa.DateTime(timezone=True)))',
-      '',
-      'def upgrade():',
-      '    with op.batch_alter_table("account") as batch_op:',
-      '        _stamp(batch_op, "seen_at")',
-      '',
-    ].join('\n'));
-    assert.deepEqual(m.operations.map((o) => [o.name, o.table, o.batchTable, o.viaHelper]), [['add_column', 'account', 'account', '_stamp']]);
+    const m = model(
+      [
+        'def _stamp(b, name):',
+        '    b.add_column(sa.Column(name, sa.DateTime(timezone=True)))',
+        '',
+        'def upgrade():',
+        '    with op.batch_alter_table("account") as batch_op:',
+        '        _stamp(batch_op, "seen_at")',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      m.operations.map((o) => [o.name, o.table, o.batchTable, o.viaHelper]),
+      [['add_column', 'account', 'account', '_stamp']],
+    );
   });
 });

@@ -22,9 +22,28 @@ function sameNode(copy: PyNode, node: SyntaxNode, where: string): void {
   assert.equal(copy.text, node.text, `${at}: text`);
   // The copy keeps named nodes and the colon of a `def` (see KEPT_TOKENS in pyTree.ts).
   const kept = node.children.filter((c): c is SyntaxNode => c !== null && (c.isNamed || c.type === ':'));
-  assert.deepEqual(copy.children.map((c) => `${c.type}@${c.startIndex}`), kept.map((c) => `${c.type}@${c.startIndex}`), `${at}: children`);
+  assert.deepEqual(
+    copy.children.map((c) => `${c.type}@${c.startIndex}`),
+    kept.map((c) => `${c.type}@${c.startIndex}`),
+    `${at}: children`,
+  );
   assert.equal(copy.namedChildCount, node.namedChildCount, `${at}: named child count`);
-  for (const field of ['function', 'arguments', 'name', 'value', 'left', 'right', 'body', 'parameters', 'object', 'attribute', 'key', 'alias', 'module_name', 'definition']) {
+  for (const field of [
+    'function',
+    'arguments',
+    'name',
+    'value',
+    'left',
+    'right',
+    'body',
+    'parameters',
+    'object',
+    'attribute',
+    'key',
+    'alias',
+    'module_name',
+    'definition',
+  ]) {
     const expected = node.childForFieldName(field);
     const actual = copy.childForFieldName(field);
     assert.equal(actual?.startIndex, expected?.startIndex, `${at}: childForFieldName(${field})`);
@@ -38,24 +57,48 @@ function checkSource(source: string, where: string): void {
   try {
     const copy = copyTree(tree, source);
     sameNode(copy, tree.rootNode, where);
-    assert.deepEqual(stripped(copy), stripped(copyTreeThroughPublicApi(tree, source)), `${where}: direct and public-API copies differ`);
+    assert.deepEqual(
+      stripped(copy),
+      stripped(copyTreeThroughPublicApi(tree, source)),
+      `${where}: direct and public-API copies differ`,
+    );
     const assignments = tree.rootNode.descendantsOfType('assignment').map((n) => n?.startIndex);
-    assert.deepEqual(copy.descendantsOfType('assignment').map((n) => n.startIndex), assignments, `${where}: descendantsOfType`);
+    assert.deepEqual(
+      copy.descendantsOfType('assignment').map((n) => n.startIndex),
+      assignments,
+      `${where}: descendantsOfType`,
+    );
   } finally {
     tree.delete();
   }
 }
 
-interface Plain { type: string; field: string | undefined; start: number; end: number; children: Plain[] }
+interface Plain {
+  type: string;
+  field: string | undefined;
+  start: number;
+  end: number;
+  children: Plain[];
+}
 function stripped(node: PyNode): Plain {
-  return { type: node.type, field: node.field, start: node.startIndex, end: node.endIndex, children: node.children.map(stripped) };
+  return {
+    type: node.type,
+    field: node.field,
+    start: node.startIndex,
+    end: node.endIndex,
+    children: node.children.map(stripped),
+  };
 }
 
 describe('the plain-JavaScript syntax tree (parse/pyTree.ts)', () => {
   before(() => engineReady);
 
   it('takes the direct WASM route with the pinned web-tree-sitter (a slower fallback is used otherwise)', () => {
-    assert.equal(usesDirectCursor(), true, 'web-tree-sitter no longer exposes the cursor exports pyTree.ts calls: the model is built through the slow public API');
+    assert.equal(
+      usesDirectCursor(),
+      true,
+      'web-tree-sitter no longer exposes the cursor exports pyTree.ts calls: the model is built through the slow public API',
+    );
   });
 
   it('matches tree-sitter node by node on every seed revision', () => {
@@ -64,9 +107,18 @@ describe('the plain-JavaScript syntax tree (parse/pyTree.ts)', () => {
 
   it('matches on half-typed, broken and odd files', () => {
     const sources = [
-      '', '\n', 'def upgrade(:\n    op.create_table("t"', 'x = f(', '"""unterminated\n', 'op.execute(f"SELECT {x}")\n',
-      'a\rb = 1\r', 'def upgrade():\r\n\top.drop_table("t")\r\n', '\u0000\u0001', 'x = "😀" + \'é\'\n',
-      deeplyNested(300, 'f(', ')'), deeplyNested(300, '[', ']'),
+      '',
+      '\n',
+      'def upgrade(:\n    op.create_table("t"',
+      'x = f(',
+      '"""unterminated\n',
+      'op.execute(f"SELECT {x}")\n',
+      'a\rb = 1\r',
+      'def upgrade():\r\n\top.drop_table("t")\r\n',
+      '\u0000\u0001',
+      'x = "😀" + \'é\'\n',
+      deeplyNested(300, 'f(', ')'),
+      deeplyNested(300, '[', ']'),
     ];
     sources.forEach((s, i) => checkSource(s, `odd source ${i}`));
   });
@@ -76,13 +128,24 @@ describe('the plain-JavaScript syntax tree (parse/pyTree.ts)', () => {
     const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
       fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
-      fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('(', ')', '"', "'''", ':', '\n    ', 'op.', ',', '#', '\\') }),
+      fc.record({
+        kind: fc.constant('insert' as const),
+        at: fc.nat(),
+        text: fc.constantFrom('(', ')', '"', "'''", ':', '\n    ', 'op.', ',', '#', '\\'),
+      }),
       fc.record({ kind: fc.constant('loneCr' as const) }),
     );
-    fc.assert(fc.property(fc.nat({ max: seeds.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (index, mutations) => {
-      const source = mutations.reduce(applyMutation, seeds[index].source);
-      checkSource(source, `${seeds[index].name} mutated`);
-    }), { seed: 42, numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.nat({ max: seeds.length - 1 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        (index, mutations) => {
+          const source = mutations.reduce(applyMutation, seeds[index].source);
+          checkSource(source, `${seeds[index].name} mutated`);
+        },
+      ),
+      { seed: 42, numRuns: 300 },
+    );
   });
 
   it('copies a deeply nested expression without overflowing the stack', () => {

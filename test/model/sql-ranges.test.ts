@@ -14,7 +14,8 @@ describe('SQL inside Python: exact source ranges', () => {
   before(() => engineReady);
 
   it('maps a column type through a triple-quoted string to its UTF-16 range', () => {
-    const source = 'def upgrade():\n    op.execute("""\n        CREATE TABLE café (\n            at timestamp DEFAULT now()\n        )\n    """)\n';
+    const source =
+      'def upgrade():\n    op.execute("""\n        CREATE TABLE café (\n            at timestamp DEFAULT now()\n        )\n    """)\n';
     const { sql } = executeSql(source);
     const statement = sql.statements[0];
     assert.equal(statement.kind, 'CreateStmt');
@@ -25,7 +26,8 @@ describe('SQL inside Python: exact source ranges', () => {
   });
 
   it('maps locations after non-ASCII text (UTF-8 bytes → UTF-16)', () => {
-    const source = 'def upgrade():\n    op.execute("COMMENT ON TABLE t IS \'Ünïcødé 😀\'; ALTER TABLE t ADD COLUMN b timestamp")\n';
+    const source =
+      'def upgrade():\n    op.execute("COMMENT ON TABLE t IS \'Ünïcødé 😀\'; ALTER TABLE t ADD COLUMN b timestamp")\n';
     const { sql } = executeSql(source);
     const alter = sql.statements[1];
     const [column] = columnFacts(alter.kind, alter.parsed.node);
@@ -48,7 +50,8 @@ describe('SQL inside Python: exact source ranges', () => {
   it('rewrites SQLAlchemy placeholders to $n and keeps positions after them', () => {
     const { text } = rewritePlaceholders("UPDATE t SET a = :a, b = %(b)s, c = %s WHERE x::int = 1 AND t = '10:30'");
     assert.equal(text, "UPDATE t SET a = $1, b = $2, c = $3 WHERE x::int = 1 AND t = '10:30'");
-    const source = 'def upgrade():\n    op.execute(sa.text("UPDATE t SET a = :value WHERE b = 1; ALTER TABLE t ADD COLUMN c timestamp"))\n';
+    const source =
+      'def upgrade():\n    op.execute(sa.text("UPDATE t SET a = :value WHERE b = 1; ALTER TABLE t ADD COLUMN c timestamp"))\n';
     const { sql } = executeSql(source);
     assert.equal(sql.error, undefined);
     const alter = sql.statements[1];

@@ -21,7 +21,11 @@ describe('Python string literals', () => {
 
   it('maps every character of the value back to where it was written', () => {
     const pairs = mapped(String.raw`"x\ty"`);
-    assert.deepEqual(pairs, [['x', 'x'], ['\t', '\\'], ['y', 'y']]);
+    assert.deepEqual(pairs, [
+      ['x', 'x'],
+      ['\t', '\\'],
+      ['y', 'y'],
+    ]);
   });
 
   it('joins a line continuation inside a literal', () => {

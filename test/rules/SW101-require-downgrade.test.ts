@@ -29,14 +29,19 @@ const BASE = `
 
 ruleTester(rule, {
   valid: [
-    { name: 'downgrade reverses the upgrade', code: `
+    {
+      name: 'downgrade reverses the upgrade',
+      code: `
       def upgrade():
           op.add_column("account", sa.Column("note", sa.Text()))
 
       def downgrade():
           op.drop_column("account", "note")
-      ` },
-    { name: 'merge revision with empty upgrade and downgrade', code: `
+      `,
+    },
+    {
+      name: 'merge revision with empty upgrade and downgrade',
+      code: `
       revision = "m1"
       down_revision = ("a1", "b1")
 
@@ -45,39 +50,66 @@ ruleTester(rule, {
 
       def downgrade():
           pass
-      ` },
-    { name: 'not a revision file', code: `
+      `,
+    },
+    {
+      name: 'not a revision file',
+      code: `
       def helper():
           pass
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'downgrade is pass', code: `
+    {
+      name: 'downgrade is pass',
+      code: `
       def upgrade():
           op.add_column("account", sa.Column("note", sa.Text()))
 
       def downgrade():
           pass
-      `, errors: [{ line: 4, message: /only `pass`/ }] },
-    { name: 'downgrade is missing', code: `
+      `,
+      errors: [{ line: 4, message: /only `pass`/ }],
+    },
+    {
+      name: 'downgrade is missing',
+      code: `
       revision = "a1"
       def upgrade():
           op.add_column("account", sa.Column("note", sa.Text()))
-      `, errors: [{ line: 2, message: /no downgrade/ }] },
-    { name: 'downgrade only raises', code: `
+      `,
+      errors: [{ line: 2, message: /no downgrade/ }],
+    },
+    {
+      name: 'downgrade only raises',
+      code: `
       def upgrade():
           op.drop_index("ix_a")
 
       def downgrade():
           raise NotImplementedError("irreversible")
-      `, errors: [{ line: 4, message: /only raises.*No fix is offered: `op\.drop_index` at line 2 cannot be reversed automatically: the definition of index "ix_a" is not in the revision history/ }], output: null },
-    { name: 'downgrade has only a docstring', code: `
+      `,
+      errors: [
+        {
+          line: 4,
+          message:
+            /only raises.*No fix is offered: `op\.drop_index` at line 2 cannot be reversed automatically: the definition of index "ix_a" is not in the revision history/,
+        },
+      ],
+      output: null,
+    },
+    {
+      name: 'downgrade has only a docstring',
+      code: `
       def upgrade():
           op.drop_index("ix_a")
 
       def downgrade():
           """Nothing to do."""
-      `, errors: [{ line: 4, message: /only a docstring/ }] },
+      `,
+      errors: [{ line: 4, message: /only a docstring/ }],
+    },
     {
       name: 'autogenerate shape: the fix writes the inverse between the Alembic comments',
       code: `
@@ -179,13 +211,15 @@ ruleTester(rule, {
       code: 'revision = "b4"\ndown_revision = "a1"\n\ndef upgrade():\n\twith op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.alter_column("name", new_column_name="full_name", existing_type=sa.String(50))\n\t\tbatch_op.alter_column("email", nullable=False)\n\t\tbatch_op.create_unique_constraint("uq_account_email", ["email"])\n\top.rename_table("old_name", "new_name")\n\ndef downgrade():\n\tpass\n',
       others: { 'a1.py': BASE },
       errors: [{ line: 11, message: /only `pass`/ }],
-      output: 'from alembic import op\nrevision = "b4"\ndown_revision = "a1"\n\ndef upgrade():\n\twith op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.alter_column("name", new_column_name="full_name", existing_type=sa.String(50))\n\t\tbatch_op.alter_column("email", nullable=False)\n\t\tbatch_op.create_unique_constraint("uq_account_email", ["email"])\n\top.rename_table("old_name", "new_name")\n\ndef downgrade():\n\top.rename_table("new_name", "old_name")\n\twith op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.drop_constraint("uq_account_email", type_="unique")\n\t\tbatch_op.alter_column("email", nullable=True)\n\t\tbatch_op.alter_column("full_name", new_column_name="name", existing_type=sa.String(50))\n',
+      output:
+        'from alembic import op\nrevision = "b4"\ndown_revision = "a1"\n\ndef upgrade():\n\twith op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.alter_column("name", new_column_name="full_name", existing_type=sa.String(50))\n\t\tbatch_op.alter_column("email", nullable=False)\n\t\tbatch_op.create_unique_constraint("uq_account_email", ["email"])\n\top.rename_table("old_name", "new_name")\n\ndef downgrade():\n\top.rename_table("new_name", "old_name")\n\twith op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.drop_constraint("uq_account_email", type_="unique")\n\t\tbatch_op.alter_column("email", nullable=True)\n\t\tbatch_op.alter_column("full_name", new_column_name="name", existing_type=sa.String(50))\n',
     },
     {
       name: 'CRLF file stays CRLF; a one-line `def downgrade(): pass` gets a real body',
       code: 'import sqlalchemy as sa\r\nfrom alembic import op\r\n\r\ndef upgrade():\r\n  op.create_index("ix_a_b", "a", ["b"], postgresql_concurrently=True)\r\n\r\ndef downgrade(): pass\r\n',
       errors: [{ line: 7, message: /only `pass`/ }],
-      output: 'import sqlalchemy as sa\r\nfrom alembic import op\r\n\r\ndef upgrade():\r\n  op.create_index("ix_a_b", "a", ["b"], postgresql_concurrently=True)\r\n\r\ndef downgrade():\r\n  op.drop_index("ix_a_b", table_name="a", postgresql_concurrently=True)\r\n',
+      output:
+        'import sqlalchemy as sa\r\nfrom alembic import op\r\n\r\ndef upgrade():\r\n  op.create_index("ix_a_b", "a", ["b"], postgresql_concurrently=True)\r\n\r\ndef downgrade():\r\n  op.drop_index("ix_a_b", table_name="a", postgresql_concurrently=True)\r\n',
     },
     {
       name: 'an autocommit block is kept around the inverse; from alembic import op is added when missing',
@@ -214,23 +248,37 @@ ruleTester(rule, {
                 op.drop_index("ix_a_b", table_name="a", postgresql_concurrently=True)
         `,
     },
-    { name: 'raw SQL blocks the fix and the message names it', code: `
+    {
+      name: 'raw SQL blocks the fix and the message names it',
+      code: `
       def upgrade():
           op.add_column("account", sa.Column("note", sa.Text()))
           op.execute("UPDATE account SET note = ''")
 
       def downgrade():
           pass
-      `, errors: [{ line: 5, message: /No fix is offered: `op\.execute` at line 3 cannot be reversed automatically: raw SQL/ }], output: null },
-    { name: 'an op inside if blocks the fix', code: `
+      `,
+      errors: [
+        { line: 5, message: /No fix is offered: `op\.execute` at line 3 cannot be reversed automatically: raw SQL/ },
+      ],
+      output: null,
+    },
+    {
+      name: 'an op inside if blocks the fix',
+      code: `
       def upgrade():
           if True:
               op.add_column("account", sa.Column("note", sa.Text()))
 
       def downgrade():
           pass
-      `, errors: [{ line: 5, message: /`op\.add_column` at line 3 is inside an `if` statement/ }], output: null },
-    { name: 'an op reached through a helper blocks the fix', code: `
+      `,
+      errors: [{ line: 5, message: /`op\.add_column` at line 3 is inside an `if` statement/ }],
+      output: null,
+    },
+    {
+      name: 'an op reached through a helper blocks the fix',
+      code: `
       def _add_note(table):
           op.add_column(table, sa.Column("note", sa.Text()))
 
@@ -239,8 +287,13 @@ ruleTester(rule, {
 
       def downgrade():
           pass
-      `, errors: [{ line: 7, message: /`op\.add_column` at line 2 runs inside the helper `_add_note\(\)`/ }], output: null },
-    { name: 'a table drop whose definition changed later blocks the fix', code: `
+      `,
+      errors: [{ line: 7, message: /`op\.add_column` at line 2 runs inside the helper `_add_note\(\)`/ }],
+      output: null,
+    },
+    {
+      name: 'a table drop whose definition changed later blocks the fix',
+      code: `
       revision = "c1"
       down_revision = "b1"
 
@@ -249,35 +302,65 @@ ruleTester(rule, {
 
       def downgrade():
           pass
-      `, others: { 'a1.py': BASE, 'b1.py': `
+      `,
+      others: {
+        'a1.py': BASE,
+        'b1.py': `
         revision = "b1"
         down_revision = "a1"
         def upgrade():
             op.add_column("account", sa.Column("note", sa.Text()))
         def downgrade():
             op.drop_column("account", "note")
-        ` }, errors: [{ line: 7, message: /table "account" was changed after it was created \(`op\.add_column` at revision b1\)/ }], output: null },
-    { name: 'an unnamed constraint blocks the fix', code: `
+        `,
+      },
+      errors: [
+        { line: 7, message: /table "account" was changed after it was created \(`op\.add_column` at revision b1\)/ },
+      ],
+      output: null,
+    },
+    {
+      name: 'an unnamed constraint blocks the fix',
+      code: `
       def upgrade():
           op.create_unique_constraint(None, "account", ["email"])
 
       def downgrade():
           pass
-      `, errors: [{ line: 4, message: /constraint has no literal name/ }], output: null },
-    { name: 'a type change without existing_type blocks the fix', code: `
+      `,
+      errors: [{ line: 4, message: /constraint has no literal name/ }],
+      output: null,
+    },
+    {
+      name: 'a type change without existing_type blocks the fix',
+      code: `
       def upgrade():
           op.alter_column("account", "code", type_=sa.String(8))
 
       def downgrade():
           pass
-      `, errors: [{ line: 4, message: /without `existing_type=`/ }], output: null },
-    { name: 'code that is not an Alembic operation blocks the fix', code: `
+      `,
+      errors: [{ line: 4, message: /without `existing_type=`/ }],
+      output: null,
+    },
+    {
+      name: 'code that is not an Alembic operation blocks the fix',
+      code: `
       def upgrade():
           op.add_column("account", sa.Column("status", sa.Enum("a", name="status")))
           sa.Enum("a", name="status").create(op.get_bind())
 
       def downgrade():
           pass
-      `, errors: [{ line: 5, message: /`sa\.Enum\("a",name="status"\)\.create\(…\)` at line 3 is not an Alembic operation|at line 3 is not an Alembic operation/ }], output: null },
+      `,
+      errors: [
+        {
+          line: 5,
+          message:
+            /`sa\.Enum\("a",name="status"\)\.create\(…\)` at line 3 is not an Alembic operation|at line 3 is not an Alembic operation/,
+        },
+      ],
+      output: null,
+    },
   ],
 });

@@ -3,7 +3,9 @@ import { ruleTester } from './ruleTester';
 
 ruleTester(rule, {
   valid: [
-    { name: 'autogenerate shape: every create is dropped', code: `
+    {
+      name: 'autogenerate shape: every create is dropped',
+      code: `
       def upgrade():
           op.create_table("ticket", sa.Column("id", sa.Integer()))
           op.create_index(op.f("ix_ticket_id"), "ticket", ["id"])
@@ -15,16 +17,22 @@ ruleTester(rule, {
           op.drop_column("account", "note")
           op.drop_index(op.f("ix_ticket_id"), table_name="ticket")
           op.drop_table("ticket")
-      ` },
-    { name: 'indexes and constraints go with a dropped table', code: `
+      `,
+    },
+    {
+      name: 'indexes and constraints go with a dropped table',
+      code: `
       def upgrade():
           op.create_table("ticket", sa.Column("id", sa.Integer()))
           op.create_index("ix_ticket_id", "ticket", ["id"])
 
       def downgrade():
           op.drop_table("ticket")
-      ` },
-    { name: 'an enum type dropped with the table', code: `
+      `,
+    },
+    {
+      name: 'an enum type dropped with the table',
+      code: `
       status = postgresql.ENUM("open", "closed", name="ticket_status")
 
       def upgrade():
@@ -33,15 +41,21 @@ ruleTester(rule, {
       def downgrade():
           op.drop_table("ticket")
           status.drop(op.get_bind())
-      ` },
-    { name: 'an enum reused with create_type=False', code: `
+      `,
+    },
+    {
+      name: 'an enum reused with create_type=False',
+      code: `
       def upgrade():
           op.create_table("ticket", sa.Column("status", postgresql.ENUM(name="ticket_status", create_type=False)))
 
       def downgrade():
           op.drop_table("ticket")
-      ` },
-    { name: 'dropped things re-created (batch ops and SQL)', code: `
+      `,
+    },
+    {
+      name: 'dropped things re-created (batch ops and SQL)',
+      code: `
       def upgrade():
           with op.batch_alter_table("account") as batch_op:
               batch_op.drop_column("legacy")
@@ -53,8 +67,11 @@ ruleTester(rule, {
           with op.batch_alter_table("account") as batch_op:
               batch_op.create_index("ix_account_legacy", ["legacy"])
               batch_op.add_column(sa.Column("legacy", sa.Text()))
-      ` },
-    { name: 'SQL pairs', code: `
+      `,
+    },
+    {
+      name: 'SQL pairs',
+      code: `
       def upgrade():
           op.execute("""
               CREATE TYPE mood AS ENUM ('happy', 'sad');
@@ -66,8 +83,11 @@ ruleTester(rule, {
           op.execute("ALTER TABLE account DROP COLUMN mood")
           op.execute("DROP INDEX ix_account_email")
           op.execute("DROP TYPE mood")
-      ` },
-    { name: 'renamed and renamed back', code: `
+      `,
+    },
+    {
+      name: 'renamed and renamed back',
+      code: `
       def upgrade():
           op.rename_table("account", "customer")
           op.alter_column("customer", "email", new_column_name="email_address")
@@ -75,22 +95,31 @@ ruleTester(rule, {
       def downgrade():
           op.alter_column("customer", "email_address", new_column_name="email")
           op.rename_table("customer", "account")
-      ` },
-    { name: 'empty downgrade is SW101\'s', code: `
+      `,
+    },
+    {
+      name: "empty downgrade is SW101's",
+      code: `
       def upgrade():
           op.create_index("ix_a", "a", ["b"])
 
       def downgrade():
           pass
-      ` },
-    { name: 'a downgrade with SQL built at run time is not guessed at', code: `
+      `,
+    },
+    {
+      name: 'a downgrade with SQL built at run time is not guessed at',
+      code: `
       def upgrade():
           op.create_index("ix_a", "a", ["b"])
 
       def downgrade():
           op.execute(f"DROP INDEX {name}")
-      ` },
-    { name: 'a downgrade calling imported helpers is not guessed at', code: `
+      `,
+    },
+    {
+      name: 'a downgrade calling imported helpers is not guessed at',
+      code: `
       from myapp.migrations import drop_all_indexes
 
       def upgrade():
@@ -98,8 +127,11 @@ ruleTester(rule, {
 
       def downgrade():
           drop_all_indexes(op)
-      ` },
-    { name: 'a temporary table created and dropped in the upgrade', code: `
+      `,
+    },
+    {
+      name: 'a temporary table created and dropped in the upgrade',
+      code: `
       def upgrade():
           op.create_table("tmp", sa.Column("id", sa.Integer()))
           op.drop_table("tmp")
@@ -107,32 +139,58 @@ ruleTester(rule, {
 
       def downgrade():
           op.drop_column("a", "b")
-      ` },
-    { name: 'CREATE OR REPLACE VIEW restored by the downgrade', code: `
+      `,
+    },
+    {
+      name: 'CREATE OR REPLACE VIEW restored by the downgrade',
+      code: `
       def upgrade():
           op.execute("CREATE OR REPLACE VIEW v AS SELECT 2")
 
       def downgrade():
           op.execute("CREATE OR REPLACE VIEW v AS SELECT 1")
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'an index created and never dropped', code: `
+    {
+      name: 'an index created and never dropped',
+      code: `
       def upgrade():
           op.create_table("ticket", sa.Column("id", sa.Integer()))
           op.create_index("ix_account_email", "account", ["email"])
 
       def downgrade():
           op.drop_table("ticket")
-      `, errors: [{ line: 3, message: '`op.create_index` creates index "ix_account_email" on "account", but downgrade() never drops it: add `op.drop_index("ix_account_email", table_name="account")` to downgrade().' }] },
-    { name: 'the enum type op.drop_table leaves behind', code: `
+      `,
+      errors: [
+        {
+          line: 3,
+          message:
+            '`op.create_index` creates index "ix_account_email" on "account", but downgrade() never drops it: add `op.drop_index("ix_account_email", table_name="account")` to downgrade().',
+        },
+      ],
+    },
+    {
+      name: 'the enum type op.drop_table leaves behind',
+      code: `
       def upgrade():
           op.create_table("ticket", sa.Column("status", sa.Enum("open", "closed", name="ticket_status")))
 
       def downgrade():
           op.drop_table("ticket")
-      `, errors: [{ line: 2, message: /creates type "ticket_status", but downgrade\(\) never drops it: add `sa\.Enum\(name="ticket_status"\)\.drop\(op\.get_bind\(\)\)`/ }] },
-    { name: 'a column and a constraint dropped and never re-created', code: `
+      `,
+      errors: [
+        {
+          line: 2,
+          message:
+            /creates type "ticket_status", but downgrade\(\) never drops it: add `sa\.Enum\(name="ticket_status"\)\.drop\(op\.get_bind\(\)\)`/,
+        },
+      ],
+    },
+    {
+      name: 'a column and a constraint dropped and never re-created',
+      code: `
       def upgrade():
           with op.batch_alter_table("account") as batch_op:
               batch_op.drop_column("legacy")
@@ -140,8 +198,18 @@ ruleTester(rule, {
 
       def downgrade():
           op.alter_column("account", "email", nullable=True)
-      `, errors: [{ line: 3, message: /`batch_op\.drop_column` drops column "legacy" on "account", but downgrade\(\) never re-creates it/ }, { line: 4, message: /drops constraint "uq_account_email"/ }] },
-    { name: 'SQL-level creates never dropped', code: `
+      `,
+      errors: [
+        {
+          line: 3,
+          message: /`batch_op\.drop_column` drops column "legacy" on "account", but downgrade\(\) never re-creates it/,
+        },
+        { line: 4, message: /drops constraint "uq_account_email"/ },
+      ],
+    },
+    {
+      name: 'SQL-level creates never dropped',
+      code: `
       def upgrade():
           op.execute("CREATE VIEW active_account AS SELECT * FROM account WHERE active")
           op.execute("ALTER TABLE account ADD COLUMN note text")
@@ -149,14 +217,29 @@ ruleTester(rule, {
 
       def downgrade():
           op.drop_column("a", "b")
-      `, errors: [{ line: 2, message: /The SQL statement creates view "active_account".*DROP VIEW active_account/ }, { line: 3, message: /creates column "note" on "account"/ }] },
-    { name: 'a rename never reversed', code: `
+      `,
+      errors: [
+        { line: 2, message: /The SQL statement creates view "active_account".*DROP VIEW active_account/ },
+        { line: 3, message: /creates column "note" on "account"/ },
+      ],
+    },
+    {
+      name: 'a rename never reversed',
+      code: `
       def upgrade():
           op.rename_table("account", "customer")
           op.add_column("customer", sa.Column("b", sa.Text()))
 
       def downgrade():
           op.drop_column("customer", "b")
-      `, errors: [{ line: 2, message: /renames table "account" to "customer", but downgrade\(\) never renames it back: add `op\.rename_table\("customer", "account"\)`/ }] },
+      `,
+      errors: [
+        {
+          line: 2,
+          message:
+            /renames table "account" to "customer", but downgrade\(\) never renames it back: add `op\.rename_table\("customer", "account"\)`/,
+        },
+      ],
+    },
   ],
 });

@@ -3,7 +3,9 @@ import { ruleTester } from './ruleTester';
 
 ruleTester(rule, {
   valid: [
-    { name: 'guarded DDL, and statements with no idempotent form', code: `
+    {
+      name: 'guarded DDL, and statements with no idempotent form',
+      code: `
       def upgrade():
           op.execute("""
               CREATE TABLE IF NOT EXISTS ledger_entry (id uuid PRIMARY KEY);
@@ -23,14 +25,20 @@ ruleTester(rule, {
       def downgrade():
           op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_a")
           op.execute(sa.text("DROP TABLE IF EXISTS ledger_entry"))
-      ` },
-    { name: 'Alembic operations are not SQL', code: `
+      `,
+    },
+    {
+      name: 'Alembic operations are not SQL',
+      code: `
       def upgrade():
           op.create_table("a", sa.Column("id", sa.Uuid(), primary_key=True))
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'CREATE and DROP without guards, upper and lower case', code: `
+    {
+      name: 'CREATE and DROP without guards, upper and lower case',
+      code: `
       def upgrade():
           op.execute("""
               CREATE TABLE ledger_entry (id uuid PRIMARY KEY);
@@ -44,15 +52,21 @@ ruleTester(rule, {
       def downgrade():
           op.execute("DROP INDEX CONCURRENTLY ix_a")
           op.execute(sa.text("DROP MATERIALIZED VIEW report"))
-      `, errors: [
-        { line: 3, message: '`CREATE TABLE ledger_entry` is not idempotent: write `CREATE TABLE IF NOT EXISTS` so that re-running the revision does not fail.' },
+      `,
+      errors: [
+        {
+          line: 3,
+          message:
+            '`CREATE TABLE ledger_entry` is not idempotent: write `CREATE TABLE IF NOT EXISTS` so that re-running the revision does not fail.',
+        },
         { line: 4, message: /`CREATE INDEX ux_ledger` is not idempotent/ },
         { line: 5 },
         { line: 6, message: /write `CREATE OR REPLACE VIEW`/ },
         { line: 9 },
         { line: 12, message: /`DROP INDEX ix_a` is not idempotent: write `DROP INDEX IF EXISTS`/ },
         { line: 13, message: /`DROP MATERIALIZED VIEW report`/ },
-      ], output: `
+      ],
+      output: `
       def upgrade():
           op.execute("""
               CREATE TABLE IF NOT EXISTS ledger_entry (id uuid PRIMARY KEY);
@@ -66,17 +80,30 @@ ruleTester(rule, {
       def downgrade():
           op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_a")
           op.execute(sa.text("DROP MATERIALIZED VIEW IF EXISTS report"))
-      ` },
-    { name: 'ALTER TABLE commands, each at its own place', code: `
+      `,
+    },
+    {
+      name: 'ALTER TABLE commands, each at its own place',
+      code: `
       def upgrade():
           op.execute("ALTER TABLE billing.ledger_entry ADD memo text, DROP COLUMN legacy, ADD CONSTRAINT uq UNIQUE (memo), DROP CONSTRAINT ck_old")
           op.execute("ALTER TYPE invoice_status ADD VALUE 'paid' AFTER 'sent'")
-      `, errors: [{ line: 2, message: /`ADD COLUMN memo`/ }, { line: 2, message: /`DROP COLUMN legacy`/ }, { line: 2, message: /`DROP CONSTRAINT ck_old`/ }, { line: 3, message: /write `ADD VALUE IF NOT EXISTS`/ }], output: `
+      `,
+      errors: [
+        { line: 2, message: /`ADD COLUMN memo`/ },
+        { line: 2, message: /`DROP COLUMN legacy`/ },
+        { line: 2, message: /`DROP CONSTRAINT ck_old`/ },
+        { line: 3, message: /write `ADD VALUE IF NOT EXISTS`/ },
+      ],
+      output: `
       def upgrade():
           op.execute("ALTER TABLE billing.ledger_entry ADD IF NOT EXISTS memo text, DROP COLUMN IF EXISTS legacy, ADD CONSTRAINT uq UNIQUE (memo), DROP CONSTRAINT IF EXISTS ck_old")
           op.execute("ALTER TYPE invoice_status ADD VALUE IF NOT EXISTS 'paid' AFTER 'sent'")
-      ` },
-    { name: 'a statement in a helper, and SQL held in a variable', code: `
+      `,
+    },
+    {
+      name: 'a statement in a helper, and SQL held in a variable',
+      code: `
       DROP_SQL = "DROP TABLE legacy"
 
       def _drop_legacy():
@@ -84,7 +111,9 @@ ruleTester(rule, {
 
       def upgrade():
           _drop_legacy()
-      `, errors: [{ line: 1 }], output: `
+      `,
+      errors: [{ line: 1 }],
+      output: `
       DROP_SQL = "DROP TABLE IF EXISTS legacy"
 
       def _drop_legacy():
@@ -92,10 +121,16 @@ ruleTester(rule, {
 
       def upgrade():
           _drop_legacy()
-      ` },
-    { name: 'no fix when the keyword is not written literally', code: `
+      `,
+    },
+    {
+      name: 'no fix when the keyword is not written literally',
+      code: `
       def upgrade():
           op.execute("CREATE TABL\\x45 ledger (id uuid)")
-      `, errors: [{ line: 2 }], output: null },
+      `,
+      errors: [{ line: 2 }],
+      output: null,
+    },
   ],
 });

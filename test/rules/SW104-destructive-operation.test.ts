@@ -17,7 +17,9 @@ const BASE = `
 
 ruleTester(rule, {
   valid: [
-    { name: 'drops in a downgrade undo the upgrade', code: `
+    {
+      name: 'drops in a downgrade undo the upgrade',
+      code: `
       def upgrade():
           op.create_table("invoice", sa.Column("id", sa.Integer(), primary_key=True))
           op.execute("CREATE TABLE report (id int)")
@@ -25,35 +27,60 @@ ruleTester(rule, {
       def downgrade():
           op.execute("DROP TABLE report")
           op.drop_table("invoice")
-      ` },
-    { name: 'a table created earlier in the same upgrade (a temporary copy)', code: `
+      `,
+    },
+    {
+      name: 'a table created earlier in the same upgrade (a temporary copy)',
+      code: `
       def upgrade():
           op.create_table("account_tmp", sa.Column("id", sa.Integer()))
           op.execute("INSERT INTO account_tmp SELECT id FROM account")
           op.drop_table("account_tmp")
-      ` },
-    { name: 'widening type changes', code: `
+      `,
+    },
+    {
+      name: 'widening type changes',
+      code: `
       def upgrade():
           op.alter_column("account", "code", type_=sa.String(64), existing_type=sa.String(32))
           op.alter_column("account", "id", type_=sa.BigInteger(), existing_type=sa.Integer())
           op.alter_column("account", "note", type_=sa.Text(), existing_type=sa.String(200))
-      ` },
-    { name: 'DELETE with WHERE, and drop_column (SW202\'s)', code: `
+      `,
+    },
+    {
+      name: "DELETE with WHERE, and drop_column (SW202's)",
+      code: `
       def upgrade():
           op.execute("DELETE FROM account WHERE closed_at < now() - interval '7 years'")
           op.drop_column("account", "legacy")
-      ` },
-    { name: 'a lossless conversion is SW105\'s', code: `
+      `,
+    },
+    {
+      name: "a lossless conversion is SW105's",
+      code: `
       def upgrade():
           op.alter_column("account", "id", type_=sa.Text(), existing_type=sa.Integer())
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'drop_table', code: `
+    {
+      name: 'drop_table',
+      code: `
       def upgrade():
           op.drop_table("legacy_invoice")
-      `, errors: [{ line: 2, message: /`op\.drop_table` destroys table "legacy_invoice" and all its rows: .*decision record.*allow SW104 decision=NNNN/ }] },
-    { name: 'SQL DROP TABLE, DROP SCHEMA, TRUNCATE, DELETE without WHERE', code: `
+      `,
+      errors: [
+        {
+          line: 2,
+          message:
+            /`op\.drop_table` destroys table "legacy_invoice" and all its rows: .*decision record.*allow SW104 decision=NNNN/,
+        },
+      ],
+    },
+    {
+      name: 'SQL DROP TABLE, DROP SCHEMA, TRUNCATE, DELETE without WHERE',
+      code: `
       def upgrade():
           op.execute("DROP TABLE IF EXISTS legacy_invoice")
           op.execute(sa.text("DROP SCHEMA reporting CASCADE"))
@@ -61,44 +88,67 @@ ruleTester(rule, {
               TRUNCATE audit_log;
               DELETE FROM session;
           """)
-      `, errors: [
+      `,
+      errors: [
         { line: 2, message: /DROP TABLE "legacy_invoice"/ },
         { line: 3, message: /DROP SCHEMA "reporting"/ },
         { line: 5, message: /TRUNCATE empties table "audit_log"/ },
         { line: 6, message: /DELETE without WHERE empties table "session"/ },
-      ] },
-    { name: 'narrowing type changes from existing_type', code: `
+      ],
+    },
+    {
+      name: 'narrowing type changes from existing_type',
+      code: `
       def upgrade():
           op.alter_column("account", "code", type_=sa.String(8), existing_type=sa.String(32))
           with op.batch_alter_table("account") as batch_op:
               batch_op.alter_column("amount", type_=sa.Integer(), existing_type=sa.Numeric(12, 2))
               batch_op.alter_column("note", type_=sa.String(100), existing_type=sa.Text())
-      `, errors: [
-        { line: 2, message: /"account\.code" \(varchar\(32\) → varchar\(8\)\) can lose data: values longer than 8 characters/ },
+      `,
+      errors: [
+        {
+          line: 2,
+          message: /"account\.code" \(varchar\(32\) → varchar\(8\)\) can lose data: values longer than 8 characters/,
+        },
         { line: 4, message: /"account\.amount" \(numeric\(12, 2\) → int4\) can lose data: .*fractional part/ },
         { line: 5, message: /"account\.note" \(text → varchar\(100\)\) can lose data/ },
-      ] },
-    { name: 'the previous type is read from the history', code: `
+      ],
+    },
+    {
+      name: 'the previous type is read from the history',
+      code: `
       revision = "b1"
       down_revision = "a1"
 
       def upgrade():
           op.alter_column("account", "id", type_=sa.Integer())
-      `, others: { 'a1.py': BASE }, errors: [{ line: 5, message: /"account\.id" \(int8 → int4\) can lose data/ }] },
-    { name: 'an unknown previous type is said so', code: `
+      `,
+      others: { 'a1.py': BASE },
+      errors: [{ line: 5, message: /"account\.id" \(int8 → int4\) can lose data/ }],
+    },
+    {
+      name: 'an unknown previous type is said so',
+      code: `
       def upgrade():
           op.alter_column("account", "code", type_=sa.String(8))
-      `, errors: [{ line: 2, message: /may lose data: the previous type is unknown \(give `existing_type=`\)/ }] },
-    { name: 'SQL ALTER COLUMN TYPE', code: `
+      `,
+      errors: [{ line: 2, message: /may lose data: the previous type is unknown \(give `existing_type=`\)/ }],
+    },
+    {
+      name: 'SQL ALTER COLUMN TYPE',
+      code: `
       revision = "b1"
       down_revision = "a1"
 
       def upgrade():
           op.execute("ALTER TABLE account ALTER COLUMN code TYPE varchar(10)")
           op.execute("ALTER TABLE invoice ALTER COLUMN total TYPE integer USING total::integer")
-      `, others: { 'a1.py': BASE }, errors: [
+      `,
+      others: { 'a1.py': BASE },
+      errors: [
         { line: 5, message: /"account\.code" \(varchar\(32\) → varchar\(10\)\) can lose data/ },
         { line: 6, message: /"invoice\.total" to int4 may lose data: the previous type is unknown/ },
-      ] },
+      ],
+    },
   ],
 });

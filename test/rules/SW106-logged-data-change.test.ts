@@ -3,7 +3,9 @@ import { ruleTester } from './ruleTester';
 
 ruleTester(rule, {
   valid: [
-    { name: 'a logged SQL backfill and a logged bulk_insert', code: `
+    {
+      name: 'a logged SQL backfill and a logged bulk_insert',
+      code: `
       import logging
       import sqlalchemy as sa
       from alembic import op
@@ -20,8 +22,11 @@ ruleTester(rule, {
           log = logging.getLogger(__name__)
           log.warning("clearing invoice.status")
           op.execute("UPDATE invoice SET status = NULL")
-      ` },
-    { name: 'logging in upgrade() covers the helper it calls; Core statements; ORM session', code: `
+      `,
+    },
+    {
+      name: 'logging in upgrade() covers the helper it calls; Core statements; ORM session',
+      code: `
       import logging
       import sqlalchemy as sa
       from sqlalchemy import update
@@ -40,17 +45,23 @@ ruleTester(rule, {
           session = Session(bind=op.get_bind())
           session.add(Currency(code="EUR"))
           logging.info("added EUR")
-      ` },
-    { name: 'schema changes only; dict.update is not a data change', code: `
+      `,
+    },
+    {
+      name: 'schema changes only; dict.update is not a data change',
+      code: `
       def upgrade():
           options = {}
           options.update(foo=1)
           op.execute("CREATE INDEX IF NOT EXISTS ix_a ON a (b)")
           op.execute("SELECT 1")
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'silent SQL changes in upgrade and downgrade', code: `
+    {
+      name: 'silent SQL changes in upgrade and downgrade',
+      code: `
       def upgrade():
           op.execute("UPDATE invoice SET status = 'sent' WHERE sent_at IS NOT NULL")
           op.execute("""
@@ -60,12 +71,21 @@ ruleTester(rule, {
 
       def downgrade():
           op.execute(sa.text("DELETE FROM currency WHERE code = 'EUR'"))
-      `, errors: [
-        { line: 2, message: '`UPDATE invoice` changes data in `upgrade()` with no logging hook: log what it changes (e.g. `logger.info("backfilling …")` with `logger = logging.getLogger(__name__)`) in that function; silent data modification is forbidden.' },
+      `,
+      errors: [
+        {
+          line: 2,
+          message:
+            '`UPDATE invoice` changes data in `upgrade()` with no logging hook: log what it changes (e.g. `logger.info("backfilling …")` with `logger = logging.getLogger(__name__)`) in that function; silent data modification is forbidden.',
+        },
         { line: 4, message: /^`INSERT invoice` changes data in `upgrade\(\)`/ },
         { line: 9, message: /^`DELETE currency` changes data in `downgrade\(\)`/ },
-      ], output: null },
-    { name: 'bulk_insert, Core and ORM writes in a helper; print() is not logging', code: `
+      ],
+      output: null,
+    },
+    {
+      name: 'bulk_insert, Core and ORM writes in a helper; print() is not logging',
+      code: `
       import sqlalchemy as sa
 
       def _seed(bind):
@@ -77,13 +97,17 @@ ruleTester(rule, {
 
       def upgrade():
           _seed(op.get_bind())
-      `, errors: [
+      `,
+      errors: [
         { line: 5, message: /^`op.bulk_insert` changes data in `_seed\(\)`/ },
         { line: 6, message: /^`sa.insert\(\)` changes data/ },
         { line: 7, message: /^`currency_table.delete\(\)` changes data/ },
         { line: 8, message: /^`query\(…\).delete\(…\)`/ },
-      ] },
-    { name: 'logging in another function does not count', code: `
+      ],
+    },
+    {
+      name: 'logging in another function does not count',
+      code: `
       import logging
       logger = logging.getLogger(__name__)
 
@@ -92,6 +116,8 @@ ruleTester(rule, {
 
       def downgrade():
           logger.info("nothing to undo")
-      `, errors: [{ line: 5 }] },
+      `,
+      errors: [{ line: 5 }],
+    },
   ],
 });

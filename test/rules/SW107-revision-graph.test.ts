@@ -12,41 +12,82 @@ def downgrade():
 
 ruleTester(rule, {
   valid: [
-    { name: 'a linear history', code: `
+    {
+      name: 'a linear history',
+      code: `
       revision = "b1"
       down_revision = "a0"
-      `, others: { 'a0.py': root } },
-    { name: 'two branches joined by a merge revision', code: `
+      `,
+      others: { 'a0.py': root },
+    },
+    {
+      name: 'two branches joined by a merge revision',
+      code: `
       revision = "m1"
       down_revision = ("b1", "c1")
-      `, others: { 'a0.py': root, 'b1.py': 'revision = "b1"\ndown_revision = "a0"\n', 'c1.py': 'revision = "c1"\ndown_revision = "a0"\n' } },
-    { name: 'separate labelled branches may have a head each', code: `
+      `,
+      others: {
+        'a0.py': root,
+        'b1.py': 'revision = "b1"\ndown_revision = "a0"\n',
+        'c1.py': 'revision = "c1"\ndown_revision = "a0"\n',
+      },
+    },
+    {
+      name: 'separate labelled branches may have a head each',
+      code: `
       revision = "x1"
       down_revision = None
       branch_labels = ("audit",)
-      `, others: { 'a0.py': root } },
+      `,
+      others: { 'a0.py': root },
+    },
   ],
   invalid: [
-    { name: 'two heads', code: `
+    {
+      name: 'two heads',
+      code: `
       revision = "b1"
       down_revision = "a0"
-      `, others: { 'a0.py': root, 'c1.py': 'revision = "c1"\ndown_revision = "a0"\n' }, errors: [{ line: 1, message: /2 heads \(b1, c1\)/ }] },
-    { name: 'unknown parent', code: `
+      `,
+      others: { 'a0.py': root, 'c1.py': 'revision = "c1"\ndown_revision = "a0"\n' },
+      errors: [{ line: 1, message: /2 heads \(b1, c1\)/ }],
+    },
+    {
+      name: 'unknown parent',
+      code: `
       revision = "b1"
       down_revision = "zz"
-      `, others: { 'a0.py': root }, errors: [{ line: 2, message: /names "zz"/ }] },
-    { name: 'duplicate id', code: `
+      `,
+      others: { 'a0.py': root },
+      errors: [{ line: 2, message: /names "zz"/ }],
+    },
+    {
+      name: 'duplicate id',
+      code: `
       revision = "a0"
       down_revision = None
-      `, others: { 'a0.py': root }, errors: [{ line: 1, message: /used by 2 files/ }] },
-    { name: 'cycle', code: `
+      `,
+      others: { 'a0.py': root },
+      errors: [{ line: 1, message: /used by 2 files/ }],
+    },
+    {
+      name: 'cycle',
+      code: `
       revision = "b1"
       down_revision = "c1"
-      `, others: { 'a0.py': root, 'c1.py': 'revision = "c1"\ndown_revision = "b1"\n' }, errors: [{ line: 2, message: /cycle/ }] },
-    { name: 'unknown dependency', code: `
+      `,
+      others: { 'a0.py': root, 'c1.py': 'revision = "c1"\ndown_revision = "b1"\n' },
+      errors: [{ line: 2, message: /cycle/ }],
+    },
+    {
+      name: 'unknown dependency',
+      code: `
       revision = "b1"
       down_revision = "a0"
       depends_on = "nope"
-      `, others: { 'a0.py': root }, errors: [{ line: 1, message: /depends_on names "nope"/ }] },
+      `,
+      others: { 'a0.py': root },
+      errors: [{ line: 1, message: /depends_on names "nope"/ }],
+    },
   ],
 });

@@ -38,17 +38,35 @@ class Repo {
     if (init) this.git('init', '-q');
   }
   git(...args: string[]): void {
-    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: this.root, stdio: 'ignore' });
+    execFileSync(
+      'git',
+      ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
+      { cwd: this.root, stdio: 'ignore' },
+    );
   }
-  write(name: string, text: string): void { fs.writeFileSync(path.join(this.versions, name), text); }
-  commit(message: string): void { this.git('add', '-A'); this.git('commit', '-q', '-m', message); }
+  write(name: string, text: string): void {
+    fs.writeFileSync(path.join(this.versions, name), text);
+  }
+  commit(message: string): void {
+    this.git('add', '-A');
+    this.git('commit', '-q', '-m', message);
+  }
   lint(): string[] {
-    const files = fs.readdirSync(this.versions).filter((f) => f.endsWith('.py')).sort();
-    const models = files.map((f) => analyzeOnce(path.join(this.versions, f), fs.readFileSync(path.join(this.versions, f), 'utf8')));
+    const files = fs
+      .readdirSync(this.versions)
+      .filter((f) => f.endsWith('.py'))
+      .sort();
+    const models = files.map((f) =>
+      analyzeOnce(path.join(this.versions, f), fs.readFileSync(path.join(this.versions, f), 'utf8')),
+    );
     const project = createProjectModel(this.root, defaultConfig(this.root), models);
-    return [...lintProjectRules(project, { rules: [rule] }).values()].flat().map((f) => `${path.basename(f.path)}:${f.range.start.line + 1} ${f.message}`);
+    return [...lintProjectRules(project, { rules: [rule] }).values()]
+      .flat()
+      .map((f) => `${path.basename(f.path)}:${f.range.start.line + 1} ${f.message}`);
   }
-  dispose(): void { fs.rmSync(this.root, { recursive: true, force: true }); }
+  dispose(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
 }
 
 describe('SW108 edited-history', () => {
@@ -80,7 +98,10 @@ describe('SW108 edited-history', () => {
     repo.write('a1.py', A1.replace('primary_key=True)', 'primary_key=True), sa.Column("note", sa.Text())'));
     const findings = repo.lint();
     assert.equal(findings.length, 1);
-    assert.match(findings[0], /^a1\.py:2 Revision a1 already has a committed child \(b1, added in [0-9a-f]{8}\) but has uncommitted changes: history is fixed with a new revision/);
+    assert.match(
+      findings[0],
+      /^a1\.py:2 Revision a1 already has a committed child \(b1, added in [0-9a-f]{8}\) but has uncommitted changes: history is fixed with a new revision/,
+    );
   });
 
   it('reports a commit that changed the revision after its child was added', () => {
@@ -93,6 +114,9 @@ describe('SW108 edited-history', () => {
     repo.commit('edit a1');
     const findings = repo.lint();
     assert.equal(findings.length, 1);
-    assert.match(findings[0], /^a1\.py:2 Revision a1 already has a committed child \(b1, added in [0-9a-f]{8}\) but was changed afterwards in [0-9a-f]{8}:/);
+    assert.match(
+      findings[0],
+      /^a1\.py:2 Revision a1 already has a committed child \(b1, added in [0-9a-f]{8}\) but was changed afterwards in [0-9a-f]{8}:/,
+    );
   });
 });

@@ -12,7 +12,9 @@ import { findingsOf, ruleTester } from './ruleTester';
 
 ruleTester(rule, {
   valid: [
-    { name: 'comment= on the table and the column, rationale comments above the others', code: `
+    {
+      name: 'comment= on the table and the column, rationale comments above the others',
+      code: `
       def upgrade():
           op.create_table(
               "invoice",
@@ -26,8 +28,11 @@ ruleTester(rule, {
           # rationale: keeps the dunning scan an index range scan
           op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])
           op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ["customer_id"], ["id"])  # rationale: invoices belong to customers
-      ` },
-    { name: 'batch ops, a helper covered at its call, comments stored by Postgres', code: `
+      `,
+    },
+    {
+      name: 'batch ops, a helper covered at its call, comments stored by Postgres',
+      code: `
       def _add_flag(table, name):
           op.add_column(table, sa.Column(name, sa.Boolean(), nullable=True))
 
@@ -41,8 +46,11 @@ ruleTester(rule, {
           op.create_table_comment("credit_note", "refunds issued against an invoice")
           op.add_column("credit_note", sa.Column("reason", sa.Text()))
           op.alter_column("credit_note", "reason", comment="why the refund was issued")
-      ` },
-    { name: 'SQL with COMMENT ON, a -- rationale line, and a rationale above the execute', code: `
+      `,
+    },
+    {
+      name: 'SQL with COMMENT ON, a -- rationale line, and a rationale above the execute',
+      code: `
       def upgrade():
           op.execute("""
               CREATE TABLE ledger_entry (id uuid PRIMARY KEY, amount numeric(12, 2) NOT NULL);
@@ -54,17 +62,23 @@ ruleTester(rule, {
           """)
           # rationale: amounts are never negative, refunds are separate entries
           op.execute("ALTER TABLE ledger_entry ADD CONSTRAINT ck_amount CHECK (amount >= 0)")
-      ` },
-    { name: 'the downgrade re-creating what the upgrade dropped is not reported', code: `
+      `,
+    },
+    {
+      name: 'the downgrade re-creating what the upgrade dropped is not reported',
+      code: `
       def upgrade():
           op.drop_index("ix_old", table_name="invoice")
 
       def downgrade():
           op.create_index("ix_old", "invoice", ["old"])
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'no rationale anywhere', code: `
+    {
+      name: 'no rationale anywhere',
+      code: `
       def upgrade():
           op.create_table(
               "invoice",
@@ -74,12 +88,18 @@ ruleTester(rule, {
           with op.batch_alter_table("invoice") as batch_op:
               batch_op.create_foreign_key("fk_invoice_customer", "customer", ["customer_id"], ["id"])
           op.create_primary_key("pk_x", "x", ["id"])
-      `, errors: [
-        { line: 2, message: '`op.create_table` has no rationale: add `comment="…"` (stored by Postgres; preferred) or a `# rationale: …` comment directly above it.' },
+      `,
+      errors: [
+        {
+          line: 2,
+          message:
+            '`op.create_table` has no rationale: add `comment="…"` (stored by Postgres; preferred) or a `# rationale: …` comment directly above it.',
+        },
         { line: 6, message: /`op.add_column` has no rationale/ },
         { line: 8, message: /`batch_op.create_foreign_key` has no rationale/ },
         { line: 9 },
-      ], output: `
+      ],
+      output: `
       def upgrade():
           # rationale: <why this change is needed>
           op.create_table(
@@ -93,32 +113,52 @@ ruleTester(rule, {
               batch_op.create_foreign_key("fk_invoice_customer", "customer", ["customer_id"], ["id"])
           # rationale: <why this change is needed>
           op.create_primary_key("pk_x", "x", ["id"])
-      ` },
-    { name: 'the placeholder is still rejected, with no second fix', code: `
+      `,
+    },
+    {
+      name: 'the placeholder is still rejected, with no second fix',
+      code: `
       def upgrade():
           # rationale: <why this change is needed>
           op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])
           # rationale: TODO
           op.add_column("invoice", sa.Column("x", sa.Integer()))
-      `, errors: [{ line: 3, message: /still a placeholder/ }, { line: 5, message: /still a placeholder/ }], output: null },
-    { name: 'a comment that is not directly above does not count', code: `
+      `,
+      errors: [
+        { line: 3, message: /still a placeholder/ },
+        { line: 5, message: /still a placeholder/ },
+      ],
+      output: null,
+    },
+    {
+      name: 'a comment that is not directly above does not count',
+      code: `
       def upgrade():
           # rationale: for the dunning job
 
           op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])
-      `, errors: [{ line: 4 }] },
-    { name: 'SQL in one execute: one finding per statement, one fix', code: `
+      `,
+      errors: [{ line: 4 }],
+    },
+    {
+      name: 'SQL in one execute: one finding per statement, one fix',
+      code: `
       def upgrade():
           op.execute("""
               CREATE TABLE ledger_entry (id uuid PRIMARY KEY);
               CREATE INDEX ix_ledger_entry_id ON ledger_entry (id);
               ALTER TABLE ledger_entry ADD COLUMN memo text, ADD CONSTRAINT uq_memo UNIQUE (memo);
           """)
-      `, errors: [
+      `,
+      errors: [
         { line: 3, message: /^Table `ledger_entry` has no rationale/ },
         { line: 4, message: /^Index `ix_ledger_entry_id` has no rationale/ },
-        { line: 5, message: /^Column `memo` of `ledger_entry`, constraint `uq_memo` on `ledger_entry` have no rationale/ },
-      ], output: `
+        {
+          line: 5,
+          message: /^Column `memo` of `ledger_entry`, constraint `uq_memo` on `ledger_entry` have no rationale/,
+        },
+      ],
+      output: `
       def upgrade():
           # rationale: <why this change is needed>
           op.execute("""
@@ -126,7 +166,8 @@ ruleTester(rule, {
               CREATE INDEX ix_ledger_entry_id ON ledger_entry (id);
               ALTER TABLE ledger_entry ADD COLUMN memo text, ADD CONSTRAINT uq_memo UNIQUE (memo);
           """)
-      ` },
+      `,
+    },
   ],
 });
 
@@ -185,11 +226,16 @@ describe('a well-written revision', () => {
   before(() => engineReady);
   for (const r of [sw103, sw106, rule, sw203, sw204, sw205, sw206, sw208]) {
     it(`has no ${r.meta.id} finding`, () => {
-      assert.deepEqual(findingsOf(r, WELL_WRITTEN).map((f) => `${f.range.start.line + 1}: ${f.message}`), []);
+      assert.deepEqual(
+        findingsOf(r, WELL_WRITTEN).map((f) => `${f.range.start.line + 1}: ${f.message}`),
+        [],
+      );
     });
   }
   it('still has findings once its rationale, zone and logging are removed', () => {
-    const careless = WELL_WRITTEN.replace(/ *# rationale:.*\n/g, '').replace('timezone=True', '').replace(/ *logger\.info\(.*\n/, '');
+    const careless = WELL_WRITTEN.replace(/ *# rationale:.*\n/g, '')
+      .replace('timezone=True', '')
+      .replace(/ *logger\.info\(.*\n/, '');
     assert.ok(findingsOf(rule, careless).length >= 2);
     assert.equal(findingsOf(sw204, careless).length, 1);
     assert.equal(findingsOf(sw106, careless).length, 1);

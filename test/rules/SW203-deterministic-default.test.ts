@@ -3,7 +3,9 @@ import { ruleTester } from './ruleTester';
 
 ruleTester(rule, {
   valid: [
-    { name: 'application-generated UUIDs, time and constant defaults', code: `
+    {
+      name: 'application-generated UUIDs, time and constant defaults',
+      code: `
       import uuid
       import sqlalchemy as sa
       from alembic import op
@@ -19,21 +21,30 @@ ruleTester(rule, {
               sa.Column("ns_id", sa.Uuid(), server_default=sa.text("uuid_generate_v5(uuid_ns_url(), 'x')")),
               comment="invoices",
           )
-      ` },
-    { name: 'random() outside a default: a data change, not a default', code: `
+      `,
+    },
+    {
+      name: 'random() outside a default: a data change, not a default',
+      code: `
       def upgrade():
           op.execute("UPDATE invoice SET token = md5(random()::text) WHERE token IS NULL")
-      ` },
-    { name: 'a downgrade that restores the earlier default', code: `
+      `,
+    },
+    {
+      name: 'a downgrade that restores the earlier default',
+      code: `
       def upgrade():
           op.alter_column("invoice", "public_id", server_default=None)
 
       def downgrade():
           op.alter_column("invoice", "public_id", server_default=sa.text("gen_random_uuid()"))
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'server_default in Python, every spelling', code: `
+    {
+      name: 'server_default in Python, every spelling',
+      code: `
       def upgrade():
           op.create_table(
               "invoice",
@@ -43,13 +54,18 @@ ruleTester(rule, {
           )
           with op.batch_alter_table("invoice") as batch_op:
               batch_op.alter_column("token", server_default=sa.literal_column("gen_random_bytes(16)"))
-      `, errors: [
+      `,
+      errors: [
         { line: 4, message: /`gen_random_uuid\(\)` in the default of `id` is server-side randomization/ },
         { line: 5, message: /`random\(\)` in the default of `token`/ },
         { line: 6, message: /`uuid_generate_v4\(\)`/ },
         { line: 9, message: /`gen_random_bytes\(\)`/ },
-      ], output: null },
-    { name: 'SQL DEFAULT in CREATE TABLE, ADD COLUMN and SET DEFAULT', code: `
+      ],
+      output: null,
+    },
+    {
+      name: 'SQL DEFAULT in CREATE TABLE, ADD COLUMN and SET DEFAULT',
+      code: `
       def upgrade():
           op.execute("""
               CREATE TABLE api_key (
@@ -59,13 +75,24 @@ ruleTester(rule, {
               ALTER TABLE api_key ADD COLUMN salt text DEFAULT gen_salt('bf');
           """)
           op.execute(sa.text("ALTER TABLE invoice ALTER COLUMN public_id SET DEFAULT uuid_generate_v1mc()"))
-      `, errors: [{ line: 4 }, { line: 5, message: /`gen_random_bytes\(\)` in the default of `secret`/ }, { line: 7 }, { line: 9 }] },
-    { name: 'a helper function', code: `
+      `,
+      errors: [
+        { line: 4 },
+        { line: 5, message: /`gen_random_bytes\(\)` in the default of `secret`/ },
+        { line: 7 },
+        { line: 9 },
+      ],
+    },
+    {
+      name: 'a helper function',
+      code: `
       def _add_public_id(table):
           op.add_column(table, sa.Column("public_id", sa.Uuid(), server_default=sa.text("gen_random_uuid()")))
 
       def upgrade():
           _add_public_id("invoice")
-      `, errors: [{ line: 2 }] },
+      `,
+      errors: [{ line: 2 }],
+    },
   ],
 });

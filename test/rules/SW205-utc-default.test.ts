@@ -8,7 +8,9 @@ import { findingsOf, ruleTester } from './ruleTester';
 
 ruleTester(rule, {
   valid: [
-    { name: 'now() on timestamptz columns, UTC reading on naive columns', code: `
+    {
+      name: 'now() on timestamptz columns, UTC reading on naive columns',
+      code: `
       import sqlalchemy as sa
       from alembic import op
 
@@ -23,8 +25,11 @@ ruleTester(rule, {
               comment="invoices",
           )
           op.alter_column("invoice", "created_at", server_default=sa.text("now()"), existing_type=sa.DateTime(timezone=True))
-      ` },
-    { name: 'SQL defaults matching their column types', code: `
+      `,
+    },
+    {
+      name: 'SQL defaults matching their column types',
+      code: `
       def upgrade():
           op.execute("""
               CREATE TABLE audit_entry (
@@ -35,31 +40,45 @@ ruleTester(rule, {
               );
               ALTER TABLE audit_entry ALTER COLUMN at SET DEFAULT clock_timestamp();
           """)
-      ` },
-    { name: 'SET DEFAULT now() on a column of an earlier revision: type unknown, not guessed', code: `
+      `,
+    },
+    {
+      name: 'SET DEFAULT now() on a column of an earlier revision: type unknown, not guessed',
+      code: `
       def upgrade():
           op.execute("ALTER TABLE invoice ALTER COLUMN created_at SET DEFAULT now()")
           op.alter_column("invoice", "updated_at", server_default=sa.func.now())
-      ` },
-    { name: 'a plain string default is a constant, and the downgrade is not checked', code: `
+      `,
+    },
+    {
+      name: 'a plain string default is a constant, and the downgrade is not checked',
+      code: `
       def upgrade():
           op.add_column("a", sa.Column("label", sa.String(), server_default="now()"))
 
       def downgrade():
           op.alter_column("a", "at", server_default=sa.func.now(), existing_type=sa.DateTime())
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'func.now() on a naive column', code: `
+    {
+      name: 'func.now() on a naive column',
+      code: `
       import sqlalchemy as sa
       def upgrade():
           op.add_column("invoice", sa.Column("created_at", sa.DateTime(), server_default=sa.func.now()))
-      `, errors: [{ line: 3, message: /`now\(\)` as the default of `created_at`, a timestamp without time zone/ }], output: `
+      `,
+      errors: [{ line: 3, message: /`now\(\)` as the default of `created_at`, a timestamp without time zone/ }],
+      output: `
       import sqlalchemy as sa
       def upgrade():
           op.add_column("invoice", sa.Column("created_at", sa.DateTime(), server_default=sa.text("timezone('utc', now())")))
-      ` },
-    { name: 'text() defaults on naive columns, in a batch and a helper', code: `
+      `,
+    },
+    {
+      name: 'text() defaults on naive columns, in a batch and a helper',
+      code: `
       def _stamp(table):
           op.add_column(table, sa.Column("b", sa.TIMESTAMP(), server_default=sa.text("LOCALTIMESTAMP")))
 
@@ -67,7 +86,12 @@ ruleTester(rule, {
           with op.batch_alter_table("invoice") as batch_op:
               batch_op.add_column(sa.Column("a", sa.DateTime(), server_default=sa.text("CURRENT_TIMESTAMP")))
           _stamp("invoice")
-      `, errors: [{ line: 2, message: /`LOCALTIMESTAMP`/ }, { line: 6, message: /`CURRENT_TIMESTAMP`/ }], output: `
+      `,
+      errors: [
+        { line: 2, message: /`LOCALTIMESTAMP`/ },
+        { line: 6, message: /`CURRENT_TIMESTAMP`/ },
+      ],
+      output: `
       def _stamp(table):
           op.add_column(table, sa.Column("b", sa.TIMESTAMP(), server_default=sa.text("timezone('utc', now())")))
 
@@ -75,26 +99,42 @@ ruleTester(rule, {
           with op.batch_alter_table("invoice") as batch_op:
               batch_op.add_column(sa.Column("a", sa.DateTime(), server_default=sa.text("timezone('utc', now())")))
           _stamp("invoice")
-      ` },
-    { name: "timezone('utc', now()) on a timestamptz column is wrong", code: `
+      `,
+    },
+    {
+      name: "timezone('utc', now()) on a timestamptz column is wrong",
+      code: `
       def upgrade():
           op.add_column("a", sa.Column("at", sa.DateTime(timezone=True), server_default=sa.text("timezone('utc', now())")))
           op.add_column("a", sa.Column("bt", sa.DateTime(timezone=True), server_default=sa.func.timezone("utc", sa.func.now())))
-      `, errors: [{ line: 2, message: /reinterpreted in the session's TimeZone/ }, { line: 3 }], output: `
+      `,
+      errors: [{ line: 2, message: /reinterpreted in the session's TimeZone/ }, { line: 3 }],
+      output: `
       def upgrade():
           op.add_column("a", sa.Column("at", sa.DateTime(timezone=True), server_default=sa.text("now()")))
           op.add_column("a", sa.Column("bt", sa.DateTime(timezone=True), server_default=sa.func.now()))
-      ` },
-    { name: 'a zone other than UTC, on any column', code: `
+      `,
+    },
+    {
+      name: 'a zone other than UTC, on any column',
+      code: `
       def upgrade():
           op.add_column("a", sa.Column("at", sa.DateTime(), server_default=sa.text("timezone('Europe/Paris', now())")))
           op.execute("ALTER TABLE a ALTER COLUMN legacy SET DEFAULT now() AT TIME ZONE current_setting('TimeZone')")
-      `, errors: [{ line: 2, message: /the time zone 'Europe\/Paris'/ }, { line: 3, message: /computed at run time/ }], output: `
+      `,
+      errors: [
+        { line: 2, message: /the time zone 'Europe\/Paris'/ },
+        { line: 3, message: /computed at run time/ },
+      ],
+      output: `
       def upgrade():
           op.add_column("a", sa.Column("at", sa.DateTime(), server_default=sa.text("timezone('utc', now())")))
           op.execute("ALTER TABLE a ALTER COLUMN legacy SET DEFAULT now() AT TIME ZONE current_setting('TimeZone')")
-      ` },
-    { name: 'SQL defaults: CREATE TABLE, ADD COLUMN, and SET DEFAULT on a column created in this revision', code: `
+      `,
+    },
+    {
+      name: 'SQL defaults: CREATE TABLE, ADD COLUMN, and SET DEFAULT on a column created in this revision',
+      code: `
       def upgrade():
           op.execute("""
               CREATE TABLE audit_entry (
@@ -105,7 +145,9 @@ ruleTester(rule, {
           """)
           op.execute("ALTER TABLE audit_entry ADD COLUMN ct timestamp DEFAULT CURRENT_TIMESTAMP")
           op.execute("ALTER TABLE audit_entry ALTER COLUMN at SET DEFAULT statement_timestamp()")
-      `, errors: [{ line: 5 }, { line: 6 }, { line: 9 }, { line: 10 }], output: `
+      `,
+      errors: [{ line: 5 }, { line: 6 }, { line: 9 }, { line: 10 }],
+      output: `
       def upgrade():
           op.execute("""
               CREATE TABLE audit_entry (
@@ -116,11 +158,17 @@ ruleTester(rule, {
           """)
           op.execute("ALTER TABLE audit_entry ADD COLUMN ct timestamp DEFAULT timezone('utc', now())")
           op.execute("ALTER TABLE audit_entry ALTER COLUMN at SET DEFAULT statement_timestamp()")
-      ` },
-    { name: 'a compound default is reported without a fix', code: `
+      `,
+    },
+    {
+      name: 'a compound default is reported without a fix',
+      code: `
       def upgrade():
           op.add_column("a", sa.Column("due", sa.DateTime(), server_default=sa.text("now() + interval '7 days'")))
-      `, errors: [{ line: 2, message: /`now\(\)`/ }], output: null },
+      `,
+      errors: [{ line: 2, message: /`now\(\)`/ }],
+      output: null,
+    },
   ],
 });
 

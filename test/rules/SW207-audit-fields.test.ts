@@ -27,7 +27,9 @@ const customer = `
 
 ruleTester(rule, {
   valid: [
-    { name: 'audit columns declared alike (Alembic and SQL)', code: `
+    {
+      name: 'audit columns declared alike (Alembic and SQL)',
+      code: `
       revision = "b1"
       down_revision = "a1"
       def upgrade():
@@ -36,31 +38,44 @@ ruleTester(rule, {
               sa.Column("id", sa.UUID(), primary_key=True),
               ${audit}
           )
-      `, others: { 'a1.py': customer } },
-    { name: 'columns added by a later revision count (schema at head)', code: `
+      `,
+      others: { 'a1.py': customer },
+    },
+    {
+      name: 'columns added by a later revision count (schema at head)',
+      code: `
       revision = "b1"
       down_revision = None
       def upgrade():
           op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True))
-      `, others: { 'c1.py': `
+      `,
+      others: {
+        'c1.py': `
       revision = "c1"
       down_revision = "b1"
       def upgrade():
           with op.batch_alter_table("invoice") as batch_op:
               batch_op.add_column(sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")))
               batch_op.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")))
-      ` } },
-    { name: 'dropped tables and partitions are not checked', code: `
+      `,
+      },
+    },
+    {
+      name: 'dropped tables and partitions are not checked',
+      code: `
       revision = "b1"
       def upgrade():
           op.create_table("scratch", sa.Column("id", sa.UUID(), primary_key=True))
           op.execute("CREATE TABLE event (id uuid, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()) PARTITION BY RANGE (created_at)")
           op.execute("CREATE TABLE event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')")
           op.drop_table("scratch")
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'missing audit columns: the fix copies the majority declaration', code: `
+    {
+      name: 'missing audit columns: the fix copies the majority declaration',
+      code: `
       import sqlalchemy as sa
       from alembic import op
       revision = "b1"
@@ -72,13 +87,25 @@ ruleTester(rule, {
               sa.Column("total", sa.Numeric(12, 2), nullable=False),
               sa.PrimaryKeyConstraint("id"),
           )
-      `, others: { 'a1.py': customer, 'c1.py': `
+      `,
+      others: {
+        'a1.py': customer,
+        'c1.py': `
       import sqlalchemy as sa
       revision = "c1"
       down_revision = "b1"
       def upgrade():
           op.create_table("refund", sa.Column("id", sa.UUID(), primary_key=True), sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()), sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()))
-      ` }, errors: [{ line: 7, message: 'Table "invoice" has no created_at and updated_at audit columns: every table needs created_at and updated_at, timestamptz (`sa.DateTime(timezone=True)`), NOT NULL, with `server_default=sa.text("now()")`.' }], output: `
+      `,
+      },
+      errors: [
+        {
+          line: 7,
+          message:
+            'Table "invoice" has no created_at and updated_at audit columns: every table needs created_at and updated_at, timestamptz (`sa.DateTime(timezone=True)`), NOT NULL, with `server_default=sa.text("now()")`.',
+        },
+      ],
+      output: `
       import sqlalchemy as sa
       from alembic import op
       revision = "b1"
@@ -92,17 +119,25 @@ ruleTester(rule, {
               sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
               sa.PrimaryKeyConstraint("id"),
           )
-      ` },
-    { name: 'one missing column, one-line create_table, default declaration', code: `
+      `,
+    },
+    {
+      name: 'one missing column, one-line create_table, default declaration',
+      code: `
       revision = "b1"
       def upgrade():
           op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True), sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")))
-      `, errors: [{ line: 3, message: /^Table "invoice" has no updated_at audit column:/ }], output: `
+      `,
+      errors: [{ line: 3, message: /^Table "invoice" has no updated_at audit column:/ }],
+      output: `
       revision = "b1"
       def upgrade():
           op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True), sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")), sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")))
-      ` },
-    { name: 'wrong declarations', code: `
+      `,
+    },
+    {
+      name: 'wrong declarations',
+      code: `
       revision = "b1"
       def upgrade():
           op.create_table(
@@ -112,12 +147,24 @@ ruleTester(rule, {
               sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default="now()"),
           )
           op.execute("CREATE TABLE payment (id uuid PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT timezone('utc', now()), updated_at timestamptz NOT NULL DEFAULT now())")
-      `, errors: [
-      { line: 6, message: 'Audit column "invoice"."created_at" is a timestamp without time zone, is nullable, has only a Python-side default= (Alembic never writes it to the database): declare it timestamptz (`sa.DateTime(timezone=True)`), NOT NULL, with `server_default=sa.text("now()")`.' },
-      { line: 7, message: /^Audit column "invoice"."updated_at" has the quoted string "now\(\)" as default/ },
-      { line: 9, message: /^Audit column "payment"."created_at" has default timezone\(\), now\(\), which yields a timestamp without time zone/ },
-    ] },
-    { name: 'declared differently from the majority', code: `
+      `,
+      errors: [
+        {
+          line: 6,
+          message:
+            'Audit column "invoice"."created_at" is a timestamp without time zone, is nullable, has only a Python-side default= (Alembic never writes it to the database): declare it timestamptz (`sa.DateTime(timezone=True)`), NOT NULL, with `server_default=sa.text("now()")`.',
+        },
+        { line: 7, message: /^Audit column "invoice"."updated_at" has the quoted string "now\(\)" as default/ },
+        {
+          line: 9,
+          message:
+            /^Audit column "payment"."created_at" has default timezone\(\), now\(\), which yields a timestamp without time zone/,
+        },
+      ],
+    },
+    {
+      name: 'declared differently from the majority',
+      code: `
       revision = "b1"
       down_revision = "a1"
       def upgrade():
@@ -127,6 +174,15 @@ ruleTester(rule, {
               sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("clock_timestamp()")),
               sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")),
           )
-      `, others: { 'a1.py': customer }, errors: [{ line: 7, message: 'Audit column "invoice"."created_at" is declared differently from 2 of 3 tables: default clock_timestamp() instead of now(). Keep audit fields consistent across tables.' }] },
+      `,
+      others: { 'a1.py': customer },
+      errors: [
+        {
+          line: 7,
+          message:
+            'Audit column "invoice"."created_at" is declared differently from 2 of 3 tables: default clock_timestamp() instead of now(). Keep audit fields consistent across tables.',
+        },
+      ],
+    },
   ],
 });

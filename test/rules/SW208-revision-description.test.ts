@@ -3,7 +3,8 @@ import { ruleTester } from './ruleTester';
 
 /** A revision file with the given docstring (lines given flush left) above Alembic's usual body. */
 function revision(docstring: string | undefined): string {
-  const body = 'revision = "3f2a1c9d8e7b"\ndown_revision = "1a2b3c4d5e6f"\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n';
+  const body =
+    'revision = "3f2a1c9d8e7b"\ndown_revision = "1a2b3c4d5e6f"\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n';
   return docstring === undefined ? `import sqlalchemy as sa\n\n${body}` : `${docstring}\n${body}`;
 }
 
@@ -11,15 +12,43 @@ const TEMPLATE = 'Revision ID: 3f2a1c9d8e7b\nRevises: 1a2b3c4d5e6f\nCreate Date:
 
 ruleTester(rule, {
   valid: [
-    { name: 'a real message above the template lines', code: revision(`"""Add paid_at to invoice for the dunning job\n\n${TEMPLATE}\n"""`) },
-    { name: 'a merge revision with a message, after a leading comment', code: '# -*- coding: utf-8 -*-\n"""merge billing and auth heads"""\nrevision = "m1"\ndown_revision = ("a1", "b1")\n' },
-    { name: 'a message mentioning "empty message" is fine', code: revision(`"""Fix the empty message column of notification\n\n${TEMPLATE}"""`) },
+    {
+      name: 'a real message above the template lines',
+      code: revision(`"""Add paid_at to invoice for the dunning job\n\n${TEMPLATE}\n"""`),
+    },
+    {
+      name: 'a merge revision with a message, after a leading comment',
+      code: '# -*- coding: utf-8 -*-\n"""merge billing and auth heads"""\nrevision = "m1"\ndown_revision = ("a1", "b1")\n',
+    },
+    {
+      name: 'a message mentioning "empty message" is fine',
+      code: revision(`"""Fix the empty message column of notification\n\n${TEMPLATE}"""`),
+    },
     { name: 'not a revision file', code: 'def helper():\n    return 1\n' },
   ],
   invalid: [
-    { name: 'Alembic placeholder "empty message"', code: revision(`"""empty message\n\n${TEMPLATE}\n"""`), errors: [{ line: 1, message: 'The revision\'s description is the placeholder "empty message": describe what this revision changes and why in the first line of its docstring (`alembic revision -m "…"`).' }], output: null },
-    { name: 'only the template header lines', code: revision(`"""\n${TEMPLATE}"""`), errors: [{ line: 1, message: /only the template's Revision ID/ }] },
-    { name: 'no docstring at all', code: revision(undefined), errors: [{ line: 3, message: /^This revision has no docstring/ }] },
+    {
+      name: 'Alembic placeholder "empty message"',
+      code: revision(`"""empty message\n\n${TEMPLATE}\n"""`),
+      errors: [
+        {
+          line: 1,
+          message:
+            'The revision\'s description is the placeholder "empty message": describe what this revision changes and why in the first line of its docstring (`alembic revision -m "…"`).',
+        },
+      ],
+      output: null,
+    },
+    {
+      name: 'only the template header lines',
+      code: revision(`"""\n${TEMPLATE}"""`),
+      errors: [{ line: 1, message: /only the template's Revision ID/ }],
+    },
+    {
+      name: 'no docstring at all',
+      code: revision(undefined),
+      errors: [{ line: 3, message: /^This revision has no docstring/ }],
+    },
     { name: 'an empty docstring', code: revision('"""   """'), errors: [{ line: 1, message: /docstring is empty/ }] },
     { name: 'a TODO', code: revision('"""TODO"""'), errors: [{ line: 1, message: /placeholder "TODO"/ }] },
   ],

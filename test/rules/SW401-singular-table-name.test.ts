@@ -7,16 +7,32 @@ describe('SW401 nameProblem', () => {
     assert.match(nameProblem('user_accounts') ?? '', /"user_account"/);
     assert.match(nameProblem('OrderItems') ?? '', /"OrderItem"/);
     assert.match(nameProblem('people') ?? '', /"person"/);
-    for (const ok of ['user_account', 'status', 'news', 'series', 'address', 'user_metadata', 'analysis', 'process', 'sms', 'orders_archive', 'equipment']) assert.equal(nameProblem(ok), undefined, ok);
+    for (const ok of [
+      'user_account',
+      'status',
+      'news',
+      'series',
+      'address',
+      'user_metadata',
+      'analysis',
+      'process',
+      'sms',
+      'orders_archive',
+      'equipment',
+    ])
+      assert.equal(nameProblem(ok), undefined, ok);
   });
   it('reports generic names', () => {
-    for (const generic of ['data', 'info', 'misc', 'temp', 'tbl_customer', 'customer_tmp']) assert.match(nameProblem(generic) ?? '', /is generic/, generic);
+    for (const generic of ['data', 'info', 'misc', 'temp', 'tbl_customer', 'customer_tmp'])
+      assert.match(nameProblem(generic) ?? '', /is generic/, generic);
   });
 });
 
 ruleTester(rule, {
   valid: [
-    { name: 'singular names, uncountables, partitions, downgrades', code: `
+    {
+      name: 'singular names, uncountables, partitions, downgrades',
+      code: `
       revision = "b1"
       def upgrade():
           op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True))
@@ -27,10 +43,13 @@ ruleTester(rule, {
 
       def downgrade():
           op.rename_table("customer", "customers")
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'plural names (Alembic, SQL, rename)', code: `
+    {
+      name: 'plural names (Alembic, SQL, rename)',
+      code: `
       revision = "b1"
       def upgrade():
           op.create_table(
@@ -39,16 +58,30 @@ ruleTester(rule, {
           )
           op.execute("CREATE TABLE billing.invoices (id uuid PRIMARY KEY)")
           op.rename_table("customer", "customers")
-      `, errors: [
-      { line: 4, message: 'Table name "user_accounts" is plural: name tables in the singular, one row per entity — "user_account".' },
-      { line: 7, message: /"invoices" is plural.*"invoice"/ },
-      { line: 8, message: /"customers" is plural/ },
-    ], output: null },
-    { name: 'generic names', code: `
+      `,
+      errors: [
+        {
+          line: 4,
+          message:
+            'Table name "user_accounts" is plural: name tables in the singular, one row per entity — "user_account".',
+        },
+        { line: 7, message: /"invoices" is plural.*"invoice"/ },
+        { line: 8, message: /"customers" is plural/ },
+      ],
+      output: null,
+    },
+    {
+      name: 'generic names',
+      code: `
       revision = "b1"
       def upgrade():
           op.create_table("data", sa.Column("id", sa.UUID(), primary_key=True))
           op.create_table("tbl_customer", sa.Column("id", sa.UUID(), primary_key=True))
-      `, errors: [{ line: 3, message: /"data" is generic/ }, { line: 4, message: /"tbl_customer" is generic/ }] },
+      `,
+      errors: [
+        { line: 3, message: /"data" is generic/ },
+        { line: 4, message: /"tbl_customer" is generic/ },
+      ],
+    },
   ],
 });

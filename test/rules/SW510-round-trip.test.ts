@@ -10,7 +10,9 @@ import { ruleTester } from './ruleTester';
 
 ruleTester(rule, {
   valid: [
-    { name: 'a downgrade that forgets the index is not found statically (only a round trip proves it)', code: `
+    {
+      name: 'a downgrade that forgets the index is not found statically (only a round trip proves it)',
+      code: `
       revision = "0002"
       down_revision = "0001"
 
@@ -20,15 +22,26 @@ ruleTester(rule, {
 
       def downgrade():
           op.drop_column("account", "note")
-      ` },
+      `,
+    },
     { name: 'a complete downgrade', code: rule.meta.docs.good },
   ],
   invalid: [],
 });
 
-const passed = (step: VerifyStepResult['step'], command: string): VerifyStepResult => ({ step, status: 'passed', command, durationMs: 12 });
+const passed = (step: VerifyStepResult['step'], command: string): VerifyStepResult => ({
+  step,
+  status: 'passed',
+  command,
+  durationMs: 12,
+});
 
-function revision(id: string, parents: string[], status: RevisionVerifyResult['status'], steps: VerifyStepResult[]): RevisionVerifyResult {
+function revision(
+  id: string,
+  parents: string[],
+  status: RevisionVerifyResult['status'],
+  steps: VerifyStepResult[],
+): RevisionVerifyResult {
   return { revision: id, parents, doc: `revision ${id}`, path: `/project/alembic/versions/${id}.py`, status, steps };
 }
 
@@ -39,17 +52,35 @@ function leakyDowngrade(): VerifyResult {
     status: 'failed',
     command: 'downgrade 0001',
     durationMs: 30,
-    differences: [{ change: 'extra', objectType: 'index', name: 'public.ix_account_email', message: 'index public.ix_account_email is left behind by the downgrade' }],
-    message: 'downgrade of 0002 does not restore the schema of 0001: index public.ix_account_email is left behind by the downgrade',
+    differences: [
+      {
+        change: 'extra',
+        objectType: 'index',
+        name: 'public.ix_account_email',
+        message: 'index public.ix_account_email is left behind by the downgrade',
+      },
+    ],
+    message:
+      'downgrade of 0002 does not restore the schema of 0001: index public.ix_account_email is left behind by the downgrade',
   };
   return {
     ok: false,
     revisions: [
-      revision('0001', [], 'passed', [passed('upgrade', 'upgrade 0001'), passed('downgrade', 'downgrade base'), passed('upgrade again', 'upgrade 0001')]),
+      revision('0001', [], 'passed', [
+        passed('upgrade', 'upgrade 0001'),
+        passed('downgrade', 'downgrade base'),
+        passed('upgrade again', 'upgrade 0001'),
+      ]),
       revision('0002', ['0001'], 'failed', [passed('upgrade', 'upgrade 0002'), downgrade]),
       revision('0003', ['0002'], 'not run', []),
     ],
-    failure: { revision: '0002', step: 'downgrade', message: downgrade.message as string, path: '/project/alembic/versions/0002.py', line: 22 },
+    failure: {
+      revision: '0002',
+      step: 'downgrade',
+      message: downgrade.message as string,
+      path: '/project/alembic/versions/0002.py',
+      line: 22,
+    },
     durationMs: 900,
   };
 }
@@ -63,7 +94,10 @@ describe('SW510 round-trip: metadata', () => {
     assert.equal(rule.meta.severity, 'error');
     const clause = POLICY.find((c) => c.text === rule.meta.policyClause);
     assert.ok(clause);
-    assert.equal(clause.text, 'Migration tests must run against ephemeral PostgreSQL instances and validate both upgrade and downgrade paths.');
+    assert.equal(
+      clause.text,
+      'Migration tests must run against ephemeral PostgreSQL instances and validate both upgrade and downgrade paths.',
+    );
     assert.equal(clause.section, rule.meta.policySection);
     // The clause's home is now this rule, so it no longer says where else it is checked.
     assert.equal(clause.checkedElsewhere, undefined);
@@ -72,11 +106,15 @@ describe('SW510 round-trip: metadata', () => {
 
 describe('SW510 round-trip: VerifyResult → diagnostics', () => {
   it('gives nothing for a run that passed (which clears the earlier diagnostics)', () => {
-    const ok: VerifyResult = { ok: true, revisions: [revision('0001', [], 'passed', [passed('upgrade', 'upgrade 0001')])], durationMs: 10 };
+    const ok: VerifyResult = {
+      ok: true,
+      revisions: [revision('0001', [], 'passed', [passed('upgrade', 'upgrade 0001')])],
+      durationMs: 10,
+    };
     assert.deepEqual(roundTripDiagnostics(ok), []);
   });
 
-  it('puts a leaky downgrade on the failing revision\'s file and line, with the exact difference', () => {
+  it("puts a leaky downgrade on the failing revision's file and line, with the exact difference", () => {
     const [d, ...rest] = roundTripDiagnostics(leakyDowngrade());
     assert.equal(rest.length, 0);
     assert.ok(d);
@@ -88,31 +126,55 @@ describe('SW510 round-trip: VerifyResult → diagnostics', () => {
     assert.equal(d.revision, '0002');
     assert.equal(d.step, 'downgrade');
     assert.match(d.docsUrl, /docs\/rules\/SW510-round-trip\.md$/);
-    assert.equal(d.message, [
-      'Round trip of revision 0002 failed at the "downgrade" step (alembic downgrade 0001), back to 0001.',
-      '• index public.ix_account_email is left behind by the downgrade',
-      'Make downgrade() undo everything upgrade() does, in reverse order.',
-    ].join('\n'));
+    assert.equal(
+      d.message,
+      [
+        'Round trip of revision 0002 failed at the "downgrade" step (alembic downgrade 0001), back to 0001.',
+        '• index public.ix_account_email is left behind by the downgrade',
+        'Make downgrade() undo everything upgrade() does, in reverse order.',
+      ].join('\n'),
+    );
   });
 
-  it('quotes Postgres\' error and the failing SQL when a step raised', () => {
+  it("quotes Postgres' error and the failing SQL when a step raised", () => {
     const result = leakyDowngrade();
     const failed = result.revisions[1] as RevisionVerifyResult;
-    failed.steps = [{
-      step: 'upgrade', status: 'failed', command: 'upgrade 0002', durationMs: 5,
-      error: { type: 'ProgrammingError', message: 'column "emial" does not exist', sql: 'CREATE UNIQUE INDEX ix_account_email\n    ON account (emial)', pgcode: '42703', file: failed.path as string, line: 19 },
+    failed.steps = [
+      {
+        step: 'upgrade',
+        status: 'failed',
+        command: 'upgrade 0002',
+        durationMs: 5,
+        error: {
+          type: 'ProgrammingError',
+          message: 'column "emial" does not exist',
+          sql: 'CREATE UNIQUE INDEX ix_account_email\n    ON account (emial)',
+          pgcode: '42703',
+          file: failed.path as string,
+          line: 19,
+        },
+        message: 'upgrade to 0002 failed',
+      },
+    ];
+    result.failure = {
+      revision: '0002',
+      step: 'upgrade',
       message: 'upgrade to 0002 failed',
-    }];
-    result.failure = { revision: '0002', step: 'upgrade', message: 'upgrade to 0002 failed', path: failed.path, line: 19 };
+      path: failed.path,
+      line: 19,
+    };
     const [d] = roundTripDiagnostics(result);
     assert.ok(d);
     assert.equal(d.line, 19);
-    assert.equal(d.message, [
-      'Round trip of revision 0002 failed at the "upgrade" step (alembic upgrade 0002).',
-      'ProgrammingError: column "emial" does not exist',
-      'SQL: CREATE UNIQUE INDEX ix_account_email ON account (emial)',
-      'Fix upgrade() so that it runs on its parent\'s schema.',
-    ].join('\n'));
+    assert.equal(
+      d.message,
+      [
+        'Round trip of revision 0002 failed at the "upgrade" step (alembic upgrade 0002).',
+        'ProgrammingError: column "emial" does not exist',
+        'SQL: CREATE UNIQUE INDEX ix_account_email ON account (emial)',
+        "Fix upgrade() so that it runs on its parent's schema.",
+      ].join('\n'),
+    );
   });
 
   it('falls back to line 1 without a line, and to no diagnostic without a file', () => {
@@ -127,13 +189,33 @@ describe('SW510 round-trip: VerifyResult → diagnostics', () => {
   it('says which second upgrade failed and why, when the revision does not re-apply', () => {
     const result = leakyDowngrade();
     const failed = result.revisions[1] as RevisionVerifyResult;
-    failed.steps = [passed('upgrade', 'upgrade 0002'), passed('downgrade', 'downgrade 0001'), {
-      step: 'upgrade again', status: 'failed', command: 'upgrade 0002', durationMs: 4,
-      error: { type: 'ProgrammingError', message: 'relation "ix_account_email" already exists', sql: 'CREATE UNIQUE INDEX ix_account_email ON account (email)' },
-    }];
-    result.failure = { revision: '0002', step: 'upgrade again', message: 'failed the second time', path: failed.path, line: 18 };
+    failed.steps = [
+      passed('upgrade', 'upgrade 0002'),
+      passed('downgrade', 'downgrade 0001'),
+      {
+        step: 'upgrade again',
+        status: 'failed',
+        command: 'upgrade 0002',
+        durationMs: 4,
+        error: {
+          type: 'ProgrammingError',
+          message: 'relation "ix_account_email" already exists',
+          sql: 'CREATE UNIQUE INDEX ix_account_email ON account (email)',
+        },
+      },
+    ];
+    result.failure = {
+      revision: '0002',
+      step: 'upgrade again',
+      message: 'failed the second time',
+      path: failed.path,
+      line: 18,
+    };
     const [d] = roundTripDiagnostics(result);
-    assert.match(d?.message ?? '', /^Round trip of revision 0002 failed at the "upgrade again" step \(alembic upgrade 0002\)\.\nProgrammingError: relation "ix_account_email" already exists\n/);
+    assert.match(
+      d?.message ?? '',
+      /^Round trip of revision 0002 failed at the "upgrade again" step \(alembic upgrade 0002\)\.\nProgrammingError: relation "ix_account_email" already exists\n/,
+    );
     assert.match(d?.message ?? '', /restore exactly the parent's schema/);
   });
 });

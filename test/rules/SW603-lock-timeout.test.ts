@@ -3,45 +3,64 @@ import { ruleTester } from './ruleTester';
 
 ruleTester(rule, {
   valid: [
-    { name: 'only new tables', code: `
+    {
+      name: 'only new tables',
+      code: `
       revision = "b1"
       def upgrade():
           op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True))
           op.add_column("invoice", sa.Column("note", sa.Text()))
           op.create_index("ix_invoice_note", "invoice", ["note"])
-      ` },
-    { name: 'SET lock_timeout first', code: `
+      `,
+    },
+    {
+      name: 'SET lock_timeout first',
+      code: `
       revision = "b1"
       def upgrade():
           op.execute("SET lock_timeout = '5s'")
           op.add_column("invoice", sa.Column("note", sa.Text()))
-      ` },
-    { name: 'SET LOCAL and set_config count', code: `
+      `,
+    },
+    {
+      name: 'SET LOCAL and set_config count',
+      code: `
       revision = "b1"
       def upgrade():
           op.execute(sa.text("SET LOCAL lock_timeout TO '3s'; ALTER TABLE invoice ADD COLUMN note text"))
-      ` },
-    { name: 'set_config', code: `
+      `,
+    },
+    {
+      name: 'set_config',
+      code: `
       revision = "b1"
       def upgrade():
           op.execute("SELECT set_config('lock_timeout', '2s', false)")
           op.drop_column("invoice", "note")
-      ` },
-    { name: 'data-only revision', code: `
+      `,
+    },
+    {
+      name: 'data-only revision',
+      code: `
       revision = "b1"
       def upgrade():
           op.execute("UPDATE invoice SET note = '' WHERE note IS NULL")
-      ` },
+      `,
+    },
   ],
   invalid: [
-    { name: 'add_column on an existing table', code: `
+    {
+      name: 'add_column on an existing table',
+      code: `
       revision = "b1"
 
       def upgrade():
           """Add a note."""
           op.add_column("invoice", sa.Column("note", sa.Text()))
           op.drop_column("invoice", "legacy")
-      `, errors: [{ line: 5, message: /locks existing table "invoice" \(add_column\) without a lock_timeout/ }], output: `
+      `,
+      errors: [{ line: 5, message: /locks existing table "invoice" \(add_column\) without a lock_timeout/ }],
+      output: `
       revision = "b1"
 
       def upgrade():
@@ -49,8 +68,11 @@ ruleTester(rule, {
           """Add a note."""
           op.add_column("invoice", sa.Column("note", sa.Text()))
           op.drop_column("invoice", "legacy")
-      ` },
-    { name: 'SQL ALTER TABLE in a helper', code: `
+      `,
+    },
+    {
+      name: 'SQL ALTER TABLE in a helper',
+      code: `
       revision = "b1"
 
       def _alter():
@@ -58,13 +80,19 @@ ruleTester(rule, {
 
       def upgrade():
           _alter()
-      `, errors: [{ line: 4, message: /locks existing table "invoice" \(ALTER TABLE\)/ }] },
-    { name: 'statement_timeout is not lock_timeout', code: `
+      `,
+      errors: [{ line: 4, message: /locks existing table "invoice" \(ALTER TABLE\)/ }],
+    },
+    {
+      name: 'statement_timeout is not lock_timeout',
+      code: `
       revision = "b1"
       def upgrade():
           op.execute("SET statement_timeout = '60s'")
           with op.batch_alter_table("invoice") as batch_op:
               batch_op.alter_column("note", nullable=False)
-      `, errors: [{ line: 5, message: /locks existing table "invoice" \(alter_column\)/ }] },
+      `,
+      errors: [{ line: 5, message: /locks existing table "invoice" \(alter_column\)/ }],
+    },
   ],
 });

@@ -11,7 +11,11 @@ describe('rule registry', () => {
     const modules = fs.readdirSync(rulesDir).filter((f) => /^SW\d{3}-.+\.ts$/.test(f));
     const registered = new Set(allRules.map((r) => `${r.meta.id}-${r.meta.name}.ts`));
     const missing = modules.filter((m) => !registered.has(m));
-    assert.deepEqual(missing, [], 'rule modules not listed in server/src/rules/index.ts (or whose file name differs from id-name)');
+    assert.deepEqual(
+      missing,
+      [],
+      'rule modules not listed in server/src/rules/index.ts (or whose file name differs from id-name)',
+    );
   });
 
   it('has unique ids and names, in the SWnnn / kebab-case form', () => {
@@ -35,7 +39,10 @@ describe('rule registry', () => {
 
   it('gives every policy clause a home: a rule, or where else it is checked', () => {
     const homeless = POLICY.filter((c) => !c.checkedElsewhere && !allRules.some((r) => r.meta.policyClause === c.text));
-    assert.deepEqual(homeless.map((c) => c.text), []);
+    assert.deepEqual(
+      homeless.map((c) => c.text),
+      [],
+    );
   });
 
   it('documents every rule fully', () => {

@@ -44,7 +44,12 @@ export interface ValidCase {
 const SNAPSHOT_DIR = path.resolve(__dirname, '../../../test/rules/__snapshots__');
 const FILE = 'rev.py';
 
-export function findingsOf(rule: Rule, code: string, others: Record<string, string> = {}, config: Partial<ResolvedConfig> = {}): Finding[] {
+export function findingsOf(
+  rule: Rule,
+  code: string,
+  others: Record<string, string> = {},
+  config: Partial<ResolvedConfig> = {},
+): Finding[] {
   const proj = project({ [FILE]: code, ...others }, config);
   const mainPath = proj.revisions[0].path;
   return (lintProject(proj, { rules: [rule] }).get(mainPath) ?? []).filter((f) => f.ruleId === rule.meta.id);
@@ -60,7 +65,11 @@ export function ruleTester(rule: Rule, cases: { valid: Array<string | ValidCase>
         const testCase = typeof c === 'string' ? { code: c } : c;
         it(testCase.name ?? `valid #${i + 1}`, () => {
           const findings = findingsOf(rule, dedent(testCase.code), mapOthers(testCase.others), testCase.config);
-          assert.deepEqual(findings.map((f) => `${f.range.start.line + 1}: ${f.message}`), [], 'expected no finding');
+          assert.deepEqual(
+            findings.map((f) => `${f.range.start.line + 1}: ${f.message}`),
+            [],
+            'expected no finding',
+          );
         });
       });
     });
@@ -71,14 +80,21 @@ export function ruleTester(rule: Rule, cases: { valid: Array<string | ValidCase>
           const code = dedent(c.code);
           const findings = findingsOf(rule, code, mapOthers(c.others), c.config);
           snapshot.push(renderCase(c.name ?? `invalid #${i + 1}`, code, findings));
-          assert.equal(findings.length, c.errors.length, `expected ${c.errors.length} finding(s), got:\n${findings.map((f) => `  ${f.range.start.line + 1}: ${f.message}`).join('\n')}`);
+          assert.equal(
+            findings.length,
+            c.errors.length,
+            `expected ${c.errors.length} finding(s), got:\n${findings.map((f) => `  ${f.range.start.line + 1}: ${f.message}`).join('\n')}`,
+          );
           c.errors.forEach((expected, k) => {
             const actual = findings[k];
             assert.equal(actual.range.start.line + 1, expected.line, `finding ${k + 1} line`);
             if (expected.message instanceof RegExp) assert.match(actual.message, expected.message);
             else if (expected.message !== undefined) assert.equal(actual.message, expected.message);
             const lines = new LineIndex(code);
-            assert.ok(actual.span.start >= 0 && actual.span.end <= code.length && actual.span.start <= actual.span.end, 'span inside the document');
+            assert.ok(
+              actual.span.start >= 0 && actual.span.end <= code.length && actual.span.start <= actual.span.end,
+              'span inside the document',
+            );
             assert.deepEqual(actual.range, lines.rangeOf(actual.span.start, actual.span.end));
           });
           if (c.output !== undefined) {
@@ -87,12 +103,22 @@ export function ruleTester(rule: Rule, cases: { valid: Array<string | ValidCase>
               assert.equal(fixes.length, 0, 'expected no fix');
             } else {
               assert.ok(fixes.length > 0, 'expected a fix');
-              const fixed = applyEdits(code, fixes.flatMap((f) => f.edits)).text;
+              const fixed = applyEdits(
+                code,
+                fixes.flatMap((f) => f.edits),
+              ).text;
               assert.equal(fixed, dedent(c.output));
               // A fix's result re-parses cleanly and fixing again changes nothing.
               assert.deepEqual(model(fixed).syntaxErrors, [], 'fixed text parses');
               const again = findingsOf(rule, fixed, mapOthers(c.others), c.config).flatMap((f) => f.fixes.slice(0, 1));
-              assert.equal(applyEdits(fixed, again.flatMap((f) => f.edits)).text, fixed, 'fix is idempotent');
+              assert.equal(
+                applyEdits(
+                  fixed,
+                  again.flatMap((f) => f.edits),
+                ).text,
+                fixed,
+                'fix is idempotent',
+              );
             }
           }
         });
@@ -117,10 +143,15 @@ function renderCase(name: string, code: string, findings: Finding[]): string {
 function checkSnapshot(id: string, actual: string): void {
   const file = path.join(SNAPSHOT_DIR, `${id}.snap`);
   if (process.env.UPDATE_SNAPSHOTS || !fs.existsSync(file)) {
-    if (process.env.CI && !fs.existsSync(file)) throw new Error(`snapshot ${file} is missing: run UPDATE_SNAPSHOTS=1 npm test and commit it`);
+    if (process.env.CI && !fs.existsSync(file))
+      throw new Error(`snapshot ${file} is missing: run UPDATE_SNAPSHOTS=1 npm test and commit it`);
     fs.mkdirSync(SNAPSHOT_DIR, { recursive: true });
     fs.writeFileSync(file, actual);
     return;
   }
-  assert.equal(actual, fs.readFileSync(file, 'utf8'), `snapshot ${path.relative(process.cwd(), file)} differs: run UPDATE_SNAPSHOTS=1 npm test if the change is intended`);
+  assert.equal(
+    actual,
+    fs.readFileSync(file, 'utf8'),
+    `snapshot ${path.relative(process.cwd(), file)} differs: run UPDATE_SNAPSHOTS=1 npm test if the change is intended`,
+  );
 }

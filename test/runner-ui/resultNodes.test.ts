@@ -10,26 +10,63 @@ const result: VerifyResult = {
   ok: false,
   durationMs: 1234,
   revisions: [
-    { revision: '0001', parents: [], doc: 'create account', path: '/p/0001.py', status: 'passed', steps: [
-      { step: 'upgrade', status: 'passed', command: 'upgrade 0001', durationMs: 40 },
-      { step: 'downgrade', status: 'passed', command: 'downgrade base', durationMs: 20 },
-      { step: 'upgrade again', status: 'passed', command: 'upgrade 0001', durationMs: 1500 },
-    ] },
-    { revision: '0002', parents: ['0001'], doc: 'index e-mail', path: '/p/0002.py', status: 'failed', steps: [
-      { step: 'upgrade', status: 'passed', command: 'upgrade 0002', durationMs: 30 },
-      { step: 'downgrade', status: 'failed', command: 'downgrade 0001', durationMs: 25, message: 'downgrade of 0002 does not restore…',
-        differences: [{ change: 'extra', objectType: 'index', name: 'public.ix_account_email', actual: 'CREATE UNIQUE INDEX …', message: 'index public.ix_account_email is left behind by the downgrade' }] },
-    ] },
+    {
+      revision: '0001',
+      parents: [],
+      doc: 'create account',
+      path: '/p/0001.py',
+      status: 'passed',
+      steps: [
+        { step: 'upgrade', status: 'passed', command: 'upgrade 0001', durationMs: 40 },
+        { step: 'downgrade', status: 'passed', command: 'downgrade base', durationMs: 20 },
+        { step: 'upgrade again', status: 'passed', command: 'upgrade 0001', durationMs: 1500 },
+      ],
+    },
+    {
+      revision: '0002',
+      parents: ['0001'],
+      doc: 'index e-mail',
+      path: '/p/0002.py',
+      status: 'failed',
+      steps: [
+        { step: 'upgrade', status: 'passed', command: 'upgrade 0002', durationMs: 30 },
+        {
+          step: 'downgrade',
+          status: 'failed',
+          command: 'downgrade 0001',
+          durationMs: 25,
+          message: 'downgrade of 0002 does not restore…',
+          differences: [
+            {
+              change: 'extra',
+              objectType: 'index',
+              name: 'public.ix_account_email',
+              actual: 'CREATE UNIQUE INDEX …',
+              message: 'index public.ix_account_email is left behind by the downgrade',
+            },
+          ],
+        },
+      ],
+    },
     { revision: '0003', parents: ['0002'], doc: 'orders', path: '/p/0003.py', status: 'not run', steps: [] },
   ],
-  failure: { revision: '0002', step: 'downgrade', message: 'downgrade of 0002 does not restore…', path: '/p/0002.py', line: 22 },
+  failure: {
+    revision: '0002',
+    step: 'downgrade',
+    message: 'downgrade of 0002 does not restore…',
+    path: '/p/0002.py',
+    line: 22,
+  },
 };
 
 describe('Results view nodes', () => {
   const nodes = buildResultNodes(result);
 
   it('one node per revision, marked ✓ ✗ ·, with timing or "not run"', () => {
-    assert.deepEqual(nodes.map((n) => n.label), ['✓ 0001', '✗ 0002', '· 0003']);
+    assert.deepEqual(
+      nodes.map((n) => n.label),
+      ['✓ 0001', '✗ 0002', '· 0003'],
+    );
     assert.equal(nodes[0]?.description, 'create account · 1.56 s');
     assert.equal(nodes[2]?.description, 'orders · not run');
     assert.equal(nodes[1]?.path, '/p/0002.py');
@@ -39,49 +76,112 @@ describe('Results view nodes', () => {
 
   it('three steps under every revision; a failed step holds the schema difference', () => {
     const steps = nodes[1]?.children ?? [];
-    assert.deepEqual(steps.map((s) => s.label), ['✓ upgrade', '✗ downgrade', '· upgrade again']);
+    assert.deepEqual(
+      steps.map((s) => s.label),
+      ['✓ upgrade', '✗ downgrade', '· upgrade again'],
+    );
     assert.equal(steps[1]?.description, 'downgrade 0001 · 25 ms');
-    assert.deepEqual(steps[1]?.children.map((c) => [c.label, c.tooltip]), [['index public.ix_account_email is left behind by the downgrade', 'actual: CREATE UNIQUE INDEX …']]);
+    assert.deepEqual(
+      steps[1]?.children.map((c) => [c.label, c.tooltip]),
+      [['index public.ix_account_email is left behind by the downgrade', 'actual: CREATE UNIQUE INDEX …']],
+    );
     assert.equal(steps[2]?.description, 'not run');
-    assert.deepEqual(nodes[2]?.children.map((s) => s.status), ['not run', 'not run', 'not run']);
+    assert.deepEqual(
+      nodes[2]?.children.map((s) => s.status),
+      ['not run', 'not run', 'not run'],
+    );
   });
 
   it('a failed step with an error shows the error and the SQL', () => {
-    const raised: VerifyResult = { ...result, revisions: [{ ...result.revisions[1]!, steps: [{ step: 'upgrade', status: 'failed', command: 'upgrade 0002', durationMs: 3, error: { type: 'ProgrammingError', message: 'column "x" does not exist', sql: 'SELECT\n  x' } }] }] };
+    const raised: VerifyResult = {
+      ...result,
+      revisions: [
+        {
+          ...result.revisions[1]!,
+          steps: [
+            {
+              step: 'upgrade',
+              status: 'failed',
+              command: 'upgrade 0002',
+              durationMs: 3,
+              error: { type: 'ProgrammingError', message: 'column "x" does not exist', sql: 'SELECT\n  x' },
+            },
+          ],
+        },
+      ],
+    };
     const [step] = buildResultNodes(raised)[0]?.children ?? [];
-    assert.deepEqual(step?.children.map((c) => c.label), ['ProgrammingError: column "x" does not exist', 'SQL: SELECT x']);
+    assert.deepEqual(
+      step?.children.map((c) => c.label),
+      ['ProgrammingError: column "x" does not exist', 'SQL: SELECT x'],
+    );
   });
 
   it('ids are unique in the tree', () => {
     const ids: string[] = [];
-    const walk = (list: typeof nodes) => list.forEach((n) => { ids.push(n.id); walk(n.children); });
+    const walk = (list: typeof nodes) =>
+      list.forEach((n) => {
+        ids.push(n.id);
+        walk(n.children);
+      });
     walk(nodes);
     assert.equal(new Set(ids).size, ids.length);
   });
 
   it('summarises a failure and a success in one line', () => {
     assert.equal(summarizeResult(result), '✗ 1 of 3 revision(s) passed: 0002 failed at downgrade (1.2 s)');
-    assert.equal(summarizeResult({ ok: true, durationMs: 2000, revisions: [result.revisions[0]!] }), '✓ 1 of 1 revision(s) round-tripped cleanly in 2.0 s');
+    assert.equal(
+      summarizeResult({ ok: true, durationMs: 2000, revisions: [result.revisions[0]!] }),
+      '✓ 1 of 1 revision(s) round-tripped cleanly in 2.0 s',
+    );
   });
 });
 
 describe('revision file code lens positions', () => {
   it('finds the id and the module-level upgrade/downgrade lines', () => {
-    const text = '"""doc"""\nrevision: str = "0002"\ndown_revision = "0001"\n\n\ndef upgrade() -> None:\n    pass\n\n\ndef downgrade():\n    def upgrade():\n        pass\n';
+    const text =
+      '"""doc"""\nrevision: str = "0002"\ndown_revision = "0001"\n\n\ndef upgrade() -> None:\n    pass\n\n\ndef downgrade():\n    def upgrade():\n        pass\n';
     assert.deepEqual(findRevisionFunctions(text), { revision: '0002', upgradeLine: 5, downgradeLine: 9 });
   });
 
   it('gives no id for a file that is not a revision, and ignores nested definitions', () => {
     assert.deepEqual(findRevisionFunctions('def helper():\n    def upgrade():\n        pass\n'), {});
-    assert.deepEqual(findRevisionFunctions("revision = '3f2a'\r\nasync def upgrade():\r\n    pass\r\n"), { revision: '3f2a', upgradeLine: 1 });
+    assert.deepEqual(findRevisionFunctions("revision = '3f2a'\r\nasync def upgrade():\r\n    pass\r\n"), {
+      revision: '3f2a',
+      upgradeLine: 1,
+    });
   });
 });
 
 describe('runner settings (schemaWarden.runner.*)', () => {
   it('keeps valid values and turns wrong ones into the defaults', () => {
     assert.deepEqual(normalizeRunnerSettings(undefined), DEFAULT_RUNNER_SETTINGS);
-    assert.deepEqual(normalizeRunnerSettings({ target: 'local', url: ' postgresql://app@localhost/app ', allowRemoteHosts: true, dockerImage: 'pg:15-test', databaseUrlEnv: 'APP_DB_URL', metadata: ' app.models:Base.metadata ' }),
-      { target: 'local', url: 'postgresql://app@localhost/app', allowRemoteHosts: true, dockerImage: 'pg:15-test', databaseUrlEnv: 'APP_DB_URL', metadata: 'app.models:Base.metadata' });
-    assert.deepEqual(normalizeRunnerSettings({ target: 'cloud', url: '', allowRemoteHosts: 'yes', databaseUrlEnv: 'NOT A NAME; rm -rf' }), DEFAULT_RUNNER_SETTINGS);
+    assert.deepEqual(
+      normalizeRunnerSettings({
+        target: 'local',
+        url: ' postgresql://app@localhost/app ',
+        allowRemoteHosts: true,
+        dockerImage: 'pg:15-test',
+        databaseUrlEnv: 'APP_DB_URL',
+        metadata: ' app.models:Base.metadata ',
+      }),
+      {
+        target: 'local',
+        url: 'postgresql://app@localhost/app',
+        allowRemoteHosts: true,
+        dockerImage: 'pg:15-test',
+        databaseUrlEnv: 'APP_DB_URL',
+        metadata: 'app.models:Base.metadata',
+      },
+    );
+    assert.deepEqual(
+      normalizeRunnerSettings({
+        target: 'cloud',
+        url: '',
+        allowRemoteHosts: 'yes',
+        databaseUrlEnv: 'NOT A NAME; rm -rf',
+      }),
+      DEFAULT_RUNNER_SETTINGS,
+    );
   });
 });

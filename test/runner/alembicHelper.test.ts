@@ -7,7 +7,14 @@ import { AlembicCommandError, AlembicHelper, AlembicHelperCrashedError } from '.
 import { RunnerCancelledError, RunnerSetupError } from '../../server/src/runner/errors';
 import { isProcessAlive } from '../../server/src/runner/exec';
 import { discoverPython } from '../../server/src/runner/pythonDiscovery';
-import { eventually, fixtureDir, processesMentioning, PYTHONS, usePostgresCluster, venvPython } from '../support/postgres';
+import {
+  eventually,
+  fixtureDir,
+  processesMentioning,
+  PYTHONS,
+  usePostgresCluster,
+  venvPython,
+} from '../support/postgres';
 import { hashTree, processesWorkingIn } from '../support/leftovers';
 import { projectWithIni, projectWithUpgrade } from './projectFactory';
 
@@ -40,7 +47,12 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
       it('upgrades, reads current, downgrades on a real database; prints from env.py do not corrupt the channel', async () => {
         const db = await pg.freshDatabase();
         const logged: string[] = [];
-        const helper = await AlembicHelper.start({ projectDir: fixtureDir('clean'), python: python(), databaseUrl: db.url, log: (m) => logged.push(m) });
+        const helper = await AlembicHelper.start({
+          projectDir: fixtureDir('clean'),
+          python: python(),
+          databaseUrl: db.url,
+          log: (m) => logged.push(m),
+        });
         try {
           assert.deepEqual(await helper.current(), []);
           await helper.upgrade('head');
@@ -52,8 +64,14 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
         } finally {
           await helper.close();
         }
-        assert.ok(logged.some((l) => l.includes('clean fixture env.py: running migrations')), 'env.py output reaches the log, not the JSON channel');
-        assert.ok(logged.some((l) => /^alembic upgrade head on .*: ok in \d+/.test(l)), 'commands are logged with timings');
+        assert.ok(
+          logged.some((l) => l.includes('clean fixture env.py: running migrations')),
+          'env.py output reaches the log, not the JSON channel',
+        );
+        assert.ok(
+          logged.some((l) => /^alembic upgrade head on .*: ok in \d+/.test(l)),
+          'commands are logged with timings',
+        );
       });
 
       it('gives offline --sql output', async () => {
@@ -69,10 +87,17 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
 
       it('reports a failing migration as structured JSON: type, Postgres message, SQLSTATE, SQL, file and line', async () => {
         const db = await pg.freshDatabase();
-        const helper = await AlembicHelper.start({ projectDir: fixtureDir('failing-upgrade'), python: python(), databaseUrl: db.url });
+        const helper = await AlembicHelper.start({
+          projectDir: fixtureDir('failing-upgrade'),
+          python: python(),
+          databaseUrl: db.url,
+        });
         try {
           await helper.upgrade('cc0000000001');
-          const error = await helper.upgrade('cc0000000002').then(() => undefined, (e: unknown) => e);
+          const error = await helper.upgrade('cc0000000002').then(
+            () => undefined,
+            (e: unknown) => e,
+          );
           assert.ok(error instanceof AlembicCommandError);
           assert.equal(error.detail.type, 'ProgrammingError');
           assert.equal(error.detail.message, 'column "customer_ref" does not exist');
@@ -94,7 +119,12 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
     const project = projectWithUpgrade('op.execute("CREATE TABLE from_env (id int)")');
     const envPy = path.join(project.dir, 'migrations', 'env.py');
     fs.writeFileSync(envPy, fs.readFileSync(envPy, 'utf8').replace(/DATABASE_URL/g, 'APP_DB_URL'));
-    const helper = await AlembicHelper.start({ projectDir: project.dir, python: venvPython(), databaseUrl: db.url, urlEnvVar: 'APP_DB_URL' });
+    const helper = await AlembicHelper.start({
+      projectDir: project.dir,
+      python: venvPython(),
+      databaseUrl: db.url,
+      urlEnvVar: 'APP_DB_URL',
+    });
     try {
       await helper.upgrade('head');
       assert.deepEqual(await helper.current(), ['ee0000000001']);
@@ -108,8 +138,15 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
     it('no Python: says which interpreter was not found and what to install', async () => {
       const before = hashTree(fixtureDir('clean'));
       await assert.rejects(
-        AlembicHelper.start({ projectDir: fixtureDir('clean'), python: '/nonexistent/bin/python3', pythonSource: '--python' }),
-        (error: unknown) => error instanceof RunnerSetupError && /Python interpreter "\/nonexistent\/bin\/python3" \(--python\) was not found/.test(error.message) && /pip install alembic/.test(error.message),
+        AlembicHelper.start({
+          projectDir: fixtureDir('clean'),
+          python: '/nonexistent/bin/python3',
+          pythonSource: '--python',
+        }),
+        (error: unknown) =>
+          error instanceof RunnerSetupError &&
+          /Python interpreter "\/nonexistent\/bin\/python3" \(--python\) was not found/.test(error.message) &&
+          /pip install alembic/.test(error.message),
       );
       assert.deepEqual(processesWorkingIn(fixtureDir('clean')), []);
       assert.equal(hashTree(fixtureDir('clean')), before, 'project unchanged');
@@ -122,11 +159,26 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
       try {
         execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
         const python = path.join(venv, 'bin', 'python');
-        const error = await AlembicHelper.start({ projectDir: fixtureDir('clean'), python, pythonSource: 'the workspace .venv' }).then(() => undefined, (e: unknown) => e);
+        const error = await AlembicHelper.start({
+          projectDir: fixtureDir('clean'),
+          python,
+          pythonSource: 'the workspace .venv',
+        }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         assert.ok(error instanceof RunnerSetupError, String(error));
-        assert.match(error.message, /Alembic cannot run with .*sw-empty-venv-.*\/bin\/python.* \(the workspace \.venv\): No module named 'alembic'/);
+        assert.match(
+          error.message,
+          /Alembic cannot run with .*sw-empty-venv-.*\/bin\/python.* \(the workspace \.venv\): No module named 'alembic'/,
+        );
         assert.match(error.message, /-m pip install alembic psycopg2-binary/);
-        assert.deepEqual(processesMentioning('alembic_helper.py').filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(venv)), []);
+        assert.deepEqual(
+          processesMentioning('alembic_helper.py').filter((pid) =>
+            fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(venv),
+          ),
+          [],
+        );
         assert.deepEqual(processesWorkingIn(fixtureDir('clean')), []);
         assert.equal(hashTree(fixtureDir('clean')), before, 'project unchanged');
       } finally {
@@ -140,9 +192,15 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
       const helper = await AlembicHelper.start({ projectDir: project.dir, python: venvPython() });
       const pid = helper.pid as number;
       try {
-        const error = await helper.history().then(() => undefined, (e: unknown) => e);
+        const error = await helper.history().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         assert.ok(error instanceof AlembicCommandError, String(error));
-        assert.match(`${error.detail.type}: ${error.detail.message}`, /(BrokenConfig|ParsingError|MissingSectionHeaderError|CommandError)/);
+        assert.match(
+          `${error.detail.type}: ${error.detail.message}`,
+          /(BrokenConfig|ParsingError|MissingSectionHeaderError|CommandError)/,
+        );
         await helper.close();
         assert.ok(await eventually(() => !isProcessAlive(pid)), 'helper process gone');
         assert.deepEqual(processesWorkingIn(project.dir), []);
@@ -157,13 +215,25 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
       const db = await pg.freshDatabase();
       const project = projectWithUpgrade('op.execute("SELECT pg_sleep(30)")');
       const before = hashTree(project.dir);
-      const helper = await AlembicHelper.start({ projectDir: project.dir, python: venvPython(), databaseUrl: db.url, requestTimeoutMs: 1_500 });
+      const helper = await AlembicHelper.start({
+        projectDir: project.dir,
+        python: venvPython(),
+        databaseUrl: db.url,
+        requestTimeoutMs: 1_500,
+      });
       const pid = helper.pid as number;
       try {
-        await assert.rejects(helper.upgrade('head'), (error: unknown) => error instanceof AlembicHelperCrashedError && /did not finish within 1\.50 s/.test(error.message));
+        await assert.rejects(
+          helper.upgrade('head'),
+          (error: unknown) =>
+            error instanceof AlembicHelperCrashedError && /did not finish within 1\.50 s/.test(error.message),
+        );
         assert.ok(await eventually(() => !isProcessAlive(pid)), 'helper process gone');
         await assert.rejects(helper.current(), AlembicHelperCrashedError);
-        assert.ok(await eventually(() => processesWorkingIn(project.dir).length === 0), 'nothing left working in the project');
+        assert.ok(
+          await eventually(() => processesWorkingIn(project.dir).length === 0),
+          'nothing left working in the project',
+        );
         assert.equal(hashTree(project.dir), before, 'project unchanged');
       } finally {
         await helper.close();
@@ -176,7 +246,12 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
       const project = projectWithUpgrade('import subprocess\nsubprocess.run(["sleep", "3600"])');
       const before = hashTree(project.dir);
       const controller = new AbortController();
-      const helper = await AlembicHelper.start({ projectDir: project.dir, python: venvPython(), databaseUrl: db.url, signal: controller.signal });
+      const helper = await AlembicHelper.start({
+        projectDir: project.dir,
+        python: venvPython(),
+        databaseUrl: db.url,
+        signal: controller.signal,
+      });
       const pid = helper.pid as number;
       try {
         const upgrading = helper.upgrade('head');
@@ -185,8 +260,14 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
         assert.ok(sleepers.length > 0, 'the migration started a child process');
         controller.abort();
         await assert.rejects(upgrading, RunnerCancelledError);
-        assert.ok(await eventually(() => !isProcessAlive(pid) && sleepers.every((p) => !isProcessAlive(p))), 'helper and its children gone');
-        assert.ok(await eventually(() => processesWorkingIn(project.dir).length === 0), 'nothing left working in the project');
+        assert.ok(
+          await eventually(() => !isProcessAlive(pid) && sleepers.every((p) => !isProcessAlive(p))),
+          'helper and its children gone',
+        );
+        assert.ok(
+          await eventually(() => processesWorkingIn(project.dir).length === 0),
+          'nothing left working in the project',
+        );
         assert.equal(hashTree(project.dir), before, 'project unchanged');
       } finally {
         await helper.close();
@@ -199,12 +280,18 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
     it('prefers the setting, then the active interpreter, then the workspace .venv, then python3', () => {
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-ws-'));
       try {
-        assert.deepEqual(discoverPython({ configured: '/opt/py', activeInterpreter: '/a/py', workspaceDir: workspace }).python, '/opt/py');
+        assert.deepEqual(
+          discoverPython({ configured: '/opt/py', activeInterpreter: '/a/py', workspaceDir: workspace }).python,
+          '/opt/py',
+        );
         assert.deepEqual(discoverPython({ activeInterpreter: '/a/py', workspaceDir: workspace }).python, '/a/py');
         assert.deepEqual(discoverPython({ workspaceDir: workspace }), { python: 'python3', source: 'python3 on PATH' });
         fs.mkdirSync(path.join(workspace, '.venv', 'bin'), { recursive: true });
         fs.writeFileSync(path.join(workspace, '.venv', 'bin', 'python'), '');
-        assert.deepEqual(discoverPython({ workspaceDir: workspace }), { python: path.join(workspace, '.venv', 'bin', 'python'), source: 'the workspace .venv' });
+        assert.deepEqual(discoverPython({ workspaceDir: workspace }), {
+          python: path.join(workspace, '.venv', 'bin', 'python'),
+          source: 'the workspace .venv',
+        });
       } finally {
         fs.rmSync(workspace, { recursive: true, force: true });
       }

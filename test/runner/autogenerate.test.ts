@@ -20,18 +20,35 @@ describe('runner: Alembic autogenerate comparison of the models with the migrati
     describe(label, () => {
       it('reports exactly the column the models have and no migration creates', async () => {
         const developer = await pg.freshDatabase();
-        const helper = await AlembicHelper.start({ projectDir: fixtureDir('models-ahead'), python: python(), databaseUrl: developer.url });
+        const helper = await AlembicHelper.start({
+          projectDir: fixtureDir('models-ahead'),
+          python: python(),
+          databaseUrl: developer.url,
+        });
         try {
           await helper.upgrade('head');
-          const drift = await checkDrift({ helper, developerUrl: developer.url, referenceServerUrl: pg.url(), metadata: METADATA });
+          const drift = await checkDrift({
+            helper,
+            developerUrl: developer.url,
+            referenceServerUrl: pg.url(),
+            metadata: METADATA,
+          });
           assert.equal(drift.ok, true, JSON.stringify(drift.differences));
           assert.deepEqual(drift.revisions, [HEAD]);
           assert.equal(drift.autogenerate.status, 'compared', JSON.stringify(drift.autogenerate));
           if (drift.autogenerate.status !== 'compared') return;
           assert.equal(drift.autogenerate.tables, 2);
-          assert.deepEqual(drift.autogenerate.findings.map(({ kind, table, column, message }) => ({ kind, table, column, message })), [
-            { kind: 'add_column', table: 'account', column: 'note', message: 'column account.note is in the models but not in the database' },
-          ]);
+          assert.deepEqual(
+            drift.autogenerate.findings.map(({ kind, table, column, message }) => ({ kind, table, column, message })),
+            [
+              {
+                kind: 'add_column',
+                table: 'account',
+                column: 'note',
+                message: 'column account.note is in the models but not in the database',
+              },
+            ],
+          );
           assert.deepEqual(drift.autogenerate.findings[0]?.details, { type: 'TEXT', nullable: true });
         } finally {
           await helper.close();
@@ -40,7 +57,11 @@ describe('runner: Alembic autogenerate comparison of the models with the migrati
 
       it('compares with the database it is given: one revision behind, the payment table and its parts are missing', async () => {
         const database = await pg.freshDatabase();
-        const helper = await AlembicHelper.start({ projectDir: fixtureDir('models-ahead'), python: python(), databaseUrl: database.url });
+        const helper = await AlembicHelper.start({
+          projectDir: fixtureDir('models-ahead'),
+          python: python(),
+          databaseUrl: database.url,
+        });
         try {
           await helper.upgrade('a1b2c3d4e5f6');
           const result = await helper.compareMetadata('app.models:Base', database.url); // a declarative Base stands for its metadata
@@ -56,21 +77,36 @@ describe('runner: Alembic autogenerate comparison of the models with the migrati
 
       it('is skipped when no metadata is named, and a wrong name is reported without losing the drift verdict', async () => {
         const developer = await pg.freshDatabase();
-        const helper = await AlembicHelper.start({ projectDir: fixtureDir('models-ahead'), python: python(), databaseUrl: developer.url });
+        const helper = await AlembicHelper.start({
+          projectDir: fixtureDir('models-ahead'),
+          python: python(),
+          databaseUrl: developer.url,
+        });
         try {
           await helper.upgrade('head');
           const skipped = await checkDrift({ helper, developerUrl: developer.url, referenceServerUrl: pg.url() });
           assert.deepEqual(skipped.autogenerate, { status: 'skipped', reason: AUTOGENERATE_NOT_CONFIGURED });
 
-          const wrongAttribute = await checkDrift({ helper, developerUrl: developer.url, referenceServerUrl: pg.url(), metadata: 'app.models:metadata' });
+          const wrongAttribute = await checkDrift({
+            helper,
+            developerUrl: developer.url,
+            referenceServerUrl: pg.url(),
+            metadata: 'app.models:metadata',
+          });
           assert.equal(wrongAttribute.ok, true);
           assert.equal(wrongAttribute.autogenerate.status, 'failed');
           if (wrongAttribute.autogenerate.status !== 'failed') return;
           assert.equal(wrongAttribute.autogenerate.error.type, 'MetadataNotFound');
           assert.match(wrongAttribute.autogenerate.error.message, /app\.models has no attribute 'metadata'/);
 
-          await assert.rejects(helper.compareMetadata('app.nowhere:Base', developer.url), (error: Error & { detail?: { type: string } }) => error.detail?.type === 'MetadataNotFound');
-          await assert.rejects(helper.compareMetadata('app.models', developer.url), (error: Error & { detail?: { type: string } }) => error.detail?.type === 'BadMetadataSpec');
+          await assert.rejects(
+            helper.compareMetadata('app.nowhere:Base', developer.url),
+            (error: Error & { detail?: { type: string } }) => error.detail?.type === 'MetadataNotFound',
+          );
+          await assert.rejects(
+            helper.compareMetadata('app.models', developer.url),
+            (error: Error & { detail?: { type: string } }) => error.detail?.type === 'BadMetadataSpec',
+          );
         } finally {
           await helper.close();
         }
@@ -78,7 +114,7 @@ describe('runner: Alembic autogenerate comparison of the models with the migrati
     });
   }
 
-  it('sees an edit of the models in a long-lived helper (the project\'s modules are imported afresh each time)', async () => {
+  it("sees an edit of the models in a long-lived helper (the project's modules are imported afresh each time)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-models-ahead-'));
     fs.cpSync(fixtureDir('models-ahead'), dir, { recursive: true });
     const database = await pg.freshDatabase();
@@ -86,11 +122,23 @@ describe('runner: Alembic autogenerate comparison of the models with the migrati
     try {
       await helper.upgrade('head');
       const before = await helper.compareMetadata(METADATA);
-      assert.deepEqual(before.diffs.map(describeAutogenerateDiff), ['column account.note is in the models but not in the database']);
+      assert.deepEqual(before.diffs.map(describeAutogenerateDiff), [
+        'column account.note is in the models but not in the database',
+      ]);
       const models = path.join(dir, 'app', 'models.py');
-      fs.writeFileSync(models, fs.readFileSync(models, 'utf8').replace('    note = sa.Column(sa.Text, nullable=True)\n', '    email_verified = sa.Column(sa.Boolean, nullable=False)\n'));
+      fs.writeFileSync(
+        models,
+        fs
+          .readFileSync(models, 'utf8')
+          .replace(
+            '    note = sa.Column(sa.Text, nullable=True)\n',
+            '    email_verified = sa.Column(sa.Boolean, nullable=False)\n',
+          ),
+      );
       const after = await helper.compareMetadata(METADATA);
-      assert.deepEqual(after.diffs.map(describeAutogenerateDiff), ['column account.email_verified is in the models but not in the database']);
+      assert.deepEqual(after.diffs.map(describeAutogenerateDiff), [
+        'column account.email_verified is in the models but not in the database',
+      ]);
       await helper.upgrade('head'); // env.py imports the models too: still works after the re-import
     } finally {
       await helper.close();
@@ -102,18 +150,36 @@ describe('runner: Alembic autogenerate comparison of the models with the migrati
     async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
       let stdout = '';
       let stderr = '';
-      const code = await runVerifyCommand(['--target', 'url', '--url', pg.url(), '--python', venvPython(), ...argv, fixtureDir('models-ahead')], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd: fixtureDir('models-ahead') });
+      const code = await runVerifyCommand(
+        ['--target', 'url', '--url', pg.url(), '--python', venvPython(), ...argv, fixtureDir('models-ahead')],
+        {
+          stdout: (t) => {
+            stdout += t;
+          },
+          stderr: (t) => {
+            stderr += t;
+          },
+          cwd: fixtureDir('models-ahead'),
+        },
+      );
       return { code, stdout, stderr };
     }
 
     it('exit 1 with the column in a sentence when the models are ahead of the migrations, though the database has no drift', async () => {
       const developer = await pg.freshDatabase();
-      const helper = await AlembicHelper.start({ projectDir: fixtureDir('models-ahead'), python: venvPython(), databaseUrl: developer.url });
+      const helper = await AlembicHelper.start({
+        projectDir: fixtureDir('models-ahead'),
+        python: venvPython(),
+        databaseUrl: developer.url,
+      });
       await helper.upgrade('head').finally(() => helper.close());
       const result = await cli(['--drift', developer.url, '--metadata', METADATA]);
       assert.equal(result.code, 1, result.stderr + result.stdout);
       assert.match(result.stdout, /Database vs\. a fresh database migrated to b2c3d4e5f6a7:\n  ✓ no drift\n/);
-      assert.match(result.stdout, /Models vs\. migrations \(Alembic autogenerate, app\.models:Base\.metadata, 2 table\(s\)\) at b2c3d4e5f6a7:\n  ✗ 1 difference\(s\) no revision covers .*\n      column account\.note is in the models but not in the database\n/);
+      assert.match(
+        result.stdout,
+        /Models vs\. migrations \(Alembic autogenerate, app\.models:Base\.metadata, 2 table\(s\)\) at b2c3d4e5f6a7:\n  ✗ 1 difference\(s\) no revision covers .*\n      column account\.note is in the models but not in the database\n/,
+      );
       assert.match(result.stdout, /Drift check FAILED at b2c3d4e5f6a7/);
 
       const json = await cli(['--drift', developer.url, '--format', 'json']);
@@ -140,10 +206,30 @@ describe('runner: Alembic autogenerate comparison of the models with the migrati
     const sentences = [
       describeAutogenerateDiff({ kind: 'remove_table', schema: 'billing', table: 'invoice' }),
       describeAutogenerateDiff({ kind: 'remove_column', schema: null, table: 'users', column: 'nickname' }),
-      describeAutogenerateDiff({ kind: 'add_constraint', table: 'users', name: 'uq_users_email', details: { columns: ['email'], constraint: 'UniqueConstraint' } }),
-      describeAutogenerateDiff({ kind: 'remove_fk', table: 'post', name: null, details: { columns: ['user_id'], references: 'users', referencedColumns: ['id'] } }),
-      describeAutogenerateDiff({ kind: 'modify_type', table: 'users', column: 'name', details: { from: 'VARCHAR(50)', to: 'VARCHAR(100)' } }),
-      describeAutogenerateDiff({ kind: 'modify_nullable', table: 'users', column: 'name', details: { from: true, to: false } }),
+      describeAutogenerateDiff({
+        kind: 'add_constraint',
+        table: 'users',
+        name: 'uq_users_email',
+        details: { columns: ['email'], constraint: 'UniqueConstraint' },
+      }),
+      describeAutogenerateDiff({
+        kind: 'remove_fk',
+        table: 'post',
+        name: null,
+        details: { columns: ['user_id'], references: 'users', referencedColumns: ['id'] },
+      }),
+      describeAutogenerateDiff({
+        kind: 'modify_type',
+        table: 'users',
+        column: 'name',
+        details: { from: 'VARCHAR(50)', to: 'VARCHAR(100)' },
+      }),
+      describeAutogenerateDiff({
+        kind: 'modify_nullable',
+        table: 'users',
+        column: 'name',
+        details: { from: true, to: false },
+      }),
     ];
     assert.deepEqual(sentences, [
       'table billing.invoice is in the database but not in the models',

@@ -5,22 +5,50 @@ import * as path from 'node:path';
 import { runDbCommand } from '../../server/src/cli/commands/db';
 import { runVerifyCommand } from '../../server/src/cli/commands/verify';
 import { LOCAL_CLUSTER_PREFIX } from '../../server/src/runner/targets/localCluster';
-import { eventually, fixtureDir, FIXTURES, processesMentioning, usePostgresCluster, venvPython } from '../support/postgres';
+import {
+  eventually,
+  fixtureDir,
+  FIXTURES,
+  processesMentioning,
+  usePostgresCluster,
+  venvPython,
+} from '../support/postgres';
 import { projectWithIni } from './projectFactory';
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function run(command: typeof runVerifyCommand, argv: string[], cwd = FIXTURES): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const code = await command(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, cwd });
+  const code = await command(argv, {
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+    cwd,
+  });
   return { code, stdout, stderr };
 }
 
 /** Local clusters of this process still on disk (the CLI must remove its own). */
 function ourClusterDirs(): string[] {
-  return fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(LOCAL_CLUSTER_PREFIX)).map((name) => path.join(os.tmpdir(), name))
-    .filter((dir) => { try { return JSON.parse(fs.readFileSync(path.join(dir, 'owner.json'), 'utf8')).pid === process.pid; } catch { return false; } });
+  return fs
+    .readdirSync(os.tmpdir())
+    .filter((name) => name.startsWith(LOCAL_CLUSTER_PREFIX))
+    .map((name) => path.join(os.tmpdir(), name))
+    .filter((dir) => {
+      try {
+        return JSON.parse(fs.readFileSync(path.join(dir, 'owner.json'), 'utf8')).pid === process.pid;
+      } catch {
+        return false;
+      }
+    });
 }
 
 describe('cli: schema-warden verify / db (real PostgreSQL, real Alembic)', function () {
@@ -28,7 +56,9 @@ describe('cli: schema-warden verify / db (real PostgreSQL, real Alembic)', funct
   const pg = usePostgresCluster();
   const python = () => ['--python', venvPython()];
   let before: string[];
-  beforeEach(() => { before = ourClusterDirs(); });
+  beforeEach(() => {
+    before = ourClusterDirs();
+  });
   afterEach(async () => {
     // Whatever the command did, it must not leave a cluster of its own behind.
     const left = ourClusterDirs().filter((dir) => !before.includes(dir));
@@ -38,7 +68,10 @@ describe('cli: schema-warden verify / db (real PostgreSQL, real Alembic)', funct
   it('exit 0 on a clean project with the local target, saying which target and why', async () => {
     const result = await run(runVerifyCommand, ['--target', 'local', ...python(), 'clean']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Target: local PostgreSQL 15\.\d+ cluster on 127\.0\.0\.1:\d+ .*\(using local PostgreSQL 15 binaries/);
+    assert.match(
+      result.stdout,
+      /Target: local PostgreSQL 15\.\d+ cluster on 127\.0\.0\.1:\d+ .*\(using local PostgreSQL 15 binaries/,
+    );
     assert.match(result.stdout, /✓ 3c4d5e6f7081/);
     assert.match(result.stdout, /Round trips OK: 3 of 3 revision\(s\) came back down cleanly/);
     assert.doesNotMatch(result.stdout, /^\s*\d+ passed, \d+ failed/m, 'no line CI would take for a test count');
@@ -50,29 +83,55 @@ describe('cli: schema-warden verify / db (real PostgreSQL, real Alembic)', funct
     try {
       const result = await run(runVerifyCommand, [...python(), 'clean']);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /\((Docker engine not running|Docker engine not answering.*|Docker not found) — using local PostgreSQL 15 binaries\)/);
+      assert.match(
+        result.stdout,
+        /\((Docker engine not running|Docker engine not answering.*|Docker not found) — using local PostgreSQL 15 binaries\)/,
+      );
     } finally {
-      if (saved === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = saved;
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
     }
   });
 
   it('exit 1 on the leaky downgrade, naming the index and the line', async () => {
     const result = await run(runVerifyCommand, ['--target', 'local', ...python(), 'leaky-downgrade']);
     assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stdout, /✗ aa0000000002 .* downgrade failed\n\s+index ix_user_email is left behind\n\s+at migrations\/versions\/aa0000000002_index_user_email\.py:20/);
+    assert.match(
+      result.stdout,
+      /✗ aa0000000002 .* downgrade failed\n\s+index ix_user_email is left behind\n\s+at migrations\/versions\/aa0000000002_index_user_email\.py:20/,
+    );
   });
 
   it('--format json against a URL target (a scratch database on the given server, dropped after)', async () => {
-    const result = await run(runVerifyCommand, ['--target', 'url', '--url', pg.url(), '--format', 'json', ...python(), fixtureDir('failing-upgrade')]);
+    const result = await run(runVerifyCommand, [
+      '--target',
+      'url',
+      '--url',
+      pg.url(),
+      '--format',
+      'json',
+      ...python(),
+      fixtureDir('failing-upgrade'),
+    ]);
     assert.equal(result.code, 1, result.stderr);
-    const report = JSON.parse(result.stdout) as { result: { ok: boolean; failure: { revision: string; step: string } }; target: { kind: string } };
+    const report = JSON.parse(result.stdout) as {
+      result: { ok: boolean; failure: { revision: string; step: string } };
+      target: { kind: string };
+    };
     assert.equal(report.target.kind, 'url');
     assert.equal(report.result.ok, false);
     assert.deepEqual([report.result.failure.revision, report.result.failure.step], ['cc0000000002', 'upgrade']);
   });
 
   it('refuses a remote URL unless allowed', async () => {
-    const result = await run(runVerifyCommand, ['--target', 'url', '--url', 'postgresql://u@db.example.com/x', ...python(), 'clean']);
+    const result = await run(runVerifyCommand, [
+      '--target',
+      'url',
+      '--url',
+      'postgresql://u@db.example.com/x',
+      ...python(),
+      'clean',
+    ]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /only loopback hosts .* are allowed/);
   });
@@ -104,7 +163,8 @@ describe('cli: schema-warden verify / db (real PostgreSQL, real Alembic)', funct
       assert.match(docker.stderr, /Cannot use Docker: Docker engine not (running|answering)/);
       assert.match(docker.stderr, /--target local; apt-get install -y postgresql-15/);
     } finally {
-      if (saved === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = saved;
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
     }
   });
 

@@ -10,7 +10,11 @@ describe('runner: drift check (developer database vs a fresh one at the same rev
 
   it('finds a column and an index added by hand, and nothing on an untouched database', async () => {
     const developer = await pg.freshDatabase();
-    const helper = await AlembicHelper.start({ projectDir: fixtureDir('clean'), python: venvPython(), databaseUrl: developer.url });
+    const helper = await AlembicHelper.start({
+      projectDir: fixtureDir('clean'),
+      python: venvPython(),
+      databaseUrl: developer.url,
+    });
     try {
       await helper.upgrade('2b3c4d5e6f70');
       const clean = await checkDrift({ helper, developerUrl: developer.url, referenceServerUrl: pg.url() });
@@ -19,7 +23,9 @@ describe('runner: drift check (developer database vs a fresh one at the same rev
 
       const client = new Client({ connectionString: developer.url });
       await client.connect();
-      await client.query('ALTER TABLE users ADD COLUMN nickname text; CREATE INDEX ix_posts_title ON posts (title); ALTER TABLE posts ALTER COLUMN title DROP NOT NULL');
+      await client.query(
+        'ALTER TABLE users ADD COLUMN nickname text; CREATE INDEX ix_posts_title ON posts (title); ALTER TABLE posts ALTER COLUMN title DROP NOT NULL',
+      );
       await client.end();
 
       const drift = await checkDrift({ helper, developerUrl: developer.url, referenceServerUrl: pg.url() });

@@ -5,7 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { RunnerSetupError } from '../../server/src/runner/errors';
-import { LocalClusterTarget, LOCAL_CLUSTER_PREFIX, removeLeftoverClusters } from '../../server/src/runner/targets/localCluster';
+import {
+  LocalClusterTarget,
+  LOCAL_CLUSTER_PREFIX,
+  removeLeftoverClusters,
+} from '../../server/src/runner/targets/localCluster';
 import { findFreePort } from '../../server/src/runner/targets/freePort';
 import { eventually, processesMentioning } from '../support/postgres';
 
@@ -25,7 +29,9 @@ describe('runner: local PostgreSQL cluster target (real binaries)', function () 
       const { rows } = await client.query<{ listen: string }>(`SELECT current_setting('listen_addresses') AS listen`);
       await client.end();
       assert.equal(rows[0]?.listen, '127.0.0.1');
-      console.log(`      measured: cluster ready in ${Math.round(cluster.timings.totalStartMs ?? 0)} ms (initdb ${Math.round(cluster.timings.initdbMs ?? 0)} ms)`);
+      console.log(
+        `      measured: cluster ready in ${Math.round(cluster.timings.totalStartMs ?? 0)} ms (initdb ${Math.round(cluster.timings.initdbMs ?? 0)} ms)`,
+      );
     } finally {
       await cluster.stop();
     }
@@ -50,7 +56,9 @@ describe('runner: local PostgreSQL cluster target (real binaries)', function () 
           dirSeen = await new Promise<string | undefined>((resolve) => setTimeout(() => resolve(cluster.dir), 200));
           await starting;
         })(),
-        (error: unknown) => error instanceof RunnerSetupError && new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use`).test(error.message),
+        (error: unknown) =>
+          error instanceof RunnerSetupError &&
+          new RegExp(`Port ${port} on 127\\.0\\.0\\.1 is already in use`).test(error.message),
       );
     } finally {
       blocker.close();
@@ -62,7 +70,10 @@ describe('runner: local PostgreSQL cluster target (real binaries)', function () 
     }
     try {
       assert.deepEqual(fs.readdirSync(baseDir), [], 'no cluster folder left in the base folder');
-      assert.ok(await eventually(() => processesMentioning(baseDir).length === 0), 'no postgres process from the base folder');
+      assert.ok(
+        await eventually(() => processesMentioning(baseDir).length === 0),
+        'no postgres process from the base folder',
+      );
     } finally {
       fs.rmSync(baseDir, { recursive: true, force: true });
     }
@@ -72,7 +83,13 @@ describe('runner: local PostgreSQL cluster target (real binaries)', function () 
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-no-pg-'));
     try {
       const cluster = new LocalClusterTarget({ searchRoot: empty });
-      await assert.rejects(cluster.start(), (error: unknown) => error instanceof RunnerSetupError && /install postgresql-15/i.test(error.message) && /Docker/.test(error.message));
+      await assert.rejects(
+        cluster.start(),
+        (error: unknown) =>
+          error instanceof RunnerSetupError &&
+          /install postgresql-15/i.test(error.message) &&
+          /Docker/.test(error.message),
+      );
       await cluster.stop();
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
@@ -84,9 +101,14 @@ describe('runner: local PostgreSQL cluster target (real binaries)', function () 
     const closed = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-closed-')); // mode 0700, root's
     try {
       const cluster = new LocalClusterTarget({ baseDir: closed });
-      await assert.rejects(cluster.start(), (error: unknown) => error instanceof RunnerSetupError
-        && error.message === `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may not pass through ${closed}, so it cannot reach its data folder in ${closed}.\n`
-          + 'Point TMPDIR at a folder every user may pass through (such as /tmp), or chmod o+x that folder, or run as a regular user.');
+      await assert.rejects(
+        cluster.start(),
+        (error: unknown) =>
+          error instanceof RunnerSetupError &&
+          error.message ===
+            `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may not pass through ${closed}, so it cannot reach its data folder in ${closed}.\n` +
+              'Point TMPDIR at a folder every user may pass through (such as /tmp), or chmod o+x that folder, or run as a regular user.',
+      );
       await cluster.stop();
       assert.deepEqual(fs.readdirSync(closed), [], 'nothing created');
     } finally {

@@ -46,20 +46,43 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
   if (failed) {
     spawnSync('ip', ['link', 'delete', bridge]);
     fs.rmSync(root, { recursive: true, force: true });
-    return { ok: false, reason: `cannot create a network bridge for dockerd: ${String(failed.stderr).trim() || String(failed.error)}` };
+    return {
+      ok: false,
+      reason: `cannot create a network bridge for dockerd: ${String(failed.stderr).trim() || String(failed.error)}`,
+    };
   }
   const host = `unix://${root}/docker.sock`;
   let pid = 0;
   // If the test process exits without its after() hook, the engine must not outlive it.
-  const killOnExit = () => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
+  const killOnExit = () => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
   process.once('exit', killOnExit);
   const spawnEngine = () => {
     const logFd = fs.openSync(path.join(root, 'dockerd.log'), 'a');
-    const child = spawn(dockerd, [
-      // No iptables rules, no ip_forward change: docker-proxy publishes ports in user space.
-      '--iptables=false', '--ip-forward=false', '--bridge', bridge, '--data-root', path.join(root, 'data'), '--exec-root', path.join(root, 'exec'),
-      '--pidfile', path.join(root, 'dockerd.pid'), '--host', host,
-    ], { detached: true, stdio: ['ignore', logFd, logFd] });
+    const child = spawn(
+      dockerd,
+      [
+        // No iptables rules, no ip_forward change: docker-proxy publishes ports in user space.
+        '--iptables=false',
+        '--ip-forward=false',
+        '--bridge',
+        bridge,
+        '--data-root',
+        path.join(root, 'data'),
+        '--exec-root',
+        path.join(root, 'exec'),
+        '--pidfile',
+        path.join(root, 'dockerd.pid'),
+        '--host',
+        host,
+      ],
+      { detached: true, stdio: ['ignore', logFd, logFd] },
+    );
     fs.closeSync(logFd);
     child.unref();
     pid = child.pid as number; // read now: dockerd deletes its pidfile on exit
@@ -69,7 +92,11 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (!isProcessAlive(pid)) return false;
-      const probe = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8', timeout: 5_000 });
+      const probe = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+        env: { ...process.env, DOCKER_HOST: host },
+        encoding: 'utf8',
+        timeout: 5_000,
+      });
       if (probe.status === 0 && probe.stdout.trim()) return true;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -87,8 +114,15 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
   };
   const stop = async () => {
     if (isProcessAlive(pid)) {
-      const ids = spawnSync('docker', ['ps', '--all', '--quiet'], { env: { ...process.env, DOCKER_HOST: host }, encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
-      if (ids.length > 0) spawnSync('docker', ['rm', '--force', '--volumes', ...ids], { env: { ...process.env, DOCKER_HOST: host } });
+      const ids = spawnSync('docker', ['ps', '--all', '--quiet'], {
+        env: { ...process.env, DOCKER_HOST: host },
+        encoding: 'utf8',
+      })
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean);
+      if (ids.length > 0)
+        spawnSync('docker', ['rm', '--force', '--volumes', ...ids], { env: { ...process.env, DOCKER_HOST: host } });
     }
     await halt();
     process.removeListener('exit', killOnExit);
@@ -97,7 +131,20 @@ export async function startPrivateDockerd(): Promise<DockerdStart> {
   };
 
   spawnEngine();
-  if (await answers()) return { ok: true, dockerd: { host, root, get pid() { return pid; }, halt, restart, stop } };
+  if (await answers())
+    return {
+      ok: true,
+      dockerd: {
+        host,
+        root,
+        get pid() {
+          return pid;
+        },
+        halt,
+        restart,
+        stop,
+      },
+    };
   const log = logTail(root);
   await stop();
   return { ok: false, reason: `dockerd could not be started here:\n${log}` };
@@ -129,7 +176,9 @@ async function removeOrphanedDockerds(): Promise<void> {
     try {
       const { bridge } = JSON.parse(fs.readFileSync(path.join(root, 'owner.json'), 'utf8')) as { bridge?: string };
       if (bridge) spawnSync('ip', ['link', 'delete', bridge]);
-    } catch { /* no bridge recorded */ }
+    } catch {
+      /* no bridge recorded */
+    }
     fs.rmSync(root, { recursive: true, force: true });
   }
 }

@@ -17,25 +17,28 @@ export function projectWithUpgrade(upgradeBody: string): TempProject {
   fs.copyFileSync(path.join(clean, 'alembic.ini'), path.join(dir, 'alembic.ini'));
   fs.mkdirSync(path.join(dir, 'migrations', 'versions'), { recursive: true });
   fs.copyFileSync(path.join(clean, 'migrations', 'env.py'), path.join(dir, 'migrations', 'env.py'));
-  fs.writeFileSync(path.join(dir, 'migrations', 'versions', 'ee0000000001_only.py'), [
-    '"""only revision"""',
-    'import time',
-    'from alembic import op',
-    '',
-    'revision = "ee0000000001"',
-    'down_revision = None',
-    'branch_labels = None',
-    'depends_on = None',
-    '',
-    '',
-    'def upgrade():',
-    ...upgradeBody.split('\n').map((line) => `    ${line}`),
-    '',
-    '',
-    'def downgrade():',
-    '    pass',
-    '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'migrations', 'versions', 'ee0000000001_only.py'),
+    [
+      '"""only revision"""',
+      'import time',
+      'from alembic import op',
+      '',
+      'revision = "ee0000000001"',
+      'down_revision = None',
+      'branch_labels = None',
+      'depends_on = None',
+      '',
+      '',
+      'def upgrade():',
+      ...upgradeBody.split('\n').map((line) => `    ${line}`),
+      '',
+      '',
+      'def downgrade():',
+      '    pass',
+      '',
+    ].join('\n'),
+  );
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -57,27 +60,30 @@ export function syntheticProject(count: number): TempProject {
   const id = (i: number) => `syn${String(i).padStart(9, '0')}`;
   for (let i = 1; i <= count; i++) {
     const fk = i > 1 ? `, sa.Column("prev_id", sa.Integer, sa.ForeignKey("t${i - 1}.id"))` : '';
-    fs.writeFileSync(path.join(versions, `${id(i)}_t${i}.py`), [
-      `"""table t${i}"""`,
-      'from alembic import op',
-      'import sqlalchemy as sa',
-      '',
-      `revision = "${id(i)}"`,
-      `down_revision = ${i > 1 ? `"${id(i - 1)}"` : 'None'}`,
-      'branch_labels = None',
-      'depends_on = None',
-      '',
-      '',
-      'def upgrade():',
-      `    op.create_table("t${i}", sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.Text, nullable=False)${fk})`,
-      `    op.create_index("ix_t${i}_name", "t${i}", ["name"])`,
-      '',
-      '',
-      'def downgrade():',
-      `    op.drop_index("ix_t${i}_name", table_name="t${i}")`,
-      `    op.drop_table("t${i}")`,
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(versions, `${id(i)}_t${i}.py`),
+      [
+        `"""table t${i}"""`,
+        'from alembic import op',
+        'import sqlalchemy as sa',
+        '',
+        `revision = "${id(i)}"`,
+        `down_revision = ${i > 1 ? `"${id(i - 1)}"` : 'None'}`,
+        'branch_labels = None',
+        'depends_on = None',
+        '',
+        '',
+        'def upgrade():',
+        `    op.create_table("t${i}", sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.Text, nullable=False)${fk})`,
+        `    op.create_index("ix_t${i}_name", "t${i}", ["name"])`,
+        '',
+        '',
+        'def downgrade():',
+        `    op.drop_index("ix_t${i}_name", table_name="t${i}")`,
+        `    op.drop_table("t${i}")`,
+        '',
+      ].join('\n'),
+    );
   }
   return project;
 }

@@ -29,7 +29,11 @@ export async function measureRoundTripBudget(revisions = 50, python = venvPython
     // SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3: name the driver the venv has.
     const env = { ...process.env, DATABASE_URL: bareDb.url.replace(/^postgresql:/, 'postgresql+psycopg2:') };
     let began = performance.now();
-    for (const args of [['upgrade', 'head'], ['downgrade', 'base'], ['upgrade', 'head']]) {
+    for (const args of [
+      ['upgrade', 'head'],
+      ['downgrade', 'base'],
+      ['upgrade', 'head'],
+    ]) {
       execFileSync(python, ['-m', 'alembic', ...args], { cwd: project.dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
     }
     const bareAlembicMs = performance.now() - began;
@@ -43,7 +47,14 @@ export async function measureRoundTripBudget(revisions = 50, python = venvPython
       await helper.close();
     }
     const roundTripMs = performance.now() - began;
-    return { revisions, clusterReadyMs: Math.round(cluster.timings.totalStartMs ?? 0), bareAlembicMs: Math.round(bareAlembicMs), roundTripMs: Math.round(roundTripMs), ratio: Number((roundTripMs / bareAlembicMs).toFixed(2)), ok };
+    return {
+      revisions,
+      clusterReadyMs: Math.round(cluster.timings.totalStartMs ?? 0),
+      bareAlembicMs: Math.round(bareAlembicMs),
+      roundTripMs: Math.round(roundTripMs),
+      ratio: Number((roundTripMs / bareAlembicMs).toFixed(2)),
+      ok,
+    };
   } finally {
     project.remove();
     await cluster.stop();
@@ -51,8 +62,11 @@ export async function measureRoundTripBudget(revisions = 50, python = venvPython
 }
 
 if (require.main === module) {
-  measureRoundTripBudget(Number(process.argv[2] ?? 50)).then((result) => console.log(JSON.stringify(result)), (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  measureRoundTripBudget(Number(process.argv[2] ?? 50)).then(
+    (result) => console.log(JSON.stringify(result)),
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -46,19 +46,36 @@ describe('runner: schema snapshots and diffs (real PostgreSQL catalogs)', functi
     assert.equal(snapshot.domains.positive_int, 'integer NOT NULL CHECK ((VALUE > 0))');
     assert.deepEqual(Object.keys(snapshot.tables), ['billing.invoice', 'user']);
     const user = snapshot.tables.user!;
-    assert.deepEqual(user.columns.email, { type: 'text', nullable: false, default: null, identity: null, generated: null, collation: null, comment: 'login' });
+    assert.deepEqual(user.columns.email, {
+      type: 'text',
+      nullable: false,
+      default: null,
+      identity: null,
+      generated: null,
+      collation: null,
+      comment: 'login',
+    });
     assert.equal(user.columns.id?.default, "nextval('user_id_seq'::regclass)");
     assert.equal(user.constraints.user_pkey?.type, 'primary key');
     const invoice = snapshot.tables['billing.invoice']!;
     assert.equal(invoice.columns.id?.identity, 'always');
     assert.equal(invoice.columns.doubled?.generated, '(total * (2)::numeric)');
     assert.equal(invoice.constraints.invoice_user_id_fkey?.definition, 'FOREIGN KEY (user_id) REFERENCES "user"(id)');
-    assert.equal(snapshot.indexes.ix_user_email?.definition, 'CREATE INDEX ix_user_email ON public."user" USING btree (email)');
-    assert.ok(!Object.keys(snapshot.indexes).some((name) => name.endsWith('_pkey')), 'constraint indexes are listed as constraints only');
+    assert.equal(
+      snapshot.indexes.ix_user_email?.definition,
+      'CREATE INDEX ix_user_email ON public."user" USING btree (email)',
+    );
+    assert.ok(
+      !Object.keys(snapshot.indexes).some((name) => name.endsWith('_pkey')),
+      'constraint indexes are listed as constraints only',
+    );
     assert.equal(snapshot.views.happy_users?.kind, 'view');
     assert.equal(snapshot.views.invoice_totals?.kind, 'materialized view');
     assert.ok(snapshot.functions['bump()']);
-    assert.ok(!Object.keys(snapshot.functions).some((name) => name.includes('similarity')), 'functions of extensions are left out');
+    assert.ok(
+      !Object.keys(snapshot.functions).some((name) => name.includes('similarity')),
+      'functions of extensions are left out',
+    );
     assert.match(snapshot.triggers['user.user_bump']?.definition ?? '', /BEFORE UPDATE ON public."user"/);
     assert.equal(snapshot.sequences.ticket_seq?.start, '7');
     assert.equal(snapshot.sequences.user_id_seq?.ownedBy, 'user.id');
@@ -70,7 +87,9 @@ describe('runner: schema snapshots and diffs (real PostgreSQL catalogs)', functi
     const db = await pg.freshDatabase();
     await exec(db.url, BASE_SCHEMA);
     const before = await takeSnapshot(db.url);
-    await exec(db.url, `
+    await exec(
+      db.url,
+      `
       ALTER TABLE "user" ALTER COLUMN email TYPE varchar(20);
       ALTER TABLE "user" ALTER COLUMN born SET NOT NULL;
       ALTER TABLE "user" ALTER COLUMN mood SET DEFAULT 'sad';
@@ -82,20 +101,24 @@ describe('runner: schema snapshots and diffs (real PostgreSQL catalogs)', functi
       CREATE OR REPLACE VIEW happy_users AS SELECT id, born FROM "user" WHERE mood = 'happy';
       CREATE TABLE scratch (id int);
       CREATE INDEX ix_scratch_id ON scratch (id);
-    `);
+    `,
+    );
     const messages = diffSnapshots(before, await takeSnapshot(db.url)).map((d) => d.message);
-    assert.deepEqual(messages.sort(), [
-      'column user.born: nullability NULL → NOT NULL',
-      'column user.email: comment login → none',
-      'column user.email: type text → varchar(20)',
-      "column user.mood: default 'happy'::mood → 'sad'::mood",
-      'column user.nickname is left behind',
-      'enum type mood: values (happy, sad) → (happy, sad, meh)',
-      'index ix_user_born is left behind',
-      'table scratch is left behind',
-      'trigger user.user_bump is missing',
-      'view happy_users: definition SELECT "user".id FROM "user" WHERE "user".mood = \'happy\'::mood; → SELECT "user".id, "user".born FROM "user" WHERE "user".mood = \'happy\'::mood;',
-    ].sort());
+    assert.deepEqual(
+      messages.sort(),
+      [
+        'column user.born: nullability NULL → NOT NULL',
+        'column user.email: comment login → none',
+        'column user.email: type text → varchar(20)',
+        "column user.mood: default 'happy'::mood → 'sad'::mood",
+        'column user.nickname is left behind',
+        'enum type mood: values (happy, sad) → (happy, sad, meh)',
+        'index ix_user_born is left behind',
+        'table scratch is left behind',
+        'trigger user.user_bump is missing',
+        'view happy_users: definition SELECT "user".id FROM "user" WHERE "user".mood = \'happy\'::mood; → SELECT "user".id, "user".born FROM "user" WHERE "user".mood = \'happy\'::mood;',
+      ].sort(),
+    );
     assert.deepEqual(diffSnapshots(before, before), []);
   });
 });

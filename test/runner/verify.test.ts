@@ -8,7 +8,11 @@ describe('runner: round-trip verification (real PostgreSQL 15, real Alembic)', f
   this.timeout(120_000);
   const pg = usePostgresCluster();
 
-  async function verify(fixture: string, python: string, range: { from?: string; to?: string } = {}): Promise<{ result: VerifyResult; url: string }> {
+  async function verify(
+    fixture: string,
+    python: string,
+    range: { from?: string; to?: string } = {},
+  ): Promise<{ result: VerifyResult; url: string }> {
     const db = await pg.freshDatabase();
     const helper = await AlembicHelper.start({ projectDir: fixtureDir(fixture), python, databaseUrl: db.url });
     try {
@@ -28,8 +32,15 @@ describe('runner: round-trip verification (real PostgreSQL 15, real Alembic)', f
         console.log(`      measured: round trip of 3 revisions in ${Math.round(result.durationMs)} ms`);
         assert.equal(result.ok, true);
         assert.deepEqual(statuses(result), ['1a2b3c4d5e6f:passed', '2b3c4d5e6f70:passed', '3c4d5e6f7081:passed']);
-        for (const revision of result.revisions) assert.deepEqual(revision.steps.map((s) => `${s.step}:${s.status}`), ['upgrade:passed', 'downgrade:passed', 'upgrade again:passed']);
-        assert.deepEqual(result.revisions.map((r) => r.steps[1]?.command), ['downgrade base', 'downgrade 1a2b3c4d5e6f', 'downgrade 2b3c4d5e6f70']);
+        for (const revision of result.revisions)
+          assert.deepEqual(
+            revision.steps.map((s) => `${s.step}:${s.status}`),
+            ['upgrade:passed', 'downgrade:passed', 'upgrade again:passed'],
+          );
+        assert.deepEqual(
+          result.revisions.map((r) => r.steps[1]?.command),
+          ['downgrade base', 'downgrade 1a2b3c4d5e6f', 'downgrade 2b3c4d5e6f70'],
+        );
       });
 
       it('leaky downgrade: reports exactly the index left behind, at the downgrade of that revision', async () => {
@@ -38,8 +49,14 @@ describe('runner: round-trip verification (real PostgreSQL 15, real Alembic)', f
         assert.deepEqual(statuses(result), ['aa0000000001:passed', 'aa0000000002:failed', 'aa0000000003:not run']);
         const failed = result.revisions[1]!.steps.find((s) => s.status === 'failed')!;
         assert.equal(failed.step, 'downgrade');
-        assert.deepEqual(failed.differences?.map((d) => d.message), ['index ix_user_email is left behind']);
-        assert.equal(result.failure?.message, 'downgrade of aa0000000002 does not restore the schema of aa0000000001: index ix_user_email is left behind');
+        assert.deepEqual(
+          failed.differences?.map((d) => d.message),
+          ['index ix_user_email is left behind'],
+        );
+        assert.equal(
+          result.failure?.message,
+          'downgrade of aa0000000002 does not restore the schema of aa0000000001: index ix_user_email is left behind',
+        );
         assert.match(result.failure?.path ?? '', /aa0000000002_index_user_email\.py$/);
         assert.equal(result.failure?.line, 20, 'the line of def downgrade');
       });
@@ -72,7 +89,13 @@ describe('runner: round-trip verification (real PostgreSQL 15, real Alembic)', f
         const { result } = await verify('branched', python());
         console.log(`      measured: round trip of 5 branched revisions in ${Math.round(result.durationMs)} ms`);
         assert.equal(result.ok, true, JSON.stringify(result.failure));
-        assert.deepEqual(statuses(result), ['dd0000000001:passed', 'dd00000000b1:passed', 'dd00000000b2:passed', 'dd00000000c1:passed', 'dd00000000m1:passed']);
+        assert.deepEqual(statuses(result), [
+          'dd0000000001:passed',
+          'dd00000000b1:passed',
+          'dd00000000b2:passed',
+          'dd00000000c1:passed',
+          'dd00000000m1:passed',
+        ]);
         const merge = result.revisions[4]!;
         assert.deepEqual(merge.parents, ['dd00000000b2', 'dd00000000c1']);
         assert.equal(merge.steps[1]?.command, 'downgrade dd00000000b2');
@@ -84,6 +107,10 @@ describe('runner: round-trip verification (real PostgreSQL 15, real Alembic)', f
     const { result } = await verify('branched', PYTHONS[0]!.python(), { from: 'dd00000000c1', to: 'heads' });
     assert.deepEqual(statuses(result), ['dd00000000c1:passed', 'dd00000000m1:passed']);
     const onlyBilling = await verify('branched', PYTHONS[0]!.python(), { to: 'dd00000000b2' });
-    assert.deepEqual(statuses(onlyBilling.result), ['dd0000000001:passed', 'dd00000000b1:passed', 'dd00000000b2:passed']);
+    assert.deepEqual(statuses(onlyBilling.result), [
+      'dd0000000001:passed',
+      'dd00000000b1:passed',
+      'dd00000000b2:passed',
+    ]);
   });
 });

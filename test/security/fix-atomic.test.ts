@@ -35,7 +35,14 @@ def downgrade():
 
 async function lintFix(dir: string, extra: string[] = []): Promise<{ code: number; stderr: string }> {
   let stderr = '';
-  const io: CliIo = { stdout: () => undefined, stderr: (t) => { stderr += t; }, cwd: dir, isTTY: false };
+  const io: CliIo = {
+    stdout: () => undefined,
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd: dir,
+    isTTY: false,
+  };
   const code = await main(['lint', '--fix', ...extra, dir], io);
   return { code, stderr };
 }
@@ -53,7 +60,9 @@ describe('CLI --fix writes atomically', function () {
   this.timeout(60_000);
   const dirs: string[] = [];
   before(() => engineReady);
-  after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+  after(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   it('replaces the file by a rename (new inode), keeps its mode, and leaves no temp file', async () => {
     const { dir, file } = project(FIXABLE);
@@ -67,7 +76,10 @@ describe('CLI --fix writes atomically', function () {
     const after = fs.statSync(file);
     assert.notEqual(after.ino, before.ino, 'written through a new file renamed over the old one');
     assert.equal(after.mode & 0o777, 0o640);
-    assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((f) => f !== 'a1_orders.py' && f !== '__pycache__'), []);
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(file)).filter((f) => f !== 'a1_orders.py' && f !== '__pycache__'),
+      [],
+    );
   });
 
   it('writeFileAtomic leaves the old file and no temp file when the write fails', () => {
@@ -102,7 +114,11 @@ describe('CLI --fix writes atomically', function () {
     await lintFix(dir);
     const text = fs.readFileSync(file, 'utf8');
     assert.ok(analyzeOnce(file, text).syntaxErrors.length <= errorsBefore, 'no new syntax error written');
-    assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('.')), [], 'no temp file left');
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('.')),
+      [],
+      'no temp file left',
+    );
   });
 
   it('leaves a file alone when it changed on disk during the run', async () => {

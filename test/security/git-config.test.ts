@@ -70,30 +70,43 @@ class BoobyTrappedRepo {
       fs.writeFileSync(file, `#!/bin/sh\necho "$*" >> '${path.join(this.markers, name)}'\n${tail}\n`, { mode: 0o755 });
       return file;
     };
-    fs.appendFileSync(path.join(this.root, '.git', 'config'), [
-      '[core]',
-      `\tfsmonitor = ${hook('fsmonitor', 'exit 0')}`,
-      `\tpager = ${hook('pager', 'cat')}`,
-      '[log]',
-      '\tshowSignature = true',
-      '[gpg]',
-      `\tprogram = ${hook('gpg', 'exit 1')}`,
-      '[diff]',
-      `\texternal = ${hook('external-diff', 'exit 0')}`,
-      '[diff "canary"]',
-      `\ttextconv = ${hook('textconv', 'cat "$1"')}`,
-      '[filter "canary"]',
-      `\tclean = ${hook('filter', 'cat')}`,
-      '',
-    ].join('\n'));
+    fs.appendFileSync(
+      path.join(this.root, '.git', 'config'),
+      [
+        '[core]',
+        `\tfsmonitor = ${hook('fsmonitor', 'exit 0')}`,
+        `\tpager = ${hook('pager', 'cat')}`,
+        '[log]',
+        '\tshowSignature = true',
+        '[gpg]',
+        `\tprogram = ${hook('gpg', 'exit 1')}`,
+        '[diff]',
+        `\texternal = ${hook('external-diff', 'exit 0')}`,
+        '[diff "canary"]',
+        `\ttextconv = ${hook('textconv', 'cat "$1"')}`,
+        '[filter "canary"]',
+        `\tclean = ${hook('filter', 'cat')}`,
+        '',
+      ].join('\n'),
+    );
     fs.writeFileSync(path.join(this.root, '.git', 'info', 'attributes'), '*.py filter=canary diff=canary\n');
     // Timestamps newer than the index's: git status re-reads the files, through the clean filter.
     const later = new Date(Date.now() + 5000);
-    for (const f of fs.readdirSync(path.dirname(this.a1))) fs.utimesSync(path.join(path.dirname(this.a1), f), later, later);
+    for (const f of fs.readdirSync(path.dirname(this.a1)))
+      fs.utimesSync(path.join(path.dirname(this.a1), f), later, later);
   }
 
   git(...args: string[]): string {
-    return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: this.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' } });
+    return execFileSync(
+      'git',
+      ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
+      {
+        cwd: this.root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' },
+      },
+    );
   }
 
   fired(): string[] {
@@ -106,9 +119,14 @@ class BoobyTrappedRepo {
 
   lint(trusted?: boolean): string[] {
     const dir = path.dirname(this.a1);
-    const models = fs.readdirSync(dir).sort().map((f) => analyzeOnce(path.join(dir, f), fs.readFileSync(path.join(dir, f), 'utf8')));
+    const models = fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => analyzeOnce(path.join(dir, f), fs.readFileSync(path.join(dir, f), 'utf8')));
     const project = createProjectModel(this.root, defaultConfig(this.root), models);
-    return [...lintProjectRules(project, { rules: [SW108], ...(trusted === undefined ? {} : { trusted }) }).values()].flat().map((f) => `${path.basename(f.path)} ${f.ruleId}`);
+    return [...lintProjectRules(project, { rules: [SW108], ...(trusted === undefined ? {} : { trusted }) }).values()]
+      .flat()
+      .map((f) => `${path.basename(f.path)} ${f.ruleId}`);
   }
 
   dispose(): void {
@@ -130,7 +148,8 @@ describe('git runs nothing a repository configures (SW108)', function () {
     repo.git('diff');
     repo.git('log', '-p', '-1');
     const armed = repo.fired();
-    for (const m of ['fsmonitor', 'filter', 'external-diff', 'textconv']) assert.ok(armed.includes(m), `the ${m} canary fires with plain git (fired: ${armed.join(', ')})`);
+    for (const m of ['fsmonitor', 'filter', 'external-diff', 'textconv'])
+      assert.ok(armed.includes(m), `the ${m} canary fires with plain git (fired: ${armed.join(', ')})`);
     repo.reset();
   });
   afterEach(() => repo.dispose());
@@ -147,14 +166,30 @@ describe('git runs nothing a repository configures (SW108)', function () {
 
   it('schema-warden lint (with its early git questions) runs none of them', async () => {
     let stdout = '';
-    const io: CliIo = { stdout: (t) => { stdout += t; }, stderr: () => undefined, cwd: repo.root, isTTY: false };
+    const io: CliIo = {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: () => undefined,
+      cwd: repo.root,
+      isTTY: false,
+    };
     await main(['lint', '--format', 'json', '--select', 'SW108'], io);
     assert.match(stdout, /"SW108"/, `the CLI reports SW108: ${stdout.slice(0, 400)}`);
     assert.deepEqual(repo.fired(), []);
   });
 
   it('filterOverrides turns off every configured driver, and refuses names it cannot quote', () => {
-    assert.deepEqual(filterOverrides('filter.lfs.clean\0filter.lfs.smudge\0filter.a.b.process\0'), ['-c', 'filter.lfs.clean=', '-c', 'filter.lfs.process=', '-c', 'filter.a.b.clean=', '-c', 'filter.a.b.process=']);
+    assert.deepEqual(filterOverrides('filter.lfs.clean\0filter.lfs.smudge\0filter.a.b.process\0'), [
+      '-c',
+      'filter.lfs.clean=',
+      '-c',
+      'filter.lfs.process=',
+      '-c',
+      'filter.a.b.clean=',
+      '-c',
+      'filter.a.b.process=',
+    ]);
     assert.deepEqual(filterOverrides(''), []);
     assert.equal(filterOverrides('filter.x=y.clean\0'), undefined);
   });
@@ -165,7 +200,9 @@ describe('the language server and workspace trust (SW108)', function () {
   before(() => bundleServer());
   let repo: BoobyTrappedRepo;
   let session: LspSession | undefined;
-  beforeEach(() => { repo = new BoobyTrappedRepo(); });
+  beforeEach(() => {
+    repo = new BoobyTrappedRepo();
+  });
   afterEach(async () => {
     await session?.stop();
     session = undefined;
@@ -182,11 +219,15 @@ describe('the language server and workspace trust (SW108)', function () {
 
   it('told the workspace is untrusted, it asks git nothing, reports no SW108 and says so once', async () => {
     assert.deepEqual(await diagnosticsOfA1({ workspaceTrusted: false }), []);
-    assert.equal(session!.logs.filter((l) => /not trusted: SW108 \(edited-history\) does not run git/.test(l)).length, 1, session!.logs.join('\n'));
+    assert.equal(
+      session!.logs.filter((l) => /not trusted: SW108 \(edited-history\) does not run git/.test(l)).length,
+      1,
+      session!.logs.join('\n'),
+    );
     assert.deepEqual(repo.fired(), []);
   });
 
-  it('trusted (or told nothing, as other editors), it reports SW108 and still runs none of the repository\'s commands', async () => {
+  it("trusted (or told nothing, as other editors), it reports SW108 and still runs none of the repository's commands", async () => {
     assert.deepEqual(await diagnosticsOfA1({ workspaceTrusted: true }), ['SW108']);
     assert.deepEqual(repo.fired(), []);
     await session!.stop();

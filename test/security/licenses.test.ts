@@ -15,13 +15,26 @@ describe('licences of shipped dependencies', function () {
 
   it('ships only allowed licences', () => {
     const packages = shippedPackages();
-    assert.ok(packages.some((p) => p.name === 'web-tree-sitter'), 'the production tree was read');
+    assert.ok(
+      packages.some((p) => p.name === 'web-tree-sitter'),
+      'the production tree was read',
+    );
     const refused = packages.filter((p) => !licenseAllowed(p.license));
-    assert.deepEqual(refused.map((p) => `${p.name}@${p.version}: ${p.license}`), []);
+    assert.deepEqual(
+      refused.map((p) => `${p.name}@${p.version}: ${p.license}`),
+      [],
+    );
   });
 
   it('docs/licenses.md is the generated list (node out/scripts/licenses.js rewrites it)', () => {
-    assert.ok(fs.existsSync(LICENSES_FILE), 'docs/licenses.md is missing: run npx tsc -b && node out/scripts/licenses.js');
-    assert.equal(fs.readFileSync(LICENSES_FILE, 'utf8'), renderLicenses(shippedPackages()), 'docs/licenses.md is out of date: run node out/scripts/licenses.js');
+    assert.ok(
+      fs.existsSync(LICENSES_FILE),
+      'docs/licenses.md is missing: run npx tsc -b && node out/scripts/licenses.js',
+    );
+    assert.equal(
+      fs.readFileSync(LICENSES_FILE, 'utf8'),
+      renderLicenses(shippedPackages()),
+      'docs/licenses.md is out of date: run node out/scripts/licenses.js',
+    );
   });
 });

@@ -22,13 +22,23 @@ function filesUnder(dir: string, ext: RegExp): string[] {
  * Returns "file:line: text" for each hit.
  */
 function shellHits(files: readonly string[]): string[] {
-  const patterns = [/\bshell\s*:\s*(?:true|!0)\b/, /\bexecSync\s*\(/, /(?<![.\w])exec\s*\(/, /\bchild_process\s*\.\s*exec\b(?!File|Sync)/, /\bchild_process\.execSync\b/, /["']child_process["']\)\.exec\b(?!File)/];
+  const patterns = [
+    /\bshell\s*:\s*(?:true|!0)\b/,
+    /\bexecSync\s*\(/,
+    /(?<![.\w])exec\s*\(/,
+    /\bchild_process\s*\.\s*exec\b(?!File|Sync)/,
+    /\bchild_process\.execSync\b/,
+    /["']child_process["']\)\.exec\b(?!File)/,
+  ];
   const hits: string[] = [];
   for (const file of files) {
-    fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-      // A regex's exec (`/x/.exec(s)`, `re.exec(s)`) is not a process.
-      if (patterns.some((p) => p.test(line))) hits.push(`${path.relative(ROOT, file)}:${i + 1}: ${line.trim().slice(0, 160)}`);
-    });
+    fs.readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        // A regex's exec (`/x/.exec(s)`, `re.exec(s)`) is not a process.
+        if (patterns.some((p) => p.test(line)))
+          hits.push(`${path.relative(ROOT, file)}:${i + 1}: ${line.trim().slice(0, 160)}`);
+      });
   }
   return hits;
 }
@@ -37,7 +47,10 @@ describe('security: no shell strings, safe decision slugs, audited dependencies'
   this.timeout(120_000);
 
   it('the sources run no command through a shell', () => {
-    const sources = [...filesUnder(path.join(ROOT, 'server/src'), /\.ts$/), ...filesUnder(path.join(ROOT, 'client/src'), /\.ts$/)];
+    const sources = [
+      ...filesUnder(path.join(ROOT, 'server/src'), /\.ts$/),
+      ...filesUnder(path.join(ROOT, 'client/src'), /\.ts$/),
+    ];
     assert.ok(sources.length > 50, `${sources.length} source files`);
     assert.deepEqual(shellHits(sources), []);
   });
@@ -45,9 +58,15 @@ describe('security: no shell strings, safe decision slugs, audited dependencies'
   it('the built bundles dist/*.js run no command through a shell', () => {
     const bundles = ['server.js', 'client.js', 'runner.js', 'cli.js'].map((f) => path.join(ROOT, 'dist', f));
     const missing = bundles.filter((b) => !fs.existsSync(b));
-    assert.deepEqual(missing.map((m) => path.relative(ROOT, m)), [], 'dist/ bundles are missing: run `npm run build` first');
+    assert.deepEqual(
+      missing.map((m) => path.relative(ROOT, m)),
+      [],
+      'dist/ bundles are missing: run `npm run build` first',
+    );
     // Bundled dependencies are checked too; minified code writes `shell:!0`.
-    const hits = shellHits(bundles).filter((h) => !/\bexecFile(?:Sync)?\s*\(/.test(h) || /shell\s*:\s*(?:true|!0)/.test(h));
+    const hits = shellHits(bundles).filter(
+      (h) => !/\bexecFile(?:Sync)?\s*\(/.test(h) || /shell\s*:\s*(?:true|!0)/.test(h),
+    );
     assert.deepEqual(hits, []);
   });
 
@@ -55,7 +74,10 @@ describe('security: no shell strings, safe decision slugs, audited dependencies'
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-shell-'));
     try {
       const file = path.join(dir, 'bad.ts');
-      fs.writeFileSync(file, "spawn('git', ['log'], { shell: true });\nexecSync('rm -rf ' + dir);\nrequire('child_process').exec(cmd);\nconst m = /x/.exec(s);\nexecFile('git', ['status']);\n");
+      fs.writeFileSync(
+        file,
+        "spawn('git', ['log'], { shell: true });\nexecSync('rm -rf ' + dir);\nrequire('child_process').exec(cmd);\nconst m = /x/.exec(s);\nexecFile('git', ['status']);\n",
+      );
       assert.equal(shellHits([file]).length, 3);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -64,13 +86,35 @@ describe('security: no shell strings, safe decision slugs, audited dependencies'
 
   describe('decision titles become safe file names', () => {
     let dir: string;
-    beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-slugs-')); });
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-slugs-'));
+    });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const titles = ['../../etc/passwd', '..', '../..', '/etc/passwd', 'C:\\Windows\\system32', 'a/b\\c', 'x'.repeat(5000), 'Ünïcödé — 日本語 🚀', '.hidden', 'NUL', 'con.md', '\u0000null\u0000byte', '%2e%2e%2f'];
+    const titles = [
+      '../../etc/passwd',
+      '..',
+      '../..',
+      '/etc/passwd',
+      'C:\\Windows\\system32',
+      'a/b\\c',
+      'x'.repeat(5000),
+      'Ünïcödé — 日本語 🚀',
+      '.hidden',
+      'NUL',
+      'con.md',
+      '\u0000null\u0000byte',
+      '%2e%2e%2f',
+    ];
     for (const title of titles) {
       it(`${JSON.stringify(title.slice(0, 40))} stays inside the decisions folder`, () => {
-        const created = createDecisionRecord({ decisionsDir: dir, title, rules: ['SW303'], revisions: [], date: '2026-01-01' });
+        const created = createDecisionRecord({
+          decisionsDir: dir,
+          title,
+          rules: ['SW303'],
+          revisions: [],
+          date: '2026-01-01',
+        });
         assert.equal(path.dirname(created.path), dir);
         assert.match(path.basename(created.path), /^\d{4}-[a-z0-9]+(?:-[a-z0-9]+)*\.md$/);
         assert.ok(path.basename(created.path).length <= 4 + 1 + 48 + 3);
@@ -86,9 +130,21 @@ describe('security: no shell strings, safe decision slugs, audited dependencies'
     });
 
     it('the same title twice never overwrites: the second record takes the next number', () => {
-      const first = createDecisionRecord({ decisionsDir: dir, title: '../same', rules: [], revisions: [], date: '2026-01-01' });
+      const first = createDecisionRecord({
+        decisionsDir: dir,
+        title: '../same',
+        rules: [],
+        revisions: [],
+        date: '2026-01-01',
+      });
       const firstText = fs.readFileSync(first.path, 'utf8');
-      const second = createDecisionRecord({ decisionsDir: dir, title: '../same', rules: [], revisions: [], date: '2026-01-01' });
+      const second = createDecisionRecord({
+        decisionsDir: dir,
+        title: '../same',
+        rules: [],
+        revisions: [],
+        date: '2026-01-01',
+      });
       assert.notEqual(second.path, first.path);
       assert.equal(fs.readFileSync(first.path, 'utf8'), firstText);
       assert.deepEqual(fs.readdirSync(dir).sort(), ['0001-same.md', '0002-same.md']);
@@ -99,7 +155,13 @@ describe('security: no shell strings, safe decision slugs, audited dependencies'
       fs.writeFileSync(outside, 'precious\n');
       try {
         fs.symlinkSync(outside, path.join(dir, '0001-planted.md'));
-        const created = createDecisionRecord({ decisionsDir: dir, title: 'planted', rules: [], revisions: [], date: '2026-01-01' });
+        const created = createDecisionRecord({
+          decisionsDir: dir,
+          title: 'planted',
+          rules: [],
+          revisions: [],
+          date: '2026-01-01',
+        });
         assert.equal(path.basename(created.path), '0002-planted.md');
         assert.equal(fs.readFileSync(outside, 'utf8'), 'precious\n');
       } finally {
@@ -112,25 +174,44 @@ describe('security: no shell strings, safe decision slugs, audited dependencies'
     let out: string;
     let stderr = '';
     try {
-      out = execFileSync('npm', ['audit', '--omit=dev', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      out = execFileSync('npm', ['audit', '--omit=dev', '--json'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (err) {
       // npm audit exits 1 when it finds advisories: its JSON is still on stdout.
       out = (err as { stdout?: string }).stdout ?? '';
       stderr = String((err as { stderr?: string }).stderr ?? '');
     }
-    let report: { metadata?: { vulnerabilities?: Record<string, number> }; vulnerabilities?: Record<string, { severity: string; name: string }>; error?: { code?: string; summary?: string }; message?: string };
+    let report: {
+      metadata?: { vulnerabilities?: Record<string, number> };
+      vulnerabilities?: Record<string, { severity: string; name: string }>;
+      error?: { code?: string; summary?: string };
+      message?: string;
+    };
     try {
       report = JSON.parse(out);
     } catch {
       report = {};
     }
     if (!report.metadata?.vulnerabilities) {
-      const reason = report.message ?? report.error?.summary ?? (stderr.split('\n').find((l) => /error|ERR|audit/.test(l) && !/Unknown user config/.test(l)) || out || 'no answer');
-      console.log(`      skipped: the npm registry did not answer the audit: ${reason.slice(0, 160).replace(/\s+/g, ' ')}`);
+      const reason =
+        report.message ??
+        report.error?.summary ??
+        (stderr.split('\n').find((l) => /error|ERR|audit/.test(l) && !/Unknown user config/.test(l)) ||
+          out ||
+          'no answer');
+      console.log(
+        `      skipped: the npm registry did not answer the audit: ${reason.slice(0, 160).replace(/\s+/g, ' ')}`,
+      );
       this.skip();
     }
     const counts = report.metadata?.vulnerabilities ?? {};
-    const serious = Object.values(report.vulnerabilities ?? {}).filter((v) => v.severity === 'high' || v.severity === 'critical').map((v) => `${v.name}: ${v.severity}`);
+    const serious = Object.values(report.vulnerabilities ?? {})
+      .filter((v) => v.severity === 'high' || v.severity === 'critical')
+      .map((v) => `${v.name}: ${v.severity}`);
     assert.deepEqual(serious, [], `npm audit --omit=dev: ${JSON.stringify(counts)}`);
   });
 });

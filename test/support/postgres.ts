@@ -19,7 +19,9 @@ export function fixtureDir(name: string): string {
 export function venvPython(): string {
   const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
   if (!fs.existsSync(python)) {
-    throw new Error(`The runner tests need ${python} with Alembic: run scripts/setup-python.sh (python3 -m venv .venv && .venv/bin/pip install alembic psycopg2-binary).`);
+    throw new Error(
+      `The runner tests need ${python} with Alembic: run scripts/setup-python.sh (python3 -m venv .venv && .venv/bin/pip install alembic psycopg2-binary).`,
+    );
   }
   return python;
 }
@@ -28,7 +30,9 @@ export function venvPython(): string {
 export function debianPython(): string {
   const python = '/usr/bin/python3';
   if (!fs.existsSync('/usr/lib/python3/dist-packages/alembic')) {
-    throw new Error('The runner tests need Debian\'s Alembic for /usr/bin/python3: run scripts/setup-python.sh (apt-get install python3-alembic python3-sqlalchemy python3-psycopg2).');
+    throw new Error(
+      "The runner tests need Debian's Alembic for /usr/bin/python3: run scripts/setup-python.sh (apt-get install python3-alembic python3-sqlalchemy python3-psycopg2).",
+    );
   }
   return python;
 }
@@ -60,7 +64,9 @@ export function usePostgresCluster(): PostgresHarness {
     try {
       await cluster.start();
     } catch (error) {
-      throw new Error(`Could not start the test's PostgreSQL cluster (run scripts/setup-postgres.sh): ${(error as Error).message}`);
+      throw new Error(
+        `Could not start the test's PostgreSQL cluster (run scripts/setup-postgres.sh): ${(error as Error).message}`,
+      );
     }
   });
   after(async function () {

@@ -8,21 +8,40 @@ import { summarizeResult } from './resultNodes';
 import { sqlRanges, type RevisionRow } from './revisionRows';
 
 /** Options tests and keybindings may pass to *Verify round trips*. */
-export interface VerifyArgs { from?: string; quiet?: boolean }
+export interface VerifyArgs {
+  from?: string;
+  quiet?: boolean;
+}
 
 export async function verifyRoundTrips(ui: RunnerUi, given?: unknown): Promise<VerifyResult | undefined> {
-  const args: VerifyArgs = given instanceof RevisionItem ? { from: given.row.revision } : typeof given === 'string' ? { from: given } : (given ?? {}) as VerifyArgs;
+  const args: VerifyArgs =
+    given instanceof RevisionItem
+      ? { from: given.row.revision }
+      : typeof given === 'string'
+        ? { from: given }
+        : ((given ?? {}) as VerifyArgs);
   const title = `verifying round trips${args.from ? ` from ${args.from}` : ''}`;
-  const result = await cancellable(ui, title, (signal, progress) => ui.service.verify({
-    ...(args.from ? { from: args.from } : {}),
-    signal,
-    onStep: (revision, step, index, total) => progress.report({ message: `${index + 1}/${total} ${revision.revision}: ${step.step} ${step.status === 'passed' ? '✓' : '✗'}`, increment: step.step === 'upgrade again' || step.status === 'failed' ? 100 / total : 0 }),
-  }));
+  const result = await cancellable(ui, title, (signal, progress) =>
+    ui.service.verify({
+      ...(args.from ? { from: args.from } : {}),
+      signal,
+      onStep: (revision, step, index, total) =>
+        progress.report({
+          message: `${index + 1}/${total} ${revision.revision}: ${step.step} ${step.status === 'passed' ? '✓' : '✗'}`,
+          increment: step.step === 'upgrade again' || step.status === 'failed' ? 100 / total : 0,
+        }),
+    }),
+  );
   if (!result) return undefined;
   await vscode.commands.executeCommand('schemaWarden.results.focus').then(undefined, () => undefined);
   if (!args.quiet) {
     if (result.ok) void vscode.window.showInformationMessage(`Schema Warden: ${summarizeResult(result)}.`);
-    else void vscode.window.showErrorMessage(`Schema Warden: ${summarizeResult(result)}.`, 'Show problem').then((choice) => { if (choice) void openFailure(result); });
+    else
+      void vscode.window
+        .showErrorMessage(`Schema Warden: ${summarizeResult(result)}.`, 'Show problem')
+        .then((choice) => {
+          if (choice) void openFailure(result);
+        });
   }
   return result;
 }
@@ -33,24 +52,45 @@ export async function checkDrift(ui: RunnerUi): Promise<DriftResult | undefined>
   const at = result.revisions.join(', ') || 'base';
   const models = result.autogenerate;
   if (models.status === 'compared' && models.findings.length) {
-    ui.service.log(`autogenerate (${models.metadata}): ${models.findings.length} difference(s) between the models and the migrations:`);
+    ui.service.log(
+      `autogenerate (${models.metadata}): ${models.findings.length} difference(s) between the models and the migrations:`,
+    );
     for (const f of models.findings) ui.service.log(`  models: ${f.message}`);
-    void vscode.window.showWarningMessage(`Schema Warden: the models (${models.metadata}) differ from the migrations at ${at} — e.g. ${models.findings[0].message}. Write a revision (alembic revision --autogenerate).`, 'Show all').then((choice) => { if (choice) ui.service.showOutput(); });
+    void vscode.window
+      .showWarningMessage(
+        `Schema Warden: the models (${models.metadata}) differ from the migrations at ${at} — e.g. ${models.findings[0].message}. Write a revision (alembic revision --autogenerate).`,
+        'Show all',
+      )
+      .then((choice) => {
+        if (choice) ui.service.showOutput();
+      });
   } else if (models.status === 'failed') {
     ui.service.log(`autogenerate comparison failed: ${JSON.stringify(models)}`);
   }
   if (result.ok) {
-    void vscode.window.showInformationMessage(`Schema Warden: no drift — the database matches its migrations at ${at}.`);
+    void vscode.window.showInformationMessage(
+      `Schema Warden: no drift — the database matches its migrations at ${at}.`,
+    );
   } else {
     ui.service.log(`drift at ${at}: ${result.differences.length} difference(s) applied outside Alembic:`);
     for (const d of result.differences) ui.service.log(`  drift: ${d.message}`);
-    void vscode.window.showWarningMessage(`Schema Warden: schema drift at ${at} — ${result.differences.length} change(s) made outside Alembic, e.g. ${result.differences[0]?.message ?? ''}. The policy forbids it: write a revision for them.`, 'Show all').then((choice) => { if (choice) ui.service.showOutput(); });
+    void vscode.window
+      .showWarningMessage(
+        `Schema Warden: schema drift at ${at} — ${result.differences.length} change(s) made outside Alembic, e.g. ${result.differences[0]?.message ?? ''}. The policy forbids it: write a revision for them.`,
+        'Show all',
+      )
+      .then((choice) => {
+        if (choice) ui.service.showOutput();
+      });
   }
   return result;
 }
 
 export async function startDatabase(ui: RunnerUi): Promise<unknown> {
-  const status = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Schema Warden: starting the database' }, () => ui.service.startDatabase());
+  const status = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Schema Warden: starting the database' },
+    () => ui.service.startDatabase(),
+  );
   return status;
 }
 
@@ -59,7 +99,10 @@ export async function stopDatabase(ui: RunnerUi): Promise<void> {
 }
 
 export async function resetDatabase(ui: RunnerUi): Promise<void> {
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Schema Warden: resetting the database' }, () => ui.service.resetDatabase());
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Schema Warden: resetting the database' },
+    () => ui.service.resetDatabase(),
+  );
 }
 
 export async function upgradeToRevision(ui: RunnerUi, given?: unknown): Promise<boolean> {
@@ -83,7 +126,12 @@ export async function showRevisionSql(ui: RunnerUi, given?: unknown): Promise<st
   if (!revision) return undefined;
   const ranges = sqlRanges(revision);
   const upgrade = await ui.service.offlineSql(ranges.upgrade, 'upgrade');
-  const downgrade = await ui.service.offlineSql(ranges.downgrade, 'downgrade').catch((error: Error) => `-- alembic downgrade --sql ${ranges.downgrade} failed: ${error.message.replace(/\n/g, '\n-- ')}\n`);
+  const downgrade = await ui.service
+    .offlineSql(ranges.downgrade, 'downgrade')
+    .catch(
+      (error: Error) =>
+        `-- alembic downgrade --sql ${ranges.downgrade} failed: ${error.message.replace(/\n/g, '\n-- ')}\n`,
+    );
   const text = [
     `-- Revision ${revision.revision}: ${revision.title}`,
     `-- Offline SQL from Alembic (--sql); generated, read-only.${ranges.fromBase ? ' A merge has no single parent: the upgrade SQL starts at the base.' : ''}`,
@@ -101,7 +149,9 @@ export async function showRevisionSql(ui: RunnerUi, given?: unknown): Promise<st
 
 export async function forgetDatabasePassword(ui: RunnerUi): Promise<void> {
   await ui.service.forgetPassword();
-  void vscode.window.showInformationMessage('Schema Warden: the database password is forgotten; it is asked again on the next connection.');
+  void vscode.window.showInformationMessage(
+    'Schema Warden: the database password is forgotten; it is asked again on the next connection.',
+  );
 }
 
 export function refreshRevisions(ui: RunnerUi): Promise<void> {
@@ -118,22 +168,35 @@ async function revisionFrom(ui: RunnerUi, given: unknown, title: string): Promis
     if (!found) throw new Error(`no revision "${given}" in this project`);
     return found;
   }
-  const picked = await vscode.window.showQuickPick(rows.map((row) => ({ label: row.revision, description: row.description, row })), { title, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(
+    rows.map((row) => ({ label: row.revision, description: row.description, row })),
+    { title, matchOnDescription: true },
+  );
   return picked?.row;
 }
 
 /** Runs under a cancellable progress; a cancellation is not an error, a setup problem says what to do. */
-async function cancellable<T>(ui: RunnerUi, title: string, work: (signal: AbortSignal, progress: vscode.Progress<{ message?: string; increment?: number }>) => Promise<T>): Promise<T | undefined> {
+async function cancellable<T>(
+  ui: RunnerUi,
+  title: string,
+  work: (signal: AbortSignal, progress: vscode.Progress<{ message?: string; increment?: number }>) => Promise<T>,
+): Promise<T | undefined> {
   try {
     return await ui.service.withCancellableProgress(title, work);
   } catch (error) {
     if (error instanceof RunnerCancelledError) {
-      void vscode.window.showInformationMessage(`Schema Warden: ${title} cancelled; everything it started was stopped.`);
+      void vscode.window.showInformationMessage(
+        `Schema Warden: ${title} cancelled; everything it started was stopped.`,
+      );
       return undefined;
     }
     if (isSetupError(error)) {
       ui.service.log(`setup problem: ${error.message}`);
-      void vscode.window.showErrorMessage(`Schema Warden: ${error.message}`, { modal: false }, 'Show output').then((choice) => { if (choice) ui.service.showOutput(); });
+      void vscode.window
+        .showErrorMessage(`Schema Warden: ${error.message}`, { modal: false }, 'Show output')
+        .then((choice) => {
+          if (choice) ui.service.showOutput();
+        });
       return undefined;
     }
     throw error;
@@ -144,5 +207,7 @@ async function openFailure(result: VerifyResult): Promise<void> {
   const failure = result.failure;
   if (!failure?.path) return;
   const line = Math.max(0, (failure.line ?? 1) - 1);
-  await vscode.window.showTextDocument(vscode.Uri.file(failure.path), { selection: new vscode.Range(line, 0, line, 0) });
+  await vscode.window.showTextDocument(vscode.Uri.file(failure.path), {
+    selection: new vscode.Range(line, 0, line, 0),
+  });
 }

@@ -1,6 +1,11 @@
 // The Results view's tree: revisions × steps of the last verification, with ✓/✗ and the schema
 // differences or Postgres' error of a failure as children. No vscode import (tested with mocha).
-import type { RevisionVerifyResult, VerifyResult, VerifyStepName, VerifyStepResult } from '../../../server/src/runner/verify';
+import type {
+  RevisionVerifyResult,
+  VerifyResult,
+  VerifyStepName,
+  VerifyStepResult,
+} from '../../../server/src/runner/verify';
 import { VERIFY_STEPS } from '../../../server/src/runner/verify';
 
 export type ResultStatus = 'passed' | 'failed' | 'not run' | 'detail';
@@ -45,23 +50,50 @@ function revisionNode(revision: RevisionVerifyResult, result: VerifyResult): Res
     description: [title, revision.status === 'not run' ? 'not run' : formatMs(total)].filter(Boolean).join(' · '),
     tooltip: `${revision.revision}: ${revision.status}${revision.status === 'not run' ? ' (verification stops at the first failure)' : ''}`,
     status: revision.status,
-    children: VERIFY_STEPS.map((name) => stepNode(revision, name, revision.steps.find((s) => s.step === name))),
+    children: VERIFY_STEPS.map((name) =>
+      stepNode(
+        revision,
+        name,
+        revision.steps.find((s) => s.step === name),
+      ),
+    ),
     ...(revision.path ? { path: revision.path } : {}),
     ...(failureLine !== undefined ? { line: failureLine } : {}),
   };
 }
 
-function stepNode(revision: RevisionVerifyResult, name: VerifyStepName, step: VerifyStepResult | undefined): ResultNode {
+function stepNode(
+  revision: RevisionVerifyResult,
+  name: VerifyStepName,
+  step: VerifyStepResult | undefined,
+): ResultNode {
   const id = `rev:${revision.revision}/step:${name}`;
-  if (!step) return { id, label: `${MARK['not run']} ${name}`, description: 'not run', status: 'not run', children: [] };
+  if (!step)
+    return { id, label: `${MARK['not run']} ${name}`, description: 'not run', status: 'not run', children: [] };
   const children: ResultNode[] = [];
-  const detail = (suffix: string, label: string, tooltip?: string): ResultNode => ({ id: `${id}/${suffix}`, label, status: 'detail', children: [], ...(tooltip ? { tooltip } : {}) });
+  const detail = (suffix: string, label: string, tooltip?: string): ResultNode => ({
+    id: `${id}/${suffix}`,
+    label,
+    status: 'detail',
+    children: [],
+    ...(tooltip ? { tooltip } : {}),
+  });
   if (step.differences?.length) {
-    step.differences.forEach((d, i) => children.push(detail(`diff:${i}`, d.message, [d.expected && `expected: ${d.expected}`, d.actual && `actual: ${d.actual}`].filter(Boolean).join('\n') || undefined)));
+    step.differences.forEach((d, i) =>
+      children.push(
+        detail(
+          `diff:${i}`,
+          d.message,
+          [d.expected && `expected: ${d.expected}`, d.actual && `actual: ${d.actual}`].filter(Boolean).join('\n') ||
+            undefined,
+        ),
+      ),
+    );
   }
   if (step.error) {
     children.push(detail('error', `${step.error.type}: ${step.error.message}`, step.error.traceback));
-    if (step.error.sql) children.push(detail('sql', `SQL: ${step.error.sql.replace(/\s+/g, ' ').trim()}`, step.error.sql));
+    if (step.error.sql)
+      children.push(detail('sql', `SQL: ${step.error.sql.replace(/\s+/g, ' ').trim()}`, step.error.sql));
   }
   if (step.status === 'failed' && children.length === 0 && step.message) children.push(detail('message', step.message));
   return {

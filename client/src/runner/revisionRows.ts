@@ -46,11 +46,15 @@ export function buildRevisionRows(history: HistoryResult, current: readonly stri
   const currentSet = new Set(current ?? []);
   const applied = current ? graph.closure(currentSet) : new Set<string>();
   const heads = new Set(history.heads.length > 0 ? history.heads : graph.heads());
-  return graph.walkOrder().reverse().map((id) => {
-    const info = graph.get(id);
-    const state: AppliedState = current === undefined ? 'unknown' : currentSet.has(id) ? 'current' : applied.has(id) ? 'applied' : 'pending';
-    return row(info, state, heads.has(id));
-  });
+  return graph
+    .walkOrder()
+    .reverse()
+    .map((id) => {
+      const info = graph.get(id);
+      const state: AppliedState =
+        current === undefined ? 'unknown' : currentSet.has(id) ? 'current' : applied.has(id) ? 'applied' : 'pending';
+      return row(info, state, heads.has(id));
+    });
 }
 
 function row(info: RevisionInfo, state: AppliedState, isHead: boolean): RevisionRow {
@@ -70,7 +74,9 @@ function row(info: RevisionInfo, state: AppliedState, isHead: boolean): Revision
     `revises ${parents}`,
     state === 'unknown' ? 'applied state unknown: start the database' : `${state} on the database`,
     info.path ?? '',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   return {
     revision: info.revision,
     parents: info.downRevisions,
@@ -94,7 +100,11 @@ function row(info: RevisionInfo, state: AppliedState, isHead: boolean): Revision
  * back (downgrade). A root goes from the base; a merge has no single parent, so its upgrade SQL is
  * printed from the base and says so.
  */
-export function sqlRanges(row: Pick<RevisionRow, 'revision' | 'parents'>): { upgrade: string; downgrade: string; fromBase: boolean } {
+export function sqlRanges(row: Pick<RevisionRow, 'revision' | 'parents'>): {
+  upgrade: string;
+  downgrade: string;
+  fromBase: boolean;
+} {
   if (row.parents.length === 1) {
     const parent = row.parents[0] as string;
     return { upgrade: `${parent}:${row.revision}`, downgrade: `${row.revision}:${parent}`, fromBase: false };

@@ -7,16 +7,36 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  AlembicCommandError, AlembicHelper, checkDrift, discoverPython, LocalClusterTarget, removeLeftoverClusters, removeLeftoverContainers,
-  RunnerCancelledError, selectTarget, withRunSession, verifyRoundTrips,
-  type DriftResult, type HistoryResult, type PythonChoice, type RevisionInfo, type Target, type VerifyResult, type VerifyStepResult,
+  AlembicCommandError,
+  AlembicHelper,
+  checkDrift,
+  discoverPython,
+  LocalClusterTarget,
+  removeLeftoverClusters,
+  removeLeftoverContainers,
+  RunnerCancelledError,
+  selectTarget,
+  withRunSession,
+  verifyRoundTrips,
+  type DriftResult,
+  type HistoryResult,
+  type PythonChoice,
+  type RevisionInfo,
+  type Target,
+  type VerifyResult,
+  type VerifyStepResult,
 } from '../../../server/src/runner';
 import { loadConfig } from '../../../server/src/config/config';
 import { formatMs } from '../../../server/src/runner/log';
 import { DEFAULT_POSTGRES_MAJOR } from '../../../server/src/runner/targets/target';
 import { DockerTarget } from '../../../server/src/runner/targets/docker';
 import { UrlTarget } from '../../../server/src/runner/targets/url';
-import { normalizeRunnerSettings, RUNNER_SETTINGS_SECTION, SETTINGS_SECTION, type RunnerSettings } from '../../../server/src/shared/settings';
+import {
+  normalizeRunnerSettings,
+  RUNNER_SETTINGS_SECTION,
+  SETTINGS_SECTION,
+  type RunnerSettings,
+} from '../../../server/src/shared/settings';
 
 export type DatabaseState = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed';
 
@@ -62,7 +82,10 @@ export class RunnerService implements vscode.Disposable {
   /** The temp folder of the last verification's local cluster, known even when the run was cancelled. */
   lastClusterDir: string | undefined;
 
-  constructor(private readonly output: vscode.LogOutputChannel, private readonly secrets: vscode.SecretStorage) {}
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    private readonly secrets: vscode.SecretStorage,
+  ) {}
 
   /** Logs to the output channel, one line per runner event ("alembic upgrade 0002 on …: ok in 80 ms"). */
   readonly log = (message: string): void => this.output.info(`[runner] ${message}`);
@@ -79,7 +102,8 @@ export class RunnerService implements vscode.Disposable {
   async cleanLeftovers(): Promise<void> {
     const clusters = await removeLeftoverClusters(os.tmpdir(), this.log).catch(() => 0);
     const containers = await removeLeftoverContainers('docker', this.log).catch(() => 0);
-    if (clusters + containers > 0) this.log(`removed ${clusters} leftover cluster(s) and ${containers} leftover container(s)`);
+    if (clusters + containers > 0)
+      this.log(`removed ${clusters} leftover cluster(s) and ${containers} leftover container(s)`);
   }
 
   settings(): RunnerSettings {
@@ -94,12 +118,17 @@ export class RunnerService implements vscode.Disposable {
     if (projectDir) {
       try {
         const team = loadConfig(projectDir);
-        if (team.source && /^\s*postgres-version\s*=/m.test(fs.readFileSync(team.source, 'utf8'))) return team.postgresVersion;
+        if (team.source && /^\s*postgres-version\s*=/m.test(fs.readFileSync(team.source, 'utf8')))
+          return team.postgresVersion;
       } catch (error) {
-        this.log(`the team configuration could not be read (${(error as Error).message.split('\n')[0]}); using the personal PostgreSQL version`);
+        this.log(
+          `the team configuration could not be read (${(error as Error).message.split('\n')[0]}); using the personal PostgreSQL version`,
+        );
       }
     }
-    const value = vscode.workspace.getConfiguration(SETTINGS_SECTION, projectDir ? vscode.Uri.file(projectDir) : undefined).get<number | null>('postgresVersion');
+    const value = vscode.workspace
+      .getConfiguration(SETTINGS_SECTION, projectDir ? vscode.Uri.file(projectDir) : undefined)
+      .get<number | null>('postgresVersion');
     return typeof value === 'number' && Number.isInteger(value) ? value : DEFAULT_POSTGRES_MAJOR;
   }
 
@@ -110,7 +139,10 @@ export class RunnerService implements vscode.Disposable {
     if (inis.length === 0) throw new Error('no alembic.ini in this workspace: the runner needs an Alembic project');
     let ini = inis.sort((a, b) => a.fsPath.length - b.fsPath.length)[0] as vscode.Uri;
     if (inis.length > 1) {
-      const picked = await vscode.window.showQuickPick(inis.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { title: 'Which Alembic project does the runner use?' });
+      const picked = await vscode.window.showQuickPick(
+        inis.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })),
+        { title: 'Which Alembic project does the runner use?' },
+      );
       if (!picked) throw new RunnerCancelledError();
       ini = picked.uri;
     }
@@ -121,9 +153,14 @@ export class RunnerService implements vscode.Disposable {
   /** schemaWarden.python, else the Python extension's interpreter, else the workspace .venv, else python3. */
   async python(projectDir: string): Promise<PythonChoice> {
     const uri = vscode.Uri.file(projectDir);
-    const configured = vscode.workspace.getConfiguration(SETTINGS_SECTION, uri).get<string | null>('python') ?? undefined;
+    const configured =
+      vscode.workspace.getConfiguration(SETTINGS_SECTION, uri).get<string | null>('python') ?? undefined;
     const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
-    const fromProject = discoverPython({ configured, activeInterpreter: await activePythonInterpreter(uri), workspaceDir: projectDir });
+    const fromProject = discoverPython({
+      configured,
+      activeInterpreter: await activePythonInterpreter(uri),
+      workspaceDir: projectDir,
+    });
     return fromProject.source === 'python3 on PATH' && folder ? discoverPython({ workspaceDir: folder }) : fromProject;
   }
 
@@ -134,10 +171,18 @@ export class RunnerService implements vscode.Disposable {
     this.helperStarting ??= (async () => {
       const projectDir = await this.projectDir();
       const python = await this.python(projectDir);
-      const helper = await AlembicHelper.start({ projectDir, python: python.python, pythonSource: python.source, urlEnvVar: this.settings().databaseUrlEnv, log: this.log });
+      const helper = await AlembicHelper.start({
+        projectDir,
+        python: python.python,
+        pythonSource: python.source,
+        urlEnvVar: this.settings().databaseUrlEnv,
+        log: this.log,
+      });
       this.helper = helper;
       return helper;
-    })().finally(() => { this.helperStarting = undefined; });
+    })().finally(() => {
+      this.helperStarting = undefined;
+    });
     return this.helperStarting;
   }
 
@@ -189,10 +234,23 @@ export class RunnerService implements vscode.Disposable {
     try {
       const target = await this.createTarget(settings, 'database');
       this.target = target;
-      this.setStatus({ state: 'starting', kind: target.kind, description: target.describe(), reason: target.reason, ephemeral: target.ephemeral });
+      this.setStatus({
+        state: 'starting',
+        kind: target.kind,
+        description: target.describe(),
+        reason: target.reason,
+        ephemeral: target.ephemeral,
+      });
       await target.start();
       this.log(`database started in ${formatMs(performance.now() - began)}: ${target.describe()} — ${target.reason}`);
-      this.setStatus({ state: 'running', kind: target.kind, description: target.describe(), reason: target.reason, ephemeral: target.ephemeral, ...versionOf(target) });
+      this.setStatus({
+        state: 'running',
+        kind: target.kind,
+        description: target.describe(),
+        reason: target.reason,
+        ephemeral: target.ephemeral,
+        ...versionOf(target),
+      });
     } catch (error) {
       const failed = this.target;
       this.target = undefined;
@@ -214,7 +272,9 @@ export class RunnerService implements vscode.Disposable {
     const began = performance.now();
     await target.stop();
     this.target = undefined;
-    this.log(`database stopped in ${formatMs(performance.now() - began)}: ${target.describe()}${target.ephemeral ? '' : ' (not ours to stop: only disconnected)'}`);
+    this.log(
+      `database stopped in ${formatMs(performance.now() - began)}: ${target.describe()}${target.ephemeral ? '' : ' (not ours to stop: only disconnected)'}`,
+    );
     this.setStatus({ state: 'stopped' });
   }
 
@@ -235,21 +295,24 @@ export class RunnerService implements vscode.Disposable {
     if (direction === 'downgrade' && !target.ephemeral) {
       const answer = await vscode.window.showWarningMessage(
         `Downgrade ${target.describe()} to ${revision}? This runs the downgrade() functions on a database that is not throw-away: data in dropped tables and columns is lost.`,
-        { modal: true }, 'Downgrade',
+        { modal: true },
+        'Downgrade',
       );
       if (answer !== 'Downgrade') return false;
     }
-    await this.withCancellableProgress(`alembic ${direction} ${revision}`, (signal) => this.useHelper(async (helper) => {
-      // Cancel kills the helper's process group; the next command starts a fresh helper.
-      const onAbort = () => this.resetHelper(true);
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        if (direction === 'upgrade') await helper.upgrade(revision, target.url());
-        else await helper.downgrade(revision, target.url());
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-      }
-    }));
+    await this.withCancellableProgress(`alembic ${direction} ${revision}`, (signal) =>
+      this.useHelper(async (helper) => {
+        // Cancel kills the helper's process group; the next command starts a fresh helper.
+        const onAbort = () => this.resetHelper(true);
+        signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          if (direction === 'upgrade') await helper.upgrade(revision, target.url());
+          else await helper.downgrade(revision, target.url());
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
+      }),
+    );
     this.changed.fire();
     return true;
   }
@@ -263,10 +326,19 @@ export class RunnerService implements vscode.Disposable {
     const settings = this.settings();
     const target = await this.createTarget(settings, 'verify');
     const began = performance.now();
-    this.log(`verify round trips${options.from ? ` from ${options.from}` : ''} in ${projectDir} with ${python.python} (${python.source}); target: ${target.reason}`);
+    this.log(
+      `verify round trips${options.from ? ` from ${options.from}` : ''} in ${projectDir} with ${python.python} (${python.source}); target: ${target.reason}`,
+    );
     let clusterDir: string | undefined;
     const result = await withRunSession(
-      { projectDir, target, python, urlEnvVar: settings.databaseUrlEnv, log: this.log, ...(options.signal ? { signal: options.signal } : {}) },
+      {
+        projectDir,
+        target,
+        python,
+        urlEnvVar: settings.databaseUrlEnv,
+        log: this.log,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       async (session) => {
         if (session.target instanceof LocalClusterTarget) {
           clusterDir = session.target.dir;
@@ -282,11 +354,19 @@ export class RunnerService implements vscode.Disposable {
         });
       },
     );
-    this.log(`verify round trips: ${result.ok ? 'passed' : `FAILED at ${result.failure?.revision ?? '?'} (${result.failure?.step ?? '?'})`} in ${formatMs(performance.now() - began)} on ${target.describe()}`);
+    this.log(
+      `verify round trips: ${result.ok ? 'passed' : `FAILED at ${result.failure?.revision ?? '?'} (${result.failure?.step ?? '?'})`} in ${formatMs(performance.now() - began)} on ${target.describe()}`,
+    );
     this.lastResult = result;
     this.lastRun = {
       projectDir,
-      target: { kind: target.kind, description: target.describe(), reason: target.reason, ephemeral: target.ephemeral, ...(clusterDir ? { clusterDir } : {}) },
+      target: {
+        kind: target.kind,
+        description: target.describe(),
+        reason: target.reason,
+        ephemeral: target.ephemeral,
+        ...(clusterDir ? { clusterDir } : {}),
+      },
       python,
       ...(options.from ? { from: options.from } : {}),
     };
@@ -303,10 +383,20 @@ export class RunnerService implements vscode.Disposable {
     signal?.addEventListener('abort', onAbort, { once: true });
     // The reference database lives on an ephemeral server: the same one when the developer's
     // database is itself ephemeral, else a fresh one.
-    const reference = developer.ephemeral ? undefined : await this.createTarget({ ...this.settings(), target: 'auto' }, 'verify');
+    const reference = developer.ephemeral
+      ? undefined
+      : await this.createTarget({ ...this.settings(), target: 'auto' }, 'verify');
     try {
       await reference?.start();
-      return await this.useHelper((helper) => checkDrift({ helper, developerUrl: developer.url(), referenceServerUrl: (reference ?? developer).url(), log: this.log, ...(this.settings().metadata ? { metadata: this.settings().metadata as string } : {}) }));
+      return await this.useHelper((helper) =>
+        checkDrift({
+          helper,
+          developerUrl: developer.url(),
+          referenceServerUrl: (reference ?? developer).url(),
+          log: this.log,
+          ...(this.settings().metadata ? { metadata: this.settings().metadata as string } : {}),
+        }),
+      );
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await reference?.stop();
@@ -316,11 +406,22 @@ export class RunnerService implements vscode.Disposable {
   // ---- targets and passwords -------------------------------------------------------------------
 
   private async createTarget(settings: RunnerSettings, purpose: 'database' | 'verify'): Promise<Target> {
-    const major = this.postgresMajor(this.chosenProject ?? await this.projectDir().catch(() => undefined));
+    const major = this.postgresMajor(this.chosenProject ?? (await this.projectDir().catch(() => undefined)));
     if (settings.target === 'url') {
-      if (!settings.url) throw new Error('schemaWarden.runner.target is "url" but schemaWarden.runner.url is empty: set it to postgresql://user@host:port/database (no password).');
+      if (!settings.url)
+        throw new Error(
+          'schemaWarden.runner.target is "url" but schemaWarden.runner.url is empty: set it to postgresql://user@host:port/database (no password).',
+        );
       const password = await this.passwordFor(settings.url);
-      return new UrlTarget({ url: settings.url, allowRemoteHosts: settings.allowRemoteHosts, ...(password !== undefined ? { password } : {}), reason: purpose === 'verify' ? 'using a scratch database on the server of schemaWarden.runner.url' : 'using schemaWarden.runner.url' });
+      return new UrlTarget({
+        url: settings.url,
+        allowRemoteHosts: settings.allowRemoteHosts,
+        ...(password !== undefined ? { password } : {}),
+        reason:
+          purpose === 'verify'
+            ? 'using a scratch database on the server of schemaWarden.runner.url'
+            : 'using schemaWarden.runner.url',
+      });
     }
     return selectTarget({
       kind: settings.target,
@@ -339,7 +440,9 @@ export class RunnerService implements vscode.Disposable {
       return undefined; // UrlTarget says what is wrong with it
     }
     if (parsed.password) {
-      this.output.warn('schemaWarden.runner.url holds a password: remove it from settings.json; Schema Warden keeps it in the editor\'s secret storage instead.');
+      this.output.warn(
+        "schemaWarden.runner.url holds a password: remove it from settings.json; Schema Warden keeps it in the editor's secret storage instead.",
+      );
       return undefined;
     }
     const key = passwordKey(url);
@@ -347,7 +450,7 @@ export class RunnerService implements vscode.Disposable {
     if (stored !== undefined) return stored;
     const entered = await vscode.window.showInputBox({
       title: `Password for ${parsed.username || 'the user'} at ${parsed.host}`,
-      prompt: 'Kept in VS Code\'s secret storage, never in settings.json. Leave empty when the server needs none.',
+      prompt: "Kept in VS Code's secret storage, never in settings.json. Leave empty when the server needs none.",
       password: true,
       ignoreFocusOut: true,
     });
@@ -364,23 +467,31 @@ export class RunnerService implements vscode.Disposable {
   // ---- progress and lifecycle ------------------------------------------------------------------
 
   /** Runs `work` under a cancellable notification; Cancel aborts the signal (the runner kills the process tree). */
-  withCancellableProgress<T>(title: string, work: (signal: AbortSignal, progress: vscode.Progress<{ message?: string; increment?: number }>) => Promise<T>): Thenable<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Schema Warden: ${title}`, cancellable: true }, async (progress, token) => {
-      const controller = new AbortController();
-      this.running.add(controller);
-      const subscription = token.onCancellationRequested(() => {
-        this.log(`${title}: cancelled by the user`);
-        controller.abort();
-      });
-      const began = performance.now();
-      try {
-        return await work(controller.signal, progress);
-      } finally {
-        this.log(`${title}: ${controller.signal.aborted ? 'cancelled' : 'done'} after ${formatMs(performance.now() - began)}`);
-        subscription.dispose();
-        this.running.delete(controller);
-      }
-    });
+  withCancellableProgress<T>(
+    title: string,
+    work: (signal: AbortSignal, progress: vscode.Progress<{ message?: string; increment?: number }>) => Promise<T>,
+  ): Thenable<T> {
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Schema Warden: ${title}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        this.running.add(controller);
+        const subscription = token.onCancellationRequested(() => {
+          this.log(`${title}: cancelled by the user`);
+          controller.abort();
+        });
+        const began = performance.now();
+        try {
+          return await work(controller.signal, progress);
+        } finally {
+          this.log(
+            `${title}: ${controller.signal.aborted ? 'cancelled' : 'done'} after ${formatMs(performance.now() - began)}`,
+          );
+          subscription.dispose();
+          this.running.delete(controller);
+        }
+      },
+    );
   }
 
   private setStatus(status: DatabaseStatus): void {
@@ -412,7 +523,8 @@ function passwordKey(url: string): string {
 
 function versionOf(target: Target): { serverVersion?: string } {
   // Each target class learns its server's version when it starts.
-  const version = (target as Partial<Pick<LocalClusterTarget | UrlTarget | DockerTarget, 'serverVersion'>>).serverVersion;
+  const version = (target as Partial<Pick<LocalClusterTarget | UrlTarget | DockerTarget, 'serverVersion'>>)
+    .serverVersion;
   return version ? { serverVersion: version } : {};
 }
 
@@ -421,7 +533,9 @@ async function activePythonInterpreter(uri: vscode.Uri): Promise<string | undefi
   const extension = vscode.extensions.getExtension('ms-python.python');
   if (!extension?.isActive) return undefined;
   try {
-    const api = extension.exports as { environments?: { getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined } };
+    const api = extension.exports as {
+      environments?: { getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined };
+    };
     const found = api.environments?.getActiveEnvironmentPath?.(uri)?.path;
     return found && found !== 'python' ? found : undefined;
   } catch {

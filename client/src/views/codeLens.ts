@@ -17,10 +17,24 @@ export class RevisionCodeLenses implements vscode.CodeLensProvider {
     if (!found.revision) return [];
     const lenses: vscode.CodeLens[] = [];
     if (found.upgradeLine !== undefined) {
-      lenses.push(new vscode.CodeLens(new vscode.Range(found.upgradeLine, 0, found.upgradeLine, 0), { title: 'Upgrade to here', command: 'schemaWarden.upgradeToRevision', arguments: [found.revision], tooltip: `alembic upgrade ${found.revision} on the Schema Warden database` }));
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(found.upgradeLine, 0, found.upgradeLine, 0), {
+          title: 'Upgrade to here',
+          command: 'schemaWarden.upgradeToRevision',
+          arguments: [found.revision],
+          tooltip: `alembic upgrade ${found.revision} on the Schema Warden database`,
+        }),
+      );
     }
     if (found.downgradeLine !== undefined) {
-      lenses.push(new vscode.CodeLens(new vscode.Range(found.downgradeLine, 0, found.downgradeLine, 0), { title: 'Downgrade to here', command: 'schemaWarden.downgradeToRevision', arguments: [found.revision], tooltip: `alembic downgrade ${found.revision} on the Schema Warden database` }));
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(found.downgradeLine, 0, found.downgradeLine, 0), {
+          title: 'Downgrade to here',
+          command: 'schemaWarden.downgradeToRevision',
+          arguments: [found.revision],
+          tooltip: `alembic downgrade ${found.revision} on the Schema Warden database`,
+        }),
+      );
     }
     return lenses;
   }

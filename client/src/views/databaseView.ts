@@ -29,9 +29,22 @@ export class DatabaseProvider implements vscode.TreeDataProvider<vscode.TreeItem
       item.contextValue = `database.${label.toLowerCase().replace(/\s+/g, '-')}`;
       items.push(item);
     };
-    const stateIcon = status.state === 'running' ? 'vm-running' : status.state === 'failed' ? 'error' : status.state === 'stopped' ? 'vm-outline' : 'loading~spin';
+    const stateIcon =
+      status.state === 'running'
+        ? 'vm-running'
+        : status.state === 'failed'
+          ? 'error'
+          : status.state === 'stopped'
+            ? 'vm-outline'
+            : 'loading~spin';
     add('State', status.state, stateIcon, status.error);
-    add('Target', status.kind ? `${status.kind}${status.ephemeral ? ' (ephemeral)' : ' (your database)'}` : `${settings.target} (schemaWarden.runner.target)`, 'database');
+    add(
+      'Target',
+      status.kind
+        ? `${status.kind}${status.ephemeral ? ' (ephemeral)' : ' (your database)'}`
+        : `${settings.target} (schemaWarden.runner.target)`,
+      'database',
+    );
     if (status.reason) add('Why', status.reason, 'question', status.reason);
     if (status.description) add('Where', status.description, 'plug', status.description);
     if (status.serverVersion) add('Server', `PostgreSQL ${status.serverVersion}`, 'server');

@@ -30,7 +30,11 @@ export interface RunnerShell {
   sql: SqlDocuments;
 }
 
-export function registerRunnerViews(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, shell: RunnerShell): RunnerUi {
+export function registerRunnerViews(
+  context: vscode.ExtensionContext,
+  output: vscode.LogOutputChannel,
+  shell: RunnerShell,
+): RunnerUi {
   const service = new RunnerService(output, context.secrets);
   const ui: RunnerUi = {
     service,
@@ -42,7 +46,10 @@ export function registerRunnerViews(context: vscode.ExtensionContext, output: vs
     codeLenses: shell.codeLenses,
   };
   context.subscriptions.push(
-    ui.revisions, ui.database, ui.results, ui.diagnostics,
+    ui.revisions,
+    ui.database,
+    ui.results,
+    ui.diagnostics,
     service.onDidVerify((result) => ui.diagnostics.publish(result)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => ui.revisions.refresh()), // the code lenses refresh themselves (lazyRunner.ts)
     vscode.workspace.onDidChangeConfiguration((e) => {

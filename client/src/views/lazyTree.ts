@@ -29,7 +29,7 @@ export class LazyTreeProvider<T> implements vscode.TreeDataProvider<T>, vscode.D
 
   private real(): vscode.TreeDataProvider<T> {
     if (!this.target) this.load();
-    if (!this.target) throw new Error('the migration runner\'s views did not load');
+    if (!this.target) throw new Error("the migration runner's views did not load");
     return this.target;
   }
 

@@ -6,17 +6,30 @@ import type { RunnerService } from '../runner/runnerService';
 
 export class ResultItem extends vscode.TreeItem {
   constructor(readonly node: ResultNode) {
-    super(node.label, node.children.length ? (node.status === 'failed' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None);
+    super(
+      node.label,
+      node.children.length
+        ? node.status === 'failed'
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
+    );
     this.id = node.id;
     if (node.description) this.description = node.description;
     if (node.tooltip) this.tooltip = node.tooltip;
     this.contextValue = `result.${node.status.replace(' ', '-')}`;
-    if (node.status === 'failed') this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-    else if (node.status === 'passed') this.iconPath = new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    if (node.status === 'failed')
+      this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    else if (node.status === 'passed')
+      this.iconPath = new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
     else if (node.status === 'not run') this.iconPath = new vscode.ThemeIcon('circle-slash');
     if (node.path) {
       const line = Math.max(0, (node.line ?? 1) - 1);
-      this.command = { title: 'Open revision', command: 'vscode.open', arguments: [vscode.Uri.file(node.path), { selection: new vscode.Range(line, 0, line, 0) }] };
+      this.command = {
+        title: 'Open revision',
+        command: 'vscode.open',
+        arguments: [vscode.Uri.file(node.path), { selection: new vscode.Range(line, 0, line, 0) }],
+      };
     }
   }
 }
@@ -53,7 +66,9 @@ export class ResultsProvider implements vscode.TreeDataProvider<ResultItem>, vsc
     if (!this.view) return;
     const result = this.runner.lastResult;
     const run = this.runner.lastRun;
-    this.view.message = result ? `${summarizeResult(result)}${run ? ` — ${run.target.description}` : ''}` : 'No verification yet: run "Verify round trips" from the Revisions view.';
+    this.view.message = result
+      ? `${summarizeResult(result)}${run ? ` — ${run.target.description}` : ''}`
+      : 'No verification yet: run "Verify round trips" from the Revisions view.';
   }
 
   dispose(): void {

@@ -30,8 +30,24 @@ class MessageItem extends vscode.TreeItem {
 }
 
 function iconFor(row: RevisionRow): vscode.ThemeIcon {
-  const color = row.state === 'current' ? new vscode.ThemeColor('charts.green') : row.state === 'pending' ? new vscode.ThemeColor('disabledForeground') : undefined;
-  const shape = row.state === 'current' ? 'pass-filled' : row.isMerge ? 'git-merge' : row.isBranchPoint ? 'repo-forked' : row.isHead ? 'git-commit' : row.state === 'applied' ? 'check' : 'circle-outline';
+  const color =
+    row.state === 'current'
+      ? new vscode.ThemeColor('charts.green')
+      : row.state === 'pending'
+        ? new vscode.ThemeColor('disabledForeground')
+        : undefined;
+  const shape =
+    row.state === 'current'
+      ? 'pass-filled'
+      : row.isMerge
+        ? 'git-merge'
+        : row.isBranchPoint
+          ? 'repo-forked'
+          : row.isHead
+            ? 'git-commit'
+            : row.state === 'applied'
+              ? 'check'
+              : 'circle-outline';
   return new vscode.ThemeIcon(shape, color);
 }
 
@@ -64,10 +80,23 @@ export class RevisionsProvider implements vscode.TreeDataProvider<vscode.TreeIte
 
   async getChildren(element?: vscode.TreeItem): Promise<vscode.TreeItem[]> {
     if (element) return [];
-    if (!vscode.workspace.isTrusted) return [new MessageItem('Trust the workspace to read the revision graph', 'The Revisions view runs the project\'s Alembic (its env.py and revision files) with your Python.')];
+    if (!vscode.workspace.isTrusted)
+      return [
+        new MessageItem(
+          'Trust the workspace to read the revision graph',
+          "The Revisions view runs the project's Alembic (its env.py and revision files) with your Python.",
+        ),
+      ];
     try {
       const rows = await this.rows();
-      return rows.length ? rows.map((row) => new RevisionItem(row)) : [new MessageItem('No revisions yet', 'alembic revision -m "…" (or Schema Warden: New revision) creates the first one.')];
+      return rows.length
+        ? rows.map((row) => new RevisionItem(row))
+        : [
+            new MessageItem(
+              'No revisions yet',
+              'alembic revision -m "…" (or Schema Warden: New revision) creates the first one.',
+            ),
+          ];
     } catch (error) {
       const message = (error as Error).message;
       this.runner.log(`Revisions view: ${message}`);

@@ -14,7 +14,11 @@ export class RoundTripDiagnostics implements vscode.Disposable {
     const byFile = new Map<string, vscode.Diagnostic[]>();
     for (const finding of roundTripDiagnostics(result)) {
       const line = finding.line - 1;
-      const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, lineLength(finding.path, line)), finding.message, vscode.DiagnosticSeverity.Error);
+      const diagnostic = new vscode.Diagnostic(
+        new vscode.Range(line, 0, line, lineLength(finding.path, line)),
+        finding.message,
+        vscode.DiagnosticSeverity.Error,
+      );
       diagnostic.source = finding.source;
       diagnostic.code = { value: finding.ruleId, target: vscode.Uri.parse(finding.docsUrl) };
       const list = byFile.get(finding.path) ?? [];

@@ -26,13 +26,22 @@ Options:
   -h, --help         this help`;
 
 function splitList(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 export async function runDecision(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') { io.stdout(DECISION_USAGE + '\n'); return sub === undefined ? 2 : 0; }
-  if (sub !== 'new' && sub !== 'list') { io.stderr(`schema-warden decision: unknown sub-command "${sub}"\n\n${DECISION_USAGE}\n`); return 2; }
+  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
+    io.stdout(DECISION_USAGE + '\n');
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub !== 'new' && sub !== 'list') {
+    io.stderr(`schema-warden decision: unknown sub-command "${sub}"\n\n${DECISION_USAGE}\n`);
+    return 2;
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -53,19 +62,30 @@ export async function runDecision(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const { values } = parsed;
-  if (values.help) { io.stdout(DECISION_USAGE + '\n'); return 0; }
+  if (values.help) {
+    io.stdout(DECISION_USAGE + '\n');
+    return 0;
+  }
   let decisionsDir: string;
   try {
     decisionsDir = values.dir ? path.resolve(io.cwd, values.dir) : loadConfig(io.cwd).decisionsDir;
   } catch (err) {
-    if (err instanceof ConfigError) { io.stderr(`schema-warden: configuration error: ${err.message}\n`); return 2; }
+    if (err instanceof ConfigError) {
+      io.stderr(`schema-warden: configuration error: ${err.message}\n`);
+      return 2;
+    }
     throw err;
   }
-  return sub === 'list' ? listDecisions(decisionsDir, values.format as string, io) : newDecision(decisionsDir, values, io);
+  return sub === 'list'
+    ? listDecisions(decisionsDir, values.format as string, io)
+    : newDecision(decisionsDir, values, io);
 }
 
 function listDecisions(decisionsDir: string, format: string, io: CliIo): number {
-  if (format !== 'text' && format !== 'json') { io.stderr(`schema-warden decision list: --format must be text or json, not "${format}"\n`); return 2; }
+  if (format !== 'text' && format !== 'json') {
+    io.stderr(`schema-warden decision list: --format must be text or json, not "${format}"\n`);
+    return 2;
+  }
   const records = loadDecisionRecords(decisionsDir).map((r) => ({
     id: r.id?.value ?? r.fileNumber ?? '',
     status: r.status?.value ?? null,
@@ -75,17 +95,32 @@ function listDecisions(decisionsDir: string, format: string, io: CliIo): number 
     expires: r.expires?.value ?? null,
     path: path.relative(io.cwd, r.path) || r.path,
   }));
-  if (format === 'json') { io.stdout(JSON.stringify({ decisionsDir: path.relative(io.cwd, decisionsDir) || '.', records }, null, 2) + '\n'); return 0; }
-  if (records.length === 0) { io.stdout(`No decision records in ${path.relative(io.cwd, decisionsDir) || decisionsDir}.\n`); return 0; }
+  if (format === 'json') {
+    io.stdout(JSON.stringify({ decisionsDir: path.relative(io.cwd, decisionsDir) || '.', records }, null, 2) + '\n');
+    return 0;
+  }
+  if (records.length === 0) {
+    io.stdout(`No decision records in ${path.relative(io.cwd, decisionsDir) || decisionsDir}.\n`);
+    return 0;
+  }
   const statusWidth = Math.max(6, ...records.map((r) => (r.status ?? '?').length));
   for (const r of records) {
-    io.stdout(`${r.id.padEnd(4)}  ${(r.status ?? '?').padEnd(statusWidth)}  ${r.title ?? '(no title)'}${r.rules.length ? `  [${r.rules.join(', ')}]` : ''}\n`);
+    io.stdout(
+      `${r.id.padEnd(4)}  ${(r.status ?? '?').padEnd(statusWidth)}  ${r.title ?? '(no title)'}${r.rules.length ? `  [${r.rules.join(', ')}]` : ''}\n`,
+    );
   }
   return 0;
 }
 
-function newDecision(decisionsDir: string, values: { rule?: string[]; revision?: string[]; title?: string; waive?: string }, io: CliIo): number {
-  const fail = (message: string): number => { io.stderr(`schema-warden decision new: ${message}\n`); return 2; };
+function newDecision(
+  decisionsDir: string,
+  values: { rule?: string[]; revision?: string[]; title?: string; waive?: string },
+  io: CliIo,
+): number {
+  const fail = (message: string): number => {
+    io.stderr(`schema-warden decision new: ${message}\n`);
+    return 2;
+  };
   const rules = splitList(values.rule).map((id) => id.toUpperCase());
   if (rules.length === 0) return fail('name at least one rule with --rule (e.g. --rule SW303)');
   const unknown = rules.filter((id) => ruleById(id) === undefined);
@@ -103,11 +138,22 @@ function newDecision(decisionsDir: string, values: { rule?: string[]; revision?:
   }
   let created;
   try {
-    created = createDecisionRecord({ decisionsDir, title, rules: rules.map((id) => ruleById(id)?.meta.id ?? id), revisions, insertWaiver });
+    created = createDecisionRecord({
+      decisionsDir,
+      title,
+      rules: rules.map((id) => ruleById(id)?.meta.id ?? id),
+      revisions,
+      insertWaiver,
+    });
   } catch (err) {
     return fail((err as Error).message);
   }
-  io.stdout(`Created ${path.relative(io.cwd, created.path) || created.path} (decision ${created.id}, status: proposed). Fill in its sections and have it accepted.\n`);
-  if (created.waiver) io.stdout(`Inserted \`${created.waiver.text}\` at ${path.relative(io.cwd, created.waiver.file)}:${created.waiver.line}.\n`);
+  io.stdout(
+    `Created ${path.relative(io.cwd, created.path) || created.path} (decision ${created.id}, status: proposed). Fill in its sections and have it accepted.\n`,
+  );
+  if (created.waiver)
+    io.stdout(
+      `Inserted \`${created.waiver.text}\` at ${path.relative(io.cwd, created.waiver.file)}:${created.waiver.line}.\n`,
+    );
   return 0;
 }

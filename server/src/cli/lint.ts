@@ -40,8 +40,12 @@ export class UsageError extends Error {}
 
 function ruleList(value: string | undefined, flag: string): string[] | undefined {
   if (value === undefined) return undefined;
-  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const id of ids) if (!ruleById(id)) throw new UsageError(`${flag}: unknown rule "${id}" (see docs/rules/README.md for the list)`);
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const id of ids)
+    if (!ruleById(id)) throw new UsageError(`${flag}: unknown rule "${id}" (see docs/rules/README.md for the list)`);
   return ids.map((id) => (ruleById(id) as Rule).meta.id);
 }
 
@@ -65,9 +69,15 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const { values, positionals } = parsed;
-  if (values.help) { io.stdout(LINT_USAGE + '\n'); return 0; }
+  if (values.help) {
+    io.stdout(LINT_USAGE + '\n');
+    return 0;
+  }
   const format = values.format as string;
-  if (!['text', 'json', 'sarif'].includes(format)) { io.stderr(`schema-warden lint: --format must be text, json or sarif, not "${format}"\n`); return 2; }
+  if (!['text', 'json', 'sarif'].includes(format)) {
+    io.stderr(`schema-warden lint: --format must be text, json or sarif, not "${format}"\n`);
+    return 2;
+  }
   let rules: readonly Rule[] = allRules;
   try {
     const select = ruleList(values.select, '--select');
@@ -79,7 +89,9 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   }
 
   // SW108's git questions run in other processes while this one parses.
-  const gitAnswers = rules.some((r) => r.meta.id === 'SW108') ? prefetchGit(revisionDirsOf(positionals, io.cwd)) : Promise.resolve();
+  const gitAnswers = rules.some((r) => r.meta.id === 'SW108')
+    ? prefetchGit(revisionDirsOf(positionals, io.cwd))
+    : Promise.resolve();
   try {
     return await lintWith(rules, positionals, values, format, io, gitAnswers);
   } finally {
@@ -87,13 +99,23 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function lintWith(rules: readonly Rule[], positionals: string[], values: { fix?: boolean; 'no-color'?: boolean }, format: string, io: CliIo, gitAnswers: Promise<void>): Promise<number> {
+async function lintWith(
+  rules: readonly Rule[],
+  positionals: string[],
+  values: { fix?: boolean; 'no-color'?: boolean },
+  format: string,
+  io: CliIo,
+  gitAnswers: Promise<void>,
+): Promise<number> {
   await initEngine();
   let loaded;
   try {
     loaded = await loadProjects(positionals, io.cwd);
   } catch (err) {
-    if (err instanceof ConfigError) { io.stderr(`schema-warden: configuration error: ${err.message}\n`); return 2; }
+    if (err instanceof ConfigError) {
+      io.stderr(`schema-warden: configuration error: ${err.message}\n`);
+      return 2;
+    }
     throw err;
   }
   await gitAnswers;
@@ -109,10 +131,14 @@ async function lintWith(rules: readonly Rule[], positionals: string[], values: {
     const results = lintProject(project, { rules });
     for (const migration of project.revisions) {
       if (loaded.only && !loaded.only.has(migration.path)) continue;
-      report.files.push(fileReport(migration.path, migration.source, migration.revision, results.get(migration.path) ?? [], io.cwd));
+      report.files.push(
+        fileReport(migration.path, migration.source, migration.revision, results.get(migration.path) ?? [], io.cwd),
+      );
     }
     // Decision records (SW901) and application code (SW305) are reported like any file, without a revision.
-    if (!loaded.only) for (const file of lintNonRevisionFiles(project, results, { rules }, nonRevisionSeen)) report.files.push(fileReport(file.path, file.source, undefined, file.findings, io.cwd));
+    if (!loaded.only)
+      for (const file of lintNonRevisionFiles(project, results, { rules }, nonRevisionSeen))
+        report.files.push(fileReport(file.path, file.source, undefined, file.findings, io.cwd));
   }
   report.files.sort((a, b) => a.displayPath.localeCompare(b.displayPath));
 
@@ -140,7 +166,13 @@ function revisionDirsOf(paths: readonly string[], cwd: string): string[] {
   }
 }
 
-function fileReport(file: string, source: string, revision: string | undefined, findings: Finding[], cwd: string): FileReport {
+function fileReport(
+  file: string,
+  source: string,
+  revision: string | undefined,
+  findings: Finding[],
+  cwd: string,
+): FileReport {
   return { path: file, displayPath: path.relative(cwd, file) || file, revision, source, findings };
 }
 
@@ -148,14 +180,24 @@ function fileReport(file: string, source: string, revision: string | undefined, 
  * Applies safe fixes file by file, up to a few rounds (one fix may enable another), writing each
  * file atomically and only when its new text still parses without new syntax errors.
  */
-function applySafeFixes(project: ProjectModel, rules: readonly Rule[], only: Set<string> | undefined, io: CliIo): ProjectModel {
+function applySafeFixes(
+  project: ProjectModel,
+  rules: readonly Rule[],
+  only: Set<string> | undefined,
+  io: CliIo,
+): ProjectModel {
   let current = project;
   for (const migration of project.revisions) {
     if (only && !only.has(migration.path)) continue;
     let model = migration;
     for (let round = 0; round < 5; round++) {
       const findings = lintProject(current, { rules }).get(model.path) ?? [];
-      const edits = findings.flatMap((f) => f.fixes.filter((fix) => fix.safe).slice(0, 1).flatMap((fix) => fix.edits));
+      const edits = findings.flatMap((f) =>
+        f.fixes
+          .filter((fix) => fix.safe)
+          .slice(0, 1)
+          .flatMap((fix) => fix.edits),
+      );
       if (edits.length === 0) break;
       const { text } = applyEdits(model.source, edits);
       if (text === model.source) break;
@@ -168,7 +210,10 @@ function applySafeFixes(project: ProjectModel, rules: readonly Rule[], only: Set
       current = withRevision(current, model);
     }
     if (model !== migration) {
-      if (readText(model.path) !== migration.source) { io.stderr(`schema-warden: ${model.path} changed while fixing; left as it is\n`); continue; }
+      if (readText(model.path) !== migration.source) {
+        io.stderr(`schema-warden: ${model.path} changed while fixing; left as it is\n`);
+        continue;
+      }
       writeFileAtomic(model.path, model.source);
     }
   }

@@ -33,10 +33,19 @@ export function registerCommand(name: string, command: Command): void {
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === '--version' || command === '-V') { io.stdout(VERSION + '\n'); return 0; }
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') { io.stdout(USAGE + '\n'); return command === undefined ? 2 : 0; }
+  if (command === '--version' || command === '-V') {
+    io.stdout(VERSION + '\n');
+    return 0;
+  }
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(USAGE + '\n');
+    return command === undefined ? 2 : 0;
+  }
   const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command]() : undefined;
-  if (!run) { io.stderr(`schema-warden: unknown command "${command}"\n\n${USAGE}\n`); return 2; }
+  if (!run) {
+    io.stderr(`schema-warden: unknown command "${command}"\n\n${USAGE}\n`);
+    return 2;
+  }
   try {
     return await run(rest, io);
   } catch (err) {
@@ -48,5 +57,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 export { LINT_USAGE };
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -36,7 +36,11 @@ export interface ResolvedConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly file: string, readonly key: string, detail: string) {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    detail: string,
+  ) {
     super(`${file}: ${key ? `\`${key}\` ` : ''}${detail}`);
     this.name = 'ConfigError';
   }
@@ -54,7 +58,17 @@ export function defaultConfig(root: string): ResolvedConfig {
     decisionsDir: path.join(root, 'docs', 'decisions'),
     revisionGlobs: [],
     applicationGlobs: ['**/*.py'],
-    applicationExclude: ['**/tests/**', '**/test_*.py', '**/*_test.py', '**/migrations/**', '**/alembic/**', '**/versions/**', '**/.venv/**', '**/venv/**', '**/node_modules/**'],
+    applicationExclude: [
+      '**/tests/**',
+      '**/test_*.py',
+      '**/*_test.py',
+      '**/migrations/**',
+      '**/alembic/**',
+      '**/versions/**',
+      '**/.venv/**',
+      '**/venv/**',
+      '**/node_modules/**',
+    ],
     fixtureGlobs: ['**/fixtures/**/*.sql', '**/fixtures/**/*.json'],
   };
 }
@@ -69,7 +83,8 @@ export function loadConfig(startDir: string): ResolvedConfig {
       const table = (readToml(pyproject).tool as Record<string, unknown> | undefined)?.['schema-warden'];
       if (table !== undefined) return resolveConfig(dir, pyproject, table, 'tool.schema-warden.');
     }
-    if (fs.existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir) return defaultConfig(path.resolve(startDir));
+    if (fs.existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir)
+      return defaultConfig(path.resolve(startDir));
   }
 }
 
@@ -86,23 +101,38 @@ function readToml(file: string): Record<string, unknown> {
 /** Validates a raw table and fills in defaults. Every problem names its key. */
 export function resolveConfig(root: string, file: string, raw: unknown, keyPrefix = ''): ResolvedConfig {
   const config = defaultConfig(root);
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(file, keyPrefix.replace(/\.$/, ''), 'must be a table');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError(file, keyPrefix.replace(/\.$/, ''), 'must be a table');
   const table = raw as Record<string, unknown>;
   const key = (k: string): string => keyPrefix + k;
   const stringList = (k: string): string[] | undefined => {
     const v = table[k];
     if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(file, key(k), 'must be a list of strings');
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      throw new ConfigError(file, key(k), 'must be a list of strings');
     return v as string[];
   };
   const ruleList = (k: string): string[] | undefined => {
     const list = stringList(k);
-    for (const id of list ?? []) if (!RULE_ID.test(id) && id !== 'ALL') throw new ConfigError(file, key(k), `has "${id}", which is not a rule id (SW followed by three digits)`);
+    for (const id of list ?? [])
+      if (!RULE_ID.test(id) && id !== 'ALL')
+        throw new ConfigError(file, key(k), `has "${id}", which is not a rule id (SW followed by three digits)`);
     return list;
   };
-  const known = new Set(['select', 'ignore', 'severity', 'postgres-version', 'decisions-dir', 'revision-globs', 'application-globs', 'application-exclude', 'fixture-globs']);
+  const known = new Set([
+    'select',
+    'ignore',
+    'severity',
+    'postgres-version',
+    'decisions-dir',
+    'revision-globs',
+    'application-globs',
+    'application-exclude',
+    'fixture-globs',
+  ]);
   for (const k of Object.keys(table)) {
-    if (!known.has(k)) throw new ConfigError(file, key(k), `is not a setting; known settings: ${[...known].join(', ')}`);
+    if (!known.has(k))
+      throw new ConfigError(file, key(k), `is not a setting; known settings: ${[...known].join(', ')}`);
   }
   const select = ruleList('select');
   let resolved: ResolvedConfig = { ...config, source: file };
@@ -110,11 +140,13 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
   resolved = { ...resolved, ignore: new Set(ruleList('ignore') ?? []) };
   if (table.severity !== undefined) {
     const sev = table.severity;
-    if (sev === null || typeof sev !== 'object' || Array.isArray(sev)) throw new ConfigError(file, key('severity'), 'must be a table such as { SW201 = "off" }');
+    if (sev === null || typeof sev !== 'object' || Array.isArray(sev))
+      throw new ConfigError(file, key('severity'), 'must be a table such as { SW201 = "off" }');
     const map = new Map<string, Severity | 'off'>();
     for (const [id, level] of Object.entries(sev as Record<string, unknown>)) {
       if (!RULE_ID.test(id)) throw new ConfigError(file, key(`severity.${id}`), 'is not a rule id');
-      if (typeof level !== 'string' || !SEVERITIES.has(level)) throw new ConfigError(file, key(`severity.${id}`), 'must be one of "error", "warning", "info", "off"');
+      if (typeof level !== 'string' || !SEVERITIES.has(level))
+        throw new ConfigError(file, key(`severity.${id}`), 'must be one of "error", "warning", "info", "off"');
       map.set(id, level as Severity | 'off');
     }
     resolved = { ...resolved, severity: map };
@@ -122,12 +154,14 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
   const version = table['postgres-version'];
   if (version !== undefined) {
     const n = typeof version === 'string' ? Number(version) : version;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 10 || n > 30) throw new ConfigError(file, key('postgres-version'), 'must be a PostgreSQL major version such as 15');
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 10 || n > 30)
+      throw new ConfigError(file, key('postgres-version'), 'must be a PostgreSQL major version such as 15');
     resolved = { ...resolved, postgresVersion: n };
   }
   const decisions = table['decisions-dir'];
   if (decisions !== undefined) {
-    if (typeof decisions !== 'string' || decisions === '') throw new ConfigError(file, key('decisions-dir'), 'must be a folder path');
+    if (typeof decisions !== 'string' || decisions === '')
+      throw new ConfigError(file, key('decisions-dir'), 'must be a folder path');
     resolved = { ...resolved, decisionsDir: path.resolve(root, decisions) };
   }
   return {

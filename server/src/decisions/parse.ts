@@ -58,12 +58,18 @@ function readFrontMatter(record: DecisionRecord, lines: LineIndex): number {
   if (first.trim() !== '---') return 0;
   let close = -1;
   for (let line = 1; line < lines.lineCount; line++) {
-    if (FENCE.test(lines.lineText(line))) { close = line; break; }
+    if (FENCE.test(lines.lineText(line))) {
+      close = line;
+      break;
+    }
   }
   const yamlStart = lines.lineStart(1);
   if (close < 0) {
     record.frontMatterSpan = { start: 0, end: lines.text.length };
-    record.problems.push({ message: 'The front matter is not closed: add a `---` line after it.', span: { start: 0, end: first.length + (lines.text.startsWith('\uFEFF') ? 1 : 0) } });
+    record.problems.push({
+      message: 'The front matter is not closed: add a `---` line after it.',
+      span: { start: 0, end: first.length + (lines.text.startsWith('\uFEFF') ? 1 : 0) },
+    });
     return lines.lineCount;
   }
   const yamlEnd = lines.lineStart(close);
@@ -74,11 +80,17 @@ function readFrontMatter(record: DecisionRecord, lines: LineIndex): number {
     range ? { start: yamlStart + range[0], end: yamlStart + Math.max(range[0], range[1]) } : fallback;
   const fmSpan: Span = { start: 0, end: 3 };
   for (const error of doc.errors) {
-    record.problems.push({ message: `The front matter is not valid YAML: ${error.message.split('\n')[0]}`, span: at(error.pos, fmSpan) });
+    record.problems.push({
+      message: `The front matter is not valid YAML: ${error.message.split('\n')[0]}`,
+      span: at(error.pos, fmSpan),
+    });
   }
   if (doc.contents === null) return close + 1;
   if (!isMap(doc.contents)) {
-    record.problems.push({ message: 'The front matter must be a YAML mapping of `key: value` lines.', span: at(doc.contents.range, fmSpan) });
+    record.problems.push({
+      message: 'The front matter must be a YAML mapping of `key: value` lines.',
+      span: at(doc.contents.range, fmSpan),
+    });
     return close + 1;
   }
   for (const pair of doc.contents.items) {
@@ -103,13 +115,22 @@ function readFrontMatter(record: DecisionRecord, lines: LineIndex): number {
       if (isScalar(value)) {
         // `rules: SW303` and `rules: SW303, SW304` are read as lists too.
         const raw = String(value.value);
-        return raw.split(',').map((s) => s.trim()).filter(Boolean).map((item) => ({ value: item, keySpan, valueSpan }));
+        return raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((item) => ({ value: item, keySpan, valueSpan }));
       }
       if (isSeq(value)) {
         const items: Array<Located<string>> = [];
         for (const item of value.items as Array<YamlNode | null>) {
-          if (item && isScalar(item) && String(item.value).trim() !== '') items.push({ value: String(item.value).trim(), keySpan, valueSpan: at(item.range, valueSpan) });
-          else record.problems.push({ message: `\`${key}\` must be a list of plain values.`, span: item ? at(item.range, valueSpan) : valueSpan });
+          if (item && isScalar(item) && String(item.value).trim() !== '')
+            items.push({ value: String(item.value).trim(), keySpan, valueSpan: at(item.range, valueSpan) });
+          else
+            record.problems.push({
+              message: `\`${key}\` must be a list of plain values.`,
+              span: item ? at(item.range, valueSpan) : valueSpan,
+            });
         }
         return items;
       }
@@ -117,14 +138,31 @@ function readFrontMatter(record: DecisionRecord, lines: LineIndex): number {
       return [];
     };
     switch (key) {
-      case 'id': record.id = scalar(); break;
-      case 'title': record.title = scalar(); break;
-      case 'status': record.status = scalar(); break;
-      case 'date': record.date = scalar(); break;
-      case 'expires': record.expires = scalar(); break;
-      case 'rules': record.rules = list(); record.rulesKey = keySpan; break;
-      case 'revisions': record.revisions = list(); record.revisionsKey = keySpan; break;
-      default: break; // other keys (authors, supersedes, …) are the team's own
+      case 'id':
+        record.id = scalar();
+        break;
+      case 'title':
+        record.title = scalar();
+        break;
+      case 'status':
+        record.status = scalar();
+        break;
+      case 'date':
+        record.date = scalar();
+        break;
+      case 'expires':
+        record.expires = scalar();
+        break;
+      case 'rules':
+        record.rules = list();
+        record.rulesKey = keySpan;
+        break;
+      case 'revisions':
+        record.revisions = list();
+        record.revisionsKey = keySpan;
+        break;
+      default:
+        break; // other keys (authors, supersedes, …) are the team's own
     }
   }
   return close + 1;
@@ -139,7 +177,12 @@ function readSections(text: string, lines: LineIndex, fromLine: number): RecordS
   let current: { title: string; headingSpan: Span; bodyStart: number } | undefined;
   const close = (end: number): void => {
     if (!current) return;
-    sections.push({ title: current.title, headingSpan: current.headingSpan, body: text.slice(current.bodyStart, end), bodySpan: { start: current.bodyStart, end } });
+    sections.push({
+      title: current.title,
+      headingSpan: current.headingSpan,
+      body: text.slice(current.bodyStart, end),
+      bodySpan: { start: current.bodyStart, end },
+    });
     current = undefined;
   };
   let fence: string | undefined;
@@ -175,7 +218,10 @@ const folderCache = new Map<string, { signature: string; records: DecisionRecord
 export function cachedDecisionRecords(dir: string): DecisionRecord[] {
   let signature = '';
   try {
-    for (const name of fs.readdirSync(dir).filter((n) => RECORD_FILE_NAME.test(n)).sort()) {
+    for (const name of fs
+      .readdirSync(dir)
+      .filter((n) => RECORD_FILE_NAME.test(n))
+      .sort()) {
       const stat = fs.statSync(path.join(dir, name));
       signature += `${name}:${stat.size}:${stat.mtimeMs};`;
     }

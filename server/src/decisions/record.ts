@@ -11,11 +11,23 @@ export type DecisionStatus = (typeof DECISION_STATUSES)[number];
 
 /** The sections every record needs, in the order the scaffold writes them, with their prompts. */
 export const REQUIRED_SECTIONS = [
-  { title: 'Context', prompt: 'Which rule of the data-architecture policy does this deviate from, and what forces the deviation?' },
+  {
+    title: 'Context',
+    prompt: 'Which rule of the data-architecture policy does this deviate from, and what forces the deviation?',
+  },
   { title: 'Decision', prompt: 'What we do instead, for which revisions, and until when.' },
-  { title: 'Impact analysis', prompt: 'Who and what is affected: tables, running application versions, data volume, locks, consumers.' },
-  { title: 'Rollback plan', prompt: 'How to undo the change, step by step, and what happens to data written in the meantime.' },
-  { title: 'Monitoring plan', prompt: 'What we watch after deploying (metrics, logs, alerts), for how long, and who watches it.' },
+  {
+    title: 'Impact analysis',
+    prompt: 'Who and what is affected: tables, running application versions, data volume, locks, consumers.',
+  },
+  {
+    title: 'Rollback plan',
+    prompt: 'How to undo the change, step by step, and what happens to data written in the meantime.',
+  },
+  {
+    title: 'Monitoring plan',
+    prompt: 'What we watch after deploying (metrics, logs, alerts), for how long, and who watches it.',
+  },
 ] as const;
 
 /** Record files: four digits, a dash, a slug. README.md and other notes in the folder are not records. */
@@ -40,7 +52,10 @@ export interface RecordSection {
   bodySpan: Span;
 }
 
-export interface FrontMatterProblem { message: string; span: Span }
+export interface FrontMatterProblem {
+  message: string;
+  span: Span;
+}
 
 export interface DecisionRecord {
   path: string;
@@ -92,7 +107,11 @@ export function isIsoDate(text: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) return false;
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3]);
+  return (
+    date.getUTCFullYear() === Number(m[1]) &&
+    date.getUTCMonth() === Number(m[2]) - 1 &&
+    date.getUTCDate() === Number(m[3])
+  );
 }
 
 /** Today as `YYYY-MM-DD` in UTC (the policy is UTC only, and so are expiry dates). */

@@ -34,7 +34,10 @@ const MAX_SLUG = 48;
 
 /** A file-name-safe slug: ASCII lower case, digits and single dashes; never empty, never `..`. */
 export function slugify(title: string): string {
-  const ascii = title.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const ascii = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
   let slug = ascii.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   if (slug.length > MAX_SLUG) {
     slug = slug.slice(0, MAX_SLUG);
@@ -50,7 +53,10 @@ function yamlString(text: string): string {
   return JSON.stringify(text);
 }
 
-export function renderDecisionRecord(id: string, input: { title: string; rules: readonly string[]; revisions: readonly string[]; date: string }): string {
+export function renderDecisionRecord(
+  id: string,
+  input: { title: string; rules: readonly string[]; revisions: readonly string[]; date: string },
+): string {
   const list = (items: readonly string[]): string => `[${items.map(yamlString).join(', ')}]`;
   const lines = [
     '---',
@@ -138,7 +144,8 @@ export function insertWaiverLine(source: string, line: number, comment: string):
   const breakMatch = /\r\n|\n|\r/.exec(source);
   const lineBreak = breakMatch ? breakMatch[0] : '\n';
   const lines = source.split(/\r\n|\n|\r/);
-  if (!Number.isInteger(line) || line < 1 || line > lines.length) throw new Error(`line ${line} is not in the file (it has ${lines.length} lines)`);
+  if (!Number.isInteger(line) || line < 1 || line > lines.length)
+    throw new Error(`line ${line} is not in the file (it has ${lines.length} lines)`);
   const indent = /^[ \t]*/.exec(lines[line - 1])?.[0] ?? '';
   lines.splice(line - 1, 0, indent + comment);
   return { text: lines.join(lineBreak), line };
@@ -152,12 +159,25 @@ export function lineInsideTripleQuotedString(source: string, line: number): bool
   for (let i = 0; i < before.length; i++) {
     const c = before[i];
     if (open) {
-      if (c === '\\') { i++; continue; }
-      if (before.startsWith(open, i)) { i += open.length - 1; open = undefined; }
+      if (c === '\\') {
+        i++;
+        continue;
+      }
+      if (before.startsWith(open, i)) {
+        i += open.length - 1;
+        open = undefined;
+      }
       continue;
     }
-    if (c === '#') { while (i < before.length && before[i] !== '\n') i++; continue; }
-    if (before.startsWith('"""', i) || before.startsWith("'''", i)) { open = before.slice(i, i + 3); i += 2; continue; }
+    if (c === '#') {
+      while (i < before.length && before[i] !== '\n') i++;
+      continue;
+    }
+    if (before.startsWith('"""', i) || before.startsWith("'''", i)) {
+      open = before.slice(i, i + 3);
+      i += 2;
+      continue;
+    }
     if (c === '"' || c === "'") {
       // A one-line string: skip to its closing quote on the same line.
       for (i++; i < before.length && before[i] !== c && before[i] !== '\n'; i++) if (before[i] === '\\') i++;

@@ -1,9 +1,7 @@
 import * as path from 'node:path';
 import type { Span } from '../model/source';
 import type { RelatedInfo } from '../rules/types';
-import {
-  DECISION_STATUSES, REQUIRED_SECTIONS, isIsoDate, normalizeDecisionId, type DecisionRecord,
-} from './record';
+import { DECISION_STATUSES, REQUIRED_SECTIONS, isIsoDate, normalizeDecisionId, type DecisionRecord } from './record';
 
 /** One thing wrong with a decision record, located in the record file. */
 export interface RecordProblem {
@@ -24,14 +22,20 @@ export function meaningfulText(body: string): string {
 }
 
 function normalizeTitle(title: string): string {
-  return title.toLowerCase().replace(/[^a-z]+/g, ' ').trim();
+  return title
+    .toLowerCase()
+    .replace(/[^a-z]+/g, ' ')
+    .trim();
 }
 
 /**
  * Checks every record on its own (front matter, sections) and all of them together (unique ids).
  * `knownRuleIds` is the rule registry's ids, passed in so that this module needs no registry.
  */
-export function validateDecisionRecords(records: readonly DecisionRecord[], knownRuleIds: ReadonlySet<string>): RecordProblem[] {
+export function validateDecisionRecords(
+  records: readonly DecisionRecord[],
+  knownRuleIds: ReadonlySet<string>,
+): RecordProblem[] {
   const problems: RecordProblem[] = [];
   for (const record of records) problems.push(...validateRecord(record, knownRuleIds));
   problems.push(...duplicateIds(records));
@@ -40,12 +44,17 @@ export function validateDecisionRecords(records: readonly DecisionRecord[], know
 
 function validateRecord(record: DecisionRecord, knownRuleIds: ReadonlySet<string>): RecordProblem[] {
   const out: RecordProblem[] = [];
-  const report = (span: Span, message: string): void => { out.push({ path: record.path, span, message }); };
+  const report = (span: Span, message: string): void => {
+    out.push({ path: record.path, span, message });
+  };
   const firstLine: Span = { start: 0, end: record.lines.lineText(0).length };
   for (const problem of record.problems) report(problem.span, problem.message);
 
   if (!record.frontMatterSpan) {
-    report(firstLine, 'This decision record has no front matter: start the file with a `---` block holding id, title, status, date, rules and revisions (`schema-warden decision new` writes one).');
+    report(
+      firstLine,
+      'This decision record has no front matter: start the file with a `---` block holding id, title, status, date, rules and revisions (`schema-warden decision new` writes one).',
+    );
   } else {
     const missing = REQUIRED_KEYS.filter((key) => {
       if (key === 'rules') return record.rulesKey === undefined;
@@ -59,7 +68,10 @@ function validateRecord(record: DecisionRecord, knownRuleIds: ReadonlySet<string
     const { value, valueSpan } = record.id;
     if (!/^\d{1,4}$/.test(value)) report(valueSpan, `id "${value}" is not a decision number such as "0007".`);
     else if (record.fileNumber !== undefined && normalizeDecisionId(value) !== record.fileNumber) {
-      report(valueSpan, `id "${value}" does not match the number in the file name (${record.fileNumber}): rename the file or fix the id.`);
+      report(
+        valueSpan,
+        `id "${value}" does not match the number in the file name (${record.fileNumber}): rename the file or fix the id.`,
+      );
     }
   }
   if (record.status && !(DECISION_STATUSES as readonly string[]).includes(record.status.value)) {
@@ -67,18 +79,31 @@ function validateRecord(record: DecisionRecord, knownRuleIds: ReadonlySet<string
   }
   for (const key of ['date', 'expires'] as const) {
     const field = record[key];
-    if (field && !isIsoDate(field.value)) report(field.valueSpan, `${key} "${field.value}" is not a calendar date written YYYY-MM-DD.`);
+    if (field && !isIsoDate(field.value))
+      report(field.valueSpan, `${key} "${field.value}" is not a calendar date written YYYY-MM-DD.`);
   }
-  if (record.date && record.expires && isIsoDate(record.date.value) && isIsoDate(record.expires.value) && record.expires.value < record.date.value) {
-    report(record.expires.valueSpan, `expires (${record.expires.value}) is before the record's date (${record.date.value}).`);
+  if (
+    record.date &&
+    record.expires &&
+    isIsoDate(record.date.value) &&
+    isIsoDate(record.expires.value) &&
+    record.expires.value < record.date.value
+  ) {
+    report(
+      record.expires.valueSpan,
+      `expires (${record.expires.value}) is before the record's date (${record.date.value}).`,
+    );
   }
-  if (record.rulesKey && record.rules.length === 0) report(record.rulesKey, '`rules` is empty: list the rule ids this decision allows, e.g. [SW303].');
+  if (record.rulesKey && record.rules.length === 0)
+    report(record.rulesKey, '`rules` is empty: list the rule ids this decision allows, e.g. [SW303].');
   for (const rule of record.rules) {
     const id = rule.value.toUpperCase();
-    if (!RULE_ID.test(id)) report(rule.valueSpan, `rules lists "${rule.value}", which is not a rule id (SW followed by three digits).`);
+    if (!RULE_ID.test(id))
+      report(rule.valueSpan, `rules lists "${rule.value}", which is not a rule id (SW followed by three digits).`);
     else if (!knownRuleIds.has(id)) report(rule.valueSpan, `rules lists ${id}, which is not a Schema Warden rule.`);
   }
-  if (record.revisionsKey && record.revisions.length === 0) report(record.revisionsKey, '`revisions` is empty: list the revision ids this decision covers, or "*" for all.');
+  if (record.revisionsKey && record.revisions.length === 0)
+    report(record.revisionsKey, '`revisions` is empty: list the revision ids this decision covers, or "*" for all.');
 
   for (const required of REQUIRED_SECTIONS) {
     const section = record.sections.find((s) => normalizeTitle(s.title) === normalizeTitle(required.title));
@@ -87,7 +112,10 @@ function validateRecord(record: DecisionRecord, knownRuleIds: ReadonlySet<string
       continue;
     }
     if (meaningfulText(section.body) === '') {
-      report(section.headingSpan, `The "${required.title}" section is empty (or holds only the template's prompt): ${required.prompt}`);
+      report(
+        section.headingSpan,
+        `The "${required.title}" section is empty (or holds only the template's prompt): ${required.prompt}`,
+      );
     }
   }
   return out;
@@ -109,7 +137,12 @@ function duplicateIds(records: readonly DecisionRecord[]): RecordProblem[] {
         path: record.path,
         span: record.id?.valueSpan ?? { start: 0, end: 0 },
         message: `Decision id ${id} is also used by ${others.map((r) => r.fileName).join(', ')}: every record needs its own number.`,
-        related: others.map((r) => ({ path: r.path, span: r.id?.valueSpan, range: r.id ? r.lines.rangeOf(r.id.valueSpan.start, r.id.valueSpan.end) : undefined, message: 'also uses this id' })),
+        related: others.map((r) => ({
+          path: r.path,
+          span: r.id?.valueSpan,
+          range: r.id ? r.lines.rangeOf(r.id.valueSpan.start, r.id.valueSpan.end) : undefined,
+          message: 'also uses this id',
+        })),
       });
     }
   }

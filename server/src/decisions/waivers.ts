@@ -2,9 +2,7 @@ import type { MigrationModel } from '../model/migration';
 import type { Span } from '../model/source';
 import { everyCall } from '../parse/facts/calls';
 import type { Finding } from '../rules/types';
-import {
-  coversRevision, coversRule, isAccepted, isIsoDate, normalizeDecisionId, type DecisionRecord,
-} from './record';
+import { coversRevision, coversRule, isAccepted, isIsoDate, normalizeDecisionId, type DecisionRecord } from './record';
 
 /**
  * Waivers: `# schema-warden: allow SW303 decision=0007` on a finding's line or on the comment
@@ -14,7 +12,10 @@ import {
  * cites lists the rule and the revision; otherwise the finding stays and SW902 says why.
  */
 
-export interface WaiverRule { id: string; span: Span }
+export interface WaiverRule {
+  id: string;
+  span: Span;
+}
 
 export interface Waiver {
   scope: 'line' | 'file';
@@ -46,17 +47,31 @@ export function parseWaivers(migration: MigrationModel): Waiver[] {
   };
   for (const operation of migration.operations) {
     noteStatement(operation.range.start.line, operation.range.end.line);
-    for (const statement of operation.sql?.statements ?? []) noteStatement(statement.range.start.line, statement.range.end.line);
+    for (const statement of operation.sql?.statements ?? [])
+      noteStatement(statement.range.start.line, statement.range.end.line);
   }
-  for (const call of everyCall(migration)) noteStatement(lines.positionAt(call.span.start).line, lines.positionAt(call.span.end).line);
+  for (const call of everyCall(migration))
+    noteStatement(lines.positionAt(call.span.start).line, lines.positionAt(call.span.end).line);
 
   const read = (text: string, start: number): void => {
     const match = DIRECTIVE.exec(text);
     if (!match) return;
     const directiveStart = start + match.index;
     const line = lines.positionAt(start).line;
-    const waiver = readDirective(match[1] === 'allow-file' ? 'file' : 'line', match[2], directiveStart + match[0].length - match[2].length, { start: directiveStart, end: start + text.length }, line);
-    if (lines.lineText(line).trimStart().startsWith(source.slice(start, start + 1)) && commentOnlyLine(line)) {
+    const waiver = readDirective(
+      match[1] === 'allow-file' ? 'file' : 'line',
+      match[2],
+      directiveStart + match[0].length - match[2].length,
+      { start: directiveStart, end: start + text.length },
+      line,
+    );
+    if (
+      lines
+        .lineText(line)
+        .trimStart()
+        .startsWith(source.slice(start, start + 1)) &&
+      commentOnlyLine(line)
+    ) {
       // A comment line waives the next line of code (skipping the comment lines between them)…
       let target = line + 1;
       while (target < lines.lineCount && commentOnlyLine(target)) target++;
@@ -78,7 +93,10 @@ export function parseWaivers(migration: MigrationModel): Waiver[] {
 
 function readDirective(scope: Waiver['scope'], rest: string, restStart: number, span: Span, line: number): Waiver {
   const waiver: Waiver = { scope, rules: [], span, line, covers: { from: line, to: line } };
-  const tokens = [...rest.matchAll(/[^\s,]+/g)].map((m) => ({ text: m[0], span: { start: restStart + (m.index ?? 0), end: restStart + (m.index ?? 0) + m[0].length } }));
+  const tokens = [...rest.matchAll(/[^\s,]+/g)].map((m) => ({
+    text: m[0],
+    span: { start: restStart + (m.index ?? 0), end: restStart + (m.index ?? 0) + m[0].length },
+  }));
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const decision = /^decision=(.*)$/i.exec(token.text);
@@ -86,16 +104,31 @@ function readDirective(scope: Waiver['scope'], rest: string, restStart: number, 
       // `decision=0007`, also tolerated as `decision= 0007`.
       const value = decision[1] || tokens[i + 1]?.text || '';
       if (!decision[1] && tokens[i + 1]) i++;
-      waiver.decision = { id: value, span: decision[1] ? token.span : { start: token.span.start, end: tokens[i].span.end } };
+      waiver.decision = {
+        id: value,
+        span: decision[1] ? token.span : { start: token.span.start, end: tokens[i].span.end },
+      };
       continue;
     }
     if (RULE_ID.test(token.text)) waiver.rules.push({ id: token.text.toUpperCase(), span: token.span });
-    else if (!waiver.malformed) waiver.malformed = { reason: `"${token.text}" is neither a rule id (SW303) nor decision=NNNN`, span: token.span };
+    else if (!waiver.malformed)
+      waiver.malformed = { reason: `"${token.text}" is neither a rule id (SW303) nor decision=NNNN`, span: token.span };
   }
-  if (!waiver.malformed && waiver.rules.length === 0) waiver.malformed = { reason: 'it names no rule: write the rule ids to allow, e.g. `allow SW303 decision=0007`', span };
-  if (!waiver.malformed && !waiver.decision) waiver.malformed = { reason: 'it cites no decision record: add `decision=NNNN`, the accepted record that allows the deviation', span };
+  if (!waiver.malformed && waiver.rules.length === 0)
+    waiver.malformed = {
+      reason: 'it names no rule: write the rule ids to allow, e.g. `allow SW303 decision=0007`',
+      span,
+    };
+  if (!waiver.malformed && !waiver.decision)
+    waiver.malformed = {
+      reason: 'it cites no decision record: add `decision=NNNN`, the accepted record that allows the deviation',
+      span,
+    };
   if (!waiver.malformed && waiver.decision && !/^\d{1,4}$/.test(waiver.decision.id)) {
-    waiver.malformed = { reason: `"${waiver.decision.id}" is not a decision number such as 0007`, span: waiver.decision.span };
+    waiver.malformed = {
+      reason: `"${waiver.decision.id}" is not a decision number such as 0007`,
+      span: waiver.decision.span,
+    };
   }
   return waiver;
 }
@@ -112,29 +145,49 @@ export interface WaiverContext {
 }
 
 /** Why a waiver does not count for one of its rules, or the record that makes it count. */
-export type WaiverVerdict = { valid: true; record: DecisionRecord } | { valid: false; reason: string; span: Span; perRule: boolean };
+export type WaiverVerdict =
+  { valid: true; record: DecisionRecord } | { valid: false; reason: string; span: Span; perRule: boolean };
 
 export function judgeWaiver(waiver: Waiver, rule: WaiverRule, context: WaiverContext): WaiverVerdict {
-  if (waiver.malformed) return { valid: false, reason: waiver.malformed.reason, span: waiver.malformed.span, perRule: false };
+  if (waiver.malformed)
+    return { valid: false, reason: waiver.malformed.reason, span: waiver.malformed.span, perRule: false };
   const decision = waiver.decision as { id: string; span: Span };
   const id = normalizeDecisionId(decision.id);
-  const invalid = (reason: string, perRule = false, span = decision.span): WaiverVerdict => ({ valid: false, reason, span, perRule });
+  const invalid = (reason: string, perRule = false, span = decision.span): WaiverVerdict => ({
+    valid: false,
+    reason,
+    span,
+    perRule,
+  });
   if (!context.knownRuleIds.has(rule.id)) return invalid(`${rule.id} is not a Schema Warden rule`, true, rule.span);
-  const record = context.records.find((r) => r.id && normalizeDecisionId(r.id.value) === id)
-    ?? context.records.find((r) => r.id === undefined && r.fileNumber === id);
+  const record =
+    context.records.find((r) => r.id && normalizeDecisionId(r.id.value) === id) ??
+    context.records.find((r) => r.id === undefined && r.fileNumber === id);
   if (!record) return invalid(`no decision record ${id} in ${context.decisionsDir}`);
-  if (!isAccepted(record)) return invalid(record.status ? `decision ${id} is ${record.status.value}, not accepted` : `decision ${id} has no status, so it is not accepted`);
-  if (record.expires && isIsoDate(record.expires.value) && record.expires.value < context.today) return invalid(`decision ${id} expired on ${record.expires.value}`);
+  if (!isAccepted(record))
+    return invalid(
+      record.status
+        ? `decision ${id} is ${record.status.value}, not accepted`
+        : `decision ${id} has no status, so it is not accepted`,
+    );
+  if (record.expires && isIsoDate(record.expires.value) && record.expires.value < context.today)
+    return invalid(`decision ${id} expired on ${record.expires.value}`);
   if (!coversRule(record, rule.id)) return invalid(`decision ${id} does not list ${rule.id}`, true, rule.span);
   if (!coversRevision(record, context.revision)) {
-    return invalid(context.revision === undefined
-      ? `decision ${id} lists revisions ${record.revisions.map((r) => r.value).join(', ') || '(none)'}, and this file has no revision id: list "*" to cover it`
-      : `decision ${id} does not list revision ${context.revision}`);
+    return invalid(
+      context.revision === undefined
+        ? `decision ${id} lists revisions ${record.revisions.map((r) => r.value).join(', ') || '(none)'}, and this file has no revision id: list "*" to cover it`
+        : `decision ${id} does not list revision ${context.revision}`,
+    );
   }
   return { valid: true, record };
 }
 
-export interface WaiverProblem { kind: 'invalid' | 'unused'; span: Span; message: string }
+export interface WaiverProblem {
+  kind: 'invalid' | 'unused';
+  span: Span;
+  message: string;
+}
 
 export interface WaiverOutcome {
   /** Findings no valid waiver covers. */
@@ -152,7 +205,12 @@ export interface ApplyOptions {
 }
 
 /** Removes the findings that valid waivers cover and describes the waivers that are wrong or idle. */
-export function applyWaivers(findings: readonly Finding[], waivers: readonly Waiver[], context: WaiverContext, options: ApplyOptions): WaiverOutcome {
+export function applyWaivers(
+  findings: readonly Finding[],
+  waivers: readonly Waiver[],
+  context: WaiverContext,
+  options: ApplyOptions,
+): WaiverOutcome {
   const kept: Finding[] = [];
   const waived: Finding[] = [];
   const problems: WaiverProblem[] = [];
@@ -161,23 +219,41 @@ export function applyWaivers(findings: readonly Finding[], waivers: readonly Wai
     let reportedWaiverWide = false;
     for (const rule of waiver.rules.length ? waiver.rules : [{ id: '', span: waiver.span }]) {
       const verdict = judgeWaiver(waiver, rule, context);
-      if (verdict.valid) { valid.push({ waiver, rule, used: false }); continue; }
+      if (verdict.valid) {
+        valid.push({ waiver, rule, used: false });
+        continue;
+      }
       if (!options.reportInvalid || (!verdict.perRule && reportedWaiverWide)) continue;
       reportedWaiverWide ||= !verdict.perRule;
-      problems.push({ kind: 'invalid', span: verdict.span, message: `This waiver does not apply: ${verdict.reason}. The findings it names stay.` });
+      problems.push({
+        kind: 'invalid',
+        span: verdict.span,
+        message: `This waiver does not apply: ${verdict.reason}. The findings it names stay.`,
+      });
     }
   }
   for (const finding of findings) {
     const line = finding.range.start.line;
-    const cover = valid.filter(({ waiver, rule }) => rule.id === finding.ruleId && (waiver.scope === 'file' || (line >= waiver.covers.from && line <= waiver.covers.to)));
-    if (cover.length === 0) { kept.push(finding); continue; }
+    const cover = valid.filter(
+      ({ waiver, rule }) =>
+        rule.id === finding.ruleId &&
+        (waiver.scope === 'file' || (line >= waiver.covers.from && line <= waiver.covers.to)),
+    );
+    if (cover.length === 0) {
+      kept.push(finding);
+      continue;
+    }
     for (const entry of cover) entry.used = true;
     waived.push(finding);
   }
   for (const { waiver, rule, used } of valid) {
     if (used || !options.canReportUnused(rule.id)) continue;
     const where = waiver.scope === 'file' ? 'in this file' : 'on the line it covers';
-    problems.push({ kind: 'unused', span: rule.span, message: `Unused waiver: there is no ${rule.id} finding ${where} to allow. Remove ${rule.id} from the waiver (or the whole comment).` });
+    problems.push({
+      kind: 'unused',
+      span: rule.span,
+      message: `Unused waiver: there is no ${rule.id} finding ${where} to allow. Remove ${rule.id} from the waiver (or the whole comment).`,
+    });
   }
   return { kept, waived, problems };
 }

@@ -15,11 +15,26 @@ import { filterWaived, runChecks, sortFindings, type LintOptions } from './lint'
  */
 
 /** Folders never walked: virtual environments, dependencies, caches, VCS data. */
-const SKIPPED_DIRS = new Set(['.venv', 'venv', 'node_modules', '.git', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', 'site-packages', 'dist', 'build']);
+const SKIPPED_DIRS = new Set([
+  '.venv',
+  'venv',
+  'node_modules',
+  '.git',
+  '__pycache__',
+  '.tox',
+  '.nox',
+  '.mypy_cache',
+  '.pytest_cache',
+  'site-packages',
+  'dist',
+  'build',
+]);
 
 export function applicationMatcher(config: ResolvedConfig): (file: string) => boolean {
   const include = picomatch([...config.applicationGlobs], { dot: false });
-  const exclude = config.applicationExclude.length ? picomatch([...config.applicationExclude], { dot: true }) : () => false;
+  const exclude = config.applicationExclude.length
+    ? picomatch([...config.applicationExclude], { dot: true })
+    : () => false;
   return (file: string): boolean => {
     const relative = path.relative(config.root, path.resolve(file)).split(path.sep).join('/');
     if (relative.startsWith('../') || path.isAbsolute(relative)) return false;
@@ -59,17 +74,31 @@ export function listApplicationFiles(root: string, config: ResolvedConfig): stri
  * Lints one application file with the application rules. Waivers in it count when `decisions`
  * (the project's records) are given.
  */
-export function lintApplicationFile(file: string, source: string, config: ResolvedConfig, decisions?: readonly DecisionRecord[], options: LintOptions = {}): Finding[] {
-  const rules: Rule[] = (options.rules ?? allRules).filter((r) => r.meta.scope === 'application' && r.check !== undefined);
+export function lintApplicationFile(
+  file: string,
+  source: string,
+  config: ResolvedConfig,
+  decisions?: readonly DecisionRecord[],
+  options: LintOptions = {},
+): Finding[] {
+  const rules: Rule[] = (options.rules ?? allRules).filter(
+    (r) => r.meta.scope === 'application' && r.check !== undefined,
+  );
   if (rules.length === 0) return [];
   const model = analyzeOnce(file, source);
   const project = createProjectModel(config.root, config, [], undefined, decisions);
   const findings = runChecks(rules, model, project);
   const ran = new Set(rules.map((r) => r.meta.id));
-  return sortFindings(filterWaived(findings, model, project, options, { reportInvalid: true, canReportUnused: (id) => ran.has(id) }));
+  return sortFindings(
+    filterWaived(findings, model, project, options, { reportInvalid: true, canReportUnused: (id) => ran.has(id) }),
+  );
 }
 
-export interface NonRevisionFile { path: string; source: string; findings: Finding[] }
+export interface NonRevisionFile {
+  path: string;
+  source: string;
+  findings: Finding[];
+}
 
 /**
  * Words without which no application rule can report and no waiver can be present: files lacking
@@ -82,7 +111,12 @@ const APPLICATION_HINTS = ['create_all', 'schema-warden:'];
  * application code under the project root (SW305). `seen` avoids linting a file twice when
  * several projects share a folder.
  */
-export function lintNonRevisionFiles(project: ProjectModel, results: ReadonlyMap<string, Finding[]>, options: LintOptions = {}, seen: Set<string> = new Set()): NonRevisionFile[] {
+export function lintNonRevisionFiles(
+  project: ProjectModel,
+  results: ReadonlyMap<string, Finding[]>,
+  options: LintOptions = {},
+  seen: Set<string> = new Set(),
+): NonRevisionFile[] {
   const out: NonRevisionFile[] = [];
   for (const record of project.decisions ?? []) {
     const findings = results.get(record.path) ?? [];

@@ -26,7 +26,13 @@ function fixableOnly(input: FindingInput, migration: MigrationModel | undefined)
   return migration && migration.syntaxErrors.length > 0 && input.fixes?.length ? { ...input, fixes: [] } : input;
 }
 
-function toFinding(rule: Rule, severity: Severity, input: FindingInput, lines: LineIndex | undefined, path: string): Finding {
+function toFinding(
+  rule: Rule,
+  severity: Severity,
+  input: FindingInput,
+  lines: LineIndex | undefined,
+  path: string,
+): Finding {
   const span: Span = input.span;
   return {
     ruleId: rule.meta.id,
@@ -35,7 +41,9 @@ function toFinding(rule: Rule, severity: Severity, input: FindingInput, lines: L
     message: input.message,
     path,
     span,
-    range: lines ? lines.rangeOf(span.start, span.end) : input.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    range: lines
+      ? lines.rangeOf(span.start, span.end)
+      : (input.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }),
     fixes: input.fixes ?? [],
     related: (input.related ?? []).map((r) => ({ ...r, range: r.range ?? rangeIn(r.path, r.span) })),
   };
@@ -65,8 +73,14 @@ export function lintRevision(migration: MigrationModel, project: ProjectModel, o
   const rules = (options.rules ?? allRules).filter(runsOnRevisions);
   const findings = runChecks(rules, migration, project);
   // Rules that also check the whole project may have findings this pass does not see.
-  const ran = new Set(rules.filter((r) => !r.checkProject && effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off').map((r) => r.meta.id));
-  return sortFindings(filterWaived(findings, migration, project, options, { reportInvalid: true, canReportUnused: (id) => ran.has(id) }));
+  const ran = new Set(
+    rules
+      .filter((r) => !r.checkProject && effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off')
+      .map((r) => r.meta.id),
+  );
+  return sortFindings(
+    filterWaived(findings, migration, project, options, { reportInvalid: true, canReportUnused: (id) => ran.has(id) }),
+  );
 }
 
 /** Runs `check` of the given rules on one Python file's model (a revision or application code). */
@@ -81,7 +95,8 @@ export function runChecks(rules: readonly Rule[], migration: MigrationModel, pro
         migration,
         project,
         config: project.config,
-        report: (input) => findings.push(toFinding(rule, severity, fixableOnly(input, migration), migration.lines, migration.path)),
+        report: (input) =>
+          findings.push(toFinding(rule, severity, fixableOnly(input, migration), migration.lines, migration.path)),
       });
     } catch (err) {
       // A rule bug must not take the other rules (or the server) down with it.
@@ -106,7 +121,15 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
         trusted: options.trusted !== false,
         report: (input) => {
           const list = byPath.get(input.path) ?? [];
-          list.push(toFinding(rule, severity, fixableOnly(input, project.byPath.get(input.path)), linesOf(project, input.path), input.path));
+          list.push(
+            toFinding(
+              rule,
+              severity,
+              fixableOnly(input, project.byPath.get(input.path)),
+              linesOf(project, input.path),
+              input.path,
+            ),
+          );
           byPath.set(input.path, list);
         },
       });
@@ -116,14 +139,28 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
     }
   }
   // Waivers in a revision also cover project findings on it; invalid waivers are lintRevision's to report.
-  const ran = new Set(rules.filter((r) => !r.check && effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off').map((r) => r.meta.id));
+  const ran = new Set(
+    rules
+      .filter((r) => !r.check && effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off')
+      .map((r) => r.meta.id),
+  );
   for (const [path, findings] of byPath) {
     const migration = project.byPath.get(path);
-    if (migration) byPath.set(path, filterWaived(findings, migration, project, options, { reportInvalid: false, canReportUnused: (id) => ran.has(id) }));
+    if (migration)
+      byPath.set(
+        path,
+        filterWaived(findings, migration, project, options, {
+          reportInvalid: false,
+          canReportUnused: (id) => ran.has(id),
+        }),
+      );
   }
   for (const migration of project.revisions) {
     if (byPath.has(migration.path) || ran.size === 0) continue;
-    const problems = filterWaived([], migration, project, options, { reportInvalid: false, canReportUnused: (id) => ran.has(id) });
+    const problems = filterWaived([], migration, project, options, {
+      reportInvalid: false,
+      canReportUnused: (id) => ran.has(id),
+    });
     if (problems.length) byPath.set(migration.path, problems);
   }
   return byPath;
@@ -133,7 +170,8 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
 export function lintProject(project: ProjectModel, options: LintOptions = {}): Map<string, Finding[]> {
   const result = new Map<string, Finding[]>();
   for (const migration of project.revisions) result.set(migration.path, lintRevision(migration, project, options));
-  for (const [path, findings] of lintProjectRules(project, options)) result.set(path, sortFindings([...(result.get(path) ?? []), ...findings]));
+  for (const [path, findings] of lintProjectRules(project, options))
+    result.set(path, sortFindings([...(result.get(path) ?? []), ...findings]));
   return result;
 }
 
@@ -151,14 +189,19 @@ export function filterWaived(
 ): Finding[] {
   const waivers = parseWaivers(migration);
   if (waivers.length === 0) return findings;
-  const outcome = applyWaivers(findings, waivers, {
-    // A project model without records (e.g. built by an editor) reads them from the folder, cached.
-    records: records ?? cachedDecisionRecords(project.config.decisionsDir),
-    revision: migration.revision,
-    today: options.today ?? todayIso(),
-    decisionsDir: displayDir(project.config.decisionsDir, project.config.root),
-    knownRuleIds: new Set(allRules.map((r) => r.meta.id)),
-  }, pass);
+  const outcome = applyWaivers(
+    findings,
+    waivers,
+    {
+      // A project model without records (e.g. built by an editor) reads them from the folder, cached.
+      records: records ?? cachedDecisionRecords(project.config.decisionsDir),
+      revision: migration.revision,
+      today: options.today ?? todayIso(),
+      decisionsDir: displayDir(project.config.decisionsDir, project.config.root),
+      knownRuleIds: new Set(allRules.map((r) => r.meta.id)),
+    },
+    pass,
+  );
   const enabled = (id: string): Rule | undefined => {
     const rule = ruleById(id);
     const selected = !options.rules || options.rules.some((r) => r.meta.id === id);
@@ -168,18 +211,32 @@ export function filterWaived(
     const rule = enabled(problem.kind === 'invalid' ? 'SW902' : 'SW903');
     if (!rule) return [];
     const severity = effectiveSeverity(project.config, rule.meta.id, rule.meta.severity);
-    return severity === 'off' ? [] : [toFinding(rule, severity, { message: problem.message, span: problem.span }, migration.lines, migration.path)];
+    return severity === 'off'
+      ? []
+      : [toFinding(rule, severity, { message: problem.message, span: problem.span }, migration.lines, migration.path)];
   };
   return [...outcome.kept, ...outcome.problems.flatMap(problemFinding)];
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort((a, b) => a.span.start - b.span.start || a.ruleId.localeCompare(b.ruleId) || a.message.localeCompare(b.message));
+  return findings.sort(
+    (a, b) => a.span.start - b.span.start || a.ruleId.localeCompare(b.ruleId) || a.message.localeCompare(b.message),
+  );
 }
 
 function internalError(rule: Rule, migration: MigrationModel, err: unknown): Finding {
   const message = `Internal error in rule ${rule.meta.id} (${rule.meta.name}): ${(err as Error)?.message ?? String(err)}. Please report it.`;
-  return { ruleId: rule.meta.id, ruleName: rule.meta.name, severity: 'info', message, path: migration.path, span: { start: 0, end: 0 }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, fixes: [], related: [] };
+  return {
+    ruleId: rule.meta.id,
+    ruleName: rule.meta.name,
+    severity: 'info',
+    message,
+    path: migration.path,
+    span: { start: 0, end: 0 },
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    fixes: [],
+    related: [],
+  };
 }
 
 export type { ResolvedConfig };

@@ -2,7 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../config/config';
 import { loadDecisionRecords } from '../decisions/parse';
-import { findAlembicProjects, listRevisionFiles, readAlembicProject, scanRevisionFiles, type AlembicProject } from '../model/alembicConfig';
+import {
+  findAlembicProjects,
+  listRevisionFiles,
+  readAlembicProject,
+  scanRevisionFiles,
+  type AlembicProject,
+} from '../model/alembicConfig';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, type ProjectModel } from '../model/project';
 import { analyzeOnce } from './analyze';
@@ -18,7 +24,11 @@ export interface LoadedProjects {
   problems: string[];
 }
 
-export async function loadProjectFromAlembic(alembic: AlembicProject, files = listRevisionFiles(alembic), problems: string[] = []): Promise<ProjectModel> {
+export async function loadProjectFromAlembic(
+  alembic: AlembicProject,
+  files = listRevisionFiles(alembic),
+  problems: string[] = [],
+): Promise<ProjectModel> {
   const config = loadConfig(alembic.root);
   const models = await analyzeFiles(readable(files, problems));
   return createProjectModel(alembic.root, config, models, alembic, loadDecisionRecords(config.decisionsDir));
@@ -50,7 +60,9 @@ function enclosingAlembicProject(file: string): AlembicProject | undefined {
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     const project = readAlembicProject(dir);
     if (project) {
-      const inVersions = project.versionLocations.some((loc) => path.resolve(file).startsWith(path.resolve(loc) + path.sep));
+      const inVersions = project.versionLocations.some((loc) =>
+        path.resolve(file).startsWith(path.resolve(loc) + path.sep),
+      );
       return inVersions ? project : undefined;
     }
     if (path.dirname(dir) === dir) return undefined;
@@ -79,19 +91,33 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
   };
   if (paths.length === 0) {
     const found = findAlembicProjects(cwd, undefined, problems);
-    if (found.length === 0) problems.push(`No Alembic project found in ${cwd} (looked for alembic.ini, or [tool.alembic] in pyproject.toml). Pass the revision files or folders to lint.`);
+    if (found.length === 0)
+      problems.push(
+        `No Alembic project found in ${cwd} (looked for alembic.ini, or [tool.alembic] in pyproject.toml). Pass the revision files or folders to lint.`,
+      );
     for (const alembic of found) await addAlembic(alembic);
     return { projects, problems };
   }
   for (const given of paths) {
     const target = path.resolve(cwd, given);
     let stat: fs.Stats;
-    try { stat = fs.statSync(target); } catch { problems.push(`${given}: no such file or folder`); continue; }
+    try {
+      stat = fs.statSync(target);
+    } catch {
+      problems.push(`${given}: no such file or folder`);
+      continue;
+    }
     if (stat.isDirectory()) {
       const alembic = readAlembicProject(target);
-      if (alembic) { await addAlembic(alembic); continue; }
+      if (alembic) {
+        await addAlembic(alembic);
+        continue;
+      }
       const nested = findAlembicProjects(target, undefined, problems);
-      if (nested.length) { for (const project of nested) await addAlembic(project); continue; }
+      if (nested.length) {
+        for (const project of nested) await addAlembic(project);
+        continue;
+      }
       const loose = await loadLooseFolder(target, problems);
       projects.push(loose);
       continue;
@@ -101,12 +127,23 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
     else {
       const model = analyzeOnce(target, readText(target));
       const config = loadConfig(path.dirname(target));
-      projects.push(createProjectModel(path.dirname(target), config, [model], undefined, loadDecisionRecords(config.decisionsDir)));
+      projects.push(
+        createProjectModel(path.dirname(target), config, [model], undefined, loadDecisionRecords(config.decisionsDir)),
+      );
     }
     only ??= new Set();
     only.add(target);
   }
   // A folder named alongside a file lints all of its project: drop the filter when any folder was given.
-  if (paths.some((p) => { try { return fs.statSync(path.resolve(cwd, p)).isDirectory(); } catch { return false; } })) only = undefined;
+  if (
+    paths.some((p) => {
+      try {
+        return fs.statSync(path.resolve(cwd, p)).isDirectory();
+      } catch {
+        return false;
+      }
+    })
+  )
+    only = undefined;
   return { projects, only, problems };
 }

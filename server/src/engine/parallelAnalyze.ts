@@ -36,7 +36,10 @@ export interface AnalyzeOptions<T> {
 }
 
 /** `analyzeFiles` with what to do with each file here, and the number of workers when it is not automatic. */
-export async function analyzeFilesWith<T = MigrationModel>(files: readonly string[], options: AnalyzeOptions<T>): Promise<Array<T | MigrationModel>> {
+export async function analyzeFilesWith<T = MigrationModel>(
+  files: readonly string[],
+  options: AnalyzeOptions<T>,
+): Promise<Array<T | MigrationModel>> {
   const local: (file: string) => T | MigrationModel = options.local ?? ((file) => analyzeOnce(file, readText(file)));
   const script = options.script ?? path.join(__dirname, 'parseWorker.js');
   const workers = options.workers ?? (files.length >= PARALLEL_FROM ? parseWorkerCount() : 0);
@@ -44,7 +47,10 @@ export async function analyzeFilesWith<T = MigrationModel>(files: readonly strin
     const results: Array<T | MigrationModel> = [];
     for (const file of files) {
       results.push(local(file));
-      if (options.progress && results.length % PROGRESS_EVERY === 0) { options.progress(results.length); await new Promise<void>((resolve) => setImmediate(resolve)); }
+      if (options.progress && results.length % PROGRESS_EVERY === 0) {
+        options.progress(results.length);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
     return results;
   }
@@ -100,7 +106,12 @@ class ParallelAnalysis<T> {
         if (parsed) this.buildFrom(parsed);
         else if (this.orphaned.length > 0) this.analyzeHere(this.orphaned.pop() as number);
         else if (this.front < this.back) this.analyzeHere(--this.back);
-        else { await new Promise<void>((resolve) => { this.wake = resolve; }); continue; }
+        else {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+          });
+          continue;
+        }
         if (this.progress && this.done % PROGRESS_EVERY === 0) this.progress(this.done);
         // Let the workers' messages (and, in the language server, requests) in between files.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -135,10 +146,15 @@ class ParallelAnalysis<T> {
 
   private onMessage(worker: Worker, message: ToMain): void {
     if (message.kind === 'tables') this.tables = message.tables;
-    else if (message.kind === 'fatal') { this.retire(worker); void worker.terminate(); }
-    else {
+    else if (message.kind === 'fatal') {
+      this.retire(worker);
+      void worker.terminate();
+    } else {
       const pending = this.inFlight.get(worker);
-      for (const file of message.files) { pending?.delete(file.index); this.received.push(file); }
+      for (const file of message.files) {
+        pending?.delete(file.index);
+        this.received.push(file);
+      }
       this.sendChunk(worker);
     }
     this.wakeUp();
@@ -167,7 +183,10 @@ class ParallelAnalysis<T> {
   }
 
   private buildFrom(parsed: ParsedFile): void {
-    if (parsed.failed !== undefined) { this.analyzeHere(parsed.index); return; }
+    if (parsed.failed !== undefined) {
+      this.analyzeHere(parsed.index);
+      return;
+    }
     const root = decodeTree(parsed.encoded, this.tables as LanguageTables, parserInput(parsed.source));
     this.store(parsed.index, buildModelFromCopy(parsed.file, parsed.source, root, parsed.syntaxErrors) as T);
   }

@@ -3,10 +3,19 @@ import type { SyntaxErrorFound } from '../parse/syntaxErrors';
 
 /** The messages between the main thread and a parse worker (engine/parseWorker.ts). */
 
-export interface ToWorker { files: Array<{ index: number; file: string }> }
+export interface ToWorker {
+  files: Array<{ index: number; file: string }>;
+}
 
 export type ParsedFile =
-  | { index: number; file: string; source: string; encoded: EncodedTree; syntaxErrors: SyntaxErrorFound[]; failed?: undefined }
+  | {
+      index: number;
+      file: string;
+      source: string;
+      encoded: EncodedTree;
+      syntaxErrors: SyntaxErrorFound[];
+      failed?: undefined;
+    }
   | { index: number; file: string; failed: string };
 
 export type ToMain =

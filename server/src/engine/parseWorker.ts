@@ -20,31 +20,38 @@ const ready = initPythonParser();
 let tablesSent = false;
 
 port.on('message', (message: ToWorker) => {
-  void ready.then(() => {
-    const files: ParsedFile[] = [];
-    const transfer: ArrayBuffer[] = [];
-    for (const { index, file } of message.files) {
-      try {
-        // As loadProject's readText: undecodable bytes become U+FFFD.
-        const source = fs.readFileSync(file).toString('utf8');
-        const tree = parsePython(source);
+  void ready.then(
+    () => {
+      const files: ParsedFile[] = [];
+      const transfer: ArrayBuffer[] = [];
+      for (const { index, file } of message.files) {
         try {
-          const encoded = encodeTree(tree);
-          // A subarray of a larger buffer: slice so that only this tree's numbers are transferred.
-          const own = encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength ? encoded : encoded.slice();
-          files.push({ index, file, source, encoded: own, syntaxErrors: syntaxErrorsOf(tree.rootNode, source) });
-          transfer.push(own.buffer as ArrayBuffer);
-          if (!tablesSent) { post({ kind: 'tables', tables: languageTables(tree) }); tablesSent = true; }
-        } finally {
-          tree.delete();
+          // As loadProject's readText: undecodable bytes become U+FFFD.
+          const source = fs.readFileSync(file).toString('utf8');
+          const tree = parsePython(source);
+          try {
+            const encoded = encodeTree(tree);
+            // A subarray of a larger buffer: slice so that only this tree's numbers are transferred.
+            const own =
+              encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength ? encoded : encoded.slice();
+            files.push({ index, file, source, encoded: own, syntaxErrors: syntaxErrorsOf(tree.rootNode, source) });
+            transfer.push(own.buffer as ArrayBuffer);
+            if (!tablesSent) {
+              post({ kind: 'tables', tables: languageTables(tree) });
+              tablesSent = true;
+            }
+          } finally {
+            tree.delete();
+          }
+        } catch (err) {
+          // The main thread analyses this file itself and meets the same error where it always did.
+          files.push({ index, file, failed: (err as Error).message });
         }
-      } catch (err) {
-        // The main thread analyses this file itself and meets the same error where it always did.
-        files.push({ index, file, failed: (err as Error).message });
       }
-    }
-    post({ kind: 'parsed', files }, transfer);
-  }, (err: Error) => post({ kind: 'fatal', message: err.message }));
+      post({ kind: 'parsed', files }, transfer);
+    },
+    (err: Error) => post({ kind: 'fatal', message: err.message }),
+  );
 });
 
 function post(message: ToMain, transfer: ArrayBuffer[] = []): void {

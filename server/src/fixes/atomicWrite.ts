@@ -5,12 +5,20 @@ import * as path from 'node:path';
 export function writeFileAtomic(file: string, text: string): void {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   let mode: number | undefined;
-  try { mode = fs.statSync(file).mode; } catch { /* a new file */ }
+  try {
+    mode = fs.statSync(file).mode;
+  } catch {
+    /* a new file */
+  }
   try {
     fs.writeFileSync(temp, text, { mode });
     fs.renameSync(temp, file);
   } catch (err) {
-    try { fs.unlinkSync(temp); } catch { /* already gone */ }
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      /* already gone */
+    }
     throw err;
   }
 }

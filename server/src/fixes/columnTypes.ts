@@ -27,7 +27,11 @@ function pythonType(value: PyValue | undefined): ColumnType | undefined {
 }
 
 /** The type change an `alter_column(type_=…)` makes, or undefined when it changes no type. */
-export function alterColumnTypeChange(migration: MigrationModel, project: ProjectModel | undefined, op: Operation): ColumnTypeChange | undefined {
+export function alterColumnTypeChange(
+  migration: MigrationModel,
+  project: ProjectModel | undefined,
+  op: Operation,
+): ColumnTypeChange | undefined {
   const target = callKeyword(op.call, 'type_');
   if (!target) return undefined;
   const to = pythonType(target);
@@ -38,18 +42,50 @@ export function alterColumnTypeChange(migration: MigrationModel, project: Projec
 }
 
 /** The type change of SQL `ALTER TABLE t ALTER COLUMN c TYPE …`. */
-export function sqlTypeChange(migration: MigrationModel, project: ProjectModel | undefined, op: Operation, table: string | undefined, column: string, type: SqlTypeWithModifiers | undefined): ColumnTypeChange {
-  return describe(previousType(migration, project, op, table, column), type ? typeFromSql(type) : undefined, 'history', 'it is not in the revision history');
+export function sqlTypeChange(
+  migration: MigrationModel,
+  project: ProjectModel | undefined,
+  op: Operation,
+  table: string | undefined,
+  column: string,
+  type: SqlTypeWithModifiers | undefined,
+): ColumnTypeChange {
+  return describe(
+    previousType(migration, project, op, table, column),
+    type ? typeFromSql(type) : undefined,
+    'history',
+    'it is not in the revision history',
+  );
 }
 
-function previousType(migration: MigrationModel, project: ProjectModel | undefined, op: Operation, table: string | undefined, column: string | undefined): ColumnType | undefined {
+function previousType(
+  migration: MigrationModel,
+  project: ProjectModel | undefined,
+  op: Operation,
+  table: string | undefined,
+  column: string | undefined,
+): ColumnType | undefined {
   if (!table || !column) return undefined;
   const definition = columnDefinition(historyBefore(project, migration, op), table, column);
   return definition.known && definition.value.type ? typeFromSqlAlchemy(definition.value.type) : undefined;
 }
 
-function describe(from: ColumnType | undefined, to: ColumnType | undefined, fromSource: ColumnTypeChange['fromSource'], unknownHint: string): ColumnTypeChange {
-  if (!to) return { from, to, change: { verdict: 'unknown', reason: 'the new type is not a literal SQLAlchemy or SQL type' } };
-  if (!from) return { from, to, change: { verdict: 'unknown', reason: `the previous type is unknown (${unknownHint}), so whether ${typeLabel(to)} keeps every value cannot be told` } };
+function describe(
+  from: ColumnType | undefined,
+  to: ColumnType | undefined,
+  fromSource: ColumnTypeChange['fromSource'],
+  unknownHint: string,
+): ColumnTypeChange {
+  if (!to)
+    return { from, to, change: { verdict: 'unknown', reason: 'the new type is not a literal SQLAlchemy or SQL type' } };
+  if (!from)
+    return {
+      from,
+      to,
+      change: {
+        verdict: 'unknown',
+        reason: `the previous type is unknown (${unknownHint}), so whether ${typeLabel(to)} keeps every value cannot be told`,
+      },
+    };
   return { from, to, change: classifyTypeChange(from, to), fromSource };
 }

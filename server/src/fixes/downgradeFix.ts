@@ -23,17 +23,26 @@ export function downgradeFix(migration: MigrationModel, project: ProjectModel | 
     const upgradeNode = functions.get('upgrade');
     if (!upgradeNode) return undefined;
     const steps = upgradeSteps(migration, upgradeNode);
-    if (!steps.ok) return { blocker: `${steps.blocker.description}, so it cannot be reversed automatically`, span: steps.blocker.span };
+    if (!steps.ok)
+      return {
+        blocker: `${steps.blocker.description}, so it cannot be reversed automatically`,
+        span: steps.blocker.span,
+      };
     const opName = migration.imports.find((i) => i.module === 'alembic' && i.name === 'op')?.alias ?? 'op';
     const inverse = invertSteps(steps.steps, { migration, project, opName });
     if (!inverse.ok) {
-      return { blocker: `\`${inverse.op.call.callee}\` at line ${inverse.op.range.start.line + 1} cannot be reversed automatically: ${inverse.reason}`, span: inverse.op.call.calleeSpan };
+      return {
+        blocker: `\`${inverse.op.call.callee}\` at line ${inverse.op.range.start.line + 1} cannot be reversed automatically: ${inverse.reason}`,
+        span: inverse.op.call.calleeSpan,
+      };
     }
     if (inverse.statements.length === 0) return undefined;
     const style = fileStyle(migration);
     const edits: TextEdit[] = [];
     const downgradeNode = functions.get('downgrade');
-    const body = downgradeNode ? fillEmptyBody(migration, downgradeNode, inverse.statements, style) : appendDowngrade(migration, upgradeNode, inverse.statements, style);
+    const body = downgradeNode
+      ? fillEmptyBody(migration, downgradeNode, inverse.statements, style)
+      : appendDowngrade(migration, upgradeNode, inverse.statements, style);
     if (!body) return undefined;
     edits.push(body);
     const imports = importEdit(migration, inverse.statements, opName, downgradeNode, upgradeNode, style);
@@ -44,7 +53,10 @@ export function downgradeFix(migration: MigrationModel, project: ProjectModel | 
   }
 }
 
-interface Style { eol: string; unit: string }
+interface Style {
+  eol: string;
+  unit: string;
+}
 
 function fileStyle(migration: MigrationModel): Style {
   return { eol: /\r\n/.test(migration.source) ? '\r\n' : '\n', unit: migration.upgrade?.bodyIndent || '    ' };
@@ -76,7 +88,12 @@ function renderBody(statements: readonly InverseStatement[], indent: string, sty
 }
 
 /** Replaces `pass` / `...` / `raise …` in an empty downgrade, keeping its docstring and comments. */
-function fillEmptyBody(migration: MigrationModel, fn: SyntaxNode, statements: readonly InverseStatement[], style: Style): TextEdit | undefined {
+function fillEmptyBody(
+  migration: MigrationModel,
+  fn: SyntaxNode,
+  statements: readonly InverseStatement[],
+  style: Style,
+): TextEdit | undefined {
   const body = fn.childForFieldName('body');
   if (!body) return undefined;
   const children = body.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment');
@@ -87,7 +104,10 @@ function fillEmptyBody(migration: MigrationModel, fn: SyntaxNode, statements: re
     // `def downgrade(): pass`: the body moves onto lines of its own.
     const indent = defIndent(migration, fn) + style.unit;
     const start = colon?.endIndex ?? body.startIndex;
-    return { span: { start, end: body.endIndex }, newText: style.eol + renderBody(statements, indent, style).join(style.eol) };
+    return {
+      span: { start, end: body.endIndex },
+      newText: style.eol + renderBody(statements, indent, style).join(style.eol),
+    };
   }
   const indent = migration.downgrade?.bodyIndent || style.unit;
   const lines = renderBody(statements, indent, style);
@@ -102,14 +122,22 @@ function fillEmptyBody(migration: MigrationModel, fn: SyntaxNode, statements: re
 }
 
 /** Appends `def downgrade…` with the signature of `def upgrade` (parameters and annotations). */
-function appendDowngrade(migration: MigrationModel, upgradeNode: SyntaxNode, statements: readonly InverseStatement[], style: Style): TextEdit {
+function appendDowngrade(
+  migration: MigrationModel,
+  upgradeNode: SyntaxNode,
+  statements: readonly InverseStatement[],
+  style: Style,
+): TextEdit {
   const name = upgradeNode.childForFieldName('name');
   const colon = upgradeNode.children.find((c) => c?.type === ':');
   const signature = name && colon ? migration.source.slice(name.endIndex, colon.endIndex) : '():';
   const indent = defIndent(migration, upgradeNode);
   const end = migration.source.replace(/\s+$/, '').length;
   const lines = [indent + `def downgrade${signature}`, ...renderBody(statements, indent + style.unit, style)];
-  return { span: { start: end, end: migration.source.length }, newText: style.eol + style.eol + style.eol + lines.join(style.eol) + style.eol };
+  return {
+    span: { start: end, end: migration.source.length },
+    newText: style.eol + style.eol + style.eol + lines.join(style.eol) + style.eol,
+  };
 }
 
 function defIndent(migration: MigrationModel, fn: SyntaxNode): string {
@@ -118,11 +146,22 @@ function defIndent(migration: MigrationModel, fn: SyntaxNode): string {
 
 function isDocstring(node: SyntaxNode): boolean {
   const first = node.namedChild(0);
-  return node.type === 'expression_statement' && node.namedChildCount === 1 && (first?.type === 'string' || first?.type === 'concatenated_string');
+  return (
+    node.type === 'expression_statement' &&
+    node.namedChildCount === 1 &&
+    (first?.type === 'string' || first?.type === 'concatenated_string')
+  );
 }
 
 /** `from alembic import op` and the imports copied definitions need, after the last import. */
-function importEdit(migration: MigrationModel, statements: readonly InverseStatement[], opName: string, downgradeNode: SyntaxNode | undefined, upgradeNode: SyntaxNode, style: Style): TextEdit | undefined {
+function importEdit(
+  migration: MigrationModel,
+  statements: readonly InverseStatement[],
+  opName: string,
+  downgradeNode: SyntaxNode | undefined,
+  upgradeNode: SyntaxNode,
+  style: Style,
+): TextEdit | undefined {
   const lines: string[] = [];
   const have = new Set(migration.imports.map((i) => i.alias));
   const parameters = (downgradeNode ?? upgradeNode).childForFieldName('parameters')?.text ?? '';
@@ -137,8 +176,13 @@ function importEdit(migration: MigrationModel, statements: readonly InverseState
   }
   if (lines.length === 0) return undefined;
   const lastImport = migration.imports.reduce<number>((end, i) => Math.max(end, i.span.end), -1);
-  if (lastImport >= 0) return { span: { start: lastImport, end: lastImport }, newText: style.eol + lines.join(style.eol) };
-  if (migration.docstringSpan) return { span: { start: migration.docstringSpan.end, end: migration.docstringSpan.end }, newText: style.eol + style.eol + lines.join(style.eol) };
+  if (lastImport >= 0)
+    return { span: { start: lastImport, end: lastImport }, newText: style.eol + lines.join(style.eol) };
+  if (migration.docstringSpan)
+    return {
+      span: { start: migration.docstringSpan.end, end: migration.docstringSpan.end },
+      newText: style.eol + style.eol + lines.join(style.eol),
+    };
   return { span: { start: 0, end: 0 }, newText: lines.join(style.eol) + style.eol };
 }
 

@@ -3,7 +3,14 @@ import { boolValue, callKeyword, stringValue } from '../model/migration';
 import { TABLE_PARAMETER, signatureFor } from '../model/opSignatures';
 import type { ProjectModel } from '../model/project';
 import { CONSTRAINT_TYPES, columnNameOf, literalName } from './opFacts';
-import { columnDefinition, historyBefore, objectDefinition, tableDefinition, type HistoryEntry, type HistoryView } from './schemaHistory';
+import {
+  columnDefinition,
+  historyBefore,
+  objectDefinition,
+  tableDefinition,
+  type HistoryEntry,
+  type HistoryView,
+} from './schemaHistory';
 import type { Step, StepBlock } from './upgradeSteps';
 
 /**
@@ -31,7 +38,10 @@ export interface InverseContext {
 }
 
 /** The inverses of all steps, in downgrade order (the reverse of the upgrade). */
-export function invertSteps(steps: readonly Step[], context: InverseContext): { ok: true; statements: InverseStatement[] } | { ok: false; op: Operation; reason: string } {
+export function invertSteps(
+  steps: readonly Step[],
+  context: InverseContext,
+): { ok: true; statements: InverseStatement[] } | { ok: false; op: Operation; reason: string } {
   const statements: InverseStatement[] = [];
   for (const step of [...steps].reverse()) {
     const result = invertOperation(step, context);
@@ -46,12 +56,16 @@ export function invertOperation(step: Step, context: InverseContext): InverseRes
   if (!op.isAlembicOp) return { ok: false, reason: 'raw SQL cannot be reversed automatically' };
   const inBatch = op.batchTable !== undefined || step.block?.kind === 'batch';
   const receiver = op.call.receiver;
-  const emit = (text: string, imports: ImportInfo[] = []): InverseResult => ({ ok: true, statements: [{ text, block: step.block, imports }] });
+  const emit = (text: string, imports: ImportInfo[] = []): InverseResult => ({
+    ok: true,
+    statements: [{ text, block: step.block, imports }],
+  });
   const schema = keywordText(op.call, 'schema');
   const tableArg = TABLE_PARAMETER[op.name] ? op.args[TABLE_PARAMETER[op.name]] : undefined;
   const table = inBatch ? undefined : literalText(tableArg);
   const tableFirst = table ? `${table}, ` : '';
-  const needTable = (): InverseResult | undefined => (!inBatch && !table ? { ok: false, reason: 'its table name is not a string literal' } : undefined);
+  const needTable = (): InverseResult | undefined =>
+    !inBatch && !table ? { ok: false, reason: 'its table name is not a string literal' } : undefined;
 
   switch (op.name) {
     case 'create_table': {
@@ -68,7 +82,9 @@ export function invertOperation(step: Step, context: InverseContext): InverseRes
     }
     case 'add_column': {
       const column = op.columns[0];
-      const nameText = column ? literalText(column.call.args[0]) ?? (column.name !== undefined ? JSON.stringify(column.name) : undefined) : undefined;
+      const nameText = column
+        ? (literalText(column.call.args[0]) ?? (column.name !== undefined ? JSON.stringify(column.name) : undefined))
+        : undefined;
       if (!nameText) return { ok: false, reason: 'its column is not a literal `sa.Column("name", …)`' };
       return needTable() ?? emit(`${receiver}.drop_column(${join(`${tableFirst}${nameText}`, schema)})`);
     }
@@ -80,13 +96,21 @@ export function invertOperation(step: Step, context: InverseContext): InverseRes
       if (!definition.known) return { ok: false, reason: `${definition.reason}, so the column cannot be re-added` };
       const copied = copyText(definition.value.call, definition.entry, context);
       if (!copied.ok) return copied;
-      return needTable() ?? emit(`${receiver}.add_column(${join(`${tableFirst}${copied.text}`, schema)})`, copied.imports);
+      return (
+        needTable() ?? emit(`${receiver}.add_column(${join(`${tableFirst}${copied.text}`, schema)})`, copied.imports)
+      );
     }
     case 'create_index': {
       const name = nameText(op.args.index_name);
       if (!name) return { ok: false, reason: 'its index name is not a literal' };
-      const extras = [keywordText(op.call, 'postgresql_concurrently'), boolValue(callKeyword(op.call, 'if_not_exists')) ? 'if_exists=True' : undefined];
-      return needTable() ?? emit(`${receiver}.drop_index(${join(name, table ? `table_name=${table}` : undefined, schema, ...extras)})`);
+      const extras = [
+        keywordText(op.call, 'postgresql_concurrently'),
+        boolValue(callKeyword(op.call, 'if_not_exists')) ? 'if_exists=True' : undefined,
+      ];
+      return (
+        needTable() ??
+        emit(`${receiver}.drop_index(${join(name, table ? `table_name=${table}` : undefined, schema, ...extras)})`)
+      );
     }
     case 'drop_index':
     case 'drop_constraint': {
@@ -109,12 +133,22 @@ export function invertOperation(step: Step, context: InverseContext): InverseRes
       const comment = op.args.comment;
       if (!comment) return { ok: false, reason: 'its comment is not given' };
       const existing = callKeyword(op.call, 'existing_comment');
-      if (existing && existing.kind !== 'none') return needTable() ?? emit(`${receiver}.create_table_comment(${join(`${tableFirst}${existing.text}`, `existing_comment=${comment.text}`, schema)})`);
-      return needTable() ?? emit(`${receiver}.drop_table_comment(${join(`${tableFirst}existing_comment=${comment.text}`, schema)})`);
+      if (existing && existing.kind !== 'none')
+        return (
+          needTable() ??
+          emit(
+            `${receiver}.create_table_comment(${join(`${tableFirst}${existing.text}`, `existing_comment=${comment.text}`, schema)})`,
+          )
+        );
+      return (
+        needTable() ??
+        emit(`${receiver}.drop_table_comment(${join(`${tableFirst}existing_comment=${comment.text}`, schema)})`)
+      );
     }
     case 'drop_table_comment': {
       const existing = callKeyword(op.call, 'existing_comment');
-      if (!existing || existing.kind === 'none') return { ok: false, reason: 'the dropped comment is unknown (give `existing_comment=`)' };
+      if (!existing || existing.kind === 'none')
+        return { ok: false, reason: 'the dropped comment is unknown (give `existing_comment=`)' };
       return needTable() ?? emit(`${receiver}.create_table_comment(${join(`${tableFirst}${existing.text}`, schema)})`);
     }
     case 'execute':
@@ -124,9 +158,15 @@ export function invertOperation(step: Step, context: InverseContext): InverseRes
     default:
       if (op.name in CONSTRAINT_TYPES) {
         const name = nameText(op.args.constraint_name);
-        if (!name) return { ok: false, reason: 'its constraint has no literal name, so the downgrade cannot name what to drop' };
+        if (!name)
+          return { ok: false, reason: 'its constraint has no literal name, so the downgrade cannot name what to drop' };
         const type = CONSTRAINT_TYPES[op.name];
-        return needTable() ?? emit(`${receiver}.drop_constraint(${join(table ? `${name}, ${table}` : name, type ? `type_="${type}"` : undefined, schema)})`);
+        return (
+          needTable() ??
+          emit(
+            `${receiver}.drop_constraint(${join(table ? `${name}, ${table}` : name, type ? `type_="${type}"` : undefined, schema)})`,
+          )
+        );
       }
       return { ok: false, reason: `\`${op.name}\` has no known inverse` };
   }
@@ -137,15 +177,28 @@ function history(context: InverseContext, op: Operation): HistoryView {
 }
 
 /** `alter_column`: rename back, flip `nullable`, swap `type_`/`server_default`/`comment` with their `existing_*`. */
-function invertAlterColumn(op: Operation, receiver: string, inBatch: boolean, emit: (text: string) => InverseResult): InverseResult {
+function invertAlterColumn(
+  op: Operation,
+  receiver: string,
+  inBatch: boolean,
+  emit: (text: string) => InverseResult,
+): InverseResult {
   const kw = (name: string): PyValue | undefined => callKeyword(op.call, name);
   const column = literalText(op.args.column_name);
   const table = inBatch ? undefined : literalText(op.args.table_name);
   if (!column || (!inBatch && !table)) return { ok: false, reason: 'its table or column name is not a string literal' };
   const parts: string[] = [];
   let changes = 0;
-  const swaps: Record<string, string> = { type_: 'existing_type', server_default: 'existing_server_default', comment: 'existing_comment' };
-  const swapped = new Set(Object.entries(swaps).filter(([k]) => kw(k)).map(([, v]) => v));
+  const swaps: Record<string, string> = {
+    type_: 'existing_type',
+    server_default: 'existing_server_default',
+    comment: 'existing_comment',
+  };
+  const swapped = new Set(
+    Object.entries(swaps)
+      .filter(([k]) => kw(k))
+      .map(([, v]) => v),
+  );
   const renamed = kw('new_column_name');
   for (const keyword of op.call.keywords) {
     const { name, value } = keyword;
@@ -165,7 +218,11 @@ function invertAlterColumn(op: Operation, receiver: string, inBatch: boolean, em
       parts.push(`existing_nullable=${now === undefined ? value.text : pyBool(now)}`);
     } else if (name in swaps) {
       const previous = kw(swaps[name]);
-      if (!previous) return { ok: false, reason: `it changes \`${name}\` without \`${swaps[name]}=\`, so the previous value is unknown` };
+      if (!previous)
+        return {
+          ok: false,
+          reason: `it changes \`${name}\` without \`${swaps[name]}=\`, so the previous value is unknown`,
+        };
       parts.push(`${name}=${previous.text}`);
       changes++;
     } else if (swapped.has(name)) {
@@ -200,24 +257,44 @@ function recreate(creator: Operation, entry: HistoryEntry, step: Step, context: 
     if (keywords.length === 0 && (value === undefined || creator.call.args.includes(value))) positional.push(text);
     else keywords.push(`${parameter}=${text}`);
   }
-  for (const k of creator.call.keywords) if (!signature.includes(k.name) && k.name !== TABLE_PARAMETER[creator.name]) keywords.push(`${k.name}=${k.value.text}`);
-  if (creatorInBatch && !inBatch && !creator.table) return { ok: false, reason: 'the table it was created on is unknown' };
+  for (const k of creator.call.keywords)
+    if (!signature.includes(k.name) && k.name !== TABLE_PARAMETER[creator.name])
+      keywords.push(`${k.name}=${k.value.text}`);
+  if (creatorInBatch && !inBatch && !creator.table)
+    return { ok: false, reason: 'the table it was created on is unknown' };
   const text = `${receiver}.${creator.name}(${[...positional, ...keywords].join(', ')})`;
   const imports = importsFor(creator.call, entry.migration, context, true);
   if (!imports.ok) return imports;
-  return { ok: true, statements: [{ text: reindent(text, entry.migration, creator.call), block: step.block, imports: imports.imports }] };
+  return {
+    ok: true,
+    statements: [{ text: reindent(text, entry.migration, creator.call), block: step.block, imports: imports.imports }],
+  };
 }
 
 /** Copies a call from the history with a new callee (e.g. `op.create_table`). */
-function copyCall(creator: Operation, entry: HistoryEntry, callee: string, context: InverseContext, step: Step): InverseResult {
+function copyCall(
+  creator: Operation,
+  entry: HistoryEntry,
+  callee: string,
+  context: InverseContext,
+  step: Step,
+): InverseResult {
   const copied = copyText(creator.call, entry, context, true);
   if (!copied.ok) return copied;
   const calleeLength = creator.call.calleeSpan.end - creator.call.span.start;
-  return { ok: true, statements: [{ text: callee + copied.text.slice(calleeLength), block: step.block, imports: copied.imports }] };
+  return {
+    ok: true,
+    statements: [{ text: callee + copied.text.slice(calleeLength), block: step.block, imports: copied.imports }],
+  };
 }
 
 /** The source text of a call from any revision, re-indented, with the imports its names need here. */
-function copyText(call: PyCall, entry: HistoryEntry, context: InverseContext, calleeReplaced = false): { ok: true; text: string; imports: ImportInfo[] } | { ok: false; reason: string } {
+function copyText(
+  call: PyCall,
+  entry: HistoryEntry,
+  context: InverseContext,
+  calleeReplaced = false,
+): { ok: true; text: string; imports: ImportInfo[] } | { ok: false; reason: string } {
   const imports = importsFor(call, entry.migration, context, calleeReplaced);
   if (!imports.ok) return imports;
   const raw = entry.migration.source.slice(call.span.start, call.span.end);
@@ -230,7 +307,10 @@ function reindent(text: string, origin: MigrationModel, call: PyCall): string {
   if (!normalized.includes('\n') || /"""|'''/.test(normalized)) return normalized;
   const line = origin.lines.lineText(origin.lines.positionAt(call.span.start).line);
   const base = /^[ \t]*/.exec(line)?.[0] ?? '';
-  return normalized.split('\n').map((l, i) => (i > 0 && l.startsWith(base) ? l.slice(base.length) : l)).join('\n');
+  return normalized
+    .split('\n')
+    .map((l, i) => (i > 0 && l.startsWith(base) ? l.slice(base.length) : l))
+    .join('\n');
 }
 
 const PYTHON_WORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'lambda', 'None', 'True', 'False', 'for']);
@@ -239,7 +319,12 @@ const PYTHON_WORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'lam
  * Every top-level name a copied call uses must resolve in this file: it is imported here, or
  * the revision it comes from imports it (then the same import is added), or it is this file.
  */
-function importsFor(call: PyCall, origin: MigrationModel, context: InverseContext, calleeReplaced: boolean): { ok: true; imports: ImportInfo[] } | { ok: false; reason: string } {
+function importsFor(
+  call: PyCall,
+  origin: MigrationModel,
+  context: InverseContext,
+  calleeReplaced: boolean,
+): { ok: true; imports: ImportInfo[] } | { ok: false; reason: string } {
   const roots = new Set<string>();
   if (calleeReplaced) {
     // `op.create_index(...)` / `batch_op.create_index(...)`: the callee is rewritten, only the arguments are copied.
@@ -252,9 +337,15 @@ function importsFor(call: PyCall, origin: MigrationModel, context: InverseContex
   for (const root of roots) {
     if (context.migration.imports.some((i) => i.alias === root)) continue;
     const fromOrigin = origin.imports.find((i) => i.alias === root);
-    if (fromOrigin) { needed.push(fromOrigin); continue; }
+    if (fromOrigin) {
+      needed.push(fromOrigin);
+      continue;
+    }
     if (origin === context.migration) continue; // defined in this very file
-    return { ok: false, reason: `its definition uses \`${root}\`, which revision ${origin.revision ?? origin.path} does not import` };
+    return {
+      ok: false,
+      reason: `its definition uses \`${root}\`, which revision ${origin.revision ?? origin.path} does not import`,
+    };
   }
   return { ok: true, imports: needed };
 }
@@ -277,7 +368,10 @@ function collectRoots(value: PyValue, roots: Set<string>): void {
       value.items.forEach((item) => collectRoots(item, roots));
       break;
     case 'dict':
-      value.entries.forEach((e) => { collectRoots(e.key, roots); collectRoots(e.value, roots); });
+      value.entries.forEach((e) => {
+        collectRoots(e.key, roots);
+        collectRoots(e.value, roots);
+      });
       break;
     case 'opaque':
       for (const match of value.text.replace(/(["'])(?:\\.|(?!\1).)*\1/g, '""').matchAll(/(?<![.\w])([A-Za-z_]\w*)/g)) {

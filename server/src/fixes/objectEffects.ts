@@ -30,11 +30,26 @@ export interface ObjectEffect {
   span: Span;
 }
 
-export interface SectionEffects { effects: ObjectEffect[]; opaque: boolean }
+export interface SectionEffects {
+  effects: ObjectEffect[];
+  opaque: boolean;
+}
 
 const KNOWN_OPS = new Set([
-  'create_table', 'drop_table', 'rename_table', 'add_column', 'drop_column', 'alter_column', 'create_index', 'drop_index',
-  'drop_constraint', 'execute', 'bulk_insert', 'create_table_comment', 'drop_table_comment', ...Object.keys(CONSTRAINT_TYPES),
+  'create_table',
+  'drop_table',
+  'rename_table',
+  'add_column',
+  'drop_column',
+  'alter_column',
+  'create_index',
+  'drop_index',
+  'drop_constraint',
+  'execute',
+  'bulk_insert',
+  'create_table_comment',
+  'drop_table_comment',
+  ...Object.keys(CONSTRAINT_TYPES),
 ]);
 const TRUSTED_MODULES = /^(alembic|sqlalchemy|logging|typing|__future__|datetime|uuid|enum|json|os|re)(\.|$)/;
 const ENUM_TYPES = /^(Enum|ENUM)$/;
@@ -44,7 +59,10 @@ const effectsCache = new WeakMap<MigrationModel, Partial<Record<Section, Section
 /** Memoized per model: the rule and the "Add downgrade" fix both ask. Treat the result as read-only. */
 export function sectionEffects(migration: MigrationModel, section: Section): SectionEffects {
   let perModel = effectsCache.get(migration);
-  if (!perModel) { perModel = {}; effectsCache.set(migration, perModel); }
+  if (!perModel) {
+    perModel = {};
+    effectsCache.set(migration, perModel);
+  }
   return (perModel[section] ??= readSectionEffects(migration, section));
 }
 
@@ -54,14 +72,35 @@ function readSectionEffects(migration: MigrationModel, section: Section): Sectio
   const enums = enumVariables(migration);
   for (const op of migration.operations) {
     if (op.section !== section) continue;
-    if (op.isAlembicOp && !KNOWN_OPS.has(op.name)) { opaque = true; continue; }
+    if (op.isAlembicOp && !KNOWN_OPS.has(op.name)) {
+      opaque = true;
+      continue;
+    }
     if (op.name === 'execute') {
       if (!op.sql || !op.sql.analysable || op.sql.error) opaque = true;
       for (const { change, span } of sqlChangesOf(op, migration.source)) {
         if (change.action === 'create' || change.action === 'drop') {
-          effects.push({ action: change.action, kind: change.kind, name: change.name, table: change.table, orReplace: change.action === 'create' && change.orReplace, by: 'the SQL statement', isSql: true, span });
+          effects.push({
+            action: change.action,
+            kind: change.kind,
+            name: change.name,
+            table: change.table,
+            orReplace: change.action === 'create' && change.orReplace,
+            by: 'the SQL statement',
+            isSql: true,
+            span,
+          });
         } else if (change.action === 'rename' && change.kind !== 'index') {
-          effects.push({ action: 'rename', kind: change.kind, name: change.to, from: change.from, table: change.table, by: 'the SQL statement', isSql: true, span });
+          effects.push({
+            action: 'rename',
+            kind: change.kind,
+            name: change.to,
+            from: change.from,
+            table: change.table,
+            by: 'the SQL statement',
+            isSql: true,
+            span,
+          });
         }
       }
       continue;
@@ -80,46 +119,125 @@ function operationEffects(op: Operation, enums: Map<string, { name: string; call
   switch (op.name) {
     case 'create_table': {
       if (!table) return [];
-      const out: ObjectEffect[] = [{ by, isSql: false, action: 'create', kind: 'table', name: table, columns: op.columns.map((c) => c.name?.toLowerCase() ?? ''), span: spanOf(op.args.table_name) }];
+      const out: ObjectEffect[] = [
+        {
+          by,
+          isSql: false,
+          action: 'create',
+          kind: 'table',
+          name: table,
+          columns: op.columns.map((c) => c.name?.toLowerCase() ?? ''),
+          span: spanOf(op.args.table_name),
+        },
+      ];
       for (const column of op.columns) {
-        const type = column.type?.call && ENUM_TYPES.test(column.type.call.method) ? column.type.call : column.type && enums.get(column.type.qualified)?.call;
+        const type =
+          column.type?.call && ENUM_TYPES.test(column.type.call.method)
+            ? column.type.call
+            : column.type && enums.get(column.type.qualified)?.call;
         const name = type ? createdEnumName(type) : undefined;
-        if (type && name) out.push({ by, isSql: false, action: 'create', kind: 'type', name, span: callKeyword(type, 'name')?.span ?? column.span });
+        if (type && name)
+          out.push({
+            by,
+            isSql: false,
+            action: 'create',
+            kind: 'type',
+            name,
+            span: callKeyword(type, 'name')?.span ?? column.span,
+          });
       }
       return out;
     }
     case 'drop_table':
-      return table ? [{ by, isSql: false, action: 'drop', kind: 'table', name: table, span: spanOf(op.args.table_name) }] : [];
+      return table
+        ? [{ by, isSql: false, action: 'drop', kind: 'table', name: table, span: spanOf(op.args.table_name) }]
+        : [];
     case 'add_column':
     case 'drop_column': {
       const column = columnNameOf(op)?.toLowerCase();
-      const span = op.name === 'add_column' ? (op.columns[0]?.call.args[0]?.span ?? op.call.calleeSpan) : spanOf(op.args.column_name);
-      return column && table ? [{ by, isSql: false, action: op.name === 'add_column' ? 'create' : 'drop', kind: 'column', name: column, table, span }] : [];
+      const span =
+        op.name === 'add_column'
+          ? (op.columns[0]?.call.args[0]?.span ?? op.call.calleeSpan)
+          : spanOf(op.args.column_name);
+      return column && table
+        ? [
+            {
+              by,
+              isSql: false,
+              action: op.name === 'add_column' ? 'create' : 'drop',
+              kind: 'column',
+              name: column,
+              table,
+              span,
+            },
+          ]
+        : [];
     }
     case 'create_index':
     case 'drop_index': {
       const name = literalName(op.args.index_name)?.toLowerCase();
-      return name ? [{ by, isSql: false, action: op.name === 'create_index' ? 'create' : 'drop', kind: 'index', name, table, span: spanOf(op.args.index_name) }] : [];
+      return name
+        ? [
+            {
+              by,
+              isSql: false,
+              action: op.name === 'create_index' ? 'create' : 'drop',
+              kind: 'index',
+              name,
+              table,
+              span: spanOf(op.args.index_name),
+            },
+          ]
+        : [];
     }
     case 'drop_constraint': {
       const name = literalName(op.args.constraint_name)?.toLowerCase();
-      return name ? [{ by, isSql: false, action: 'drop', kind: 'constraint', name, table, span: spanOf(op.args.constraint_name) }] : [];
+      return name
+        ? [{ by, isSql: false, action: 'drop', kind: 'constraint', name, table, span: spanOf(op.args.constraint_name) }]
+        : [];
     }
     case 'rename_table': {
       const from = stringValue(op.args.old_table_name)?.toLowerCase();
       const to = stringValue(op.args.new_table_name)?.toLowerCase();
-      return from && to ? [{ by, isSql: false, action: 'rename', kind: 'table', from, name: to, span: op.call.calleeSpan }] : [];
+      return from && to
+        ? [{ by, isSql: false, action: 'rename', kind: 'table', from, name: to, span: op.call.calleeSpan }]
+        : [];
     }
     case 'alter_column': {
       const from = columnNameOf(op)?.toLowerCase();
       const renamed = callKeyword(op.call, 'new_column_name');
       const to = stringValue(renamed)?.toLowerCase();
-      return from && to && table ? [{ by, isSql: false, action: 'rename', kind: 'column', from, name: to, table, span: renamed?.span ?? op.call.calleeSpan }] : [];
+      return from && to && table
+        ? [
+            {
+              by,
+              isSql: false,
+              action: 'rename',
+              kind: 'column',
+              from,
+              name: to,
+              table,
+              span: renamed?.span ?? op.call.calleeSpan,
+            },
+          ]
+        : [];
     }
     default:
       if (op.name in CONSTRAINT_TYPES) {
         const name = literalName(op.args.constraint_name)?.toLowerCase();
-        return name ? [{ by, isSql: false, action: 'create', kind: 'constraint', name, table, span: spanOf(op.args.constraint_name) }] : [];
+        return name
+          ? [
+              {
+                by,
+                isSql: false,
+                action: 'create',
+                kind: 'constraint',
+                name,
+                table,
+                span: spanOf(op.args.constraint_name),
+              },
+            ]
+          : [];
       }
       return [];
   }
@@ -146,17 +264,37 @@ function enumVariables(migration: MigrationModel): Map<string, { name: string; c
 }
 
 /** `sa.Enum(..., name="x").create(bind)`, `status_enum.drop(op.get_bind())` inside the section. */
-function enumCalls(migration: MigrationModel, section: Section, enums: Map<string, { name: string; call: PyCall }>): ObjectEffect[] {
+function enumCalls(
+  migration: MigrationModel,
+  section: Section,
+  enums: Map<string, { name: string; call: PyCall }>,
+): ObjectEffect[] {
   const fn = section === 'upgrade' ? migration.upgrade : migration.downgrade;
   if (!fn) return [];
   const out: ObjectEffect[] = [];
   let enumCallsByStart: Map<number, PyCall[]> | undefined;
   for (const call of migration.calls) {
-    if ((call.method !== 'create' && call.method !== 'drop') || call.span.start < fn.span.start || call.span.end > fn.span.end) continue;
-    enumCallsByStart ??= groupBy(migration.calls.filter((c) => ENUM_TYPES.test(c.method)), (c) => c.span.start);
+    if (
+      (call.method !== 'create' && call.method !== 'drop') ||
+      call.span.start < fn.span.start ||
+      call.span.end > fn.span.end
+    )
+      continue;
+    enumCallsByStart ??= groupBy(
+      migration.calls.filter((c) => ENUM_TYPES.test(c.method)),
+      (c) => c.span.start,
+    );
     const inner = enumCallsByStart.get(call.span.start)?.find((c) => c !== call && c.span.end < call.span.end);
     const name = inner ? stringValue(callKeyword(inner, 'name'))?.toLowerCase() : enums.get(call.receiver)?.name;
-    if (name) out.push({ action: call.method as 'create' | 'drop', kind: 'type', name, by: `\`${call.callee}\``, isSql: false, span: call.calleeSpan });
+    if (name)
+      out.push({
+        action: call.method as 'create' | 'drop',
+        kind: 'type',
+        name,
+        by: `\`${call.callee}\``,
+        isSql: false,
+        span: call.calleeSpan,
+      });
   }
   return out;
 }
@@ -167,7 +305,12 @@ function callsForeignCode(migration: MigrationModel): boolean {
   if (!fn) return false;
   const foreign = new Set(migration.imports.filter((i) => !TRUSTED_MODULES.test(i.module)).map((i) => i.alias));
   if (foreign.size === 0) return false;
-  return migration.calls.some((c) => c.span.start >= fn.span.start && c.span.end <= fn.span.end && foreign.has(/^[A-Za-z_]\w*/.exec(c.callee)?.[0] ?? ''));
+  return migration.calls.some(
+    (c) =>
+      c.span.start >= fn.span.start &&
+      c.span.end <= fn.span.end &&
+      foreign.has(/^[A-Za-z_]\w*/.exec(c.callee)?.[0] ?? ''),
+  );
 }
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
@@ -175,7 +318,8 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
   for (const item of items) {
     const k = key(item);
     const group = groups.get(k);
-    if (group) group.push(item); else groups.set(k, [item]);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
   }
   return groups;
 }

@@ -14,7 +14,8 @@ import { sqlBlockText } from '../rules/util/sqlSource';
 export function literalName(value: PyValue | undefined): string | undefined {
   if (!value) return undefined;
   if (value.kind === 'string') return value.value;
-  if (value.kind === 'call' && /(^|\.)(f|conv)$/.test(value.call.callee) && value.call.args.length === 1) return stringValue(value.call.args[0]);
+  if (value.kind === 'call' && /(^|\.)(f|conv)$/.test(value.call.callee) && value.call.args.length === 1)
+    return stringValue(value.call.args[0]);
   return undefined;
 }
 
@@ -27,7 +28,6 @@ export const CONSTRAINT_TYPES: Readonly<Record<string, string | undefined>> = {
   create_exclude_constraint: undefined,
 };
 
-
 /** The column an op names: the Column of add_column, the `column_name` of drop/alter_column. */
 export function columnNameOf(op: Operation): string | undefined {
   if (op.name === 'add_column') return op.columns[0]?.name;
@@ -39,7 +39,11 @@ export function tableOf(op: Operation): string | undefined {
   return op.table?.toLowerCase();
 }
 
-export interface LocatedChange { change: ObjectChange; statement: SqlStatement; span: Span }
+export interface LocatedChange {
+  change: ObjectChange;
+  statement: SqlStatement;
+  span: Span;
+}
 
 /** The object changes of an analysable `op.execute(...)`, each with the source span of the object's name. */
 export function sqlChangesOf(op: Operation, source: string): LocatedChange[] {
@@ -50,7 +54,11 @@ export function sqlChangesOf(op: Operation, source: string): LocatedChange[] {
   const out: LocatedChange[] = [];
   for (const statement of op.sql.statements) {
     for (const change of objectChangesOf(statement.kind, statement.parsed.node)) {
-      out.push({ change, statement, span: change.location >= 0 ? identifierAt(source, statement.locate(change.location)) : statement.span });
+      out.push({
+        change,
+        statement,
+        span: change.location >= 0 ? identifierAt(source, statement.locate(change.location)) : statement.span,
+      });
     }
   }
   changesCache.set(op, { source, changes: out });
@@ -70,7 +78,12 @@ function identifierAt(source: string, at: Span): Span {
  * The source span of the first match of `pattern` inside one SQL statement (e.g. the
  * `DROP COLUMN legacy` clause), when the SQL is written literally; undefined otherwise.
  */
-export function sqlFragmentSpan(migration: MigrationModel, op: Operation, statement: SqlStatement, pattern: RegExp): Span | undefined {
+export function sqlFragmentSpan(
+  migration: MigrationModel,
+  op: Operation,
+  statement: SqlStatement,
+  pattern: RegExp,
+): Span | undefined {
   const text = op.sql ? sqlBlockText(migration, op.sql) : undefined;
   if (!text) return undefined;
   const { start, end } = statement.parsed;
@@ -87,19 +100,26 @@ export function sqlName(name: string): string {
   return `"?${escaped}"?`;
 }
 
-
-
 /**
  * Tables and columns the upgrade creates before `before` (in the same revision): changes to
  * those are not changes to something the running application already uses.
  */
-export function createdEarlier(migration: MigrationModel, before: Operation): { tables: ReadonlySet<string>; columns: ReadonlySet<string> } {
+export function createdEarlier(
+  migration: MigrationModel,
+  before: Operation,
+): { tables: ReadonlySet<string>; columns: ReadonlySet<string> } {
   const created = createdIn(migration);
   const index = created.indexOf.get(before) ?? Infinity;
   // Only what was created by ops strictly before `before`.
   const view = (first: Map<string, number>): ReadonlySet<string> => {
     const names = () => new Set([...first].filter(([, at]) => at < index).map(([name]) => name));
-    return { has: (name: string) => (first.get(name) ?? Infinity) < index, get size() { return names().size; }, [Symbol.iterator]: () => names()[Symbol.iterator]() } as ReadonlySet<string>;
+    return {
+      has: (name: string) => (first.get(name) ?? Infinity) < index,
+      get size() {
+        return names().size;
+      },
+      [Symbol.iterator]: () => names()[Symbol.iterator](),
+    } as ReadonlySet<string>;
   };
   return { tables: view(created.tables), columns: view(created.columns) };
 }
@@ -120,20 +140,24 @@ function createdIn(migration: MigrationModel): CreatedInUpgrade {
   const tables = new Map<string, number>();
   const columns = new Map<string, number>();
   const indexOf = new Map<Operation, number>();
-  const add = (map: Map<string, number>, name: string, at: number) => { if (!map.has(name)) map.set(name, at); };
+  const add = (map: Map<string, number>, name: string, at: number) => {
+    if (!map.has(name)) map.set(name, at);
+  };
   migration.operations.forEach((op, i) => {
     indexOf.set(op, i);
     if (op.section !== 'upgrade') return;
     const table = tableOf(op);
     if (op.name === 'create_table' && table) add(tables, table, i);
-    if (op.name === 'add_column' && table && op.columns[0]?.name) add(columns, `${table}.${op.columns[0].name.toLowerCase()}`, i);
+    if (op.name === 'add_column' && table && op.columns[0]?.name)
+      add(columns, `${table}.${op.columns[0].name.toLowerCase()}`, i);
     if (op.name === 'rename_table' && table) {
       const to = stringValue(op.args.new_table_name)?.toLowerCase();
       if (tables.has(table) && to) add(tables, to, i);
     }
     for (const { change } of sqlChangesOf(op, migration.source)) {
       if (change.action === 'create' && change.kind === 'table') add(tables, change.name, i);
-      if (change.action === 'create' && change.kind === 'column' && change.table) add(columns, `${change.table}.${change.name}`, i);
+      if (change.action === 'create' && change.kind === 'column' && change.table)
+        add(columns, `${change.table}.${change.name}`, i);
     }
   });
   const result = { tables, columns, indexOf };
@@ -142,7 +166,11 @@ function createdIn(migration: MigrationModel): CreatedInUpgrade {
 }
 
 /** Was column `table.column` (or its whole table) created earlier in this upgrade? */
-export function isNewInRevision(created: { tables: ReadonlySet<string>; columns: ReadonlySet<string> }, table: string | undefined, column?: string): boolean {
+export function isNewInRevision(
+  created: { tables: ReadonlySet<string>; columns: ReadonlySet<string> },
+  table: string | undefined,
+  column?: string,
+): boolean {
   if (!table) return false;
   const t = table.toLowerCase();
   return created.tables.has(t) || (column !== undefined && created.columns.has(`${t}.${column.toLowerCase()}`));

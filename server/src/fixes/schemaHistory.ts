@@ -13,7 +13,11 @@ import { columnNameOf, CONSTRAINT_TYPES, literalName, tableOf } from './opFacts'
  * default from it. Anything in doubt is unknown, with the reason why.
  */
 
-export interface HistoryEntry { op: Operation; migration: MigrationModel; /** True for ops of the revision being checked. */ current: boolean }
+export interface HistoryEntry {
+  op: Operation;
+  migration: MigrationModel;
+  /** True for ops of the revision being checked. */ current: boolean;
+}
 
 export type Known<T> = { known: true; value: T; entry: HistoryEntry } | { known: false; reason: string };
 
@@ -28,7 +32,11 @@ export interface HistoryView {
   at(index: number): HistoryEntry | undefined;
 }
 
-export function historyBefore(project: ProjectModel | undefined, migration: MigrationModel, before: Operation): HistoryView {
+export function historyBefore(
+  project: ProjectModel | undefined,
+  migration: MigrationModel,
+  before: Operation,
+): HistoryView {
   const current: HistoryEntry[] = [];
   for (const op of migration.operations) {
     if (op === before) break;
@@ -44,7 +52,9 @@ const upgradeEntriesCache = new WeakMap<MigrationModel, HistoryEntry[]>();
 function upgradeEntries(migration: MigrationModel): HistoryEntry[] {
   let entries = upgradeEntriesCache.get(migration);
   if (!entries) {
-    entries = migration.operations.filter((op) => op.section === 'upgrade').map((op) => ({ op, migration, current: false }));
+    entries = migration.operations
+      .filter((op) => op.section === 'upgrade')
+      .map((op) => ({ op, migration, current: false }));
     upgradeEntriesCache.set(migration, entries);
   }
   return entries;
@@ -58,9 +68,15 @@ class History implements HistoryView {
   private segment = 0;
 
   /** `lengths[s]`, when given, reads only the first that many entries of segment s. */
-  constructor(private readonly segments: ReadonlyArray<readonly HistoryEntry[]>, lengths?: readonly number[]) {
+  constructor(
+    private readonly segments: ReadonlyArray<readonly HistoryEntry[]>,
+    lengths?: readonly number[],
+  ) {
     let total = 0;
-    segments.forEach((entries, s) => { total += lengths?.[s] ?? entries.length; this.ends.push(total); });
+    segments.forEach((entries, s) => {
+      total += lengths?.[s] ?? entries.length;
+      this.ends.push(total);
+    });
     this.length = total;
   }
 
@@ -89,10 +105,16 @@ interface TopologicalHistory {
 
 const topologicalCache = new WeakMap<object, TopologicalHistory>();
 
-function ancestorPrefix(project: ProjectModel, revision: string): { entries: HistoryEntry[]; length: number } | undefined {
+function ancestorPrefix(
+  project: ProjectModel,
+  revision: string,
+): { entries: HistoryEntry[]; length: number } | undefined {
   const graph = project.graph;
   let topo = topologicalCache.get(graph);
-  if (!topo) { topo = topologicalHistory(graph); topologicalCache.set(graph, topo); }
+  if (!topo) {
+    topo = topologicalHistory(graph);
+    topologicalCache.set(graph, topo);
+  }
   const length = topo.prefixOf.get(revision);
   return length === undefined ? undefined : { entries: topo.entries, length };
 }
@@ -109,8 +131,11 @@ function topologicalHistory(graph: ProjectModel['graph']): TopologicalHistory {
     // first. A merge may be complete although the parent just before is not: count its ancestors
     // then (merges are few, so the graph is walked rarely, and never for a branch's revisions).
     const parents = (node?.parents ?? []).filter((p) => graph.nodes.has(p));
-    const complete = (previousComplete && parents.includes(graph.order[index - 1]))
-      || (parents.length > 1 ? countInOrder(graph, ancestorsOf(graph, id)) === index : parents.length === 0 && index === 0);
+    const complete =
+      (previousComplete && parents.includes(graph.order[index - 1])) ||
+      (parents.length > 1
+        ? countInOrder(graph, ancestorsOf(graph, id)) === index
+        : parents.length === 0 && index === 0);
     if (complete) prefixOf.set(id, entries.length);
     previousComplete = complete;
     if (node?.migration) entries.push(...upgradeEntries(node.migration));
@@ -122,7 +147,10 @@ const orderSets = new WeakMap<object, Set<string>>();
 
 function countInOrder(graph: ProjectModel['graph'], ids: ReadonlySet<string>): number {
   let inOrder = orderSets.get(graph);
-  if (!inOrder) { inOrder = new Set(graph.order); orderSets.set(graph, inOrder); }
+  if (!inOrder) {
+    inOrder = new Set(graph.order);
+    orderSets.set(graph, inOrder);
+  }
   let n = 0;
   for (const id of ids) if (inOrder.has(id)) n++;
   return n;
@@ -134,11 +162,17 @@ const ancestorCache = new WeakMap<object, Map<string, MigrationModel[]>>();
 function ancestorMigrations(project: ProjectModel | undefined, migration: MigrationModel): MigrationModel[] {
   if (!project || !migration.revision || !project.graph.nodes.has(migration.revision)) return [];
   let perGraph = ancestorCache.get(project.graph);
-  if (!perGraph) { perGraph = new Map(); ancestorCache.set(project.graph, perGraph); }
+  if (!perGraph) {
+    perGraph = new Map();
+    ancestorCache.set(project.graph, perGraph);
+  }
   const cached = perGraph.get(migration.revision);
   if (cached) return cached;
   const ancestors = ancestorsOf(project.graph, migration.revision);
-  const list = project.graph.order.filter((id) => ancestors.has(id)).map((id) => project.graph.nodes.get(id)?.migration).filter((m): m is MigrationModel => m !== undefined);
+  const list = project.graph.order
+    .filter((id) => ancestors.has(id))
+    .map((id) => project.graph.nodes.get(id)?.migration)
+    .filter((m): m is MigrationModel => m !== undefined);
   perGraph.set(migration.revision, list);
   return list;
 }
@@ -153,7 +187,10 @@ export function touchesTable(op: Operation, table: string): boolean {
   // The rules ask this of every earlier op in the history, once per op they check: each SQL text
   // is read once (its relations and its words), and later questions are set lookups.
   let facts = sqlTableFacts.get(op);
-  if (!facts) { facts = readSqlTableFacts(op); sqlTableFacts.set(op, facts); }
+  if (!facts) {
+    facts = readSqlTableFacts(op);
+    sqlTableFacts.set(op, facts);
+  }
   if (facts.relations.has(table)) return true;
   return facts.texts.some((text) => mentions(text, table));
 }
@@ -198,7 +235,10 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-const where = (entry: HistoryEntry): string => (entry.current ? `line ${entry.op.range.start.line + 1} of this revision` : `revision ${entry.migration.revision ?? entry.migration.path}`);
+const where = (entry: HistoryEntry): string =>
+  entry.current
+    ? `line ${entry.op.range.start.line + 1} of this revision`
+    : `revision ${entry.migration.revision ?? entry.migration.path}`;
 
 /** The names of the indexes and constraints an op adds to its table (only literal names). */
 function addedObjectName(op: Operation): string | undefined {
@@ -222,30 +262,57 @@ export function tableDefinition(history: HistoryView, table: string, schema?: st
   const t = table.toLowerCase();
   let createdAt = -1;
   for (let i = history.length - 1; i >= 0; i--) {
-    const { op } = (history.at(i) as HistoryEntry);
-    if (op.name === 'create_table' && op.isAlembicOp && tableOf(op) === t && (op.schema ?? undefined) === (schema ?? undefined)) { createdAt = i; break; }
+    const { op } = history.at(i) as HistoryEntry;
+    if (
+      op.name === 'create_table' &&
+      op.isAlembicOp &&
+      tableOf(op) === t &&
+      (op.schema ?? undefined) === (schema ?? undefined)
+    ) {
+      createdAt = i;
+      break;
+    }
   }
-  if (createdAt < 0) return { known: false, reason: `the definition of table "${table}" is not in the revision history` };
+  if (createdAt < 0)
+    return { known: false, reason: `the definition of table "${table}" is not in the revision history` };
   const pending = new Set<string>();
   for (let i = createdAt + 1; i < history.length; i++) {
-    const entry = (history.at(i) as HistoryEntry);
+    const entry = history.at(i) as HistoryEntry;
     const { op } = entry;
     if (!touchesTable(op, t)) continue;
     const added = addedObjectName(op);
     const removed = removedObjectName(op);
     if (added && !entry.current) pending.add(added);
     else if (removed && (pending.has(removed) || entry.current)) pending.delete(removed);
-    else return { known: false, reason: `table "${table}" was changed after it was created (\`${op.call.callee}\` at ${where(entry)})` };
+    else
+      return {
+        known: false,
+        reason: `table "${table}" was changed after it was created (\`${op.call.callee}\` at ${where(entry)})`,
+      };
   }
-  if (pending.size > 0) return { known: false, reason: `table "${table}" has ${[...pending].map((n) => `"${n}"`).join(', ')} added after it was created` };
-  return { known: true, value: (history.at(createdAt) as HistoryEntry).op, entry: (history.at(createdAt) as HistoryEntry) };
+  if (pending.size > 0)
+    return {
+      known: false,
+      reason: `table "${table}" has ${[...pending].map((n) => `"${n}"`).join(', ')} added after it was created`,
+    };
+  return {
+    known: true,
+    value: (history.at(createdAt) as HistoryEntry).op,
+    entry: history.at(createdAt) as HistoryEntry,
+  };
 }
 
 /** Does an index or constraint op involve `column` (or columns it cannot list)? */
 function involvesColumn(op: Operation, column: string): boolean {
-  const columns = op.name === 'create_foreign_key' ? op.args.local_cols : op.name === 'create_check_constraint' ? op.args.condition : op.args.columns;
+  const columns =
+    op.name === 'create_foreign_key'
+      ? op.args.local_cols
+      : op.name === 'create_check_constraint'
+        ? op.args.condition
+        : op.args.columns;
   if (!columns) return true;
-  if (columns.kind === 'sequence') return columns.items.some((item) => item.kind !== 'string' || item.value.toLowerCase() === column);
+  if (columns.kind === 'sequence')
+    return columns.items.some((item) => item.kind !== 'string' || item.value.toLowerCase() === column);
   if (columns.kind === 'string') return new RegExp(`\\b${escapeRegExp(column)}\\b`, 'i').test(columns.value);
   return true;
 }
@@ -262,39 +329,61 @@ export function columnDefinition(history: HistoryView, table: string, column: st
   let definedAt = -1;
   let definition: ColumnDef | undefined;
   for (let i = history.length - 1; i >= 0 && definedAt < 0; i--) {
-    const { op } = (history.at(i) as HistoryEntry);
+    const { op } = history.at(i) as HistoryEntry;
     if (!op.isAlembicOp || tableOf(op) !== t) continue;
     if (op.name === 'create_table' || op.name === 'add_column') {
       const found = op.columns.find((col) => col.name?.toLowerCase() === c);
-      if (found) { definedAt = i; definition = found; }
-      else if (op.name === 'create_table') break; // the table was (re-)created without the column
+      if (found) {
+        definedAt = i;
+        definition = found;
+      } else if (op.name === 'create_table') break; // the table was (re-)created without the column
     }
   }
-  if (definedAt < 0 || !definition) return { known: false, reason: `the definition of column "${table}.${column}" is not in the revision history` };
-  const defining = (history.at(definedAt) as HistoryEntry);
+  if (definedAt < 0 || !definition)
+    return { known: false, reason: `the definition of column "${table}.${column}" is not in the revision history` };
+  const defining = history.at(definedAt) as HistoryEntry;
   if (defining.op.constraints.some((k) => k.columns.some((name) => name.toLowerCase() === c))) {
-    return { known: false, reason: `column "${table}.${column}" is part of a table-level constraint or index that dropping it removes` };
+    return {
+      known: false,
+      reason: `column "${table}.${column}" is part of a table-level constraint or index that dropping it removes`,
+    };
   }
   const pending = new Set<string>();
   for (let i = definedAt + 1; i < history.length; i++) {
-    const entry = (history.at(i) as HistoryEntry);
+    const entry = history.at(i) as HistoryEntry;
     const { op } = entry;
     if (!touchesTable(op, t)) continue;
     const added = addedObjectName(op);
     const removed = removedObjectName(op);
-    if (op.isAlembicOp && (op.name === 'alter_column' || op.name === 'drop_column' || op.name === 'add_column') && columnNameOf(op)?.toLowerCase() !== c) continue;
+    if (
+      op.isAlembicOp &&
+      (op.name === 'alter_column' || op.name === 'drop_column' || op.name === 'add_column') &&
+      columnNameOf(op)?.toLowerCase() !== c
+    )
+      continue;
     if (op.name === 'create_table_comment' || op.name === 'drop_table_comment') continue;
     if (added) {
       if (entry.current || involvesColumn(op, c)) {
-        if (entry.current) return { known: false, reason: `\`${op.call.callee}\` at ${where(entry)} changes table "${table}"` };
+        if (entry.current)
+          return { known: false, reason: `\`${op.call.callee}\` at ${where(entry)} changes table "${table}"` };
         pending.add(added);
       }
       continue;
     }
-    if (removed) { pending.delete(removed); continue; }
-    return { known: false, reason: `column "${table}.${column}" was changed after it was defined (\`${op.call.callee}\` at ${where(entry)})` };
+    if (removed) {
+      pending.delete(removed);
+      continue;
+    }
+    return {
+      known: false,
+      reason: `column "${table}.${column}" was changed after it was defined (\`${op.call.callee}\` at ${where(entry)})`,
+    };
   }
-  if (pending.size > 0) return { known: false, reason: `${[...pending].map((n) => `"${n}"`).join(', ')} on column "${table}.${column}" would not come back with it` };
+  if (pending.size > 0)
+    return {
+      known: false,
+      reason: `${[...pending].map((n) => `"${n}"`).join(', ')} on column "${table}.${column}" would not come back with it`,
+    };
   return { known: true, value: definition, entry: defining };
 }
 
@@ -302,24 +391,48 @@ export function columnDefinition(history: HistoryView, table: string, column: st
  * The op that created index or constraint `name` as it stands just before `before`: a later drop
  * of it, or a rename/drop/retype of its table's columns, makes it unknown.
  */
-export function objectDefinition(history: HistoryView, kind: 'index' | 'constraint', name: string, table?: string): Known<Operation> {
+export function objectDefinition(
+  history: HistoryView,
+  kind: 'index' | 'constraint',
+  name: string,
+  table?: string,
+): Known<Operation> {
   const n = name.toLowerCase();
-  const creates = (op: Operation): boolean => op.isAlembicOp && (kind === 'index' ? op.name === 'create_index' : op.name in CONSTRAINT_TYPES) && literalName(kind === 'index' ? op.args.index_name : op.args.constraint_name)?.toLowerCase() === n;
+  const creates = (op: Operation): boolean =>
+    op.isAlembicOp &&
+    (kind === 'index' ? op.name === 'create_index' : op.name in CONSTRAINT_TYPES) &&
+    literalName(kind === 'index' ? op.args.index_name : op.args.constraint_name)?.toLowerCase() === n;
   let createdAt = -1;
-  for (let i = history.length - 1; i >= 0; i--) if (creates((history.at(i) as HistoryEntry).op)) { createdAt = i; break; }
-  if (createdAt < 0) return { known: false, reason: `the definition of ${kind} "${name}" is not in the revision history` };
+  for (let i = history.length - 1; i >= 0; i--)
+    if (creates((history.at(i) as HistoryEntry).op)) {
+      createdAt = i;
+      break;
+    }
+  if (createdAt < 0)
+    return { known: false, reason: `the definition of ${kind} "${name}" is not in the revision history` };
   const created = (history.at(createdAt) as HistoryEntry).op;
   const t = tableOf(created) ?? table?.toLowerCase();
-  if (table && t && table.toLowerCase() !== t) return { known: false, reason: `${kind} "${name}" was created on table "${t}", not "${table}"` };
+  if (table && t && table.toLowerCase() !== t)
+    return { known: false, reason: `${kind} "${name}" was created on table "${t}", not "${table}"` };
   for (let i = createdAt + 1; i < history.length; i++) {
-    const entry = (history.at(i) as HistoryEntry);
+    const entry = history.at(i) as HistoryEntry;
     const { op } = entry;
-    if (removedObjectName(op)?.toLowerCase() === n) return { known: false, reason: `${kind} "${name}" was dropped at ${where(entry)}` };
+    if (removedObjectName(op)?.toLowerCase() === n)
+      return { known: false, reason: `${kind} "${name}" was dropped at ${where(entry)}` };
     if (!t || !touchesTable(op, t)) continue;
     const column = columnNameOf(op)?.toLowerCase();
-    const columnChange = (op.name === 'alter_column' && op.args.new_column_name !== undefined) || op.name === 'drop_column';
-    const structural = op.name === 'rename_table' || op.name === 'drop_table' || op.name === 'execute' || (columnChange && (!column || involvesColumn(created, column)));
-    if (structural) return { known: false, reason: `table "${t}" was changed after ${kind} "${name}" was created (\`${op.call.callee}\` at ${where(entry)})` };
+    const columnChange =
+      (op.name === 'alter_column' && op.args.new_column_name !== undefined) || op.name === 'drop_column';
+    const structural =
+      op.name === 'rename_table' ||
+      op.name === 'drop_table' ||
+      op.name === 'execute' ||
+      (columnChange && (!column || involvesColumn(created, column)));
+    if (structural)
+      return {
+        known: false,
+        reason: `table "${t}" was changed after ${kind} "${name}" was created (\`${op.call.callee}\` at ${where(entry)})`,
+      };
   }
-  return { known: true, value: created, entry: (history.at(createdAt) as HistoryEntry) };
+  return { known: true, value: created, entry: history.at(createdAt) as HistoryEntry };
 }

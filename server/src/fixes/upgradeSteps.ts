@@ -10,18 +10,35 @@ import type { SyntaxNode } from '../parse/python';
  */
 
 /** A `with` block the operation runs in: its header is copied to the downgrade. */
-export interface StepBlock { kind: 'batch' | 'autocommit'; header: string; alias?: string; start: number }
+export interface StepBlock {
+  kind: 'batch' | 'autocommit';
+  header: string;
+  alias?: string;
+  start: number;
+}
 
-export interface Step { op: Operation; block?: StepBlock }
+export interface Step {
+  op: Operation;
+  block?: StepBlock;
+}
 
-export interface Blocker { span: Span; description: string }
+export interface Blocker {
+  span: Span;
+  description: string;
+}
 
 export type UpgradeSteps = { ok: true; steps: Step[] } | { ok: false; blocker: Blocker };
 
 const LOGGING_ROOTS = /^_?(log|logger|logging|LOG|LOGGER)$/;
 const COMPOUND_NAMES: Record<string, string> = {
-  if_statement: 'an `if` statement', for_statement: 'a `for` loop', while_statement: 'a `while` loop', try_statement: 'a `try` block',
-  with_statement: 'a `with` block', function_definition: 'a nested function', class_definition: 'a class', match_statement: 'a `match` statement',
+  if_statement: 'an `if` statement',
+  for_statement: 'a `for` loop',
+  while_statement: 'a `while` loop',
+  try_statement: 'a `try` block',
+  with_statement: 'a `with` block',
+  function_definition: 'a nested function',
+  class_definition: 'a class',
+  match_statement: 'a `match` statement',
   decorated_definition: 'a nested function',
 };
 
@@ -36,7 +53,8 @@ class StepReader {
 
   constructor(private readonly migration: MigrationModel) {
     this.ops = migration.operations.filter((o) => o.section === 'upgrade');
-    for (const op of this.ops) if (op.viaHelper && !this.helperOps.has(op.viaHelper)) this.helperOps.set(op.viaHelper, op);
+    for (const op of this.ops)
+      if (op.viaHelper && !this.helperOps.has(op.viaHelper)) this.helperOps.set(op.viaHelper, op);
   }
 
   read(fn: SyntaxNode): UpgradeSteps {
@@ -46,7 +64,16 @@ class StepReader {
     if (blocker) return { ok: false, blocker };
     const covered = new Set(this.steps.map((s) => s.op));
     const missed = this.ops.find((o) => !covered.has(o));
-    if (missed) return { ok: false, blocker: this.opBlocker(missed, missed.viaHelper ? `runs inside the helper \`${missed.viaHelper}()\`` : 'is not a plain statement of upgrade()') };
+    if (missed)
+      return {
+        ok: false,
+        blocker: this.opBlocker(
+          missed,
+          missed.viaHelper
+            ? `runs inside the helper \`${missed.viaHelper}()\``
+            : 'is not a plain statement of upgrade()',
+        ),
+      };
     return { ok: true, steps: this.steps };
   }
 
@@ -72,9 +99,21 @@ class StepReader {
     }
     if (statement.type === 'expression_statement') {
       const expression = statement.namedChild(0);
-      if (!expression || expression.type === 'string' || expression.type === 'concatenated_string' || expression.type === 'ellipsis') return undefined;
+      if (
+        !expression ||
+        expression.type === 'string' ||
+        expression.type === 'concatenated_string' ||
+        expression.type === 'ellipsis'
+      )
+        return undefined;
       const value = expression.type === 'assignment' ? expression.childForFieldName('right') : expression;
-      const op = inside.length === 1 && value && inside[0].span.start === value.startIndex && inside[0].span.end === value.endIndex ? inside[0] : undefined;
+      const op =
+        inside.length === 1 &&
+        value &&
+        inside[0].span.start === value.startIndex &&
+        inside[0].span.end === value.endIndex
+          ? inside[0]
+          : undefined;
       if (op) {
         this.steps.push({ op, block: context });
         return undefined;
@@ -86,10 +125,18 @@ class StepReader {
     if (compound) {
       if (inside.length > 0) return this.opBlocker(inside[0], `is inside ${compound}`);
       const foreign = this.foreignCallIn(statement, false);
-      return foreign ? { span: foreign.span, description: `${compound} at line ${this.line(statement.startIndex)} runs code that is not an Alembic operation` } : undefined;
+      return foreign
+        ? {
+            span: foreign.span,
+            description: `${compound} at line ${this.line(statement.startIndex)} runs code that is not an Alembic operation`,
+          }
+        : undefined;
     }
     if (statement.type === 'return_statement' || statement.type === 'raise_statement') {
-      return { span: spanOf(statement), description: `the \`${statement.type === 'return_statement' ? 'return' : 'raise'}\` at line ${this.line(statement.startIndex)} makes the upgrade conditional` };
+      return {
+        span: spanOf(statement),
+        description: `the \`${statement.type === 'return_statement' ? 'return' : 'raise'}\` at line ${this.line(statement.startIndex)} makes the upgrade conditional`,
+      };
     }
     if (inside.length > 0) return this.opBlocker(inside[0], 'is not a plain statement of upgrade()');
     return this.foreignCallIn(statement, false);
@@ -97,16 +144,23 @@ class StepReader {
 
   /** `with op.batch_alter_table(...) as batch_op:` or `with op.get_context().autocommit_block():`. */
   private withBlock(statement: SyntaxNode): StepBlock | undefined {
-    const items = statement.descendantsOfType('with_item').filter((i): i is SyntaxNode => i !== null && i.parent?.parent?.id === statement.id);
+    const items = statement
+      .descendantsOfType('with_item')
+      .filter((i): i is SyntaxNode => i !== null && i.parent?.parent?.id === statement.id);
     if (items.length !== 1) return undefined;
     const value = items[0].childForFieldName('value');
     const call = value?.type === 'as_pattern' ? value.namedChild(0) : value;
-    const alias = value?.type === 'as_pattern' ? (value.childForFieldName('alias')?.text ?? value.namedChild(1)?.text)?.replace(/^as\s+/, '') : undefined;
-    const callee = call?.type === 'call' ? call.childForFieldName('function')?.text ?? '' : '';
+    const alias =
+      value?.type === 'as_pattern'
+        ? (value.childForFieldName('alias')?.text ?? value.namedChild(1)?.text)?.replace(/^as\s+/, '')
+        : undefined;
+    const callee = call?.type === 'call' ? (call.childForFieldName('function')?.text ?? '') : '';
     const body = statement.childForFieldName('body');
     const header = this.migration.source.slice(statement.startIndex, body?.startIndex ?? statement.endIndex).trimEnd();
-    if (/(^|\.)batch_alter_table$/.test(callee) && alias) return { kind: 'batch', header, alias, start: statement.startIndex };
-    if (/\.autocommit_block$/.test(callee) && !alias) return { kind: 'autocommit', header, start: statement.startIndex };
+    if (/(^|\.)batch_alter_table$/.test(callee) && alias)
+      return { kind: 'batch', header, alias, start: statement.startIndex };
+    if (/\.autocommit_block$/.test(callee) && !alias)
+      return { kind: 'autocommit', header, start: statement.startIndex };
     return undefined;
   }
 
@@ -119,7 +173,11 @@ class StepReader {
     for (const call of node.descendantsOfType('call')) {
       const name = call?.childForFieldName('function');
       const op = name?.type === 'identifier' ? this.helperOps.get(name.text) : undefined;
-      if (op) return this.opBlocker(op, `runs inside the helper \`${op.viaHelper}()\` (called at line ${this.line(call?.startIndex ?? 0)})`);
+      if (op)
+        return this.opBlocker(
+          op,
+          `runs inside the helper \`${op.viaHelper}()\` (called at line ${this.line(call?.startIndex ?? 0)})`,
+        );
     }
     return undefined;
   }
@@ -137,7 +195,10 @@ class StepReader {
       // Building SQLAlchemy objects (`t = sa.table(...)`) changes nothing by itself.
       if (inAssignment && /^(sa|sqlalchemy|postgresql)\.[\w.]+$/.test(callee)) continue;
       if (this.ops.some((o) => o.span.start === call.startIndex)) continue;
-      return { span: { start: call.startIndex, end: fn?.endIndex ?? call.endIndex }, description: `\`${callee}(…)\` at line ${this.line(call.startIndex)} is not an Alembic operation` };
+      return {
+        span: { start: call.startIndex, end: fn?.endIndex ?? call.endIndex },
+        description: `\`${callee}(…)\` at line ${this.line(call.startIndex)} is not an Alembic operation`,
+      };
     }
     return undefined;
   }

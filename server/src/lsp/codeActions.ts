@@ -1,4 +1,10 @@
-import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextEdit as LspTextEdit } from 'vscode-languageserver';
+import {
+  CodeActionKind,
+  type CodeAction,
+  type CodeActionParams,
+  type Diagnostic,
+  type TextEdit as LspTextEdit,
+} from 'vscode-languageserver';
 import type { LineIndex } from '../model/source';
 import type { Finding, TextEdit } from '../rules/types';
 import { DIAGNOSTIC_SOURCE, FIX_ALL_KIND, ServerCommands, type DiagnosticData } from '../shared/protocol';
@@ -37,13 +43,15 @@ export function codeActions(params: CodeActionParams, published: Published | und
       const data = diagnostic.data as DiagnosticData;
       const finding = data.version === published.version ? published.findings[data.index] : undefined;
       if (finding && finding.ruleId === data.ruleId) {
-        finding.fixes.forEach((fix, i) => actions.push({
-          title: fix.title,
-          kind: CodeActionKind.QuickFix,
-          diagnostics: [diagnostic],
-          isPreferred: i === 0,
-          edit: { changes: { [published.uri]: lspEdits(published.lines, fix.edits) } },
-        }));
+        finding.fixes.forEach((fix, i) =>
+          actions.push({
+            title: fix.title,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diagnostic],
+            isPreferred: i === 0,
+            edit: { changes: { [published.uri]: lspEdits(published.lines, fix.edits) } },
+          }),
+        );
       }
       if (published.canWaive) actions.push(allowAction(diagnostic, data.ruleId, published));
       actions.push(docsAction(diagnostic, data.ruleId));
@@ -51,7 +59,12 @@ export function codeActions(params: CodeActionParams, published: Published | und
   }
   if (wanted(params, FIX_ALL_KIND)) {
     const edits = safeEdits(published.findings);
-    if (edits.length) actions.push({ title: 'Schema Warden: fix all safe findings', kind: FIX_ALL_KIND, edit: { changes: { [published.uri]: lspEdits(published.lines, edits) } } });
+    if (edits.length)
+      actions.push({
+        title: 'Schema Warden: fix all safe findings',
+        kind: FIX_ALL_KIND,
+        edit: { changes: { [published.uri]: lspEdits(published.lines, edits) } },
+      });
   }
   return actions;
 }
@@ -75,7 +88,11 @@ function docsAction(diagnostic: Diagnostic, ruleId: string): CodeAction {
     title: `Show documentation for ${ruleId}${rule ? ` (${rule.meta.name})` : ''}`,
     kind: CodeActionKind.QuickFix,
     diagnostics: [diagnostic],
-    command: { title: `Show documentation for ${ruleId}`, command: ServerCommands.showRuleDocumentation, arguments: [ruleId] },
+    command: {
+      title: `Show documentation for ${ruleId}`,
+      command: ServerCommands.showRuleDocumentation,
+      arguments: [ruleId],
+    },
   };
 }
 
@@ -85,7 +102,9 @@ function docsAction(diagnostic: Diagnostic, ruleId: string): CodeAction {
  */
 export function safeEdits(findings: readonly Finding[]): TextEdit[] {
   const taken: TextEdit[] = [];
-  const overlaps = (a: TextEdit, b: TextEdit): boolean => a.span.start < b.span.end && b.span.start < a.span.end || (a.span.start === b.span.start && a.span.end === a.span.start && b.span.end === b.span.start);
+  const overlaps = (a: TextEdit, b: TextEdit): boolean =>
+    (a.span.start < b.span.end && b.span.start < a.span.end) ||
+    (a.span.start === b.span.start && a.span.end === a.span.start && b.span.end === b.span.start);
   for (const finding of findings) {
     for (const fix of finding.fixes) {
       if (!fix.safe) continue;
@@ -98,5 +117,10 @@ export function safeEdits(findings: readonly Finding[]): TextEdit[] {
 }
 
 function isData(value: unknown): value is DiagnosticData {
-  return typeof value === 'object' && value !== null && typeof (value as DiagnosticData).ruleId === 'string' && typeof (value as DiagnosticData).index === 'number';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as DiagnosticData).ruleId === 'string' &&
+    typeof (value as DiagnosticData).index === 'number'
+  );
 }

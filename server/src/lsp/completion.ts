@@ -7,13 +7,15 @@ import { ruleMarkdown } from './hover';
 const WAIVER_PREFIX = /#\s*schema-warden:\s*allow(?:-file)?\b(.*)$/;
 
 function ruleItems(exclude: ReadonlySet<string>): CompletionItem[] {
-  return allRules.filter((r) => !exclude.has(r.meta.id)).map((r) => ({
-    label: r.meta.id,
-    kind: CompletionItemKind.EnumMember,
-    detail: r.meta.name,
-    documentation: { kind: MarkupKind.Markdown, value: ruleMarkdown(r.meta.id) ?? r.meta.docs.summary },
-    sortText: r.meta.id,
-  }));
+  return allRules
+    .filter((r) => !exclude.has(r.meta.id))
+    .map((r) => ({
+      label: r.meta.id,
+      kind: CompletionItemKind.EnumMember,
+      detail: r.meta.name,
+      documentation: { kind: MarkupKind.Markdown, value: ruleMarkdown(r.meta.id) ?? r.meta.docs.summary },
+      sortText: r.meta.id,
+    }));
 }
 
 function decisionItems(records: readonly DecisionRecordInfo[], withKey: boolean): CompletionItem[] {
@@ -32,13 +34,16 @@ function decisionItems(records: readonly DecisionRecordInfo[], withKey: boolean)
  * Completion inside a waiver comment: rule ids first; once a rule is written, `decision=` with
  * the project's records and their titles.
  */
-export function waiverCompletion(lineBeforeCursor: string, records: () => readonly DecisionRecordInfo[]): CompletionItem[] | undefined {
+export function waiverCompletion(
+  lineBeforeCursor: string,
+  records: () => readonly DecisionRecordInfo[],
+): CompletionItem[] | undefined {
   const match = WAIVER_PREFIX.exec(lineBeforeCursor);
   if (!match) return undefined;
   const rest = match[1];
   if (rest !== '' && !/^\s/.test(rest)) return undefined; // `allowance`, not `allow `
   const words = rest.trim() === '' ? [] : rest.trim().split(/\s+/);
-  const current = /\s$/.test(rest) || rest === '' ? '' : words.pop() ?? '';
+  const current = /\s$/.test(rest) || rest === '' ? '' : (words.pop() ?? '');
   const written = new Set(words.filter((w) => /^SW\d{3}$/.test(w)));
   if (current.startsWith('decision=')) return decisionItems(records(), false);
   if (words.some((w) => w.startsWith('decision='))) return [];
@@ -51,7 +56,11 @@ export function waiverCompletion(lineBeforeCursor: string, records: () => readon
  * Completion in a decision record's front matter: rule ids on a `rules:` line (flow list) or in
  * the block list below it.
  */
-export function frontMatterCompletion(lines: readonly string[], line: number, character: number): CompletionItem[] | undefined {
+export function frontMatterCompletion(
+  lines: readonly string[],
+  line: number,
+  character: number,
+): CompletionItem[] | undefined {
   if (lines[0]?.trim() !== '---') return undefined;
   const close = lines.findIndex((l, i) => i > 0 && l.trim() === '---');
   if (line === 0 || (close >= 0 && line >= close)) return undefined;
@@ -62,7 +71,8 @@ export function frontMatterCompletion(lines: readonly string[], line: number, ch
     // a block list item: find the key it belongs to
     for (let i = line - 1; i > 0; i--) {
       if (/^\s*-/.test(lines[i])) continue;
-      if (/^rules:\s*$/.test(lines[i])) return ruleItems(listed(lines.slice(i, close < 0 ? lines.length : close).join('\n')));
+      if (/^rules:\s*$/.test(lines[i]))
+        return ruleItems(listed(lines.slice(i, close < 0 ? lines.length : close).join('\n')));
       break;
     }
   }

@@ -35,8 +35,16 @@ export function loadRecords(dir: string, openText: (file: string) => string | un
 }
 
 /** Writes a new record with the decisions engine (next free number, never overwrites). */
-export function writeRecord(dir: string, input: { title: string; rules: readonly string[]; revisions: readonly string[] }): { id: string; path: string } {
-  return writeNewRecord({ decisionsDir: dir, title: input.title, rules: input.rules, revisions: input.revisions.filter((r) => r !== '*') });
+export function writeRecord(
+  dir: string,
+  input: { title: string; rules: readonly string[]; revisions: readonly string[] },
+): { id: string; path: string } {
+  return writeNewRecord({
+    decisionsDir: dir,
+    title: input.title,
+    rules: input.rules,
+    revisions: input.revisions.filter((r) => r !== '*'),
+  });
 }
 
 /**

@@ -26,15 +26,20 @@ export function toDiagnostic(finding: Finding, data: DiagnosticData, project: Pr
     message: finding.message,
     data,
   };
-  if (finding.related.length) diagnostic.relatedInformation = finding.related.map((r): DiagnosticRelatedInformation => ({
-    location: { uri: pathToUri(r.path), range: r.range ?? relatedRange(project, r.path, r.span) },
-    message: r.message,
-  }));
+  if (finding.related.length)
+    diagnostic.relatedInformation = finding.related.map((r): DiagnosticRelatedInformation => ({
+      location: { uri: pathToUri(r.path), range: r.range ?? relatedRange(project, r.path, r.span) },
+      message: r.message,
+    }));
   return diagnostic;
 }
 
 /** Related information may point into another revision: its model has the line table. */
-function relatedRange(project: ProjectModel | undefined, file: string, span: { start: number; end: number } | undefined): Range {
+function relatedRange(
+  project: ProjectModel | undefined,
+  file: string,
+  span: { start: number; end: number } | undefined,
+): Range {
   const other = project?.byPath.get(file);
   return span && other ? other.lines.rangeOf(span.start, span.end) : NOWHERE;
 }
@@ -54,5 +59,7 @@ export function configErrorDiagnostic(error: ConfigError): Diagnostic {
 
 /** A cheap fingerprint to skip re-publishing diagnostics that did not change. */
 export function fingerprint(findings: readonly Finding[]): string {
-  return findings.map((f) => `${f.ruleId}|${f.severity}|${f.span.start}|${f.span.end}|${f.message}|${f.related.length}`).join('\n');
+  return findings
+    .map((f) => `${f.ruleId}|${f.severity}|${f.span.start}|${f.span.end}|${f.message}|${f.related.length}`)
+    .join('\n');
 }

@@ -13,12 +13,23 @@ export class OpenDocument {
   private tree: SyntaxTree | undefined;
   private analysed: MigrationModel | undefined;
 
-  constructor(public text: TextDocument, readonly path: string | undefined) {}
+  constructor(
+    public text: TextDocument,
+    readonly path: string | undefined,
+  ) {}
 
-  get uri(): string { return this.text.uri; }
-  get version(): number { return this.text.version; }
-  get languageId(): string { return this.text.languageId; }
-  get isPython(): boolean { return this.text.languageId === 'python' || (this.path?.endsWith('.py') ?? false); }
+  get uri(): string {
+    return this.text.uri;
+  }
+  get version(): number {
+    return this.text.version;
+  }
+  get languageId(): string {
+    return this.text.languageId;
+  }
+  get isPython(): boolean {
+    return this.text.languageId === 'python' || (this.path?.endsWith('.py') ?? false);
+  }
 
   applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
     for (const change of changes) {
@@ -55,7 +66,11 @@ export class OpenDocument {
 }
 
 /** The tree-sitter edit for replacing `range` of `doc` (before the change) with `newText`. */
-export function treeEdit(doc: TextDocument, range: { start: { line: number; character: number }; end: { line: number; character: number } }, newText: string): SyntaxEdit {
+export function treeEdit(
+  doc: TextDocument,
+  range: { start: { line: number; character: number }; end: { line: number; character: number } },
+  newText: string,
+): SyntaxEdit {
   const startIndex = doc.offsetAt(range.start);
   const oldEndIndex = doc.offsetAt(range.end);
   // offsetAt clamps positions past a line's end; take the positions back from the clamped offsets.
@@ -63,10 +78,18 @@ export function treeEdit(doc: TextDocument, range: { start: { line: number; char
   const oldEndPosition = toPoint(doc.positionAt(oldEndIndex));
   const lastBreak = newText.lastIndexOf('\n');
   const newRows = lastBreak < 0 ? 0 : countBreaks(newText);
-  const newEndPosition = lastBreak < 0
-    ? { row: startPosition.row, column: startPosition.column + newText.length }
-    : { row: startPosition.row + newRows, column: newText.length - lastBreak - 1 };
-  return { startIndex, oldEndIndex, newEndIndex: startIndex + newText.length, startPosition, oldEndPosition, newEndPosition };
+  const newEndPosition =
+    lastBreak < 0
+      ? { row: startPosition.row, column: startPosition.column + newText.length }
+      : { row: startPosition.row + newRows, column: newText.length - lastBreak - 1 };
+  return {
+    startIndex,
+    oldEndIndex,
+    newEndIndex: startIndex + newText.length,
+    startPosition,
+    oldEndPosition,
+    newEndPosition,
+  };
 }
 
 function toPoint(p: { line: number; character: number }): { row: number; column: number } {

@@ -25,7 +25,12 @@ export function ruleMarkdown(ruleId: string): string | undefined {
 }
 
 /** Hover at a UTF-16 offset: the findings there, and the `op.*` call or SQL statement under it. */
-export function hoverAt(model: MigrationModel, findings: readonly Finding[], offset: number, config: ResolvedConfig): Hover | undefined {
+export function hoverAt(
+  model: MigrationModel,
+  findings: readonly Finding[],
+  offset: number,
+  config: ResolvedConfig,
+): Hover | undefined {
   const parts: string[] = [];
   let range: Span | undefined;
   const seen = new Set<string>();
@@ -52,7 +57,11 @@ export function hoverAt(model: MigrationModel, findings: readonly Finding[], off
 function innermostOperation(operations: readonly Operation[], offset: number): Operation | undefined {
   let best: Operation | undefined;
   for (const op of operations) {
-    if (contains(op.call.span, offset) && (!best || op.call.span.end - op.call.span.start < best.call.span.end - best.call.span.start)) best = op;
+    if (
+      contains(op.call.span, offset) &&
+      (!best || op.call.span.end - op.call.span.start < best.call.span.end - best.call.span.start)
+    )
+      best = op;
   }
   return best;
 }
@@ -72,5 +81,10 @@ function sqlMarkdown(op: Operation, statement: SqlStatement, config: ResolvedCon
 
 function lockLines(lines: string[], info: ReturnType<typeof lockInfo>, postgresVersion: number): void {
   if (!info) return;
-  lines.push('', `${info.lock ? `**Lock:** \`${info.lock}\` · ` : ''}**Rewrites the table:** ${info.rewrites ? 'yes' : 'no'} (PostgreSQL ${postgresVersion})`, '', info.note);
+  lines.push(
+    '',
+    `${info.lock ? `**Lock:** \`${info.lock}\` · ` : ''}**Rewrites the table:** ${info.rewrites ? 'yes' : 'no'} (PostgreSQL ${postgresVersion})`,
+    '',
+    info.note,
+  );
 }

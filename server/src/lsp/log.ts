@@ -23,7 +23,7 @@ export class ServerLog {
   }
 
   error(where: string, err: unknown): void {
-    const text = err instanceof Error ? err.stack ?? err.message : String(err);
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
     const key = `${where}\n${err instanceof Error ? err.message : text}`;
     if (!this.remember(key)) return;
     this.connection.console.error(`${where}: ${text}`);
@@ -35,7 +35,11 @@ export class ServerLog {
   }
 
   /** Runs a handler; on an exception logs it once and returns `fallback`, so no request ever kills the server. */
-  guard<A extends unknown[], R>(where: string, fallback: R, handler: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
+  guard<A extends unknown[], R>(
+    where: string,
+    fallback: R,
+    handler: (...args: A) => R | Promise<R>,
+  ): (...args: A) => Promise<R> {
     return async (...args: A): Promise<R> => {
       try {
         return await handler(...args);

@@ -5,4 +5,8 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';
 import { createStdioConnection } from './transport';
 
-startServer(process.argv.includes('--stdio') ? createStdioConnection(process.stdin, process.stdout) : createConnection(ProposedFeatures.all));
+startServer(
+  process.argv.includes('--stdio')
+    ? createStdioConnection(process.stdin, process.stdout)
+    : createConnection(ProposedFeatures.all),
+);

@@ -14,7 +14,8 @@ export function paramsOf(params: unknown): Json {
 }
 
 /** LSP's `uinteger`. JSON has no NaN or Infinity: a client's NaN arrives as null. */
-const isUinteger = (value: unknown): boolean => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1;
+const isUinteger = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1;
 
 /** A value as the log shows it: "missing", "null", "-1", "\"a\"", "an object" … */
 export function describe(value: unknown): string {
@@ -42,7 +43,8 @@ export function documentItemProblem(value: unknown): string | undefined {
 export function versionedDocumentProblem(value: unknown): string | undefined {
   const problem = documentProblem(value);
   if (problem || !isObject(value)) return problem;
-  if (typeof value.version !== 'number' || !Number.isInteger(value.version)) return `textDocument.version is ${describe(value.version)}, not an integer`;
+  if (typeof value.version !== 'number' || !Number.isInteger(value.version))
+    return `textDocument.version is ${describe(value.version)}, not an integer`;
   return undefined;
 }
 

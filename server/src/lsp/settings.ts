@@ -11,7 +11,10 @@ import * as path from 'node:path';
 export class SettingsCache {
   private readonly cache = new Map<string, Promise<SchemaWardenSettings>>();
 
-  constructor(private readonly connection: Connection, private readonly clientAsks: () => boolean) {}
+  constructor(
+    private readonly connection: Connection,
+    private readonly clientAsks: () => boolean,
+  ) {}
 
   get(scopeUri: string): Promise<SchemaWardenSettings> {
     if (!this.clientAsks()) return Promise.resolve(DEFAULT_SETTINGS);
@@ -42,8 +45,14 @@ export function mergeSettings(team: ResolvedConfig, personal: SchemaWardenSettin
   return {
     ...team,
     severity,
-    postgresVersion: personal.postgresVersion !== null && team.postgresVersion === defaults.postgresVersion ? personal.postgresVersion : team.postgresVersion,
-    decisionsDir: personal.decisionsDir !== null && team.decisionsDir === defaults.decisionsDir ? path.resolve(team.root, personal.decisionsDir) : team.decisionsDir,
+    postgresVersion:
+      personal.postgresVersion !== null && team.postgresVersion === defaults.postgresVersion
+        ? personal.postgresVersion
+        : team.postgresVersion,
+    decisionsDir:
+      personal.decisionsDir !== null && team.decisionsDir === defaults.decisionsDir
+        ? path.resolve(team.root, personal.decisionsDir)
+        : team.decisionsDir,
     revisionGlobs: team.revisionGlobs.length === 0 ? personal.revisionGlobs : team.revisionGlobs,
   };
 }

@@ -44,7 +44,11 @@ export interface StdioOptions {
 }
 
 /** A connection over `input`/`output` (stdin/stdout) that logs malformed traffic and exits on a corrupt stream. */
-export function createStdioConnection(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, options: StdioOptions = {}): Connection {
+export function createStdioConnection(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+  options: StdioOptions = {},
+): Connection {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const reader = new StdinReader(input);
   const writer = new StreamMessageWriter(output);
@@ -65,12 +69,17 @@ export function createStdioConnection(input: NodeJS.ReadableStream, output: Node
       connection.sendNotification(LogMessageNotification.type, { type: MessageType.Error, message }).then(quit, quit);
       return;
     }
-    if (notJson++ === 0) connection.console.error(`Ignored a message whose body is not JSON (${what}). Its Content-Length held, so the next message is read normally; further ones are not logged.`);
+    if (notJson++ === 0)
+      connection.console.error(
+        `Ignored a message whose body is not JSON (${what}). Its Content-Length held, so the next message is read normally; further ones are not logged.`,
+      );
   });
   reader.onPartialMessage(() => {
     if (partial) return;
     partial = true;
-    connection.console.warn('A message has been incomplete for 10 seconds: if its Content-Length is larger than its body, the next message will be read as the rest of it.');
+    connection.console.warn(
+      'A message has been incomplete for 10 seconds: if its Content-Length is larger than its body, the next message will be read as the rest of it.',
+    );
   });
   // vscode-languageserver ends a stream connection when stdin ends; with a reader of our own, this does.
   const ended = (): void => exit(reader.shutdownReceived ? 0 : 1);
@@ -88,7 +97,8 @@ function routeConsole(connection: Connection): void {
   console.warn = (...args: unknown[]) => connection.console.warn(format(...args));
   console.error = (...args: unknown[]) => connection.console.error(format(...args));
   console.dir = (item: unknown) => connection.console.log(format('%O', item));
-  console.trace = (...args: unknown[]) => connection.console.log(`Trace: ${format(...args)}\n${new Error().stack?.split('\n').slice(2).join('\n') ?? ''}`);
+  console.trace = (...args: unknown[]) =>
+    connection.console.log(`Trace: ${format(...args)}\n${new Error().stack?.split('\n').slice(2).join('\n') ?? ''}`);
 }
 
 /** The error on one line, not too long for a log line. */

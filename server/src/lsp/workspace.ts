@@ -5,7 +5,13 @@ import { ConfigError, defaultConfig, loadConfig, type ResolvedConfig } from '../
 import { analyzeOnce } from '../engine/analyze';
 import { analyzeFilesWith } from '../engine/parallelAnalyze';
 import { readText } from '../engine/readText';
-import { brokenRevisionLink, errorCode, findAlembicProjects, scanRevisionFiles, type AlembicProject } from '../model/alembicConfig';
+import {
+  brokenRevisionLink,
+  errorCode,
+  findAlembicProjects,
+  scanRevisionFiles,
+  type AlembicProject,
+} from '../model/alembicConfig';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, withRevision, type ProjectModel } from '../model/project';
 import type { DecisionRecord } from '../decisions/record';
@@ -33,7 +39,18 @@ export interface ProjectEntry {
   matchesGlob: (file: string) => boolean;
 }
 
-const SKIPPED_DIRS = new Set(['node_modules', '.git', '.venv', 'venv', '__pycache__', '.tox', '.mypy_cache', 'dist', 'out', 'build']);
+const SKIPPED_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.tox',
+  '.mypy_cache',
+  'dist',
+  'out',
+  'build',
+]);
 
 /** Reads the team configuration; a broken file is reported and the defaults are used meanwhile. */
 export function readTeamConfig(root: string): { config: ResolvedConfig; error?: ConfigError } {
@@ -51,7 +68,14 @@ export function isRevisionOf(entry: Pick<ProjectEntry, 'alembic' | 'matchesGlob'
   const alembic = entry.alembic;
   if (alembic) {
     for (const location of alembic.versionLocations) {
-      if (alembic.recursive ? isInside(file, location) && !file.includes(`${path.sep}__pycache__${path.sep}`) && !throughLinkedFolder(location, file) : path.dirname(file) === path.normalize(location)) return true;
+      if (
+        alembic.recursive
+          ? isInside(file, location) &&
+            !file.includes(`${path.sep}__pycache__${path.sep}`) &&
+            !throughLinkedFolder(location, file)
+          : path.dirname(file) === path.normalize(location)
+      )
+        return true;
     }
   }
   return entry.matchesGlob(file);
@@ -67,7 +91,11 @@ function throughLinkedFolder(location: string, file: string): boolean {
   let dir = path.normalize(location);
   for (const part of parts) {
     dir = path.join(dir, part);
-    try { if (fs.lstatSync(dir).isSymbolicLink()) return true; } catch { return false; } // gone: judge by the path alone
+    try {
+      if (fs.lstatSync(dir).isSymbolicLink()) return true;
+    } catch {
+      return false;
+    } // gone: judge by the path alone
   }
   return false;
 }
@@ -95,15 +123,32 @@ function globbedFiles(root: string, matches: (file: string) => boolean, problems
   const visit = (dir: string, level: number): void => {
     if (budget <= 0) return;
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     budget -= entries.length;
-    if (budget <= 0) { problems.push(`Stopped looking for files matching the revision globs below ${root} after ${MAX_GLOB_ENTRIES} files and folders (at ${dir}).`); return; }
+    if (budget <= 0) {
+      problems.push(
+        `Stopped looking for files matching the revision globs below ${root} after ${MAX_GLOB_ENTRIES} files and folders (at ${dir}).`,
+      );
+      return;
+    }
     for (const e of entries) {
       const full = path.join(dir, e.name);
-      if (e.isDirectory()) { if (level < depth && !SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) visit(full, level + 1); }
-      else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.py') && matches(full)) {
-        if (e.isFile()) { found.push(full); continue; }
-        try { if (fs.statSync(full).isFile()) found.push(full); } catch (err) { problems.push(brokenRevisionLink(full, err)); }
+      if (e.isDirectory()) {
+        if (level < depth && !SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) visit(full, level + 1);
+      } else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.py') && matches(full)) {
+        if (e.isFile()) {
+          found.push(full);
+          continue;
+        }
+        try {
+          if (fs.statSync(full).isFile()) found.push(full);
+        } catch (err) {
+          problems.push(brokenRevisionLink(full, err));
+        }
       }
     }
   };
@@ -130,8 +175,20 @@ export class WorkspaceIndex {
    * Builds every project from disk. `override` gives the text of open documents. Yields to the
    * event loop between files so that requests keep being answered while a large workspace loads.
    */
-  async build(folders: readonly string[], override: (file: string) => MigrationModel | undefined, openText: (file: string) => string | undefined, progress?: IndexProgress): Promise<void> {
-    const planned: Array<{ root: string; alembic?: AlembicProject; settings: SchemaWardenSettings; team: ReturnType<typeof readTeamConfig>; files: string[]; matchesGlob: (f: string) => boolean }> = [];
+  async build(
+    folders: readonly string[],
+    override: (file: string) => MigrationModel | undefined,
+    openText: (file: string) => string | undefined,
+    progress?: IndexProgress,
+  ): Promise<void> {
+    const planned: Array<{
+      root: string;
+      alembic?: AlembicProject;
+      settings: SchemaWardenSettings;
+      team: ReturnType<typeof readTeamConfig>;
+      files: string[];
+      matchesGlob: (f: string) => boolean;
+    }> = [];
     const problems: string[] = [];
     for (const folder of folders) {
       const alembics = findAlembicProjects(folder, undefined, problems);
@@ -153,7 +210,13 @@ export class WorkspaceIndex {
         const config = mergeSettings(team.config, settings);
         if (config.revisionGlobs.length) {
           const matchesGlob = globMatcher(config.root, config.revisionGlobs);
-          planned.push({ root: folder, settings, team, files: globbedFiles(config.root, matchesGlob, problems).sort(), matchesGlob });
+          planned.push({
+            root: folder,
+            settings,
+            team,
+            files: globbedFiles(config.root, matchesGlob, problems).sort(),
+            matchesGlob,
+          });
         }
       }
     }
@@ -167,14 +230,18 @@ export class WorkspaceIndex {
       const before = done;
       const read = await analyzeFilesWith(fromDisk, {
         local: readRevision,
-        progress: (n) => { done = before + n; progress?.(done, total); },
+        progress: (n) => {
+          done = before + n;
+          progress?.(done, total);
+        },
       });
       done = before + plan.files.length;
       const models: MigrationModel[] = [];
       let next = 0;
       for (let i = 0; i < plan.files.length; i++) {
         const result = open[i] ?? read[next++];
-        if ('path' in result) models.push(result); else if (result.problem) problems.push(result.problem);
+        if ('path' in result) models.push(result);
+        else if (result.problem) problems.push(result.problem);
       }
       const config = mergeSettings(plan.team.config, plan.settings);
       projects.push({
@@ -219,7 +286,13 @@ export class WorkspaceIndex {
 
   removeRevision(entry: ProjectEntry, file: string): void {
     if (!entry.model.byPath.has(file)) return;
-    entry.model = createProjectModel(entry.root, entry.config, entry.model.revisions.filter((m) => m.path !== file), entry.alembic, entry.model.decisions);
+    entry.model = createProjectModel(
+      entry.root,
+      entry.config,
+      entry.model.revisions.filter((m) => m.path !== file),
+      entry.alembic,
+      entry.model.decisions,
+    );
     entry.revisionFindings.delete(file);
   }
 
@@ -243,7 +316,11 @@ export function readRevision(file: string): MigrationModel | { problem?: string 
     text = readText(file);
   } catch (err) {
     let link = false;
-    try { link = fs.lstatSync(file).isSymbolicLink(); } catch { /* gone */ }
+    try {
+      link = fs.lstatSync(file).isSymbolicLink();
+    } catch {
+      /* gone */
+    }
     if (link) return { problem: brokenRevisionLink(file, err) };
     const code = errorCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') return {};

@@ -4,8 +4,18 @@ import { syntaxErrorsOf, type SyntaxErrorFound } from '../parse/syntaxErrors';
 import { libpgQueryAnalyzer, type SqlAnalyzer } from '../parse/sql';
 import { decodeStringNode } from '../parse/strings';
 import type {
-  ColumnDef, ConstraintDef, ForeignKeyRef, ImportInfo, MigrationFunction, MigrationModel, Operation, PyCall,
-  PyValue, RevisionIdentifiers, Section, TypeRef,
+  ColumnDef,
+  ConstraintDef,
+  ForeignKeyRef,
+  ImportInfo,
+  MigrationFunction,
+  MigrationModel,
+  Operation,
+  PyCall,
+  PyValue,
+  RevisionIdentifiers,
+  Section,
+  TypeRef,
 } from './migration';
 import { callKeyword, stringValue, boolValue } from './migration';
 import { NON_OPERATIONS, TABLE_PARAMETER, signatureFor } from './opSignatures';
@@ -14,7 +24,14 @@ import { contains, scanTree, type ScannedTree } from './scan';
 import { LineIndex } from './source';
 import { sqlBlockOf } from './sqlBlocks';
 
-const CONSTRAINT_CONSTRUCTORS = new Set(['PrimaryKeyConstraint', 'ForeignKeyConstraint', 'UniqueConstraint', 'CheckConstraint', 'Index', 'ExcludeConstraint']);
+const CONSTRAINT_CONSTRUCTORS = new Set([
+  'PrimaryKeyConstraint',
+  'ForeignKeyConstraint',
+  'UniqueConstraint',
+  'CheckConstraint',
+  'Index',
+  'ExcludeConstraint',
+]);
 const EXECUTE_METHODS = new Set(['execute', 'exec_driver_sql']);
 
 /**
@@ -22,7 +39,12 @@ const EXECUTE_METHODS = new Set(['execute', 'exec_driver_sql']);
  * unknown shapes are kept as opaque values, and a half-typed file still yields every operation
  * tree-sitter could recover.
  */
-export function buildMigrationModel(path: string, source: string, tree: SyntaxTree, analyzer: SqlAnalyzer = libpgQueryAnalyzer): MigrationModel {
+export function buildMigrationModel(
+  path: string,
+  source: string,
+  tree: SyntaxTree,
+  analyzer: SqlAnalyzer = libpgQueryAnalyzer,
+): MigrationModel {
   return buildModelFromCopy(path, source, copyTree(tree, source), syntaxErrorsOf(tree.rootNode, source), analyzer);
 }
 
@@ -30,7 +52,13 @@ export function buildMigrationModel(path: string, source: string, tree: SyntaxTr
  * The same from a copy of the tree (`parse/pyTree.ts`) and its syntax errors, which is what a
  * worker thread that parsed the file sends (see engine/parallelAnalyze.ts).
  */
-export function buildModelFromCopy(path: string, source: string, root: SyntaxNode, syntaxErrors: SyntaxErrorFound[], analyzer: SqlAnalyzer = libpgQueryAnalyzer): MigrationModel {
+export function buildModelFromCopy(
+  path: string,
+  source: string,
+  root: SyntaxNode,
+  syntaxErrors: SyntaxErrorFound[],
+  analyzer: SqlAnalyzer = libpgQueryAnalyzer,
+): MigrationModel {
   return new MigrationBuilder(path, source, root, syntaxErrors, analyzer).build();
 }
 
@@ -58,7 +86,13 @@ class MigrationBuilder {
   private readonly moduleAssignments = new Map<string, PyValue>();
   private readonly opAliases = new Set<string>(['op']);
 
-  constructor(private readonly path: string, private readonly source: string, private readonly root: SyntaxNode, private readonly syntaxErrors: SyntaxErrorFound[], private readonly analyzer: SqlAnalyzer) {
+  constructor(
+    private readonly path: string,
+    private readonly source: string,
+    private readonly root: SyntaxNode,
+    private readonly syntaxErrors: SyntaxErrorFound[],
+    private readonly analyzer: SqlAnalyzer,
+  ) {
     this.lines = new LineIndex(source);
   }
 
@@ -93,7 +127,10 @@ class MigrationBuilder {
     const downgradeNode = this.moduleFunctions.get('downgrade');
     this.collectOperations(scanned);
 
-    const message = docstring?.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '');
+    const message = docstring
+      ?.split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l !== '');
     return {
       path: this.path,
       source: this.source,
@@ -126,7 +163,8 @@ class MigrationBuilder {
         ids.revisionSpan = value.span;
         break;
       case 'down_revision':
-        ids.downRevision = value.kind === 'none' ? null : value.kind === 'sequence' ? stringsOf(value) : stringValue(value);
+        ids.downRevision =
+          value.kind === 'none' ? null : value.kind === 'sequence' ? stringsOf(value) : stringValue(value);
         ids.downRevisionSpan = value.span;
         break;
       case 'branch_labels':
@@ -169,14 +207,20 @@ class MigrationBuilder {
     const body = fn.childForFieldName('body');
     const parameters = (fn.childForFieldName('parameters')?.namedChildren ?? [])
       .filter((p): p is SyntaxNode => p !== null)
-      .map((p) => (p.type === 'identifier' ? p.text : p.childForFieldName('name')?.text ?? p.namedChild(0)?.text ?? p.text));
+      .map((p) =>
+        p.type === 'identifier' ? p.text : (p.childForFieldName('name')?.text ?? p.namedChild(0)?.text ?? p.text),
+      );
     const colon = fn.children.find((c) => c?.type === ':');
     const nameNode = fn.childForFieldName('name');
     const headerSpan = { start: nameNode?.startIndex ?? fn.startIndex, end: nameNode?.endIndex ?? fn.endIndex };
     const statements = (body?.namedChildren ?? []).filter((s): s is SyntaxNode => s !== null && s.type !== 'comment');
     let emptyReason: MigrationFunction['emptyReason'];
     if (!body || statements.length === 0) emptyReason = 'missing-body';
-    else if (statements.every((s) => s.type === 'pass_statement' || isDocstringStatement(s) || isEllipsis(s) || s.type === 'raise_statement')) {
+    else if (
+      statements.every(
+        (s) => s.type === 'pass_statement' || isDocstringStatement(s) || isEllipsis(s) || s.type === 'raise_statement',
+      )
+    ) {
       if (statements.some((s) => s.type === 'raise_statement')) emptyReason = 'raise';
       else if (statements.some((s) => s.type === 'pass_statement')) emptyReason = 'pass';
       else if (statements.some(isEllipsis)) emptyReason = 'ellipsis';
@@ -186,7 +230,9 @@ class MigrationBuilder {
     // The body's own indentation as written (spaces or tabs), so fixes insert matching lines.
     // Through LineIndex, not tree-sitter's row/column: rows do not break at a lone CR.
     const first = firstStatement ? this.lines.positionAt(firstStatement.startIndex) : undefined;
-    const bodyIndent = first ? this.lines.lineText(first.line).slice(0, first.character).replace(/\S.*$/, '') || '    ' : '    ';
+    const bodyIndent = first
+      ? this.lines.lineText(first.line).slice(0, first.character).replace(/\S.*$/, '') || '    '
+      : '    ';
     return {
       name,
       headerSpan,
@@ -208,7 +254,12 @@ class MigrationBuilder {
   private collectOperations(scanned: ScannedTree): void {
     // Offsets are read once: tree-sitter's node getters cross into WASM, and these containment
     // tests run for every call against every function and `with` (thousands of each in a big file).
-    const functions = [...this.moduleFunctions.entries()].map(([name, node]) => ({ name, node, startIndex: node.startIndex, endIndex: node.endIndex }));
+    const functions = [...this.moduleFunctions.entries()].map(([name, node]) => ({
+      name,
+      node,
+      startIndex: node.startIndex,
+      endIndex: node.endIndex,
+    }));
     const enclosingFunction = (node: { startIndex: number; endIndex: number }) => {
       const at = { startIndex: node.startIndex, endIndex: node.endIndex };
       return functions.find((f) => contains(f, at));
@@ -221,7 +272,7 @@ class MigrationBuilder {
       const at = { startIndex: node.startIndex, endIndex: node.endIndex };
       if (at.startIndex < insideOperationUntil) continue;
       const fn = enclosingFunction(at);
-      const contexts = fn ? contextsOf.get(fn.name) ?? [] : [];
+      const contexts = fn ? (contextsOf.get(fn.name) ?? []) : [];
       const functionNode = node.childForFieldName('function');
       const callee = functionNode ? calleeText(functionNode) : '';
       const lastDot = callee.lastIndexOf('.');
@@ -234,8 +285,9 @@ class MigrationBuilder {
       }
       const withs = withContexts.filter((w) => contains(w, at));
       const batchParameter = contexts.find((c) => c.batchParameters?.has(receiver));
-      const batch = withs.filter((w) => w.batchAlias === receiver).pop()
-        ?? (batchParameter ? { batchTable: batchParameter.batchParameters?.get(receiver) } : undefined);
+      const batch =
+        withs.filter((w) => w.batchAlias === receiver).pop() ??
+        (batchParameter ? { batchTable: batchParameter.batchParameters?.get(receiver) } : undefined);
       const isAlembicOp = (opAliases.has(receiver) || batch !== undefined) && !NON_OPERATIONS.has(method);
       const isExecute = !isAlembicOp && EXECUTE_METHODS.has(method) && receiver !== '';
       const call = toCall(node, this.source);
@@ -248,20 +300,45 @@ class MigrationBuilder {
       this.calls.push(...nestedCalls(call));
       const inAutocommitBlock = withs.some((w) => w.autocommit);
       for (const context of contexts) {
-        this.operations.push(this.makeOperation(call, context, isAlembicOp, batch !== undefined, batch?.batchTable, inAutocommitBlock, fn?.node));
+        this.operations.push(
+          this.makeOperation(
+            call,
+            context,
+            isAlembicOp,
+            batch !== undefined,
+            batch?.batchTable,
+            inAutocommitBlock,
+            fn?.node,
+          ),
+        );
       }
     }
   }
 
   /** upgrade and downgrade, and the helpers they call (directly or through other helpers). */
-  private sectionsOfFunctions(scanned: ScannedTree, functions: Array<{ name: string; node: SyntaxNode }>, enclosing: (node: { startIndex: number; endIndex: number }) => { name: string } | undefined, withContexts: WithContext[]): Map<string, CallContext[]> {
+  private sectionsOfFunctions(
+    scanned: ScannedTree,
+    functions: Array<{ name: string; node: SyntaxNode }>,
+    enclosing: (node: { startIndex: number; endIndex: number }) => { name: string } | undefined,
+    withContexts: WithContext[],
+  ): Map<string, CallContext[]> {
     const contexts = new Map<string, CallContext[]>();
     if (this.moduleFunctions.has('upgrade')) contexts.set('upgrade', [{ section: 'upgrade' }]);
     if (this.moduleFunctions.has('downgrade')) contexts.set('downgrade', [{ section: 'downgrade' }]);
     const helperCalls = scanned.calls
       .map((node) => ({ node, fn: node.childForFieldName('function') }))
-      .filter((c) => c.fn?.type === 'identifier' && this.moduleFunctions.has(c.fn.text) && c.fn.text !== 'upgrade' && c.fn.text !== 'downgrade')
-      .map((c) => ({ callee: (c.fn as SyntaxNode).text, caller: enclosing(c.node)?.name, batchParameters: this.batchArguments(c.node, (c.fn as SyntaxNode).text, withContexts) }));
+      .filter(
+        (c) =>
+          c.fn?.type === 'identifier' &&
+          this.moduleFunctions.has(c.fn.text) &&
+          c.fn.text !== 'upgrade' &&
+          c.fn.text !== 'downgrade',
+      )
+      .map((c) => ({
+        callee: (c.fn as SyntaxNode).text,
+        caller: enclosing(c.node)?.name,
+        batchParameters: this.batchArguments(c.node, (c.fn as SyntaxNode).text, withContexts),
+      }));
     for (let changed = true, rounds = 0; changed && rounds < functions.length + 1; rounds++) {
       changed = false;
       for (const { callee, caller, batchParameters } of helperCalls) {
@@ -282,21 +359,30 @@ class MigrationBuilder {
    * `with op.batch_alter_table("t") as batch_op: _stamp(batch_op)` — which parameters of the helper
    * receive a batch alias, so that `batch_op.add_column(...)` inside the helper is a batch op on "t".
    */
-  private batchArguments(call: SyntaxNode, helperName: string, withContexts: WithContext[]): Map<string, string | undefined> | undefined {
+  private batchArguments(
+    call: SyntaxNode,
+    helperName: string,
+    withContexts: WithContext[],
+  ): Map<string, string | undefined> | undefined {
     const at = { startIndex: call.startIndex, endIndex: call.endIndex };
     const enclosingBatches = withContexts.filter((w) => w.batchAlias && contains(w, at));
     if (enclosingBatches.length === 0) return undefined;
     const helper = this.moduleFunctions.get(helperName);
-    const parameters = (helper?.childForFieldName('parameters')?.namedChildren ?? [])
-      .map((p) => (p?.type === 'identifier' ? p.text : p?.childForFieldName('name')?.text ?? p?.namedChild(0)?.text));
+    const parameters = (helper?.childForFieldName('parameters')?.namedChildren ?? []).map((p) =>
+      p?.type === 'identifier' ? p.text : (p?.childForFieldName('name')?.text ?? p?.namedChild(0)?.text),
+    );
     const args = call.childForFieldName('arguments')?.namedChildren ?? [];
     const mapping = new Map<string, string | undefined>();
     args.forEach((arg, index) => {
       if (!arg) return;
       let parameter = parameters[index];
       let value: SyntaxNode | null = arg;
-      if (arg.type === 'keyword_argument') { parameter = arg.childForFieldName('name')?.text; value = arg.childForFieldName('value'); }
-      const batch = value?.type === 'identifier' ? enclosingBatches.filter((w) => w.batchAlias === value?.text).pop() : undefined;
+      if (arg.type === 'keyword_argument') {
+        parameter = arg.childForFieldName('name')?.text;
+        value = arg.childForFieldName('value');
+      }
+      const batch =
+        value?.type === 'identifier' ? enclosingBatches.filter((w) => w.batchAlias === value?.text).pop() : undefined;
       if (batch && parameter) mapping.set(parameter, batch.batchTable);
     });
     return mapping.size ? mapping : undefined;
@@ -305,7 +391,8 @@ class MigrationBuilder {
   private opAliasesOf(fn: SyntaxNode): Set<string> {
     // Non-standard signatures such as `def upgrade(op, tables, tester)` pass `op` in.
     const firstParam = fn.childForFieldName('parameters')?.namedChild(0);
-    if (firstParam?.type === 'identifier' && firstParam.text === 'op' && !this.opAliases.has('op')) return new Set([...this.opAliases, 'op']);
+    if (firstParam?.type === 'identifier' && firstParam.text === 'op' && !this.opAliases.has('op'))
+      return new Set([...this.opAliases, 'op']);
     return this.opAliases;
   }
 
@@ -335,11 +422,24 @@ class MigrationBuilder {
     return context;
   }
 
-  private makeOperation(call: PyCall, context: CallContext, isAlembicOp: boolean, inBatch: boolean, batchTable: string | undefined, inAutocommitBlock: boolean, fn: SyntaxNode | undefined): Operation {
+  private makeOperation(
+    call: PyCall,
+    context: CallContext,
+    isAlembicOp: boolean,
+    inBatch: boolean,
+    batchTable: string | undefined,
+    inAutocommitBlock: boolean,
+    fn: SyntaxNode | undefined,
+  ): Operation {
     const name = isAlembicOp ? call.method : 'execute';
     const { args, rest } = bindArguments(call, isAlembicOp ? signatureFor(name, inBatch) : ['sqltext']);
     const tableParameter = TABLE_PARAMETER[name];
-    const table = inBatch && name !== 'create_table' && name !== 'drop_table' ? batchTable : tableParameter ? stringValue(args[tableParameter]) : undefined;
+    const table =
+      inBatch && name !== 'create_table' && name !== 'drop_table'
+        ? batchTable
+        : tableParameter
+          ? stringValue(args[tableParameter])
+          : undefined;
     const columns: ColumnDef[] = [];
     const constraints: ConstraintDef[] = [];
     const candidates = name === 'create_table' ? rest : name === 'add_column' && args.column ? [args.column] : [];
@@ -349,7 +449,8 @@ class MigrationBuilder {
       else if (CONSTRAINT_CONSTRUCTORS.has(value.call.method)) constraints.push(constraintOf(value.call));
     }
     const sqlArg = name === 'execute' ? args.sqltext : undefined;
-    const resolveName = (n: string): PyValue | undefined => (fn ? this.localAssignment(fn, n, call.span.start) : undefined) ?? this.moduleAssignments.get(n);
+    const resolveName = (n: string): PyValue | undefined =>
+      (fn ? this.localAssignment(fn, n, call.span.start) : undefined) ?? this.moduleAssignments.get(n);
     return {
       name,
       call,
@@ -385,9 +486,15 @@ class MigrationBuilder {
 function nestedCalls(call: PyCall): PyCall[] {
   const found: PyCall[] = [];
   const visit = (value: PyValue): void => {
-    if (value.kind === 'call') { found.push(value.call); visitCall(value.call); }
-    else if (value.kind === 'sequence') value.items.forEach(visit);
-    else if (value.kind === 'dict') value.entries.forEach((e) => { visit(e.key); visit(e.value); });
+    if (value.kind === 'call') {
+      found.push(value.call);
+      visitCall(value.call);
+    } else if (value.kind === 'sequence') value.items.forEach(visit);
+    else if (value.kind === 'dict')
+      value.entries.forEach((e) => {
+        visit(e.key);
+        visit(e.value);
+      });
   };
   const visitCall = (c: PyCall): void => {
     c.args.forEach(visit);
@@ -408,7 +515,11 @@ function functionNode(statement: SyntaxNode): SyntaxNode | undefined {
 
 function isDocstringStatement(node: SyntaxNode): boolean {
   const first = node.namedChild(0);
-  return node.type === 'expression_statement' && node.namedChildCount === 1 && (first?.type === 'string' || first?.type === 'concatenated_string');
+  return (
+    node.type === 'expression_statement' &&
+    node.namedChildCount === 1 &&
+    (first?.type === 'string' || first?.type === 'concatenated_string')
+  );
 }
 
 function isEllipsis(node: SyntaxNode): boolean {
@@ -419,7 +530,10 @@ function stringsOf(value: PyValue): string[] {
   return value.kind === 'sequence' ? value.items.map(stringValue).filter((s): s is string => s !== undefined) : [];
 }
 
-function bindArguments(call: PyCall, signature: readonly string[] | undefined): { args: Record<string, PyValue>; rest: PyValue[] } {
+function bindArguments(
+  call: PyCall,
+  signature: readonly string[] | undefined,
+): { args: Record<string, PyValue>; rest: PyValue[] } {
   const args: Record<string, PyValue> = {};
   const rest: PyValue[] = [];
   const parameters = signature ?? [];
@@ -440,7 +554,11 @@ export function columnOf(call: PyCall): ColumnDef {
   for (const arg of call.args) {
     if (arg.kind === 'string' && name === undefined) name = arg.value;
     else if (arg.kind === 'call' && arg.call.method === 'ForeignKey') foreignKeys.push(foreignKeyOf(arg.call));
-    else if (arg.kind === 'call' && (arg.call.method === 'Identity' || arg.call.method === 'Sequence' || arg.call.method === 'Computed')) continue;
+    else if (
+      arg.kind === 'call' &&
+      (arg.call.method === 'Identity' || arg.call.method === 'Sequence' || arg.call.method === 'Computed')
+    )
+      continue;
     else if ((arg.kind === 'call' || arg.kind === 'name') && type === undefined) type = typeOf(arg);
   }
   const typeKeyword = callKeyword(call, 'type_');
@@ -464,7 +582,11 @@ export function typeOf(value: PyValue): TypeRef | undefined {
     return { name: value.name.split('.').pop() as string, qualified: value.name, span: value.span };
   }
   if (value.kind === 'call') {
-    const timezone = boolValue(callKeyword(value.call, 'timezone')) ?? (value.call.method.toUpperCase().startsWith('TIMESTAMP') || value.call.method === 'DateTime' ? boolValue(value.call.args[0]) : undefined);
+    const timezone =
+      boolValue(callKeyword(value.call, 'timezone')) ??
+      (value.call.method.toUpperCase().startsWith('TIMESTAMP') || value.call.method === 'DateTime'
+        ? boolValue(value.call.args[0])
+        : undefined);
     return { name: value.call.method, qualified: value.call.callee, timezone, call: value.call, span: value.span };
   }
   return undefined;

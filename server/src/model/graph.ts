@@ -34,13 +34,25 @@ export function buildRevisionGraph(migrations: readonly MigrationModel[]): Revis
   const paths = new Map<string, string[]>();
   for (const m of migrations) {
     if (!m.isRevision) continue;
-    if (!m.revision) { problems.push({ kind: 'missing-id', path: m.path }); continue; }
+    if (!m.revision) {
+      problems.push({ kind: 'missing-id', path: m.path });
+      continue;
+    }
     paths.set(m.revision, [...(paths.get(m.revision) ?? []), m.path]);
     if (nodes.has(m.revision)) continue;
     const parents = m.downRevision == null ? [] : Array.isArray(m.downRevision) ? m.downRevision : [m.downRevision];
-    nodes.set(m.revision, { id: m.revision, path: m.path, parents, children: [], branchLabels: m.branchLabels, dependsOn: m.dependsOn, migration: m });
+    nodes.set(m.revision, {
+      id: m.revision,
+      path: m.path,
+      parents,
+      children: [],
+      branchLabels: m.branchLabels,
+      dependsOn: m.dependsOn,
+      migration: m,
+    });
   }
-  for (const [revision, where] of paths) if (where.length > 1) problems.push({ kind: 'duplicate-id', revision, paths: where });
+  for (const [revision, where] of paths)
+    if (where.length > 1) problems.push({ kind: 'duplicate-id', revision, paths: where });
   const labels = new Set([...nodes.values()].flatMap((n) => n.branchLabels));
   for (const node of nodes.values()) {
     for (const parent of node.parents) {
@@ -49,15 +61,20 @@ export function buildRevisionGraph(migrations: readonly MigrationModel[]): Revis
       else problems.push({ kind: 'unknown-parent', revision: node.id, parent });
     }
     for (const dependency of node.dependsOn) {
-      if (!nodes.has(dependency) && !labels.has(dependency) && !resolvesByPrefix(nodes, dependency)) problems.push({ kind: 'unknown-dependency', revision: node.id, dependency });
+      if (!nodes.has(dependency) && !labels.has(dependency) && !resolvesByPrefix(nodes, dependency))
+        problems.push({ kind: 'unknown-dependency', revision: node.id, dependency });
     }
   }
   const roots = [...nodes.values()].filter((n) => n.parents.length === 0).map((n) => n.id);
   const heads = [...nodes.values()].filter((n) => n.children.length === 0).map((n) => n.id);
   // Separate histories with their own branch labels are meant to have one head each.
   // A head cut off by an unknown parent is already reported as such; counting it again is noise.
-  const dangling = new Set(problems.filter((p) => p.kind === 'unknown-parent').map((p) => (p as { revision: string }).revision));
-  const unlabelledHeads = heads.filter((h) => !hasOnPath(nodes, h, (n) => n.branchLabels.length > 0 || dangling.has(n.id)));
+  const dangling = new Set(
+    problems.filter((p) => p.kind === 'unknown-parent').map((p) => (p as { revision: string }).revision),
+  );
+  const unlabelledHeads = heads.filter(
+    (h) => !hasOnPath(nodes, h, (n) => n.branchLabels.length > 0 || dangling.has(n.id)),
+  );
   if (heads.length > 1 && unlabelledHeads.length > 1) problems.push({ kind: 'multiple-heads', heads: unlabelledHeads });
 
   const order = topologicalOrder(nodes);
@@ -93,7 +110,10 @@ function hasOnPath(nodes: Map<string, RevisionNode>, head: string, test: (node: 
 function topologicalOrder(nodes: Map<string, RevisionNode>): string[] {
   const pending = new Map<string, number>();
   for (const node of nodes.values()) pending.set(node.id, node.parents.filter((p) => nodes.has(p)).length);
-  const ready = [...pending].filter(([, n]) => n === 0).map(([id]) => id).sort();
+  const ready = [...pending]
+    .filter(([, n]) => n === 0)
+    .map(([id]) => id)
+    .sort();
   const order: string[] = [];
   while (ready.length) {
     const id = ready.shift() as string;

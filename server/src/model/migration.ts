@@ -19,7 +19,11 @@ export type PyValue =
   | { kind: 'dict'; span: Span; text: string; entries: Array<{ key: PyValue; value: PyValue }> }
   | { kind: 'opaque'; span: Span; text: string; nodeType: string };
 
-export interface PyKeyword { name: string; value: PyValue; span: Span }
+export interface PyKeyword {
+  name: string;
+  value: PyValue;
+  span: Span;
+}
 
 export interface PyCall {
   /** The callee as written, dotted: `op.create_table`, `sa.Column`, `op.get_bind().execute`. */
@@ -131,7 +135,11 @@ export interface Operation {
   range: Range;
 }
 
-export interface Comment { text: string; line: number; span: Span }
+export interface Comment {
+  text: string;
+  line: number;
+  span: Span;
+}
 
 export interface MigrationFunction {
   name: Section;

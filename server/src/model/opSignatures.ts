@@ -46,11 +46,23 @@ export const TABLE_PARAMETER: Readonly<Record<string, string>> = {
 };
 
 /** `op.*` calls that are plumbing, not schema operations. */
-export const NON_OPERATIONS = new Set(['get_bind', 'get_context', 'batch_alter_table', 'f', 'inline_literal', 'implementation_for', 'register_operation', 'invoke', 'run_async']);
+export const NON_OPERATIONS = new Set([
+  'get_bind',
+  'get_context',
+  'batch_alter_table',
+  'f',
+  'inline_literal',
+  'implementation_for',
+  'register_operation',
+  'invoke',
+  'run_async',
+]);
 
 export function signatureFor(name: string, inBatch: boolean): readonly string[] | undefined {
   const signature = OP_SIGNATURES[name];
   if (!signature || !inBatch) return signature;
   const table = TABLE_PARAMETER[name];
-  return table && name !== 'create_table' && name !== 'drop_table' && name !== 'rename_table' ? signature.filter((p) => p !== table) : signature;
+  return table && name !== 'create_table' && name !== 'drop_table' && name !== 'rename_table'
+    ? signature.filter((p) => p !== table)
+    : signature;
 }

@@ -20,7 +20,13 @@ export interface ProjectModel {
   decisions?: readonly DecisionRecord[];
 }
 
-export function createProjectModel(root: string, config: ResolvedConfig, revisions: readonly MigrationModel[], alembic?: AlembicProject, decisions?: readonly DecisionRecord[]): ProjectModel {
+export function createProjectModel(
+  root: string,
+  config: ResolvedConfig,
+  revisions: readonly MigrationModel[],
+  alembic?: AlembicProject,
+  decisions?: readonly DecisionRecord[],
+): ProjectModel {
   const byPath = new Map(revisions.map((m) => [m.path, m]));
   return { root, alembic, config, revisions, byPath, graph: buildRevisionGraph(revisions), decisions };
 }

@@ -40,7 +40,10 @@ function nested<T>(convert: () => T, fallback: () => T): T {
 }
 
 export function toValue(node: SyntaxNode, source: string): PyValue {
-  return nested(() => convert(node, source), () => ({ kind: 'opaque', span: spanOf(node), text: node.text, nodeType: node.type }));
+  return nested(
+    () => convert(node, source),
+    () => ({ kind: 'opaque', span: spanOf(node), text: node.text, nodeType: node.type }),
+  );
 }
 
 function convert(node: SyntaxNode, source: string): PyValue {
@@ -77,7 +80,9 @@ function convert(node: SyntaxNode, source: string): PyValue {
     case 'set':
     case 'expression_list':
       return {
-        kind: 'sequence', span, text,
+        kind: 'sequence',
+        span,
+        text,
         brackets: node.type === 'list' ? 'list' : node.type === 'set' ? 'set' : 'tuple',
         items: node.namedChildren.filter(isExpression).map((c) => toValue(c, source)),
       };
@@ -88,7 +93,9 @@ function convert(node: SyntaxNode, source: string): PyValue {
     }
     case 'dictionary':
       return {
-        kind: 'dict', span, text,
+        kind: 'dict',
+        span,
+        text,
         entries: node.namedChildren
           .filter((c): c is SyntaxNode => c?.type === 'pair')
           .map((pair) => ({
@@ -132,9 +139,17 @@ export function toCall(node: SyntaxNode, source: string, chainLink = 0): PyCall 
       }
     }
   }
-  const argsSpan = argList ? { start: argList.startIndex + 1, end: Math.max(argList.startIndex + 1, argList.endIndex - 1) } : spanOf(node);
+  const argsSpan = argList
+    ? { start: argList.startIndex + 1, end: Math.max(argList.startIndex + 1, argList.endIndex - 1) }
+    : spanOf(node);
   const object = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
-  const receiverCall = object?.type === 'call' && chainLink < MAX_CHAIN_LINKS ? nested(() => toCall(object, source, chainLink + 1), () => undefined) : undefined;
+  const receiverCall =
+    object?.type === 'call' && chainLink < MAX_CHAIN_LINKS
+      ? nested(
+          () => toCall(object, source, chainLink + 1),
+          () => undefined,
+        )
+      : undefined;
   return {
     receiverCall,
     callee,
@@ -153,9 +168,15 @@ export function calleeText(fn: SyntaxNode): string {
   // A loop rather than recursion: a chain such as `q.f().f().f()…` may be thousands of links long.
   const suffixes: string[] = [];
   let head = '';
-  for (let node: SyntaxNode | null = fn; node; ) {
-    if (suffixes.length >= 2 * MAX_CHAIN_LINKS) { head = '…'; break; }
-    if (node.type === 'identifier') { head = node.text; break; }
+  for (let node: SyntaxNode | null = fn; node;) {
+    if (suffixes.length >= 2 * MAX_CHAIN_LINKS) {
+      head = '…';
+      break;
+    }
+    if (node.type === 'identifier') {
+      head = node.text;
+      break;
+    }
     if (node.type === 'attribute') {
       suffixes.push(`.${node.childForFieldName('attribute')?.text ?? ''}`);
       node = node.childForFieldName('object');

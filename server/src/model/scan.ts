@@ -14,7 +14,17 @@ export interface ScannedTree {
 }
 
 // Nothing inside these can be a call, a with statement or a comment.
-const LEAF_LIKE = new Set(['string', 'concatenated_string', 'comment', 'identifier', 'integer', 'float', 'true', 'false', 'none']);
+const LEAF_LIKE = new Set([
+  'string',
+  'concatenated_string',
+  'comment',
+  'identifier',
+  'integer',
+  'float',
+  'true',
+  'false',
+  'none',
+]);
 
 export function scanTree(root: SyntaxNode): ScannedTree {
   const result: ScannedTree = { comments: [], calls: [], withStatements: [], assignments: [] };
@@ -43,6 +53,9 @@ export function scanTree(root: SyntaxNode): ScannedTree {
   return result;
 }
 
-export function contains(outer: { startIndex: number; endIndex: number }, inner: { startIndex: number; endIndex: number }): boolean {
+export function contains(
+  outer: { startIndex: number; endIndex: number },
+  inner: { startIndex: number; endIndex: number },
+): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }

@@ -61,7 +61,13 @@ export interface TableModel {
   createOp?: Operation;
 }
 
-export interface IndexModel { name: string; table: string; columns: string[]; unique: boolean; origin: Origin }
+export interface IndexModel {
+  name: string;
+  table: string;
+  columns: string[];
+  unique: boolean;
+  origin: Origin;
+}
 
 export interface ViewModel {
   key: string;
@@ -75,7 +81,11 @@ export interface ViewModel {
   origin: Origin;
 }
 
-export interface EnumModel { name: string; values: string[]; origin: Origin }
+export interface EnumModel {
+  name: string;
+  values: string[];
+  origin: Origin;
+}
 
 export interface Schema {
   tables: ReadonlyMap<string, TableModel>;
@@ -85,7 +95,11 @@ export interface Schema {
 }
 
 /** What one revision's upgrade creates (keys as in Schema), to tell new objects from existing ones. */
-export interface CreatedInRevision { tables: ReadonlySet<string>; views: ReadonlySet<string>; indexes: ReadonlySet<string> }
+export interface CreatedInRevision {
+  tables: ReadonlySet<string>;
+  views: ReadonlySet<string>;
+  indexes: ReadonlySet<string>;
+}
 
 export interface RevisionSchema {
   migration: MigrationModel;
@@ -100,7 +114,12 @@ export interface ReplayedProject {
   heads: ReadonlyArray<{ head: string; schema: Schema }>;
 }
 
-export const EMPTY_SCHEMA: Schema = { tables: ChunkedMap.empty(), views: ChunkedMap.empty(), indexes: ChunkedMap.empty(), enums: ChunkedMap.empty() };
+export const EMPTY_SCHEMA: Schema = {
+  tables: ChunkedMap.empty(),
+  views: ChunkedMap.empty(),
+  indexes: ChunkedMap.empty(),
+  enums: ChunkedMap.empty(),
+};
 
 export function tableKey(name: string, schema?: string): string {
   return schema && schema !== 'public' ? `${schema}.${name}` : name;
@@ -136,7 +155,10 @@ function replay(project: ProjectModel): ReplayedProject {
     if (!node) continue;
     const parents = node.parents.map((p) => byRevision.get(p)?.after).filter((s): s is Schema => s !== undefined);
     const last = lastReplay.get(node.migration);
-    if (last && sameSchemas(last.parents, parents)) { byRevision.set(id, last.result); continue; }
+    if (last && sameSchemas(last.parents, parents)) {
+      byRevision.set(id, last.result);
+      continue;
+    }
     const before = mergeSchemas(parents);
     const { after, created } = applyRevision(before, node.migration);
     const result: RevisionSchema = { migration: node.migration, before, after, created };
@@ -159,11 +181,21 @@ export function revisionSchema(project: ProjectModel, migration: MigrationModel)
   const fromGraph = migration.revision ? replayed.byRevision.get(migration.revision) : undefined;
   if (fromGraph && fromGraph.migration === migration) return fromGraph;
   let cache = detached.get(project);
-  if (!cache) { cache = new WeakMap(); detached.set(project, cache); }
+  if (!cache) {
+    cache = new WeakMap();
+    detached.set(project, cache);
+  }
   let result = cache.get(migration);
   if (!result) {
-    const parents = migration.downRevision == null ? [] : Array.isArray(migration.downRevision) ? migration.downRevision : [migration.downRevision];
-    const before = mergeSchemas(parents.map((p) => replayed.byRevision.get(p)?.after).filter((s): s is Schema => s !== undefined));
+    const parents =
+      migration.downRevision == null
+        ? []
+        : Array.isArray(migration.downRevision)
+          ? migration.downRevision
+          : [migration.downRevision];
+    const before = mergeSchemas(
+      parents.map((p) => replayed.byRevision.get(p)?.after).filter((s): s is Schema => s !== undefined),
+    );
     result = { migration, before, ...applyRevision(before, migration) };
     cache.set(migration, result);
   }
@@ -189,11 +221,19 @@ function mergeSchemas(parents: Schema[]): Schema {
     for (const schema of parents.slice(1)) for (const [k, v] of pick(schema)) if (!draft.has(k)) draft.set(k, v);
     return draft.build();
   };
-  return { tables: union((s) => s.tables), views: union((s) => s.views), indexes: union((s) => s.indexes), enums: union((s) => s.enums) };
+  return {
+    tables: union((s) => s.tables),
+    views: union((s) => s.views),
+    indexes: union((s) => s.indexes),
+    enums: union((s) => s.enums),
+  };
 }
 
 /** Applies one revision's upgrade operations to a schema. */
-export function applyRevision(before: Schema, migration: MigrationModel): { after: Schema; created: CreatedInRevision } {
+export function applyRevision(
+  before: Schema,
+  migration: MigrationModel,
+): { after: Schema; created: CreatedInRevision } {
   const builder = new SchemaBuilder(before);
   for (const op of migration.operations) {
     if (op.section !== 'upgrade') continue;
@@ -219,12 +259,38 @@ function applyOperation(builder: SchemaBuilder, op: Operation, migration: Migrat
         const kind = CONSTRAINT_KINDS[c.kind];
         if (kind === 'primary') for (const name of c.columns) markPrimaryKey(columns, name);
         if (kind) constraints.push({ kind, name: c.name, columns: c.columns, notValid: false, origin: origin(c.span) });
-        if (c.kind === 'Index' && c.name) builder.createIndex({ name: c.name, table, columns: c.columns.slice(1), unique: boolValue(callKeyword(c.call, 'unique')) === true, origin: origin(c.span) });
+        if (c.kind === 'Index' && c.name)
+          builder.createIndex({
+            name: c.name,
+            table,
+            columns: c.columns.slice(1),
+            unique: boolValue(callKeyword(c.call, 'unique')) === true,
+            origin: origin(c.span),
+          });
       }
       for (const column of columns.values()) {
-        for (const fk of column.def?.foreignKeys ?? []) constraints.push({ kind: 'foreign', columns: [column.name], references: fk.target?.split('.').slice(0, -1).join('.'), notValid: false, origin: origin(fk.span) });
+        for (const fk of column.def?.foreignKeys ?? [])
+          constraints.push({
+            kind: 'foreign',
+            columns: [column.name],
+            references: fk.target?.split('.').slice(0, -1).join('.'),
+            notValid: false,
+            origin: origin(fk.span),
+          });
       }
-      builder.createTable({ key: table, name: op.table, schema: op.schema, columns, constraints, comment: stringValue(args.comment), origin: origin(args.table_name?.span ?? op.call.calleeSpan), createOp: op }, false);
+      builder.createTable(
+        {
+          key: table,
+          name: op.table,
+          schema: op.schema,
+          columns,
+          constraints,
+          comment: stringValue(args.comment),
+          origin: origin(args.table_name?.span ?? op.call.calleeSpan),
+          createOp: op,
+        },
+        false,
+      );
       return;
     }
     case 'drop_table':
@@ -238,7 +304,8 @@ function applyOperation(builder: SchemaBuilder, op: Operation, migration: Migrat
     case 'add_column': {
       const def = op.columns[0];
       const column = def ? replayedColumn(def, origin) : undefined;
-      if (table && column) builder.updateTable(table, (t) => ({ ...t, columns: withEntry(t.columns, column.name, column) }));
+      if (table && column)
+        builder.updateTable(table, (t) => ({ ...t, columns: withEntry(t.columns, column.name, column) }));
       return;
     }
     case 'drop_column': {
@@ -252,8 +319,19 @@ function applyOperation(builder: SchemaBuilder, op: Operation, migration: Migrat
     case 'create_index': {
       const name = stringValue(args.index_name);
       if (!name || !table) return;
-      const columns = args.columns?.kind === 'sequence' ? args.columns.items.map((i) => stringValue(i) ?? i.text) : args.columns ? [stringValue(args.columns) ?? args.columns.text] : [];
-      builder.createIndex({ name, table, columns, unique: boolValue(args.unique) === true, origin: origin(args.index_name?.span ?? op.call.calleeSpan) });
+      const columns =
+        args.columns?.kind === 'sequence'
+          ? args.columns.items.map((i) => stringValue(i) ?? i.text)
+          : args.columns
+            ? [stringValue(args.columns) ?? args.columns.text]
+            : [];
+      builder.createIndex({
+        name,
+        table,
+        columns,
+        unique: boolValue(args.unique) === true,
+        origin: origin(args.index_name?.span ?? op.call.calleeSpan),
+      });
       return;
     }
     case 'drop_index': {
@@ -266,20 +344,42 @@ function applyOperation(builder: SchemaBuilder, op: Operation, migration: Migrat
     case 'create_primary_key':
     case 'create_check_constraint': {
       if (!table) return;
-      const kind = op.name === 'create_foreign_key' ? 'foreign' : op.name === 'create_unique_constraint' ? 'unique' : op.name === 'create_primary_key' ? 'primary' : 'check';
+      const kind =
+        op.name === 'create_foreign_key'
+          ? 'foreign'
+          : op.name === 'create_unique_constraint'
+            ? 'unique'
+            : op.name === 'create_primary_key'
+              ? 'primary'
+              : 'check';
       const colsValue = op.name === 'create_foreign_key' ? args.local_cols : args.columns;
-      const columns = colsValue?.kind === 'sequence' ? colsValue.items.map(stringValue).filter((s): s is string => s !== undefined) : [];
-      const constraint: ConstraintModel = { kind, name: stringValue(args.constraint_name), columns, references: stringValue(args.referent_table), notValid: boolValue(args.postgresql_not_valid) === true, origin: origin(op.call.calleeSpan) };
+      const columns =
+        colsValue?.kind === 'sequence'
+          ? colsValue.items.map(stringValue).filter((s): s is string => s !== undefined)
+          : [];
+      const constraint: ConstraintModel = {
+        kind,
+        name: stringValue(args.constraint_name),
+        columns,
+        references: stringValue(args.referent_table),
+        notValid: boolValue(args.postgresql_not_valid) === true,
+        origin: origin(op.call.calleeSpan),
+      };
       builder.updateTable(table, (t) => {
         let cols = t.columns;
-        if (kind === 'primary') for (const name of columns) { const c = cols.get(name); if (c) cols = withEntry(cols, name, { ...c, primaryKey: true, nullable: false }); }
+        if (kind === 'primary')
+          for (const name of columns) {
+            const c = cols.get(name);
+            if (c) cols = withEntry(cols, name, { ...c, primaryKey: true, nullable: false });
+          }
         return { ...t, columns: cols, constraints: [...t.constraints, constraint] };
       });
       return;
     }
     case 'drop_constraint': {
       const name = stringValue(args.constraint_name);
-      if (table && name) builder.updateTable(table, (t) => ({ ...t, constraints: t.constraints.filter((c) => c.name !== name) }));
+      if (table && name)
+        builder.updateTable(table, (t) => ({ ...t, constraints: t.constraints.filter((c) => c.name !== name) }));
       return;
     }
     case 'create_table_comment':
@@ -301,7 +401,11 @@ function applyOperation(builder: SchemaBuilder, op: Operation, migration: Migrat
 }
 
 const CONSTRAINT_KINDS: Record<string, ConstraintModel['kind'] | undefined> = {
-  PrimaryKeyConstraint: 'primary', ForeignKeyConstraint: 'foreign', UniqueConstraint: 'unique', CheckConstraint: 'check', ExcludeConstraint: 'exclude',
+  PrimaryKeyConstraint: 'primary',
+  ForeignKeyConstraint: 'foreign',
+  UniqueConstraint: 'unique',
+  CheckConstraint: 'check',
+  ExcludeConstraint: 'exclude',
 };
 
 function markPrimaryKey(columns: Map<string, ColumnModel>, name: string): void {
@@ -328,7 +432,9 @@ function replayedColumn(def: ColumnDef, origin: (span: Span) => Origin): ColumnM
 export function columnFromDef(def: ColumnDef, origin: (span: Span) => Origin): ColumnModel | undefined {
   if (!def.name) return undefined;
   const nameArg = def.call.args.find((a) => a.kind === 'string');
-  const extra = def.call.args.filter((a): a is Extract<PyValue, { kind: 'call' }> => a.kind === 'call').map((a) => a.call.method);
+  const extra = def.call.args
+    .filter((a): a is Extract<PyValue, { kind: 'call' }> => a.kind === 'call')
+    .map((a) => a.call.method);
   const generated = extra.includes('Identity') ? 'identity' : extra.includes('Computed') ? 'stored' : undefined;
   return {
     name: def.name,
@@ -353,16 +459,24 @@ function alterColumn(builder: SchemaBuilder, table: string, op: Operation): void
     let next: ColumnModel = { ...current };
     const type = args.type_;
     if (type && (type.kind === 'call' || type.kind === 'name')) {
-      const ref = type.kind === 'call'
-        ? { name: type.call.method, qualified: type.call.callee, call: type.call, span: type.span, timezone: boolValue(callKeyword(type.call, 'timezone')) ?? boolValue(type.call.args[0]) }
-        : { name: type.name.split('.').pop() as string, qualified: type.name, span: type.span };
+      const ref =
+        type.kind === 'call'
+          ? {
+              name: type.call.method,
+              qualified: type.call.callee,
+              call: type.call,
+              span: type.span,
+              timezone: boolValue(callKeyword(type.call, 'timezone')) ?? boolValue(type.call.args[0]),
+            }
+          : { name: type.name.split('.').pop() as string, qualified: type.name, span: type.span };
       next.type = typeFromSqlAlchemy(ref);
     }
     const nullable = boolValue(args.nullable);
     if (nullable !== undefined) next.nullable = nullable;
     if ('server_default' in args) {
       const value = args.server_default;
-      next.default = value.kind === 'none' || (value.kind === 'bool' && !value.value) ? undefined : defaultFromPython(value);
+      next.default =
+        value.kind === 'none' || (value.kind === 'bool' && !value.value) ? undefined : defaultFromPython(value);
     }
     const comment = args.comment;
     if (comment) next.comment = stringValue(comment);

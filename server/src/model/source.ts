@@ -1,6 +1,12 @@
 /** Positions are LSP's: 0-based lines, UTF-16 character columns. */
-export interface Position { line: number; character: number }
-export interface Range { start: Position; end: Position }
+export interface Position {
+  line: number;
+  character: number;
+}
+export interface Range {
+  start: Position;
+  end: Position;
+}
 
 /** Converts UTF-16 offsets of one text into positions, with a line table built once. */
 export class LineIndex {
@@ -19,7 +25,9 @@ export class LineIndex {
     }
   }
 
-  get lineCount(): number { return this.lineStarts.length; }
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
 
   positionAt(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
@@ -27,7 +35,8 @@ export class LineIndex {
     let high = this.lineStarts.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >> 1;
-      if (this.lineStarts[mid] <= clamped) low = mid; else high = mid - 1;
+      if (this.lineStarts[mid] <= clamped) low = mid;
+      else high = mid - 1;
     }
     return { line: low, character: clamped - this.lineStarts[low] };
   }
@@ -41,7 +50,9 @@ export class LineIndex {
     return { start: this.positionAt(start), end: this.positionAt(end) };
   }
 
-  lineStart(line: number): number { return this.lineStarts[Math.max(0, Math.min(line, this.lineStarts.length - 1))]; }
+  lineStart(line: number): number {
+    return this.lineStarts[Math.max(0, Math.min(line, this.lineStarts.length - 1))];
+  }
 
   /** The text of a line without its line break. */
   lineText(line: number): string {
@@ -51,4 +62,7 @@ export class LineIndex {
   }
 }
 
-export interface Span { start: number; end: number }
+export interface Span {
+  start: number;
+  end: number;
+}

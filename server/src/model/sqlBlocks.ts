@@ -12,7 +12,12 @@ const TEXT_CHAINS = new Set(['bindparams', 'columns', 'execution_options']);
  * The SQL of an `execute(...)` argument, parsed, with every statement mapped back to the Python
  * source. SQL built at run time is marked "not analysable", never guessed.
  */
-export function sqlBlockOf(arg: PyValue, lines: LineIndex, analyzer: SqlAnalyzer, resolveName: (name: string) => PyValue | undefined): SqlBlock | undefined {
+export function sqlBlockOf(
+  arg: PyValue,
+  lines: LineIndex,
+  analyzer: SqlAnalyzer,
+  resolveName: (name: string) => PyValue | undefined,
+): SqlBlock | undefined {
   const literal = sqlLiteralOf(arg, resolveName, 0);
   if (!literal) return undefined;
   if ('reason' in literal) return { analysable: false, reason: literal.reason, statements: [], span: arg.span };
@@ -21,7 +26,11 @@ export function sqlBlockOf(arg: PyValue, lines: LineIndex, analyzer: SqlAnalyzer
 
 type LiteralOrReason = { string: StringValue; span: Span } | { reason: string };
 
-function sqlLiteralOf(arg: PyValue, resolveName: (name: string) => PyValue | undefined, depth: number): LiteralOrReason | undefined {
+function sqlLiteralOf(
+  arg: PyValue,
+  resolveName: (name: string) => PyValue | undefined,
+  depth: number,
+): LiteralOrReason | undefined {
   switch (arg.kind) {
     case 'string':
       if (!arg.string.analysable) return { reason: arg.string.reason ?? 'the SQL is built at run time' };
@@ -29,7 +38,12 @@ function sqlLiteralOf(arg: PyValue, resolveName: (name: string) => PyValue | und
     case 'call': {
       const { call } = arg;
       if (TEXT_FUNCTIONS.test(call.callee) && call.args[0]) return sqlLiteralOf(call.args[0], resolveName, depth);
-      if (TEXT_CHAINS.has(call.method) && call.receiverCall && TEXT_FUNCTIONS.test(call.receiverCall.callee) && call.receiverCall.args[0]) {
+      if (
+        TEXT_CHAINS.has(call.method) &&
+        call.receiverCall &&
+        TEXT_FUNCTIONS.test(call.receiverCall.callee) &&
+        call.receiverCall.args[0]
+      ) {
         return sqlLiteralOf(call.receiverCall.args[0], resolveName, depth);
       }
       if (call.method === 'format') return { reason: 'the SQL is built at run time with .format()' };
@@ -38,7 +52,11 @@ function sqlLiteralOf(arg: PyValue, resolveName: (name: string) => PyValue | und
     }
     case 'opaque':
       if (arg.nodeType === 'binary_operator') {
-        return { reason: /%/.test(arg.text) ? 'the SQL is built at run time with %' : 'the SQL is built at run time by concatenation' };
+        return {
+          reason: /%/.test(arg.text)
+            ? 'the SQL is built at run time with %'
+            : 'the SQL is built at run time by concatenation',
+        };
       }
       return { reason: 'the SQL is built at run time' };
     case 'name': {
@@ -58,7 +76,8 @@ export function parseSqlString(string: StringValue, span: Span, lines: LineIndex
   const toSource = (index: number): number => offsets[Math.max(0, Math.min(index, offsets.length - 1))];
   // The end of the source character at an offset: two UTF-16 units for an astral one (e.g. an
   // emoji), so that a range never splits a surrogate pair.
-  const charEnd = (at: number): number => at + (isHighSurrogate(lines.text.charCodeAt(at)) && isLowSurrogate(lines.text.charCodeAt(at + 1)) ? 2 : 1);
+  const charEnd = (at: number): number =>
+    at + (isHighSurrogate(lines.text.charCodeAt(at)) && isLowSurrogate(lines.text.charCodeAt(at + 1)) ? 2 : 1);
   const endToSource = (index: number): number => (index > 0 ? charEnd(toSource(index - 1)) : toSource(0));
   const parsed = analyzer.parse(value);
   const block: SqlBlock = { analysable: true, text: value, statements: [], span };
@@ -88,5 +107,9 @@ export function parseSqlString(string: StringValue, span: Span, lines: LineIndex
   return block;
 }
 
-function isHighSurrogate(code: number): boolean { return code >= 0xd800 && code <= 0xdbff; }
-function isLowSurrogate(code: number): boolean { return code >= 0xdc00 && code <= 0xdfff; }
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}

@@ -32,16 +32,22 @@ export class PyNode {
   ) {}
 
   /** The source text of the node (as the parser saw it: a lone CR reads as LF, same length). */
-  get text(): string { return this.input.slice(this.startIndex, this.endIndex); }
+  get text(): string {
+    return this.input.slice(this.startIndex, this.endIndex);
+  }
 
   get namedChildren(): PyNode[] {
     this.named ??= this.children.filter((c) => c.isNamed);
     return this.named;
   }
 
-  get namedChildCount(): number { return this.namedChildren.length; }
+  get namedChildCount(): number {
+    return this.namedChildren.length;
+  }
 
-  namedChild(index: number): PyNode | null { return this.namedChildren[index] ?? null; }
+  namedChild(index: number): PyNode | null {
+    return this.namedChildren[index] ?? null;
+  }
 
   childForFieldName(field: string): PyNode | null {
     for (const child of this.children) if (child.field === field) return child;
@@ -135,7 +141,10 @@ export function encodeTree(tree: Tree): EncodedTree {
         if (parent >= 0) out[parent + 3]++;
         length += INTS_PER_NODE;
       }
-      if (cursor.gotoFirstChild()) { open.push(at); continue; }
+      if (cursor.gotoFirstChild()) {
+        open.push(at);
+        continue;
+      }
       for (;;) {
         if (cursor.gotoNextSibling()) break;
         if (!cursor.gotoParent()) return out.subarray(0, length);
@@ -165,13 +174,22 @@ export function decodeTree(encoded: EncodedTree, tables: LanguageTables, input: 
   // Open nodes and how many children each still expects, innermost last.
   const parents: PyNode[] = [];
   const expected: number[] = [];
-  if (encoded[3] > 0) { parents.push(root); expected.push(encoded[3]); }
+  if (encoded[3] > 0) {
+    parents.push(root);
+    expected.push(encoded[3]);
+  }
   for (let at = INTS_PER_NODE; at < encoded.length && parents.length > 0; at += INTS_PER_NODE) {
     const node = nodeAt(at);
     const top = parents.length - 1;
     parents[top].children.push(node);
-    if (--expected[top] === 0) { parents.pop(); expected.pop(); }
-    if (encoded[at + 3] > 0) { parents.push(node); expected.push(encoded[at + 3]); }
+    if (--expected[top] === 0) {
+      parents.pop();
+      expected.pop();
+    }
+    if (encoded[at + 3] > 0) {
+      parents.push(node);
+      expected.push(encoded[at + 3]);
+    }
   }
   return root;
 }
@@ -207,7 +225,9 @@ function directCursor(tree: Tree): CursorSteps | undefined {
   const handles = cursor as unknown as Handles;
   const treeAddress = (tree as unknown as Handles)[0];
   const buffer = binding.transferBuffer >> 2;
-  const copyIn = (b: TreeSitterBinding) => { for (let i = 0; i < 4; i++) b.module.HEAP32[buffer + i] = handles[i]; };
+  const copyIn = (b: TreeSitterBinding) => {
+    for (let i = 0; i < 4; i++) b.module.HEAP32[buffer + i] = handles[i];
+  };
   copyIn(binding);
   const m = binding.module;
   return {
@@ -244,8 +264,14 @@ function publicCursor(tree: Tree): CursorSteps {
 /** For the differential test: the same copy through the public cursor API only. */
 export function copyTreeThroughPublicApi(tree: Tree, source: string): PyNode {
   forcePublic = true;
-  try { return copyTree(tree, source); } finally { forcePublic = false; }
+  try {
+    return copyTree(tree, source);
+  } finally {
+    forcePublic = false;
+  }
 }
 
 /** Whether copies take the direct route (the test asserts it, so a web-tree-sitter upgrade that breaks it is seen). */
-export function usesDirectCursor(): boolean { return treeSitterBinding() !== undefined; }
+export function usesDirectCursor(): boolean {
+  return treeSitterBinding() !== undefined;
+}

@@ -48,16 +48,25 @@ export interface TreeSitterBinding {
 }
 
 const DIRECT_EXPORTS = [
-  '_ts_init', '_ts_tree_cursor_current_node_type_id_wasm', '_ts_tree_cursor_current_field_id_wasm',
-  '_ts_tree_cursor_start_index_wasm', '_ts_tree_cursor_end_index_wasm', '_ts_tree_cursor_goto_first_child_wasm',
-  '_ts_tree_cursor_goto_next_sibling_wasm', '_ts_tree_cursor_goto_parent_wasm',
+  '_ts_init',
+  '_ts_tree_cursor_current_node_type_id_wasm',
+  '_ts_tree_cursor_current_field_id_wasm',
+  '_ts_tree_cursor_start_index_wasm',
+  '_ts_tree_cursor_end_index_wasm',
+  '_ts_tree_cursor_goto_first_child_wasm',
+  '_ts_tree_cursor_goto_next_sibling_wasm',
+  '_ts_tree_cursor_goto_parent_wasm',
 ];
 
 /** Undefined when the module is not shaped as expected (another web-tree-sitter, or init elsewhere). */
 function bindingOf(candidate: object): TreeSitterBinding | undefined {
   const module = candidate as Record<string, unknown>;
-  if (!(module.HEAP32 instanceof Int32Array) || !DIRECT_EXPORTS.every((name) => typeof module[name] === 'function')) return undefined;
-  return { module: module as unknown as TreeSitterBinding['module'], transferBuffer: (module._ts_init as () => number)() };
+  if (!(module.HEAP32 instanceof Int32Array) || !DIRECT_EXPORTS.every((name) => typeof module[name] === 'function'))
+    return undefined;
+  return {
+    module: module as unknown as TreeSitterBinding['module'],
+    transferBuffer: (module._ts_init as () => number)(),
+  };
 }
 
 /** The direct binding, once `initPythonParser()` has resolved and found it. */

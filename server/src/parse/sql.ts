@@ -35,7 +35,9 @@ let loaded = false;
 
 /** Loads the WASM parser once per process. */
 export function initSqlParser(): Promise<void> {
-  loading ??= loadModule().then(() => { loaded = true; });
+  loading ??= loadModule().then(() => {
+    loaded = true;
+  });
   return loading;
 }
 
@@ -59,9 +61,15 @@ export function rewritePlaceholders(sql: string): { text: string; toOriginal: nu
     const key = m[1] ?? m[2];
     let index: number;
     if (key !== undefined && names.has(key)) index = names.get(key) as number;
-    else { index = ++n; if (key !== undefined) names.set(key, index); }
+    else {
+      index = ++n;
+      if (key !== undefined) names.set(key, index);
+    }
     const replacement = `$${index}`;
-    for (let k = 0; k < replacement.length; k++) { out += replacement[k]; toOriginal.push(m.index + Math.min(k, m[0].length - 1)); }
+    for (let k = 0; k < replacement.length; k++) {
+      out += replacement[k];
+      toOriginal.push(m.index + Math.min(k, m[0].length - 1));
+    }
     last = m.index + m[0].length;
   }
   out += sql.slice(last);

@@ -26,10 +26,14 @@ export function walkSql(node: unknown, visit: Visitor): void {
 /** `[{String:{sval:'pg_catalog'}},{String:{sval:'now'}}]` → ['pg_catalog', 'now']. */
 export function nameParts(list: unknown): string[] {
   if (!Array.isArray(list)) return [];
-  return list.map((item) => ((item as { String?: { sval?: string } }).String?.sval ?? '')).filter((s) => s !== '');
+  return list.map((item) => (item as { String?: { sval?: string } }).String?.sval ?? '').filter((s) => s !== '');
 }
 
-export interface RelationRef { schema?: string; name: string; location: number }
+export interface RelationRef {
+  schema?: string;
+  name: string;
+  location: number;
+}
 
 export function relationOf(rangeVar: unknown): RelationRef | undefined {
   const rv = rangeVar as { relname?: string; schemaname?: string; location?: number } | undefined;
@@ -49,15 +53,25 @@ export function typeOf(typeName: unknown): SqlTypeFact | undefined {
   if (!t) return undefined;
   const parts = nameParts(t.names);
   if (parts.length === 0) return undefined;
-  return { name: parts[parts.length - 1].toLowerCase(), isArray: Array.isArray(t.arrayBounds) && t.arrayBounds.length > 0, location: t.location ?? -1 };
+  return {
+    name: parts[parts.length - 1].toLowerCase(),
+    isArray: Array.isArray(t.arrayBounds) && t.arrayBounds.length > 0,
+    location: t.location ?? -1,
+  };
 }
 
 /** Is this a timestamp type that does not carry a time zone? */
 export function isNaiveTimestamp(type: SqlTypeFact | undefined): boolean {
-  return type !== undefined && (type.name === 'timestamp');
+  return type !== undefined && type.name === 'timestamp';
 }
 
-export interface FunctionCallFact { name: string; schema?: string; location: number; args: SqlNode[]; sqlSyntax: boolean }
+export interface FunctionCallFact {
+  name: string;
+  schema?: string;
+  location: number;
+  args: SqlNode[];
+  sqlSyntax: boolean;
+}
 
 export interface ExpressionFacts {
   calls: FunctionCallFact[];
@@ -76,7 +90,13 @@ export function expressionFacts(expr: unknown): ExpressionFacts {
       const name = (parts[parts.length - 1] ?? '').toLowerCase();
       const args = (Array.isArray(value.args) ? value.args : []) as SqlNode[];
       const location = (value.location as number | undefined) ?? -1;
-      facts.calls.push({ name, schema: parts.length > 1 ? parts[0] : undefined, location, args, sqlSyntax: value.funcformat === 'COERCE_SQL_SYNTAX' });
+      facts.calls.push({
+        name,
+        schema: parts.length > 1 ? parts[0] : undefined,
+        location,
+        args,
+        sqlSyntax: value.funcformat === 'COERCE_SQL_SYNTAX',
+      });
       if (name === 'timezone' && args.length === 2) facts.timeZones.push({ zone: constantString(args[0]), location });
     } else if (type === 'SQLValueFunction') {
       const op = String(value.op ?? '').replace(/^SVFOP_/, '');
@@ -103,7 +123,10 @@ export function firstLocation(node: unknown): number {
   const search = (n: unknown): void => {
     if (found >= 0 || !n || typeof n !== 'object') return;
     const loc = (n as { location?: unknown }).location;
-    if (typeof loc === 'number' && loc >= 0) { found = loc; return; }
+    if (typeof loc === 'number' && loc >= 0) {
+      found = loc;
+      return;
+    }
     for (const v of Object.values(n as Record<string, unknown>)) search(v);
   };
   search(node);
@@ -111,7 +134,13 @@ export function firstLocation(node: unknown): number {
 }
 
 export type ReferentialAction = 'NO ACTION' | 'RESTRICT' | 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
-const ACTIONS: Record<string, ReferentialAction> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+const ACTIONS: Record<string, ReferentialAction> = {
+  a: 'NO ACTION',
+  r: 'RESTRICT',
+  c: 'CASCADE',
+  n: 'SET NULL',
+  d: 'SET DEFAULT',
+};
 
 export interface ConstraintFact {
   /** 'PRIMARY' | 'FOREIGN' | 'UNIQUE' | 'CHECK' | 'NOTNULL' | 'DEFAULT' | 'EXCLUSION' | … */
@@ -152,7 +181,15 @@ export function constraintOf(node: unknown): ConstraintFact | undefined {
 
 export interface ColumnFact {
   /** How the statement touches the column. */
-  via: 'create-table' | 'add-column' | 'alter-type' | 'set-default' | 'drop-default' | 'set-not-null' | 'drop-not-null' | 'drop-column';
+  via:
+    | 'create-table'
+    | 'add-column'
+    | 'alter-type'
+    | 'set-default'
+    | 'drop-default'
+    | 'set-not-null'
+    | 'drop-not-null'
+    | 'drop-column';
   table?: RelationRef;
   column: string;
   type?: SqlTypeFact;
@@ -166,7 +203,9 @@ export function columnFacts(kind: string, stmt: SqlNode): ColumnFact[] {
   const facts: ColumnFact[] = [];
   const table = relationOf(stmt.relation);
   const fromColumnDef = (def: SqlNode, via: ColumnFact['via'], nameOverride?: string): ColumnFact => {
-    const constraints = ((def.constraints as unknown[]) ?? []).map(constraintOf).filter((c): c is ConstraintFact => c !== undefined);
+    const constraints = ((def.constraints as unknown[]) ?? [])
+      .map(constraintOf)
+      .filter((c): c is ConstraintFact => c !== undefined);
     const defaultConstraint = constraints.find((c) => c.type === 'DEFAULT');
     return {
       via,
@@ -198,9 +237,18 @@ export function columnFacts(kind: string, stmt: SqlNode): ColumnFact[] {
           if (def) facts.push(fromColumnDef(def, 'alter-type', name));
           break;
         case 'AT_ColumnDefault':
-          facts.push(cmd.def
-            ? { via: 'set-default', table, column: name ?? '', default: expressionFacts(cmd.def), constraints: [], location }
-            : { via: 'drop-default', table, column: name ?? '', constraints: [], location });
+          facts.push(
+            cmd.def
+              ? {
+                  via: 'set-default',
+                  table,
+                  column: name ?? '',
+                  default: expressionFacts(cmd.def),
+                  constraints: [],
+                  location,
+                }
+              : { via: 'drop-default', table, column: name ?? '', constraints: [], location },
+          );
           break;
         case 'AT_SetNotNull':
           facts.push({ via: 'set-not-null', table, column: name ?? '', constraints: [], location });

@@ -18,7 +18,16 @@ export interface StringValue {
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
-  '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
 };
 
 /** Decodes a `string` or `concatenated_string` node. Returns undefined for other nodes. */
@@ -43,13 +52,18 @@ export function decodeStringNode(node: SyntaxNode, source: string): StringValue 
     return withLazyOffsets({ value, analysable, reason, isBytes }, () => {
       const offsets: number[] = [];
       // A loop, not push(...spread): a literal of a few hundred thousand characters would overflow the stack.
-      for (const decoded of decodedParts) for (let k = 0; k < decoded.value.length; k++) offsets.push(decoded.offsets[k]);
+      for (const decoded of decodedParts)
+        for (let k = 0; k < decoded.value.length; k++) offsets.push(decoded.offsets[k]);
       offsets.push(end);
       return offsets;
     });
   }
   if (node.type !== 'string') return undefined;
-  return decodeLiteral(source.slice(node.startIndex, node.endIndex), node.startIndex, node.children.some((c) => c?.type === 'interpolation'));
+  return decodeLiteral(
+    source.slice(node.startIndex, node.endIndex),
+    node.startIndex,
+    node.children.some((c) => c?.type === 'interpolation'),
+  );
 }
 
 /** Decodes one literal's text (prefix, quotes and body) that starts at `base` in the source. */
@@ -57,10 +71,14 @@ export function decodeLiteral(text: string, base: number, hasInterpolation = fal
   const prefixMatch = /^[a-zA-Z]*/.exec(text);
   const prefix = (prefixMatch ? prefixMatch[0] : '').toLowerCase();
   let bodyStart = prefix.length;
-  const quote = text.startsWith('"""', bodyStart) || text.startsWith("'''", bodyStart) ? text.slice(bodyStart, bodyStart + 3) : text.charAt(bodyStart);
+  const quote =
+    text.startsWith('"""', bodyStart) || text.startsWith("'''", bodyStart)
+      ? text.slice(bodyStart, bodyStart + 3)
+      : text.charAt(bodyStart);
   bodyStart += quote.length;
   // A half-typed literal has no closing quote: take everything that is there.
-  const end = text.length >= bodyStart + quote.length && text.endsWith(quote) ? text.length - quote.length : text.length;
+  const end =
+    text.length >= bodyStart + quote.length && text.endsWith(quote) ? text.length - quote.length : text.length;
   const raw = prefix.includes('r');
   const isF = prefix.includes('f') || prefix.includes('t');
   const joined = decodeBody(text, bodyStart, end, raw, base);
@@ -99,9 +117,12 @@ function decodeBody(text: string, i: number, end: number, raw: boolean, base: nu
       let decoded: string | undefined;
       let length = 2;
       if (next in SIMPLE_ESCAPES) decoded = SIMPLE_ESCAPES[next];
-      else if (next === '\n') decoded = ''; // line continuation inside the literal
-      else if (next === '\r') { decoded = ''; if (text.charAt(i + 2) === '\n') length = 3; }
-      else if (/[0-7]/.test(next)) {
+      else if (next === '\n')
+        decoded = ''; // line continuation inside the literal
+      else if (next === '\r') {
+        decoded = '';
+        if (text.charAt(i + 2) === '\n') length = 3;
+      } else if (/[0-7]/.test(next)) {
         const m = /^[0-7]{1,3}/.exec(text.slice(i + 1)) as RegExpExecArray;
         decoded = String.fromCharCode(parseInt(m[0], 8));
         length = 1 + m[0].length;
@@ -114,10 +135,21 @@ function decodeBody(text: string, i: number, end: number, raw: boolean, base: nu
         }
       } else if (next === 'N' && text.charAt(i + 2) === '{') {
         const close = text.indexOf('}', i + 3);
-        if (close > 0) { decoded = '\uFFFD'; length = close - i + 1; } // the name table is not worth shipping
+        if (close > 0) {
+          decoded = '\uFFFD';
+          length = close - i + 1;
+        } // the name table is not worth shipping
       }
-      if (decoded === undefined) { decoded = '\\' + next; } // unknown escapes stay as written
-      for (const c of decoded) { value.push(c); if (offsets) { offsets.push(base + start); if (c.length === 2) offsets.push(base + start); } }
+      if (decoded === undefined) {
+        decoded = '\\' + next;
+      } // unknown escapes stay as written
+      for (const c of decoded) {
+        value.push(c);
+        if (offsets) {
+          offsets.push(base + start);
+          if (c.length === 2) offsets.push(base + start);
+        }
+      }
       i += length;
       continue;
     }

@@ -1,7 +1,10 @@
 import type { SyntaxNode } from './python';
 
 /** A syntax error tree-sitter's error recovery found: an ERROR node or a MISSING token. */
-export interface SyntaxErrorFound { span: { start: number; end: number }; message: string }
+export interface SyntaxErrorFound {
+  span: { start: number; end: number };
+  message: string;
+}
 
 /** The first 20 syntax errors of a tree, read where the tree lives (the main thread or a parse worker). */
 export function syntaxErrorsOf(root: SyntaxNode, source: string): SyntaxErrorFound[] {
@@ -10,14 +13,20 @@ export function syntaxErrorsOf(root: SyntaxNode, source: string): SyntaxErrorFou
   const visit = (node: SyntaxNode): void => {
     if (errors.length >= 20) return;
     if (node.isMissing) {
-      errors.push({ span: { start: node.startIndex, end: node.endIndex }, message: `Syntax error: missing \`${node.type}\`` });
+      errors.push({
+        span: { start: node.startIndex, end: node.endIndex },
+        message: `Syntax error: missing \`${node.type}\``,
+      });
       return;
     }
     if (node.type === 'ERROR') {
       const text = node.text.split(/\r?\n/)[0].slice(0, 40);
       const end = Math.max(node.startIndex + 1, Math.min(node.endIndex, node.startIndex + 80));
       // The cut at 80 (or the minimum of 1) must not split an astral character in two.
-      errors.push({ span: { start: node.startIndex, end: wholeCharacterEnd(source, end) }, message: `Syntax error near \`${text}\`` });
+      errors.push({
+        span: { start: node.startIndex, end: wholeCharacterEnd(source, end) },
+        message: `Syntax error near \`${text}\``,
+      });
       return;
     }
     if (!node.hasError) return;

@@ -18,16 +18,21 @@ export default defineRule({
     severity: 'error',
     scope: 'revision',
     policySection: 'Migration Rules',
-    policyClause: 'Every schema change requires an Alembic revision with clear upgrade and downgrade paths; manual database edits are prohibited.',
+    policyClause:
+      'Every schema change requires an Alembic revision with clear upgrade and downgrade paths; manual database edits are prohibited.',
     docs: {
       summary: 'Every revision needs a downgrade() that reverses its upgrade().',
-      whatItDoes: 'Reports a revision whose `downgrade()` is missing, empty, only `pass`, only a docstring, only `...`, or only raises (e.g. `raise NotImplementedError`). A revision whose `upgrade()` does nothing itself (a merge point) needs no downgrade.',
-      whyBad: 'Without a downgrade path a failed deploy cannot be rolled back, and migration tests cannot prove that the revision is reversible.',
+      whatItDoes:
+        'Reports a revision whose `downgrade()` is missing, empty, only `pass`, only a docstring, only `...`, or only raises (e.g. `raise NotImplementedError`). A revision whose `upgrade()` does nothing itself (a merge point) needs no downgrade.',
+      whyBad:
+        'Without a downgrade path a failed deploy cannot be rolled back, and migration tests cannot prove that the revision is reversible.',
       bad: 'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))\n\n\ndef downgrade():\n    pass',
       good: 'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))\n\n\ndef downgrade():\n    op.drop_column("account", "note")',
-      howToFix: 'Write the exact inverse of the upgrade, in reverse order. The quick fix "Add downgrade" writes it when every operation of the upgrade can be reversed; otherwise it is not offered and the message names the operation that cannot be reversed.',
+      howToFix:
+        'Write the exact inverse of the upgrade, in reverse order. The quick fix "Add downgrade" writes it when every operation of the upgrade can be reversed; otherwise it is not offered and the message names the operation that cannot be reversed.',
       fixSafety: 'unsafe',
-      notes: 'The fix is not applied by `--fix`: a generated downgrade should be read by a person before it is committed.',
+      notes:
+        'The fix is not applied by `--fix`: a generated downgrade should be read by a person before it is committed.',
     },
   },
   check({ migration, project, report }) {
@@ -37,12 +42,22 @@ export default defineRule({
     if (!upgrade || upgrade.isEmpty) return;
     const downgrade = migration.downgrade;
     if (!downgrade) {
-      report(withFix(migration, project, { message: 'This revision has no downgrade(): add one that reverses the upgrade.', span: upgrade.headerSpan }));
+      report(
+        withFix(migration, project, {
+          message: 'This revision has no downgrade(): add one that reverses the upgrade.',
+          span: upgrade.headerSpan,
+        }),
+      );
       return;
     }
     if (downgrade.isEmpty) {
       const reason = REASONS[downgrade.emptyReason ?? 'pass'];
-      report(withFix(migration, project, { message: `downgrade() ${reason}: it must reverse the upgrade.`, span: downgrade.headerSpan }));
+      report(
+        withFix(migration, project, {
+          message: `downgrade() ${reason}: it must reverse the upgrade.`,
+          span: downgrade.headerSpan,
+        }),
+      );
     }
   },
 });
@@ -55,6 +70,8 @@ function withFix(migration: MigrationModel, project: ProjectModel, finding: Find
   return {
     ...finding,
     message: `${finding.message} No fix is offered: ${result.blocker}.`,
-    related: result.span ? [{ path: migration.path, span: result.span, message: 'this operation cannot be reversed automatically' }] : undefined,
+    related: result.span
+      ? [{ path: migration.path, span: result.span, message: 'this operation cannot be reversed automatically' }]
+      : undefined,
   };
 }

@@ -8,21 +8,26 @@ export default defineRule({
     severity: 'warning',
     scope: 'revision',
     policySection: 'Migration Rules',
-    policyClause: 'Every schema change requires an Alembic revision with clear upgrade and downgrade paths; manual database edits are prohibited.',
+    policyClause:
+      'Every schema change requires an Alembic revision with clear upgrade and downgrade paths; manual database edits are prohibited.',
     docs: {
       summary: 'The downgrade must reverse every object the upgrade creates, drops or renames.',
-      whatItDoes: 'Compares what `upgrade()` and `downgrade()` do to schema objects, by kind, table and name: tables, columns, indexes, named constraints, PostgreSQL types (`sa.Enum(..., name=…)` in `create_table`, `.create(bind)`, SQL `CREATE TYPE`), views and sequences, from Alembic operations and from the SQL in `op.execute` (CREATE/DROP INDEX, TABLE, TYPE, VIEW, ALTER TABLE ADD/DROP COLUMN and CONSTRAINT, RENAME). It reports the upgrade operation whose effect the downgrade never undoes: created and never dropped, dropped and never re-created, renamed and never renamed back. Objects that go with a table (its columns, indexes, constraints) are reversed by dropping or re-creating the table.',
-      whyBad: 'A partial downgrade leaves objects behind (the next upgrade then fails with "already exists") or does not bring back what the upgrade removed, so a rollback does not return the database to the previous revision. A common case: `op.drop_table` does not drop the enum type that `op.create_table` created.',
+      whatItDoes:
+        'Compares what `upgrade()` and `downgrade()` do to schema objects, by kind, table and name: tables, columns, indexes, named constraints, PostgreSQL types (`sa.Enum(..., name=…)` in `create_table`, `.create(bind)`, SQL `CREATE TYPE`), views and sequences, from Alembic operations and from the SQL in `op.execute` (CREATE/DROP INDEX, TABLE, TYPE, VIEW, ALTER TABLE ADD/DROP COLUMN and CONSTRAINT, RENAME). It reports the upgrade operation whose effect the downgrade never undoes: created and never dropped, dropped and never re-created, renamed and never renamed back. Objects that go with a table (its columns, indexes, constraints) are reversed by dropping or re-creating the table.',
+      whyBad:
+        'A partial downgrade leaves objects behind (the next upgrade then fails with "already exists") or does not bring back what the upgrade removed, so a rollback does not return the database to the previous revision. A common case: `op.drop_table` does not drop the enum type that `op.create_table` created.',
       bad: 'def upgrade():\n    op.create_table("ticket", sa.Column("status", sa.Enum("open", "closed", name="ticket_status")))\n    op.create_index("ix_account_email", "account", ["email"])\n\n\ndef downgrade():\n    op.drop_table("ticket")',
       good: 'def upgrade():\n    op.create_table("ticket", sa.Column("status", sa.Enum("open", "closed", name="ticket_status")))\n    op.create_index("ix_account_email", "account", ["email"])\n\n\ndef downgrade():\n    op.drop_index("ix_account_email", table_name="account")\n    op.drop_table("ticket")\n    sa.Enum(name="ticket_status").drop(op.get_bind())',
       howToFix: 'Add the missing inverse to `downgrade()`, in reverse order of the upgrade.',
       fixSafety: 'none',
-      notes: 'Quiet when `downgrade()` is missing or empty (SW101 reports that), and when the downgrade does something that cannot be read (SQL built at run time, plugin operations, imported helper functions): the comparison would guess. Objects without a literal name (an index or constraint named at run time, or `None`) cannot be compared and are skipped.',
+      notes:
+        'Quiet when `downgrade()` is missing or empty (SW101 reports that), and when the downgrade does something that cannot be read (SQL built at run time, plugin operations, imported helper functions): the comparison would guess. Objects without a literal name (an index or constraint named at run time, or `None`) cannot be compared and are skipped.',
     },
   },
   check({ migration, report }) {
     const downgrade = migration.downgrade;
-    if (!migration.isRevision || !downgrade || downgrade.isEmpty || !migration.upgrade || migration.upgrade.isEmpty) return;
+    if (!migration.isRevision || !downgrade || downgrade.isEmpty || !migration.upgrade || migration.upgrade.isEmpty)
+      return;
     const down = sectionEffects(migration, 'downgrade');
     if (down.opaque) return;
     const up = netEffects(sectionEffects(migration, 'upgrade').effects);
@@ -47,19 +52,27 @@ function netEffects(effects: readonly ObjectEffect[]): ObjectEffect[] {
     order.set(effect, i);
     if (effect.action === 'rename') return;
     let queue = queues.get(key(effect));
-    if (!queue) { queue = { create: [], drop: [] }; queues.set(key(effect), queue); }
+    if (!queue) {
+      queue = { create: [], drop: [] };
+      queues.set(key(effect), queue);
+    }
     queue[effect.action].push(effect);
   });
   const cancelled = new Set<ObjectEffect>();
   const cursor = new Map<ObjectEffect[], number>();
   effects.forEach((effect, i) => {
     if (effect.action === 'rename' || cancelled.has(effect)) return;
-    const partners = (queues.get(key(effect)) as { create: ObjectEffect[]; drop: ObjectEffect[] })[effect.action === 'create' ? 'drop' : 'create'];
+    const partners = (queues.get(key(effect)) as { create: ObjectEffect[]; drop: ObjectEffect[] })[
+      effect.action === 'create' ? 'drop' : 'create'
+    ];
     // Partners before this effect, or already paired, can never pair with a later effect either.
     let at = cursor.get(partners) ?? 0;
     while (at < partners.length && ((order.get(partners[at]) as number) < i || cancelled.has(partners[at]))) at++;
     cursor.set(partners, at);
-    if (at < partners.length) { cancelled.add(effect); cancelled.add(partners[at]); }
+    if (at < partners.length) {
+      cancelled.add(effect);
+      cancelled.add(partners[at]);
+    }
   });
   return effects.filter((e) => !cancelled.has(e));
 }
@@ -83,8 +96,13 @@ interface ReversalIndex {
 
 function indexReversals(up: readonly ObjectEffect[], down: readonly ObjectEffect[]): ReversalIndex {
   const parent = new Map<string, string>();
-  const root = (x: string): string => { let r = x; while (parent.has(r) && parent.get(r) !== r) r = parent.get(r) as string; return r; };
-  for (const e of [...up, ...down]) if (e.action === 'rename' && e.kind === 'table' && e.from) parent.set(root(e.from), root(e.name));
+  const root = (x: string): string => {
+    let r = x;
+    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r) as string;
+    return r;
+  };
+  for (const e of [...up, ...down])
+    if (e.action === 'rename' && e.kind === 'table' && e.from) parent.set(root(e.from), root(e.name));
   const index: ReversalIndex = {
     sameTable: (a, b) => a === undefined || b === undefined || root(a) === root(b),
     root,
@@ -97,14 +115,19 @@ function indexReversals(up: readonly ObjectEffect[], down: readonly ObjectEffect
     downRenames: new Set(),
   };
   for (const u of up) {
-    if (u.action === 'create' && u.kind === 'table') { index.upCreatedTables.add(u.name); index.upCreatedTableRoots.add(root(u.name)); }
+    if (u.action === 'create' && u.kind === 'table') {
+      index.upCreatedTables.add(u.name);
+      index.upCreatedTableRoots.add(root(u.name));
+    }
   }
   for (const d of down) {
     const key = `${d.action}:${d.kind}:${d.name}`;
     const list = index.down.get(key);
-    if (list) list.push(d); else index.down.set(key, [d]);
+    if (list) list.push(d);
+    else index.down.set(key, [d]);
     if (d.kind === 'table' && d.action === 'drop') index.downDroppedTableRoots.add(root(d.name));
-    if (d.kind === 'table' && d.action === 'create' && !index.downCreatedTable.has(root(d.name))) index.downCreatedTable.set(root(d.name), d);
+    if (d.kind === 'table' && d.action === 'create' && !index.downCreatedTable.has(root(d.name)))
+      index.downCreatedTable.set(root(d.name), d);
     if (d.kind === 'view') index.downViews.add(d.name);
     if (d.action === 'rename' && d.from !== undefined) index.downRenames.add(`${d.kind}\0${d.from}\0${d.name}`);
   }
@@ -113,7 +136,9 @@ function indexReversals(up: readonly ObjectEffect[], down: readonly ObjectEffect
 
 function isReversed(effect: ObjectEffect, index: ReversalIndex): boolean {
   const matches = (action: ObjectEffect['action']): boolean =>
-    (index.down.get(`${action}:${effect.kind}:${effect.name}`) ?? []).some((d) => effect.kind !== 'column' || index.sameTable(d.table, effect.table));
+    (index.down.get(`${action}:${effect.kind}:${effect.name}`) ?? []).some(
+      (d) => effect.kind !== 'column' || index.sameTable(d.table, effect.table),
+    );
   const tableOf = effect.kind === 'table' ? undefined : effect.table;
   const tableRoot = tableOf !== undefined ? index.root(tableOf) : undefined;
   const tableCreatedInUpgrade = tableRoot !== undefined && index.upCreatedTableRoots.has(tableRoot);
@@ -126,7 +151,8 @@ function isReversed(effect: ObjectEffect, index: ReversalIndex): boolean {
       return effect.kind !== 'type' && (tableCreatedInUpgrade || tableDroppedInDowngrade);
     case 'drop':
       if (matches('create')) return true;
-      if (effect.kind === 'column' && recreatedTable) return recreatedTable.columns === undefined || recreatedTable.columns.includes(effect.name);
+      if (effect.kind === 'column' && recreatedTable)
+        return recreatedTable.columns === undefined || recreatedTable.columns.includes(effect.name);
       return effect.kind !== 'type' && recreatedTable !== undefined;
     case 'rename':
       if (effect.kind === 'column' && tableCreatedInUpgrade) return true;
@@ -149,13 +175,22 @@ function describe(effect: ObjectEffect): string {
 
 function suggestDrop(effect: ObjectEffect): string {
   switch (effect.kind) {
-    case 'table': return `\`op.drop_table("${effect.name}")\``;
-    case 'column': return `\`op.drop_column("${effect.table}", "${effect.name}")\``;
-    case 'index': return `\`op.drop_index("${effect.name}"${effect.table ? `, table_name="${effect.table}"` : ''})\``;
-    case 'constraint': return `\`op.drop_constraint("${effect.name}"${effect.table ? `, "${effect.table}"` : ''})\``;
-    case 'type': return effect.isSql ? `\`op.execute("DROP TYPE ${effect.name}")\`` : `\`sa.Enum(name="${effect.name}").drop(op.get_bind())\``;
-    case 'view': return `\`op.execute("DROP VIEW ${effect.name}")\``;
-    default: return `\`op.execute("DROP ${effect.kind.toUpperCase()} ${effect.name}")\``;
+    case 'table':
+      return `\`op.drop_table("${effect.name}")\``;
+    case 'column':
+      return `\`op.drop_column("${effect.table}", "${effect.name}")\``;
+    case 'index':
+      return `\`op.drop_index("${effect.name}"${effect.table ? `, table_name="${effect.table}"` : ''})\``;
+    case 'constraint':
+      return `\`op.drop_constraint("${effect.name}"${effect.table ? `, "${effect.table}"` : ''})\``;
+    case 'type':
+      return effect.isSql
+        ? `\`op.execute("DROP TYPE ${effect.name}")\``
+        : `\`sa.Enum(name="${effect.name}").drop(op.get_bind())\``;
+    case 'view':
+      return `\`op.execute("DROP VIEW ${effect.name}")\``;
+    default:
+      return `\`op.execute("DROP ${effect.kind.toUpperCase()} ${effect.name}")\``;
   }
 }
 

@@ -2,7 +2,14 @@ import type { MigrationModel, SqlStatement } from '../model/migration';
 import type { Span } from '../model/source';
 import { alterTableRelationLocation, missingGuards, type MissingGuard } from '../parse/facts/idempotency';
 import { tokenizeSql, type SqlToken } from '../parse/facts/sqlTokens';
-import { indexOfLocation, insertionPointAfter, spanOfRange, sqlBlockText, statementHeadSpan, type SourceText } from './util/sqlSource';
+import {
+  indexOfLocation,
+  insertionPointAfter,
+  spanOfRange,
+  sqlBlockText,
+  statementHeadSpan,
+  type SourceText,
+} from './util/sqlSource';
 import { defineRule, type Fix } from './types';
 
 export default defineRule({
@@ -12,16 +19,21 @@ export default defineRule({
     severity: 'warning',
     scope: 'revision',
     policySection: 'Migration Rules',
-    policyClause: 'Migrations must be idempotent within their revision scope and avoid destructive operations without explicit safeguards.',
+    policyClause:
+      'Migrations must be idempotent within their revision scope and avoid destructive operations without explicit safeguards.',
     docs: {
       summary: 'Raw DDL must use `IF [NOT] EXISTS` (or `OR REPLACE`) where Postgres allows it.',
-      whatItDoes: 'Reads the SQL of `op.execute(…)` (and `bind.execute(text(…))`) in the upgrade and the downgrade and reports DDL written without the guard Postgres offers: CREATE TABLE / INDEX (named) / SCHEMA / SEQUENCE / EXTENSION / MATERIALIZED VIEW and CREATE TABLE AS without `IF NOT EXISTS`; DROP TABLE / INDEX / VIEW / MATERIALIZED VIEW / SEQUENCE / SCHEMA / TYPE / DOMAIN / EXTENSION / FUNCTION / PROCEDURE / TRIGGER / POLICY / RULE without `IF EXISTS`; ALTER TABLE … ADD COLUMN without `IF NOT EXISTS`, DROP COLUMN / DROP CONSTRAINT without `IF EXISTS`; ALTER TYPE … ADD VALUE without `IF NOT EXISTS`; CREATE VIEW without `OR REPLACE`.',
-      whyBad: 'A revision that fails half-way (a lock timeout, a deploy killed mid-run, a statement run outside a transaction in an autocommit block) must be re-runnable. Unguarded DDL fails on the second run because the first already created or dropped the object, and the database is left needing manual edits, which the policy prohibits.',
+      whatItDoes:
+        'Reads the SQL of `op.execute(…)` (and `bind.execute(text(…))`) in the upgrade and the downgrade and reports DDL written without the guard Postgres offers: CREATE TABLE / INDEX (named) / SCHEMA / SEQUENCE / EXTENSION / MATERIALIZED VIEW and CREATE TABLE AS without `IF NOT EXISTS`; DROP TABLE / INDEX / VIEW / MATERIALIZED VIEW / SEQUENCE / SCHEMA / TYPE / DOMAIN / EXTENSION / FUNCTION / PROCEDURE / TRIGGER / POLICY / RULE without `IF EXISTS`; ALTER TABLE … ADD COLUMN without `IF NOT EXISTS`, DROP COLUMN / DROP CONSTRAINT without `IF EXISTS`; ALTER TYPE … ADD VALUE without `IF NOT EXISTS`; CREATE VIEW without `OR REPLACE`.',
+      whyBad:
+        'A revision that fails half-way (a lock timeout, a deploy killed mid-run, a statement run outside a transaction in an autocommit block) must be re-runnable. Unguarded DDL fails on the second run because the first already created or dropped the object, and the database is left needing manual edits, which the policy prohibits.',
       bad: 'def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("CREATE INDEX CONCURRENTLY ix_invoice_paid_at ON invoice (paid_at)")',
       good: 'def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_invoice_paid_at ON invoice (paid_at)")',
-      howToFix: 'Add the guard at its place in the statement. The quick fix inserts `IF NOT EXISTS` / `IF EXISTS` / `OR REPLACE` right after the keyword where Postgres expects it, in the keyword case of the statement, when that keyword is written literally in the Python string.',
+      howToFix:
+        'Add the guard at its place in the statement. The quick fix inserts `IF NOT EXISTS` / `IF EXISTS` / `OR REPLACE` right after the keyword where Postgres expects it, in the keyword case of the statement, when that keyword is written literally in the Python string.',
       fixSafety: 'unsafe',
-      notes: 'Statements without an idempotent form are never reported: CREATE TYPE, ADD CONSTRAINT, CREATE TRIGGER, RENAME, and CREATE INDEX without a name (IF NOT EXISTS needs one). `IF NOT EXISTS` keeps an existing object as it is even when its definition differs, which is why the fix is offered in the editor and not applied by `--fix`: check that a half-applied object cannot have a different shape. `OR REPLACE` on a view can change its columns only by appending (Postgres refuses the rest). Alembic operations (`op.create_table`, …) are not checked: Alembic has no guard for them; write SQL or check the catalogue when a revision must tolerate a half-applied state.',
+      notes:
+        'Statements without an idempotent form are never reported: CREATE TYPE, ADD CONSTRAINT, CREATE TRIGGER, RENAME, and CREATE INDEX without a name (IF NOT EXISTS needs one). `IF NOT EXISTS` keeps an existing object as it is even when its definition differs, which is why the fix is offered in the editor and not applied by `--fix`: check that a half-applied object cannot have a different shape. `OR REPLACE` on a view can change its columns only by appending (Postgres refuses the rest). Alembic operations (`op.create_table`, …) are not checked: Alembic has no guard for them; write SQL or check the catalogue when a revision must tolerate a half-applied state.',
     },
   },
   check({ migration, report }) {
@@ -31,7 +43,9 @@ export default defineRule({
       for (const statement of op.sql.statements) {
         for (const missing of missingGuards(statement.kind, statement.parsed.node)) {
           const place = text ? guardPlace(statement, text, missing) : undefined;
-          const span = place ? spanOfRange(text as SourceText, place.first.start, place.anchor.end) : statementHeadSpan(migration, statement);
+          const span = place
+            ? spanOfRange(text as SourceText, place.first.start, place.anchor.end)
+            : statementHeadSpan(migration, statement);
           const fix = place ? guardFix(migration, text as SourceText, place.anchor, missing) : undefined;
           report({
             message: `${describe(missing)} is not idempotent: ${missing.guard === 'OR REPLACE' ? 'write `CREATE OR REPLACE VIEW`' : `write \`${missing.action.replace(/^ALTER TYPE … /, '')} ${missing.guard}\``} so that re-running the revision does not fail.`,
@@ -49,7 +63,11 @@ function describe(missing: MissingGuard): string {
 }
 
 /** The leading keyword tokens where the guard goes: the first one and the anchor it follows. */
-function guardPlace(statement: SqlStatement, text: SourceText, missing: MissingGuard): { first: SqlToken; anchor: SqlToken } | undefined {
+function guardPlace(
+  statement: SqlStatement,
+  text: SourceText,
+  missing: MissingGuard,
+): { first: SqlToken; anchor: SqlToken } | undefined {
   let tokens = tokenizeSql(text.value, statement.parsed.start, statement.parsed.end);
   if (missing.command !== undefined) {
     const commands = alterTableCommands(statement, tokens);
@@ -79,14 +97,21 @@ function alterTableCommands(statement: SqlStatement, tokens: SqlToken[]): SqlTok
     const t = tokens[k];
     if (t.text === '(') depth++;
     else if (t.text === ')') depth--;
-    else if (t.text === ',' && depth === 0) { commands.push([]); continue; }
-    else if (t.text === ';' && depth === 0) break;
+    else if (t.text === ',' && depth === 0) {
+      commands.push([]);
+      continue;
+    } else if (t.text === ';' && depth === 0) break;
     commands[commands.length - 1].push(t);
   }
   return commands;
 }
 
-function guardFix(migration: MigrationModel, text: SourceText, anchor: SqlToken, missing: MissingGuard): Fix | undefined {
+function guardFix(
+  migration: MigrationModel,
+  text: SourceText,
+  anchor: SqlToken,
+  missing: MissingGuard,
+): Fix | undefined {
   const at = insertionPointAfter(migration.source, text, anchor.end);
   if (at === undefined) return undefined;
   const guard = anchor.text === anchor.text.toLowerCase() ? missing.guard.toLowerCase() : missing.guard;

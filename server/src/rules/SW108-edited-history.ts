@@ -11,16 +11,21 @@ export default defineRule({
     severity: 'warning',
     scope: 'project',
     policySection: 'Migration Rules',
-    policyClause: 'Migration ordering must respect dependency graph; out-of-order revision merges must be resolved by new revisions rather than editing history.',
+    policyClause:
+      'Migration ordering must respect dependency graph; out-of-order revision merges must be resolved by new revisions rather than editing history.',
     docs: {
       summary: 'A revision that already has a committed child is not edited.',
-      whatItDoes: 'Asks git about the revision files: a revision whose child revision is committed is reported when it has uncommitted changes (working tree or index), or when a commit changed it after the commit that added its child. Without git, outside a repository, or for revisions whose children are not committed yet, nothing is reported.',
-      whyBad: 'Once a child revision is committed, the parent has been (or will be) applied to shared and production databases as it was. Alembic never runs a revision twice, so an edit to it never reaches those databases: the schema silently differs between environments, and the history no longer describes any real database. History is fixed by a new revision.',
+      whatItDoes:
+        'Asks git about the revision files: a revision whose child revision is committed is reported when it has uncommitted changes (working tree or index), or when a commit changed it after the commit that added its child. Without git, outside a repository, or for revisions whose children are not committed yet, nothing is reported.',
+      whyBad:
+        'Once a child revision is committed, the parent has been (or will be) applied to shared and production databases as it was. Alembic never runs a revision twice, so an edit to it never reaches those databases: the schema silently differs between environments, and the history no longer describes any real database. History is fixed by a new revision.',
       bad: '# versions/a1_add_invoice.py — committed, and b2 (down_revision = "a1") is committed too\ndef upgrade():\n    op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True),\n                    sa.Column("note", sa.Text()))   # added afterwards',
       good: '# versions/c3_add_invoice_note.py — a new revision on top of the head\ndef upgrade():\n    op.add_column("invoice", sa.Column("note", sa.Text(), comment="free-text note"))',
-      howToFix: 'Revert the change to the old revision (`git restore <file>`, or revert the commit) and make the change in a new revision (`alembic revision -m "…"`).',
+      howToFix:
+        'Revert the change to the old revision (`git restore <file>`, or revert the commit) and make the change in a new revision (`alembic revision -m "…"`).',
       fixSafety: 'none',
-      notes: 'Git is asked read-only questions per lint (the repository root, the names of the configured filter drivers, `git status` and one `git log` over the revision folders); the log is cached while HEAD does not move. A file edited in the same commit that added its child is not reported. A repository\'s own configuration (`.git/config`) can make git run programs (`core.fsmonitor`, filter drivers, hooks, `log.showSignature`, submodules): git is always started with those turned off, and in an untrusted editor workspace the rule does not start git at all and reports nothing.',
+      notes:
+        "Git is asked read-only questions per lint (the repository root, the names of the configured filter drivers, `git status` and one `git log` over the revision folders); the log is cached while HEAD does not move. A file edited in the same commit that added its child is not reported. A repository's own configuration (`.git/config`) can make git run programs (`core.fsmonitor`, filter drivers, hooks, `log.showSignature`, submodules): git is always started with those turned off, and in an untrusted editor workspace the rule does not start git at all and reports nothing.",
     },
   },
   checkProject({ project, report, trusted }) {
@@ -44,14 +49,19 @@ export default defineRule({
       const childCommit = git.commits[addedAt].slice(0, 8);
       const span = node.migration.revisionSpan ?? { start: 0, end: 0 };
       const where = `Revision ${node.id} already has a committed child (${child.id}, added in ${childCommit})`;
-      const advice = 'history is fixed with a new revision, never by editing one that may already be applied. Revert the change and make it in a new revision.';
+      const advice =
+        'history is fixed with a new revision, never by editing one that may already be applied. Revert the change and make it in a new revision.';
       if (git.changed.has(file)) {
         report({ path: node.path, span, message: `${where} but has uncommitted changes: ${advice}` });
         continue;
       }
       const lastChange = git.history.get(file)?.[0];
       if (lastChange !== undefined && lastChange < addedAt) {
-        report({ path: node.path, span, message: `${where} but was changed afterwards in ${git.commits[lastChange].slice(0, 8)}: ${advice}` });
+        report({
+          path: node.path,
+          span,
+          message: `${where} but was changed afterwards in ${git.commits[lastChange].slice(0, 8)}: ${advice}`,
+        });
       }
     }
   },
@@ -86,18 +96,33 @@ const GIT_OPTIONS = { encoding: 'utf8', timeout: 10000, maxBuffer: 64 * 1024 * 1
  */
 export const GIT_SAFETY_ARGS: readonly string[] = [
   '--no-pager',
-  '-c', 'core.fsmonitor=false',
-  '-c', 'core.hooksPath=/dev/null',
-  '-c', 'core.pager=cat',
-  '-c', 'log.showSignature=false',
-  '-c', 'diff.external=',
-  '-c', 'status.submoduleSummary=false',
-  '-c', 'submodule.recurse=false',
-  '-c', 'protocol.allow=never',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.pager=cat',
+  '-c',
+  'log.showSignature=false',
+  '-c',
+  'diff.external=',
+  '-c',
+  'status.submoduleSummary=false',
+  '-c',
+  'submodule.recurse=false',
+  '-c',
+  'protocol.allow=never',
 ];
 /** The environment of every git this rule starts: no optional locks (so no index writes), no prompts, no pager, an external diff from the environment dropped. */
 const gitEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', PAGER: 'cat' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GIT_OPTIONAL_LOCKS: '0',
+    LC_ALL: 'C',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_PAGER: 'cat',
+    PAGER: 'cat',
+  };
   delete env.GIT_EXTERNAL_DIFF;
   delete env.GIT_ASKPASS;
   delete env.SSH_ASKPASS;
@@ -125,8 +150,26 @@ export function filterOverrides(configNames: string): string[] | undefined {
   return args;
 }
 const REV_PARSE = ['rev-parse', '--show-toplevel', 'HEAD'];
-const logArgs = (pathspecs: string[]): string[] => ['log', '--topo-order', '--no-renames', '--no-ext-diff', '--no-textconv', '--format=%x1e%H', '--name-only', '--', ...pathspecs];
-const statusArgs = (pathspecs: string[]): string[] => ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=all', '--', ...pathspecs];
+const logArgs = (pathspecs: string[]): string[] => [
+  'log',
+  '--topo-order',
+  '--no-renames',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--format=%x1e%H',
+  '--name-only',
+  '--',
+  ...pathspecs,
+];
+const statusArgs = (pathspecs: string[]): string[] => [
+  'status',
+  '--porcelain=v1',
+  '-z',
+  '--untracked-files=no',
+  '--ignore-submodules=all',
+  '--',
+  ...pathspecs,
+];
 
 /** Answers of git commands started early by prefetchGit(), by folder and arguments; each is used once. */
 const prefetched = new Map<string, string>();
@@ -135,9 +178,17 @@ const commandKey = (cwd: string, args: string[]): string => `${cwd}\0${args.join
 function git(cwd: string, args: string[]): string {
   const key = commandKey(cwd, args);
   const early = prefetched.get(key);
-  if (early !== undefined) { prefetched.delete(key); return early; }
+  if (early !== undefined) {
+    prefetched.delete(key);
+    return early;
+  }
   try {
-    return execFileSync('git', [...GIT_SAFETY_ARGS, ...args], { ...GIT_OPTIONS, cwd, stdio: ['ignore', 'pipe', 'ignore'], env: gitEnv() });
+    return execFileSync('git', [...GIT_SAFETY_ARGS, ...args], {
+      ...GIT_OPTIONS,
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: gitEnv(),
+    });
   } catch (err) {
     // `git config --get-regexp` exits with 1 when nothing matches: no filter drivers.
     if (args[0] === 'config' && (err as { status?: number }).status === 1) return '';
@@ -161,15 +212,20 @@ export function prefetchGit(revisionDirs: readonly string[]): Promise<void> {
   const gitDir = dirs.length ? gitDirOf(dirs[0]) : undefined;
   if (!gitDir || !fs.statSync(gitDir).isDirectory()) return Promise.resolve(); // worktrees, submodules: asked later
   let root: string;
-  try { root = fs.realpathSync(path.dirname(gitDir)); } catch { return Promise.resolve(); }
+  try {
+    root = fs.realpathSync(path.dirname(gitDir));
+  } catch {
+    return Promise.resolve();
+  }
   const pathspecs = dirs.map((d) => revisionPath(root, d) || '.');
-  const ask = (cwd: string, args: string[]): Promise<string | undefined> => new Promise((resolve) => {
-    execFile('git', [...GIT_SAFETY_ARGS, ...args], { ...GIT_OPTIONS, cwd, env: gitEnv() }, (err, stdout) => {
-      const answer = !err ? stdout : args[0] === 'config' && err.code === 1 ? '' : undefined;
-      if (answer !== undefined) prefetched.set(commandKey(cwd, args), answer);
-      resolve(answer);
+  const ask = (cwd: string, args: string[]): Promise<string | undefined> =>
+    new Promise((resolve) => {
+      execFile('git', [...GIT_SAFETY_ARGS, ...args], { ...GIT_OPTIONS, cwd, env: gitEnv() }, (err, stdout) => {
+        const answer = !err ? stdout : args[0] === 'config' && err.code === 1 ? '' : undefined;
+        if (answer !== undefined) prefetched.set(commandKey(cwd, args), answer);
+        resolve(answer);
+      });
     });
-  });
   const status = ask(root, CONFIG_FILTERS).then((names) => {
     const args = names === undefined ? undefined : statusCommand(pathspecs, names);
     return args ? ask(root, args) : undefined;
@@ -185,7 +241,11 @@ export function forgetPrefetchedGit(): void {
 /** A file's path relative to the repository root, with forward slashes, as git prints it. */
 function revisionPath(root: string, file: string): string {
   let real: string;
-  try { real = fs.realpathSync(file); } catch { real = path.resolve(file); }
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    real = path.resolve(file);
+  }
   return path.relative(root, real).split(path.sep).join('/');
 }
 
@@ -193,8 +253,13 @@ function revisionPath(root: string, file: string): string {
 function gitFacts(project: ProjectModel): GitFacts | null {
   if (perProject.has(project)) return perProject.get(project) ?? null;
   // Outside a repository there is nothing to ask, and no reason to stat every revision file.
-  const firstDir = [...new Set(project.revisions.map((m) => path.dirname(m.path)))].filter((d) => fs.existsSync(d)).sort()[0];
-  if (firstDir === undefined || !insideRepository(firstDir)) { perProject.set(project, null); return null; }
+  const firstDir = [...new Set(project.revisions.map((m) => path.dirname(m.path)))]
+    .filter((d) => fs.existsSync(d))
+    .sort()[0];
+  if (firstDir === undefined || !insideRepository(firstDir)) {
+    perProject.set(project, null);
+    return null;
+  }
   const key = [...new Set(project.revisions.map((m) => path.dirname(m.path)))].sort().join('\0');
   const fingerprint = fingerprintOf(project);
   const last = recent.get(key);
@@ -255,11 +320,18 @@ function gitDirOf(dir: string): string | undefined {
 /** Sizes and modification times of everything git's answers depend on. */
 function fingerprintOf(project: ProjectModel): string {
   const stamp = (file: string): string => {
-    try { const s = fs.statSync(file); return `${s.size}:${s.mtimeMs}`; } catch { return '-'; }
+    try {
+      const s = fs.statSync(file);
+      return `${s.size}:${s.mtimeMs}`;
+    } catch {
+      return '-';
+    }
   };
   const first = project.revisions[0];
   const gitDir = first ? gitDirOf(path.dirname(first.path)) : undefined;
-  const gitFiles = gitDir ? ['', 'index', 'HEAD', path.join('logs', 'HEAD')].map((f) => stamp(path.join(gitDir, f))) : [];
+  const gitFiles = gitDir
+    ? ['', 'index', 'HEAD', path.join('logs', 'HEAD')].map((f) => stamp(path.join(gitDir, f)))
+    : [];
   return [...gitFiles, ...project.revisions.map((m) => `${m.path}=${stamp(m.path)}`)].join('|');
 }
 
@@ -267,7 +339,10 @@ function parseLog(text: string): Pick<GitFacts, 'commits' | 'history'> {
   const commits: string[] = [];
   const history = new Map<string, number[]>();
   for (const chunk of text.split('\x1e')) {
-    const lines = chunk.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const lines = chunk
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
     if (lines.length === 0) continue;
     const index = commits.push(lines[0]) - 1;
     for (const file of lines.slice(1)) {

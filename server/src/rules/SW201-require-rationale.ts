@@ -31,16 +31,21 @@ export default defineRule({
     severity: 'warning',
     scope: 'revision',
     policySection: 'Schema Evolution Boundaries',
-    policyClause: 'Columns, constraints, and indexes must include rationale in migration descriptions; removal of columns requires a deprecation window and explicit data handling plan.',
+    policyClause:
+      'Columns, constraints, and indexes must include rationale in migration descriptions; removal of columns requires a deprecation window and explicit data handling plan.',
     docs: {
       summary: 'New tables, columns, indexes, constraints and foreign keys need a written rationale.',
-      whatItDoes: 'Reports `create_table`, `add_column`, `create_index`, `create_unique_constraint`, `create_primary_key`, `create_check_constraint`, `create_exclude_constraint` and `create_foreign_key` in the upgrade (also in `batch_alter_table` blocks and helper functions), and SQL CREATE TABLE, CREATE INDEX, ALTER TABLE ADD COLUMN / ADD CONSTRAINT in `op.execute`, that have no rationale. A rationale is: a non-empty `comment=` on the operation (or on the `sa.Column` of `add_column`); a comment stored in Postgres for the same object in this revision (`op.create_table_comment`, `alter_column(…, comment=…)`, `COMMENT ON TABLE/COLUMN/INDEX/CONSTRAINT`); or a `# rationale: …` line in the block of comment lines directly above the operation (or at the end of its first line). For SQL, a `-- rationale: …` line directly before the statement inside the SQL string also counts.',
-      whyBad: 'A schema outlives the people who wrote it. Without a recorded reason, nobody can later tell whether a column is still needed, why an index exists or what a constraint protects, and removals become guesswork.',
+      whatItDoes:
+        'Reports `create_table`, `add_column`, `create_index`, `create_unique_constraint`, `create_primary_key`, `create_check_constraint`, `create_exclude_constraint` and `create_foreign_key` in the upgrade (also in `batch_alter_table` blocks and helper functions), and SQL CREATE TABLE, CREATE INDEX, ALTER TABLE ADD COLUMN / ADD CONSTRAINT in `op.execute`, that have no rationale. A rationale is: a non-empty `comment=` on the operation (or on the `sa.Column` of `add_column`); a comment stored in Postgres for the same object in this revision (`op.create_table_comment`, `alter_column(…, comment=…)`, `COMMENT ON TABLE/COLUMN/INDEX/CONSTRAINT`); or a `# rationale: …` line in the block of comment lines directly above the operation (or at the end of its first line). For SQL, a `-- rationale: …` line directly before the statement inside the SQL string also counts.',
+      whyBad:
+        'A schema outlives the people who wrote it. Without a recorded reason, nobody can later tell whether a column is still needed, why an index exists or what a constraint protects, and removals become guesswork.',
       bad: 'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", sa.DateTime(timezone=True)))\n    op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])',
       good: 'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", sa.DateTime(timezone=True), comment="when the payment cleared; drives dunning"))\n    # rationale: the dunning job scans unpaid invoices by paid_at every hour\n    op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])',
-      howToFix: 'Prefer `comment="…"`: Postgres stores it with the object, where every tool shows it. Otherwise write `# rationale: …` directly above the operation. The quick fix "Add rationale comment" inserts `# rationale: <why this change is needed>` above the operation; the rule keeps reporting that placeholder until it is replaced with the actual reason.',
+      howToFix:
+        'Prefer `comment="…"`: Postgres stores it with the object, where every tool shows it. Otherwise write `# rationale: …` directly above the operation. The quick fix "Add rationale comment" inserts `# rationale: <why this change is needed>` above the operation; the rule keeps reporting that placeholder until it is replaced with the actual reason.',
       fixSafety: 'unsafe',
-      notes: 'The columns and constraints written inside `create_table(…)` are covered by the table\'s rationale: the table needs one, its columns do not each need their own (a `comment=` on each column is still good practice). A rationale comment above a `with op.batch_alter_table(…)` line does not cover the operations inside it: write it above each operation. An operation in a helper function is covered by a rationale above the helper\'s call in `upgrade()` as well. Placeholders (`<…>`, `TODO`, `TBD`, an empty rationale, `comment=""`) do not count. Only the upgrade is checked: a downgrade that re-creates what the upgrade dropped restores the earlier schema. The fix inserts a placeholder, so it is offered in the editor only.',
+      notes:
+        'The columns and constraints written inside `create_table(…)` are covered by the table\'s rationale: the table needs one, its columns do not each need their own (a `comment=` on each column is still good practice). A rationale comment above a `with op.batch_alter_table(…)` line does not cover the operations inside it: write it above each operation. An operation in a helper function is covered by a rationale above the helper\'s call in `upgrade()` as well. Placeholders (`<…>`, `TODO`, `TBD`, an empty rationale, `comment=""`) do not count. Only the upgrade is checked: a downgrade that re-creates what the upgrade dropped restores the earlier schema. The fix inserts a placeholder, so it is offered in the editor only.',
     },
   },
   check({ migration, report }) {
@@ -50,7 +55,13 @@ export default defineRule({
       const line = migration.lines.positionAt(op.span.start).line;
       if (fixedLines.has(line)) return [];
       fixedLines.add(line);
-      return [{ title: 'Add rationale comment', edits: [insertLineAbove(migration, op.span.start, `# rationale: ${PLACEHOLDER}`)], safe: false }];
+      return [
+        {
+          title: 'Add rationale comment',
+          edits: [insertLineAbove(migration, op.span.start, `# rationale: ${PLACEHOLDER}`)],
+          safe: false,
+        },
+      ];
     };
     for (const op of upgradeOps(migration)) {
       const kind = DEFINING_OPS[op.name];
@@ -59,22 +70,42 @@ export default defineRule({
         const rationale = commentRationale(migration, op);
         if (rationale.kind === 'given') continue;
         const what = `\`${migration.source.slice(op.call.calleeSpan.start, op.call.calleeSpan.end)}\``;
-        report(rationale.kind === 'placeholder'
-          ? { message: `The rationale of ${what} is still a placeholder: replace it with the reason for this change.`, span: op.call.calleeSpan }
-          : { message: `${what} has no rationale: add \`comment="…"\` (stored by Postgres; preferred) or a \`# rationale: …\` comment directly above it.`, span: op.call.calleeSpan, fixes: fixAbove(op) });
+        report(
+          rationale.kind === 'placeholder'
+            ? {
+                message: `The rationale of ${what} is still a placeholder: replace it with the reason for this change.`,
+                span: op.call.calleeSpan,
+              }
+            : {
+                message: `${what} has no rationale: add \`comment="…"\` (stored by Postgres; preferred) or a \`# rationale: …\` comment directly above it.`,
+                span: op.call.calleeSpan,
+                fixes: fixAbove(op),
+              },
+        );
         continue;
       }
       for (const statement of op.sql?.statements ?? []) {
-        const objects = definedObjects(statement.kind, statement.parsed.node).filter((o) => !stored.has(storedKey(o.kind, o.table, o.name)));
+        const objects = definedObjects(statement.kind, statement.parsed.node).filter(
+          (o) => !stored.has(storedKey(o.kind, o.table, o.name)),
+        );
         if (objects.length === 0) continue;
         let rationale = sqlCommentRationale(op, statement);
         if (rationale.kind === 'missing') rationale = commentRationale(migration, op);
         if (rationale.kind === 'given') continue;
         const span = statementHeadSpan(migration, statement);
         const what = objects.map(describe).join(', ');
-        report(rationale.kind === 'placeholder'
-          ? { message: `The rationale of ${what} is still a placeholder: replace it with the reason for this change.`, span }
-          : { message: `${capitalize(what)} ${objects.length > 1 ? 'have' : 'has'} no rationale: add a \`COMMENT ON …\` (stored by Postgres; preferred) or a \`# rationale: …\` comment directly above the \`execute\`.`, span, fixes: fixAbove(op) });
+        report(
+          rationale.kind === 'placeholder'
+            ? {
+                message: `The rationale of ${what} is still a placeholder: replace it with the reason for this change.`,
+                span,
+              }
+            : {
+                message: `${capitalize(what)} ${objects.length > 1 ? 'have' : 'has'} no rationale: add a \`COMMENT ON …\` (stored by Postgres; preferred) or a \`# rationale: …\` comment directly above the \`execute\`.`,
+                span,
+                fixes: fixAbove(op),
+              },
+        );
       }
     }
   },
@@ -83,10 +114,14 @@ export default defineRule({
 function describe(o: DefinedObject): string {
   const name = o.name ? ` \`${o.name}\`` : '';
   switch (o.kind) {
-    case 'table': return `table${name}`;
-    case 'index': return `index${name}`;
-    case 'column': return `column${name}${o.table ? ` of \`${o.table}\`` : ''}`;
-    case 'constraint': return `constraint${name}${o.table ? ` on \`${o.table}\`` : ''}`;
+    case 'table':
+      return `table${name}`;
+    case 'index':
+      return `index${name}`;
+    case 'column':
+      return `column${name}${o.table ? ` of \`${o.table}\`` : ''}`;
+    case 'constraint':
+      return `constraint${name}${o.table ? ` on \`${o.table}\`` : ''}`;
   }
 }
 
@@ -102,7 +137,10 @@ function isRealText(value: PyValue | undefined): boolean {
 
 function hasCommentArgument(op: Operation): boolean {
   if (isRealText(op.args.comment)) return true;
-  return op.name === 'add_column' && op.columns.some((c) => isRealText(c.call.keywords.find((k) => k.name === 'comment')?.value));
+  return (
+    op.name === 'add_column' &&
+    op.columns.some((c) => isRealText(c.call.keywords.find((k) => k.name === 'comment')?.value))
+  );
 }
 
 function pyObjectName(op: Operation, kind: ObjectKind): string | undefined {
@@ -113,18 +151,23 @@ function pyObjectName(op: Operation, kind: ObjectKind): string | undefined {
 }
 
 function storedKey(kind: ObjectKind, table: string | undefined, name: string | undefined): string {
-  return kind === 'column' || kind === 'constraint' ? `${kind}:${table ?? ''}.${name ?? ''}`.toLowerCase() : `${kind}:${name ?? ''}`.toLowerCase();
+  return kind === 'column' || kind === 'constraint'
+    ? `${kind}:${table ?? ''}.${name ?? ''}`.toLowerCase()
+    : `${kind}:${name ?? ''}`.toLowerCase();
 }
 
 /** Objects that get a comment stored in Postgres somewhere in this revision's upgrade. */
 function storedComments(migration: MigrationModel): Set<string> {
   const keys = new Set<string>();
   for (const op of upgradeOps(migration)) {
-    if (op.name === 'create_table_comment' && isRealText(op.args.comment)) keys.add(storedKey('table', undefined, op.table));
-    if (op.name === 'alter_column' && isRealText(op.args.comment) && op.args.column_name?.kind === 'string') keys.add(storedKey('column', op.table, op.args.column_name.value));
+    if (op.name === 'create_table_comment' && isRealText(op.args.comment))
+      keys.add(storedKey('table', undefined, op.table));
+    if (op.name === 'alter_column' && isRealText(op.args.comment) && op.args.column_name?.kind === 'string')
+      keys.add(storedKey('column', op.table, op.args.column_name.value));
     for (const statement of op.sql?.statements ?? []) {
       const fact = commentFact(statement.kind, statement.parsed.node);
-      if (fact?.comment !== undefined && !PLACEHOLDER_TEXT.test(fact.comment)) keys.add(storedKey(fact.kind, fact.table, fact.name));
+      if (fact?.comment !== undefined && !PLACEHOLDER_TEXT.test(fact.comment))
+        keys.add(storedKey(fact.kind, fact.table, fact.name));
     }
   }
   return keys;
@@ -169,4 +212,3 @@ function sqlCommentRationale(op: Operation, statement: SqlStatement): Rationale 
   }
   return result;
 }
-

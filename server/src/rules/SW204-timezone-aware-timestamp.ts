@@ -18,27 +18,40 @@ export default defineRule({
     severity: 'error',
     scope: 'revision',
     policySection: 'Schema Evolution Boundaries',
-    policyClause: 'Default values must be deterministic and avoid server-side randomization; timezone handling must remain explicit (UTC only).',
+    policyClause:
+      'Default values must be deterministic and avoid server-side randomization; timezone handling must remain explicit (UTC only).',
     docs: {
       summary: 'Timestamp columns must be `timestamptz` (`timezone=True`).',
-      whatItDoes: 'Reports timestamp columns created or retyped by the upgrade without a time zone: `sa.DateTime()`, `sa.DateTime`, `sa.TIMESTAMP()`, `postgresql.TIMESTAMP()` without `timezone=True` (or with `timezone=False`) in `create_table`, `add_column` and `alter_column(type_=…)`, also inside `batch_alter_table` and helper functions; and SQL `timestamp` / `timestamp without time zone` in CREATE TABLE, ALTER TABLE ADD COLUMN and ALTER COLUMN … TYPE.',
-      whyBad: 'A `timestamp without time zone` stores a wall-clock reading with no zone: what instant it means depends on whoever wrote it and on the session\'s `TimeZone`. The policy asks for explicit time-zone handling, UTC only; `timestamptz` stores an absolute instant (kept as UTC) whatever the session zone.',
+      whatItDoes:
+        'Reports timestamp columns created or retyped by the upgrade without a time zone: `sa.DateTime()`, `sa.DateTime`, `sa.TIMESTAMP()`, `postgresql.TIMESTAMP()` without `timezone=True` (or with `timezone=False`) in `create_table`, `add_column` and `alter_column(type_=…)`, also inside `batch_alter_table` and helper functions; and SQL `timestamp` / `timestamp without time zone` in CREATE TABLE, ALTER TABLE ADD COLUMN and ALTER COLUMN … TYPE.',
+      whyBad:
+        "A `timestamp without time zone` stores a wall-clock reading with no zone: what instant it means depends on whoever wrote it and on the session's `TimeZone`. The policy asks for explicit time-zone handling, UTC only; `timestamptz` stores an absolute instant (kept as UTC) whatever the session zone.",
       bad: 'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", sa.DateTime(), nullable=True, comment="when payment cleared"))\n    op.execute("ALTER TABLE invoice ADD COLUMN sent_at timestamp(3)")',
       good: 'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True, comment="when payment cleared"))\n    op.execute("ALTER TABLE invoice ADD COLUMN sent_at timestamptz(3)")',
-      howToFix: 'Write `timezone=True` on the SQLAlchemy type, or `timestamptz` in SQL (precision kept: `timestamp(3)` becomes `timestamptz(3)`). The quick fix does either. If the column\'s default is `timezone(\'utc\', now())` (a UTC wall-clock reading, right for a naive column), the fix also changes it to `now()`: on a `timestamptz` column the naive UTC reading would be reinterpreted in the session zone (see SW205).',
+      howToFix:
+        "Write `timezone=True` on the SQLAlchemy type, or `timestamptz` in SQL (precision kept: `timestamp(3)` becomes `timestamptz(3)`). The quick fix does either. If the column's default is `timezone('utc', now())` (a UTC wall-clock reading, right for a naive column), the fix also changes it to `now()`: on a `timestamptz` column the naive UTC reading would be reinterpreted in the session zone (see SW205).",
       fixSafety: 'unsafe',
-      notes: 'Only the upgrade is checked: a downgrade that restores a naive column undoes this revision and is expected. `existing_type=` describes the column as it is and is not reported. SQL is fixed only where the type is written literally in the Python string (no escape or string boundary inside it); otherwise the finding comes without a fix rather than with a wrong one. The fix changes the schema the revision creates, so it is offered in the editor only and not applied by `--fix`.',
+      notes:
+        'Only the upgrade is checked: a downgrade that restores a naive column undoes this revision and is expected. `existing_type=` describes the column as it is and is not reported. SQL is fixed only where the type is written literally in the Python string (no escape or string boundary inside it); otherwise the finding comes without a fix rather than with a wrong one. The fix changes the schema the revision creates, so it is offered in the editor only and not applied by `--fix`.',
     },
   },
   check({ migration, report }) {
     for (const op of upgradeOps(migration)) {
       for (const column of op.columns) {
-        if (column.type && pyTimestampZone(column.type) === 'naive') reportPython(migration, column.type, column.name, column.serverDefault, report);
+        if (column.type && pyTimestampZone(column.type) === 'naive')
+          reportPython(migration, column.type, column.name, column.serverDefault, report);
       }
       if (op.name === 'alter_column') {
         const type = pyTypeRef(op.args.type_);
         const name = op.args.column_name;
-        if (type && pyTimestampZone(type) === 'naive') reportPython(migration, type, name?.kind === 'string' ? name.value : undefined, op.args.server_default, report);
+        if (type && pyTimestampZone(type) === 'naive')
+          reportPython(
+            migration,
+            type,
+            name?.kind === 'string' ? name.value : undefined,
+            op.args.server_default,
+            report,
+          );
       }
       const text = op.sql ? sqlBlockText(migration, op.sql) : undefined;
       for (const statement of op.sql?.statements ?? []) {
@@ -54,7 +67,13 @@ export default defineRule({
 
 type Report = (finding: { message: string; span: Span; fixes?: Fix[] }) => void;
 
-function reportPython(migration: MigrationModel, type: TypeRef, column: string | undefined, serverDefault: PyValue | undefined, report: Report): void {
+function reportPython(
+  migration: MigrationModel,
+  type: TypeRef,
+  column: string | undefined,
+  serverDefault: PyValue | undefined,
+  report: Report,
+): void {
   const edits: TextEdit[] = [timezoneEdit(type)];
   const defaultEdit = serverDefault ? utcDefaultToNow(serverDefault) : undefined;
   if (defaultEdit) edits.push(defaultEdit);
@@ -84,7 +103,14 @@ function timezoneEdit(type: TypeRef): TextEdit {
 /** A default of `timezone('utc', now())` rewritten to `now()`, in the style it was written in. */
 function utcDefaultToNow(value: PyValue): TextEdit | undefined {
   const analysis = analysePyDefault(value);
-  if (!analysis || analysis.shape.kind !== 'zoned' || !analysis.shape.innerIsNow || !isUtcZone(analysis.shape.zone) || value.kind !== 'call') return undefined;
+  if (
+    !analysis ||
+    analysis.shape.kind !== 'zoned' ||
+    !analysis.shape.innerIsNow ||
+    !isUtcZone(analysis.shape.zone) ||
+    value.kind !== 'call'
+  )
+    return undefined;
   const { call } = value;
   if (/(^|\.)func\.timezone$/.test(call.callee)) return { span: value.span, newText: `${call.receiver}.now()` };
   const arg = call.args[0];
@@ -93,7 +119,13 @@ function utcDefaultToNow(value: PyValue): TextEdit | undefined {
 
 const SQL_TIMESTAMP = /^(?:pg_catalog\.)?(timestamp)(\s*\(\s*(\d+)\s*\))?(\s+without\s+time\s+zone)?(?![\w$])/i;
 
-function reportSql(migration: MigrationModel, statement: SqlStatement, text: SourceText | undefined, fact: ColumnFact, report: Report): void {
+function reportSql(
+  migration: MigrationModel,
+  statement: SqlStatement,
+  text: SourceText | undefined,
+  fact: ColumnFact,
+  report: Report,
+): void {
   const type = fact.type as NonNullable<ColumnFact['type']>;
   const start = indexOfLocation(statement, type.location);
   const match = text ? SQL_TIMESTAMP.exec(text.value.slice(start)) : null;
@@ -106,13 +138,24 @@ function reportSql(migration: MigrationModel, statement: SqlStatement, text: Sou
   });
 }
 
-function sqlFix(migration: MigrationModel, statement: SqlStatement, text: SourceText, fact: ColumnFact, start: number, match: RegExpExecArray): Fix | undefined {
+function sqlFix(
+  migration: MigrationModel,
+  statement: SqlStatement,
+  text: SourceText,
+  fact: ColumnFact,
+  start: number,
+  match: RegExpExecArray,
+): Fix | undefined {
   const typeSpan = exactSpan(migration.source, text, start, start + match[0].length);
   if (!typeSpan) return undefined;
   const upper = match[1] === match[1].toUpperCase();
-  const edits: TextEdit[] = [{ span: typeSpan, newText: `${upper ? 'TIMESTAMPTZ' : 'timestamptz'}${match[3] ? `(${match[3]})` : ''}` }];
+  const edits: TextEdit[] = [
+    { span: typeSpan, newText: `${upper ? 'TIMESTAMPTZ' : 'timestamptz'}${match[3] ? `(${match[3]})` : ''}` },
+  ];
   // A UTC wall-clock default would be reinterpreted in the session zone once the column has a zone.
-  const defaults = columnDefaultFacts(statement.kind, statement.parsed.node).filter((d) => d.column === fact.column && d.via !== 'set-default');
+  const defaults = columnDefaultFacts(statement.kind, statement.parsed.node).filter(
+    (d) => d.column === fact.column && d.via !== 'set-default',
+  );
   const shape = defaults[0]?.default.shape;
   if (shape?.kind === 'zoned' && shape.innerIsNow && isUtcZone(shape.zone)) {
     const exprSpan = sqlDefaultExpressionSpan(migration.source, statement, text, defaults[0].location);
@@ -122,4 +165,3 @@ function sqlFix(migration: MigrationModel, statement: SqlStatement, text: Source
   }
   return { title: FIX_TITLE, edits, safe: false };
 }
-

@@ -7,7 +7,27 @@ import { upgradeOperations } from './util/revisionTables';
 import { defineRule } from './types';
 
 /** Names that say nothing about the entity a table holds. */
-const GENERIC_NAMES = new Set(['data', 'info', 'information', 'misc', 'temp', 'tmp', 'table', 'tbl', 'stuff', 'object', 'entity', 'record', 'item', 'thing', 'test', 'new_table', 'table1', 'other', 'general']);
+const GENERIC_NAMES = new Set([
+  'data',
+  'info',
+  'information',
+  'misc',
+  'temp',
+  'tmp',
+  'table',
+  'tbl',
+  'stuff',
+  'object',
+  'entity',
+  'record',
+  'item',
+  'thing',
+  'test',
+  'new_table',
+  'table1',
+  'other',
+  'general',
+]);
 const GENERIC_AFFIXES = /^(tbl|tmp|temp)_|_(tbl|tmp|temp)$/i;
 /**
  * Mass nouns that pluralize reads as plurals of a Latin singular nobody uses as a table name
@@ -22,16 +42,21 @@ export default defineRule({
     severity: 'warning',
     scope: 'revision',
     policySection: 'Tables vs Views Policy',
-    policyClause: 'Base tables capture authoritative domain records; naming must be explicit and singular per entity boundary.',
+    policyClause:
+      'Base tables capture authoritative domain records; naming must be explicit and singular per entity boundary.',
     docs: {
       summary: 'New tables are named after one entity, in the singular, and not generically.',
-      whatItDoes: 'Checks the name of every table the upgrade creates (`op.create_table`, SQL `CREATE TABLE`) or renames to (`op.rename_table`, `ALTER TABLE … RENAME TO`). The last word of a snake_case or camelCase name must be singular according to the `pluralize` library (`user_accounts` → `user_account`; uncountable words such as `status`, `news`, `series` are fine). Generic names (`data`, `info`, `misc`, `temp`, `tbl_*`, `*_tmp`, …) are reported as not explicit.',
-      whyBad: 'The policy asks for explicit, singular names per entity boundary: one row is one `invoice`, and a consistent convention keeps ORM models, foreign keys (`invoice_id`) and queries predictable. A name like `data` or `tbl_misc` says nothing about the records it holds.',
+      whatItDoes:
+        'Checks the name of every table the upgrade creates (`op.create_table`, SQL `CREATE TABLE`) or renames to (`op.rename_table`, `ALTER TABLE … RENAME TO`). The last word of a snake_case or camelCase name must be singular according to the `pluralize` library (`user_accounts` → `user_account`; uncountable words such as `status`, `news`, `series` are fine). Generic names (`data`, `info`, `misc`, `temp`, `tbl_*`, `*_tmp`, …) are reported as not explicit.',
+      whyBad:
+        'The policy asks for explicit, singular names per entity boundary: one row is one `invoice`, and a consistent convention keeps ORM models, foreign keys (`invoice_id`) and queries predictable. A name like `data` or `tbl_misc` says nothing about the records it holds.',
       bad: 'def upgrade():\n    op.create_table("user_accounts", sa.Column("id", sa.UUID(), primary_key=True))',
       good: 'def upgrade():\n    op.create_table("user_account", sa.Column("id", sa.UUID(), primary_key=True))',
-      howToFix: 'Rename the table to the singular the message suggests (or to a name that says which entity it holds), together with the foreign keys and code that refer to it. No quick fix: other files use the name.',
+      howToFix:
+        'Rename the table to the singular the message suggests (or to a name that says which entity it holds), together with the foreign keys and code that refer to it. No quick fix: other files use the name.',
       fixSafety: 'none',
-      notes: 'Partitions (`CREATE TABLE … PARTITION OF`) are named after their parent and not checked. Only the last word counts: `orders_archive` is singular (`archive`), `order_items` is not. Mass nouns the library misreads (`metadata`, `sms`) are accepted.',
+      notes:
+        'Partitions (`CREATE TABLE … PARTITION OF`) are named after their parent and not checked. Only the last word counts: `orders_archive` is singular (`archive`), `order_items` is not. Mass nouns the library misreads (`metadata`, `sms`) are accepted.',
     },
   },
   check({ migration, report }) {
@@ -40,7 +65,8 @@ export default defineRule({
       if (problem) report({ message: problem, span });
     };
     for (const op of upgradeOperations(migration)) {
-      if (op.isAlembicOp && op.name === 'create_table' && op.table && op.args.table_name) check(op.table, op.args.table_name.span);
+      if (op.isAlembicOp && op.name === 'create_table' && op.table && op.args.table_name)
+        check(op.table, op.args.table_name.span);
       if (op.isAlembicOp && op.name === 'rename_table') {
         const to = op.args.new_table_name;
         const name = stringValue(to);
@@ -48,7 +74,15 @@ export default defineRule({
       }
       for (const statement of op.sql?.statements ?? []) {
         const fact = ddlFactOf(statement.kind, statement.parsed.node);
-        if (fact.kind === 'create-table' && !fact.partitionOf) check(fact.table.name, nameSpan(statement, fact.table.location + (fact.table.schema ? fact.table.schema.length + 1 : 0), fact.table.name));
+        if (fact.kind === 'create-table' && !fact.partitionOf)
+          check(
+            fact.table.name,
+            nameSpan(
+              statement,
+              fact.table.location + (fact.table.schema ? fact.table.schema.length + 1 : 0),
+              fact.table.name,
+            ),
+          );
         if (fact.kind === 'rename' && fact.objectType === 'TABLE') check(fact.newName, statement.span);
       }
     }
@@ -61,8 +95,14 @@ export function nameProblem(name: string): string | undefined {
   if (GENERIC_NAMES.has(lower) || GENERIC_AFFIXES.test(lower)) {
     return `Table name "${name}" is generic: name the table after the one entity each row records (e.g. "invoice", "customer_address").`;
   }
-  const words = lower.replace(/([a-z0-9])([A-Z])/g, '$1_$2').split(/[_\s]+/).filter((w) => w !== '');
-  const camelWords = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').split(/[_\s]+/).filter((w) => w !== '');
+  const words = lower
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .split(/[_\s]+/)
+    .filter((w) => w !== '');
+  const camelWords = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .split(/[_\s]+/)
+    .filter((w) => w !== '');
   const last = camelWords[camelWords.length - 1] ?? '';
   const word = last.toLowerCase();
   if (words.length === 0 || !/^[a-z]{3,}$/.test(word) || MASS_NOUNS.has(word)) return undefined;

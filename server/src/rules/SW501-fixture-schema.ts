@@ -9,7 +9,23 @@ import { libpgQueryAnalyzer } from '../parse/sql';
 import { defineRule } from './types';
 
 /** Folders never searched for fixtures. */
-const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', '__pycache__', '.tox', '.mypy_cache', '.pytest_cache', 'dist', 'out', 'build', '.idea', '.vscode']);
+const SKIPPED_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.tox',
+  '.mypy_cache',
+  '.pytest_cache',
+  'dist',
+  'out',
+  'build',
+  '.idea',
+  '.vscode',
+]);
 const MAX_FILES = 20000;
 const MAX_FIXTURE_BYTES = 5 * 1024 * 1024;
 
@@ -20,16 +36,21 @@ export default defineRule({
     severity: 'warning',
     scope: 'project',
     policySection: 'Testing Strategy Boundaries',
-    policyClause: 'Data fixtures used in tests must map to documented schemas; implicit schema assumptions are forbidden.',
+    policyClause:
+      'Data fixtures used in tests must map to documented schemas; implicit schema assumptions are forbidden.',
     docs: {
       summary: 'Test fixtures insert only into tables and columns the migrations create.',
-      whatItDoes: 'Reads the SQL and JSON fixtures matching `fixture-globs` (default `**/fixtures/**/*.sql`, `**/fixtures/**/*.json`) and compares what they write with the schema replayed from every revision, as it stands at the heads. Reports a table no migration creates, and a column the table does not have. SQL fixtures: `INSERT INTO t (cols) …` and `COPY t (cols) FROM …`. JSON fixtures: `{ "invoice": [ { "id": …, "total": … } ] }` (every value an array of row objects) or `[ { "table": "invoice", "rows": [ { … } ] } ]`; other JSON files are not taken for fixtures.',
-      whyBad: 'A fixture that writes a column the migrations never created (or dropped long ago) only works against a database built some other way — from ORM metadata, or by hand — so the tests check a schema production does not have. The policy forbids such implicit schema assumptions.',
+      whatItDoes:
+        'Reads the SQL and JSON fixtures matching `fixture-globs` (default `**/fixtures/**/*.sql`, `**/fixtures/**/*.json`) and compares what they write with the schema replayed from every revision, as it stands at the heads. Reports a table no migration creates, and a column the table does not have. SQL fixtures: `INSERT INTO t (cols) …` and `COPY t (cols) FROM …`. JSON fixtures: `{ "invoice": [ { "id": …, "total": … } ] }` (every value an array of row objects) or `[ { "table": "invoice", "rows": [ { … } ] } ]`; other JSON files are not taken for fixtures.',
+      whyBad:
+        'A fixture that writes a column the migrations never created (or dropped long ago) only works against a database built some other way — from ORM metadata, or by hand — so the tests check a schema production does not have. The policy forbids such implicit schema assumptions.',
       bad: '-- tests/fixtures/invoices.sql\nINSERT INTO invoice (id, total, discount) VALUES (1, 10, 0);  -- no migration adds "discount"',
       good: '-- tests/fixtures/invoices.sql\nINSERT INTO invoice (id, total) VALUES (1, 10);',
-      howToFix: 'Update the fixture to the schema the migrations create, or add the missing table or column with a new revision.',
+      howToFix:
+        'Update the fixture to the schema the migrations create, or add the missing table or column with a new revision.',
       fixSafety: 'none',
-      notes: 'Findings are reported on the fixture files. A SQL fixture that does not parse (psql meta-commands such as `\\copy`) is skipped, as is an `INSERT` without a column list (its columns are positional). Tables outside the default schema are written `schema.table`.',
+      notes:
+        'Findings are reported on the fixture files. A SQL fixture that does not parse (psql meta-commands such as `\\copy`) is skipped, as is an `INSERT` without a column list (its columns are positional). Tables outside the default schema are written `schema.table`.',
     },
   },
   checkProject({ project, config, report }) {
@@ -56,12 +77,23 @@ export default defineRule({
         const key = tableKey(write.table, write.schema);
         const table = tables.get(key);
         if (!table) {
-          if (!views.has(key) && once(key)) report({ path: file, span: write.tableSpan, range: fixture.lines.rangeOf(write.tableSpan.start, write.tableSpan.end), message: `The fixture writes to table "${key}", which no migration creates (schema at head): update the fixture or add the table in a new revision.` });
+          if (!views.has(key) && once(key))
+            report({
+              path: file,
+              span: write.tableSpan,
+              range: fixture.lines.rangeOf(write.tableSpan.start, write.tableSpan.end),
+              message: `The fixture writes to table "${key}", which no migration creates (schema at head): update the fixture or add the table in a new revision.`,
+            });
           continue;
         }
         for (const column of write.columns) {
           if (table.columns.has(column.name) || !once(`${key}.${column.name}`)) continue;
-          report({ path: file, span: column.span, range: fixture.lines.rangeOf(column.span.start, column.span.end), message: `The fixture sets column "${column.name}" of "${key}", which the table does not have at head (its columns: ${columnList(table)}): update the fixture or add the column in a new revision.` });
+          report({
+            path: file,
+            span: column.span,
+            range: fixture.lines.rangeOf(column.span.start, column.span.end),
+            message: `The fixture sets column "${column.name}" of "${key}", which the table does not have at head (its columns: ${columnList(table)}): update the fixture or add the column in a new revision.`,
+          });
         }
       }
     }
@@ -94,7 +126,11 @@ function fixtureFiles(project: ProjectModel): string[] {
   let seen = 0;
   const walk = (dir: string): void => {
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const entry of entries) {
       if (++seen > MAX_FILES) return;
       const full = path.join(dir, entry.name);
@@ -112,13 +148,20 @@ function fixtureFiles(project: ProjectModel): string[] {
   return found;
 }
 
-interface ParsedFixture { writes: FixtureWrite[]; lines: LineIndex }
+interface ParsedFixture {
+  writes: FixtureWrite[];
+  lines: LineIndex;
+}
 const parsedFixtures = new Map<string, { stamp: string; fixture: ParsedFixture | undefined }>();
 
 /** Parses a fixture, re-using the last parse while the file's size and mtime are unchanged. */
 function readFixture(file: string): ParsedFixture | undefined {
   let stat: fs.Stats;
-  try { stat = fs.statSync(file); } catch { return undefined; }
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return undefined;
+  }
   if (stat.size > MAX_FIXTURE_BYTES) return undefined;
   const stamp = `${stat.size}:${stat.mtimeMs}`;
   const cached = parsedFixtures.get(file);
@@ -126,7 +169,9 @@ function readFixture(file: string): ParsedFixture | undefined {
   let fixture: ParsedFixture | undefined;
   try {
     const text = fs.readFileSync(file, 'utf8');
-    const writes = file.toLowerCase().endsWith('.json') ? jsonFixtureWrites(text) : sqlFixtureWrites(text, libpgQueryAnalyzer);
+    const writes = file.toLowerCase().endsWith('.json')
+      ? jsonFixtureWrites(text)
+      : sqlFixtureWrites(text, libpgQueryAnalyzer);
     fixture = writes ? { writes, lines: new LineIndex(text) } : undefined;
   } catch {
     fixture = undefined;

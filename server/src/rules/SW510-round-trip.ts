@@ -16,16 +16,22 @@ export default defineRule({
     severity: 'error',
     scope: 'project',
     policySection: 'Testing Strategy Boundaries',
-    policyClause: 'Migration tests must run against ephemeral PostgreSQL instances and validate both upgrade and downgrade paths.',
+    policyClause:
+      'Migration tests must run against ephemeral PostgreSQL instances and validate both upgrade and downgrade paths.',
     docs: {
-      summary: 'Every revision must upgrade, downgrade back to exactly its parent\'s schema, and upgrade again, on a real PostgreSQL.',
-      whatItDoes: 'Reported by the runner (`schema-warden verify`, or *Verify round trips* in the editor\'s Schema Warden sidebar), not while you type. For each revision in graph order, on an ephemeral PostgreSQL (a Docker container or a cluster from local binaries), the runner upgrades to it and snapshots the schema from the catalogs; downgrades to its parent and compares with the parent\'s snapshot; upgrades again and compares with its own. The first step that fails — an error from Alembic or Postgres, or a schema that differs — is reported on that revision\'s `def upgrade` / `def downgrade` line (or the line that raised), with the failing SQL or the exact difference, e.g. "index ix_account_email is left behind by the downgrade".',
-      whyBad: 'A downgrade that leaves an index, a column or a type behind passes code review and static checks, and only fails on the day it is needed: the rollback of a bad deploy. Re-applying the revision then fails on the leftover object, so the database is stuck between versions.',
+      summary:
+        "Every revision must upgrade, downgrade back to exactly its parent's schema, and upgrade again, on a real PostgreSQL.",
+      whatItDoes:
+        "Reported by the runner (`schema-warden verify`, or *Verify round trips* in the editor's Schema Warden sidebar), not while you type. For each revision in graph order, on an ephemeral PostgreSQL (a Docker container or a cluster from local binaries), the runner upgrades to it and snapshots the schema from the catalogs; downgrades to its parent and compares with the parent's snapshot; upgrades again and compares with its own. The first step that fails — an error from Alembic or Postgres, or a schema that differs — is reported on that revision's `def upgrade` / `def downgrade` line (or the line that raised), with the failing SQL or the exact difference, e.g. \"index ix_account_email is left behind by the downgrade\".",
+      whyBad:
+        'A downgrade that leaves an index, a column or a type behind passes code review and static checks, and only fails on the day it is needed: the rollback of a bad deploy. Re-applying the revision then fails on the leftover object, so the database is stuck between versions.',
       bad: 'def upgrade():\n    op.create_index("ix_account_email", "account", ["email"], unique=True)\n    op.add_column("account", sa.Column("note", sa.Text(), nullable=True))\n\n\ndef downgrade():\n    # forgets the index: the round trip finds it left behind\n    op.drop_column("account", "note")',
       good: 'def upgrade():\n    op.create_index("ix_account_email", "account", ["email"], unique=True)\n    op.add_column("account", sa.Column("note", sa.Text(), nullable=True))\n\n\ndef downgrade():\n    op.drop_column("account", "note")\n    op.drop_index("ix_account_email", table_name="account")',
-      howToFix: 'Read the difference in the message: an object listed as left behind must be dropped by `downgrade()`; an object listed as missing must be re-created by it; an error names the statement that failed. Make `downgrade()` the exact inverse of `upgrade()`, in reverse order, then run the verification again (from this revision: *Verify round trip from here*); the diagnostic disappears when the run passes.',
+      howToFix:
+        'Read the difference in the message: an object listed as left behind must be dropped by `downgrade()`; an object listed as missing must be re-created by it; an error names the statement that failed. Make `downgrade()` the exact inverse of `upgrade()`, in reverse order, then run the verification again (from this revision: *Verify round trip from here*); the diagnostic disappears when the run passes.',
       fixSafety: 'none',
-      notes: 'Verification stops at the first failure: the database cannot be trusted past it, so later revisions are reported as not run. Branches and merges are verified too: before each revision the database is brought to exactly that revision\'s ancestors. The project\'s `env.py` must read the database URL from the environment variable the runner sets (`DATABASE_URL` by default, `schemaWarden.runner.databaseUrlEnv` / `--url-env`), or use `config.get_main_option("sqlalchemy.url")`.',
+      notes:
+        'Verification stops at the first failure: the database cannot be trusted past it, so later revisions are reported as not run. Branches and merges are verified too: before each revision the database is brought to exactly that revision\'s ancestors. The project\'s `env.py` must read the database URL from the environment variable the runner sets (`DATABASE_URL` by default, `schemaWarden.runner.databaseUrlEnv` / `--url-env`), or use `config.get_main_option("sqlalchemy.url")`.',
     },
   },
   // Findings come from the runner (roundTripDiagnostics below), never from the text.
@@ -49,9 +55,10 @@ export interface RoundTripDiagnostic {
 }
 
 const FIX_HINTS: Record<VerifyStepName, string> = {
-  upgrade: 'Fix upgrade() so that it runs on its parent\'s schema.',
+  upgrade: "Fix upgrade() so that it runs on its parent's schema.",
   downgrade: 'Make downgrade() undo everything upgrade() does, in reverse order.',
-  'upgrade again': 'Make downgrade() restore exactly the parent\'s schema, so that upgrade() runs again and gives the same result.',
+  'upgrade again':
+    "Make downgrade() restore exactly the parent's schema, so that upgrade() runs again and gives the same result.",
 };
 
 /** The diagnostics a verification result stands for: none when it passed, one per failure otherwise. */
@@ -60,24 +67,34 @@ export function roundTripDiagnostics(result: VerifyResult): RoundTripDiagnostic[
   if (!failure || !failure.path) return [];
   const revision = result.revisions.find((r) => r.revision === failure.revision);
   const step = revision?.steps.find((s) => s.status === 'failed' && s.step === failure.step);
-  return [{
-    ruleId: ID,
-    ruleName: NAME,
-    severity: 'error',
-    source: 'schema-warden',
-    docsUrl: ruleDocUrl(ID, NAME),
-    path: failure.path,
-    line: failure.line !== undefined && failure.line > 0 ? failure.line : 1,
-    revision: failure.revision,
-    step: failure.step,
-    message: roundTripMessage(failure.revision, failure.step, failure.message, step, revision),
-  }];
+  return [
+    {
+      ruleId: ID,
+      ruleName: NAME,
+      severity: 'error',
+      source: 'schema-warden',
+      docsUrl: ruleDocUrl(ID, NAME),
+      path: failure.path,
+      line: failure.line !== undefined && failure.line > 0 ? failure.line : 1,
+      revision: failure.revision,
+      step: failure.step,
+      message: roundTripMessage(failure.revision, failure.step, failure.message, step, revision),
+    },
+  ];
 }
 
 /** Says which step failed, then the exact differences (one a line) or Postgres' error and SQL, then what to do. */
-export function roundTripMessage(revisionId: string, stepName: VerifyStepName, summary: string, step?: VerifyStepResult, revision?: RevisionVerifyResult): string {
+export function roundTripMessage(
+  revisionId: string,
+  stepName: VerifyStepName,
+  summary: string,
+  step?: VerifyStepResult,
+  revision?: RevisionVerifyResult,
+): string {
   const parents = revision?.parents.length ? revision.parents.join(', ') : 'the base';
-  const lines = [`Round trip of revision ${revisionId} failed at the "${stepName}" step${step ? ` (alembic ${step.command})` : ''}${stepName === 'downgrade' ? `, back to ${parents}` : ''}.`];
+  const lines = [
+    `Round trip of revision ${revisionId} failed at the "${stepName}" step${step ? ` (alembic ${step.command})` : ''}${stepName === 'downgrade' ? `, back to ${parents}` : ''}.`,
+  ];
   if (step?.differences?.length) {
     for (const difference of step.differences) lines.push(`• ${difference.message}`);
   } else if (step?.error) {

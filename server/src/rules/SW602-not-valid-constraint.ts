@@ -14,16 +14,21 @@ export default defineRule({
     severity: 'warning',
     scope: 'revision',
     policySection: 'Migration Rules',
-    policyClause: 'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+    policyClause:
+      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'Foreign keys and CHECK constraints on existing tables are added NOT VALID, then validated.',
-      whatItDoes: 'Reports `op.create_foreign_key` / `op.create_check_constraint` on a table the revision did not create unless they pass `postgresql_not_valid=True`, and SQL `ALTER TABLE … ADD [CONSTRAINT …] FOREIGN KEY / CHECK` without `NOT VALID`. A constraint added `NOT VALID` is reported when no `ALTER TABLE … VALIDATE CONSTRAINT <name>` follows it (later in the same revision or in a later revision).',
-      whyBad: 'Adding a foreign key checks every existing row while holding a SHARE ROW EXCLUSIVE lock on the table and on the referenced table: writes to both stop for the whole scan. Adding a CHECK constraint scans the table under an ACCESS EXCLUSIVE lock, which blocks reads too. With `NOT VALID` the constraint is added at once (new rows are checked immediately) and `VALIDATE CONSTRAINT` later scans under a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes continue. A constraint left NOT VALID is never trusted by the planner and hides old bad rows.',
+      whatItDoes:
+        'Reports `op.create_foreign_key` / `op.create_check_constraint` on a table the revision did not create unless they pass `postgresql_not_valid=True`, and SQL `ALTER TABLE … ADD [CONSTRAINT …] FOREIGN KEY / CHECK` without `NOT VALID`. A constraint added `NOT VALID` is reported when no `ALTER TABLE … VALIDATE CONSTRAINT <name>` follows it (later in the same revision or in a later revision).',
+      whyBad:
+        'Adding a foreign key checks every existing row while holding a SHARE ROW EXCLUSIVE lock on the table and on the referenced table: writes to both stop for the whole scan. Adding a CHECK constraint scans the table under an ACCESS EXCLUSIVE lock, which blocks reads too. With `NOT VALID` the constraint is added at once (new rows are checked immediately) and `VALIDATE CONSTRAINT` later scans under a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes continue. A constraint left NOT VALID is never trusted by the planner and hides old bad rows.',
       bad: 'def upgrade():\n    op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ["customer_id"], ["id"])',
       good: 'def upgrade():\n    op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ["customer_id"], ["id"], postgresql_not_valid=True)\n    op.execute("ALTER TABLE invoice VALIDATE CONSTRAINT fk_invoice_customer")',
-      howToFix: 'Add `postgresql_not_valid=True` (SQL: `NOT VALID`), then validate with `op.execute("ALTER TABLE <table> VALIDATE CONSTRAINT <name>")` — best in a separate, later revision, so the brief lock and the long scan are not in one transaction. The quick fix adds `postgresql_not_valid=True`; the validation step is yours to place.',
+      howToFix:
+        'Add `postgresql_not_valid=True` (SQL: `NOT VALID`), then validate with `op.execute("ALTER TABLE <table> VALIDATE CONSTRAINT <name>")` — best in a separate, later revision, so the brief lock and the long scan are not in one transaction. The quick fix adds `postgresql_not_valid=True`; the validation step is yours to place.',
       fixSafety: 'unsafe',
-      notes: 'Tables created by the same revision are empty: constraints on them are not reported. `postgresql_not_valid` is a SQLAlchemy PostgreSQL dialect option accepted by `CheckConstraint` and `ForeignKeyConstraint` (and so by Alembic\'s `create_check_constraint` / `create_foreign_key`); on an older SQLAlchemy write the SQL form. UNIQUE and PRIMARY KEY constraints cannot be NOT VALID: build a unique index CONCURRENTLY and add the constraint `USING INDEX` (see SW601).',
+      notes:
+        "Tables created by the same revision are empty: constraints on them are not reported. `postgresql_not_valid` is a SQLAlchemy PostgreSQL dialect option accepted by `CheckConstraint` and `ForeignKeyConstraint` (and so by Alembic's `create_check_constraint` / `create_foreign_key`); on an older SQLAlchemy write the SQL form. UNIQUE and PRIMARY KEY constraints cannot be NOT VALID: build a unique index CONCURRENTLY and add the constraint `USING INDEX` (see SW601).",
     },
   },
   check({ migration, project, report }) {
@@ -46,15 +51,28 @@ export default defineRule({
         const name = stringValue(op.args.constraint_name);
         const what = op.name === 'create_foreign_key' ? 'foreign key' : 'CHECK constraint';
         if (boolValue(notValidValue) === true) {
-          if (!laterValidation(name, index + 1)) report({ message: `The ${what}${name ? ` "${name}"` : ''} is added NOT VALID but never validated: add \`op.execute("ALTER TABLE ${table} VALIDATE CONSTRAINT ${name ?? '<name>'}")\`, best in a later revision.`, span: notValidValue?.span ?? op.call.calleeSpan });
+          if (!laterValidation(name, index + 1))
+            report({
+              message: `The ${what}${name ? ` "${name}"` : ''} is added NOT VALID but never validated: add \`op.execute("ALTER TABLE ${table} VALIDATE CONSTRAINT ${name ?? '<name>'}")\`, best in a later revision.`,
+              span: notValidValue?.span ?? op.call.calleeSpan,
+            });
           return;
         }
         if (notValidValue) return; // computed at run time
-        const lock = op.name === 'create_foreign_key' ? `SHARE ROW EXCLUSIVE on "${table}" and "${stringValue(op.args.referent_table) ?? 'the referenced table'}" (blocks writes)` : `ACCESS EXCLUSIVE on "${table}" (blocks reads and writes)`;
+        const lock =
+          op.name === 'create_foreign_key'
+            ? `SHARE ROW EXCLUSIVE on "${table}" and "${stringValue(op.args.referent_table) ?? 'the referenced table'}" (blocks writes)`
+            : `ACCESS EXCLUSIVE on "${table}" (blocks reads and writes)`;
         report({
           message: `${op.name} on existing table "${table}" checks every row while holding ${lock}: pass postgresql_not_valid=True, then VALIDATE CONSTRAINT${name ? ` ${name}` : ''} in a later step.`,
           span: op.call.calleeSpan,
-          fixes: [{ title: 'Add the constraint NOT VALID (postgresql_not_valid=True)', edits: [addKeywordArgument(op.call, 'postgresql_not_valid', 'True')], safe: false }],
+          fixes: [
+            {
+              title: 'Add the constraint NOT VALID (postgresql_not_valid=True)',
+              edits: [addKeywordArgument(op.call, 'postgresql_not_valid', 'True')],
+              safe: false,
+            },
+          ],
         });
         return;
       }
@@ -70,13 +88,28 @@ export default defineRule({
           const what = c.type === 'FOREIGN' ? 'FOREIGN KEY' : 'CHECK';
           if (c.notValid) {
             const validatedHere = fact.commands.some((k) => k.subtype === 'ValidateConstraint' && k.name === c.name);
-            if (!validatedHere && !laterValidation(c.name, index + 1) && !statementValidatesLater(op.sql?.statements ?? [], statement, c.name)) {
-              report({ message: c.name ? `${what} constraint "${c.name}" is added NOT VALID but never validated: add \`ALTER TABLE ${table} VALIDATE CONSTRAINT ${c.name}\`, best in a later revision.` : `${what} constraint added NOT VALID without a name, so it cannot be validated: name it (ADD CONSTRAINT <name> …) and VALIDATE CONSTRAINT it later.`, span });
+            if (
+              !validatedHere &&
+              !laterValidation(c.name, index + 1) &&
+              !statementValidatesLater(op.sql?.statements ?? [], statement, c.name)
+            ) {
+              report({
+                message: c.name
+                  ? `${what} constraint "${c.name}" is added NOT VALID but never validated: add \`ALTER TABLE ${table} VALIDATE CONSTRAINT ${c.name}\`, best in a later revision.`
+                  : `${what} constraint added NOT VALID without a name, so it cannot be validated: name it (ADD CONSTRAINT <name> …) and VALIDATE CONSTRAINT it later.`,
+                span,
+              });
             }
             continue;
           }
-          const lock = c.type === 'FOREIGN' ? `SHARE ROW EXCLUSIVE on "${table}" and "${c.references ? qualifiedName(c.references.table) : 'the referenced table'}" (blocks writes)` : `ACCESS EXCLUSIVE on "${table}" (blocks reads and writes)`;
-          report({ message: `ADD ${what} on existing table "${table}" checks every row while holding ${lock}: add it NOT VALID, then VALIDATE CONSTRAINT${c.name ? ` ${c.name}` : ''} in a later step.`, span });
+          const lock =
+            c.type === 'FOREIGN'
+              ? `SHARE ROW EXCLUSIVE on "${table}" and "${c.references ? qualifiedName(c.references.table) : 'the referenced table'}" (blocks writes)`
+              : `ACCESS EXCLUSIVE on "${table}" (blocks reads and writes)`;
+          report({
+            message: `ADD ${what} on existing table "${table}" checks every row while holding ${lock}: add it NOT VALID, then VALIDATE CONSTRAINT${c.name ? ` ${c.name}` : ''} in a later step.`,
+            span,
+          });
         }
       }
     });
@@ -89,23 +122,33 @@ function wordSpan(migration: MigrationModel, at: Span): Span {
   return match ? { start: at.start, end: at.start + match[0].length } : at;
 }
 
-function validationsIn(statements: ReadonlyArray<{ kind: string; parsed: { node: Record<string, unknown> } }>): Set<string> {
+function validationsIn(
+  statements: ReadonlyArray<{ kind: string; parsed: { node: Record<string, unknown> } }>,
+): Set<string> {
   const names = new Set<string>();
   for (const statement of statements) {
     const fact = ddlFactOf(statement.kind, statement.parsed.node);
     if (fact.kind !== 'alter-table') continue;
-    for (const command of fact.commands) if (command.subtype === 'ValidateConstraint' && command.name) names.add(command.name);
+    for (const command of fact.commands)
+      if (command.subtype === 'ValidateConstraint' && command.name) names.add(command.name);
   }
   return names;
 }
 
-function statementValidatesLater(statements: ReadonlyArray<{ kind: string; parsed: { node: Record<string, unknown> } }>, after: unknown, name: string | undefined): boolean {
+function statementValidatesLater(
+  statements: ReadonlyArray<{ kind: string; parsed: { node: Record<string, unknown> } }>,
+  after: unknown,
+  name: string | undefined,
+): boolean {
   if (!name) return false;
   const index = statements.indexOf(after as (typeof statements)[number]);
   return validationsIn(statements.slice(index + 1)).has(name);
 }
 
-interface ValidationIndex { byName: Map<string, number[]>; orderOf: Map<string, number> }
+interface ValidationIndex {
+  byName: Map<string, number[]>;
+  orderOf: Map<string, number>;
+}
 const validationIndexes = new WeakMap<ProjectModel, ValidationIndex>();
 
 /** Every `VALIDATE CONSTRAINT` in the project's upgrades, by constraint name, with the revision's position in graph order. */
@@ -117,7 +160,8 @@ function validatedConstraints(project: ProjectModel): ValidationIndex {
     const migration = project.graph.nodes.get(id)?.migration;
     for (const op of migration?.operations ?? []) {
       if (op.section !== 'upgrade' || !op.sql) continue;
-      for (const name of validationsIn(op.sql.statements)) index.byName.set(name, [...(index.byName.get(name) ?? []), order]);
+      for (const name of validationsIn(op.sql.statements))
+        index.byName.set(name, [...(index.byName.get(name) ?? []), order]);
     }
   }
   validationIndexes.set(project, index);

@@ -8,9 +8,19 @@ import { defineRule } from './types';
 
 /** Alembic operations that lock an existing table (creating a table or a view locks nothing others use). */
 const LOCKING_OPS = new Set([
-  'drop_table', 'rename_table', 'add_column', 'drop_column', 'alter_column', 'create_index', 'drop_index',
-  'create_foreign_key', 'create_unique_constraint', 'create_primary_key', 'create_check_constraint',
-  'create_exclude_constraint', 'drop_constraint',
+  'drop_table',
+  'rename_table',
+  'add_column',
+  'drop_column',
+  'alter_column',
+  'create_index',
+  'drop_index',
+  'create_foreign_key',
+  'create_unique_constraint',
+  'create_primary_key',
+  'create_check_constraint',
+  'create_exclude_constraint',
+  'drop_constraint',
 ]);
 
 export default defineRule({
@@ -20,22 +30,29 @@ export default defineRule({
     severity: 'info',
     scope: 'revision',
     policySection: 'Migration Rules',
-    policyClause: 'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+    policyClause:
+      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'A revision that locks existing tables sets `lock_timeout` first.',
-      whatItDoes: 'Reports a revision whose upgrade alters, drops, renames, indexes or constrains a table it did not create itself (Alembic operations, also in batch mode and helpers, and SQL) without a `SET lock_timeout` / `SET LOCAL lock_timeout` (or `set_config(\'lock_timeout\', …)`) anywhere in the upgrade. One finding per revision, on the first such operation.',
-      whyBad: 'Even a brief ALTER TABLE needs an ACCESS EXCLUSIVE lock. If a long query holds a conflicting lock, the ALTER waits — and every query that arrives after it queues behind the ALTER: the table is unavailable until the long query ends. With `lock_timeout` the migration gives up after a few seconds instead (and can be retried), and the application never stalls.',
+      whatItDoes:
+        "Reports a revision whose upgrade alters, drops, renames, indexes or constrains a table it did not create itself (Alembic operations, also in batch mode and helpers, and SQL) without a `SET lock_timeout` / `SET LOCAL lock_timeout` (or `set_config('lock_timeout', …)`) anywhere in the upgrade. One finding per revision, on the first such operation.",
+      whyBad:
+        'Even a brief ALTER TABLE needs an ACCESS EXCLUSIVE lock. If a long query holds a conflicting lock, the ALTER waits — and every query that arrives after it queues behind the ALTER: the table is unavailable until the long query ends. With `lock_timeout` the migration gives up after a few seconds instead (and can be retried), and the application never stalls.',
       bad: 'def upgrade():\n    op.add_column("invoice", sa.Column("note", sa.Text(), nullable=True, comment="free-text note"))',
       good: 'def upgrade():\n    op.execute("SET lock_timeout = \'5s\'")\n    op.add_column("invoice", sa.Column("note", sa.Text(), nullable=True, comment="free-text note"))',
-      howToFix: 'Start the upgrade with `op.execute("SET lock_timeout = \'5s\'")` (choose the value your application tolerates). The quick fix inserts that line. If `env.py` sets it for every migration (e.g. `connect_args={"options": "-c lock_timeout=5s"}`), turn this rule off in the configuration.',
+      howToFix:
+        'Start the upgrade with `op.execute("SET lock_timeout = \'5s\'")` (choose the value your application tolerates). The quick fix inserts that line. If `env.py` sets it for every migration (e.g. `connect_args={"options": "-c lock_timeout=5s"}`), turn this rule off in the configuration.',
       fixSafety: 'unsafe',
-      notes: '`SET LOCAL` lasts until the end of the transaction (Alembic runs a migration in one), a plain `SET` until the end of the connection; both count. Statements inside `autocommit_block()` run outside that transaction, so prefer plain `SET` there.',
+      notes:
+        '`SET LOCAL` lasts until the end of the transaction (Alembic runs a migration in one), a plain `SET` until the end of the connection; both count. Statements inside `autocommit_block()` run outside that transaction, so prefer plain `SET` there.',
     },
   },
   check({ migration, project, report }) {
     const tables = revisionTables(project, migration);
     const ops = upgradeOperations(migration);
-    const setsTimeout = ops.some((op) => (op.sql?.statements ?? []).some((s) => timeoutSettingOf(s.kind, s.parsed.node)?.setting === 'lock_timeout'));
+    const setsTimeout = ops.some((op) =>
+      (op.sql?.statements ?? []).some((s) => timeoutSettingOf(s.kind, s.parsed.node)?.setting === 'lock_timeout'),
+    );
     if (setsTimeout) return;
     for (const op of ops) {
       const touched = touchedExistingTable(migration.source, op, tables.isExisting, tables.schema.before.indexes);
@@ -51,7 +68,12 @@ export default defineRule({
   },
 });
 
-function touchedExistingTable(source: string, op: Operation, isExisting: (table: string) => boolean, indexes: ReadonlyMap<string, { table: string }>): { table: string; what: string; span: Span } | undefined {
+function touchedExistingTable(
+  source: string,
+  op: Operation,
+  isExisting: (table: string) => boolean,
+  indexes: ReadonlyMap<string, { table: string }>,
+): { table: string; what: string; span: Span } | undefined {
   if (op.isAlembicOp && LOCKING_OPS.has(op.name)) {
     let table = operationTable(op);
     if (!table && op.name === 'drop_index') {
@@ -62,17 +84,32 @@ function touchedExistingTable(source: string, op: Operation, isExisting: (table:
   }
   for (const statement of op.sql?.statements ?? []) {
     const table = statementTables(statement).find(isExisting);
-    if (table) return { table, what: statement.text.split(/\s+/).slice(0, 2).join(' ').toUpperCase(), span: keywordSpan(source, statement, /^\w+\s+\w+/) };
+    if (table)
+      return {
+        table,
+        what: statement.text.split(/\s+/).slice(0, 2).join(' ').toUpperCase(),
+        span: keywordSpan(source, statement, /^\w+\s+\w+/),
+      };
   }
   return undefined;
 }
 
-function insertTimeoutFix(source: string, body: Span | undefined, indent: string | undefined, op: Operation): { title: string; edits: Array<{ span: Span; newText: string }>; safe: boolean } | undefined {
+function insertTimeoutFix(
+  source: string,
+  body: Span | undefined,
+  indent: string | undefined,
+  op: Operation,
+): { title: string; edits: Array<{ span: Span; newText: string }>; safe: boolean } | undefined {
   if (!body) return undefined;
   const receiver = op.isAlembicOp && op.batchTable === undefined && op.call.receiver ? op.call.receiver : 'op';
   return {
     title: 'Set lock_timeout at the start of the upgrade',
-    edits: [{ span: { start: body.start, end: body.start }, newText: `${receiver}.execute("SET lock_timeout = '5s'")${lineBreakOf(source)}${indent ?? '    '}` }],
+    edits: [
+      {
+        span: { start: body.start, end: body.start },
+        newText: `${receiver}.execute("SET lock_timeout = '5s'")${lineBreakOf(source)}${indent ?? '    '}`,
+      },
+    ],
     safe: false,
   };
 }

@@ -36,7 +36,10 @@ export interface RuleMeta {
   docs: RuleDocs;
 }
 
-export interface TextEdit { span: Span; newText: string }
+export interface TextEdit {
+  span: Span;
+  newText: string;
+}
 
 export interface Fix {
   title: string;
@@ -45,7 +48,12 @@ export interface Fix {
   safe: boolean;
 }
 
-export interface RelatedInfo { path: string; span?: Span; range?: Range; message: string }
+export interface RelatedInfo {
+  path: string;
+  span?: Span;
+  range?: Range;
+  message: string;
+}
 
 export interface FindingInput {
   message: string;

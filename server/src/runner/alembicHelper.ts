@@ -7,7 +7,14 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { RunnerCancelledError, RunnerSetupError } from './errors';
 import { killProcessTree } from './exec';
-import type { CompareMetadataResult, HelperCommand, HelperErrorDetail, HelperHello, HelperResponse, HistoryResult } from './helperProtocol';
+import type {
+  CompareMetadataResult,
+  HelperCommand,
+  HelperErrorDetail,
+  HelperHello,
+  HelperResponse,
+  HistoryResult,
+} from './helperProtocol';
 import { formatMs, silentLog, type RunnerLog } from './log';
 import { redactUrl } from './targets/target';
 
@@ -35,7 +42,10 @@ export interface AlembicHelperOptions {
 
 /** A command the helper ran and that failed: Python's exception, and Postgres' error and SQL. */
 export class AlembicCommandError extends Error {
-  constructor(readonly command: string, readonly detail: HelperErrorDetail) {
+  constructor(
+    readonly command: string,
+    readonly detail: HelperErrorDetail,
+  ) {
     super(`alembic ${command} failed: ${detail.type}: ${detail.message}${detail.sql ? `\nSQL: ${detail.sql}` : ''}`);
     this.name = 'AlembicCommandError';
   }
@@ -50,8 +60,9 @@ export class ProjectEnvError extends AlembicCommandError {
   constructor(command: string, detail: HelperErrorDetail, projectDir: string) {
     super(command, detail);
     const file = detail.envFile ? path.relative(projectDir, detail.envFile) : 'env.py';
-    this.message = `The project's ${file} failed (${file}, line ${detail.envLine ?? '?'}): ${detail.type}: ${detail.message}\n`
-      + `This is an error in your Alembic environment (env.py), not in Schema Warden nor in a migration: \`alembic ${command}\` in the project fails the same way. Fix ${file} and run again.`;
+    this.message =
+      `The project's ${file} failed (${file}, line ${detail.envLine ?? '?'}): ${detail.type}: ${detail.message}\n` +
+      `This is an error in your Alembic environment (env.py), not in Schema Warden nor in a migration: \`alembic ${command}\` in the project fails the same way. Fix ${file} and run again.`;
     this.name = 'ProjectEnvError';
   }
 }
@@ -79,7 +90,11 @@ export function locateHelperScript(): string {
     path.resolve(__dirname, '..', '..', '..', '..', 'server', 'src', 'runner', 'python', HELPER_FILE),
   ];
   const found = candidates.find((file) => fs.existsSync(file));
-  if (!found) throw new RunnerSetupError(`Schema Warden's Alembic helper (${HELPER_FILE}) is missing; looked in ${candidates.join(', ')}.`, 'Reinstall the extension or rebuild (npm run build).');
+  if (!found)
+    throw new RunnerSetupError(
+      `Schema Warden's Alembic helper (${HELPER_FILE}) is missing; looked in ${candidates.join(', ')}.`,
+      'Reinstall the extension or rebuild (npm run build).',
+    );
   return found;
 }
 
@@ -120,7 +135,12 @@ export class AlembicHelper {
       env[urlEnvVar] = options.databaseUrl;
     }
     const helperPath = options.helperPath ?? locateHelperScript();
-    this.child = spawn(options.python, ['-u', helperPath], { cwd: options.projectDir, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(options.python, ['-u', helperPath], {
+      cwd: options.projectDir,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     liveHelpers.add(this);
     this.exitPromise = new Promise((resolve) => {
       this.child.on('error', (error: NodeJS.ErrnoException) => {
@@ -128,7 +148,11 @@ export class AlembicHelper {
         resolve();
       });
       this.child.on('exit', (code, signal) => {
-        this.markExited(new AlembicHelperCrashedError(`the Alembic helper (${options.python}) exited (${signal ?? `code ${code}`})${this.stderrSummary()}`));
+        this.markExited(
+          new AlembicHelperCrashedError(
+            `the Alembic helper (${options.python}) exited (${signal ?? `code ${code}`})${this.stderrSummary()}`,
+          ),
+        );
         resolve();
       });
     });
@@ -152,7 +176,10 @@ export class AlembicHelper {
     if (options.signal?.aborted) throw new RunnerCancelledError();
     const configPath = path.resolve(options.projectDir, options.configFile ?? 'alembic.ini');
     if (!fs.existsSync(configPath)) {
-      throw new RunnerSetupError(`No Alembic configuration at ${configPath}.`, 'Point Schema Warden at the folder holding alembic.ini (the CLI takes it as PROJECT_DIR).');
+      throw new RunnerSetupError(
+        `No Alembic configuration at ${configPath}.`,
+        'Point Schema Warden at the folder holding alembic.ini (the CLI takes it as PROJECT_DIR).',
+      );
     }
     const helper = new AlembicHelper(options);
     const began = performance.now();
@@ -166,10 +193,14 @@ export class AlembicHelper {
       helper.kill();
       await helper.exitPromise;
       if (error instanceof RunnerSetupError || error instanceof RunnerCancelledError) throw error;
-      throw new RunnerSetupError(`The Alembic helper could not start with ${options.python}: ${(error as Error).message}`);
+      throw new RunnerSetupError(
+        `The Alembic helper could not start with ${options.python}: ${(error as Error).message}`,
+      );
     }
     const h = helper.hello;
-    helper.log(`Alembic helper ready in ${formatMs(performance.now() - began)}: ${h.python} (Python ${h.pythonVersion}, Alembic ${h.alembic}, SQLAlchemy ${h.sqlalchemy}, drivers: ${h.drivers.join(', ') || 'none'})`);
+    helper.log(
+      `Alembic helper ready in ${formatMs(performance.now() - began)}: ${h.python} (Python ${h.pythonVersion}, Alembic ${h.alembic}, SQLAlchemy ${h.sqlalchemy}, drivers: ${h.drivers.join(', ') || 'none'})`,
+    );
     return helper;
   }
 
@@ -200,7 +231,11 @@ export class AlembicHelper {
 
   /** Offline SQL (`alembic upgrade --sql`) for a revision or range such as "base:head". */
   async sql(revision: string, direction: 'upgrade' | 'downgrade' = 'upgrade'): Promise<string> {
-    const result = await this.request<{ sql: string }>('sql', { revision, direction }, `${direction} --sql ${revision}`);
+    const result = await this.request<{ sql: string }>(
+      'sql',
+      { revision, direction },
+      `${direction} --sql ${revision}`,
+    );
     return result.sql;
   }
 
@@ -210,7 +245,12 @@ export class AlembicHelper {
    * sys.path) with the database.
    */
   compareMetadata(metadata: string, url?: string): Promise<CompareMetadataResult> {
-    return this.request<CompareMetadataResult>('compare_metadata', withUrl({ metadata }, url), `autogenerate comparison with ${metadata}`, url);
+    return this.request<CompareMetadataResult>(
+      'compare_metadata',
+      withUrl({ metadata }, url),
+      `autogenerate comparison with ${metadata}`,
+      url,
+    );
   }
 
   /** Points later commands at another database (the env var env.py reads is set per command). */
@@ -225,21 +265,27 @@ export class AlembicHelper {
     if (this.exitError) throw this.exitError;
     const id = this.nextId++;
     const began = performance.now();
-    const where = url ? redactUrl(url) : this.options.targetLabel ?? (this.options.databaseUrl ? redactUrl(this.options.databaseUrl) : 'no database');
+    const where = url
+      ? redactUrl(url)
+      : (this.options.targetLabel ?? (this.options.databaseUrl ? redactUrl(this.options.databaseUrl) : 'no database'));
     const response = this.awaitResponse(id, this.options.requestTimeoutMs ?? 300_000, label);
     this.child.stdin.write(JSON.stringify({ id, cmd, args }) + '\n');
     let result: HelperResponse;
     try {
       result = await response;
     } catch (error) {
-      this.log(`alembic ${label} on ${where}: ${(error as Error).message.split('\n')[0]} after ${formatMs(performance.now() - began)}`);
+      this.log(
+        `alembic ${label} on ${where}: ${(error as Error).message.split('\n')[0]} after ${formatMs(performance.now() - began)}`,
+      );
       throw error;
     }
     const took = `${formatMs(performance.now() - began)}${result.elapsedMs !== undefined ? ` (helper ${formatMs(result.elapsedMs)})` : ''}`;
     if (!result.ok) {
       const detail = result.error ?? { type: 'Unknown', message: 'the helper gave no error detail' };
       this.log(`alembic ${label} on ${where}: failed in ${took}: ${detail.type}: ${detail.message}`);
-      throw detail.origin === 'env.py' ? new ProjectEnvError(label, detail, this.options.projectDir) : new AlembicCommandError(label, detail);
+      throw detail.origin === 'env.py'
+        ? new ProjectEnvError(label, detail, this.options.projectDir)
+        : new AlembicCommandError(label, detail);
     }
     this.log(`alembic ${label} on ${where}: ok in ${took}`);
     return result.result as T;
@@ -270,14 +316,22 @@ export class AlembicHelper {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        const error = new AlembicHelperCrashedError(`alembic ${label} did not finish within ${formatMs(timeoutMs)}: the helper and its processes were killed`);
+        const error = new AlembicHelperCrashedError(
+          `alembic ${label} did not finish within ${formatMs(timeoutMs)}: the helper and its processes were killed`,
+        );
         this.markExited(error);
         this.kill();
         reject(error);
       }, timeoutMs);
       this.pending.set(id, {
-        resolve: (response) => { clearTimeout(timer); resolve(response); },
-        reject: (error) => { clearTimeout(timer); reject(error); },
+        resolve: (response) => {
+          clearTimeout(timer);
+          resolve(response);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
     });
   }
@@ -313,7 +367,9 @@ export class AlembicHelper {
         `Install it there: "${detail.python ?? python}" -m pip install alembic psycopg2-binary — or point schemaWarden.python (CLI: --python) at an interpreter that has Alembic.`,
       );
     }
-    return new RunnerSetupError(`The Alembic helper could not start with ${python}: ${detail?.message ?? 'unknown error'}`);
+    return new RunnerSetupError(
+      `The Alembic helper could not start with ${python}: ${detail?.message ?? 'unknown error'}`,
+    );
   }
 
   private pythonNotFound(): RunnerSetupError {

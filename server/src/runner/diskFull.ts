@@ -21,10 +21,14 @@ export function saysDiskFull(errorOrText: unknown): boolean {
 
 /** The disk under `where` is full. */
 export class DiskFullError extends RunnerSetupError {
-  constructor(readonly where: string, doing: string, detail: string) {
+  constructor(
+    readonly where: string,
+    doing: string,
+    detail: string,
+  ) {
     super(
       `The disk is full: no space left on the file system holding ${where}${freeSpace(where)} while ${doing}${detail ? ` (${oneLine(detail)})` : ''}.`,
-      'Free some space there, or point the runner\'s temporary folder at a disk with room (TMPDIR=/path/with/space, at least 100 MB free), or use --target docker or --target url. Nothing was left running and your project was not changed.',
+      "Free some space there, or point the runner's temporary folder at a disk with room (TMPDIR=/path/with/space, at least 100 MB free), or use --target docker or --target url. Nothing was left running and your project was not changed.",
     );
     this.name = 'DiskFullError';
   }
@@ -42,7 +46,10 @@ function freeSpace(where: string): string {
 
 /** The line of `text` that says so, without PostgreSQL's log prefix; else its first line. */
 function oneLine(text: string): string {
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   const line = lines.find((l) => NO_SPACE.test(l)) ?? lines[0] ?? '';
   return line.replace(/^\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] /, '').slice(0, 300);
 }

@@ -3,7 +3,10 @@
 
 /** Something is missing or misconfigured on the machine or in the project; `hint` says what to do. */
 export class RunnerSetupError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(hint ? `${message}\n${hint}` : message);
     this.name = 'RunnerSetupError';
   }

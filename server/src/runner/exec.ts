@@ -25,12 +25,21 @@ export class ExecNotFoundError extends Error {
 export function execFileCapture(file: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     // detached: a timeout kills the whole process group, not just the direct child.
-    const child = spawn(file, [...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(file, [...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
       reject(error.code === 'ENOENT' ? new ExecNotFoundError(file) : error);
@@ -53,7 +62,11 @@ export function killProcessTree(pid: number | undefined, signal: NodeJS.Signals 
   try {
     process.kill(-pid, signal);
   } catch {
-    try { process.kill(pid, signal); } catch { /* already gone */ }
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
   }
 }
 

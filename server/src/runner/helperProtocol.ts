@@ -1,6 +1,16 @@
 // The JSON-lines protocol spoken with python/alembic_helper.py.
 
-export type HelperCommand = 'hello' | 'configure' | 'heads' | 'history' | 'current' | 'upgrade' | 'downgrade' | 'sql' | 'compare_metadata' | 'exit';
+export type HelperCommand =
+  | 'hello'
+  | 'configure'
+  | 'heads'
+  | 'history'
+  | 'current'
+  | 'upgrade'
+  | 'downgrade'
+  | 'sql'
+  | 'compare_metadata'
+  | 'exit';
 
 export interface HelperRequest {
   id: number;

@@ -1,5 +1,12 @@
 // The runner's public surface, for the language server, the extension and the CLI.
-export { AlembicHelper, AlembicCommandError, AlembicHelperCrashedError, locateHelperScript, ProjectEnvError, type AlembicHelperOptions } from './alembicHelper';
+export {
+  AlembicHelper,
+  AlembicCommandError,
+  AlembicHelperCrashedError,
+  locateHelperScript,
+  ProjectEnvError,
+  type AlembicHelperOptions,
+} from './alembicHelper';
 export { DiskFullError } from './diskFull';
 export { checkDrift, DRIFT_WORDING, type DriftOptions, type DriftResult } from './drift';
 export { RunnerCancelledError, RunnerSetupError, isSetupError } from './errors';
@@ -13,11 +20,25 @@ export { diffSnapshots, takeSnapshot, type DiffWording, type SnapshotOptions } f
 export type { SchemaDifference, SchemaSnapshot } from './snapshotModel';
 export { DockerTarget, removeLeftoverContainers, type DockerTargetOptions } from './targets/docker';
 export { probeDockerEngine, type DockerEngineStatus } from './targets/dockerEngine';
-export { LocalClusterTarget, removeLeftoverClusters, type LocalClusterOptions, type LocalClusterState } from './targets/localCluster';
+export {
+  LocalClusterTarget,
+  removeLeftoverClusters,
+  type LocalClusterOptions,
+  type LocalClusterState,
+} from './targets/localCluster';
 export { selectTarget, type SelectTargetOptions } from './targets/select';
 export { redactUrl, type Target, type TargetKind } from './targets/target';
 export { checkDatabaseUrl, isLoopbackHost, UrlTarget, type UrlTargetOptions } from './targets/url';
 export {
-  describeError, functionLine, selectRevisions, TargetLostError, verifyRoundTrips, VERIFY_STEPS,
-  type RevisionVerifyResult, type VerifyOptions, type VerifyResult, type VerifyStepName, type VerifyStepResult,
+  describeError,
+  functionLine,
+  selectRevisions,
+  TargetLostError,
+  verifyRoundTrips,
+  VERIFY_STEPS,
+  type RevisionVerifyResult,
+  type VerifyOptions,
+  type VerifyResult,
+  type VerifyStepName,
+  type VerifyStepResult,
 } from './verify';

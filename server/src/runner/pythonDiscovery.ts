@@ -19,7 +19,8 @@ export interface PythonDiscoveryOptions {
 
 export function discoverPython(options: PythonDiscoveryOptions): PythonChoice {
   if (options.configured) return { python: options.configured, source: 'the schemaWarden.python setting' };
-  if (options.activeInterpreter) return { python: options.activeInterpreter, source: "the Python extension's active interpreter" };
+  if (options.activeInterpreter)
+    return { python: options.activeInterpreter, source: "the Python extension's active interpreter" };
   if (options.workspaceDir) {
     for (const venv of ['.venv', 'venv']) {
       const candidate = path.join(options.workspaceDir, venv, 'bin', 'python');

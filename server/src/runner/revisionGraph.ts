@@ -43,7 +43,10 @@ export class RevisionGraph {
   }
 
   heads(): string[] {
-    return this.revisions.filter((r) => this.children(r.revision).length === 0).map((r) => r.revision).sort();
+    return this.revisions
+      .filter((r) => this.children(r.revision).length === 0)
+      .map((r) => r.revision)
+      .sort();
   }
 
   /** Strict ancestors of `id`. */
@@ -76,7 +79,11 @@ export class RevisionGraph {
   walkOrder(): string[] {
     const pending = new Map<string, number>();
     for (const r of this.revisions) pending.set(r.revision, this.parents(r.revision).length);
-    const ready = this.revisions.filter((r) => pending.get(r.revision) === 0).map((r) => r.revision).sort().reverse();
+    const ready = this.revisions
+      .filter((r) => pending.get(r.revision) === 0)
+      .map((r) => r.revision)
+      .sort()
+      .reverse();
     const order: string[] = [];
     while (ready.length > 0) {
       const next = ready.pop() as string;

@@ -26,12 +26,17 @@ export interface RunSession {
 }
 
 /** Runs `work` with a started target, a scratch database and a helper; cleans all up afterwards. */
-export async function withRunSession<T>(options: RunSessionOptions, work: (session: RunSession) => Promise<T>): Promise<T> {
+export async function withRunSession<T>(
+  options: RunSessionOptions,
+  work: (session: RunSession) => Promise<T>,
+): Promise<T> {
   const log = options.log ?? silentLog;
   const python = options.python ?? discoverPython({ workspaceDir: options.projectDir });
   let database: ScratchDatabase | undefined;
   let helper: AlembicHelper | undefined;
-  const onAbort = () => { if (options.target.ephemeral) void options.target.stop(); };
+  const onAbort = () => {
+    if (options.target.ephemeral) void options.target.stop();
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     // The helper first: a missing Python, Alembic or a broken alembic.ini is reported before any

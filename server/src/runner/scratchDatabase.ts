@@ -26,7 +26,9 @@ export async function createScratchDatabase(serverUrl: string, prefix = 'schema_
       if (dropped) return;
       dropped = true;
       // WITH (FORCE) ends connections a killed helper may have left (PostgreSQL 13+).
-      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}"`));
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() =>
+        adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}"`),
+      );
     },
   };
 }

@@ -13,8 +13,10 @@ export interface SnapshotOptions {
 }
 
 const USER_SCHEMA = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
-const NOT_FROM_EXTENSION = (catalog: string, oid: string) => `NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '${catalog}'::regclass AND dep.objid = ${oid} AND dep.deptype = 'e')`;
-const QUALIFIED = (schema: string, name: string) => `CASE WHEN ${schema} = 'public' THEN ${name} ELSE ${schema} || '.' || ${name} END`;
+const NOT_FROM_EXTENSION = (catalog: string, oid: string) =>
+  `NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '${catalog}'::regclass AND dep.objid = ${oid} AND dep.deptype = 'e')`;
+const QUALIFIED = (schema: string, name: string) =>
+  `CASE WHEN ${schema} = 'public' THEN ${name} ELSE ${schema} || '.' || ${name} END`;
 
 /** Takes a snapshot of the database at `url` (or through an open client). */
 export async function takeSnapshot(target: string | Client, options: SnapshotOptions = {}): Promise<SchemaSnapshot> {
@@ -39,10 +41,13 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
   };
   let results: Array<{ rows: unknown[] }> = [];
 
-  const schemaRows = rows<{ name: string }>(`SELECT n.nspname AS name FROM pg_namespace n WHERE ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_namespace', 'n.oid')}`);
+  const schemaRows = rows<{ name: string }>(
+    `SELECT n.nspname AS name FROM pg_namespace n WHERE ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_namespace', 'n.oid')}`,
+  );
 
   const extensionsQuery = rows<{ name: string; schema: string; version: string }>(
-    `SELECT e.extname AS name, n.nspname AS schema, e.extversion AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace`);
+    `SELECT e.extname AS name, n.nspname AS schema, e.extversion AS version FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace`,
+  );
 
   const enumsQuery = rows<{ name: string; labels: string[] }>(`
     SELECT ${QUALIFIED('n.nspname', 't.typname')} AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
@@ -59,7 +64,16 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
     WHERE t.typtype = 'd' AND ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_type', 't.oid')}`);
 
-  const sequencesQuery = rows<{ name: string; type: string; start: string; increment: string; min: string; max: string; cycle: boolean; owned_by: string | null }>(`
+  const sequencesQuery = rows<{
+    name: string;
+    type: string;
+    start: string;
+    increment: string;
+    min: string;
+    max: string;
+    cycle: boolean;
+    owned_by: string | null;
+  }>(`
     SELECT ${QUALIFIED('n.nspname', 'c.relname')} AS name, format_type(s.seqtypid, NULL) AS type,
       s.seqstart::text AS start, s.seqincrement::text AS increment, s.seqmin::text AS min, s.seqmax::text AS max, s.seqcycle AS cycle,
       (SELECT ${QUALIFIED('tn.nspname', 'tc.relname')} || '.' || a.attname
@@ -74,7 +88,17 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'f') AND ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_class', 'c.oid')}`);
 
-  const columnsQuery = rows<{ table_oid: number; name: string; type: string; not_null: boolean; default: string | null; identity: string; generated: string; collation: string | null; comment: string | null }>(`
+  const columnsQuery = rows<{
+    table_oid: number;
+    name: string;
+    type: string;
+    not_null: boolean;
+    default: string | null;
+    identity: string;
+    generated: string;
+    collation: string | null;
+    comment: string | null;
+  }>(`
     SELECT a.attrelid::int AS table_oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
       pg_get_expr(d.adbin, d.adrelid) AS default, a.attidentity::text AS identity, a.attgenerated::text AS generated,
       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
@@ -135,7 +159,12 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
   const tableByOid = new Map<number, TableSnapshot>();
   const tableSnapshots: Record<string, TableSnapshot> = {};
   for (const table of keptTables) {
-    const snapshot: TableSnapshot = { kind: TABLE_KINDS[table.kind] ?? 'table', comment: table.comment, columns: {}, constraints: {} };
+    const snapshot: TableSnapshot = {
+      kind: TABLE_KINDS[table.kind] ?? 'table',
+      comment: table.comment,
+      columns: {},
+      constraints: {},
+    };
     tableByOid.set(table.oid, snapshot);
     tableSnapshots[table.name] = snapshot;
   }
@@ -166,17 +195,64 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
     extensions: sortedRecord(extensions.map((e) => [e.name, { schema: e.schema, version: e.version }])),
     enums: sortedRecord(enums.map((e) => [e.name, e.labels])),
     domains: sortedRecord(domains.map((d) => [d.name, d.definition])),
-    sequences: sortedRecord(sequences.map((s) => [s.name, { type: s.type, start: s.start, increment: s.increment, min: s.min, max: s.max, cycle: s.cycle, ownedBy: s.owned_by }])),
-    tables: sortedRecord(Object.entries(tableSnapshots).map(([name, t]) => [name, { ...t, columns: sortedRecord(Object.entries(t.columns)), constraints: sortedRecord(Object.entries(t.constraints)) }])),
-    indexes: sortedRecord(indexes.filter((i) => !excludedOids.has(i.table_oid)).map((i) => [i.name, { table: i.table, definition: i.definition }])),
-    views: sortedRecord(views.map((v) => [v.name, { kind: v.kind === 'm' ? 'materialized view' : 'view', definition: v.definition.trim() }])),
-    functions: sortedRecord(functions.map((f) => [f.name, { kind: f.kind === 'p' ? 'procedure' : 'function', definition: f.definition.trim() }])),
-    triggers: sortedRecord(triggers.filter((t) => !excludedOids.has(t.table_oid)).map((t) => [t.name, { table: t.table, definition: t.definition }])),
+    sequences: sortedRecord(
+      sequences.map((s) => [
+        s.name,
+        {
+          type: s.type,
+          start: s.start,
+          increment: s.increment,
+          min: s.min,
+          max: s.max,
+          cycle: s.cycle,
+          ownedBy: s.owned_by,
+        },
+      ]),
+    ),
+    tables: sortedRecord(
+      Object.entries(tableSnapshots).map(([name, t]) => [
+        name,
+        {
+          ...t,
+          columns: sortedRecord(Object.entries(t.columns)),
+          constraints: sortedRecord(Object.entries(t.constraints)),
+        },
+      ]),
+    ),
+    indexes: sortedRecord(
+      indexes
+        .filter((i) => !excludedOids.has(i.table_oid))
+        .map((i) => [i.name, { table: i.table, definition: i.definition }]),
+    ),
+    views: sortedRecord(
+      views.map((v) => [
+        v.name,
+        { kind: v.kind === 'm' ? 'materialized view' : 'view', definition: v.definition.trim() },
+      ]),
+    ),
+    functions: sortedRecord(
+      functions.map((f) => [
+        f.name,
+        { kind: f.kind === 'p' ? 'procedure' : 'function', definition: f.definition.trim() },
+      ]),
+    ),
+    triggers: sortedRecord(
+      triggers
+        .filter((t) => !excludedOids.has(t.table_oid))
+        .map((t) => [t.name, { table: t.table, definition: t.definition }]),
+    ),
   };
 }
 
 const TABLE_KINDS: Record<string, TableSnapshot['kind']> = { r: 'table', p: 'partitioned table', f: 'foreign table' };
-const CONSTRAINT_TYPES: Record<string, ConstraintSnapshot['type']> = { p: 'primary key', u: 'unique', f: 'foreign key', c: 'check', x: 'exclusion', t: 'constraint trigger' };
+const CONSTRAINT_TYPES: Record<string, ConstraintSnapshot['type']> = {
+  p: 'primary key',
+  u: 'unique',
+  f: 'foreign key',
+  c: 'check',
+  x: 'exclusion',
+  t: 'constraint trigger',
+};
 
 /** The short spellings people write in migrations ("varchar(20)" rather than "character varying(20)"). */
 export function shortTypeName(type: string): string {

@@ -68,8 +68,20 @@ export interface SchemaSnapshot {
 }
 
 export type SchemaObjectType =
-  | 'schema' | 'extension' | 'enum type' | 'domain' | 'sequence' | 'table' | 'column' | 'constraint'
-  | 'index' | 'view' | 'materialized view' | 'function' | 'procedure' | 'trigger';
+  | 'schema'
+  | 'extension'
+  | 'enum type'
+  | 'domain'
+  | 'sequence'
+  | 'table'
+  | 'column'
+  | 'constraint'
+  | 'index'
+  | 'view'
+  | 'materialized view'
+  | 'function'
+  | 'procedure'
+  | 'trigger';
 
 /** One difference between an expected and an actual snapshot, with a sentence a person can read. */
 export interface SchemaDifference {

@@ -95,19 +95,28 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   const client = newPgClient({ connectionString: options.databaseUrl });
   let connectionError: Error | undefined;
   // Without a listener, a server that goes away would crash the whole process.
-  client.on('error', (error) => { connectionError = error; });
+  client.on('error', (error) => {
+    connectionError = error;
+  });
   await client.connect();
   const snapshots = new Map<string, SchemaSnapshot>();
   const versionTable = options.versionTable ?? 'alembic_version';
-  const snapshot = () => takeSnapshot(client, { excludeTables: [versionTable] }).catch((error: Error) => {
-    throw new TargetLostError(`the database server stopped answering while taking a schema snapshot: ${connectionError?.message ?? error.message}`);
-  });
+  const snapshot = () =>
+    takeSnapshot(client, { excludeTables: [versionTable] }).catch((error: Error) => {
+      throw new TargetLostError(
+        `the database server stopped answering while taking a schema snapshot: ${connectionError?.message ?? error.message}`,
+      );
+    });
   const appliedHeads = versionTableReader(client, versionTable);
   const keyOf = (heads: Iterable<string>) => [...heads].sort().join(',') || '(base)';
   const checkCancelled = () => {
     if (options.signal?.aborted) throw new RunnerCancelledError();
   };
-  const runStep = async (step: VerifyStepName, command: string, work: () => Promise<void>): Promise<VerifyStepResult> => {
+  const runStep = async (
+    step: VerifyStepName,
+    command: string,
+    work: () => Promise<void>,
+  ): Promise<VerifyStepResult> => {
     const stepBegan = performance.now();
     try {
       await work();
@@ -118,11 +127,15 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       checkCancelled();
       // Neither is a full disk: the same migration passes on a server with room.
       if (error.detail.pgcode === PG_DISK_FULL || saysDiskFull(error.detail.message)) {
-        throw new TargetLostError(`the database server ran out of disk space during alembic ${command}: ${error.detail.message}`);
+        throw new TargetLostError(
+          `the database server ran out of disk space during alembic ${command}: ${error.detail.message}`,
+        );
       }
       // A failure because the server went away is not the migration's fault.
       await client.query('SELECT 1').catch((lost: Error) => {
-        throw new TargetLostError(`the database server stopped answering during alembic ${command}: ${connectionError?.message ?? lost.message} (Alembic said: ${error.detail.message})`);
+        throw new TargetLostError(
+          `the database server stopped answering during alembic ${command}: ${connectionError?.message ?? lost.message} (Alembic said: ${error.detail.message})`,
+        );
       });
       return { step, status: 'failed', command, durationMs: performance.now() - stepBegan, error: error.detail };
     }
@@ -152,8 +165,17 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
         options.onStep?.(info, step, index, order.length);
         if (step.status === 'failed') {
           result.status = 'failed';
-          const line = step.error?.line !== undefined && step.error.file === info.path ? step.error.line : functionLine(info.path, step.step);
-          failure = { revision: id, step: step.step, message: step.message ?? 'failed', path: info.path, ...(line !== undefined ? { line } : {}) };
+          const line =
+            step.error?.line !== undefined && step.error.file === info.path
+              ? step.error.line
+              : functionLine(info.path, step.step);
+          failure = {
+            revision: id,
+            step: step.step,
+            message: step.message ?? 'failed',
+            path: info.path,
+            ...(line !== undefined ? { line } : {}),
+          };
         }
         return step.status === 'passed';
       };
@@ -196,7 +218,10 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       if (again.error) {
         again.message = `upgrade to ${short(id)} failed the second time, after its downgrade: ${describeError(again.error)}`;
       } else {
-        const differences = diffSnapshots(own, await snapshot(), { extra: 'appears only after the second upgrade', missing: 'is missing after the second upgrade' });
+        const differences = diffSnapshots(own, await snapshot(), {
+          extra: 'appears only after the second upgrade',
+          missing: 'is missing after the second upgrade',
+        });
         if (differences.length > 0) {
           again.status = 'failed';
           again.differences = differences;
@@ -205,7 +230,9 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       }
       if (!record(again)) break;
       result.status = 'passed';
-      log(`round trip of ${short(id)} passed (${result.steps.map((s) => `${s.step} ${formatMs(s.durationMs)}`).join(', ')})`);
+      log(
+        `round trip of ${short(id)} passed (${result.steps.map((s) => `${s.step} ${formatMs(s.durationMs)}`).join(', ')})`,
+      );
     }
   } catch (error) {
     // Cancelling kills the helper and stops an ephemeral server at once, so whatever fails after
@@ -215,7 +242,12 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   } finally {
     await client.end().catch(() => undefined);
   }
-  return { ok: !failure && results.every((r) => r.status === 'passed'), revisions: results, ...(failure ? { failure } : {}), durationMs: performance.now() - began };
+  return {
+    ok: !failure && results.every((r) => r.status === 'passed'),
+    revisions: results,
+    ...(failure ? { failure } : {}),
+    durationMs: performance.now() - began,
+  };
 }
 
 /** The database server went away during the run: a problem of the target, not of a migration. */
@@ -245,7 +277,13 @@ export function functionLine(file: string | null, step: VerifyStepName): number 
  * database back to a subset of `target`, downgrade to the applied ancestor that removes the
  * least; to the base when nothing else works.
  */
-async function moveToSubsetOf(graph: RevisionGraph, helper: AlembicHelper, target: Set<string>, heads: string[], log: RunnerLog): Promise<void> {
+async function moveToSubsetOf(
+  graph: RevisionGraph,
+  helper: AlembicHelper,
+  target: Set<string>,
+  heads: string[],
+  log: RunnerLog,
+): Promise<void> {
   const applied = graph.closure(heads);
   if ([...applied].every((r) => target.has(r))) return;
   let best: { revision: string; keeps: number } | undefined;
@@ -253,7 +291,8 @@ async function moveToSubsetOf(graph: RevisionGraph, helper: AlembicHelper, targe
     if (!target.has(candidate)) continue;
     const removed = graph.descendants(candidate);
     const left = [...applied].filter((r) => !removed.has(r));
-    if (left.every((r) => target.has(r)) && (!best || left.length > best.keeps)) best = { revision: candidate, keeps: left.length };
+    if (left.every((r) => target.has(r)) && (!best || left.length > best.keeps))
+      best = { revision: candidate, keeps: left.length };
   }
   const destination = best?.revision ?? 'base';
   log(`switching branch: downgrade ${destination} (applied: ${graph.headsOf(applied).join(', ')})`);
@@ -279,7 +318,10 @@ function downgradeTarget(graph: RevisionGraph, id: string, ancestors: Set<string
  */
 function versionTableReader(client: Client, table: string): () => Promise<string[]> {
   let exists = false;
-  const quoted = table.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+  const quoted = table
+    .split('.')
+    .map((part) => `"${part.replace(/"/g, '""')}"`)
+    .join('.');
   return async () => {
     if (!exists) {
       const found = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [quoted]);

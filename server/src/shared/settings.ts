@@ -43,17 +43,26 @@ export function normalizeSettings(raw: unknown): SchemaWardenSettings {
   const severity: Record<string, SeverityOverride> = {};
   if (input.severity && typeof input.severity === 'object' && !Array.isArray(input.severity)) {
     for (const [id, level] of Object.entries(input.severity as Record<string, unknown>)) {
-      if (/^SW\d{3}$/.test(id) && typeof level === 'string' && SEVERITIES.has(level)) severity[id] = level as SeverityOverride;
+      if (/^SW\d{3}$/.test(id) && typeof level === 'string' && SEVERITIES.has(level))
+        severity[id] = level as SeverityOverride;
     }
   }
-  const version = typeof input.postgresVersion === 'number' && Number.isInteger(input.postgresVersion) && input.postgresVersion >= 10 && input.postgresVersion <= 30 ? input.postgresVersion : null;
+  const version =
+    typeof input.postgresVersion === 'number' &&
+    Number.isInteger(input.postgresVersion) &&
+    input.postgresVersion >= 10 &&
+    input.postgresVersion <= 30
+      ? input.postgresVersion
+      : null;
   const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
   return {
     enable: input.enable !== false,
     severity,
     postgresVersion: version,
     decisionsDir: text(input.decisionsDir),
-    revisionGlobs: Array.isArray(input.revisionGlobs) ? input.revisionGlobs.filter((g): g is string => typeof g === 'string' && g !== '') : [],
+    revisionGlobs: Array.isArray(input.revisionGlobs)
+      ? input.revisionGlobs.filter((g): g is string => typeof g === 'string' && g !== '')
+      : [],
     python: text(input.python),
   };
 }
@@ -99,11 +108,15 @@ export function normalizeRunnerSettings(raw: unknown): RunnerSettings {
   const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
   const envName = text(input.databaseUrlEnv);
   return {
-    target: typeof input.target === 'string' && RUNNER_TARGETS.has(input.target) ? (input.target as RunnerTargetSetting) : 'auto',
+    target:
+      typeof input.target === 'string' && RUNNER_TARGETS.has(input.target)
+        ? (input.target as RunnerTargetSetting)
+        : 'auto',
     url: text(input.url),
     allowRemoteHosts: input.allowRemoteHosts === true,
     dockerImage: text(input.dockerImage),
-    databaseUrlEnv: envName && /^[A-Za-z_][A-Za-z0-9_]*$/.test(envName) ? envName : DEFAULT_RUNNER_SETTINGS.databaseUrlEnv,
+    databaseUrlEnv:
+      envName && /^[A-Za-z_][A-Za-z0-9_]*$/.test(envName) ? envName : DEFAULT_RUNNER_SETTINGS.databaseUrlEnv,
     metadata: text(input.metadata),
   };
 }

@@ -11,7 +11,6 @@ import { waitFor } from './helpers';
 const EXTENSION_ID = 'schema-warden.schema-warden';
 const REVISION = 'alembic/versions/0001_missing_downgrade.py';
 
-
 describe('schema-warden extension', () => {
   it('is present and activates', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
@@ -19,7 +18,10 @@ describe('schema-warden extension', () => {
     const expectedDir = process.env.E2E_EXPECT_EXTENSIONS_DIR;
     if (expectedDir) {
       const rel = path.relative(path.resolve(expectedDir), ext.extensionUri.fsPath);
-      assert.ok(!rel.startsWith('..') && !path.isAbsolute(rel), `expected the installed copy under ${expectedDir}, got ${ext.extensionUri.fsPath}`);
+      assert.ok(
+        !rel.startsWith('..') && !path.isAbsolute(rel),
+        `expected the installed copy under ${expectedDir}, got ${ext.extensionUri.fsPath}`,
+      );
     }
     await ext.activate();
     assert.strictEqual(ext.isActive, true);

@@ -20,7 +20,10 @@ describe('e2e harness (real editor)', () => {
     assert.match(Buffer.from(ini).toString('utf8'), /script_location\s*=\s*alembic/);
     const found = await vscode.workspace.findFiles('alembic/versions/*.py');
     // Other suites add revisions to the same temp copy (e.g. the New revision command): the fixture's own must be found.
-    assert.ok(found.map((u) => vscode.workspace.asRelativePath(u)).includes(REVISION), 'the fixture revision is found by the file search');
+    assert.ok(
+      found.map((u) => vscode.workspace.asRelativePath(u)).includes(REVISION),
+      'the fixture revision is found by the file search',
+    );
   });
 
   it('opens a revision as a Python document and shows it in an editor', async () => {

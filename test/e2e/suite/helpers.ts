@@ -11,7 +11,12 @@ export function workspaceRoot(): vscode.Uri {
 }
 
 /** Polls `probe` until it returns a value, or fails saying what it waited for. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => T | undefined,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();

@@ -53,7 +53,9 @@ export function run(): Promise<void> {
         else resolve();
       });
       const failedTests: { title: string; error: string }[] = [];
-      runner.on('fail', (test, err: Error) => failedTests.push({ title: test.fullTitle(), error: String(err?.message ?? err) }));
+      runner.on('fail', (test, err: Error) =>
+        failedTests.push({ title: test.fullTitle(), error: String(err?.message ?? err) }),
+      );
     } catch (err) {
       console.error(err);
       reject(err);

@@ -29,7 +29,12 @@ function workspaceDir(): string {
 /** Revision ids declared in the workspace's versions folder, read from the files themselves. */
 function declaredRevisions(): string[] {
   const dir = path.join(workspaceDir(), 'alembic', 'versions');
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.py')).map((f) => /^revision\s*(?::[^=]*)?=\s*['"]([^'"]+)['"]/m.exec(fs.readFileSync(path.join(dir, f), 'utf8'))?.[1]).filter((id): id is string => !!id).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.py'))
+    .map((f) => /^revision\s*(?::[^=]*)?=\s*['"]([^'"]+)['"]/m.exec(fs.readFileSync(path.join(dir, f), 'utf8'))?.[1])
+    .filter((id): id is string => !!id)
+    .sort();
 }
 
 /** Processes whose command line mentions `text` (a cluster's temp folder), from /proc. */
@@ -39,7 +44,9 @@ function processesMentioning(text: string): string[] {
     try {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (cmdline.includes(text)) found.push(`${pid}: ${cmdline.trim()}`);
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return found;
 }
@@ -52,7 +59,10 @@ function clusterFolders(): Set<string> {
 function ownClusterFolders(): string[] {
   return [...clusterFolders()].filter((f) => {
     try {
-      return (JSON.parse(fs.readFileSync(path.join(os.tmpdir(), f, 'owner.json'), 'utf8')) as { pid?: number }).pid === process.pid;
+      return (
+        (JSON.parse(fs.readFileSync(path.join(os.tmpdir(), f, 'owner.json'), 'utf8')) as { pid?: number }).pid ===
+        process.pid
+      );
     } catch {
       return false;
     }
@@ -98,16 +108,22 @@ describe('migration runner sidebar', function () {
 
   it('contributes the Schema Warden view container with Revisions, Database and Results', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
-    const views = (ext?.packageJSON.contributes.views.schemaWarden as Array<{ id: string; name: string }>).map((v) => v.name);
+    const views = (ext?.packageJSON.contributes.views.schemaWarden as Array<{ id: string; name: string }>).map(
+      (v) => v.name,
+    );
     assert.deepEqual(views, ['Revisions', 'Database', 'Results']);
     // The view is registered: focusing it works.
     await vscode.commands.executeCommand('schemaWarden.revisions.focus');
   });
 
-  it('lists the workspace\'s revisions in the Revisions view, each opening its file', async () => {
+  it("lists the workspace's revisions in the Revisions view, each opening its file", async () => {
     const items = await api.runner.revisions.getChildren();
     const labels = items.map((i) => String(i.label)).sort();
-    assert.deepEqual(labels, declaredRevisions(), `items: ${items.map((i) => `${String(i.label)} ${String(i.description)}`).join(' | ')}`);
+    assert.deepEqual(
+      labels,
+      declaredRevisions(),
+      `items: ${items.map((i) => `${String(i.label)} ${String(i.description)}`).join(' | ')}`,
+    );
     for (const item of items) {
       assert.match(item.contextValue ?? '', /^revision\./);
       const target = item.command?.arguments?.[0] as vscode.Uri | undefined;
@@ -125,10 +141,13 @@ describe('migration runner sidebar', function () {
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
     const ours = lenses.filter((l) => l.command?.command.startsWith('schemaWarden.'));
     const text = fs.readFileSync(uri.fsPath, 'utf8').split('\n');
-    assert.deepEqual(ours.map((l) => [l.command?.title, l.range.start.line, l.command?.arguments?.[0]]), [
-      ['Upgrade to here', text.findIndex((l) => l.startsWith('def upgrade')), '0002'],
-      ['Downgrade to here', text.findIndex((l) => l.startsWith('def downgrade')), '0002'],
-    ]);
+    assert.deepEqual(
+      ours.map((l) => [l.command?.title, l.range.start.line, l.command?.arguments?.[0]]),
+      [
+        ['Upgrade to here', text.findIndex((l) => l.startsWith('def upgrade')), '0002'],
+        ['Downgrade to here', text.findIndex((l) => l.startsWith('def downgrade')), '0002'],
+      ],
+    );
   });
 
   it('verification on the demo reports the leaky downgrade of 0002 as SW510 on its downgrade line; nothing is left running', async function () {
@@ -141,8 +160,13 @@ describe('migration runner sidebar', function () {
     assert.equal(result.failure?.step, 'downgrade');
 
     const file = path.join(workspaceDir(), LEAKY);
-    const downgradeLine = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.startsWith('def downgrade'));
-    const diagnostics = vscode.languages.getDiagnostics(vscode.Uri.file(file)).filter((d) => typeof d.code === 'object' && d.code.value === 'SW510');
+    const downgradeLine = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith('def downgrade'));
+    const diagnostics = vscode.languages
+      .getDiagnostics(vscode.Uri.file(file))
+      .filter((d) => typeof d.code === 'object' && d.code.value === 'SW510');
     assert.equal(diagnostics.length, 1, 'one SW510 diagnostic on 0002');
     const [d] = diagnostics;
     assert.equal(d?.source, 'schema-warden');
@@ -154,11 +178,17 @@ describe('migration runner sidebar', function () {
 
     // The Results view: ✓ 0001, ✗ 0002 with the difference under its downgrade step, later ones not run.
     const results = api.runner.results.getChildren();
-    assert.deepEqual(results.map((r) => String(r.label)), ['✓ 0001', '✗ 0002', '· 0003', '· 0004']);
+    assert.deepEqual(
+      results.map((r) => String(r.label)),
+      ['✓ 0001', '✗ 0002', '· 0003', '· 0004'],
+    );
     const failedSteps = api.runner.results.getChildren(results[1]);
     const downgrade = failedSteps.find((s) => String(s.label) === '✗ downgrade');
     assert.ok(downgrade, 'the failed step is listed');
-    assert.deepEqual(api.runner.results.getChildren(downgrade).map((c) => String(c.label)), ['index ix_account_email is left behind']);
+    assert.deepEqual(
+      api.runner.results.getChildren(downgrade).map((c) => String(c.label)),
+      ['index ix_account_email is left behind'],
+    );
 
     // Ran on local binaries, in a temp folder that is gone with its server.
     const run = api.runner.service.lastRun;
@@ -173,10 +203,16 @@ describe('migration runner sidebar', function () {
 
   it('a later passing run clears the SW510 diagnostic', async function () {
     if (!isDemo()) this.skip();
-    const result = await vscode.commands.executeCommand<VerifyResult>('schemaWarden.verifyRoundTrips', { from: '0004', quiet: true });
+    const result = await vscode.commands.executeCommand<VerifyResult>('schemaWarden.verifyRoundTrips', {
+      from: '0004',
+      quiet: true,
+    });
     assert.equal(result?.ok, true, JSON.stringify(result?.failure));
     const file = vscode.Uri.file(path.join(workspaceDir(), LEAKY));
-    assert.deepEqual(vscode.languages.getDiagnostics(file).filter((d) => typeof d.code === 'object' && d.code.value === 'SW510'), []);
+    assert.deepEqual(
+      vscode.languages.getDiagnostics(file).filter((d) => typeof d.code === 'object' && d.code.value === 'SW510'),
+      [],
+    );
     const dir = api.runner.service.lastRun?.target.clusterDir;
     assert.ok(dir && !fs.existsSync(dir));
   });
@@ -186,11 +222,25 @@ describe('migration runner sidebar', function () {
     const helpersBefore = new Set(ownHelpers());
     const controller = new AbortController();
     let steps = 0;
-    const run = api.runner.service.verify({ signal: controller.signal, onStep: () => { steps++; controller.abort(); } });
-    await assert.rejects(run, (error: Error) => /cancel/i.test(`${error.name} ${error.message}`), 'the run ends as cancelled');
+    const run = api.runner.service.verify({
+      signal: controller.signal,
+      onStep: () => {
+        steps++;
+        controller.abort();
+      },
+    });
+    await assert.rejects(
+      run,
+      (error: Error) => /cancel/i.test(`${error.name} ${error.message}`),
+      'the run ends as cancelled',
+    );
     assert.equal(steps, 1, 'it stopped after the first step');
     // The browsing helper of the Revisions view may stay; the run's own helper must be gone.
-    assert.deepEqual(ownHelpers().filter((p) => !helpersBefore.has(p)), [], 'no Alembic helper of the run is left');
+    assert.deepEqual(
+      ownHelpers().filter((p) => !helpersBefore.has(p)),
+      [],
+      'no Alembic helper of the run is left',
+    );
     assert.deepEqual(ownClusterFolders(), [], 'the cluster folder is removed');
     const dir = api.runner.service.lastClusterDir;
     assert.ok(dir && dir !== api.runner.service.lastRun?.target.clusterDir, 'the cancelled run had its own cluster');
@@ -201,7 +251,12 @@ describe('migration runner sidebar', function () {
   it('deactivation (RunnerService.dispose) stops a running ephemeral database', async function () {
     if (!isDemo()) this.skip();
     const output = vscode.window.createOutputChannel('Schema Warden runner e2e', { log: true });
-    const secrets: vscode.SecretStorage = { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: new vscode.EventEmitter<vscode.SecretStorageChangeEvent>().event };
+    const secrets: vscode.SecretStorage = {
+      get: async () => undefined,
+      store: async () => undefined,
+      delete: async () => undefined,
+      onDidChange: new vscode.EventEmitter<vscode.SecretStorageChangeEvent>().event,
+    };
     const service = new RunnerService(output, secrets);
     try {
       const status = await service.startDatabase();
@@ -225,16 +280,28 @@ describe('migration runner sidebar', function () {
     assert.match(status.reason ?? '', /local PostgreSQL 15 binaries/);
     const rows = api.runner.database.getChildren().map((i) => `${String(i.label)}=${String(i.description)}`);
     assert.ok(rows.includes('State=running'), rows.join(' | '));
-    assert.ok(rows.some((r) => r.startsWith('Why=') && r.includes('local PostgreSQL')), rows.join(' | '));
+    assert.ok(
+      rows.some((r) => r.startsWith('Why=') && r.includes('local PostgreSQL')),
+      rows.join(' | '),
+    );
     const where = /\((\/[^)]+)\)/.exec(status.description ?? '')?.[1];
     assert.ok(where && fs.existsSync(where), `the cluster folder is in the description: ${status.description}`);
 
     assert.equal(await vscode.commands.executeCommand('schemaWarden.upgradeToRevision', '0002'), true);
-    const states = (await api.runner.revisions.getChildren()).map((i) => `${String(i.label)}:${String(i.contextValue)}`);
-    assert.deepEqual(states, ['0004:revision.pending', '0003:revision.pending', '0002:revision.current', '0001:revision.applied']);
+    const states = (await api.runner.revisions.getChildren()).map(
+      (i) => `${String(i.label)}:${String(i.contextValue)}`,
+    );
+    assert.deepEqual(states, [
+      '0004:revision.pending',
+      '0003:revision.pending',
+      '0002:revision.current',
+      '0001:revision.applied',
+    ]);
 
     // Drift: a column added by hand is reported as applied outside Alembic.
-    const pg = new Client({ connectionString: `postgresql://postgres@127.0.0.1:${/:(\d+)/.exec(status.description ?? '')?.[1]}/postgres` });
+    const pg = new Client({
+      connectionString: `postgresql://postgres@127.0.0.1:${/:(\d+)/.exec(status.description ?? '')?.[1]}/postgres`,
+    });
     await pg.connect();
     try {
       await pg.query('ALTER TABLE account ADD COLUMN added_by_hand integer');
@@ -244,7 +311,10 @@ describe('migration runner sidebar', function () {
     const drift = await vscode.commands.executeCommand<DriftResult>('schemaWarden.checkDrift');
     assert.equal(drift?.ok, false);
     assert.deepEqual(drift?.revisions, ['0002']);
-    assert.ok(drift?.differences.some((d) => /added_by_hand/.test(d.message)), JSON.stringify(drift?.differences));
+    assert.ok(
+      drift?.differences.some((d) => /added_by_hand/.test(d.message)),
+      JSON.stringify(drift?.differences),
+    );
 
     // Show SQL: the offline SQL of 0002, read-only.
     const sql = await vscode.commands.executeCommand<string>('schemaWarden.showRevisionSql', '0002');
@@ -277,7 +347,10 @@ if (process.env.E2E_SCREENSHOT) {
       await vscode.commands.executeCommand('schemaWarden.upgradeToRevision', '0002');
       await vscode.commands.executeCommand('schemaWarden.verifyRoundTrips', { quiet: true });
       const file = vscode.Uri.file(path.join(workspaceDir(), LEAKY));
-      const downgradeLine = fs.readFileSync(file.fsPath, 'utf8').split('\n').findIndex((l) => l.startsWith('def downgrade'));
+      const downgradeLine = fs
+        .readFileSync(file.fsPath, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.startsWith('def downgrade'));
       await vscode.window.showTextDocument(file, { selection: new vscode.Range(downgradeLine, 0, downgradeLine, 0) });
       await vscode.commands.executeCommand('schemaWarden.revisions.focus');
       await vscode.commands.executeCommand('workbench.actions.view.problems');

@@ -21,7 +21,12 @@ if (process.env.E2E_SCREENSHOT) {
       const deadline = Date.now() + 45_000;
       let target: vscode.Diagnostic | undefined;
       while (!target && Date.now() < deadline) {
-        target = vscode.languages.getDiagnostics(uri).find((d) => d.source === 'schema-warden' && String(typeof d.code === 'object' ? d.code.value : d.code) === 'SW101');
+        target = vscode.languages
+          .getDiagnostics(uri)
+          .find(
+            (d) =>
+              d.source === 'schema-warden' && String(typeof d.code === 'object' ? d.code.value : d.code) === 'SW101',
+          );
         if (!target) await new Promise((r) => setTimeout(r, 100));
       }
       assert.ok(target, 'the SW101 finding of the demo project');

@@ -21,7 +21,8 @@ import { waitFor, workspaceRoot as root } from './helpers';
 const EXTENSION_ID = 'schema-warden.schema-warden';
 const REVISION = 'alembic/versions/0001_missing_downgrade.py';
 /** Programs that run the workspace's code or start databases (git is checked on its own). */
-const FORBIDDEN = /^(python[0-9.]*|alembic|docker|dockerd|docker-proxy|containerd|initdb|pg_ctl|pg_ctlcluster|postgres|postmaster|psql)$/;
+const FORBIDDEN =
+  /^(python[0-9.]*|alembic|docker|dockerd|docker-proxy|containerd|initdb|pg_ctl|pg_ctlcluster|postgres|postmaster|psql)$/;
 /** The runner's commands as the command table (client/src/commands.ts) marks them: they need trust. */
 const RUNNER_COMMANDS: Record<string, unknown[]> = {
   'schemaWarden.newRevision': ['untrusted probe'],
@@ -35,10 +36,9 @@ const RUNNER_COMMANDS: Record<string, unknown[]> = {
   'schemaWarden.showRevisionSql': ['0001'],
 };
 
-
-
 const codeOf = (d: vscode.Diagnostic): string => String(typeof d.code === 'object' ? d.code.value : d.code);
-const withCode = (uri: vscode.Uri, code: string): vscode.Diagnostic | undefined => vscode.languages.getDiagnostics(uri).find((d) => d.source === 'schema-warden' && codeOf(d) === code);
+const withCode = (uri: vscode.Uri, code: string): vscode.Diagnostic | undefined =>
+  vscode.languages.getDiagnostics(uri).find((d) => d.source === 'schema-warden' && codeOf(d) === code);
 
 /** The Schema Warden output channel's file(s) under the launcher's user-data folder (logs/TIME/exthostN/EXTENSION-ID/). */
 function outputLog(): string {
@@ -53,7 +53,12 @@ function outputLog(): string {
   return text;
 }
 
-interface SeenProcess { pid: number; chain: number[]; names: Set<string>; argv: string[] }
+interface SeenProcess {
+  pid: number;
+  chain: number[];
+  names: Set<string>;
+  argv: string[];
+}
 
 /**
  * Every process that descends from the extension host (the language server is its child), seen
@@ -89,7 +94,9 @@ class ProcessWatch {
         const close = stat.lastIndexOf(')');
         comm.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
         parent.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
-      } catch { /* gone meanwhile */ }
+      } catch {
+        /* gone meanwhile */
+      }
     }
     for (const [pid, name] of comm) {
       const chain: number[] = [];
@@ -99,16 +106,21 @@ class ProcessWatch {
       }
       if (chain.at(-1) !== this.host) continue;
       let seen = this.seen.get(pid);
-      if (!seen) this.seen.set(pid, seen = { pid, chain, names: new Set(), argv: [] });
+      if (!seen) this.seen.set(pid, (seen = { pid, chain, names: new Set(), argv: [] }));
       if (seen.names.has(name)) continue;
       seen.names.add(name);
       try {
-        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+        const argv = fs
+          .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .split('\0')
+          .filter((a) => a !== '');
         if (argv.length) {
           seen.argv = argv;
           seen.names.add(path.basename(argv[0]));
         }
-      } catch { /* gone meanwhile */ }
+      } catch {
+        /* gone meanwhile */
+      }
     }
   }
 
@@ -137,27 +149,47 @@ describe('untrusted workspace (restricted mode)', function () {
   it('runs with workspace trust on and the folder not trusted: vscode.workspace.isTrusted is false', () => {
     assert.strictEqual(vscode.workspace.isTrusted, false);
     assert.strictEqual(vscode.workspace.getConfiguration('security.workspace.trust').get('enabled'), true);
-    assert.strictEqual(vscode.extensions.getExtension(EXTENSION_ID)?.isActive, true, 'the extension activates in restricted mode (untrustedWorkspaces: limited)');
-    assert.ok(process.env.E2E_CANARY_DIR && fs.existsSync(process.env.E2E_CANARY_DIR), 'the launcher armed the canaries (E2E_UNTRUSTED=1 run)');
+    assert.strictEqual(
+      vscode.extensions.getExtension(EXTENSION_ID)?.isActive,
+      true,
+      'the extension activates in restricted mode (untrustedWorkspaces: limited)',
+    );
+    assert.ok(
+      process.env.E2E_CANARY_DIR && fs.existsSync(process.env.E2E_CANARY_DIR),
+      'the launcher armed the canaries (E2E_UNTRUSTED=1 run)',
+    );
   });
 
   it('static linting still works: SW101 on a revision with an empty downgrade(), with its quick fix', async () => {
     const uri = vscode.Uri.joinPath(root(), REVISION);
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const sw101 = await waitFor('SW101 on the fixture revision', 45_000, () => withCode(uri, 'SW101'));
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, sw101.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      sw101.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fix = actions.find((a) => /downgrade/i.test(a.title) && a.edit);
     assert.ok(fix, `a quick fix that writes the downgrade among: ${actions.map((a) => a.title).join(' | ')}`);
     const inserted = (fix.edit?.get(uri) ?? []).map((e) => e.newText).join('');
     assert.match(inserted, /op\.drop_table\(\s*["']account["']/, 'the fix inverts create_table("account")');
     // Lint workspace is static too: it is not refused.
-    const result = await vscode.commands.executeCommand<{ files: number; errors: number; warnings: number }>('schemaWarden.lintWorkspace');
+    const result = await vscode.commands.executeCommand<{ files: number; errors: number; warnings: number }>(
+      'schemaWarden.lintWorkspace',
+    );
     assert.ok(result && result.files >= 1, `Lint workspace linted the revisions: ${JSON.stringify(result)}`);
   });
 
   it('every command that runs Python, Alembic, Docker or PostgreSQL refuses with a message and starts nothing', async () => {
-    const needTrust = COMMANDS.filter((c) => c.needsTrust).map((c) => c.id).sort();
-    assert.deepStrictEqual(needTrust, Object.keys(RUNNER_COMMANDS).sort(), 'the command table marks exactly these commands as needing trust');
+    const needTrust = COMMANDS.filter((c) => c.needsTrust)
+      .map((c) => c.id)
+      .sort();
+    assert.deepStrictEqual(
+      needTrust,
+      Object.keys(RUNNER_COMMANDS).sort(),
+      'the command table marks exactly these commands as needing trust',
+    );
     const warnings: string[] = [];
     const window = vscode.window as { showWarningMessage: (...args: unknown[]) => unknown };
     const original = window.showWarningMessage;
@@ -184,16 +216,26 @@ describe('untrusted workspace (restricted mode)', function () {
     }
     assert.deepStrictEqual(fs.readdirSync(versionsDir()).sort(), revisionFiles, 'New revision wrote no revision');
     assert.strictEqual(api.runner.service.lastResult, undefined, 'no verification ran');
-    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.scheme !== 'file' && /\.sql$|schema-warden/i.test(d.uri.toString())), 'Show SQL opened no document');
+    assert.ok(
+      !vscode.workspace.textDocuments.some(
+        (d) => d.uri.scheme !== 'file' && /\.sql$|schema-warden/i.test(d.uri.toString()),
+      ),
+      'Show SQL opened no document',
+    );
     assert.ok(!fs.existsSync(path.join(process.env.E2E_CANARY_DIR ?? '', 'env.py-ran')), 'env.py was never imported');
   });
 
   it('offers no code lens that runs Alembic on a revision file', async () => {
     const uri = vscode.Uri.joinPath(root(), REVISION);
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
+    const lenses =
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? [];
     const ours = lenses.filter((l) => l.command?.command.startsWith('schemaWarden.'));
-    assert.deepStrictEqual(ours.map((l) => l.command?.title), [], 'no Upgrade/Downgrade to here');
+    assert.deepStrictEqual(
+      ours.map((l) => l.command?.title),
+      [],
+      'no Upgrade/Downgrade to here',
+    );
   });
 
   it('the Revisions view asks to trust the workspace instead of reading the graph with Alembic', async () => {
@@ -204,7 +246,7 @@ describe('untrusted workspace (restricted mode)', function () {
     assert.strictEqual(items[0].contextValue, 'message', 'a message, not a revision with a context menu');
   });
 
-  it('the language server asks git nothing (SW108): the repository\'s fsmonitor and filter commands never run', async () => {
+  it("the language server asks git nothing (SW108): the repository's fsmonitor and filter commands never run", async () => {
     const canary = process.env.E2E_CANARY_DIR ?? '';
     // A full re-index runs the project rules, SW108 among them, once more.
     await vscode.commands.executeCommand('schemaWarden.lintWorkspace');
@@ -225,22 +267,47 @@ describe('untrusted workspace (restricted mode)', function () {
     const all = [...watch.seen.values()];
     const server = all.find((p) => p.argv.some((a) => a.endsWith(path.join('dist', 'server.js'))));
     // The watch sees the extension host's children: the language server is one of them.
-    assert.ok(server, `the language server among the extension host's descendants (${watch.samples} samples): ${all.map((p) => watch.describe(p)).join('; ')}`);
-    console.log(`untrusted: ${watch.samples} samples of /proc; descendants of the extension host (${process.pid}): ${all.map((p) => watch.describe(p)).join('; ')}`);
-    const forbidden = all.filter((p) => [...p.names].some((n) => FORBIDDEN.test(n)) || p.argv.slice(0, 2).some((a) => /(^|\/)alembic$/.test(a)));
-    assert.deepStrictEqual(forbidden.map((p) => watch.describe(p)), [], 'no Python, Alembic, Docker or PostgreSQL process');
+    assert.ok(
+      server,
+      `the language server among the extension host's descendants (${watch.samples} samples): ${all.map((p) => watch.describe(p)).join('; ')}`,
+    );
+    console.log(
+      `untrusted: ${watch.samples} samples of /proc; descendants of the extension host (${process.pid}): ${all.map((p) => watch.describe(p)).join('; ')}`,
+    );
+    const forbidden = all.filter(
+      (p) => [...p.names].some((n) => FORBIDDEN.test(n)) || p.argv.slice(0, 2).some((a) => /(^|\/)alembic$/.test(a)),
+    );
+    assert.deepStrictEqual(
+      forbidden.map((p) => watch.describe(p)),
+      [],
+      'no Python, Alembic, Docker or PostgreSQL process',
+    );
     const git = all.filter((p) => p.names.has('git'));
-    assert.deepStrictEqual(git.map((p) => watch.describe(p)), [], 'no git (SW108 does not run in an untrusted workspace)');
+    assert.deepStrictEqual(
+      git.map((p) => watch.describe(p)),
+      [],
+      'no git (SW108 does not run in an untrusted workspace)',
+    );
     // The PATH watchers saw every exec by name, however short-lived.
     const execLog = process.env.E2E_EXEC_LOG;
     assert.ok(execLog && fs.existsSync(execLog), 'the exec log exists');
-    const lines = fs.readFileSync(execLog, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = fs
+      .readFileSync(execLog, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const ours = lines.filter((l) => (l.split('\t')[1] ?? '').split(' ').map(Number).includes(process.pid));
     if (lines.length) console.log(`untrusted: exec watchers saw: ${lines.join(' | ')}`);
     assert.deepStrictEqual(ours, [], 'no watched program started under the extension host');
     // The watchers are on the extension host's PATH: a git started here, now, is logged.
     execFileSync('git', ['--version'], { stdio: 'ignore' });
-    const after = fs.readFileSync(execLog, 'utf8').split('\n').filter((l) => l.startsWith('git\t') && (l.split('\t')[1] ?? '').split(' ').map(Number).includes(process.pid));
-    assert.strictEqual(after.length, 1, `the exec watcher saw the suite's own git --version: ${after.join(' | ')} (PATH ${process.env.PATH})`);
+    const after = fs
+      .readFileSync(execLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('git\t') && (l.split('\t')[1] ?? '').split(' ').map(Number).includes(process.pid));
+    assert.strictEqual(
+      after.length,
+      1,
+      `the exec watcher saw the suite's own git --version: ${after.join(' | ')} (PATH ${process.env.PATH})`,
+    );
   });
 });

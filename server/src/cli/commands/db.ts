@@ -55,11 +55,16 @@ export async function runDbCommand(argv: string[], io: CommandIo): Promise<numbe
   const json = values.format === 'json';
   try {
     switch (action) {
-      case 'start': return await start(io, stateFile, json, values.port, values['pg-version']);
-      case 'stop': return await stop(io, stateFile, json);
-      case 'status': return await status(io, stateFile, json);
+      case 'start':
+        return await start(io, stateFile, json, values.port, values['pg-version']);
+      case 'stop':
+        return await stop(io, stateFile, json);
+      case 'status':
+        return await status(io, stateFile, json);
       default:
-        io.stderr(`schema-warden db: expected start, stop or status${action ? `, not "${action}"` : ''}\n\n${DB_USAGE}\n`);
+        io.stderr(
+          `schema-warden db: expected start, stop or status${action ? `, not "${action}"` : ''}\n\n${DB_USAGE}\n`,
+        );
         return EXIT_SETUP_PROBLEM;
     }
   } catch (error) {
@@ -67,13 +72,27 @@ export async function runDbCommand(argv: string[], io: CommandIo): Promise<numbe
   }
 }
 
-async function start(io: CommandIo, stateFile: string, json: boolean, port: string | undefined, pgVersion: string | undefined): Promise<number> {
+async function start(
+  io: CommandIo,
+  stateFile: string,
+  json: boolean,
+  port: string | undefined,
+  pgVersion: string | undefined,
+): Promise<number> {
   const existing = readState(stateFile);
   if (existing && (await isRunning(existing))) {
-    print(io, json, { running: true, alreadyRunning: true, ...existing }, `A local PostgreSQL is already running: ${existing.url}\n`);
+    print(
+      io,
+      json,
+      { running: true, alreadyRunning: true, ...existing },
+      `A local PostgreSQL is already running: ${existing.url}\n`,
+    );
     return EXIT_OK;
   }
-  if (existing) await LocalClusterTarget.fromState(existing).stop().catch(() => undefined);
+  if (existing)
+    await LocalClusterTarget.fromState(existing)
+      .stop()
+      .catch(() => undefined);
   const cluster = new LocalClusterTarget({
     persistent: true,
     ...(port !== undefined ? { port: Number(port) } : {}),
@@ -83,20 +102,34 @@ async function start(io: CommandIo, stateFile: string, json: boolean, port: stri
   const state = cluster.state();
   fs.mkdirSync(path.dirname(stateFile), { recursive: true });
   fs.writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
-  print(io, json, { running: true, startMs: Math.round(cluster.timings.totalStartMs ?? 0), stateFile, ...state },
-    `Started ${cluster.describe()} in ${Math.round(cluster.timings.totalStartMs ?? 0)} ms.\n${state.url}\n\nexport DATABASE_URL=${state.url}\n\nStop it with: schema-warden db stop\n`);
+  print(
+    io,
+    json,
+    { running: true, startMs: Math.round(cluster.timings.totalStartMs ?? 0), stateFile, ...state },
+    `Started ${cluster.describe()} in ${Math.round(cluster.timings.totalStartMs ?? 0)} ms.\n${state.url}\n\nexport DATABASE_URL=${state.url}\n\nStop it with: schema-warden db stop\n`,
+  );
   return EXIT_OK;
 }
 
 async function stop(io: CommandIo, stateFile: string, json: boolean): Promise<number> {
   const state = readState(stateFile);
   if (!state) {
-    print(io, json, { running: false, stopped: false }, 'No local PostgreSQL started by "schema-warden db start" (nothing to stop).\n');
+    print(
+      io,
+      json,
+      { running: false, stopped: false },
+      'No local PostgreSQL started by "schema-warden db start" (nothing to stop).\n',
+    );
     return EXIT_OK;
   }
   await LocalClusterTarget.fromState(state).stop();
   fs.rmSync(stateFile, { force: true });
-  print(io, json, { running: false, stopped: true, url: state.url }, `Stopped the local PostgreSQL at ${state.url} and deleted its data.\n`);
+  print(
+    io,
+    json,
+    { running: false, stopped: true, url: state.url },
+    `Stopped the local PostgreSQL at ${state.url} and deleted its data.\n`,
+  );
   return EXIT_OK;
 }
 
@@ -108,17 +141,29 @@ async function status(io: CommandIo, stateFile: string, json: boolean): Promise<
   }
   const version = await serverVersion(state);
   if (!version) {
-    print(io, json, { running: false, ...state }, `Not running: the cluster in ${state.dir} does not answer on port ${state.port}. "schema-warden db stop" cleans it up.\n`);
+    print(
+      io,
+      json,
+      { running: false, ...state },
+      `Not running: the cluster in ${state.dir} does not answer on port ${state.port}. "schema-warden db stop" cleans it up.\n`,
+    );
     return EXIT_FAILURE_FOUND;
   }
-  print(io, json, { running: true, serverVersion: version, ...state }, `Running: PostgreSQL ${version} at ${state.url} (data in ${state.dir}).\n`);
+  print(
+    io,
+    json,
+    { running: true, serverVersion: version, ...state },
+    `Running: PostgreSQL ${version} at ${state.url} (data in ${state.dir}).\n`,
+  );
   return EXIT_OK;
 }
 
 function readState(file: string): LocalClusterState | undefined {
   try {
     const state = JSON.parse(fs.readFileSync(file, 'utf8')) as LocalClusterState;
-    return state.kind === 'local' && typeof state.port === 'number' && typeof state.dir === 'string' ? state : undefined;
+    return state.kind === 'local' && typeof state.port === 'number' && typeof state.dir === 'string'
+      ? state
+      : undefined;
   } catch {
     return undefined;
   }

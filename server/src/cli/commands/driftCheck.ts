@@ -26,28 +26,48 @@ export interface DriftCheckCommand {
 export async function runDriftCheck(command: DriftCheckCommand): Promise<number> {
   const { io, format, log } = command;
   const began = performance.now();
-  const outcome = await withInterruptAbort(command.controller, () => withRunSession(
-    { projectDir: command.projectDir, target: command.target, python: command.python, configFile: command.configFile, signal: command.controller.signal, ...(log ? { log } : {}), ...(command.urlEnvVar ? { urlEnvVar: command.urlEnvVar } : {}) },
-    async (session) => {
-      if (format === 'text') {
-        io.stdout(`Schema Warden drift check — ${command.projectDir}\n`);
-        io.stdout(`Database: ${redactUrl(command.developerUrl)}\n`);
-        io.stdout(`Reference: ${session.target.describe()} (${session.target.reason})\n`);
-        io.stdout(`Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`);
-      }
-      const result = await checkDrift({
-        helper: session.helper,
-        developerUrl: command.developerUrl,
-        referenceServerUrl: session.target.url(),
-        ...(command.metadata ? { metadata: command.metadata } : {}),
+  const outcome = await withInterruptAbort(command.controller, () =>
+    withRunSession(
+      {
+        projectDir: command.projectDir,
+        target: command.target,
+        python: command.python,
+        configFile: command.configFile,
+        signal: command.controller.signal,
         ...(log ? { log } : {}),
-      });
-      return { result, target: { kind: session.target.kind, description: session.target.describe(), reason: session.target.reason }, alembic: session.helper.hello.alembic, sqlalchemy: session.helper.hello.sqlalchemy, python: session.python };
-    },
-  ));
+        ...(command.urlEnvVar ? { urlEnvVar: command.urlEnvVar } : {}),
+      },
+      async (session) => {
+        if (format === 'text') {
+          io.stdout(`Schema Warden drift check — ${command.projectDir}\n`);
+          io.stdout(`Database: ${redactUrl(command.developerUrl)}\n`);
+          io.stdout(`Reference: ${session.target.describe()} (${session.target.reason})\n`);
+          io.stdout(
+            `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`,
+          );
+        }
+        const result = await checkDrift({
+          helper: session.helper,
+          developerUrl: command.developerUrl,
+          referenceServerUrl: session.target.url(),
+          ...(command.metadata ? { metadata: command.metadata } : {}),
+          ...(log ? { log } : {}),
+        });
+        return {
+          result,
+          target: { kind: session.target.kind, description: session.target.describe(), reason: session.target.reason },
+          alembic: session.helper.hello.alembic,
+          sqlalchemy: session.helper.hello.sqlalchemy,
+          python: session.python,
+        };
+      },
+    ),
+  );
   const totalMs = performance.now() - began;
   if (format === 'json') {
-    io.stdout(`${JSON.stringify({ projectDir: command.projectDir, database: redactUrl(command.developerUrl), ...outcome, totalMs: Math.round(totalMs) }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ projectDir: command.projectDir, database: redactUrl(command.developerUrl), ...outcome, totalMs: Math.round(totalMs) }, null, 2)}\n`,
+    );
   } else {
     io.stdout(renderDriftText(outcome.result, totalMs));
   }
@@ -56,7 +76,8 @@ export async function runDriftCheck(command: DriftCheckCommand): Promise<number>
 
 /** 1 when drift or a models/migrations difference was found; 2 when named models could not be loaded; else 0. */
 export function driftExitCode(result: DriftResult): number {
-  if (!result.ok || (result.autogenerate.status === 'compared' && result.autogenerate.findings.length > 0)) return EXIT_FAILURE_FOUND;
+  if (!result.ok || (result.autogenerate.status === 'compared' && result.autogenerate.findings.length > 0))
+    return EXIT_FAILURE_FOUND;
   if (result.autogenerate.status === 'failed') return EXIT_SETUP_PROBLEM;
   return EXIT_OK;
 }
@@ -66,7 +87,9 @@ export function renderDriftText(result: DriftResult, totalMs: number): string {
   const lines = [`Database vs. a fresh database migrated to ${at}:`];
   if (result.differences.length === 0) lines.push('  ✓ no drift');
   else {
-    lines.push(`  ✗ ${result.differences.length} change(s) made outside Alembic (the policy forbids it: write a revision for them):`);
+    lines.push(
+      `  ✗ ${result.differences.length} change(s) made outside Alembic (the policy forbids it: write a revision for them):`,
+    );
     for (const d of result.differences) lines.push(`      ${d.message}`);
   }
   lines.push('', ...renderAutogenerate(result.autogenerate, at), '');
@@ -81,11 +104,17 @@ function renderAutogenerate(outcome: AutogenerateOutcome, at: string): string[] 
     case 'skipped':
       return ['Models vs. migrations (Alembic autogenerate): skipped — ' + outcome.reason];
     case 'failed':
-      return [`Models vs. migrations (Alembic autogenerate, ${outcome.metadata}): could not compare: ${outcome.error.type}: ${outcome.error.message}`];
+      return [
+        `Models vs. migrations (Alembic autogenerate, ${outcome.metadata}): could not compare: ${outcome.error.type}: ${outcome.error.message}`,
+      ];
     case 'compared': {
       const head = `Models vs. migrations (Alembic autogenerate, ${outcome.metadata}, ${outcome.tables} table(s)) at ${at}:`;
       if (outcome.findings.length === 0) return [head, '  ✓ the models match the migrations'];
-      return [head, `  ✗ ${outcome.findings.length} difference(s) no revision covers (alembic revision --autogenerate would write them):`, ...outcome.findings.map((f) => `      ${f.message}`)];
+      return [
+        head,
+        `  ✗ ${outcome.findings.length} difference(s) no revision covers (alembic revision --autogenerate would write them):`,
+        ...outcome.findings.map((f) => `      ${f.message}`),
+      ];
     }
   }
 }

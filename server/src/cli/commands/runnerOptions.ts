@@ -20,11 +20,15 @@ export function reportSetupProblem(command: string, error: unknown, io: CommandI
   } else if (error instanceof RunnerCancelledError) {
     io.stderr(`schema-warden ${command}: cancelled; everything it started was stopped.\n`);
   } else if (error instanceof TargetLostError) {
-    io.stderr(`schema-warden ${command}: ${error.message}\nNothing was left running. Run it again; if it keeps happening, check the server's log and the machine's memory.\n`);
+    io.stderr(
+      `schema-warden ${command}: ${error.message}\nNothing was left running. Run it again; if it keeps happening, check the server's log and the machine's memory.\n`,
+    );
   } else if (error instanceof ProjectEnvError) {
     io.stderr(`schema-warden ${command}: ${error.message}\n`);
   } else if (error instanceof AlembicCommandError) {
-    io.stderr(`schema-warden ${command}: cannot read the Alembic project: ${error.detail.type}: ${error.detail.message}\nCheck alembic.ini (script_location) and migrations/env.py.\n`);
+    io.stderr(
+      `schema-warden ${command}: cannot read the Alembic project: ${error.detail.type}: ${error.detail.message}\nCheck alembic.ini (script_location) and migrations/env.py.\n`,
+    );
   } else {
     io.stderr(`schema-warden ${command}: ${(error as Error)?.message ?? String(error)}\n`);
   }

@@ -10,9 +10,22 @@ import { runDriftCheck } from './driftCheck';
 import { withRunSession } from '../../runner/runSession';
 import { selectTarget } from '../../runner/targets/select';
 import type { TargetKind } from '../../runner/targets/target';
-import { describeError, functionLine, verifyRoundTrips, type RevisionVerifyResult, type VerifyResult } from '../../runner/verify';
+import {
+  describeError,
+  functionLine,
+  verifyRoundTrips,
+  type RevisionVerifyResult,
+  type VerifyResult,
+} from '../../runner/verify';
 import { roundTripDiagnostics } from '../../rules/SW510-round-trip';
-import { EXIT_FAILURE_FOUND, EXIT_OK, EXIT_SETUP_PROBLEM, reportSetupProblem, withInterruptAbort, type CommandIo } from './runnerOptions';
+import {
+  EXIT_FAILURE_FOUND,
+  EXIT_OK,
+  EXIT_SETUP_PROBLEM,
+  reportSetupProblem,
+  withInterruptAbort,
+  type CommandIo,
+} from './runnerOptions';
 
 export const VERIFY_USAGE = `Usage: schema-warden verify [options] [PROJECT_DIR]
 
@@ -79,22 +92,33 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   }
   const format = values.format;
   if (format !== 'text' && format !== 'json') return usageError(io, `--format must be text or json, not "${format}"`);
-  if (values.target !== undefined && !(TARGET_KINDS as readonly string[]).includes(values.target)) return usageError(io, `--target must be docker, local or url, not "${values.target}"`);
+  if (values.target !== undefined && !(TARGET_KINDS as readonly string[]).includes(values.target))
+    return usageError(io, `--target must be docker, local or url, not "${values.target}"`);
   if (positionals.length > 1) return usageError(io, `one PROJECT_DIR at most (got ${positionals.join(', ')})`);
   const major = values['pg-version'] !== undefined ? Number(values['pg-version']) : undefined;
-  if (major !== undefined && !Number.isInteger(major)) return usageError(io, `--pg-version must be a major version number such as 15`);
-  if (values.metadata !== undefined && values.drift === undefined) return usageError(io, '--metadata goes with --drift DEV_URL (the models are compared with the migrations during a drift check)');
-  if (values.drift !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError(io, '--from/--to choose round trips; --drift checks the database at the revision it is at');
+  if (major !== undefined && !Number.isInteger(major))
+    return usageError(io, `--pg-version must be a major version number such as 15`);
+  if (values.metadata !== undefined && values.drift === undefined)
+    return usageError(
+      io,
+      '--metadata goes with --drift DEV_URL (the models are compared with the migrations during a drift check)',
+    );
+  if (values.drift !== undefined && (values.from !== undefined || values.to !== undefined))
+    return usageError(io, '--from/--to choose round trips; --drift checks the database at the revision it is at');
 
   const projectDir = path.resolve(io.cwd, positionals[0] ?? '.');
   const configFile = values.config ?? 'alembic.ini';
   if (!fs.existsSync(path.join(projectDir, configFile))) {
-    io.stderr(`schema-warden verify: no ${configFile} in ${projectDir}.\nRun it in (or pass) the folder that holds your Alembic project's ${configFile}.\n`);
+    io.stderr(
+      `schema-warden verify: no ${configFile} in ${projectDir}.\nRun it in (or pass) the folder that holds your Alembic project's ${configFile}.\n`,
+    );
     return EXIT_SETUP_PROBLEM;
   }
   const python = values.python
     ? { python: values.python, source: '--python' }
-    : discoverPython({ workspaceDir: projectDir }).source === 'python3 on PATH' ? discoverPython({ workspaceDir: io.cwd }) : discoverPython({ workspaceDir: projectDir });
+    : discoverPython({ workspaceDir: projectDir }).source === 'python3 on PATH'
+      ? discoverPython({ workspaceDir: io.cwd })
+      : discoverPython({ workspaceDir: projectDir });
   const log = values.verbose ? (message: string) => io.stderr(`[verify] ${message}\n`) : undefined;
   const controller = new AbortController();
 
@@ -109,42 +133,74 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     });
     if (values.drift !== undefined) {
       return await runDriftCheck({
-        io, projectDir, format, target, python, configFile, developerUrl: values.drift, controller,
+        io,
+        projectDir,
+        format,
+        target,
+        python,
+        configFile,
+        developerUrl: values.drift,
+        controller,
         ...(values.metadata ? { metadata: values.metadata } : {}),
         ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
         ...(log ? { log } : {}),
       });
     }
     const began = performance.now();
-    const outcome = await withInterruptAbort(controller, () => withRunSession(
-      { projectDir, target, python, configFile, signal: controller.signal, ...(log ? { log } : {}), ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}) },
-      async (session) => {
-        if (format === 'text') {
-          io.stdout(`Schema Warden verify — ${projectDir}\n`);
-          io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
-          io.stdout(`Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`);
-        }
-        const result = await verifyRoundTrips({
-          helper: session.helper,
-          databaseUrl: session.database.url,
-          ...(values.from ? { from: values.from } : {}),
-          ...(values.to ? { to: values.to } : {}),
+    const outcome = await withInterruptAbort(controller, () =>
+      withRunSession(
+        {
+          projectDir,
+          target,
+          python,
+          configFile,
           signal: controller.signal,
           ...(log ? { log } : {}),
-        });
-        return { result, target: { kind: session.target.kind, description: session.target.describe(), reason: session.target.reason }, alembic: session.helper.hello.alembic, sqlalchemy: session.helper.hello.sqlalchemy, python: session.python };
-      },
-    ));
+          ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
+        },
+        async (session) => {
+          if (format === 'text') {
+            io.stdout(`Schema Warden verify — ${projectDir}\n`);
+            io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
+            io.stdout(
+              `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`,
+            );
+          }
+          const result = await verifyRoundTrips({
+            helper: session.helper,
+            databaseUrl: session.database.url,
+            ...(values.from ? { from: values.from } : {}),
+            ...(values.to ? { to: values.to } : {}),
+            signal: controller.signal,
+            ...(log ? { log } : {}),
+          });
+          return {
+            result,
+            target: {
+              kind: session.target.kind,
+              description: session.target.describe(),
+              reason: session.target.reason,
+            },
+            alembic: session.helper.hello.alembic,
+            sqlalchemy: session.helper.hello.sqlalchemy,
+            python: session.python,
+          };
+        },
+      ),
+    );
     const totalMs = performance.now() - began;
     if (format === 'json') {
       // `diagnostics`: the SW510 findings, placed as the editor places them (file, line, message).
-      io.stdout(`${JSON.stringify({ projectDir, ...outcome, diagnostics: roundTripDiagnostics(outcome.result), totalMs: Math.round(totalMs) }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ projectDir, ...outcome, diagnostics: roundTripDiagnostics(outcome.result), totalMs: Math.round(totalMs) }, null, 2)}\n`,
+      );
     } else {
       io.stdout(renderText(outcome.result, projectDir, totalMs));
     }
     return outcome.result.ok ? EXIT_OK : EXIT_FAILURE_FOUND;
   } catch (error) {
-    if (error instanceof Error && /^(no revision|revision ".*" is ambiguous)/.test(error.message)) return usageError(io, error.message);
+    if (error instanceof Error && /^(no revision|revision ".*" is ambiguous)/.test(error.message))
+      return usageError(io, error.message);
     return reportSetupProblem('verify', error, io);
   }
 }
@@ -164,7 +220,9 @@ function renderText(result: VerifyResult, projectDir: string, totalMs: number): 
   lines.push('');
   if (result.failure) lines.push(`First failure: ${result.failure.message}`);
   // Worded so that CI's "N passed, N failed" line detection does not mistake it for a test count.
-  lines.push(`Round trips ${result.ok ? 'OK' : 'FAILED'}: ${passed} of ${result.revisions.length} revision(s) came back down cleanly${failed ? `; ${failed} did not` : ''}${notRun ? `; ${notRun} not run after the failure` : ''} (${formatMs(totalMs)})`);
+  lines.push(
+    `Round trips ${result.ok ? 'OK' : 'FAILED'}: ${passed} of ${result.revisions.length} revision(s) came back down cleanly${failed ? `; ${failed} did not` : ''}${notRun ? `; ${notRun} not run after the failure` : ''} (${formatMs(totalMs)})`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -172,13 +230,19 @@ function renderRevision(revision: RevisionVerifyResult, projectDir: string, docW
   const doc = (revision.doc.split('\n')[0] ?? '').slice(0, docWidth).padEnd(docWidth);
   const mark = revision.status === 'passed' ? '✓' : revision.status === 'failed' ? '✗' : '·';
   const timings = revision.steps.map((s) => `${s.step} ${formatMs(s.durationMs)}`).join(' · ');
-  if (revision.status !== 'failed') return [`  ${mark} ${revision.revision}  ${doc}  ${revision.status === 'passed' ? timings : 'not run'}`];
+  if (revision.status !== 'failed')
+    return [`  ${mark} ${revision.revision}  ${doc}  ${revision.status === 'passed' ? timings : 'not run'}`];
   const failed = revision.steps.find((s) => s.status === 'failed');
   const lines = [`  ${mark} ${revision.revision}  ${doc}  ${failed?.step ?? ''} failed`];
   if (failed?.differences?.length) for (const d of failed.differences) lines.push(`      ${d.message}`);
   else if (failed?.error) lines.push(`      ${describeError(failed.error)}`);
   if (revision.path) {
-    const line = failed?.error?.file === revision.path && failed.error.line !== undefined ? failed.error.line : failed ? functionLine(revision.path, failed.step) : undefined;
+    const line =
+      failed?.error?.file === revision.path && failed.error.line !== undefined
+        ? failed.error.line
+        : failed
+          ? functionLine(revision.path, failed.step)
+          : undefined;
     lines.push(`      at ${path.relative(projectDir, revision.path)}${line !== undefined ? `:${line}` : ''}`);
   }
   return lines;

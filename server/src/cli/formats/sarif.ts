@@ -19,36 +19,60 @@ export function formatSarif(report: LintReport, cwd: string, version: string): s
     properties: { policyClause: rule.meta.policyClause, policySection: rule.meta.policySection },
   }));
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
-  const results = report.files.flatMap((file) => file.findings.map((f) => ({
-    ruleId: f.ruleId,
-    ruleIndex: ruleIndex.get(f.ruleId),
-    level: LEVEL[f.severity],
-    message: { text: f.message },
-    locations: [{
-      physicalLocation: {
-        artifactLocation: { uri: path.relative(cwd, file.path).split(path.sep).join('/'), uriBaseId: 'SRCROOT' },
-        region: {
-          startLine: f.range.start.line + 1,
-          startColumn: f.range.start.character + 1,
-          endLine: f.range.end.line + 1,
-          endColumn: f.range.end.character + 1,
+  const results = report.files.flatMap((file) =>
+    file.findings.map((f) => ({
+      ruleId: f.ruleId,
+      ruleIndex: ruleIndex.get(f.ruleId),
+      level: LEVEL[f.severity],
+      message: { text: f.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: path.relative(cwd, file.path).split(path.sep).join('/'), uriBaseId: 'SRCROOT' },
+            region: {
+              startLine: f.range.start.line + 1,
+              startColumn: f.range.start.character + 1,
+              endLine: f.range.end.line + 1,
+              endColumn: f.range.end.character + 1,
+            },
+          },
         },
+      ],
+    })),
+  );
+  return (
+    JSON.stringify(
+      {
+        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+        version: '2.1.0',
+        runs: [
+          {
+            tool: {
+              driver: {
+                name: 'schema-warden',
+                informationUri: 'https://github.com/schema-warden/schema-warden',
+                version,
+                rules,
+              },
+            },
+            originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(cwd + path.sep).href } },
+            // What kept files from being linted (unreadable, a link loop, a broken alembic.ini): SARIF's
+            // place for problems of the run itself rather than of the code.
+            invocations: [
+              {
+                executionSuccessful: true,
+                toolExecutionNotifications: report.problems.map((problem) => ({
+                  level: 'warning',
+                  message: { text: problem },
+                })),
+              },
+            ],
+            results,
+          },
+        ],
       },
-    }],
-  })));
-  return JSON.stringify({
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'schema-warden', informationUri: 'https://github.com/schema-warden/schema-warden', version, rules } },
-      originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(cwd + path.sep).href } },
-      // What kept files from being linted (unreadable, a link loop, a broken alembic.ini): SARIF's
-      // place for problems of the run itself rather than of the code.
-      invocations: [{
-        executionSuccessful: true,
-        toolExecutionNotifications: report.problems.map((problem) => ({ level: 'warning', message: { text: problem } })),
-      }],
-      results,
-    }],
-  }, null, 2) + '\n';
+      null,
+      2,
+    ) + '\n'
+  );
 }

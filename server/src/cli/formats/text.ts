@@ -19,10 +19,16 @@ export function formatText(report: LintReport, useColor: boolean): string {
   for (const problem of report.problems) out.push(c.yellow(`warning: ${problem}`));
   const { errors, warnings, infos } = countBySeverity(report);
   const total = errors + warnings + infos;
-  const fixable = report.files.reduce((n, f) => n + f.findings.filter((x) => x.fixes.some((fix) => fix.safe)).length, 0);
-  if (total === 0) out.push(c.green(`All checks passed (${report.files.length} file${report.files.length === 1 ? '' : 's'}).`));
+  const fixable = report.files.reduce(
+    (n, f) => n + f.findings.filter((x) => x.fixes.some((fix) => fix.safe)).length,
+    0,
+  );
+  if (total === 0)
+    out.push(c.green(`All checks passed (${report.files.length} file${report.files.length === 1 ? '' : 's'}).`));
   else {
-    out.push(`Found ${total} problem${total === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info) in ${report.files.length} file${report.files.length === 1 ? '' : 's'}.`);
+    out.push(
+      `Found ${total} problem${total === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info) in ${report.files.length} file${report.files.length === 1 ? '' : 's'}.`,
+    );
     if (fixable) out.push(`${fixable} fixable with \`--fix\`.`);
   }
   return out.join('\n') + '\n';
@@ -38,8 +44,11 @@ export function renderFinding(displayPath: string, lines: LineIndex, f: Finding,
   const gutter = String(lineNo + 1);
   const pad = ' '.repeat(gutter.length);
   const startCol = f.range.start.character;
-  const endCol = f.range.end.line === lineNo ? Math.max(f.range.end.character, startCol + 1) : Math.max(text.length, startCol + 1);
+  const endCol =
+    f.range.end.line === lineNo ? Math.max(f.range.end.character, startCol + 1) : Math.max(text.length, startCol + 1);
   const marker = ' '.repeat(startCol) + '^'.repeat(Math.max(1, endCol - startCol));
-  const fixHint = f.fixes.length ? `\n${pad} ${c.dim('=')} ${c.cyan(`fix: ${f.fixes[0].title}${f.fixes[0].safe ? '' : ' (editor only)'}`)}` : '';
+  const fixHint = f.fixes.length
+    ? `\n${pad} ${c.dim('=')} ${c.cyan(`fix: ${f.fixes[0].title}${f.fixes[0].safe ? '' : ' (editor only)'}`)}`
+    : '';
   return `${header}\n${pad} ${c.dim('|')}\n${c.dim(gutter)} ${c.dim('|')} ${text}\n${pad} ${c.dim('|')} ${f.severity === 'error' ? c.red(marker) : c.yellow(marker)}${fixHint}\n`;
 }

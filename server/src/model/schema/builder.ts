@@ -11,7 +11,11 @@ export class SchemaBuilder {
   private views?: ChunkedDraft<ViewModel>;
   private indexes?: ChunkedDraft<IndexModel>;
   private enums?: ChunkedDraft<EnumModel>;
-  readonly created: { tables: Set<string>; views: Set<string>; indexes: Set<string> } = { tables: new Set(), views: new Set(), indexes: new Set() };
+  readonly created: { tables: Set<string>; views: Set<string>; indexes: Set<string> } = {
+    tables: new Set(),
+    views: new Set(),
+    indexes: new Set(),
+  };
 
   constructor(private readonly base: Schema) {}
 
@@ -25,16 +29,34 @@ export class SchemaBuilder {
     };
   }
 
-  private writableTables(): ChunkedDraft<TableModel> { return (this.tables ??= asChunked(this.base.tables).draft()); }
-  private writableViews(): ChunkedDraft<ViewModel> { return (this.views ??= asChunked(this.base.views).draft()); }
-  private writableIndexes(): ChunkedDraft<IndexModel> { return (this.indexes ??= asChunked(this.base.indexes).draft()); }
-  private writableEnums(): ChunkedDraft<EnumModel> { return (this.enums ??= asChunked(this.base.enums).draft()); }
+  private writableTables(): ChunkedDraft<TableModel> {
+    return (this.tables ??= asChunked(this.base.tables).draft());
+  }
+  private writableViews(): ChunkedDraft<ViewModel> {
+    return (this.views ??= asChunked(this.base.views).draft());
+  }
+  private writableIndexes(): ChunkedDraft<IndexModel> {
+    return (this.indexes ??= asChunked(this.base.indexes).draft());
+  }
+  private writableEnums(): ChunkedDraft<EnumModel> {
+    return (this.enums ??= asChunked(this.base.enums).draft());
+  }
 
-  table(key: string): TableModel | undefined { return (this.tables ?? this.base.tables).get(key); }
-  view(key: string): ViewModel | undefined { return (this.views ?? this.base.views).get(key); }
-  hasIndex(name: string): boolean { return (this.indexes ?? this.base.indexes).has(name); }
-  private index(name: string): IndexModel | undefined { return (this.indexes ?? this.base.indexes).get(name); }
-  private enumType(name: string): EnumModel | undefined { return (this.enums ?? this.base.enums).get(name); }
+  table(key: string): TableModel | undefined {
+    return (this.tables ?? this.base.tables).get(key);
+  }
+  view(key: string): ViewModel | undefined {
+    return (this.views ?? this.base.views).get(key);
+  }
+  hasIndex(name: string): boolean {
+    return (this.indexes ?? this.base.indexes).has(name);
+  }
+  private index(name: string): IndexModel | undefined {
+    return (this.indexes ?? this.base.indexes).get(name);
+  }
+  private enumType(name: string): EnumModel | undefined {
+    return (this.enums ?? this.base.enums).get(name);
+  }
 
   createTable(table: TableModel, ifNotExists: boolean): void {
     if (ifNotExists && this.table(table.key)) return;
@@ -52,7 +74,8 @@ export class SchemaBuilder {
   dropTable(key: string): void {
     if (!this.table(key)) return;
     this.writableTables().delete(key);
-    for (const [name, index] of [...(this.indexes ?? this.base.indexes).entries()]) if (index.table === key) this.writableIndexes().delete(name);
+    for (const [name, index] of [...(this.indexes ?? this.base.indexes).entries()])
+      if (index.table === key) this.writableIndexes().delete(name);
   }
 
   renameTable(from: string, toKey: string, toName: string): void {
@@ -62,7 +85,8 @@ export class SchemaBuilder {
       tables.delete(from);
       tables.set(toKey, { ...table, key: toKey, name: toName });
       if (this.created.tables.delete(from)) this.created.tables.add(toKey);
-      for (const [name, index] of [...(this.indexes ?? this.base.indexes).entries()]) if (index.table === from) this.writableIndexes().set(name, { ...index, table: toKey });
+      for (const [name, index] of [...(this.indexes ?? this.base.indexes).entries()])
+        if (index.table === from) this.writableIndexes().set(name, { ...index, table: toKey });
       return;
     }
     // ALTER TABLE … RENAME works on views too.

@@ -16,10 +16,16 @@ const EMPTY_BUCKET: ReadonlyMap<string, unknown> = new Map<string, unknown>();
 
 export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   /** Use ChunkedMap.empty() / from() / draft().build(). */
-  constructor(private readonly buckets: ReadonlyArray<ReadonlyMap<string, V>>, readonly size: number) {}
+  constructor(
+    private readonly buckets: ReadonlyArray<ReadonlyMap<string, V>>,
+    readonly size: number,
+  ) {}
 
   static empty<V>(): ChunkedMap<V> {
-    return new ChunkedMap<V>(new Array<ReadonlyMap<string, V>>(BUCKETS).fill(EMPTY_BUCKET as ReadonlyMap<string, V>), 0);
+    return new ChunkedMap<V>(
+      new Array<ReadonlyMap<string, V>>(BUCKETS).fill(EMPTY_BUCKET as ReadonlyMap<string, V>),
+      0,
+    );
   }
 
   static from<V>(entries: Iterable<readonly [string, V]>): ChunkedMap<V> {
@@ -28,32 +34,53 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
     return draft.build();
   }
 
-  get(key: string): V | undefined { return this.buckets[bucketOf(key)].get(key); }
-  has(key: string): boolean { return this.buckets[bucketOf(key)].has(key); }
+  get(key: string): V | undefined {
+    return this.buckets[bucketOf(key)].get(key);
+  }
+  has(key: string): boolean {
+    return this.buckets[bucketOf(key)].has(key);
+  }
 
   forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
     for (const [key, value] of this) callback(value, key, this);
   }
 
-  *entries(): MapIterator<[string, V]> { for (const bucket of this.buckets) yield* bucket.entries(); }
-  *keys(): MapIterator<string> { for (const bucket of this.buckets) yield* bucket.keys(); }
-  *values(): MapIterator<V> { for (const bucket of this.buckets) yield* bucket.values(); }
-  [Symbol.iterator](): MapIterator<[string, V]> { return this.entries(); }
+  *entries(): MapIterator<[string, V]> {
+    for (const bucket of this.buckets) yield* bucket.entries();
+  }
+  *keys(): MapIterator<string> {
+    for (const bucket of this.buckets) yield* bucket.keys();
+  }
+  *values(): MapIterator<V> {
+    for (const bucket of this.buckets) yield* bucket.values();
+  }
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
 
   /** A mutable copy that copies each bucket the first time it is written. */
-  draft(): ChunkedDraft<V> { return new ChunkedDraft(this.buckets, this.size); }
+  draft(): ChunkedDraft<V> {
+    return new ChunkedDraft(this.buckets, this.size);
+  }
 }
 
 export class ChunkedDraft<V> {
   private readonly buckets: Array<ReadonlyMap<string, V>>;
   private readonly owned = new Array<boolean>(BUCKETS).fill(false);
 
-  constructor(buckets: ReadonlyArray<ReadonlyMap<string, V>>, private size: number) {
+  constructor(
+    buckets: ReadonlyArray<ReadonlyMap<string, V>>,
+    private size: number,
+  ) {
     this.buckets = buckets.slice();
   }
 
-  get(key: string): V | undefined { return this.buckets[bucketOf(key)].get(key); }
-  has(key: string): boolean { return this.buckets[bucketOf(key)].has(key); }
+  get(key: string): V | undefined {
+    return this.buckets[bucketOf(key)].get(key);
+  }
+  has(key: string): boolean {
+    return this.buckets[bucketOf(key)].has(key);
+  }
 
   private writable(index: number): Map<string, V> {
     if (!this.owned[index]) {
@@ -76,7 +103,9 @@ export class ChunkedDraft<V> {
     this.size--;
   }
 
-  *entries(): IterableIterator<[string, V]> { for (const bucket of this.buckets) yield* bucket.entries(); }
+  *entries(): IterableIterator<[string, V]> {
+    for (const bucket of this.buckets) yield* bucket.entries();
+  }
 
   build(): ChunkedMap<V> {
     return new ChunkedMap(this.buckets.slice(), this.size);

@@ -14,7 +14,9 @@ export function entityViewCall(op: Operation, migration: MigrationModel): PyCall
   if (arg?.kind === 'call' && VIEW_ENTITIES.has(arg.call.method)) return arg.call;
   if (arg?.kind === 'name') {
     // `report_view = PGView(...)` at module level, then `op.create_entity(report_view)`.
-    return migration.calls.find((c) => VIEW_ENTITIES.has(c.method) && precedingAssignmentName(migration.source, c.span.start) === arg.name);
+    return migration.calls.find(
+      (c) => VIEW_ENTITIES.has(c.method) && precedingAssignmentName(migration.source, c.span.start) === arg.name,
+    );
   }
   return undefined;
 }
@@ -24,7 +26,11 @@ function precedingAssignmentName(source: string, at: number): string | undefined
   return /^\s*([A-Za-z_]\w*)\s*=\s*$/.exec(source.slice(lineStart, at))?.[1];
 }
 
-export function viewFromEntity(op: Operation, migration: MigrationModel, origin: (span: Span) => Origin): ViewModel | undefined {
+export function viewFromEntity(
+  op: Operation,
+  migration: MigrationModel,
+  origin: (span: Span) => Origin,
+): ViewModel | undefined {
   const call = entityViewCall(op, migration);
   if (!call) return undefined;
   const signatureValue = callKeyword(call, 'signature') ?? call.args[1];
@@ -44,5 +50,12 @@ export function viewFromEntity(op: Operation, migration: MigrationModel, origin:
       columns = facts.columns;
     }
   }
-  return { key: qualifiedName({ name, schema }), name, materialized: call.method === 'PGMaterializedView', reads, columns, origin: origin(signatureValue?.span ?? call.span) };
+  return {
+    key: qualifiedName({ name, schema }),
+    name,
+    materialized: call.method === 'PGMaterializedView',
+    reads,
+    columns,
+    origin: origin(signatureValue?.span ?? call.span),
+  };
 }

@@ -16,12 +16,22 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
     const start = location + (schema ? schema.length + 1 : 0);
     const first = statement.locate(start);
     const last = statement.locate(start + Math.max(0, name.length - 1));
-    return origin(last.end > first.start && last.end - first.start === name.length ? { start: first.start, end: last.end } : first);
+    return origin(
+      last.end > first.start && last.end - first.start === name.length ? { start: first.start, end: last.end } : first,
+    );
   };
   const view = viewDefinitionOf(kind, node);
   if (view) {
     const key = qualifiedName(view.view);
-    builder.createView({ key, name: view.view.name, materialized: view.materialized, reads: view.reads.map(qualifiedName), columns: view.columns, checkOption: view.checkOption, origin: at(view.view.location) });
+    builder.createView({
+      key,
+      name: view.view.name,
+      materialized: view.materialized,
+      reads: view.reads.map(qualifiedName),
+      columns: view.columns,
+      checkOption: view.checkOption,
+      origin: at(view.view.location),
+    });
     return;
   }
   const checkOption = alterViewCheckOptionOf(kind, node);
@@ -35,15 +45,39 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
       const key = qualifiedName(fact.table);
       const parent = fact.partitionOf ? builder.table(qualifiedName(fact.partitionOf)) : undefined;
       const columns = new Map<string, ColumnModel>(parent?.columns ?? []);
-      for (const column of fact.columns) columns.set(column.name, columnFromSql(column, (l) => atName(l, column.name)));
+      for (const column of fact.columns)
+        columns.set(
+          column.name,
+          columnFromSql(column, (l) => atName(l, column.name)),
+        );
       const constraints: ConstraintModel[] = [];
-      for (const constraint of [...fact.constraints, ...fact.columns.flatMap((c) => c.constraints.map((k) => ({ ...k, columns: k.columns.length ? k.columns : [c.name] })))]) {
+      for (const constraint of [
+        ...fact.constraints,
+        ...fact.columns.flatMap((c) =>
+          c.constraints.map((k) => ({ ...k, columns: k.columns.length ? k.columns : [c.name] })),
+        ),
+      ]) {
         const model = constraintFromSql(constraint, at);
         if (!model) continue;
-        if (model.kind === 'primary') for (const name of model.columns) { const c = columns.get(name); if (c) columns.set(name, { ...c, primaryKey: true, nullable: false }); }
+        if (model.kind === 'primary')
+          for (const name of model.columns) {
+            const c = columns.get(name);
+            if (c) columns.set(name, { ...c, primaryKey: true, nullable: false });
+          }
         constraints.push(model);
       }
-      builder.createTable({ key, name: fact.table.name, schema: fact.table.schema, columns, constraints, partitionOf: fact.partitionOf ? qualifiedName(fact.partitionOf) : undefined, origin: atName(fact.table.location, fact.table.name, fact.table.schema) }, fact.ifNotExists);
+      builder.createTable(
+        {
+          key,
+          name: fact.table.name,
+          schema: fact.table.schema,
+          columns,
+          constraints,
+          partitionOf: fact.partitionOf ? qualifiedName(fact.partitionOf) : undefined,
+          origin: atName(fact.table.location, fact.table.name, fact.table.schema),
+        },
+        fact.ifNotExists,
+      );
       return;
     }
     case 'alter-table': {
@@ -51,10 +85,15 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
       for (const command of fact.commands) {
         builder.updateTable(key, (t) => {
           const column = command.column ? t.columns.get(command.column) : undefined;
-          const setColumn = (next: ColumnModel): typeof t => ({ ...t, columns: new Map(t.columns).set(next.name, next) });
+          const setColumn = (next: ColumnModel): typeof t => ({
+            ...t,
+            columns: new Map(t.columns).set(next.name, next),
+          });
           switch (command.subtype) {
             case 'AddColumn':
-              return command.newColumn ? setColumn(columnFromSql(command.newColumn, (l) => atName(l, command.newColumn?.name ?? ''))) : t;
+              return command.newColumn
+                ? setColumn(columnFromSql(command.newColumn, (l) => atName(l, command.newColumn?.name ?? '')))
+                : t;
             case 'DropColumn': {
               if (!command.column) return t;
               const columns = new Map(t.columns);
@@ -64,7 +103,9 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
             case 'AlterColumnType':
               return column && command.type ? setColumn({ ...column, type: typeFromSql(command.type) }) : t;
             case 'ColumnDefault':
-              return column ? setColumn({ ...column, default: command.default ? defaultFromSqlFacts(command.default) : undefined }) : t;
+              return column
+                ? setColumn({ ...column, default: command.default ? defaultFromSqlFacts(command.default) : undefined })
+                : t;
             case 'SetNotNull':
               return column ? setColumn({ ...column, nullable: false }) : t;
             case 'DropNotNull':
@@ -76,7 +117,10 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
             case 'DropConstraint':
               return { ...t, constraints: t.constraints.filter((c) => c.name !== command.name) };
             case 'ValidateConstraint':
-              return { ...t, constraints: t.constraints.map((c) => (c.name === command.name ? { ...c, notValid: false } : c)) };
+              return {
+                ...t,
+                constraints: t.constraints.map((c) => (c.name === command.name ? { ...c, notValid: false } : c)),
+              };
             default:
               return t;
           }
@@ -124,7 +168,8 @@ export function applyStatement(builder: SchemaBuilder, statement: SqlStatement, 
       builder.createEnum({ name: fact.name, values: fact.values, origin: origin(statement.span) });
       return;
     case 'alter-enum':
-      if (fact.newValue) builder.updateEnum(fact.name, (e) => ({ ...e, values: [...e.values, fact.newValue as string] }));
+      if (fact.newValue)
+        builder.updateEnum(fact.name, (e) => ({ ...e, values: [...e.values, fact.newValue as string] }));
       return;
     default:
       return;
@@ -137,17 +182,41 @@ function columnFromSql(column: SqlColumnFact, at: (location: number) => Origin):
     name: column.name,
     type: column.type ? typeFromSql(column.type) : undefined,
     nullable: !column.notNull && !serial,
-    default: column.default ? defaultFromSqlFacts(column.default) : serial ? { text: 'nextval()', functions: ['nextval'], literal: false, quotedString: false, convertsTimeZone: false, opaque: false } : undefined,
+    default: column.default
+      ? defaultFromSqlFacts(column.default)
+      : serial
+        ? {
+            text: 'nextval()',
+            functions: ['nextval'],
+            literal: false,
+            quotedString: false,
+            convertsTimeZone: false,
+            opaque: false,
+          }
+        : undefined,
     primaryKey: column.primaryKey,
     generated: column.generated,
     origin: at(column.location),
   };
 }
 
-const SQL_CONSTRAINT_KINDS: Record<string, ConstraintModel['kind'] | undefined> = { PRIMARY: 'primary', FOREIGN: 'foreign', UNIQUE: 'unique', CHECK: 'check', EXCLUSION: 'exclude' };
+const SQL_CONSTRAINT_KINDS: Record<string, ConstraintModel['kind'] | undefined> = {
+  PRIMARY: 'primary',
+  FOREIGN: 'foreign',
+  UNIQUE: 'unique',
+  CHECK: 'check',
+  EXCLUSION: 'exclude',
+};
 
 function constraintFromSql(constraint: ConstraintFact, at: (location: number) => Origin): ConstraintModel | undefined {
   const kind = SQL_CONSTRAINT_KINDS[constraint.type];
   if (!kind) return undefined;
-  return { kind, name: constraint.name, columns: constraint.columns, references: constraint.references ? qualifiedName(constraint.references.table) : undefined, notValid: constraint.notValid, origin: at(constraint.location) };
+  return {
+    kind,
+    name: constraint.name,
+    columns: constraint.columns,
+    references: constraint.references ? qualifiedName(constraint.references.table) : undefined,
+    notValid: constraint.notValid,
+    origin: at(constraint.location),
+  };
 }

@@ -20,45 +20,118 @@ export interface ColumnType {
 }
 
 const SA_TYPES: Record<string, string> = {
-  integer: 'int4', int: 'int4', biginteger: 'int8', bigint: 'int8', smallinteger: 'int2', smallint: 'int2',
-  string: 'varchar', varchar: 'varchar', unicode: 'varchar', nvarchar: 'varchar', char: 'bpchar', nchar: 'bpchar',
-  text: 'text', unicodetext: 'text', citext: 'citext', boolean: 'bool', bool: 'bool',
-  numeric: 'numeric', decimal: 'numeric', float: 'float8', double: 'float8', double_precision: 'float8', real: 'float4',
-  uuid: 'uuid', json: 'json', jsonb: 'jsonb', largebinary: 'bytea', bytea: 'bytea', binary: 'bytea',
-  date: 'date', interval: 'interval', inet: 'inet', cidr: 'cidr', macaddr: 'macaddr', tsvector: 'tsvector', money: 'money',
+  integer: 'int4',
+  int: 'int4',
+  biginteger: 'int8',
+  bigint: 'int8',
+  smallinteger: 'int2',
+  smallint: 'int2',
+  string: 'varchar',
+  varchar: 'varchar',
+  unicode: 'varchar',
+  nvarchar: 'varchar',
+  char: 'bpchar',
+  nchar: 'bpchar',
+  text: 'text',
+  unicodetext: 'text',
+  citext: 'citext',
+  boolean: 'bool',
+  bool: 'bool',
+  numeric: 'numeric',
+  decimal: 'numeric',
+  float: 'float8',
+  double: 'float8',
+  double_precision: 'float8',
+  real: 'float4',
+  uuid: 'uuid',
+  json: 'json',
+  jsonb: 'jsonb',
+  largebinary: 'bytea',
+  bytea: 'bytea',
+  binary: 'bytea',
+  date: 'date',
+  interval: 'interval',
+  inet: 'inet',
+  cidr: 'cidr',
+  macaddr: 'macaddr',
+  tsvector: 'tsvector',
+  money: 'money',
 };
 
 const SQL_ALIASES: Record<string, string> = {
-  integer: 'int4', int: 'int4', smallint: 'int2', bigint: 'int8', serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8',
-  smallserial: 'int2', boolean: 'bool', decimal: 'numeric', real: 'float4', float: 'float8', char: 'bpchar', character: 'bpchar',
+  integer: 'int4',
+  int: 'int4',
+  smallint: 'int2',
+  bigint: 'int8',
+  serial: 'int4',
+  serial4: 'int4',
+  bigserial: 'int8',
+  serial8: 'int8',
+  smallserial: 'int2',
+  boolean: 'bool',
+  decimal: 'numeric',
+  real: 'float4',
+  float: 'float8',
+  char: 'bpchar',
+  character: 'bpchar',
 };
 
 export function typeFromSqlAlchemy(ref: TypeRef): ColumnType {
   const lower = ref.name.toLowerCase();
   const call = ref.call;
-  const intArgs = (call?.args ?? []).filter((a): a is Extract<PyValue, { kind: 'number' }> => a.kind === 'number').map((a) => a.value);
+  const intArgs = (call?.args ?? [])
+    .filter((a): a is Extract<PyValue, { kind: 'number' }> => a.kind === 'number')
+    .map((a) => a.value);
   const lengthKw = call ? callKeyword(call, 'length') : undefined;
   const precisionKw = call ? callKeyword(call, 'precision') : undefined;
   const scaleKw = call ? callKeyword(call, 'scale') : undefined;
-  if (lower === 'datetime' || lower === 'timestamp') return { name: ref.timezone ? 'timestamptz' : 'timestamp', modifiers: [], isArray: false, text: ref.qualified + (call ? '(…)' : '') };
-  if (lower === 'time') return { name: ref.timezone ? 'timetz' : 'time', modifiers: [], isArray: false, text: ref.qualified };
+  if (lower === 'datetime' || lower === 'timestamp')
+    return {
+      name: ref.timezone ? 'timestamptz' : 'timestamp',
+      modifiers: [],
+      isArray: false,
+      text: ref.qualified + (call ? '(…)' : ''),
+    };
+  if (lower === 'time')
+    return { name: ref.timezone ? 'timetz' : 'time', modifiers: [], isArray: false, text: ref.qualified };
   if (lower === 'enum') {
     const name = call ? callKeyword(call, 'name') : undefined;
-    return { name: name?.kind === 'string' ? name.value : 'enum', modifiers: [], isArray: false, text: ref.qualified, isEnum: true };
+    return {
+      name: name?.kind === 'string' ? name.value : 'enum',
+      modifiers: [],
+      isArray: false,
+      text: ref.qualified,
+      isEnum: true,
+    };
   }
   if (lower === 'array' && call?.args[0] && (call.args[0].kind === 'call' || call.args[0].kind === 'name')) {
-    const itemRef = call.args[0].kind === 'call'
-      ? { name: call.args[0].call.method, qualified: call.args[0].call.callee, call: call.args[0].call, span: call.args[0].span }
-      : { name: call.args[0].name.split('.').pop() as string, qualified: call.args[0].name, span: call.args[0].span };
+    const itemRef =
+      call.args[0].kind === 'call'
+        ? {
+            name: call.args[0].call.method,
+            qualified: call.args[0].call.callee,
+            call: call.args[0].call,
+            span: call.args[0].span,
+          }
+        : { name: call.args[0].name.split('.').pop() as string, qualified: call.args[0].name, span: call.args[0].span };
     return { ...typeFromSqlAlchemy(itemRef), isArray: true, text: ref.qualified };
   }
   const name = SA_TYPES[lower] ?? lower;
   let modifiers: number[] = [];
-  if (name === 'varchar' || name === 'bpchar') modifiers = lengthKw?.kind === 'number' ? [lengthKw.value] : intArgs.slice(0, 1);
+  if (name === 'varchar' || name === 'bpchar')
+    modifiers = lengthKw?.kind === 'number' ? [lengthKw.value] : intArgs.slice(0, 1);
   else if (name === 'numeric') {
-    modifiers = precisionKw?.kind === 'number' ? [precisionKw.value, ...(scaleKw?.kind === 'number' ? [scaleKw.value] : [])] : intArgs.slice(0, 2);
+    modifiers =
+      precisionKw?.kind === 'number'
+        ? [precisionKw.value, ...(scaleKw?.kind === 'number' ? [scaleKw.value] : [])]
+        : intArgs.slice(0, 2);
   }
-  return { name, modifiers, isArray: false, text: call ? `${ref.qualified}(${call.args.map((a) => a.text).join(', ')})` : ref.qualified };
+  return {
+    name,
+    modifiers,
+    isArray: false,
+    text: call ? `${ref.qualified}(${call.args.map((a) => a.text).join(', ')})` : ref.qualified,
+  };
 }
 
 export function typeFromSql(type: SqlTypeWithModifiers): ColumnType {
@@ -92,7 +165,8 @@ export interface DefaultModel {
   opaque: boolean;
 }
 
-const SQL_VALUE_KEYWORDS = /\b(current_timestamp|localtimestamp|current_date|current_time|localtime|current_user|session_user)\b/gi;
+const SQL_VALUE_KEYWORDS =
+  /\b(current_timestamp|localtimestamp|current_date|current_time|localtime|current_user|session_user)\b/gi;
 
 function functionsInSqlText(text: string): string[] {
   const names = new Set<string>();
@@ -104,7 +178,14 @@ function functionsInSqlText(text: string): string[] {
 const SQL_TEXT_CALLS = /(^|\.)(text|literal_column)$/;
 
 export function defaultFromPython(value: PyValue): DefaultModel {
-  const base = { text: value.text, functions: [] as string[], literal: false, quotedString: false, convertsTimeZone: false, opaque: false };
+  const base = {
+    text: value.text,
+    functions: [] as string[],
+    literal: false,
+    quotedString: false,
+    convertsTimeZone: false,
+    opaque: false,
+  };
   switch (value.kind) {
     case 'string':
       return { ...base, literal: true, quotedString: true };
@@ -113,10 +194,15 @@ export function defaultFromPython(value: PyValue): DefaultModel {
       return { ...base, literal: true };
     case 'call': {
       const { call } = value;
-      if (SQL_TEXT_CALLS.test(call.callee) && call.args[0]?.kind === 'string') return defaultFromSqlText(call.args[0].value, value.text);
+      if (SQL_TEXT_CALLS.test(call.callee) && call.args[0]?.kind === 'string')
+        return defaultFromSqlText(call.args[0].value, value.text);
       if (/(^|\.)func\./.test(call.callee)) {
         const inner = call.args.flatMap((a) => functionsInSqlText(a.text));
-        return { ...base, functions: [call.method.toLowerCase(), ...inner], convertsTimeZone: call.method.toLowerCase() === 'timezone' };
+        return {
+          ...base,
+          functions: [call.method.toLowerCase(), ...inner],
+          convertsTimeZone: call.method.toLowerCase() === 'timezone',
+        };
       }
       return { ...base, opaque: true };
     }
@@ -127,20 +213,74 @@ export function defaultFromPython(value: PyValue): DefaultModel {
 
 export function defaultFromSqlText(sql: string, text = sql): DefaultModel {
   const functions = functionsInSqlText(sql);
-  const literal = functions.length === 0 && /^\s*(?:'(?:[^']|'')*'(?:::[\w ]+)?|-?\d+(?:\.\d+)?|true|false|null)\s*$/i.test(sql);
-  return { text, functions, literal, quotedString: false, convertsTimeZone: /\btimezone\s*\(|\bat\s+time\s+zone\b/i.test(sql), opaque: false };
+  const literal =
+    functions.length === 0 && /^\s*(?:'(?:[^']|'')*'(?:::[\w ]+)?|-?\d+(?:\.\d+)?|true|false|null)\s*$/i.test(sql);
+  return {
+    text,
+    functions,
+    literal,
+    quotedString: false,
+    convertsTimeZone: /\btimezone\s*\(|\bat\s+time\s+zone\b/i.test(sql),
+    opaque: false,
+  };
 }
 
 export function defaultFromSqlFacts(facts: ExpressionFacts): DefaultModel {
   const functions = [...facts.calls.map((c) => c.name), ...facts.valueFunctions.map((v) => v.name.toLowerCase())];
-  return { text: functions.length ? functions.map((f) => (f.startsWith('current_') || f.startsWith('local') ? f.toUpperCase() : `${f}()`)).join(', ') : 'a constant', functions, literal: functions.length === 0, quotedString: false, convertsTimeZone: facts.timeZones.length > 0, opaque: false };
+  return {
+    text: functions.length
+      ? functions
+          .map((f) => (f.startsWith('current_') || f.startsWith('local') ? f.toUpperCase() : `${f}()`))
+          .join(', ')
+      : 'a constant',
+    functions,
+    literal: functions.length === 0,
+    quotedString: false,
+    convertsTimeZone: facts.timeZones.length > 0,
+    opaque: false,
+  };
 }
 
 /** Functions whose value changes per row (Postgres' VOLATILE): a column default using one is evaluated per row. */
-export const VOLATILE_FUNCTIONS = new Set(['random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'clock_timestamp', 'timeofday', 'nextval', 'setseed', 'uuidv4', 'uuidv7']);
+export const VOLATILE_FUNCTIONS = new Set([
+  'random',
+  'gen_random_uuid',
+  'uuid_generate_v1',
+  'uuid_generate_v1mc',
+  'uuid_generate_v4',
+  'clock_timestamp',
+  'timeofday',
+  'nextval',
+  'setseed',
+  'uuidv4',
+  'uuidv7',
+]);
 /** STABLE functions and SQL value functions: one value per statement. */
-const STABLE_FUNCTIONS = new Set(['now', 'current_timestamp', 'transaction_timestamp', 'statement_timestamp', 'localtimestamp', 'current_date', 'current_time', 'localtime', 'current_user', 'session_user', 'timezone', 'to_char']);
-const IMMUTABLE_FUNCTIONS = new Set(['lower', 'upper', 'coalesce', 'jsonb_build_object', 'json_build_object', 'array', 'make_interval', 'abs', 'concat']);
+const STABLE_FUNCTIONS = new Set([
+  'now',
+  'current_timestamp',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'localtimestamp',
+  'current_date',
+  'current_time',
+  'localtime',
+  'current_user',
+  'session_user',
+  'timezone',
+  'to_char',
+]);
+const IMMUTABLE_FUNCTIONS = new Set([
+  'lower',
+  'upper',
+  'coalesce',
+  'jsonb_build_object',
+  'json_build_object',
+  'array',
+  'make_interval',
+  'abs',
+  'concat',
+]);
 
 export type Volatility = 'immutable' | 'stable' | 'volatile' | 'unknown';
 
@@ -153,4 +293,10 @@ export function volatilityOf(value: DefaultModel): Volatility {
 }
 
 /** The functions that give the current instant as a timestamptz. */
-export const CURRENT_INSTANT_FUNCTIONS = new Set(['now', 'current_timestamp', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp']);
+export const CURRENT_INSTANT_FUNCTIONS = new Set([
+  'now',
+  'current_timestamp',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'clock_timestamp',
+]);

@@ -23,7 +23,11 @@ export function everyCall(migration: MigrationModel): PyCall[] {
   const visitValue = (value: PyValue): void => {
     if (value.kind === 'call') visitCall(value.call);
     else if (value.kind === 'sequence') value.items.forEach(visitValue);
-    else if (value.kind === 'dict') value.entries.forEach((e) => { visitValue(e.key); visitValue(e.value); });
+    else if (value.kind === 'dict')
+      value.entries.forEach((e) => {
+        visitValue(e.key);
+        visitValue(e.value);
+      });
   };
   for (const call of migration.calls) visitCall(call);
   for (const operation of migration.operations) visitCall(operation.call);

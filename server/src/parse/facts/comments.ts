@@ -21,8 +21,17 @@ export interface DefinedObject {
 /** Objects a statement defines: CREATE TABLE, CREATE INDEX, ALTER TABLE ADD COLUMN / ADD CONSTRAINT. */
 export function definedObjects(kind: string, stmt: SqlNode): DefinedObject[] {
   const table = relationOf(kind === 'IndexStmt' ? stmt.relation : stmt.relation)?.name;
-  if (kind === 'CreateStmt') return [{ kind: 'table', table, name: table, location: relationOf(stmt.relation)?.location ?? -1 }];
-  if (kind === 'IndexStmt') return [{ kind: 'index', table, name: stmt.idxname as string | undefined, location: relationOf(stmt.relation)?.location ?? -1 }];
+  if (kind === 'CreateStmt')
+    return [{ kind: 'table', table, name: table, location: relationOf(stmt.relation)?.location ?? -1 }];
+  if (kind === 'IndexStmt')
+    return [
+      {
+        kind: 'index',
+        table,
+        name: stmt.idxname as string | undefined,
+        location: relationOf(stmt.relation)?.location ?? -1,
+      },
+    ];
   if (kind !== 'AlterTableStmt') return [];
   const out: DefinedObject[] = [];
   for (const item of (stmt.cmds as unknown[]) ?? []) {
@@ -38,9 +47,19 @@ export function definedObjects(kind: string, stmt: SqlNode): DefinedObject[] {
   return out;
 }
 
-export interface CommentFact { kind: ObjectKind; table?: string; name: string; comment: string | undefined }
+export interface CommentFact {
+  kind: ObjectKind;
+  table?: string;
+  name: string;
+  comment: string | undefined;
+}
 
-const COMMENT_KINDS: Record<string, ObjectKind> = { OBJECT_TABLE: 'table', OBJECT_COLUMN: 'column', OBJECT_INDEX: 'index', OBJECT_TABCONSTRAINT: 'constraint' };
+const COMMENT_KINDS: Record<string, ObjectKind> = {
+  OBJECT_TABLE: 'table',
+  OBJECT_COLUMN: 'column',
+  OBJECT_INDEX: 'index',
+  OBJECT_TABCONSTRAINT: 'constraint',
+};
 
 /** `COMMENT ON TABLE/COLUMN/INDEX/CONSTRAINT … IS '…'` (comment undefined for `IS NULL`). */
 export function commentFact(kind: string, stmt: SqlNode): CommentFact | undefined {
@@ -49,6 +68,11 @@ export function commentFact(kind: string, stmt: SqlNode): CommentFact | undefine
   const items = nameParts((stmt.object as { List?: { items?: unknown } } | undefined)?.List?.items);
   if (!objectKind || items.length === 0) return undefined;
   const name = items[items.length - 1];
-  const table = objectKind === 'column' || objectKind === 'constraint' ? items[items.length - 2] : objectKind === 'table' ? name : undefined;
+  const table =
+    objectKind === 'column' || objectKind === 'constraint'
+      ? items[items.length - 2]
+      : objectKind === 'table'
+        ? name
+        : undefined;
   return { kind: objectKind, table, name, comment: stmt.comment as string | undefined };
 }

@@ -7,7 +7,12 @@ export interface DataChangeFact {
   table?: string;
 }
 
-const VERBS: Record<string, DataChangeFact['verb']> = { InsertStmt: 'INSERT', UpdateStmt: 'UPDATE', DeleteStmt: 'DELETE', MergeStmt: 'MERGE' };
+const VERBS: Record<string, DataChangeFact['verb']> = {
+  InsertStmt: 'INSERT',
+  UpdateStmt: 'UPDATE',
+  DeleteStmt: 'DELETE',
+  MergeStmt: 'MERGE',
+};
 
 export function dataChangeOf(kind: string, stmt: SqlNode): DataChangeFact | undefined {
   const verb = VERBS[kind];

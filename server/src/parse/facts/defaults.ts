@@ -1,6 +1,15 @@
 import { libpgQueryAnalyzer } from '../sql';
 import type { SqlNode } from '../sql';
-import { constantString, expressionFacts, nameParts, relationOf, typeOf, type ExpressionFacts, type RelationRef, type SqlTypeFact } from '../sqlFacts';
+import {
+  constantString,
+  expressionFacts,
+  nameParts,
+  relationOf,
+  typeOf,
+  type ExpressionFacts,
+  type RelationRef,
+  type SqlTypeFact,
+} from '../sqlFacts';
 
 /**
  * Facts about column DEFAULT expressions in SQL, beyond sqlFacts' flat lists: the shape of a time
@@ -10,7 +19,12 @@ import { constantString, expressionFacts, nameParts, relationOf, typeOf, type Ex
 
 /** Functions that read the current time (Postgres' SQLValueFunctions as upper-case op names). */
 export const NOW_FUNCTIONS = new Set(['now', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp']);
-export const NOW_VALUE_FUNCTIONS = new Set(['CURRENT_TIMESTAMP', 'CURRENT_TIMESTAMP_N', 'LOCALTIMESTAMP', 'LOCALTIMESTAMP_N']);
+export const NOW_VALUE_FUNCTIONS = new Set([
+  'CURRENT_TIMESTAMP',
+  'CURRENT_TIMESTAMP_N',
+  'LOCALTIMESTAMP',
+  'LOCALTIMESTAMP_N',
+]);
 /** These yield a timestamp WITHOUT time zone in the session's zone. */
 export const LOCAL_VALUE_FUNCTIONS = new Set(['LOCALTIMESTAMP', 'LOCALTIMESTAMP_N']);
 
@@ -40,7 +54,13 @@ export function timeShapeOf(expr: unknown): TimeShape {
   const node = unwrapCasts(expr) as { FuncCall?: SqlNode; SQLValueFunction?: SqlNode } | undefined;
   if (node?.SQLValueFunction) {
     const name = String(node.SQLValueFunction.op ?? '').replace(/^SVFOP_/, '');
-    if (NOW_VALUE_FUNCTIONS.has(name)) return { kind: 'now', name: name.replace(/_N$/, ''), local: LOCAL_VALUE_FUNCTIONS.has(name), location: (node.SQLValueFunction.location as number | undefined) ?? -1 };
+    if (NOW_VALUE_FUNCTIONS.has(name))
+      return {
+        kind: 'now',
+        name: name.replace(/_N$/, ''),
+        local: LOCAL_VALUE_FUNCTIONS.has(name),
+        location: (node.SQLValueFunction.location as number | undefined) ?? -1,
+      };
   }
   if (node?.FuncCall) {
     const parts = nameParts(node.FuncCall.funcname);
@@ -49,7 +69,12 @@ export function timeShapeOf(expr: unknown): TimeShape {
     const location = (node.FuncCall.location as number | undefined) ?? -1;
     if (NOW_FUNCTIONS.has(name) && args.length === 0) return { kind: 'now', name: `${name}()`, local: false, location };
     if (name === 'timezone' && args.length === 2) {
-      return { kind: 'zoned', zone: constantString(args[0]), innerIsNow: timeShapeOf(args[1]).kind === 'now', location };
+      return {
+        kind: 'zoned',
+        zone: constantString(args[0]),
+        innerIsNow: timeShapeOf(args[1]).kind === 'now',
+        location,
+      };
     }
   }
   return { kind: 'other' };
@@ -77,8 +102,13 @@ export function columnDefaultFacts(kind: string, stmt: SqlNode): ColumnDefaultFa
       const constraint = (c as { Constraint?: SqlNode }).Constraint;
       if (constraint?.contype !== 'CONSTR_DEFAULT') continue;
       out.push({
-        via, table, column: String(def.colname ?? ''), type: typeOf(def.typeName), default: defaultExprFacts(constraint.raw_expr),
-        location: (constraint.location as number | undefined) ?? -1, columnLocation: (def.location as number | undefined) ?? -1,
+        via,
+        table,
+        column: String(def.colname ?? ''),
+        type: typeOf(def.typeName),
+        default: defaultExprFacts(constraint.raw_expr),
+        location: (constraint.location as number | undefined) ?? -1,
+        columnLocation: (def.location as number | undefined) ?? -1,
       });
     }
   };
@@ -95,7 +125,14 @@ export function columnDefaultFacts(kind: string, stmt: SqlNode): ColumnDefaultFa
       if (cmd.subtype === 'AT_AddColumn' && def) fromColumnDef(def, 'add-column');
       else if (cmd.subtype === 'AT_ColumnDefault' && cmd.def) {
         const facts = defaultExprFacts(cmd.def);
-        out.push({ via: 'set-default', table, column: String(cmd.name ?? ''), default: facts, location: facts.facts.location, columnLocation: -1 });
+        out.push({
+          via: 'set-default',
+          table,
+          column: String(cmd.name ?? ''),
+          default: facts,
+          location: facts.facts.location,
+          columnLocation: -1,
+        });
       }
     }
   }

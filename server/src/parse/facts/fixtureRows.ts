@@ -23,7 +23,8 @@ export function sqlFixtureWrites(text: string, analyzer: SqlAnalyzer): FixtureWr
   for (const statement of parsed.statements) {
     const target = writeTargetOf(statement.kind, statement.node);
     if (!target) continue;
-    const tableStart = statement.locate(target.table.location) + (target.table.schema ? target.table.schema.length + 1 : 0);
+    const tableStart =
+      statement.locate(target.table.location) + (target.table.schema ? target.table.schema.length + 1 : 0);
     const tableSpan = { start: tableStart, end: tableStart + target.table.name.length };
     out.push({
       table: target.table.name,
@@ -40,7 +41,12 @@ export function sqlFixtureWrites(text: string, analyzer: SqlAnalyzer): FixtureWr
 }
 
 type JsonNode =
-  | { kind: 'object'; start: number; end: number; entries: Array<{ key: string; keyStart: number; keyEnd: number; value: JsonNode }> }
+  | {
+      kind: 'object';
+      start: number;
+      end: number;
+      entries: Array<{ key: string; keyStart: number; keyEnd: number; value: JsonNode }>;
+    }
   | { kind: 'array'; start: number; end: number; items: JsonNode[] }
   | { kind: 'string'; start: number; end: number; value: string }
   | { kind: 'other'; start: number; end: number };
@@ -54,12 +60,25 @@ export function jsonFixtureWrites(text: string): FixtureWrite[] | undefined {
   }
   const rowsOf = (node: JsonNode): FixtureWrite['columns'] | undefined => {
     if (node.kind !== 'array' || !node.items.every((i) => i.kind === 'object')) return undefined;
-    return node.items.flatMap((row) => (row.kind === 'object' ? row.entries.map((e) => ({ name: e.key, span: { start: e.keyStart + 1, end: e.keyEnd - 1 } })) : []));
+    return node.items.flatMap((row) =>
+      row.kind === 'object'
+        ? row.entries.map((e) => ({ name: e.key, span: { start: e.keyStart + 1, end: e.keyEnd - 1 } }))
+        : [],
+    );
   };
-  const write = (qualified: string, span: { start: number; end: number }, columns: FixtureWrite['columns']): FixtureWrite => {
+  const write = (
+    qualified: string,
+    span: { start: number; end: number },
+    columns: FixtureWrite['columns'],
+  ): FixtureWrite => {
     const dot = qualified.lastIndexOf('.');
     return dot > 0
-      ? { schema: qualified.slice(0, dot), table: qualified.slice(dot + 1), tableSpan: { start: span.start + dot + 1, end: span.end }, columns }
+      ? {
+          schema: qualified.slice(0, dot),
+          table: qualified.slice(dot + 1),
+          tableSpan: { start: span.start + dot + 1, end: span.end },
+          columns,
+        }
       : { table: qualified, tableSpan: span, columns };
   };
   if (root.kind === 'object' && root.entries.length > 0) {
@@ -122,7 +141,11 @@ class JsonReader {
     while (this.i < this.text.length && this.text[this.i] !== '"') {
       if (this.text[this.i] === '\\') {
         const next = this.text[this.i + 1];
-        if (next === 'u') { value += String.fromCharCode(parseInt(this.text.slice(this.i + 2, this.i + 6), 16)); this.i += 6; continue; }
+        if (next === 'u') {
+          value += String.fromCharCode(parseInt(this.text.slice(this.i + 2, this.i + 6), 16));
+          this.i += 6;
+          continue;
+        }
         value += ({ n: '\n', t: '\t', r: '\r', b: '\b', f: '\f' } as Record<string, string>)[next] ?? next;
         this.i += 2;
         continue;
@@ -138,7 +161,10 @@ class JsonReader {
     const start = this.i++;
     const entries: Array<{ key: string; keyStart: number; keyEnd: number; value: JsonNode }> = [];
     this.space();
-    if (this.text[this.i] === '}') { this.i++; return { kind: 'object', start, end: this.i, entries }; }
+    if (this.text[this.i] === '}') {
+      this.i++;
+      return { kind: 'object', start, end: this.i, entries };
+    }
     for (;;) {
       this.space();
       if (this.text[this.i] !== '"') throw new Error('expected a key');
@@ -157,7 +183,10 @@ class JsonReader {
     const start = this.i++;
     const items: JsonNode[] = [];
     this.space();
-    if (this.text[this.i] === ']') { this.i++; return { kind: 'array', start, end: this.i, items }; }
+    if (this.text[this.i] === ']') {
+      this.i++;
+      return { kind: 'array', start, end: this.i, items };
+    }
     for (;;) {
       items.push(this.value());
       this.space();

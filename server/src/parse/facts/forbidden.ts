@@ -17,7 +17,15 @@ export interface TriggerFact {
 export function triggerFact(kind: string, node: SqlNode): TriggerFact | undefined {
   switch (kind) {
     case 'CreateTrigStmt':
-      return { what: node.isconstraint ? 'CREATE CONSTRAINT TRIGGER' : node.replace ? 'CREATE OR REPLACE TRIGGER' : 'CREATE TRIGGER', name: node.trigname as string | undefined, table: relationOf(node.relation)?.name };
+      return {
+        what: node.isconstraint
+          ? 'CREATE CONSTRAINT TRIGGER'
+          : node.replace
+            ? 'CREATE OR REPLACE TRIGGER'
+            : 'CREATE TRIGGER',
+        name: node.trigname as string | undefined,
+        table: relationOf(node.relation)?.name,
+      };
     case 'CreateEventTrigStmt':
       return { what: 'CREATE EVENT TRIGGER', name: node.trigname as string | undefined };
     case 'RuleStmt':
@@ -27,7 +35,12 @@ export function triggerFact(kind: string, node: SqlNode): TriggerFact | undefine
   }
 }
 
-export interface StoredLogicFact { what: 'CREATE FUNCTION' | 'CREATE PROCEDURE' | 'DO'; replace: boolean; name?: string; language?: string }
+export interface StoredLogicFact {
+  what: 'CREATE FUNCTION' | 'CREATE PROCEDURE' | 'DO';
+  replace: boolean;
+  name?: string;
+  language?: string;
+}
 
 export function storedLogicFact(kind: string, node: SqlNode): StoredLogicFact | undefined {
   const language = (options: unknown): string | undefined => {
@@ -39,7 +52,12 @@ export function storedLogicFact(kind: string, node: SqlNode): StoredLogicFact | 
   };
   if (kind === 'CreateFunctionStmt') {
     const parts = nameParts(node.funcname);
-    return { what: node.is_procedure ? 'CREATE PROCEDURE' : 'CREATE FUNCTION', replace: node.replace === true, name: parts.join('.'), language: language(node.options) };
+    return {
+      what: node.is_procedure ? 'CREATE PROCEDURE' : 'CREATE FUNCTION',
+      replace: node.replace === true,
+      name: parts.join('.'),
+      language: language(node.options),
+    };
   }
   if (kind === 'DoStmt') return { what: 'DO', replace: false, language: language(node.args) ?? 'plpgsql' };
   return undefined;
@@ -57,7 +75,8 @@ export function cronCalls(node: SqlNode): Array<{ name: string; location: number
   walkSql(node, (type, value) => {
     if (type !== 'FuncCall') return;
     const parts = nameParts(value.funcname).map((p) => p.toLowerCase());
-    if (parts.length === 2 && parts[0] === 'cron' && CRON_FUNCTIONS.has(parts[1])) calls.push({ name: parts.join('.'), location: (value.location as number | undefined) ?? -1 });
+    if (parts.length === 2 && parts[0] === 'cron' && CRON_FUNCTIONS.has(parts[1]))
+      calls.push({ name: parts.join('.'), location: (value.location as number | undefined) ?? -1 });
   });
   return calls;
 }
@@ -77,7 +96,8 @@ export interface CascadeFact {
   object?: string;
 }
 
-const isCascading = (action: ReferentialAction): action is CascadingAction => action === 'CASCADE' || action === 'SET NULL' || action === 'SET DEFAULT';
+const isCascading = (action: ReferentialAction): action is CascadingAction =>
+  action === 'CASCADE' || action === 'SET NULL' || action === 'SET DEFAULT';
 
 export function cascadeFacts(kind: string, node: SqlNode): CascadeFact[] {
   const facts: CascadeFact[] = [];
@@ -85,19 +105,36 @@ export function cascadeFacts(kind: string, node: SqlNode): CascadeFact[] {
   for (const constraint of constraints) {
     const refs = constraint.references;
     if (!refs) continue;
-    for (const [event, action] of [['DELETE', refs.onDelete], ['UPDATE', refs.onUpdate]] as const) {
-      if (isCascading(action)) facts.push({ via: 'foreign-key', event, action, location: constraint.location, references: refs.table.name });
+    for (const [event, action] of [
+      ['DELETE', refs.onDelete],
+      ['UPDATE', refs.onUpdate],
+    ] as const) {
+      if (isCascading(action))
+        facts.push({ via: 'foreign-key', event, action, location: constraint.location, references: refs.table.name });
     }
   }
-  if (kind === 'TruncateStmt' && node.behavior === 'DROP_CASCADE') facts.push({ via: 'truncate', action: 'CASCADE', location: -1 });
+  if (kind === 'TruncateStmt' && node.behavior === 'DROP_CASCADE')
+    facts.push({ via: 'truncate', action: 'CASCADE', location: -1 });
   if (kind === 'DropStmt' && node.behavior === 'DROP_CASCADE') {
-    facts.push({ via: 'drop', action: 'CASCADE', location: -1, object: String(node.removeType ?? '').replace(/^OBJECT_/, '').replace(/_/g, ' ') });
+    facts.push({
+      via: 'drop',
+      action: 'CASCADE',
+      location: -1,
+      object: String(node.removeType ?? '')
+        .replace(/^OBJECT_/, '')
+        .replace(/_/g, ' '),
+    });
   }
   if (kind === 'AlterTableStmt') {
     for (const item of (node.cmds as unknown[]) ?? []) {
       const cmd = (item as { AlterTableCmd?: SqlNode }).AlterTableCmd;
       if (cmd?.behavior === 'DROP_CASCADE' && /^AT_Drop/.test(String(cmd.subtype))) {
-        facts.push({ via: 'drop', action: 'CASCADE', location: -1, object: cmd.subtype === 'AT_DropColumn' ? 'COLUMN' : 'CONSTRAINT' });
+        facts.push({
+          via: 'drop',
+          action: 'CASCADE',
+          location: -1,
+          object: cmd.subtype === 'AT_DropColumn' ? 'COLUMN' : 'CONSTRAINT',
+        });
       }
     }
   }

@@ -23,43 +23,149 @@ export interface MissingGuard {
 
 const set = (...words: string[]): ReadonlySet<string> => new Set(words);
 const DROP_OBJECTS: Record<string, string> = {
-  OBJECT_TABLE: 'TABLE', OBJECT_INDEX: 'INDEX', OBJECT_VIEW: 'VIEW', OBJECT_MATVIEW: 'MATERIALIZED VIEW', OBJECT_SEQUENCE: 'SEQUENCE',
-  OBJECT_SCHEMA: 'SCHEMA', OBJECT_TYPE: 'TYPE', OBJECT_DOMAIN: 'DOMAIN', OBJECT_EXTENSION: 'EXTENSION', OBJECT_FUNCTION: 'FUNCTION',
-  OBJECT_PROCEDURE: 'PROCEDURE', OBJECT_TRIGGER: 'TRIGGER', OBJECT_POLICY: 'POLICY', OBJECT_RULE: 'RULE', OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE',
+  OBJECT_TABLE: 'TABLE',
+  OBJECT_INDEX: 'INDEX',
+  OBJECT_VIEW: 'VIEW',
+  OBJECT_MATVIEW: 'MATERIALIZED VIEW',
+  OBJECT_SEQUENCE: 'SEQUENCE',
+  OBJECT_SCHEMA: 'SCHEMA',
+  OBJECT_TYPE: 'TYPE',
+  OBJECT_DOMAIN: 'DOMAIN',
+  OBJECT_EXTENSION: 'EXTENSION',
+  OBJECT_FUNCTION: 'FUNCTION',
+  OBJECT_PROCEDURE: 'PROCEDURE',
+  OBJECT_TRIGGER: 'TRIGGER',
+  OBJECT_POLICY: 'POLICY',
+  OBJECT_RULE: 'RULE',
+  OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE',
 };
 
 export function missingGuards(kind: string, stmt: SqlNode): MissingGuard[] {
   switch (kind) {
     case 'CreateStmt':
-      return stmt.if_not_exists ? [] : [{ action: 'CREATE TABLE', object: relationOf(stmt.relation)?.name, guard: 'IF NOT EXISTS', prefix: set('CREATE', 'GLOBAL', 'LOCAL', 'TEMP', 'TEMPORARY', 'UNLOGGED', 'TABLE'), anchor: set('TABLE') }];
+      return stmt.if_not_exists
+        ? []
+        : [
+            {
+              action: 'CREATE TABLE',
+              object: relationOf(stmt.relation)?.name,
+              guard: 'IF NOT EXISTS',
+              prefix: set('CREATE', 'GLOBAL', 'LOCAL', 'TEMP', 'TEMPORARY', 'UNLOGGED', 'TABLE'),
+              anchor: set('TABLE'),
+            },
+          ];
     case 'IndexStmt':
       // IF NOT EXISTS needs an index name: `CREATE INDEX ON t (c)` has no idempotent form.
-      return stmt.if_not_exists || !stmt.idxname ? [] : [{ action: 'CREATE INDEX', object: stmt.idxname as string, guard: 'IF NOT EXISTS', prefix: set('CREATE', 'UNIQUE', 'INDEX', 'CONCURRENTLY'), anchor: set('INDEX', 'CONCURRENTLY') }];
+      return stmt.if_not_exists || !stmt.idxname
+        ? []
+        : [
+            {
+              action: 'CREATE INDEX',
+              object: stmt.idxname as string,
+              guard: 'IF NOT EXISTS',
+              prefix: set('CREATE', 'UNIQUE', 'INDEX', 'CONCURRENTLY'),
+              anchor: set('INDEX', 'CONCURRENTLY'),
+            },
+          ];
     case 'CreateSchemaStmt':
-      return stmt.if_not_exists || !stmt.schemaname ? [] : [{ action: 'CREATE SCHEMA', object: stmt.schemaname as string, guard: 'IF NOT EXISTS', prefix: set('CREATE', 'SCHEMA'), anchor: set('SCHEMA') }];
+      return stmt.if_not_exists || !stmt.schemaname
+        ? []
+        : [
+            {
+              action: 'CREATE SCHEMA',
+              object: stmt.schemaname as string,
+              guard: 'IF NOT EXISTS',
+              prefix: set('CREATE', 'SCHEMA'),
+              anchor: set('SCHEMA'),
+            },
+          ];
     case 'CreateSeqStmt':
-      return stmt.if_not_exists ? [] : [{ action: 'CREATE SEQUENCE', object: relationOf(stmt.sequence)?.name, guard: 'IF NOT EXISTS', prefix: set('CREATE', 'TEMP', 'TEMPORARY', 'UNLOGGED', 'SEQUENCE'), anchor: set('SEQUENCE') }];
+      return stmt.if_not_exists
+        ? []
+        : [
+            {
+              action: 'CREATE SEQUENCE',
+              object: relationOf(stmt.sequence)?.name,
+              guard: 'IF NOT EXISTS',
+              prefix: set('CREATE', 'TEMP', 'TEMPORARY', 'UNLOGGED', 'SEQUENCE'),
+              anchor: set('SEQUENCE'),
+            },
+          ];
     case 'CreateExtensionStmt':
-      return stmt.if_not_exists ? [] : [{ action: 'CREATE EXTENSION', object: stmt.extname as string, guard: 'IF NOT EXISTS', prefix: set('CREATE', 'EXTENSION'), anchor: set('EXTENSION') }];
+      return stmt.if_not_exists
+        ? []
+        : [
+            {
+              action: 'CREATE EXTENSION',
+              object: stmt.extname as string,
+              guard: 'IF NOT EXISTS',
+              prefix: set('CREATE', 'EXTENSION'),
+              anchor: set('EXTENSION'),
+            },
+          ];
     case 'CreateTableAsStmt': {
       if (stmt.if_not_exists) return [];
       const object = relationOf((stmt.into as { rel?: unknown } | undefined)?.rel)?.name;
       return stmt.objtype === 'OBJECT_MATVIEW'
-        ? [{ action: 'CREATE MATERIALIZED VIEW', object, guard: 'IF NOT EXISTS', prefix: set('CREATE', 'MATERIALIZED', 'VIEW'), anchor: set('VIEW') }]
-        : [{ action: 'CREATE TABLE', object, guard: 'IF NOT EXISTS', prefix: set('CREATE', 'GLOBAL', 'LOCAL', 'TEMP', 'TEMPORARY', 'UNLOGGED', 'TABLE'), anchor: set('TABLE') }];
+        ? [
+            {
+              action: 'CREATE MATERIALIZED VIEW',
+              object,
+              guard: 'IF NOT EXISTS',
+              prefix: set('CREATE', 'MATERIALIZED', 'VIEW'),
+              anchor: set('VIEW'),
+            },
+          ]
+        : [
+            {
+              action: 'CREATE TABLE',
+              object,
+              guard: 'IF NOT EXISTS',
+              prefix: set('CREATE', 'GLOBAL', 'LOCAL', 'TEMP', 'TEMPORARY', 'UNLOGGED', 'TABLE'),
+              anchor: set('TABLE'),
+            },
+          ];
     }
     case 'ViewStmt':
-      return stmt.replace ? [] : [{ action: 'CREATE VIEW', object: relationOf(stmt.view)?.name, guard: 'OR REPLACE', prefix: set('CREATE'), anchor: set('CREATE') }];
+      return stmt.replace
+        ? []
+        : [
+            {
+              action: 'CREATE VIEW',
+              object: relationOf(stmt.view)?.name,
+              guard: 'OR REPLACE',
+              prefix: set('CREATE'),
+              anchor: set('CREATE'),
+            },
+          ];
     case 'AlterEnumStmt':
       // ADD VALUE only (RENAME VALUE has no guard).
-      return stmt.newVal === undefined || stmt.oldVal !== undefined || stmt.skipIfNewValExists ? [] : [{ action: 'ALTER TYPE … ADD VALUE', object: `'${String(stmt.newVal)}'`, guard: 'IF NOT EXISTS', prefix: set('ALTER', 'TYPE', 'ADD', 'VALUE'), anchor: set('VALUE') }];
+      return stmt.newVal === undefined || stmt.oldVal !== undefined || stmt.skipIfNewValExists
+        ? []
+        : [
+            {
+              action: 'ALTER TYPE … ADD VALUE',
+              object: `'${String(stmt.newVal)}'`,
+              guard: 'IF NOT EXISTS',
+              prefix: set('ALTER', 'TYPE', 'ADD', 'VALUE'),
+              anchor: set('VALUE'),
+            },
+          ];
     case 'DropStmt': {
       const objectWords = DROP_OBJECTS[String(stmt.removeType)];
       if (stmt.missing_ok || !objectWords) return [];
       const words = objectWords.split(' ');
       const first = ((stmt.objects as unknown[]) ?? [])[0] as { List?: { items?: unknown } } | undefined;
       const names = nameParts(first?.List?.items ?? (first ? [first] : []));
-      return [{ action: `DROP ${objectWords}`, object: names[names.length - 1], guard: 'IF EXISTS', prefix: set('DROP', 'CONCURRENTLY', ...words), anchor: set(words[words.length - 1], 'CONCURRENTLY') }];
+      return [
+        {
+          action: `DROP ${objectWords}`,
+          object: names[names.length - 1],
+          guard: 'IF EXISTS',
+          prefix: set('DROP', 'CONCURRENTLY', ...words),
+          anchor: set(words[words.length - 1], 'CONCURRENTLY'),
+        },
+      ];
     }
     case 'AlterTableStmt': {
       if (stmt.objtype !== undefined && stmt.objtype !== 'OBJECT_TABLE') return [];
@@ -68,12 +174,33 @@ export function missingGuards(kind: string, stmt: SqlNode): MissingGuard[] {
         const cmd = (item as { AlterTableCmd?: SqlNode }).AlterTableCmd;
         if (!cmd || cmd.missing_ok) return;
         if (cmd.subtype === 'AT_AddColumn') {
-          const column = ((cmd.def as { ColumnDef?: SqlNode } | undefined)?.ColumnDef?.colname as string | undefined);
-          out.push({ action: 'ADD COLUMN', object: column, guard: 'IF NOT EXISTS', prefix: set('ADD', 'COLUMN'), anchor: set('ADD', 'COLUMN'), command });
+          const column = (cmd.def as { ColumnDef?: SqlNode } | undefined)?.ColumnDef?.colname as string | undefined;
+          out.push({
+            action: 'ADD COLUMN',
+            object: column,
+            guard: 'IF NOT EXISTS',
+            prefix: set('ADD', 'COLUMN'),
+            anchor: set('ADD', 'COLUMN'),
+            command,
+          });
         } else if (cmd.subtype === 'AT_DropColumn') {
-          out.push({ action: 'DROP COLUMN', object: cmd.name as string | undefined, guard: 'IF EXISTS', prefix: set('DROP', 'COLUMN'), anchor: set('DROP', 'COLUMN'), command });
+          out.push({
+            action: 'DROP COLUMN',
+            object: cmd.name as string | undefined,
+            guard: 'IF EXISTS',
+            prefix: set('DROP', 'COLUMN'),
+            anchor: set('DROP', 'COLUMN'),
+            command,
+          });
         } else if (cmd.subtype === 'AT_DropConstraint') {
-          out.push({ action: 'DROP CONSTRAINT', object: cmd.name as string | undefined, guard: 'IF EXISTS', prefix: set('DROP', 'CONSTRAINT'), anchor: set('CONSTRAINT'), command });
+          out.push({
+            action: 'DROP CONSTRAINT',
+            object: cmd.name as string | undefined,
+            guard: 'IF EXISTS',
+            prefix: set('DROP', 'CONSTRAINT'),
+            anchor: set('CONSTRAINT'),
+            command,
+          });
         }
       });
       return out;

@@ -12,7 +12,8 @@ export function writeTargetOf(kind: string, node: SqlNode): WriteTargetFact | un
   if (kind === 'InsertStmt') {
     const table = relationOf(node.relation);
     if (!table) return undefined;
-    const columns = ((node.cols as unknown[]) ?? []).map((c) => (c as { ResTarget?: { name?: string; location?: number } }).ResTarget)
+    const columns = ((node.cols as unknown[]) ?? [])
+      .map((c) => (c as { ResTarget?: { name?: string; location?: number } }).ResTarget)
       .filter((t): t is { name: string; location?: number } => typeof t?.name === 'string')
       .map((t) => ({ name: t.name, location: t.location ?? -1 }));
     return { table, columns };
@@ -21,7 +22,8 @@ export function writeTargetOf(kind: string, node: SqlNode): WriteTargetFact | un
     const table = relationOf(node.relation);
     if (!table) return undefined;
     // COPY's column list has no locations (-1): callers point at the table instead.
-    const columns = ((node.attlist as unknown[]) ?? []).map((c) => (c as { String?: { sval?: string } }).String?.sval)
+    const columns = ((node.attlist as unknown[]) ?? [])
+      .map((c) => (c as { String?: { sval?: string } }).String?.sval)
       .filter((n): n is string => typeof n === 'string')
       .map((name) => ({ name, location: -1 }));
     return { table, columns };

@@ -43,9 +43,19 @@ export function objectChangesOf(kind: string, stmt: SqlNode): ObjectChange[] {
       const rel = relationOf(stmt.relation);
       if (!rel) return [];
       const table = rel.name.toLowerCase();
-      const changes: ObjectChange[] = [{ action: 'create', kind: 'table', name: table, orReplace: false, location: rel.location }];
+      const changes: ObjectChange[] = [
+        { action: 'create', kind: 'table', name: table, orReplace: false, location: rel.location },
+      ];
       for (const c of tableConstraintFacts(kind, stmt)) {
-        if (c.name) changes.push({ action: 'create', kind: 'constraint', name: c.name.toLowerCase(), table, orReplace: false, location: c.location });
+        if (c.name)
+          changes.push({
+            action: 'create',
+            kind: 'constraint',
+            name: c.name.toLowerCase(),
+            table,
+            orReplace: false,
+            location: c.location,
+          });
       }
       return changes;
     }
@@ -54,34 +64,83 @@ export function objectChangesOf(kind: string, stmt: SqlNode): ObjectChange[] {
       const name = stmt.idxname as string | undefined;
       // An unnamed index gets a generated name: there is nothing to compare it by.
       if (!name) return [];
-      return [{ action: 'create', kind: 'index', name: name.toLowerCase(), table: lower(rel?.name), orReplace: false, location: rel?.location ?? -1 }];
+      return [
+        {
+          action: 'create',
+          kind: 'index',
+          name: name.toLowerCase(),
+          table: lower(rel?.name),
+          orReplace: false,
+          location: rel?.location ?? -1,
+        },
+      ];
     }
     case 'CreateEnumStmt':
     case 'CreateDomainStmt': {
       const parts = nameParts(kind === 'CreateEnumStmt' ? stmt.typeName : stmt.domainname);
       if (parts.length === 0) return [];
-      return [{ action: 'create', kind: 'type', name: parts[parts.length - 1].toLowerCase(), orReplace: false, location: firstLocation(stmt) }];
+      return [
+        {
+          action: 'create',
+          kind: 'type',
+          name: parts[parts.length - 1].toLowerCase(),
+          orReplace: false,
+          location: firstLocation(stmt),
+        },
+      ];
     }
     case 'CompositeTypeStmt': {
       const rel = relationOf(stmt.typevar);
-      return rel ? [{ action: 'create', kind: 'type', name: rel.name.toLowerCase(), orReplace: false, location: rel.location }] : [];
+      return rel
+        ? [{ action: 'create', kind: 'type', name: rel.name.toLowerCase(), orReplace: false, location: rel.location }]
+        : [];
     }
     case 'ViewStmt': {
       const rel = relationOf(stmt.view);
-      return rel ? [{ action: 'create', kind: 'view', name: rel.name.toLowerCase(), orReplace: stmt.replace === true, location: rel.location }] : [];
+      return rel
+        ? [
+            {
+              action: 'create',
+              kind: 'view',
+              name: rel.name.toLowerCase(),
+              orReplace: stmt.replace === true,
+              location: rel.location,
+            },
+          ]
+        : [];
     }
     case 'CreateTableAsStmt': {
       const rel = relationOf((stmt.into as SqlNode | undefined)?.rel);
       if (!rel) return [];
-      return [{ action: 'create', kind: stmt.objtype === 'OBJECT_MATVIEW' ? 'view' : 'table', name: rel.name.toLowerCase(), orReplace: false, location: rel.location }];
+      return [
+        {
+          action: 'create',
+          kind: stmt.objtype === 'OBJECT_MATVIEW' ? 'view' : 'table',
+          name: rel.name.toLowerCase(),
+          orReplace: false,
+          location: rel.location,
+        },
+      ];
     }
     case 'CreateSeqStmt': {
       const rel = relationOf(stmt.sequence);
-      return rel ? [{ action: 'create', kind: 'sequence', name: rel.name.toLowerCase(), orReplace: false, location: rel.location }] : [];
+      return rel
+        ? [
+            {
+              action: 'create',
+              kind: 'sequence',
+              name: rel.name.toLowerCase(),
+              orReplace: false,
+              location: rel.location,
+            },
+          ]
+        : [];
     }
     case 'CreateSchemaStmt': {
       const name = stmt.schemaname as string | undefined;
-      return name ? [{ action: 'create', kind: 'schema', name: name.toLowerCase(), orReplace: false, location: -1 }] : [];
+      return name
+        ? [{ action: 'create', kind: 'schema', name: name.toLowerCase(), orReplace: false, location: -1 }]
+        : [];
     }
     case 'DropStmt':
       return dropChanges(stmt);
@@ -92,7 +151,9 @@ export function objectChangesOf(kind: string, stmt: SqlNode): ObjectChange[] {
         .map((r) => ({ action: 'truncate' as const, table: r.name.toLowerCase(), location: r.location }));
     case 'DeleteStmt': {
       const rel = relationOf(stmt.relation);
-      return rel && !stmt.whereClause ? [{ action: 'delete-all', table: rel.name.toLowerCase(), location: rel.location }] : [];
+      return rel && !stmt.whereClause
+        ? [{ action: 'delete-all', table: rel.name.toLowerCase(), location: rel.location }]
+        : [];
     }
     case 'RenameStmt':
       return renameChanges(stmt);
@@ -111,7 +172,13 @@ function dropChanges(stmt: SqlNode): ObjectChange[] {
   for (const object of (stmt.objects as unknown[]) ?? []) {
     // Relations come as a List of name parts, types as a TypeName, schemas as a bare String.
     const o = object as { List?: { items?: unknown }; String?: { sval?: string }; TypeName?: { names?: unknown } };
-    const parts = o.List ? nameParts(o.List.items) : o.TypeName ? nameParts(o.TypeName.names) : o.String?.sval ? [o.String.sval] : [];
+    const parts = o.List
+      ? nameParts(o.List.items)
+      : o.TypeName
+        ? nameParts(o.TypeName.names)
+        : o.String?.sval
+          ? [o.String.sval]
+          : [];
     if (parts.length > 0) changes.push({ action: 'drop', kind, name: parts[parts.length - 1].toLowerCase(), location });
   }
   return changes;
@@ -126,7 +193,9 @@ function renameChanges(stmt: SqlNode): ObjectChange[] {
       return [{ action: 'rename', kind: 'table', from: rel.name.toLowerCase(), to, location: rel.location }];
     case 'OBJECT_COLUMN': {
       const from = (stmt.subname as string | undefined)?.toLowerCase();
-      return from ? [{ action: 'rename', kind: 'column', table: rel.name.toLowerCase(), from, to, location: rel.location }] : [];
+      return from
+        ? [{ action: 'rename', kind: 'column', table: rel.name.toLowerCase(), from, to, location: rel.location }]
+        : [];
     }
     case 'OBJECT_INDEX':
       return [{ action: 'rename', kind: 'index', from: rel.name.toLowerCase(), to, location: rel.location }];
@@ -146,9 +215,14 @@ function alterTableChanges(kind: string, stmt: SqlNode): ObjectChange[] {
     switch (column.via) {
       case 'add-column':
         changes.push({
-          action: 'add-column', table, column: name, location,
+          action: 'add-column',
+          table,
+          column: name,
+          location,
           notNull: column.constraints.some((c) => c.type === 'NOTNULL' || c.type === 'PRIMARY'),
-          hasDefault: column.constraints.some((c) => c.type === 'DEFAULT' || c.type === 'IDENTITY' || c.type === 'GENERATED'),
+          hasDefault: column.constraints.some(
+            (c) => c.type === 'DEFAULT' || c.type === 'IDENTITY' || c.type === 'GENERATED',
+          ),
         });
         changes.push({ action: 'create', kind: 'column', name, table, orReplace: false, location });
         break;
@@ -156,7 +230,13 @@ function alterTableChanges(kind: string, stmt: SqlNode): ObjectChange[] {
         changes.push({ action: 'drop', kind: 'column', name, table, location });
         break;
       case 'alter-type':
-        changes.push({ action: 'alter-type', table, column: name, type: alterTypeTarget(stmt, column.column), location });
+        changes.push({
+          action: 'alter-type',
+          table,
+          column: name,
+          type: alterTypeTarget(stmt, column.column),
+          location,
+        });
         break;
       case 'set-not-null':
         changes.push({ action: 'set-not-null', table, column: name, location });
@@ -175,7 +255,15 @@ function alterTableChanges(kind: string, stmt: SqlNode): ObjectChange[] {
     const cmd = (item as { AlterTableCmd?: SqlNode }).AlterTableCmd;
     if (cmd?.subtype === 'AT_AddConstraint') {
       const c = tableConstraintFacts(kind, { cmds: [item] } as SqlNode)[0];
-      if (c?.name) changes.push({ action: 'create', kind: 'constraint', name: c.name.toLowerCase(), table, orReplace: false, location: c.location });
+      if (c?.name)
+        changes.push({
+          action: 'create',
+          kind: 'constraint',
+          name: c.name.toLowerCase(),
+          table,
+          orReplace: false,
+          location: c.location,
+        });
     } else if (cmd?.subtype === 'AT_DropConstraint' && typeof cmd.name === 'string') {
       changes.push({ action: 'drop', kind: 'constraint', name: cmd.name.toLowerCase(), table, location: fallback });
     }

@@ -37,13 +37,24 @@ export function primaryKeyFacts(kind: string, stmt: SqlNode): PrimaryKeyFact[] {
     types.set(name, type);
     for (const c of (def.constraints as unknown[]) ?? []) {
       const constraint = constraintOf(c);
-      if (constraint?.type === 'PRIMARY') out.push({ table, columns: [{ name, type }], location: type?.location ?? constraint.location, level: 'column' });
+      if (constraint?.type === 'PRIMARY')
+        out.push({
+          table,
+          columns: [{ name, type }],
+          location: type?.location ?? constraint.location,
+          level: 'column',
+        });
     }
   }
   for (const c of tableConstraints) {
     const constraint = constraintOf(c);
     if (constraint?.type !== 'PRIMARY' || constraint.columns.length === 0) continue;
-    out.push({ table, columns: constraint.columns.map((name) => ({ name, type: types.get(name) })), location: constraint.location, level: 'table' });
+    out.push({
+      table,
+      columns: constraint.columns.map((name) => ({ name, type: types.get(name) })),
+      location: constraint.location,
+      level: 'table',
+    });
   }
   return out;
 }

@@ -29,7 +29,8 @@ function assignedName(migration: MigrationModel, call: PyCall): string | undefin
   return /(\w+)\s*(?::[^=]*)?=\s*$/.exec(migration.source.slice(lineStart, call.span.start))?.[1];
 }
 
-const inside = (outer: Span | undefined, inner: Span): boolean => outer !== undefined && outer.start <= inner.start && inner.end <= outer.end;
+const inside = (outer: Span | undefined, inner: Span): boolean =>
+  outer !== undefined && outer.start <= inner.start && inner.end <= outer.end;
 
 /**
  * Creations of alembic_utils entities of the given classes in the upgrade (or in code not known to
@@ -44,7 +45,8 @@ export function entityCreations(migration: MigrationModel, classNames: ReadonlyS
   // Autogenerate defines the same variable in upgrade() and downgrade(): a name refers to the
   // construct of its own function, or to a module-level one.
   const sameScope = (construct: Span, use: Span): boolean =>
-    (!inUpgrade(construct) && !inDowngrade(construct)) || (inUpgrade(construct) === inUpgrade(use) && inDowngrade(construct) === inDowngrade(use));
+    (!inUpgrade(construct) && !inDowngrade(construct)) ||
+    (inUpgrade(construct) === inUpgrade(use) && inDowngrade(construct) === inDowngrade(use));
   for (const construct of everyCall(migration)) {
     if (!classNames.has(construct.method)) continue;
     const signatureArg = construct.keywords.find((k) => k.name === 'signature')?.value;
@@ -54,12 +56,24 @@ export function entityCreations(migration: MigrationModel, classNames: ReadonlyS
     for (const op of entityOps) {
       for (const arg of [...op.call.args, ...op.call.keywords.map((k) => k.value)]) {
         const direct = arg.kind === 'call' && arg.span.start === construct.span.start;
-        const byName = name !== undefined && arg.kind === 'name' && arg.name === name && sameScope(construct.span, op.span);
-        if (direct || byName) uses.push({ op, span: arg.span, creates: CREATING_OPS.has(op.name) && op.section === 'upgrade', via: `op.${op.name}` });
+        const byName =
+          name !== undefined && arg.kind === 'name' && arg.name === name && sameScope(construct.span, op.span);
+        if (direct || byName)
+          uses.push({
+            op,
+            span: arg.span,
+            creates: CREATING_OPS.has(op.name) && op.section === 'upgrade',
+            via: `op.${op.name}`,
+          });
       }
     }
     for (const call of everyCall(migration)) {
-      if (name !== undefined && call.receiver === name && CREATE_SQL_METHODS.has(call.method) && sameScope(construct.span, call.span)) {
+      if (
+        name !== undefined &&
+        call.receiver === name &&
+        CREATE_SQL_METHODS.has(call.method) &&
+        sameScope(construct.span, call.span)
+      ) {
         uses.push({ span: call.span, creates: !inDowngrade(call.span), via: `${name}.${call.method}()` });
       }
     }
@@ -88,16 +102,25 @@ export function ddlListeners(migration: MigrationModel): DdlListener[] {
   const out: DdlListener[] = [];
   for (const call of everyCall(migration)) {
     if (call.method !== 'listen' && call.method !== 'listens_for') continue;
-    if (!/(^|\.)event$/.test(call.receiver) && !(call.receiver === '' && importsFromEvent(migration, call.method))) continue;
+    if (!/(^|\.)event$/.test(call.receiver) && !(call.receiver === '' && importsFromEvent(migration, call.method)))
+      continue;
     const eventArg = call.args[1] ?? call.keywords.find((k) => k.name === 'identifier')?.value;
     if (eventArg?.kind !== 'string' || !DDL_EVENTS.has(eventArg.value)) continue;
     const listener = call.args[2];
-    const literalDdl = call.method === 'listen' && listener?.kind === 'call' && listener.call.method === 'DDL' && listener.call.args[0]?.kind === 'string' && listener.call.args[0].string.analysable;
+    const literalDdl =
+      call.method === 'listen' &&
+      listener?.kind === 'call' &&
+      listener.call.method === 'DDL' &&
+      listener.call.args[0]?.kind === 'string' &&
+      listener.call.args[0].string.analysable;
     out.push({ call, event: eventArg.value, eventSpan: eventArg.span, literalDdl });
   }
   return out;
 }
 
 function importsFromEvent(migration: MigrationModel, name: string): boolean {
-  return migration.imports.some((i) => i.module === 'sqlalchemy.event' && i.alias === name) || migration.imports.some((i) => i.module === 'sqlalchemy' && i.name === 'event' && i.alias === name);
+  return (
+    migration.imports.some((i) => i.module === 'sqlalchemy.event' && i.alias === name) ||
+    migration.imports.some((i) => i.module === 'sqlalchemy' && i.name === 'event' && i.alias === name)
+  );
 }

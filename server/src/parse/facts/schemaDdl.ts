@@ -1,7 +1,13 @@
 import type { SqlNode } from '../sql';
 import {
-  constraintOf, expressionFacts, firstLocation, nameParts, relationOf,
-  type ConstraintFact, type ExpressionFacts, type RelationRef,
+  constraintOf,
+  expressionFacts,
+  firstLocation,
+  nameParts,
+  relationOf,
+  type ConstraintFact,
+  type ExpressionFacts,
+  type RelationRef,
 } from '../sqlFacts';
 
 /**
@@ -20,12 +26,21 @@ export interface SqlTypeWithModifiers {
 }
 
 export function typeWithModifiers(typeName: unknown): SqlTypeWithModifiers | undefined {
-  const t = typeName as { names?: unknown; typmods?: unknown[]; arrayBounds?: unknown[]; location?: number } | undefined;
+  const t = typeName as
+    { names?: unknown; typmods?: unknown[]; arrayBounds?: unknown[]; location?: number } | undefined;
   const parts = nameParts(t?.names);
   if (!t || parts.length === 0) return undefined;
-  const modifiers = (t.typmods ?? []).map((m) => (m as { A_Const?: { ival?: { ival?: number } } }).A_Const?.ival?.ival ?? 0);
+  const modifiers = (t.typmods ?? []).map(
+    (m) => (m as { A_Const?: { ival?: { ival?: number } } }).A_Const?.ival?.ival ?? 0,
+  );
   const schema = parts.length > 1 && parts[0] !== 'pg_catalog' ? parts[0] : undefined;
-  return { name: parts[parts.length - 1].toLowerCase(), schema, modifiers, isArray: Array.isArray(t.arrayBounds) && t.arrayBounds.length > 0, location: t.location ?? -1 };
+  return {
+    name: parts[parts.length - 1].toLowerCase(),
+    schema,
+    modifiers,
+    isArray: Array.isArray(t.arrayBounds) && t.arrayBounds.length > 0,
+    location: t.location ?? -1,
+  };
 }
 
 export interface SqlColumnFact {
@@ -41,9 +56,17 @@ export interface SqlColumnFact {
 }
 
 export function sqlColumnOf(def: SqlNode): SqlColumnFact {
-  const constraints = ((def.constraints as unknown[]) ?? []).map(constraintOf).filter((c): c is ConstraintFact => c !== undefined);
-  const rawConstraints = ((def.constraints as unknown[]) ?? []).map((c) => (c as { Constraint?: SqlNode }).Constraint).filter((c): c is SqlNode => c !== undefined);
-  const generated = rawConstraints.some((c) => c.contype === 'CONSTR_IDENTITY') ? 'identity' : rawConstraints.some((c) => c.contype === 'CONSTR_GENERATED') ? 'stored' : undefined;
+  const constraints = ((def.constraints as unknown[]) ?? [])
+    .map(constraintOf)
+    .filter((c): c is ConstraintFact => c !== undefined);
+  const rawConstraints = ((def.constraints as unknown[]) ?? [])
+    .map((c) => (c as { Constraint?: SqlNode }).Constraint)
+    .filter((c): c is SqlNode => c !== undefined);
+  const generated = rawConstraints.some((c) => c.contype === 'CONSTR_IDENTITY')
+    ? 'identity'
+    : rawConstraints.some((c) => c.contype === 'CONSTR_GENERATED')
+      ? 'stored'
+      : undefined;
   return {
     name: String(def.colname ?? ''),
     type: typeWithModifiers(def.typeName),
@@ -76,10 +99,33 @@ export interface AlterCommandFact {
 }
 
 export type DdlFact =
-  | { kind: 'create-table'; table: RelationRef; columns: SqlColumnFact[]; constraints: ConstraintFact[]; partitionOf?: RelationRef; ifNotExists: boolean; asQuery: boolean }
+  | {
+      kind: 'create-table';
+      table: RelationRef;
+      columns: SqlColumnFact[];
+      constraints: ConstraintFact[];
+      partitionOf?: RelationRef;
+      ifNotExists: boolean;
+      asQuery: boolean;
+    }
   | { kind: 'alter-table'; table: RelationRef; objectType: string; commands: AlterCommandFact[]; missingOk: boolean }
-  | { kind: 'drop'; objectType: string; names: Array<{ name: string; schema?: string }>; concurrent: boolean; ifExists: boolean; cascade: boolean }
-  | { kind: 'create-index'; name?: string; table: RelationRef; columns: string[]; unique: boolean; concurrent: boolean; ifNotExists: boolean }
+  | {
+      kind: 'drop';
+      objectType: string;
+      names: Array<{ name: string; schema?: string }>;
+      concurrent: boolean;
+      ifExists: boolean;
+      cascade: boolean;
+    }
+  | {
+      kind: 'create-index';
+      name?: string;
+      table: RelationRef;
+      columns: string[];
+      unique: boolean;
+      concurrent: boolean;
+      ifNotExists: boolean;
+    }
   | { kind: 'rename'; objectType: string; table?: RelationRef; subname?: string; newName: string; location: number }
   | { kind: 'create-enum'; name: string; schema?: string; values: string[] }
   | { kind: 'alter-enum'; name: string; schema?: string; newValue?: string }
@@ -111,13 +157,32 @@ function computeDdlFact(kind: string, node: SqlNode): DdlFact {
         const constraint = constraintOf(elt);
         if (constraint) constraints.push(constraint);
       }
-      const parents = ((node.inhRelations as unknown[]) ?? []).map((r) => relationOf((r as { RangeVar?: unknown }).RangeVar)).filter((r): r is RelationRef => r !== undefined);
-      return { kind: 'create-table', table, columns, constraints, partitionOf: node.partbound ? parents[0] : undefined, ifNotExists: node.if_not_exists === true, asQuery: false };
+      const parents = ((node.inhRelations as unknown[]) ?? [])
+        .map((r) => relationOf((r as { RangeVar?: unknown }).RangeVar))
+        .filter((r): r is RelationRef => r !== undefined);
+      return {
+        kind: 'create-table',
+        table,
+        columns,
+        constraints,
+        partitionOf: node.partbound ? parents[0] : undefined,
+        ifNotExists: node.if_not_exists === true,
+        asQuery: false,
+      };
     }
     case 'CreateTableAsStmt': {
       if (node.objtype !== 'OBJECT_TABLE') return { kind: 'other' };
       const table = relationOf((node.into as { rel?: unknown } | undefined)?.rel);
-      return table ? { kind: 'create-table', table, columns: [], constraints: [], ifNotExists: node.if_not_exists === true, asQuery: true } : { kind: 'other' };
+      return table
+        ? {
+            kind: 'create-table',
+            table,
+            columns: [],
+            constraints: [],
+            ifNotExists: node.if_not_exists === true,
+            asQuery: true,
+          }
+        : { kind: 'other' };
     }
     case 'AlterTableStmt': {
       const table = relationOf(node.relation);
@@ -127,38 +192,87 @@ function computeDdlFact(kind: string, node: SqlNode): DdlFact {
         const cmd = (item as { AlterTableCmd?: SqlNode }).AlterTableCmd;
         if (cmd) commands.push(alterCommandOf(cmd, table.location));
       }
-      return { kind: 'alter-table', table, objectType: String(node.objtype ?? 'OBJECT_TABLE').replace(/^OBJECT_/, ''), commands, missingOk: node.missing_ok === true };
+      return {
+        kind: 'alter-table',
+        table,
+        objectType: String(node.objtype ?? 'OBJECT_TABLE').replace(/^OBJECT_/, ''),
+        commands,
+        missingOk: node.missing_ok === true,
+      };
     }
     case 'DropStmt': {
-      const names = ((node.objects as unknown[]) ?? []).map((o) => {
-        const parts = nameParts((o as { List?: { items?: unknown } }).List?.items ?? (o as { TypeName?: { names?: unknown } }).TypeName?.names);
-        return parts.length > 1 ? { schema: parts[parts.length - 2], name: parts[parts.length - 1] } : { name: parts[0] ?? '' };
-      }).filter((n) => n.name !== '');
-      return { kind: 'drop', objectType: String(node.removeType ?? '').replace(/^OBJECT_/, ''), names, concurrent: node.concurrent === true, ifExists: node.missing_ok === true, cascade: node.behavior === 'DROP_CASCADE' };
+      const names = ((node.objects as unknown[]) ?? [])
+        .map((o) => {
+          const parts = nameParts(
+            (o as { List?: { items?: unknown } }).List?.items ??
+              (o as { TypeName?: { names?: unknown } }).TypeName?.names,
+          );
+          return parts.length > 1
+            ? { schema: parts[parts.length - 2], name: parts[parts.length - 1] }
+            : { name: parts[0] ?? '' };
+        })
+        .filter((n) => n.name !== '');
+      return {
+        kind: 'drop',
+        objectType: String(node.removeType ?? '').replace(/^OBJECT_/, ''),
+        names,
+        concurrent: node.concurrent === true,
+        ifExists: node.missing_ok === true,
+        cascade: node.behavior === 'DROP_CASCADE',
+      };
     }
     case 'IndexStmt': {
       const table = relationOf(node.relation);
       if (!table) return { kind: 'other' };
-      const columns = ((node.indexParams as unknown[]) ?? []).map((p) => String((p as { IndexElem?: { name?: string } }).IndexElem?.name ?? '')).filter((n) => n !== '');
-      return { kind: 'create-index', name: node.idxname as string | undefined, table, columns, unique: node.unique === true, concurrent: node.concurrent === true, ifNotExists: node.if_not_exists === true };
+      const columns = ((node.indexParams as unknown[]) ?? [])
+        .map((p) => String((p as { IndexElem?: { name?: string } }).IndexElem?.name ?? ''))
+        .filter((n) => n !== '');
+      return {
+        kind: 'create-index',
+        name: node.idxname as string | undefined,
+        table,
+        columns,
+        unique: node.unique === true,
+        concurrent: node.concurrent === true,
+        ifNotExists: node.if_not_exists === true,
+      };
     }
     case 'RenameStmt': {
       const table = relationOf(node.relation);
       const objectType = String(node.renameType ?? '').replace(/^OBJECT_/, '');
       const subname = node.subname as string | undefined;
       const objectName = objectType === 'TYPE' ? nameParts(node.object).pop() : undefined;
-      return { kind: 'rename', objectType, table, subname: subname ?? objectName, newName: String(node.newname ?? ''), location: table?.location ?? -1 };
+      return {
+        kind: 'rename',
+        objectType,
+        table,
+        subname: subname ?? objectName,
+        newName: String(node.newname ?? ''),
+        location: table?.location ?? -1,
+      };
     }
     case 'CreateEnumStmt': {
       const parts = nameParts(node.typeName);
-      return { kind: 'create-enum', name: parts[parts.length - 1] ?? '', schema: parts.length > 1 ? parts[0] : undefined, values: nameParts(node.vals) };
+      return {
+        kind: 'create-enum',
+        name: parts[parts.length - 1] ?? '',
+        schema: parts.length > 1 ? parts[0] : undefined,
+        values: nameParts(node.vals),
+      };
     }
     case 'AlterEnumStmt': {
       const parts = nameParts(node.typeName);
-      return { kind: 'alter-enum', name: parts[parts.length - 1] ?? '', schema: parts.length > 1 ? parts[0] : undefined, newValue: node.newVal as string | undefined };
+      return {
+        kind: 'alter-enum',
+        name: parts[parts.length - 1] ?? '',
+        schema: parts.length > 1 ? parts[0] : undefined,
+        newValue: node.newVal as string | undefined,
+      };
     }
     case 'TruncateStmt': {
-      const tables = ((node.relations as unknown[]) ?? []).map((r) => relationOf((r as { RangeVar?: unknown }).RangeVar)).filter((r): r is RelationRef => r !== undefined);
+      const tables = ((node.relations as unknown[]) ?? [])
+        .map((r) => relationOf((r as { RangeVar?: unknown }).RangeVar))
+        .filter((r): r is RelationRef => r !== undefined);
       return { kind: 'truncate', tables };
     }
     default:
@@ -170,7 +284,13 @@ function alterCommandOf(cmd: SqlNode, fallbackLocation: number): AlterCommandFac
   const subtype = String(cmd.subtype ?? '').replace(/^AT_/, '');
   const def = cmd.def as Record<string, SqlNode> | undefined;
   const located = firstLocation(cmd);
-  const fact: AlterCommandFact = { subtype, column: cmd.name as string | undefined, using: false, name: cmd.name as string | undefined, location: located >= 0 ? located : fallbackLocation };
+  const fact: AlterCommandFact = {
+    subtype,
+    column: cmd.name as string | undefined,
+    using: false,
+    name: cmd.name as string | undefined,
+    location: located >= 0 ? located : fallbackLocation,
+  };
   if (subtype === 'AddColumn' && def?.ColumnDef) {
     fact.newColumn = sqlColumnOf(def.ColumnDef);
     fact.column = fact.newColumn.name;

@@ -24,13 +24,25 @@ export function tokenizeSql(text: string, from = 0, to = text.length): SqlToken[
   };
   while (i < to) {
     const c = text[i];
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '-' && text[i + 1] === '-') { while (i < to && text[i] !== '\n') i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '-' && text[i + 1] === '-') {
+      while (i < to && text[i] !== '\n') i++;
+      continue;
+    }
     if (c === '/' && text[i + 1] === '*') {
       let depth = 1;
       i += 2;
       while (i < to && depth > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') { depth++; i += 2; } else if (text[i] === '*' && text[i + 1] === '/') { depth--; i += 2; } else i++;
+        if (text[i] === '/' && text[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (text[i] === '*' && text[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
       }
       continue;
     }
@@ -39,8 +51,18 @@ export function tokenizeSql(text: string, from = 0, to = text.length): SqlToken[
       const backslashes = c !== "'";
       i += backslashes ? 2 : 1;
       while (i < to) {
-        if (backslashes && text[i] === '\\') { i += 2; continue; }
-        if (text[i] === "'") { if (text[i + 1] === "'") { i += 2; continue; } i++; break; }
+        if (backslashes && text[i] === '\\') {
+          i += 2;
+          continue;
+        }
+        if (text[i] === "'") {
+          if (text[i + 1] === "'") {
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
         i++;
       }
       push('string', start, Math.min(i, to));
@@ -48,7 +70,17 @@ export function tokenizeSql(text: string, from = 0, to = text.length): SqlToken[
     }
     if (c === '"') {
       i++;
-      while (i < to) { if (text[i] === '"') { if (text[i + 1] === '"') { i += 2; continue; } i++; break; } i++; }
+      while (i < to) {
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        i++;
+      }
       push('quoted', start, Math.min(i, to));
       continue;
     }
@@ -61,7 +93,11 @@ export function tokenizeSql(text: string, from = 0, to = text.length): SqlToken[
         continue;
       }
       const param = /^\$\d+/.exec(text.slice(i, to));
-      if (param) { i += param[0].length; push('param', start, i); continue; }
+      if (param) {
+        i += param[0].length;
+        push('param', start, i);
+        continue;
+      }
     }
     if (c === ':' && /[A-Za-z_]/.test(text[i + 1] ?? '') && text[i - 1] !== ':') {
       i++;
@@ -94,17 +130,35 @@ export function tokenAt(tokens: readonly SqlToken[], offset: number): number {
  * The end of the expression that starts at token `from`: the first top-level `,`, `)` or `;`,
  * or a keyword that starts the next column constraint. Returns the index one past its last token.
  */
-const CONSTRAINT_STARTS = new Set(['NOT', 'NULL', 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'REFERENCES', 'COLLATE', 'GENERATED', 'DEFERRABLE', 'INITIALLY']);
+const CONSTRAINT_STARTS = new Set([
+  'NOT',
+  'NULL',
+  'CONSTRAINT',
+  'PRIMARY',
+  'UNIQUE',
+  'CHECK',
+  'REFERENCES',
+  'COLLATE',
+  'GENERATED',
+  'DEFERRABLE',
+  'INITIALLY',
+]);
 export function expressionEnd(tokens: readonly SqlToken[], from: number): number {
   let depth = 0;
   for (let k = from; k < tokens.length; k++) {
     const t = tokens[k];
     if (t.type === 'punct' && (t.text === '(' || t.text === '[')) depth++;
-    else if (t.type === 'punct' && (t.text === ')' || t.text === ']')) { if (depth === 0) return k; depth--; }
-    else if (depth === 0 && t.type === 'punct' && (t.text === ',' || t.text === ';')) return k;
+    else if (t.type === 'punct' && (t.text === ')' || t.text === ']')) {
+      if (depth === 0) return k;
+      depth--;
+    } else if (depth === 0 && t.type === 'punct' && (t.text === ',' || t.text === ';')) return k;
     else if (depth === 0 && k > from && t.type === 'word' && CONSTRAINT_STARTS.has(t.upper)) {
       // `IS NOT NULL` and `NOT` inside an expression are rare in defaults; `x IS NULL` keeps going.
-      if (!(tokens[k - 1]?.upper === 'IS' || (t.upper === 'NULL' && tokens[k - 1]?.upper === 'NOT' && tokens[k - 2]?.upper === 'IS'))) return k;
+      if (!(
+        tokens[k - 1]?.upper === 'IS' ||
+        (t.upper === 'NULL' && tokens[k - 1]?.upper === 'NOT' && tokens[k - 2]?.upper === 'IS')
+      ))
+        return k;
     }
   }
   return tokens.length;

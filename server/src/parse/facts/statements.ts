@@ -98,7 +98,13 @@ export function statementHead(migration: MigrationModel, statement: SqlStatement
  * Finds a pattern in the source text of a statement, from `from` (a source offset) on. SQL
  * keywords are written literally in the source, so searching it gives exact ranges.
  */
-export function findInStatement(migration: MigrationModel, statement: SqlStatement, pattern: RegExp, from = statement.span.start, to = statement.span.end): Span | undefined {
+export function findInStatement(
+  migration: MigrationModel,
+  statement: SqlStatement,
+  pattern: RegExp,
+  from = statement.span.start,
+  to = statement.span.end,
+): Span | undefined {
   const flags = pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g';
   const regex = new RegExp(pattern.source, flags);
   const text = migration.source.slice(0, to);

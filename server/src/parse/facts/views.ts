@@ -50,7 +50,13 @@ function computeViewDefinition(kind: string, node: SqlNode): ViewDefinitionFact 
     const into = node.into as { rel?: unknown; colNames?: unknown } | undefined;
     const view = relationOf(into?.rel);
     if (!view) return undefined;
-    return { view, materialized: true, orReplace: false, reads: relationsRead(node.query), columns: outputColumns(node.query, nameParts(into?.colNames)) };
+    return {
+      view,
+      materialized: true,
+      orReplace: false,
+      reads: relationsRead(node.query),
+      columns: outputColumns(node.query, nameParts(into?.colNames)),
+    };
   }
   return undefined;
 }
@@ -77,7 +83,11 @@ function checkOptionInOptions(options: unknown): 'LOCAL' | 'CASCADED' | undefine
   return found;
 }
 
-export interface CheckOptionFact { view: RelationRef; option: 'LOCAL' | 'CASCADED'; location: number }
+export interface CheckOptionFact {
+  view: RelationRef;
+  option: 'LOCAL' | 'CASCADED';
+  location: number;
+}
 
 /** `ALTER VIEW v SET (check_option = …)` (parsed as an AlterTableStmt on a view). */
 export function alterViewCheckOptionOf(kind: string, node: SqlNode): CheckOptionFact | undefined {
@@ -121,14 +131,17 @@ export function qualifiedName(relation: { name: string; schema?: string }): stri
 export function outputColumns(query: unknown, aliases: string[]): string[] | undefined {
   let select = (query as { SelectStmt?: SqlNode } | undefined)?.SelectStmt;
   // UNION / INTERSECT / EXCEPT take their names from the left-most branch.
-  while (select && select.op && select.op !== 'SETOP_NONE') select = (select.larg as SqlNode | undefined);
+  while (select && select.op && select.op !== 'SETOP_NONE') select = select.larg as SqlNode | undefined;
   const targets = (select?.targetList as unknown[] | undefined) ?? [];
   if (!select || (targets.length === 0 && !select.valuesLists)) return aliases.length ? aliases : undefined;
   const names: string[] = [];
   for (const item of targets) {
     const target = (item as { ResTarget?: SqlNode }).ResTarget;
     if (!target) return undefined;
-    if (typeof target.name === 'string') { names.push(target.name); continue; }
+    if (typeof target.name === 'string') {
+      names.push(target.name);
+      continue;
+    }
     const name = implicitName(target.val);
     if (name === undefined) return undefined; // `*` or `t.*`
     names.push(name);
@@ -160,21 +173,36 @@ function implicitName(value: unknown): string | undefined {
   return '?column?';
 }
 
-export interface ViewRuleFact { relation: RelationRef; rule: string; event: string; instead: boolean; location: number }
+export interface ViewRuleFact {
+  relation: RelationRef;
+  rule: string;
+  event: string;
+  instead: boolean;
+  location: number;
+}
 
 /** CREATE RULE … ON <event> TO <relation>. Whether the relation is a view needs the schema. */
 export function ruleOf(kind: string, node: SqlNode): ViewRuleFact | undefined {
   if (kind !== 'RuleStmt') return undefined;
   const relation = relationOf(node.relation);
   if (!relation) return undefined;
-  return { relation, rule: String(node.rulename ?? ''), event: String(node.event ?? '').replace(/^CMD_/, ''), instead: node.instead === true, location: relation.location };
+  return {
+    relation,
+    rule: String(node.rulename ?? ''),
+    event: String(node.event ?? '').replace(/^CMD_/, ''),
+    instead: node.instead === true,
+    location: relation.location,
+  };
 }
 
 /** Postgres' TRIGGER_TYPE_INSTEAD bit in CreateTrigStmt.timing. */
 const TRIGGER_TYPE_INSTEAD = 64;
 
 /** CREATE TRIGGER … INSTEAD OF … ON <relation>: only views can have these. */
-export function insteadOfTriggerOf(kind: string, node: SqlNode): { relation: RelationRef; trigger: string } | undefined {
+export function insteadOfTriggerOf(
+  kind: string,
+  node: SqlNode,
+): { relation: RelationRef; trigger: string } | undefined {
   if (kind !== 'CreateTrigStmt') return undefined;
   const timing = typeof node.timing === 'number' ? node.timing : 0;
   if ((timing & TRIGGER_TYPE_INSTEAD) === 0) return undefined;

@@ -8,7 +8,11 @@ import { addKeywordArgument, indentationAt, lineBreakOf } from './pythonEdits';
  * keyword argument). Undefined when the call shares a line with other code, or is an expression
  * inside something else, where a mechanical wrap could change the meaning.
  */
-export function wrapInAutocommitBlock(migration: MigrationModel, op: Operation, keyword?: { name: string; value: string }): TextEdit | undefined {
+export function wrapInAutocommitBlock(
+  migration: MigrationModel,
+  op: Operation,
+  keyword?: { name: string; value: string },
+): TextEdit | undefined {
   const { source, lines } = migration;
   // batch_op calls run when the `with op.batch_alter_table()` block exits, not where they stand.
   if (op.batchTable !== undefined || !op.isAlembicOp) return undefined;
@@ -18,7 +22,11 @@ export function wrapInAutocommitBlock(migration: MigrationModel, op: Operation, 
   if (firstLine.slice(0, start.character).trim() !== '') return undefined;
   if (!/^\s*(#.*)?$/.test(lines.lineText(end.line).slice(end.character))) return undefined;
   const indent = indentationAt(migration, op.call.span.start);
-  const unit = /\t/.test(indent) ? '\t' : migration.upgrade?.bodyIndent && !/\t/.test(migration.upgrade.bodyIndent) ? migration.upgrade.bodyIndent : '    ';
+  const unit = /\t/.test(indent)
+    ? '\t'
+    : migration.upgrade?.bodyIndent && !/\t/.test(migration.upgrade.bodyIndent)
+      ? migration.upgrade.bodyIndent
+      : '    ';
   const eol = lineBreakOf(source);
   let callText = source.slice(op.call.span.start, op.call.span.end);
   if (keyword) {
@@ -27,9 +35,15 @@ export function wrapInAutocommitBlock(migration: MigrationModel, op: Operation, 
     callText = callText.slice(0, at) + edit.newText + callText.slice(edit.span.end - op.call.span.start);
   }
   const receiver = op.call.receiver || 'op';
-  const body = callText.split(/\r?\n/).map((line, i) => (i === 0 ? `${indent}${unit}${line}` : line === '' ? line : `${unit}${line}`)).join(eol);
+  const body = callText
+    .split(/\r?\n/)
+    .map((line, i) => (i === 0 ? `${indent}${unit}${line}` : line === '' ? line : `${unit}${line}`))
+    .join(eol);
   const lineStart = lines.lineStart(start.line);
-  return { span: { start: lineStart, end: op.call.span.end }, newText: `${indent}with ${receiver}.get_context().autocommit_block():${eol}${body}` };
+  return {
+    span: { start: lineStart, end: op.call.span.end },
+    newText: `${indent}with ${receiver}.get_context().autocommit_block():${eol}${body}`,
+  };
 }
 
 /** Adds `name=value` as the last argument; on a line of its own when the call puts one argument per line with a trailing comma. */
@@ -40,5 +54,8 @@ function keywordEdit(migration: MigrationModel, op: Operation, name: string, val
   const trailing = /^,[ \t]*(\r?\n)[ \t]*\)$/.exec(tail);
   if (!trailing) return addKeywordArgument(call, name, value);
   const at = lastEnd + 1;
-  return { span: { start: at, end: at }, newText: `${lineBreakOf(migration.source)}${indentationAt(migration, lastEnd)}${name}=${value},` };
+  return {
+    span: { start: at, end: at },
+    newText: `${lineBreakOf(migration.source)}${indentationAt(migration, lastEnd)}${name}=${value},`,
+  };
 }

@@ -44,7 +44,10 @@ export function isUtcZone(zone: string | undefined): boolean {
 }
 
 /** A column's type as this revision declares it, in Python or SQL. */
-export interface KnownColumnType { py?: TypeRef; sql?: SqlTypeFact }
+export interface KnownColumnType {
+  py?: TypeRef;
+  sql?: SqlTypeFact;
+}
 
 /**
  * The types of the columns this revision's upgrade creates (create_table, add_column, alter_column
@@ -65,7 +68,11 @@ export function revisionColumnTypes(migration: MigrationModel): Map<string, Know
     }
     for (const statement of op.sql?.statements ?? []) {
       for (const fact of columnFacts(statement.kind, statement.parsed.node)) {
-        if (fact.type && fact.table && (fact.via === 'create-table' || fact.via === 'add-column' || fact.via === 'alter-type')) {
+        if (
+          fact.type &&
+          fact.table &&
+          (fact.via === 'create-table' || fact.via === 'add-column' || fact.via === 'alter-type')
+        ) {
           types.set(key(fact.table.name, fact.column), { sql: fact.type });
         }
       }

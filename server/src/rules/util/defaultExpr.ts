@@ -1,6 +1,13 @@
 import type { PyValue, SqlStatement } from '../../model/migration';
 import type { Span } from '../../model/source';
-import { LOCAL_VALUE_FUNCTIONS, minLocation, NOW_FUNCTIONS, NOW_VALUE_FUNCTIONS, parseSqlExpression, type DefaultExprFacts } from '../../parse/facts/defaults';
+import {
+  LOCAL_VALUE_FUNCTIONS,
+  minLocation,
+  NOW_FUNCTIONS,
+  NOW_VALUE_FUNCTIONS,
+  parseSqlExpression,
+  type DefaultExprFacts,
+} from '../../parse/facts/defaults';
 import { expressionEnd, tokenizeSql } from '../../parse/facts/sqlTokens';
 import { exactSpan, indexOfLocation, pyStringText, spanOfRange, type SourceText } from './sqlSource';
 
@@ -51,7 +58,8 @@ function visitFunc(value: PyValue, out: DefaultAnalysis): void {
     out.calls.push({ name, span: value.span });
     const now = pyNowName(name);
     if (now) out.nows.push({ ...now, span: value.span });
-    if (name === 'timezone' && call.args.length === 2) out.zones.push({ zone: call.args[0].kind === 'string' ? call.args[0].value : undefined, span: value.span });
+    if (name === 'timezone' && call.args.length === 2)
+      out.zones.push({ zone: call.args[0].kind === 'string' ? call.args[0].value : undefined, span: value.span });
   }
   for (const arg of call.args) visitFunc(arg, out);
 }
@@ -69,13 +77,23 @@ function funcShape(value: PyValue): DefaultAnalysis['shape'] {
   if (now && value.call.args.length === 0) return { kind: 'now', ...now, span: value.span };
   if (name === 'timezone' && value.call.args.length === 2) {
     const zone = value.call.args[0];
-    return { kind: 'zoned', zone: zone.kind === 'string' ? zone.value : undefined, innerIsNow: funcShape(value.call.args[1]).kind === 'now', span: value.span };
+    return {
+      kind: 'zoned',
+      zone: zone.kind === 'string' ? zone.value : undefined,
+      innerIsNow: funcShape(value.call.args[1]).kind === 'now',
+      span: value.span,
+    };
   }
   return { kind: 'other' };
 }
 
 /** Analyses a SQL default of a statement (`facts` from parse/facts/defaults.ts). */
-export function analyseSqlDefault(facts: DefaultExprFacts, statement: SqlStatement, text: SourceText | undefined, wholeSpan: Span): DefaultAnalysis {
+export function analyseSqlDefault(
+  facts: DefaultExprFacts,
+  statement: SqlStatement,
+  text: SourceText | undefined,
+  wholeSpan: Span,
+): DefaultAnalysis {
   const toIndex = (loc: number): number => indexOfLocation(statement, loc);
   if (!text) {
     // Without the literal's offsets every part is reported at its first character.
@@ -85,7 +103,12 @@ export function analyseSqlDefault(facts: DefaultExprFacts, statement: SqlStateme
   return fromSql(facts, text, toIndex, wholeSpan);
 }
 
-function fromSql(facts: DefaultExprFacts, text: SourceText, toIndex: (loc: number) => number, wholeSpan: Span): DefaultAnalysis {
+function fromSql(
+  facts: DefaultExprFacts,
+  text: SourceText,
+  toIndex: (loc: number) => number,
+  wholeSpan: Span,
+): DefaultAnalysis {
   const spanAt = (loc: number): Span => {
     const start = toIndex(loc);
     return spanOfRange(text, start, extentAt(text.value, start));
@@ -104,11 +127,22 @@ function build(facts: DefaultExprFacts, spanAt: (loc: number) => Span, wholeSpan
   };
   return {
     span: wholeSpan,
-    shape: shape.kind === 'other' ? shape : { ...shape, span: shape.kind === 'zoned' ? zoneSpan(shape.location) : spanAt(shape.location) },
+    shape:
+      shape.kind === 'other'
+        ? shape
+        : { ...shape, span: shape.kind === 'zoned' ? zoneSpan(shape.location) : spanAt(shape.location) },
     calls: facts.facts.calls.map((c) => ({ name: c.name, span: spanAt(c.location) })),
     nows: [
-      ...facts.facts.calls.filter((c) => NOW_FUNCTIONS.has(c.name) && c.args.length === 0).map((c) => ({ name: `${c.name}()`, local: false, span: spanAt(c.location) })),
-      ...facts.facts.valueFunctions.filter((v) => NOW_VALUE_FUNCTIONS.has(v.name)).map((v) => ({ name: v.name.replace(/_N$/, ''), local: LOCAL_VALUE_FUNCTIONS.has(v.name), span: spanAt(v.location) })),
+      ...facts.facts.calls
+        .filter((c) => NOW_FUNCTIONS.has(c.name) && c.args.length === 0)
+        .map((c) => ({ name: `${c.name}()`, local: false, span: spanAt(c.location) })),
+      ...facts.facts.valueFunctions
+        .filter((v) => NOW_VALUE_FUNCTIONS.has(v.name))
+        .map((v) => ({
+          name: v.name.replace(/_N$/, ''),
+          local: LOCAL_VALUE_FUNCTIONS.has(v.name),
+          span: spanAt(v.location),
+        })),
     ],
     zones: facts.facts.timeZones.map((z) => ({ zone: z.zone, span: zoneSpan(z.location) })),
   };
@@ -125,7 +159,12 @@ export function extentAt(sql: string, index: number): number {
   if (tokens[0].upper === 'AT' && tokens[1]?.upper === 'TIME' && tokens[2]?.upper === 'ZONE') {
     return tokens[3] ? tokens[3].end : tokens[2].end;
   }
-  while (tokens[k + 1]?.text === '.' && tokens[k + 2] && (tokens[k + 2].type === 'word' || tokens[k + 2].type === 'quoted')) k += 2;
+  while (
+    tokens[k + 1]?.text === '.' &&
+    tokens[k + 2] &&
+    (tokens[k + 2].type === 'word' || tokens[k + 2].type === 'quoted')
+  )
+    k += 2;
   if (tokens[k + 1]?.text !== '(') return tokens[k].end;
   let depth = 0;
   for (let j = k + 1; j < tokens.length; j++) {
@@ -139,7 +178,12 @@ export function extentAt(sql: string, index: number): number {
  * The exact source span of the expression after a `DEFAULT` keyword at `defaultLocation` (a
  * CREATE TABLE / ADD COLUMN column constraint), when it is written literally; else undefined.
  */
-export function sqlDefaultExpressionSpan(source: string, statement: SqlStatement, text: SourceText, defaultLocation: number): Span | undefined {
+export function sqlDefaultExpressionSpan(
+  source: string,
+  statement: SqlStatement,
+  text: SourceText,
+  defaultLocation: number,
+): Span | undefined {
   const at = indexOfLocation(statement, defaultLocation);
   const tokens = tokenizeSql(text.value, at, statement.parsed.end);
   if (tokens[0]?.upper !== 'DEFAULT' || tokens.length < 2) return undefined;

@@ -8,21 +8,38 @@ import { lineBreakOf } from './pythonEdits';
  * (docstrings are plain triple-quoted strings in practice; a docstring with escapes is read
  * through the model's value and not edited).
  */
-export interface DocstringLine { label: string; qualifier?: string; value: string; valueSpan: Span; lineSpan: Span }
+export interface DocstringLine {
+  label: string;
+  qualifier?: string;
+  value: string;
+  valueSpan: Span;
+  lineSpan: Span;
+}
 
 /** Lines like `Depends on: a, b` or `report_view depends on: a, b` (label matched case-insensitively). */
 export function labelledLines(migration: MigrationModel, label: string): DocstringLine[] {
   const span = migration.docstringSpan;
   if (!span || migration.docstring === undefined) return [];
   // The opening quotes become spaces, so that a label on the docstring's first line starts a line too.
-  const raw = migration.source.slice(span.start, span.end).replace(/^[rRuU]*("""|'''|"|')/, (m) => ' '.repeat(m.length));
+  const raw = migration.source
+    .slice(span.start, span.end)
+    .replace(/^[rRuU]*("""|'''|"|')/, (m) => ' '.repeat(m.length));
   const escaped = label.replace(/\s+/g, '\\s+');
-  const pattern = new RegExp(`^([ \\t]*(?:[-*][ \\t]*)?(?:([\\w."]+)[ \\t]+)?(${escaped})[ \\t]*:[ \\t]*)([^\\r\\n]*?)[ \\t]*(?:"""|'''|$)`, 'gim');
+  const pattern = new RegExp(
+    `^([ \\t]*(?:[-*][ \\t]*)?(?:([\\w."]+)[ \\t]+)?(${escaped})[ \\t]*:[ \\t]*)([^\\r\\n]*?)[ \\t]*(?:"""|'''|$)`,
+    'gim',
+  );
   const out: DocstringLine[] = [];
   for (const m of raw.matchAll(pattern)) {
     const start = span.start + (m.index ?? 0);
     const valueStart = start + m[1].length;
-    out.push({ label: m[3], qualifier: m[2]?.replace(/"/g, ''), value: m[4], valueSpan: { start: valueStart, end: valueStart + m[4].length }, lineSpan: { start, end: valueStart + m[4].length } });
+    out.push({
+      label: m[3],
+      qualifier: m[2]?.replace(/"/g, ''),
+      value: m[4],
+      valueSpan: { start: valueStart, end: valueStart + m[4].length },
+      lineSpan: { start, end: valueStart + m[4].length },
+    });
   }
   return out;
 }
@@ -50,7 +67,11 @@ export function addDocstringLine(migration: MigrationModel, line: string): TextE
   const quote = /("""|''')$/.exec(raw)?.[1];
   if (!quote || !raw.replace(/^[rRuU]*/, '').startsWith(quote)) return undefined;
   const revisionId = /^[ \t]*Revision ID:/m.exec(raw);
-  if (revisionId) return { span: { start: span.start + revisionId.index, end: span.start + revisionId.index }, newText: `${line}${eol}${eol}` };
+  if (revisionId)
+    return {
+      span: { start: span.start + revisionId.index, end: span.start + revisionId.index },
+      newText: `${line}${eol}${eol}`,
+    };
   const contentEnd = span.end - quote.length;
   const before = migration.source.slice(span.start, contentEnd);
   const trailing = /\r?\n([ \t]*)$/.exec(before);

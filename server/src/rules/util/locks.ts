@@ -1,6 +1,14 @@
 import { boolValue, stringValue, type Operation, type SqlStatement } from '../../model/migration';
 import { columnFromDef } from '../../model/schema';
-import { defaultFromSqlFacts, typeFromSql, typeFromSqlAlchemy, typeLabel, volatilityOf, type ColumnType, type DefaultModel } from '../../model/schema/types';
+import {
+  defaultFromSqlFacts,
+  typeFromSql,
+  typeFromSqlAlchemy,
+  typeLabel,
+  volatilityOf,
+  type ColumnType,
+  type DefaultModel,
+} from '../../model/schema/types';
 import { ddlFactOf, type AlterCommandFact, type SqlColumnFact } from '../../parse/facts/schemaDdl';
 import { pyTypeRef } from './columnTypes';
 
@@ -10,10 +18,25 @@ import { pyTypeRef } from './columnTypes';
  * shows it; SW601–SW604 use the same facts.
  */
 export type LockLevel =
-  | 'ACCESS SHARE' | 'ROW SHARE' | 'ROW EXCLUSIVE' | 'SHARE UPDATE EXCLUSIVE'
-  | 'SHARE' | 'SHARE ROW EXCLUSIVE' | 'EXCLUSIVE' | 'ACCESS EXCLUSIVE';
+  | 'ACCESS SHARE'
+  | 'ROW SHARE'
+  | 'ROW EXCLUSIVE'
+  | 'SHARE UPDATE EXCLUSIVE'
+  | 'SHARE'
+  | 'SHARE ROW EXCLUSIVE'
+  | 'EXCLUSIVE'
+  | 'ACCESS EXCLUSIVE';
 
-const STRENGTH: readonly LockLevel[] = ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
+const STRENGTH: readonly LockLevel[] = [
+  'ACCESS SHARE',
+  'ROW SHARE',
+  'ROW EXCLUSIVE',
+  'SHARE UPDATE EXCLUSIVE',
+  'SHARE',
+  'SHARE ROW EXCLUSIVE',
+  'EXCLUSIVE',
+  'ACCESS EXCLUSIVE',
+];
 
 export interface LockInfo {
   /** The strongest lock taken on an existing table (undefined: none worth showing). */
@@ -42,18 +65,29 @@ const BLOCKS: Record<LockLevel, string> = {
 
 function info(lock: LockLevel | undefined, rewrites: boolean, what: string): LockInfo {
   const blocks = lock ? ` — takes ${lock} (${BLOCKS[lock]})` : '';
-  return { lock, rewrites, note: `${what}${blocks}${rewrites ? '; rewrites the whole table and its indexes while holding it' : ''}.` };
+  return {
+    lock,
+    rewrites,
+    note: `${what}${blocks}${rewrites ? '; rewrites the whole table and its indexes while holding it' : ''}.`,
+  };
 }
 
 function strongest(infos: LockInfo[]): LockInfo | undefined {
   if (infos.length === 0) return undefined;
   if (infos.length === 1) return infos[0];
-  const lock = infos.reduce<LockLevel | undefined>((acc, i) => (i.lock && (!acc || STRENGTH.indexOf(i.lock) > STRENGTH.indexOf(acc)) ? i.lock : acc), undefined);
+  const lock = infos.reduce<LockLevel | undefined>(
+    (acc, i) => (i.lock && (!acc || STRENGTH.indexOf(i.lock) > STRENGTH.indexOf(acc)) ? i.lock : acc),
+    undefined,
+  );
   return { lock, rewrites: infos.some((i) => i.rewrites), note: infos.map((i) => i.note).join(' ') };
 }
 
 /** Lock and rewrite facts of one Alembic operation or one SQL statement. */
-export function lockInfo(target: Operation | SqlStatement, pgVersion: number, context: LockContext = {}): LockInfo | undefined {
+export function lockInfo(
+  target: Operation | SqlStatement,
+  pgVersion: number,
+  context: LockContext = {},
+): LockInfo | undefined {
   if ('parsed' in target) return statementLockInfo(target, pgVersion, context);
   return operationLockInfo(target, pgVersion, context);
 }
@@ -62,41 +96,102 @@ function operationLockInfo(op: Operation, pgVersion: number, context: LockContex
   const concurrently = boolValue(op.args.postgresql_concurrently) === true;
   const notValid = boolValue(op.args.postgresql_not_valid) === true;
   switch (op.name) {
-    case 'create_table': return info(undefined, false, 'Creates a new table (foreign keys in it take SHARE ROW EXCLUSIVE on the referenced tables)');
-    case 'drop_table': return info('ACCESS EXCLUSIVE', false, 'DROP TABLE');
-    case 'rename_table': return info('ACCESS EXCLUSIVE', false, 'ALTER TABLE … RENAME (brief)');
+    case 'create_table':
+      return info(
+        undefined,
+        false,
+        'Creates a new table (foreign keys in it take SHARE ROW EXCLUSIVE on the referenced tables)',
+      );
+    case 'drop_table':
+      return info('ACCESS EXCLUSIVE', false, 'DROP TABLE');
+    case 'rename_table':
+      return info('ACCESS EXCLUSIVE', false, 'ALTER TABLE … RENAME (brief)');
     case 'add_column': {
       const column = op.columns[0] ? columnFromDef(op.columns[0], () => ({ path: '', span: op.span })) : undefined;
-      const reason = column ? addColumnRewriteReason(column.default, column.generated, column.type, pgVersion) : undefined;
-      return info('ACCESS EXCLUSIVE', reason !== undefined, `ADD COLUMN${reason ? ` with ${reason}` : ' (brief: no rewrite)'}`);
+      const reason = column
+        ? addColumnRewriteReason(column.default, column.generated, column.type, pgVersion)
+        : undefined;
+      return info(
+        'ACCESS EXCLUSIVE',
+        reason !== undefined,
+        `ADD COLUMN${reason ? ` with ${reason}` : ' (brief: no rewrite)'}`,
+      );
     }
-    case 'drop_column': return info('ACCESS EXCLUSIVE', false, 'DROP COLUMN (brief: the column is only marked dropped)');
+    case 'drop_column':
+      return info('ACCESS EXCLUSIVE', false, 'DROP COLUMN (brief: the column is only marked dropped)');
     case 'alter_column': {
       const parts: LockInfo[] = [];
       const to = pyTypeRef(op.args.type_);
       if (to) {
         const fromRef = pyTypeRef(op.args.existing_type);
         const column = stringValue(op.args.column_name);
-        const from = fromRef ? typeFromSqlAlchemy(fromRef) : op.table && column ? context.columnType?.(op.table, column) : undefined;
+        const from = fromRef
+          ? typeFromSqlAlchemy(fromRef)
+          : op.table && column
+            ? context.columnType?.(op.table, column)
+            : undefined;
         const reason = from ? typeChangeRewriteReason(from, typeFromSqlAlchemy(to), pgVersion) : undefined;
-        parts.push(info('ACCESS EXCLUSIVE', reason !== undefined, from ? `ALTER COLUMN TYPE ${typeLabel(from)} → ${typeLabel(typeFromSqlAlchemy(to))}${reason ? ` (${reason})` : ' (binary-coercible: no rewrite)'}` : 'ALTER COLUMN TYPE (the current type is unknown)'));
+        parts.push(
+          info(
+            'ACCESS EXCLUSIVE',
+            reason !== undefined,
+            from
+              ? `ALTER COLUMN TYPE ${typeLabel(from)} → ${typeLabel(typeFromSqlAlchemy(to))}${reason ? ` (${reason})` : ' (binary-coercible: no rewrite)'}`
+              : 'ALTER COLUMN TYPE (the current type is unknown)',
+          ),
+        );
       }
-      if (boolValue(op.args.nullable) === false) parts.push(info('ACCESS EXCLUSIVE', false, 'SET NOT NULL scans the whole table unless a validated CHECK (col IS NOT NULL) exists'));
+      if (boolValue(op.args.nullable) === false)
+        parts.push(
+          info(
+            'ACCESS EXCLUSIVE',
+            false,
+            'SET NOT NULL scans the whole table unless a validated CHECK (col IS NOT NULL) exists',
+          ),
+        );
       if (parts.length === 0) parts.push(info('ACCESS EXCLUSIVE', false, 'ALTER COLUMN (brief)'));
       return strongest(parts);
     }
-    case 'create_index': return concurrently ? info('SHARE UPDATE EXCLUSIVE', false, 'CREATE INDEX CONCURRENTLY') : info('SHARE', false, 'CREATE INDEX builds the index while holding the lock');
-    case 'drop_index': return concurrently ? info('SHARE UPDATE EXCLUSIVE', false, 'DROP INDEX CONCURRENTLY') : info('ACCESS EXCLUSIVE', false, 'DROP INDEX');
-    case 'create_foreign_key': return info('SHARE ROW EXCLUSIVE', false, notValid ? 'ADD FOREIGN KEY … NOT VALID (on both tables, brief)' : 'ADD FOREIGN KEY (on both tables) scans the table to validate every row');
-    case 'create_check_constraint': return info('ACCESS EXCLUSIVE', false, notValid ? 'ADD CHECK … NOT VALID (brief)' : 'ADD CHECK scans the table to validate every row');
+    case 'create_index':
+      return concurrently
+        ? info('SHARE UPDATE EXCLUSIVE', false, 'CREATE INDEX CONCURRENTLY')
+        : info('SHARE', false, 'CREATE INDEX builds the index while holding the lock');
+    case 'drop_index':
+      return concurrently
+        ? info('SHARE UPDATE EXCLUSIVE', false, 'DROP INDEX CONCURRENTLY')
+        : info('ACCESS EXCLUSIVE', false, 'DROP INDEX');
+    case 'create_foreign_key':
+      return info(
+        'SHARE ROW EXCLUSIVE',
+        false,
+        notValid
+          ? 'ADD FOREIGN KEY … NOT VALID (on both tables, brief)'
+          : 'ADD FOREIGN KEY (on both tables) scans the table to validate every row',
+      );
+    case 'create_check_constraint':
+      return info(
+        'ACCESS EXCLUSIVE',
+        false,
+        notValid ? 'ADD CHECK … NOT VALID (brief)' : 'ADD CHECK scans the table to validate every row',
+      );
     case 'create_unique_constraint':
-    case 'create_primary_key': return info('ACCESS EXCLUSIVE', false, 'ADD UNIQUE/PRIMARY KEY builds an index while holding the lock');
-    case 'create_exclude_constraint': return info('ACCESS EXCLUSIVE', false, 'ADD EXCLUDE builds an index while holding the lock');
-    case 'drop_constraint': return info('ACCESS EXCLUSIVE', false, 'DROP CONSTRAINT (brief)');
+    case 'create_primary_key':
+      return info('ACCESS EXCLUSIVE', false, 'ADD UNIQUE/PRIMARY KEY builds an index while holding the lock');
+    case 'create_exclude_constraint':
+      return info('ACCESS EXCLUSIVE', false, 'ADD EXCLUDE builds an index while holding the lock');
+    case 'drop_constraint':
+      return info('ACCESS EXCLUSIVE', false, 'DROP CONSTRAINT (brief)');
     case 'create_table_comment':
-    case 'drop_table_comment': return info('SHARE UPDATE EXCLUSIVE', false, 'COMMENT ON');
-    case 'execute': return strongest((op.sql?.statements ?? []).map((s) => statementLockInfo(s, pgVersion, context)).filter((i): i is LockInfo => i !== undefined));
-    default: return undefined;
+    case 'drop_table_comment':
+      return info('SHARE UPDATE EXCLUSIVE', false, 'COMMENT ON');
+    case 'execute':
+      return strongest(
+        (op.sql?.statements ?? [])
+          .map((s) => statementLockInfo(s, pgVersion, context))
+          .filter((i): i is LockInfo => i !== undefined),
+      );
+    default:
+      return undefined;
   }
 }
 
@@ -105,78 +200,163 @@ function statementLockInfo(statement: SqlStatement, pgVersion: number, context: 
   const fact = ddlFactOf(kind, node);
   switch (fact.kind) {
     case 'alter-table': {
-      const table = fact.table.schema && fact.table.schema !== 'public' ? `${fact.table.schema}.${fact.table.name}` : fact.table.name;
+      const table =
+        fact.table.schema && fact.table.schema !== 'public'
+          ? `${fact.table.schema}.${fact.table.name}`
+          : fact.table.name;
       return strongest(fact.commands.map((c) => alterCommandLockInfo(c, table, pgVersion, context)));
     }
-    case 'create-index': return fact.concurrent ? info('SHARE UPDATE EXCLUSIVE', false, 'CREATE INDEX CONCURRENTLY') : info('SHARE', false, 'CREATE INDEX builds the index while holding the lock');
+    case 'create-index':
+      return fact.concurrent
+        ? info('SHARE UPDATE EXCLUSIVE', false, 'CREATE INDEX CONCURRENTLY')
+        : info('SHARE', false, 'CREATE INDEX builds the index while holding the lock');
     case 'drop':
-      if (fact.objectType === 'INDEX') return fact.concurrent ? info('SHARE UPDATE EXCLUSIVE', false, 'DROP INDEX CONCURRENTLY') : info('ACCESS EXCLUSIVE', false, 'DROP INDEX');
-      if (['TABLE', 'VIEW', 'MATVIEW'].includes(fact.objectType)) return info('ACCESS EXCLUSIVE', false, `DROP ${fact.objectType === 'MATVIEW' ? 'MATERIALIZED VIEW' : fact.objectType}`);
+      if (fact.objectType === 'INDEX')
+        return fact.concurrent
+          ? info('SHARE UPDATE EXCLUSIVE', false, 'DROP INDEX CONCURRENTLY')
+          : info('ACCESS EXCLUSIVE', false, 'DROP INDEX');
+      if (['TABLE', 'VIEW', 'MATVIEW'].includes(fact.objectType))
+        return info(
+          'ACCESS EXCLUSIVE',
+          false,
+          `DROP ${fact.objectType === 'MATVIEW' ? 'MATERIALIZED VIEW' : fact.objectType}`,
+        );
       return undefined;
     case 'rename':
-      return fact.objectType === 'INDEX' && pgVersion >= 12 ? info('SHARE UPDATE EXCLUSIVE', false, 'ALTER INDEX … RENAME') : info('ACCESS EXCLUSIVE', false, 'RENAME (brief)');
-    case 'truncate': return info('ACCESS EXCLUSIVE', false, 'TRUNCATE');
-    case 'create-table': return fact.partitionOf ? info('ACCESS EXCLUSIVE', false, 'CREATE TABLE … PARTITION OF locks the parent table') : info(undefined, false, 'Creates a new table');
-    default: break;
+      return fact.objectType === 'INDEX' && pgVersion >= 12
+        ? info('SHARE UPDATE EXCLUSIVE', false, 'ALTER INDEX … RENAME')
+        : info('ACCESS EXCLUSIVE', false, 'RENAME (brief)');
+    case 'truncate':
+      return info('ACCESS EXCLUSIVE', false, 'TRUNCATE');
+    case 'create-table':
+      return fact.partitionOf
+        ? info('ACCESS EXCLUSIVE', false, 'CREATE TABLE … PARTITION OF locks the parent table')
+        : info(undefined, false, 'Creates a new table');
+    default:
+      break;
   }
   switch (kind) {
-    case 'RefreshMatViewStmt': return node.concurrent === true ? info('EXCLUSIVE', false, 'REFRESH MATERIALIZED VIEW CONCURRENTLY') : info('ACCESS EXCLUSIVE', false, 'REFRESH MATERIALIZED VIEW blocks readers of the view until it finishes');
-    case 'CreateTrigStmt': return info('SHARE ROW EXCLUSIVE', false, 'CREATE TRIGGER');
-    case 'CommentStmt': return info('SHARE UPDATE EXCLUSIVE', false, 'COMMENT ON');
-    case 'ClusterStmt': return info('ACCESS EXCLUSIVE', true, 'CLUSTER');
+    case 'RefreshMatViewStmt':
+      return node.concurrent === true
+        ? info('EXCLUSIVE', false, 'REFRESH MATERIALIZED VIEW CONCURRENTLY')
+        : info('ACCESS EXCLUSIVE', false, 'REFRESH MATERIALIZED VIEW blocks readers of the view until it finishes');
+    case 'CreateTrigStmt':
+      return info('SHARE ROW EXCLUSIVE', false, 'CREATE TRIGGER');
+    case 'CommentStmt':
+      return info('SHARE UPDATE EXCLUSIVE', false, 'COMMENT ON');
+    case 'ClusterStmt':
+      return info('ACCESS EXCLUSIVE', true, 'CLUSTER');
     case 'VacuumStmt': {
       const full = JSON.stringify(node.options ?? []).includes('"full"');
       return full ? info('ACCESS EXCLUSIVE', true, 'VACUUM FULL') : info('SHARE UPDATE EXCLUSIVE', false, 'VACUUM');
     }
     case 'InsertStmt':
     case 'UpdateStmt':
-    case 'DeleteStmt': return info('ROW EXCLUSIVE', false, 'Data change');
-    default: return undefined;
+    case 'DeleteStmt':
+      return info('ROW EXCLUSIVE', false, 'Data change');
+    default:
+      return undefined;
   }
 }
 
-function alterCommandLockInfo(command: AlterCommandFact, table: string, pgVersion: number, context: LockContext): LockInfo {
+function alterCommandLockInfo(
+  command: AlterCommandFact,
+  table: string,
+  pgVersion: number,
+  context: LockContext,
+): LockInfo {
   switch (command.subtype) {
     case 'AddColumn': {
       const column = command.newColumn;
-      const reason = column ? addColumnRewriteReason(column.default ? defaultFromSqlFacts(column.default) : serialDefault(column), column.generated, column.type ? typeFromSql(column.type) : undefined, pgVersion) : undefined;
-      return info('ACCESS EXCLUSIVE', reason !== undefined, `ADD COLUMN${reason ? ` with ${reason}` : ' (brief: no rewrite)'}`);
+      const reason = column
+        ? addColumnRewriteReason(
+            column.default ? defaultFromSqlFacts(column.default) : serialDefault(column),
+            column.generated,
+            column.type ? typeFromSql(column.type) : undefined,
+            pgVersion,
+          )
+        : undefined;
+      return info(
+        'ACCESS EXCLUSIVE',
+        reason !== undefined,
+        `ADD COLUMN${reason ? ` with ${reason}` : ' (brief: no rewrite)'}`,
+      );
     }
     case 'AlterColumnType': {
       const to = command.type ? typeFromSql(command.type) : undefined;
       const from = command.column ? context.columnType?.(table, command.column) : undefined;
       const reason = to && from ? typeChangeRewriteReason(from, to, pgVersion) : undefined;
-      if (to && from) return info('ACCESS EXCLUSIVE', reason !== undefined || command.using, `ALTER COLUMN TYPE ${typeLabel(from)} → ${typeLabel(to)}${reason ? ` (${reason})` : command.using ? ' with USING' : ' (binary-coercible: no rewrite)'}`);
+      if (to && from)
+        return info(
+          'ACCESS EXCLUSIVE',
+          reason !== undefined || command.using,
+          `ALTER COLUMN TYPE ${typeLabel(from)} → ${typeLabel(to)}${reason ? ` (${reason})` : command.using ? ' with USING' : ' (binary-coercible: no rewrite)'}`,
+        );
       return info('ACCESS EXCLUSIVE', false, 'ALTER COLUMN TYPE (the current type is unknown)');
     }
-    case 'SetNotNull': return info('ACCESS EXCLUSIVE', false, 'SET NOT NULL scans the whole table unless a validated CHECK (col IS NOT NULL) exists');
+    case 'SetNotNull':
+      return info(
+        'ACCESS EXCLUSIVE',
+        false,
+        'SET NOT NULL scans the whole table unless a validated CHECK (col IS NOT NULL) exists',
+      );
     case 'AddConstraint': {
       const c = command.constraint;
-      if (c?.type === 'FOREIGN') return info('SHARE ROW EXCLUSIVE', false, c.notValid ? 'ADD FOREIGN KEY … NOT VALID (on both tables, brief)' : 'ADD FOREIGN KEY (on both tables) scans the table to validate every row');
-      if (c?.type === 'CHECK') return info('ACCESS EXCLUSIVE', false, c.notValid ? 'ADD CHECK … NOT VALID (brief)' : 'ADD CHECK scans the table to validate every row');
+      if (c?.type === 'FOREIGN')
+        return info(
+          'SHARE ROW EXCLUSIVE',
+          false,
+          c.notValid
+            ? 'ADD FOREIGN KEY … NOT VALID (on both tables, brief)'
+            : 'ADD FOREIGN KEY (on both tables) scans the table to validate every row',
+        );
+      if (c?.type === 'CHECK')
+        return info(
+          'ACCESS EXCLUSIVE',
+          false,
+          c.notValid ? 'ADD CHECK … NOT VALID (brief)' : 'ADD CHECK scans the table to validate every row',
+        );
       return info('ACCESS EXCLUSIVE', false, 'ADD CONSTRAINT builds an index or validates rows while holding the lock');
     }
-    case 'ValidateConstraint': return info('SHARE UPDATE EXCLUSIVE', false, 'VALIDATE CONSTRAINT');
+    case 'ValidateConstraint':
+      return info('SHARE UPDATE EXCLUSIVE', false, 'VALIDATE CONSTRAINT');
     case 'SetLogged':
-    case 'SetUnLogged': return info('ACCESS EXCLUSIVE', true, `SET ${command.subtype === 'SetLogged' ? 'LOGGED' : 'UNLOGGED'}`);
-    case 'SetTableSpace': return info('ACCESS EXCLUSIVE', true, 'SET TABLESPACE copies the table');
+    case 'SetUnLogged':
+      return info('ACCESS EXCLUSIVE', true, `SET ${command.subtype === 'SetLogged' ? 'LOGGED' : 'UNLOGGED'}`);
+    case 'SetTableSpace':
+      return info('ACCESS EXCLUSIVE', true, 'SET TABLESPACE copies the table');
     case 'SetStatistics':
     case 'SetRelOptions':
     case 'ResetRelOptions':
     case 'ClusterOn':
-    case 'DropCluster': return info('SHARE UPDATE EXCLUSIVE', false, `ALTER TABLE ${command.subtype}`);
-    case 'AttachPartition': return info(pgVersion >= 12 ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', false, 'ATTACH PARTITION (on the parent)');
+    case 'DropCluster':
+      return info('SHARE UPDATE EXCLUSIVE', false, `ALTER TABLE ${command.subtype}`);
+    case 'AttachPartition':
+      return info(
+        pgVersion >= 12 ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE',
+        false,
+        'ATTACH PARTITION (on the parent)',
+      );
     case 'EnableTrig':
     case 'DisableTrig':
     case 'EnableTrigAll':
-    case 'DisableTrigAll': return info('SHARE ROW EXCLUSIVE', false, 'ENABLE/DISABLE TRIGGER');
-    default: return info('ACCESS EXCLUSIVE', false, `ALTER TABLE ${command.subtype}`);
+    case 'DisableTrigAll':
+      return info('SHARE ROW EXCLUSIVE', false, 'ENABLE/DISABLE TRIGGER');
+    default:
+      return info('ACCESS EXCLUSIVE', false, `ALTER TABLE ${command.subtype}`);
   }
 }
 
 function serialDefault(column: SqlColumnFact): DefaultModel | undefined {
   return column.type && /^(small|big)?serial[248]?$/.test(column.type.name)
-    ? { text: 'nextval()', functions: ['nextval'], literal: false, quotedString: false, convertsTimeZone: false, opaque: false }
+    ? {
+        text: 'nextval()',
+        functions: ['nextval'],
+        literal: false,
+        quotedString: false,
+        convertsTimeZone: false,
+        opaque: false,
+      }
     : undefined;
 }
 
@@ -185,11 +365,16 @@ function serialDefault(column: SqlColumnFact): DefaultModel | undefined {
  * non-volatile default is stored once in the catalog; a volatile one (random(), gen_random_uuid(),
  * clock_timestamp(), nextval() of serial/identity) must be computed for every existing row.
  */
-export function addColumnRewriteReason(value: DefaultModel | undefined, generated: 'identity' | 'stored' | undefined, type: ColumnType | undefined, pgVersion: number): string | undefined {
+export function addColumnRewriteReason(
+  value: DefaultModel | undefined,
+  generated: 'identity' | 'stored' | undefined,
+  type: ColumnType | undefined,
+  pgVersion: number,
+): string | undefined {
   if (generated === 'identity') return 'an identity column (every row gets a sequence value)';
   if (generated === 'stored') return 'a stored generated column (computed for every row)';
   if (type && /^(small|big)?serial[248]?$/.test(type.text)) return 'a serial column (every row gets a sequence value)';
-  if (!value || value.literal && value.text.toLowerCase() === 'null') return undefined;
+  if (!value || (value.literal && value.text.toLowerCase() === 'null')) return undefined;
   if (pgVersion < 11) return `a default (${value.text}): before PostgreSQL 11 any non-null default rewrites the table`;
   if (volatilityOf(value) === 'volatile') return `a volatile default (${value.text}), computed for every existing row`;
   return undefined;
@@ -211,12 +396,19 @@ export function typeChangeRewriteReason(from: ColumnType, to: ColumnType, pgVers
   }
   if (from.name === 'numeric' && to.name === 'numeric') {
     if (to.modifiers.length === 0) return undefined;
-    if (from.modifiers.length && to.modifiers[0] >= from.modifiers[0] && (to.modifiers[1] ?? 0) === (from.modifiers[1] ?? 0)) return undefined;
+    if (
+      from.modifiers.length &&
+      to.modifiers[0] >= from.modifiers[0] &&
+      (to.modifiers[1] ?? 0) === (from.modifiers[1] ?? 0)
+    )
+      return undefined;
     return `${typeLabel(from)} → ${typeLabel(to)} changes numeric scale or shrinks precision`;
   }
   if (from.name === 'cidr' && to.name === 'inet') return undefined;
   if (from.name === 'timestamp' && to.name === 'timestamptz') {
-    return pgVersion >= 12 ? 'timestamp → timestamptz rewrites unless the session TimeZone is UTC' : 'timestamp → timestamptz is not binary-coercible';
+    return pgVersion >= 12
+      ? 'timestamp → timestamptz rewrites unless the session TimeZone is UTC'
+      : 'timestamp → timestamptz is not binary-coercible';
   }
   return `${typeLabel(from)} → ${typeLabel(to)} is not binary-coercible`;
 }

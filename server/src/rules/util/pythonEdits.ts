@@ -7,7 +7,8 @@ import type { TextEdit } from '../types';
 /** Inserts `keyword=value` as the last argument of a call, after any existing argument. */
 export function addKeywordArgument(call: PyCall, keyword: string, valueText: string): TextEdit {
   const lastEnd = Math.max(-1, ...call.args.map((a) => a.span.end), ...call.keywords.map((k) => k.span.end));
-  if (lastEnd < 0) return { span: { start: call.argsSpan.start, end: call.argsSpan.start }, newText: `${keyword}=${valueText}` };
+  if (lastEnd < 0)
+    return { span: { start: call.argsSpan.start, end: call.argsSpan.start }, newText: `${keyword}=${valueText}` };
   return { span: { start: lastEnd, end: lastEnd }, newText: `, ${keyword}=${valueText}` };
 }
 
@@ -26,7 +27,10 @@ export function indentationAt(migration: MigrationModel, offset: number): string
 export function insertLineAbove(migration: MigrationModel, offset: number, lineText: string): TextEdit {
   const line = migration.lines.positionAt(offset).line;
   const start = migration.lines.lineStart(line);
-  return { span: { start, end: start }, newText: `${indentationAt(migration, offset)}${lineText}${lineBreakOf(migration.source)}` };
+  return {
+    span: { start, end: start },
+    newText: `${indentationAt(migration, offset)}${lineText}${lineBreakOf(migration.source)}`,
+  };
 }
 
 /** The comment lines directly above the line holding `offset` (nearest last), with their text. */
@@ -43,7 +47,12 @@ export function commentBlockAbove(migration: MigrationModel, offset: number): Ar
 /** The trailing comment on the line holding `offset`, if any. */
 export function trailingComment(migration: MigrationModel, offset: number): string | undefined {
   const line = migration.lines.positionAt(offset).line;
-  return migration.comments.find((c) => c.line === line && migration.lines.positionAt(c.span.start).character > 0 && /\S/.test(migration.lines.lineText(line).slice(0, migration.lines.positionAt(c.span.start).character)))?.text;
+  return migration.comments.find(
+    (c) =>
+      c.line === line &&
+      migration.lines.positionAt(c.span.start).character > 0 &&
+      /\S/.test(migration.lines.lineText(line).slice(0, migration.lines.positionAt(c.span.start).character)),
+  )?.text;
 }
 
 /**
@@ -51,7 +60,11 @@ export function trailingComment(migration: MigrationModel, offset: number): stri
  * `text` after `from sqlalchemy import text`; undefined when SQLAlchemy is not imported.
  */
 export function sqlalchemyName(migration: MigrationModel, name: string): string | undefined {
-  const direct = migration.imports.find((i) => (i.module === 'sqlalchemy' || i.module === 'sqlalchemy.sql' || i.module === 'sqlalchemy.sql.expression') && i.name === name);
+  const direct = migration.imports.find(
+    (i) =>
+      (i.module === 'sqlalchemy' || i.module === 'sqlalchemy.sql' || i.module === 'sqlalchemy.sql.expression') &&
+      i.name === name,
+  );
   if (direct) return direct.alias;
   const module = migration.imports.find((i) => i.module === 'sqlalchemy' && i.name === undefined);
   return module ? `${module.alias}.${name}` : undefined;

@@ -33,11 +33,19 @@ export function operationTable(op: Operation): string | undefined {
 export function statementTables(statement: SqlStatement): string[] {
   const fact = ddlFactOf(statement.kind, statement.parsed.node);
   switch (fact.kind) {
-    case 'alter-table': return [qualifiedName(fact.table)];
-    case 'create-index': return [qualifiedName(fact.table)];
-    case 'drop': return fact.objectType === 'TABLE' ? fact.names.map(qualifiedName) : [];
-    case 'rename': return fact.table && (fact.objectType === 'TABLE' || fact.objectType === 'COLUMN') ? [qualifiedName(fact.table)] : [];
-    case 'truncate': return fact.tables.map(qualifiedName);
-    default: return [];
+    case 'alter-table':
+      return [qualifiedName(fact.table)];
+    case 'create-index':
+      return [qualifiedName(fact.table)];
+    case 'drop':
+      return fact.objectType === 'TABLE' ? fact.names.map(qualifiedName) : [];
+    case 'rename':
+      return fact.table && (fact.objectType === 'TABLE' || fact.objectType === 'COLUMN')
+        ? [qualifiedName(fact.table)]
+        : [];
+    case 'truncate':
+      return fact.tables.map(qualifiedName);
+    default:
+      return [];
   }
 }

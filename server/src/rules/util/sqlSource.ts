@@ -27,7 +27,9 @@ export function sqlBlockText(migration: MigrationModel, block: SqlBlock): Source
 
 /** The text of a Python string value (e.g. inside `sa.text("…")`) with its offsets. */
 export function pyStringText(value: PyValue): SourceText | undefined {
-  return value.kind === 'string' && value.string.analysable ? { value: value.string.value, offsets: value.string.offsets } : undefined;
+  return value.kind === 'string' && value.string.analysable
+    ? { value: value.string.value, offsets: value.string.offsets }
+    : undefined;
 }
 
 /** Decodes the string literal(s) written in `span` (one literal, or several implicitly concatenated). */
@@ -37,8 +39,14 @@ function decodeStringsAt(source: string, span: Span): SourceText | undefined {
   let i = span.start;
   while (i < span.end) {
     const c = source[i];
-    if (/\s/.test(c) || (c === '\\' && /[\r\n]/.test(source[i + 1] ?? ''))) { i++; continue; }
-    if (c === '#') { while (i < span.end && source[i] !== '\n') i++; continue; }
+    if (/\s/.test(c) || (c === '\\' && /[\r\n]/.test(source[i + 1] ?? ''))) {
+      i++;
+      continue;
+    }
+    if (c === '#') {
+      while (i < span.end && source[i] !== '\n') i++;
+      continue;
+    }
     const prefix = /^[A-Za-z]{0,2}(?=['"])/.exec(source.slice(i, i + 3));
     if (!prefix) return undefined;
     const q = i + prefix[0].length;
@@ -92,7 +100,10 @@ export function indexOfLocation(statement: SqlStatement, byteLocation: number): 
 export function statementHeadSpan(migration: MigrationModel, statement: SqlStatement): Span {
   const { start, end } = statement.span;
   const lineEnd = migration.source.indexOf('\n', start);
-  return { start, end: lineEnd < 0 || lineEnd > end ? end : Math.max(start + 1, trimEnd(migration.source, start, lineEnd)) };
+  return {
+    start,
+    end: lineEnd < 0 || lineEnd > end ? end : Math.max(start + 1, trimEnd(migration.source, start, lineEnd)),
+  };
 }
 
 function trimEnd(source: string, start: number, end: number): number {

@@ -29,7 +29,16 @@ export function viewsDefinedIn(migration: MigrationModel): DefinedView[] {
       const view = viewFromEntity(op, migration, (span) => ({ path: migration.path, span }));
       const definition = callKeyword(call, 'definition') ?? call.args[2];
       const literal = definition?.kind === 'string' && definition.string.analysable;
-      if (view) out.push({ key: view.key, name: view.name, materialized: view.materialized, orReplace: op.name === 'replace_entity', reads: literal ? view.reads : undefined, columns: view.columns, span: view.origin.span });
+      if (view)
+        out.push({
+          key: view.key,
+          name: view.name,
+          materialized: view.materialized,
+          orReplace: op.name === 'replace_entity',
+          reads: literal ? view.reads : undefined,
+          columns: view.columns,
+          span: view.origin.span,
+        });
       continue;
     }
     for (const statement of op.sql?.statements ?? []) {
@@ -37,8 +46,14 @@ export function viewsDefinedIn(migration: MigrationModel): DefinedView[] {
       if (!fact) continue;
       const offset = fact.view.schema ? fact.view.schema.length + 1 : 0;
       out.push({
-        key: qualifiedName(fact.view), name: fact.view.name, materialized: fact.materialized, orReplace: fact.orReplace,
-        reads: fact.reads.map(qualifiedName), columns: fact.columns, span: nameSpan(statement, fact.view.location + offset, fact.view.name), statement,
+        key: qualifiedName(fact.view),
+        name: fact.view.name,
+        materialized: fact.materialized,
+        orReplace: fact.orReplace,
+        reads: fact.reads.map(qualifiedName),
+        columns: fact.columns,
+        span: nameSpan(statement, fact.view.location + offset, fact.view.name),
+        statement,
       });
     }
   }

@@ -52,7 +52,10 @@ export class DockerTarget implements Target {
   }
 
   get reason(): string {
-    return this.options.reason ?? `using ${this.ephemeral ? 'an ephemeral' : 'a persistent'} Docker container from ${this.image}`;
+    return (
+      this.options.reason ??
+      `using ${this.ephemeral ? 'an ephemeral' : 'a persistent'} Docker container from ${this.image}`
+    );
   }
 
   get container(): string | undefined {
@@ -96,20 +99,30 @@ export class DockerTarget implements Target {
     const began = performance.now();
     const engine = await probeDockerEngine(this.dockerPath);
     if (!engine.available) {
-      throw new RunnerSetupError(`Cannot use Docker: ${engine.problem}.`, 'Start a Docker engine, or use local PostgreSQL binaries (--target local; apt-get install -y postgresql-15), or give a database URL (--target url --url …).');
+      throw new RunnerSetupError(
+        `Cannot use Docker: ${engine.problem}.`,
+        'Start a Docker engine, or use local PostgreSQL binaries (--target local; apt-get install -y postgresql-15), or give a database URL (--target url --url …).',
+      );
     }
     await removeLeftoverContainers(this.dockerPath, this.log);
     await this.ensureImage();
     if (this.options.persistentName) await this.startPersistent(this.options.persistentName);
     else await this.startEphemeral();
     const checkAlive = throttle(1_000, async () => {
-      const state = await docker(['inspect', '--format', '{{.State.Running}}', this.containerName as string], this.dockerPath, 10_000);
+      const state = await docker(
+        ['inspect', '--format', '{{.State.Running}}', this.containerName as string],
+        this.dockerPath,
+        10_000,
+      );
       if (state.stdout.trim() !== 'true') {
         const logs = await docker(['logs', '--tail', '30', this.containerName as string], this.dockerPath, 10_000);
         throw new Error(`the PostgreSQL container stopped while starting:\n${(logs.stdout + logs.stderr).trim()}`);
       }
     });
-    this.serverVersion = await waitForPostgres(this.url(), { timeoutMs: this.options.startTimeoutMs ?? 60_000, checkAlive });
+    this.serverVersion = await waitForPostgres(this.url(), {
+      timeoutMs: this.options.startTimeoutMs ?? 60_000,
+      checkAlive,
+    });
     this.timings.startMs = performance.now() - began;
     this.log(`docker: ${this.describe()} ready in ${formatMs(this.timings.startMs)}`);
   }
@@ -120,7 +133,10 @@ export class DockerTarget implements Target {
     this.log(`docker: pulling ${this.image}`);
     const pulled = await docker(['pull', this.image], this.dockerPath, 600_000);
     if (pulled.code !== 0) {
-      throw new RunnerSetupError(`The Docker image ${this.image} is not on this machine and could not be pulled: ${pulled.stderr.trim().split('\n').pop() ?? ''}`, 'Pull or build the image, set schemaWarden.runner.image to one you have, or use --target local.');
+      throw new RunnerSetupError(
+        `The Docker image ${this.image} is not on this machine and could not be pulled: ${pulled.stderr.trim().split('\n').pop() ?? ''}`,
+        'Pull or build the image, set schemaWarden.runner.image to one you have, or use --target local.',
+      );
     }
   }
 
@@ -130,15 +146,34 @@ export class DockerTarget implements Target {
       this.port = await findFreePort();
       this.containerName = `schema-warden-${process.pid}-${randomBytes(4).toString('hex')}`;
       liveContainers.add(this);
-      const run = await docker([
-        'run', '--detach', '--name', this.containerName,
-        '--label', `${DOCKER_LABEL}=ephemeral`, '--label', `${DOCKER_OWNER_LABEL}=${process.pid}`,
-        '--tmpfs', '/var/lib/postgresql/data:rw',
-        '--publish', `127.0.0.1:${this.port}:5432`,
-        '--env', `POSTGRES_PASSWORD=${this.password}`,
-        this.image,
-        'postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      ], this.dockerPath, 120_000);
+      const run = await docker(
+        [
+          'run',
+          '--detach',
+          '--name',
+          this.containerName,
+          '--label',
+          `${DOCKER_LABEL}=ephemeral`,
+          '--label',
+          `${DOCKER_OWNER_LABEL}=${process.pid}`,
+          '--tmpfs',
+          '/var/lib/postgresql/data:rw',
+          '--publish',
+          `127.0.0.1:${this.port}:5432`,
+          '--env',
+          `POSTGRES_PASSWORD=${this.password}`,
+          this.image,
+          'postgres',
+          '-c',
+          'fsync=off',
+          '-c',
+          'synchronous_commit=off',
+          '-c',
+          'full_page_writes=off',
+        ],
+        this.dockerPath,
+        120_000,
+      );
       if (run.code === 0) return;
       await docker(['rm', '--force', '--volumes', this.containerName], this.dockerPath, 30_000);
       if (/address already in use|port is already allocated/i.test(run.stderr) && attempt < 3) continue;
@@ -148,7 +183,11 @@ export class DockerTarget implements Target {
 
   private async startPersistent(name: string): Promise<void> {
     this.containerName = `schema-warden-dev-${name}`;
-    const existing = await docker(['inspect', '--format', '{{.State.Running}} {{range .Config.Env}}{{println .}}{{end}}', this.containerName], this.dockerPath, 10_000);
+    const existing = await docker(
+      ['inspect', '--format', '{{.State.Running}} {{range .Config.Env}}{{println .}}{{end}}', this.containerName],
+      this.dockerPath,
+      10_000,
+    );
     if (existing.code === 0) {
       // Reuse it (e.g. after a window reload): start it if stopped, read its port and password back.
       if (!existing.stdout.startsWith('true')) await docker(['start', this.containerName], this.dockerPath, 60_000);
@@ -159,11 +198,25 @@ export class DockerTarget implements Target {
     }
     this.password = randomBytes(12).toString('hex');
     this.port = await findFreePort();
-    const run = await docker([
-      'run', '--detach', '--name', this.containerName, '--label', `${DOCKER_LABEL}=persistent`,
-      '--volume', `${this.containerName}-data:/var/lib/postgresql/data`,
-      '--publish', `127.0.0.1:${this.port}:5432`, '--env', `POSTGRES_PASSWORD=${this.password}`, this.image,
-    ], this.dockerPath, 120_000);
+    const run = await docker(
+      [
+        'run',
+        '--detach',
+        '--name',
+        this.containerName,
+        '--label',
+        `${DOCKER_LABEL}=persistent`,
+        '--volume',
+        `${this.containerName}-data:/var/lib/postgresql/data`,
+        '--publish',
+        `127.0.0.1:${this.port}:5432`,
+        '--env',
+        `POSTGRES_PASSWORD=${this.password}`,
+        this.image,
+      ],
+      this.dockerPath,
+      120_000,
+    );
     if (run.code !== 0) throw new Error(`docker run failed: ${run.stderr.trim()}`);
   }
 
@@ -182,21 +235,30 @@ export class DockerTarget implements Target {
     if (!this.containerName) return;
     const began = performance.now();
     if (this.ephemeral) {
-      const removed = await docker(['rm', '--force', '--volumes', this.containerName], this.dockerPath, 60_000).catch(() => undefined);
+      const removed = await docker(['rm', '--force', '--volumes', this.containerName], this.dockerPath, 60_000).catch(
+        () => undefined,
+      );
       // The engine is down: the container outlives it. Its owner (this process) may live on for
       // hours (the language server), so the leftover sweep would skip it: remembered instead.
-      if (removed?.code !== 0 && !/No such container/i.test(removed?.stderr ?? '')) unremovedContainers.add(this.containerName);
+      if (removed?.code !== 0 && !/No such container/i.test(removed?.stderr ?? ''))
+        unremovedContainers.add(this.containerName);
     } else {
       await docker(['stop', this.containerName], this.dockerPath, 60_000).catch(() => undefined);
     }
     liveContainers.delete(this);
     this.timings.stopMs = performance.now() - began;
-    this.log(`docker: ${this.containerName} ${this.ephemeral ? 'removed' : 'stopped'} in ${formatMs(this.timings.stopMs)}`);
+    this.log(
+      `docker: ${this.containerName} ${this.ephemeral ? 'removed' : 'stopped'} in ${formatMs(this.timings.stopMs)}`,
+    );
   }
 
   /** Synchronous removal for process exit. */
   removeSync(): void {
-    if (this.containerName && this.ephemeral) spawnSync(this.dockerPath, ['rm', '--force', '--volumes', this.containerName], { stdio: 'ignore', timeout: 20_000 });
+    if (this.containerName && this.ephemeral)
+      spawnSync(this.dockerPath, ['rm', '--force', '--volumes', this.containerName], {
+        stdio: 'ignore',
+        timeout: 20_000,
+      });
   }
 }
 
@@ -212,14 +274,26 @@ process.on('exit', () => {
  * those this process failed to remove while the engine was down.
  */
 export async function removeLeftoverContainers(dockerPath = 'docker', log: RunnerLog = silentLog): Promise<number> {
-  const list = await docker(['ps', '--all', '--filter', `label=${DOCKER_LABEL}=ephemeral`, '--format', `{{.Names}} {{.Label "${DOCKER_OWNER_LABEL}"}}`], dockerPath, 30_000);
+  const list = await docker(
+    [
+      'ps',
+      '--all',
+      '--filter',
+      `label=${DOCKER_LABEL}=ephemeral`,
+      '--format',
+      `{{.Names}} {{.Label "${DOCKER_OWNER_LABEL}"}}`,
+    ],
+    dockerPath,
+    30_000,
+  );
   if (list.code !== 0) return 0;
   let removed = 0;
   for (const line of list.stdout.split('\n')) {
     const [name, owner] = line.trim().split(/\s+/);
     if (!name) continue;
     const ownerPid = Number(owner);
-    if (!unremovedContainers.has(name) && Number.isInteger(ownerPid) && ownerPid > 0 && isProcessAlive(ownerPid)) continue;
+    if (!unremovedContainers.has(name) && Number.isInteger(ownerPid) && ownerPid > 0 && isProcessAlive(ownerPid))
+      continue;
     const removedNow = await docker(['rm', '--force', '--volumes', name], dockerPath, 30_000);
     if (removedNow.code === 0) unremovedContainers.delete(name);
     removed++;

@@ -18,8 +18,11 @@ export async function probeDockerEngine(dockerPath = 'docker', timeoutMs = 5_000
     const result = await docker(['version', '--format', '{{.Server.Version}}'], dockerPath, timeoutMs);
     const version = result.stdout.trim();
     if (result.code === 0 && version) return { available: true, serverVersion: version };
-    const reason = (result.stderr.trim().split('\n').pop() ?? '').trim() || (result.signal ? 'no answer in time' : `exit ${result.code}`);
-    if (/Cannot connect to the Docker daemon|Is the docker daemon running/i.test(reason)) return { available: false, problem: 'Docker engine not running' };
+    const reason =
+      (result.stderr.trim().split('\n').pop() ?? '').trim() ||
+      (result.signal ? 'no answer in time' : `exit ${result.code}`);
+    if (/Cannot connect to the Docker daemon|Is the docker daemon running/i.test(reason))
+      return { available: false, problem: 'Docker engine not running' };
     return { available: false, problem: `Docker engine not answering (${reason})` };
   } catch (error) {
     if (error instanceof ExecNotFoundError) return { available: false, problem: 'Docker not found' };

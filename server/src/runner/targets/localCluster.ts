@@ -73,7 +73,12 @@ export class LocalClusterTarget implements Target {
 
   /** Re-attaches to a cluster started by an earlier process (for `db stop` / `db status`). */
   static fromState(state: LocalClusterState, log?: RunnerLog): LocalClusterTarget {
-    const target = new LocalClusterTarget({ persistent: true, binDir: state.binDir, port: state.port, ...(log ? { log } : {}) });
+    const target = new LocalClusterTarget({
+      persistent: true,
+      binDir: state.binDir,
+      port: state.port,
+      ...(log ? { log } : {}),
+    });
     target.dirPath = state.dir;
     target.portNumber = state.port;
     target.binaries = findPostgresBinaries(state.major, undefined, state.binDir);
@@ -83,7 +88,10 @@ export class LocalClusterTarget implements Target {
   }
 
   get reason(): string {
-    return this.reasonText ?? `using local PostgreSQL ${this.binaries?.major ?? this.options.postgresMajor ?? DEFAULT_POSTGRES_MAJOR} binaries`;
+    return (
+      this.reasonText ??
+      `using local PostgreSQL ${this.binaries?.major ?? this.options.postgresMajor ?? DEFAULT_POSTGRES_MAJOR} binaries`
+    );
   }
 
   /** The temporary folder holding data, socket and log (undefined before start / after stop). */
@@ -112,7 +120,15 @@ export class LocalClusterTarget implements Target {
 
   state(): LocalClusterState {
     if (!this.dirPath || !this.portNumber || !this.binaries) throw new Error('the local cluster is not started');
-    return { kind: 'local', dir: this.dirPath, port: this.portNumber, binDir: this.binaries.binDir, major: this.binaries.major, url: this.url(), ...(this.serverVersion ? { serverVersion: this.serverVersion } : {}) };
+    return {
+      kind: 'local',
+      dir: this.dirPath,
+      port: this.portNumber,
+      binDir: this.binaries.binDir,
+      major: this.binaries.major,
+      url: this.url(),
+      ...(this.serverVersion ? { serverVersion: this.serverVersion } : {}),
+    };
   }
 
   url(): string {
@@ -121,7 +137,9 @@ export class LocalClusterTarget implements Target {
   }
 
   describe(): string {
-    const version = this.serverVersion?.split(' ')[0] ?? String(this.binaries?.major ?? this.options.postgresMajor ?? DEFAULT_POSTGRES_MAJOR);
+    const version =
+      this.serverVersion?.split(' ')[0] ??
+      String(this.binaries?.major ?? this.options.postgresMajor ?? DEFAULT_POSTGRES_MAJOR);
     const where = this.portNumber ? ` on 127.0.0.1:${this.portNumber}` : '';
     return `local PostgreSQL ${version} cluster${where}${this.dirPath ? ` (${this.dirPath})` : ''}`;
   }
@@ -166,21 +184,50 @@ export class LocalClusterTarget implements Target {
 
     try {
       this.dirPath = fs.mkdtempSync(path.join(baseDir, LOCAL_CLUSTER_PREFIX));
-      if (!/^[\w/.-]+$/.test(this.dirPath)) throw new RunnerSetupError(`The temporary folder ${this.dirPath} has characters pg_ctl cannot pass through its shell.`, 'Choose a base folder whose path has only letters, digits, "_", "-", "." and "/".');
-      fs.writeFileSync(path.join(this.dirPath, OWNER_FILE), JSON.stringify({ pid: process.pid, persistent: !this.ephemeral }));
+      if (!/^[\w/.-]+$/.test(this.dirPath))
+        throw new RunnerSetupError(
+          `The temporary folder ${this.dirPath} has characters pg_ctl cannot pass through its shell.`,
+          'Choose a base folder whose path has only letters, digits, "_", "-", "." and "/".',
+        );
+      fs.writeFileSync(
+        path.join(this.dirPath, OWNER_FILE),
+        JSON.stringify({ pid: process.pid, persistent: !this.ephemeral }),
+      );
     } catch (error) {
-      if (saysDiskFull(error)) throw new DiskFullError(baseDir, 'creating the local PostgreSQL cluster\'s folder there', (error as Error).message);
+      if (saysDiskFull(error))
+        throw new DiskFullError(
+          baseDir,
+          "creating the local PostgreSQL cluster's folder there",
+          (error as Error).message,
+        );
       throw error;
     }
     if (this.runAs.owner) fs.chownSync(this.dirPath, this.runAs.owner.uid, this.runAs.owner.gid);
     if (this.ephemeral) liveClusters.add(this);
 
     const initStarted = performance.now();
-    const init = await this.run(this.binaries.initdb, ['-D', this.dataDirOrThrow(), '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'], 60_000);
+    const init = await this.run(
+      this.binaries.initdb,
+      [
+        '-D',
+        this.dataDirOrThrow(),
+        '-U',
+        'postgres',
+        '-A',
+        'trust',
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+        '--no-instructions',
+      ],
+      60_000,
+    );
     this.timings.initdbMs = performance.now() - initStarted;
     if (init.code !== 0) {
       const output = `${init.stderr}\n${init.stdout}`;
-      if (saysDiskFull(output)) throw new DiskFullError(baseDir, 'initdb was creating the local PostgreSQL cluster there', output);
+      if (saysDiskFull(output))
+        throw new DiskFullError(baseDir, 'initdb was creating the local PostgreSQL cluster there', output);
       throw new Error(`initdb failed (exit ${init.code}): ${(init.stderr || init.stdout).trim()}`);
     }
 
@@ -188,7 +235,9 @@ export class LocalClusterTarget implements Target {
     await this.startServer();
     this.timings.startMs = performance.now() - startStarted;
     this.timings.totalStartMs = performance.now() - began;
-    this.log(`local cluster: ${this.describe()} ready in ${formatMs(this.timings.totalStartMs)} (initdb ${formatMs(this.timings.initdbMs)}, start ${formatMs(this.timings.startMs)})`);
+    this.log(
+      `local cluster: ${this.describe()} ready in ${formatMs(this.timings.totalStartMs)} (initdb ${formatMs(this.timings.initdbMs)}, start ${formatMs(this.timings.startMs)})`,
+    );
   }
 
   private async startServer(): Promise<void> {
@@ -200,18 +249,32 @@ export class LocalClusterTarget implements Target {
       const logFile = path.join(this.dirPath!, 'server.log');
       const serverOptions = `-p ${port} -k ${this.dirPath} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
       const timeoutSeconds = Math.ceil((this.options.startTimeoutMs ?? 30_000) / 1000);
-      const result = await this.run(this.binaries!.pgCtl, ['-D', this.dataDirOrThrow(), '-l', logFile, '-w', '-t', String(timeoutSeconds), '-o', serverOptions, 'start'], (timeoutSeconds + 10) * 1000);
+      const result = await this.run(
+        this.binaries!.pgCtl,
+        ['-D', this.dataDirOrThrow(), '-l', logFile, '-w', '-t', String(timeoutSeconds), '-o', serverOptions, 'start'],
+        (timeoutSeconds + 10) * 1000,
+      );
       if (result.code === 0) {
         this.serverVersion = await waitForPostgres(this.url(), { timeoutMs: this.options.startTimeoutMs ?? 30_000 });
         return;
       }
       const serverLog = readTail(logFile);
-      if (saysDiskFull(`${serverLog}\n${result.stderr}`)) throw new DiskFullError(path.dirname(this.dirPath!), 'PostgreSQL was starting there', `${serverLog}\n${result.stderr}`);
+      if (saysDiskFull(`${serverLog}\n${result.stderr}`))
+        throw new DiskFullError(
+          path.dirname(this.dirPath!),
+          'PostgreSQL was starting there',
+          `${serverLog}\n${result.stderr}`,
+        );
       if (/could not bind|Address already in use/i.test(serverLog)) {
         if (attempt < attempts) continue;
-        throw new RunnerSetupError(`Port ${port} on 127.0.0.1 is already in use: the local PostgreSQL cluster could not listen on it.`, fixedPort ? 'Choose another port, or stop what listens on it.' : 'Free ports kept being taken; try again.');
+        throw new RunnerSetupError(
+          `Port ${port} on 127.0.0.1 is already in use: the local PostgreSQL cluster could not listen on it.`,
+          fixedPort ? 'Choose another port, or stop what listens on it.' : 'Free ports kept being taken; try again.',
+        );
       }
-      throw new Error(`pg_ctl could not start PostgreSQL (exit ${result.code}): ${(result.stderr || result.stdout).trim()}\n${serverLog}`.trim());
+      throw new Error(
+        `pg_ctl could not start PostgreSQL (exit ${result.code}): ${(result.stderr || result.stdout).trim()}\n${serverLog}`.trim(),
+      );
     }
   }
 
@@ -221,10 +284,18 @@ export class LocalClusterTarget implements Target {
     const began = performance.now();
     const pid = this.postmasterPid;
     if (this.binaries && fs.existsSync(path.join(dir, 'data', 'postmaster.pid'))) {
-      await this.run(this.binaries.pgCtl, ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', '-t', '10', 'stop'], 20_000).catch(() => undefined);
+      await this.run(
+        this.binaries.pgCtl,
+        ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', '-t', '10', 'stop'],
+        20_000,
+      ).catch(() => undefined);
     }
     if (pid !== undefined && isProcessAlive(pid)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone meanwhile */
+      }
     }
     fs.rmSync(dir, { recursive: true, force: true });
     liveClusters.delete(this);
@@ -241,7 +312,11 @@ export class LocalClusterTarget implements Target {
     if (error instanceof DiskFullError || !this.dirPath) return undefined;
     const serverLog = readTail(path.join(this.dirPath, 'server.log'), 20_000);
     if (!saysDiskFull(error) && !saysDiskFull(serverLog)) return undefined;
-    return new DiskFullError(path.dirname(this.dirPath), 'PostgreSQL was writing the migrations\' data there', saysDiskFull(serverLog) ? serverLog : (error as Error).message);
+    return new DiskFullError(
+      path.dirname(this.dirPath),
+      "PostgreSQL was writing the migrations' data there",
+      saysDiskFull(serverLog) ? serverLog : (error as Error).message,
+    );
   }
 
   /** Synchronous teardown for process exit, when no promise can be awaited. */
@@ -249,10 +324,23 @@ export class LocalClusterTarget implements Target {
     const dir = this.dirPath;
     if (!dir || !this.binaries || !this.runAs) return;
     const pid = this.postmasterPid;
-    const { file, args } = this.runAs.command(this.binaries.pgCtl, ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', '-t', '10', 'stop']);
+    const { file, args } = this.runAs.command(this.binaries.pgCtl, [
+      '-D',
+      path.join(dir, 'data'),
+      '-m',
+      'immediate',
+      '-w',
+      '-t',
+      '10',
+      'stop',
+    ]);
     spawnSync(file, args, { stdio: 'ignore', timeout: 15_000 });
     if (pid !== undefined && isProcessAlive(pid)) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     fs.rmSync(dir, { recursive: true, force: true });
     this.dirPath = undefined;
@@ -296,7 +384,11 @@ export async function removeLeftoverClusters(baseDir: string, log: RunnerLog = s
     if (!owner && Date.now() - safeMtime(dir) < 60_000) continue; // maybe still being created
     const postmasterPid = readPostmasterPid(path.join(dir, 'data'));
     if (postmasterPid !== undefined && isProcessAlive(postmasterPid)) {
-      try { process.kill(postmasterPid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(postmasterPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     fs.rmSync(dir, { recursive: true, force: true });
     removed++;
@@ -307,7 +399,10 @@ export async function removeLeftoverClusters(baseDir: string, log: RunnerLog = s
 
 function readOwner(dir: string): { pid: number; persistent: boolean } | undefined {
   try {
-    const parsed = JSON.parse(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8')) as { pid?: unknown; persistent?: unknown };
+    const parsed = JSON.parse(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8')) as {
+      pid?: unknown;
+      persistent?: unknown;
+    };
     return typeof parsed.pid === 'number' ? { pid: parsed.pid, persistent: parsed.persistent === true } : undefined;
   } catch {
     return undefined;

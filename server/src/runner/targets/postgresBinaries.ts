@@ -13,7 +13,11 @@ export interface PostgresBinaries {
 
 const REQUIRED = ['initdb', 'pg_ctl', 'postgres'];
 
-export function findPostgresBinaries(preferredMajor: number, searchRoot = '/usr/lib/postgresql', binDir?: string): PostgresBinaries {
+export function findPostgresBinaries(
+  preferredMajor: number,
+  searchRoot = '/usr/lib/postgresql',
+  binDir?: string,
+): PostgresBinaries {
   if (binDir) {
     const found = binariesIn(binDir, majorFromPath(binDir) ?? preferredMajor);
     if (!found) throw missingBinaries(preferredMajor, `no initdb/pg_ctl/postgres in ${binDir}`);

@@ -29,14 +29,31 @@ export async function selectTarget(options: SelectTargetOptions = {}): Promise<T
   const common = { postgresMajor: major, ...(log ? { log } : {}) };
 
   if (kind === 'url' || (kind === 'auto' && options.url)) {
-    if (!options.url) throw new RunnerSetupError('The url target needs a database URL.', 'Pass --url postgresql://user@localhost:5432/db.');
-    return new UrlTarget({ url: options.url, allowRemoteHosts: options.allowRemoteHosts ?? false, reason: 'using the database URL you gave' });
+    if (!options.url)
+      throw new RunnerSetupError(
+        'The url target needs a database URL.',
+        'Pass --url postgresql://user@localhost:5432/db.',
+      );
+    return new UrlTarget({
+      url: options.url,
+      allowRemoteHosts: options.allowRemoteHosts ?? false,
+      reason: 'using the database URL you gave',
+    });
   }
   if (kind === 'local') {
-    return new LocalClusterTarget({ ...options.local, ...common, reason: `using local PostgreSQL ${major} binaries, as asked` });
+    return new LocalClusterTarget({
+      ...options.local,
+      ...common,
+      reason: `using local PostgreSQL ${major} binaries, as asked`,
+    });
   }
-  const dockerOptions = { ...common, ...(options.image ? { image: options.image } : {}), ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}) };
-  if (kind === 'docker') return new DockerTarget({ ...dockerOptions, reason: 'using an ephemeral Docker container, as asked' });
+  const dockerOptions = {
+    ...common,
+    ...(options.image ? { image: options.image } : {}),
+    ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}),
+  };
+  if (kind === 'docker')
+    return new DockerTarget({ ...dockerOptions, reason: 'using an ephemeral Docker container, as asked' });
 
   const image = options.image ?? `postgres:${major}`;
   const engine = await probeDockerEngine(options.dockerPath);
@@ -44,11 +61,23 @@ export async function selectTarget(options: SelectTargetOptions = {}): Promise<T
   if (engine.available) {
     // An engine without the image would have to pull it; local binaries, when present, start sooner
     // (and work where no registry can be reached).
-    const hasImage = (await docker(['image', 'inspect', '--format', '{{.Id}}', image], options.dockerPath, 15_000).catch(() => undefined))?.code === 0;
+    const hasImage =
+      (
+        await docker(['image', 'inspect', '--format', '{{.Id}}', image], options.dockerPath, 15_000).catch(
+          () => undefined,
+        )
+      )?.code === 0;
     if (hasImage || !binaries) {
-      return new DockerTarget({ ...dockerOptions, reason: `Docker engine ${engine.serverVersion} answered — using an ephemeral ${image} container` });
+      return new DockerTarget({
+        ...dockerOptions,
+        reason: `Docker engine ${engine.serverVersion} answered — using an ephemeral ${image} container`,
+      });
     }
-    return new LocalClusterTarget({ ...options.local, ...common, reason: `Docker image ${image} is not on this machine — using local ${describeBinaries(binaries.major, major)} binaries` });
+    return new LocalClusterTarget({
+      ...options.local,
+      ...common,
+      reason: `Docker image ${image} is not on this machine — using local ${describeBinaries(binaries.major, major)} binaries`,
+    });
   }
   if (!binaries) {
     throw new RunnerSetupError(
@@ -56,7 +85,11 @@ export async function selectTarget(options: SelectTargetOptions = {}): Promise<T
       `Install postgresql-${major} (apt-get install -y postgresql-${major}), or start a Docker engine, or give a database URL (--target url --url …).`,
     );
   }
-  return new LocalClusterTarget({ ...options.local, ...common, reason: `${engine.problem} — using local ${describeBinaries(binaries.major, major)} binaries` });
+  return new LocalClusterTarget({
+    ...options.local,
+    ...common,
+    reason: `${engine.problem} — using local ${describeBinaries(binaries.major, major)} binaries`,
+  });
 }
 
 function findLocalBinaries(major: number, options: SelectTargetOptions): PostgresBinaries | undefined {

@@ -27,10 +27,16 @@ export function checkDatabaseUrl(url: string, allowRemoteHosts = false): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new RunnerSetupError(`Not a database URL: ${redactUrl(url)}`, 'Expected postgresql://user[:password]@host[:port]/database.');
+    throw new RunnerSetupError(
+      `Not a database URL: ${redactUrl(url)}`,
+      'Expected postgresql://user[:password]@host[:port]/database.',
+    );
   }
   if (!/^postgres(ql)?(\+\w+)?:$/.test(parsed.protocol)) {
-    throw new RunnerSetupError(`Not a PostgreSQL URL: ${redactUrl(url)}`, 'Expected postgresql://user[:password]@host[:port]/database.');
+    throw new RunnerSetupError(
+      `Not a PostgreSQL URL: ${redactUrl(url)}`,
+      'Expected postgresql://user[:password]@host[:port]/database.',
+    );
   }
   // A URL without a host means a local Unix socket: that is local too.
   if (!allowRemoteHosts && !isLoopbackHost(parsed.hostname)) {
@@ -59,9 +65,15 @@ export class UrlTarget implements Target {
 
   async start(): Promise<void> {
     try {
-      this.serverVersion = await waitForPostgres(this.fullUrl, { timeoutMs: this.options.connectTimeoutMs ?? 5_000, intervalMs: 250 });
+      this.serverVersion = await waitForPostgres(this.fullUrl, {
+        timeoutMs: this.options.connectTimeoutMs ?? 5_000,
+        intervalMs: 250,
+      });
     } catch (error) {
-      throw new RunnerSetupError(`Cannot connect to ${redactUrl(this.fullUrl)}: ${(error as Error).message}`, 'Check that the server runs and the URL (user, password, port, database) is right.');
+      throw new RunnerSetupError(
+        `Cannot connect to ${redactUrl(this.fullUrl)}: ${(error as Error).message}`,
+        'Check that the server runs and the URL (user, password, port, database) is right.',
+      );
     }
   }
 

@@ -28,7 +28,9 @@ export async function waitForPostgres(url: string, options: WaitOptions = {}): P
     if (options.checkAlive) await options.checkAlive();
     if (Date.now() >= deadline) {
       const reason = lastError instanceof Error ? lastError.message : String(lastError);
-      throw new Error(`PostgreSQL did not accept connections within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s: ${reason}`);
+      throw new Error(
+        `PostgreSQL did not accept connections within ${Math.round((options.timeoutMs ?? 30_000) / 1000)} s: ${reason}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
