@@ -26,6 +26,9 @@ fi
 
 [ -d node_modules ] || npm ci || fail_step "npm ci"
 
+# Formatting is checked, not a matter of taste: `npm run format` fixes what this reports.
+npx prettier --check . >"$log" 2>&1 || { cat "$log"; fail_step "format check (run npm run format)"; }
+
 if npm run build; then
   # mocha's spec reporter prints "N passing", "N failing", "N pending": sum what it says.
   npx mocha --config .mocharc.json 2>&1 | tee "$log"
