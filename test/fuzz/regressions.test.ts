@@ -122,4 +122,35 @@ describe('fuzz regressions', () => {
     assert.match(fixed[1], /\r\top\.execute\("SET lock_timeout = '5s'"\)\r\top\.add_column/);
     assert.deepEqual(compileWithCPython(fixed), [undefined, undefined]);
   });
+
+  it('SW601 offers no autocommit wrap of a call whose indentation holds a form feed (the wrap could not be compiled)', () => {
+    // Found by the fix fuzz (seed 1743541584): a form feed resets Python's indentation count, so
+    // re-indenting "    \f    op.create_index(...)" by text put the call outside the new block.
+    const source = [
+      '"""index email"""',
+      'from alembic import op',
+      '',
+      'revision = "x1"',
+      'down_revision = "n0002"',
+      '',
+      '',
+      'def upgrade():',
+      '    \f    op.create_index("ix_user_email", "user", ["email"])',
+      '',
+      '',
+      'def downgrade():',
+      '    op.drop_index("ix_user_email", table_name="user")',
+      '',
+    ].join('\n');
+    const findings = lintFuzzed(source).findings.get(FUZZ_PATH) ?? [];
+    const sw601 = findings.filter((f) => f.ruleId === 'SW601');
+    assert.ok(sw601.length > 0, 'SW601 still reports the index build');
+    const fixed = sw601.flatMap((f) => f.fixes).map((fix) => applyEdits(source, fix.edits).text);
+    for (const result of compileWithCPython(fixed)) assert.equal(result, undefined);
+    // The same call indented with spaces alone is still wrapped.
+    const plain = source.replace('    \f    op.create_index', '    op.create_index');
+    const wrap = (lintFuzzed(plain).findings.get(FUZZ_PATH) ?? []).find((f) => f.ruleId === 'SW601')?.fixes[0];
+    assert.ok(wrap, 'the plain call gets its fix');
+    assert.match(applyEdits(plain, wrap.edits).text, /autocommit_block\(\):\n        op\.create_index/);
+  });
 });

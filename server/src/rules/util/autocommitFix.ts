@@ -19,7 +19,9 @@ export function wrapInAutocommitBlock(
   const start = lines.positionAt(op.call.span.start);
   const end = lines.positionAt(op.call.span.end);
   const firstLine = lines.lineText(start.line);
-  if (firstLine.slice(0, start.character).trim() !== '') return undefined;
+  // Only spaces and tabs before the call: a form feed in the indentation resets Python's column
+  // count, so re-indenting such a line by text could put the call outside the new block.
+  if (!/^[ \t]*$/.test(firstLine.slice(0, start.character))) return undefined;
   if (!/^\s*(#.*)?$/.test(lines.lineText(end.line).slice(end.character))) return undefined;
   const indent = indentationAt(migration, op.call.span.start);
   const unit = /\t/.test(indent)
