@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../fixes/atomicWrite';
 import { findAlembicProjects, readAlembicProject } from '../model/alembicConfig';
 import { withRevision, type ProjectModel } from '../model/project';
 import { allRules, ruleById } from '../rules';
-import { forgetPrefetchedGit, prefetchGit } from '../rules/SW108-edited-history';
+import { forgetPrefetchedGit, prefetchGitHistory } from '../engine/gitHistory';
 import type { Finding, Rule } from '../rules/types';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
@@ -90,7 +90,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
 
   // SW108's git questions run in other processes while this one parses.
   const gitAnswers = rules.some((r) => r.meta.id === 'SW108')
-    ? prefetchGit(revisionDirsOf(positionals, io.cwd))
+    ? prefetchGitHistory(revisionDirsOf(positionals, io.cwd))
     : Promise.resolve();
   try {
     return await lintWith(rules, positionals, values, format, io, gitAnswers);
@@ -151,7 +151,7 @@ async function lintWith(
   return countBySeverity(report).errors > 0 ? 1 : 0;
 }
 
-/** Where the revisions of the linted projects probably are (a guess is fine: see prefetchGit). */
+/** Where the revisions of the linted projects probably are (a guess is fine: see prefetchGitHistory). */
 function revisionDirsOf(paths: readonly string[], cwd: string): string[] {
   try {
     if (paths.length === 0) return findAlembicProjects(cwd).flatMap((p) => p.versionLocations);
