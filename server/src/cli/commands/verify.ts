@@ -18,6 +18,7 @@ import {
   type VerifyResult,
 } from '../../runner/verify';
 import { roundTripDiagnostics } from '../../rules/SW510-round-trip';
+import { ConfigError, loadConfig } from '../../config/config';
 import {
   EXIT_FAILURE_FOUND,
   EXIT_OK,
@@ -37,6 +38,8 @@ Options:
   --url URL                   database server for --target url (loopback only unless --allow-remote-hosts);
                               a scratch database is created there and dropped afterwards
   --from REV                  first revision to verify (its ancestors are applied unchecked)
+  --all                       also round-trip the accepted history (by default the revisions up to
+                              \`baseline\` in [tool.schema-warden] are applied unchecked)
   --to REV                    last revision (default: all heads)
   --format text|json          output format (default: text)
   --python PATH               Python with Alembic (default: PROJECT_DIR/.venv/bin/python, else python3)
@@ -67,6 +70,7 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         target: { type: 'string' },
         url: { type: 'string' },
         from: { type: 'string' },
+        all: { type: 'boolean', default: false },
         to: { type: 'string' },
         format: { type: 'string', default: 'text' },
         python: { type: 'string' },
@@ -113,6 +117,14 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       `schema-warden verify: no ${configFile} in ${projectDir}.\nRun it in (or pass) the folder that holds your Alembic project's ${configFile}.\n`,
     );
     return EXIT_SETUP_PROBLEM;
+  }
+  // The accepted history (`baseline`) is applied unchecked, as --from does, unless --all or --from says otherwise.
+  let after: readonly string[] = [];
+  try {
+    if (!values.all && values.from === undefined) after = loadConfig(projectDir).baseline;
+  } catch (error) {
+    if (error instanceof ConfigError) return usageError(io, `configuration error: ${error.message}`);
+    throw error;
   }
   const python = values.python
     ? { python: values.python, source: '--python' }
@@ -161,6 +173,10 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         async (session) => {
           if (format === 'text') {
             io.stdout(`Schema Warden verify — ${projectDir}\n`);
+            if (after.length)
+              io.stdout(
+                `Baseline ${after.join(', ')}: the accepted history is applied unchecked (--all round-trips it too)\n`,
+              );
             io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
             io.stdout(
               `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`,
@@ -171,6 +187,7 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
             databaseUrl: session.database.url,
             ...(values.from ? { from: values.from } : {}),
             ...(values.to ? { to: values.to } : {}),
+            ...(after.length ? { after } : {}),
             signal: controller.signal,
             ...(log ? { log } : {}),
           });
