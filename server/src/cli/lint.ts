@@ -210,6 +210,12 @@ async function lintWith(
       );
   }
   if (changed) notes.push(`--changed: ${report.files.length} changed file(s) relative to ${changed.base}`);
+  // A CI checkout usually has no upstream branch: HEAD is then the commit under test, and only
+  // uncommitted files would count. Say so rather than let an empty run pass unexplained.
+  if (changed?.comparedWithHead && process.env.CI)
+    notes.push(
+      'warning: the branch has no upstream, so --changed compared with HEAD (only uncommitted files count); in CI, name the target branch: --changed origin/main',
+    );
   report.files.sort((a, b) => a.displayPath.localeCompare(b.displayPath));
 
   if (format === 'json') io.stdout(formatJson(report));

@@ -9,6 +9,8 @@ export class ChangedFilesError extends Error {}
 export interface ChangedFiles {
   /** What the files were compared with, as the user should read it (`origin/main (merge-base 1a2b3c4d)`, `HEAD`). */
   base: string;
+  /** True when there was no REF and no upstream to compare with: only uncommitted changes count. */
+  comparedWithHead: boolean;
   /** Absolute, symlink-resolved paths of the added, modified and untracked files. */
   files: ReadonlySet<string>;
   has(file: string): boolean;
@@ -59,7 +61,12 @@ export function changedFiles(cwd: string, ref?: string): ChangedFiles {
   }
   names.push(...runGit(root, ['ls-files', '-z', '--others', '--exclude-standard']).split('\0'));
   const files = new Set(names.filter(Boolean).map((name) => path.join(root, ...name.split('/'))));
-  return { base: label, files, has: (file) => files.has(realpath(file)) };
+  return {
+    base: label,
+    comparedWithHead: ref === undefined && label === 'HEAD',
+    files,
+    has: (file) => files.has(realpath(file)),
+  };
 }
 
 function resolveBase(root: string, ref: string | undefined): { base: string | undefined; label: string } {

@@ -217,7 +217,12 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     return outcome.result.ok ? EXIT_OK : EXIT_FAILURE_FOUND;
   } catch (error) {
     if (error instanceof Error && /^(no revision|revision ".*" is ambiguous)/.test(error.message))
-      return usageError(io, error.message);
+      return usageError(
+        io,
+        after.length && values.to === undefined
+          ? `configuration error: \`baseline\` (${after.join(', ')}): ${error.message}; \`schema-warden baseline --write\` records the current heads`
+          : error.message,
+      );
     return reportSetupProblem('verify', error, io);
   }
 }
