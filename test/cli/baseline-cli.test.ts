@@ -260,6 +260,24 @@ describe('adopting Schema Warden on an existing project (baseline, lint --change
     assert.deepEqual([...rules], ['SW107'], result.stdout);
   });
 
+  it('an uncommitted edit of an accepted revision is still reported (SW108), a committed old one is accepted', async () => {
+    // History as found: a1 was edited after b1 was committed, long ago.
+    repo.write(
+      'a1_account.py',
+      A1.replace('"accounts", sa.Column("id"', '"accounts", sa.Column("email", sa.Text()), sa.Column("id"'),
+    );
+    repo.commit('an old edit of a1');
+    const before = await run(['lint', '--format', 'json', '--select', 'SW108'], repo.root);
+    assert.deepEqual(findingsOf(before.stdout), ['a1_account.py SW108']);
+    assert.equal((await run(['baseline', '--write'], repo.root)).code, 0);
+    repo.commit('accept the history');
+    const accepted = await run(['lint', '--format', 'json'], repo.root);
+    assert.deepEqual(findingsOf(accepted.stdout), [], 'the old edit is part of the accepted history');
+    repo.write('a1_account.py', A1.replace('sa.Integer()', 'sa.BigInteger()'));
+    const edited = await run(['lint', '--format', 'json'], repo.root);
+    assert.deepEqual(findingsOf(edited.stdout), ['a1_account.py SW108'], 'editing accepted history now is reported');
+  });
+
   it('baseline --write keeps an existing key in place, and writes schema-warden.toml when that is the configuration', async () => {
     fs.writeFileSync(
       path.join(repo.root, 'pyproject.toml'),
