@@ -31,7 +31,8 @@ import {
 export const VERIFY_USAGE = `Usage: schema-warden verify [options] [PROJECT_DIR]
 
 Round-trips every revision (upgrade, downgrade, upgrade again) on a throwaway PostgreSQL and
-compares schema snapshots after each step. PROJECT_DIR holds alembic.ini (default: .).
+compares schema snapshots after each step; with \`baseline\` configured, the revisions after it
+(--all: every one). PROJECT_DIR holds alembic.ini (default: .).
 
 Options:
   --target docker|local|url   where to run (default: Docker if an engine answers, else local binaries)
