@@ -24,7 +24,7 @@ export function withoutAccepted(project: ProjectModel, file: string, findings: F
 export function unknownBaselineError(projects: readonly ProjectModel[]): ConfigError | undefined {
   const byConfig = new Map<string, ProjectModel[]>();
   for (const project of projects) {
-    if (!project.config.source || project.config.baseline.length === 0) continue;
+    if (!project.config.source || !project.config.baseline?.length) continue;
     byConfig.set(project.config.source, [...(byConfig.get(project.config.source) ?? []), project]);
   }
   for (const [source, group] of byConfig) {
