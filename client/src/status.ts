@@ -28,7 +28,11 @@ export class StatusItem implements vscode.Disposable {
     const when = status.lastValidation
       ? `validated ${new Date(status.lastValidation).toLocaleTimeString()}${status.lastValidationMs !== undefined ? ` in ${status.lastValidationMs} ms` : ''}`
       : 'not validated yet';
-    this.item.detail = `${heads} · ${when}`;
+    // The accepted history (`baseline`): its revisions show no diagnostics, which the user should know.
+    const baseline = status.baseline
+      ? `baseline ${status.baseline.ids.join(', ')}: ${plural(status.baseline.accepted, 'revision')} accepted · `
+      : '';
+    this.item.detail = `${baseline}${heads} · ${when}`;
     this.item.severity =
       status.errors > 0
         ? vscode.LanguageStatusSeverity.Error

@@ -7,6 +7,7 @@ import { analyzeOnce } from '../../server/src/engine/analyze';
 import { lintProjectRules } from '../../server/src/engine/lint';
 import { defaultConfig } from '../../server/src/config/config';
 import { createProjectModel } from '../../server/src/model/project';
+import { sameMeaning } from '../../server/src/model/meaning';
 import rule from '../../server/src/rules/SW108-edited-history';
 import { dedent, engineReady } from '../support/engine';
 
@@ -64,6 +65,9 @@ class Repo {
       .flat()
       .map((f) => `${path.basename(f.path)}:${f.range.start.line + 1} ${f.message}`);
   }
+  head(): string {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: this.root, encoding: 'utf8' }).trim();
+  }
   dispose(): void {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
@@ -118,5 +122,101 @@ describe('SW108 edited-history', () => {
       findings[0],
       /^a1\.py:2 Revision a1 already has a committed child \(b1, added in [0-9a-f]{8}\) but was changed afterwards in [0-9a-f]{8}:/,
     );
+  });
+
+  it('compares meaning: a reformat commit (quotes, layout, comments, licence header, import order) is no edit', () => {
+    repo = new Repo();
+    const original = `"""Add invoice."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "a1"
+down_revision = None
+
+
+def upgrade():
+    op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True), sa.Column("total", sa.Numeric(12, 2)))
+
+
+def downgrade():
+    op.drop_table("invoice")
+`;
+    const reformatted = `# Copyright 2024 Example Ltd. Licensed under the MIT licence.
+"""Add invoice (docstring reworded)."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = 'a1'
+down_revision = None
+
+
+def upgrade():
+    # the invoice table
+    op.create_table(
+        'invoice',
+        sa.Column('id', sa.UUID(), primary_key=True),
+        sa.Column('total', sa.Numeric(12, 2)),
+    )
+
+
+def downgrade():
+    op.drop_table('invoice')
+`;
+    repo.write('a1.py', original);
+    repo.commit('a1');
+    repo.write('b1.py', B1);
+    repo.commit('b1');
+    repo.write('a1.py', reformatted);
+    assert.deepEqual(repo.lint(), [], 'an uncommitted reformat is not an edit');
+    repo.commit('black + single quotes + licence header');
+    assert.deepEqual(repo.lint(), [], 'a committed reformat is not an edit');
+    // A real edit after the reformat is still one.
+    repo.write('a1.py', reformatted.replace('sa.Numeric(12, 2)', 'sa.Numeric(14, 2)'));
+    assert.equal(repo.lint().length, 1, 'an uncommitted change of a value is an edit');
+    repo.commit('widen total');
+    const findings = repo.lint();
+    assert.equal(findings.length, 1);
+    assert.match(findings[0], /but was changed afterwards in [0-9a-f]{8}:/);
+  });
+
+  it('skips commits listed in the ignore-revs file (blame.ignoreRevsFile, else .git-blame-ignore-revs)', () => {
+    repo = new Repo();
+    repo.write('a1.py', A1);
+    repo.commit('a1');
+    repo.write('b1.py', B1);
+    repo.commit('b1');
+    // A mechanical change that does change the code (a rename of the primary key's type helper).
+    repo.write('a1.py', A1.replace('sa.UUID()', 'postgresql.UUID()'));
+    repo.commit('codemod: postgresql.UUID');
+    assert.equal(repo.lint().length, 1, 'without the ignore-revs file the codemod is an edit of history');
+    const codemod = repo.head();
+    fs.writeFileSync(path.join(repo.root, '.git-blame-ignore-revs'), `# mechanical changes\n${codemod}\n`);
+    assert.deepEqual(repo.lint(), [], 'listed in .git-blame-ignore-revs');
+    fs.rmSync(path.join(repo.root, '.git-blame-ignore-revs'));
+    fs.writeFileSync(path.join(repo.root, 'ignored-commits.txt'), `${codemod.slice(0, 12)} # abbreviated\n`);
+    repo.git('config', 'blame.ignoreRevsFile', 'ignored-commits.txt');
+    repo.git('commit', '-q', '--allow-empty', '-m', 'configure blame'); // HEAD moves: git is asked again
+    assert.deepEqual(repo.lint(), [], 'listed in the file blame.ignoreRevsFile names');
+    repo.write('a1.py', A1.replace('sa.UUID()', 'postgresql.UUID()').replace('"invoice"', '"invoices"'));
+    repo.commit('a real edit');
+    assert.equal(repo.lint().length, 1, 'a later real edit is still reported');
+  });
+
+  it('meaningOf keeps every change to what runs', () => {
+    const base =
+      'revision = "a1"\ndef upgrade():\n    op.add_column("t", sa.Column("n", sa.Integer(), nullable=False))\n';
+    assert.ok(sameMeaning(base, base.replace(/"/g, "'")));
+    assert.ok(sameMeaning(base, `# licence\n${base}\n\n`));
+    assert.ok(sameMeaning(base, base.replace('op.add_column(', 'op.add_column(\n        ').replace('))', '),\n    )')));
+    assert.ok(!sameMeaning(base, base.replace('False', 'True')));
+    assert.ok(!sameMeaning(base, base.replace('"n"', '"m"')));
+    assert.ok(!sameMeaning('x = a + b\n', 'x = a - b\n'), 'operators are kept');
+    assert.ok(
+      !sameMeaning('def upgrade():\n    a()\n    b()\n', 'def upgrade():\n    b()\n    a()\n'),
+      'statement order is kept',
+    );
+    assert.ok(sameMeaning('import b\nimport a\nx = 1\n', 'import a\nimport b\nx = 1_0 // 10\n') === false);
+    assert.ok(sameMeaning('import b\nimport a\nx = 10\n', 'import a\nimport b\nx = 1_0\n'));
+    assert.ok(sameMeaning('x = "ab"\n', "x = ('a'\n     'b')\n"));
   });
 });

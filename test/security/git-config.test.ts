@@ -15,7 +15,8 @@ import { defaultConfig } from '../../server/src/config/config';
 import { analyzeOnce } from '../../server/src/engine/analyze';
 import { lintProjectRules } from '../../server/src/engine/lint';
 import { createProjectModel } from '../../server/src/model/project';
-import SW108, { filterOverrides } from '../../server/src/rules/SW108-edited-history';
+import SW108 from '../../server/src/rules/SW108-edited-history';
+import { filterOverrides } from '../../server/src/engine/git';
 import { engineReady } from '../support/engine';
 import { bundleServer, LspSession } from '../lsp/lspSession';
 

@@ -4,14 +4,17 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config';
 import { analyzeOnce, initEngine } from '../engine/analyze';
 import { lintNonRevisionFiles } from '../engine/application';
+import { unknownBaselineError } from '../engine/baseline';
+import { ChangedFilesError, changedFiles, isGitCommit, type ChangedFiles } from '../engine/changedFiles';
 import { lintProject } from '../engine/lint';
+import { acceptedHistory } from '../model/baseline';
 import { loadProjects, readText } from '../engine/loadProject';
 import { applyEdits } from '../fixes/applyEdits';
 import { writeFileAtomic } from '../fixes/atomicWrite';
 import { findAlembicProjects, readAlembicProject } from '../model/alembicConfig';
 import { withRevision, type ProjectModel } from '../model/project';
 import { allRules, ruleById } from '../rules';
-import { forgetPrefetchedGit, prefetchGit } from '../rules/SW108-edited-history';
+import { forgetPrefetchedGit, prefetchGitHistory } from '../engine/gitHistory';
 import type { Finding, Rule } from '../rules/types';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
@@ -31,6 +34,10 @@ Options:
   --select SW101,SW204       run only these rules
   --ignore SW201             skip these rules
   --fix                      apply safe fixes in place (atomically; never to a file whose result does not parse)
+  --changed [REF]            report only revisions added or modified relative to git REF (default: the
+                             merge-base with the upstream branch, else HEAD; uncommitted and untracked
+                             files count); the whole history still builds the schema. --changed=REF
+                             when REF could be read as a PATH
   --no-color                 plain text output
   -h, --help                 this help
 
@@ -49,11 +56,47 @@ function ruleList(value: string | undefined, flag: string): string[] | undefined
   return ids.map((id) => (ruleById(id) as Rule).meta.id);
 }
 
+/**
+ * `--changed` takes an optional REF, which parseArgs cannot express: a bare `--changed` followed by
+ * a word that names a git commit (and no file or folder) takes it as its REF.
+ */
+function splitChanged(argv: string[], cwd: string): { args: string[]; changed?: { ref?: string } } {
+  const args: string[] = [];
+  let changed: { ref?: string } | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (arg.startsWith('--changed=')) {
+      changed = { ref: arg.slice('--changed='.length) };
+      continue;
+    }
+    if (arg !== '--changed') {
+      args.push(arg);
+      continue;
+    }
+    const next = argv[i + 1];
+    if (
+      next !== undefined &&
+      !next.startsWith('-') &&
+      !fs.existsSync(path.resolve(cwd, next)) &&
+      isGitCommit(cwd, next)
+    ) {
+      changed = { ref: next };
+      i++;
+    } else changed = {};
+  }
+  return { args, changed };
+}
+
 export async function runLint(argv: string[], io: CliIo): Promise<number> {
   let parsed;
+  const split = splitChanged(argv, io.cwd);
   try {
     parsed = parseArgs({
-      args: argv,
+      args: split.args,
       allowPositionals: true,
       options: {
         format: { type: 'string', default: 'text' },
@@ -88,12 +131,26 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
+  let changed: ChangedFiles | undefined;
+  if (split.changed) {
+    try {
+      // Git is asked where the linted files are: the first PATH's folder, else the current one.
+      const first = positionals[0] === undefined ? io.cwd : path.resolve(io.cwd, positionals[0]);
+      const where = fs.existsSync(first) && !fs.statSync(first).isDirectory() ? path.dirname(first) : first;
+      changed = changedFiles(fs.existsSync(where) ? where : io.cwd, split.changed.ref);
+    } catch (err) {
+      if (!(err instanceof ChangedFilesError)) throw err;
+      io.stderr(`schema-warden lint: ${err.message}\n`);
+      return 2;
+    }
+  }
+
   // SW108's git questions run in other processes while this one parses.
   const gitAnswers = rules.some((r) => r.meta.id === 'SW108')
-    ? prefetchGit(revisionDirsOf(positionals, io.cwd))
+    ? prefetchGitHistory(revisionDirsOf(positionals, io.cwd))
     : Promise.resolve();
   try {
-    return await lintWith(rules, positionals, values, format, io, gitAnswers);
+    return await lintWith(rules, positionals, values, format, io, gitAnswers, changed);
   } finally {
     forgetPrefetchedGit();
   }
@@ -106,11 +163,14 @@ async function lintWith(
   format: string,
   io: CliIo,
   gitAnswers: Promise<void>,
+  changed: ChangedFiles | undefined,
 ): Promise<number> {
   await initEngine();
   let loaded;
   try {
     loaded = await loadProjects(positionals, io.cwd);
+    const baselineError = unknownBaselineError(loaded.projects);
+    if (baselineError) throw baselineError;
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`schema-warden: configuration error: ${err.message}\n`);
@@ -126,11 +186,14 @@ async function lintWith(
 
   const report: LintReport = { files: [], problems: loaded.problems };
   const nonRevisionSeen = new Set<string>();
+  // Which files are reported: those named (if any), and with --changed those git sees changed.
+  const wanted = (file: string): boolean => (!loaded.only || loaded.only.has(file)) && (!changed || changed.has(file));
+  const notes: string[] = [];
   for (let project of loaded.projects) {
-    if (values.fix) project = applySafeFixes(project, rules, loaded.only, io);
+    if (values.fix) project = applySafeFixes(project, rules, wanted, io);
     const results = lintProject(project, { rules });
     for (const migration of project.revisions) {
-      if (loaded.only && !loaded.only.has(migration.path)) continue;
+      if (!wanted(migration.path)) continue;
       report.files.push(
         fileReport(migration.path, migration.source, migration.revision, results.get(migration.path) ?? [], io.cwd),
       );
@@ -138,20 +201,35 @@ async function lintWith(
     // Decision records (SW901) and application code (SW305) are reported like any file, without a revision.
     if (!loaded.only)
       for (const file of lintNonRevisionFiles(project, results, { rules }, nonRevisionSeen))
-        report.files.push(fileReport(file.path, file.source, undefined, file.findings, io.cwd));
+        if (!changed || changed.has(file.path))
+          report.files.push(fileReport(file.path, file.source, undefined, file.findings, io.cwd));
+    const accepted = acceptedHistory(project);
+    if (accepted.ids.length)
+      notes.push(
+        `baseline ${accepted.ids.join(', ')}: ${accepted.revisions.size} revision${accepted.revisions.size === 1 ? '' : 's'} accepted (their own findings are not reported)`,
+      );
   }
+  if (changed) notes.push(`--changed: ${report.files.length} changed file(s) relative to ${changed.base}`);
+  // A CI checkout usually has no upstream branch: HEAD is then the commit under test, and only
+  // uncommitted files would count. Say so rather than let an empty run pass unexplained.
+  if (changed?.comparedWithHead && process.env.CI)
+    notes.push(
+      'warning: the branch has no upstream, so --changed compared with HEAD (only uncommitted files count); in CI, name the target branch: --changed origin/main',
+    );
   report.files.sort((a, b) => a.displayPath.localeCompare(b.displayPath));
 
   if (format === 'json') io.stdout(formatJson(report));
   else if (format === 'sarif') io.stdout(formatSarif(report, io.cwd, VERSION));
   else io.stdout(formatText(report, io.isTTY && !values['no-color']));
+  // What was left out, said where a person reads it (standard error keeps JSON and SARIF clean).
+  for (const note of notes) io.stderr(`schema-warden lint: ${note}\n`);
   // The text format lists them after the findings; JSON's shape is fixed and SARIF carries them as
   // notifications, so they also go to standard error, where a CI log shows them.
   if (format !== 'text') for (const problem of report.problems) io.stderr(`schema-warden lint: warning: ${problem}\n`);
   return countBySeverity(report).errors > 0 ? 1 : 0;
 }
 
-/** Where the revisions of the linted projects probably are (a guess is fine: see prefetchGit). */
+/** Where the revisions of the linted projects probably are (a guess is fine: see prefetchGitHistory). */
 function revisionDirsOf(paths: readonly string[], cwd: string): string[] {
   try {
     if (paths.length === 0) return findAlembicProjects(cwd).flatMap((p) => p.versionLocations);
@@ -183,12 +261,12 @@ function fileReport(
 function applySafeFixes(
   project: ProjectModel,
   rules: readonly Rule[],
-  only: Set<string> | undefined,
+  wanted: (file: string) => boolean,
   io: CliIo,
 ): ProjectModel {
   let current = project;
   for (const migration of project.revisions) {
-    if (only && !only.has(migration.path)) continue;
+    if (!wanted(migration.path)) continue;
     let model = migration;
     for (let round = 0; round < 5; round++) {
       const findings = lintProject(current, { rules }).get(model.path) ?? [];

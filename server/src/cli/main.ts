@@ -6,6 +6,7 @@ const USAGE = `schema-warden ${VERSION} — holds Alembic migrations to your dat
 
 Usage:
   schema-warden lint [PATH...]        lint revisions (see: schema-warden lint --help)
+  schema-warden baseline [--write]    print the head(s); --write accepts the history up to them
   schema-warden verify [options]      round-trip every revision on an ephemeral PostgreSQL
   schema-warden db start|stop|status  a local PostgreSQL for the runner
   schema-warden decision new|list     decision records under docs/decisions/
@@ -21,6 +22,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
  */
 const COMMANDS: Record<string, () => Command> = {
   lint: () => runLint,
+  baseline: () => (require('./commands/baseline') as typeof import('./commands/baseline')).runBaselineCommand,
   decision: () => (require('./decision') as typeof import('./decision')).runDecision,
   server: () => (require('../lsp/cli') as typeof import('../lsp/cli')).runServer,
   verify: () => (require('./commands/verify') as typeof import('./commands/verify')).runVerifyCommand,

@@ -17,6 +17,8 @@ export interface SchemaWardenConfig {
   'application-globs'?: string[];
   'application-exclude'?: string[];
   'fixture-globs'?: string[];
+  /** The accepted history: these revisions and their ancestors are not reported (one id per head). */
+  baseline?: string | string[];
 }
 
 export interface ResolvedConfig {
@@ -33,6 +35,11 @@ export interface ResolvedConfig {
   applicationGlobs: readonly string[];
   applicationExclude: readonly string[];
   fixtureGlobs: readonly string[];
+  /**
+   * `baseline`: the revisions (one per head) that close the accepted history; they and their
+   * ancestors are not reported. Checked against the revision graph by engine/baseline.ts.
+   */
+  baseline: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -70,6 +77,7 @@ export function defaultConfig(root: string): ResolvedConfig {
       '**/node_modules/**',
     ],
     fixtureGlobs: ['**/fixtures/**/*.sql', '**/fixtures/**/*.json'],
+    baseline: [],
   };
 }
 
@@ -129,6 +137,7 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
     'application-globs',
     'application-exclude',
     'fixture-globs',
+    'baseline',
   ]);
   for (const k of Object.keys(table)) {
     if (!known.has(k))
@@ -163,6 +172,17 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
     if (typeof decisions !== 'string' || decisions === '')
       throw new ConfigError(file, key('decisions-dir'), 'must be a folder path');
     resolved = { ...resolved, decisionsDir: path.resolve(root, decisions) };
+  }
+  const baseline = table.baseline;
+  if (baseline !== undefined) {
+    const ids = typeof baseline === 'string' ? [baseline] : baseline;
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(id)))
+      throw new ConfigError(
+        file,
+        key('baseline'),
+        'must be a revision id such as "3f2a9c1b7d4e", or a list of them (one per head); `schema-warden baseline --write` records the current heads',
+      );
+    resolved = { ...resolved, baseline: [...new Set(ids as string[])] };
   }
   return {
     ...resolved,

@@ -4,6 +4,9 @@ import { cachedDecisionRecords } from '../decisions/parse';
 import { todayIso } from '../decisions/record';
 import { displayDir } from '../decisions/validate';
 import { applyWaivers, parseWaivers, type WaiverProblem } from '../decisions/waivers';
+import { isAccepted } from '../model/baseline';
+import { withoutAccepted } from './baseline';
+import { gitHistoryOf } from './gitHistory';
 import type { MigrationModel } from '../model/migration';
 import type { ProjectModel } from '../model/project';
 import type { LineIndex, Span } from '../model/source';
@@ -70,6 +73,8 @@ function runsOnRevisions(rule: Rule): boolean {
 
 /** Runs the per-revision rules on one file. Cheap enough for every keystroke. */
 export function lintRevision(migration: MigrationModel, project: ProjectModel, options: LintOptions = {}): Finding[] {
+  // Accepted history (`baseline`): its own findings are not reported; it still builds the schema.
+  if (isAccepted(project, migration.path)) return [];
   const rules = (options.rules ?? allRules).filter(runsOnRevisions);
   const findings = runChecks(rules, migration, project);
   // Rules that also check the whole project may have findings this pass does not see.
@@ -119,6 +124,8 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
         project,
         config: project.config,
         trusted: options.trusted !== false,
+        // An untrusted workspace's repository is not asked: its .git/config is the workspace's too.
+        gitHistory: () => (options.trusted !== false ? gitHistoryOf(project) : undefined),
         report: (input) => {
           const list = byPath.get(input.path) ?? [];
           list.push(
@@ -146,7 +153,8 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
   );
   for (const [path, findings] of byPath) {
     const migration = project.byPath.get(path);
-    if (migration)
+    if (migration && isAccepted(project, path)) byPath.set(path, withoutAccepted(project, path, findings));
+    else if (migration)
       byPath.set(
         path,
         filterWaived(findings, migration, project, options, {
@@ -156,7 +164,7 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
       );
   }
   for (const migration of project.revisions) {
-    if (byPath.has(migration.path) || ran.size === 0) continue;
+    if (byPath.has(migration.path) || ran.size === 0 || isAccepted(project, migration.path)) continue;
     const problems = filterWaived([], migration, project, options, {
       reportInvalid: false,
       canReportUnused: (id) => ran.has(id),

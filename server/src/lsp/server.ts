@@ -22,6 +22,8 @@ import { initEngine } from '../engine/analyze';
 import { isApplicationFile, lintApplicationFile } from '../engine/application';
 import { LineIndex } from '../model/source';
 import { lintProjectRules, lintRevision, sortFindings } from '../engine/lint';
+import { acceptedHistory } from '../model/baseline';
+import { unknownBaselineError } from '../engine/baseline';
 import type { MigrationModel } from '../model/migration';
 import { allRules } from '../rules';
 import { ruleDocUrl } from '../rules/docsUrl';
@@ -608,6 +610,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         void connection.sendDiagnostics({ uri, diagnostics: [configErrorDiagnostic(entry.configError)] });
       }
     }
+    // A `baseline` naming no revision of the projects it configures accepts nothing: say so on the file.
+    const baselineError = unknownBaselineError(index.projects.map((entry) => entry.model));
+    if (baselineError) {
+      const uri = pathToUri(baselineError.file);
+      live.add(uri);
+      publishedPrints.set(uri, `config\n${baselineError.message}`);
+      const diagnostic = { ...configErrorDiagnostic(baselineError), message: `${baselineError.message}.` };
+      void connection.sendDiagnostics({ uri, diagnostics: [diagnostic] });
+      reportWorkspaceProblem(`configuration error: ${baselineError.message}`);
+    }
     for (const doc of open.values()) live.add(doc.uri); // re-validated right after
     // Files that left every project (a moved version location, a deleted project): clear them.
     for (const uri of [...publishedPrints.keys()]) {
@@ -622,7 +634,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     let errors = 0;
     let warnings = 0;
     const heads: string[] = [];
+    const baselineIds: string[] = [];
+    let accepted = 0;
     for (const entry of index.projects) {
+      const history = acceptedHistory(entry.model);
+      baselineIds.push(...history.ids);
+      accepted += history.revisions.size;
       for (const file of [...entry.model.byPath.keys(), ...(entry.model.decisions ?? []).map((d) => d.path)]) {
         for (const f of findingsOf(entry, file)) {
           if (f.severity === 'error') errors++;
@@ -638,6 +655,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       errors,
       warnings,
       heads,
+      ...(baselineIds.length ? { baseline: { ids: [...new Set(baselineIds)], accepted } } : {}),
       lastValidation: lastValidation?.at.toISOString(),
       lastValidationMs: lastValidation ? Math.round(lastValidation.ms * 10) / 10 : undefined,
     };

@@ -85,14 +85,35 @@ export interface RevisionContext {
   report(finding: FindingInput): void;
 }
 
+/**
+ * The git history of the project's revision files (a fact the engine reads: engine/gitHistory.ts).
+ * Paths are relative to the repository root with forward slashes, as git prints them.
+ */
+export interface GitHistory {
+  /** Commits touching the revision folders, newest first (`--topo-order`). */
+  commits: readonly string[];
+  /** Repository-relative path → indexes into `commits` of the commits that touched it, newest first. */
+  history: ReadonlyMap<string, readonly number[]>;
+  /** Repository-relative paths with uncommitted changes (working tree or index). */
+  changed: ReadonlySet<string>;
+  /** Commits listed in the file git's `blame.ignoreRevsFile` names (else `.git-blame-ignore-revs`). */
+  ignoredCommits: ReadonlySet<string>;
+  relative(file: string): string;
+  /** A file's text at a commit (a hash or `HEAD`); undefined when it did not exist there. Read on demand, cached. */
+  textAt(commit: string, relativePath: string): string | undefined;
+}
+
 export interface ProjectContext {
   project: ProjectModel;
   config: ResolvedConfig;
   /**
    * False in an editor workspace the user has not trusted: a rule then starts no program in the
-   * project's folders (SW108 does not ask git, whose repository configuration could run commands).
+   * project's folders (and gitHistory() answers undefined: git's repository configuration could
+   * run commands).
    */
   trusted: boolean;
+  /** The revision files' git history; undefined without git, outside a repository, or untrusted. Read on first call. */
+  gitHistory(): GitHistory | undefined;
   report(finding: FindingInput & { path: string }): void;
 }
 

@@ -56,6 +56,8 @@ export interface VerifyOptions {
   from?: string;
   /** Last revision(s); default: all heads. */
   to?: string;
+  /** The accepted history (`baseline`): these revisions and their ancestors are applied without checks. */
+  after?: readonly string[];
   versionTable?: string;
   signal?: AbortSignal;
   log?: RunnerLog;
@@ -64,7 +66,12 @@ export interface VerifyOptions {
 }
 
 /** Which revisions `from`..`to` covers, in the order they are verified. */
-export function selectRevisions(graph: RevisionGraph, from?: string, to?: string): string[] {
+export function selectRevisions(
+  graph: RevisionGraph,
+  from?: string,
+  to?: string,
+  after: readonly string[] = [],
+): string[] {
   const targets = graph.resolve(to ?? 'heads');
   const wanted = new Set<string>();
   for (const head of targets) {
@@ -77,6 +84,10 @@ export function selectRevisions(graph: RevisionGraph, from?: string, to?: string
     for (const start of starts) for (const descendant of graph.descendants(start)) fromOn.add(descendant);
     for (const id of [...wanted]) if (!fromOn.has(id)) wanted.delete(id);
   }
+  for (const accepted of after.flatMap((ref) => graph.resolve(ref))) {
+    wanted.delete(accepted);
+    for (const ancestor of graph.ancestors(accepted)) wanted.delete(ancestor);
+  }
   return graph.walkOrder().filter((id) => wanted.has(id));
 }
 
@@ -86,7 +97,7 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   const { helper } = options;
   const history = await helper.history();
   const graph = new RevisionGraph(history.revisions);
-  const order = selectRevisions(graph, options.from, options.to);
+  const order = selectRevisions(graph, options.from, options.to, options.after);
   const results: RevisionVerifyResult[] = order.map((id) => {
     const info = graph.get(id);
     return { revision: id, parents: info.downRevisions, doc: info.doc, path: info.path, status: 'not run', steps: [] };

@@ -17,6 +17,11 @@ export interface StatusParams {
   warnings: number;
   /** Heads of the revision graph, over all projects. */
   heads: string[];
+  /**
+   * The accepted history (`baseline` in the team configuration), when one is configured: the
+   * configured ids found, and how many revisions they accept (their findings are not shown).
+   */
+  baseline?: { ids: string[]; accepted: number };
   /** ISO time of the last validation, undefined before the first one. */
   lastValidation?: string;
   /** How long the last full validation took, in milliseconds. */

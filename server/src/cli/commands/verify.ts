@@ -18,6 +18,7 @@ import {
   type VerifyResult,
 } from '../../runner/verify';
 import { roundTripDiagnostics } from '../../rules/SW510-round-trip';
+import { ConfigError, loadConfig } from '../../config/config';
 import {
   EXIT_FAILURE_FOUND,
   EXIT_OK,
@@ -30,13 +31,16 @@ import {
 export const VERIFY_USAGE = `Usage: schema-warden verify [options] [PROJECT_DIR]
 
 Round-trips every revision (upgrade, downgrade, upgrade again) on a throwaway PostgreSQL and
-compares schema snapshots after each step. PROJECT_DIR holds alembic.ini (default: .).
+compares schema snapshots after each step; with \`baseline\` configured, the revisions after it
+(--all: every one). PROJECT_DIR holds alembic.ini (default: .).
 
 Options:
   --target docker|local|url   where to run (default: Docker if an engine answers, else local binaries)
   --url URL                   database server for --target url (loopback only unless --allow-remote-hosts);
                               a scratch database is created there and dropped afterwards
   --from REV                  first revision to verify (its ancestors are applied unchecked)
+  --all                       also round-trip the accepted history (by default the revisions up to
+                              \`baseline\` in [tool.schema-warden] are applied unchecked)
   --to REV                    last revision (default: all heads)
   --format text|json          output format (default: text)
   --python PATH               Python with Alembic (default: PROJECT_DIR/.venv/bin/python, else python3)
@@ -67,6 +71,7 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         target: { type: 'string' },
         url: { type: 'string' },
         from: { type: 'string' },
+        all: { type: 'boolean', default: false },
         to: { type: 'string' },
         format: { type: 'string', default: 'text' },
         python: { type: 'string' },
@@ -113,6 +118,14 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       `schema-warden verify: no ${configFile} in ${projectDir}.\nRun it in (or pass) the folder that holds your Alembic project's ${configFile}.\n`,
     );
     return EXIT_SETUP_PROBLEM;
+  }
+  // The accepted history (`baseline`) is applied unchecked, as --from does, unless --all or --from says otherwise.
+  let after: readonly string[] = [];
+  try {
+    if (!values.all && values.from === undefined) after = loadConfig(projectDir).baseline;
+  } catch (error) {
+    if (error instanceof ConfigError) return usageError(io, `configuration error: ${error.message}`);
+    throw error;
   }
   const python = values.python
     ? { python: values.python, source: '--python' }
@@ -161,6 +174,10 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         async (session) => {
           if (format === 'text') {
             io.stdout(`Schema Warden verify — ${projectDir}\n`);
+            if (after.length)
+              io.stdout(
+                `Baseline ${after.join(', ')}: the accepted history is applied unchecked (--all round-trips it too)\n`,
+              );
             io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
             io.stdout(
               `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`,
@@ -171,6 +188,7 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
             databaseUrl: session.database.url,
             ...(values.from ? { from: values.from } : {}),
             ...(values.to ? { to: values.to } : {}),
+            ...(after.length ? { after } : {}),
             signal: controller.signal,
             ...(log ? { log } : {}),
           });
@@ -200,7 +218,12 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     return outcome.result.ok ? EXIT_OK : EXIT_FAILURE_FOUND;
   } catch (error) {
     if (error instanceof Error && /^(no revision|revision ".*" is ambiguous)/.test(error.message))
-      return usageError(io, error.message);
+      return usageError(
+        io,
+        after.length && values.to === undefined
+          ? `configuration error: \`baseline\` (${after.join(', ')}): ${error.message}; \`schema-warden baseline --write\` records the current heads`
+          : error.message,
+      );
     return reportSetupProblem('verify', error, io);
   }
 }
