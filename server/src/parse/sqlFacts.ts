@@ -150,6 +150,10 @@ export interface ConstraintFact {
   references?: { table: RelationRef; columns: string[]; onDelete: ReferentialAction; onUpdate: ReferentialAction };
   default?: ExpressionFacts;
   notValid: boolean;
+  /** `ADD CONSTRAINT … UNIQUE/PRIMARY KEY USING INDEX ix`: the existing index the constraint takes over. */
+  usingIndex?: string;
+  /** For `CHECK (col IS NOT NULL)`: the column; PostgreSQL 12+ skips SET NOT NULL's scan when it is valid. */
+  notNullColumn?: string;
   location: number;
 }
 
@@ -164,6 +168,8 @@ export function constraintOf(node: unknown): ConstraintFact | undefined {
     notValid: c.skip_validation === true,
     location: (c.location as number | undefined) ?? -1,
   };
+  if (typeof c.indexname === 'string') fact.usingIndex = c.indexname;
+  if (type === 'CHECK') fact.notNullColumn = notNullTestColumn(c.raw_expr);
   if (type === 'FOREIGN') {
     const table = relationOf(c.pktable);
     if (table) {
@@ -283,4 +289,23 @@ export function tableConstraintFacts(kind: string, stmt: SqlNode): ConstraintFac
     }
   }
   return out;
+}
+
+/** The column of a bare `col IS NOT NULL` expression. */
+function notNullTestColumn(expr: unknown): string | undefined {
+  const test = (expr as { NullTest?: { nulltesttype?: string; arg?: unknown } } | undefined)?.NullTest;
+  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const fields = (test.arg as { ColumnRef?: { fields?: unknown } } | undefined)?.ColumnRef?.fields;
+  return fields ? nameParts(fields).pop() : undefined;
+}
+
+/** Every string constant written in a statement (`'sad'` in `WHERE mood = 'sad'`). */
+export function stringConstants(node: unknown): Set<string> {
+  const found = new Set<string>();
+  walkSql(node, (type, value) => {
+    if (type !== 'A_Const') return;
+    const text = (value.sval as { sval?: unknown } | undefined)?.sval;
+    if (typeof text === 'string') found.add(text);
+  });
+  return found;
 }

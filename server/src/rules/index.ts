@@ -34,6 +34,15 @@ import SW601 from './SW601-concurrent-index';
 import SW602 from './SW602-not-valid-constraint';
 import SW603 from './SW603-lock-timeout';
 import SW604 from './SW604-table-rewrite';
+import SW605 from './SW605-lock-held-across-statements';
+import SW606 from './SW606-foreign-key-without-index';
+import SW608 from './SW608-enum-value-in-transaction';
+import SW609 from './SW609-unique-constraint-on-existing-table';
+import SW610 from './SW610-not-null-without-check';
+import SW611 from './SW611-validate-in-same-transaction';
+import SW612 from './SW612-add-column-with-check';
+import SW613 from './SW613-non-concurrent-reindex-or-detach';
+import SW614 from './SW614-transaction-control-in-execute';
 import SW510 from './SW510-round-trip';
 import type { Rule } from './types';
 
@@ -78,6 +87,15 @@ export const allRules: readonly Rule[] = [
   SW602,
   SW603,
   SW604,
+  SW605,
+  SW606,
+  SW608,
+  SW609,
+  SW610,
+  SW611,
+  SW612,
+  SW613,
+  SW614,
   SW510,
 ].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
 

@@ -95,6 +95,8 @@ export interface AlterCommandFact {
   default?: ExpressionFacts;
   /** For DropConstraint / ValidateConstraint. */
   name?: string;
+  /** DETACH PARTITION … CONCURRENTLY. */
+  concurrent?: boolean;
   location: number;
 }
 
@@ -128,7 +130,13 @@ export type DdlFact =
     }
   | { kind: 'rename'; objectType: string; table?: RelationRef; subname?: string; newName: string; location: number }
   | { kind: 'create-enum'; name: string; schema?: string; values: string[] }
-  | { kind: 'alter-enum'; name: string; schema?: string; newValue?: string }
+  | {
+      kind: 'alter-enum';
+      name: string;
+      schema?: string;
+      newValue?: string;
+      /** RENAME VALUE, not ADD VALUE. */ renamesValue: boolean;
+    }
   | { kind: 'truncate'; tables: RelationRef[] }
   | { kind: 'other' };
 
@@ -267,6 +275,7 @@ function computeDdlFact(kind: string, node: SqlNode): DdlFact {
         name: parts[parts.length - 1] ?? '',
         schema: parts.length > 1 ? parts[0] : undefined,
         newValue: node.newVal as string | undefined,
+        renamesValue: node.oldVal !== undefined,
       };
     }
     case 'TruncateStmt': {
@@ -303,6 +312,8 @@ function alterCommandOf(cmd: SqlNode, fallbackLocation: number): AlterCommandFac
     if (fact.constraint && fact.constraint.location >= 0) fact.location = fact.constraint.location;
   } else if (subtype === 'ColumnDefault' && def) {
     fact.default = expressionFacts(def);
+  } else if (subtype === 'DetachPartition') {
+    fact.concurrent = (def?.PartitionCmd as { concurrent?: boolean } | undefined)?.concurrent === true;
   }
   return fact;
 }

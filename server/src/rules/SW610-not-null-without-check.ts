@@ -1,0 +1,109 @@
+import { boolValue, stringValue, type Operation, type SqlStatement } from '../model/migration';
+import { tableKey } from '../model/schema';
+import { historyBefore, type HistoryView } from '../fixes/schemaHistory';
+import { ddlFactOf } from '../parse/facts/schemaDdl';
+import { qualifiedName } from '../parse/facts/views';
+import { findInStatement } from '../parse/facts/statements';
+import { operationTable, revisionTables, upgradeOperations } from './util/revisionTables';
+import { defineRule } from './types';
+
+export default defineRule({
+  meta: {
+    id: 'SW610',
+    name: 'not-null-without-check',
+    severity: 'warning',
+    scope: 'revision',
+    policySection: 'Migration Rules',
+    policyClause:
+      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+    docs: {
+      summary: 'SET NOT NULL on an existing table follows a validated CHECK (col IS NOT NULL).',
+      whatItDoes:
+        'Reports `op.alter_column(…, nullable=False)` and SQL `ALTER TABLE … ALTER COLUMN … SET NOT NULL` on a table the revision did not create, unless the history (or this revision, earlier) adds a `CHECK (col IS NOT NULL)` constraint on that column and validates it. A column the history already made NOT NULL is not reported.',
+      whyBad:
+        'SET NOT NULL reads every row of the table to prove there is no NULL, while holding ACCESS EXCLUSIVE: no read or write of the table runs until the scan ends — also when the column has a default. Since PostgreSQL 12, a valid `CHECK (col IS NOT NULL)` constraint lets it skip the scan.',
+      bad: 'def upgrade():\n    op.alter_column("account", "email", existing_type=sa.Text(), nullable=False)',
+      good: 'def upgrade():\n    op.execute("ALTER TABLE account ADD CONSTRAINT ck_account_email_not_null CHECK (email IS NOT NULL) NOT VALID")\n    with op.get_context().autocommit_block():\n        op.execute("ALTER TABLE account VALIDATE CONSTRAINT ck_account_email_not_null")\n    op.alter_column("account", "email", existing_type=sa.Text(), nullable=False)\n    op.drop_constraint("ck_account_email_not_null", "account", type_="check")',
+      howToFix:
+        'Add `CHECK (col IS NOT NULL) NOT VALID`, validate it after a commit (a later revision, or an `autocommit_block()`), then SET NOT NULL (no scan) and drop the CHECK.',
+      fixSafety: 'none',
+      notes:
+        'Tables created by the same revision are empty: not reported. Before PostgreSQL 12 the CHECK does not help (`postgres-version`), and the rule reports every SET NOT NULL on an existing table.',
+    },
+  },
+  check({ migration, project, config, report }) {
+    const tables = revisionTables(project, migration);
+    const alreadyNotNull = (table: string, column: string): boolean =>
+      tables.schema.before.tables.get(table)?.columns.get(column)?.nullable === false;
+    const checked = (op: Operation, table: string, column: string, statementsBefore: readonly SqlStatement[]) =>
+      config.postgresVersion >= 12 &&
+      validNotNullChecks(historyBefore(project, migration, op), statementsBefore).has(`${table}.${column}`);
+    const message = (table: string, column: string): string =>
+      `SET NOT NULL on "${table}.${column}" scans the whole existing table under ACCESS EXCLUSIVE, blocking every read and write. First add CHECK (${column} IS NOT NULL) NOT VALID and validate it after a commit; SET NOT NULL then skips the scan.`;
+    for (const op of upgradeOperations(migration)) {
+      if (op.isAlembicOp && op.name === 'alter_column' && boolValue(op.args.nullable) === false) {
+        const table = operationTable(op);
+        const column = stringValue(op.args.column_name);
+        if (!table || !column || !tables.isExisting(table) || alreadyNotNull(table, column)) continue;
+        if (checked(op, table, column, [])) continue;
+        report({ message: message(table, column), span: op.args.nullable?.span ?? op.call.calleeSpan });
+      }
+      const statements = op.sql?.statements ?? [];
+      statements.forEach((statement, index) => {
+        const fact = ddlFactOf(statement.kind, statement.parsed.node);
+        if (fact.kind !== 'alter-table' || fact.objectType !== 'TABLE') return;
+        const table = qualifiedName(fact.table);
+        if (!tables.isExisting(table)) return;
+        for (const command of fact.commands) {
+          const column = command.column;
+          if (command.subtype !== 'SetNotNull' || !column || alreadyNotNull(table, column)) continue;
+          if (checked(op, table, column, statements.slice(0, index + 1))) continue;
+          report({
+            message: message(table, column),
+            span: findInStatement(migration, statement, /SET\s+NOT\s+NULL/i) ?? statement.span,
+          });
+        }
+      });
+    }
+  },
+});
+
+/** `table.column` of every `CHECK (column IS NOT NULL)` added and valid (or validated) before a point. */
+function validNotNullChecks(history: HistoryView, statementsBefore: readonly SqlStatement[]): Set<string> {
+  const checks = new Map<string, { key: string; valid: boolean }>();
+  const validated = new Set<string>();
+  const readStatement = (statement: SqlStatement): void => {
+    const fact = ddlFactOf(statement.kind, statement.parsed.node);
+    if (fact.kind !== 'alter-table') return;
+    const table = qualifiedName(fact.table);
+    for (const command of fact.commands) {
+      const c = command.constraint;
+      if (command.subtype === 'AddConstraint' && c?.notNullColumn)
+        checks.set(c.name ?? `${table}.${c.notNullColumn}`, { key: `${table}.${c.notNullColumn}`, valid: !c.notValid });
+      if (command.subtype === 'ValidateConstraint' && command.name) validated.add(command.name);
+    }
+  };
+  for (let i = 0; i < history.length; i++) {
+    const { op } = history.at(i)!;
+    if (op.isAlembicOp && op.name === 'create_check_constraint') {
+      const table = op.table !== undefined ? tableKey(op.table, op.schema) : undefined;
+      const column = notNullCondition(stringValue(op.args.condition));
+      const name = stringValue(op.args.constraint_name);
+      if (table && column)
+        checks.set(name ?? `${table}.${column}`, {
+          key: `${table}.${column}`,
+          valid: boolValue(op.args.postgresql_not_valid) !== true,
+        });
+    }
+    for (const statement of op.sql?.statements ?? []) readStatement(statement);
+  }
+  for (const statement of statementsBefore) readStatement(statement);
+  const valid = new Set<string>();
+  for (const [name, check] of checks) if (check.valid || validated.has(name)) valid.add(check.key);
+  return valid;
+}
+
+/** The column of a condition written `col IS NOT NULL` (optionally quoted or parenthesised). */
+function notNullCondition(condition: string | undefined): string | undefined {
+  return condition ? /^\s*\(?\s*"?(\w+)"?\s+IS\s+NOT\s+NULL\s*\)?\s*$/i.exec(condition)?.[1] : undefined;
+}
