@@ -95,13 +95,20 @@ export function runChecks(rules: readonly Rule[], migration: MigrationModel, pro
     if (!rule.check) continue;
     const severity = effectiveSeverity(project.config, rule.meta.id, rule.meta.severity);
     if (severity === 'off') continue;
+    // A helper function called from two places puts its operations in the model twice: the same
+    // finding at the same place is reported once.
+    const seen = new Set<string>();
     try {
       rule.check({
         migration,
         project,
         config: project.config,
-        report: (input) =>
-          findings.push(toFinding(rule, severity, fixableOnly(input, migration), migration.lines, migration.path)),
+        report: (input) => {
+          const key = `${input.span.start}:${input.span.end}:${input.message}`;
+          if (seen.has(key)) return;
+          seen.add(key);
+          findings.push(toFinding(rule, severity, fixableOnly(input, migration), migration.lines, migration.path));
+        },
       });
     } catch (err) {
       // A rule bug must not take the other rules (or the server) down with it.
