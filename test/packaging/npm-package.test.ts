@@ -50,7 +50,11 @@ describe('npm package: pack, install into an empty prefix, lint the demo', funct
   });
 
   it('lints the demo: exit 1 with the same findings as the repository build', () => {
-    const installed = spawnSync('schema-warden', ['lint', '--format', 'json', '.'], { cwd: demo, env, encoding: 'utf8' });
+    const installed = spawnSync('schema-warden', ['lint', '--format', 'json', '.'], {
+      cwd: demo,
+      env,
+      encoding: 'utf8',
+    });
     assert.equal(installed.status, 1, installed.stderr);
     const fromRepo = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'lint', '--format', 'json', '.'], {
       cwd: demo,
@@ -63,7 +67,10 @@ describe('npm package: pack, install into an empty prefix, lint the demo', funct
     };
     assert.ok(report.summary.errors > 0);
     const orders = report.files.find((f) => f.path.endsWith('0003_create_orders.py'));
-    assert.ok(orders?.diagnostics.some((d) => d.rule === 'SW101'), 'the demo misses a downgrade in 0003');
+    assert.ok(
+      orders?.diagnostics.some((d) => d.rule === 'SW101'),
+      'the demo misses a downgrade in 0003',
+    );
     const text = spawnSync('schema-warden', ['lint'], { cwd: demo, env, encoding: 'utf8' });
     assert.equal(text.status, 1);
     assert.match(text.stdout, /0003_create_orders\.py:\d+:\d+: error SW101 \[require-downgrade\]/);
