@@ -4,13 +4,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { npmEnv, packCli, REPO } from './packedCli';
+import { npmEnv, REPO } from './packedCli';
 
-// The hook as a team uses it (#15): a real `pre-commit` (Debian's package) runs the `schema-warden`
-// hook of this repository's .pre-commit-hooks.yaml in a git repository holding an Alembic project.
-// The hook is declared `repo: local` with the manifest's own fields and the packed CLI as its
-// dependency: pre-commit builds the same node environment as for a remote hook repository, without
-// cloning this repository and installing its development dependencies (minutes) on every run.
+// The hook as a team uses it (#15): a real `pre-commit` (Debian's package) installs the
+// `schema-warden` hook of this repository's .pre-commit-hooks.yaml from git, at a tag made by
+// scripts/hook-release.sh (HEAD plus the bundles: dist/ is not committed), and runs it on commits
+// in a git repository holding an Alembic project. The hook repository is a clone of this one, so
+// the manifest tested is the committed one (in CI, the commit under test).
 
 interface HookManifest {
   id: string;
@@ -58,13 +58,12 @@ describe('pre-commit: the schema-warden hook refuses a bad revision and passes a
     const version = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' });
     if (version.status !== 0)
       throw new Error('pre-commit is not installed: apt-get install pre-commit (scripts/setup-pre-commit.sh)');
-    const { tarball } = packCli();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-pre-commit-'));
     repo = path.join(work, 'project');
-    fs.cpSync(path.join(REPO, 'examples', 'demo'), repo, { recursive: true });
     env = npmEnv({
       PRE_COMMIT_HOME: path.join(work, 'pre-commit-home'),
       npm_config_cache: path.join(work, 'npm-cache'),
+      // Installing the hook needs no registry: the tagged package has no dependencies.
       npm_config_offline: 'true',
       GIT_AUTHOR_NAME: 'Test',
       GIT_AUTHOR_EMAIL: 'test@example.invalid',
@@ -73,11 +72,17 @@ describe('pre-commit: the schema-warden hook refuses a bad revision and passes a
       GIT_CONFIG_NOSYSTEM: '1',
       HOME: work,
     });
-    const hook = manifest().find((h) => h.id === 'schema-warden');
-    assert.ok(hook, 'the manifest declares hook id schema-warden');
-    const config = {
-      repos: [{ repo: 'local', hooks: [{ ...hook, additional_dependencies: [tarball] }] }],
-    };
+    // The hook repository: this one at HEAD, tagged with the bundles already built in dist/.
+    const hookRepo = path.join(work, 'schema-warden');
+    execFileSync('git', ['clone', '-q', REPO, hookRepo], { env });
+    fs.cpSync(path.join(REPO, 'dist'), path.join(hookRepo, 'dist'), { recursive: true });
+    execFileSync('bash', ['scripts/hook-release.sh', 'v0.0.0-test'], {
+      cwd: hookRepo,
+      env: { ...env, HOOK_RELEASE_SKIP_BUILD: '1' },
+      stdio: 'pipe',
+    });
+    fs.cpSync(path.join(REPO, 'examples', 'demo'), repo, { recursive: true });
+    const config = { repos: [{ repo: hookRepo, rev: 'v0.0.0-test', hooks: [{ id: 'schema-warden' }] }] };
     fs.writeFileSync(path.join(repo, '.pre-commit-config.yaml'), stringify(config));
     execFileSync('git', ['init', '-q', '-b', 'main', repo], { env });
     // The demo's own revisions break the policy on purpose: they are the history, committed
