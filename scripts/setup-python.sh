@@ -3,7 +3,11 @@
 #  - <repo>/.venv: Alembic 1.20 + SQLAlchemy 2.x from the package index (pip);
 #  - /usr/bin/python3 with Debian's Alembic 1.8 + SQLAlchemy 1.4, to keep the helper compatible.
 # Idempotent: each part is skipped when it already imports.
+#   scripts/setup-python.sh --venv-only   only the venv (what `npm run demo` needs; Debian's Alembic
+#                                         serves the compatibility tests alone)
 set -euo pipefail
+venv_only=0
+[ "${1:-}" = "--venv-only" ] && venv_only=1
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$repo/.venv"
@@ -16,6 +20,8 @@ else
   echo "setup-python: created $venv"
 fi
 "$venv/bin/python" -c 'import alembic, sqlalchemy; print("setup-python: venv alembic", alembic.__version__, "sqlalchemy", sqlalchemy.__version__)'
+
+[ "$venv_only" = 1 ] && exit 0
 
 if /usr/bin/python3 -c 'import alembic, sqlalchemy, psycopg2' 2>/dev/null; then
   echo "setup-python: /usr/bin/python3 already has Debian's alembic"

@@ -138,7 +138,7 @@ describe('schema-warden lint (CLI)', () => {
     assert.match(unknownRule.stderr, /unknown rule "SW999"/);
     const badFormat = await run(['lint', '--format', 'xml'], dir);
     assert.equal(badFormat.code, 2);
-    assert.match(badFormat.stderr, /--format must be text, json or sarif/);
+    assert.match(badFormat.stderr, /--format must be text, json, sarif, github, gitlab/);
     const badFlag = await run(['lint', '--frobnicate'], dir);
     assert.equal(badFlag.code, 2);
     const missing = await run(['lint', 'nope/'], dir);

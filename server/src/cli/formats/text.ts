@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import { countBySeverity, type LintReport } from '../report';
 import type { Finding } from '../../rules/types';
 import { LineIndex } from '../../model/source';
+import { remainingFixable } from './fixSummary';
 
 /**
  * Annotated source lines, like ruff and squawk: the location, the rule, the message, then the
@@ -19,10 +20,7 @@ export function formatText(report: LintReport, useColor: boolean): string {
   for (const problem of report.problems) out.push(c.yellow(`warning: ${problem}`));
   const { errors, warnings, infos } = countBySeverity(report);
   const total = errors + warnings + infos;
-  const fixable = report.files.reduce(
-    (n, f) => n + f.findings.filter((x) => x.fixes.some((fix) => fix.safe)).length,
-    0,
-  );
+  const { safe: fixable, unsafeOnly } = remainingFixable(report);
   if (total === 0)
     out.push(c.green(`All checks passed (${report.files.length} file${report.files.length === 1 ? '' : 's'}).`));
   else {
@@ -30,6 +28,10 @@ export function formatText(report: LintReport, useColor: boolean): string {
       `Found ${total} problem${total === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info) in ${report.files.length} file${report.files.length === 1 ? '' : 's'}.`,
     );
     if (fixable) out.push(`${fixable} fixable with \`--fix\`.`);
+    if (unsafeOnly)
+      out.push(
+        `${unsafeOnly} ${fixable ? 'more ' : ''}fixable with \`--fix --unsafe-fixes\` (fixes that may change what a migration does: review them).`,
+      );
   }
   return out.join('\n') + '\n';
 }
