@@ -13,7 +13,7 @@ import {
 } from '../model/discovery';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, type ProjectModel } from '../model/project';
-import { isRevisionFile, notARevision } from '../model/revisionContent';
+import { isRevisionFile, isRevisionSource, notARevision } from '../model/revisionContent';
 import { projectRootOf } from '../model/sourceRoots';
 import { analyzeFiles } from './parallelAnalyze';
 import { readText } from './readText';
@@ -51,7 +51,7 @@ export async function loadProjectFromAlembic(
 ): Promise<ProjectModel> {
   const config = projectConfig(alembic);
   const listed = files ?? listProjectRevisions(alembic, config).files;
-  const models = await analyzeFiles(readable(listed, problems));
+  const models = (await analyzeFiles(readable(listed, problems))).filter(isRevisionModel);
   return createProjectModel(alembic.projectRoot, config, models, alembic, loadDecisionRecords(config.decisionsDir));
 }
 
@@ -68,11 +68,16 @@ function readable(files: readonly string[], problems: string[]): string[] {
   });
 }
 
+/** Files are revisions by content: env.py, helpers, `__init__.py` and templates in a version location are not. */
+function isRevisionModel(model: MigrationModel): boolean {
+  return isRevisionSource(model.source);
+}
+
 /** Revision files with no Alembic project around them (a folder of revisions, or files named one by one). */
 async function loadLoose(root: string, files: readonly string[], problems: string[]): Promise<ProjectModel> {
   const projectRoot = projectRootOf(root);
   const config = loadConfig(root, projectRoot);
-  const models: MigrationModel[] = await analyzeFiles(readable(files, problems));
+  const models: MigrationModel[] = (await analyzeFiles(readable(files, problems))).filter(isRevisionModel);
   return createProjectModel(projectRoot, config, models, undefined, loadDecisionRecords(config.decisionsDir));
 }
 
@@ -97,7 +102,7 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
       const config = projectConfig(alembic);
       const listing = listProjectRevisions(alembic, config);
       problems.push(...listing.problems);
-      const models = await analyzeFiles(readable(listing.files, problems));
+      const models = (await analyzeFiles(readable(listing.files, problems))).filter(isRevisionModel);
       project = createProjectModel(
         alembic.projectRoot,
         config,
@@ -156,9 +161,8 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
       }
       const scan = scanRevisionFiles({ versionLocations: [target], recursive: false });
       problems.push(...scan.problems);
-      const files = scan.files.filter(isRevisionFile);
-      if (files.length) {
-        const loose = await loadLoose(target, files, problems);
+      if (scan.files.length) {
+        const loose = await loadLoose(target, scan.files, problems);
         projects.push(loose);
         total += loose.revisions.length;
       }

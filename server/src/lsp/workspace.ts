@@ -93,7 +93,6 @@ export class WorkspaceIndex {
       settings: SchemaWardenSettings;
       team: ReturnType<typeof readTeamConfig>;
       files: string[];
-      nonRevisions: string[];
       matchesGlob: (f: string) => boolean;
     }> = [];
     const problems: string[] = [];
@@ -113,7 +112,6 @@ export class WorkspaceIndex {
           settings,
           team,
           files: listing.files,
-          nonRevisions: listing.nonRevisions,
           matchesGlob: revisionGlobMatcher(config.root, config.revisionGlobs),
         });
       }
@@ -130,7 +128,6 @@ export class WorkspaceIndex {
             settings,
             team,
             files: listing.files,
-            nonRevisions: listing.nonRevisions,
             matchesGlob: revisionGlobMatcher(config.root, config.revisionGlobs),
           });
         }
@@ -153,11 +150,14 @@ export class WorkspaceIndex {
       });
       done = before + plan.files.length;
       const models: MigrationModel[] = [];
+      const nonRevisions = new Set<string>();
       let next = 0;
       for (let i = 0; i < plan.files.length; i++) {
         const result = open[i] ?? read[next++];
-        if ('path' in result) models.push(result);
-        else if (result.problem) problems.push(result.problem);
+        if (!('path' in result)) {
+          if (result.problem) problems.push(result.problem);
+        } else if (isRevisionSource(result.source)) models.push(result);
+        else nonRevisions.add(result.path); // env.py, a helper, __init__.py: judged by content
       }
       const config = mergeSettings(plan.team.config, plan.settings);
       projects.push({
@@ -170,7 +170,7 @@ export class WorkspaceIndex {
         revisionFindings: new Map(),
         projectFindings: new Map(),
         matchesGlob: plan.matchesGlob,
-        nonRevisions: new Set(plan.nonRevisions),
+        nonRevisions,
       });
     }
     progress?.(total, total);

@@ -9,7 +9,6 @@ import {
   OTHER_DATABASE_FOLDERS,
   type AlembicProject,
 } from './alembicConfig';
-import { isRevisionFile } from './revisionContent';
 
 /**
  * Project discovery, shared by the CLI and the language server so that both find the same
@@ -133,19 +132,21 @@ export function enclosingProject(target: string): AlembicProject | undefined {
 }
 
 export interface RevisionListing {
-  /** Revision files, sorted. */
+  /**
+   * The Python files where the project's revisions are, sorted. Which of them are revisions is
+   * judged by content once they are read (`isRevisionSource`): env.py, helpers, `__init__.py` and
+   * templates sit there too.
+   */
   files: string[];
-  /** Python files in the version locations that are not revisions (env.py, helpers, `__init__.py`, templates). */
-  nonRevisions: string[];
   /** Subfolders named for another database, left out. */
   leftOut: string[];
   problems: string[];
 }
 
 /**
- * The revisions of a project: its version locations with their subfolders (Alembic's
- * `recursive_version_locations`, or an env.py choosing a subfolder at run time), minus subfolders
- * named for another database, classified by content; plus the files `revision-globs` match.
+ * Where a project's revisions are: its version locations with their subfolders (Alembic's
+ * `recursive_version_locations`, or an env.py choosing a subfolder at run time), minus
+ * subfolders named for another database; plus the files `revision-globs` match.
  */
 export function listProjectRevisions(
   alembic: AlembicProject | undefined,
@@ -156,15 +157,12 @@ export function listProjectRevisions(
     ? scanRevisionFiles({ versionLocations: alembic.versionLocations, recursive: true }, true)
     : { files: [], problems: [], leftOut: [] };
   problems.push(...scan.problems);
-  const candidates = new Set(scan.files);
+  const files = new Set(scan.files);
   if (config.revisionGlobs.length)
     for (const file of globbedFiles(config.root, revisionGlobMatcher(config.root, config.revisionGlobs), problems))
-      candidates.add(file);
-  const files: string[] = [];
-  const nonRevisions: string[] = [];
-  for (const file of [...candidates].sort()) (isRevisionFile(file) ? files : nonRevisions).push(file);
+      files.add(file);
   for (const folder of scan.leftOut) problems.push(leftOutMessage(folder));
-  return { files, nonRevisions, leftOut: scan.leftOut, problems };
+  return { files: [...files].sort(), leftOut: scan.leftOut, problems };
 }
 
 export function leftOutMessage(folder: string): string {
