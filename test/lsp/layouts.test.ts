@@ -103,6 +103,27 @@ describe('language server: the layouts the CLI finds (one discovery module)', ()
     );
   });
 
+  it('an env.py created beside a versions/ folder makes it a project (Alembic configured in Python), without a restart', async () => {
+    await openLayout('python-configured');
+    const s = session as LspSession;
+    await s.waitForStatus((st) => st.state === 'ready' && st.filesAnalysed === 2, 20_000);
+    const other = path.join(root, 'inventory', 'archive');
+    fs.mkdirSync(path.join(other, 'versions'), { recursive: true });
+    const revision = path.join(other, 'versions', 'r1_bins.py');
+    fs.writeFileSync(
+      revision,
+      '"""bins"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "r1"\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table("bin", sa.Column("id", sa.Uuid(), primary_key=True))\n\n\ndef downgrade():\n    op.drop_table("bin")\n',
+    );
+    fs.writeFileSync(path.join(other, 'env.py'), 'from alembic import context\n');
+    await s.connection.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [
+        { uri: uriOf(revision), type: 1 },
+        { uri: uriOf(path.join(other, 'env.py')), type: 1 },
+      ],
+    });
+    await s.waitForDiagnostics(revision, (d) => d.diagnostics.some((x) => x.code === 'SW201'), 20_000);
+  });
+
   it("the extension's activation events match a file of every layout", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
       activationEvents: string[];

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseToml } from '../config/toml';
 
@@ -8,11 +9,15 @@ export const PROJECT_MARKERS = ['pyproject.toml', 'setup.cfg', 'setup.py', '.git
 /**
  * The project root of a folder: the nearest folder at or above it holding pyproject.toml,
  * setup.cfg, setup.py or .git. Team configuration paths (`decisions-dir`, globs) are relative to
- * it and application code (SW305) is read under it. Without any marker: the folder itself.
+ * it and application code (SW305) is read under it. Without any marker below the home folder:
+ * the folder itself.
  */
 export function projectRootOf(dir: string): string {
   const start = path.resolve(dir);
+  // A home folder kept in git (dotfiles) is not a project root: application code would be read from all of it.
+  const home = os.homedir();
   for (let current = start; ; current = path.dirname(current)) {
+    if (current === home && current !== start) return start;
     if (PROJECT_MARKERS.some((marker) => fs.existsSync(path.join(current, marker)))) return current;
     if (path.dirname(current) === current) return start;
   }
