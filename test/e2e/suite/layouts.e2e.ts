@@ -3,7 +3,9 @@
 // Flask-Migrate's layout (migrations/alembic.ini with no script_location) and its language server
 // publishes diagnostics on the revisions, found by the discovery module the CLI uses, without
 // the files being opened; env.py and the application are not linted as revisions, and the
-// application's `db.create_all()` gets SW305. On another workspace the cases are pending.
+// application's `db.create_all()` gets SW305. Opened on test/fixtures/layouts/src-package, the
+// revisions of versions/postgresql get diagnostics and versions/sqlite none. On another workspace
+// the cases are pending.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -67,5 +69,28 @@ describe('project layouts: Flask-Migrate in the real editor', () => {
     // The server answered for the application file after opening it; give env.py the same time.
     await new Promise((r) => setTimeout(r, 3_000));
     assert.deepStrictEqual(ours(env).map(codeOf), [], 'env.py gets no revision findings');
+  });
+});
+
+function isSrcPackageLayout(): boolean {
+  const root = workspaceRoot().fsPath;
+  return fs.existsSync(path.join(root, 'src', 'ledger', 'db', 'migrations', 'versions', 'sqlite'));
+}
+
+describe('project layouts: a src/ package with a package-resource script_location in the real editor', () => {
+  it('publishes diagnostics on the PostgreSQL revisions of versions/postgresql, none on versions/sqlite', async function () {
+    if (!isSrcPackageLayout()) this.skip();
+    this.timeout(60_000);
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
+    await ext.activate();
+    const versions = vscode.Uri.joinPath(workspaceRoot(), 'src', 'ledger', 'db', 'migrations', 'versions');
+    for (const name of ['0001_accounts.py', '0002_entries.py']) {
+      const uri = vscode.Uri.joinPath(versions, 'postgresql', name);
+      await waitFor(`diagnostics on versions/postgresql/${name}`, 45_000, () =>
+        ours(uri).some((d) => codeOf(d) === 'SW201') ? true : undefined,
+      );
+    }
+    assert.deepStrictEqual(ours(vscode.Uri.joinPath(versions, 'sqlite', '0001_accounts.py')).map(codeOf), []);
   });
 });
