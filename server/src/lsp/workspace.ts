@@ -156,7 +156,8 @@ export class WorkspaceIndex {
         const result = open[i] ?? read[next++];
         if (!('path' in result)) {
           if (result.problem) problems.push(result.problem);
-        } else if (isRevisionSource(result.source)) models.push(result);
+        } else if (isRevisionSource(result.source) || (open[i] !== undefined && revisionOnDisk(result.path)))
+          models.push(result); // an open revision stays one while it is edited (judged by its saved text)
         else nonRevisions.add(result.path); // env.py, a helper, __init__.py: judged by content
       }
       const config = mergeSettings(plan.team.config, plan.settings);
@@ -180,8 +181,8 @@ export class WorkspaceIndex {
 
   /**
    * The project a revision file belongs to (the innermost one when projects nest or share a
-   * root). A file where revisions are is one only when its content is a revision: an open
-   * document's text decides, else what indexing or the last read found.
+   * root). A file where revisions are is one when it is a known revision, else when its content
+   * is one: an open document's text, or the file on disk.
    */
   projectOf(file: string): ProjectEntry | undefined {
     let best: ProjectEntry | undefined;
@@ -193,9 +194,10 @@ export class WorkspaceIndex {
   }
 
   private isRevisionByContent(entry: ProjectEntry, file: string): boolean {
+    // A known revision stays one while it is edited (a line deleted for a moment, a syntax error).
+    if (entry.model.byPath.has(file)) return true;
     const text = this.openText(file);
     if (text !== undefined) return isRevisionSource(text);
-    if (entry.model.byPath.has(file)) return true;
     if (entry.nonRevisions.has(file)) return false;
     let disk: string;
     try {
@@ -242,6 +244,15 @@ export class WorkspaceIndex {
 
   get revisionCount(): number {
     return this.projects.reduce((n, p) => n + p.model.revisions.length, 0);
+  }
+}
+
+/** Whether the saved text of a file is a revision (false when it cannot be read). */
+function revisionOnDisk(file: string): boolean {
+  try {
+    return isRevisionSource(readText(file));
+  } catch {
+    return false;
   }
 }
 
