@@ -6,6 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { bundleServer, LspSession, REPO, uriOf } from './lspSession';
 
@@ -122,6 +124,33 @@ describe('language server: the layouts the CLI finds (one discovery module)', ()
       ],
     });
     await s.waitForDiagnostics(revision, (d) => d.diagnostics.some((x) => x.code === 'SW201'), 20_000);
+  });
+
+  it('one project root: the editor writes a decision record where `schema-warden decision` and `lint` look (decisions-dir relative to it)', async () => {
+    root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sw-lsp-layout-')), 'flask-migrate');
+    fs.cpSync(path.join(LAYOUTS, 'flask-migrate'), root, { recursive: true });
+    fs.appendFileSync(path.join(root, 'pyproject.toml'), '\n[tool.schema-warden]\ndecisions-dir = "docs/adr"\n');
+    session = new LspSession(root);
+    await session.initialize();
+    await session.waitForStatus((st) => st.state === 'ready', 20_000);
+    const revision = path.join(root, EXPECTED['flask-migrate'][1]);
+    const created = await session.connection.sendRequest<{ id: string; uri: string }>('schemaWarden/newDecision', {
+      title: 'Naive posted_at is kept',
+      rules: ['SW204'],
+      revisions: ['9f03b25e6a41'],
+      uri: uriOf(revision),
+    });
+    assert.equal(path.dirname(fileURLToPath(created.uri)), path.join(root, 'docs', 'adr'));
+    // The CLI, run from the migrations folder, names the same folder.
+    const cli = spawnSync(
+      process.execPath,
+      [path.join(REPO, 'dist', 'cli.js'), 'decision', 'list', '--format', 'json'],
+      {
+        cwd: path.join(root, 'migrations'),
+        encoding: 'utf8',
+      },
+    );
+    assert.equal((JSON.parse(cli.stdout) as { decisionsDir: string }).decisionsDir, path.join('..', 'docs', 'adr'));
   });
 
   it("the extension's activation events match a file of every layout", () => {
