@@ -179,11 +179,6 @@ function splitLocations(value: string, separator: unknown): string[] {
     .filter(Boolean);
 }
 
-/** The revision files of a project: `*.py` in its version locations, sorted for stable output. */
-export function listRevisionFiles(project: AlembicProject): string[] {
-  return scanRevisionFiles(project).files;
-}
-
 /** Revision files found in a project's version locations, and what is wrong there (broken or looping links). */
 export interface RevisionScan {
   files: string[];
