@@ -9,7 +9,7 @@ import { ChangedFilesError, changedFiles, isGitCommit, type ChangedFiles } from 
 import { lintProject } from '../engine/lint';
 import { acceptedHistory } from '../model/baseline';
 import { loadProjects } from '../engine/loadProject';
-import { findAlembicProjects, readAlembicProject } from '../model/alembicConfig';
+import { enclosingProject, findProjects } from '../model/discovery';
 import { allRules, ruleById } from '../rules';
 import { forgetPrefetchedGit, prefetchGitHistory } from '../engine/gitHistory';
 import type { Finding, Rule } from '../rules/types';
@@ -24,7 +24,9 @@ import { VERSION } from './version';
 export const LINT_USAGE = `Usage: schema-warden lint [options] [PATH...]
 
 Lints Alembic revisions against the data-architecture policy. PATH is a revision file, a folder
-of revisions or an Alembic project folder; with none, the projects found from the current folder.
+of revisions or an Alembic project folder; with none, every Alembic project found from the current
+folder (alembic.ini with or without script_location, [tool.alembic], or a folder holding env.py
+and versions/). Files are revisions by content (top-level revision and down_revision).
 
 Options:
   --format FORMAT            text (default), json, sarif, github (workflow commands: annotations on
@@ -41,7 +43,7 @@ Options:
   --no-color                 plain text output
   -h, --help                 this help
 
-Exit codes: 0 no error-severity finding, 1 findings, 2 usage or configuration error.`;
+Exit codes: 0 no error-severity finding, 1 findings, 2 usage or configuration error, or no revision found.`;
 
 export class UsageError extends Error {}
 
@@ -184,8 +186,9 @@ async function lintWith(
     throw err;
   }
   await gitAnswers;
-  if (loaded.projects.length === 0) {
-    io.stderr(`schema-warden lint: ${loaded.problems.join('\n') || 'nothing to lint'}\n`);
+  if (loaded.nothingFound !== undefined) {
+    // Nothing linted is never a pass: say what was searched and how to point the tool at the migrations.
+    io.stderr(`schema-warden lint: ${[...loaded.problems, loaded.nothingFound].join('\nschema-warden lint: ')}\n`);
     return 2;
   }
 
@@ -250,12 +253,12 @@ async function lintWith(
 /** Where the revisions of the linted projects probably are (a guess is fine: see prefetchGitHistory). */
 function revisionDirsOf(paths: readonly string[], cwd: string): string[] {
   try {
-    if (paths.length === 0) return findAlembicProjects(cwd).flatMap((p) => p.versionLocations);
+    if (paths.length === 0) return findProjects(cwd).projects.flatMap((p) => p.versionLocations);
     return paths.flatMap((given) => {
       const target = path.resolve(cwd, given);
       if (!fs.statSync(target).isDirectory()) return [path.dirname(target)];
-      const alembic = readAlembicProject(target);
-      return alembic ? alembic.versionLocations : findAlembicProjects(target).flatMap((p) => p.versionLocations);
+      const found = findProjects(target).projects;
+      return (found.length ? found : [enclosingProject(target)]).flatMap((p) => p?.versionLocations ?? [target]);
     });
   } catch {
     return [];

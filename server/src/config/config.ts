@@ -81,18 +81,22 @@ export function defaultConfig(root: string): ResolvedConfig {
   };
 }
 
-/** Finds and reads the configuration for a folder: its own files, then its parents'. */
-export function loadConfig(startDir: string): ResolvedConfig {
+/**
+ * Finds and reads the configuration for a folder: its own files, then its parents'. Paths in it
+ * (`decisions-dir`, globs) are relative to `projectRoot` when given (the project root, see
+ * `projectRootOf`), else to the folder the file is in.
+ */
+export function loadConfig(startDir: string, projectRoot?: string): ResolvedConfig {
   for (let dir = path.resolve(startDir); ; dir = path.dirname(dir)) {
     const dedicated = path.join(dir, 'schema-warden.toml');
-    if (fs.existsSync(dedicated)) return resolveConfig(dir, dedicated, readToml(dedicated));
+    if (fs.existsSync(dedicated)) return resolveConfig(projectRoot ?? dir, dedicated, readToml(dedicated));
     const pyproject = path.join(dir, 'pyproject.toml');
     if (fs.existsSync(pyproject)) {
       const table = (readToml(pyproject).tool as Record<string, unknown> | undefined)?.['schema-warden'];
-      if (table !== undefined) return resolveConfig(dir, pyproject, table, 'tool.schema-warden.');
+      if (table !== undefined) return resolveConfig(projectRoot ?? dir, pyproject, table, 'tool.schema-warden.');
     }
     if (fs.existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir)
-      return defaultConfig(path.resolve(startDir));
+      return defaultConfig(projectRoot ?? path.resolve(startDir));
   }
 }
 

@@ -406,7 +406,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const file = uriToPath(change.uri);
       if (!file) continue;
       const base = path.basename(file);
-      if (CONFIG_FILES.has(base)) {
+      // An env.py created or deleted makes or unmakes a project configured in Python (model/discovery.ts).
+      if (CONFIG_FILES.has(base) || (base === 'env.py' && change.type !== FileChangeType.Changed)) {
         configChanged = true;
         continue;
       }
