@@ -81,10 +81,10 @@ const LEAKY_NULLPOOL_ENV = [
   '',
 ].join('\n');
 
-function iniWithUrl(url: string): string {
-  return ['[alembic]', 'script_location = migrations', 'prepend_sys_path = .', `sqlalchemy.url = ${url}`, ''].join(
-    '\n',
-  );
+/** The project's alembic.ini (logging sections included) with `url` as its sqlalchemy.url. */
+function iniWithUrl(project: TempProject, url: string): string {
+  const ini = fs.readFileSync(path.join(project.dir, 'alembic.ini'), 'utf8');
+  return ini.replace(/^sqlalchemy\.url = .*$/m, `sqlalchemy.url = ${url}`);
 }
 
 describe('runner: real project shapes through schema-warden verify (real PostgreSQL, real Alembic)', function () {
@@ -110,7 +110,7 @@ describe('runner: real project shapes through schema-warden verify (real Postgre
         const project = track(syntheticProject(8));
         fs.writeFileSync(
           path.join(project.dir, 'alembic.ini'),
-          iniWithUrl(`postgresql://dev:devpass@127.0.0.1:${dev.port}/app_dev`),
+          iniWithUrl(project, `postgresql://dev:devpass@127.0.0.1:${dev.port}/app_dev`),
         );
         replaceEnvPy(project, LEAKY_NULLPOOL_ENV);
         const result = await verify([...on(), '--python', python(), project.dir], project.dir);
