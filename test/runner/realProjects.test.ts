@@ -257,14 +257,21 @@ describe('runner: real project shapes through schema-warden verify (real Postgre
     assert.match(result.stderr, /setup problem/);
   });
 
-  it('env.py needing a production secret: exit 2 suggesting --env builtin; with --env builtin: exit 0', async () => {
+  it('env.py needing a production secret (read by an app module on prepend_sys_path): exit 2 naming that module and suggesting --env builtin; with --env builtin: exit 0', async () => {
     const project = track(syntheticProject(3));
+    fs.mkdirSync(path.join(project.dir, 'payments'));
+    fs.writeFileSync(path.join(project.dir, 'payments', '__init__.py'), '');
+    fs.writeFileSync(
+      path.join(project.dir, 'payments', 'settings.py'),
+      ['import os', '', 'SIGNING_SECRET = os.environ["PAYMENTS_SIGNING_SECRET"]  # only production has it', ''].join(
+        '\n',
+      ),
+    );
     replaceEnvPy(
       project,
       [
-        'import os',
         ...ENV_HEADER,
-        'signing_secret = os.environ["PAYMENTS_SIGNING_SECRET"]  # only production has it',
+        'from payments.settings import SIGNING_SECRET  # the project root is on sys.path (prepend_sys_path = .)',
         'engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)',
         'with engine.connect() as connection:',
         '    context.configure(connection=connection)',
@@ -277,7 +284,7 @@ describe('runner: real project shapes through schema-warden verify (real Postgre
     assert.equal(own.code, 2, own.stdout + own.stderr);
     assert.match(
       own.stderr,
-      /The project's env\.py failed at migrations\/env\.py:10: KeyError: 'PAYMENTS_SIGNING_SECRET'/,
+      /The project's env\.py failed at payments\/settings\.py:3 \(reached from migrations\/env\.py:9\): KeyError: 'PAYMENTS_SIGNING_SECRET'/,
     );
     assert.match(own.stderr, /--env builtin/);
     assert.doesNotMatch(own.stderr, /fails the same way/, 'no claim about a plain Alembic run that did not happen');
@@ -286,6 +293,25 @@ describe('runner: real project shapes through schema-warden verify (real Postgre
     assert.equal(builtin.code, 0, builtin.stdout + builtin.stderr);
     assert.match(builtin.stdout, /Environment: Schema Warden's built-in env\.py/);
     assert.match(builtin.stdout, /Round trips OK: 3 of 3/);
+  });
+
+  it('a revision importing a module that is not installed: exit 2 naming the revision file, the module and the install', async () => {
+    const project = track(syntheticProject(2));
+    const versions = path.join(project.dir, 'migrations', 'versions');
+    const file = path.join(versions, fs.readdirSync(versions).find((f) => f.startsWith('syn000000002')) as string);
+    fs.writeFileSync(
+      file,
+      fs
+        .readFileSync(file, 'utf8')
+        .replace('import sqlalchemy as sa', 'import sqlalchemy as sa\nimport geoalchemy_not_installed'),
+    );
+    const result = await verify([...on(), '--python', venvPython(), project.dir], project.dir);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(
+      result.stderr,
+      /migrations\/versions\/syn000000002_t2\.py:4 imports geoalchemy_not_installed, which is not installed in \S+/,
+    );
+    assert.match(result.stderr, /pip install -e \./);
   });
 
   describe("Flask-Migrate: an application factory, Flask-Migrate's own layout and env.py (Debian's flask-migrate)", () => {

@@ -165,6 +165,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         configFile,
         developerUrl: values.drift,
         controller,
+        envMode,
+        ...(values['flask-app'] ? { flaskApp: values['flask-app'] } : {}),
         ...(values.metadata ? { metadata: values.metadata } : {}),
         ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
         ...(log ? { log } : {}),
