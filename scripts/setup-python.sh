@@ -17,6 +17,10 @@ else
   "$venv/bin/pip" install -q --disable-pip-version-check --retries 0 alembic psycopg2-binary
   echo "setup-python: created $venv"
 fi
+# An async env.py (Alembic's async template) for the runner's redirection test: asyncpg + greenlet.
+if ! "$venv/bin/python" -c 'import asyncpg, greenlet' 2>/dev/null; then
+  "$venv/bin/pip" install -q --disable-pip-version-check --retries 0 asyncpg greenlet
+fi
 "$venv/bin/python" -c 'import alembic, sqlalchemy; print("setup-python: venv alembic", alembic.__version__, "sqlalchemy", sqlalchemy.__version__)'
 
 if /usr/bin/python3 -c 'import alembic, sqlalchemy, psycopg2, flask_migrate, flask_sqlalchemy' 2>/dev/null; then

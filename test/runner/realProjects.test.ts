@@ -155,6 +155,47 @@ describe('runner: real project shapes through schema-warden verify (real Postgre
     }
   });
 
+  it("an async env.py (Alembic's async template shape, asyncpg) with a hard-coded development URL: redirected, exit 0", async () => {
+    const dev = await tripwire();
+    try {
+      const project = track(syntheticProject(2));
+      replaceEnvPy(
+        project,
+        [
+          'import asyncio',
+          ...ENV_HEADER,
+          'from sqlalchemy.ext.asyncio import async_engine_from_config',
+          '',
+          '',
+          'def do_run_migrations(connection):',
+          '    context.configure(connection=connection)',
+          '    with context.begin_transaction():',
+          '        context.run_migrations()',
+          '',
+          '',
+          'async def run_async_migrations():',
+          `    connectable = async_engine_from_config({"sqlalchemy.url": "postgresql+asyncpg://dev:devpass@127.0.0.1:${dev.port}/app_dev"}, prefix="sqlalchemy.", poolclass=pool.NullPool)`,
+          '    async with connectable.connect() as connection:',
+          '        await connection.run_sync(do_run_migrations)',
+          '    await connectable.dispose()',
+          '',
+          '',
+          'asyncio.run(run_async_migrations())',
+          '',
+        ].join('\n'),
+      );
+      const result = await verify([...on(), '--python', venvPython(), project.dir], project.dir);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(
+        result.stdout,
+        new RegExp(`instead of postgresql\\+asyncpg://dev:\\*\\*\\*@127\\.0\\.0\\.1:${dev.port}/app_dev`),
+      );
+      assert.equal(dev.connections(), 0);
+    } finally {
+      await dev.close();
+    }
+  });
+
   it('env.py connecting around SQLAlchemy (psycopg2.connect): refused before it connects, exit 2', async () => {
     const dev = await tripwire();
     try {

@@ -168,7 +168,11 @@ class Redirection(object):
         opened, self.opened = self.opened, []
         for connection in opened:
             try:
-                if not is_closed(connection):
+                if is_closed(connection):
+                    continue
+                if hasattr(connection, "terminate"):  # asyncpg: close() is a coroutine
+                    connection.terminate()
+                else:
                     connection.close()
             except Exception:
                 pass
@@ -189,6 +193,8 @@ REDIRECT = Redirection()
 
 
 def is_closed(connection):
+    if callable(getattr(connection, "is_closed", None)):  # asyncpg
+        return connection.is_closed()
     closed = getattr(connection, "closed", None)
     return bool(closed) if closed is not None else False
 
@@ -265,6 +271,10 @@ def install_redirection():
     create_module.create_engine = redirecting_create_engine
     sqlalchemy.create_engine = redirecting_create_engine
     sqlalchemy.engine.create_engine = redirecting_create_engine
+    # Imported already (by a plugin, say): its own binding must be replaced too.
+    asyncio_engine = sys.modules.get("sqlalchemy.ext.asyncio.engine")
+    if asyncio_engine is not None and hasattr(asyncio_engine, "_create_engine"):
+        asyncio_engine._create_engine = redirecting_create_engine
     install_driver_guards()
 
 
@@ -335,6 +345,29 @@ def install_driver_guards():
             return connection
 
         psycopg.connect = guarded_psycopg
+    try:
+        import asyncpg
+    except Exception:
+        asyncpg = None
+    if asyncpg is not None:
+        original_asyncpg = asyncpg.connect
+
+        async def guarded_asyncpg(dsn=None, *args, **kwargs):
+            params = {}
+            if dsn:
+                from sqlalchemy.engine.url import make_url
+
+                parsed = make_url(dsn.replace("postgres://", "postgresql://", 1))
+                params = {"host": parsed.host, "port": parsed.port, "dbname": parsed.database}
+            for key, name in (("host", "host"), ("port", "port"), ("database", "dbname")):
+                if kwargs.get(key) is not None:
+                    params[name] = kwargs[key]
+            check_driver_target(params, "asyncpg.connect")
+            connection = await original_asyncpg(dsn, *args, **kwargs)
+            REDIRECT.opened.append(connection)
+            return connection
+
+        asyncpg.connect = guarded_asyncpg
 
 
 def checked_creator(creator, is_async):
