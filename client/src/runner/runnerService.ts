@@ -546,12 +546,12 @@ function versionOf(target: Target): { serverVersion?: string } {
   return version ? { serverVersion: version } : {};
 }
 
-/** The Python extension's interpreter for this folder, when that extension is installed and active. */
+/** The Python extension's selected interpreter for this folder (its public API), when that extension is installed. */
 async function activePythonInterpreter(uri: vscode.Uri): Promise<string | undefined> {
   const extension = vscode.extensions.getExtension('ms-python.python');
-  if (!extension?.isActive) return undefined;
+  if (!extension) return undefined;
   try {
-    const api = extension.exports as {
+    const api = (extension.isActive ? extension.exports : await extension.activate()) as {
       environments?: { getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined };
     };
     const found = api.environments?.getActiveEnvironmentPath?.(uri)?.path;
