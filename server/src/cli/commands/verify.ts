@@ -139,7 +139,9 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     return EXIT_SETUP_PROBLEM;
   }
   const python = discoverPython({
-    configured: values.python,
+    // A path is the user's, relative to where they typed it (Alembic runs in PROJECT_DIR); a bare
+    // name (python3.12) is looked up on PATH.
+    configured: values.python?.includes(path.sep) ? path.resolve(io.cwd, values.python) : values.python,
     configuredSource: '--python',
     workspaceDir: projectVenv(projectDir) ? projectDir : io.cwd,
   });

@@ -85,7 +85,12 @@ def describe_error(exc):
             error["detail"] = detail
     # Where in the project's own code it happened: the innermost frame under the project folder.
     project_dir = os.path.abspath(os.getcwd()) + os.sep
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+    frames = reversed(traceback.extract_tb(exc.__traceback__))
+    if isinstance(exc, SyntaxError) and getattr(exc, "filename", None) and exc.lineno:
+        # The file that does not parse is not on the stack: it is where the error is.
+        error["file"], error["line"] = os.path.abspath(exc.filename), exc.lineno
+        frames = ()
+    for frame in frames:
         if frame.filename.startswith("<"):  # code compiled from a string, e.g. "<string>"
             continue
         filename = os.path.abspath(frame.filename)
