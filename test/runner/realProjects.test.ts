@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runVerifyCommand } from '../../server/src/cli/commands/verify';
-import { debianPython, usePostgresCluster, venvPython } from '../support/postgres';
+import { debianPython, fixtureDir, usePostgresCluster, venvPython } from '../support/postgres';
 import { breakDowngrade, projectWithUpgrade, replaceEnvPy, syntheticProject, type TempProject } from './projectFactory';
 
 interface Run {
@@ -270,6 +270,31 @@ describe('runner: real project shapes through schema-warden verify (real Postgre
     assert.equal(first.code, 1);
     assert.match(first.stdout, /First failure: downgrade of syn000000003/);
     assert.match(first.stdout, /3 not run after the failure/);
+  });
+
+  it('--keep-going past a failing upgrade: its descendants are not run, with the reason; exit 1', async () => {
+    const result = await verify(
+      [...on(), '--python', venvPython(), '--keep-going', fixtureDir('failing-upgrade')],
+      fixtureDir('failing-upgrade'),
+    );
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /✓ cc0000000001/);
+    assert.match(result.stdout, /✗ cc0000000002 .* upgrade failed/);
+    assert.match(result.stdout, /· cc0000000003 .* not run: its ancestors cannot be applied: /);
+    assert.match(result.stdout, /Failing revisions \(1\):\n {2}cc0000000002 upgrade/);
+    assert.match(result.stdout, /1 not run \(an ancestor could not be applied\)/);
+  });
+
+  it('a revision that does not parse: exit 2 naming the file and line', async () => {
+    const project = track(syntheticProject(2));
+    const versions = path.join(project.dir, 'migrations', 'versions');
+    const file = path.join(versions, fs.readdirSync(versions).find((f) => f.startsWith('syn000000002')) as string);
+    fs.appendFileSync(file, '\ndef broken(:\n');
+    const lines = fs.readFileSync(file, 'utf8').split('\n').length - 1;
+    // --python as a path relative to where the command is typed
+    const result = await verify([...on(), '--python', path.relative(project.dir, venvPython()), '.'], project.dir);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, new RegExp(`SyntaxError: .*syn000000002_t2\\.py:${lines}\\)`));
   });
 
   it('env.py importing a module that is not installed: exit 2, naming the module, the line and the interpreter, saying to install', async () => {
