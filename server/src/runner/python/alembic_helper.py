@@ -16,7 +16,7 @@ Runs on Python 3.7+ with Alembic >= 1.8 / SQLAlchemy 1.4 and Alembic 1.20 / SQLA
 Any env.py runs unchanged, on the requested database only: while a command runs, every SQLAlchemy
 engine the project creates (create_engine, engine_from_config, async engines) is pointed at the
 command's database whatever URL env.py computed, and a PostgreSQL driver connection to any other
-database is refused (see redirect.py's twin below: Redirection). DATABASE_URL and sqlalchemy.url
+database is refused (see Redirection below). DATABASE_URL and sqlalchemy.url
 are still set, as a convenience. Each command behaves as one `alembic` process would: whatever
 connections and engines it opened are closed when it ends.
 """
@@ -704,7 +704,7 @@ def cmd_current(session, args):
     schema = args.get("version_table_schema", session.version_table_schema)
     if schema:
         opts["version_table_schema"] = schema
-    engine = create_engine(url, poolclass=NullPool)  # served from the reuse cache when enabled
+    engine = create_engine(url, poolclass=NullPool)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts=opts)
         return sorted(context.get_current_heads())
