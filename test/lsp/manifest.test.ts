@@ -79,6 +79,8 @@ describe('extension manifest (package.json)', () => {
       'schemaWarden.runner.dockerImage',
       'schemaWarden.runner.databaseUrlEnv',
       'schemaWarden.runner.metadata',
+      'schemaWarden.runner.env',
+      'schemaWarden.runner.flaskApp',
     ]);
     const grammar = manifest.contributes.grammars[0];
     assert.deepEqual(grammar.injectTo, ['source.python']);

@@ -34,8 +34,15 @@ export interface HelperErrorDetail {
   file?: string;
   line?: number;
   traceback?: string;
-  /** "env.py" when the project's env.py raised it itself (not a revision, not the database). */
-  origin?: 'env.py';
+  /**
+   * Where a setup problem of the project arose, rather than in a migration: "env.py" when the
+   * project's env.py raised it itself (not a revision, not the database); "app" while the Flask
+   * application was loaded for env.py; "setup" for what the helper refused or could not find
+   * (no env.py, no Flask app, a connection around the redirection).
+   */
+  origin?: 'env.py' | 'app' | 'setup';
+  /** For a ModuleNotFoundError: the module that is not installed. */
+  missingModule?: string;
   /** env.py's innermost frame then: its file and line. */
   envFile?: string;
   envLine?: number;
@@ -50,6 +57,17 @@ export interface HelperResponse {
   result?: unknown;
   error?: HelperErrorDetail;
   elapsedMs?: number;
+}
+
+/** Which environment ran a command, and what the helper's redirection of engines did. */
+export interface HelperEnvironment {
+  /** "project": the project's own env.py; "builtin": Schema Warden's. */
+  mode: 'project' | 'builtin';
+  envFile: string | null;
+  /** The Flask application env.py ran inside, when it uses current_app. */
+  flaskApp: string | null;
+  /** URLs (passwords hidden) the project asked for that were pointed at the scratch database instead. */
+  redirectedFrom: string[];
 }
 
 export interface HelperHello {

@@ -1,7 +1,8 @@
 // Round-trip verification: for each revision from a start to the head, in graph order, upgrade to
 // it and take a snapshot; downgrade to its parent(s) and compare with the parent's snapshot;
 // upgrade again and compare with its own. Branches and merges are handled by bringing the database
-// to exactly the revision's ancestors before each round trip.
+// to exactly the revision's ancestors before each round trip. With keepGoing, a failure does not
+// end the run: the database is rebuilt empty and brought (unchecked) to the next revision's parent.
 import * as fs from 'node:fs';
 import type { Client } from 'pg';
 import { newPgClient } from './pgClient';
@@ -38,13 +39,27 @@ export interface RevisionVerifyResult {
   path: string | null;
   status: 'passed' | 'failed' | 'not run';
   steps: VerifyStepResult[];
+  /** Why a revision was not run although the run went on (keepGoing): an ancestor cannot be applied. */
+  notRunReason?: string;
+}
+
+export interface VerifyFailure {
+  revision: string;
+  step: VerifyStepName;
+  message: string;
+  path: string | null;
+  line?: number;
 }
 
 export interface VerifyResult {
   ok: boolean;
   revisions: RevisionVerifyResult[];
-  /** The first failure: verification stops there, as the database cannot be trusted past it. */
-  failure?: { revision: string; step: VerifyStepName; message: string; path: string | null; line?: number };
+  /** The first failure. Without keepGoing verification stops there (the database cannot be trusted past it). */
+  failure?: VerifyFailure;
+  /** Every failing revision, in the order verified (one entry without keepGoing). Always set by verifyRoundTrips. */
+  failures?: VerifyFailure[];
+  /** Whether the run went on after failures. */
+  keepGoing?: boolean;
   durationMs: number;
 }
 
@@ -59,6 +74,13 @@ export interface VerifyOptions {
   /** The accepted history (`baseline`): these revisions and their ancestors are applied without checks. */
   after?: readonly string[];
   versionTable?: string;
+  /**
+   * Go on after a failing revision: rebuild the database (rebuildDatabase, which must leave it
+   * empty) and apply, unchecked, the next revision's parent. Every failure is reported.
+   */
+  keepGoing?: boolean;
+  /** Empties the database at databaseUrl (drop and create again); required with keepGoing. */
+  rebuildDatabase?: () => Promise<void>;
   signal?: AbortSignal;
   log?: RunnerLog;
   /** Called after every step, for progress reporting. */
@@ -103,13 +125,19 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     return { revision: id, parents: info.downRevisions, doc: info.doc, path: info.path, status: 'not run', steps: [] };
   });
 
-  const client = newPgClient({ connectionString: options.databaseUrl });
+  if (options.keepGoing && !options.rebuildDatabase)
+    throw new Error('verifyRoundTrips: keepGoing needs rebuildDatabase (to empty the database after a failure)');
   let connectionError: Error | undefined;
-  // Without a listener, a server that goes away would crash the whole process.
-  client.on('error', (error) => {
-    connectionError = error;
-  });
-  await client.connect();
+  const connect = async (): Promise<Client> => {
+    const fresh = newPgClient({ connectionString: options.databaseUrl });
+    // Without a listener, a server that goes away would crash the whole process.
+    fresh.on('error', (error) => {
+      connectionError = error;
+    });
+    await fresh.connect();
+    return fresh;
+  };
+  let client = await connect();
   const snapshots = new Map<string, SchemaSnapshot>();
   const versionTable = options.versionTable ?? 'alembic_version';
   const snapshot = () =>
@@ -118,7 +146,7 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
         `the database server stopped answering while taking a schema snapshot: ${connectionError?.message ?? error.message}`,
       );
     });
-  const appliedHeads = versionTableReader(client, versionTable);
+  let appliedHeads = versionTableReader(() => client, versionTable);
   const keyOf = (heads: Iterable<string>) => [...heads].sort().join(',') || '(base)';
   const checkCancelled = () => {
     if (options.signal?.aborted) throw new RunnerCancelledError();
@@ -152,7 +180,15 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     }
   };
 
-  let failure: VerifyResult['failure'];
+  const failures: VerifyFailure[] = [];
+  let rebuildFirst = false;
+  const rebuild = async () => {
+    await client.end().catch(() => undefined);
+    log('keep going: rebuilding the scratch database empty');
+    await (options.rebuildDatabase as () => Promise<void>)();
+    client = await connect();
+    appliedHeads = versionTableReader(() => client, versionTable);
+  };
   try {
     for (const [index, id] of order.entries()) {
       checkCancelled();
@@ -161,13 +197,28 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       const ancestors = graph.ancestors(id);
       const parentKey = keyOf(graph.headsOf(ancestors));
 
-      // 1. Bring the database to exactly this revision's ancestors (other branches downgraded).
-      await moveToSubsetOf(graph, helper, ancestors, await appliedHeads(), log);
-      let applied = graph.closure(await appliedHeads());
-      if (!snapshots.has(parentKey) || applied.size !== ancestors.size) {
-        for (const parent of graph.parents(id)) await helper.upgrade(parent);
-        applied = graph.closure(await appliedHeads());
-        snapshots.set(parentKey, await snapshot());
+      // 1. Bring the database to exactly this revision's ancestors (other branches downgraded);
+      // after a failure (keepGoing), from an empty database, applying the ancestors unchecked.
+      try {
+        if (rebuildFirst) {
+          rebuildFirst = false;
+          await rebuild();
+        }
+        await moveToSubsetOf(graph, helper, ancestors, await appliedHeads(), log);
+        let applied = graph.closure(await appliedHeads());
+        if (!snapshots.has(parentKey) || applied.size !== ancestors.size) {
+          for (const parent of graph.parents(id)) await helper.upgrade(parent);
+          applied = graph.closure(await appliedHeads());
+          snapshots.set(parentKey, await snapshot());
+        }
+      } catch (error) {
+        // Only after an earlier failure can an ancestor fail to apply: this one cannot be checked.
+        if (!options.keepGoing || failures.length === 0 || !(error instanceof AlembicCommandError)) throw error;
+        if (error instanceof ProjectEnvError) throw error;
+        result.notRunReason = `its ancestors cannot be applied: ${describeError(error.detail)}`;
+        log(`keep going: ${short(id)} not run, ${result.notRunReason}`);
+        rebuildFirst = true;
+        continue;
       }
       const parentSnapshot = snapshots.get(parentKey) as SchemaSnapshot;
 
@@ -180,16 +231,19 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
             step.error?.line !== undefined && step.error.file === info.path
               ? step.error.line
               : functionLine(info.path, step.step);
-          failure = {
+          failures.push({
             revision: id,
             step: step.step,
             message: step.message ?? 'failed',
             path: info.path,
             ...(line !== undefined ? { line } : {}),
-          };
+          });
+          // The database is in an unknown state: start the next revision from an empty one.
+          rebuildFirst = true;
         }
         return step.status === 'passed';
       };
+      const stop = () => !options.keepGoing;
 
       // 2. Upgrade to it: the reference snapshot of this revision.
       const upgrade = await runStep('upgrade', `upgrade ${id}`, () => helper.upgrade(id));
@@ -199,7 +253,10 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
         upgrade.message = `upgrade to ${short(id)} failed: ${describeError(upgrade.error)}${after.length ? `; the database was left changed: ${after.map((d) => d.message).join('; ')}` : ' (the database was rolled back to its parent)'}`;
         if (after.length) upgrade.differences = after;
       }
-      if (!record(upgrade)) break;
+      if (!record(upgrade)) {
+        if (stop()) break;
+        continue;
+      }
       const ownKey = keyOf(graph.headsOf(new Set([...ancestors, id])));
       const own = await snapshot();
       snapshots.set(ownKey, own);
@@ -222,7 +279,10 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
           downgrade.message = `downgrade of ${short(id)} does not restore the schema of ${parentKey === '(base)' ? 'the base' : short(parentKey)}: ${differences.map((d) => d.message).join('; ')}`;
         }
       }
-      if (!record(downgrade)) break;
+      if (!record(downgrade)) {
+        if (stop()) break;
+        continue;
+      }
 
       // 4. Upgrade again: the same schema as the first time.
       const again = await runStep('upgrade again', `upgrade ${id}`, () => helper.upgrade(id));
@@ -239,7 +299,10 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
           again.message = `upgrading ${short(id)} again after its downgrade gives a different schema: ${differences.map((d) => d.message).join('; ')}`;
         }
       }
-      if (!record(again)) break;
+      if (!record(again)) {
+        if (stop()) break;
+        continue;
+      }
       result.status = 'passed';
       log(
         `round trip of ${short(id)} passed (${result.steps.map((s) => `${s.step} ${formatMs(s.durationMs)}`).join(', ')})`,
@@ -253,10 +316,13 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   } finally {
     await client.end().catch(() => undefined);
   }
+  const failure = failures[0];
   return {
-    ok: !failure && results.every((r) => r.status === 'passed'),
+    ok: failures.length === 0 && results.every((r) => r.status === 'passed'),
     revisions: results,
     ...(failure ? { failure } : {}),
+    failures,
+    keepGoing: options.keepGoing === true,
     durationMs: performance.now() - began,
   };
 }
@@ -327,13 +393,14 @@ function downgradeTarget(graph: RevisionGraph, id: string, ancestors: Set<string
  * Reads the revisions alembic_version records. Alembic creates the table on the first upgrade and
  * never drops it, so once seen only one query per read is needed.
  */
-function versionTableReader(client: Client, table: string): () => Promise<string[]> {
+function versionTableReader(clientOf: () => Client, table: string): () => Promise<string[]> {
   let exists = false;
   const quoted = table
     .split('.')
     .map((part) => `"${part.replace(/"/g, '""')}"`)
     .join('.');
   return async () => {
+    const client = clientOf();
     if (!exists) {
       const found = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [quoted]);
       if (!found.rows[0]?.oid) return [];
