@@ -59,6 +59,31 @@ ruleTester(rule, {
           pass
       `,
     },
+    {
+      name: 'a no-op upgrade behind a guard is empty (#13)',
+      code: `
+      def upgrade():
+          if already_applied(op, __name__):
+              return
+          pass
+
+      def downgrade():
+          pass
+      `,
+    },
+    {
+      name: 'maintenance statements have nothing to undo (#13)',
+      code: `
+      def upgrade():
+          op.execute("REINDEX INDEX ix_account_email")
+          op.execute("ANALYZE account")
+          with op.get_context().autocommit_block():
+              op.execute("VACUUM (ANALYZE) account")
+
+      def downgrade():
+          pass
+      `,
+    },
   ],
   invalid: [
     {
@@ -361,6 +386,31 @@ ruleTester(rule, {
         },
       ],
       output: null,
+    },
+    {
+      name: 'a guard before real work is no empty upgrade (#13)',
+      code: `
+      def upgrade():
+          if already_applied(op, __name__):
+              return
+          op.add_column("account", sa.Column("note", sa.Text()))
+
+      def downgrade():
+          pass
+      `,
+      errors: [{ line: 6, message: /only `pass`/ }],
+    },
+    {
+      name: 'maintenance next to a schema change still needs a downgrade (#13)',
+      code: `
+      def upgrade():
+          op.execute("ANALYZE account")
+          op.add_column("account", sa.Column("note", sa.Text()))
+
+      def downgrade():
+          pass
+      `,
+      errors: [{ line: 5, message: /only `pass`/ }],
     },
   ],
 });

@@ -213,9 +213,13 @@ class MigrationBuilder {
     const colon = fn.children.find((c) => c?.type === ':');
     const nameNode = fn.childForFieldName('name');
     const headerSpan = { start: nameNode?.startIndex ?? fn.startIndex, end: nameNode?.endIndex ?? fn.endIndex };
-    const statements = (body?.namedChildren ?? []).filter((s): s is SyntaxNode => s !== null && s.type !== 'comment');
+    const written = (body?.namedChildren ?? []).filter((s): s is SyntaxNode => s !== null && s.type !== 'comment');
+    // `if already_applied(op, __name__): return` only decides whether to do nothing: a body that is
+    // such guards and then `pass` does nothing either way.
+    const statements = written.filter((s) => !isEarlyReturnGuard(s));
     let emptyReason: MigrationFunction['emptyReason'];
-    if (!body || statements.length === 0) emptyReason = 'missing-body';
+    if (!body || written.length === 0) emptyReason = 'missing-body';
+    else if (statements.length === 0) emptyReason = 'pass';
     else if (
       statements.every(
         (s) => s.type === 'pass_statement' || isDocstringStatement(s) || isEllipsis(s) || s.type === 'raise_statement',
@@ -226,7 +230,7 @@ class MigrationBuilder {
       else if (statements.some(isEllipsis)) emptyReason = 'ellipsis';
       else emptyReason = 'docstring';
     }
-    const firstStatement = statements[0] ?? body?.namedChild(0) ?? null;
+    const firstStatement = written[0] ?? body?.namedChild(0) ?? null;
     // The body's own indentation as written (spaces or tabs), so fixes insert matching lines.
     // Through LineIndex, not tree-sitter's row/column: rows do not break at a lone CR.
     const first = firstStatement ? this.lines.positionAt(firstStatement.startIndex) : undefined;
@@ -511,6 +515,15 @@ function functionNode(statement: SyntaxNode): SyntaxNode | undefined {
     if (def?.type === 'function_definition') return def;
   }
   return undefined;
+}
+
+/** `if <test>: return` (no `else`, nothing but a bare `return`): a guard that can only skip the rest. */
+function isEarlyReturnGuard(node: SyntaxNode): boolean {
+  if (node.type !== 'if_statement') return false;
+  if (node.childForFieldName('alternative')) return false;
+  const consequence = node.childForFieldName('consequence');
+  const inner = (consequence?.namedChildren ?? []).filter((s): s is SyntaxNode => s !== null && s.type !== 'comment');
+  return inner.length > 0 && inner.every((s) => s.type === 'return_statement' && s.namedChildCount === 0);
 }
 
 function isDocstringStatement(node: SyntaxNode): boolean {
