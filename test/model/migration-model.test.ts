@@ -184,4 +184,73 @@ describe('the migration model: batch_op handed to a helper', () => {
       [['add_column', 'account', 'account', '_stamp']],
     );
   });
+  it('leaves out code that only another database runs, however the dialect test is written (#13)', () => {
+    const m = model(
+      [
+        'from alembic import op',
+        'from app.db import is_mysql',
+        'ON_SQLITE = op.get_context().dialect.name == "sqlite"',
+        'def is_postgres():',
+        '    """Which database?"""',
+        '    bind = op.get_bind()',
+        '    return bind.dialect.name == "postgresql"',
+        'def upgrade():',
+        '    bind = op.get_bind()',
+        '    name = bind.dialect.name',
+        '    if bind.engine.name == "mysql":',
+        '        op.execute("mysql 1")',
+        '    elif str(bind.url).startswith("sqlite"):',
+        '        op.execute("sqlite 1")',
+        '    else:',
+        '        op.execute("SELECT 1")',
+        '    if name in ("mysql", "mariadb") or ON_SQLITE:',
+        '        op.execute("mysql 2")',
+        '    if name != "postgresql":',
+        '        op.execute("other 3")',
+        '    if not is_postgres():',
+        '        op.execute("other 4")',
+        '    if is_postgres():',
+        '        op.execute("SELECT 2")',
+        '    else:',
+        '        op.execute("other 5")',
+        '    if is_mysql():',
+        '        op.execute("unknown A")',
+        '    else:',
+        '        op.execute("unknown B")',
+        '    if bind.url.drivername.startswith(("mysql", "sqlite")):',
+        '        op.execute("other 6")',
+        'def downgrade():',
+        '    if op.get_bind().dialect.name == "postgresql":',
+        '        op.execute("SELECT 3")',
+        '        return',
+        '    op.execute("other 7")',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      m.operations.map((o) => o.sql?.text),
+      ['SELECT 1', 'SELECT 2', 'unknown A', 'unknown B', 'SELECT 3'],
+    );
+    assert.ok(m.otherDialectSpans.length >= 8);
+    assert.ok(
+      !m.calls.some((c) => /^"(other|mysql|sqlite) \d/.test(c.args[0]?.text ?? '')),
+      'no call from those branches',
+    );
+  });
+
+  it('an upgrade of only dialect lookups, early-return guards and other databases’ branches is empty (#13)', () => {
+    const m = model(
+      [
+        'def upgrade():',
+        '    if already_applied(op, __name__):',
+        '        return',
+        '    bind = op.get_bind()',
+        '    if bind.dialect.name == "sqlite":',
+        '        op.execute("PRAGMA foreign_keys=OFF")',
+        '    pass',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(m.upgrade?.isEmpty, true);
+  });
 });

@@ -20,8 +20,9 @@ import type {
 import { callKeyword, stringValue, boolValue } from './migration';
 import { NON_OPERATIONS, TABLE_PARAMETER, signatureFor } from './opSignatures';
 import { calleeText, dottedName, spanOf, toCall, toValue } from './pyValues';
+import { insideAny, nonPostgresSpans } from './dialectGuards';
 import { contains, scanTree, type ScannedTree } from './scan';
-import { LineIndex } from './source';
+import { LineIndex, type Span } from './source';
 import { sqlBlockOf } from './sqlBlocks';
 
 const CONSTRAINT_CONSTRUCTORS = new Set([
@@ -84,6 +85,9 @@ class MigrationBuilder {
   private readonly imports: ImportInfo[] = [];
   private readonly moduleFunctions = new Map<string, SyntaxNode>();
   private readonly moduleAssignments = new Map<string, PyValue>();
+  private readonly moduleAssignmentNodes = new Map<string, SyntaxNode>();
+  /** Branches of dialect tests that PostgreSQL never runs: nothing in them is read. */
+  private otherDialectSpans: Span[] = [];
   private readonly opAliases = new Set<string>(['op']);
 
   constructor(
@@ -125,6 +129,11 @@ class MigrationBuilder {
 
     const upgradeNode = this.moduleFunctions.get('upgrade');
     const downgradeNode = this.moduleFunctions.get('downgrade');
+    this.otherDialectSpans = nonPostgresSpans(
+      scanned.ifStatements,
+      { functions: this.moduleFunctions, assignments: this.moduleAssignmentNodes },
+      this.source,
+    );
     this.collectOperations(scanned);
 
     const message = docstring
@@ -147,6 +156,7 @@ class MigrationBuilder {
       comments: scanned.comments.map((c) => ({ ...c, line: this.lines.positionAt(c.span.start).line })),
       imports: this.imports,
       syntaxErrors: this.syntaxErrors,
+      otherDialectSpans: this.otherDialectSpans,
       isRevision: ids.revision !== undefined || upgradeNode !== undefined,
     };
   }
@@ -157,6 +167,7 @@ class MigrationBuilder {
     if (!left || !right || left.type !== 'identifier') return;
     const value = toValue(right, this.source);
     this.moduleAssignments.set(left.text, value);
+    this.moduleAssignmentNodes.set(left.text, right);
     switch (left.text) {
       case 'revision':
         ids.revision = stringValue(value);
@@ -216,7 +227,10 @@ class MigrationBuilder {
     const written = (body?.namedChildren ?? []).filter((s): s is SyntaxNode => s !== null && s.type !== 'comment');
     // `if already_applied(op, __name__): return` only decides whether to do nothing: a body that is
     // such guards and then `pass` does nothing either way.
-    const statements = written.filter((s) => !isEarlyReturnGuard(s));
+    // Likewise an `if` whose every branch only another database runs (see dialectGuards.ts).
+    const statements = written.filter(
+      (s) => !isEarlyReturnGuard(s) && !this.onlyOtherDialects(s) && !isConnectionLookup(s),
+    );
     let emptyReason: MigrationFunction['emptyReason'];
     if (!body || written.length === 0) emptyReason = 'missing-body';
     else if (statements.length === 0) emptyReason = 'pass';
@@ -249,6 +263,17 @@ class MigrationBuilder {
     };
   }
 
+  private onlyOtherDialects(statement: SyntaxNode): boolean {
+    if (statement.type !== 'if_statement' || this.otherDialectSpans.length === 0) return false;
+    const bodies = [
+      statement.childForFieldName('consequence'),
+      ...statement
+        .childrenForFieldName('alternative')
+        .map((c) => c.childForFieldName(c.type === 'elif_clause' ? 'consequence' : 'body')),
+    ];
+    return bodies.every((b) => !b || insideAny(this.otherDialectSpans, { start: b.startIndex, end: b.endIndex }));
+  }
+
   /**
    * Walks every call of the file once, in document order. A call inside upgrade()/downgrade(), or
    * inside a module-level helper function they call, is an operation when its receiver is `op`
@@ -272,9 +297,12 @@ class MigrationBuilder {
     const contextsOf = this.sectionsOfFunctions(scanned, functions, enclosingFunction, withContexts);
     const opAliasesFor = new Map<string, Set<string>>();
     let insideOperationUntil = -1;
+    const otherDialect = this.otherDialectSpans;
     for (const node of scanned.calls) {
       const at = { startIndex: node.startIndex, endIndex: node.endIndex };
       if (at.startIndex < insideOperationUntil) continue;
+      // Code that only another database runs is neither an operation nor a call the rules see.
+      if (otherDialect.length && insideAny(otherDialect, { start: at.startIndex, end: at.endIndex })) continue;
       const fn = enclosingFunction(at);
       const contexts = fn ? (contextsOf.get(fn.name) ?? []) : [];
       const functionNode = node.childForFieldName('function');
@@ -330,6 +358,11 @@ class MigrationBuilder {
     if (this.moduleFunctions.has('upgrade')) contexts.set('upgrade', [{ section: 'upgrade' }]);
     if (this.moduleFunctions.has('downgrade')) contexts.set('downgrade', [{ section: 'downgrade' }]);
     const helperCalls = scanned.calls
+      .filter(
+        (node) =>
+          !this.otherDialectSpans.length ||
+          !insideAny(this.otherDialectSpans, { start: node.startIndex, end: node.endIndex }),
+      )
       .map((node) => ({ node, fn: node.childForFieldName('function') }))
       .filter(
         (c) =>
@@ -524,6 +557,14 @@ function isEarlyReturnGuard(node: SyntaxNode): boolean {
   const consequence = node.childForFieldName('consequence');
   const inner = (consequence?.namedChildren ?? []).filter((s): s is SyntaxNode => s !== null && s.type !== 'comment');
   return inner.length > 0 && inner.every((s) => s.type === 'return_statement' && s.namedChildCount === 0);
+}
+
+/** `bind = op.get_bind()`, `dialect = bind.dialect.name`: reads which database runs, changes nothing. */
+function isConnectionLookup(node: SyntaxNode): boolean {
+  const assignment = node.type === 'expression_statement' ? node.namedChild(0) : null;
+  const right = assignment?.type === 'assignment' ? assignment.childForFieldName('right') : null;
+  if (!right || assignment?.childForFieldName('left')?.type !== 'identifier') return false;
+  return /^[A-Za-z_][\w.]*(\(\))?(\.\w+)*$/.test(right.text) && /get_bind|get_context|dialect|engine/.test(right.text);
 }
 
 function isDocstringStatement(node: SyntaxNode): boolean {

@@ -182,6 +182,12 @@ export interface MigrationModel extends RevisionIdentifiers {
   imports: readonly ImportInfo[];
   /** Syntax errors found by tree-sitter's error recovery. */
   syntaxErrors: ReadonlyArray<{ span: Span; message: string }>;
+  /**
+   * Branches of tests of the database dialect that PostgreSQL never runs (`if bind.engine.name ==
+   * "mysql":`, the `else` of `if is_postgres():`), sorted: their operations and calls are not in
+   * the model. See dialectGuards.ts.
+   */
+  otherDialectSpans: readonly Span[];
   /** Does this look like an Alembic revision at all (has `revision =` or `upgrade`)? */
   isRevision: boolean;
 }
