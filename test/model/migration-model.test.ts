@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { engineReady, model } from '../support/engine';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures/revisions');
+const stringOf = (v: { kind: string; value?: unknown } | undefined): unknown =>
+  v?.kind === 'string' ? v.value : undefined;
 const fixture = (name: string) => model(fs.readFileSync(path.join(fixtures, name), 'utf8'), path.join(fixtures, name));
 
 describe('the migration model on real-world shapes', () => {
@@ -28,9 +30,13 @@ describe('the migration model on real-world shapes', () => {
     assert.equal(up[0].table, 'tester');
     const execute = up[3];
     assert.equal(execute.sql, undefined, 'a SQLAlchemy DDL object is not SQL text');
+    // The loop over the module-level FLAGS tuple is unrolled (#13), reversed() kept.
     assert.deepEqual(
-      m.operations.filter((o) => o.section === 'downgrade').map((o) => o.name),
-      ['drop_column'],
+      m.operations.filter((o) => o.section === 'downgrade').map((o) => [o.name, stringOf(o.args.column_name)]),
+      [
+        ['drop_column', 'flag_beta'],
+        ['drop_column', 'flag_alpha'],
+      ],
     );
     assert.deepEqual(m.upgrade?.parameters, ['op', 'tables', 'tester']);
   });
@@ -252,5 +258,45 @@ describe('the migration model: batch_op handed to a helper', () => {
       ].join('\n'),
     );
     assert.equal(m.upgrade?.isEmpty, true);
+  });
+  it('unrolls loops over literal names, binding the loop variables (#13)', () => {
+    const m = model(
+      [
+        'TABLES = ("invoice", "payment")',
+        'def upgrade():',
+        '    for table in TABLES:',
+        '        op.add_column(table, sa.Column("kind", sa.Text(), nullable=False))',
+        '        op.create_index(f"ix_{table}_kind", table, ["kind"])',
+        '    for table, column in (("a", "x"), ("b", "y")):',
+        '        op.alter_column(table, column, nullable=False)',
+        '    for name in run_time_names():',
+        '        op.drop_column("t", name)',
+        'def downgrade():',
+        '    for table in reversed(TABLES):',
+        '        op.drop_column(table, "kind")',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      m.operations.map((o) => [
+        o.section,
+        o.name,
+        o.table,
+        o.args.index_name?.kind === 'string' ? o.args.index_name.value : stringOf(o.args.column_name),
+      ]),
+      [
+        ['upgrade', 'add_column', 'invoice', undefined],
+        ['upgrade', 'add_column', 'payment', undefined],
+        ['upgrade', 'create_index', 'invoice', 'ix_invoice_kind'],
+        ['upgrade', 'create_index', 'payment', 'ix_payment_kind'],
+        ['upgrade', 'alter_column', 'a', 'x'],
+        ['upgrade', 'alter_column', 'b', 'y'],
+        ['upgrade', 'drop_column', 't', undefined],
+        ['downgrade', 'drop_column', 'payment', 'kind'],
+        ['downgrade', 'drop_column', 'invoice', 'kind'],
+      ],
+    );
+    assert.deepEqual(m.operations[0].loop, { table: 'invoice' });
+    assert.equal(m.operations[6].loop, undefined, 'a loop over names known only at run time stays as written');
   });
 });

@@ -21,6 +21,7 @@ import { callKeyword, stringValue, boolValue } from './migration';
 import { NON_OPERATIONS, TABLE_PARAMETER, signatureFor } from './opSignatures';
 import { calleeText, dottedName, spanOf, toCall, toValue } from './pyValues';
 import { insideAny, nonPostgresSpans } from './dialectGuards';
+import { bindCall, iterationsAt, literalLoops, type LiteralLoop, type LoopBinding } from './loops';
 import { contains, scanTree, type ScannedTree } from './scan';
 import { LineIndex, type Span } from './source';
 import { sqlBlockOf } from './sqlBlocks';
@@ -88,6 +89,8 @@ class MigrationBuilder {
   private readonly moduleAssignmentNodes = new Map<string, SyntaxNode>();
   /** Branches of dialect tests that PostgreSQL never runs: nothing in them is read. */
   private otherDialectSpans: Span[] = [];
+  /** Loops over literal names, whose operations are unrolled (see loops.ts). */
+  private loops: LiteralLoop[] = [];
   private readonly opAliases = new Set<string>(['op']);
 
   constructor(
@@ -133,6 +136,12 @@ class MigrationBuilder {
       scanned.ifStatements,
       { functions: this.moduleFunctions, assignments: this.moduleAssignmentNodes },
       this.source,
+    );
+    this.loops = literalLoops(
+      scanned.forStatements,
+      (node) => toValue(node, this.source),
+      (name, fn, before) =>
+        (fn ? this.localAssignment(fn, name, before) : undefined) ?? this.moduleAssignments.get(name),
     );
     this.collectOperations(scanned);
 
@@ -331,18 +340,24 @@ class MigrationBuilder {
       // walked again, but rules still see them in `calls`, taken from the converted arguments.
       this.calls.push(...nestedCalls(call));
       const inAutocommitBlock = withs.some((w) => w.autocommit);
+      const iterations = this.loops.length
+        ? iterationsAt(this.loops, { start: at.startIndex, end: at.endIndex })
+        : undefined;
       for (const context of contexts) {
-        this.operations.push(
-          this.makeOperation(
-            call,
-            context,
-            isAlembicOp,
-            batch !== undefined,
-            batch?.batchTable,
-            inAutocommitBlock,
-            fn?.node,
-          ),
-        );
+        for (const loop of iterations ?? [undefined]) {
+          this.operations.push(
+            this.makeOperation(
+              loop ? bindCall(call, loop) : call,
+              context,
+              isAlembicOp,
+              batch !== undefined,
+              batch?.batchTable,
+              inAutocommitBlock,
+              fn?.node,
+              loop,
+            ),
+          );
+        }
       }
     }
   }
@@ -467,6 +482,7 @@ class MigrationBuilder {
     batchTable: string | undefined,
     inAutocommitBlock: boolean,
     fn: SyntaxNode | undefined,
+    loop?: LoopBinding,
   ): Operation {
     const name = isAlembicOp ? call.method : 'execute';
     const { args, rest } = bindArguments(call, isAlembicOp ? signatureFor(name, inBatch) : ['sqltext']);
@@ -503,6 +519,7 @@ class MigrationBuilder {
       constraints,
       sql: sqlArg ? sqlBlockOf(sqlArg, this.lines, this.analyzer, resolveName) : undefined,
       viaHelper: context.viaHelper,
+      ...(loop ? { loop } : {}),
       span: call.span,
       range: this.lines.rangeOf(call.span.start, call.span.end),
     };

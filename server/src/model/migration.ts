@@ -131,6 +131,12 @@ export interface Operation {
   sql?: SqlBlock;
   /** The module-level helper function this op was found in, called from upgrade()/downgrade(). */
   viaHelper?: string;
+  /**
+   * For an op in a loop over literal names (`for table in ("a", "b"):`), the loop variables' values
+   * of the iteration this op stands for: the op is unrolled, one per iteration, with the variables
+   * replaced in `call` and `args` (see loops.ts).
+   */
+  loop?: Readonly<Record<string, string>>;
   span: Span;
   range: Range;
 }
