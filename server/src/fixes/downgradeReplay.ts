@@ -1,3 +1,4 @@
+import { declaredName, type NamingConvention } from './namingConventions';
 import type { ObjectEffect } from './objectEffects';
 
 /**
@@ -16,8 +17,12 @@ import type { ObjectEffect } from './objectEffects';
  *
  * Returns the upgrade effects whose objects end up otherwise than they started.
  */
-export function unreversedEffects(up: readonly ObjectEffect[], down: readonly ObjectEffect[]): ObjectEffect[] {
-  const replay = new Replay([...up, ...down]);
+export function unreversedEffects(
+  up: readonly ObjectEffect[],
+  down: readonly ObjectEffect[],
+  convention?: NamingConvention,
+): ObjectEffect[] {
+  const replay = new Replay([...up, ...down], convention);
   const touched = new Map<ObjectEffect, string[]>();
   for (const effect of up) touched.set(effect, replay.apply(effect));
   for (const effect of down) replay.apply(effect, true);
@@ -54,7 +59,10 @@ class Replay {
   /** Tables (by root) that did not exist before the upgrade created them: nothing on them existed either. */
   private readonly newTables = new Set<string>();
 
-  constructor(all: readonly ObjectEffect[]) {
+  constructor(
+    all: readonly ObjectEffect[],
+    private readonly convention?: NamingConvention,
+  ) {
     // Table names linked by a rename in either section are the same table for columns and constraints.
     for (const e of all)
       if (e.action === 'rename' && e.kind === 'table' && e.from) this.parent.set(this.root(e.from), this.root(e.name));
@@ -131,7 +139,20 @@ class Replay {
     const { key, object } = this.track(effect.kind, effect.name, effect.table, false);
     object.present = true;
     object.columns = effect.kind === 'table' ? [] : (effect.columns ?? []);
-    object.aliases = effect.aliases ?? [];
+    object.aliases = [...(effect.aliases ?? [])];
+    const naming = effect.convention;
+    if (this.convention && naming && effect.table !== undefined) {
+      const declared = declaredName(
+        this.convention,
+        naming.kind,
+        effect.table,
+        naming.columns,
+        effect.unnamed ? undefined : effect.name,
+        naming.final,
+        naming.referent,
+      );
+      if (declared) object.aliases.push(declared);
+    }
     if (effect.table !== undefined && object.table === undefined) object.table = this.root(effect.table);
     const keys = [key];
     if (effect.kind === 'table') {

@@ -56,3 +56,55 @@ export function conventionalNames(
     (n) => n !== name,
   );
 }
+
+/** A `naming_convention` as declared on the models' MetaData: template by key (`ix`, `uq`, `ck`, `fk`, `pk`). */
+export type NamingConvention = Readonly<Partial<Record<'ix' | 'uq' | 'ck' | 'fk' | 'pk', string>>>;
+
+const CONVENTION_KEY: Record<ConventionKind, keyof NamingConvention | undefined> = {
+  index: 'ix',
+  unique: 'uq',
+  check: 'ck',
+  foreign: 'fk',
+  primary: 'pk',
+  exclude: undefined,
+};
+
+/**
+ * The name the declared convention gives: SQLAlchemy applies a template to an unnamed object,
+ * and to a named one only when the template uses `%(constraint_name)s`.
+ */
+export function declaredName(
+  convention: NamingConvention,
+  kind: ConventionKind,
+  table: string,
+  columns: readonly string[],
+  name: string | undefined,
+  final: boolean,
+  referent?: string,
+): string | undefined {
+  const key = CONVENTION_KEY[kind];
+  const template = key ? convention[key] : undefined;
+  if (final || !template) return undefined;
+  const usesName = template.includes('%(constraint_name)s');
+  if (name ? !usesName : usesName) return undefined;
+  const t = table.toLowerCase();
+  const cols = columns.map((c) => c.toLowerCase());
+  const tokens: Record<string, string | undefined> = {
+    table_name: t,
+    constraint_name: name,
+    referred_table_name: referent,
+    column_0_name: cols[0],
+    column_0_label: cols[0] !== undefined ? `${t}_${cols[0]}` : undefined,
+    column_0_N_name: cols.length ? cols.join('_') : undefined,
+    column_0N_name: cols.length ? cols.join('') : undefined,
+    column_0_N_label: cols.length ? cols.map((c) => `${t}_${c}`).join('_') : undefined,
+    column_0N_label: cols.length ? cols.map((c) => `${t}_${c}`).join('') : undefined,
+  };
+  let missing = false;
+  const expanded = template.replace(/%\((\w+)\)s/g, (_all, token: string) => {
+    const value = tokens[token];
+    if (value === undefined) missing = true;
+    return value ?? '';
+  });
+  return missing ? undefined : expanded.toLowerCase().slice(0, MAX_IDENTIFIER);
+}

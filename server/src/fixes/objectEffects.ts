@@ -31,6 +31,8 @@ export interface ObjectEffect {
   aliases?: string[];
   /** Created without a name (`None`): it has only the names of `aliases`. */
   unnamed?: boolean;
+  /** For a created index or constraint, what a declared naming convention needs to name it. */
+  convention?: { kind: ConventionKind; final: boolean; columns: string[]; referent?: string };
   /** `ADD CONSTRAINT c UNIQUE USING INDEX ix`: this drop of index ix is its becoming constraint c's. */
   consumedBy?: string;
   /** `CREATE OR REPLACE VIEW` may replace an existing view rather than create one. */
@@ -202,6 +204,7 @@ function operationEffects(op: Operation, enums: Map<string, { name: string; call
             table,
             columns,
             aliases: table ? conventionalNames('index', table, columns, name, isFinalName(op.args.index_name)) : [],
+            convention: { kind: 'index', final: isFinalName(op.args.index_name), columns },
             ...(unnamed ? { unnamed } : {}),
             span: spanOf(op.args.index_name),
           },
@@ -269,6 +272,12 @@ function operationEffects(op: Operation, enums: Map<string, { name: string; call
               ? conventionalNames(kind, table, columns, name, isFinalName(op.args.constraint_name), referent)
               : [],
             ...(unnamed ? { unnamed } : {}),
+            convention: {
+              kind,
+              final: isFinalName(op.args.constraint_name),
+              columns: op.name === 'create_check_constraint' ? [] : columns,
+              referent,
+            },
             span: spanOf(op.args.constraint_name),
           },
         ];
