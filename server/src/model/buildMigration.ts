@@ -21,6 +21,7 @@ import { callKeyword, stringValue, boolValue } from './migration';
 import { NON_OPERATIONS, TABLE_PARAMETER, signatureFor } from './opSignatures';
 import { calleeText, dottedName, spanOf, toCall, toValue } from './pyValues';
 import { insideAny, nonPostgresSpans } from './dialectGuards';
+import { importedGuardResolver } from './importedGuards';
 import { bindCall, iterationsAt, literalLoops, type LiteralLoop, type LoopBinding } from './loops';
 import { contains, scanTree, type ScannedTree } from './scan';
 import { LineIndex, type Span } from './source';
@@ -134,7 +135,11 @@ class MigrationBuilder {
     const downgradeNode = this.moduleFunctions.get('downgrade');
     this.otherDialectSpans = nonPostgresSpans(
       scanned.ifStatements,
-      { functions: this.moduleFunctions, assignments: this.moduleAssignmentNodes },
+      {
+        functions: this.moduleFunctions,
+        assignments: this.moduleAssignmentNodes,
+        resolveImport: importedGuardResolver(this.path, this.imports),
+      },
       this.source,
     );
     this.loops = literalLoops(

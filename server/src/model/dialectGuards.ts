@@ -44,6 +44,13 @@ export interface GuardScope {
   functions: ReadonlyMap<string, SyntaxNode>;
   /** Module-level `name = value` assignments: the right-hand side. */
   assignments: ReadonlyMap<string, SyntaxNode>;
+  /** A name imported from another module (the application's helpers and flags), when it can be read. */
+  resolveImport?: (name: string) => { module: GuardModule; name: string } | undefined;
+}
+
+/** Another module's functions and assignments, with its source. */
+export interface GuardModule extends GuardScope {
+  source: string;
 }
 
 /** The spans of `ifStatements`' branches (and of the code after them) that PostgreSQL never runs, in source order. */
@@ -231,7 +238,12 @@ class GuardEvaluator {
     if (fn.type === 'identifier') {
       if (fn.text === 'str' && args.length === 1) return this.evaluate(args[0], at, depth);
       const helper = this.scope.functions.get(fn.text);
-      return helper ? this.helperResult(helper, depth) : undefined;
+      if (helper) return this.helperResult(helper, depth);
+      const imported = this.scope.resolveImport?.(fn.text);
+      const foreign = imported?.module.functions.get(imported.name);
+      return imported && foreign
+        ? new GuardEvaluator(imported.module, imported.module.source).helperResult(foreign, depth)
+        : undefined;
     }
     if (fn.type !== 'attribute') return undefined;
     const method = fn.childForFieldName('attribute')?.text;
@@ -254,7 +266,7 @@ class GuardEvaluator {
   }
 
   /** `def is_sqlite(): return op.get_bind().dialect.name == "sqlite"` (locals assigned before the return allowed). */
-  private helperResult(helper: SyntaxNode, depth: number): Value {
+  helperResult(helper: SyntaxNode, depth: number): Value {
     const body = (helper.childForFieldName('body')?.namedChildren ?? []).filter(
       (n) => n.type !== 'comment' && !(n.type === 'expression_statement' && n.namedChild(0)?.type === 'string'),
     );
@@ -282,7 +294,12 @@ class GuardEvaluator {
       if (parameters.some((p) => p.text === name || p.childForFieldName('name')?.text === name)) return undefined;
     }
     const moduleValue = this.scope.assignments.get(name);
-    return moduleValue ? this.evaluate(moduleValue, { before: moduleValue.startIndex }, depth) : undefined;
+    if (moduleValue) return this.evaluate(moduleValue, { before: moduleValue.startIndex }, depth);
+    const imported = this.scope.resolveImport?.(name);
+    const flag = imported?.module.assignments.get(imported.name);
+    return imported && flag
+      ? new GuardEvaluator(imported.module, imported.module.source).evaluate(flag, { before: flag.startIndex }, depth)
+      : undefined;
   }
 }
 
