@@ -285,9 +285,10 @@ describe('the migration model: batch_op handed to a helper', () => {
         o.args.index_name?.kind === 'string' ? o.args.index_name.value : stringOf(o.args.column_name),
       ]),
       [
+        // In the order they run: iteration by iteration.
         ['upgrade', 'add_column', 'invoice', undefined],
-        ['upgrade', 'add_column', 'payment', undefined],
         ['upgrade', 'create_index', 'invoice', 'ix_invoice_kind'],
+        ['upgrade', 'add_column', 'payment', undefined],
         ['upgrade', 'create_index', 'payment', 'ix_payment_kind'],
         ['upgrade', 'alter_column', 'a', 'x'],
         ['upgrade', 'alter_column', 'b', 'y'],

@@ -22,7 +22,7 @@ import { NON_OPERATIONS, TABLE_PARAMETER, signatureFor } from './opSignatures';
 import { calleeText, dottedName, spanOf, toCall, toValue } from './pyValues';
 import { insideAny, nonPostgresSpans } from './dialectGuards';
 import { importedGuardResolver } from './importedGuards';
-import { bindCall, iterationsAt, literalLoops, type LiteralLoop, type LoopBinding } from './loops';
+import { bindCall, iterationsAt, literalLoops, runOrder, type LiteralLoop, type LoopBinding } from './loops';
 import { contains, scanTree, type ScannedTree } from './scan';
 import { LineIndex, type Span } from './source';
 import { sqlBlockOf } from './sqlBlocks';
@@ -312,6 +312,7 @@ class MigrationBuilder {
     const opAliasesFor = new Map<string, Set<string>>();
     let insideOperationUntil = -1;
     const otherDialect = this.otherDialectSpans;
+    const loopOrder = new Map<Operation, { loop: number; iteration: number }>();
     for (const node of scanned.calls) {
       const at = { startIndex: node.startIndex, endIndex: node.endIndex };
       if (at.startIndex < insideOperationUntil) continue;
@@ -345,26 +346,27 @@ class MigrationBuilder {
       // walked again, but rules still see them in `calls`, taken from the converted arguments.
       this.calls.push(...nestedCalls(call));
       const inAutocommitBlock = withs.some((w) => w.autocommit);
-      const iterations = this.loops.length
+      const unrolled = this.loops.length
         ? iterationsAt(this.loops, { start: at.startIndex, end: at.endIndex })
         : undefined;
       for (const context of contexts) {
-        for (const loop of iterations ?? [undefined]) {
-          this.operations.push(
-            this.makeOperation(
-              loop ? bindCall(call, loop) : call,
-              context,
-              isAlembicOp,
-              batch !== undefined,
-              batch?.batchTable,
-              inAutocommitBlock,
-              fn?.node,
-              loop,
-            ),
+        for (const [iteration, loop] of (unrolled?.iterations ?? [undefined]).entries()) {
+          const op = this.makeOperation(
+            loop ? bindCall(call, loop) : call,
+            context,
+            isAlembicOp,
+            batch !== undefined,
+            batch?.batchTable,
+            inAutocommitBlock,
+            fn?.node,
+            loop,
           );
+          if (unrolled) loopOrder.set(op, { loop: unrolled.outermost, iteration });
+          this.operations.push(op);
         }
       }
     }
+    if (loopOrder.size > 0) this.operations.splice(0, this.operations.length, ...runOrder(this.operations, loopOrder));
   }
 
   /** upgrade and downgrade, and the helpers they call (directly or through other helpers). */

@@ -57,17 +57,51 @@ export function literalLoops(
   return loops;
 }
 
-/** The iterations of every literal loop around `at`, combined (outer loop first); undefined when none. */
-export function iterationsAt(loops: readonly LiteralLoop[], at: Span): LoopBinding[] | undefined {
+/**
+ * The iterations of every literal loop around `at`, combined (outer loop first), with the start
+ * of the outermost loop's body (the ops of one loop run iteration by iteration); undefined when none.
+ */
+export function iterationsAt(
+  loops: readonly LiteralLoop[],
+  at: Span,
+): { iterations: LoopBinding[]; outermost: number } | undefined {
   let combined: LoopBinding[] | undefined;
+  let outermost = Infinity;
+  // `loops` are in source order: an outer loop comes before the loops inside it.
   for (const loop of loops) {
     if (!(loop.body.start <= at.start && at.end <= loop.body.end)) continue;
+    outermost = Math.min(outermost, loop.body.start);
     combined = combined
       ? combined.flatMap((outer) => loop.iterations.map((inner) => ({ ...outer, ...inner })))
       : loop.iterations;
     if (combined.length > MAX_ITERATIONS) return undefined;
   }
-  return combined;
+  return combined ? { iterations: combined, outermost } : undefined;
+}
+
+/**
+ * Puts the unrolled ops of each loop in the order they run: iteration by iteration, each in
+ * source order (they were collected call by call). `order` gives each unrolled op its loop (the
+ * outermost body's start) and iteration; other ops keep their place.
+ */
+export function runOrder<T>(ops: T[], order: ReadonlyMap<T, { loop: number; iteration: number }>): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < ops.length;) {
+    const first = order.get(ops[i]);
+    if (!first) {
+      out.push(ops[i++]);
+      continue;
+    }
+    let j = i;
+    while (j < ops.length && order.get(ops[j])?.loop === first.loop) j++;
+    const run = ops
+      .slice(i, j)
+      .map((op, k) => ({ op, k, iteration: (order.get(op) as { iteration: number }).iteration }));
+    run.sort((a, b) => a.iteration - b.iteration || a.k - b.k);
+    out.push(...run.map((r) => r.op));
+    i = j;
+  }
+  return out;
 }
 
 /** `("a", "b")`, `[("t", "c"), …]`, a name bound to one, `reversed(…)`/`sorted(…)`/`list(…)`/`tuple(…)` of one. */

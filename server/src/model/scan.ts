@@ -45,11 +45,16 @@ export function scanTree(root: SyntaxNode): ScannedTree {
     ifStatements: [],
     forStatements: [],
   };
-  // Pre-order with an explicit stack: nesting may be thousands of levels deep. Each entry carries
-  // its parent and innermost function, which the copied tree does not link.
-  const stack: Array<{ node: SyntaxNode; parent?: SyntaxNode; fn?: SyntaxNode }> = [{ node: root }];
+  // Pre-order with an explicit stack: nesting may be thousands of levels deep. Parallel stacks
+  // carry each node's parent and innermost function, which the copied tree does not link (no
+  // object per node: this walk is part of every cold lint).
+  const stack: SyntaxNode[] = [root];
+  const parents: Array<SyntaxNode | undefined> = [undefined];
+  const functions: Array<SyntaxNode | undefined> = [undefined];
   while (stack.length > 0) {
-    const { node, parent, fn } = stack.pop() as { node: SyntaxNode; parent?: SyntaxNode; fn?: SyntaxNode };
+    const node = stack.pop() as SyntaxNode;
+    const parent = parents.pop();
+    const fn = functions.pop();
     switch (node.type) {
       case 'comment':
         // The line is set by the builder through LineIndex (tree-sitter rows do not break at a lone CR).
@@ -73,8 +78,11 @@ export function scanTree(root: SyntaxNode): ScannedTree {
     }
     if (LEAF_LIKE.has(node.type)) continue;
     const innerFn = node.type === 'function_definition' ? node : fn;
-    for (let i = node.children.length - 1; i >= 0; i--)
-      stack.push({ node: node.children[i], parent: node, fn: innerFn });
+    for (let i = node.children.length - 1; i >= 0; i--) {
+      stack.push(node.children[i]);
+      parents.push(node);
+      functions.push(innerFn);
+    }
   }
   return result;
 }
