@@ -84,6 +84,23 @@ ruleTester(rule, {
           pass
       `,
     },
+    {
+      name: 'an upgrade whose batch block and try only act on another database is empty on PostgreSQL (#13)',
+      code: `
+      def upgrade():
+          with op.batch_alter_table("account") as batch_op:
+              if op.get_bind().engine.name == "mysql":
+                  batch_op.drop_constraint("account_ibfk_1", type_="foreignkey")
+          try:
+              if op.get_bind().engine.name == "mysql":
+                  op.alter_column("account", "note", type_=mysql.MEDIUMTEXT(), existing_type=sa.Text())
+          except Exception as e:
+              log.warning("could not widen: %s", e)
+
+      def downgrade():
+          pass
+      `,
+    },
   ],
   invalid: [
     {
@@ -411,6 +428,20 @@ ruleTester(rule, {
           pass
       `,
       errors: [{ line: 5, message: /only `pass`/ }],
+    },
+    {
+      name: 'a try around an operation PostgreSQL runs still needs a downgrade (#13)',
+      code: `
+      def upgrade():
+          try:
+              op.add_column("account", sa.Column("note", sa.Text()))
+          except Exception as e:
+              log.warning("could not add: %s", e)
+
+      def downgrade():
+          pass
+      `,
+      errors: [{ line: 7, message: /only `pass`/ }],
     },
   ],
 });

@@ -235,6 +235,20 @@ ruleTester(rule, {
               op.drop_index("ix_account_email", table_name="account")
       `,
     },
+    {
+      name: 'a naming convention declared in the revision itself (#13)',
+      code: `
+      naming_convention = {"fk": "%(table_name)s_%(referred_table_name)s_fk"}
+
+      def upgrade():
+          with op.batch_alter_table("ticket", naming_convention=naming_convention) as batch_op:
+              batch_op.create_foreign_key(None, "agent", ["agent_id"], ["id"])
+
+      def downgrade():
+          with op.batch_alter_table("ticket", naming_convention=naming_convention) as batch_op:
+              batch_op.drop_constraint("ticket_agent_fk", type_="foreignkey")
+      `,
+    },
   ],
   invalid: [
     {

@@ -242,9 +242,7 @@ class MigrationBuilder {
     // `if already_applied(op, __name__): return` only decides whether to do nothing: a body that is
     // such guards and then `pass` does nothing either way.
     // Likewise an `if` whose every branch only another database runs (see dialectGuards.ts).
-    const statements = written.filter(
-      (s) => !isEarlyReturnGuard(s) && !this.onlyOtherDialects(s) && !isConnectionLookup(s),
-    );
+    const statements = written.filter((s) => !this.doesNothingOnPostgres(s));
     let emptyReason: MigrationFunction['emptyReason'];
     if (!body || written.length === 0) emptyReason = 'missing-body';
     else if (statements.length === 0) emptyReason = 'pass';
@@ -275,6 +273,30 @@ class MigrationBuilder {
       emptyReason,
       parameters,
     };
+  }
+
+  /**
+   * A statement that changes nothing when run on PostgreSQL: an early-return guard, a dialect
+   * lookup, an `if` that only other databases take, and a `with` (a batch block) or `try` whose
+   * body is only such statements (a `try`'s handlers run only when its body raises).
+   */
+  private doesNothingOnPostgres(statement: SyntaxNode): boolean {
+    if (isEarlyReturnGuard(statement) || this.onlyOtherDialects(statement) || isConnectionLookup(statement))
+      return true;
+    const inert = (block: SyntaxNode | null): boolean =>
+      block !== null &&
+      block.namedChildren
+        .filter((s) => s.type !== 'comment')
+        .every((s) => s.type === 'pass_statement' || isDocstringStatement(s) || this.doesNothingOnPostgres(s));
+    if (statement.type === 'with_statement') return inert(statement.childForFieldName('body'));
+    if (statement.type === 'try_statement') {
+      const tail = statement.namedChildren.filter((c) => c.type === 'else_clause' || c.type === 'finally_clause');
+      return (
+        inert(statement.childForFieldName('body')) &&
+        tail.every((c) => inert(c.childForFieldName('body') ?? c.namedChildren.find((n) => n.type === 'block') ?? null))
+      );
+    }
+    return false;
   }
 
   private onlyOtherDialects(statement: SyntaxNode): boolean {

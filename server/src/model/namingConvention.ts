@@ -76,6 +76,11 @@ function conventionIn(file: string): DeclaredConvention | undefined {
   } catch {
     return undefined;
   }
+  return conventionInText(text);
+}
+
+/** The ix/uq/ck/fk/pk templates of a text that mentions `naming_convention` (a models file, or a revision that hands one to `batch_alter_table`). */
+export function conventionInText(text: string): DeclaredConvention | undefined {
   if (!text.includes('naming_convention')) return undefined;
   const convention: Partial<Record<'ix' | 'uq' | 'ck' | 'fk' | 'pk', string>> = {};
   for (const match of text.matchAll(ENTRY)) {

@@ -1,6 +1,6 @@
 import { unreversedEffects } from '../fixes/downgradeReplay';
 import { sectionEffects, type ObjectEffect } from '../fixes/objectEffects';
-import { declaredNamingConvention } from '../model/namingConvention';
+import { conventionInText, declaredNamingConvention } from '../model/namingConvention';
 import { defineRule } from './types';
 
 export default defineRule({
@@ -33,7 +33,9 @@ export default defineRule({
     const down = sectionEffects(migration, 'downgrade');
     if (down.opaque) return;
     const up = sectionEffects(migration, 'upgrade').effects;
-    for (const effect of unreversedEffects(up, down.effects, declaredNamingConvention(project.root))) {
+    // A revision may declare its own (for batch_alter_table(naming_convention=…)); else the models'.
+    const convention = conventionInText(migration.source) ?? declaredNamingConvention(project.root);
+    for (const effect of unreversedEffects(up, down.effects, convention)) {
       // An unnamed index or constraint only serves to match a drop by its conventional name.
       if (effect.unnamed) continue;
       report({ message: describe(effect), span: effect.span });
