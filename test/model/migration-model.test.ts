@@ -225,6 +225,11 @@ describe('the migration model: batch_op handed to a helper', () => {
         '        op.execute("unknown B")',
         '    if bind.url.drivername.startswith(("mysql", "sqlite")):',
         '        op.execute("other 6")',
+        '    url = str(bind.engine.url)',
+        '    if url.startswith("sqlite") is False:',
+        '        op.execute("SELECT 4")',
+        '    else:',
+        '        op.execute("other 8")',
         'def downgrade():',
         '    if op.get_bind().dialect.name == "postgresql":',
         '        op.execute("SELECT 3")',
@@ -235,7 +240,7 @@ describe('the migration model: batch_op handed to a helper', () => {
     );
     assert.deepEqual(
       m.operations.map((o) => o.sql?.text),
-      ['SELECT 1', 'SELECT 2', 'unknown A', 'unknown B', 'SELECT 3'],
+      ['SELECT 1', 'SELECT 2', 'unknown A', 'unknown B', 'SELECT 4', 'SELECT 3'],
     );
     assert.ok(m.otherDialectSpans.length >= 8);
     assert.ok(

@@ -195,13 +195,23 @@ class GuardEvaluator {
     const b = this.evaluate(right, at, depth);
     if (!a || !b) return undefined;
     const bool = (value: boolean): Value => ({ kind: 'bool', value });
+    const same = (x: NonNullable<Value>, y: NonNullable<Value>): boolean | undefined =>
+      x.kind === 'str' && y.kind === 'str'
+        ? x.value === y.value
+        : x.kind === 'bool' && y.kind === 'bool'
+          ? x.value === y.value
+          : undefined;
     switch (operator) {
       case '==':
-      case 'is':
-        return a.kind === 'str' && b.kind === 'str' ? bool(a.value === b.value) : undefined;
+      case 'is': {
+        const equal = same(a, b);
+        return equal === undefined ? undefined : bool(equal);
+      }
       case '!=':
-      case 'is not':
-        return a.kind === 'str' && b.kind === 'str' ? bool(a.value !== b.value) : undefined;
+      case 'is not': {
+        const equal = same(a, b);
+        return equal === undefined ? undefined : bool(!equal);
+      }
       case 'in':
       case 'not in': {
         let found: boolean | undefined;
