@@ -80,6 +80,16 @@ ruleTester(rule, {
           op.add_column("account", sa.Column("note", sa.Text(), nullable=True))
       `,
     },
+    {
+      name: 'a loop over literal names adds NOT NULL columns to tables created in the same revision (#13)',
+      code: `
+      def upgrade():
+          for name in ("invoice", "payment"):
+              op.create_table(name, sa.Column("id", sa.Integer(), primary_key=True))
+          for table in ("invoice", "payment"):
+              op.add_column(table, sa.Column("kind", sa.Text(), nullable=False))
+      `,
+    },
   ],
   invalid: [
     {
@@ -151,6 +161,22 @@ ruleTester(rule, {
       errors: [
         { line: 2, message: /Dropping the server default of "account\.status"/ },
         { line: 3, message: /Dropping the server default of "account\.kind"/ },
+      ],
+    },
+    {
+      name: 'a loop over literal names is unrolled: each table is named (#13)',
+      code: `
+      revision = "b1"
+      down_revision = "a1"
+
+      def upgrade():
+          for table, column in (("account", "kind"), ("account", "tier")):
+              op.add_column(table, sa.Column(column, sa.Text(), nullable=False))
+      `,
+      others: { 'a1.py': BASE },
+      errors: [
+        { line: 6, message: /^Adding NOT NULL column "account\.kind"/ },
+        { line: 6, message: /^Adding NOT NULL column "account\.tier"/ },
       ],
     },
   ],

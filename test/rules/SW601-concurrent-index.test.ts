@@ -67,6 +67,21 @@ ruleTester(rule, {
                   batch_op.create_index("ix_invoice_total", ["total"], postgresql_concurrently=True)
       `,
     },
+    {
+      name: 'an index built only on SQLite (the else of a PostgreSQL test) (#13)',
+      code: `
+      revision = "b1"
+      def is_postgres():
+          return op.get_bind().dialect.name == "postgresql"
+
+      def upgrade():
+          if is_postgres():
+              with op.get_context().autocommit_block():
+                  op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"], postgresql_concurrently=True)
+          else:
+              op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"])
+      `,
+    },
   ],
   invalid: [
     {

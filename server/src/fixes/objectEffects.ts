@@ -2,6 +2,7 @@ import type { MigrationModel, Operation, PyCall, PyValue, Section } from '../mod
 import { boolValue, callKeyword, stringValue } from '../model/migration';
 import type { Span } from '../model/source';
 import type { SqlObjectKind } from '../parse/facts/objectChanges';
+import { conventionalNames, type ConventionKind } from './namingConventions';
 import { CONSTRAINT_TYPES, columnNameOf, literalName, sqlChangesOf, tableOf } from './opFacts';
 
 /**
@@ -20,8 +21,20 @@ export interface ObjectEffect {
   /** For a rename: the old name. */
   from?: string;
   table?: string;
-  /** For a created table: its columns. */
+  /** For a created table: its columns; for an index or constraint: the columns it involves (lower-cased). */
   columns?: string[];
+  /**
+   * Other names the object may have in the database, for an index or constraint: the names a
+   * naming convention or PostgreSQL gives it (`ck_ticket_valid_state` for a CHECK "valid_state" on
+   * "ticket"; `ticket_account_id_fkey` for an unnamed foreign key). See namingConventions.ts.
+   */
+  aliases?: string[];
+  /** Created without a name (`None`): it has only the names of `aliases`. */
+  unnamed?: boolean;
+  /** For a created index or constraint, what a declared naming convention needs to name it. */
+  convention?: { kind: ConventionKind; final: boolean; columns: string[]; referent?: string };
+  /** `ADD CONSTRAINT c UNIQUE USING INDEX ix`: this drop of index ix is its becoming constraint c's. */
+  consumedBy?: string;
   /** `CREATE OR REPLACE VIEW` may replace an existing view rather than create one. */
   orReplace?: boolean;
   /** What does it, for messages: "`op.create_index`" or "the SQL statement". */
@@ -86,6 +99,7 @@ function readSectionEffects(migration: MigrationModel, section: Section): Sectio
             name: change.name,
             table: change.table,
             orReplace: change.action === 'create' && change.orReplace,
+            ...(change.action === 'drop' && change.consumedBy ? { consumedBy: change.consumedBy } : {}),
             by: 'the SQL statement',
             isSql: true,
             span,
@@ -176,18 +190,28 @@ function operationEffects(op: Operation, enums: Map<string, { name: string; call
     case 'create_index':
     case 'drop_index': {
       const name = literalName(op.args.index_name)?.toLowerCase();
+      if (op.name === 'create_index') {
+        const columns = stringList(op.args.columns);
+        const unnamed = !name && (op.args.index_name === undefined || op.args.index_name.kind === 'none');
+        if (!name && !unnamed) return [];
+        return [
+          {
+            by,
+            isSql: false,
+            action: 'create',
+            kind: 'index',
+            name: name ?? `(unnamed index on ${table ?? ''} (${columns.join(', ')}))`,
+            table,
+            columns,
+            aliases: table ? conventionalNames('index', table, columns, name, isFinalName(op.args.index_name)) : [],
+            convention: { kind: 'index', final: isFinalName(op.args.index_name), columns },
+            ...(unnamed ? { unnamed } : {}),
+            span: spanOf(op.args.index_name),
+          },
+        ];
+      }
       return name
-        ? [
-            {
-              by,
-              isSql: false,
-              action: op.name === 'create_index' ? 'create' : 'drop',
-              kind: 'index',
-              name,
-              table,
-              span: spanOf(op.args.index_name),
-            },
-          ]
+        ? [{ by, isSql: false, action: 'drop', kind: 'index', name, table, span: spanOf(op.args.index_name) }]
         : [];
     }
     case 'drop_constraint': {
@@ -225,22 +249,75 @@ function operationEffects(op: Operation, enums: Map<string, { name: string; call
     default:
       if (op.name in CONSTRAINT_TYPES) {
         const name = literalName(op.args.constraint_name)?.toLowerCase();
-        return name
-          ? [
-              {
-                by,
-                isSql: false,
-                action: 'create',
-                kind: 'constraint',
-                name,
-                table,
-                span: spanOf(op.args.constraint_name),
-              },
-            ]
-          : [];
+        const unnamed = !name && (op.args.constraint_name === undefined || op.args.constraint_name.kind === 'none');
+        if (!name && !unnamed) return [];
+        const kind = CONSTRAINT_KIND[op.name] ?? 'unique';
+        const columns =
+          op.name === 'create_foreign_key'
+            ? stringList(op.args.local_cols)
+            : op.name === 'create_check_constraint'
+              ? identifiersOf(op.args.condition)
+              : stringList(op.args.columns);
+        const referent = stringValue(op.args.referent_table)?.toLowerCase();
+        return [
+          {
+            by,
+            isSql: false,
+            action: 'create',
+            kind: 'constraint',
+            name: name ?? `(unnamed ${kind} on ${table ?? ''} (${columns.join(', ')}))`,
+            table,
+            columns,
+            aliases: table
+              ? conventionalNames(kind, table, columns, name, isFinalName(op.args.constraint_name), referent)
+              : [],
+            ...(unnamed ? { unnamed } : {}),
+            convention: {
+              kind,
+              final: isFinalName(op.args.constraint_name),
+              columns: op.name === 'create_check_constraint' ? [] : columns,
+              referent,
+            },
+            span: spanOf(op.args.constraint_name),
+          },
+        ];
       }
       return [];
   }
+}
+
+const CONSTRAINT_KIND: Record<string, ConventionKind | undefined> = {
+  create_foreign_key: 'foreign',
+  create_unique_constraint: 'unique',
+  create_check_constraint: 'check',
+  create_primary_key: 'primary',
+  create_exclude_constraint: 'exclude',
+};
+
+function stringList(value: PyValue | undefined): string[] {
+  if (!value) return [];
+  if (value.kind === 'string') return [value.value.toLowerCase()];
+  if (value.kind !== 'sequence') return [];
+  return value.items
+    .map(stringValue)
+    .filter((s): s is string => s !== undefined)
+    .map((s) => s.toLowerCase());
+}
+
+/** The words of a CHECK condition (`"state IN ('a', 'b')"`, `sa.text(…)`): the columns it may involve. */
+function identifiersOf(value: PyValue | undefined): string[] {
+  const text =
+    value?.kind === 'string'
+      ? value.value
+      : value?.kind === 'call'
+        ? (stringValue(value.call.args[0]) ?? value.text)
+        : (value?.text ?? '');
+  return [...new Set((text.replace(/'(?:[^']|'')*'/g, ' ').match(/[A-Za-z_]\w*/g) ?? []).map((w) => w.toLowerCase()))];
+}
+
+/** `op.f("…")` / `conv("…")`: the name is final, no convention applies to it. */
+function isFinalName(value: PyValue | undefined): boolean {
+  return value?.kind === 'call' && /(^|\.)(f|conv)$/.test(value.call.callee);
 }
 
 /** The enum type a `sa.Enum(..., name="x")` creates with its table; none with `create_type=False`. */

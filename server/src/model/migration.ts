@@ -131,6 +131,12 @@ export interface Operation {
   sql?: SqlBlock;
   /** The module-level helper function this op was found in, called from upgrade()/downgrade(). */
   viaHelper?: string;
+  /**
+   * For an op in a loop over literal names (`for table in ("a", "b"):`), the loop variables' values
+   * of the iteration this op stands for: the op is unrolled, one per iteration, with the variables
+   * replaced in `call` and `args` (see loops.ts).
+   */
+  loop?: Readonly<Record<string, string>>;
   span: Span;
   range: Range;
 }
@@ -182,6 +188,12 @@ export interface MigrationModel extends RevisionIdentifiers {
   imports: readonly ImportInfo[];
   /** Syntax errors found by tree-sitter's error recovery. */
   syntaxErrors: ReadonlyArray<{ span: Span; message: string }>;
+  /**
+   * Branches of tests of the database dialect that PostgreSQL never runs (`if bind.engine.name ==
+   * "mysql":`, the `else` of `if is_postgres():`), sorted: their operations and calls are not in
+   * the model. See dialectGuards.ts.
+   */
+  otherDialectSpans: readonly Span[];
   /** Does this look like an Alembic revision at all (has `revision =` or `upgrade`)? */
   isRevision: boolean;
 }
