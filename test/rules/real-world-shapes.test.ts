@@ -88,6 +88,13 @@ describe('real-world shapes (issue #13)', () => {
       assert.match(slug, /^[a-z0-9]+(-[a-z0-9]+)*$/, `${slug}: a short kebab-case name`);
       for (const part of ['case.json', 'quiet', 'fires'])
         assert.ok(fs.existsSync(path.join(SHAPES_DIR, slug, part)), `${slug}/${part} is missing`);
+      // Each twin is a project root of its own (a pyproject.toml marks it), or the repository's root
+      // would be: its decision records, application code and models would be read with it.
+      for (const twin of ['quiet', 'fires'])
+        assert.ok(
+          fs.existsSync(path.join(SHAPES_DIR, slug, twin, 'pyproject.toml')),
+          `${slug}/${twin}/pyproject.toml is missing`,
+        );
     }
   });
 
