@@ -172,6 +172,9 @@ describe('runner settings (schemaWarden.runner.*)', () => {
         dockerImage: 'pg:15-test',
         databaseUrlEnv: 'APP_DB_URL',
         metadata: 'app.models:Base.metadata',
+        env: 'project',
+        flaskApp: null,
+        keepGoing: true,
       },
     );
     assert.deepEqual(
