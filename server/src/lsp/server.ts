@@ -23,6 +23,7 @@ import { isApplicationFile, lintApplicationFile } from '../engine/application';
 import { LineIndex } from '../model/source';
 import { lintProjectRules, lintRevision, sortFindings } from '../engine/lint';
 import type { MigrationModel } from '../model/migration';
+import type { ProjectModel } from '../model/project';
 import { allRules } from '../rules';
 import { ruleDocUrl } from '../rules/docsUrl';
 import type { Finding } from '../rules/types';
@@ -38,6 +39,7 @@ import {
   type StatusParams,
 } from '../shared/protocol';
 import { codeActions, type Published } from './codeActions';
+import { committedChildOf } from '../rules/SW108-edited-history';
 import { frontMatterCompletion, waiverCompletion } from './completion';
 import { loadRecords, recordInfo, waiverLine, writeRecord } from './decisions';
 import { configErrorDiagnostic, fingerprint, toDiagnostic } from './diagnostics';
@@ -541,6 +543,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     sendStatus();
   }
 
+  function committedChildSafely(project: ProjectModel, file: string): Published['committedChild'] {
+    try {
+      return committedChildOf(project, file);
+    } catch (err) {
+      log.error('committed child', err);
+      return undefined;
+    }
+  }
+
   function safeProjectRules(entry: ProjectEntry): Map<string, Finding[]> {
     try {
       return lintProjectRules(entry.model, { trusted });
@@ -569,6 +580,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     sendFindings(entry, uri, current ? doc.version : -1, lines ? findingsOf(entry, file) : [], lines, {
       revision: model?.revision,
       canWaive: model !== undefined,
+      // Quick fixes must not edit shared history; git is asked only in a trusted workspace.
+      committedChild: model && trusted ? committedChildSafely(entry.model, file) : undefined,
     });
   }
 
@@ -578,7 +591,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     version: number,
     findings: Finding[],
     lines: LineIndex | undefined,
-    extra: { revision?: string; canWaive: boolean },
+    extra: Pick<Published, 'revision' | 'canWaive' | 'committedChild'>,
   ): void {
     if (lines) published.set(uri, { uri, version, findings, lines, ...extra });
     else published.delete(uri);

@@ -34,17 +34,9 @@ export default defineRule({
     const git = gitFacts(project);
     if (!git) return;
     for (const node of project.graph.nodes.values()) {
-      if (node.children.length === 0) continue;
       const file = git.relative(node.path);
-      // The commit that added each committed child: the oldest commit touching its file.
-      const children = node.children.flatMap((id) => {
-        const child = project.graph.nodes.get(id);
-        const added = child ? git.history.get(git.relative(child.path))?.at(-1) : undefined;
-        return child && added !== undefined ? [{ id: child.id, added }] : [];
-      });
-      if (children.length === 0 || !file) continue;
-      // In `git log --topo-order` a larger index is an older commit: the first child committed is the one that matters.
-      const child = children.reduce((a, b) => (b.added > a.added ? b : a));
+      const child = firstCommittedChild(project, git, node.id);
+      if (!child || !file) continue;
       const addedAt = child.added;
       const childCommit = git.commits[addedAt].slice(0, 8);
       const span = node.migration.revisionSpan ?? { start: 0, end: 0 };
@@ -66,6 +58,36 @@ export default defineRule({
     }
   },
 });
+
+/** The committed child of a revision that was committed first, with the index of the commit that added it. */
+function firstCommittedChild(
+  project: ProjectModel,
+  git: GitFacts,
+  revision: string,
+): { id: string; added: number } | undefined {
+  const node = project.graph.nodes.get(revision);
+  if (!node || node.children.length === 0) return undefined;
+  // The commit that added each committed child: the oldest commit touching its file.
+  const children = node.children.flatMap((id) => {
+    const child = project.graph.nodes.get(id);
+    const added = child ? git.history.get(git.relative(child.path))?.at(-1) : undefined;
+    return child && added !== undefined ? [{ id: child.id, added }] : [];
+  });
+  // In `git log --topo-order` a larger index is an older commit: the first child committed is the one that matters.
+  return children.length ? children.reduce((a, b) => (b.added > a.added ? b : a)) : undefined;
+}
+
+/**
+ * The editor's question (quick fixes must not edit history): the committed child of the revision
+ * in `file`, and the commit that added it; undefined when it has none, or git cannot tell. Starts
+ * git, so only for trusted workspaces.
+ */
+export function committedChildOf(project: ProjectModel, file: string): { child: string; commit: string } | undefined {
+  const migration = project.byPath.get(file);
+  const git = migration?.revision ? gitFacts(project) : null;
+  const child = git && migration?.revision ? firstCommittedChild(project, git, migration.revision) : undefined;
+  return git && child ? { child: child.id, commit: git.commits[child.added].slice(0, 8) } : undefined;
+}
 
 interface GitFacts {
   /** Commits touching the revision folders, newest first (`--topo-order`). */
