@@ -45,6 +45,11 @@ const wasm = [
   join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'),
 ];
 for (const file of wasm) copyFileSync(file, join(outdir, file.split('/').pop()));
+// The rule pages ship in the .vsix: the editor shows them in its Markdown preview, offline.
+mkdirSync(join(outdir, 'rule-docs'), { recursive: true });
+for (const f of readdirSync('docs/rules')) {
+  if (f.endsWith('.md')) copyFileSync(join('docs/rules', f), join(outdir, 'rule-docs', f));
+}
 // The Python helper that drives Alembic ships beside the bundles.
 try {
   for (const f of readdirSync('server/src/runner/python')) {

@@ -4,9 +4,12 @@ import type { RuleSummary } from '../../server/src/shared/protocol';
 import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest } from './messages';
 import type { LoadedRunner } from './lazyRunner';
 import { pythonFor, runAlembicRevision } from './newRevision';
+import { showRuleDocs } from './ruleDocs';
 
 export interface CommandContext {
   client(): LanguageClient | undefined;
+  /** The extension's folder (the rule pages ship in it). */
+  extensionUri?: vscode.Uri;
   output: vscode.LogOutputChannel;
   restart(): Promise<void>;
   /** The migration runner's views, service and commands (dist/runner.js, loaded on first use). */
@@ -248,5 +251,8 @@ async function openRuleDocumentation(ctx: CommandContext, given?: unknown): Prom
     );
     rule = picked?.rule;
   }
-  if (rule) await vscode.env.openExternal(vscode.Uri.parse(rule.docsUrl));
+  if (!rule) return;
+  // The page shipped in the .vsix, rendered; the web page only for a build without it.
+  if (ctx.extensionUri && (await showRuleDocs(ctx.extensionUri, rule.id))) return;
+  await vscode.env.openExternal(vscode.Uri.parse(rule.docsUrl));
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import lc = require('vscode-languageclient/node');
 import { registerCommands } from './commands';
 import { RestartingErrorHandler } from './errorHandler';
+import { ruleDocsMiddleware } from './ruleDocs';
 import { LazyRunner } from './lazyRunner';
 import { StatusNotification } from './messages';
 import { StatusItem } from './status';
@@ -46,6 +47,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     synchronize: { configurationSection: 'schemaWarden' },
     // Read at every (re)start: an untrusted workspace's server starts no program (SW108 asks no git).
     initializationOptions: (): InitializationOptions => ({ workspaceTrusted: vscode.workspace.isTrusted }),
+    // Rule pages open from the .vsix in the Markdown preview, never through a browser.
+    middleware: ruleDocsMiddleware(context.extensionUri),
   };
   client = new lc.LanguageClient('schemaWarden', 'Schema Warden', serverOptions, clientOptions);
   context.subscriptions.push(
@@ -69,6 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   registerCommands(context, {
     client: () => client,
     runner: () => lazyRunner.get(),
+    extensionUri: context.extensionUri,
     output,
     restart: async () => {
       output.info('Restarting the language server.');

@@ -143,3 +143,66 @@ describe('issue 14: quick fixes that never fight', function () {
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 });
+
+describe('issue 14: rule documentation inside VS Code, offline', function () {
+  this.timeout(90_000);
+  const previewTabs = (): string[] =>
+    vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .filter((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType))
+      .map((t) => t.label);
+  const waitForPreview = (ruleId: string): Promise<string> =>
+    waitFor(`the rendered page of ${ruleId}`, 20_000, () => previewTabs().find((l) => l.includes(ruleId)));
+
+  before(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+  });
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('ships every rule page in the extension', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const pages = fs.readdirSync(path.join(ext.extensionPath, 'dist', 'rule-docs'));
+    for (const id of ['SW101', 'SW201', 'SW510', 'SW603'])
+      assert.ok(
+        pages.some((p) => p.startsWith(`${id}-`)),
+        `${id}'s page in dist/rule-docs`,
+      );
+  });
+
+  it('the code link, "Show documentation" and the hover open the shipped page rendered', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'alembic', 'versions', '0001_missing_downgrade.py');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const sw = await waitFor('a finding on the fixture revision', 30_000, () => ours(uri)[0]);
+    const id = codeOf(sw);
+    // 1. the diagnostic's code link is a command of this extension (no external-website prompt)
+    const target = typeof sw.code === 'object' ? sw.code.target : undefined;
+    assert.ok(target, 'the code has a link');
+    assert.equal(target.scheme, 'command', `code link ${String(target)}`);
+    assert.equal(target.path, 'schemaWarden.openRuleDocumentation');
+    await vscode.commands.executeCommand(target.path, ...(JSON.parse(decodeURIComponent(target.query)) as string[]));
+    await waitForPreview(id);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // 2. "Show documentation for …" (the server's command, answered by the client)
+    await vscode.window.showTextDocument(doc);
+    const actions = await quickFixesFor(uri, id, (a) => a.some((x) => x.title.startsWith('Show documentation')));
+    const docs = actions.filter((a) => a.title.startsWith(`Show documentation for ${id}`));
+    assert.equal(docs.length, 1, 'one "Show documentation" entry per rule');
+    await vscode.commands.executeCommand(docs[0].command!.command, ...(docs[0].command!.arguments ?? []));
+    await waitForPreview(id);
+    // 3. the hover links to the same command, trusted for it only
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      sw.range.start,
+    );
+    const text = hovers
+      .flatMap((h) => h.contents)
+      .map((c) => (typeof c === 'string' ? c : c.value))
+      .join('\n');
+    assert.match(text, /\]\(command:schemaWarden\.openRuleDocumentation\?/);
+    assert.doesNotMatch(text, /https?:\/\//, 'no web link in the hover');
+  });
+});

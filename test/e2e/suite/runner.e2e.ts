@@ -174,7 +174,10 @@ describe('migration runner sidebar', function () {
     assert.equal(d?.range.start.line, downgradeLine);
     assert.match(d?.message ?? '', /downgrade/);
     assert.match(d?.message ?? '', /index ix_account_email is left behind/);
-    assert.match(String((d?.code as { target: vscode.Uri }).target), /SW510-round-trip\.md$/);
+    assert.match(
+      String((d?.code as { target: vscode.Uri }).target),
+      /^command:schemaWarden\.openRuleDocumentation\?.*SW510/,
+    );
 
     // The Results view: ✓ 0001, ✗ 0002 with the difference under its downgrade step, later ones not run.
     const results = api.runner.results.getChildren();
