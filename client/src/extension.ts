@@ -4,12 +4,14 @@ import * as vscode from 'vscode';
 import lc = require('vscode-languageclient/node');
 import { registerCommands } from './commands';
 import { RestartingErrorHandler } from './errorHandler';
+import { askBeforeAllow } from './askBeforeAllow';
 import { ruleDocsMiddleware } from './ruleDocs';
 import { LazyRunner } from './lazyRunner';
 import { StatusNotification } from './messages';
 import { StatusItem } from './status';
 import type { RunnerUi } from './views';
 import type { InitializationOptions } from '../../server/src/shared/settings';
+import { ServerCommands } from '../../server/src/shared/protocol';
 
 /** The documents the server reads: Python (revisions, application code), decision records, team config. */
 const DOCUMENTS: lc.DocumentSelector = [
@@ -17,6 +19,22 @@ const DOCUMENTS: lc.DocumentSelector = [
   { scheme: 'file', language: 'markdown' },
   { scheme: 'file', pattern: '**/{pyproject,schema-warden}.toml' },
 ];
+
+/** Rule pages kept inside VS Code; decision records written only once the user confirmed the title. */
+function editorMiddleware(extensionUri: vscode.Uri): lc.Middleware {
+  const docs = ruleDocsMiddleware(extensionUri);
+  return {
+    ...docs,
+    async executeCommand(command, args: unknown[], next) {
+      if (command === ServerCommands.allowWithDecision) {
+        const confirmed = await askBeforeAllow(args[0]);
+        if (!confirmed) return null;
+        args = [confirmed, ...args.slice(1)];
+      }
+      return docs.executeCommand ? docs.executeCommand(command, args, next) : next(command, args);
+    },
+  };
+}
 
 let client: lc.LanguageClient | undefined;
 let runner: LazyRunner | undefined;
@@ -48,7 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     // Read at every (re)start: an untrusted workspace's server starts no program (SW108 asks no git).
     initializationOptions: (): InitializationOptions => ({ workspaceTrusted: vscode.workspace.isTrusted }),
     // Rule pages open from the .vsix in the Markdown preview, never through a browser.
-    middleware: ruleDocsMiddleware(context.extensionUri),
+    middleware: editorMiddleware(context.extensionUri),
   };
   client = new lc.LanguageClient('schemaWarden', 'Schema Warden', serverOptions, clientOptions);
   context.subscriptions.push(

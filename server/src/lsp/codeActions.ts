@@ -65,7 +65,8 @@ export function codeActions(params: CodeActionParams, published: Published | und
           diagnostics: [diagnostic],
           disabled: { reason: historyReason(published, locked) },
         });
-      else if (fix)
+      else if (fix && !fixes.some((f) => f.title === fix.title && sameEdits(f, fix.edits, published)))
+        // one entry for a fix several findings share (e.g. a record's missing sections)
         fixes.push({
           title: fix.title,
           kind: CodeActionKind.QuickFix,
@@ -100,6 +101,11 @@ export function codeActions(params: CodeActionParams, published: Published | und
       });
   }
   return actions;
+}
+
+function sameEdits(action: CodeAction, edits: readonly TextEdit[], published: Published): boolean {
+  const theirs = action.edit?.changes?.[published.uri];
+  return JSON.stringify(theirs) === JSON.stringify(lspEdits(published.lines, edits));
 }
 
 /** Why a revision with a committed child gets no edits. */

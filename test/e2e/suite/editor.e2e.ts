@@ -201,7 +201,11 @@ def downgrade() -> None:
         if (!allow?.command) await new Promise((r) => setTimeout(r, 200));
       }
       assert.ok(allow?.command, 'an "Allow SW303 with a decision record…" action on the SW303 finding');
-      await vscode.commands.executeCommand(allow.command.command, ...(allow.command.arguments ?? []));
+      // the record is written only once its title is confirmed (issue 14): accept the prefilled one
+      const done = vscode.commands.executeCommand(allow.command.command, ...(allow.command.arguments ?? []));
+      await new Promise((r) => setTimeout(r, 800));
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await done;
       const document = await vscode.workspace.openTextDocument(uri);
       const id = await waitFor(
         'the waiver comment in the revision',

@@ -206,3 +206,168 @@ describe('issue 14: rule documentation inside VS Code, offline', function () {
     assert.doesNotMatch(text, /https?:\/\//, 'no web link in the hover');
   });
 });
+
+describe('issue 14: decision records asked for, complete, after the real fixes', function () {
+  this.timeout(120_000);
+  const decisions = (): string => path.join(root().fsPath, 'docs', 'decisions');
+  const records = (): string[] => (fs.existsSync(decisions()) ? fs.readdirSync(decisions()).sort() : []);
+  const accept = async (): Promise<void> => {
+    await sleep(700); // the quick input is shown
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  };
+  const cascade = (id: string): string =>
+    revisionText(
+      id,
+      '0001',
+      [
+        '    # rationale: invoice lines belong to their invoice.',
+        '    op.add_column("account", sa.Column("owner_id", sa.Uuid(), sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=True, comment="the owner"))',
+      ].join('\n'),
+    ).replace('op.drop_index("ix_account_email", table_name="account")', 'op.drop_column("account", "owner_id")');
+  const written: string[] = [];
+
+  before(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.files.saveAll');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const f of written) fs.rmSync(f, { force: true });
+  });
+
+  it('the menu: fixes first, then one "Allow…" per rule and line, then one "Show documentation" per rule', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'alembic', 'versions', 'e2e_menu.py');
+    fs.writeFileSync(
+      uri.fsPath,
+      revisionText('e2emenu', '0001', '    op.create_index("ix_account_email", "account", ["email"])'),
+    );
+    written.push(uri.fsPath);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const finding = await waitFor('SW601 and SW603 on one call', 30_000, () =>
+      withCode(uri, 'SW601') && withCode(uri, 'SW603') ? withCode(uri, 'SW601') : undefined,
+    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      finding.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const titles = actions.map((a) => a.title);
+    const kindOf = (t: string): number =>
+      t.startsWith('Allow ') ? 1 : t.startsWith('Show documentation') ? 2 : t.startsWith('Fix all') ? 3 : 0;
+    const kinds = titles.map(kindOf);
+    assert.deepEqual(kinds, [...kinds].sort(), `fixes, then allow, then docs: ${titles.join(' | ')}`);
+    for (const rule of ['SW601', 'SW603', 'SW201'])
+      assert.ok(
+        titles.filter((t) => t.startsWith(`Show documentation for ${rule}`)).length <= 1,
+        `at most one docs entry for ${rule}: ${titles.join(' | ')}`,
+      );
+    assert.equal(new Set(titles).size, titles.length, `no entry twice: ${titles.join(' | ')}`);
+  });
+
+  it('"Allow … with a decision record…" asks for the title first (prefilled), then writes a complete record and the waiver', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'alembic', 'versions', 'e2e_allow.py');
+    fs.writeFileSync(uri.fsPath, cascade('e2eallow'));
+    written.push(uri.fsPath);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const actions = await quickFixesFor(uri, 'SW303', (a) => a.some((x) => x.title.startsWith('Allow SW303')));
+    const allow = actions.find((a) => a.title.startsWith('Allow SW303'))!;
+    const before = records();
+    const done = vscode.commands.executeCommand(allow.command!.command, ...(allow.command!.arguments ?? []));
+    await sleep(1_000);
+    assert.deepEqual(records(), before, 'nothing is written before the title is confirmed');
+    assert.doesNotMatch(doc.getText(), /schema-warden: allow/, 'the revision is not edited yet');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await done;
+    const added = records().filter((r) => !before.includes(r));
+    assert.equal(added.length, 1, `one new record: ${added.join(', ')}`);
+    written.push(path.join(decisions(), added[0]));
+    assert.match(
+      added[0],
+      /^\d{4}-allow-sw303-in-revision-e2eallow\.md$/,
+      'the prefilled title names rule and revision',
+    );
+    const text = fs.readFileSync(path.join(decisions(), added[0]), 'utf8');
+    for (const section of ['Context', 'Decision', 'Impact analysis', 'Rollback plan', 'Monitoring plan'])
+      assert.match(text, new RegExp(`^## ${section}$`, 'm'));
+    assert.match(text, /^rules: \["SW303"\]$/m);
+    assert.match(text, /^revisions: \["e2eallow"\]$/m);
+    await waitFor('the waiver above the finding', 15_000, () =>
+      /# schema-warden: allow SW303 decision=\d{4}\n\s+op\.add_column/.test(doc.getText()) ? true : undefined,
+    );
+    // backing out of the question writes nothing
+    const again = vscode.commands.executeCommand(allow.command!.command, ...(allow.command!.arguments ?? []));
+    await sleep(800);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await again;
+    assert.equal(records().length, before.length + 1, 'Escape writes no record');
+  });
+
+  it('"Add the missing sections" on an incomplete record: one finding per missing section, one fix for all', async () => {
+    fs.mkdirSync(decisions(), { recursive: true });
+    const file = path.join(decisions(), '0090-incomplete.md');
+    fs.writeFileSync(
+      file,
+      '---\nid: "0090"\ntitle: "Incomplete"\nstatus: proposed\ndate: 2025-02-01\nrules: ["SW303"]\nrevisions: ["*"]\n---\n\n# 0090. Incomplete\n\n## Context\n\nWhy.\n\n## Decision\n\nWhat.\n',
+    );
+    written.push(file);
+    const uri = vscode.Uri.file(file);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const missing = await waitFor('a finding per missing section', 30_000, () => {
+      const found = ours(uri).filter((d) => /section is missing/.test(d.message));
+      return found.length === 3 ? found : undefined;
+    });
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      missing[0].range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const titles = actions.map((a) => a.title);
+    assert.equal(titles.filter((t) => t === 'Add the missing sections').length, 1, titles.join(' | '));
+    assert.equal(titles.filter((t) => t.startsWith('Show documentation')).length, 1, titles.join(' | '));
+    const fix = actions.find((a) => a.title === 'Add the missing sections')!;
+    assert.ok(fix.edit && (await vscode.workspace.applyEdit(fix.edit)));
+    assert.match(
+      doc.getText(),
+      /## Impact analysis\n\n<!--.*-->\n\n## Rollback plan\n\n<!--.*-->\n\n## Monitoring plan\n/,
+    );
+    await waitFor('the missing-section findings to go', 20_000, () =>
+      ours(uri).some((d) => /section is missing/.test(d.message)) ? undefined : true,
+    );
+    await doc.save();
+  });
+
+  it('the palette flow ranks the rule and revision at hand first and inserts the waiver too', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'alembic', 'versions', 'e2e_palette.py');
+    fs.writeFileSync(uri.fsPath, cascade('e2epal'));
+    written.push(uri.fsPath);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    const finding = await waitFor('SW303', 30_000, () => withCode(uri, 'SW303'));
+    editor.selection = new vscode.Selection(finding.range.start, finding.range.start);
+    const before = records();
+    // the title (prefilled), the rules (the one at the cursor first and ticked), the revisions
+    // (this file's first and ticked): each accepted as it is offered
+    let created: string | undefined;
+    let finished = false;
+    void vscode.commands.executeCommand<string>('schemaWarden.newDecisionRecord').then((uri) => {
+      created = uri;
+      finished = true;
+    });
+    for (let i = 0; i < 60 && !finished; i++) await accept();
+    assert.ok(created, 'a record was made');
+    const added = records().filter((r) => !before.includes(r));
+    written.push(...added.map((r) => path.join(decisions(), r)));
+    const text = fs.readFileSync(vscode.Uri.parse(created).fsPath, 'utf8');
+    // the rules of the findings at the cursor (SW303 and SW603 share the line), and only those
+    assert.match(text, /^rules: \["SW[36]03"(, "SW[36]03")?\]$/m, text);
+    assert.match(text, /"SW303"/, text);
+    assert.match(text, /^revisions: \["e2epal"\]$/m, text);
+    await waitFor('the waiver in the revision', 15_000, () =>
+      /# schema-warden: allow SW[36]03 decision=\d{4}\n\s+op\.add_column/.test(doc.getText()) ? true : undefined,
+    );
+  });
+});
