@@ -371,3 +371,72 @@ describe('issue 14: decision records asked for, complete, after the real fixes',
     );
   });
 });
+
+describe('issue 14: the sidebar fits its default width', function () {
+  this.timeout(90_000);
+  interface Ui {
+    runner: {
+      results: vscode.TreeDataProvider<vscode.TreeItem> & { message: string | undefined };
+      database: vscode.TreeDataProvider<vscode.TreeItem> & { onDidChangeTreeData: vscode.Event<unknown> };
+      service: { lastResult: unknown };
+    };
+  }
+  let api: Ui;
+  before(async () => {
+    api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as Ui;
+    await vscode.commands.executeCommand('workbench.view.extension.schemaWarden');
+  });
+  after(async () => {
+    await vscode.workspace
+      .getConfiguration('schemaWarden')
+      .update('runner.target', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('before any run, Results shows its welcome with a Verify button (no message hides it)', async () => {
+    assert.equal(api.runner.service.lastResult, undefined, 'nothing ran in this window');
+    assert.deepEqual(await api.runner.results.getChildren(), []);
+    assert.equal(api.runner.results.message, undefined);
+    const welcome = (
+      vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.viewsWelcome as Array<{
+        view: string;
+        contents: string;
+        when: string;
+      }>
+    ).filter((w) => w.view === 'schemaWarden.results' && w.when === 'isWorkspaceTrusted');
+    assert.match(welcome[0]?.contents ?? '', /\[Verify round trips\]\(command:schemaWarden\.verifyRoundTrips\)/);
+  });
+
+  it('Database rows are short, the details are in tooltips and a click shows them whole; the view follows the target setting', async () => {
+    const rows = (await api.runner.database.getChildren()) as vscode.TreeItem[];
+    assert.ok(rows.length >= 2);
+    for (const row of rows) {
+      const shown = `${String(row.label)}  ${String(row.description ?? '')}`;
+      assert.ok(shown.length <= 42, `"${shown}" fits the default width`);
+    }
+    const target = rows.find((r) => r.label === 'Target')!;
+    assert.match(String(target.tooltip), /schemaWarden\.runner\.target/);
+    assert.equal(target.command?.command, 'schemaWarden.showRunnerDetail');
+    // the detail panel: the whole text, wrapped, in the Markdown preview
+    const command = target.command!;
+    await vscode.commands.executeCommand(command.command, ...(command.arguments ?? []));
+    const labels = (): string[] =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputWebview)
+        .map((t) => t.label);
+    await waitFor(`the detail panel among ${labels().join(', ')}`, 20_000, () =>
+      labels().find((l) => /Database\s+Target/.test(l)),
+    );
+    // the target setting changes: the view says so without a reload
+    let fired = false;
+    const listening = api.runner.database.onDidChangeTreeData(() => (fired = true));
+    await vscode.workspace
+      .getConfiguration('schemaWarden')
+      .update('runner.target', 'url', vscode.ConfigurationTarget.Workspace);
+    await waitFor('the Database view to refresh', 10_000, () => (fired ? true : undefined));
+    listening.dispose();
+    const after = (await api.runner.database.getChildren()) as vscode.TreeItem[];
+    assert.match(String(after.find((r) => r.label === 'Target')?.description), /^url/);
+  });
+});
