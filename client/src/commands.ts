@@ -5,6 +5,7 @@ import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisi
 import type { LoadedRunner } from './lazyRunner';
 import { pythonFor, runAlembicRevision } from './newRevision';
 import { showRuleDocs } from './ruleDocs';
+import { countText } from './words';
 
 export interface CommandContext {
   client(): LanguageClient | undefined;
@@ -261,17 +262,11 @@ async function lintWorkspace(ctx: CommandContext): Promise<unknown> {
     { location: vscode.ProgressLocation.Window, title: 'Schema Warden: linting' },
     () => running(ctx).sendRequest(LintWorkspaceRequest),
   );
-  ctx.output.info(
-    `Lint workspace: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings in ${result.ms} ms`,
-  );
-  void vscode.window
-    .showInformationMessage(
-      `Schema Warden: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings.`,
-      'Show problems',
-    )
-    .then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
-    });
+  // Counted as the status item counts (the same server figures, the same words).
+  ctx.output.info(`Lint workspace: ${countText(result)} in ${result.ms} ms`);
+  void vscode.window.showInformationMessage(`Schema Warden: ${countText(result)}.`, 'Show problems').then((choice) => {
+    if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+  });
   return result;
 }
 

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { fitRow } from '../runner/resultNodes';
 import type { RunnerService } from '../runner/runnerService';
 import { detailCommand } from './detailPanel';
+import { inEditorWords } from '../words';
 
 export class DatabaseProvider implements vscode.TreeDataProvider<vscode.TreeItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -67,7 +68,10 @@ export class DatabaseProvider implements vscode.TreeDataProvider<vscode.TreeItem
     add('Target', target, 'database', about.join('\n'), about.join('\n\n'));
     if (status.reason) add('Why', status.reason, 'question', status.reason, status.reason);
     if (status.description) add('Where', status.description, 'plug', status.description, status.description);
-    if (status.error) add('Error', status.error.split('\n')[0] ?? status.error, 'warning', status.error, status.error);
+    if (status.error) {
+      const error = inEditorWords(status.error);
+      add('Error', error.split('\n')[0] ?? error, 'warning', error, error);
+    }
     return items;
   }
 

@@ -440,3 +440,47 @@ describe('issue 14: the sidebar fits its default width', function () {
     assert.match(String(after.find((r) => r.label === 'Target')?.description), /^url/);
   });
 });
+
+describe('issue 14: words', function () {
+  this.timeout(60_000);
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('the hover on SQL says "CREATE TRIGGER", not the parser\'s "CreateTrig"', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'alembic', 'versions', 'e2e_words.py');
+    const text = revisionText(
+      'e2ewords',
+      '0001',
+      '    op.execute("CREATE TRIGGER account_touch BEFORE UPDATE ON account FOR EACH ROW EXECUTE FUNCTION touch()")\n    op.execute("DROP TABLE account")',
+    );
+    fs.writeFileSync(uri.fsPath, text);
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      await waitFor('the revision to be linted', 30_000, () => (ours(uri).length ? true : undefined));
+      const hoverText = async (needle: string): Promise<string> => {
+        const at = doc.positionAt(doc.getText().indexOf(needle) + 3);
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, at);
+        return hovers
+          .flatMap((h) => h.contents)
+          .map((c) => (typeof c === 'string' ? c : c.value))
+          .join('\n');
+      };
+      const trigger = await hoverText('CREATE TRIGGER');
+      assert.match(trigger, /\*\*CREATE TRIGGER\*\*/, trigger);
+      assert.doesNotMatch(trigger, /CreateTrig/);
+      const drop = await hoverText('DROP TABLE');
+      assert.match(drop, /\*\*DROP TABLE\*\*/, drop);
+    } finally {
+      fs.rmSync(uri.fsPath, { force: true });
+    }
+  });
+
+  it('"Lint workspace" counts in the status item\'s words', async () => {
+    const result = await vscode.commands.executeCommand<{ files: number; errors: number; warnings: number }>(
+      'schemaWarden.lintWorkspace',
+    );
+    assert.ok(result && result.files >= 1, 'the workspace was linted');
+  });
+});
