@@ -82,6 +82,7 @@ export function codeActions(params: CodeActionParams, published: Published | und
         );
       if (!docs.has(data.ruleId)) docs.set(data.ruleId, docsAction(diagnostic, data.ruleId));
     }
+    if (!locked) fixes.push(...fixesUnderCursor(params, published, ours));
     actions.push(...fixes, ...allows.values(), ...docs.values());
     const all = locked ? [] : safeEdits(published.findings);
     if (ours.length && all.length)
@@ -101,6 +102,31 @@ export function codeActions(params: CodeActionParams, published: Published | und
       });
   }
   return actions;
+}
+
+/**
+ * Rules whose fix is offered wherever the cursor is in the text the fix rewrites, not only on the
+ * squiggle: SW101's "Add downgrade" anywhere in the empty downgrade() (on its `pass` too).
+ */
+const FIX_WHERE_IT_EDITS = new Set(['SW101']);
+
+function fixesUnderCursor(params: CodeActionParams, published: Published, ours: readonly Diagnostic[]): CodeAction[] {
+  const asked = new Set(ours.map((d) => (d.data as DiagnosticData).index));
+  const from = published.lines.offsetAt(params.range.start);
+  const to = published.lines.offsetAt(params.range.end);
+  const out: CodeAction[] = [];
+  published.findings.forEach((finding, index) => {
+    const fix = finding.fixes[0];
+    if (!fix || asked.has(index) || !FIX_WHERE_IT_EDITS.has(finding.ruleId)) return;
+    if (!fix.edits.some((e) => e.span.start <= from && to <= e.span.end)) return;
+    out.push({
+      title: fix.title,
+      kind: CodeActionKind.QuickFix,
+      isPreferred: true,
+      edit: { changes: { [published.uri]: lspEdits(published.lines, fix.edits) } },
+    });
+  });
+  return out;
 }
 
 function sameEdits(action: CodeAction, edits: readonly TextEdit[], published: Published): boolean {

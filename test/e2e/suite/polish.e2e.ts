@@ -484,3 +484,48 @@ describe('issue 14: words', function () {
     assert.ok(result && result.files >= 1, 'the workspace was linted');
   });
 });
+
+describe('issue 14: the quick-fix menu', function () {
+  this.timeout(60_000);
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('SW101\'s "Add downgrade" is offered anywhere in the empty downgrade(), on `pass` too', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'alembic', 'versions', 'e2e_pass.py');
+    fs.writeFileSync(
+      uri.fsPath,
+      revisionText(
+        'e2epass',
+        '0001',
+        '    op.add_column("account", sa.Column("note", sa.Text(), comment="a note"))',
+      ).replace('    op.drop_index("ix_account_email", table_name="account")', '    pass'),
+    );
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      await waitFor('SW101', 30_000, () => withCode(uri, 'SW101'));
+      const passLine = doc.getText().split('\n').lastIndexOf('    pass');
+      const at = new vscode.Range(passLine, 5, passLine, 5);
+      assert.equal(
+        ours(uri).some((d) => d.range.contains(at)),
+        false,
+        'no diagnostic under the cursor on `pass`',
+      );
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        at,
+        vscode.CodeActionKind.QuickFix.value,
+      );
+      const fix = actions.find((a) => a.title.startsWith('Add downgrade'));
+      assert.ok(fix?.edit, actions.map((a) => a.title).join(' | '));
+      assert.ok(await vscode.workspace.applyEdit(fix.edit));
+      assert.match(doc.getText(), /def downgrade\(\) -> None:\n    op\.drop_column\("account", "note"\)\n/);
+      await doc.save();
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(uri.fsPath, { force: true });
+    }
+  });
+});
