@@ -529,3 +529,31 @@ describe('issue 14: the quick-fix menu', function () {
     }
   });
 });
+
+describe('issue 14: setup paths', function () {
+  this.timeout(90_000);
+
+  it('"New revision" in a project without script.py.mako uses Alembic\'s default template', async function () {
+    const python = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, '.venv', 'bin', 'python');
+    if (!fs.existsSync(python)) this.skip(); // scripts/setup-python.sh makes it (Alembic + SQLAlchemy)
+    await vscode.workspace
+      .getConfiguration('schemaWarden')
+      .update('python', python, vscode.ConfigurationTarget.Workspace);
+    const mako = path.join(root().fsPath, 'alembic', 'script.py.mako');
+    const aside = `${mako}.aside`;
+    fs.renameSync(mako, aside);
+    let created: string | undefined;
+    try {
+      created = await vscode.commands.executeCommand<string>('schemaWarden.newRevision', 'without a template');
+      assert.ok(created, 'the command returns the new file');
+      const text = fs.readFileSync(created, 'utf8');
+      assert.match(text, /^"""without a template$/m);
+      assert.match(text, /^Revision ID: \w+$/m);
+      assert.match(text, /^def downgrade\(\) -> None:$/m, "Alembic's generic template");
+    } finally {
+      fs.renameSync(aside, mako);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      if (created) fs.rmSync(created, { force: true });
+    }
+  });
+});
