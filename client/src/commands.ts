@@ -15,6 +15,8 @@ export interface CommandContext {
   restart(): Promise<void>;
   /** The migration runner's views, service and commands (dist/runner.js, loaded on first use). */
   runner?(): LoadedRunner | undefined;
+  /** Told when a command finished, to credit the walkthrough's steps. */
+  onCommandDone?(id: string): void;
 }
 
 interface CommandSpec {
@@ -106,7 +108,9 @@ export function registerCommands(context: vscode.ExtensionContext, ctx: CommandC
           return undefined;
         }
         try {
-          return await spec.run(ctx, ...args);
+          const result = await spec.run(ctx, ...args);
+          if (result !== undefined) ctx.onCommandDone?.(spec.id);
+          return result;
         } catch (err) {
           ctx.output.error(`${spec.id}: ${(err as Error).stack ?? String(err)}`);
           void vscode.window.showErrorMessage(`Schema Warden: ${(err as Error).message}`);

@@ -557,3 +557,65 @@ describe('issue 14: setup paths', function () {
     }
   });
 });
+
+describe('issue 14: the walkthrough', function () {
+  this.timeout(60_000);
+  let api: { walkthrough: readonly string[] };
+  before(async () => {
+    api = (await vscode.extensions.getExtension(EXTENSION_ID)!.activate()) as typeof api;
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('uses only valid completion events, and every step has a way to complete and images where shown', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const steps = (
+      ext.packageJSON.contributes.walkthroughs as Array<{
+        steps: Array<{ id: string; completionEvents: string[]; media: { image?: string; markdown?: string } }>;
+      }>
+    )[0].steps;
+    const valid =
+      /^(onCommand|onContext|onView|onSettingChanged|onLink|onStepSelected|onExtensionInstalled|extensionInstalled):/;
+    for (const step of steps) {
+      assert.ok(step.completionEvents.length, `${step.id} can complete`);
+      for (const event of step.completionEvents) assert.match(event, valid, `${step.id}: ${event}`);
+      assert.ok(step.completionEvents.includes(`onContext:schemaWarden.walkthrough.${step.id}`));
+      if (step.media.image) assert.ok(fs.existsSync(path.join(ext.extensionPath, step.media.image)), step.media.image);
+    }
+    assert.ok(steps.filter((s) => s.media.image).length >= 2, 'images, not text only');
+  });
+
+  it('credits opening a revision and fixing a finding as they happen', async () => {
+    const uri = vscode.Uri.joinPath(root(), 'alembic', 'versions', 'e2e_walk.py');
+    fs.writeFileSync(
+      uri.fsPath,
+      revisionText(
+        'e2ewalk',
+        '0001',
+        '    op.add_column("account", sa.Column("note", sa.Text(), comment="a note"))',
+      ).replace('    op.drop_index("ix_account_email", table_name="account")', '    pass'),
+    );
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      await waitFor('the openRevision step', 10_000, () =>
+        api.walkthrough.includes('openRevision') ? true : undefined,
+      );
+      const sw101 = await waitFor('SW101', 30_000, () => withCode(uri, 'SW101'));
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        sw101.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
+      const fix = actions.find((a) => a.title.startsWith('Add downgrade'));
+      assert.ok(fix?.edit && (await vscode.workspace.applyEdit(fix.edit)));
+      await waitFor('the fix step', 20_000, () => (api.walkthrough.includes('fix') ? true : undefined));
+      await doc.save();
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(uri.fsPath, { force: true });
+    }
+  });
+});
