@@ -62,6 +62,11 @@ for (const { metafile } of results)
   for (const [input, info] of Object.entries(metafile.inputs)) if (info.bytes > 0) shipped.add(packageDir(input));
 shipped.delete(undefined);
 writeFileSync(join(outdir, 'bundled-packages.json'), JSON.stringify([...shipped].sort(), null, 2) + '\n');
+// The rule pages ship in the .vsix: the editor shows them in its Markdown preview, offline.
+mkdirSync(join(outdir, 'rule-docs'), { recursive: true });
+for (const f of readdirSync('docs/rules')) {
+  if (f.endsWith('.md')) copyFileSync(join('docs/rules', f), join(outdir, 'rule-docs', f));
+}
 // The Python helper that drives Alembic ships beside the bundles.
 try {
   for (const f of readdirSync('server/src/runner/python')) {

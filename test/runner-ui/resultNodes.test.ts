@@ -81,9 +81,19 @@ describe('Results view nodes', () => {
       ['✓ upgrade', '✗ downgrade', '· upgrade again'],
     );
     assert.equal(steps[1]?.description, 'downgrade 0001 · 25 ms');
+    // the row fits the sidebar's default width; the tooltip and the detail panel hold all of it
     assert.deepEqual(
-      steps[1]?.children.map((c) => [c.label, c.tooltip]),
-      [['index public.ix_account_email is left behind by the downgrade', 'actual: CREATE UNIQUE INDEX …']],
+      steps[1]?.children.map((c) => [c.label, c.tooltip, c.detail]),
+      [
+        [
+          'index public.ix_account_email is left behin…',
+          'index public.ix_account_email is left behind by the downgrade\n\nactual: CREATE UNIQUE INDEX …',
+          {
+            title: `${nodes[1]?.id.slice(4)} · downgrade`,
+            text: 'index public.ix_account_email is left behind by the downgrade\n\nactual: CREATE UNIQUE INDEX …',
+          },
+        ],
+      ],
     );
     assert.equal(steps[2]?.description, 'not run');
     assert.deepEqual(

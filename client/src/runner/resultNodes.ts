@@ -18,9 +18,17 @@ export interface ResultNode {
   tooltip?: string;
   status: ResultStatus;
   children: ResultNode[];
+  /** The whole text of a detail row, for the detail panel (the row shows its start). */
+  detail?: { title: string; text: string };
   /** Where a click goes: the revision's file and (1-based) line. */
   path?: string;
   line?: number;
+}
+
+/** A row's text cut to what fits the sidebar's default width; the rest is in the tooltip and the detail panel. */
+export function fitRow(text: string, max = 44): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 const MARK: Record<Exclude<ResultStatus, 'detail'>, string> = { passed: '✓', failed: '✗', 'not run': '·' };
@@ -71,13 +79,17 @@ function stepNode(
   if (!step)
     return { id, label: `${MARK['not run']} ${name}`, description: 'not run', status: 'not run', children: [] };
   const children: ResultNode[] = [];
-  const detail = (suffix: string, label: string, tooltip?: string): ResultNode => ({
-    id: `${id}/${suffix}`,
-    label,
-    status: 'detail',
-    children: [],
-    ...(tooltip ? { tooltip } : {}),
-  });
+  const detail = (suffix: string, label: string, tooltip?: string): ResultNode => {
+    const text = [label, tooltip].filter(Boolean).join('\n\n');
+    return {
+      id: `${id}/${suffix}`,
+      label: fitRow(label),
+      status: 'detail',
+      children: [],
+      tooltip: text,
+      detail: { title: `${revision.revision} · ${name}`, text },
+    };
+  };
   if (step.differences?.length) {
     step.differences.forEach((d, i) =>
       children.push(

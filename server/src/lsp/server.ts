@@ -25,6 +25,7 @@ import { lintProjectRules, lintRevision, sortFindings } from '../engine/lint';
 import { acceptedHistory } from '../model/baseline';
 import { unknownBaselineError } from '../engine/baseline';
 import type { MigrationModel } from '../model/migration';
+import type { ProjectModel } from '../model/project';
 import { allRules } from '../rules';
 import { ruleDocUrl } from '../rules/docsUrl';
 import type { Finding } from '../rules/types';
@@ -40,6 +41,7 @@ import {
   type StatusParams,
 } from '../shared/protocol';
 import { codeActions, type Published } from './codeActions';
+import { committedChildOf } from '../engine/gitHistory';
 import { frontMatterCompletion, waiverCompletion } from './completion';
 import { loadRecords, recordInfo, waiverLine, writeRecord } from './decisions';
 import { configErrorDiagnostic, fingerprint, toDiagnostic } from './diagnostics';
@@ -544,6 +546,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     sendStatus();
   }
 
+  function committedChildSafely(project: ProjectModel, file: string): Published['committedChild'] {
+    try {
+      return committedChildOf(project, file);
+    } catch (err) {
+      log.error('committed child', err);
+      return undefined;
+    }
+  }
+
   function safeProjectRules(entry: ProjectEntry): Map<string, Finding[]> {
     try {
       return lintProjectRules(entry.model, { trusted });
@@ -572,6 +583,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     sendFindings(entry, uri, current ? doc.version : -1, lines ? findingsOf(entry, file) : [], lines, {
       revision: model?.revision,
       canWaive: model !== undefined,
+      // Quick fixes must not edit shared history; git is asked only in a trusted workspace.
+      committedChild: model && trusted ? committedChildSafely(entry.model, file) : undefined,
     });
   }
 
@@ -581,7 +594,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     version: number,
     findings: Finding[],
     lines: LineIndex | undefined,
-    extra: { revision?: string; canWaive: boolean },
+    extra: Pick<Published, 'revision' | 'canWaive' | 'committedChild'>,
   ): void {
     if (lines) published.set(uri, { uri, version, findings, lines, ...extra });
     else published.delete(uri);

@@ -1,8 +1,8 @@
-import type { Operation } from '../model/migration';
+import type { MigrationModel, Operation } from '../model/migration';
 import type { Span } from '../model/source';
 import { timeoutSettingOf } from '../parse/facts/locking';
 import { operationTable, revisionTables, statementTables, upgradeOperations } from './util/revisionTables';
-import { lineBreakOf } from './util/pythonEdits';
+import { commentBlockAbove, lineBreakOf } from './util/pythonEdits';
 import { keywordSpan } from './util/sqlNames';
 import { defineRule } from './types';
 
@@ -57,7 +57,7 @@ export default defineRule({
     for (const op of ops) {
       const touched = touchedExistingTable(migration.source, op, tables.isExisting, tables.schema.before.indexes);
       if (!touched) continue;
-      const fix = insertTimeoutFix(migration.source, migration.upgrade?.bodySpan, migration.upgrade?.bodyIndent, op);
+      const fix = insertTimeoutFix(migration, op);
       report({
         message: `This revision locks existing table "${touched.table}" (${touched.what}) without a lock_timeout: if a long query holds the table, the migration waits and every later query queues behind it. Start the upgrade with op.execute("SET lock_timeout = '5s'").`,
         span: touched.span,
@@ -94,22 +94,28 @@ function touchedExistingTable(
   return undefined;
 }
 
+/**
+ * `SET lock_timeout` as the upgrade's first statement: above the comment lines directly over the
+ * current first statement, which belong to that statement (a `# rationale:` among them must stay
+ * right above it).
+ */
 function insertTimeoutFix(
-  source: string,
-  body: Span | undefined,
-  indent: string | undefined,
+  migration: MigrationModel,
   op: Operation,
 ): { title: string; edits: Array<{ span: Span; newText: string }>; safe: boolean } | undefined {
+  const body = migration.upgrade?.bodySpan;
   if (!body) return undefined;
+  const { source, lines } = migration;
+  const indent = migration.upgrade?.bodyIndent ?? '    ';
+  const eol = lineBreakOf(source);
   const receiver = op.isAlembicOp && op.batchTable === undefined && op.call.receiver ? op.call.receiver : 'op';
-  return {
-    title: 'Set lock_timeout at the start of the upgrade',
-    edits: [
-      {
-        span: { start: body.start, end: body.start },
-        newText: `${receiver}.execute("SET lock_timeout = '5s'")${lineBreakOf(source)}${indent ?? '    '}`,
-      },
-    ],
-    safe: false,
-  };
+  const statement = `${receiver}.execute("SET lock_timeout = '5s'")`;
+  const bodyLine = lines.positionAt(body.start).line;
+  const ownLine = source.slice(lines.lineStart(bodyLine), body.start).trim() === '';
+  const title = 'Set lock_timeout at the start of the upgrade';
+  if (!ownLine)
+    // `def upgrade(): op.…` on one line: before the statement, on that line.
+    return { title, edits: [{ span: { start: body.start, end: body.start }, newText: `${statement}; ` }], safe: false };
+  const at = lines.lineStart(commentBlockAbove(migration, body.start)[0]?.line ?? bodyLine);
+  return { title, edits: [{ span: { start: at, end: at }, newText: `${indent}${statement}${eol}` }], safe: false };
 }
