@@ -1,4 +1,4 @@
-import { sectionEffects, type ObjectEffect } from '../fixes/objectEffects';
+import { sectionEffects, type ObjectEffect } from '../analysis/objectEffects';
 import { defineRule } from './types';
 
 export default defineRule({
