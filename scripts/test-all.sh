@@ -3,7 +3,7 @@
 #  1. sets up what the tests need (idempotent, quick when already there): PostgreSQL 15 binaries,
 #     the Python venv with Alembic, Debian's Alembic 1.8 for the compatibility tests, Debian's
 #     pre-commit for the hook test;
-#  2. builds (type check + bundles) and checks the generated docs;
+#  2. checks formatting and the layers, builds (type check + bundles) and checks the generated docs;
 #  3. the mocha suite: engine, rules, CLI, language server over stdio, runner on real PostgreSQL;
 #  4. the real-editor suite (code-server + headless Chromium here), unless SKIP_E2E=1.
 # The last line is `N passed, N failed`, summed over the suites.
@@ -30,6 +30,10 @@ fi
 
 # Formatting is checked, not a matter of taste: `npm run format` fixes what this reports.
 npx prettier --check . >"$log" 2>&1 || { cat "$log"; fail_step "format check (run npm run format)"; }
+
+# The layers of docs/architecture.md: no import cycle, no import up the layers, the client only through
+# the protocol (.dependency-cruiser.cjs says which layer is which).
+npm run --silent check:layers >"$log" 2>&1 || { cat "$log"; fail_step "layer check (npm run check:layers)"; }
 
 # The build's output (npm's banners, the compiler's messages) is shown only when it fails.
 if npm run build >"$log" 2>&1 || { cat "$log"; false; }; then

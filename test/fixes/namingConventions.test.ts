@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { conventionalNames, declaredName } from '../../server/src/fixes/namingConventions';
+import { conventionalNames, declaredName } from '../../server/src/analysis/namingConventions';
 import { declaredNamingConvention } from '../../server/src/model/namingConvention';
 
 describe('naming conventions (SW102, #13)', () => {

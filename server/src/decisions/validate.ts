@@ -1,7 +1,13 @@
 import * as path from 'node:path';
 import type { Span } from '../model/source';
 import type { Fix, RelatedInfo } from '../rules/types';
-import { DECISION_STATUSES, REQUIRED_SECTIONS, isIsoDate, normalizeDecisionId, type DecisionRecord } from './record';
+import {
+  DECISION_STATUSES,
+  REQUIRED_SECTIONS,
+  isIsoDate,
+  normalizeDecisionId,
+  type DecisionRecord,
+} from '../model/decisionRecord';
 
 /** One thing wrong with a decision record, located in the record file. */
 export interface RecordProblem {

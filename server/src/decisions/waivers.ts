@@ -1,8 +1,15 @@
 import type { MigrationModel } from '../model/migration';
 import type { Span } from '../model/source';
-import { everyCall } from '../parse/facts/calls';
+import { everyCall } from '../analysis/calls';
 import type { Finding } from '../rules/types';
-import { coversRevision, coversRule, isAccepted, isIsoDate, normalizeDecisionId, type DecisionRecord } from './record';
+import {
+  coversRevision,
+  coversRule,
+  isAccepted,
+  isIsoDate,
+  normalizeDecisionId,
+  type DecisionRecord,
+} from '../model/decisionRecord';
 
 /**
  * Waivers: `# schema-warden: allow SW303 decision=0007` on a finding's line or on the comment

@@ -1,7 +1,7 @@
 import { effectiveSeverity, type ResolvedConfig } from '../config/config';
-import type { DecisionRecord } from '../decisions/record';
+import type { DecisionRecord } from '../model/decisionRecord';
 import { cachedDecisionRecords } from '../decisions/parse';
-import { todayIso } from '../decisions/record';
+import { todayIso } from '../model/decisionRecord';
 import { displayDir } from '../decisions/validate';
 import { applyWaivers, parseWaivers, type WaiverProblem } from '../decisions/waivers';
 import { isAccepted } from '../model/baseline';

@@ -10,7 +10,7 @@ import { isRevisionSource } from '../model/revisionContent';
 import { projectRootOf } from '../model/sourceRoots';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, withRevision, type ProjectModel } from '../model/project';
-import type { DecisionRecord } from '../decisions/record';
+import type { DecisionRecord } from '../model/decisionRecord';
 import type { Finding } from '../rules/types';
 import { loadRecords } from './decisions';
 import type { SchemaWardenSettings } from '../shared/settings';

@@ -1,5 +1,5 @@
-import { unreversedEffects } from '../fixes/downgradeReplay';
-import { sectionEffects, type ObjectEffect } from '../fixes/objectEffects';
+import { unreversedEffects } from '../analysis/downgradeReplay';
+import { sectionEffects, type ObjectEffect } from '../analysis/objectEffects';
 import { conventionInText, declaredNamingConvention } from '../model/namingConvention';
 import { defineRule } from './types';
 

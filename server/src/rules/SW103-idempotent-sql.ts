@@ -9,7 +9,7 @@ import {
   sqlBlockText,
   statementHeadSpan,
   type SourceText,
-} from './util/sqlSource';
+} from '../analysis/sqlSource';
 import { defineRule, type Fix } from './types';
 
 export default defineRule({

@@ -1,5 +1,5 @@
-import { alterColumnTypeChange, sqlTypeChange } from '../fixes/columnTypes';
-import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName } from '../fixes/opFacts';
+import { alterColumnTypeChange, sqlTypeChange } from '../analysis/columnTypeChanges';
+import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName } from '../analysis/opFacts';
 import { typeLabel } from '../model/schema/types';
 import { callKeyword } from '../model/migration';
 import { defineRule } from './types';

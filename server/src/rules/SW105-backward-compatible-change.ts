@@ -1,6 +1,6 @@
-import { alterColumnTypeChange, sqlTypeChange } from '../fixes/columnTypes';
-import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName } from '../fixes/opFacts';
-import { columnDefinition, historyBefore } from '../fixes/schemaHistory';
+import { alterColumnTypeChange, sqlTypeChange } from '../analysis/columnTypeChanges';
+import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName } from '../analysis/opFacts';
+import { columnDefinition, historyBefore } from '../analysis/schemaHistory';
 import { boolValue, callKeyword, stringValue, type MigrationModel, type Operation } from '../model/migration';
 import type { ProjectModel } from '../model/project';
 import { typeLabel } from '../model/schema/types';

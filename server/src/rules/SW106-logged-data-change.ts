@@ -1,7 +1,7 @@
 import type { MigrationModel, PyCall } from '../model/migration';
 import type { Span } from '../model/source';
 import { dataChangeOf } from '../parse/facts/dataChanges';
-import { statementHeadSpan } from './util/sqlSource';
+import { statementHeadSpan } from '../analysis/sqlSource';
 import { defineRule } from './types';
 
 const LOG_METHODS = new Set(['debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'log', 'msg']);

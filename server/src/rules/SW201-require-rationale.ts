@@ -3,7 +3,7 @@ import { commentFact, definedObjects, type DefinedObject, type ObjectKind } from
 import { tokenizeSql } from '../parse/facts/sqlTokens';
 import { upgradeOps } from './util/columnTypes';
 import { commentBlockAbove, insertLineAbove, trailingComment } from './util/pythonEdits';
-import { statementHeadSpan } from './util/sqlSource';
+import { statementHeadSpan } from '../analysis/sqlSource';
 import { defineRule, type Fix } from './types';
 
 export const PLACEHOLDER = '<why this change is needed>';

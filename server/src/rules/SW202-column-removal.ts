@@ -5,7 +5,7 @@ import {
   sqlChangesOf,
   sqlFragmentSpan,
   sqlName,
-} from '../fixes/opFacts';
+} from '../analysis/opFacts';
 import { defineRule } from './types';
 
 const WAIVER = '`# schema-warden: allow SW202 decision=NNNN`';

@@ -1,7 +1,7 @@
 import { columnDefaultFacts } from '../parse/facts/defaults';
 import { upgradeOps } from './util/columnTypes';
 import { analysePyDefault, analyseSqlDefault, type DefaultAnalysis } from './util/defaultExpr';
-import { sqlBlockText, statementHeadSpan } from './util/sqlSource';
+import { sqlBlockText, statementHeadSpan } from '../analysis/sqlSource';
 import { defineRule, type FindingInput } from './types';
 
 /**

@@ -5,7 +5,7 @@ import { columnFacts, type ColumnFact } from '../parse/sqlFacts';
 import { isUtcZone, pyTimestampZone, pyTypeRef, sqlTimestampZone, upgradeOps } from './util/columnTypes';
 import { analysePyDefault, sqlDefaultExpressionSpan } from './util/defaultExpr';
 import { addKeywordArgument } from './util/pythonEdits';
-import { exactSpan, indexOfLocation, spanOfRange, sqlBlockText, type SourceText } from './util/sqlSource';
+import { exactSpan, indexOfLocation, spanOfRange, sqlBlockText, type SourceText } from '../analysis/sqlSource';
 import { defineRule, type Fix, type TextEdit } from './types';
 
 const FIX_TITLE = 'Make the column timezone-aware (timestamptz)';

@@ -19,7 +19,7 @@ import {
   type DefaultAnalysis,
 } from './util/defaultExpr';
 import { pythonString, sqlalchemyName } from './util/pythonEdits';
-import { sqlBlockText, statementHeadSpan, type SourceText } from './util/sqlSource';
+import { sqlBlockText, statementHeadSpan, type SourceText } from '../analysis/sqlSource';
 import { defineRule, type Fix, type FindingInput } from './types';
 
 const UTC_DEFAULT_SQL = "timezone('utc', now())";

@@ -5,7 +5,7 @@ import { tokenizeSql } from '../parse/facts/sqlTokens';
 import type { SqlTypeFact } from '../parse/sqlFacts';
 import { key, revisionColumnTypes, upgradeOps, type KnownColumnType } from './util/columnTypes';
 import { extentAt } from './util/defaultExpr';
-import { indexOfLocation, spanOfRange, sqlBlockText, type SourceText } from './util/sqlSource';
+import { indexOfLocation, spanOfRange, sqlBlockText, type SourceText } from '../analysis/sqlSource';
 import { defineRule } from './types';
 
 /** Types that are certainly not UUIDs; any other (a project's own `GUID` type) is not guessed. */

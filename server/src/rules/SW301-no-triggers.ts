@@ -1,6 +1,6 @@
-import { ddlListeners, entityCreations } from '../parse/facts/pythonHooks';
+import { ddlListeners, entityCreations } from '../analysis/pythonHooks';
 import { triggerFact } from '../parse/facts/forbidden';
-import { mayRunInUpgrade, statementHead, upgradeStatements } from '../parse/facts/statements';
+import { mayRunInUpgrade, statementHead, upgradeStatements } from '../analysis/statements';
 import { defineRule } from './types';
 
 const WAIVE_HINT = 'if a decision record allows it, cite it with `# schema-warden: allow SW301 decision=NNNN`';

@@ -1,6 +1,6 @@
-import { entityCreations } from '../parse/facts/pythonHooks';
+import { entityCreations } from '../analysis/pythonHooks';
 import { storedLogicFact } from '../parse/facts/forbidden';
-import { statementHead, upgradeStatements } from '../parse/facts/statements';
+import { statementHead, upgradeStatements } from '../analysis/statements';
 import { defineRule } from './types';
 
 const WAIVE_HINT = 'if a decision record allows it, cite it with `# schema-warden: allow SW302 decision=NNNN`';

@@ -1,8 +1,8 @@
 import type { MigrationModel, PyCall, PyKeyword } from '../model/migration';
 import type { Span } from '../model/source';
-import { everyCall } from '../parse/facts/calls';
+import { everyCall } from '../analysis/calls';
 import { cascadeFacts, type CascadeFact } from '../parse/facts/forbidden';
-import { findInStatement, mayRunInUpgrade, statementHead, upgradeStatements } from '../parse/facts/statements';
+import { findInStatement, mayRunInUpgrade, statementHead, upgradeStatements } from '../analysis/statements';
 import { defineRule, type Fix } from './types';
 
 const WAIVE_HINT = 'if a decision record allows it, cite it with `# schema-warden: allow SW303 decision=NNNN`';

@@ -1,6 +1,6 @@
 import { cronCalls, extensionFact } from '../parse/facts/forbidden';
-import { entityCreations } from '../parse/facts/pythonHooks';
-import { findInStatement, statementHead, tokenAt, upgradeStatements } from '../parse/facts/statements';
+import { entityCreations } from '../analysis/pythonHooks';
+import { findInStatement, statementHead, tokenAt, upgradeStatements } from '../analysis/statements';
 import { defineRule } from './types';
 
 const CRON_EXTENSIONS = new Set(['pg_cron', 'pg_timetable', 'pgagent']);

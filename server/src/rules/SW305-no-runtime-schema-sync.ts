@@ -1,6 +1,6 @@
 import type { MigrationModel } from '../model/migration';
 import type { Span } from '../model/source';
-import { everyCall } from '../parse/facts/calls';
+import { everyCall } from '../analysis/calls';
 import { defineRule } from './types';
 
 /**

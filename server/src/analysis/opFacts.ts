@@ -2,7 +2,7 @@ import type { MigrationModel, Operation, PyValue, SqlStatement } from '../model/
 import { stringValue } from '../model/migration';
 import type { Span } from '../model/source';
 import { objectChangesOf, type ObjectChange } from '../parse/facts/objectChanges';
-import { sqlBlockText } from '../rules/util/sqlSource';
+import { sqlBlockText } from './sqlSource';
 
 /**
  * Small readings of Alembic operations shared by the reversibility and safety rules and the

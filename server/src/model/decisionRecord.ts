@@ -1,4 +1,4 @@
-import type { LineIndex, Span } from '../model/source';
+import type { LineIndex, Span } from './source';
 
 /**
  * A decision record: `docs/decisions/NNNN-slug.md`, the documented deviation the policy asks for

@@ -1,6 +1,6 @@
-import type { MigrationModel, PyValue, SqlBlock, SqlStatement } from '../../model/migration';
-import type { Span } from '../../model/source';
-import { decodeLiteral } from '../../parse/strings';
+import type { MigrationModel, PyValue, SqlBlock, SqlStatement } from '../model/migration';
+import type { Span } from '../model/source';
+import { decodeLiteral } from '../parse/strings';
 
 /**
  * Where each character of a SQL text came from in the Python source. Rules use it to turn a

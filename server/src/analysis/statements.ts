@@ -1,7 +1,7 @@
-import type { MigrationModel, PyCall, Section, SqlStatement } from '../../model/migration';
-import { parseSqlString } from '../../model/sqlBlocks';
-import type { Span } from '../../model/source';
-import { libpgQueryAnalyzer } from '../sql';
+import type { MigrationModel, PyCall, Section, SqlStatement } from '../model/migration';
+import { parseSqlString } from '../model/sqlBlocks';
+import type { Span } from '../model/source';
+import { libpgQueryAnalyzer } from '../parse/sql';
 import { everyCall } from './calls';
 
 /**

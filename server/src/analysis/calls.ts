@@ -1,4 +1,4 @@
-import type { MigrationModel, PyCall, PyValue } from '../../model/migration';
+import type { MigrationModel, PyCall, PyValue } from '../model/migration';
 
 /**
  * Every call of a file, including calls nested in other calls' arguments (`sa.ForeignKey(...)`

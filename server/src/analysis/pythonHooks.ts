@@ -1,5 +1,5 @@
-import type { MigrationModel, Operation, PyCall } from '../../model/migration';
-import type { Span } from '../../model/source';
+import type { MigrationModel, Operation, PyCall } from '../model/migration';
+import type { Span } from '../model/source';
 import { everyCall } from './calls';
 
 /**
