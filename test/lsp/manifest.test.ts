@@ -63,7 +63,7 @@ describe('extension manifest (package.json)', () => {
 
   it('lists the commands of the one command table (client/src/commands.ts), all under "Schema Warden"', () => {
     const table = fs.readFileSync(path.join(REPO, 'client', 'src', 'commands.ts'), 'utf8');
-    const registered = [...table.matchAll(/\{ id: '(schemaWarden\.\w+)'/g)].map((m) => m[1]).sort();
+    const registered = [...table.matchAll(/\{\s*id: '(schemaWarden\.\w+)'/g)].map((m) => m[1]).sort();
     assert.equal(registered.length, 17);
     assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), registered);
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Schema Warden');
