@@ -106,6 +106,9 @@ export function runChecks(rules: readonly Rule[], migration: MigrationModel, pro
   return findings;
 }
 
+/** What SW901 checks a decision record's `rules` against: every registered rule, whichever run. */
+const KNOWN_RULE_IDS: ReadonlySet<string> = new Set(allRules.map((r) => r.meta.id));
+
 /** Runs the whole-project rules; findings are grouped by the file they belong to. */
 export function lintProjectRules(project: ProjectModel, options: LintOptions = {}): Map<string, Finding[]> {
   const byPath = new Map<string, Finding[]>();
@@ -119,6 +122,7 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
         project,
         config: project.config,
         trusted: options.trusted !== false,
+        knownRuleIds: KNOWN_RULE_IDS,
         report: (input) => {
           const list = byPath.get(input.path) ?? [];
           list.push(

@@ -5,6 +5,7 @@
  * mix, so each side turns this table into its own typed messages (server/src/lsp/messages.ts,
  * client/src/messages.ts) with the method names and shapes from here.
  */
+import type { Severity } from './severity';
 
 /** Sent after every validation: drives the language status item. */
 export interface StatusParams {
@@ -26,7 +27,7 @@ export interface StatusParams {
 export interface RuleSummary {
   id: string;
   name: string;
-  severity: 'error' | 'warning' | 'info';
+  severity: Severity;
   summary: string;
   policyClause: string;
   docsUrl: string;
