@@ -69,9 +69,10 @@ export function shippedPackages(root = ROOT): ShippedPackage[] {
       // Optional peer dependencies that are not installed (pg-native, tree-sitter) do not ship.
       if (!dep.version || dep.missing) continue;
       const key = `${name}@${dep.version}`;
-      if (found.has(key)) continue;
       const dir = dep.path ?? path.join(root, 'node_modules', name);
-      found.set(key, { name, version: dep.version, license: licenseOf(dir) });
+      if (!found.has(key)) found.set(key, { name, version: dep.version, license: licenseOf(dir) });
+      // Walked again even when seen: npm lists a package's dependencies only once, under one of its
+      // places in the tree, and a "deduped" place seen first lists none.
       walk(dep);
     }
   };

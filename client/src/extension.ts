@@ -5,9 +5,9 @@ import lc = require('vscode-languageclient/node');
 import { registerCommands } from './commands';
 import { RestartingErrorHandler } from './errorHandler';
 import { LazyRunner } from './lazyRunner';
-import { StatusNotification } from './messages';
 import { StatusItem } from './status';
 import type { RunnerUi } from './views';
+import { StatusNotification } from '../../server/src/shared/protocol';
 import type { InitializationOptions } from '../../server/src/shared/settings';
 
 /** The documents the server reads: Python (revisions, application code), decision records, team config. */
