@@ -1,7 +1,12 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { RuleSummary } from '../../server/src/shared/protocol';
-import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest } from './messages';
+import {
+  LintWorkspaceRequest,
+  ListRevisionsRequest,
+  ListRulesRequest,
+  NewDecisionRequest,
+  type RuleSummary,
+} from '../../server/src/shared/protocol';
 import type { LoadedRunner } from './lazyRunner';
 import { pythonFor, runAlembicRevision } from './newRevision';
 import { showRuleDocs } from './ruleDocs';

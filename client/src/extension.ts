@@ -8,9 +8,9 @@ import { askBeforeAllow } from './askBeforeAllow';
 import { ruleDocsMiddleware } from './ruleDocs';
 import { WalkthroughProgress, type WalkthroughStep } from './walkthrough';
 import { LazyRunner } from './lazyRunner';
-import { StatusNotification } from './messages';
 import { StatusItem } from './status';
 import type { RunnerUi } from './views';
+import { StatusNotification } from '../../server/src/shared/protocol';
 import type { InitializationOptions } from '../../server/src/shared/settings';
 import { ServerCommands } from '../../server/src/shared/protocol';
 

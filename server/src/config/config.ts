@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseToml } from './toml';
-import type { Severity } from '../rules/types';
+import { isSeverityLevel, type Severity, type SeverityLevel } from '../shared/severity';
 
 /**
  * Team-wide configuration: `[tool.schema-warden]` in pyproject.toml, or a `schema-warden.toml`.
@@ -10,7 +10,7 @@ import type { Severity } from '../rules/types';
 export interface SchemaWardenConfig {
   select?: string[];
   ignore?: string[];
-  severity?: Record<string, Severity | 'off'>;
+  severity?: Record<string, SeverityLevel>;
   'postgres-version'?: number;
   'decisions-dir'?: string;
   'revision-globs'?: string[];
@@ -28,7 +28,7 @@ export interface ResolvedConfig {
   source?: string;
   select?: ReadonlySet<string>;
   ignore: ReadonlySet<string>;
-  severity: ReadonlyMap<string, Severity | 'off'>;
+  severity: ReadonlyMap<string, SeverityLevel>;
   postgresVersion: number;
   decisionsDir: string;
   revisionGlobs: readonly string[];
@@ -53,7 +53,6 @@ export class ConfigError extends Error {
   }
 }
 
-const SEVERITIES = new Set(['error', 'warning', 'info', 'off']);
 const RULE_ID = /^SW\d{3}$/;
 
 export function defaultConfig(root: string): ResolvedConfig {
@@ -155,12 +154,12 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
     const sev = table.severity;
     if (sev === null || typeof sev !== 'object' || Array.isArray(sev))
       throw new ConfigError(file, key('severity'), 'must be a table such as { SW201 = "off" }');
-    const map = new Map<string, Severity | 'off'>();
+    const map = new Map<string, SeverityLevel>();
     for (const [id, level] of Object.entries(sev as Record<string, unknown>)) {
       if (!RULE_ID.test(id)) throw new ConfigError(file, key(`severity.${id}`), 'is not a rule id');
-      if (typeof level !== 'string' || !SEVERITIES.has(level))
+      if (!isSeverityLevel(level))
         throw new ConfigError(file, key(`severity.${id}`), 'must be one of "error", "warning", "info", "off"');
-      map.set(id, level as Severity | 'off');
+      map.set(id, level);
     }
     resolved = { ...resolved, severity: map };
   }
@@ -198,7 +197,7 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
 }
 
 /** The severity a rule runs at, or 'off'. */
-export function effectiveSeverity(config: ResolvedConfig, ruleId: string, defaultSeverity: Severity): Severity | 'off' {
+export function effectiveSeverity(config: ResolvedConfig, ruleId: string, defaultSeverity: Severity): SeverityLevel {
   if (config.ignore.has(ruleId)) return 'off';
   if (config.select && !config.select.has(ruleId)) return 'off';
   return config.severity.get(ruleId) ?? defaultSeverity;

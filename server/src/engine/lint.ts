@@ -118,6 +118,9 @@ export function runChecks(rules: readonly Rule[], migration: MigrationModel, pro
   return findings;
 }
 
+/** What SW901 checks a decision record's `rules` against: every registered rule, whichever run. */
+const KNOWN_RULE_IDS: ReadonlySet<string> = new Set(allRules.map((r) => r.meta.id));
+
 /** Runs the whole-project rules; findings are grouped by the file they belong to. */
 export function lintProjectRules(project: ProjectModel, options: LintOptions = {}): Map<string, Finding[]> {
   const byPath = new Map<string, Finding[]>();
@@ -133,6 +136,7 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
         trusted: options.trusted !== false,
         // An untrusted workspace's repository is not asked: its .git/config is the workspace's too.
         gitHistory: () => (options.trusted !== false ? gitHistoryOf(project) : undefined),
+        knownRuleIds: KNOWN_RULE_IDS,
         report: (input) => {
           const list = byPath.get(input.path) ?? [];
           list.push(

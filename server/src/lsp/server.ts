@@ -31,7 +31,12 @@ import { ruleDocUrl } from '../rules/docsUrl';
 import type { Finding } from '../rules/types';
 import {
   FIX_ALL_KIND,
+  LintWorkspaceRequest,
+  ListRevisionsRequest,
+  ListRulesRequest,
+  NewDecisionRequest,
   ServerCommands,
+  StatusNotification,
   type AllowWithDecisionArgs,
   type LintWorkspaceResult,
   type NewDecisionParams,
@@ -48,13 +53,6 @@ import { configErrorDiagnostic, fingerprint, toDiagnostic } from './diagnostics'
 import { OpenDocument } from './documents';
 import { hoverAt } from './hover';
 import { ServerLog } from './log';
-import {
-  LintWorkspaceRequest,
-  ListRevisionsRequest,
-  ListRulesRequest,
-  NewDecisionRequest,
-  StatusNotification,
-} from './messages';
 import {
   contentChangesProblem,
   documentItemProblem,

@@ -1,4 +1,3 @@
-import { knownRuleIds } from '../decisions/knownRules';
 import { validateDecisionRecords } from '../decisions/validate';
 import { defineRule } from './types';
 
@@ -24,8 +23,8 @@ export default defineRule({
       fixSafety: 'unsafe',
     },
   },
-  checkProject({ project, report }) {
+  checkProject({ project, knownRuleIds, report }) {
     if (!project.decisions?.length) return;
-    for (const problem of validateDecisionRecords(project.decisions, knownRuleIds())) report(problem);
+    for (const problem of validateDecisionRecords(project.decisions, knownRuleIds)) report(problem);
   },
 });

@@ -2,8 +2,10 @@ import type { MigrationModel } from '../model/migration';
 import type { ProjectModel } from '../model/project';
 import type { Range, Span } from '../model/source';
 import type { ResolvedConfig } from '../config/config';
+import type { Severity } from '../shared/severity';
+import type { Fix } from '../fixes/edit';
 
-export type Severity = 'error' | 'warning' | 'info';
+export type { Severity } from '../shared/severity';
 
 /** Where a rule looks: one revision at a time, or the whole project (graph, replayed schema). */
 export type RuleScope = 'revision' | 'project' | 'application' | 'decision';
@@ -36,17 +38,7 @@ export interface RuleMeta {
   docs: RuleDocs;
 }
 
-export interface TextEdit {
-  span: Span;
-  newText: string;
-}
-
-export interface Fix {
-  title: string;
-  edits: TextEdit[];
-  /** Safe fixes are applied by `--fix` and `source.fixAll`. */
-  safe: boolean;
-}
+export type { Fix, TextEdit } from '../fixes/edit';
 
 export interface RelatedInfo {
   path: string;
@@ -114,6 +106,8 @@ export interface ProjectContext {
   trusted: boolean;
   /** The revision files' git history; undefined without git, outside a repository, or untrusted. Read on first call. */
   gitHistory(): GitHistory | undefined;
+  /** The ids of every registered rule (SW901 checks the rules a decision record names). */
+  knownRuleIds: ReadonlySet<string>;
   report(finding: FindingInput & { path: string }): void;
 }
 

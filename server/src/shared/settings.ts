@@ -7,7 +7,10 @@
  * files are; these settings only add personal severity overrides, and fill paths/versions that the
  * team file leaves at their defaults.
  */
-export type SeverityOverride = 'error' | 'warning' | 'info' | 'off';
+import { isSeverityLevel, type SeverityLevel } from './severity';
+
+/** A personal override of a rule's severity (`schemaWarden.severity`). */
+export type SeverityOverride = SeverityLevel;
 
 export interface SchemaWardenSettings {
   /** Turns the extension's diagnostics off for this resource. */
@@ -35,16 +38,13 @@ export const DEFAULT_SETTINGS: SchemaWardenSettings = {
   python: null,
 };
 
-const SEVERITIES = new Set<string>(['error', 'warning', 'info', 'off']);
-
 /** Accepts whatever a client sent (possibly null, partial or wrong) and returns valid settings. */
 export function normalizeSettings(raw: unknown): SchemaWardenSettings {
   const input = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const severity: Record<string, SeverityOverride> = {};
   if (input.severity && typeof input.severity === 'object' && !Array.isArray(input.severity)) {
     for (const [id, level] of Object.entries(input.severity as Record<string, unknown>)) {
-      if (/^SW\d{3}$/.test(id) && typeof level === 'string' && SEVERITIES.has(level))
-        severity[id] = level as SeverityOverride;
+      if (/^SW\d{3}$/.test(id) && isSeverityLevel(level)) severity[id] = level;
     }
   }
   const version =
