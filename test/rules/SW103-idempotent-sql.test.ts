@@ -4,6 +4,16 @@ import { ruleTester } from './ruleTester';
 ruleTester(rule, {
   valid: [
     {
+      name: 'a temporary table created, indexed and dropped in the same upgrade (#13)',
+      code: `
+      def upgrade():
+          op.execute("CREATE TEMPORARY TABLE id_map AS SELECT id, legacy_id FROM account")
+          op.execute("CREATE INDEX ix_id_map_legacy ON id_map (legacy_id)")
+          op.execute("UPDATE invoice SET account_id = m.id FROM id_map m WHERE invoice.legacy_account = m.legacy_id")
+          op.execute("DROP TABLE id_map")
+      `,
+    },
+    {
       name: 'guarded DDL, and statements with no idempotent form',
       code: `
       def upgrade():
@@ -36,6 +46,18 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'the same steps on a regular table are not idempotent (#13 twin)',
+      code: `
+      def upgrade():
+          op.execute("CREATE TABLE id_map AS SELECT id, legacy_id FROM account")
+          op.execute("DROP TABLE id_map")
+      `,
+      errors: [
+        { line: 2, message: /CREATE TABLE id_map/ },
+        { line: 3, message: /DROP TABLE id_map/ },
+      ],
+    },
     {
       name: 'CREATE and DROP without guards, upper and lower case',
       code: `

@@ -60,6 +60,22 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'sa.text(…).params(…) and SQL returned by a helper of the revision (#13)',
+      code: `
+      def _reset_sql():
+          return sa.text("UPDATE account SET state = 0 WHERE state IS NULL")
+
+      def upgrade():
+          conn = op.get_bind()
+          conn.execute(sa.text("UPDATE account SET state = 2 WHERE id = :id").params(id=5))
+          conn.execute(_reset_sql())
+      `,
+      errors: [
+        { line: 2, message: /UPDATE account/ },
+        { line: 6, message: /UPDATE account/ },
+      ],
+    },
+    {
       name: 'silent SQL changes in upgrade and downgrade',
       code: `
       def upgrade():

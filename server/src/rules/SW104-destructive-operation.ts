@@ -48,6 +48,7 @@ export default defineRule({
         const typeChange = alterColumnTypeChange(migration, project, op);
         if (
           !typeChange ||
+          typeChange.foreign ||
           typeChange.change.verdict === 'same' ||
           typeChange.change.verdict === 'widening' ||
           typeChange.change.verdict === 'conversion'
@@ -96,7 +97,10 @@ export default defineRule({
           case 'alter-type': {
             if (isNewInRevision(createdEarlier(migration, op), change.table, change.column)) break;
             const typeChange = sqlTypeChange(migration, project, op, change.table, change.column, change.type);
-            if (typeChange.change.verdict === 'narrowing' || typeChange.change.verdict === 'unknown') {
+            if (
+              !typeChange.foreign &&
+              (typeChange.change.verdict === 'narrowing' || typeChange.change.verdict === 'unknown')
+            ) {
               const column = change.table ? `"${change.table}.${change.column}"` : `"${change.column}"`;
               const clause = sqlFragmentSpan(
                 migration,

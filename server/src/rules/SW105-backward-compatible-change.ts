@@ -3,6 +3,7 @@ import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName
 import { columnDefinition, historyBefore } from '../fixes/schemaHistory';
 import { boolValue, callKeyword, stringValue, type MigrationModel, type Operation } from '../model/migration';
 import type { ProjectModel } from '../model/project';
+import { schemaBefore, tableKey } from '../model/schema';
 import { typeLabel } from '../model/schema/types';
 import type { ObjectChange } from '../parse/facts/objectChanges';
 import { defineRule, type FindingInput } from './types';
@@ -61,6 +62,7 @@ export default defineRule({
             break;
           case 'set-not-null': {
             if (isNewInRevision(created, change.table, change.column)) break;
+            if (alreadyNotNull(migration, project, change.table, change.column)) break;
             const defaulted =
               sameStatement().some((c) => c.action === 'set-default' && c.column === change.column) ||
               historyDefault(migration, project, op, change.table, change.column);
@@ -160,7 +162,8 @@ function checkOperation(
   if (
     nullable &&
     boolValue(nullable.value) === false &&
-    boolValue(callKeyword(op.call, 'existing_nullable')) !== false
+    boolValue(callKeyword(op.call, 'existing_nullable')) !== false &&
+    !alreadyNotNull(migration, project, op.table, column, op.schema)
   ) {
     const defaulted =
       hasDefault(callKeyword(op.call, 'server_default')) ||
@@ -193,6 +196,23 @@ function checkOperation(
   ) {
     report({ message: dropDefaultMessage(op.table, column), span: serverDefault.span });
   }
+}
+
+/**
+ * Restated nullability: the history already made the column NOT NULL (declared so, a primary key,
+ * or an earlier change), so `nullable=False` changes nothing the running application sees.
+ */
+function alreadyNotNull(
+  migration: MigrationModel,
+  project: ProjectModel,
+  table: string | undefined,
+  column: string | undefined,
+  schema?: string,
+): boolean {
+  if (!table || !column) return false;
+  const columns = schemaBefore(project, migration).tables.get(tableKey(table, schema))?.columns;
+  const known = columns?.get(column) ?? columns?.get(column.toLowerCase());
+  return known !== undefined && (known.nullable === false || known.primaryKey);
 }
 
 function hasDefault(value: ReturnType<typeof callKeyword>): boolean {

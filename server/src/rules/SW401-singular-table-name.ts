@@ -33,7 +33,44 @@ const GENERIC_AFFIXES = /^(tbl|tmp|temp)_|_(tbl|tmp|temp)$/i;
  * Mass nouns that pluralize reads as plurals of a Latin singular nobody uses as a table name
  * ("metadatum", "datum"), or whose last letter it mistakes for a plural "s".
  */
-const MASS_NOUNS = new Set(['data', 'metadata', 'sms', 'canvas', 'gas', 'lens', 'bonus', 'census', 'chassis']);
+const MASS_NOUNS = new Set([
+  'data',
+  'metadata',
+  'sms',
+  'canvas',
+  'gas',
+  'lens',
+  'bonus',
+  'census',
+  'chassis',
+  'statistics',
+  'analytics',
+  'logistics',
+  'economics',
+  'physics',
+  'ethics',
+]);
+/**
+ * The mass nouns a single-token name may end with (`robotaccountmetadata`, `userdata`): long enough
+ * not to be the tail of an unrelated plural.
+ */
+const MASS_NOUN_ENDINGS = [...MASS_NOUNS].filter((w) => w.length >= 4 && w !== 'lens');
+/**
+ * PostgreSQL's reserved key words (and those reserved except as a function or type name): a
+ * singular that is one of them cannot be a table name without quoting, so it is never suggested.
+ */
+const RESERVED_WORDS = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate ' +
+    'collation column concurrently constraint create cross current_catalog current_date current_role ' +
+    'current_schema current_time current_timestamp current_user default deferrable desc distinct do else end ' +
+    'except false fetch for foreign freeze from full grant group having ilike in initially inner intersect into ' +
+    'is isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on ' +
+    'only or order outer overlaps placing primary references returning right select session_user similar some ' +
+    'symmetric system_user table tablesample then to trailing true union unique user using variadic verbose ' +
+    'when where window with'
+  ).split(' '),
+);
 
 export default defineRule({
   meta: {
@@ -106,10 +143,13 @@ export function nameProblem(name: string): string | undefined {
   const last = camelWords[camelWords.length - 1] ?? '';
   const word = last.toLowerCase();
   if (words.length === 0 || !/^[a-z]{3,}$/.test(word) || MASS_NOUNS.has(word)) return undefined;
+  if (MASS_NOUN_ENDINGS.some((noun) => word.endsWith(noun))) return undefined;
   if (!pluralize.isPlural(word) || pluralize.isSingular(word)) return undefined;
   const singularWord = pluralize.singular(word);
   if (singularWord === word) return undefined;
   const suggestion = name.slice(0, name.length - last.length) + matchCase(last, singularWord);
+  if (RESERVED_WORDS.has(suggestion.toLowerCase()))
+    return `Table name "${name}" is plural, and its singular "${suggestion}" is a reserved word in SQL: name it after the one entity each row records, in the singular, e.g. "customer_${suggestion.toLowerCase()}".`;
   return `Table name "${name}" is plural: name tables in the singular, one row per entity — "${suggestion}".`;
 }
 

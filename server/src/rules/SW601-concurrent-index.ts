@@ -66,7 +66,7 @@ export default defineRule({
             continue;
           }
           if (fact.concurrent) continue;
-          const existing = fact.names.filter((n) => !tables.schema.created.indexes.has(n.name));
+          const existing = fact.names.filter((n) => !indexCreatedEarlier(migration, op, n.name));
           if (existing.length === 0) continue;
           const on = existing
             .map((n) => tables.schema.before.indexes.get(n.name)?.table)
@@ -105,7 +105,7 @@ function checkAlembicIndex(
   if (concurrentlyValue && concurrentlyValue.kind !== 'bool') return; // computed at run time
   let table = operationTable(op);
   if (!creating) {
-    if (indexName && tables.schema.created.indexes.has(indexName)) return;
+    if (indexName && indexCreatedEarlier(migration, op, indexName)) return;
     table ??= indexName ? tables.schema.before.indexes.get(indexName)?.table : undefined;
   }
   if (creating && (!table || !tables.isExisting(table))) return;
@@ -116,6 +116,25 @@ function checkAlembicIndex(
     ? `create_index${where} takes a SHARE lock that blocks every write until the index is built: pass postgresql_concurrently=True and run it inside ${AUTOCOMMIT}.`
     : `drop_index${indexName ? ` "${indexName}"` : ''}${where} takes an ACCESS EXCLUSIVE lock, blocking reads and writes: pass postgresql_concurrently=True and run it inside ${AUTOCOMMIT}.`;
   report({ message, span: op.call.calleeSpan, fixes: fix ? [fix] : [] });
+}
+
+/**
+ * Was index `name` built earlier in this upgrade (so dropping it locks nothing anyone uses)? Only
+ * a build before the drop counts: an index dropped and then built again under the same name (to
+ * change its columns) is an existing index when it is dropped.
+ */
+function indexCreatedEarlier(migration: MigrationModel, before: Operation, name: string): boolean {
+  const wanted = name.toLowerCase();
+  for (const op of upgradeOperations(migration)) {
+    if (op === before) return false;
+    if (op.isAlembicOp && op.name === 'create_index' && stringValue(op.args.index_name)?.toLowerCase() === wanted)
+      return true;
+    for (const statement of op.sql?.statements ?? []) {
+      const fact = ddlFactOf(statement.kind, statement.parsed.node);
+      if (fact.kind === 'create-index' && fact.name?.toLowerCase() === wanted) return true;
+    }
+  }
+  return false;
 }
 
 function spanOfKeyword(op: Operation, valueSpan: Span | undefined): Span {

@@ -1,5 +1,6 @@
 import { stringValue, type MigrationModel, type PyValue } from '../model/migration';
-import { columnFromDef, type Schema } from '../model/schema';
+import { previousColumnType } from '../fixes/columnTypes';
+import { columnFromDef } from '../model/schema';
 import { defaultFromSqlFacts, typeFromSql, typeFromSqlAlchemy, type ColumnType } from '../model/schema/types';
 import type { Span } from '../model/source';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
@@ -61,9 +62,11 @@ export default defineRule({
         const columnName = stringValue(op.args.column_name);
         if (toRef && columnName) {
           const fromRef = pyTypeRef(op.args.existing_type);
-          const from = fromRef ? typeFromSqlAlchemy(fromRef) : currentType(tables.schema.before, table, columnName);
+          const from = fromRef
+            ? typeFromSqlAlchemy(fromRef)
+            : previousColumnType(migration, project, op, op.table, columnName);
           const to = typeFromSqlAlchemy(toRef);
-          const reason = from ? typeChangeRewriteReason(from, to, pg) : undefined;
+          const reason = from && !from.foreign && !to.foreign ? typeChangeRewriteReason(from, to, pg) : undefined;
           if (reason)
             report({
               message: `Changing "${table}"."${columnName}" ${reason}: ${LOCKED}. Instead, ${TYPE_ADVICE}`,
@@ -71,7 +74,10 @@ export default defineRule({
             });
         }
       }
-      for (const statement of op.sql?.statements ?? []) checkStatement(migration, statement, tables, pg, report);
+      for (const statement of op.sql?.statements ?? [])
+        checkStatement(migration, statement, tables, pg, report, (t, c) =>
+          previousColumnType(migration, project, op, t, c),
+        );
     }
   },
 });
@@ -84,6 +90,7 @@ function checkStatement(
   tables: ReturnType<typeof revisionTables>,
   pg: number,
   report: Report,
+  previousType: (table: string, column: string) => ColumnType | undefined,
 ): void {
   const { kind, node } = statement.parsed;
   if (kind === 'ClusterStmt' || (kind === 'VacuumStmt' && JSON.stringify(node.options ?? []).includes('"full"'))) {
@@ -114,9 +121,9 @@ function checkStatement(
           span: wordAt(migration.source, statement.locate(column.location)),
         });
     } else if (command.subtype === 'AlterColumnType' && command.type && command.column) {
-      const from = currentType(tables.schema.before, table, command.column);
+      const from = previousType(table, command.column);
       const to = typeFromSql(command.type);
-      const reason = from ? typeChangeRewriteReason(from, to, pg) : undefined;
+      const reason = from && !from.foreign ? typeChangeRewriteReason(from, to, pg) : undefined;
       if (reason)
         report({
           message: `Changing "${table}"."${command.column}" ${reason}: ${LOCKED}. Instead, ${TYPE_ADVICE}`,
@@ -139,10 +146,6 @@ function checkStatement(
       });
     }
   }
-}
-
-function currentType(schema: Schema, table: string, column: string): ColumnType | undefined {
-  return schema.tables.get(table)?.columns.get(column)?.type;
 }
 
 /** The server default when it causes the rewrite; else the Identity()/Computed() argument; else the column. */
