@@ -79,13 +79,13 @@ ruleTester(rule, {
         {
           line: 3,
           message:
-            '`CREATE TABLE ledger_entry` is not idempotent: write `CREATE TABLE IF NOT EXISTS` so that re-running the revision does not fail.',
+            'CREATE TABLE ledger_entry is not idempotent: re-running the revision after a failure half-way fails here. Write CREATE TABLE IF NOT EXISTS.',
         },
         { line: 4, message: /`CREATE INDEX ux_ledger` is not idempotent/ },
         { line: 5 },
-        { line: 6, message: /write `CREATE OR REPLACE VIEW`/ },
+        { line: 6, message: /Write `CREATE OR REPLACE VIEW`/ },
         { line: 9 },
-        { line: 12, message: /`DROP INDEX ix_a` is not idempotent: write `DROP INDEX IF EXISTS`/ },
+        { line: 12, message: /`DROP INDEX ix_a` is not idempotent.*Write `DROP INDEX IF EXISTS`/ },
         { line: 13, message: /`DROP MATERIALIZED VIEW report`/ },
       ],
       output: `
@@ -115,7 +115,7 @@ ruleTester(rule, {
         { line: 2, message: /`ADD COLUMN memo`/ },
         { line: 2, message: /`DROP COLUMN legacy`/ },
         { line: 2, message: /`DROP CONSTRAINT ck_old`/ },
-        { line: 3, message: /write `ADD VALUE IF NOT EXISTS`/ },
+        { line: 3, message: /Write `ADD VALUE IF NOT EXISTS`/ },
       ],
       output: `
       def upgrade():

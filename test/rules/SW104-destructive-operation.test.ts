@@ -132,7 +132,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /`op\.drop_table` destroys table "legacy_invoice" and all its rows: .*decision record.*allow SW104 decision=NNNN/,
+            /`op\.drop_table` destroys table "legacy_invoice" and all its rows.*decision.*allow SW104 decision=NNNN/,
         },
       ],
     },

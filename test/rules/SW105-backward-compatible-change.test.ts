@@ -131,7 +131,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /Renaming table "account" to "customer" breaks the running application, which still uses "account": roll it out in stages \(expand\/contract/,
+            /Renaming table "account" to "customer" breaks the running application, which still uses "account"\. Roll it out in stages \(expand\/contract/,
         },
         { line: 4, message: /Renaming column "customer\.email" to "email_address"/ },
       ],

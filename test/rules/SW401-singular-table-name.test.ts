@@ -84,7 +84,7 @@ ruleTester(rule, {
         {
           line: 4,
           message:
-            'Table name "user_accounts" is plural: name tables in the singular, one row per entity — "user_account".',
+            'Table name "user_accounts" is plural, and tables are named in the singular, one row per entity. Rename it to "user_account".',
         },
         { line: 7, message: /"invoices" is plural.*"invoice"/ },
         { line: 8, message: /"customers" is plural/ },

@@ -187,6 +187,7 @@ export interface WaiverProblem {
   kind: 'invalid' | 'unused';
   span: Span;
   message: string;
+  help?: string;
 }
 
 export interface WaiverOutcome {
@@ -229,6 +230,7 @@ export function applyWaivers(
         kind: 'invalid',
         span: verdict.span,
         message: `This waiver does not apply: ${verdict.reason}. The findings it names stay.`,
+        help: 'Cite an accepted decision record that covers the rule: # schema-warden: allow SWnnn decision=NNNN.',
       });
     }
   }
@@ -252,7 +254,8 @@ export function applyWaivers(
     problems.push({
       kind: 'unused',
       span: rule.span,
-      message: `Unused waiver: there is no ${rule.id} finding ${where} to allow. Remove ${rule.id} from the waiver (or the whole comment).`,
+      message: `Unused waiver: there is no ${rule.id} finding ${where} to allow.`,
+      help: `Remove ${rule.id} from the waiver (or the whole comment).`,
     });
   }
   return { kept, waived, problems };

@@ -62,7 +62,8 @@ export default defineRule({
             : statementHeadSpan(migration, statement);
           const fix = place ? guardFix(migration, text as SourceText, place.anchor, missing) : undefined;
           report({
-            message: `${describe(missing)} is not idempotent: ${missing.guard === 'OR REPLACE' ? 'write `CREATE OR REPLACE VIEW`' : `write \`${missing.action.replace(/^ALTER TYPE … /, '')} ${missing.guard}\``} so that re-running the revision does not fail.`,
+            message: `${describe(missing)} is not idempotent: re-running the revision after a failure half-way fails here.`,
+            help: `Write ${missing.guard === 'OR REPLACE' ? 'CREATE OR REPLACE VIEW' : `${missing.action.replace(/^ALTER TYPE … /, '')} ${missing.guard}`}.`,
             span,
             fixes: fix ? [fix] : [],
           });
@@ -73,7 +74,7 @@ export default defineRule({
 });
 
 function describe(missing: MissingGuard): string {
-  return `\`${missing.action}${missing.object ? ` ${missing.object}` : ''}\``;
+  return `${missing.action}${missing.object ? ` ${missing.object}` : ''}`;
 }
 
 /** The leading keyword tokens where the guard goes: the first one and the anchor it follows. */

@@ -99,7 +99,10 @@ export default defineRule({
   check({ migration, report }) {
     const check = (name: string, span: Span): void => {
       const problem = nameProblem(name);
-      if (problem) report({ message: problem, span });
+      if (problem) {
+        const [message, help] = problem.split(' HELP: ');
+        report({ message, help, span });
+      }
     };
     for (const op of upgradeOperations(migration)) {
       if (op.isAlembicOp && op.name === 'create_table' && op.table && op.args.table_name)
@@ -126,11 +129,11 @@ export default defineRule({
   },
 });
 
-/** What is wrong with a table name, or undefined. */
+/** What is wrong with a table name and, after " HELP: ", what to do; or undefined. */
 export function nameProblem(name: string): string | undefined {
   const lower = name.toLowerCase();
   if (GENERIC_NAMES.has(lower) || GENERIC_AFFIXES.test(lower)) {
-    return `Table name "${name}" is generic: name the table after the one entity each row records (e.g. "invoice", "customer_address").`;
+    return `Table name "${name}" is generic, so it says nothing about the records it holds. HELP: Name the table after the one entity each row records (e.g. "invoice", "customer_address").`;
   }
   const words = lower
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
@@ -149,8 +152,8 @@ export function nameProblem(name: string): string | undefined {
   if (singularWord === word) return undefined;
   const suggestion = name.slice(0, name.length - last.length) + matchCase(last, singularWord);
   if (RESERVED_WORDS.has(suggestion.toLowerCase()))
-    return `Table name "${name}" is plural, and its singular "${suggestion}" is a reserved word in SQL: name it after the one entity each row records, in the singular, e.g. "customer_${suggestion.toLowerCase()}".`;
-  return `Table name "${name}" is plural: name tables in the singular, one row per entity — "${suggestion}".`;
+    return `Table name "${name}" is plural, and its singular "${suggestion}" is a reserved word in SQL. HELP: Name it after the one entity each row records, in the singular, e.g. "customer_${suggestion.toLowerCase()}".`;
+  return `Table name "${name}" is plural, and tables are named in the singular, one row per entity. HELP: Rename it to "${suggestion}".`;
 }
 
 function matchCase(original: string, word: string): string {

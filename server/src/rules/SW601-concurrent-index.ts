@@ -9,9 +9,8 @@ import { defineRule, type Fix, type FindingInput } from './types';
 
 const AUTOCOMMIT = '`with op.get_context().autocommit_block():`';
 const IN_TRANSACTION =
-  'cannot run inside a transaction block, and Alembic runs each migration in one: the migration fails with "cannot run inside a transaction block". Move it into ' +
-  AUTOCOMMIT +
-  '.';
+  'cannot run inside a transaction block, and Alembic runs each migration in one: the migration fails.';
+const MOVE_HELP = `Move it into ${AUTOCOMMIT}.`;
 
 export default defineRule({
   meta: {
@@ -49,11 +48,13 @@ export default defineRule({
           if (fact.concurrent && !op.inAutocommitBlock) {
             report({
               message: `CREATE INDEX CONCURRENTLY ${IN_TRANSACTION}`,
+              help: MOVE_HELP,
               span: keywordSpan(migration.source, statement, /^create\s+(unique\s+)?index\s+concurrently/i),
             });
           } else if (!fact.concurrent && tables.isExisting(table)) {
             report({
-              message: `CREATE INDEX on existing table "${table}" takes a SHARE lock that blocks every write until the index is built: use CREATE INDEX CONCURRENTLY inside ${AUTOCOMMIT}.`,
+              message: `CREATE INDEX on existing table "${table}" takes a SHARE lock that blocks every write until the index is built.`,
+              help: `Use CREATE INDEX CONCURRENTLY inside ${AUTOCOMMIT}.`,
               span: keywordSpan(migration.source, statement, /^create\s+(unique\s+)?index/i),
             });
           }
@@ -61,6 +62,7 @@ export default defineRule({
           if (fact.concurrent && !op.inAutocommitBlock) {
             report({
               message: `DROP INDEX CONCURRENTLY ${IN_TRANSACTION}`,
+              help: MOVE_HELP,
               span: keywordSpan(migration.source, statement, /^drop\s+index\s+concurrently/i),
             });
             continue;
@@ -72,7 +74,8 @@ export default defineRule({
             .map((n) => tables.schema.before.indexes.get(n.name)?.table)
             .filter((t): t is string => t !== undefined);
           report({
-            message: `DROP INDEX ${existing.map((n) => n.name).join(', ')} takes an ACCESS EXCLUSIVE lock${on.length ? ` on "${on.join('", "')}"` : ' on its table'}, blocking reads and writes: use DROP INDEX CONCURRENTLY inside ${AUTOCOMMIT}.`,
+            message: `DROP INDEX ${existing.map((n) => n.name).join(', ')} takes an ACCESS EXCLUSIVE lock${on.length ? ` on "${on.join('", "')}"` : ' on its table'}, blocking reads and writes.`,
+            help: `Use DROP INDEX CONCURRENTLY inside ${AUTOCOMMIT}.`,
             span: keywordSpan(migration.source, statement, /^drop\s+index/i),
           });
         }
@@ -96,6 +99,7 @@ function checkAlembicIndex(
       const fix = wrapFix(migration, op);
       report({
         message: `postgresql_concurrently=True outside an autocommit block: ${creating ? 'CREATE' : 'DROP'} INDEX CONCURRENTLY ${IN_TRANSACTION}`,
+        help: MOVE_HELP,
         span: spanOfKeyword(op, concurrentlyValue?.span),
         fixes: fix ? [fix] : [],
       });
@@ -113,9 +117,10 @@ function checkAlembicIndex(
   const fix = wrapFix(migration, op, true);
   const where = table ? ` on existing table "${table}"` : '';
   const message = creating
-    ? `create_index${where} takes a SHARE lock that blocks every write until the index is built: pass postgresql_concurrently=True and run it inside ${AUTOCOMMIT}.`
-    : `drop_index${indexName ? ` "${indexName}"` : ''}${where} takes an ACCESS EXCLUSIVE lock, blocking reads and writes: pass postgresql_concurrently=True and run it inside ${AUTOCOMMIT}.`;
-  report({ message, span: op.call.calleeSpan, fixes: fix ? [fix] : [] });
+    ? `create_index${where} takes a SHARE lock that blocks every write until the index is built.`
+    : `drop_index${indexName ? ` "${indexName}"` : ''}${where} takes an ACCESS EXCLUSIVE lock, blocking reads and writes.`;
+  const help = `Pass postgresql_concurrently=True and run it inside ${AUTOCOMMIT}.`;
+  report({ message, help, span: op.call.calleeSpan, fixes: fix ? [fix] : [] });
 }
 
 /**

@@ -62,7 +62,8 @@ export default defineRule({
       if (!touched) continue;
       const fix = insertTimeoutFix(migration.source, migration.upgrade?.bodySpan, migration.upgrade?.bodyIndent, op);
       report({
-        message: `This revision locks existing table "${touched.table}" (${touched.what}) without a lock_timeout: if a long query holds the table, the migration waits and every later query queues behind it. Start the upgrade with op.execute("SET lock_timeout = '5s'").`,
+        message: `This revision locks existing table "${touched.table}" (${touched.what}) without a lock_timeout: if a long query holds the table, the migration waits and every later query queues behind it.`,
+        help: `Start the upgrade with op.execute("SET lock_timeout = '5s'"), or set lock_timeout for every migration in env.py.`,
         span: touched.span,
         fixes: fix ? [fix] : [],
       });

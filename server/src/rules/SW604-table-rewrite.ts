@@ -14,9 +14,10 @@ import { defineRule } from './types';
 const LOCKED =
   'PostgreSQL rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done';
 const ADD_ADVICE =
-  'add the column without a default (or with a constant one), backfill existing rows in batches, then SET DEFAULT for new rows.';
+  'Add the column without a default (or with a constant one), backfill existing rows in batches, then SET DEFAULT for new rows.';
 const TYPE_ADVICE =
-  'add a new column of the new type, backfill it in batches, switch the application over, then drop the old column (expand/contract).';
+  'Add a new column of the new type, backfill it in batches, switch the application over, then drop the old column (expand/contract).';
+const MAINTENANCE_ADVICE = 'Run it in a maintenance window, outside the deployment (or use pg_repack).';
 
 export default defineRule({
   meta: {
@@ -53,7 +54,8 @@ export default defineRule({
         const reason = column ? addColumnRewriteReason(column.default, column.generated, column.type, pg) : undefined;
         if (column && def && reason)
           report({
-            message: `Adding column "${column.name}" to existing table "${table}" with ${reason}: ${LOCKED}. Instead, ${ADD_ADVICE}`,
+            message: `Adding column "${column.name}" to existing table "${table}" with ${reason}: ${LOCKED}.`,
+            help: ADD_ADVICE,
             span: addColumnSpan(def.serverDefault, def.call.args, def.span),
           });
       }
@@ -69,7 +71,8 @@ export default defineRule({
           const reason = from && !from.foreign && !to.foreign ? typeChangeRewriteReason(from, to, pg) : undefined;
           if (reason)
             report({
-              message: `Changing "${table}"."${columnName}" ${reason}: ${LOCKED}. Instead, ${TYPE_ADVICE}`,
+              message: `Changing "${table}"."${columnName}" ${reason}: ${LOCKED}.`,
+              help: TYPE_ADVICE,
               span: op.args.type_?.span ?? op.call.calleeSpan,
             });
         }
@@ -82,7 +85,7 @@ export default defineRule({
   },
 });
 
-type Report = (finding: { message: string; span: Span }) => void;
+type Report = (finding: { message: string; help: string; span: Span }) => void;
 
 function checkStatement(
   migration: MigrationModel,
@@ -95,7 +98,8 @@ function checkStatement(
   const { kind, node } = statement.parsed;
   if (kind === 'ClusterStmt' || (kind === 'VacuumStmt' && JSON.stringify(node.options ?? []).includes('"full"'))) {
     report({
-      message: `${kind === 'ClusterStmt' ? 'CLUSTER' : 'VACUUM FULL'} rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done: run it in a maintenance window, outside the deployment (or use pg_repack).`,
+      message: `${kind === 'ClusterStmt' ? 'CLUSTER' : 'VACUUM FULL'} rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done.`,
+      help: MAINTENANCE_ADVICE,
       span: keywordSpan(migration.source, statement, /^(cluster|vacuum\s*(\(\s*)?full)/i),
     });
     return;
@@ -117,7 +121,8 @@ function checkStatement(
       );
       if (reason)
         report({
-          message: `ADD COLUMN ${column.name} on existing table "${table}" with ${reason}: ${LOCKED}. Instead, ${ADD_ADVICE}`,
+          message: `ADD COLUMN ${column.name} on existing table "${table}" with ${reason}: ${LOCKED}.`,
+          help: ADD_ADVICE,
           span: wordAt(migration.source, statement.locate(column.location)),
         });
     } else if (command.subtype === 'AlterColumnType' && command.type && command.column) {
@@ -126,7 +131,8 @@ function checkStatement(
       const reason = from && !from.foreign ? typeChangeRewriteReason(from, to, pg) : undefined;
       if (reason)
         report({
-          message: `Changing "${table}"."${command.column}" ${reason}: ${LOCKED}. Instead, ${TYPE_ADVICE}`,
+          message: `Changing "${table}"."${command.column}" ${reason}: ${LOCKED}.`,
+          help: TYPE_ADVICE,
           span: wordAt(migration.source, at),
         });
     } else if (
@@ -141,7 +147,8 @@ function checkStatement(
             ? 'SET UNLOGGED'
             : 'SET TABLESPACE';
       report({
-        message: `ALTER TABLE "${table}" ${what}: ${LOCKED}. Run it in a maintenance window, outside the deployment.`,
+        message: `ALTER TABLE "${table}" ${what}: ${LOCKED}.`,
+        help: MAINTENANCE_ADVICE,
         span: keywordSpan(migration.source, statement, /^alter\s+table/i),
       });
     }

@@ -56,7 +56,10 @@ export interface RelatedInfo {
 }
 
 export interface FindingInput {
+  /** What is wrong and why, in one plain-text sentence (no Markdown: the Problems panel shows it as is). */
   message: string;
+  /** What to do about it, in one plain-text sentence; the long explanation lives in the rule's doc. */
+  help?: string;
   span: Span;
   fixes?: Fix[];
   related?: RelatedInfo[];
@@ -71,6 +74,7 @@ export interface Finding {
   ruleName: string;
   severity: Severity;
   message: string;
+  help?: string;
   path: string;
   span: Span;
   range: Range;
@@ -83,6 +87,11 @@ export interface RevisionContext {
   project: ProjectModel;
   config: ResolvedConfig;
   report(finding: FindingInput): void;
+  /**
+   * Does another rule run in this lint (selected, not off)? A rule leaves a problem to the rule
+   * that owns its root cause only when that rule runs: one root cause, one finding.
+   */
+  isEnabled?(ruleId: string): boolean;
 }
 
 export interface ProjectContext {
@@ -94,6 +103,8 @@ export interface ProjectContext {
    */
   trusted: boolean;
   report(finding: FindingInput & { path: string }): void;
+  /** As in RevisionContext. */
+  isEnabled?(ruleId: string): boolean;
 }
 
 export interface Rule {
