@@ -30,10 +30,10 @@ export function toDiagnostic(finding: Finding, data: DiagnosticData, project: Pr
     location: { uri: pathToUri(r.path), range: r.range ?? relatedRange(project, r.path, r.span) },
     message: r.message,
   }));
-  // The help (what to do) goes first, at the finding's own place: the Problems panel shows it
-  // under the message, as rust-analyzer does with a compiler's "help:" notes.
+  // The help (what to do), at the finding's own place, after the rule's own related places: the
+  // Problems panel shows it under the message, as rust-analyzer does with a compiler's "help:" notes.
   if (finding.help)
-    related.unshift({
+    related.push({
       location: { uri: pathToUri(finding.path), range: finding.range },
       message: `help: ${finding.help}`,
     });
