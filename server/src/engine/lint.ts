@@ -54,7 +54,8 @@ function toFinding(
     range: lines
       ? lines.rangeOf(span.start, span.end)
       : (input.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }),
-    fixes: input.fixes ?? [],
+    // Quick-fix titles are shown as plain text too (the editor's light bulb menu, the CLI's fix line).
+    fixes: (input.fixes ?? []).map((fix) => (fix.title.includes('`') ? { ...fix, title: plainText(fix.title) } : fix)),
     related: (input.related ?? []).map((r) => ({
       ...r,
       message: plainText(r.message),

@@ -97,16 +97,16 @@ export default defineRule({
       return table ? known.get(key(table, column)) : undefined;
     };
     for (const op of upgradeOps(migration)) {
-      const tableText = op.table ? ` of \`${op.table}\`` : '';
+      const tableText = op.table ? ` of "${op.table}"` : '';
       if (op.name === 'create_table' || op.name === 'add_column') {
         const pkColumns = op.columns.filter((c) => c.primaryKey);
         const pkConstraints = op.constraints.filter((c) => c.kind === 'PrimaryKeyConstraint');
         const constraintColumns = pkConstraints.flatMap((c) => c.columns);
-        const names = [...new Set([...pkColumns.map((c) => c.name ?? '?'), ...constraintColumns])];
+        const names = [...new Set([...pkColumns.map((c) => c.name ?? 'a computed column'), ...constraintColumns])];
         if (names.length > 1) {
           const span = pkConstraints[0]?.span ?? op.call.calleeSpan;
           report({
-            message: `Composite primary key (${names.map((n) => `"${n}"`).join(', ')})${tableText}: composite keys need a justification in a decision record.`,
+            message: `Composite primary key (${names.map((n) => (n === 'a computed column' ? n : `"${n}"`)).join(', ')})${tableText}: composite keys need a justification in a decision record.`,
             help: DECISION_HINT,
             span,
           });
@@ -126,7 +126,7 @@ export default defineRule({
           columns?.kind === 'sequence' ? columns.items.map((i) => (i.kind === 'string' ? i.value : i.text)) : [];
         if (names.length > 1) {
           report({
-            message: `Composite primary key (${names.map((n) => `"${n}"`).join(', ')})${tableText}: composite keys need a justification in a decision record.`,
+            message: `Composite primary key (${names.map((n) => (n === 'a computed column' ? n : `"${n}"`)).join(', ')})${tableText}: composite keys need a justification in a decision record.`,
             help: DECISION_HINT,
             span: op.call.calleeSpan,
           });
@@ -153,7 +153,7 @@ export default defineRule({
       for (const statement of op.sql?.statements ?? []) {
         for (const pk of primaryKeyFacts(statement.kind, statement.parsed.node)) {
           const start = indexOfLocation(statement, pk.location);
-          const sqlTable = pk.table ? ` of \`${pk.table}\`` : '';
+          const sqlTable = pk.table ? ` of "${pk.table}"` : '';
           if (pk.columns.length > 1) {
             report({
               message: `Composite primary key (${pk.columns.map((c) => `"${c.name}"`).join(', ')})${sqlTable}: composite keys need a justification in a decision record.`,
@@ -184,7 +184,7 @@ export default defineRule({
 
 function notUuidMessage(column: string | undefined, tableText: string, type: string): string {
   const kind = /int|serial|Integer/i.test(type) ? 'An integer key' : 'A natural key';
-  return `Primary key ${column ? `"${column}"` : ''}${tableText} is ${type}, not a UUID: UUID primary keys are preferred, and ${kind.charAt(0).toLowerCase()}${kind.slice(1)} needs a justification in a decision record.`;
+  return `Primary key${column ? ` "${column}"` : ''}${tableText} is ${type}, not a UUID: UUID primary keys are preferred, and ${kind.charAt(0).toLowerCase()}${kind.slice(1)} needs a justification in a decision record.`;
 }
 
 function describePy(migration: MigrationModel, type: TypeRef): string {
