@@ -4,6 +4,15 @@ import { ruleTester } from './ruleTester';
 ruleTester(rule, {
   valid: [
     {
+      name: 'a DB-API placeholder bound to a tuple stands for a list (#13)',
+      code: `
+      def upgrade():
+          conn = op.get_bind()
+          conn.execute("UPDATE account SET state = 2 WHERE id IN %s", (ids,))
+          conn.execute("DELETE FROM session WHERE id in %(stale)s", {"stale": stale})
+      `,
+    },
+    {
       name: 'valid Python and SQL',
       code: `
       def upgrade():
@@ -54,6 +63,14 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a syntax error next to a placeholder names the placeholder as written, never $n (#13)',
+      code: `
+      def upgrade():
+          op.execute(sa.text("UPDATE account SET state = :state :other"))
+      `,
+      errors: [{ line: 2, message: /near ":other"/ }],
+    },
     {
       name: 'unclosed call',
       code: `

@@ -265,7 +265,7 @@ ruleTester(rule, {
         {
           line: 3,
           message:
-            '`op.create_index` creates index "ix_account_email" on "account", but downgrade() never drops it: add `op.drop_index("ix_account_email", table_name="account")` to downgrade().',
+            'op.create_index creates index "ix_account_email" on "account", but downgrade() never drops it, so a rollback leaves it behind. Add op.drop_index("ix_account_email", table_name="account") to downgrade().',
         },
       ],
     },
@@ -282,7 +282,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /creates type "ticket_status", but downgrade\(\) never drops it: add `sa\.Enum\(name="ticket_status"\)\.drop\(op\.get_bind\(\)\)`/,
+            /creates type "ticket_status", but downgrade\(\) never drops it.*Add `sa\.Enum\(name="ticket_status"\)\.drop\(op\.get_bind\(\)\)`/,
         },
       ],
     },
@@ -335,7 +335,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /renames table "account" to "customer", but downgrade\(\) never renames it back: add `op\.rename_table\("customer", "account"\)`/,
+            /renames table "account" to "customer", but downgrade\(\) never renames it back\. Add `op\.rename_table\("customer", "account"\)`/,
         },
       ],
     },

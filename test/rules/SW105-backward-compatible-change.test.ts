@@ -17,6 +17,31 @@ const BASE = `
 ruleTester(rule, {
   valid: [
     {
+      name: 'restated nullability: the history already made the column NOT NULL (#13)',
+      code: `
+      revision = "b1"
+      down_revision = "a1"
+
+      def upgrade():
+          op.alter_column("account", "id", existing_type=sa.Integer(), nullable=False)
+          op.alter_column("account", "code", nullable=False)
+          op.execute("ALTER TABLE account ALTER COLUMN code SET NOT NULL")
+      `,
+      others: {
+        'a1.py': `
+        revision = "a1"
+        down_revision = None
+
+        def upgrade():
+            op.create_table(
+                "account",
+                sa.Column("id", sa.Integer(), primary_key=True),
+                sa.Column("code", sa.Text(), nullable=False),
+            )
+        `,
+      },
+    },
+    {
       name: 'renames in a downgrade undo the upgrade',
       code: `
       def upgrade():
@@ -93,6 +118,18 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a nullable column made NOT NULL still fires (#13 twin)',
+      code: `
+      revision = "b1"
+      down_revision = "a1"
+
+      def upgrade():
+          op.alter_column("account", "email", nullable=False)
+      `,
+      others: { 'a1.py': BASE },
+      errors: [{ line: 5, message: /"account\.email" NOT NULL/ }],
+    },
+    {
       name: 'rename_table and alter_column(new_column_name=)',
       code: `
       def upgrade():
@@ -104,7 +141,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /Renaming table "account" to "customer" breaks the running application, which still uses "account": roll it out in stages \(expand\/contract/,
+            /Renaming table "account" to "customer" breaks the running application, which still uses "account"\. Roll it out in stages \(expand\/contract/,
         },
         { line: 4, message: /Renaming column "customer\.email" to "email_address"/ },
       ],

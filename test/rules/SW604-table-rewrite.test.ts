@@ -16,6 +16,19 @@ const history = `
 ruleTester(rule, {
   valid: [
     {
+      name: "varchar → citext is binary-coercible, and a project's own type is no SQL type (#13)",
+      code: `
+      from myapp.types import LongText
+
+      revision = "b1"
+      down_revision = "a1"
+      def upgrade():
+          op.alter_column("invoice", "number", type_=postgresql.CITEXT())
+          op.alter_column("invoice", "total", type_=LongText())
+      `,
+      others: { 'a1.py': history },
+    },
+    {
       name: 'stable and constant defaults do not rewrite on PG 15',
       code: `
       revision = "b1"

@@ -2,6 +2,7 @@ import { typeOf } from '../model/buildMigration';
 import type { MigrationModel, Operation, PyValue } from '../model/migration';
 import { callKeyword } from '../model/migration';
 import type { ProjectModel } from '../model/project';
+import { schemaBefore, tableKey } from '../model/schema';
 import { typeFromSql, typeFromSqlAlchemy, typeLabel, type ColumnType } from '../model/schema/types';
 import type { SqlTypeWithModifiers } from '../parse/facts/schemaDdl';
 import { columnDefinition, historyBefore } from './schemaHistory';
@@ -19,6 +20,11 @@ export interface ColumnTypeChange {
   change: TypeChange;
   /** Where the old type came from, for messages. */
   fromSource?: 'existing_type' | 'history';
+  /**
+   * One side is a project's own type or another dialect's (see ColumnType.foreign): which SQL
+   * type it stands for is unknown, so the change is neither judged nor reported.
+   */
+  foreign?: boolean;
 }
 
 function pythonType(value: PyValue | undefined): ColumnType | undefined {
@@ -37,7 +43,7 @@ export function alterColumnTypeChange(
   const to = pythonType(target);
   const existing = pythonType(callKeyword(op.call, 'existing_type'));
   const column = op.args.column_name?.kind === 'string' ? op.args.column_name.value : undefined;
-  const from = existing ?? previousType(migration, project, op, op.table, column);
+  const from = existing ?? previousColumnType(migration, project, op, op.table, column);
   return describe(from, to, existing ? 'existing_type' : 'history', 'give `existing_type=`');
 }
 
@@ -51,14 +57,20 @@ export function sqlTypeChange(
   type: SqlTypeWithModifiers | undefined,
 ): ColumnTypeChange {
   return describe(
-    previousType(migration, project, op, table, column),
+    previousColumnType(migration, project, op, table, column),
     type ? typeFromSql(type) : undefined,
     'history',
     'it is not in the revision history',
   );
 }
 
-function previousType(
+/**
+ * The column's type just before `op`, from the one place every rule reads it: the column's
+ * definition in the history when nothing changed it since, else the schema replayed up to this
+ * revision (which follows later `alter_column(type_=…)`, SQL and everything the definition walk
+ * gives up on). SW104, SW105 and SW604 all ask here, so they never disagree about it.
+ */
+export function previousColumnType(
   migration: MigrationModel,
   project: ProjectModel | undefined,
   op: Operation,
@@ -67,7 +79,10 @@ function previousType(
 ): ColumnType | undefined {
   if (!table || !column) return undefined;
   const definition = columnDefinition(historyBefore(project, migration, op), table, column);
-  return definition.known && definition.value.type ? typeFromSqlAlchemy(definition.value.type) : undefined;
+  if (definition.known && definition.value.type) return typeFromSqlAlchemy(definition.value.type);
+  if (!project) return undefined;
+  const columns = schemaBefore(project, migration).tables.get(tableKey(table, op.schema))?.columns;
+  return (columns?.get(column) ?? columns?.get(column.toLowerCase()))?.type;
 }
 
 function describe(
@@ -78,6 +93,19 @@ function describe(
 ): ColumnTypeChange {
   if (!to)
     return { from, to, change: { verdict: 'unknown', reason: 'the new type is not a literal SQLAlchemy or SQL type' } };
+  if (to.foreign || from?.foreign)
+    return {
+      from,
+      to,
+      foreign: true,
+      change: {
+        verdict: 'unknown',
+        reason: `${(to.foreign ? to : (from as ColumnType)).text} is not a PostgreSQL type`,
+      },
+    };
+  // Every value of every type has a text form: a change to unbounded text keeps them all.
+  if (!from && to.name === 'text' && !to.isArray && !to.modifiers.length)
+    return { from, to, change: { verdict: 'conversion', reason: 'every value can be written as text' } };
   if (!from)
     return {
       from,

@@ -194,6 +194,7 @@ export interface WaiverProblem {
   kind: 'invalid' | 'unused';
   span: Span;
   message: string;
+  help?: string;
 }
 
 export interface WaiverOutcome {
@@ -236,6 +237,7 @@ export function applyWaivers(
         kind: 'invalid',
         span: verdict.span,
         message: `This waiver does not apply: ${verdict.reason}. The findings it names stay.`,
+        help: 'Cite an accepted decision record that covers the rule: # schema-warden: allow SWnnn decision=NNNN.',
       });
     }
   }
@@ -259,7 +261,8 @@ export function applyWaivers(
     problems.push({
       kind: 'unused',
       span: rule.span,
-      message: `Unused waiver: there is no ${rule.id} finding ${where} to allow. Remove ${rule.id} from the waiver (or the whole comment).`,
+      message: `Unused waiver: there is no ${rule.id} finding ${where} to allow.`,
+      help: `Remove ${rule.id} from the waiver (or the whole comment).`,
     });
   }
   return { kept, waived, problems };

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as ini from 'ini';
 import { parseToml } from '../config/toml';
 import { isPackageResource, projectRootOf, resolvePackageResource, sourceRoots } from './sourceRoots';
+import { readEnvScript, type EnvScriptSettings } from './envScript';
 
 /**
  * Where an Alembic project keeps its revisions: read from alembic.ini or pyproject.toml's
@@ -21,6 +22,8 @@ export interface AlembicProject {
   recursive: boolean;
   /** Problems with the configuration, said so that the user knows what to change. */
   problems: string[];
+  /** What `env.py` sets for every migration (read statically), when it can be read. */
+  env?: EnvScriptSettings;
 }
 
 export class AlembicConfigError extends Error {}
@@ -58,6 +61,7 @@ export function readAlembicProject(dir: string): AlembicProject | undefined {
         versionLocations,
         recursive: table.recursive_version_locations === true,
         problems,
+        env: readEnvScript(scriptLocation),
       };
     }
   }
@@ -153,6 +157,7 @@ function fromIni(dir: string, file: string): AlembicProject {
     versionLocations,
     recursive: String(section.recursive_version_locations ?? '').toLowerCase() === 'true',
     problems,
+    env: readEnvScript(scriptLocation),
   };
 }
 

@@ -113,18 +113,31 @@ class MigrationBuilder {
 
     const statements = root.namedChildren.filter((n): n is SyntaxNode => n !== null);
     const firstCode = statements.findIndex((s) => s.type !== 'comment');
+    let misplacedDocstring: MigrationModel['misplacedDocstring'];
+    let onlyImportsSoFar = true;
     statements.forEach((statement, index) => {
       if (statement.type === 'expression_statement') {
         const first = statement.namedChild(0);
-        if (index === firstCode && first && (first.type === 'string' || first.type === 'concatenated_string')) {
+        const isString = first?.type === 'string' || first?.type === 'concatenated_string';
+        if (index === firstCode && first && isString) {
           docstring = decodeStringNode(first, this.source)?.value;
           docstringSpan = spanOf(first);
           return;
         }
+        if (first && isString && onlyImportsSoFar && index > firstCode && docstring === undefined) {
+          const value = decodeStringNode(first, this.source)?.value;
+          if (value !== undefined) misplacedDocstring = { value, span: spanOf(first) };
+        }
+        onlyImportsSoFar = false;
         if (first?.type === 'assignment') this.readModuleAssignment(first, ids);
-      } else if (statement.type === 'import_statement' || statement.type === 'import_from_statement') {
-        this.readImport(statement);
-      } else {
+      } else if (
+        statement.type === 'import_statement' ||
+        statement.type === 'import_from_statement' ||
+        statement.type === 'future_import_statement'
+      ) {
+        if (statement.type !== 'future_import_statement') this.readImport(statement);
+      } else if (statement.type !== 'comment') {
+        onlyImportsSoFar = false;
         const fn = functionNode(statement);
         const name = fn?.childForFieldName('name')?.text;
         if (fn && name) this.moduleFunctions.set(name, fn);
@@ -161,6 +174,7 @@ class MigrationBuilder {
       ...ids,
       docstring,
       docstringSpan,
+      misplacedDocstring,
       message,
       upgrade: upgradeNode ? this.describeFunction('upgrade', upgradeNode) : undefined,
       downgrade: downgradeNode ? this.describeFunction('downgrade', downgradeNode) : undefined,
@@ -532,7 +546,9 @@ class MigrationBuilder {
     }
     const sqlArg = name === 'execute' ? args.sqltext : undefined;
     const resolveName = (n: string): PyValue | undefined =>
-      (fn ? this.localAssignment(fn, n, call.span.start) : undefined) ?? this.moduleAssignments.get(n);
+      (fn ? this.localAssignment(fn, n, call.span.start) : undefined) ??
+      this.moduleAssignments.get(n) ??
+      this.helperReturn(n);
     return {
       name,
       call,
@@ -552,6 +568,22 @@ class MigrationBuilder {
       span: call.span,
       range: this.lines.rangeOf(call.span.start, call.span.end),
     };
+  }
+
+  /**
+   * `def _backfill_sql(): return sa.text("UPDATE …")`: the one value a module-level helper returns,
+   * read as `name()` so that `op.execute(_backfill_sql())` sees the SQL the helper builds. A helper
+   * with several returns, or none, gives nothing.
+   */
+  private helperReturn(call: string): PyValue | undefined {
+    if (!call.endsWith('()')) return undefined;
+    const helper = this.moduleFunctions.get(call.slice(0, -2));
+    const body = helper?.childForFieldName('body');
+    if (!helper || !body || call === 'upgrade()' || call === 'downgrade()') return undefined;
+    const returns = body.descendantsOfType('return_statement');
+    if (returns.length !== 1) return undefined;
+    const value = returns[0]?.namedChildren.find((c) => c !== null && c.type !== 'comment');
+    return value ? toValue(value, this.source) : undefined;
   }
 
   /** The value last assigned to `name` in a function before `before` (for SQL held in variables). */

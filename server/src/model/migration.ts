@@ -177,6 +177,11 @@ export interface MigrationModel extends RevisionIdentifiers {
   lines: LineIndex;
   docstring?: string;
   docstringSpan?: Span;
+  /**
+   * A string statement after the imports, where a docstring was meant (`import …` then
+   * `"""Add paid_at …"""`): not the module's docstring, so Alembic shows no message for it.
+   */
+  misplacedDocstring?: { value: string; span: Span };
   /** The message: the first line of the docstring (Alembic's template puts `-m` there). */
   message?: string;
   upgrade?: MigrationFunction;

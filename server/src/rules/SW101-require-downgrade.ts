@@ -46,7 +46,8 @@ export default defineRule({
     if (!downgrade) {
       report(
         withFix(migration, project, {
-          message: 'This revision has no downgrade(): add one that reverses the upgrade.',
+          message: 'This revision has no downgrade(), so it cannot be rolled back.',
+          help: 'Add a downgrade() that reverses the upgrade.',
           span: upgrade.headerSpan,
         }),
       );
@@ -56,7 +57,8 @@ export default defineRule({
       const reason = REASONS[downgrade.emptyReason ?? 'pass'];
       report(
         withFix(migration, project, {
-          message: `downgrade() ${reason}: it must reverse the upgrade.`,
+          message: `downgrade() ${reason}, so rolling back leaves the upgrade's changes in place.`,
+          help: 'Make downgrade() reverse the upgrade.',
           span: downgrade.headerSpan,
         }),
       );
@@ -89,7 +91,7 @@ function withFix(migration: MigrationModel, project: ProjectModel, finding: Find
   if ('fix' in result) return { ...finding, fixes: [result.fix] };
   return {
     ...finding,
-    message: `${finding.message} No fix is offered: ${result.blocker}.`,
+    help: `${finding.help ?? ''} No fix is offered: ${result.blocker}.`.trim(),
     related: result.span
       ? [{ path: migration.path, span: result.span, message: 'this operation cannot be reversed automatically' }]
       : undefined,

@@ -38,20 +38,29 @@ export default defineRule({
     for (const effect of unreversedEffects(up, down.effects, convention)) {
       // An unnamed index or constraint only serves to match a drop by its conventional name.
       if (effect.unnamed) continue;
-      report({ message: describe(effect), span: effect.span });
+      report({ ...describe(effect), span: effect.span });
     }
   },
 });
 
-function describe(effect: ObjectEffect): string {
+function describe(effect: ObjectEffect): { message: string; help: string } {
   const what = `${effect.kind} "${effect.name}"${effect.table && effect.kind !== 'table' ? ` on "${effect.table}"` : ''}`;
   switch (effect.action) {
     case 'create':
-      return `${capitalize(effect.by)} creates ${what}, but downgrade() never drops it: add ${suggestDrop(effect)} to downgrade().`;
+      return {
+        message: `${capitalize(effect.by)} creates ${what}, but downgrade() never drops it, so a rollback leaves it behind.`,
+        help: `Add ${suggestDrop(effect)} to downgrade().`,
+      };
     case 'drop':
-      return `${capitalize(effect.by)} drops ${what}, but downgrade() never re-creates it: re-create it in downgrade() from its previous definition.`;
+      return {
+        message: `${capitalize(effect.by)} drops ${what}, but downgrade() never re-creates it, so a rollback does not restore it.`,
+        help: 'Re-create it in downgrade() from its previous definition.',
+      };
     case 'rename':
-      return `${capitalize(effect.by)} renames ${effect.kind} "${effect.from}" to "${effect.name}", but downgrade() never renames it back: add ${effect.kind === 'table' ? `\`op.rename_table("${effect.name}", "${effect.from}")\`` : `\`op.alter_column("${effect.table}", "${effect.name}", new_column_name="${effect.from}")\``} to downgrade().`;
+      return {
+        message: `${capitalize(effect.by)} renames ${effect.kind} "${effect.from}" to "${effect.name}", but downgrade() never renames it back.`,
+        help: `Add ${effect.kind === 'table' ? `op.rename_table("${effect.name}", "${effect.from}")` : `op.alter_column("${effect.table}", "${effect.name}", new_column_name="${effect.from}")`} to downgrade().`,
+      };
   }
 }
 

@@ -85,7 +85,8 @@ export default defineRule({
       if (isLogged(change.at)) continue;
       const fn = innermost(change.at)?.name ?? 'this function';
       report({
-        message: `${change.what} changes data in \`${fn}()\` with no logging hook: log what it changes (e.g. \`logger.info("backfilling …")\` with \`logger = logging.getLogger(__name__)\`) in that function; silent data modification is forbidden.`,
+        message: `${change.what} changes data in ${fn}() with no logging hook, and silent data modification is forbidden.`,
+        help: `Log what it changes in ${fn}(), e.g. logger.info("backfilling …") with logger = logging.getLogger(__name__).`,
         span: change.span,
       });
     }

@@ -39,12 +39,12 @@ export default defineRule({
       const childCommit = git.commits[addedAt].slice(0, 8);
       const span = node.migration.revisionSpan ?? { start: 0, end: 0 };
       const where = `Revision ${node.id} already has a committed child (${child.id}, added in ${childCommit})`;
-      const advice =
-        'history is fixed with a new revision, never by editing one that may already be applied. Revert the change and make it in a new revision.';
+      const advice = 'Revert the change and make it in a new revision.';
+      const why = 'a revision that may already be applied is fixed with a new one, never by editing it';
       if (git.changed.has(file)) {
         const committed = git.textAt('HEAD', file);
         if (committed === undefined || !sameMeaning(committed, node.migration.source)) {
-          report({ path: node.path, span, message: `${where} but has uncommitted changes: ${advice}` });
+          report({ path: node.path, span, message: `${where} but has uncommitted changes: ${why}.`, help: advice });
           continue;
         }
       }
@@ -55,7 +55,8 @@ export default defineRule({
         report({
           path: node.path,
           span,
-          message: `${where} but was changed afterwards in ${git.commits[edit].slice(0, 8)}: ${advice}`,
+          message: `${where} but was changed afterwards in ${git.commits[edit].slice(0, 8)}: ${why}.`,
+          help: advice,
         });
     }
   },

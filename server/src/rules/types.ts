@@ -48,7 +48,10 @@ export interface RelatedInfo {
 }
 
 export interface FindingInput {
+  /** What is wrong and why, in one plain-text sentence (no Markdown: the Problems panel shows it as is). */
   message: string;
+  /** What to do about it, in one plain-text sentence; the long explanation lives in the rule's doc. */
+  help?: string;
   span: Span;
   fixes?: Fix[];
   related?: RelatedInfo[];
@@ -63,6 +66,7 @@ export interface Finding {
   ruleName: string;
   severity: Severity;
   message: string;
+  help?: string;
   path: string;
   span: Span;
   range: Range;
@@ -75,6 +79,11 @@ export interface RevisionContext {
   project: ProjectModel;
   config: ResolvedConfig;
   report(finding: FindingInput): void;
+  /**
+   * Does another rule run in this lint (selected, not off)? A rule leaves a problem to the rule
+   * that owns its root cause only when that rule runs: one root cause, one finding.
+   */
+  isEnabled?(ruleId: string): boolean;
 }
 
 /**
@@ -109,6 +118,8 @@ export interface ProjectContext {
   /** The ids of every registered rule (SW901 checks the rules a decision record names). */
   knownRuleIds: ReadonlySet<string>;
   report(finding: FindingInput & { path: string }): void;
+  /** As in RevisionContext. */
+  isEnabled?(ruleId: string): boolean;
 }
 
 export interface Rule {

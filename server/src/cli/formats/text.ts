@@ -38,6 +38,9 @@ export function formatText(report: LintReport, useColor: boolean): string {
 
 type Colors = ReturnType<typeof pc.createColors>;
 
+/** A fix `--fix` leaves alone (it needs a person's review): said so, not just "(editor only)". */
+const EDITOR_ONLY = ' (a quick fix in the editor; --fix does not apply it)';
+
 export function renderFinding(displayPath: string, lines: LineIndex, f: Finding, c: Colors): string {
   const sev = f.severity === 'error' ? c.red('error') : f.severity === 'warning' ? c.yellow('warning') : c.blue('info');
   const header = `${c.bold(displayPath)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${sev} ${c.bold(f.ruleId)} ${c.dim(`[${f.ruleName}]`)} ${f.message}`;
@@ -49,8 +52,9 @@ export function renderFinding(displayPath: string, lines: LineIndex, f: Finding,
   const endCol =
     f.range.end.line === lineNo ? Math.max(f.range.end.character, startCol + 1) : Math.max(text.length, startCol + 1);
   const marker = ' '.repeat(startCol) + '^'.repeat(Math.max(1, endCol - startCol));
+  const helpLine = f.help ? `\n${pad} ${c.dim('=')} ${c.bold('help:')} ${f.help}` : '';
   const fixHint = f.fixes.length
-    ? `\n${pad} ${c.dim('=')} ${c.cyan(`fix: ${f.fixes[0].title}${f.fixes[0].safe ? '' : ' (editor only)'}`)}`
+    ? `\n${pad} ${c.dim('=')} ${c.cyan(`fix: ${f.fixes[0].title}${f.fixes[0].safe ? '' : EDITOR_ONLY}`)}`
     : '';
-  return `${header}\n${pad} ${c.dim('|')}\n${c.dim(gutter)} ${c.dim('|')} ${text}\n${pad} ${c.dim('|')} ${f.severity === 'error' ? c.red(marker) : c.yellow(marker)}${fixHint}\n`;
+  return `${header}\n${pad} ${c.dim('|')}\n${c.dim(gutter)} ${c.dim('|')} ${text}\n${pad} ${c.dim('|')} ${f.severity === 'error' ? c.red(marker) : c.yellow(marker)}${helpLine}${fixHint}\n`;
 }
