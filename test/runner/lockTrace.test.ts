@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runVerifyCommand } from '../../server/src/cli/commands/verify';
 import { AlembicHelper } from '../../server/src/runner/alembicHelper';
 import type { TracedLock } from '../../server/src/runner/helperProtocol';
 import { verifyRoundTrips, type RevisionVerifyResult } from '../../server/src/runner/verify';
@@ -242,6 +243,58 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
       const project = tracedProject('op.execute("REINDEX TABLE account")');
       const { traced } = await verifyTraced(project);
       assert.deepEqual(modes(traced.locks, 'account'), ['ShareLock']);
+    });
+  });
+
+  describe('schema-warden verify', () => {
+    const body = [
+      'op.create_table("ledger", sa.Column("id", sa.Integer, primary_key=True))',
+      'op.alter_column("account", "balance", type_=sa.BigInteger(), existing_type=sa.Integer())',
+    ].join('\n');
+    const down = [
+      'op.alter_column("account", "balance", type_=sa.Integer(), existing_type=sa.BigInteger())',
+      'op.drop_table("ledger")',
+    ].join('\n');
+
+    async function cli(format: 'json' | 'text'): Promise<string> {
+      const project = tracedProject(body, down);
+      let stdout = '';
+      let stderr = '';
+      try {
+        const code = await runVerifyCommand(
+          ['--target', 'url', '--url', pg.url(), '--format', format, '--python', venvPython(), project.dir],
+          { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd: project.dir },
+        );
+        assert.equal(code, 0, stderr + stdout);
+        return stdout;
+      } finally {
+        project.remove();
+      }
+    }
+
+    it('--format json: result.revisions[].locks and .rewrites, new tables flagged', async () => {
+      const report = JSON.parse(await cli('json')) as {
+        result: { revisions: Array<{ revision: string; status: string; locks: TracedLock[]; rewrites: string[] }> };
+      };
+      const traced = report.result.revisions.find((r) => r.revision === 'ff0000000002');
+      assert.ok(traced, 'the second revision is reported');
+      assert.equal(traced.status, 'passed', 'existing fields are kept');
+      const account = traced.locks.find((lock) => lock.table === 'account' && lock.mode === 'AccessExclusiveLock');
+      assert.ok(account, JSON.stringify(traced.locks));
+      assert.deepEqual(Object.keys(account).sort(), ['heldMs', 'line', 'mode', 'statement', 'table']);
+      assert.equal(account.line, 13);
+      assert.ok(traced.locks.some((lock) => lock.table === 'ledger' && lock.new === true));
+      assert.deepEqual(traced.rewrites, ['account']);
+    });
+
+    it('text: one line per existing table with its strongest lock, new tables left out', async () => {
+      const stdout = await cli('text');
+      const lockLines = stdout.split('\n').filter((line) => /^\s+lock /.test(line));
+      assert.deepEqual(
+        lockLines.map((line) => line.replace(/held [\d.]+ m?s/, 'held …')),
+        ['      lock account: AccessExclusiveLock, held … (line 13), table rewritten'],
+        stdout,
+      );
     });
   });
 });

@@ -684,19 +684,6 @@ RELATIONS_SQL = (
     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + RELATION_FILTER
 )
 
-# PostgreSQL's table lock modes, weakest first (for "the strongest lock" of a table).
-LOCK_STRENGTH = [
-    "AccessShareLock",
-    "RowShareLock",
-    "RowExclusiveLock",
-    "ShareUpdateExclusiveLock",
-    "ShareLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
-]
-
-
 def qualified(schema, name):
     return name if schema in (None, "public") else "%s.%s" % (schema, name)
 
