@@ -346,7 +346,7 @@ function renderRevision(revision: RevisionVerifyResult, projectDir: string, docW
       ...renderLocks(revision),
     ];
   const failed = revision.steps.find((s) => s.status === 'failed');
-  const lines = [`  ${mark} ${revision.revision}  ${doc}  ${failed?.step ?? ''} failed`, ...renderLocks(revision)];
+  const lines = [`  ${mark} ${revision.revision}  ${doc}  ${failed?.step ?? ''} failed`];
   if (failed?.differences?.length) for (const d of failed.differences) lines.push(`      ${d.message}`);
   else if (failed?.error) lines.push(`      ${describeError(failed.error)}`);
   if (revision.path) {
@@ -358,6 +358,8 @@ function renderRevision(revision: RevisionVerifyResult, projectDir: string, docW
           : undefined;
     lines.push(`      at ${path.relative(projectDir, revision.path)}${line !== undefined ? `:${line}` : ''}`);
   }
+  // After the failure: what the (passed) upgrade locked, when it was traced.
+  lines.push(...renderLocks(revision));
   return lines;
 }
 

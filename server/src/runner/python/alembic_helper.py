@@ -688,23 +688,33 @@ def qualified(schema, name):
     return name if schema in (None, "public") else "%s.%s" % (schema, name)
 
 
-def read_relations(url):
-    """{oid: (relkind, qualified name, relfilenode)} of the user's tables and indexes, read on a
-    connection of its own (outside the migration's transaction)."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
+class RelationReader(object):
+    """Reads {oid: (relkind, qualified name, relfilenode)} of the user's tables and indexes on a
+    connection of its own (outside the migration's transaction), opened once for before and after."""
 
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        raw = engine.raw_connection()
+    def __init__(self, url):
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        self.engine = create_engine(url, poolclass=NullPool)
+        self.raw = self.engine.raw_connection()
+        driver = getattr(self.raw, "dbapi_connection", None) or self.raw.connection
+        driver.autocommit = True  # each read sees what is committed by then
+
+    def read(self):
+        cursor = self.raw.cursor()
         try:
-            cursor = raw.cursor()
             cursor.execute(RELATIONS_SQL.replace("%%", "%"))
             return dict((row[0], (row[1], qualified(row[2], row[3]), row[4])) for row in cursor.fetchall())
         finally:
-            raw.close()
-    finally:
-        engine.dispose()
+            cursor.close()
+
+    def close(self):
+        try:
+            self.raw.close()
+            self.engine.dispose()
+        except Exception:
+            pass
 
 
 class LockObserver(object):
@@ -795,7 +805,8 @@ class LockTracer(object):
         self.url = url
         self.revision_dirs = revision_dirs
         self.version_table = version_table
-        self.before = read_relations(url)
+        self.relations = RelationReader(url)
+        self.before = self.relations.read()
         self.locks = {}  # (oid, mode) -> entry, in the order first seen
         self.open = []  # entries whose transaction has not ended yet
         self.pids = {}  # id(DBAPI connection) -> backend pid
@@ -914,7 +925,10 @@ class LockTracer(object):
 
     def result(self):
         """{"locks", "rewrites", "created"} as the extension reports them."""
-        after = read_relations(self.url)
+        try:
+            after = self.relations.read()
+        finally:
+            self.relations.close()
         now = time.perf_counter()
         version = self.version_table
         locks = []
@@ -1084,6 +1098,9 @@ def cmd_upgrade(session, args):
     tracer.install()
     try:
         run_online(session, args, "upgrade", revision)
+    except BaseException:
+        tracer.relations.close()  # no result is read: the upgrade failed
+        raise
     finally:
         tracer.remove()
     return {"revision": revision, "environment": session.environment(), "trace": tracer.result()}
