@@ -177,6 +177,9 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
         [
           'op.add_column("account", sa.Column("status", sa.Text))',
           'op.execute("UPDATE account SET status = \'active\' WHERE id = 1 AND pg_sleep(0.5) IS NOT NULL")',
+          '# The transaction commits here: the lock ends.',
+          'with op.get_context().autocommit_block():',
+          '    op.execute("SELECT pg_sleep(1.5)")',
         ].join('\n'),
         'op.drop_column("account", "status")',
       );
@@ -192,6 +195,12 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
       // The UPDATE sleeps 0.5 s: it and the ADD COLUMN's lock last at least that long.
       assert.ok(update.heldMs >= 500, `the UPDATE's lock held ${update.heldMs} ms`);
       assert.ok(exclusive.heldMs >= update.heldMs, `held ${exclusive.heldMs} ms, at least the UPDATE's time`);
+      // The autocommit block's 1.5 s of sleep come after the commit: not counted.
+      const upgradeMs = traced.steps[0]?.durationMs ?? 0;
+      assert.ok(
+        exclusive.heldMs <= upgradeMs - 1000,
+        `held ${exclusive.heldMs} ms of the ${Math.round(upgradeMs)} ms upgrade: it ended at the commit`,
+      );
     });
 
     it('SW609: create_unique_constraint on an existing table takes AccessExclusiveLock', async () => {

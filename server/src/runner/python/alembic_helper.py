@@ -808,7 +808,7 @@ class LockTracer(object):
         self.relations = RelationReader(url)
         self.before = self.relations.read()
         self.locks = {}  # (oid, mode) -> entry, in the order first seen
-        self.open = []  # entries whose transaction has not ended yet
+        self.open = {}  # id(DBAPI connection) -> entries whose transaction has not ended yet
         self.pids = {}  # id(DBAPI connection) -> backend pid
         self.started = {}  # id(DBAPI connection) -> (perf_counter at statement start, observing)
         self.observer = LockObserver(url)
@@ -899,7 +899,7 @@ class LockTracer(object):
                 }
                 self.locks[key] = entry
                 if not observing:
-                    self.open.append(entry)
+                    self.open.setdefault(id(dbapi), []).append(entry)
         except Exception as exc:
             self.failure = "%s: %s" % (type(exc).__name__, exc)
 
@@ -908,10 +908,18 @@ class LockTracer(object):
         self.started.clear()
 
     def transaction_ended(self, conn):
+        """The commit or rollback of `conn` (a SQLAlchemy Connection) ends its own locks only."""
         now = time.perf_counter()
-        for entry in self.open:
-            entry["ended"] = now
-        self.open = []
+        dbapi = None
+        try:
+            fairy = conn.connection
+            dbapi = getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
+        except Exception:
+            pass
+        keys = [id(dbapi)] if dbapi is not None and id(dbapi) in self.open else list(self.open) if dbapi is None else []
+        for key in keys:
+            for entry in self.open.pop(key):
+                entry["ended"] = now
 
     def revision_line(self):
         """The line of the innermost revision file on the stack (the op.* call that issued it)."""
