@@ -138,6 +138,65 @@ describe('Results view nodes', () => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
+  it('a "Locks" child under a traced revision: the strongest lock per existing table, new tables apart', () => {
+    const traced: VerifyResult = {
+      ...result,
+      revisions: [
+        {
+          ...result.revisions[0]!,
+          locks: [
+            {
+              table: 'ledger',
+              mode: 'AccessExclusiveLock',
+              statement: 'CREATE TABLE ledger (…)',
+              line: 12,
+              heldMs: 40,
+              new: true,
+            },
+            {
+              table: 'account',
+              mode: 'ShareLock',
+              statement: 'CREATE INDEX ix ON account (email)',
+              line: 13,
+              heldMs: 1300,
+            },
+            {
+              table: 'account',
+              mode: 'AccessExclusiveLock',
+              statement: 'ALTER TABLE account ALTER COLUMN balance TYPE BIGINT',
+              line: 14,
+              heldMs: 1210,
+            },
+            {
+              table: 'account',
+              index: 'ix',
+              mode: 'AccessExclusiveLock',
+              statement: 'CREATE INDEX ix ON account (email)',
+              line: 13,
+              heldMs: 1300,
+              new: true,
+            },
+          ],
+          rewrites: ['account'],
+        },
+        result.revisions[1]!,
+      ],
+    };
+    const [first, second] = buildResultNodes(traced);
+    const locks = first?.children.at(-1);
+    assert.equal(locks?.label, 'Locks');
+    assert.equal(locks?.description, '1 existing table(s) · strongest AccessExclusiveLock on account');
+    assert.deepEqual(
+      locks?.children.map((c) => [c.label, c.description, c.line]),
+      [
+        ['account: AccessExclusiveLock', 'held 1.21 s · line 14 · rewritten', 14],
+        ['new: ledger', undefined, undefined],
+      ],
+    );
+    assert.equal(locks?.children[0]?.path, '/p/0001.py');
+    assert.ok(!second?.children.some((c) => c.label === 'Locks'), 'no Locks child where nothing was traced');
+  });
+
   it('summarises a failure and a success in one line', () => {
     assert.equal(summarizeResult(result), '✗ 1 of 3 revision(s) passed: 0002 failed at downgrade (1.2 s)');
     assert.equal(

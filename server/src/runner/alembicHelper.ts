@@ -15,6 +15,7 @@ import type {
   HelperHello,
   HelperResponse,
   HistoryResult,
+  LockTrace,
 } from './helperProtocol';
 import { describeProjectSetupProblem, isProjectSetupProblem } from './setupBlame';
 import { formatMs, silentLog, type RunnerLog } from './log';
@@ -236,6 +237,17 @@ export class AlembicHelper {
 
   async upgrade(revision: string, url?: string): Promise<void> {
     await this.request('upgrade', withUrl({ revision }, url), `upgrade ${revision}`, url);
+  }
+
+  /** Upgrades while tracing the locks the migration's backend takes and the tables it rewrites. */
+  async tracedUpgrade(revision: string, url?: string): Promise<LockTrace> {
+    const result = await this.request<{ trace?: LockTrace }>(
+      'upgrade',
+      withUrl({ revision, traceLocks: true }, url),
+      `upgrade ${revision}`,
+      url,
+    );
+    return result.trace ?? { locks: [], rewrites: [], created: [], traceError: 'the helper returned no trace' };
   }
 
   async downgrade(revision: string, url?: string): Promise<void> {

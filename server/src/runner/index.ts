@@ -12,7 +12,22 @@ export {
 export { DiskFullError } from './diskFull';
 export { checkDrift, DRIFT_WORDING, type DriftOptions, type DriftResult } from './drift';
 export { RunnerCancelledError, RunnerSetupError, isSetupError } from './errors';
-export type { HelperEnvironment, HelperErrorDetail, HelperHello, HistoryResult, RevisionInfo } from './helperProtocol';
+export type {
+  HelperEnvironment,
+  HelperErrorDetail,
+  HelperHello,
+  HistoryResult,
+  LockTrace,
+  RevisionInfo,
+  TracedLock,
+} from './helperProtocol';
+export {
+  describeTableLock,
+  LOCK_MODES_BY_STRENGTH,
+  lockStrength,
+  summarizeLocks,
+  type TableLockSummary,
+} from './lockSummary';
 export { silentLog, type RunnerLog } from './log';
 export { discoverPython, projectVenv, type PythonChoice, type PythonDiscoveryOptions } from './pythonDiscovery';
 export { RevisionGraph } from './revisionGraph';

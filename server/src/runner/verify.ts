@@ -9,7 +9,7 @@ import { newPgClient } from './pgClient';
 import { AlembicCommandError, ProjectEnvError, type AlembicHelper } from './alembicHelper';
 import { PG_DISK_FULL, saysDiskFull } from './diskFull';
 import { RunnerCancelledError } from './errors';
-import type { HelperErrorDetail, RevisionInfo } from './helperProtocol';
+import type { HelperErrorDetail, RevisionInfo, TracedLock } from './helperProtocol';
 import { formatMs, silentLog, type RunnerLog } from './log';
 import { RevisionGraph } from './revisionGraph';
 import { diffSnapshots, takeSnapshot } from './snapshot';
@@ -41,6 +41,16 @@ export interface RevisionVerifyResult {
   steps: VerifyStepResult[];
   /** Why a revision was not run although the run went on (keepGoing): an ancestor cannot be applied. */
   notRunReason?: string;
+  /**
+   * The locks the first upgrade's backend held, traced on the scratch database (see TracedLock;
+   * entries with `new: true` are on relations the upgrade created). Set once the upgrade passed
+   * with tracing on.
+   */
+  locks?: TracedLock[];
+  /** The existing tables that upgrade rewrote (tables it created are not listed: their locks say `new`). */
+  rewrites?: string[];
+  /** Why the trace is incomplete, when it is. */
+  traceError?: string;
 }
 
 export interface VerifyFailure {
@@ -83,6 +93,8 @@ export interface VerifyOptions {
   rebuildDatabase?: () => Promise<void>;
   signal?: AbortSignal;
   log?: RunnerLog;
+  /** Trace the locks of each revision's first upgrade (default: true). */
+  traceLocks?: boolean;
   /** Called after every step, for progress reporting. */
   onStep?: (revision: RevisionInfo, step: VerifyStepResult, index: number, total: number) => void;
 }
@@ -246,7 +258,13 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       const stop = () => !options.keepGoing;
 
       // 2. Upgrade to it: the reference snapshot of this revision.
-      const upgrade = await runStep('upgrade', `upgrade ${id}`, () => helper.upgrade(id));
+      const upgrade = await runStep('upgrade', `upgrade ${id}`, async () => {
+        if (options.traceLocks === false) return helper.upgrade(id);
+        const trace = await helper.tracedUpgrade(id);
+        result.locks = trace.locks;
+        result.rewrites = trace.rewrites;
+        if (trace.traceError) result.traceError = trace.traceError;
+      });
       if (upgrade.error) {
         // Postgres rolls the failed migration back; say whether the database is as it was.
         const after = diffSnapshots(parentSnapshot, await snapshot());

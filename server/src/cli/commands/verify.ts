@@ -10,6 +10,7 @@ import type { HelperEnvironment } from '../../runner/helperProtocol';
 import { alembicProjectOf } from '../../runner/projectLayout';
 import { discoverPython, projectVenv } from '../../runner/pythonDiscovery';
 import { formatMs } from '../../runner/log';
+import { describeTableLock, summarizeLocks } from '../../runner/lockSummary';
 import { runDriftCheck } from './driftCheck';
 import { withRunSession } from '../../runner/runSession';
 import { selectTarget } from '../../runner/targets/select';
@@ -342,6 +343,7 @@ function renderRevision(revision: RevisionVerifyResult, projectDir: string, docW
   if (revision.status !== 'failed')
     return [
       `  ${mark} ${revision.revision}  ${doc}  ${revision.status === 'passed' ? timings : `not run${revision.notRunReason ? `: ${revision.notRunReason}` : ''}`}`,
+      ...renderLocks(revision),
     ];
   const failed = revision.steps.find((s) => s.status === 'failed');
   const lines = [`  ${mark} ${revision.revision}  ${doc}  ${failed?.step ?? ''} failed`];
@@ -356,5 +358,14 @@ function renderRevision(revision: RevisionVerifyResult, projectDir: string, docW
           : undefined;
     lines.push(`      at ${path.relative(projectDir, revision.path)}${line !== undefined ? `:${line}` : ''}`);
   }
+  // After the failure: what the (passed) upgrade locked, when it was traced.
+  lines.push(...renderLocks(revision));
   return lines;
+}
+
+/** One line per table that existed before the upgrade, with the strongest lock the trace saw on it. */
+function renderLocks(revision: RevisionVerifyResult): string[] {
+  return summarizeLocks(revision.locks ?? [], revision.rewrites).map(
+    (summary) => `      lock ${describeTableLock(summary)}`,
+  );
 }

@@ -654,6 +654,333 @@ def revision_info(script, rev, heads):
     }
 
 
+# --- Lock tracing (verify) ---------------------------------------------------------------------
+#
+# While a traced upgrade runs, after every statement on the migration's connection the helper reads
+# the relation locks its own backend holds (one query on the same DBAPI connection, so inside the
+# same transaction, and invisible to SQLAlchemy's events) and notes when each (relation, mode) was
+# first seen and which statement and revision line took it. A lock lives until its transaction
+# ends: the connection's commit or rollback, or, in autocommit mode (autocommit_block), the end of
+# the statement itself. Locks taken and released by one autocommit statement (CREATE INDEX
+# CONCURRENTLY) cannot be read afterwards: an observer connection reads them while the statement
+# runs, and holds an open snapshot meanwhile, which a concurrent index build waits for, so the build
+# is seen before it finishes. Relations whose relfilenode differs before and after the upgrade
+# were rewritten; relations that did not exist before were created by the upgrade ("new").
+
+RELATION_FILTER = (
+    "c.relkind IN ('r', 'p', 'i', 'I') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "AND n.nspname NOT LIKE 'pg\\_toast%%' AND n.nspname NOT LIKE 'pg\\_temp%%'"
+)
+
+HELD_LOCKS_SQL = (
+    "SELECT c.oid, c.relkind, n.nspname, c.relname, t.relname, l.mode "
+    "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid "
+    "WHERE l.locktype = 'relation' AND l.granted AND l.pid = %s AND " + RELATION_FILTER
+)
+
+RELATIONS_SQL = (
+    "SELECT c.oid, c.relkind, n.nspname, c.relname, c.relfilenode FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + RELATION_FILTER
+)
+
+def qualified(schema, name):
+    return name if schema in (None, "public") else "%s.%s" % (schema, name)
+
+
+class RelationReader(object):
+    """Reads {oid: (relkind, qualified name, relfilenode)} of the user's tables and indexes on a
+    connection of its own (outside the migration's transaction), opened once for before and after."""
+
+    def __init__(self, url):
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        self.engine = create_engine(url, poolclass=NullPool)
+        self.raw = self.engine.raw_connection()
+        driver = getattr(self.raw, "dbapi_connection", None) or self.raw.connection
+        driver.autocommit = True  # each read sees what is committed by then
+
+    def read(self):
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(RELATIONS_SQL.replace("%%", "%"))
+            return dict((row[0], (row[1], qualified(row[2], row[3]), row[4])) for row in cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def close(self):
+        try:
+            self.raw.close()
+            self.engine.dispose()
+        except Exception:
+            pass
+
+
+class LockObserver(object):
+    """A second connection that reads the migration backend's locks while an autocommit statement
+    runs (its locks are gone when it returns). It keeps a snapshot open while it looks, so a
+    concurrent index build (which waits for older snapshots) cannot finish unseen; it lets go once
+    it has seen a lock, or after `patience` seconds."""
+
+    def __init__(self, url, patience=2.0):
+        self.url = url
+        self.patience = patience
+        self.raw = None
+        self.engine = None
+        self.thread = None
+        self.stop = None
+        self.seen = []
+
+    def _connect(self):
+        if self.raw is None:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            self.engine = create_engine(self.url, poolclass=NullPool)
+            self.raw = self.engine.raw_connection()
+            driver = getattr(self.raw, "dbapi_connection", None) or self.raw.connection
+            driver.autocommit = True  # it says BEGIN and COMMIT itself
+        return self.raw
+
+    def start(self, pid):
+        import threading
+
+        raw = self._connect()
+        self.seen = []
+        self.stop = threading.Event()
+        cursor = raw.cursor()
+        # A snapshot older than the statement: CREATE INDEX CONCURRENTLY waits for it.
+        cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+
+        def watch():
+            deadline = time.time() + self.patience
+            released = False
+            try:
+                while not self.stop.is_set():
+                    cursor.execute(HELD_LOCKS_SQL.replace("%s", str(int(pid))).replace("%%", "%"))
+                    rows = cursor.fetchall()
+                    if rows:
+                        self.seen.extend(rows)
+                    if not released and (rows or time.time() > deadline):
+                        cursor.execute("COMMIT")
+                        released = True
+                    self.stop.wait(0.002)
+                if not released:
+                    cursor.execute("COMMIT")
+            except Exception:
+                try:
+                    cursor.execute("ROLLBACK")
+                except Exception:
+                    pass
+
+        self.thread = threading.Thread(target=watch, name="schema-warden-lock-observer")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def finish(self):
+        if self.thread is None:
+            return []
+        self.stop.set()
+        self.thread.join(5)
+        self.thread = None
+        return self.seen
+
+    def close(self):
+        try:
+            if self.raw is not None:
+                self.raw.close()
+            if self.engine is not None:
+                self.engine.dispose()
+        except Exception:
+            pass
+
+
+class LockTracer(object):
+    """Listens to every SQLAlchemy engine while one upgrade runs (see the section comment)."""
+
+    def __init__(self, url, revision_dirs, version_table):
+        self.url = url
+        self.revision_dirs = revision_dirs
+        self.version_table = version_table
+        self.relations = RelationReader(url)
+        self.before = self.relations.read()
+        self.locks = {}  # (oid, mode) -> entry, in the order first seen
+        self.open = {}  # id(DBAPI connection) -> entries whose transaction has not ended yet
+        self.pids = {}  # id(DBAPI connection) -> backend pid
+        self.started = {}  # id(DBAPI connection) -> (perf_counter at statement start, observing)
+        self.observer = LockObserver(url)
+        self.failure = None
+
+    def install(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "before_cursor_execute", self.before_execute)
+        event.listen(Engine, "after_cursor_execute", self.after_execute)
+        event.listen(Engine, "commit", self.transaction_ended)
+        event.listen(Engine, "rollback", self.transaction_ended)
+        event.listen(Engine, "handle_error", self.statement_failed)
+
+    def remove(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        for name, fn in (
+            ("before_cursor_execute", self.before_execute),
+            ("after_cursor_execute", self.after_execute),
+            ("commit", self.transaction_ended),
+            ("rollback", self.transaction_ended),
+            ("handle_error", self.statement_failed),
+        ):
+            try:
+                event.remove(Engine, name, fn)
+            except Exception:
+                pass
+        self.observer.finish()
+        self.observer.close()
+
+    @staticmethod
+    def dbapi_of(cursor):
+        return getattr(cursor, "connection", None)
+
+    def pid_of(self, dbapi):
+        key = id(dbapi)
+        if key not in self.pids:
+            raw = dbapi.cursor()
+            raw.execute("SELECT pg_backend_pid()")
+            self.pids[key] = raw.fetchone()[0]
+            raw.close()
+        return self.pids[key]
+
+    def before_execute(self, conn, cursor, statement, parameters, context, executemany):
+        if self.failure:
+            return
+        try:
+            dbapi = self.dbapi_of(cursor)
+            observing = bool(getattr(dbapi, "autocommit", False))
+            if observing:
+                self.observer.start(self.pid_of(dbapi))
+            self.started[id(dbapi)] = (time.perf_counter(), observing)
+        except Exception as exc:
+            self.failure = "%s: %s" % (type(exc).__name__, exc)
+
+    def after_execute(self, conn, cursor, statement, parameters, context, executemany):
+        if self.failure:
+            return
+        try:
+            dbapi = self.dbapi_of(cursor)
+            began, observing = self.started.pop(id(dbapi), (time.perf_counter(), False))
+            if observing:
+                rows = self.observer.finish()
+            else:
+                raw = dbapi.cursor()
+                raw.execute(HELD_LOCKS_SQL, (self.pid_of(dbapi),))
+                rows = raw.fetchall()
+                raw.close()
+            ended = time.perf_counter()
+            line = self.revision_line()
+            for oid, relkind, schema, name, table, mode in rows:
+                key = (oid, mode)
+                if key in self.locks:
+                    continue
+                entry = {
+                    "oid": oid,
+                    "relkind": relkind,
+                    "relation": qualified(schema, name),
+                    "table": qualified(schema, table) if table else qualified(schema, name),
+                    "mode": mode,
+                    "statement": one_line(statement),
+                    "line": line,
+                    "began": began,
+                    "ended": ended if observing else None,
+                }
+                self.locks[key] = entry
+                if not observing:
+                    self.open.setdefault(id(dbapi), []).append(entry)
+        except Exception as exc:
+            self.failure = "%s: %s" % (type(exc).__name__, exc)
+
+    def statement_failed(self, context):
+        self.observer.finish()
+        self.started.clear()
+
+    def transaction_ended(self, conn):
+        """The commit or rollback of `conn` (a SQLAlchemy Connection) ends its own locks only."""
+        now = time.perf_counter()
+        dbapi = None
+        try:
+            fairy = conn.connection
+            dbapi = getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
+        except Exception:
+            pass
+        keys = [id(dbapi)] if dbapi is not None and id(dbapi) in self.open else list(self.open) if dbapi is None else []
+        for key in keys:
+            for entry in self.open.pop(key):
+                entry["ended"] = now
+
+    def revision_line(self):
+        """The line of the innermost revision file on the stack (the op.* call that issued it)."""
+        frame = sys._getframe(2)
+        while frame is not None:
+            filename = os.path.abspath(frame.f_code.co_filename)
+            if any(filename.startswith(d) for d in self.revision_dirs):
+                return frame.f_lineno
+            frame = frame.f_back
+        return None
+
+    def result(self):
+        """{"locks", "rewrites", "created"} as the extension reports them."""
+        try:
+            after = self.relations.read()
+        finally:
+            self.relations.close()
+        now = time.perf_counter()
+        version = self.version_table
+        locks = []
+        for entry in self.locks.values():
+            if entry["relation"] == version or entry["table"] == version:
+                continue  # Alembic's bookkeeping, not the migration's
+            ended = entry["ended"] if entry["ended"] is not None else now
+            lock = {
+                "table": entry["table"],
+                "mode": entry["mode"],
+                "statement": entry["statement"],
+                "line": entry["line"],
+                "heldMs": round((ended - entry["began"]) * 1000, 1),
+            }
+            if entry["relkind"] in ("i", "I"):
+                lock["index"] = entry["relation"]
+            if entry["oid"] not in self.before:
+                lock["new"] = True
+            locks.append(lock)
+        rewrites = []
+        for oid, (relkind, name, filenode) in sorted(self.before.items(), key=lambda item: item[1][1]):
+            if relkind != "r" or name == version or oid not in after:
+                continue
+            if after[oid][2] != filenode:
+                rewrites.append(name)
+        created = sorted(
+            name for oid, (relkind, name, _) in after.items() if oid not in self.before and relkind in ("r", "p") and name != version
+        )
+        traced = {"locks": locks, "rewrites": rewrites, "created": created}
+        if self.failure:
+            traced["traceError"] = self.failure
+        return traced
+
+
+def one_line(statement):
+    flat = " ".join(str(statement).split())
+    return flat if len(flat) <= 500 else flat[:497] + "..."
+
+
+def revision_dirs_of(script):
+    locations = getattr(script, "_version_locations", None) or [script.versions]
+    return [os.path.abspath(location) + os.sep for location in locations]
+
+
 def cmd_hello(session, args):
     import alembic
     import sqlalchemy
@@ -770,8 +1097,21 @@ def run_online(session, args, direction, revision):
 
 def cmd_upgrade(session, args):
     revision = args.get("revision", "heads")
-    run_online(session, args, "upgrade", revision)
-    return {"revision": revision, "environment": session.environment()}
+    if not args.get("traceLocks") or not REDIRECT.target:
+        run_online(session, args, "upgrade", revision)
+        return {"revision": revision, "environment": session.environment()}
+    script = session.script(args)
+    version_table = args.get("version_table", session.version_table)
+    tracer = LockTracer(REDIRECT.target, revision_dirs_of(script), version_table)
+    tracer.install()
+    try:
+        run_online(session, args, "upgrade", revision)
+    except BaseException:
+        tracer.relations.close()  # no result is read: the upgrade failed
+        raise
+    finally:
+        tracer.remove()
+    return {"revision": revision, "environment": session.environment(), "trace": tracer.result()}
 
 
 def cmd_downgrade(session, args):
