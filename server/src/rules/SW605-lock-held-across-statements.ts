@@ -48,7 +48,8 @@ export default defineRule({
         const why = slowReason(effect, addedNotValid);
         if (why) {
           report({
-            message: `This statement ${why} while the transaction still holds ACCESS EXCLUSIVE on "${held.table}" (taken by ${held.what} on line ${held.line}), so every query on "${held.table}" waits until the revision commits. Split the revision, or do this work before the lock is taken.`,
+            message: `This statement ${why} while the transaction still holds ACCESS EXCLUSIVE on "${held.table}" (taken by ${held.what} on line ${held.line}), so every query on "${held.table}" waits until the revision commits.`,
+            help: `Split the revision, or do this work before the lock is taken.`,
             span: step.span,
           });
         }

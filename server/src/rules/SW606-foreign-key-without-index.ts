@@ -108,7 +108,8 @@ export default defineRule({
       const columns = fk.columns.join(', ');
       const existing = tables.isExisting(fk.table);
       report({
-        message: `Foreign key on "${fk.table}" (${columns}) has no index on those columns, so every delete or key update of a referenced row scans "${fk.table}". Create an index on ${fk.table} (${columns})${existing ? ', concurrently in an autocommit_block()' : ''} in this revision.`,
+        message: `Foreign key on "${fk.table}" (${columns}) has no index on those columns, so every delete or key update of a referenced row scans "${fk.table}".`,
+        help: `Create an index on ${fk.table} (${columns})${existing ? ', concurrently in an autocommit_block()' : ''} in this revision.`,
         span: fk.span,
       });
     }

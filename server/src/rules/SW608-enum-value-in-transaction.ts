@@ -42,7 +42,8 @@ export default defineRule({
       if (!statement) {
         if (op.isAlembicOp && ENUM_SYNC_OPS.has(op.name)) {
           report({
-            message: `${op.name} re-creates the enum type and converts every column that uses it, rewriting those tables under ACCESS EXCLUSIVE. Add the new values with ALTER TYPE … ADD VALUE in an autocommit_block() instead.`,
+            message: `${op.name} re-creates the enum type and converts every column that uses it, rewriting those tables under ACCESS EXCLUSIVE.`,
+            help: `Add the new values with ALTER TYPE … ADD VALUE in an autocommit_block() instead.`,
             span: op.call.calleeSpan,
           });
         }
@@ -56,7 +57,8 @@ export default defineRule({
       if (fact.kind === 'alter-enum' && fact.newValue !== undefined && !fact.renamesValue) {
         if (config.postgresVersion < 12 && !op.inAutocommitBlock)
           report({
-            message: `ALTER TYPE ${fact.name} ADD VALUE cannot run inside a transaction block before PostgreSQL 12, and Alembic runs the upgrade in one. Put it in op.get_context().autocommit_block().`,
+            message: `ALTER TYPE ${fact.name} ADD VALUE cannot run inside a transaction block before PostgreSQL 12, and Alembic runs the upgrade in one.`,
+            help: `Put it in op.get_context().autocommit_block().`,
             span: keywordSpan(migration.source, statement, /^\w+\s+\w+/),
           });
         if (!op.inAutocommitBlock)
@@ -71,7 +73,8 @@ export default defineRule({
     function reportUse(value: string, span: { start: number; end: number }): void {
       const origin = added.get(value)!;
       report({
-        message: `The enum value '${value}' is used in the same transaction that added it to ${origin.type} (line ${origin.line}); PostgreSQL refuses this with "unsafe use of new value". Add the value in op.get_context().autocommit_block(), or use it in a later revision.`,
+        message: `The enum value '${value}' is used in the same transaction that added it to ${origin.type} (line ${origin.line}); PostgreSQL refuses this with "unsafe use of new value".`,
+        help: `Add the value in op.get_context().autocommit_block(), or use it in a later revision.`,
         span,
       });
     }

@@ -37,7 +37,8 @@ export default defineRule({
         const what = alembicUniqueConstraint(op);
         if (what)
           report({
-            message: `${what} on existing table "${table}" builds its index while holding ACCESS EXCLUSIVE, blocking every read and write until it is built. Build a unique index CONCURRENTLY first, then add the constraint USING INDEX.`,
+            message: `${what} on existing table "${table}" builds its index while holding ACCESS EXCLUSIVE, blocking every read and write until it is built.`,
+            help: `Build a unique index CONCURRENTLY first, then add the constraint USING INDEX.`,
             span: op.call.calleeSpan,
           });
       }
@@ -61,7 +62,8 @@ export default defineRule({
           if (!unique) continue;
           const kind = unique.type === 'PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
           report({
-            message: `ADD ${command.subtype === 'AddColumn' ? 'COLUMN … ' : ''}${kind} on existing table "${sqlTable}" builds its index while holding ACCESS EXCLUSIVE, blocking every read and write until it is built. Build a unique index CONCURRENTLY first, then ADD CONSTRAINT … ${kind} USING INDEX.`,
+            message: `ADD ${command.subtype === 'AddColumn' ? 'COLUMN … ' : ''}${kind} on existing table "${sqlTable}" builds its index while holding ACCESS EXCLUSIVE, blocking every read and write until it is built.`,
+            help: `Build a unique index CONCURRENTLY first, then ADD CONSTRAINT … ${kind} USING INDEX.`,
             span: keywordSpan(migration.source, statement, /^\w+\s+\w+/),
           });
           break;

@@ -39,14 +39,20 @@ export default defineRule({
       config.postgresVersion >= 12 &&
       validNotNullChecks(historyBefore(project, migration, op), statementsBefore).has(`${table}.${column}`);
     const message = (table: string, column: string): string =>
-      `SET NOT NULL on "${table}.${column}" scans the whole existing table under ACCESS EXCLUSIVE, blocking every read and write. First add CHECK (${column} IS NOT NULL) NOT VALID and validate it after a commit; SET NOT NULL then skips the scan.`;
+      `SET NOT NULL on "${table}.${column}" scans the whole existing table under ACCESS EXCLUSIVE, blocking every read and write.`;
+    const help = (column: string): string =>
+      `First add CHECK (${column} IS NOT NULL) NOT VALID and validate it after a commit; SET NOT NULL then skips the scan.`;
     for (const op of upgradeOperations(migration)) {
       if (op.isAlembicOp && op.name === 'alter_column' && boolValue(op.args.nullable) === false) {
         const table = operationTable(op);
         const column = stringValue(op.args.column_name);
         if (!table || !column || !tables.isExisting(table) || alreadyNotNull(table, column)) continue;
         if (checked(op, table, column, [])) continue;
-        report({ message: message(table, column), span: op.args.nullable?.span ?? op.call.calleeSpan });
+        report({
+          message: message(table, column),
+          help: help(column),
+          span: op.args.nullable?.span ?? op.call.calleeSpan,
+        });
       }
       const statements = op.sql?.statements ?? [];
       statements.forEach((statement, index) => {
@@ -60,6 +66,7 @@ export default defineRule({
           if (checked(op, table, column, statements.slice(0, index + 1))) continue;
           report({
             message: message(table, column),
+            help: help(column),
             span: findInStatement(migration, statement, /SET\s+NOT\s+NULL/i) ?? statement.span,
           });
         }

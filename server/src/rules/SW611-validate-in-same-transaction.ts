@@ -52,7 +52,8 @@ export default defineRule({
         const added = addedNotValid.get(command.name);
         if (added === undefined) continue;
         report({
-          message: `Constraint "${command.name}" is validated in the same transaction that added it NOT VALID (line ${added}), so its scan runs while the ADD's strong lock is still held. Validate it after a commit: in a later revision or an autocommit_block().`,
+          message: `Constraint "${command.name}" is validated in the same transaction that added it NOT VALID (line ${added}), so its scan runs while the ADD's strong lock is still held.`,
+          help: `Validate it after a commit: in a later revision or an autocommit_block().`,
           span: findInStatement(migration, statement, /VALIDATE\s+CONSTRAINT/i) ?? step.span,
         });
       }

@@ -30,14 +30,15 @@ export default defineRule({
   check({ migration, project, report }) {
     const tables = revisionTables(project, migration);
     const message = (table: string, column: string | undefined): string =>
-      `ADD COLUMN${column ? ` "${column}"` : ''} with an inline CHECK on existing table "${table}" validates every row under ACCESS EXCLUSIVE, blocking reads and writes. Add the column alone, then add the CHECK NOT VALID and validate it after a commit.`;
+      `ADD COLUMN${column ? ` "${column}"` : ''} with an inline CHECK on existing table "${table}" validates every row under ACCESS EXCLUSIVE, blocking reads and writes.`;
+    const help = 'Add the column alone, then add the CHECK NOT VALID and validate it after a commit.';
     for (const op of upgradeOperations(migration)) {
       if (op.isAlembicOp && op.name === 'add_column') {
         const table = operationTable(op);
         const column = op.columns[0];
         const check = column?.call.args.find((a) => a.kind === 'call' && a.call.method === 'CheckConstraint');
         if (table && column && check && tables.isExisting(table))
-          report({ message: message(table, column.name), span: check.span });
+          report({ message: message(table, column.name), help, span: check.span });
       }
       for (const statement of op.sql?.statements ?? []) {
         const fact = ddlFactOf(statement.kind, statement.parsed.node);
@@ -49,6 +50,7 @@ export default defineRule({
             continue;
           report({
             message: message(table, command.newColumn.name),
+            help,
             span: findInStatement(migration, statement, /\bCHECK\b/i) ?? statement.span,
           });
         }

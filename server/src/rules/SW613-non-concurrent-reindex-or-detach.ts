@@ -38,7 +38,8 @@ export default defineRule({
       const reindex = reindexOf(statement.kind, statement.parsed.node);
       if (reindex && !reindex.concurrent && reindex.target !== 'SYSTEM' && config.postgresVersion >= 12) {
         report({
-          message: `REINDEX ${reindex.target}${reindex.name ? ` ${reindex.name}` : ''} without CONCURRENTLY blocks writes to the table, and queries that use the index, until the rebuild ends. Use REINDEX … CONCURRENTLY in an autocommit_block().`,
+          message: `REINDEX ${reindex.target}${reindex.name ? ` ${reindex.name}` : ''} without CONCURRENTLY blocks writes to the table, and queries that use the index, until the rebuild ends.`,
+          help: `Use REINDEX … CONCURRENTLY in an autocommit_block().`,
           span: keywordSpan(migration.source, statement, /^\w+\s+\w+/),
         });
         continue;
@@ -49,7 +50,8 @@ export default defineRule({
       if (!tables.isExisting(parent)) continue;
       if (fact.commands.some((c) => c.subtype === 'DetachPartition' && !c.concurrent))
         report({
-          message: `DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on "${parent}", so every query on the partitioned table waits. Use DETACH PARTITION … CONCURRENTLY in an autocommit_block().`,
+          message: `DETACH PARTITION without CONCURRENTLY takes ACCESS EXCLUSIVE on "${parent}", so every query on the partitioned table waits.`,
+          help: `Use DETACH PARTITION … CONCURRENTLY in an autocommit_block().`,
           span: findInStatement(migration, statement, /DETACH\s+PARTITION/i) ?? statement.span,
         });
     }

@@ -31,7 +31,8 @@ export default defineRule({
         if (!control || (!control.endsTransaction && control.verb !== 'BEGIN' && control.verb !== 'START TRANSACTION'))
           continue;
         report({
-          message: `${control.verb} inside op.execute ${control.endsTransaction ? 'ends' : 'nests inside'} the transaction Alembic runs this revision in, so the revision is no longer applied all or nothing. Use op.get_context().autocommit_block() for statements that cannot run in a transaction.`,
+          message: `${control.verb} inside op.execute ${control.endsTransaction ? 'ends' : 'nests inside'} the transaction Alembic runs this revision in, so the revision is no longer applied all or nothing.`,
+          help: `Use op.get_context().autocommit_block() for statements that cannot run in a transaction.`,
           span: keywordSpan(migration.source, statement, /^\w+(\s+TRANSACTION)?/i),
         });
       }
