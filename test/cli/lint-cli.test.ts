@@ -128,7 +128,10 @@ describe('schema-warden lint (CLI)', () => {
         'revision = "c3"\ndown_revision = None\n\n\ndef upgrade():\n    op.add_column("t", sa.Column("note", sa.Text()))\n\n\ndef downgrade():\n    pass\n',
     });
     const fixable = await run(['lint', '--no-color', '--select', 'SW101'], reversible);
-    assert.match(fixable.stdout, /= fix: Add downgrade .*\(a quick fix in the editor; --fix does not apply it\)/);
+    assert.match(
+      fixable.stdout,
+      /= fix: Add downgrade .*\(needs review: a quick fix in the editor, or --fix --unsafe-fixes\)/,
+    );
     assert.doesNotMatch(fixable.stdout, /\(editor only\)/);
   });
 

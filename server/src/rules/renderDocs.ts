@@ -31,7 +31,7 @@ function fixSafetyText(rule: Rule): string {
     case 'safe':
       return 'Safe: `schema-warden lint --fix` and the editor\'s "Fix all" apply it.';
     case 'unsafe':
-      return "Offered as a quick fix in the editor only; `--fix` does not apply it, because the result needs a person's review.";
+      return "Offered as a quick fix in the editor and by `--fix --unsafe-fixes`; plain `--fix` does not apply it, because the result needs a person's review.";
     default:
       return 'No automatic fix.';
   }

@@ -38,8 +38,8 @@ export function formatText(report: LintReport, useColor: boolean): string {
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-/** A fix `--fix` leaves alone (it needs a person's review): said so, not just "(editor only)". */
-const EDITOR_ONLY = ' (a quick fix in the editor; --fix does not apply it)';
+/** A fix plain `--fix` leaves alone (it needs a person's review): where it is offered instead. */
+const EDITOR_ONLY = ' (needs review: a quick fix in the editor, or --fix --unsafe-fixes)';
 
 export function renderFinding(displayPath: string, lines: LineIndex, f: Finding, c: Colors): string {
   const sev = f.severity === 'error' ? c.red('error') : f.severity === 'warning' ? c.yellow('warning') : c.blue('info');
