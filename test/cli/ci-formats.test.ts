@@ -104,7 +104,7 @@ describe('schema-warden lint: CI formats (github, gitlab, SARIF with fingerprint
     assert.ok(downgrade);
     assert.match(
       downgrade,
-      /^::error file=services\/billing\/alembic\/versions\/b2\.py,line=12,col=5,endLine=12,endColumn=14,title=SW101 require-downgrade::downgrade\(\) is only `pass`/,
+      /^::error file=services\/billing\/alembic\/versions\/b2\.py,line=12,col=5,endLine=12,endColumn=14,title=SW101 require-downgrade::downgrade\(\) is only pass/,
     );
     for (const line of lines) assert.doesNotMatch(line.split('::')[2], /[\r\n]/);
   });
