@@ -1,3 +1,4 @@
+import { envScriptSettingsOf } from '../../server/src/model/envScript';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -63,6 +64,7 @@ const CONTEXT: Record<string, Context> = {
       lintApplicationFile('/project/app/main.py', example, defaultConfig('/project'), undefined, { rules: [rule] }),
   },
   SW501: { lint: lintFixture },
+  SW607: { lint: lintWithEnvScript },
   SW901: {
     lint: (example, _which, rule) =>
       [
@@ -118,6 +120,30 @@ function lintExample(rule: Rule, example: string, which: Which): Finding[] {
   );
   const results = lintProject(project(files, records), { rules: allRules, today: TODAY });
   return [...results.values()].flat().filter((f) => f.ruleId === rule.meta.id);
+}
+
+/**
+ * SW607: the example's first line is `# env.py: <its code>`; the project's env.py is that code
+ * (statements split at ": "/" … " the way the comment writes them), read as the engine reads one.
+ */
+function lintWithEnvScript(example: string, _which: Which, rule: Rule): Finding[] {
+  const [first, ...rest] = example.split('\n');
+  const code = first.replace(/^# env\.py:\s*/, '').split(/ … |: (?=\w)/);
+  const envText = code.map((part, i) => `${'    '.repeat(i)}${part}${i < code.length - 1 ? ':' : ''}`).join('\n');
+  const base = project(filesOf(rest.join('\n')));
+  const alembic = {
+    root: `${ROOT}/alembic`,
+    configFile: `${ROOT}/alembic.ini`,
+    kind: 'ini' as const,
+    projectRoot: ROOT,
+    scriptLocation: `${ROOT}/alembic`,
+    versionLocations: [`${ROOT}/alembic/versions`],
+    recursive: false,
+    problems: [],
+    env: envScriptSettingsOf(envText),
+  };
+  const withEnv = createProjectModel(ROOT, base.config, base.revisions, alembic);
+  return [...lintProject(withEnv, { rules: [rule], today: TODAY }).values()].flat();
 }
 
 /** SW501: the example is a fixture file in tests/fixtures/ of a project whose revisions create `invoice (id, total)`. */

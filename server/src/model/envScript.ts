@@ -12,6 +12,12 @@ export interface EnvScriptSettings {
    * connect args, or `"lock_timeout": …` in a driver's server settings.
    */
   setsLockTimeout: boolean;
+  /**
+   * `env.py` runs the migrations inside a transaction it began itself (`with engine.begin() as
+   * connection:` or `connection.begin()` around `context.run_migrations()`): Alembic cannot end it,
+   * so `autocommit_block()` and CONCURRENTLY operations fail at run time. The 1-based line of the begin.
+   */
+  outerTransactionLine?: number;
 }
 
 const LOCK_TIMEOUT_SETTINGS = [
@@ -27,7 +33,36 @@ export function envScriptSettingsOf(text: string): EnvScriptSettings {
     .split(/\r?\n/)
     .filter((line) => !/^\s*#/.test(line))
     .join('\n');
-  return { setsLockTimeout: LOCK_TIMEOUT_SETTINGS.some((pattern) => pattern.test(code)) };
+  return {
+    setsLockTimeout: LOCK_TIMEOUT_SETTINGS.some((pattern) => pattern.test(code)),
+    outerTransactionLine: outerTransactionLine(text),
+  };
+}
+
+/**
+ * The line of a `.begin()` of env.py's own (not Alembic's `context.begin_transaction()`) that is
+ * still open where `run_migrations()` is called: a `with X.begin()` block holding the call, or a
+ * `trans = X.begin()` before it in the same function. Comments and strings are not told apart
+ * from code beyond whole comment lines: a guess on purpose narrow, as the rule it feeds is an error.
+ */
+function outerTransactionLine(text: string): number | undefined {
+  const lines = text.split(/\r?\n/);
+  const indentOf = (line: string): number => /^\s*/.exec(line)![0].length;
+  const begins: Array<{ line: number; indent: number; block: boolean }> = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^\s*#/.test(line) || line.trim() === '') continue;
+    const indent = indentOf(line);
+    // Leaving a block (or a function) ends what was begun in it.
+    while (begins.length && indent <= begins[begins.length - 1].indent && begins[begins.length - 1].block) begins.pop();
+    if (/^\s*def\s/.test(line)) begins.length = 0;
+    const withBegin = /^\s*(?:async\s+)?with\s+(?!context\.)[\w.]+(?:\(\))?\.begin\(\)/.exec(line);
+    if (withBegin) begins.push({ line: i + 1, indent, block: true });
+    else if (/^\s*\w+\s*=\s*(?!context\.)[\w.]+\.begin\(\)\s*$/.test(line))
+      begins.push({ line: i + 1, indent: -1, block: false });
+    if (/\brun_migrations\s*\(/.test(line) && !/^\s*def\s/.test(line) && begins.length) return begins[0].line;
+  }
+  return undefined;
 }
 
 /** The settings of `<scriptLocation>/env.py`; undefined when there is none or it cannot be read. */

@@ -36,6 +36,7 @@ import SW603 from './SW603-lock-timeout';
 import SW604 from './SW604-table-rewrite';
 import SW605 from './SW605-lock-held-across-statements';
 import SW606 from './SW606-foreign-key-without-index';
+import SW607 from './SW607-autocommit-in-transaction';
 import SW608 from './SW608-enum-value-in-transaction';
 import SW609 from './SW609-unique-constraint-on-existing-table';
 import SW610 from './SW610-not-null-without-check';
@@ -89,6 +90,7 @@ export const allRules: readonly Rule[] = [
   SW604,
   SW605,
   SW606,
+  SW607,
   SW608,
   SW609,
   SW610,
