@@ -202,6 +202,26 @@ def downgrade():
     assert.equal(repo.lint().length, 1, 'a later real edit is still reported');
   });
 
+  it('a revision deleted and added back as it was is no edit; added back changed, it is one', () => {
+    repo = new Repo();
+    repo.write('a1.py', A1);
+    repo.commit('a1');
+    repo.write('b1.py', B1);
+    repo.commit('b1');
+    fs.rmSync(path.join(repo.versions, 'a1.py'));
+    repo.commit('drop a1 by mistake');
+    repo.write('a1.py', A1);
+    repo.commit('restore a1');
+    assert.deepEqual(repo.lint(), [], 'restored as it was');
+    fs.rmSync(path.join(repo.versions, 'a1.py'));
+    repo.commit('drop a1 again');
+    repo.write('a1.py', A1.replace('sa.UUID()', 'sa.Integer()'));
+    repo.commit('restore a1 with another key type');
+    const findings = repo.lint();
+    assert.equal(findings.length, 1);
+    assert.match(findings[0], /^a1\.py:2 Revision a1 .* but was changed afterwards in [0-9a-f]{8}:/);
+  });
+
   it('meaningOf keeps every change to what runs', () => {
     const base =
       'revision = "a1"\ndef upgrade():\n    op.add_column("t", sa.Column("n", sa.Integer(), nullable=False))\n';
@@ -218,5 +238,22 @@ def downgrade():
     assert.ok(sameMeaning('import b\nimport a\nx = 1\n', 'import a\nimport b\nx = 1_0 // 10\n') === false);
     assert.ok(sameMeaning('import b\nimport a\nx = 10\n', 'import a\nimport b\nx = 1_0\n'));
     assert.ok(sameMeaning('x = "ab"\n', "x = ('a'\n     'b')\n"));
+  });
+
+  it('meaningOf: removing an import the file never uses, or rewording a log message, is no edit', () => {
+    const base =
+      'import six\nimport sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import mysql\n' +
+      'def upgrade():\n    log.info("done %s" % n)\n    op.add_column("t", sa.Column("n", sa.Integer()))\n';
+    const cleaned =
+      'import sqlalchemy as sa\nfrom alembic import op\n' +
+      'def upgrade():\n    log.info("done {}".format(n))\n    op.add_column("t", sa.Column("n", sa.Integer()))\n';
+    assert.ok(sameMeaning(base, cleaned), 'dead imports (six, mysql) removed and a log message reworded');
+    assert.ok(!sameMeaning(base, base.replace('import sqlalchemy as sa\n', '')), 'an import in use is kept');
+    assert.ok(
+      !sameMeaning(base, base.replace('from alembic import op', 'from myapp.migration import op')),
+      'where a used name comes from is kept',
+    );
+    assert.ok(!sameMeaning(base, base.replace('log.info(', 'op.execute(')), 'only logging calls are text');
+    assert.ok(!sameMeaning('from __future__ import annotations\nx = 1\n', 'x = 1\n'), 'future imports are kept');
   });
 });

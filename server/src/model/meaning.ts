@@ -7,8 +7,10 @@ import { decodeLiteral } from '../parse/strings';
  * are written: layout and line breaks, quote style and string prefixes' case, implicit string
  * concatenation, redundant parentheses and trailing commas, comments (a licence header
  * included), the module docstring (it reaches no database), number spelling (`1_000`, `0X1F`), and
- * the order of module-level imports. Everything else (every name, operator, keyword, value and
- * statement, in order) is kept, so any change to what runs is a change of meaning.
+ * the order of module-level imports, module-level imports the file never uses (a linter's
+ * dead-import removal), and the text of logging calls (`log.info(…)`, `print(…)`: it reaches no
+ * database either). Everything else (every name, operator, keyword, value and statement, in
+ * order) is kept, so any change to what runs is a change of meaning.
  *
  * SW108 uses it: a commit that only reformats an old revision is not an edit of history.
  * Requires the Python parser to be initialised (engine/analyze.ts initEngine).
@@ -39,7 +41,20 @@ const LAYOUT_TOKENS = new Set([',', '(', ')']);
 const IGNORED_NODES = new Set(['comment', 'line_continuation']);
 const IMPORTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement']);
 
-function canonical(node: Node): string {
+/** Receivers and methods of a logging call: its arguments are messages, not work. */
+const LOGGERS = /^_?(log|logger|logging)$/i;
+const LOG_METHODS = new Set(['debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'log']);
+
+function isLoggingCall(node: Node): boolean {
+  const callee = node.childForFieldName('function');
+  if (callee?.type === 'identifier') return callee.text === 'print';
+  if (callee?.type !== 'attribute') return false;
+  const receiver = callee.childForFieldName('object');
+  const method = callee.childForFieldName('attribute')?.text ?? '';
+  return receiver?.type === 'identifier' && LOGGERS.test(receiver.text) && LOG_METHODS.has(method);
+}
+
+function canonical(node: Node, used?: ReadonlySet<string>): string {
   const type = node.type;
   if (!node.isNamed) return LAYOUT_TOKENS.has(type) ? '' : JSON.stringify(type);
   if (IGNORED_NODES.has(type)) return '';
@@ -57,11 +72,17 @@ function canonical(node: Node): string {
     case 'integer':
     case 'float':
       return `(${type} ${node.text.replace(/_/g, '').toLowerCase()})`;
+    case 'call':
+      if (isLoggingCall(node)) return '(logging-call)';
+      break;
     case 'import_statement':
-      return `(${type} ${namedOfField(node, 'name').sort().join(' ')})`;
     case 'import_from_statement': {
+      const names = importedNames(node, used).map((c) => canonical(c));
+      const wildcard = node.children.some((c) => c?.type === 'wildcard_import');
+      if (names.length === 0 && !wildcard) return '';
       const from = node.childForFieldName('module_name');
-      return `(${type} ${from ? canonical(from) : ''} ${namedOfField(node, 'name').sort().join(' ')}${node.children.some((c) => c?.type === 'wildcard_import') ? ' *' : ''})`;
+      const module = type === 'import_from_statement' ? ` ${from ? canonical(from) : ''}` : '';
+      return `(${type}${module} ${names.sort().join(' ')}${wildcard ? ' *' : ''})`;
     }
   }
   if (node.childCount === 0) return `(${type} ${JSON.stringify(node.text)})`;
@@ -78,11 +99,33 @@ function children(node: Node): string[] {
   return parts;
 }
 
-function namedOfField(node: Node, field: string): string[] {
-  return node.childrenForFieldName(field).flatMap((c) => (c ? [canonical(c)] : []));
+/** The names an import statement binds, less those the module never uses (when `used` is known). */
+function importedNames(node: Node, used: ReadonlySet<string> | undefined): Node[] {
+  return node.childrenForFieldName('name').filter((c): c is Node => {
+    if (!c) return false;
+    if (!used) return true;
+    const alias = c.type === 'aliased_import' ? c.childForFieldName('alias')?.text : undefined;
+    const dotted = c.type === 'aliased_import' ? c.childForFieldName('name')?.text : c.text;
+    const bound = alias ?? (node.type === 'import_statement' ? dotted?.split('.')[0] : dotted);
+    return bound === undefined || used.has(bound);
+  });
 }
 
-/** Module-level imports sorted (their order does not matter to a migration) and the docstring dropped. */
+/** Every identifier the module's code uses outside its import statements. */
+function identifiersUsed(statements: readonly Node[]): Set<string> {
+  const used = new Set<string>();
+  const visit = (node: Node): void => {
+    if (node.type === 'identifier') used.add(node.text);
+    for (const child of node.namedChildren) if (child) visit(child);
+  };
+  for (const statement of statements) visit(statement);
+  return used;
+}
+
+/**
+ * Module-level imports sorted (their order does not matter to a migration), those the module never
+ * uses dropped, and the docstring dropped.
+ */
 function moduleMeaning(node: Node): string {
   const statements = node.children.filter((c): c is Node => c !== null && !IGNORED_NODES.has(c.type));
   const first = statements[0];
@@ -90,8 +133,13 @@ function moduleMeaning(node: Node): string {
     const only = first.namedChild(0);
     if (only && (only.type === 'string' || only.type === 'concatenated_string')) statements.shift();
   }
-  const imports = statements.filter((s) => IMPORTS.has(s.type)).map(canonical);
-  const rest = statements.filter((s) => !IMPORTS.has(s.type)).map(canonical);
+  const code = statements.filter((s) => !IMPORTS.has(s.type));
+  const used = identifiersUsed(code);
+  const imports = statements
+    .filter((s) => IMPORTS.has(s.type))
+    .map((s) => (s.type === 'future_import_statement' ? canonical(s) : canonical(s, used)))
+    .filter((s) => s !== '');
+  const rest = code.map((s) => canonical(s));
   return `(module ${[...imports.sort(), ...rest].join(' ')})`;
 }
 

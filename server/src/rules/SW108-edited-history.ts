@@ -71,7 +71,9 @@ export default defineRule({
 /**
  * The newest commit after `addedAt` that changed what the file means (see model/meaning.ts):
  * reformatting, comments or import order are not edits, and commits listed in the ignore-revs
- * file are skipped. Each commit is compared with the file's previous version in the history.
+ * file are skipped. Each commit is compared with the file's previous version in the history; a
+ * file deleted and later added back is compared with its text before the deletion, so that
+ * restoring it as it was is no edit.
  */
 function meaningfulEditAfter(git: GitHistory, file: string, addedAt: number): number | undefined {
   const changes = git.history.get(file) ?? [];
@@ -80,10 +82,13 @@ function meaningfulEditAfter(git: GitHistory, file: string, addedAt: number): nu
     if (at >= addedAt) break;
     const commit = git.commits[at];
     if (git.ignoredCommits.has(commit)) continue;
-    const before = changes[i + 1];
     const after = git.textAt(commit, file);
-    const previous = before === undefined ? undefined : git.textAt(git.commits[before], file);
-    if (after === undefined || previous === undefined || !sameMeaning(previous, after)) return at;
+    // Deleted here (the file exists today, so it was added back later): the commit that added it back is the one compared.
+    if (after === undefined) continue;
+    let previous: string | undefined;
+    for (let j = i + 1; j < changes.length && previous === undefined; j++)
+      previous = git.textAt(git.commits[changes[j]], file);
+    if (previous === undefined || !sameMeaning(previous, after)) return at;
   }
   return undefined;
 }
