@@ -222,6 +222,32 @@ def downgrade():
     assert.match(findings[0], /^a1\.py:2 Revision a1 .* but was changed afterwards in [0-9a-f]{8}:/);
   });
 
+  it('a reformat after merging a side branch that edited the revision is compared with its parent, not the side branch', () => {
+    repo = new Repo();
+    repo.write('a1.py', A1);
+    repo.write('b1.py', B1);
+    repo.commit('history');
+    repo.git('branch', '-m', 'trunk');
+    repo.git('checkout', '-q', '-b', 'side');
+    repo.write('a1.py', A1.replace('sa.UUID()', 'sa.BigInteger()'));
+    repo.write('c1.py', 'revision = "c1"\ndown_revision = "b1"\n');
+    repo.commit('side: another key type, and a new revision');
+    repo.git('checkout', '-q', 'trunk');
+    repo.write('a1.py', A1.replace('sa.UUID()', 'sa.Integer()'));
+    repo.commit('trunk: another key type');
+    const edit = repo.head().slice(0, 8);
+    // The merge keeps trunk's a1 and takes c1: `git log` then lists the side commit right after the reformat.
+    assert.throws(() => repo?.git('merge', '-q', '--no-edit', 'side'), 'a conflict on a1');
+    repo.git('checkout', '--ours', 'alembic/versions/a1.py');
+    repo.commit('merge side');
+    repo.write('a1.py', A1.replace('sa.UUID()', 'sa.Integer()').replace(/"/g, "'"));
+    repo.commit('reformat');
+    const findings = repo.lint();
+    assert.equal(findings.length, 1);
+    assert.ok(!findings[0].includes(repo.head().slice(0, 8)), `the reformat is no edit: ${findings[0]}`);
+    assert.match(findings[0], new RegExp(`changed afterwards in (${edit}|[0-9a-f]{8}):`));
+  });
+
   it('meaningOf keeps every change to what runs', () => {
     const base =
       'revision = "a1"\ndef upgrade():\n    op.add_column("t", sa.Column("n", sa.Integer(), nullable=False))\n';
@@ -249,6 +275,10 @@ def downgrade():
       'def upgrade():\n    log.info("done {}".format(n))\n    op.add_column("t", sa.Column("n", sa.Integer()))\n';
     assert.ok(sameMeaning(base, cleaned), 'dead imports (six, mysql) removed and a log message reworded');
     assert.ok(!sameMeaning(base, base.replace('import sqlalchemy as sa\n', '')), 'an import in use is kept');
+    assert.ok(
+      sameMeaning(`from sqlalchemy import Integer\n${base}`, base),
+      'a name used only as an attribute (sa.Integer) or a keyword is not a use of the import',
+    );
     assert.ok(
       !sameMeaning(base, base.replace('from alembic import op', 'from myapp.migration import op')),
       'where a used name comes from is kept',

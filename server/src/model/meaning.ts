@@ -111,11 +111,24 @@ function importedNames(node: Node, used: ReadonlySet<string> | undefined): Node[
   });
 }
 
-/** Every identifier the module's code uses outside its import statements. */
+/**
+ * Every name the module's code uses outside its import statements: not the attribute of
+ * `sa.String` nor the keyword of `nullable=False`, which name no binding of the module.
+ */
 function identifiersUsed(statements: readonly Node[]): Set<string> {
   const used = new Set<string>();
   const visit = (node: Node): void => {
     if (node.type === 'identifier') used.add(node.text);
+    const only =
+      node.type === 'attribute'
+        ? node.childForFieldName('object')
+        : node.type === 'keyword_argument'
+          ? node.childForFieldName('value')
+          : undefined;
+    if (only !== undefined) {
+      if (only) visit(only);
+      return;
+    }
     for (const child of node.namedChildren) if (child) visit(child);
   };
   for (const statement of statements) visit(statement);

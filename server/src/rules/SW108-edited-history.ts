@@ -71,9 +71,9 @@ export default defineRule({
 /**
  * The newest commit after `addedAt` that changed what the file means (see model/meaning.ts):
  * reformatting, comments or import order are not edits, and commits listed in the ignore-revs
- * file are skipped. Each commit is compared with the file's previous version in the history; a
- * file deleted and later added back is compared with its text before the deletion, so that
- * restoring it as it was is no edit.
+ * file are skipped. Each commit is compared with the file in its first parent (the log's previous
+ * entry can be a commit of a merged side branch); a file deleted and later added back is compared
+ * with its text before the deletion, so that restoring it as it was is no edit.
  */
 function meaningfulEditAfter(git: GitHistory, file: string, addedAt: number): number | undefined {
   const changes = git.history.get(file) ?? [];
@@ -85,9 +85,16 @@ function meaningfulEditAfter(git: GitHistory, file: string, addedAt: number): nu
     const after = git.textAt(commit, file);
     // Deleted here (the file exists today, so it was added back later): the commit that added it back is the one compared.
     if (after === undefined) continue;
-    let previous: string | undefined;
-    for (let j = i + 1; j < changes.length && previous === undefined; j++)
-      previous = git.textAt(git.commits[changes[j]], file);
+    // What this commit changed: its parent's text, not the log's previous entry, which may sit on a merged side branch.
+    let previous = git.textAt(`${commit}^`, file);
+    if (previous === undefined) {
+      // Added by this commit: added back after a deletion (compared with the text before the deletion), or
+      // added on a side branch as well (the same revision committed twice, then merged): no edit.
+      const next = changes[i + 1];
+      if (next === undefined || git.textAt(git.commits[next], file) !== undefined) continue;
+      for (let j = i + 2; j < changes.length && previous === undefined; j++)
+        previous = git.textAt(git.commits[changes[j]], file);
+    }
     if (previous === undefined || !sameMeaning(previous, after)) return at;
   }
   return undefined;
