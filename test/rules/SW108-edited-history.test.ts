@@ -285,5 +285,19 @@ def downgrade():
     );
     assert.ok(!sameMeaning(base, base.replace('log.info(', 'op.execute(')), 'only logging calls are text');
     assert.ok(!sameMeaning('from __future__ import annotations\nx = 1\n', 'x = 1\n'), 'future imports are kept');
+    assert.ok(
+      sameMeaning(
+        'from sqlalchemy.dialects import postgresql\nt = postgresql.JSON()\n',
+        'from sqlalchemy.dialects.postgresql import JSON\nt = JSON()\n',
+      ),
+      'a name imported another way is the same name',
+    );
+    assert.ok(
+      !sameMeaning(
+        'from sqlalchemy.dialects.postgresql import JSON\nt = JSON()\n',
+        'from sqlalchemy.types import JSON\nt = JSON()\n',
+      ),
+      'a name imported from elsewhere is another name',
+    );
   });
 });

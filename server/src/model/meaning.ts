@@ -7,10 +7,12 @@ import { decodeLiteral } from '../parse/strings';
  * are written: layout and line breaks, quote style and string prefixes' case, implicit string
  * concatenation, redundant parentheses and trailing commas, comments (a licence header
  * included), the module docstring (it reaches no database), number spelling (`1_000`, `0X1F`), and
- * the order of module-level imports, module-level imports the file never uses (a linter's
- * dead-import removal), and the text of logging calls (`log.info(…)`, `print(…)`: it reaches no
- * database either). Everything else (every name, operator, keyword, value and statement, in
- * order) is kept, so any change to what runs is a change of meaning.
+ * how module-level imports are written (a name is read as what it is imported from:
+ * `postgresql.JSON` after `from sqlalchemy.dialects import postgresql` is `JSON` after
+ * `from sqlalchemy.dialects.postgresql import JSON`; their order, and imports the file never uses,
+ * do not matter), and the text of logging calls (`log.info(…)`, `print(…)`: it reaches no database
+ * either). Everything else (every name, operator, keyword, value and statement, in order) is
+ * kept, so any change to what runs is a change of meaning.
  *
  * SW108 uses it: a commit that only reformats an old revision is not an edit of history.
  * Requires the Python parser to be initialised (engine/analyze.ts initEngine).
@@ -54,7 +56,10 @@ function isLoggingCall(node: Node): boolean {
   return receiver?.type === 'identifier' && LOGGERS.test(receiver.text) && LOG_METHODS.has(method);
 }
 
-function canonical(node: Node, used?: ReadonlySet<string>): string {
+/** The module-level imports of the file being read: the name each binds → the qualified name it stands for. */
+let imported: ReadonlyMap<string, string> = new Map();
+
+function canonical(node: Node): string {
   const type = node.type;
   if (!node.isNamed) return LAYOUT_TOKENS.has(type) ? '' : JSON.stringify(type);
   if (IGNORED_NODES.has(type)) return '';
@@ -75,14 +80,25 @@ function canonical(node: Node, used?: ReadonlySet<string>): string {
     case 'call':
       if (isLoggingCall(node)) return '(logging-call)';
       break;
+    case 'identifier': {
+      const qualified = imported.get(node.text);
+      if (qualified !== undefined) return `(name ${JSON.stringify(qualified)})`;
+      break;
+    }
+    case 'attribute': {
+      // `sa.String` is `sqlalchemy.String`; the attribute itself is no use of an imported name.
+      const object = node.childForFieldName('object');
+      const attribute = node.childForFieldName('attribute')?.text ?? '';
+      const base = object ? canonical(object) : '';
+      const name = /^\(name "(.*)"\)$/.exec(base);
+      if (name) return `(name ${JSON.stringify(`${JSON.parse(`"${name[1]}"`) as string}.${attribute}`)})`;
+      return `(attribute ${base} ${JSON.stringify(attribute)})`;
+    }
     case 'import_statement':
+      return `(${type} ${namedOfField(node, 'name').sort().join(' ')})`;
     case 'import_from_statement': {
-      const names = importedNames(node, used).map((c) => canonical(c));
-      const wildcard = node.children.some((c) => c?.type === 'wildcard_import');
-      if (names.length === 0 && !wildcard) return '';
       const from = node.childForFieldName('module_name');
-      const module = type === 'import_from_statement' ? ` ${from ? canonical(from) : ''}` : '';
-      return `(${type}${module} ${names.sort().join(' ')}${wildcard ? ' *' : ''})`;
+      return `(${type} ${from ? canonical(from) : ''} ${namedOfField(node, 'name').sort().join(' ')}${node.children.some((c) => c?.type === 'wildcard_import') ? ' *' : ''})`;
     }
   }
   if (node.childCount === 0) return `(${type} ${JSON.stringify(node.text)})`;
@@ -99,45 +115,37 @@ function children(node: Node): string[] {
   return parts;
 }
 
-/** The names an import statement binds, less those the module never uses (when `used` is known). */
-function importedNames(node: Node, used: ReadonlySet<string> | undefined): Node[] {
-  return node.childrenForFieldName('name').filter((c): c is Node => {
-    if (!c) return false;
-    if (!used) return true;
-    const alias = c.type === 'aliased_import' ? c.childForFieldName('alias')?.text : undefined;
-    const dotted = c.type === 'aliased_import' ? c.childForFieldName('name')?.text : c.text;
-    const bound = alias ?? (node.type === 'import_statement' ? dotted?.split('.')[0] : dotted);
-    return bound === undefined || used.has(bound);
-  });
+function namedOfField(node: Node, field: string): string[] {
+  // Names inside an import are spelled as written: they are not uses of the module's imports.
+  const saved = imported;
+  imported = new Map();
+  try {
+    return node.childrenForFieldName(field).flatMap((c) => (c ? [canonical(c)] : []));
+  } finally {
+    imported = saved;
+  }
+}
+
+/** What each module-level import binds; undefined for one that cannot be read as bindings (`import *`). */
+function importBindings(statement: Node): Array<[string, string]> | undefined {
+  if (statement.children.some((c) => c?.type === 'wildcard_import')) return undefined;
+  const from =
+    statement.type === 'import_from_statement' ? statement.childForFieldName('module_name')?.text : undefined;
+  const bindings: Array<[string, string]> = [];
+  for (const name of statement.childrenForFieldName('name')) {
+    if (!name) continue;
+    const dotted = (name.type === 'aliased_import' ? name.childForFieldName('name')?.text : name.text) ?? '';
+    const alias = name.type === 'aliased_import' ? name.childForFieldName('alias')?.text : undefined;
+    if (from !== undefined) bindings.push([alias ?? dotted, `${from}.${dotted}`]);
+    else if (alias !== undefined) bindings.push([alias, dotted]);
+    else bindings.push([dotted.split('.')[0] ?? dotted, dotted.split('.')[0] ?? dotted]);
+  }
+  return bindings;
 }
 
 /**
- * Every name the module's code uses outside its import statements: not the attribute of
- * `sa.String` nor the keyword of `nullable=False`, which name no binding of the module.
- */
-function identifiersUsed(statements: readonly Node[]): Set<string> {
-  const used = new Set<string>();
-  const visit = (node: Node): void => {
-    if (node.type === 'identifier') used.add(node.text);
-    const only =
-      node.type === 'attribute'
-        ? node.childForFieldName('object')
-        : node.type === 'keyword_argument'
-          ? node.childForFieldName('value')
-          : undefined;
-    if (only !== undefined) {
-      if (only) visit(only);
-      return;
-    }
-    for (const child of node.namedChildren) if (child) visit(child);
-  };
-  for (const statement of statements) visit(statement);
-  return used;
-}
-
-/**
- * Module-level imports sorted (their order does not matter to a migration), those the module never
- * uses dropped, and the docstring dropped.
+ * Module-level imports read as what each name stands for (their order, spelling and unused names
+ * do not matter to a migration), and the docstring dropped.
  */
 function moduleMeaning(node: Node): string {
   const statements = node.children.filter((c): c is Node => c !== null && !IGNORED_NODES.has(c.type));
@@ -146,14 +154,21 @@ function moduleMeaning(node: Node): string {
     const only = first.namedChild(0);
     if (only && (only.type === 'string' || only.type === 'concatenated_string')) statements.shift();
   }
-  const code = statements.filter((s) => !IMPORTS.has(s.type));
-  const used = identifiersUsed(code);
-  const imports = statements
-    .filter((s) => IMPORTS.has(s.type))
-    .map((s) => (s.type === 'future_import_statement' ? canonical(s) : canonical(s, used)))
-    .filter((s) => s !== '');
-  const rest = code.map((s) => canonical(s));
-  return `(module ${[...imports.sort(), ...rest].join(' ')})`;
+  const bindings = new Map<string, string>();
+  const kept: string[] = [];
+  for (const statement of statements.filter((s) => IMPORTS.has(s.type))) {
+    const bound = statement.type === 'future_import_statement' ? undefined : importBindings(statement);
+    if (bound) for (const [name, qualified] of bound) bindings.set(name, qualified);
+    else kept.push(canonical(statement)); // `from __future__ import …` and `import *` stay as written
+  }
+  const saved = imported;
+  imported = bindings;
+  try {
+    const rest = statements.filter((s) => !IMPORTS.has(s.type)).map((s) => canonical(s));
+    return `(module ${[...kept.sort(), ...rest].join(' ')})`;
+  } finally {
+    imported = saved;
+  }
 }
 
 /** A literal's value (bytes marked), or undefined when it interpolates (an f-string with fields). */
