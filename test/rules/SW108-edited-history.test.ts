@@ -299,5 +299,17 @@ def downgrade():
       ),
       'a name imported from elsewhere is another name',
     );
+    const sql = 'op.execute("""\n    UPDATE t  -- every row\n    SET n = 1\n""")\n';
+    assert.ok(sameMeaning(sql, 'op.execute("""\n  UPDATE t SET n = 1  \n""")\n'), 'SQL layout and comments');
+    assert.ok(!sameMeaning(sql, sql.replace('n = 1', 'n = 2')), 'SQL text is kept');
+    assert.ok(
+      sameMeaning(
+        'op.execute("DROP TABLE {}.{}".format(schema, name))\n',
+        'op.execute(f"DROP TABLE {schema}.{name}")\n',
+      ),
+      'str.format() rewritten as an f-string',
+    );
+    assert.ok(sameMeaning('x = "{0}-{1}-{0}".format(a, b)\n', 'x = f"{a}-{b}-{a}"\n'), 'numbered fields');
+    assert.ok(!sameMeaning('x = "{}-{}".format(a, b)\n', 'x = f"{b}-{a}"\n'), 'field order is kept');
   });
 });

@@ -6,7 +6,8 @@ import { decodeLiteral } from '../parse/strings';
  * What a Python file means, as a string that two files share when they differ only in how they
  * are written: layout and line breaks, quote style and string prefixes' case, implicit string
  * concatenation, redundant parentheses and trailing commas, comments (a licence header
- * included), the module docstring (it reaches no database), number spelling (`1_000`, `0X1F`), and
+ * included), the layout and `--` comments of multi-line (SQL) strings, the module docstring (it
+ * reaches no database), number spelling (`1_000`, `0X1F`), and
  * how module-level imports are written (a name is read as what it is imported from:
  * `postgresql.JSON` after `from sqlalchemy.dialects import postgresql` is `JSON` after
  * `from sqlalchemy.dialects.postgresql import JSON`; their order, and imports the file never uses,
@@ -69,7 +70,9 @@ function canonical(node: Node): string {
     case 'string':
     case 'concatenated_string': {
       const value = stringValue(node);
-      if (value !== undefined) return `(str ${JSON.stringify(value)})`;
+      if (value !== undefined) return `(str ${JSON.stringify(value.includes('\n') ? sqlLayoutFree(value) : value)})`;
+      const interpolated = fStringMeaning(node);
+      if (interpolated !== undefined) return interpolated;
       break;
     }
     case 'parenthesized_expression':
@@ -77,9 +80,12 @@ function canonical(node: Node): string {
     case 'integer':
     case 'float':
       return `(${type} ${node.text.replace(/_/g, '').toLowerCase()})`;
-    case 'call':
+    case 'call': {
       if (isLoggingCall(node)) return '(logging-call)';
+      const formatted = formatCallMeaning(node);
+      if (formatted !== undefined) return formatted;
       break;
+    }
     case 'identifier': {
       const qualified = imported.get(node.text);
       if (qualified !== undefined) return `(name ${JSON.stringify(qualified)})`;
@@ -169,6 +175,95 @@ function moduleMeaning(node: Node): string {
   } finally {
     imported = saved;
   }
+}
+
+/** Literal text and fields, in order: an f-string and the same `'…'.format(…)` mean the same. */
+type Piece = { text: string } | { field: Node };
+
+function piecesMeaning(pieces: readonly Piece[]): string {
+  // Adjacent texts join; a multi-line template is SQL whose layout does not count (sqlLayoutFree).
+  const texts: string[] = [''];
+  const fields: string[] = [];
+  for (const piece of pieces) {
+    if ('text' in piece) texts[texts.length - 1] += piece.text;
+    else {
+      fields.push(`(field ${canonical(piece.field)})`);
+      texts.push('');
+    }
+  }
+  const FIELD = '\u0000';
+  const whole = texts.join(FIELD);
+  const layoutFree = (whole.includes('\n') ? sqlLayoutFree(whole) : whole).split(FIELD);
+  const parts = layoutFree.flatMap((text, i) => [JSON.stringify(text), ...(i < fields.length ? [fields[i]!] : [])]);
+  return `(formatted ${parts.join(' ')})`;
+}
+
+/** An f-string whose fields have no conversion or format spec, read as pieces; else undefined. */
+function fStringMeaning(node: Node): string | undefined {
+  if (node.type !== 'string') return undefined;
+  const start = node.children[0];
+  const end = node.children.at(-1);
+  if (start?.type !== 'string_start' || end?.type !== 'string_end') return undefined;
+  const delimiter = start.text.replace(/[fF]/, '');
+  const pieces: Piece[] = [];
+  for (const child of node.children.slice(1, -1)) {
+    if (!child) continue;
+    if (child.type === 'interpolation') {
+      const inner = child.namedChildren.filter((c): c is Node => c !== null);
+      if (inner.length !== 1) return undefined; // a conversion (!r) or a format spec
+      pieces.push({ field: inner[0]! });
+    } else {
+      const decoded = decodeLiteral(`${delimiter}${child.text}${end.text}`, child.startIndex).value;
+      pieces.push({ text: decoded.replace(/\{\{/g, '{').replace(/\}\}/g, '}') });
+    }
+  }
+  return piecesMeaning(pieces);
+}
+
+/** `'…{}…'.format(a)` with plain fields (`{}`, `{0}`, `{name}`), read as pieces; else undefined. */
+function formatCallMeaning(node: Node): string | undefined {
+  const callee = node.childForFieldName('function');
+  if (callee?.type !== 'attribute' || callee.childForFieldName('attribute')?.text !== 'format') return undefined;
+  const literal = callee.childForFieldName('object');
+  const template = literal ? stringValue(literal) : undefined;
+  const args = node.childForFieldName('arguments')?.namedChildren.filter((c): c is Node => c !== null) ?? [];
+  if (template === undefined || args.some((a) => a.type.includes('splat'))) return undefined;
+  const positional = args.filter((a) => a.type !== 'keyword_argument');
+  const keywords = new Map(
+    args
+      .filter((a) => a.type === 'keyword_argument')
+      .map((a) => [a.childForFieldName('name')?.text ?? '', a.childForFieldName('value')] as const),
+  );
+  const pieces: Piece[] = [];
+  let next = 0;
+  const re = /\{\{|\}\}|\{([^{}]*)\}/g;
+  let last = 0;
+  for (let m = re.exec(template); m; m = re.exec(template)) {
+    const before = template.slice(last, m.index) + (m[0] === '{{' ? '{' : m[0] === '}}' ? '}' : '');
+    last = m.index + m[0].length;
+    if (m[1] === undefined) {
+      pieces.push({ text: before });
+      continue;
+    }
+    pieces.push({ text: before });
+    const key = m[1];
+    const field = key === '' ? positional[next++] : /^\d+$/.test(key) ? positional[Number(key)] : keywords.get(key);
+    if (!field) return undefined; // a format spec, a conversion, an attribute or index of a field
+    pieces.push({ field });
+  }
+  pieces.push({ text: template.slice(last) });
+  return piecesMeaning(pieces);
+}
+
+/**
+ * A multi-line literal is SQL in a migration: its layout (indentation, trailing spaces, line
+ * breaks) and its `--` comments are not what runs.
+ */
+function sqlLayoutFree(text: string): string {
+  return text
+    .replace(/--[^\n]*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A literal's value (bytes marked), or undefined when it interpolates (an f-string with fields). */
