@@ -284,6 +284,10 @@ def downgrade():
       'where a used name comes from is kept',
     );
     assert.ok(!sameMeaning(base, base.replace('log.info(', 'op.execute(')), 'only logging calls are text');
+    assert.ok(
+      sameMeaning(base, base.replace('def upgrade():\n', 'def upgrade():\n    print("start")\n')),
+      'a print added',
+    );
     assert.ok(!sameMeaning('from __future__ import annotations\nx = 1\n', 'x = 1\n'), 'future imports are kept');
     assert.ok(
       sameMeaning(
@@ -308,6 +312,13 @@ def downgrade():
         'op.execute(f"DROP TABLE {schema}.{name}")\n',
       ),
       'str.format() rewritten as an f-string',
+    );
+    assert.ok(
+      sameMeaning(
+        'op.execute("DELETE FROM t WHERE id IN(SELECT id FROM {})".format(s))\n',
+        'op.execute(f"""\n    DELETE FROM t WHERE id IN (\n        SELECT id FROM {s}\n    )\n""")\n',
+      ),
+      'an f-string rewrite that also re-wraps the SQL',
     );
     assert.ok(sameMeaning('x = "{0}-{1}-{0}".format(a, b)\n', 'x = f"{a}-{b}-{a}"\n'), 'numbered fields');
     assert.ok(!sameMeaning('x = "{}-{}".format(a, b)\n', 'x = f"{b}-{a}"\n'), 'field order is kept');

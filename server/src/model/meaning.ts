@@ -6,12 +6,12 @@ import { decodeLiteral } from '../parse/strings';
  * What a Python file means, as a string that two files share when they differ only in how they
  * are written: layout and line breaks, quote style and string prefixes' case, implicit string
  * concatenation, redundant parentheses and trailing commas, comments (a licence header
- * included), the layout and `--` comments of multi-line (SQL) strings, the module docstring (it
+ * included), the layout and `--` comments of SQL strings, the module docstring (it
  * reaches no database), number spelling (`1_000`, `0X1F`), and
  * how module-level imports are written (a name is read as what it is imported from:
  * `postgresql.JSON` after `from sqlalchemy.dialects import postgresql` is `JSON` after
  * `from sqlalchemy.dialects.postgresql import JSON`; their order, and imports the file never uses,
- * do not matter), and the text of logging calls (`log.info(…)`, `print(…)`: it reaches no database
+ * do not matter), and logging calls (`log.info(…)`, `print(…)`: a message reaches no database
  * either). Everything else (every name, operator, keyword, value and statement, in order) is
  * kept, so any change to what runs is a change of meaning.
  *
@@ -70,9 +70,15 @@ function canonical(node: Node): string {
     case 'string':
     case 'concatenated_string': {
       const value = stringValue(node);
-      if (value !== undefined) return `(str ${JSON.stringify(value.includes('\n') ? sqlLayoutFree(value) : value)})`;
+      if (value !== undefined) return `(str ${JSON.stringify(looksLikeSql(value) ? sqlLayoutFree(value) : value)})`;
       const interpolated = fStringMeaning(node);
       if (interpolated !== undefined) return interpolated;
+      break;
+    }
+    case 'expression_statement': {
+      // A statement that only logs (adds or drops a message) changes nothing a database sees.
+      const only = node.namedChildCount === 1 ? node.namedChild(0) : null;
+      if (only?.type === 'call' && isLoggingCall(only)) return '';
       break;
     }
     case 'parenthesized_expression':
@@ -193,7 +199,7 @@ function piecesMeaning(pieces: readonly Piece[]): string {
   }
   const FIELD = '\u0000';
   const whole = texts.join(FIELD);
-  const layoutFree = (whole.includes('\n') ? sqlLayoutFree(whole) : whole).split(FIELD);
+  const layoutFree = (looksLikeSql(whole) ? sqlLayoutFree(whole) : whole).split(FIELD);
   const parts = layoutFree.flatMap((text, i) => [JSON.stringify(text), ...(i < fields.length ? [fields[i]!] : [])]);
   return `(formatted ${parts.join(' ')})`;
 }
@@ -256,14 +262,20 @@ function formatCallMeaning(node: Node): string | undefined {
 }
 
 /**
- * A multi-line literal is SQL in a migration: its layout (indentation, trailing spaces, line
- * breaks) and its `--` comments are not what runs.
+ * SQL's layout (indentation, line breaks, spaces around parentheses and commas) and its `--`
+ * comments are not what runs.
  */
 function sqlLayoutFree(text: string): string {
   return text
     .replace(/--[^\n]*/g, '')
     .replace(/\s+/g, ' ')
+    .replace(/ ?([(),]) ?/g, '$1')
     .trim();
+}
+
+/** Text that is SQL: on several lines, or starting with a statement's keyword. */
+function looksLikeSql(text: string): boolean {
+  return text.includes('\n') || /^\s*(select|insert|update|delete|alter|create|drop|with)\b/i.test(text);
 }
 
 /** A literal's value (bytes marked), or undefined when it interpolates (an f-string with fields). */
