@@ -30,7 +30,14 @@ export async function benchmarks(): Promise<Figure[]> {
       trip.roundTripMs,
       'ms',
       null,
-      'upgrade, snapshot, downgrade, compare, upgrade, compare — every revision',
+      'upgrade (locks traced), snapshot, downgrade, compare, upgrade, compare — every revision',
+    ),
+    figure(
+      `runner: round trip of ${trip.revisions} revisions, locks not traced`,
+      trip.untracedRoundTripMs,
+      'ms',
+      null,
+      'the same round trip with traceLocks: false, beside the traced one',
     ),
     figure(
       `runner: bare alembic upgrade head && downgrade base && upgrade head, ${trip.revisions} revisions`,
@@ -44,7 +51,14 @@ export async function benchmarks(): Promise<Figure[]> {
       trip.ratio,
       '×',
       2,
-      trip.ok ? 'the round trip passed' : 'the round trip reported a failure',
+      trip.ok ? 'with lock tracing; the round trip passed' : 'the round trip reported a failure',
+    ),
+    figure(
+      'runner: round trip without lock tracing / bare alembic',
+      trip.untracedRatio,
+      '×',
+      null,
+      'what the lock tracing costs: compare with the traced ratio above',
     ),
   );
   if (process.env.BENCH_DOCKER !== '0') figures.push(...(await dockerReady()));

@@ -1,9 +1,9 @@
 // Bundles one file per entry (client, server, CLI) with esbuild, and copies the WASM parsers
 // beside the bundles: web-tree-sitter and libpg-query load them from their own directory.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
@@ -35,8 +35,10 @@ const entries = {
 // builds (names are kept, so stack traces and the bench's vscode stub still read them).
 const lean = { minifyWhitespace: true, minifySyntax: true };
 const options = (name) => ((name === 'client' || name === 'runner') && !production ? { ...common, ...lean } : common);
-await Promise.all(
-  Object.entries(entries).map(([name, file]) => build({ ...options(name), entryPoints: { [name]: file }, outdir })),
+const results = await Promise.all(
+  Object.entries(entries).map(([name, file]) =>
+    build({ ...options(name), entryPoints: { [name]: file }, outdir, metafile: true }),
+  ),
 );
 
 const wasm = [
@@ -45,6 +47,26 @@ const wasm = [
   join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'),
 ];
 for (const file of wasm) copyFileSync(file, join(outdir, file.split('/').pop()));
+
+// The npm packages whose code is in the bundles (or whose WASM ships beside them): what the .vsix
+// and the npm package ship, so what scripts/licenses.ts lists. The packages are bundled, which is
+// why the npm package has no run-time `dependencies` to install.
+const packageDir = (file) => {
+  const parts = relative(process.cwd(), file).split(sep);
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return undefined;
+  return parts.slice(0, at + (parts[at + 1].startsWith('@') ? 3 : 2)).join('/');
+};
+const shipped = new Set(wasm.map(packageDir));
+for (const { metafile } of results)
+  for (const [input, info] of Object.entries(metafile.inputs)) if (info.bytes > 0) shipped.add(packageDir(input));
+shipped.delete(undefined);
+writeFileSync(join(outdir, 'bundled-packages.json'), JSON.stringify([...shipped].sort(), null, 2) + '\n');
+// The rule pages ship in the .vsix: the editor shows them in its Markdown preview, offline.
+mkdirSync(join(outdir, 'rule-docs'), { recursive: true });
+for (const f of readdirSync('docs/rules')) {
+  if (f.endsWith('.md')) copyFileSync(join('docs/rules', f), join(outdir, 'rule-docs', f));
+}
 // The Python helper that drives Alembic ships beside the bundles.
 try {
   for (const f of readdirSync('server/src/runner/python')) {

@@ -9,7 +9,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 bash scripts/setup-postgres.sh || exit 1
-bash scripts/setup-python.sh || exit 1
+# Only the venv: Debian's Alembic packages are for the compatibility tests, not the demo.
+bash scripts/setup-python.sh --venv-only || exit 1
 [ -d node_modules ] || npm ci || exit 1
 [ -f dist/cli.js ] || npm run build || exit 1
 
@@ -26,6 +27,8 @@ echo
 # lint: 1 = findings (expected), verify: 1 = a round-trip failure (the demo's leaky downgrade).
 if [ "$lint_rc" -le 1 ] && [ "$verify_rc" -le 1 ]; then
   echo "demo: done (lint exit $lint_rc, verify exit $verify_rc: the demo breaks the policy on purpose)"
+  echo "demo: to run schema-warden on your own project, install the CLI on your PATH:"
+  echo "        npm pack && npm install -g ./schema-warden-$(node -p 'require("./package.json").version').tgz"
   exit 0
 fi
 echo "demo: a step could not run (lint exit $lint_rc, verify exit $verify_rc)" >&2

@@ -9,7 +9,7 @@
 # PACKAGE_SKIP_BUILD=1 skips `npm run build` (the type check); the production bundles are always made; VSIX_OUT=file changes the output path.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OUT="${VSIX_OUT:-$ROOT/schema-warden.vsix}"
+OUT="$(realpath -m "${VSIX_OUT:-$ROOT/schema-warden.vsix}")"
 
 check_vsix() {
   local vsix="$1"
@@ -57,5 +57,17 @@ if ! node -e 'process.exit(require("./package.json").repository ? 0 : 1)'; then
   echo "package: warning: package.json has no repository; README's relative links stay relative" >&2
   flags+=(--allow-missing-repository --no-rewrite-relative-links)
 fi
-npx vsce package "${flags[@]}" </dev/null
+# package.json's `files` is the npm package's whitelist (the CLI); vsce refuses a manifest with both
+# `files` and a .vscodeignore, so it packages a staging copy whose manifest has no `files`, and
+# .vscodeignore stays the .vsix's whitelist. The staging copy holds what .vscodeignore may let through.
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+for entry in dist syntaxes media walkthrough README.md CHANGELOG.md LICENSE .vscodeignore; do
+  if [ -e "$entry" ]; then
+    mkdir -p "$stage/$(dirname "$entry")"
+    cp -R "$entry" "$stage/$entry"
+  fi
+done
+node -e 'const p = require("./package.json"); delete p.files; process.stdout.write(JSON.stringify(p, null, 2) + "\n")' >"$stage/package.json"
+(cd "$stage" && "$ROOT/node_modules/.bin/vsce" package "${flags[@]}" </dev/null)
 check_vsix "$OUT"

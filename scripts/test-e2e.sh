@@ -65,6 +65,12 @@ if [ -z "$untrusted" ] && [ -z "${E2E_GREP:-}" ] && [ -z "${E2E_WORKSPACE:-}" ];
   # Alembic and PostgreSQL): in the test workspace its cases are pending.
   echo "e2e: the runner pass on the demo workspace (examples/demo)" >&2
   step env E2E_UNTRUSTED=0 E2E_WORKSPACE=examples/demo E2E_GREP="migration runner sidebar" node out/test/e2e/run.js
+  # Project discovery's suite needs the layout fixtures (Flask-Migrate; a src/ package with a
+  # package-resource script_location): in the test workspace its cases are pending.
+  for layout in flask-migrate src-package; do
+    echo "e2e: the layouts pass on test/fixtures/layouts/$layout" >&2
+    step env E2E_UNTRUSTED=0 E2E_WORKSPACE="test/fixtures/layouts/$layout" E2E_GREP="project layouts" node out/test/e2e/run.js
+  done
 fi
 if [ "$vsix" = 1 ]; then
   # the build above is fresh (or E2E_SKIP_BUILD was asked for): package without rebuilding

@@ -1,16 +1,27 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { RuleSummary } from '../../server/src/shared/protocol';
-import { LintWorkspaceRequest, ListRevisionsRequest, ListRulesRequest, NewDecisionRequest } from './messages';
+import {
+  LintWorkspaceRequest,
+  ListRevisionsRequest,
+  ListRulesRequest,
+  NewDecisionRequest,
+  type RuleSummary,
+} from '../../server/src/shared/protocol';
 import type { LoadedRunner } from './lazyRunner';
 import { pythonFor, runAlembicRevision } from './newRevision';
+import { showRuleDocs } from './ruleDocs';
+import { countText } from './words';
 
 export interface CommandContext {
   client(): LanguageClient | undefined;
+  /** The extension's folder (the rule pages ship in it). */
+  extensionUri?: vscode.Uri;
   output: vscode.LogOutputChannel;
   restart(): Promise<void>;
   /** The migration runner's views, service and commands (dist/runner.js, loaded on first use). */
   runner?(): LoadedRunner | undefined;
+  /** Told when a command finished, to credit the walkthrough's steps. */
+  onCommandDone?(id: string): void;
 }
 
 interface CommandSpec {
@@ -102,7 +113,9 @@ export function registerCommands(context: vscode.ExtensionContext, ctx: CommandC
           return undefined;
         }
         try {
-          return await spec.run(ctx, ...args);
+          const result = await spec.run(ctx, ...args);
+          if (result !== undefined) ctx.onCommandDone?.(spec.id);
+          return result;
         } catch (err) {
           ctx.output.error(`${spec.id}: ${(err as Error).stack ?? String(err)}`);
           void vscode.window.showErrorMessage(`Schema Warden: ${(err as Error).message}`);
@@ -135,15 +148,34 @@ function running(ctx: CommandContext): LanguageClient {
   return client;
 }
 
+/** The findings of Schema Warden on the active editor's cursor line (the rules "at hand"), nearest first. */
+function findingsAtHand(editor: vscode.TextEditor | undefined): vscode.Diagnostic[] {
+  if (!editor) return [];
+  const line = editor.selection.active.line;
+  const ours = vscode.languages.getDiagnostics(editor.document.uri).filter((d) => d.source === 'schema-warden');
+  const onLine = ours.filter((d) => d.range.start.line <= line && line <= d.range.end.line);
+  return onLine.length ? onLine : ours;
+}
+
+const ruleOf = (d: vscode.Diagnostic): string => String(typeof d.code === 'object' ? d.code.value : d.code);
+
 async function newDecisionRecord(ctx: CommandContext, given?: unknown): Promise<string | undefined> {
   const client = running(ctx);
   const args = (given ?? {}) as NewDecisionArgs;
-  const activeUri = vscode.window.activeTextEditor?.document.uri.toString();
+  const editor = vscode.window.activeTextEditor;
+  const activeUri = editor?.document.uri.toString();
+  const atHand = findingsAtHand(editor);
+  const rulesAtHand = [...new Set(atHand.map(ruleOf))];
+  const revisionsList = await client.sendRequest(ListRevisionsRequest, { uri: activeUri });
+  const revisionAtHand = revisionsList.find((r) => r.uri === activeUri)?.revision;
   const title =
     args.title ??
     (await vscode.window.showInputBox({
       title: 'New decision record (1/3)',
       prompt: 'Title of the decision',
+      value: rulesAtHand[0]
+        ? `Allow ${rulesAtHand[0]}${revisionAtHand ? ` in revision ${revisionAtHand}` : ''}`
+        : undefined,
       placeHolder: 'Keep integer keys on the legacy invoice table',
       validateInput: (v) => (v.trim() ? undefined : 'A decision needs a title'),
     }));
@@ -151,8 +183,17 @@ async function newDecisionRecord(ctx: CommandContext, given?: unknown): Promise<
   let rules = args.rules;
   if (!rules) {
     const all = await client.sendRequest(ListRulesRequest);
+    // The rules of the findings at the cursor come first, already ticked.
+    const rank = (id: string): number => (rulesAtHand.includes(id) ? rulesAtHand.indexOf(id) : rulesAtHand.length);
     const picked = await vscode.window.showQuickPick(
-      all.map((r) => ({ label: r.id, description: r.name, detail: r.summary })),
+      [...all]
+        .sort((a, b) => rank(a.id) - rank(b.id))
+        .map((r) => ({
+          label: r.id,
+          description: rulesAtHand.includes(r.id) ? `${r.name} · at the cursor` : r.name,
+          detail: r.summary,
+          picked: rulesAtHand.includes(r.id),
+        })),
       {
         title: 'New decision record (2/3): the rules it allows',
         canPickMany: true,
@@ -165,10 +206,13 @@ async function newDecisionRecord(ctx: CommandContext, given?: unknown): Promise<
   }
   let revisions = args.revisions;
   if (!revisions) {
-    const all = await client.sendRequest(ListRevisionsRequest, { uri: activeUri });
+    const here = revisionsList.filter((r) => r.revision === revisionAtHand);
     const items: vscode.QuickPickItem[] = [
+      ...here.map((r) => ({ label: r.revision, description: `${r.message ?? ''} · this file`, picked: true })),
       { label: '*', description: 'every revision' },
-      ...all.map((r) => ({ label: r.revision, description: r.message, detail: r.isHead ? 'head' : undefined })),
+      ...revisionsList
+        .filter((r) => r.revision !== revisionAtHand)
+        .map((r) => ({ label: r.revision, description: r.message, detail: r.isHead ? 'head' : undefined })),
     ];
     const picked = await vscode.window.showQuickPick(items, {
       title: 'New decision record (3/3): the revisions it covers',
@@ -178,11 +222,14 @@ async function newDecisionRecord(ctx: CommandContext, given?: unknown): Promise<
     if (!picked) return undefined;
     revisions = picked.map((p) => p.label);
   }
+  // From a revision, the waiver goes above the finding of a chosen rule, as the quick fix does.
+  const waived = revisionAtHand ? atHand.find((d) => rules.includes(ruleOf(d))) : undefined;
   const result = await client.sendRequest(NewDecisionRequest, {
     title: title.trim(),
     rules,
     revisions,
     uri: activeUri,
+    waive: waived && activeUri ? { uri: activeUri, line: waived.range.start.line, ruleId: ruleOf(waived) } : undefined,
   });
   await vscode.window.showTextDocument(vscode.Uri.parse(result.uri));
   return result.uri;
@@ -224,17 +271,11 @@ async function lintWorkspace(ctx: CommandContext): Promise<unknown> {
     { location: vscode.ProgressLocation.Window, title: 'Schema Warden: linting' },
     () => running(ctx).sendRequest(LintWorkspaceRequest),
   );
-  ctx.output.info(
-    `Lint workspace: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings in ${result.ms} ms`,
-  );
-  void vscode.window
-    .showInformationMessage(
-      `Schema Warden: ${result.files} revisions, ${result.errors} errors, ${result.warnings} warnings.`,
-      'Show problems',
-    )
-    .then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
-    });
+  // Counted as the status item counts (the same server figures, the same words).
+  ctx.output.info(`Lint workspace: ${countText(result)} in ${result.ms} ms`);
+  void vscode.window.showInformationMessage(`Schema Warden: ${countText(result)}.`, 'Show problems').then((choice) => {
+    if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+  });
   return result;
 }
 
@@ -248,5 +289,8 @@ async function openRuleDocumentation(ctx: CommandContext, given?: unknown): Prom
     );
     rule = picked?.rule;
   }
-  if (rule) await vscode.env.openExternal(vscode.Uri.parse(rule.docsUrl));
+  if (!rule) return;
+  // The page shipped in the .vsix, rendered; the web page only for a build without it.
+  if (ctx.extensionUri && (await showRuleDocs(ctx.extensionUri, rule.id))) return;
+  await vscode.env.openExternal(vscode.Uri.parse(rule.docsUrl));
 }

@@ -4,11 +4,15 @@ import * as vscode from 'vscode';
 import lc = require('vscode-languageclient/node');
 import { registerCommands } from './commands';
 import { RestartingErrorHandler } from './errorHandler';
+import { askBeforeAllow } from './askBeforeAllow';
+import { ruleDocsMiddleware } from './ruleDocs';
+import { WalkthroughProgress, type WalkthroughStep } from './walkthrough';
 import { LazyRunner } from './lazyRunner';
-import { StatusNotification } from './messages';
 import { StatusItem } from './status';
 import type { RunnerUi } from './views';
+import { StatusNotification } from '../../server/src/shared/protocol';
 import type { InitializationOptions } from '../../server/src/shared/settings';
+import { ServerCommands } from '../../server/src/shared/protocol';
 
 /** The documents the server reads: Python (revisions, application code), decision records, team config. */
 const DOCUMENTS: lc.DocumentSelector = [
@@ -17,6 +21,24 @@ const DOCUMENTS: lc.DocumentSelector = [
   { scheme: 'file', pattern: '**/{pyproject,schema-warden}.toml' },
 ];
 
+/** Rule pages kept inside VS Code; decision records written only once the user confirmed the title. */
+function editorMiddleware(extensionUri: vscode.Uri, onCommandDone: (id: string) => void): lc.Middleware {
+  const docs = ruleDocsMiddleware(extensionUri);
+  return {
+    ...docs,
+    async executeCommand(command, args: unknown[], next) {
+      if (command === ServerCommands.allowWithDecision) {
+        const confirmed = await askBeforeAllow(args[0]);
+        if (!confirmed) return null;
+        const result: unknown = await next(command, [confirmed, ...args.slice(1)]);
+        onCommandDone(command);
+        return result;
+      }
+      return docs.executeCommand ? docs.executeCommand(command, args, next) : next(command, args);
+    },
+  };
+}
+
 let client: lc.LanguageClient | undefined;
 let runner: LazyRunner | undefined;
 
@@ -24,6 +46,8 @@ let runner: LazyRunner | undefined;
 export interface SchemaWardenApi {
   /** Reading it loads the migration runner (dist/runner.js) if it is not loaded yet. */
   readonly runner: RunnerUi;
+  /** The getting-started walkthrough's steps done so far. */
+  readonly walkthrough: readonly WalkthroughStep[];
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<SchemaWardenApi> {
@@ -31,6 +55,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   const trace = vscode.window.createOutputChannel('Schema Warden (LSP trace)', { log: true });
   const status = new StatusItem([{ scheme: 'file', language: 'python' }]);
   context.subscriptions.push(output, trace, status);
+
+  const walkthrough = new WalkthroughProgress(context.globalState);
+  context.subscriptions.push(walkthrough);
 
   const server = context.asAbsolutePath('dist/server.js');
   const serverOptions: lc.ServerOptions = {
@@ -46,6 +73,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     synchronize: { configurationSection: 'schemaWarden' },
     // Read at every (re)start: an untrusted workspace's server starts no program (SW108 asks no git).
     initializationOptions: (): InitializationOptions => ({ workspaceTrusted: vscode.workspace.isTrusted }),
+    // Rule pages open from the .vsix in the Markdown preview, never through a browser.
+    middleware: editorMiddleware(context.extensionUri, (id) => walkthrough.commandDone(id)),
   };
   client = new lc.LanguageClient('schemaWarden', 'Schema Warden', serverOptions, clientOptions);
   context.subscriptions.push(
@@ -69,6 +98,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   registerCommands(context, {
     client: () => client,
     runner: () => lazyRunner.get(),
+    extensionUri: context.extensionUri,
+    onCommandDone: (id) => walkthrough.commandDone(id),
     output,
     restart: async () => {
       output.info('Restarting the language server.');
@@ -89,6 +120,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   return {
     get runner() {
       return lazyRunner.get().ui;
+    },
+    get walkthrough() {
+      return walkthrough.completed;
     },
   };
 }

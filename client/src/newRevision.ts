@@ -22,6 +22,29 @@ export function generatedFile(output: string): string | undefined {
 }
 
 /**
+ * `alembic -c INI revision -m MESSAGE`, run through Alembic's own entry point; a project without
+ * `script.py.mako` (it is optional for running migrations) gets Alembic's default template
+ * (templates/generic) instead of a FileNotFoundError. Works with Alembic 1.8 (str paths) and 1.16+
+ * (pathlib paths): the replacement keeps the type it was given.
+ */
+const REVISION_WITH_DEFAULT_TEMPLATE = `
+import os, sys
+import alembic
+from alembic.config import main
+from alembic.script import ScriptDirectory
+ini, message = sys.argv[1], sys.argv[2]
+generic = os.path.join(os.path.dirname(alembic.__file__), "templates", "generic", "script.py.mako")
+original = ScriptDirectory._generate_template
+def generate(self, src, dest, **kw):
+    if os.path.basename(str(src)) == "script.py.mako" and not os.path.exists(src):
+        sys.stderr.write("schema-warden: no script.py.mako in %s; using Alembic's default template\\n" % os.path.dirname(str(src)))
+        src = type(src)(generic)
+    return original(self, src, dest, **kw)
+ScriptDirectory._generate_template = generate
+main(prog="alembic", argv=["-c", ini, "revision", "-m", message])
+`;
+
+/**
  * Runs the project's own `alembic revision -m MESSAGE` (its script.py.mako, its hooks) with an
  * argument array — no shell, so a message with quotes or `;` is just a message — and returns the
  * new file.
@@ -32,8 +55,10 @@ export function runAlembicRevision(
   message: string,
   log: vscode.LogOutputChannel,
 ): Promise<string> {
-  const args = ['-m', 'alembic', '-c', iniFile, 'revision', '-m', message];
-  log.info(`Running ${python} ${args.map((a) => JSON.stringify(a)).join(' ')}`);
+  const args = ['-c', REVISION_WITH_DEFAULT_TEMPLATE, iniFile, message];
+  log.info(
+    `Running alembic -c ${JSON.stringify(iniFile)} revision -m ${JSON.stringify(message)} with ${python} (Alembic's default template when the project has no script.py.mako)`,
+  );
   return new Promise((resolve, reject) => {
     execFile(
       python,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { StatusParams } from '../../server/src/shared/protocol';
+import { countText, plural } from './words';
 
 /** The language status item (the `{}` next to the language mode): what the server last validated. */
 export class StatusItem implements vscode.Disposable {
@@ -20,8 +21,7 @@ export class StatusItem implements vscode.Disposable {
       this.item.detail = 'reading the Alembic revisions';
       return;
     }
-    const problems = `${plural(status.errors, 'error')}, ${plural(status.warnings, 'warning')}`;
-    this.item.text = `Schema Warden: ${plural(status.filesAnalysed, 'revision')}, ${problems}`;
+    this.item.text = `Schema Warden: ${countText({ files: status.filesAnalysed, errors: status.errors, warnings: status.warnings })}`;
     const heads = status.heads.length
       ? `head${status.heads.length > 1 ? 's' : ''} ${status.heads.join(', ')}`
       : 'no revisions';
@@ -51,8 +51,4 @@ export class StatusItem implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -20,6 +20,19 @@ STAMP="$DEST/.installed-$VERSION"
 PKG="$DEST/node_modules/code-server"
 
 log() { printf '[install-code-server] %s\n' "$*" >&2; }
+# Runs a step with its output (npm, node-gyp's compiler lines: hundreds of them) kept in a file,
+# shown only when the step fails, so a test log is not interrupted by a native build.
+quiet() {
+  local out rc=0
+  out="$(mktemp)"
+  "$@" >"$out" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    log "failed (exit $rc): $*"
+    cat "$out" >&2
+  fi
+  rm -f "$out"
+  return "$rc"
+}
 
 # --- system packages -------------------------------------------------------------------------
 need=()
@@ -50,21 +63,21 @@ printf 'ignore-scripts=false\nfund=false\naudit=false\nupdate-notifier=false\n' 
 export npm_config_yes=true npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
 
 log "npm install code-server@$VERSION (scripts off; post-install steps done below)"
-npm install --no-save --ignore-scripts "code-server@$VERSION" >&2
+quiet npm install --no-save --ignore-scripts "code-server@$VERSION"
 
 log "rebuild argon2 (its GitHub prebuild fails; it falls back to a source build)"
-npm rebuild argon2 --ignore-scripts=false >&2
+quiet npm rebuild argon2 --ignore-scripts=false
 
 cd "$PKG/lib/vscode"
 log "lib/vscode: npm install --omit=dev (scripts off)"
-npm install --omit=dev --ignore-scripts --no-save >&2
+quiet npm install --omit=dev --ignore-scripts --no-save
 
 # fix 3: Debian's ripgrep instead of the GitHub download
 mkdir -p node_modules/@vscode/ripgrep/bin
 ln -sf /usr/bin/rg node_modules/@vscode/ripgrep/bin/rg
 
 log "lib/vscode: npm rebuild native modules (kerberos, node-pty, ...)"
-npm_config_ignore_scripts=false npm rebuild --foreground-scripts --ignore-scripts=false >&2
+quiet env npm_config_ignore_scripts=false npm rebuild --foreground-scripts --ignore-scripts=false
 # @vscode/ripgrep's postinstall may have replaced the link; make sure it points at Debian's rg
 ln -sf /usr/bin/rg node_modules/@vscode/ripgrep/bin/rg
 
@@ -78,7 +91,7 @@ if [ -d bin/helpers ] && [ ! -e bin/helpers/browser.sh ]; then
 fi
 
 log "lib/vscode/extensions: npm install --omit=dev"
-(cd extensions && npm install --omit=dev --no-save --ignore-scripts=false >&2)
+(cd extensions && quiet npm install --omit=dev --no-save --ignore-scripts=false)
 
 # smoke check: the binary runs and reports its version
 "$PKG/out/node/entry.js" --version >/dev/null 2>&1 || node "$PKG/out/node/entry.js" --version >&2

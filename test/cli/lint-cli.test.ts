@@ -89,8 +89,11 @@ describe('schema-warden lint (CLI)', () => {
     const b2 = json.files.find((f: { path: string }) => f.path.endsWith('b2.py'));
     assert.equal(b2.revision, 'b2');
     assert.equal(b2.diagnostics.length, 1);
-    const { message, ...rest } = b2.diagnostics[0];
-    assert.match(message, /^downgrade\(\) is only `pass`/);
+    const { message, help, ...rest } = b2.diagnostics[0];
+    assert.match(message, /^downgrade\(\) is only pass/);
+    // The optional help key (what to do), added beside the documented keys; plain text, like the message.
+    assert.match(help, /^Make downgrade\(\) reverse the upgrade\./);
+    assert.doesNotMatch(`${message} ${help}`, /`/);
     assert.deepEqual(rest, {
       rule: 'SW101',
       name: 'require-downgrade',
@@ -106,12 +109,27 @@ describe('schema-warden lint (CLI)', () => {
       'name',
       'severity',
       'message',
+      'help',
       'line',
       'column',
       'endLine',
       'endColumn',
       'fixable',
     ]);
+  });
+
+  it('prints each finding as a plain-text message, a help line, and says where an editor-only fix is applied', async () => {
+    const dir = project({ 'alembic/versions/a1.py': GOOD, 'alembic/versions/b2.py': NO_DOWNGRADE });
+    const { stdout } = await run(['lint', '--no-color', '--select', 'SW101'], dir);
+    assert.match(stdout, /SW101 \[require-downgrade\] downgrade\(\) is only pass, so rolling back/);
+    assert.match(stdout, /\n\s+= help: Make downgrade\(\) reverse the upgrade\./);
+    const reversible = project({
+      'alembic/versions/c3.py':
+        'revision = "c3"\ndown_revision = None\n\n\ndef upgrade():\n    op.add_column("t", sa.Column("note", sa.Text()))\n\n\ndef downgrade():\n    pass\n',
+    });
+    const fixable = await run(['lint', '--no-color', '--select', 'SW101'], reversible);
+    assert.match(fixable.stdout, /= fix: Add downgrade .*\(a quick fix in the editor; --fix does not apply it\)/);
+    assert.doesNotMatch(fixable.stdout, /\(editor only\)/);
   });
 
   it('exits 0 when only warnings or nothing is found', async () => {
@@ -138,7 +156,7 @@ describe('schema-warden lint (CLI)', () => {
     assert.match(unknownRule.stderr, /unknown rule "SW999"/);
     const badFormat = await run(['lint', '--format', 'xml'], dir);
     assert.equal(badFormat.code, 2);
-    assert.match(badFormat.stderr, /--format must be text, json or sarif/);
+    assert.match(badFormat.stderr, /--format must be text, json, sarif, github, gitlab/);
     const badFlag = await run(['lint', '--frobnicate'], dir);
     assert.equal(badFlag.code, 2);
     const missing = await run(['lint', 'nope/'], dir);

@@ -22,9 +22,16 @@ function memoryIo(cwd: string): CliIo & { out: string; err: string } {
   return io;
 }
 
+/** The workspaces this file made, removed when its tests are done (none is left in the temporary folder). */
+const made: string[] = [];
+after(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** An Alembic project on disk: alembic.ini, one revision, application code, an empty decisions folder. */
 function workspace(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-cli-decisions-'));
+  made.push(root);
   fs.mkdirSync(path.join(root, '.git'));
   fs.mkdirSync(path.join(root, 'alembic', 'versions'), { recursive: true });
   fs.mkdirSync(path.join(root, 'app'));

@@ -17,8 +17,16 @@ import { allRules } from '../../server/src/rules';
 const run = promisify(execFile);
 const scaffoldModule = path.resolve(__dirname, '../../server/src/decisions/scaffold.js');
 
+/** The folders this file made, removed when its tests are done (none is left in the temporary folder). */
+const made: string[] = [];
+after(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'sw-decisions-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-decisions-'));
+  made.push(dir);
+  return dir;
 }
 
 describe('decision scaffolding', () => {

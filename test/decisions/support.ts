@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { renderFinding } from '../../server/src/cli/formats/text';
 import { defaultConfig } from '../../server/src/config/config';
 import { parseDecisionRecord } from '../../server/src/decisions/parse';
-import type { DecisionRecord } from '../../server/src/decisions/record';
+import type { DecisionRecord } from '../../server/src/model/decisionRecord';
 import { lintProject } from '../../server/src/engine/lint';
 import { createProjectModel, type ProjectModel } from '../../server/src/model/project';
 import { LineIndex } from '../../server/src/model/source';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { historyBefore } from '../../server/src/fixes/schemaHistory';
+import { historyBefore } from '../../server/src/analysis/schemaHistory';
 import type { ProjectModel } from '../../server/src/model/project';
 import { engineReady, project } from '../support/engine';
 

@@ -19,7 +19,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'ut
     commands: Array<{ command: string; title: string; category: string }>;
     configuration: { properties: Record<string, { default: unknown; type: unknown }> };
     grammars: Array<{ path: string; scopeName: string; injectTo: string[] }>;
-    walkthroughs: Array<{ steps: Array<{ media: { markdown: string } }> }>;
+    walkthroughs: Array<{ steps: Array<{ media: { markdown?: string; image?: string } }> }>;
   };
 };
 
@@ -63,7 +63,8 @@ describe('extension manifest (package.json)', () => {
 
   it('lists the commands of the one command table (client/src/commands.ts), all under "Schema Warden"', () => {
     const table = fs.readFileSync(path.join(REPO, 'client', 'src', 'commands.ts'), 'utf8');
-    const registered = [...table.matchAll(/\{\s*id: '(schemaWarden\.\w+)'/g)].map((m) => m[1]).sort();
+    // `{ id: '…'` or, for the entries Prettier breaks over lines, `id: '…'` on a line of its own
+    const registered = [...table.matchAll(/\bid: '(schemaWarden\.\w+)'/g)].map((m) => m[1]).sort();
     assert.equal(registered.length, 17);
     assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), registered);
     for (const c of manifest.contributes.commands) assert.equal(c.category, 'Schema Warden');
@@ -79,12 +80,16 @@ describe('extension manifest (package.json)', () => {
       'schemaWarden.runner.dockerImage',
       'schemaWarden.runner.databaseUrlEnv',
       'schemaWarden.runner.metadata',
+      'schemaWarden.runner.env',
+      'schemaWarden.runner.flaskApp',
     ]);
     const grammar = manifest.contributes.grammars[0];
     assert.deepEqual(grammar.injectTo, ['source.python']);
     const file = JSON.parse(fs.readFileSync(path.join(REPO, grammar.path), 'utf8')) as { scopeName: string };
     assert.equal(file.scopeName, grammar.scopeName);
-    for (const step of manifest.contributes.walkthroughs[0].steps)
-      assert.ok(fs.existsSync(path.join(REPO, step.media.markdown)), step.media.markdown);
+    for (const step of manifest.contributes.walkthroughs[0].steps) {
+      const media = step.media.markdown ?? step.media.image;
+      assert.ok(media && fs.existsSync(path.join(REPO, media)), media);
+    }
   });
 });

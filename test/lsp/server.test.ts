@@ -260,6 +260,12 @@ describe('language server over stdio (dist/server.js)', function () {
       { line: 10, character: 11 },
       "points at the other head's revision id",
     );
+    // The message is plain text; what to do comes as the help, last in the related information.
+    assert.doesNotMatch(head.message as string, /`/);
+    const help = head.relatedInformation?.at(-1);
+    assert.equal(help?.message, 'help: Add a merge revision: alembic merge heads.');
+    assert.equal(help?.location.uri, uriOf(b2));
+    assert.deepEqual(help?.location.range, head.range);
     // b1 (not open) is rewritten on disk to follow b2: one head again
     fs.writeFileSync(rev('b1_flag.py'), child('b1', 'b2'));
     await session.connection.sendNotification('workspace/didChangeWatchedFiles', {

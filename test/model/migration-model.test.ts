@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { engineReady, model } from '../support/engine';
 
 const fixtures = path.resolve(__dirname, '../../../test/fixtures/revisions');
+const stringOf = (v: { kind: string; value?: unknown } | undefined): unknown =>
+  v?.kind === 'string' ? v.value : undefined;
 const fixture = (name: string) => model(fs.readFileSync(path.join(fixtures, name), 'utf8'), path.join(fixtures, name));
 
 describe('the migration model on real-world shapes', () => {
@@ -28,9 +30,13 @@ describe('the migration model on real-world shapes', () => {
     assert.equal(up[0].table, 'tester');
     const execute = up[3];
     assert.equal(execute.sql, undefined, 'a SQLAlchemy DDL object is not SQL text');
+    // The loop over the module-level FLAGS tuple is unrolled (#13), reversed() kept.
     assert.deepEqual(
-      m.operations.filter((o) => o.section === 'downgrade').map((o) => o.name),
-      ['drop_column'],
+      m.operations.filter((o) => o.section === 'downgrade').map((o) => [o.name, stringOf(o.args.column_name)]),
+      [
+        ['drop_column', 'flag_beta'],
+        ['drop_column', 'flag_alpha'],
+      ],
     );
     assert.deepEqual(m.upgrade?.parameters, ['op', 'tables', 'tester']);
   });
@@ -183,5 +189,120 @@ describe('the migration model: batch_op handed to a helper', () => {
       m.operations.map((o) => [o.name, o.table, o.batchTable, o.viaHelper]),
       [['add_column', 'account', 'account', '_stamp']],
     );
+  });
+  it('leaves out code that only another database runs, however the dialect test is written (#13)', () => {
+    const m = model(
+      [
+        'from alembic import op',
+        'from app.db import is_mysql',
+        'ON_SQLITE = op.get_context().dialect.name == "sqlite"',
+        'def is_postgres():',
+        '    """Which database?"""',
+        '    bind = op.get_bind()',
+        '    return bind.dialect.name == "postgresql"',
+        'def upgrade():',
+        '    bind = op.get_bind()',
+        '    name = bind.dialect.name',
+        '    if bind.engine.name == "mysql":',
+        '        op.execute("mysql 1")',
+        '    elif str(bind.url).startswith("sqlite"):',
+        '        op.execute("sqlite 1")',
+        '    else:',
+        '        op.execute("SELECT 1")',
+        '    if name in ("mysql", "mariadb") or ON_SQLITE:',
+        '        op.execute("mysql 2")',
+        '    if name != "postgresql":',
+        '        op.execute("other 3")',
+        '    if not is_postgres():',
+        '        op.execute("other 4")',
+        '    if is_postgres():',
+        '        op.execute("SELECT 2")',
+        '    else:',
+        '        op.execute("other 5")',
+        '    if is_mysql():',
+        '        op.execute("unknown A")',
+        '    else:',
+        '        op.execute("unknown B")',
+        '    if bind.url.drivername.startswith(("mysql", "sqlite")):',
+        '        op.execute("other 6")',
+        '    url = str(bind.engine.url)',
+        '    if url.startswith("sqlite") is False:',
+        '        op.execute("SELECT 4")',
+        '    else:',
+        '        op.execute("other 8")',
+        'def downgrade():',
+        '    if op.get_bind().dialect.name == "postgresql":',
+        '        op.execute("SELECT 3")',
+        '        return',
+        '    op.execute("other 7")',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      m.operations.map((o) => o.sql?.text),
+      ['SELECT 1', 'SELECT 2', 'unknown A', 'unknown B', 'SELECT 4', 'SELECT 3'],
+    );
+    assert.ok(m.otherDialectSpans.length >= 8);
+    assert.ok(
+      !m.calls.some((c) => /^"(other|mysql|sqlite) \d/.test(c.args[0]?.text ?? '')),
+      'no call from those branches',
+    );
+  });
+
+  it('an upgrade of only dialect lookups, early-return guards and other databases’ branches is empty (#13)', () => {
+    const m = model(
+      [
+        'def upgrade():',
+        '    if already_applied(op, __name__):',
+        '        return',
+        '    bind = op.get_bind()',
+        '    if bind.dialect.name == "sqlite":',
+        '        op.execute("PRAGMA foreign_keys=OFF")',
+        '    pass',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(m.upgrade?.isEmpty, true);
+  });
+  it('unrolls loops over literal names, binding the loop variables (#13)', () => {
+    const m = model(
+      [
+        'TABLES = ("invoice", "payment")',
+        'def upgrade():',
+        '    for table in TABLES:',
+        '        op.add_column(table, sa.Column("kind", sa.Text(), nullable=False))',
+        '        op.create_index(f"ix_{table}_kind", table, ["kind"])',
+        '    for table, column in (("a", "x"), ("b", "y")):',
+        '        op.alter_column(table, column, nullable=False)',
+        '    for name in run_time_names():',
+        '        op.drop_column("t", name)',
+        'def downgrade():',
+        '    for table in reversed(TABLES):',
+        '        op.drop_column(table, "kind")',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      m.operations.map((o) => [
+        o.section,
+        o.name,
+        o.table,
+        o.args.index_name?.kind === 'string' ? o.args.index_name.value : stringOf(o.args.column_name),
+      ]),
+      [
+        // In the order they run: iteration by iteration.
+        ['upgrade', 'add_column', 'invoice', undefined],
+        ['upgrade', 'create_index', 'invoice', 'ix_invoice_kind'],
+        ['upgrade', 'add_column', 'payment', undefined],
+        ['upgrade', 'create_index', 'payment', 'ix_payment_kind'],
+        ['upgrade', 'alter_column', 'a', 'x'],
+        ['upgrade', 'alter_column', 'b', 'y'],
+        ['upgrade', 'drop_column', 't', undefined],
+        ['downgrade', 'drop_column', 'payment', 'kind'],
+        ['downgrade', 'drop_column', 'invoice', 'kind'],
+      ],
+    );
+    assert.deepEqual(m.operations[0].loop, { table: 'invoice' });
+    assert.equal(m.operations[6].loop, undefined, 'a loop over names known only at run time stays as written');
   });
 });

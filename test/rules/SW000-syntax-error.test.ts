@@ -4,6 +4,15 @@ import { ruleTester } from './ruleTester';
 ruleTester(rule, {
   valid: [
     {
+      name: 'a DB-API placeholder bound to a tuple stands for a list (#13)',
+      code: `
+      def upgrade():
+          conn = op.get_bind()
+          conn.execute("UPDATE account SET state = 2 WHERE id IN %s", (ids,))
+          conn.execute("DELETE FROM session WHERE id in %(stale)s", {"stale": stale})
+      `,
+    },
+    {
       name: 'valid Python and SQL',
       code: `
       def upgrade():
@@ -30,8 +39,38 @@ ruleTester(rule, {
           """)
       `,
     },
+    {
+      name: 'SQL in a branch only another database runs is not parsed as PostgreSQL (#13)',
+      code: `
+      def is_sqlite():
+          return op.get_bind().dialect.name == "sqlite"
+
+      def upgrade():
+          bind = op.get_bind()
+          if bind.engine.name == "mysql":
+              op.execute("ALTER TABLE account MODIFY note MEDIUMTEXT")
+          elif str(bind.url).startswith("sqlite"):
+              op.execute("PRAGMA foreign_keys=OFF")
+          if bind.dialect.name in ("mysql", "mariadb"):
+              op.execute("ALTER TABLE account ENGINE=InnoDB")
+          if is_sqlite():
+              op.execute("PRAGMA legacy_alter_table=ON")
+          if op.get_bind().dialect.name == "postgresql":
+              op.execute("ALTER TABLE account ADD COLUMN note text")
+          else:
+              op.execute("ALTER TABLE account ADD note LONGTEXT")
+      `,
+    },
   ],
   invalid: [
+    {
+      name: 'a syntax error next to a placeholder names the placeholder as written, never $n (#13)',
+      code: `
+      def upgrade():
+          op.execute(sa.text("UPDATE account SET state = :state :other"))
+      `,
+      errors: [{ line: 2, message: /near ":other"/ }],
+    },
     {
       name: 'unclosed call',
       code: `
@@ -50,6 +89,22 @@ ruleTester(rule, {
           op.execute("CREATE TABLE account (id uuid PRIMARY KEY,)")
       `,
       errors: [{ line: 2, message: /SQL syntax error: syntax error at or near "\)"/ }],
+    },
+    {
+      name: 'an unknown helper leaves both branches analysed (#13)',
+      code: `
+      from app.db import is_mysql
+
+      def upgrade():
+          if is_mysql():
+              op.execute("ALTER TABLE account MODIFY note MEDIUMTEXT")
+          if op.get_bind().dialect.name == "postgresql":
+              op.execute("ALTER TABLE account ADD COLUMN note text,")
+      `,
+      errors: [
+        { line: 5, message: /SQL syntax error: syntax error at or near "MODIFY"/ },
+        { line: 7, message: /SQL syntax error/ },
+      ],
     },
   ],
 });

@@ -4,6 +4,14 @@ import { ruleTester } from './ruleTester';
 ruleTester(rule, {
   valid: [
     {
+      name: 'two string literals joined with + are folded and analysed (#13)',
+      code: `
+      def upgrade():
+          op.execute("ALTER TABLE account " + "ADD COLUMN note text")
+          op.execute(("UPDATE account SET note = '' " + "WHERE note IS NULL"))
+      `,
+    },
+    {
       name: 'literal SQL',
       code: `
       def upgrade():
@@ -30,6 +38,14 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a literal joined with a name is still built at run time (#13)',
+      code: `
+      def upgrade():
+          op.execute("ALTER TABLE account " + clause)
+      `,
+      errors: [{ line: 2, message: /by concatenation/ }],
+    },
     {
       name: 'f-string',
       code: `

@@ -59,6 +59,48 @@ ruleTester(rule, {
           pass
       `,
     },
+    {
+      name: 'a no-op upgrade behind a guard is empty (#13)',
+      code: `
+      def upgrade():
+          if already_applied(op, __name__):
+              return
+          pass
+
+      def downgrade():
+          pass
+      `,
+    },
+    {
+      name: 'maintenance statements have nothing to undo (#13)',
+      code: `
+      def upgrade():
+          op.execute("REINDEX INDEX ix_account_email")
+          op.execute("ANALYZE account")
+          with op.get_context().autocommit_block():
+              op.execute("VACUUM (ANALYZE) account")
+
+      def downgrade():
+          pass
+      `,
+    },
+    {
+      name: 'an upgrade whose batch block and try only act on another database is empty on PostgreSQL (#13)',
+      code: `
+      def upgrade():
+          with op.batch_alter_table("account") as batch_op:
+              if op.get_bind().engine.name == "mysql":
+                  batch_op.drop_constraint("account_ibfk_1", type_="foreignkey")
+          try:
+              if op.get_bind().engine.name == "mysql":
+                  op.alter_column("account", "note", type_=mysql.MEDIUMTEXT(), existing_type=sa.Text())
+          except Exception as e:
+              log.warning("could not widen: %s", e)
+
+      def downgrade():
+          pass
+      `,
+    },
   ],
   invalid: [
     {
@@ -361,6 +403,45 @@ ruleTester(rule, {
         },
       ],
       output: null,
+    },
+    {
+      name: 'a guard before real work is no empty upgrade (#13)',
+      code: `
+      def upgrade():
+          if already_applied(op, __name__):
+              return
+          op.add_column("account", sa.Column("note", sa.Text()))
+
+      def downgrade():
+          pass
+      `,
+      errors: [{ line: 6, message: /only `pass`/ }],
+    },
+    {
+      name: 'maintenance next to a schema change still needs a downgrade (#13)',
+      code: `
+      def upgrade():
+          op.execute("ANALYZE account")
+          op.add_column("account", sa.Column("note", sa.Text()))
+
+      def downgrade():
+          pass
+      `,
+      errors: [{ line: 5, message: /only `pass`/ }],
+    },
+    {
+      name: 'a try around an operation PostgreSQL runs still needs a downgrade (#13)',
+      code: `
+      def upgrade():
+          try:
+              op.add_column("account", sa.Column("note", sa.Text()))
+          except Exception as e:
+              log.warning("could not add: %s", e)
+
+      def downgrade():
+          pass
+      `,
+      errors: [{ line: 7, message: /only `pass`/ }],
     },
   ],
 });

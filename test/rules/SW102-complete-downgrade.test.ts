@@ -151,6 +151,104 @@ ruleTester(rule, {
           op.execute("CREATE OR REPLACE VIEW v AS SELECT 1")
       `,
     },
+    {
+      name: 'a naming convention names the constraints the downgrade drops (#13)',
+      code: `
+      def upgrade():
+          op.create_check_constraint("valid_state", "ticket", "state IN ('open', 'closed')")
+          op.create_foreign_key(None, "ticket", "account", ["account_id"], ["id"])
+          op.create_unique_constraint(None, "ticket", ["code"])
+          op.create_index(None, "ticket", ["opened_at"])
+          op.create_index(op.f("ix_ticket_owner"), "ticket", ["owner"])
+
+      def downgrade():
+          op.drop_index(op.f("ix_ticket_owner"), table_name="ticket")
+          op.drop_index("ix_ticket_opened_at", table_name="ticket")
+          op.drop_constraint("uq_ticket_code", "ticket", type_="unique")
+          op.drop_constraint("fk_ticket_account_id_account", "ticket", type_="foreignkey")
+          op.drop_constraint("ck_ticket_valid_state", "ticket", type_="check")
+      `,
+    },
+    {
+      name: "PostgreSQL's own names for unnamed constraints (#13)",
+      code: `
+      def upgrade():
+          op.create_foreign_key(None, "ticket", "account", ["account_id"], ["id"])
+
+      def downgrade():
+          op.drop_constraint("ticket_account_id_fkey", "ticket", type_="foreignkey")
+      `,
+    },
+    {
+      name: 'dropping a column drops its index, CHECK and foreign key (#13)',
+      code: `
+      def upgrade():
+          op.add_column("account", sa.Column("nickname", sa.Text()))
+          op.create_index("ix_account_nickname", "account", ["nickname"])
+          op.create_check_constraint("ck_account_nickname_length", "account", "length(nickname) < 40")
+          op.add_column("account", sa.Column("referrer_id", sa.Integer()))
+          op.create_foreign_key("fk_account_referrer", "account", "account", ["referrer_id"], ["id"])
+
+      def downgrade():
+          op.drop_column("account", "referrer_id")
+          op.drop_column("account", "nickname")
+      `,
+    },
+    {
+      name: 'a swap: add the new column, drop the old, rename; and back (#13)',
+      code: `
+      def upgrade():
+          op.add_column("payment", sa.Column("amount_new", sa.Numeric(12, 2)))
+          op.execute("UPDATE payment SET amount_new = amount")
+          op.drop_column("payment", "amount")
+          op.alter_column("payment", "amount_new", new_column_name="amount")
+
+      def downgrade():
+          op.add_column("payment", sa.Column("amount_old", sa.Integer()))
+          op.execute("UPDATE payment SET amount_old = amount")
+          op.drop_column("payment", "amount")
+          op.alter_column("payment", "amount_old", new_column_name="amount")
+      `,
+    },
+    {
+      name: 'a constraint built on an index takes the index with it (#13)',
+      code: `
+      def upgrade():
+          with op.get_context().autocommit_block():
+              op.execute("CREATE UNIQUE INDEX CONCURRENTLY ix_account_email ON account (email)")
+          op.execute("ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE USING INDEX ix_account_email")
+
+      def downgrade():
+          op.execute("ALTER TABLE account DROP CONSTRAINT uq_account_email")
+      `,
+    },
+    {
+      name: "a downgrade's branch for another database is not compared (#13)",
+      code: `
+      def upgrade():
+          op.create_index("ix_account_email", "account", ["email"])
+
+      def downgrade():
+          if op.get_bind().dialect.name == "mysql":
+              op.execute("ALTER TABLE account DROP INDEX ix_account_email")
+          else:
+              op.drop_index("ix_account_email", table_name="account")
+      `,
+    },
+    {
+      name: 'a naming convention declared in the revision itself (#13)',
+      code: `
+      naming_convention = {"fk": "%(table_name)s_%(referred_table_name)s_fk"}
+
+      def upgrade():
+          with op.batch_alter_table("ticket", naming_convention=naming_convention) as batch_op:
+              batch_op.create_foreign_key(None, "agent", ["agent_id"], ["id"])
+
+      def downgrade():
+          with op.batch_alter_table("ticket", naming_convention=naming_convention) as batch_op:
+              batch_op.drop_constraint("ticket_agent_fk", type_="foreignkey")
+      `,
+    },
   ],
   invalid: [
     {
@@ -167,7 +265,7 @@ ruleTester(rule, {
         {
           line: 3,
           message:
-            '`op.create_index` creates index "ix_account_email" on "account", but downgrade() never drops it: add `op.drop_index("ix_account_email", table_name="account")` to downgrade().',
+            'op.create_index creates index "ix_account_email" on "account", but downgrade() never drops it, so a rollback leaves it behind. Add op.drop_index("ix_account_email", table_name="account") to downgrade().',
         },
       ],
     },
@@ -184,7 +282,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /creates type "ticket_status", but downgrade\(\) never drops it: add `sa\.Enum\(name="ticket_status"\)\.drop\(op\.get_bind\(\)\)`/,
+            /creates type "ticket_status", but downgrade\(\) never drops it.*Add `sa\.Enum\(name="ticket_status"\)\.drop\(op\.get_bind\(\)\)`/,
         },
       ],
     },
@@ -237,9 +335,65 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /renames table "account" to "customer", but downgrade\(\) never renames it back: add `op\.rename_table\("customer", "account"\)`/,
+            /renames table "account" to "customer", but downgrade\(\) never renames it back\. Add `op\.rename_table\("customer", "account"\)`/,
         },
       ],
+    },
+    {
+      name: 'a conventional name of another constraint does not match (#13)',
+      code: `
+      def upgrade():
+          op.create_check_constraint("valid_state", "ticket", "state IN ('open', 'closed')")
+          op.create_index(op.f("ix_ticket_owner"), "ticket", ["owner"])
+
+      def downgrade():
+          op.drop_constraint("ck_ticket_other", "ticket", type_="check")
+          op.drop_index("ix_ticket_ix_ticket_owner", table_name="ticket")
+      `,
+      errors: [
+        { line: 2, message: /creates constraint "valid_state" on "ticket", but downgrade\(\) never drops it/ },
+        { line: 3, message: /creates index "ix_ticket_owner" on "ticket", but downgrade\(\) never drops it/ },
+      ],
+    },
+    {
+      name: 'dropping another column leaves the index behind (#13)',
+      code: `
+      def upgrade():
+          op.add_column("account", sa.Column("nickname", sa.Text()))
+          op.create_index("ix_account_nickname", "account", ["nickname"])
+          op.create_index("ix_account_email", "account", ["email"])
+
+      def downgrade():
+          op.drop_column("account", "nickname")
+      `,
+      errors: [{ line: 4, message: /creates index "ix_account_email" on "account"/ }],
+    },
+    {
+      name: 'a half swap does not restore the column (#13)',
+      code: `
+      def upgrade():
+          op.add_column("payment", sa.Column("amount_new", sa.Numeric(12, 2)))
+          op.drop_column("payment", "amount")
+          op.alter_column("payment", "amount_new", new_column_name="amount")
+
+      def downgrade():
+          op.alter_column("payment", "amount", new_column_name="amount_new")
+      `,
+      errors: [
+        { line: 2, message: /creates column "amount_new" on "payment", but downgrade\(\) never drops it/ },
+        { line: 3, message: /drops column "amount" on "payment", but downgrade\(\) never re-creates it/ },
+      ],
+    },
+    {
+      name: 'a constraint on an index that existed before: dropping the constraint loses the index (#13)',
+      code: `
+      def upgrade():
+          op.execute("ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE USING INDEX ix_account_email")
+
+      def downgrade():
+          op.execute("ALTER TABLE account DROP CONSTRAINT uq_account_email")
+      `,
+      errors: [{ line: 2, message: /drops index "ix_account_email"/ }],
     },
   ],
 });

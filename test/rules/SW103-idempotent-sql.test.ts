@@ -4,6 +4,16 @@ import { ruleTester } from './ruleTester';
 ruleTester(rule, {
   valid: [
     {
+      name: 'a temporary table created, indexed and dropped in the same upgrade (#13)',
+      code: `
+      def upgrade():
+          op.execute("CREATE TEMPORARY TABLE id_map AS SELECT id, legacy_id FROM account")
+          op.execute("CREATE INDEX ix_id_map_legacy ON id_map (legacy_id)")
+          op.execute("UPDATE invoice SET account_id = m.id FROM id_map m WHERE invoice.legacy_account = m.legacy_id")
+          op.execute("DROP TABLE id_map")
+      `,
+    },
+    {
       name: 'guarded DDL, and statements with no idempotent form',
       code: `
       def upgrade():
@@ -37,6 +47,18 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'the same steps on a regular table are not idempotent (#13 twin)',
+      code: `
+      def upgrade():
+          op.execute("CREATE TABLE id_map AS SELECT id, legacy_id FROM account")
+          op.execute("DROP TABLE id_map")
+      `,
+      errors: [
+        { line: 2, message: /CREATE TABLE id_map/ },
+        { line: 3, message: /DROP TABLE id_map/ },
+      ],
+    },
+    {
       name: 'CREATE and DROP without guards, upper and lower case',
       code: `
       def upgrade():
@@ -57,13 +79,13 @@ ruleTester(rule, {
         {
           line: 3,
           message:
-            '`CREATE TABLE ledger_entry` is not idempotent: write `CREATE TABLE IF NOT EXISTS` so that re-running the revision does not fail.',
+            'CREATE TABLE ledger_entry is not idempotent: re-running the revision after a failure half-way fails here. Write CREATE TABLE IF NOT EXISTS.',
         },
         { line: 4, message: /`CREATE INDEX ux_ledger` is not idempotent/ },
         { line: 5 },
-        { line: 6, message: /write `CREATE OR REPLACE VIEW`/ },
+        { line: 6, message: /Write `CREATE OR REPLACE VIEW`/ },
         { line: 9 },
-        { line: 12, message: /`DROP INDEX ix_a` is not idempotent: write `DROP INDEX IF EXISTS`/ },
+        { line: 12, message: /`DROP INDEX ix_a` is not idempotent.*Write `DROP INDEX IF EXISTS`/ },
         { line: 13, message: /`DROP MATERIALIZED VIEW report`/ },
       ],
       output: `
@@ -93,7 +115,7 @@ ruleTester(rule, {
         { line: 2, message: /`ADD COLUMN memo`/ },
         { line: 2, message: /`DROP COLUMN legacy`/ },
         { line: 2, message: /`DROP CONSTRAINT ck_old`/ },
-        { line: 3, message: /write `ADD VALUE IF NOT EXISTS`/ },
+        { line: 3, message: /Write `ADD VALUE IF NOT EXISTS`/ },
       ],
       output: `
       def upgrade():

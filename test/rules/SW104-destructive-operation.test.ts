@@ -18,6 +18,56 @@ const BASE = `
 ruleTester(rule, {
   valid: [
     {
+      name: 'a temporary table dropped after use (#13)',
+      code: `
+      def upgrade():
+          op.execute("CREATE TEMP TABLE id_map AS SELECT id FROM account")
+          op.execute("DROP TABLE id_map")
+      `,
+    },
+    {
+      name: 'a change to text keeps every value, even with the previous type unknown (#13)',
+      code: `
+      def upgrade():
+          op.alter_column("account", "code", type_=sa.Text())
+          op.execute("ALTER TABLE account ALTER COLUMN note TYPE text")
+      `,
+    },
+    {
+      name: "a project's own type (TypeDecorator) is not an SQL type (#13)",
+      code: `
+      from myapp.db.types import LongText
+
+      revision = "b1"
+      down_revision = "a1"
+
+      def upgrade():
+          op.alter_column("account", "note", type_=LongText())
+          op.alter_column("account", "code", type_=mysql.MEDIUMTEXT(), existing_type=sa.String(32))
+      `,
+      others: { 'a1.py': BASE },
+    },
+    {
+      name: 'timestamp → timestamptz on a column an earlier revision declared is lossless (#13)',
+      code: `
+      revision = "c1"
+      down_revision = "b1"
+
+      def upgrade():
+          op.execute("UPDATE event SET seen_at = now() WHERE seen_at IS NULL")
+          op.alter_column("event", "seen_at", type_=sa.DateTime(timezone=True))
+      `,
+      others: {
+        'b1.py': `
+        revision = "b1"
+        down_revision = None
+
+        def upgrade():
+            op.create_table("event", sa.Column("id", sa.BigInteger(), primary_key=True), sa.Column("seen_at", sa.DateTime()))
+        `,
+      },
+    },
+    {
       name: 'drops in a downgrade undo the upgrade',
       code: `
       def upgrade():
@@ -65,6 +115,14 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a narrowing change with the previous type unknown still fires (#13 twin)',
+      code: `
+      def upgrade():
+          op.alter_column("account", "note", type_=sa.String(50))
+      `,
+      errors: [{ line: 2, message: /previous type is unknown/ }],
+    },
+    {
       name: 'drop_table',
       code: `
       def upgrade():
@@ -74,7 +132,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /`op\.drop_table` destroys table "legacy_invoice" and all its rows: .*decision record.*allow SW104 decision=NNNN/,
+            /`op\.drop_table` destroys table "legacy_invoice" and all its rows.*decision.*allow SW104 decision=NNNN/,
         },
       ],
     },

@@ -17,6 +17,31 @@ const BASE = `
 ruleTester(rule, {
   valid: [
     {
+      name: 'restated nullability: the history already made the column NOT NULL (#13)',
+      code: `
+      revision = "b1"
+      down_revision = "a1"
+
+      def upgrade():
+          op.alter_column("account", "id", existing_type=sa.Integer(), nullable=False)
+          op.alter_column("account", "code", nullable=False)
+          op.execute("ALTER TABLE account ALTER COLUMN code SET NOT NULL")
+      `,
+      others: {
+        'a1.py': `
+        revision = "a1"
+        down_revision = None
+
+        def upgrade():
+            op.create_table(
+                "account",
+                sa.Column("id", sa.Integer(), primary_key=True),
+                sa.Column("code", sa.Text(), nullable=False),
+            )
+        `,
+      },
+    },
+    {
       name: 'renames in a downgrade undo the upgrade',
       code: `
       def upgrade():
@@ -80,8 +105,30 @@ ruleTester(rule, {
           op.add_column("account", sa.Column("note", sa.Text(), nullable=True))
       `,
     },
+    {
+      name: 'a loop over literal names adds NOT NULL columns to tables created in the same revision (#13)',
+      code: `
+      def upgrade():
+          for name in ("invoice", "payment"):
+              op.create_table(name, sa.Column("id", sa.Integer(), primary_key=True))
+          for table in ("invoice", "payment"):
+              op.add_column(table, sa.Column("kind", sa.Text(), nullable=False))
+      `,
+    },
   ],
   invalid: [
+    {
+      name: 'a nullable column made NOT NULL still fires (#13 twin)',
+      code: `
+      revision = "b1"
+      down_revision = "a1"
+
+      def upgrade():
+          op.alter_column("account", "email", nullable=False)
+      `,
+      others: { 'a1.py': BASE },
+      errors: [{ line: 5, message: /"account\.email" NOT NULL/ }],
+    },
     {
       name: 'rename_table and alter_column(new_column_name=)',
       code: `
@@ -94,7 +141,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /Renaming table "account" to "customer" breaks the running application, which still uses "account": roll it out in stages \(expand\/contract/,
+            /Renaming table "account" to "customer" breaks the running application, which still uses "account"\. Roll it out in stages \(expand\/contract/,
         },
         { line: 4, message: /Renaming column "customer\.email" to "email_address"/ },
       ],
@@ -151,6 +198,22 @@ ruleTester(rule, {
       errors: [
         { line: 2, message: /Dropping the server default of "account\.status"/ },
         { line: 3, message: /Dropping the server default of "account\.kind"/ },
+      ],
+    },
+    {
+      name: 'a loop over literal names is unrolled: each table is named (#13)',
+      code: `
+      revision = "b1"
+      down_revision = "a1"
+
+      def upgrade():
+          for table, column in (("account", "kind"), ("account", "tier")):
+              op.add_column(table, sa.Column(column, sa.Text(), nullable=False))
+      `,
+      others: { 'a1.py': BASE },
+      errors: [
+        { line: 6, message: /^Adding NOT NULL column "account\.kind"/ },
+        { line: 6, message: /^Adding NOT NULL column "account\.tier"/ },
       ],
     },
   ],

@@ -60,6 +60,22 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'sa.text(…).params(…) and SQL returned by a helper of the revision (#13)',
+      code: `
+      def _reset_sql():
+          return sa.text("UPDATE account SET state = 0 WHERE state IS NULL")
+
+      def upgrade():
+          conn = op.get_bind()
+          conn.execute(sa.text("UPDATE account SET state = 2 WHERE id = :id").params(id=5))
+          conn.execute(_reset_sql())
+      `,
+      errors: [
+        { line: 2, message: /UPDATE account/ },
+        { line: 6, message: /UPDATE account/ },
+      ],
+    },
+    {
       name: 'silent SQL changes in upgrade and downgrade',
       code: `
       def upgrade():
@@ -76,7 +92,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            '`UPDATE invoice` changes data in `upgrade()` with no logging hook: log what it changes (e.g. `logger.info("backfilling …")` with `logger = logging.getLogger(__name__)`) in that function; silent data modification is forbidden.',
+            'UPDATE invoice changes data in upgrade() with no logging hook, and silent data modification is forbidden. Log what it changes in upgrade(), e.g. logger.info("backfilling …") with logger = logging.getLogger(__name__).',
         },
         { line: 4, message: /^`INSERT invoice` changes data in `upgrade\(\)`/ },
         { line: 9, message: /^`DELETE currency` changes data in `downgrade\(\)`/ },

@@ -104,7 +104,7 @@ describe('SW108 edited-history', () => {
     assert.equal(findings.length, 1);
     assert.match(
       findings[0],
-      /^a1\.py:2 Revision a1 already has a committed child \(b1, added in [0-9a-f]{8}\) but has uncommitted changes: history is fixed with a new revision/,
+      /^a1\.py:2 Revision a1 already has a committed child \(b1, added in [0-9a-f]{8}\) but has uncommitted changes: a revision that may already be applied is fixed with a new one/,
     );
   });
 

@@ -93,10 +93,10 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            '`op.create_table` has no rationale: add `comment="…"` (stored by Postgres; preferred) or a `# rationale: …` comment directly above it.',
+            'op.create_table "invoice" has no rationale, which the policy asks of every column, constraint and index. Add comment="…" (stored by PostgreSQL; preferred) or a # rationale: … comment directly above it.',
         },
-        { line: 6, message: /`op.add_column` has no rationale/ },
-        { line: 8, message: /`batch_op.create_foreign_key` has no rationale/ },
+        { line: 6, message: /`op.add_column` "paid_at" on "invoice" has no rationale/ },
+        { line: 8, message: /`batch_op.create_foreign_key` .*has no rationale/ },
         { line: 9 },
       ],
       output: `
@@ -151,11 +151,11 @@ ruleTester(rule, {
           """)
       `,
       errors: [
-        { line: 3, message: /^Table `ledger_entry` has no rationale/ },
-        { line: 4, message: /^Index `ix_ledger_entry_id` has no rationale/ },
+        { line: 3, message: /^Table "ledger_entry" has no rationale/ },
+        { line: 4, message: /^Index "ix_ledger_entry_id" has no rationale/ },
         {
           line: 5,
-          message: /^Column `memo` of `ledger_entry`, constraint `uq_memo` on `ledger_entry` have no rationale/,
+          message: /^Column "memo" of "ledger_entry", constraint "uq_memo" on "ledger_entry" have no rationale/,
         },
       ],
       output: `

@@ -60,7 +60,7 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            /Dropping column "account\.legacy_code" destroys its data: .*deprecation window.*data-handling plan.*allow SW202 decision=NNNN/,
+            /Dropping column "account\.legacy_code" destroys its data.*deprecation window.*data-handling plan.*allow SW202 decision=NNNN/,
         },
       ],
     },

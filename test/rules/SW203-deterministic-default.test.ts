@@ -56,8 +56,8 @@ ruleTester(rule, {
               batch_op.alter_column("token", server_default=sa.literal_column("gen_random_bytes(16)"))
       `,
       errors: [
-        { line: 4, message: /`gen_random_uuid\(\)` in the default of `id` is server-side randomization/ },
-        { line: 5, message: /`random\(\)` in the default of `token`/ },
+        { line: 4, message: /`gen_random_uuid\(\)` in the default of "id" is server-side randomization/ },
+        { line: 5, message: /`random\(\)` in the default of "token"/ },
         { line: 6, message: /`uuid_generate_v4\(\)`/ },
         { line: 9, message: /`gen_random_bytes\(\)`/ },
       ],
@@ -78,7 +78,7 @@ ruleTester(rule, {
       `,
       errors: [
         { line: 4 },
-        { line: 5, message: /`gen_random_bytes\(\)` in the default of `secret`/ },
+        { line: 5, message: /`gen_random_bytes\(\)` in the default of "secret"/ },
         { line: 7 },
         { line: 9 },
       ],

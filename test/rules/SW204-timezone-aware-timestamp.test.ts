@@ -74,7 +74,7 @@ ruleTester(rule, {
               sa.Column("created_at", sa.DateTime(), nullable=False),
           )
       `,
-      errors: [{ line: 4, message: /Column `created_at` is `sa.DateTime\(\)` without a time zone/ }],
+      errors: [{ line: 4, message: /Column "created_at" is `sa.DateTime\(\)` without a time zone/ }],
       output: `
       def upgrade():
           op.create_table(
@@ -116,7 +116,7 @@ ruleTester(rule, {
               batch_op.alter_column("paid_at", type_=sa.DateTime(), existing_type=sa.Date())
           _add_stamp("invoice")
       `,
-      errors: [{ line: 2 }, { line: 6, message: /Column `paid_at`/ }],
+      errors: [{ line: 2 }, { line: 6, message: /Column "paid_at"/ }],
       output: `
       def _add_stamp(table):
           op.add_column(table, sa.Column("stamped_at", sa.DateTime(timezone=True)))
@@ -175,7 +175,7 @@ ruleTester(rule, {
       def upgrade():
           op.execute("ALTER TABLE a ADD COLUMN b time" "stamp")
       `,
-      errors: [{ line: 2, message: /Column `b` is `timestamp`/ }],
+      errors: [{ line: 2, message: /Column "b" is `timestamp`/ }],
       output: null,
     },
   ],

@@ -69,7 +69,7 @@ ruleTester(rule, {
       def upgrade():
           op.add_column("invoice", sa.Column("created_at", sa.DateTime(), server_default=sa.func.now()))
       `,
-      errors: [{ line: 3, message: /`now\(\)` as the default of `created_at`, a timestamp without time zone/ }],
+      errors: [{ line: 3, message: /`now\(\)` as the default of "created_at", a timestamp without time zone/ }],
       output: `
       import sqlalchemy as sa
       def upgrade():

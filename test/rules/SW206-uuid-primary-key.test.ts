@@ -51,12 +51,12 @@ ruleTester(rule, {
         {
           line: 4,
           message:
-            /^Primary key `id` of `invoice` is `sa.Integer\(\)`, not a UUID: UUID primary keys are preferred. An integer key needs a justification in a DECISION/,
+            /^Primary key "id" of "invoice" is `sa.Integer\(\)`, not a UUID: UUID primary keys are preferred, and an integer key needs a justification in a decision record/,
         },
         {
           line: 6,
           message:
-            /Primary key `code` of `country` is `sa.String\(2\)`, not a UUID: .* A natural key needs a justification/,
+            /Primary key "code" of "country" is `sa.String\(2\)`, not a UUID: .*a natural key needs a justification/,
         },
       ],
     },
@@ -75,9 +75,9 @@ ruleTester(rule, {
               batch_op.create_primary_key("pk_membership", ["user_id", "group_id"])
       `,
       errors: [
-        { line: 6, message: /^Composite primary key \(`invoice_id`, `tag_id`\) of `invoice_tag`/ },
-        { line: 8, message: /Composite primary key \(`a`, `b`\) of `pair`/ },
-        { line: 10, message: /Composite primary key \(`user_id`, `group_id`\) of `membership`/ },
+        { line: 6, message: /^Composite primary key \("invoice_id", "tag_id"\) of "invoice_tag"/ },
+        { line: 8, message: /Composite primary key \("a", "b"\) of "pair"/ },
+        { line: 10, message: /Composite primary key \("user_id", "group_id"\) of "membership"/ },
       ],
     },
     {
@@ -87,7 +87,7 @@ ruleTester(rule, {
           op.add_column("legacy", sa.Column("num", sa.BigInteger(), nullable=False, comment="x"))
           op.create_primary_key("pk_legacy", "legacy", ["num"])
       `,
-      errors: [{ line: 3, message: /`num` of `legacy` is `sa.BigInteger\(\)`/ }],
+      errors: [{ line: 3, message: /"num" of "legacy" is `sa.BigInteger\(\)`/ }],
     },
     {
       name: 'SQL: serial, identity, text keys and a composite PRIMARY KEY',
@@ -101,10 +101,10 @@ ruleTester(rule, {
           """)
       `,
       errors: [
-        { line: 3, message: /`id` of `invoice` is `bigserial`/ },
-        { line: 4, message: /`id` of `event` is `integer`/ },
-        { line: 5, message: /`code` of `country` is `text`, not a UUID: .* A natural key/ },
-        { line: 6, message: /Composite primary key \(`invoice_id`, `tag_id`\) of `invoice_tag`/ },
+        { line: 3, message: /"id" of "invoice" is `bigserial`/ },
+        { line: 4, message: /"id" of "event" is `integer`/ },
+        { line: 5, message: /"code" of "country" is `text`, not a UUID: .*a natural key/ },
+        { line: 6, message: /Composite primary key \("invoice_id", "tag_id"\) of "invoice_tag"/ },
       ],
     },
   ],

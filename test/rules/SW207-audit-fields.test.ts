@@ -102,7 +102,7 @@ ruleTester(rule, {
         {
           line: 7,
           message:
-            'Table "invoice" has no created_at and updated_at audit columns: every table needs created_at and updated_at, timestamptz (`sa.DateTime(timezone=True)`), NOT NULL, with `server_default=sa.text("now()")`.',
+            'Table "invoice" has no created_at and updated_at audit columns, which every table needs. Add created_at and updated_at: timestamptz (sa.DateTime(timezone=True)), NOT NULL, with server_default=sa.text("now()").',
         },
       ],
       output: `
@@ -128,7 +128,7 @@ ruleTester(rule, {
       def upgrade():
           op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True), sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")))
       `,
-      errors: [{ line: 3, message: /^Table "invoice" has no updated_at audit column:/ }],
+      errors: [{ line: 3, message: /^Table "invoice" has no updated_at audit column, which every table needs/ }],
       output: `
       revision = "b1"
       def upgrade():
@@ -152,7 +152,7 @@ ruleTester(rule, {
         {
           line: 6,
           message:
-            'Audit column "invoice"."created_at" is a timestamp without time zone, is nullable, has only a Python-side default= (Alembic never writes it to the database): declare it timestamptz (`sa.DateTime(timezone=True)`), NOT NULL, with `server_default=sa.text("now()")`.',
+            'Audit column "invoice"."created_at" is a timestamp without time zone, is nullable, has only a Python-side default= (Alembic never writes it to the database). Declare it timestamptz (sa.DateTime(timezone=True)), NOT NULL, with server_default=sa.text("now()").',
         },
         { line: 7, message: /^Audit column "invoice"."updated_at" has the quoted string "now\(\)" as default/ },
         {
@@ -180,7 +180,7 @@ ruleTester(rule, {
         {
           line: 7,
           message:
-            'Audit column "invoice"."created_at" is declared differently from 2 of 3 tables: default clock_timestamp() instead of now(). Keep audit fields consistent across tables.',
+            'Audit column "invoice"."created_at" is declared differently from 2 of 3 tables: default clock_timestamp() instead of now(). Declare it as the other tables do: timestamptz, default now().',
         },
       ],
     },

@@ -156,9 +156,9 @@ ruleTester(rule, {
           op.execute(sa.text("ALTER TABLE invoice ADD CONSTRAINT fk_invoice_order FOREIGN KEY (order_id) REFERENCES \\"order\\" (id) on delete set default"))
       `,
       errors: [
-        { line: 5, message: /^`ON DELETE CASCADE` on the foreign key to order/ },
-        { line: 7, message: /^`ON UPDATE SET NULL` on the foreign key to carrier/ },
-        { line: 10, message: /^`ON DELETE SET DEFAULT` on the foreign key to order/ },
+        { line: 5, message: /^`ON DELETE CASCADE` on the foreign key to "order"/ },
+        { line: 7, message: /^`ON UPDATE SET NULL` on the foreign key to "carrier"/ },
+        { line: 10, message: /^`ON DELETE SET DEFAULT` on the foreign key to "order"/ },
       ],
     },
     {

@@ -57,8 +57,8 @@ ruleTester(rule, {
           line: 2,
           message: /^`CREATE EXTENSION pg_cron` installs a job scheduler: cron-based jobs are the policy's example/,
         },
-        { line: 4, message: /^`cron\.schedule\(\.\.\.\)` creates a pg_cron job/ },
-        { line: 9, message: /^`cron\.schedule_in_database\(\.\.\.\)` creates a pg_cron job/ },
+        { line: 4, message: /^`cron\.schedule\(…\)` creates a pg_cron job/ },
+        { line: 9, message: /^`cron\.schedule_in_database\(…\)` creates a pg_cron job/ },
       ],
     },
     {

@@ -90,7 +90,7 @@ describe('SW305 no-runtime-schema-sync', () => {
         for (const f of findings)
           assert.match(
             f.message,
-            /creates tables from ORM metadata at run time: the policy forbids automatic schema synchronization/,
+            /creates tables from ORM metadata at run time, and the policy forbids automatic schema synchronization/,
           );
       });
     }

@@ -31,6 +31,15 @@ describe('SW401 nameProblem', () => {
 ruleTester(rule, {
   valid: [
     {
+      name: 'single-token names ending in a mass noun, and statistics (#13)',
+      code: `
+      def upgrade():
+          op.create_table("robotaccountmetadata", sa.Column("id", sa.UUID(), primary_key=True))
+          op.create_table("statistics", sa.Column("id", sa.UUID(), primary_key=True))
+          op.create_table("userdata", sa.Column("id", sa.UUID(), primary_key=True))
+      `,
+    },
+    {
       name: 'singular names, uncountables, partitions, downgrades',
       code: `
       revision = "b1"
@@ -48,6 +57,18 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a plural whose singular is a reserved word gets no reserved word as advice (#13)',
+      code: `
+      def upgrade():
+          op.create_table("orders", sa.Column("id", sa.UUID(), primary_key=True))
+          op.create_table("users", sa.Column("id", sa.UUID(), primary_key=True))
+      `,
+      errors: [
+        { line: 2, message: /"order" is a reserved word in SQL.*"customer_order"/ },
+        { line: 3, message: /"user" is a reserved word in SQL/ },
+      ],
+    },
+    {
       name: 'plural names (Alembic, SQL, rename)',
       code: `
       revision = "b1"
@@ -63,7 +84,7 @@ ruleTester(rule, {
         {
           line: 4,
           message:
-            'Table name "user_accounts" is plural: name tables in the singular, one row per entity — "user_account".',
+            'Table name "user_accounts" is plural, and tables are named in the singular, one row per entity. Rename it to "user_account".',
         },
         { line: 7, message: /"invoices" is plural.*"invoice"/ },
         { line: 8, message: /"customers" is plural/ },

@@ -67,8 +67,39 @@ ruleTester(rule, {
                   batch_op.create_index("ix_invoice_total", ["total"], postgresql_concurrently=True)
       `,
     },
+    {
+      name: 'an index built only on SQLite (the else of a PostgreSQL test) (#13)',
+      code: `
+      revision = "b1"
+      def is_postgres():
+          return op.get_bind().dialect.name == "postgresql"
+
+      def upgrade():
+          if is_postgres():
+              with op.get_context().autocommit_block():
+                  op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"], postgresql_concurrently=True)
+          else:
+              op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"])
+      `,
+    },
   ],
   invalid: [
+    {
+      name: 'an index dropped and built again under the same name is an existing index when dropped (#13)',
+      code: `
+      revision = "b1"
+      down_revision = "a1"
+
+      def upgrade():
+          op.drop_index("ix_invoice_old", table_name="invoice")
+          op.create_index("ix_invoice_old", "invoice", ["customer_id", "id"])
+      `,
+      others: { 'a1.py': base },
+      errors: [
+        { line: 5, message: /drop_index "ix_invoice_old" on existing table "invoice"/ },
+        { line: 6, message: /create_index on existing table "invoice"/ },
+      ],
+    },
     {
       name: 'plain create_index on an existing table (fix wraps it)',
       code: `
@@ -112,7 +143,7 @@ ruleTester(rule, {
         {
           line: 5,
           message:
-            'drop_index "ix_invoice_old" on existing table "invoice" takes an ACCESS EXCLUSIVE lock, blocking reads and writes: pass postgresql_concurrently=True and run it inside `with op.get_context().autocommit_block():`.',
+            'drop_index "ix_invoice_old" on existing table "invoice" takes an ACCESS EXCLUSIVE lock, blocking reads and writes. Pass postgresql_concurrently=True and run it inside with op.get_context().autocommit_block():.',
         },
       ],
     },

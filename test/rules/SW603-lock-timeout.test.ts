@@ -4,6 +4,16 @@ import { ruleTester } from './ruleTester';
 ruleTester(rule, {
   valid: [
     {
+      name: 'only CONCURRENTLY index builds in an autocommit block (#13)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          with op.get_context().autocommit_block():
+              op.create_index("ix_invoice_note", "invoice", ["note"], postgresql_concurrently=True)
+              op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_invoice_old")
+      `,
+    },
+    {
       name: 'only new tables',
       code: `
       revision = "b1"
@@ -49,6 +59,17 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a plain index build beside the concurrent one still fires (#13 twin)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          with op.get_context().autocommit_block():
+              op.create_index("ix_invoice_note", "invoice", ["note"], postgresql_concurrently=True)
+          op.create_index("ix_invoice_total", "invoice", ["total"])
+      `,
+      errors: [{ line: 5, message: /create_index/ }],
+    },
     {
       name: 'add_column on an existing table',
       code: `

@@ -16,6 +16,19 @@ const history = `
 ruleTester(rule, {
   valid: [
     {
+      name: "varchar → citext is binary-coercible, and a project's own type is no SQL type (#13)",
+      code: `
+      from myapp.types import LongText
+
+      revision = "b1"
+      down_revision = "a1"
+      def upgrade():
+          op.alter_column("invoice", "number", type_=postgresql.CITEXT())
+          op.alter_column("invoice", "total", type_=LongText())
+      `,
+      others: { 'a1.py': history },
+    },
+    {
       name: 'stable and constant defaults do not rewrite on PG 15',
       code: `
       revision = "b1"
@@ -53,6 +66,17 @@ ruleTester(rule, {
       def upgrade():
           op.alter_column("invoice", "amount", type_=sa.BigInteger())
       `,
+    },
+    {
+      name: 'another dialect type in that dialect branch is no PostgreSQL type change (#13)',
+      code: `
+      revision = "b1"
+      down_revision = "a1"
+      def upgrade():
+          if op.get_bind().dialect.name != "postgresql":
+              op.alter_column("invoice", "number", type_=mysql.MEDIUMTEXT(), existing_type=sa.String(20))
+      `,
+      others: { 'a1.py': history },
     },
   ],
   invalid: [
@@ -105,6 +129,18 @@ ruleTester(rule, {
         { line: 6, message: /SET LOGGED/ },
         { line: 6, message: /^Changing "invoice"\."total" numeric\(10, 2\) → int4 is not binary-coercible/ },
       ],
+    },
+    {
+      name: 'the same change outside a dialect test is analysed (#13)',
+      code: `
+      revision = "b1"
+      down_revision = "a1"
+      def upgrade():
+          if settings.widen_numbers:
+              op.alter_column("invoice", "number", type_=sa.Integer(), existing_type=sa.String(20))
+      `,
+      others: { 'a1.py': history },
+      errors: [{ line: 5 }],
     },
   ],
 });

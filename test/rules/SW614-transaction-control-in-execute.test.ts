@@ -31,5 +31,19 @@ ruleTester(rule, {
         { line: 6, message: /ROLLBACK inside op.execute ends/ },
       ],
     },
+    {
+      name: 'a helper called twice is reported once',
+      code: `
+      revision = "b1"
+      def commit():
+          op.execute(sa.text("commit"))
+      def upgrade():
+          op.add_column("account", sa.Column("tier", sa.Text(), nullable=True))
+          commit()
+          op.add_column("invoice", sa.Column("tier", sa.Text(), nullable=True))
+          commit()
+      `,
+      errors: [{ line: 3, message: /COMMIT inside op.execute ends/ }],
+    },
   ],
 });

@@ -88,8 +88,12 @@ export function ruleTester(rule: Rule, cases: { valid: Array<string | ValidCase>
           c.errors.forEach((expected, k) => {
             const actual = findings[k];
             assert.equal(actual.range.start.line + 1, expected.line, `finding ${k + 1} line`);
-            if (expected.message instanceof RegExp) assert.match(actual.message, expected.message);
-            else if (expected.message !== undefined) assert.equal(actual.message, expected.message);
+            // What a reader sees: the message, then the help. Diagnostics are plain text, so the
+            // expectations' Markdown backticks are not part of it.
+            const shown = actual.help ? `${actual.message} ${actual.help}` : actual.message;
+            assert.doesNotMatch(shown, /`/, 'diagnostics are plain text');
+            if (expected.message instanceof RegExp) assert.match(shown, plain(expected.message));
+            else if (expected.message !== undefined) assert.equal(shown, expected.message.replace(/`/g, ''));
             const lines = new LineIndex(code);
             assert.ok(
               actual.span.start >= 0 && actual.span.end <= code.length && actual.span.start <= actual.span.end,
@@ -127,6 +131,10 @@ export function ruleTester(rule: Rule, cases: { valid: Array<string | ValidCase>
 
     after(() => checkSnapshot(rule.meta.id, snapshot.join('\n')));
   });
+}
+
+function plain(pattern: RegExp): RegExp {
+  return new RegExp(pattern.source.replace(/`/g, ''), pattern.flags);
 }
 
 function mapOthers(others: Record<string, string> | undefined): Record<string, string> {

@@ -81,9 +81,19 @@ describe('Results view nodes', () => {
       ['✓ upgrade', '✗ downgrade', '· upgrade again'],
     );
     assert.equal(steps[1]?.description, 'downgrade 0001 · 25 ms');
+    // the row fits the sidebar's default width; the tooltip and the detail panel hold all of it
     assert.deepEqual(
-      steps[1]?.children.map((c) => [c.label, c.tooltip]),
-      [['index public.ix_account_email is left behind by the downgrade', 'actual: CREATE UNIQUE INDEX …']],
+      steps[1]?.children.map((c) => [c.label, c.tooltip, c.detail]),
+      [
+        [
+          'index public.ix_account_email is left behin…',
+          'index public.ix_account_email is left behind by the downgrade\n\nactual: CREATE UNIQUE INDEX …',
+          {
+            title: `${nodes[1]?.id.slice(4)} · downgrade`,
+            text: 'index public.ix_account_email is left behind by the downgrade\n\nactual: CREATE UNIQUE INDEX …',
+          },
+        ],
+      ],
     );
     assert.equal(steps[2]?.description, 'not run');
     assert.deepEqual(
@@ -126,6 +136,65 @@ describe('Results view nodes', () => {
       });
     walk(nodes);
     assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it('a "Locks" child under a traced revision: the strongest lock per existing table, new tables apart', () => {
+    const traced: VerifyResult = {
+      ...result,
+      revisions: [
+        {
+          ...result.revisions[0]!,
+          locks: [
+            {
+              table: 'ledger',
+              mode: 'AccessExclusiveLock',
+              statement: 'CREATE TABLE ledger (…)',
+              line: 12,
+              heldMs: 40,
+              new: true,
+            },
+            {
+              table: 'account',
+              mode: 'ShareLock',
+              statement: 'CREATE INDEX ix ON account (email)',
+              line: 13,
+              heldMs: 1300,
+            },
+            {
+              table: 'account',
+              mode: 'AccessExclusiveLock',
+              statement: 'ALTER TABLE account ALTER COLUMN balance TYPE BIGINT',
+              line: 14,
+              heldMs: 1210,
+            },
+            {
+              table: 'account',
+              index: 'ix',
+              mode: 'AccessExclusiveLock',
+              statement: 'CREATE INDEX ix ON account (email)',
+              line: 13,
+              heldMs: 1300,
+              new: true,
+            },
+          ],
+          rewrites: ['account'],
+        },
+        result.revisions[1]!,
+      ],
+    };
+    const [first, second] = buildResultNodes(traced);
+    const locks = first?.children.at(-1);
+    assert.equal(locks?.label, 'Locks');
+    assert.equal(locks?.description, '1 existing table(s) · strongest AccessExclusiveLock on account');
+    assert.deepEqual(
+      locks?.children.map((c) => [c.label, c.description, c.line]),
+      [
+        ['account: AccessExclusiveLock', 'held 1.21 s · line 14 · rewritten', 14],
+        ['new: ledger', undefined, undefined],
+      ],
+    );
+    assert.equal(locks?.children[0]?.path, '/p/0001.py');
+    assert.ok(!second?.children.some((c) => c.label === 'Locks'), 'no Locks child where nothing was traced');
   });
 
   it('summarises a failure and a success in one line', () => {
@@ -172,6 +241,9 @@ describe('runner settings (schemaWarden.runner.*)', () => {
         dockerImage: 'pg:15-test',
         databaseUrlEnv: 'APP_DB_URL',
         metadata: 'app.models:Base.metadata',
+        env: 'project',
+        flaskApp: null,
+        keepGoing: true,
       },
     );
     assert.deepEqual(

@@ -277,7 +277,7 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
   });
 
   describe('python discovery', () => {
-    it('prefers the setting, then the active interpreter, then the workspace .venv, then python3', () => {
+    it("prefers --python, then the project root's .venv/venv, then the editor's selected interpreter, then python3", () => {
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-ws-'));
       try {
         assert.deepEqual(
@@ -286,11 +286,17 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
         );
         assert.deepEqual(discoverPython({ activeInterpreter: '/a/py', workspaceDir: workspace }).python, '/a/py');
         assert.deepEqual(discoverPython({ workspaceDir: workspace }), { python: 'python3', source: 'python3 on PATH' });
+        fs.mkdirSync(path.join(workspace, 'venv', 'bin'), { recursive: true });
+        fs.writeFileSync(path.join(workspace, 'venv', 'bin', 'python'), '');
+        assert.deepEqual(discoverPython({ activeInterpreter: '/a/py', workspaceDir: workspace }), {
+          python: path.join(workspace, 'venv', 'bin', 'python'),
+          source: "the project's venv",
+        });
         fs.mkdirSync(path.join(workspace, '.venv', 'bin'), { recursive: true });
         fs.writeFileSync(path.join(workspace, '.venv', 'bin', 'python'), '');
         assert.deepEqual(discoverPython({ workspaceDir: workspace }), {
           python: path.join(workspace, '.venv', 'bin', 'python'),
-          source: 'the workspace .venv',
+          source: "the project's .venv",
         });
       } finally {
         fs.rmSync(workspace, { recursive: true, force: true });

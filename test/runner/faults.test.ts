@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BUILTIN_ENV_HINT } from '../../server/src/runner/setupBlame';
 import { runVerifyCommand } from '../../server/src/cli/commands/verify';
 import { reportSetupProblem } from '../../server/src/cli/commands/runnerOptions';
 import { RunnerCancelledError, RunnerSetupError } from '../../server/src/runner/errors';
@@ -542,8 +543,9 @@ describe("runner: the project's env.py raises (real Alembic)", function () {
       assert.equal(
         result.stderr,
         [
-          `schema-warden verify: The project's migrations/env.py failed (migrations/env.py, line ${lineNo}): ${c.exception}`,
-          'This is an error in your Alembic environment (env.py), not in Schema Warden nor in a migration: `alembic upgrade 1a2b3c4d5e6f` in the project fails the same way. Fix migrations/env.py and run again.',
+          `schema-warden verify: The project's env.py failed at migrations/env.py:${lineNo}: ${c.exception}`,
+          'This is a setup problem of the project (its Alembic environment failed before any migration ran), not a failed migration.',
+          BUILTIN_ENV_HINT,
           '',
         ].join('\n'),
       );

@@ -87,3 +87,28 @@ export function syntheticProject(count: number): TempProject {
   }
   return project;
 }
+
+/** A copy of `project` whose migrations/env.py is `envPy` (or none, when null). */
+export function replaceEnvPy(project: TempProject, envPy: string | null): TempProject {
+  const file = path.join(project.dir, 'migrations', 'env.py');
+  if (envPy === null) fs.rmSync(file);
+  else fs.writeFileSync(file, envPy);
+  return project;
+}
+
+/** Replaces the body of `def downgrade():` in the synthetic revision number `i` (1-based). */
+export function breakDowngrade(project: TempProject, i: number, body: string): void {
+  const versions = path.join(project.dir, 'migrations', 'versions');
+  const name = fs.readdirSync(versions).find((f) => f.startsWith(`syn${String(i).padStart(9, '0')}_`));
+  if (!name) throw new Error(`no synthetic revision ${i}`);
+  const file = path.join(versions, name);
+  const text = fs.readFileSync(file, 'utf8');
+  const start = text.indexOf('def downgrade():');
+  fs.writeFileSync(
+    file,
+    `${text.slice(0, start)}def downgrade():\n${body
+      .split('\n')
+      .map((line) => `    ${line}`)
+      .join('\n')}\n`,
+  );
+}

@@ -2,7 +2,8 @@
 // node out/test/runner/roundTripBudget.js [REVISIONS]):
 //  - ephemeral local cluster ready (budget ≤ 2 s);
 //  - round trip of a synthetic history vs a bare `alembic upgrade head && alembic downgrade base
-//    && alembic upgrade head` on the same cluster (budget ≤ 2×).
+//    && alembic upgrade head` on the same cluster (budget ≤ 2×), with the locks traced (verify's
+//    default) and without, to show what tracing costs.
 import { execFileSync } from 'node:child_process';
 import { AlembicHelper } from '../../server/src/runner/alembicHelper';
 import { createScratchDatabase } from '../../server/src/runner/scratchDatabase';
@@ -15,8 +16,12 @@ export interface RoundTripBudget {
   revisions: number;
   clusterReadyMs: number;
   bareAlembicMs: number;
+  /** With every revision's first upgrade lock-traced (verify's default). */
   roundTripMs: number;
+  /** The same round trip with traceLocks: false. */
+  untracedRoundTripMs: number;
   ratio: number;
+  untracedRatio: number;
   ok: boolean;
 }
 
@@ -28,7 +33,7 @@ export async function measureRoundTripBudget(revisions = 50, python = venvPython
     const bareDb = await createScratchDatabase(cluster.url());
     // SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3: name the driver the venv has.
     const env = { ...process.env, DATABASE_URL: bareDb.url.replace(/^postgresql:/, 'postgresql+psycopg2:') };
-    let began = performance.now();
+    const began = performance.now();
     for (const args of [
       ['upgrade', 'head'],
       ['downgrade', 'base'],
@@ -37,22 +42,29 @@ export async function measureRoundTripBudget(revisions = 50, python = venvPython
       execFileSync(python, ['-m', 'alembic', ...args], { cwd: project.dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
     }
     const bareAlembicMs = performance.now() - began;
-    const db = await createScratchDatabase(cluster.url());
-    began = performance.now();
-    const helper = await AlembicHelper.start({ projectDir: project.dir, python, databaseUrl: db.url });
-    let ok: boolean;
-    try {
-      ok = (await verifyRoundTrips({ helper, databaseUrl: db.url })).ok;
-    } finally {
-      await helper.close();
-    }
-    const roundTripMs = performance.now() - began;
+    const roundTrip = async (traceLocks: boolean): Promise<{ ms: number; ok: boolean }> => {
+      const db = await createScratchDatabase(cluster.url());
+      const start = performance.now();
+      const helper = await AlembicHelper.start({ projectDir: project.dir, python, databaseUrl: db.url });
+      try {
+        const ok = (await verifyRoundTrips({ helper, databaseUrl: db.url, traceLocks })).ok;
+        return { ms: performance.now() - start, ok };
+      } finally {
+        await helper.close();
+      }
+    };
+    const untraced = await roundTrip(false);
+    const traced = await roundTrip(true);
+    const roundTripMs = traced.ms;
+    const ok = traced.ok && untraced.ok;
     return {
       revisions,
       clusterReadyMs: Math.round(cluster.timings.totalStartMs ?? 0),
       bareAlembicMs: Math.round(bareAlembicMs),
       roundTripMs: Math.round(roundTripMs),
+      untracedRoundTripMs: Math.round(untraced.ms),
       ratio: Number((roundTripMs / bareAlembicMs).toFixed(2)),
+      untracedRatio: Number((untraced.ms / bareAlembicMs).toFixed(2)),
       ok,
     };
   } finally {

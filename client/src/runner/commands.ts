@@ -1,6 +1,7 @@
 // The runner's commands (listed in the one command table, client/src/commands.ts). Each takes
 // its revision from a Revisions view item, a code lens (the id), or asks with a quick pick.
 import * as vscode from 'vscode';
+import { inEditorWords, setupActions } from '../words';
 import { isSetupError, RunnerCancelledError, type DriftResult, type VerifyResult } from '../../../server/src/runner';
 import type { RunnerUi } from '../views';
 import { RevisionItem } from '../views/revisionsView';
@@ -192,15 +193,30 @@ async function cancellable<T>(
     }
     if (isSetupError(error)) {
       ui.service.log(`setup problem: ${error.message}`);
-      void vscode.window
-        .showErrorMessage(`Schema Warden: ${error.message}`, { modal: false }, 'Show output')
-        .then((choice) => {
-          if (choice) ui.service.showOutput();
-        });
+      void showSetupError(error.message, () => ui.service.showOutput());
       return undefined;
     }
     throw error;
   }
+}
+
+/** A setup problem in the editor's words (settings, not CLI flags), with the buttons that fix it. */
+export async function showSetupError(message: string, showOutput: () => void): Promise<void> {
+  const { actions, setting } = setupActions(message);
+  const choice = await vscode.window.showErrorMessage(
+    `Schema Warden: ${inEditorWords(message)}`,
+    { modal: false },
+    ...actions,
+    'Show output',
+  );
+  if (choice === 'Open setting') await vscode.commands.executeCommand('workbench.action.openSettings', setting);
+  else if (choice === 'Use local PostgreSQL')
+    await vscode.workspace.getConfiguration('schemaWarden').update('runner.target', 'local');
+  else if (choice === 'Select interpreter') {
+    const commands = await vscode.commands.getCommands(true);
+    if (commands.includes('python.setInterpreter')) await vscode.commands.executeCommand('python.setInterpreter');
+    else await vscode.commands.executeCommand('workbench.action.openSettings', 'schemaWarden.python');
+  } else if (choice === 'Show output') showOutput();
 }
 
 async function openFailure(result: VerifyResult): Promise<void> {

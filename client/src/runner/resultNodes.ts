@@ -7,6 +7,7 @@ import type {
   VerifyStepResult,
 } from '../../../server/src/runner/verify';
 import { VERIFY_STEPS } from '../../../server/src/runner/verify';
+import { summarizeLocks } from '../../../server/src/runner/lockSummary';
 
 export type ResultStatus = 'passed' | 'failed' | 'not run' | 'detail';
 
@@ -18,9 +19,17 @@ export interface ResultNode {
   tooltip?: string;
   status: ResultStatus;
   children: ResultNode[];
+  /** The whole text of a detail row, for the detail panel (the row shows its start). */
+  detail?: { title: string; text: string };
   /** Where a click goes: the revision's file and (1-based) line. */
   path?: string;
   line?: number;
+}
+
+/** A row's text cut to what fits the sidebar's default width; the rest is in the tooltip and the detail panel. */
+export function fitRow(text: string, max = 44): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 const MARK: Record<Exclude<ResultStatus, 'detail'>, string> = { passed: '✓', failed: '✗', 'not run': '·' };
@@ -50,13 +59,16 @@ function revisionNode(revision: RevisionVerifyResult, result: VerifyResult): Res
     description: [title, revision.status === 'not run' ? 'not run' : formatMs(total)].filter(Boolean).join(' · '),
     tooltip: `${revision.revision}: ${revision.status}${revision.status === 'not run' ? ' (verification stops at the first failure)' : ''}`,
     status: revision.status,
-    children: VERIFY_STEPS.map((name) =>
-      stepNode(
-        revision,
-        name,
-        revision.steps.find((s) => s.step === name),
+    children: [
+      ...VERIFY_STEPS.map((name) =>
+        stepNode(
+          revision,
+          name,
+          revision.steps.find((s) => s.step === name),
+        ),
       ),
-    ),
+      ...(revision.locks ? [locksNode(revision)] : []),
+    ],
     ...(revision.path ? { path: revision.path } : {}),
     ...(failureLine !== undefined ? { line: failureLine } : {}),
   };
@@ -71,13 +83,17 @@ function stepNode(
   if (!step)
     return { id, label: `${MARK['not run']} ${name}`, description: 'not run', status: 'not run', children: [] };
   const children: ResultNode[] = [];
-  const detail = (suffix: string, label: string, tooltip?: string): ResultNode => ({
-    id: `${id}/${suffix}`,
-    label,
-    status: 'detail',
-    children: [],
-    ...(tooltip ? { tooltip } : {}),
-  });
+  const detail = (suffix: string, label: string, tooltip?: string): ResultNode => {
+    const text = [label, tooltip].filter(Boolean).join('\n\n');
+    return {
+      id: `${id}/${suffix}`,
+      label: fitRow(label),
+      status: 'detail',
+      children: [],
+      tooltip: text,
+      detail: { title: `${revision.revision} · ${name}`, text },
+    };
+  };
   if (step.differences?.length) {
     step.differences.forEach((d, i) =>
       children.push(
@@ -104,6 +120,57 @@ function stepNode(
     status: step.status,
     children,
     ...(revision.path ? { path: revision.path } : {}),
+  };
+}
+
+/**
+ * "Locks": what the traced upgrade locked, one child per existing table with its strongest lock (a
+ * click goes to the line that took it), then the tables the upgrade created (locking them keeps
+ * nobody waiting).
+ */
+function locksNode(revision: RevisionVerifyResult): ResultNode {
+  const id = `rev:${revision.revision}/locks`;
+  const tables = summarizeLocks(revision.locks ?? [], revision.rewrites);
+  const created = [
+    ...new Set((revision.locks ?? []).filter((l) => l.new && l.index === undefined).map((l) => l.table)),
+  ];
+  const children: ResultNode[] = tables.map((table) => ({
+    id: `${id}/${table.table}`,
+    label: `${table.table}: ${table.mode}`,
+    description: [
+      `held ${formatMs(table.heldMs)}`,
+      table.line !== null ? `line ${table.line}` : '',
+      table.rewritten ? 'rewritten' : '',
+    ]
+      .filter(Boolean)
+      .join(' · '),
+    tooltip: (revision.locks ?? [])
+      .filter((l) => l.table === table.table && !l.new)
+      .map((l) => `${l.index ? `${l.index} (index)` : l.table}: ${l.mode}, held ${formatMs(l.heldMs)} — ${l.statement}`)
+      .join('\n'),
+    status: 'detail',
+    children: [],
+    ...(revision.path ? { path: revision.path } : {}),
+    ...(table.line !== null ? { line: table.line } : {}),
+  }));
+  if (created.length)
+    children.push({ id: `${id}/new`, label: `new: ${created.join(', ')}`, status: 'detail', children: [] });
+  if (revision.traceError)
+    children.push({
+      id: `${id}/error`,
+      label: `trace incomplete: ${revision.traceError}`,
+      status: 'detail',
+      children: [],
+    });
+  const strongest = tables.find((t) => t.mode === 'AccessExclusiveLock') ?? tables[0];
+  return {
+    id,
+    label: 'Locks',
+    description: tables.length
+      ? `${tables.length} existing table(s)${strongest ? ` · strongest ${strongest.mode} on ${strongest.table}` : ''}`
+      : 'no existing table locked',
+    status: 'detail',
+    children,
   };
 }
 

@@ -4,7 +4,6 @@
 // the work. Everything started here is stopped by dispose() (extension deactivation).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   AlembicCommandError,
@@ -12,6 +11,7 @@ import {
   checkDrift,
   discoverPython,
   LocalClusterTarget,
+  projectVenv,
   removeLeftoverClusters,
   removeLeftoverContainers,
   RunnerCancelledError,
@@ -27,6 +27,7 @@ import {
   type VerifyStepResult,
 } from '../../../server/src/runner';
 import { loadConfig } from '../../../server/src/config/config';
+import { alembicProjectOf } from '../../../server/src/runner/projectLayout';
 import { formatMs } from '../../../server/src/runner/log';
 import { DEFAULT_POSTGRES_MAJOR } from '../../../server/src/runner/targets/target';
 import { DockerTarget } from '../../../server/src/runner/targets/docker';
@@ -76,6 +77,8 @@ export class RunnerService implements vscode.Disposable {
   private helper: AlembicHelper | undefined;
   private helperStarting: Promise<AlembicHelper> | undefined;
   private chosenProject: string | undefined;
+  /** The Alembic config file relative to chosenProject (migrations/alembic.ini for Flask-Migrate). */
+  private chosenConfigFile = 'alembic.ini';
   private readonly running = new Set<AbortController>();
   lastResult: VerifyResult | undefined;
   lastRun: VerifyRunInfo | undefined;
@@ -146,22 +149,27 @@ export class RunnerService implements vscode.Disposable {
       if (!picked) throw new RunnerCancelledError();
       ini = picked.uri;
     }
-    this.chosenProject = path.dirname(ini.fsPath);
+    // Flask-Migrate's migrations/alembic.ini runs from the folder above (where the app is).
+    const location = alembicProjectOf(ini.fsPath);
+    this.chosenProject = location.projectDir;
+    this.chosenConfigFile = location.configFile;
     return this.chosenProject;
   }
 
-  /** schemaWarden.python, else the Python extension's interpreter, else the workspace .venv, else python3. */
+  /**
+   * schemaWarden.python, else a .venv/venv at the project (or its workspace folder's) root, else the
+   * Python extension's selected interpreter, else python3.
+   */
   async python(projectDir: string): Promise<PythonChoice> {
     const uri = vscode.Uri.file(projectDir);
     const configured =
       vscode.workspace.getConfiguration(SETTINGS_SECTION, uri).get<string | null>('python') ?? undefined;
     const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
-    const fromProject = discoverPython({
+    return discoverPython({
       configured,
       activeInterpreter: await activePythonInterpreter(uri),
-      workspaceDir: projectDir,
+      workspaceDir: projectVenv(projectDir) || !folder ? projectDir : folder,
     });
-    return fromProject.source === 'python3 on PATH' && folder ? discoverPython({ workspaceDir: folder }) : fromProject;
   }
 
   // ---- the long-lived helper behind the Revisions view ------------------------------------------
@@ -171,11 +179,15 @@ export class RunnerService implements vscode.Disposable {
     this.helperStarting ??= (async () => {
       const projectDir = await this.projectDir();
       const python = await this.python(projectDir);
+      const settings = this.settings();
       const helper = await AlembicHelper.start({
         projectDir,
         python: python.python,
         pythonSource: python.source,
-        urlEnvVar: this.settings().databaseUrlEnv,
+        configFile: this.chosenConfigFile,
+        urlEnvVar: settings.databaseUrlEnv,
+        envMode: settings.env,
+        ...(settings.flaskApp ? { flaskApp: settings.flaskApp } : {}),
         log: this.log,
       });
       this.helper = helper;
@@ -335,7 +347,10 @@ export class RunnerService implements vscode.Disposable {
         projectDir,
         target,
         python,
+        configFile: this.chosenConfigFile,
         urlEnvVar: settings.databaseUrlEnv,
+        envMode: settings.env,
+        ...(settings.flaskApp ? { flaskApp: settings.flaskApp } : {}),
         log: this.log,
         ...(options.signal ? { signal: options.signal } : {}),
       },
@@ -347,6 +362,9 @@ export class RunnerService implements vscode.Disposable {
         return verifyRoundTrips({
           helper: session.helper,
           databaseUrl: session.database.url,
+          // The sidebar shows every failing revision: go on after one (schemaWarden.runner.keepGoing).
+          keepGoing: settings.keepGoing,
+          rebuildDatabase: () => session.database.recreate(),
           log: this.log,
           ...(options.from ? { from: options.from } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
@@ -355,7 +373,7 @@ export class RunnerService implements vscode.Disposable {
       },
     );
     this.log(
-      `verify round trips: ${result.ok ? 'passed' : `FAILED at ${result.failure?.revision ?? '?'} (${result.failure?.step ?? '?'})`} in ${formatMs(performance.now() - began)} on ${target.describe()}`,
+      `verify round trips: ${result.ok ? 'passed' : `FAILED at ${(result.failures ?? []).map((f) => `${f.revision} (${f.step})`).join(', ') || '?'}`} in ${formatMs(performance.now() - began)} on ${target.describe()}`,
     );
     this.lastResult = result;
     this.lastRun = {
@@ -528,12 +546,12 @@ function versionOf(target: Target): { serverVersion?: string } {
   return version ? { serverVersion: version } : {};
 }
 
-/** The Python extension's interpreter for this folder, when that extension is installed and active. */
+/** The Python extension's selected interpreter for this folder (its public API), when that extension is installed. */
 async function activePythonInterpreter(uri: vscode.Uri): Promise<string | undefined> {
   const extension = vscode.extensions.getExtension('ms-python.python');
-  if (!extension?.isActive) return undefined;
+  if (!extension) return undefined;
   try {
-    const api = extension.exports as {
+    const api = (extension.isActive ? extension.exports : await extension.activate()) as {
       environments?: { getActiveEnvironmentPath?(resource?: vscode.Uri): { path?: string } | undefined };
     };
     const found = api.environments?.getActiveEnvironmentPath?.(uri)?.path;

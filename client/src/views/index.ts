@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { RunnerService } from '../runner/runnerService';
 import type { RevisionCodeLenses } from './codeLens';
 import { DatabaseProvider } from './databaseView';
+import { registerDetailPanel } from './detailPanel';
 import { ResultsProvider } from './resultsView';
 import { RevisionsProvider } from './revisionsView';
 import { RoundTripDiagnostics } from './roundTripDiagnostics';
@@ -50,6 +51,7 @@ export function registerRunnerViews(
     ui.database,
     ui.results,
     ui.diagnostics,
+    registerDetailPanel(),
     service.onDidVerify((result) => ui.diagnostics.publish(result)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => ui.revisions.refresh()), // the code lenses refresh themselves (lazyRunner.ts)
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -57,6 +59,7 @@ export function registerRunnerViews(
       if (e.affectsConfiguration('schemaWarden.python') || e.affectsConfiguration('schemaWarden.runner')) {
         service.resetHelper();
         ui.revisions.refresh();
+        ui.database.refresh(); // the target setting is shown there
       }
     }),
     // A new, renamed or deleted revision file changes the graph.

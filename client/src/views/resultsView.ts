@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { buildResultNodes, summarizeResult, type ResultNode } from '../runner/resultNodes';
 import type { RunnerService } from '../runner/runnerService';
+import { detailCommand } from './detailPanel';
 
 export class ResultItem extends vscode.TreeItem {
   constructor(readonly node: ResultNode) {
@@ -23,7 +24,8 @@ export class ResultItem extends vscode.TreeItem {
     else if (node.status === 'passed')
       this.iconPath = new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
     else if (node.status === 'not run') this.iconPath = new vscode.ThemeIcon('circle-slash');
-    if (node.path) {
+    if (node.detail) this.command = detailCommand(node.detail.title, node.detail.text);
+    else if (node.path) {
       const line = Math.max(0, (node.line ?? 1) - 1);
       this.command = {
         title: 'Open revision',
@@ -62,13 +64,17 @@ export class ResultsProvider implements vscode.TreeDataProvider<ResultItem>, vsc
     return result ? buildResultNodes(result).map((node) => new ResultItem(node)) : [];
   }
 
+  /** The view's message (none before the first run, so that the welcome's Verify button shows). */
+  get message(): string | undefined {
+    return this.view?.message;
+  }
+
   private updateMessage(): void {
     if (!this.view) return;
     const result = this.runner.lastResult;
     const run = this.runner.lastRun;
-    this.view.message = result
-      ? `${summarizeResult(result)}${run ? ` — ${run.target.description}` : ''}`
-      : 'No verification yet: run "Verify round trips" from the Revisions view.';
+    // No message before the first run: a message would hide the view's welcome (its Verify button).
+    this.view.message = result ? `${summarizeResult(result)}${run ? ` — ${run.target.description}` : ''}` : undefined;
   }
 
   dispose(): void {

@@ -3,6 +3,7 @@
 // that passes.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { ruleDocsCommandUri } from '../ruleDocs';
 import type { VerifyResult } from '../../../server/src/runner/verify';
 import { roundTripDiagnostics } from '../../../server/src/rules/SW510-round-trip';
 
@@ -20,7 +21,7 @@ export class RoundTripDiagnostics implements vscode.Disposable {
         vscode.DiagnosticSeverity.Error,
       );
       diagnostic.source = finding.source;
-      diagnostic.code = { value: finding.ruleId, target: vscode.Uri.parse(finding.docsUrl) };
+      diagnostic.code = { value: finding.ruleId, target: ruleDocsCommandUri(finding.ruleId) };
       const list = byFile.get(finding.path) ?? [];
       list.push(diagnostic);
       byFile.set(finding.path, list);

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config';
+import { ConfigError } from '../config/config';
+import { projectDecisionsDir } from '../engine/loadProject';
 import { loadDecisionRecords } from '../decisions/parse';
 import { createDecisionRecord } from '../decisions/scaffold';
 import { ruleById } from '../rules';
@@ -68,7 +69,7 @@ export async function runDecision(argv: string[], io: CliIo): Promise<number> {
   }
   let decisionsDir: string;
   try {
-    decisionsDir = values.dir ? path.resolve(io.cwd, values.dir) : loadConfig(io.cwd).decisionsDir;
+    decisionsDir = values.dir ? path.resolve(io.cwd, values.dir) : projectDecisionsDir(io.cwd);
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr(`schema-warden: configuration error: ${err.message}\n`);

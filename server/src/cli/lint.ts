@@ -2,23 +2,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config';
-import { analyzeOnce, initEngine } from '../engine/analyze';
+import { initEngine } from '../engine/analyze';
 import { lintNonRevisionFiles } from '../engine/application';
 import { unknownBaselineError } from '../engine/baseline';
 import { ChangedFilesError, changedFiles, isGitCommit, type ChangedFiles } from '../engine/changedFiles';
 import { lintProject } from '../engine/lint';
 import { acceptedHistory } from '../model/baseline';
-import { loadProjects, readText } from '../engine/loadProject';
-import { applyEdits } from '../fixes/applyEdits';
-import { writeFileAtomic } from '../fixes/atomicWrite';
-import { findAlembicProjects, readAlembicProject } from '../model/alembicConfig';
-import { withRevision, type ProjectModel } from '../model/project';
+import { loadProjects } from '../engine/loadProject';
+import { enclosingProject, findProjects } from '../model/discovery';
 import { allRules, ruleById } from '../rules';
 import { forgetPrefetchedGit, prefetchGitHistory } from '../engine/gitHistory';
 import type { Finding, Rule } from '../rules/types';
-import { formatJson } from './formats/json';
-import { formatSarif } from './formats/sarif';
-import { formatText } from './formats/text';
+import { applyFixes, type FileFixes } from './fix';
+import { formatFixSummary } from './formats/fixSummary';
+import { FORMATS, formatReport, isFormat, type Format } from './formats';
 import type { CliIo } from './io';
 import type { FileReport, LintReport } from './report';
 import { countBySeverity } from './report';
@@ -27,10 +24,13 @@ import { VERSION } from './version';
 export const LINT_USAGE = `Usage: schema-warden lint [options] [PATH...]
 
 Lints Alembic revisions against the data-architecture policy. PATH is a revision file, a folder
-of revisions or an Alembic project folder; with none, the projects found from the current folder.
+of revisions or an Alembic project folder; with none, every Alembic project found from the current
+folder (alembic.ini with or without script_location, [tool.alembic], or a folder holding env.py
+and versions/). Files are revisions by content (top-level revision and down_revision).
 
 Options:
-  --format text|json|sarif   output format (default: text)
+  --format FORMAT            text (default), json, sarif, github (workflow commands: annotations on
+                             a pull request) or gitlab (a Code Quality report)
   --select SW101,SW204       run only these rules
   --ignore SW201             skip these rules
   --fix                      apply safe fixes in place (atomically; never to a file whose result does not parse)
@@ -38,10 +38,12 @@ Options:
                              merge-base with the upstream branch, else HEAD; uncommitted and untracked
                              files count); the whole history still builds the schema. --changed=REF
                              when REF could be read as a PATH
+  --unsafe-fixes             with --fix, also apply the fixes the editor offers that need a review
+                             (they may change what a migration does); each kept only where the file still parses
   --no-color                 plain text output
   -h, --help                 this help
 
-Exit codes: 0 no error-severity finding, 1 findings, 2 usage or configuration error.`;
+Exit codes: 0 no error-severity finding, 1 findings, 2 usage or configuration error, or no revision found.`;
 
 export class UsageError extends Error {}
 
@@ -103,6 +105,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
         select: { type: 'string' },
         ignore: { type: 'string' },
         fix: { type: 'boolean', default: false },
+        'unsafe-fixes': { type: 'boolean', default: false },
         'no-color': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -117,8 +120,12 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const format = values.format as string;
-  if (!['text', 'json', 'sarif'].includes(format)) {
-    io.stderr(`schema-warden lint: --format must be text, json or sarif, not "${format}"\n`);
+  if (!isFormat(format)) {
+    io.stderr(`schema-warden lint: --format must be ${FORMATS.join(', ')}, not "${format}"\n`);
+    return 2;
+  }
+  if (values['unsafe-fixes'] && !values.fix) {
+    io.stderr('schema-warden lint: --unsafe-fixes applies fixes only with --fix (use --fix --unsafe-fixes)\n');
     return 2;
   }
   let rules: readonly Rule[] = allRules;
@@ -159,8 +166,8 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
 async function lintWith(
   rules: readonly Rule[],
   positionals: string[],
-  values: { fix?: boolean; 'no-color'?: boolean },
-  format: string,
+  values: { fix?: boolean; 'unsafe-fixes'?: boolean; 'no-color'?: boolean },
+  format: Format,
   io: CliIo,
   gitAnswers: Promise<void>,
   changed: ChangedFiles | undefined,
@@ -179,8 +186,9 @@ async function lintWith(
     throw err;
   }
   await gitAnswers;
-  if (loaded.projects.length === 0) {
-    io.stderr(`schema-warden lint: ${loaded.problems.join('\n') || 'nothing to lint'}\n`);
+  if (loaded.nothingFound !== undefined) {
+    // Nothing linted is never a pass: say what was searched and how to point the tool at the migrations.
+    io.stderr(`schema-warden lint: ${[...loaded.problems, loaded.nothingFound].join('\nschema-warden lint: ')}\n`);
     return 2;
   }
 
@@ -189,8 +197,13 @@ async function lintWith(
   // Which files are reported: those named (if any), and with --changed those git sees changed.
   const wanted = (file: string): boolean => (!loaded.only || loaded.only.has(file)) && (!changed || changed.has(file));
   const notes: string[] = [];
+  const fixed: FileFixes[] = [];
   for (let project of loaded.projects) {
-    if (values.fix) project = applySafeFixes(project, rules, wanted, io);
+    if (values.fix) {
+      const outcome = applyFixes(project, rules, wanted, values['unsafe-fixes'] ? 'unsafe' : 'safe');
+      project = outcome.project;
+      fixed.push(...outcome.files);
+    }
     const results = lintProject(project, { rules });
     for (const migration of project.revisions) {
       if (!wanted(migration.path)) continue;
@@ -218,9 +231,17 @@ async function lintWith(
     );
   report.files.sort((a, b) => a.displayPath.localeCompare(b.displayPath));
 
-  if (format === 'json') io.stdout(formatJson(report));
-  else if (format === 'sarif') io.stdout(formatSarif(report, io.cwd, VERSION));
-  else io.stdout(formatText(report, io.isTTY && !values['no-color']));
+  const useColor = io.isTTY && !values['no-color'];
+  io.stdout(formatReport(format, report, { cwd: io.cwd, version: VERSION, useColor }));
+  // What --fix did: on standard output beside the text report, else on standard error (the other
+  // formats' output is read by machines).
+  if (values.fix) {
+    // The text report's last lines already say what remains fixable.
+    const mode = values['unsafe-fixes'] ? 'unsafe' : 'safe';
+    const summary = formatFixSummary(fixed, report, io.cwd, mode, format !== 'text');
+    if (format === 'text') io.stdout(summary);
+    else io.stderr(summary);
+  }
   // What was left out, said where a person reads it (standard error keeps JSON and SARIF clean).
   for (const note of notes) io.stderr(`schema-warden lint: ${note}\n`);
   // The text format lists them after the findings; JSON's shape is fixed and SARIF carries them as
@@ -232,12 +253,12 @@ async function lintWith(
 /** Where the revisions of the linted projects probably are (a guess is fine: see prefetchGitHistory). */
 function revisionDirsOf(paths: readonly string[], cwd: string): string[] {
   try {
-    if (paths.length === 0) return findAlembicProjects(cwd).flatMap((p) => p.versionLocations);
+    if (paths.length === 0) return findProjects(cwd).projects.flatMap((p) => p.versionLocations);
     return paths.flatMap((given) => {
       const target = path.resolve(cwd, given);
       if (!fs.statSync(target).isDirectory()) return [path.dirname(target)];
-      const alembic = readAlembicProject(target);
-      return alembic ? alembic.versionLocations : findAlembicProjects(target).flatMap((p) => p.versionLocations);
+      const found = findProjects(target).projects;
+      return (found.length ? found : [enclosingProject(target)]).flatMap((p) => p?.versionLocations ?? [target]);
     });
   } catch {
     return [];
@@ -252,48 +273,4 @@ function fileReport(
   cwd: string,
 ): FileReport {
   return { path: file, displayPath: path.relative(cwd, file) || file, revision, source, findings };
-}
-
-/**
- * Applies safe fixes file by file, up to a few rounds (one fix may enable another), writing each
- * file atomically and only when its new text still parses without new syntax errors.
- */
-function applySafeFixes(
-  project: ProjectModel,
-  rules: readonly Rule[],
-  wanted: (file: string) => boolean,
-  io: CliIo,
-): ProjectModel {
-  let current = project;
-  for (const migration of project.revisions) {
-    if (!wanted(migration.path)) continue;
-    let model = migration;
-    for (let round = 0; round < 5; round++) {
-      const findings = lintProject(current, { rules }).get(model.path) ?? [];
-      const edits = findings.flatMap((f) =>
-        f.fixes
-          .filter((fix) => fix.safe)
-          .slice(0, 1)
-          .flatMap((fix) => fix.edits),
-      );
-      if (edits.length === 0) break;
-      const { text } = applyEdits(model.source, edits);
-      if (text === model.source) break;
-      const next = analyzeOnce(model.path, text);
-      if (next.syntaxErrors.length > model.syntaxErrors.length) {
-        io.stderr(`schema-warden: not writing fixes to ${model.path}: the fixed text would not parse\n`);
-        break;
-      }
-      model = next;
-      current = withRevision(current, model);
-    }
-    if (model !== migration) {
-      if (readText(model.path) !== migration.source) {
-        io.stderr(`schema-warden: ${model.path} changed while fixing; left as it is\n`);
-        continue;
-      }
-      writeFileAtomic(model.path, model.source);
-    }
-  }
-  return current;
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseToml } from './toml';
-import type { Severity } from '../rules/types';
+import { isSeverityLevel, type Severity, type SeverityLevel } from '../shared/severity';
 
 /**
  * Team-wide configuration: `[tool.schema-warden]` in pyproject.toml, or a `schema-warden.toml`.
@@ -10,7 +10,7 @@ import type { Severity } from '../rules/types';
 export interface SchemaWardenConfig {
   select?: string[];
   ignore?: string[];
-  severity?: Record<string, Severity | 'off'>;
+  severity?: Record<string, SeverityLevel>;
   'postgres-version'?: number;
   'decisions-dir'?: string;
   'revision-globs'?: string[];
@@ -28,7 +28,7 @@ export interface ResolvedConfig {
   source?: string;
   select?: ReadonlySet<string>;
   ignore: ReadonlySet<string>;
-  severity: ReadonlyMap<string, Severity | 'off'>;
+  severity: ReadonlyMap<string, SeverityLevel>;
   postgresVersion: number;
   decisionsDir: string;
   revisionGlobs: readonly string[];
@@ -53,7 +53,6 @@ export class ConfigError extends Error {
   }
 }
 
-const SEVERITIES = new Set(['error', 'warning', 'info', 'off']);
 const RULE_ID = /^SW\d{3}$/;
 
 export function defaultConfig(root: string): ResolvedConfig {
@@ -81,18 +80,22 @@ export function defaultConfig(root: string): ResolvedConfig {
   };
 }
 
-/** Finds and reads the configuration for a folder: its own files, then its parents'. */
-export function loadConfig(startDir: string): ResolvedConfig {
+/**
+ * Finds and reads the configuration for a folder: its own files, then its parents'. Paths in it
+ * (`decisions-dir`, globs) are relative to `projectRoot` when given (the project root, see
+ * `projectRootOf`), else to the folder the file is in.
+ */
+export function loadConfig(startDir: string, projectRoot?: string): ResolvedConfig {
   for (let dir = path.resolve(startDir); ; dir = path.dirname(dir)) {
     const dedicated = path.join(dir, 'schema-warden.toml');
-    if (fs.existsSync(dedicated)) return resolveConfig(dir, dedicated, readToml(dedicated));
+    if (fs.existsSync(dedicated)) return resolveConfig(projectRoot ?? dir, dedicated, readToml(dedicated));
     const pyproject = path.join(dir, 'pyproject.toml');
     if (fs.existsSync(pyproject)) {
       const table = (readToml(pyproject).tool as Record<string, unknown> | undefined)?.['schema-warden'];
-      if (table !== undefined) return resolveConfig(dir, pyproject, table, 'tool.schema-warden.');
+      if (table !== undefined) return resolveConfig(projectRoot ?? dir, pyproject, table, 'tool.schema-warden.');
     }
     if (fs.existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir)
-      return defaultConfig(path.resolve(startDir));
+      return defaultConfig(projectRoot ?? path.resolve(startDir));
   }
 }
 
@@ -151,12 +154,12 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
     const sev = table.severity;
     if (sev === null || typeof sev !== 'object' || Array.isArray(sev))
       throw new ConfigError(file, key('severity'), 'must be a table such as { SW201 = "off" }');
-    const map = new Map<string, Severity | 'off'>();
+    const map = new Map<string, SeverityLevel>();
     for (const [id, level] of Object.entries(sev as Record<string, unknown>)) {
       if (!RULE_ID.test(id)) throw new ConfigError(file, key(`severity.${id}`), 'is not a rule id');
-      if (typeof level !== 'string' || !SEVERITIES.has(level))
+      if (!isSeverityLevel(level))
         throw new ConfigError(file, key(`severity.${id}`), 'must be one of "error", "warning", "info", "off"');
-      map.set(id, level as Severity | 'off');
+      map.set(id, level);
     }
     resolved = { ...resolved, severity: map };
   }
@@ -194,7 +197,7 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
 }
 
 /** The severity a rule runs at, or 'off'. */
-export function effectiveSeverity(config: ResolvedConfig, ruleId: string, defaultSeverity: Severity): Severity | 'off' {
+export function effectiveSeverity(config: ResolvedConfig, ruleId: string, defaultSeverity: Severity): SeverityLevel {
   if (config.ignore.has(ruleId)) return 'off';
   if (config.select && !config.select.has(ruleId)) return 'off';
   return config.severity.get(ruleId) ?? defaultSeverity;

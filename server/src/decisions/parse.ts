@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { LineIndex, type Span } from '../model/source';
-import { RECORD_FILE_NAME, type DecisionRecord, type Located, type RecordSection } from './record';
+import { RECORD_FILE_NAME, type DecisionRecord, type Located, type RecordSection } from '../model/decisionRecord';
 
 /**
  * Reads decision records. Parsing never throws: a broken record still yields what could be read,

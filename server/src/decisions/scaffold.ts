@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../fixes/atomicWrite';
-import { RECORD_FILE_NAME, REQUIRED_SECTIONS, todayIso } from './record';
+import { RECORD_FILE_NAME, REQUIRED_SECTIONS, todayIso } from '../model/decisionRecord';
 
 /**
  * Writes new decision records. The number is taken atomically: the file is created with

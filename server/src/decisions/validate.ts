@@ -1,7 +1,13 @@
 import * as path from 'node:path';
 import type { Span } from '../model/source';
-import type { RelatedInfo } from '../rules/types';
-import { DECISION_STATUSES, REQUIRED_SECTIONS, isIsoDate, normalizeDecisionId, type DecisionRecord } from './record';
+import type { Fix, RelatedInfo } from '../rules/types';
+import {
+  DECISION_STATUSES,
+  REQUIRED_SECTIONS,
+  isIsoDate,
+  normalizeDecisionId,
+  type DecisionRecord,
+} from '../model/decisionRecord';
 
 /** One thing wrong with a decision record, located in the record file. */
 export interface RecordProblem {
@@ -9,6 +15,7 @@ export interface RecordProblem {
   span: Span;
   message: string;
   related?: RelatedInfo[];
+  fixes?: Fix[];
 }
 
 const REQUIRED_KEYS = ['id', 'title', 'status', 'date', 'rules', 'revisions'] as const;
@@ -105,10 +112,19 @@ function validateRecord(record: DecisionRecord, knownRuleIds: ReadonlySet<string
   if (record.revisionsKey && record.revisions.length === 0)
     report(record.revisionsKey, '`revisions` is empty: list the revision ids this decision covers, or "*" for all.');
 
+  const missingSections = REQUIRED_SECTIONS.filter(
+    (required) => !record.sections.some((s) => normalizeTitle(s.title) === normalizeTitle(required.title)),
+  );
+  const addSections = missingSectionsFix(record, missingSections);
   for (const required of REQUIRED_SECTIONS) {
     const section = record.sections.find((s) => normalizeTitle(s.title) === normalizeTitle(required.title));
     if (!section) {
-      report(firstLine, `The "## ${required.title}" section is missing: the policy asks every deviation for it.`);
+      out.push({
+        path: record.path,
+        span: firstLine,
+        message: `The "## ${required.title}" section is missing: the policy asks every deviation for it.`,
+        fixes: [addSections],
+      });
       continue;
     }
     if (meaningfulText(section.body) === '') {
@@ -119,6 +135,19 @@ function validateRecord(record: DecisionRecord, knownRuleIds: ReadonlySet<string
     }
   }
   return out;
+}
+
+/** "Add the missing sections": every missing heading with its prompt, at the end of the record. */
+function missingSectionsFix(record: DecisionRecord, missing: ReadonlyArray<(typeof REQUIRED_SECTIONS)[number]>): Fix {
+  const text = record.lines.text;
+  const eol = /\r\n/.test(text) ? '\r\n' : '\n';
+  const lead = text.length === 0 || text.endsWith('\n') ? '' : eol;
+  const sections = missing.map((s) => `${eol}## ${s.title}${eol}${eol}<!-- ${s.prompt} -->${eol}`).join('');
+  return {
+    title: 'Add the missing sections',
+    edits: [{ span: { start: text.length, end: text.length }, newText: `${lead}${sections}` }],
+    safe: false,
+  };
 }
 
 function duplicateIds(records: readonly DecisionRecord[]): RecordProblem[] {

@@ -1,8 +1,15 @@
 import type { MigrationModel } from '../model/migration';
 import type { Span } from '../model/source';
-import { everyCall } from '../parse/facts/calls';
+import { everyCall } from '../analysis/calls';
 import type { Finding } from '../rules/types';
-import { coversRevision, coversRule, isAccepted, isIsoDate, normalizeDecisionId, type DecisionRecord } from './record';
+import {
+  coversRevision,
+  coversRule,
+  isAccepted,
+  isIsoDate,
+  normalizeDecisionId,
+  type DecisionRecord,
+} from '../model/decisionRecord';
 
 /**
  * Waivers: `# schema-warden: allow SW303 decision=0007` on a finding's line or on the comment
@@ -187,6 +194,7 @@ export interface WaiverProblem {
   kind: 'invalid' | 'unused';
   span: Span;
   message: string;
+  help?: string;
 }
 
 export interface WaiverOutcome {
@@ -229,6 +237,7 @@ export function applyWaivers(
         kind: 'invalid',
         span: verdict.span,
         message: `This waiver does not apply: ${verdict.reason}. The findings it names stay.`,
+        help: 'Cite an accepted decision record that covers the rule: # schema-warden: allow SWnnn decision=NNNN.',
       });
     }
   }
@@ -252,7 +261,8 @@ export function applyWaivers(
     problems.push({
       kind: 'unused',
       span: rule.span,
-      message: `Unused waiver: there is no ${rule.id} finding ${where} to allow. Remove ${rule.id} from the waiver (or the whole comment).`,
+      message: `Unused waiver: there is no ${rule.id} finding ${where} to allow.`,
+      help: `Remove ${rule.id} from the waiver (or the whole comment).`,
     });
   }
   return { kept, waived, problems };

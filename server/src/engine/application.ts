@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import type { ResolvedConfig } from '../config/config';
-import type { DecisionRecord } from '../decisions/record';
+import type { DecisionRecord } from '../model/decisionRecord';
 import { createProjectModel, type ProjectModel } from '../model/project';
 import { allRules } from '../rules';
 import type { Finding, Rule } from '../rules/types';

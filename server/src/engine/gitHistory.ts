@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProjectModel } from '../model/project';
+import { firstCommittedChild } from '../rules/SW108-edited-history';
 import type { GitHistory } from '../rules/types';
 import {
   CONFIG_FILTERS,
@@ -242,4 +243,17 @@ function parseLog(text: string): LogFacts {
     }
   }
   return { commits, history };
+}
+
+/**
+ * The editor's question (quick fixes must not edit history): the committed child of the revision
+ * in `file`, and the commit that added it; undefined when it has none, or git cannot tell. Starts
+ * git, so only for trusted workspaces.
+ */
+export function committedChildOf(project: ProjectModel, file: string): { child: string; commit: string } | undefined {
+  const migration = project.byPath.get(file);
+  if (!migration?.revision) return undefined;
+  const git = gitHistoryOf(project);
+  const child = git ? firstCommittedChild(project, git, migration.revision) : undefined;
+  return git && child ? { child: child.id, commit: git.commits[child.added].slice(0, 8) } : undefined;
 }

@@ -1,7 +1,7 @@
 import { effectiveSeverity, type ResolvedConfig } from '../config/config';
-import type { DecisionRecord } from '../decisions/record';
+import type { DecisionRecord } from '../model/decisionRecord';
 import { cachedDecisionRecords } from '../decisions/parse';
-import { todayIso } from '../decisions/record';
+import { todayIso } from '../model/decisionRecord';
 import { displayDir } from '../decisions/validate';
 import { applyWaivers, parseWaivers, type WaiverProblem } from '../decisions/waivers';
 import { isAccepted } from '../model/baseline';
@@ -29,6 +29,15 @@ function fixableOnly(input: FindingInput, migration: MigrationModel | undefined)
   return migration && migration.syntaxErrors.length > 0 && input.fixes?.length ? { ...input, fixes: [] } : input;
 }
 
+/**
+ * Diagnostics are plain text: VS Code's Problems panel, the CLI and CI annotations show Markdown
+ * backticks literally. Rules quote names with double quotes; code spans written with backticks
+ * lose them here, so a rule's text cannot bring them back by mistake.
+ */
+export function plainText(text: string): string {
+  return text.replace(/`([^`\n]*)`/g, '$1');
+}
+
 function toFinding(
   rule: Rule,
   severity: Severity,
@@ -41,14 +50,20 @@ function toFinding(
     ruleId: rule.meta.id,
     ruleName: rule.meta.name,
     severity,
-    message: input.message,
+    message: plainText(input.message),
+    ...(input.help ? { help: plainText(input.help) } : {}),
     path,
     span,
     range: lines
       ? lines.rangeOf(span.start, span.end)
       : (input.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }),
-    fixes: input.fixes ?? [],
-    related: (input.related ?? []).map((r) => ({ ...r, range: r.range ?? rangeIn(r.path, r.span) })),
+    // Quick-fix titles are shown as plain text too (the editor's light bulb menu, the CLI's fix line).
+    fixes: (input.fixes ?? []).map((fix) => (fix.title.includes('`') ? { ...fix, title: plainText(fix.title) } : fix)),
+    related: (input.related ?? []).map((r) => ({
+      ...r,
+      message: plainText(r.message),
+      range: r.range ?? rangeIn(r.path, r.span),
+    })),
   };
 
   function rangeIn(relatedPath: string, relatedSpan: Span | undefined): Finding['range'] | undefined {
@@ -76,7 +91,7 @@ export function lintRevision(migration: MigrationModel, project: ProjectModel, o
   // Accepted history (`baseline`): its own findings are not reported; it still builds the schema.
   if (isAccepted(project, migration.path)) return [];
   const rules = (options.rules ?? allRules).filter(runsOnRevisions);
-  const findings = runChecks(rules, migration, project);
+  const findings = runChecks(rules, migration, project, enabledRules(options.rules ?? allRules, project));
   // Rules that also check the whole project may have findings this pass does not see.
   const ran = new Set(
     rules
@@ -89,19 +104,40 @@ export function lintRevision(migration: MigrationModel, project: ProjectModel, o
 }
 
 /** Runs `check` of the given rules on one Python file's model (a revision or application code). */
-export function runChecks(rules: readonly Rule[], migration: MigrationModel, project: ProjectModel): Finding[] {
+/** Which rules run in a lint: given (or all) and not turned off by the configuration. */
+function enabledRules(rules: readonly Rule[], project: ProjectModel): (id: string) => boolean {
+  const ids = new Set(
+    rules.filter((r) => effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off').map((r) => r.meta.id),
+  );
+  return (id) => ids.has(id);
+}
+
+export function runChecks(
+  rules: readonly Rule[],
+  migration: MigrationModel,
+  project: ProjectModel,
+  isEnabled: (id: string) => boolean = enabledRules(rules, project),
+): Finding[] {
   const findings: Finding[] = [];
   for (const rule of rules) {
     if (!rule.check) continue;
     const severity = effectiveSeverity(project.config, rule.meta.id, rule.meta.severity);
     if (severity === 'off') continue;
+    // A helper function called from two places puts its operations in the model twice: the same
+    // finding at the same place is reported once.
+    const seen = new Set<string>();
     try {
       rule.check({
         migration,
         project,
         config: project.config,
-        report: (input) =>
-          findings.push(toFinding(rule, severity, fixableOnly(input, migration), migration.lines, migration.path)),
+        report: (input) => {
+          const key = `${input.span.start}:${input.span.end}:${input.message}`;
+          if (seen.has(key)) return;
+          seen.add(key);
+          findings.push(toFinding(rule, severity, fixableOnly(input, migration), migration.lines, migration.path));
+        },
+        isEnabled,
       });
     } catch (err) {
       // A rule bug must not take the other rules (or the server) down with it.
@@ -111,10 +147,14 @@ export function runChecks(rules: readonly Rule[], migration: MigrationModel, pro
   return findings;
 }
 
+/** What SW901 checks a decision record's `rules` against: every registered rule, whichever run. */
+const KNOWN_RULE_IDS: ReadonlySet<string> = new Set(allRules.map((r) => r.meta.id));
+
 /** Runs the whole-project rules; findings are grouped by the file they belong to. */
 export function lintProjectRules(project: ProjectModel, options: LintOptions = {}): Map<string, Finding[]> {
   const byPath = new Map<string, Finding[]>();
   const rules = (options.rules ?? allRules).filter((r) => r.checkProject !== undefined);
+  const isEnabled = enabledRules(options.rules ?? allRules, project);
   for (const rule of rules) {
     if (!rule.checkProject) continue;
     const severity = effectiveSeverity(project.config, rule.meta.id, rule.meta.severity);
@@ -126,6 +166,8 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
         trusted: options.trusted !== false,
         // An untrusted workspace's repository is not asked: its .git/config is the workspace's too.
         gitHistory: () => (options.trusted !== false ? gitHistoryOf(project) : undefined),
+        knownRuleIds: KNOWN_RULE_IDS,
+        isEnabled,
         report: (input) => {
           const list = byPath.get(input.path) ?? [];
           list.push(
@@ -221,7 +263,15 @@ export function filterWaived(
     const severity = effectiveSeverity(project.config, rule.meta.id, rule.meta.severity);
     return severity === 'off'
       ? []
-      : [toFinding(rule, severity, { message: problem.message, span: problem.span }, migration.lines, migration.path)];
+      : [
+          toFinding(
+            rule,
+            severity,
+            { message: problem.message, help: problem.help, span: problem.span },
+            migration.lines,
+            migration.path,
+          ),
+        ];
   };
   return [...outcome.kept, ...outcome.problems.flatMap(problemFinding)];
 }

@@ -1,17 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig } from '../config/config';
+import { loadConfig, type ResolvedConfig } from '../config/config';
 import { loadDecisionRecords } from '../decisions/parse';
+import { scanRevisionFiles, type AlembicProject } from '../model/alembicConfig';
 import {
-  findAlembicProjects,
-  listRevisionFiles,
-  readAlembicProject,
-  scanRevisionFiles,
-  type AlembicProject,
-} from '../model/alembicConfig';
+  enclosingProject,
+  findProjects,
+  isInside,
+  listProjectRevisions,
+  nothingFoundMessage,
+  type ProjectSearch,
+} from '../model/discovery';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, type ProjectModel } from '../model/project';
-import { analyzeOnce } from './analyze';
+import { isRevisionFile, isRevisionSource, notARevision } from '../model/revisionContent';
+import { projectRootOf } from '../model/sourceRoots';
 import { analyzeFiles } from './parallelAnalyze';
 import { readText } from './readText';
 
@@ -22,16 +25,34 @@ export interface LoadedProjects {
   /** Files the user named that belong to a project: lint only these (undefined: all). */
   only?: Set<string>;
   problems: string[];
+  /** Set when no revision at all was found: what was searched and how to point the tool at the migrations. */
+  nothingFound?: string;
 }
 
+/** The team configuration of an Alembic project, its paths relative to the project root. */
+export function projectConfig(alembic: AlembicProject): ResolvedConfig {
+  return loadConfig(alembic.root, alembic.projectRoot);
+}
+
+/**
+ * The decision records folder of the project `cwd` is in or holds, as `lint` and the editor use
+ * it: the configuration's `decisions-dir`, relative to the project root of the Alembic project.
+ */
+export function projectDecisionsDir(cwd: string): string {
+  const alembic = enclosingProject(cwd) ?? findProjects(cwd).projects[0];
+  return alembic ? projectConfig(alembic).decisionsDir : loadConfig(cwd, projectRootOf(cwd)).decisionsDir;
+}
+
+/** Loads one project: its revisions as discovery lists them (`files` when already listed). */
 export async function loadProjectFromAlembic(
   alembic: AlembicProject,
-  files = listRevisionFiles(alembic),
+  files?: readonly string[],
   problems: string[] = [],
 ): Promise<ProjectModel> {
-  const config = loadConfig(alembic.root);
-  const models = await analyzeFiles(readable(files, problems));
-  return createProjectModel(alembic.root, config, models, alembic, loadDecisionRecords(config.decisionsDir));
+  const config = projectConfig(alembic);
+  const listed = files ?? listProjectRevisions(alembic, config).files;
+  const models = (await analyzeFiles(readable(listed, problems))).filter(isRevisionModel);
+  return createProjectModel(alembic.projectRoot, config, models, alembic, loadDecisionRecords(config.decisionsDir));
 }
 
 /** The files that can be read; one that cannot (deleted meanwhile, no permission) is a problem, not a crash. */
@@ -47,56 +68,74 @@ function readable(files: readonly string[], problems: string[]): string[] {
   });
 }
 
-/** A folder of revision files with no Alembic configuration around it (listed like a version location). */
-async function loadLooseFolder(dir: string, problems: string[]): Promise<ProjectModel> {
-  const scan = scanRevisionFiles({ versionLocations: [dir], recursive: false });
-  problems.push(...scan.problems);
-  const models: MigrationModel[] = await analyzeFiles(readable(scan.files, problems));
-  const config = loadConfig(dir);
-  return createProjectModel(dir, config, models, undefined, loadDecisionRecords(config.decisionsDir));
+/** Files are revisions by content: env.py, helpers, `__init__.py` and templates in a version location are not. */
+function isRevisionModel(model: MigrationModel): boolean {
+  return isRevisionSource(model.source);
 }
 
-function enclosingAlembicProject(file: string): AlembicProject | undefined {
-  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-    const project = readAlembicProject(dir);
-    if (project) {
-      const inVersions = project.versionLocations.some((loc) =>
-        path.resolve(file).startsWith(path.resolve(loc) + path.sep),
-      );
-      return inVersions ? project : undefined;
-    }
-    if (path.dirname(dir) === dir) return undefined;
-  }
+/** Revision files with no Alembic project around them (a folder of revisions, or files named one by one). */
+async function loadLoose(root: string, files: readonly string[], problems: string[]): Promise<ProjectModel> {
+  const projectRoot = projectRootOf(root);
+  const config = loadConfig(root, projectRoot);
+  const models: MigrationModel[] = (await analyzeFiles(readable(files, problems))).filter(isRevisionModel);
+  return createProjectModel(projectRoot, config, models, undefined, loadDecisionRecords(config.decisionsDir));
 }
 
 /**
- * Resolves the CLI's PATH arguments to projects: an Alembic project folder, a folder of revision
- * files, or single files (linted with their whole project around them, so that cross-file rules
- * see the graph). With no paths, the projects found from `cwd`.
+ * Resolves the CLI's PATH arguments to projects: an Alembic project folder (or a folder holding
+ * projects), a folder inside a project (its revisions there), a folder of revision files, or
+ * single files (linted with their whole project around them, so that cross-file rules see the
+ * graph). With no paths, the projects found from `cwd` (or the project `cwd` is in). Files are
+ * judged by content: env.py, helpers, `__init__.py` are never linted; one named on the command
+ * line is reported as not a revision.
  */
 export async function loadProjects(paths: readonly string[], cwd: string): Promise<LoadedProjects> {
   const problems: string[] = [];
   const projects: ProjectModel[] = [];
   const seen = new Map<string, ProjectModel>();
   let only: Set<string> | undefined;
-  const addAlembic = async (alembic: AlembicProject): Promise<void> => {
-    let project = seen.get(alembic.configFile);
+  let total = 0;
+  let search: ProjectSearch | undefined;
+  const addAlembic = async (alembic: AlembicProject): Promise<ProjectModel> => {
+    let project = seen.get(alembic.scriptLocation);
     if (!project) {
-      const scan = scanRevisionFiles(alembic);
-      problems.push(...alembic.problems, ...scan.problems);
-      project = await loadProjectFromAlembic(alembic, scan.files, problems);
-      seen.set(alembic.configFile, project);
-      projects.push(project);
-    }
-  };
-  if (paths.length === 0) {
-    const found = findAlembicProjects(cwd, undefined, problems);
-    if (found.length === 0)
-      problems.push(
-        `No Alembic project found in ${cwd} (looked for alembic.ini, or [tool.alembic] in pyproject.toml). Pass the revision files or folders to lint.`,
+      const config = projectConfig(alembic);
+      const listing = listProjectRevisions(alembic, config);
+      problems.push(...listing.problems);
+      const models = (await analyzeFiles(readable(listing.files, problems))).filter(isRevisionModel);
+      project = createProjectModel(
+        alembic.projectRoot,
+        config,
+        models,
+        alembic,
+        loadDecisionRecords(config.decisionsDir),
       );
+      seen.set(alembic.scriptLocation, project);
+      projects.push(project);
+      total += models.length;
+    }
+    return project;
+  };
+  const restrictTo = (files: Iterable<string>): void => {
+    only ??= new Set();
+    for (const file of files) only.add(file);
+  };
+
+  if (paths.length === 0) {
+    search = findProjects(cwd, problems);
+    const found = search.projects.length ? search.projects : [enclosingProject(cwd)].filter((p) => p !== undefined);
     for (const alembic of found) await addAlembic(alembic);
-    return { projects, problems };
+    if (found.length === 0) {
+      // No Alembic project: the team's revision globs may still say where the revisions are.
+      const config = loadConfig(cwd, projectRootOf(cwd));
+      const listing = listProjectRevisions(undefined, config);
+      problems.push(...listing.problems);
+      if (listing.files.length) {
+        const loose = await loadLoose(cwd, listing.files, problems);
+        projects.push(loose);
+        total += loose.revisions.length;
+      }
+    }
   }
   for (const given of paths) {
     const target = path.resolve(cwd, given);
@@ -108,42 +147,62 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
       continue;
     }
     if (stat.isDirectory()) {
-      const alembic = readAlembicProject(target);
-      if (alembic) {
-        await addAlembic(alembic);
+      const inside = enclosingProject(target);
+      if (inside && !samePath(inside.scriptLocation, target) && !samePath(inside.root, target)) {
+        // A folder within a project (e.g. its versions/): that project, reporting the revisions there.
+        const project = await addAlembic(inside);
+        restrictTo(project.revisions.filter((m) => isInside(m.path, target)).map((m) => m.path));
         continue;
       }
-      const nested = findAlembicProjects(target, undefined, problems);
+      const nested = findProjects(target, problems).projects;
       if (nested.length) {
         for (const project of nested) await addAlembic(project);
         continue;
       }
-      const loose = await loadLooseFolder(target, problems);
-      projects.push(loose);
+      const scan = scanRevisionFiles({ versionLocations: [target], recursive: false });
+      problems.push(...scan.problems);
+      if (scan.files.length) {
+        const loose = await loadLoose(target, scan.files, problems);
+        projects.push(loose);
+        total += loose.revisions.length;
+      }
       continue;
     }
-    const alembic = enclosingAlembicProject(target);
-    if (alembic) await addAlembic(alembic);
-    else {
-      const model = analyzeOnce(target, readText(target));
-      const config = loadConfig(path.dirname(target));
-      projects.push(
-        createProjectModel(path.dirname(target), config, [model], undefined, loadDecisionRecords(config.decisionsDir)),
-      );
+    if (!isRevisionFile(target)) {
+      problems.push(notARevision(given));
+      continue;
     }
-    only ??= new Set();
-    only.add(target);
-  }
-  // A folder named alongside a file lints all of its project: drop the filter when any folder was given.
-  if (
-    paths.some((p) => {
-      try {
-        return fs.statSync(path.resolve(cwd, p)).isDirectory();
-      } catch {
-        return false;
+    const alembic = enclosingProject(target);
+    if (alembic) {
+      const project = await addAlembic(alembic);
+      if (!project.byPath.has(target)) {
+        // Named by the user, a revision by content, but outside what discovery lists (e.g. a left-out folder).
+        projects.push(await loadLoose(path.dirname(target), [target], problems));
+        total += 1;
       }
-    })
-  )
-    only = undefined;
-  return { projects, only, problems };
+    } else {
+      projects.push(await loadLoose(path.dirname(target), [target], problems));
+      total += 1;
+    }
+    restrictTo([target]);
+  }
+  // A whole project named alongside a file lints all of it.
+  if (paths.some((p) => namesWholeProject(path.resolve(cwd, p)))) only = undefined;
+  const reported = only ? only.size : total;
+  const nothingFound = reported === 0 ? nothingFoundMessage(paths.length ? paths.join(', ') : cwd, search) : undefined;
+  return { projects, only, problems: [...new Set(problems)], nothingFound };
+}
+
+function namesWholeProject(target: string): boolean {
+  try {
+    if (!fs.statSync(target).isDirectory()) return false;
+  } catch {
+    return false;
+  }
+  const inside = enclosingProject(target);
+  return !inside || samePath(inside.scriptLocation, target) || samePath(inside.root, target);
+}
+
+function samePath(a: string, b: string): boolean {
+  return path.relative(a, b) === '';
 }

@@ -1,4 +1,4 @@
-import type { TextEdit } from '../rules/types';
+import type { TextEdit } from './edit';
 
 /**
  * Applies text edits to a source. Edits are applied from the end so earlier offsets stay valid;

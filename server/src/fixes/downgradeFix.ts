@@ -2,7 +2,7 @@ import type { ImportInfo, MigrationModel } from '../model/migration';
 import type { ProjectModel } from '../model/project';
 import type { Span } from '../model/source';
 import { parsePython, type SyntaxNode } from '../parse/python';
-import type { Fix, TextEdit } from '../rules/types';
+import type { Fix, TextEdit } from './edit';
 import { invertSteps, type InverseStatement } from './inverse';
 import { upgradeSteps, type StepBlock } from './upgradeSteps';
 

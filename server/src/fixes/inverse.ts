@@ -2,7 +2,7 @@ import type { ImportInfo, MigrationModel, Operation, PyCall, PyValue } from '../
 import { boolValue, callKeyword, stringValue } from '../model/migration';
 import { TABLE_PARAMETER, signatureFor } from '../model/opSignatures';
 import type { ProjectModel } from '../model/project';
-import { CONSTRAINT_TYPES, columnNameOf, literalName } from './opFacts';
+import { CONSTRAINT_TYPES, columnNameOf, literalName } from '../analysis/opFacts';
 import {
   columnDefinition,
   historyBefore,
@@ -10,7 +10,7 @@ import {
   tableDefinition,
   type HistoryEntry,
   type HistoryView,
-} from './schemaHistory';
+} from '../analysis/schemaHistory';
 import type { Step, StepBlock } from './upgradeSteps';
 
 /**

@@ -1,5 +1,6 @@
 import type { MigrationModel, Operation } from '../model/migration';
 import type { Span } from '../model/source';
+import { calleeText } from '../model/pyValues';
 import type { SyntaxNode } from '../parse/python';
 
 /**
@@ -197,7 +198,9 @@ class StepReader {
       if (this.ops.some((o) => o.span.start === call.startIndex)) continue;
       return {
         span: { start: call.startIndex, end: fn?.endIndex ?? call.endIndex },
-        description: `\`${callee}(…)\` at line ${this.line(call.startIndex)} is not an Alembic operation`,
+        // Shown as written, with inner arguments collapsed (`sa.text().bindparams(…)`), never the
+        // text with its white space squeezed out.
+        description: `\`${fn ? calleeText(fn as unknown as Parameters<typeof calleeText>[0]) : callee}(…)\` at line ${this.line(call.startIndex)} is not an Alembic operation`,
       };
     }
     return undefined;

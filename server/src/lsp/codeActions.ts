@@ -21,6 +21,11 @@ export interface Published {
   revision?: string;
   /** Waivers go into Python files only (revisions and application code), not decision records. */
   canWaive: boolean;
+  /**
+   * The revision already has a committed child (SW108's git facts): its history is shared, so no
+   * quick fix edits it; the decision record is offered instead, and the fixes say why not.
+   */
+  committedChild?: { child: string; commit: string };
 }
 
 function lspEdits(lines: LineIndex, edits: readonly TextEdit[]): LspTextEdit[] {
@@ -33,31 +38,61 @@ function wanted(params: CodeActionParams, kind: string): boolean {
   return only.some((k) => kind === k || kind.startsWith(`${k}.`));
 }
 
-/** Quick fixes, "Allow with decision record…" and "Show documentation" for each of our diagnostics; plus fix-all. */
+/**
+ * The light bulb of our diagnostics, at most three entries a finding and in this order for the
+ * whole menu: each finding's first fix (the real fixes first), then "Allow … with a decision
+ * record…" once per rule and line, then "Show documentation" once per rule; then "Fix all safe
+ * findings" when the file has any. `source.fixAll.schemaWarden` (on save, "Source Action…") gets
+ * the safe fixes of the whole file.
+ */
 export function codeActions(params: CodeActionParams, published: Published | undefined): CodeAction[] {
   const actions: CodeAction[] = [];
   if (!published) return actions;
   const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && isData(d.data));
+  const locked = published.committedChild;
   if (wanted(params, CodeActionKind.QuickFix)) {
+    const fixes: CodeAction[] = [];
+    const allows = new Map<string, CodeAction>();
+    const docs = new Map<string, CodeAction>();
     for (const diagnostic of ours) {
       const data = diagnostic.data as DiagnosticData;
       const finding = data.version === published.version ? published.findings[data.index] : undefined;
-      if (finding && finding.ruleId === data.ruleId) {
-        finding.fixes.forEach((fix, i) =>
-          actions.push({
-            title: fix.title,
-            kind: CodeActionKind.QuickFix,
-            diagnostics: [diagnostic],
-            isPreferred: i === 0,
-            edit: { changes: { [published.uri]: lspEdits(published.lines, fix.edits) } },
-          }),
+      const fix = finding && finding.ruleId === data.ruleId ? finding.fixes[0] : undefined;
+      if (fix && locked)
+        fixes.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          disabled: { reason: historyReason(published, locked) },
+        });
+      else if (fix && !fixes.some((f) => f.title === fix.title && sameEdits(f, fix.edits, published)))
+        // one entry for a fix several findings share (e.g. a record's missing sections)
+        fixes.push({
+          title: fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          isPreferred: true,
+          edit: { changes: { [published.uri]: lspEdits(published.lines, fix.edits) } },
+        });
+      const allowKey = `${data.ruleId}:${diagnostic.range.start.line}`;
+      if (published.canWaive && !allows.has(allowKey))
+        allows.set(
+          allowKey,
+          allowAction(diagnostic, data.ruleId, published, locked !== undefined && fix !== undefined),
         );
-      }
-      if (published.canWaive) actions.push(allowAction(diagnostic, data.ruleId, published));
-      actions.push(docsAction(diagnostic, data.ruleId));
+      if (!docs.has(data.ruleId)) docs.set(data.ruleId, docsAction(diagnostic, data.ruleId));
     }
+    if (!locked) fixes.push(...fixesUnderCursor(params, published, ours));
+    actions.push(...fixes, ...allows.values(), ...docs.values());
+    const all = locked ? [] : safeEdits(published.findings);
+    if (ours.length && all.length)
+      actions.push({
+        title: 'Fix all safe findings in this file',
+        kind: CodeActionKind.QuickFix,
+        edit: { changes: { [published.uri]: lspEdits(published.lines, all) } },
+      });
   }
-  if (wanted(params, FIX_ALL_KIND)) {
+  if (wanted(params, FIX_ALL_KIND) && !locked) {
     const edits = safeEdits(published.findings);
     if (edits.length)
       actions.push({
@@ -69,13 +104,49 @@ export function codeActions(params: CodeActionParams, published: Published | und
   return actions;
 }
 
-function allowAction(diagnostic: Diagnostic, ruleId: string, published: Published): CodeAction {
+/**
+ * Rules whose fix is offered wherever the cursor is in the text the fix rewrites, not only on the
+ * squiggle: SW101's "Add downgrade" anywhere in the empty downgrade() (on its `pass` too).
+ */
+const FIX_WHERE_IT_EDITS = new Set(['SW101']);
+
+function fixesUnderCursor(params: CodeActionParams, published: Published, ours: readonly Diagnostic[]): CodeAction[] {
+  const asked = new Set(ours.map((d) => (d.data as DiagnosticData).index));
+  const from = published.lines.offsetAt(params.range.start);
+  const to = published.lines.offsetAt(params.range.end);
+  const out: CodeAction[] = [];
+  published.findings.forEach((finding, index) => {
+    const fix = finding.fixes[0];
+    if (!fix || asked.has(index) || !FIX_WHERE_IT_EDITS.has(finding.ruleId)) return;
+    if (!fix.edits.some((e) => e.span.start <= from && to <= e.span.end)) return;
+    out.push({
+      title: fix.title,
+      kind: CodeActionKind.QuickFix,
+      isPreferred: true,
+      edit: { changes: { [published.uri]: lspEdits(published.lines, fix.edits) } },
+    });
+  });
+  return out;
+}
+
+function sameEdits(action: CodeAction, edits: readonly TextEdit[], published: Published): boolean {
+  const theirs = action.edit?.changes?.[published.uri];
+  return JSON.stringify(theirs) === JSON.stringify(lspEdits(published.lines, edits));
+}
+
+/** Why a revision with a committed child gets no edits. */
+export function historyReason(published: Published, locked: { child: string; commit: string }): string {
+  return `Revision ${published.revision ?? ''} already has a committed child (${locked.child}, added in ${locked.commit}): editing it rewrites shared history (SW108). Make the change in a new revision, or allow it with a decision record.`;
+}
+
+function allowAction(diagnostic: Diagnostic, ruleId: string, published: Published, instead: boolean): CodeAction {
+  const title = `Allow ${ruleId} with a decision record…${instead ? ' (history is committed: no fix here)' : ''}`;
   return {
-    title: `Allow ${ruleId} with a decision record…`,
+    title,
     kind: CodeActionKind.QuickFix,
     diagnostics: [diagnostic],
     command: {
-      title: `Allow ${ruleId} with a decision record…`,
+      title,
       command: ServerCommands.allowWithDecision,
       arguments: [{ uri: published.uri, line: diagnostic.range.start.line, ruleId, revision: published.revision }],
     },

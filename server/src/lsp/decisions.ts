@@ -1,5 +1,5 @@
 import { loadDecisionRecords, parseDecisionRecord } from '../decisions/parse';
-import { normalizeDecisionId, type DecisionRecord } from '../decisions/record';
+import { normalizeDecisionId, type DecisionRecord } from '../model/decisionRecord';
 import { lineInsideTripleQuotedString, waiverComment, writeNewRecord } from '../decisions/scaffold';
 
 /** What completion and the commands need to know of a decision record. */

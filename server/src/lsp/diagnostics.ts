@@ -26,11 +26,18 @@ export function toDiagnostic(finding: Finding, data: DiagnosticData, project: Pr
     message: finding.message,
     data,
   };
-  if (finding.related.length)
-    diagnostic.relatedInformation = finding.related.map((r): DiagnosticRelatedInformation => ({
-      location: { uri: pathToUri(r.path), range: r.range ?? relatedRange(project, r.path, r.span) },
-      message: r.message,
-    }));
+  const related = finding.related.map((r): DiagnosticRelatedInformation => ({
+    location: { uri: pathToUri(r.path), range: r.range ?? relatedRange(project, r.path, r.span) },
+    message: r.message,
+  }));
+  // The help (what to do), at the finding's own place, after the rule's own related places: the
+  // Problems panel shows it under the message, as rust-analyzer does with a compiler's "help:" notes.
+  if (finding.help)
+    related.push({
+      location: { uri: pathToUri(finding.path), range: finding.range },
+      message: `help: ${finding.help}`,
+    });
+  if (related.length) diagnostic.relatedInformation = related;
   return diagnostic;
 }
 
@@ -60,6 +67,8 @@ export function configErrorDiagnostic(error: ConfigError): Diagnostic {
 /** A cheap fingerprint to skip re-publishing diagnostics that did not change. */
 export function fingerprint(findings: readonly Finding[]): string {
   return findings
-    .map((f) => `${f.ruleId}|${f.severity}|${f.span.start}|${f.span.end}|${f.message}|${f.related.length}`)
+    .map(
+      (f) => `${f.ruleId}|${f.severity}|${f.span.start}|${f.span.end}|${f.message}|${f.help ?? ''}|${f.related.length}`,
+    )
     .join('\n');
 }

@@ -74,9 +74,37 @@ function operationMarkdown(op: Operation, config: ResolvedConfig): string {
 }
 
 function sqlMarkdown(op: Operation, statement: SqlStatement, config: ResolvedConfig): string {
-  const lines = [`**SQL ${statement.kind.replace(/Stmt$/, '')}** in \`${op.call.callee}\` (in ${op.section}())`];
+  const lines = [`**${statementHead(statement)}** in \`${op.call.callee}\` (in ${op.section}())`];
   lockLines(lines, lockInfo(statement, config.postgresVersion), config.postgresVersion);
   return lines.join('\n');
+}
+
+/** Words that start an SQL statement's head: `CREATE OR REPLACE FUNCTION`, `ALTER TABLE`, `DROP INDEX`… */
+const HEAD_WORDS = new Set(
+  (
+    'CREATE OR REPLACE UNIQUE INDEX CONCURRENTLY TABLE TRIGGER CONSTRAINT FUNCTION PROCEDURE VIEW MATERIALIZED ' +
+    'DROP ALTER ADD COLUMN TEMP TEMPORARY UNLOGGED EXTENSION TYPE SEQUENCE SCHEMA DOMAIN POLICY RULE AGGREGATE ' +
+    'INSERT INTO UPDATE DELETE FROM REFRESH COMMENT ON SET RESET GRANT REVOKE TRUNCATE RENAME VACUUM ANALYZE ' +
+    'REINDEX LOCK SELECT WITH DO CLUSTER EVENT CAST OPERATOR ROLE USER DATABASE LOCAL'
+  ).split(' '),
+);
+
+/**
+ * How a statement is named in the hover: its own leading keywords as written (`CREATE TRIGGER`,
+ * `DROP TABLE`), never the parser's node names (`CreateTrigStmt`, `DropStmt`).
+ */
+export function statementHead(statement: Pick<SqlStatement, 'text'>): string {
+  const words = statement.text
+    .replace(/--[^\n]*\n?|\/\*[\s\S]*?\*\//g, ' ')
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.toUpperCase());
+  const head: string[] = [];
+  for (const word of words) {
+    if (!HEAD_WORDS.has(word) || head.length === 4) break;
+    head.push(word);
+  }
+  return head.length ? head.join(' ') : 'SQL statement';
 }
 
 function lockLines(lines: string[], info: ReturnType<typeof lockInfo>, postgresVersion: number): void {

@@ -25,12 +25,18 @@ import { lintProjectRules, lintRevision, sortFindings } from '../engine/lint';
 import { acceptedHistory } from '../model/baseline';
 import { unknownBaselineError } from '../engine/baseline';
 import type { MigrationModel } from '../model/migration';
+import type { ProjectModel } from '../model/project';
 import { allRules } from '../rules';
 import { ruleDocUrl } from '../rules/docsUrl';
 import type { Finding } from '../rules/types';
 import {
   FIX_ALL_KIND,
+  LintWorkspaceRequest,
+  ListRevisionsRequest,
+  ListRulesRequest,
+  NewDecisionRequest,
   ServerCommands,
+  StatusNotification,
   type AllowWithDecisionArgs,
   type LintWorkspaceResult,
   type NewDecisionParams,
@@ -40,19 +46,13 @@ import {
   type StatusParams,
 } from '../shared/protocol';
 import { codeActions, type Published } from './codeActions';
+import { committedChildOf } from '../engine/gitHistory';
 import { frontMatterCompletion, waiverCompletion } from './completion';
 import { loadRecords, recordInfo, waiverLine, writeRecord } from './decisions';
 import { configErrorDiagnostic, fingerprint, toDiagnostic } from './diagnostics';
 import { OpenDocument } from './documents';
 import { hoverAt } from './hover';
 import { ServerLog } from './log';
-import {
-  LintWorkspaceRequest,
-  ListRevisionsRequest,
-  ListRulesRequest,
-  NewDecisionRequest,
-  StatusNotification,
-} from './messages';
 import {
   contentChangesProblem,
   documentItemProblem,
@@ -406,7 +406,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const file = uriToPath(change.uri);
       if (!file) continue;
       const base = path.basename(file);
-      if (CONFIG_FILES.has(base)) {
+      // An env.py created or deleted makes or unmakes a project configured in Python (model/discovery.ts).
+      if (CONFIG_FILES.has(base) || (base === 'env.py' && change.type !== FileChangeType.Changed)) {
         configChanged = true;
         continue;
       }
@@ -543,6 +544,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     sendStatus();
   }
 
+  function committedChildSafely(project: ProjectModel, file: string): Published['committedChild'] {
+    try {
+      return committedChildOf(project, file);
+    } catch (err) {
+      log.error('committed child', err);
+      return undefined;
+    }
+  }
+
   function safeProjectRules(entry: ProjectEntry): Map<string, Finding[]> {
     try {
       return lintProjectRules(entry.model, { trusted });
@@ -571,6 +581,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     sendFindings(entry, uri, current ? doc.version : -1, lines ? findingsOf(entry, file) : [], lines, {
       revision: model?.revision,
       canWaive: model !== undefined,
+      // Quick fixes must not edit shared history; git is asked only in a trusted workspace.
+      committedChild: model && trusted ? committedChildSafely(entry.model, file) : undefined,
     });
   }
 
@@ -580,7 +592,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     version: number,
     findings: Finding[],
     lines: LineIndex | undefined,
-    extra: { revision?: string; canWaive: boolean },
+    extra: Pick<Published, 'revision' | 'canWaive' | 'committedChild'>,
   ): void {
     if (lines) published.set(uri, { uri, version, findings, lines, ...extra });
     else published.delete(uri);

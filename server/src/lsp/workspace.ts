@@ -1,20 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
 import { ConfigError, defaultConfig, loadConfig, type ResolvedConfig } from '../config/config';
 import { analyzeOnce } from '../engine/analyze';
 import { analyzeFilesWith } from '../engine/parallelAnalyze';
 import { readText } from '../engine/readText';
-import {
-  brokenRevisionLink,
-  errorCode,
-  findAlembicProjects,
-  scanRevisionFiles,
-  type AlembicProject,
-} from '../model/alembicConfig';
+import { brokenRevisionLink, errorCode, type AlembicProject } from '../model/alembicConfig';
+import { findProjects, inVersionLocations, listProjectRevisions, revisionGlobMatcher } from '../model/discovery';
+import { isRevisionSource } from '../model/revisionContent';
+import { projectRootOf } from '../model/sourceRoots';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, withRevision, type ProjectModel } from '../model/project';
-import type { DecisionRecord } from '../decisions/record';
+import type { DecisionRecord } from '../model/decisionRecord';
 import type { Finding } from '../rules/types';
 import { loadRecords } from './decisions';
 import type { SchemaWardenSettings } from '../shared/settings';
@@ -37,123 +33,31 @@ export interface ProjectEntry {
   /** Whole-project findings by path (recomputed, debounced, when any file of the project changes). */
   projectFindings: Map<string, Finding[]>;
   matchesGlob: (file: string) => boolean;
+  /** Python files where revisions are that are not revisions by content (env.py, helpers, templates). */
+  nonRevisions: Set<string>;
 }
 
-const SKIPPED_DIRS = new Set([
-  'node_modules',
-  '.git',
-  '.venv',
-  'venv',
-  '__pycache__',
-  '.tox',
-  '.mypy_cache',
-  'dist',
-  'out',
-  'build',
-]);
-
 /** Reads the team configuration; a broken file is reported and the defaults are used meanwhile. */
-export function readTeamConfig(root: string): { config: ResolvedConfig; error?: ConfigError } {
+export function readTeamConfig(
+  root: string,
+  projectRoot = projectRootOf(root),
+): { config: ResolvedConfig; error?: ConfigError } {
   try {
-    return { config: loadConfig(root) };
+    return { config: loadConfig(root, projectRoot) };
   } catch (err) {
-    if (err instanceof ConfigError) return { config: defaultConfig(root), error: err };
+    if (err instanceof ConfigError) return { config: defaultConfig(projectRoot), error: err };
     throw err;
   }
 }
 
-/** True when `file` is a revision of the project: in a version location, or matching a revision glob. */
+/**
+ * True when `file` sits where the project's revisions are: a version location or a subfolder of
+ * one (see `inVersionLocations`), or a file matching a revision glob. Its content is judged
+ * separately (`WorkspaceIndex.projectOf`).
+ */
 export function isRevisionOf(entry: Pick<ProjectEntry, 'alembic' | 'matchesGlob'>, file: string): boolean {
   if (!file.endsWith('.py') || path.basename(file) === '__init__.py') return false;
-  const alembic = entry.alembic;
-  if (alembic) {
-    for (const location of alembic.versionLocations) {
-      if (
-        alembic.recursive
-          ? isInside(file, location) &&
-            !file.includes(`${path.sep}__pycache__${path.sep}`) &&
-            !throughLinkedFolder(location, file)
-          : path.dirname(file) === path.normalize(location)
-      )
-        return true;
-    }
-  }
-  return entry.matchesGlob(file);
-}
-
-/**
- * True when the path from `location` down to `file` goes through a symbolic link to a folder
- * (e.g. `versions/loop/versions/a1.py` with `loop -> ..`): Alembic does not follow those, so the
- * file is not a revision of that location (it would be the same revision a second time).
- */
-function throughLinkedFolder(location: string, file: string): boolean {
-  const parts = path.relative(location, path.dirname(file)).split(path.sep).filter(Boolean);
-  let dir = path.normalize(location);
-  for (const part of parts) {
-    dir = path.join(dir, part);
-    try {
-      if (fs.lstatSync(dir).isSymbolicLink()) return true;
-    } catch {
-      return false;
-    } // gone: judge by the path alone
-  }
-  return false;
-}
-
-function globMatcher(root: string, globs: readonly string[]): (file: string) => boolean {
-  if (globs.length === 0) return () => false;
-  const match = picomatch([...globs], { dot: false });
-  return (file) => {
-    const rel = path.relative(root, file);
-    return !rel.startsWith('..') && !path.isAbsolute(rel) && match(rel.split(path.sep).join('/'));
-  };
-}
-
-/** How many folder entries a revision-glob search looks at, at most. */
-const MAX_GLOB_ENTRIES = 200_000;
-
-/**
- * Files below `root` matching the project's revision globs: regular files and symbolic links to
- * files. Symbolic links to folders are not followed (no loop can make it recurse); depth and the
- * number of entries are bounded, and `problems` says when the bound was reached.
- */
-function globbedFiles(root: string, matches: (file: string) => boolean, problems: string[], depth = 8): string[] {
-  const found: string[] = [];
-  let budget = MAX_GLOB_ENTRIES;
-  const visit = (dir: string, level: number): void => {
-    if (budget <= 0) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    budget -= entries.length;
-    if (budget <= 0) {
-      problems.push(
-        `Stopped looking for files matching the revision globs below ${root} after ${MAX_GLOB_ENTRIES} files and folders (at ${dir}).`,
-      );
-      return;
-    }
-    for (const e of entries) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (level < depth && !SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) visit(full, level + 1);
-      } else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.py') && matches(full)) {
-        if (e.isFile()) {
-          found.push(full);
-          continue;
-        }
-        try {
-          if (fs.statSync(full).isFile()) found.push(full);
-        } catch (err) {
-          problems.push(brokenRevisionLink(full, err));
-        }
-      }
-    }
-  };
-  visit(root, 0);
-  return found;
+  return (entry.alembic !== undefined && inVersionLocations(entry.alembic, file)) || entry.matchesGlob(file);
 }
 
 export interface IndexProgress {
@@ -168,6 +72,8 @@ export class WorkspaceIndex {
   projects: ProjectEntry[] = [];
   /** What the last build found wrong in the workspace's projects (configuration, broken or looping links …). */
   problems: string[] = [];
+  /** The text of an open document (undefined when it is not open). */
+  private openText: (file: string) => string | undefined = () => undefined;
 
   constructor(private readonly settingsFor: (root: string) => Promise<SchemaWardenSettings>) {}
 
@@ -190,32 +96,39 @@ export class WorkspaceIndex {
       matchesGlob: (f: string) => boolean;
     }> = [];
     const problems: string[] = [];
+    this.openText = openText;
     for (const folder of folders) {
-      const alembics = findAlembicProjects(folder, undefined, problems);
+      // The same discovery as the CLI's (model/discovery.ts): the editor finds the projects `lint` finds.
+      const alembics = findProjects(folder, problems).projects;
       for (const alembic of alembics) {
-        const team = readTeamConfig(alembic.root);
-        const settings = await this.settingsFor(alembic.root);
+        const team = readTeamConfig(alembic.root, alembic.projectRoot);
+        const settings = await this.settingsFor(alembic.projectRoot);
         const config = mergeSettings(team.config, settings);
-        const matchesGlob = globMatcher(config.root, config.revisionGlobs);
-        const scan = scanRevisionFiles(alembic);
-        problems.push(...alembic.problems, ...scan.problems);
-        const files = new Set(scan.files);
-        if (config.revisionGlobs.length) for (const f of globbedFiles(config.root, matchesGlob, problems)) files.add(f);
-        planned.push({ root: alembic.root, alembic, settings, team, files: [...files].sort(), matchesGlob });
+        const listing = listProjectRevisions(alembic, config);
+        problems.push(...listing.problems);
+        planned.push({
+          root: alembic.projectRoot,
+          alembic,
+          settings,
+          team,
+          files: listing.files,
+          matchesGlob: revisionGlobMatcher(config.root, config.revisionGlobs),
+        });
       }
       if (alembics.length === 0) {
-        // No Alembic configuration: revision globs (team or personal) may still name revision files.
+        // No Alembic project: revision globs (team or personal) may still name revision files.
         const team = readTeamConfig(folder);
         const settings = await this.settingsFor(folder);
         const config = mergeSettings(team.config, settings);
         if (config.revisionGlobs.length) {
-          const matchesGlob = globMatcher(config.root, config.revisionGlobs);
+          const listing = listProjectRevisions(undefined, config);
+          problems.push(...listing.problems);
           planned.push({
-            root: folder,
+            root: config.root,
             settings,
             team,
-            files: globbedFiles(config.root, matchesGlob, problems).sort(),
-            matchesGlob,
+            files: listing.files,
+            matchesGlob: revisionGlobMatcher(config.root, config.revisionGlobs),
           });
         }
       }
@@ -237,11 +150,15 @@ export class WorkspaceIndex {
       });
       done = before + plan.files.length;
       const models: MigrationModel[] = [];
+      const nonRevisions = new Set<string>();
       let next = 0;
       for (let i = 0; i < plan.files.length; i++) {
         const result = open[i] ?? read[next++];
-        if ('path' in result) models.push(result);
-        else if (result.problem) problems.push(result.problem);
+        if (!('path' in result)) {
+          if (result.problem) problems.push(result.problem);
+        } else if (isRevisionSource(result.source) || (open[i] !== undefined && revisionOnDisk(result.path)))
+          models.push(result); // an open revision stays one while it is edited (judged by its saved text)
+        else nonRevisions.add(result.path); // env.py, a helper, __init__.py: judged by content
       }
       const config = mergeSettings(plan.team.config, plan.settings);
       projects.push({
@@ -254,6 +171,7 @@ export class WorkspaceIndex {
         revisionFindings: new Map(),
         projectFindings: new Map(),
         matchesGlob: plan.matchesGlob,
+        nonRevisions,
       });
     }
     progress?.(total, total);
@@ -261,13 +179,35 @@ export class WorkspaceIndex {
     this.problems = [...new Set(problems)];
   }
 
-  /** The project a revision file belongs to (the innermost one when projects nest). */
+  /**
+   * The project a revision file belongs to (the innermost one when projects nest or share a
+   * root). A file where revisions are is one when it is a known revision, else when its content
+   * is one: an open document's text, or the file on disk.
+   */
   projectOf(file: string): ProjectEntry | undefined {
     let best: ProjectEntry | undefined;
+    const depth = (entry: ProjectEntry): number => (entry.alembic?.scriptLocation ?? entry.root).length;
     for (const entry of this.projects) {
-      if (isRevisionOf(entry, file) && (!best || entry.root.length > best.root.length)) best = entry;
+      if (isRevisionOf(entry, file) && (!best || depth(entry) > depth(best))) best = entry;
     }
-    return best;
+    return best && this.isRevisionByContent(best, file) ? best : undefined;
+  }
+
+  private isRevisionByContent(entry: ProjectEntry, file: string): boolean {
+    // A known revision stays one while it is edited (a line deleted for a moment, a syntax error).
+    if (entry.model.byPath.has(file)) return true;
+    const text = this.openText(file);
+    if (text !== undefined) return isRevisionSource(text);
+    if (entry.nonRevisions.has(file)) return false;
+    let disk: string;
+    try {
+      disk = readText(file);
+    } catch {
+      return true; // gone or unreadable: reading it again says so
+    }
+    if (isRevisionSource(disk)) return true;
+    entry.nonRevisions.add(file);
+    return false;
   }
 
   /** The project whose root holds `file` (for config files, decision records, application code). */
@@ -281,6 +221,7 @@ export class WorkspaceIndex {
 
   /** Replaces (or adds) a revision's model. */
   setRevision(entry: ProjectEntry, model: MigrationModel): void {
+    entry.nonRevisions.delete(model.path);
     entry.model = withRevision(entry.model, model);
   }
 
@@ -303,6 +244,15 @@ export class WorkspaceIndex {
 
   get revisionCount(): number {
     return this.projects.reduce((n, p) => n + p.model.revisions.length, 0);
+  }
+}
+
+/** Whether the saved text of a file is a revision (false when it cannot be read). */
+function revisionOnDisk(file: string): boolean {
+  try {
+    return isRevisionSource(readText(file));
+  } catch {
+    return false;
   }
 }
 

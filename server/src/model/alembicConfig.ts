@@ -2,75 +2,33 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ini from 'ini';
 import { parseToml } from '../config/toml';
+import { isPackageResource, projectRootOf, resolvePackageResource, sourceRoots } from './sourceRoots';
+import { readEnvScript, type EnvScriptSettings } from './envScript';
 
-/** Where an Alembic project keeps its revisions, read from alembic.ini or pyproject.toml's [tool.alembic]. */
+/**
+ * Where an Alembic project keeps its revisions: read from alembic.ini or pyproject.toml's
+ * [tool.alembic], or (Alembic configured in Python) a folder holding `env.py` and `versions/`.
+ */
 export interface AlembicProject {
-  /** The folder of the configuration file; relative paths in it are taken from here. */
+  /** The folder of the configuration file (the script location when there is none); relative paths in it are taken from here. */
   root: string;
+  /** alembic.ini, pyproject.toml, or `env.py` when Alembic is configured in the application's code. */
   configFile: string;
+  kind: 'ini' | 'pyproject' | 'python';
+  /** The nearest folder above holding pyproject.toml, setup.cfg, setup.py or .git (see `projectRootOf`). */
+  projectRoot: string;
   scriptLocation: string;
   versionLocations: string[];
   recursive: boolean;
   /** Problems with the configuration, said so that the user knows what to change. */
   problems: string[];
+  /** What `env.py` sets for every migration (read statically), when it can be read. */
+  env?: EnvScriptSettings;
 }
 
 export class AlembicConfigError extends Error {}
 
-const SKIPPED_DIRS = new Set([
-  'node_modules',
-  '.git',
-  '.venv',
-  'venv',
-  '__pycache__',
-  '.tox',
-  '.mypy_cache',
-  'dist',
-  'out',
-  'build',
-]);
-
-/** How many folder entries the project search looks at before it gives up (a workspace holding a huge tree). */
-export const MAX_SEARCH_ENTRIES = 200_000;
-
-/**
- * Finds the Alembic projects at or below a folder (at most `depth` levels down). Symbolic links to
- * folders are not followed (so a link loop cannot make it recurse), and the search stops after
- * `MAX_SEARCH_ENTRIES` entries; `problems` (when given) says when it did.
- */
-export function findAlembicProjects(start: string, depth = 4, problems?: string[]): AlembicProject[] {
-  const found: AlembicProject[] = [];
-  let budget = MAX_SEARCH_ENTRIES;
-  const visit = (dir: string, level: number): void => {
-    const project = readAlembicProject(dir);
-    if (project) {
-      found.push(project);
-      return;
-    }
-    if (level >= depth || budget <= 0) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    budget -= entries.length;
-    if (budget <= 0) {
-      problems?.push(
-        `Stopped looking for Alembic projects below ${start} after ${MAX_SEARCH_ENTRIES} files and folders (at ${dir}); open the project's folder itself.`,
-      );
-      return;
-    }
-    for (const entry of entries) {
-      if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.'))
-        visit(path.join(dir, entry.name), level + 1);
-    }
-  };
-  visit(path.resolve(start), 0);
-  return found;
-}
-
-/** Reads the Alembic configuration in one folder, if it has one. */
+/** Reads the Alembic configuration in one folder (alembic.ini, else `[tool.alembic]` in pyproject.toml), if it has one. */
 export function readAlembicProject(dir: string): AlembicProject | undefined {
   const iniFile = path.join(dir, 'alembic.ini');
   if (fs.existsSync(iniFile)) return fromIni(dir, iniFile);
@@ -86,22 +44,77 @@ export function readAlembicProject(dir: string): AlembicProject | undefined {
       return undefined; // a broken pyproject.toml is reported by the configuration loader
     }
     if (table && typeof table.script_location === 'string') {
-      const here = (s: string): string => s.replace(/%\(here\)s/g, dir);
-      const scriptLocation = path.resolve(dir, here(table.script_location));
+      const problems: string[] = [];
+      const projectRoot = projectRootOf(dir);
+      const resolve = (s: string): string =>
+        resolveLocation(s.replace(/%\(here\)s/g, dir), dir, projectRoot, pyproject, problems);
+      const scriptLocation = resolve(table.script_location);
       const versionLocations = Array.isArray(table.version_locations)
-        ? table.version_locations.map((v) => path.resolve(dir, here(String(v))))
+        ? table.version_locations.map((v) => resolve(String(v)))
         : [path.join(scriptLocation, 'versions')];
       return {
         root: dir,
         configFile: pyproject,
+        kind: 'pyproject',
+        projectRoot,
         scriptLocation,
         versionLocations,
         recursive: table.recursive_version_locations === true,
-        problems: [],
+        problems,
+        env: readEnvScript(scriptLocation),
       };
     }
   }
   return undefined;
+}
+
+/** An Alembic project configured in Python code (no ini): a folder holding `env.py` and a `versions/` folder. */
+export function pythonConfiguredProject(dir: string): AlembicProject | undefined {
+  const envPy = path.join(dir, 'env.py');
+  const versions = path.join(dir, 'versions');
+  try {
+    if (!fs.statSync(envPy).isFile() || !fs.statSync(versions).isDirectory()) return undefined;
+  } catch {
+    return undefined;
+  }
+  return {
+    root: dir,
+    configFile: envPy,
+    kind: 'python',
+    projectRoot: projectRootOf(dir),
+    scriptLocation: dir,
+    versionLocations: [versions],
+    recursive: false,
+    problems: [],
+  };
+}
+
+/**
+ * A `script_location` or version location as a folder: a path (relative to the configuration
+ * file's folder), or a package resource (`pkg.sub:path`, `pkg:a:b`) looked for in the folders from
+ * the configuration's up to the project root and in the project's source roots.
+ */
+function resolveLocation(location: string, dir: string, projectRoot: string, file: string, problems: string[]): string {
+  if (!isPackageResource(location)) return path.resolve(dir, location);
+  const roots: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    roots.push(d);
+    if (d === projectRoot || path.dirname(d) === d || !isInsideOrSame(d, projectRoot)) break;
+  }
+  roots.push(...sourceRoots(projectRoot));
+  const searched = [...new Set(roots)];
+  const resolved = resolvePackageResource(location, searched);
+  if (resolved) return resolved;
+  const [pkg, ...parts] = location.split(':');
+  problems.push(
+    `${file}: script location "${location}" names the Python package ${pkg}, which is in none of ${searched.join(', ')}: give a folder path (e.g. \`%(here)s/migrations\`) or declare the package's folder in pyproject.toml`,
+  );
+  return path.resolve(dir, ...pkg.split('.'), ...parts);
+}
+
+function isInsideOrSame(dir: string, parent: string): boolean {
+  const rel = path.relative(parent, dir);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 function fromIni(dir: string, file: string): AlembicProject {
@@ -113,22 +126,24 @@ function fromIni(dir: string, file: string): AlembicProject {
     problems.push(`${file} could not be read: ${(err as Error).message}`);
   }
   const section = parsed.alembic ?? {};
+  const projectRoot = projectRootOf(dir);
   const here = (s: string): string => s.replace(/%\(here\)s/g, dir).replace(/%%/g, '%');
   const rawLocation = typeof section.script_location === 'string' ? section.script_location.trim() : undefined;
-  if (!rawLocation)
+  let scriptLocation = dir; // Flask-Migrate's layout: alembic.ini beside env.py, no script_location
+  if (rawLocation) scriptLocation = resolveLocation(here(rawLocation), dir, projectRoot, file, problems);
+  else if (!fs.existsSync(path.join(dir, 'env.py'))) {
+    const below = ['migrations', 'alembic'].find((name) => fs.existsSync(path.join(dir, name, 'env.py')));
     problems.push(
-      `${file} has no \`script_location\` in its [alembic] section: add e.g. \`script_location = %(here)s/alembic\``,
+      below
+        ? `${file} has no \`script_location\` in its [alembic] section: add \`script_location = %(here)s/${below}\` (the folder holding env.py)`
+        : `${file} has no \`script_location\` in its [alembic] section and no env.py beside it: add \`script_location = \` and the folder holding env.py and versions/`,
     );
-  const location = here(rawLocation ?? 'alembic');
-  if (/^[\w.]+:[\w./]+$/.test(location))
-    problems.push(
-      `${file}: script_location "${location}" names a Python package; give a folder path so Schema Warden can find the revisions`,
-    );
-  const scriptLocation = path.resolve(dir, location);
+    if (below) scriptLocation = path.join(dir, below);
+  }
   let versionLocations = [path.join(scriptLocation, 'versions')];
   if (typeof section.version_locations === 'string' && section.version_locations.trim() !== '') {
     versionLocations = splitLocations(section.version_locations, section.version_path_separator).map((v) =>
-      path.resolve(dir, here(v)),
+      resolveLocation(here(v), dir, projectRoot, file, problems),
     );
   }
   if (!problems.length && !fs.existsSync(scriptLocation))
@@ -136,10 +151,13 @@ function fromIni(dir: string, file: string): AlembicProject {
   return {
     root: dir,
     configFile: file,
+    kind: 'ini',
+    projectRoot,
     scriptLocation,
     versionLocations,
     recursive: String(section.recursive_version_locations ?? '').toLowerCase() === 'true',
     problems,
+    env: readEnvScript(scriptLocation),
   };
 }
 
@@ -166,16 +184,16 @@ function splitLocations(value: string, separator: unknown): string[] {
     .filter(Boolean);
 }
 
-/** The revision files of a project: `*.py` in its version locations, sorted for stable output. */
-export function listRevisionFiles(project: AlembicProject): string[] {
-  return scanRevisionFiles(project).files;
-}
-
 /** Revision files found in a project's version locations, and what is wrong there (broken or looping links). */
 export interface RevisionScan {
   files: string[];
   problems: string[];
+  /** Subfolders named for another database (`leaveOutOtherDatabases`): their revisions never run on PostgreSQL. */
+  leftOut: string[];
 }
+
+/** Subfolders of a version location holding revisions for another database, left out of a PostgreSQL lint. */
+export const OTHER_DATABASE_FOLDERS: ReadonlySet<string> = new Set(['sqlite', 'mysql', 'mariadb', 'mssql', 'oracle']);
 
 /** How deep a recursive version location is walked, and how many entries at most. */
 export const MAX_VERSION_DEPTH = 32;
@@ -192,9 +210,13 @@ const isRevisionName = (name: string): boolean => name.endsWith('.py') && name !
  * (a `.py` link that is broken or loops, which makes Alembic fail to load the project) or silently
  * skip in a recursive location (a linked folder, a link loop) is said in `problems`.
  */
-export function scanRevisionFiles(project: Pick<AlembicProject, 'versionLocations' | 'recursive'>): RevisionScan {
+export function scanRevisionFiles(
+  project: Pick<AlembicProject, 'versionLocations' | 'recursive'>,
+  leaveOutOtherDatabases = false,
+): RevisionScan {
   const files: string[] = [];
   const problems: string[] = [];
+  const leftOut: string[] = [];
   const walked = new Set<string>();
   const loaded = new Map<string, string>(); // real path → the path it was listed under
   let budget = MAX_VERSION_ENTRIES;
@@ -242,7 +264,9 @@ export function scanRevisionFiles(project: Pick<AlembicProject, 'versionLocation
       if (entry.isFile()) {
         if (isRevisionName(entry.name)) add(full, path.join(real, entry.name));
       } else if (entry.isDirectory()) {
-        if (recursive && entry.name !== '__pycache__') folders.push(full);
+        if (!recursive || entry.name === '__pycache__') continue;
+        if (leaveOutOtherDatabases && OTHER_DATABASE_FOLDERS.has(entry.name.toLowerCase())) leftOut.push(full);
+        else folders.push(full);
       } else if (entry.isSymbolicLink()) linked(full, entry.name, real, recursive);
     }
     for (const folder of folders) {
@@ -295,7 +319,7 @@ export function scanRevisionFiles(project: Pick<AlembicProject, 'versionLocation
     );
   };
   for (const location of project.versionLocations) visit(location, 0, project.recursive);
-  return { files: [...new Set(files)].sort(), problems };
+  return { files: [...new Set(files)].sort(), problems, leftOut };
 }
 
 /** What is wrong with a revision file that is a symbolic link that cannot be followed (`err` from stat). */

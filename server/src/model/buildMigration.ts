@@ -20,8 +20,11 @@ import type {
 import { callKeyword, stringValue, boolValue } from './migration';
 import { NON_OPERATIONS, TABLE_PARAMETER, schemaParameterOf, signatureFor } from './opSignatures';
 import { calleeText, dottedName, spanOf, toCall, toValue } from './pyValues';
+import { insideAny, nonPostgresSpans } from './dialectGuards';
+import { importedGuardResolver } from './importedGuards';
+import { bindCall, iterationsAt, literalLoops, runOrder, type LiteralLoop, type LoopBinding } from './loops';
 import { contains, scanTree, type ScannedTree } from './scan';
-import { LineIndex } from './source';
+import { LineIndex, type Span } from './source';
 import { sqlBlockOf } from './sqlBlocks';
 
 const CONSTRAINT_CONSTRUCTORS = new Set([
@@ -84,6 +87,11 @@ class MigrationBuilder {
   private readonly imports: ImportInfo[] = [];
   private readonly moduleFunctions = new Map<string, SyntaxNode>();
   private readonly moduleAssignments = new Map<string, PyValue>();
+  private readonly moduleAssignmentNodes = new Map<string, SyntaxNode>();
+  /** Branches of dialect tests that PostgreSQL never runs: nothing in them is read. */
+  private otherDialectSpans: Span[] = [];
+  /** Loops over literal names, whose operations are unrolled (see loops.ts). */
+  private loops: LiteralLoop[] = [];
   private readonly opAliases = new Set<string>(['op']);
 
   constructor(
@@ -105,18 +113,31 @@ class MigrationBuilder {
 
     const statements = root.namedChildren.filter((n): n is SyntaxNode => n !== null);
     const firstCode = statements.findIndex((s) => s.type !== 'comment');
+    let misplacedDocstring: MigrationModel['misplacedDocstring'];
+    let onlyImportsSoFar = true;
     statements.forEach((statement, index) => {
       if (statement.type === 'expression_statement') {
         const first = statement.namedChild(0);
-        if (index === firstCode && first && (first.type === 'string' || first.type === 'concatenated_string')) {
+        const isString = first?.type === 'string' || first?.type === 'concatenated_string';
+        if (index === firstCode && first && isString) {
           docstring = decodeStringNode(first, this.source)?.value;
           docstringSpan = spanOf(first);
           return;
         }
+        if (first && isString && onlyImportsSoFar && index > firstCode && docstring === undefined) {
+          const value = decodeStringNode(first, this.source)?.value;
+          if (value !== undefined) misplacedDocstring = { value, span: spanOf(first) };
+        }
+        onlyImportsSoFar = false;
         if (first?.type === 'assignment') this.readModuleAssignment(first, ids);
-      } else if (statement.type === 'import_statement' || statement.type === 'import_from_statement') {
-        this.readImport(statement);
-      } else {
+      } else if (
+        statement.type === 'import_statement' ||
+        statement.type === 'import_from_statement' ||
+        statement.type === 'future_import_statement'
+      ) {
+        if (statement.type !== 'future_import_statement') this.readImport(statement);
+      } else if (statement.type !== 'comment') {
+        onlyImportsSoFar = false;
         const fn = functionNode(statement);
         const name = fn?.childForFieldName('name')?.text;
         if (fn && name) this.moduleFunctions.set(name, fn);
@@ -125,6 +146,21 @@ class MigrationBuilder {
 
     const upgradeNode = this.moduleFunctions.get('upgrade');
     const downgradeNode = this.moduleFunctions.get('downgrade');
+    this.otherDialectSpans = nonPostgresSpans(
+      scanned.ifStatements,
+      {
+        functions: this.moduleFunctions,
+        assignments: this.moduleAssignmentNodes,
+        resolveImport: importedGuardResolver(this.path, this.imports),
+      },
+      this.source,
+    );
+    this.loops = literalLoops(
+      scanned.forStatements,
+      (node) => toValue(node, this.source),
+      (name, fn, before) =>
+        (fn ? this.localAssignment(fn, name, before) : undefined) ?? this.moduleAssignments.get(name),
+    );
     this.collectOperations(scanned);
 
     const message = docstring
@@ -138,6 +174,7 @@ class MigrationBuilder {
       ...ids,
       docstring,
       docstringSpan,
+      misplacedDocstring,
       message,
       upgrade: upgradeNode ? this.describeFunction('upgrade', upgradeNode) : undefined,
       downgrade: downgradeNode ? this.describeFunction('downgrade', downgradeNode) : undefined,
@@ -147,6 +184,7 @@ class MigrationBuilder {
       comments: scanned.comments.map((c) => ({ ...c, line: this.lines.positionAt(c.span.start).line })),
       imports: this.imports,
       syntaxErrors: this.syntaxErrors,
+      otherDialectSpans: this.otherDialectSpans,
       isRevision: ids.revision !== undefined || upgradeNode !== undefined,
     };
   }
@@ -157,6 +195,7 @@ class MigrationBuilder {
     if (!left || !right || left.type !== 'identifier') return;
     const value = toValue(right, this.source);
     this.moduleAssignments.set(left.text, value);
+    this.moduleAssignmentNodes.set(left.text, right);
     switch (left.text) {
       case 'revision':
         ids.revision = stringValue(value);
@@ -219,9 +258,14 @@ class MigrationBuilder {
     const colon = fn.children.find((c) => c?.type === ':');
     const nameNode = fn.childForFieldName('name');
     const headerSpan = { start: nameNode?.startIndex ?? fn.startIndex, end: nameNode?.endIndex ?? fn.endIndex };
-    const statements = (body?.namedChildren ?? []).filter((s): s is SyntaxNode => s !== null && s.type !== 'comment');
+    const written = (body?.namedChildren ?? []).filter((s): s is SyntaxNode => s !== null && s.type !== 'comment');
+    // `if already_applied(op, __name__): return` only decides whether to do nothing: a body that is
+    // such guards and then `pass` does nothing either way.
+    // Likewise an `if` whose every branch only another database runs (see dialectGuards.ts).
+    const statements = written.filter((s) => !this.doesNothingOnPostgres(s));
     let emptyReason: MigrationFunction['emptyReason'];
-    if (!body || statements.length === 0) emptyReason = 'missing-body';
+    if (!body || written.length === 0) emptyReason = 'missing-body';
+    else if (statements.length === 0) emptyReason = 'pass';
     else if (
       statements.every(
         (s) => s.type === 'pass_statement' || isDocstringStatement(s) || isEllipsis(s) || s.type === 'raise_statement',
@@ -232,7 +276,7 @@ class MigrationBuilder {
       else if (statements.some(isEllipsis)) emptyReason = 'ellipsis';
       else emptyReason = 'docstring';
     }
-    const firstStatement = statements[0] ?? body?.namedChild(0) ?? null;
+    const firstStatement = written[0] ?? body?.namedChild(0) ?? null;
     // The body's own indentation as written (spaces or tabs), so fixes insert matching lines.
     // Through LineIndex, not tree-sitter's row/column: rows do not break at a lone CR.
     const first = firstStatement ? this.lines.positionAt(firstStatement.startIndex) : undefined;
@@ -249,6 +293,41 @@ class MigrationBuilder {
       emptyReason,
       parameters,
     };
+  }
+
+  /**
+   * A statement that changes nothing when run on PostgreSQL: an early-return guard, a dialect
+   * lookup, an `if` that only other databases take, and a `with` (a batch block) or `try` whose
+   * body is only such statements (a `try`'s handlers run only when its body raises).
+   */
+  private doesNothingOnPostgres(statement: SyntaxNode): boolean {
+    if (isEarlyReturnGuard(statement) || this.onlyOtherDialects(statement) || isConnectionLookup(statement))
+      return true;
+    const inert = (block: SyntaxNode | null): boolean =>
+      block !== null &&
+      block.namedChildren
+        .filter((s) => s.type !== 'comment')
+        .every((s) => s.type === 'pass_statement' || isDocstringStatement(s) || this.doesNothingOnPostgres(s));
+    if (statement.type === 'with_statement') return inert(statement.childForFieldName('body'));
+    if (statement.type === 'try_statement') {
+      const tail = statement.namedChildren.filter((c) => c.type === 'else_clause' || c.type === 'finally_clause');
+      return (
+        inert(statement.childForFieldName('body')) &&
+        tail.every((c) => inert(c.childForFieldName('body') ?? c.namedChildren.find((n) => n.type === 'block') ?? null))
+      );
+    }
+    return false;
+  }
+
+  private onlyOtherDialects(statement: SyntaxNode): boolean {
+    if (statement.type !== 'if_statement' || this.otherDialectSpans.length === 0) return false;
+    const bodies = [
+      statement.childForFieldName('consequence'),
+      ...statement
+        .childrenForFieldName('alternative')
+        .map((c) => c.childForFieldName(c.type === 'elif_clause' ? 'consequence' : 'body')),
+    ];
+    return bodies.every((b) => !b || insideAny(this.otherDialectSpans, { start: b.startIndex, end: b.endIndex }));
   }
 
   /**
@@ -274,9 +353,13 @@ class MigrationBuilder {
     const contextsOf = this.sectionsOfFunctions(scanned, functions, enclosingFunction, withContexts);
     const opAliasesFor = new Map<string, Set<string>>();
     let insideOperationUntil = -1;
+    const otherDialect = this.otherDialectSpans;
+    const loopOrder = new Map<Operation, { loop: number; iteration: number }>();
     for (const node of scanned.calls) {
       const at = { startIndex: node.startIndex, endIndex: node.endIndex };
       if (at.startIndex < insideOperationUntil) continue;
+      // Code that only another database runs is neither an operation nor a call the rules see.
+      if (otherDialect.length && insideAny(otherDialect, { start: at.startIndex, end: at.endIndex })) continue;
       const fn = enclosingFunction(at);
       const contexts = fn ? (contextsOf.get(fn.name) ?? []) : [];
       const functionNode = node.childForFieldName('function');
@@ -305,20 +388,27 @@ class MigrationBuilder {
       // walked again, but rules still see them in `calls`, taken from the converted arguments.
       this.calls.push(...nestedCalls(call));
       const inAutocommitBlock = withs.some((w) => w.autocommit);
+      const unrolled = this.loops.length
+        ? iterationsAt(this.loops, { start: at.startIndex, end: at.endIndex })
+        : undefined;
       for (const context of contexts) {
-        this.operations.push(
-          this.makeOperation(
-            call,
+        for (const [iteration, loop] of (unrolled?.iterations ?? [undefined]).entries()) {
+          const op = this.makeOperation(
+            loop ? bindCall(call, loop) : call,
             context,
             isAlembicOp,
             batch !== undefined,
             batch?.batchTable,
             inAutocommitBlock,
             fn?.node,
-          ),
-        );
+            loop,
+          );
+          if (unrolled) loopOrder.set(op, { loop: unrolled.outermost, iteration });
+          this.operations.push(op);
+        }
       }
     }
+    if (loopOrder.size > 0) this.operations.splice(0, this.operations.length, ...runOrder(this.operations, loopOrder));
   }
 
   /** upgrade and downgrade, and the helpers they call (directly or through other helpers). */
@@ -332,6 +422,11 @@ class MigrationBuilder {
     if (this.moduleFunctions.has('upgrade')) contexts.set('upgrade', [{ section: 'upgrade' }]);
     if (this.moduleFunctions.has('downgrade')) contexts.set('downgrade', [{ section: 'downgrade' }]);
     const helperCalls = scanned.calls
+      .filter(
+        (node) =>
+          !this.otherDialectSpans.length ||
+          !insideAny(this.otherDialectSpans, { start: node.startIndex, end: node.endIndex }),
+      )
       .map((node) => ({ node, fn: node.childForFieldName('function') }))
       .filter(
         (c) =>
@@ -436,6 +531,7 @@ class MigrationBuilder {
     batchTable: string | undefined,
     inAutocommitBlock: boolean,
     fn: SyntaxNode | undefined,
+    loop?: LoopBinding,
   ): Operation {
     const name = isAlembicOp ? call.method : 'execute';
     const { args, rest } = bindArguments(call, isAlembicOp ? signatureFor(name, inBatch) : ['sqltext']);
@@ -456,7 +552,9 @@ class MigrationBuilder {
     }
     const sqlArg = name === 'execute' ? args.sqltext : undefined;
     const resolveName = (n: string): PyValue | undefined =>
-      (fn ? this.localAssignment(fn, n, call.span.start) : undefined) ?? this.moduleAssignments.get(n);
+      (fn ? this.localAssignment(fn, n, call.span.start) : undefined) ??
+      this.moduleAssignments.get(n) ??
+      this.helperReturn(n);
     return {
       name,
       call,
@@ -472,9 +570,26 @@ class MigrationBuilder {
       constraints,
       sql: sqlArg ? sqlBlockOf(sqlArg, this.lines, this.analyzer, resolveName) : undefined,
       viaHelper: context.viaHelper,
+      ...(loop ? { loop } : {}),
       span: call.span,
       range: this.lines.rangeOf(call.span.start, call.span.end),
     };
+  }
+
+  /**
+   * `def _backfill_sql(): return sa.text("UPDATE …")`: the one value a module-level helper returns,
+   * read as `name()` so that `op.execute(_backfill_sql())` sees the SQL the helper builds. A helper
+   * with several returns, or none, gives nothing.
+   */
+  private helperReturn(call: string): PyValue | undefined {
+    if (!call.endsWith('()')) return undefined;
+    const helper = this.moduleFunctions.get(call.slice(0, -2));
+    const body = helper?.childForFieldName('body');
+    if (!helper || !body || call === 'upgrade()' || call === 'downgrade()') return undefined;
+    const returns = body.descendantsOfType('return_statement');
+    if (returns.length !== 1) return undefined;
+    const value = returns[0]?.namedChildren.find((c) => c !== null && c.type !== 'comment');
+    return value ? toValue(value, this.source) : undefined;
   }
 
   /** The value last assigned to `name` in a function before `before` (for SQL held in variables). */
@@ -517,6 +632,23 @@ function functionNode(statement: SyntaxNode): SyntaxNode | undefined {
     if (def?.type === 'function_definition') return def;
   }
   return undefined;
+}
+
+/** `if <test>: return` (no `else`, nothing but a bare `return`): a guard that can only skip the rest. */
+function isEarlyReturnGuard(node: SyntaxNode): boolean {
+  if (node.type !== 'if_statement') return false;
+  if (node.childForFieldName('alternative')) return false;
+  const consequence = node.childForFieldName('consequence');
+  const inner = (consequence?.namedChildren ?? []).filter((s): s is SyntaxNode => s !== null && s.type !== 'comment');
+  return inner.length > 0 && inner.every((s) => s.type === 'return_statement' && s.namedChildCount === 0);
+}
+
+/** `bind = op.get_bind()`, `dialect = bind.dialect.name`: reads which database runs, changes nothing. */
+function isConnectionLookup(node: SyntaxNode): boolean {
+  const assignment = node.type === 'expression_statement' ? node.namedChild(0) : null;
+  const right = assignment?.type === 'assignment' ? assignment.childForFieldName('right') : null;
+  if (!right || assignment?.childForFieldName('left')?.type !== 'identifier') return false;
+  return /^[A-Za-z_][\w.]*(\(\))?(\.\w+)*$/.test(right.text) && /get_bind|get_context|dialect|engine/.test(right.text);
 }
 
 function isDocstringStatement(node: SyntaxNode): boolean {

@@ -131,6 +131,12 @@ export interface Operation {
   sql?: SqlBlock;
   /** The module-level helper function this op was found in, called from upgrade()/downgrade(). */
   viaHelper?: string;
+  /**
+   * For an op in a loop over literal names (`for table in ("a", "b"):`), the loop variables' values
+   * of the iteration this op stands for: the op is unrolled, one per iteration, with the variables
+   * replaced in `call` and `args` (see loops.ts).
+   */
+  loop?: Readonly<Record<string, string>>;
   span: Span;
   range: Range;
 }
@@ -176,6 +182,11 @@ export interface MigrationModel extends RevisionIdentifiers {
   lines: LineIndex;
   docstring?: string;
   docstringSpan?: Span;
+  /**
+   * A string statement after the imports, where a docstring was meant (`import …` then
+   * `"""Add paid_at …"""`): not the module's docstring, so Alembic shows no message for it.
+   */
+  misplacedDocstring?: { value: string; span: Span };
   /** The message: the first line of the docstring (Alembic's template puts `-m` there). */
   message?: string;
   upgrade?: MigrationFunction;
@@ -187,6 +198,12 @@ export interface MigrationModel extends RevisionIdentifiers {
   imports: readonly ImportInfo[];
   /** Syntax errors found by tree-sitter's error recovery. */
   syntaxErrors: ReadonlyArray<{ span: Span; message: string }>;
+  /**
+   * Branches of tests of the database dialect that PostgreSQL never runs (`if bind.engine.name ==
+   * "mysql":`, the `else` of `if is_postgres():`), sorted: their operations and calls are not in
+   * the model. See dialectGuards.ts.
+   */
+  otherDialectSpans: readonly Span[];
   /** Does this look like an Alembic revision at all (has `revision =` or `upgrade`)? */
   isRevision: boolean;
 }

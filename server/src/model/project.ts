@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/config';
-import type { DecisionRecord } from '../decisions/record';
+import type { DecisionRecord } from './decisionRecord';
 import type { AlembicProject } from './alembicConfig';
 import { buildRevisionGraph, type RevisionGraph } from './graph';
 import type { MigrationModel } from './migration';

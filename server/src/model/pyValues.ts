@@ -1,5 +1,5 @@
 import type { PyNode as SyntaxNode } from '../parse/pyTree';
-import { decodeStringNode } from '../parse/strings';
+import { decodeStringNode, decodeStringSum } from '../parse/strings';
 import type { PyCall, PyKeyword, PyValue } from './migration';
 import type { Span } from './source';
 
@@ -54,6 +54,11 @@ function convert(node: SyntaxNode, source: string): PyValue {
     case 'concatenated_string': {
       const decoded = decodeStringNode(node, source);
       if (decoded) return { kind: 'string', span, text, value: decoded.value, string: decoded };
+      break;
+    }
+    case 'binary_operator': {
+      const folded = decodeStringSum(node, source);
+      if (folded) return { kind: 'string', span, text, value: folded.value, string: folded };
       break;
     }
     case 'integer':

@@ -11,6 +11,16 @@ export interface ScannedTree {
   withStatements: SyntaxNode[];
   /** `name = value` assignments (left side a plain identifier). */
   assignments: SyntaxNode[];
+  /** `if` statements, with their block and function (for the dialect guards, see dialectGuards.ts). */
+  ifStatements: PlacedNode[];
+  /** `for` statements, likewise (for loops over literal names). */
+  forStatements: PlacedNode[];
+}
+
+export interface PlacedNode {
+  node: SyntaxNode;
+  parent?: SyntaxNode;
+  fn?: SyntaxNode;
 }
 
 // Nothing inside these can be a call, a with statement or a comment.
@@ -27,11 +37,24 @@ const LEAF_LIKE = new Set([
 ]);
 
 export function scanTree(root: SyntaxNode): ScannedTree {
-  const result: ScannedTree = { comments: [], calls: [], withStatements: [], assignments: [] };
-  // Pre-order with an explicit stack: nesting may be thousands of levels deep.
+  const result: ScannedTree = {
+    comments: [],
+    calls: [],
+    withStatements: [],
+    assignments: [],
+    ifStatements: [],
+    forStatements: [],
+  };
+  // Pre-order with an explicit stack: nesting may be thousands of levels deep. Parallel stacks
+  // carry each node's parent and innermost function, which the copied tree does not link (no
+  // object per node: this walk is part of every cold lint).
   const stack: SyntaxNode[] = [root];
+  const parents: Array<SyntaxNode | undefined> = [undefined];
+  const functions: Array<SyntaxNode | undefined> = [undefined];
   while (stack.length > 0) {
     const node = stack.pop() as SyntaxNode;
+    const parent = parents.pop();
+    const fn = functions.pop();
     switch (node.type) {
       case 'comment':
         // The line is set by the builder through LineIndex (tree-sitter rows do not break at a lone CR).
@@ -46,9 +69,20 @@ export function scanTree(root: SyntaxNode): ScannedTree {
       case 'assignment':
         result.assignments.push(node);
         break;
+      case 'if_statement':
+        result.ifStatements.push({ node, parent, fn });
+        break;
+      case 'for_statement':
+        result.forStatements.push({ node, parent, fn });
+        break;
     }
     if (LEAF_LIKE.has(node.type)) continue;
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+    const innerFn = node.type === 'function_definition' ? node : fn;
+    for (let i = node.children.length - 1; i >= 0; i--) {
+      stack.push(node.children[i]);
+      parents.push(node);
+      functions.push(innerFn);
+    }
   }
   return result;
 }

@@ -5,8 +5,8 @@ import type { LineIndex, Span } from './source';
 
 /** SQL text functions whose first argument is SQL: `sa.text("…")`, `text("…")`, `sqlalchemy.text("…")`. */
 const TEXT_FUNCTIONS = /(^|\.)text$/;
-/** Methods chained on `text(...)` that keep its SQL: `.bindparams()`, `.columns()`, `.execution_options()`. */
-const TEXT_CHAINS = new Set(['bindparams', 'columns', 'execution_options']);
+/** Methods chained on `text(...)` that keep its SQL: `.bindparams()`, `.params()`, `.columns()`, `.execution_options()`. */
+const TEXT_CHAINS = new Set(['bindparams', 'params', 'columns', 'execution_options']);
 
 /**
  * The SQL of an `execute(...)` argument, parsed, with every statement mapped back to the Python
@@ -48,6 +48,13 @@ function sqlLiteralOf(
       }
       if (call.method === 'format') return { reason: 'the SQL is built at run time with .format()' };
       if (call.method === 'join') return { reason: 'the SQL is built at run time with join()' };
+      if (call.receiver === '' && depth < 3) {
+        // A helper of the revision that returns literal SQL (resolved as `name()`); SQL it builds
+        // at run time is left alone here, as before: the call may return anything.
+        const returned = resolveName(`${call.callee}()`);
+        const literal = returned ? sqlLiteralOf(returned, resolveName, depth + 1) : undefined;
+        if (literal && !('reason' in literal)) return literal;
+      }
       return undefined; // a SQLAlchemy expression object, not SQL text
     }
     case 'opaque':

@@ -44,17 +44,25 @@ export function initSqlParser(): Promise<void> {
 /**
  * SQLAlchemy bind parameters (`:name`, `%(name)s`, `%s`) are not SQL: Postgres would reject them.
  * They are rewritten to `$n`, keeping a map from each rewritten index to the original index.
+ * A placeholder right after `IN` stands for a list (the DB-API driver expands a tuple bound to it:
+ * `WHERE id IN %s` with `(ids,)`), so it becomes `($n)`, a one-element list, which parses as the
+ * statement will run. `placeholders[n - 1]` is the text `$n` replaced, for messages.
  */
-export function rewritePlaceholders(sql: string): { text: string; toOriginal: number[] | undefined } {
+export function rewritePlaceholders(sql: string): {
+  text: string;
+  toOriginal: number[] | undefined;
+  placeholders: string[];
+} {
   const pattern = /(?<![:\w\\]):([A-Za-z_]\w*)|%\((\w+)\)s|%s/g;
   // Most SQL has none: then the text is the same and indexes map to themselves (no per-character table).
-  if (!pattern.test(sql)) return { text: sql, toOriginal: undefined };
+  if (!pattern.test(sql)) return { text: sql, toOriginal: undefined, placeholders: [] };
   pattern.lastIndex = 0;
   let out = '';
   const toOriginal: number[] = [];
   let last = 0;
   let n = 0;
   const names = new Map<string, number>();
+  const placeholders: string[] = [];
   for (let m = pattern.exec(sql); m; m = pattern.exec(sql)) {
     out += sql.slice(last, m.index);
     for (let i = last; i < m.index; i++) toOriginal.push(i);
@@ -63,9 +71,11 @@ export function rewritePlaceholders(sql: string): { text: string; toOriginal: nu
     if (key !== undefined && names.has(key)) index = names.get(key) as number;
     else {
       index = ++n;
+      placeholders.push(m[0]);
       if (key !== undefined) names.set(key, index);
     }
-    const replacement = `$${index}`;
+    const list = LIST_CONTEXT.test(sql.slice(Math.max(0, m.index - 16), m.index));
+    const replacement = list ? `($${index})` : `$${index}`;
     for (let k = 0; k < replacement.length; k++) {
       out += replacement[k];
       toOriginal.push(m.index + Math.min(k, m[0].length - 1));
@@ -75,7 +85,15 @@ export function rewritePlaceholders(sql: string): { text: string; toOriginal: nu
   out += sql.slice(last);
   for (let i = last; i < sql.length; i++) toOriginal.push(i);
   toOriginal.push(sql.length);
-  return { text: out, toOriginal };
+  return { text: out, toOriginal, placeholders };
+}
+
+/** `… IN ` just before a placeholder (not `IN (`, where the placeholder is already one list item). */
+const LIST_CONTEXT = /\bIN\s*$/i;
+
+/** Postgres' messages name the rewritten `$n`: say what the file says instead. */
+function originalPlaceholders(message: string, placeholders: readonly string[]): string {
+  return message.replace(/\$(\d+)/g, (whole, n: string) => placeholders[Number(n) - 1] ?? whole);
 }
 
 /** byteToIndex[b] = UTF-16 index of the character that byte b of the UTF-8 encoding belongs to. */
@@ -127,7 +145,7 @@ export const uncachedLibpgQueryAnalyzer: SqlAnalyzer = { parse: (sql) => parseUn
 
 function parseUncached(sql: string): SqlParseResult {
   if (!loaded) throw new Error('initSqlParser() must resolve before SQL is parsed');
-  const { text, toOriginal } = rewritePlaceholders(sql);
+  const { text, toOriginal, placeholders } = rewritePlaceholders(sql);
   const ascii = IS_ASCII.test(text);
   const byteMap = ascii ? undefined : utf8ByteToUtf16Index(text);
   const toIndex = (byte: number): number => {
@@ -141,7 +159,10 @@ function parseUncached(sql: string): SqlParseResult {
   } catch (err) {
     const e = err as { message?: string; sqlDetails?: { cursorPosition?: number } };
     const cursor = e.sqlDetails?.cursorPosition ?? 0;
-    return { statements: [], error: { message: e.message ?? String(err), offset: toIndex(cursor) } };
+    return {
+      statements: [],
+      error: { message: originalPlaceholders(e.message ?? String(err), placeholders), offset: toIndex(cursor) },
+    };
   }
   const totalBytes = byteMap ? byteMap.length - 1 : text.length;
   const statements: ParsedSqlStatement[] = [];

@@ -34,29 +34,7 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 export function decodeStringNode(node: SyntaxNode, source: string): StringValue | undefined {
   if (node.type === 'concatenated_string') {
     const parts = node.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type === 'string');
-    const decodedParts: StringValue[] = [];
-    let value = '';
-    let analysable = true;
-    let reason: string | undefined;
-    let isBytes = false;
-    for (const part of parts) {
-      const decoded = decodeStringNode(part, source);
-      if (!decoded) return undefined;
-      decodedParts.push(decoded);
-      value += decoded.value;
-      analysable &&= decoded.analysable;
-      reason ??= decoded.reason;
-      isBytes ||= decoded.isBytes;
-    }
-    const end = node.endIndex;
-    return withLazyOffsets({ value, analysable, reason, isBytes }, () => {
-      const offsets: number[] = [];
-      // A loop, not push(...spread): a literal of a few hundred thousand characters would overflow the stack.
-      for (const decoded of decodedParts)
-        for (let k = 0; k < decoded.value.length; k++) offsets.push(decoded.offsets[k]);
-      offsets.push(end);
-      return offsets;
-    });
+    return joinParts(parts, node.endIndex, source);
   }
   if (node.type !== 'string') return undefined;
   return decodeLiteral(
@@ -64,6 +42,57 @@ export function decodeStringNode(node: SyntaxNode, source: string): StringValue 
     node.startIndex,
     node.children.some((c) => c?.type === 'interpolation'),
   );
+}
+
+/**
+ * `"ALTER TABLE account " + "ADD COLUMN note text"`: string literals joined with `+` are one
+ * string known before the revision runs (folded as Python folds them). Anything else in the sum
+ * (a name, a call, a number) leaves it undefined: built at run time.
+ */
+export function decodeStringSum(node: SyntaxNode, source: string): StringValue | undefined {
+  const parts: SyntaxNode[] = [];
+  const collect = (n: SyntaxNode | null, depth: number): boolean => {
+    if (!n || depth > 64) return false;
+    if (n.type === 'string' || n.type === 'concatenated_string') {
+      parts.push(n);
+      return true;
+    }
+    if (n.type === 'parenthesized_expression') {
+      const inner = n.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment');
+      return inner.length === 1 && collect(inner[0], depth + 1);
+    }
+    if (n.type !== 'binary_operator') return false;
+    const left = n.childForFieldName('left');
+    const right = n.childForFieldName('right');
+    if (!left || !right || source.slice(left.endIndex, right.startIndex).trim() !== '+') return false;
+    return collect(left, depth + 1) && collect(right, depth + 1);
+  };
+  if (node.type !== 'binary_operator' || !collect(node, 0)) return undefined;
+  return joinParts(parts, node.endIndex, source);
+}
+
+function joinParts(parts: SyntaxNode[], end: number, source: string): StringValue | undefined {
+  const decodedParts: StringValue[] = [];
+  let value = '';
+  let analysable = true;
+  let reason: string | undefined;
+  let isBytes = false;
+  for (const part of parts) {
+    const decoded = decodeStringNode(part, source);
+    if (!decoded) return undefined;
+    decodedParts.push(decoded);
+    value += decoded.value;
+    analysable &&= decoded.analysable;
+    reason ??= decoded.reason;
+    isBytes ||= decoded.isBytes;
+  }
+  return withLazyOffsets({ value, analysable, reason, isBytes }, () => {
+    const offsets: number[] = [];
+    // A loop, not push(...spread): a literal of a few hundred thousand characters would overflow the stack.
+    for (const decoded of decodedParts) for (let k = 0; k < decoded.value.length; k++) offsets.push(decoded.offsets[k]);
+    offsets.push(end);
+    return offsets;
+  });
 }
 
 /** Decodes one literal's text (prefix, quotes and body) that starts at `base` in the source. */

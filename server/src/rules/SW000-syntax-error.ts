@@ -22,9 +22,15 @@ export default defineRule({
     },
   },
   check({ migration, report }) {
-    for (const error of migration.syntaxErrors) report({ message: error.message, span: error.span });
+    for (const error of migration.syntaxErrors)
+      report({ message: error.message, help: 'Correct the Python syntax at the marked place.', span: error.span });
     for (const op of migration.operations) {
-      if (op.sql?.error) report({ message: `SQL syntax error: ${op.sql.error.message}`, span: op.sql.error.span });
+      if (op.sql?.error)
+        report({
+          message: `SQL syntax error: ${op.sql.error.message}.`,
+          help: 'Correct the SQL at the marked place; PostgreSQL would reject it when the migration runs.',
+          span: op.sql.error.span,
+        });
     }
   },
 });

@@ -24,7 +24,8 @@ export default defineRule({
     for (const op of migration.operations) {
       if (op.sql && !op.sql.analysable) {
         report({
-          message: `SQL not analysable: ${op.sql.reason ?? 'it is built at run time'}; Schema Warden does not guess what it says.`,
+          message: `SQL not analysable: ${op.sql.reason ?? 'it is built at run time'}, so no rule can check what it says.`,
+          help: 'Write the SQL as a literal, or use op.* operations, so that the policy can be checked; otherwise review it by hand.',
           span: op.sql.span,
         });
       }

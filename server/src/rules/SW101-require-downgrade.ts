@@ -23,7 +23,7 @@ export default defineRule({
     docs: {
       summary: 'Every revision needs a downgrade() that reverses its upgrade().',
       whatItDoes:
-        'Reports a revision whose `downgrade()` is missing, empty, only `pass`, only a docstring, only `...`, or only raises (e.g. `raise NotImplementedError`). A revision whose `upgrade()` does nothing itself (a merge point) needs no downgrade.',
+        'Reports a revision whose `downgrade()` is missing, empty, only `pass`, only a docstring, only `...`, or only raises (e.g. `raise NotImplementedError`). A revision whose `upgrade()` does nothing itself (a merge point, or only a guard such as `if already_applied(): return` followed by `pass`) needs no downgrade, nor does one whose upgrade only runs maintenance statements (`REINDEX`, `ANALYZE`, `VACUUM`, `CLUSTER`), which leave nothing to undo.',
       whyBad:
         'Without a downgrade path a failed deploy cannot be rolled back, and migration tests cannot prove that the revision is reversible.',
       bad: 'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))\n\n\ndef downgrade():\n    pass',
@@ -40,11 +40,14 @@ export default defineRule({
     const upgrade = migration.upgrade;
     // A merge point or an empty placeholder revision has nothing to reverse.
     if (!upgrade || upgrade.isEmpty) return;
+    // REINDEX, ANALYZE, VACUUM, CLUSTER change no schema object: there is nothing to reverse.
+    if (onlyMaintenance(migration)) return;
     const downgrade = migration.downgrade;
     if (!downgrade) {
       report(
         withFix(migration, project, {
-          message: 'This revision has no downgrade(): add one that reverses the upgrade.',
+          message: 'This revision has no downgrade(), so it cannot be rolled back.',
+          help: 'Add a downgrade() that reverses the upgrade.',
           span: upgrade.headerSpan,
         }),
       );
@@ -54,13 +57,32 @@ export default defineRule({
       const reason = REASONS[downgrade.emptyReason ?? 'pass'];
       report(
         withFix(migration, project, {
-          message: `downgrade() ${reason}: it must reverse the upgrade.`,
+          message: `downgrade() ${reason}, so rolling back leaves the upgrade's changes in place.`,
+          help: 'Make downgrade() reverse the upgrade.',
           span: downgrade.headerSpan,
         }),
       );
     }
   },
 });
+
+const MAINTENANCE_STATEMENTS = new Set(['VacuumStmt', 'ReindexStmt', 'ClusterStmt', 'CheckPointStmt']);
+
+/** Does the upgrade only run maintenance statements (ANALYZE is a VacuumStmt to PostgreSQL's parser)? */
+function onlyMaintenance(migration: MigrationModel): boolean {
+  const ops = migration.operations.filter((op) => op.section === 'upgrade');
+  return (
+    ops.length > 0 &&
+    ops.every(
+      (op) =>
+        op.name === 'execute' &&
+        op.sql?.analysable === true &&
+        !op.sql.error &&
+        op.sql.statements.length > 0 &&
+        op.sql.statements.every((st) => MAINTENANCE_STATEMENTS.has(st.kind)),
+    )
+  );
+}
 
 /** Adds the "Add downgrade" fix, or says which operation keeps it from being offered. */
 function withFix(migration: MigrationModel, project: ProjectModel, finding: FindingInput): FindingInput {
@@ -69,7 +91,7 @@ function withFix(migration: MigrationModel, project: ProjectModel, finding: Find
   if ('fix' in result) return { ...finding, fixes: [result.fix] };
   return {
     ...finding,
-    message: `${finding.message} No fix is offered: ${result.blocker}.`,
+    help: `${finding.help ?? ''} No fix is offered: ${result.blocker}.`.trim(),
     related: result.span
       ? [{ path: migration.path, span: result.span, message: 'this operation cannot be reversed automatically' }]
       : undefined,

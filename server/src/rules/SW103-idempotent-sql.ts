@@ -1,6 +1,12 @@
 import type { MigrationModel, SqlStatement } from '../model/migration';
 import type { Span } from '../model/source';
-import { alterTableRelationLocation, missingGuards, type MissingGuard } from '../parse/facts/idempotency';
+import {
+  alterTableRelationLocation,
+  guardedTables,
+  missingGuards,
+  temporaryTableCreated,
+  type MissingGuard,
+} from '../parse/facts/idempotency';
 import { tokenizeSql, type SqlToken } from '../parse/facts/sqlTokens';
 import {
   indexOfLocation,
@@ -9,7 +15,7 @@ import {
   sqlBlockText,
   statementHeadSpan,
   type SourceText,
-} from './util/sqlSource';
+} from '../analysis/sqlSource';
 import { defineRule, type Fix } from './types';
 
 export default defineRule({
@@ -37,10 +43,18 @@ export default defineRule({
     },
   },
   check({ migration, report }) {
+    // Temporary tables of each function: created, indexed and dropped within one session, they
+    // never outlive a failed run, so their DDL needs no guard.
+    const temporary: Record<string, Set<string>> = { upgrade: new Set(), downgrade: new Set() };
     for (const op of migration.operations) {
       if (!op.sql) continue;
       const text = sqlBlockText(migration, op.sql);
       for (const statement of op.sql.statements) {
+        const { kind, node } = statement.parsed;
+        const temp = temporaryTableCreated(kind, node);
+        if (temp) temporary[op.section].add(temp);
+        const tables = guardedTables(kind, node);
+        if (temp || (tables.length > 0 && tables.every((t) => temporary[op.section].has(t)))) continue;
         for (const missing of missingGuards(statement.kind, statement.parsed.node)) {
           const place = text ? guardPlace(statement, text, missing) : undefined;
           const span = place
@@ -48,7 +62,8 @@ export default defineRule({
             : statementHeadSpan(migration, statement);
           const fix = place ? guardFix(migration, text as SourceText, place.anchor, missing) : undefined;
           report({
-            message: `${describe(missing)} is not idempotent: ${missing.guard === 'OR REPLACE' ? 'write `CREATE OR REPLACE VIEW`' : `write \`${missing.action.replace(/^ALTER TYPE … /, '')} ${missing.guard}\``} so that re-running the revision does not fail.`,
+            message: `${describe(missing)} is not idempotent: re-running the revision after a failure half-way fails here.`,
+            help: `Write ${missing.guard === 'OR REPLACE' ? 'CREATE OR REPLACE VIEW' : `${missing.action.replace(/^ALTER TYPE … /, '')} ${missing.guard}`}.`,
             span,
             fixes: fix ? [fix] : [],
           });
@@ -59,7 +74,7 @@ export default defineRule({
 });
 
 function describe(missing: MissingGuard): string {
-  return `\`${missing.action}${missing.object ? ` ${missing.object}` : ''}\``;
+  return `${missing.action}${missing.object ? ` ${missing.object}` : ''}`;
 }
 
 /** The leading keyword tokens where the guard goes: the first one and the anchor it follows. */

@@ -1,11 +1,11 @@
-import { alterColumnTypeChange, sqlTypeChange } from '../fixes/columnTypes';
-import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName } from '../fixes/opFacts';
+import { alterColumnTypeChange, sqlTypeChange } from '../analysis/columnTypeChanges';
+import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName } from '../analysis/opFacts';
 import { typeLabel } from '../model/schema/types';
 import { callKeyword } from '../model/migration';
 import { defineRule } from './types';
 
 const REMEDY =
-  'it needs explicit safeguards (a backup or archive, a checked row count) and a decision record (docs/decisions/) that covers it: `# schema-warden: allow SW104 decision=NNNN`.';
+  'Add safeguards (a backup or archive, a checked row count), record the decision under docs/decisions/, and waive with # schema-warden: allow SW104 decision=NNNN.';
 
 export default defineRule({
   meta: {
@@ -40,7 +40,8 @@ export default defineRule({
         const what = op.table ? `table "${op.table}"` : 'the table';
         const oneLine = op.range.start.line === op.range.end.line;
         report({
-          message: `\`${op.call.callee}\` destroys ${what} and all its rows: ${REMEDY}`,
+          message: `${op.call.callee} destroys ${what} and all its rows, which downgrade() cannot bring back.`,
+          help: REMEDY,
           span: oneLine ? op.call.span : op.call.calleeSpan,
         });
       }
@@ -48,6 +49,7 @@ export default defineRule({
         const typeChange = alterColumnTypeChange(migration, project, op);
         if (
           !typeChange ||
+          typeChange.foreign ||
           typeChange.change.verdict === 'same' ||
           typeChange.change.verdict === 'widening' ||
           typeChange.change.verdict === 'conversion'
@@ -66,6 +68,7 @@ export default defineRule({
             typeChange.change.verdict,
             typeChange.change.reason,
           ),
+          help: TYPE_REMEDY,
           span: keyword?.span ?? op.call.calleeSpan,
         });
       }
@@ -74,29 +77,39 @@ export default defineRule({
           case 'drop':
             if (change.kind === 'table' && !isNewInRevision(createdEarlier(migration, op), change.name)) {
               report({
-                message: `DROP TABLE "${change.name}" destroys the table and all its rows: ${REMEDY}`,
+                message: `DROP TABLE "${change.name}" destroys the table and all its rows, which downgrade() cannot bring back.`,
+                help: REMEDY,
                 span: statement.span,
               });
             } else if (change.kind === 'schema') {
               report({
-                message: `DROP SCHEMA "${change.name}" destroys the schema and every table in it: ${REMEDY}`,
+                message: `DROP SCHEMA "${change.name}" destroys the schema and every table in it.`,
+                help: REMEDY,
                 span: statement.span,
               });
             }
             break;
           case 'truncate':
-            report({ message: `TRUNCATE empties table "${change.table}": ${REMEDY}`, span: statement.span });
+            report({
+              message: `TRUNCATE empties table "${change.table}", which downgrade() cannot undo.`,
+              help: REMEDY,
+              span: statement.span,
+            });
             break;
           case 'delete-all':
             report({
-              message: `DELETE without WHERE empties table "${change.table}": ${REMEDY}`,
+              message: `DELETE without WHERE empties table "${change.table}", which downgrade() cannot undo.`,
+              help: REMEDY,
               span: statement.span,
             });
             break;
           case 'alter-type': {
             if (isNewInRevision(createdEarlier(migration, op), change.table, change.column)) break;
             const typeChange = sqlTypeChange(migration, project, op, change.table, change.column, change.type);
-            if (typeChange.change.verdict === 'narrowing' || typeChange.change.verdict === 'unknown') {
+            if (
+              !typeChange.foreign &&
+              (typeChange.change.verdict === 'narrowing' || typeChange.change.verdict === 'unknown')
+            ) {
               const column = change.table ? `"${change.table}.${change.column}"` : `"${change.column}"`;
               const clause = sqlFragmentSpan(
                 migration,
@@ -115,6 +128,7 @@ export default defineRule({
                   typeChange.change.verdict,
                   typeChange.change.reason,
                 ),
+                help: TYPE_REMEDY,
                 span: clause ?? statement.span,
               });
             }
@@ -128,6 +142,8 @@ export default defineRule({
   },
 });
 
+const TYPE_REMEDY = `Prefer a new column and a backfill; if the loss is intended, ${REMEDY.charAt(0).toLowerCase()}${REMEDY.slice(1)}`;
+
 function typeChangeMessage(
   column: string,
   from: string | undefined,
@@ -136,7 +152,6 @@ function typeChangeMessage(
   reason: string,
 ): string {
   const change = `${from ?? 'its current type'} → ${to ?? 'a new type'}`;
-  if (verdict === 'unknown')
-    return `Changing the type of ${column} to ${to ?? 'a new type'} may lose data: ${reason}. If it can, ${REMEDY}`;
-  return `Changing the type of ${column} (${change}) can lose data: ${reason}; ${REMEDY}`;
+  if (verdict === 'unknown') return `Changing the type of ${column} to ${to ?? 'a new type'} may lose data: ${reason}.`;
+  return `Changing the type of ${column} (${change}) can lose data: ${reason}.`;
 }

@@ -1,14 +1,22 @@
-import { alterColumnTypeChange, sqlTypeChange } from '../fixes/columnTypes';
-import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName } from '../fixes/opFacts';
-import { columnDefinition, historyBefore } from '../fixes/schemaHistory';
+import { alterColumnTypeChange, sqlTypeChange } from '../analysis/columnTypeChanges';
+import { createdEarlier, isNewInRevision, sqlChangesOf, sqlFragmentSpan, sqlName } from '../analysis/opFacts';
+import { columnDefinition, historyBefore } from '../analysis/schemaHistory';
 import { boolValue, callKeyword, stringValue, type MigrationModel, type Operation } from '../model/migration';
 import type { ProjectModel } from '../model/project';
+import { schemaBefore, tableKey } from '../model/schema';
 import { typeLabel } from '../model/schema/types';
 import type { ObjectChange } from '../parse/facts/objectChanges';
 import { defineRule, type FindingInput } from './types';
 
 const ROLLOUT =
-  'roll it out in stages (expand/contract: add the new shape, keep old and new working side by side, switch the application, remove the old shape in a later release) and record the decision in docs/decisions/ (waive with `# schema-warden: allow SW105 decision=NNNN`).';
+  'Roll it out in stages (expand/contract: add the new shape, keep both working, switch the application, remove the old shape later), record the decision under docs/decisions/ and waive with # schema-warden: allow SW105 decision=NNNN.';
+const DEFAULT_FIRST = `Backfill and give it a server default first. ${ROLLOUT}`;
+
+/** "account.email", or "email" when the table is not known: never a placeholder. */
+function columnLabel(table: string | undefined, column: string | undefined): string {
+  if (!column) return table ? `a column of "${table}"` : 'the column';
+  return table ? `"${table}.${column}"` : `"${column}"`;
+}
 
 export default defineRule({
   meta: {
@@ -55,18 +63,21 @@ export default defineRule({
             )
               break;
             report({
-              message: `Renaming ${change.kind} "${change.kind === 'column' && change.table ? `${change.table}.` : ''}${change.from}" to "${change.to}" breaks the running application, which still uses "${change.from}": ${ROLLOUT}`,
+              message: `Renaming ${change.kind} "${change.kind === 'column' && change.table ? `${change.table}.` : ''}${change.from}" to "${change.to}" breaks the running application, which still uses "${change.from}".`,
+              help: ROLLOUT,
               span: fragment(`RENAME\\s+(COLUMN\\s+)?(${sqlName(change.from)}\\s+)?TO\\s+${sqlName(change.to)}`),
             });
             break;
           case 'set-not-null': {
             if (isNewInRevision(created, change.table, change.column)) break;
+            if (alreadyNotNull(migration, project, change.table, change.column)) break;
             const defaulted =
               sameStatement().some((c) => c.action === 'set-default' && c.column === change.column) ||
               historyDefault(migration, project, op, change.table, change.column);
             if (!defaulted)
               report({
                 message: notNullMessage(change.table, change.column),
+                help: DEFAULT_FIRST,
                 span: fragment(`ALTER\\s+(COLUMN\\s+)?${sqlName(change.column)}\\s+SET\\s+NOT\\s+NULL`),
               });
             break;
@@ -74,7 +85,8 @@ export default defineRule({
           case 'add-column':
             if (change.notNull && !change.hasDefault && !isNewInRevision(created, change.table)) {
               report({
-                message: `Adding NOT NULL column "${change.table ?? '?'}.${change.column}" without a default breaks inserts of the running application (and fails on a table with rows): add it nullable or with a server default first; ${ROLLOUT}`,
+                message: `Adding NOT NULL column ${columnLabel(change.table, change.column)} without a default breaks inserts of the running application (and fails on a table with rows).`,
+                help: `Add it nullable or with a server default first. ${ROLLOUT}`,
                 span,
               });
             }
@@ -84,6 +96,7 @@ export default defineRule({
             const typeChange = sqlTypeChange(migration, project, op, change.table, change.column, change.type);
             if (typeChange.change.verdict === 'conversion' && typeChange.from && typeChange.to) {
               report({
+                help: ROLLOUT,
                 message: typeMessage(
                   change.table,
                   change.column,
@@ -102,6 +115,7 @@ export default defineRule({
             if (isNewInRevision(created, change.table, change.column)) break;
             report({
               message: dropDefaultMessage(change.table, change.column),
+              help: ROLLOUT,
               span: fragment(`ALTER\\s+(COLUMN\\s+)?${sqlName(change.column)}\\s+DROP\\s+DEFAULT`),
             });
             break;
@@ -125,9 +139,13 @@ function checkOperation(
   const keyword = (name: string) => op.call.keywords.find((k) => k.name === name);
   if (op.name === 'rename_table') {
     const from = stringValue(op.args.old_table_name);
+    const newName = stringValue(op.args.new_table_name);
     if (isNewInRevision(created, from)) return;
     report({
-      message: `Renaming table "${from ?? '?'}" to "${stringValue(op.args.new_table_name) ?? '?'}" breaks the running application, which still uses "${from ?? '?'}": ${ROLLOUT}`,
+      message: from
+        ? `Renaming table "${from}"${newName ? ` to "${newName}"` : ''} breaks the running application, which still uses "${from}".`
+        : 'Renaming a table breaks the running application, which still uses the old name.',
+      help: ROLLOUT,
       span: op.range.start.line === op.range.end.line ? op.call.span : op.call.calleeSpan,
     });
     return;
@@ -141,7 +159,8 @@ function checkOperation(
     if (hasDefault(column.serverDefault) || generated) return;
     const nullable = column.call.keywords.find((k) => k.name === 'nullable');
     report({
-      message: `Adding NOT NULL column "${op.table ?? '?'}.${column.name ?? '?'}" without a server default breaks inserts of the running application (and fails on a table with rows): add it nullable or with a \`server_default=\` first; ${ROLLOUT}`,
+      message: `Adding NOT NULL column ${columnLabel(op.table, column.name)} without a server default breaks inserts of the running application (and fails on a table with rows).`,
+      help: `Add it nullable or with server_default= first. ${ROLLOUT}`,
       span: nullable?.span ?? column.span,
     });
     return;
@@ -152,7 +171,8 @@ function checkOperation(
   const rename = keyword('new_column_name');
   if (rename) {
     report({
-      message: `Renaming column "${op.table ?? '?'}.${column ?? '?'}" to "${stringValue(rename.value) ?? '?'}" breaks the running application, which still uses "${column ?? '?'}": ${ROLLOUT}`,
+      message: `Renaming column ${columnLabel(op.table, column)}${stringValue(rename.value) ? ` to "${stringValue(rename.value)}"` : ''} breaks the running application, which still uses the old name.`,
+      help: ROLLOUT,
       span: rename.span,
     });
   }
@@ -160,23 +180,25 @@ function checkOperation(
   if (
     nullable &&
     boolValue(nullable.value) === false &&
-    boolValue(callKeyword(op.call, 'existing_nullable')) !== false
+    boolValue(callKeyword(op.call, 'existing_nullable')) !== false &&
+    !alreadyNotNull(migration, project, op.table, column, op.schema)
   ) {
     const defaulted =
       hasDefault(callKeyword(op.call, 'server_default')) ||
       hasDefault(callKeyword(op.call, 'existing_server_default')) ||
       (callKeyword(op.call, 'existing_server_default') === undefined &&
         historyDefault(migration, project, op, op.table, column));
-    if (!defaulted) report({ message: notNullMessage(op.table, column), span: nullable.span });
+    if (!defaulted) report({ message: notNullMessage(op.table, column), help: DEFAULT_FIRST, span: nullable.span });
   }
   const typeKeyword = keyword('type_');
   if (typeKeyword) {
     const typeChange = alterColumnTypeChange(migration, project, op);
     if (typeChange?.change.verdict === 'conversion' && typeChange.from && typeChange.to) {
       report({
+        help: ROLLOUT,
         message: typeMessage(
           op.table,
-          column ?? '?',
+          column,
           typeLabel(typeChange.from),
           typeLabel(typeChange.to),
           typeChange.change.reason,
@@ -191,8 +213,25 @@ function checkOperation(
     serverDefault.value.kind === 'none' &&
     !(callKeyword(op.call, 'existing_server_default')?.kind === 'none')
   ) {
-    report({ message: dropDefaultMessage(op.table, column), span: serverDefault.span });
+    report({ message: dropDefaultMessage(op.table, column), help: ROLLOUT, span: serverDefault.span });
   }
+}
+
+/**
+ * Restated nullability: the history already made the column NOT NULL (declared so, a primary key,
+ * or an earlier change), so `nullable=False` changes nothing the running application sees.
+ */
+function alreadyNotNull(
+  migration: MigrationModel,
+  project: ProjectModel,
+  table: string | undefined,
+  column: string | undefined,
+  schema?: string,
+): boolean {
+  if (!table || !column) return false;
+  const columns = schemaBefore(project, migration).tables.get(tableKey(table, schema))?.columns;
+  const known = columns?.get(column) ?? columns?.get(column.toLowerCase());
+  return known !== undefined && (known.nullable === false || known.primaryKey);
 }
 
 function hasDefault(value: ReturnType<typeof callKeyword>): boolean {
@@ -213,13 +252,19 @@ function historyDefault(
 }
 
 function notNullMessage(table: string | undefined, column: string | undefined): string {
-  return `Making "${table ?? '?'}.${column ?? '?'}" NOT NULL without a server default breaks the running application wherever it still inserts rows without it: backfill and give it a server default first; ${ROLLOUT}`;
+  return `Making ${columnLabel(table, column)} NOT NULL without a server default breaks the running application wherever it still inserts rows without it.`;
 }
 
-function typeMessage(table: string | undefined, column: string, from: string, to: string, reason: string): string {
-  return `Changing the type of "${table ?? '?'}.${column}" (${from} → ${to}) changes what the running application reads and binds (${reason}): ${ROLLOUT}`;
+function typeMessage(
+  table: string | undefined,
+  column: string | undefined,
+  from: string,
+  to: string,
+  reason: string,
+): string {
+  return `Changing the type of ${columnLabel(table, column)} (${from} → ${to}) changes what the running application reads and binds: ${reason}.`;
 }
 
 function dropDefaultMessage(table: string | undefined, column: string | undefined): string {
-  return `Dropping the server default of "${table ?? '?'}.${column ?? '?'}" breaks the running application wherever it relies on the default when inserting: ${ROLLOUT}`;
+  return `Dropping the server default of ${columnLabel(table, column)} breaks the running application wherever it relies on the default when inserting.`;
 }

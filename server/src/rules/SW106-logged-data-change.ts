@@ -1,7 +1,7 @@
 import type { MigrationModel, PyCall } from '../model/migration';
 import type { Span } from '../model/source';
 import { dataChangeOf } from '../parse/facts/dataChanges';
-import { statementHeadSpan } from './util/sqlSource';
+import { statementHeadSpan } from '../analysis/sqlSource';
 import { defineRule } from './types';
 
 const LOG_METHODS = new Set(['debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'log', 'msg']);
@@ -85,7 +85,8 @@ export default defineRule({
       if (isLogged(change.at)) continue;
       const fn = innermost(change.at)?.name ?? 'this function';
       report({
-        message: `${change.what} changes data in \`${fn}()\` with no logging hook: log what it changes (e.g. \`logger.info("backfilling …")\` with \`logger = logging.getLogger(__name__)\`) in that function; silent data modification is forbidden.`,
+        message: `${change.what} changes data in ${fn}() with no logging hook, and silent data modification is forbidden.`,
+        help: `Log what it changes in ${fn}(), e.g. logger.info("backfilling …") with logger = logging.getLogger(__name__).`,
         span: change.span,
       });
     }

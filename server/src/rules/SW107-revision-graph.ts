@@ -35,7 +35,7 @@ export default defineRule({
 function describe(
   problem: GraphProblem,
   project: ProjectModel,
-): Array<{ path: string; span: Span; message: string; related?: RelatedInfo[] }> {
+): Array<{ path: string; span: Span; message: string; help?: string; related?: RelatedInfo[] }> {
   const node = (id: string) => project.graph.nodes.get(id);
   const idSpan = (id: string): Span => node(id)?.migration.revisionSpan ?? { start: 0, end: 0 };
   switch (problem.kind) {
@@ -43,7 +43,8 @@ function describe(
       return problem.heads.map((head) => ({
         path: node(head)?.path ?? '',
         span: idSpan(head),
-        message: `The history has ${problem.heads.length} heads (${problem.heads.join(', ')}): add a merge revision (\`alembic merge heads\`).`,
+        message: `The history has ${problem.heads.length} heads (${problem.heads.join(', ')}), so alembic upgrade head fails.`,
+        help: 'Add a merge revision: alembic merge heads.',
         related: problem.heads
           .filter((h) => h !== head)
           .map((other) => ({
@@ -59,6 +60,7 @@ function describe(
           path: n?.path ?? '',
           span: n?.migration.downRevisionSpan ?? idSpan(problem.revision),
           message: `down_revision names "${problem.parent}", which is no revision of this project.`,
+          help: 'Point down_revision at the revision this one follows.',
         },
       ];
     }
@@ -68,6 +70,7 @@ function describe(
           path: node(problem.revision)?.path ?? '',
           span: idSpan(problem.revision),
           message: `depends_on names "${problem.dependency}", which is no revision or branch label of this project.`,
+          help: 'Name an existing revision or branch label, or remove the dependency.',
         },
       ];
     case 'duplicate-id':
@@ -76,7 +79,8 @@ function describe(
         return {
           path,
           span: m?.revisionSpan ?? { start: 0, end: 0 },
-          message: `Revision id "${problem.revision}" is used by ${problem.paths.length} files.`,
+          message: `Revision id "${problem.revision}" is used by ${problem.paths.length} files, so Alembic cannot tell them apart.`,
+          help: 'Give each revision its own id (alembic revision generates one).',
           related: problem.paths
             .filter((p) => p !== path)
             .map((p) => ({ path: p, span: project.byPath.get(p)?.revisionSpan, message: 'also uses this id' })),
@@ -87,10 +91,16 @@ function describe(
         path: node(id)?.path ?? '',
         span: node(id)?.migration.downRevisionSpan ?? idSpan(id),
         message: `Revision ${id} is part of a cycle in the revision graph (${problem.revisions.join(' → ')}).`,
+        help: 'Fix the down_revision that points back into the cycle.',
       }));
     case 'missing-id':
       return [
-        { path: problem.path, span: { start: 0, end: 0 }, message: 'This revision file has no `revision = "..."` id.' },
+        {
+          path: problem.path,
+          span: { start: 0, end: 0 },
+          message: 'This revision file has no revision id.',
+          help: 'Add revision = "<id>" at module level, as Alembic\'s template does.',
+        },
       ];
   }
 }

@@ -1,4 +1,5 @@
 import { acceptedHistory } from '../model/baseline';
+import type { ProjectModel } from '../model/project';
 import { sameMeaning } from '../model/meaning';
 import { defineRule, type GitHistory } from './types';
 
@@ -31,27 +32,19 @@ export default defineRule({
     if (!git) return;
     const accepted = acceptedHistory(project).revisions;
     for (const node of project.graph.nodes.values()) {
-      if (node.children.length === 0) continue;
       const file = git.relative(node.path);
-      // The commit that added each committed child: the oldest commit touching its file.
-      const children = node.children.flatMap((id) => {
-        const child = project.graph.nodes.get(id);
-        const added = child ? git.history.get(git.relative(child.path))?.at(-1) : undefined;
-        return child && added !== undefined ? [{ id: child.id, added }] : [];
-      });
-      if (children.length === 0 || !file) continue;
-      // In `git log --topo-order` a larger index is an older commit: the first child committed is the one that matters.
-      const child = children.reduce((a, b) => (b.added > a.added ? b : a));
+      const child = firstCommittedChild(project, git, node.id);
+      if (!child || !file) continue;
       const addedAt = child.added;
       const childCommit = git.commits[addedAt].slice(0, 8);
       const span = node.migration.revisionSpan ?? { start: 0, end: 0 };
       const where = `Revision ${node.id} already has a committed child (${child.id}, added in ${childCommit})`;
-      const advice =
-        'history is fixed with a new revision, never by editing one that may already be applied. Revert the change and make it in a new revision.';
+      const advice = 'Revert the change and make it in a new revision.';
+      const why = 'a revision that may already be applied is fixed with a new one, never by editing it';
       if (git.changed.has(file)) {
         const committed = git.textAt('HEAD', file);
         if (committed === undefined || !sameMeaning(committed, node.migration.source)) {
-          report({ path: node.path, span, message: `${where} but has uncommitted changes: ${advice}` });
+          report({ path: node.path, span, message: `${where} but has uncommitted changes: ${why}.`, help: advice });
           continue;
         }
       }
@@ -62,11 +55,30 @@ export default defineRule({
         report({
           path: node.path,
           span,
-          message: `${where} but was changed afterwards in ${git.commits[edit].slice(0, 8)}: ${advice}`,
+          message: `${where} but was changed afterwards in ${git.commits[edit].slice(0, 8)}: ${why}.`,
+          help: advice,
         });
     }
   },
 });
+
+/** The committed child of a revision that was committed first, with the index of the commit that added it. */
+export function firstCommittedChild(
+  project: ProjectModel,
+  git: Pick<GitHistory, 'history' | 'relative'>,
+  revision: string,
+): { id: string; added: number } | undefined {
+  const node = project.graph.nodes.get(revision);
+  if (!node || node.children.length === 0) return undefined;
+  // The commit that added each committed child: the oldest commit touching its file.
+  const children = node.children.flatMap((id) => {
+    const child = project.graph.nodes.get(id);
+    const added = child ? git.history.get(git.relative(child.path))?.at(-1) : undefined;
+    return child && added !== undefined ? [{ id: child.id, added }] : [];
+  });
+  // In `git log --topo-order` a larger index is an older commit: the first child committed is the one that matters.
+  return children.length ? children.reduce((a, b) => (b.added > a.added ? b : a)) : undefined;
+}
 
 /**
  * The newest commit after `addedAt` that changed what the file means (see model/meaning.ts):

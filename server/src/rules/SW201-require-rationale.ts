@@ -3,7 +3,7 @@ import { commentFact, definedObjects, type DefinedObject, type ObjectKind } from
 import { tokenizeSql } from '../parse/facts/sqlTokens';
 import { upgradeOps } from './util/columnTypes';
 import { commentBlockAbove, insertLineAbove, trailingComment } from './util/pythonEdits';
-import { statementHeadSpan } from './util/sqlSource';
+import { statementHeadSpan } from '../analysis/sqlSource';
 import { defineRule, type Fix } from './types';
 
 export const PLACEHOLDER = '<why this change is needed>';
@@ -69,15 +69,17 @@ export default defineRule({
         if (hasCommentArgument(op) || stored.has(storedKey(kind, op.table, pyObjectName(op, kind)))) continue;
         const rationale = commentRationale(migration, op);
         if (rationale.kind === 'given') continue;
-        const what = `\`${migration.source.slice(op.call.calleeSpan.start, op.call.calleeSpan.end)}\``;
+        const what = describeOp(op, kind);
         report(
           rationale.kind === 'placeholder'
             ? {
-                message: `The rationale of ${what} is still a placeholder: replace it with the reason for this change.`,
+                message: `The rationale of ${what} is still a placeholder, which explains nothing.`,
+                help: 'Replace it with the reason for this change.',
                 span: op.call.calleeSpan,
               }
             : {
-                message: `${what} has no rationale: add \`comment="…"\` (stored by Postgres; preferred) or a \`# rationale: …\` comment directly above it.`,
+                message: `${what} has no rationale, which the policy asks of every column, constraint and index.`,
+                help: 'Add comment="…" (stored by PostgreSQL; preferred) or a # rationale: … comment directly above it.',
                 span: op.call.calleeSpan,
                 fixes: fixAbove(op),
               },
@@ -97,11 +99,13 @@ export default defineRule({
         report(
           rationale.kind === 'placeholder'
             ? {
-                message: `The rationale of ${what} is still a placeholder: replace it with the reason for this change.`,
+                message: `The rationale of ${what} is still a placeholder, which explains nothing.`,
+                help: 'Replace it with the reason for this change.',
                 span,
               }
             : {
-                message: `${capitalize(what)} ${objects.length > 1 ? 'have' : 'has'} no rationale: add a \`COMMENT ON …\` (stored by Postgres; preferred) or a \`# rationale: …\` comment directly above the \`execute\`.`,
+                message: `${capitalize(what)} ${objects.length > 1 ? 'have' : 'has'} no rationale, which the policy asks of every column, constraint and index.`,
+                help: 'Add a COMMENT ON … (stored by PostgreSQL; preferred) or a # rationale: … comment directly above the execute.',
                 span,
                 fixes: fixAbove(op),
               },
@@ -111,17 +115,23 @@ export default defineRule({
   },
 });
 
+/** "op.create_index "ix_account_email" on "account"": the call, and what it names when it says so. */
+function describeOp(op: Operation, kind: ObjectKind): string {
+  const name = pyObjectName(op, kind);
+  return `${op.call.callee}${name ? ` "${name}"` : ''}${op.table && op.table !== name ? ` on "${op.table}"` : ''}`;
+}
+
 function describe(o: DefinedObject): string {
-  const name = o.name ? ` \`${o.name}\`` : '';
+  const name = o.name ? ` "${o.name}"` : '';
   switch (o.kind) {
     case 'table':
       return `table${name}`;
     case 'index':
       return `index${name}`;
     case 'column':
-      return `column${name}${o.table ? ` of \`${o.table}\`` : ''}`;
+      return `column${name}${o.table ? ` of "${o.table}"` : ''}`;
     case 'constraint':
-      return `constraint${name}${o.table ? ` on \`${o.table}\`` : ''}`;
+      return `constraint${name}${o.table ? ` on "${o.table}"` : ''}`;
   }
 }
 

@@ -5,10 +5,11 @@ import {
   sqlChangesOf,
   sqlFragmentSpan,
   sqlName,
-} from '../fixes/opFacts';
+} from '../analysis/opFacts';
 import { defineRule } from './types';
 
-const WAIVER = '`# schema-warden: allow SW202 decision=NNNN`';
+const HELP =
+  'Record the deprecation window and the data-handling plan in a decision record (docs/decisions/), then waive with # schema-warden: allow SW202 decision=NNNN.';
 
 export default defineRule({
   meta: {
@@ -28,7 +29,7 @@ export default defineRule({
         'The running application may still read or write the column until the deploy completes, and its values are gone for good once it is dropped. The policy asks for a deprecation window (the application stops using the column in an earlier release) and an explicit plan for the data (archive, migrate, or accept the loss).',
       bad: 'def upgrade():\n    op.drop_column("account", "legacy_code")',
       good: 'def upgrade():\n    # Decision 0007: legacy_code unused since release 4.2; values archived to account_legacy_code.\n    # schema-warden: allow SW202 decision=0007\n    op.drop_column("account", "legacy_code")',
-      howToFix: `Stop reading and writing the column in a release first, decide what happens to its data, write that down as a decision record (\`schema-warden decision new --rule SW202\`), and waive the finding with ${WAIVER} on or above the line.`,
+      howToFix: `Stop reading and writing the column in a release first, decide what happens to its data, write that down as a decision record (\`schema-warden decision new --rule SW202\`), and waive the finding with \`# schema-warden: allow SW202 decision=NNNN\` on or above the line.`,
       fixSafety: 'none',
       notes:
         'SW202 owns every column removal (`drop_column`, SQL `DROP COLUMN`); SW104 destructive-operation owns the other destructive changes (`drop_table`, `DROP TABLE`/`DROP SCHEMA`, `TRUNCATE`, `DELETE` without `WHERE`, lossy type changes), so one drop is never reported twice.',
@@ -43,7 +44,8 @@ export default defineRule({
         const where = op.table && column ? `"${op.table}.${column}"` : 'a column';
         const argument = op.args.column_name ?? op.call.args[0];
         report({
-          message: `Dropping column ${where} destroys its data: a column removal needs a deprecation window and an explicit data-handling plan in a decision record (docs/decisions/), then ${WAIVER}.`,
+          message: `Dropping column ${where} destroys its data, which needs a deprecation window and a data-handling plan.`,
+          help: HELP,
           span: argument?.span ?? op.call.calleeSpan,
         });
       }
@@ -51,7 +53,8 @@ export default defineRule({
         if (change.action !== 'drop' || change.kind !== 'column') continue;
         if (isNewInRevision(createdEarlier(migration, op), change.table, change.name)) continue;
         report({
-          message: `DROP COLUMN ${change.table ? `"${change.table}.${change.name}"` : `"${change.name}"`} destroys its data: a column removal needs a deprecation window and an explicit data-handling plan in a decision record (docs/decisions/), then ${WAIVER}.`,
+          message: `DROP COLUMN ${change.table ? `"${change.table}.${change.name}"` : `"${change.name}"`} destroys its data, which needs a deprecation window and a data-handling plan.`,
+          help: HELP,
           span:
             sqlFragmentSpan(
               migration,

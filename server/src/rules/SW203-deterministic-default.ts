@@ -1,7 +1,7 @@
 import { columnDefaultFacts } from '../parse/facts/defaults';
 import { upgradeOps } from './util/columnTypes';
 import { analysePyDefault, analyseSqlDefault, type DefaultAnalysis } from './util/defaultExpr';
-import { sqlBlockText, statementHeadSpan } from './util/sqlSource';
+import { sqlBlockText, statementHeadSpan } from '../analysis/sqlSource';
 import { defineRule, type FindingInput } from './types';
 
 /**
@@ -51,7 +51,8 @@ export default defineRule({
       for (const call of analysis.calls) {
         if (!RANDOM_FUNCTIONS.has(call.name)) continue;
         const finding: FindingInput = {
-          message: `\`${call.name}()\` in the default of ${column ? `\`${column}\`` : 'this column'} is server-side randomization: defaults must be deterministic. Generate the value in the application (e.g. uuid.uuid4()) and drop the server default, or record a DECISION.`,
+          message: `${call.name}() in the default of ${column ? `"${column}"` : 'this column'} is server-side randomization, and defaults must be deterministic.`,
+          help: 'Generate the value in the application (e.g. uuid.uuid4()) and drop the server default, or record a decision and waive.',
           span: call.span,
         };
         report(finding);

@@ -5,7 +5,7 @@ import { columnFacts, type ColumnFact } from '../parse/sqlFacts';
 import { isUtcZone, pyTimestampZone, pyTypeRef, sqlTimestampZone, upgradeOps } from './util/columnTypes';
 import { analysePyDefault, sqlDefaultExpressionSpan } from './util/defaultExpr';
 import { addKeywordArgument } from './util/pythonEdits';
-import { exactSpan, indexOfLocation, spanOfRange, sqlBlockText, type SourceText } from './util/sqlSource';
+import { exactSpan, indexOfLocation, spanOfRange, sqlBlockText, type SourceText } from '../analysis/sqlSource';
 import { defineRule, type Fix, type TextEdit } from './types';
 
 const FIX_TITLE = 'Make the column timezone-aware (timestamptz)';
@@ -65,7 +65,7 @@ export default defineRule({
   },
 });
 
-type Report = (finding: { message: string; span: Span; fixes?: Fix[] }) => void;
+type Report = (finding: { message: string; help?: string; span: Span; fixes?: Fix[] }) => void;
 
 function reportPython(
   migration: MigrationModel,
@@ -77,9 +77,10 @@ function reportPython(
   const edits: TextEdit[] = [timezoneEdit(type)];
   const defaultEdit = serverDefault ? utcDefaultToNow(serverDefault) : undefined;
   if (defaultEdit) edits.push(defaultEdit);
-  const what = column ? `Column \`${column}\`` : 'This column';
+  const what = column ? `Column "${column}"` : 'This column';
   report({
-    message: `${what} is \`${shortText(migration.source.slice(type.span.start, type.span.end))}\` without a time zone: write \`timezone=True\` (timestamptz) so it stores an absolute instant; the policy allows UTC-explicit time handling only.`,
+    message: `${what} is ${shortText(migration.source.slice(type.span.start, type.span.end))} without a time zone, so it stores wall-clock readings, not instants; the policy allows UTC-explicit time handling only.`,
+    help: 'Write timezone=True (timestamptz) and keep now() as its default.',
     span: type.span,
     fixes: [{ title: defaultEdit ? FIX_TITLE_WITH_DEFAULT : FIX_TITLE, edits, safe: false }],
   });
@@ -132,7 +133,8 @@ function reportSql(
   const span = text && match ? spanOfRange(text, start, start + match[0].length) : statement.locate(type.location);
   const fix = text && match ? sqlFix(migration, statement, text, fact, start, match) : undefined;
   report({
-    message: `Column \`${fact.column}\` is \`timestamp\` (without time zone): write \`timestamptz\` so it stores an absolute instant; the policy allows UTC-explicit time handling only.`,
+    message: `Column "${fact.column}" is timestamp (without time zone), so it stores wall-clock readings, not instants; the policy allows UTC-explicit time handling only.`,
+    help: 'Write timestamptz and keep now() as its default.',
     span,
     fixes: fix ? [fix] : [],
   });

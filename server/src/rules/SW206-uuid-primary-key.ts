@@ -5,7 +5,7 @@ import { tokenizeSql } from '../parse/facts/sqlTokens';
 import type { SqlTypeFact } from '../parse/sqlFacts';
 import { key, revisionColumnTypes, upgradeOps, type KnownColumnType } from './util/columnTypes';
 import { extentAt } from './util/defaultExpr';
-import { indexOfLocation, spanOfRange, sqlBlockText, type SourceText } from './util/sqlSource';
+import { indexOfLocation, spanOfRange, sqlBlockText, type SourceText } from '../analysis/sqlSource';
 import { defineRule } from './types';
 
 /** Types that are certainly not UUIDs; any other (a project's own `GUID` type) is not guessed. */
@@ -64,7 +64,7 @@ const SQL_NOT_UUID = new Set([
 ]);
 
 const DECISION_HINT =
-  'write one under docs/decisions/ and waive this finding with `# schema-warden: allow SW206 decision=NNNN`';
+  'Use a UUID key, or justify this one in a decision record under docs/decisions/ and waive with # schema-warden: allow SW206 decision=NNNN.';
 
 export default defineRule({
   meta: {
@@ -97,16 +97,17 @@ export default defineRule({
       return table ? known.get(key(table, column)) : undefined;
     };
     for (const op of upgradeOps(migration)) {
-      const tableText = op.table ? ` of \`${op.table}\`` : '';
+      const tableText = op.table ? ` of "${op.table}"` : '';
       if (op.name === 'create_table' || op.name === 'add_column') {
         const pkColumns = op.columns.filter((c) => c.primaryKey);
         const pkConstraints = op.constraints.filter((c) => c.kind === 'PrimaryKeyConstraint');
         const constraintColumns = pkConstraints.flatMap((c) => c.columns);
-        const names = [...new Set([...pkColumns.map((c) => c.name ?? '?'), ...constraintColumns])];
+        const names = [...new Set([...pkColumns.map((c) => c.name ?? 'a computed column'), ...constraintColumns])];
         if (names.length > 1) {
           const span = pkConstraints[0]?.span ?? op.call.calleeSpan;
           report({
-            message: `Composite primary key (${names.map((n) => `\`${n}\``).join(', ')})${tableText}: composite keys need a justification in a DECISION: ${DECISION_HINT}.`,
+            message: `Composite primary key (${names.map((n) => (n === 'a computed column' ? n : `"${n}"`)).join(', ')})${tableText}: composite keys need a justification in a decision record.`,
+            help: DECISION_HINT,
             span,
           });
           continue;
@@ -115,6 +116,7 @@ export default defineRule({
         if (column?.type && PY_NOT_UUID.has(column.type.name)) {
           report({
             message: notUuidMessage(column.name, tableText, describePy(migration, column.type)),
+            help: DECISION_HINT,
             span: column.type.span,
           });
         }
@@ -124,7 +126,8 @@ export default defineRule({
           columns?.kind === 'sequence' ? columns.items.map((i) => (i.kind === 'string' ? i.value : i.text)) : [];
         if (names.length > 1) {
           report({
-            message: `Composite primary key (${names.map((n) => `\`${n}\``).join(', ')})${tableText}: composite keys need a justification in a DECISION: ${DECISION_HINT}.`,
+            message: `Composite primary key (${names.map((n) => (n === 'a computed column' ? n : `"${n}"`)).join(', ')})${tableText}: composite keys need a justification in a decision record.`,
+            help: DECISION_HINT,
             span: op.call.calleeSpan,
           });
         } else if (names.length === 1) {
@@ -141,6 +144,7 @@ export default defineRule({
                 tableText,
                 type.py ? describePy(migration, type.py) : describeSql(type.sql as SqlTypeFact),
               ),
+              help: DECISION_HINT,
               span: op.call.calleeSpan,
             });
         }
@@ -149,10 +153,11 @@ export default defineRule({
       for (const statement of op.sql?.statements ?? []) {
         for (const pk of primaryKeyFacts(statement.kind, statement.parsed.node)) {
           const start = indexOfLocation(statement, pk.location);
-          const sqlTable = pk.table ? ` of \`${pk.table}\`` : '';
+          const sqlTable = pk.table ? ` of "${pk.table}"` : '';
           if (pk.columns.length > 1) {
             report({
-              message: `Composite primary key (${pk.columns.map((c) => `\`${c.name}\``).join(', ')})${sqlTable}: composite keys need a justification in a DECISION: ${DECISION_HINT}.`,
+              message: `Composite primary key (${pk.columns.map((c) => `"${c.name}"`).join(', ')})${sqlTable}: composite keys need a justification in a decision record.`,
+              help: DECISION_HINT,
               span: sqlSpan(text, start, pk, statement.locate(pk.location)),
             });
             continue;
@@ -169,7 +174,7 @@ export default defineRule({
               text && column.type
                 ? `\`${text.value.slice(typeStart, extentAt(text.value, typeStart))}\``
                 : describeSql(type);
-            report({ message: notUuidMessage(column.name, sqlTable, written), span });
+            report({ message: notUuidMessage(column.name, sqlTable, written), help: DECISION_HINT, span });
           }
         }
       }
@@ -179,11 +184,11 @@ export default defineRule({
 
 function notUuidMessage(column: string | undefined, tableText: string, type: string): string {
   const kind = /int|serial|Integer/i.test(type) ? 'An integer key' : 'A natural key';
-  return `Primary key ${column ? `\`${column}\`` : ''}${tableText} is ${type}, not a UUID: UUID primary keys are preferred. ${kind} needs a justification in a DECISION: ${DECISION_HINT}.`;
+  return `Primary key${column ? ` "${column}"` : ''}${tableText} is ${type}, not a UUID: UUID primary keys are preferred, and ${kind.charAt(0).toLowerCase()}${kind.slice(1)} needs a justification in a decision record.`;
 }
 
 function describePy(migration: MigrationModel, type: TypeRef): string {
-  return `\`${migration.source.slice(type.span.start, type.span.end).replace(/\s+/g, ' ')}\``;
+  return migration.source.slice(type.span.start, type.span.end).replace(/\s+/g, ' ');
 }
 
 function describeSql(type: SqlTypeFact): string {

@@ -52,12 +52,13 @@ export default defineRule({
       for (const name of AUDIT_COLUMNS) {
         const column = table.columns.get(name);
         if (!column) continue;
-        const problems = columnProblems(column);
+        const problems = columnProblems(column, context.isEnabled?.('SW204') === true);
         if (problems.length)
           reportAt(
             context,
             column.origin,
-            `Audit column "${table.key}"."${name}" ${problems.join(', ')}: declare it ${EXPECTED}.`,
+            `Audit column "${table.key}"."${name}" ${problems.join(', ')}.`,
+            `Declare it ${EXPECTED}.`,
           );
         else valid.get(name)?.push({ table, column });
       }
@@ -69,7 +70,8 @@ export default defineRule({
         reportAt(
           context,
           table.origin,
-          `Table "${table.key}" has no ${missing.join(' and ')} audit column${missing.length > 1 ? 's' : ''}: every table needs created_at and updated_at, ${EXPECTED}.`,
+          `Table "${table.key}" has no ${missing.join(' and ')} audit column${missing.length > 1 ? 's' : ''}, which every table needs.`,
+          `Add ${missing.join(' and ')}: ${EXPECTED}.`,
           addColumnsFix(project, table, missing, valid),
         );
       }
@@ -88,7 +90,8 @@ export default defineRule({
         reportAt(
           context,
           column.origin,
-          `Audit column "${table.key}"."${name}" is declared differently from ${majority.count} of ${declared.length} tables: ${differences.join(', ')}. Keep audit fields consistent across tables.`,
+          `Audit column "${table.key}"."${name}" is declared differently from ${majority.count} of ${declared.length} tables: ${differences.join(', ')}.`,
+          `Declare it as the other tables do: ${majority.type}, default ${majority.default}.`,
         );
       }
     }
@@ -99,19 +102,19 @@ function reportAt(
   context: ProjectContext,
   origin: { path: string; span: { start: number; end: number } },
   message: string,
+  help: string,
   fix?: Fix,
 ): void {
-  context.report({ path: origin.path, span: origin.span, message, fixes: fix ? [fix] : [] });
+  context.report({ path: origin.path, span: origin.span, message, help, fixes: fix ? [fix] : [] });
 }
 
-function columnProblems(column: ColumnModel): string[] {
+function columnProblems(column: ColumnModel, sw204Runs: boolean): string[] {
   const problems: string[] = [];
-  if (column.type && column.type.name !== 'timestamptz')
-    problems.push(
-      column.type.name === 'timestamp'
-        ? 'is a timestamp without time zone'
-        : `is ${typeLabel(column.type)}, not timestamptz`,
-    );
+  // A timestamp without time zone is SW204's finding where the column is declared, and its fix
+  // (timestamptz) settles it here too: one root cause, one finding, when SW204 runs.
+  const naive = column.type?.name === 'timestamp';
+  if (column.type && column.type.name !== 'timestamptz' && !(naive && sw204Runs))
+    problems.push(naive ? 'is a timestamp without time zone' : `is ${typeLabel(column.type)}, not timestamptz`);
   if (column.nullable) problems.push('is nullable');
   const value = column.default;
   if (!value) {
@@ -124,7 +127,8 @@ function columnProblems(column: ColumnModel): string[] {
     problems.push(
       `has the quoted string ${value.text} as default (the database stores a constant, not a call: use sa.text("now()"))`,
     );
-  } else if (value.convertsTimeZone) {
+  } else if (value.convertsTimeZone && !naive) {
+    // timezone('utc', now()) is right on a naive column (SW205's fix there): only on timestamptz is it wrong.
     problems.push(
       `has default ${value.text}, which yields a timestamp without time zone that the session time zone then reinterprets`,
     );

@@ -29,15 +29,26 @@ export default defineRule({
         'Replace the first line of the docstring with what the revision changes and why, e.g. `alembic revision -m "add paid_at to invoice for the dunning job"`. Merge revisions deserve a line too ("merge the billing and auth branches").',
       fixSafety: 'none',
       notes:
-        'The message is the first non-empty line of the module docstring, as Alembic writes it. Only files that look like revisions (they assign `revision` or define `upgrade()`) are checked.',
+        "A description string written after the imports is not the module's docstring: Python, and so Alembic, see none, and the finding says where the string is. The message is the first non-empty line of the module docstring, as Alembic writes it. Only files that look like revisions (they assign `revision` or define `upgrade()`) are checked.",
     },
   },
   check({ migration, report }) {
     if (!migration.isRevision) return;
+    const misplaced = migration.docstring === undefined ? migration.misplacedDocstring : undefined;
+    if (misplaced) {
+      const line = migration.lines.positionAt(misplaced.span.start).line + 1;
+      report({
+        message: `The description string on line ${line} comes after the imports, so it is not the module's docstring and Alembic shows no message for this revision.`,
+        help: 'Move the string to the top of the file, above the imports.',
+        span: firstLine(migration, misplaced.span),
+      });
+      return;
+    }
     const problem = describeProblem(migration);
     if (problem)
       report({
-        message: `${problem}: describe what this revision changes and why in the first line of its docstring (\`alembic revision -m "…"\`).`,
+        message: `${problem}, so alembic history and reviewers see nothing about what it changes.`,
+        help: 'Describe what this revision changes and why in the first line of its docstring (alembic revision -m "…").',
         span: anchor(migration),
       });
   },
@@ -57,12 +68,14 @@ function describeProblem(migration: MigrationModel): string | undefined {
   return undefined;
 }
 
+function firstLine(migration: MigrationModel, span: Span): Span {
+  const lineEnd = migration.source.indexOf('\n', span.start);
+  return { start: span.start, end: lineEnd < 0 || lineEnd > span.end ? span.end : lineEnd };
+}
+
 /** The docstring's first line, else the `revision = …` assignment, else the `def upgrade` header. */
 function anchor(migration: MigrationModel): Span {
   const span = migration.docstringSpan;
-  if (span) {
-    const lineEnd = migration.source.indexOf('\n', span.start);
-    return { start: span.start, end: lineEnd < 0 || lineEnd > span.end ? span.end : lineEnd };
-  }
+  if (span) return firstLine(migration, span);
   return migration.revisionSpan ?? migration.upgrade?.headerSpan ?? { start: 0, end: 0 };
 }

@@ -1,9 +1,9 @@
-import { ddlListeners, entityCreations } from '../parse/facts/pythonHooks';
+import { ddlListeners, entityCreations } from '../analysis/pythonHooks';
 import { triggerFact } from '../parse/facts/forbidden';
-import { mayRunInUpgrade, statementHead, upgradeStatements } from '../parse/facts/statements';
+import { mayRunInUpgrade, statementHead, upgradeStatements } from '../analysis/statements';
 import { defineRule } from './types';
 
-const WAIVE_HINT = 'if a decision record allows it, cite it with `# schema-warden: allow SW301 decision=NNNN`';
+const WAIVE_HINT = 'if a decision record allows it, cite it with # schema-warden: allow SW301 decision=NNNN';
 
 export default defineRule({
   meta: {
@@ -40,7 +40,8 @@ export default defineRule({
             ? `\`CREATE EVENT TRIGGER${name}\` runs database-side code on DDL`
             : `\`${fact.what}${name}\`${on} runs business logic inside the database`;
       report({
-        message: `${what}: the policy forbids triggers and rules. Do this in the application; ${WAIVE_HINT}.`,
+        message: `${what}: the policy forbids triggers and rules.`,
+        help: `Do this in the application; ${WAIVE_HINT}.`,
         span: statementHead(migration, statement),
       });
     }
@@ -48,7 +49,8 @@ export default defineRule({
       const name = creation.signature ? ` "${creation.signature}"` : '';
       const via = creation.via ? ` (${creation.via})` : '';
       report({
-        message: `alembic_utils PGTrigger${name} creates a database trigger${via}: the policy forbids triggers. Do this in the application; ${WAIVE_HINT}.`,
+        message: `alembic_utils PGTrigger${name} creates a database trigger${via}: the policy forbids triggers.`,
+        help: `Do this in the application; ${WAIVE_HINT}.`,
         span: creation.span,
       });
     }
@@ -56,7 +58,8 @@ export default defineRule({
       // A literal DDL("CREATE TRIGGER …") is reported above as SQL; other listeners hide what they run.
       if (listener.literalDdl || !mayRunInUpgrade(migration, listener.call.span)) continue;
       report({
-        message: `A DDL event listener on "${listener.event}" runs hidden code whenever the table is created or dropped; triggers and other database logic attached this way are forbidden. Write the DDL as an operation of this revision instead.`,
+        message: `A DDL event listener on "${listener.event}" runs hidden code whenever the table is created or dropped, and database logic attached this way is forbidden.`,
+        help: 'Write the DDL as an operation of this revision instead.',
         span: listener.call.calleeSpan,
       });
     }

@@ -1,9 +1,9 @@
-import { entityCreations } from '../parse/facts/pythonHooks';
+import { entityCreations } from '../analysis/pythonHooks';
 import { storedLogicFact } from '../parse/facts/forbidden';
-import { statementHead, upgradeStatements } from '../parse/facts/statements';
+import { statementHead, upgradeStatements } from '../analysis/statements';
 import { defineRule } from './types';
 
-const WAIVE_HINT = 'if a decision record allows it, cite it with `# schema-warden: allow SW302 decision=NNNN`';
+const WAIVE_HINT = 'if a decision record allows it, cite it with # schema-warden: allow SW302 decision=NNNN';
 
 export default defineRule({
   meta: {
@@ -43,7 +43,8 @@ export default defineRule({
       const name = creation.signature ? ` "${creation.signature}"` : '';
       const via = creation.via ? ` (${creation.via})` : '';
       report({
-        message: `alembic_utils ${creation.construct.method}${name} stores a function in the database${via}: the policy forbids stored logic implementing domain rules. Do this in the application; ${WAIVE_HINT}.`,
+        message: `alembic_utils ${creation.construct.method}${name} stores a function in the database${via}: the policy forbids stored logic implementing domain rules.`,
+        help: `Do this in the application; ${WAIVE_HINT}.`,
         span: creation.span,
       });
     }

@@ -1,11 +1,11 @@
 import type { MigrationModel, PyCall, PyKeyword } from '../model/migration';
 import type { Span } from '../model/source';
-import { everyCall } from '../parse/facts/calls';
+import { everyCall } from '../analysis/calls';
 import { cascadeFacts, type CascadeFact } from '../parse/facts/forbidden';
-import { findInStatement, mayRunInUpgrade, statementHead, upgradeStatements } from '../parse/facts/statements';
+import { findInStatement, mayRunInUpgrade, statementHead, upgradeStatements } from '../analysis/statements';
 import { defineRule, type Fix } from './types';
 
-const WAIVE_HINT = 'if a decision record allows it, cite it with `# schema-warden: allow SW303 decision=NNNN`';
+const WAIVE_HINT = 'if a decision record allows it, cite it with # schema-warden: allow SW303 decision=NNNN';
 /** Constructors and operations that take `ondelete=` / `onupdate=`. */
 const FOREIGN_KEY_CALLS = new Set(['ForeignKey', 'ForeignKeyConstraint', 'create_foreign_key']);
 const CASCADING = /^\s*(cascade|set\s+null|set\s+default)\s*$/i;
@@ -52,7 +52,8 @@ export default defineRule({
         if (keyword.value.kind !== 'string' || !CASCADING.test(keyword.value.value)) continue;
         const event = keyword.name === 'ondelete' ? 'DELETE' : 'UPDATE';
         report({
-          message: `\`${keyword.name}=${keyword.value.text}\`: ${effect(keyword.value.value.trim(), event)}. The policy forbids cascading actions beyond referential integrity: keep the foreign key without it and handle dependents in the application; ${WAIVE_HINT}.`,
+          message: `${keyword.name}=${keyword.value.text}: ${effect(keyword.value.value.trim(), event)}, and the policy forbids cascading actions beyond referential integrity.`,
+          help: `Keep the foreign key without it and handle dependents in the application; ${WAIVE_HINT}.`,
           span: keyword.span,
           fixes: [removeKeywordFix(migration, call, keyword)],
         });
@@ -62,7 +63,7 @@ export default defineRule({
       const facts = cascadeFacts(statement.kind, statement.parsed.node);
       for (const fact of facts) {
         report({
-          message: sqlMessage(fact),
+          ...sqlMessage(fact),
           span: sqlSpan(migration, statement, fact) ?? statementHead(migration, statement),
         });
       }
@@ -70,14 +71,23 @@ export default defineRule({
   },
 });
 
-function sqlMessage(fact: CascadeFact): string {
+function sqlMessage(fact: CascadeFact): { message: string; help: string } {
   if (fact.via === 'foreign-key') {
     const event = fact.event as 'DELETE' | 'UPDATE';
-    return `\`ON ${event} ${fact.action}\`${fact.references ? ` on the foreign key to ${fact.references}` : ''}: ${effect(fact.action, event)}. The policy forbids cascading actions beyond referential integrity: drop the action and handle dependents in the application; ${WAIVE_HINT}.`;
+    return {
+      message: `ON ${event} ${fact.action}${fact.references ? ` on the foreign key to "${fact.references}"` : ''}: ${effect(fact.action, event)}, and the policy forbids cascading actions beyond referential integrity.`,
+      help: `Drop the action and handle dependents in the application; ${WAIVE_HINT}.`,
+    };
   }
   if (fact.via === 'truncate')
-    return `\`TRUNCATE … CASCADE\` also empties every table that references this one, unnamed. Truncate the dependent tables explicitly (and only with a decision record); ${WAIVE_HINT}.`;
-  return `\`DROP ${fact.object ? `${fact.object} ` : ''}… CASCADE\` silently drops every object that depends on it (views, foreign keys, defaults). Drop the dependents explicitly first, so the revision says what it removes; ${WAIVE_HINT}.`;
+    return {
+      message: 'TRUNCATE … CASCADE also empties every table that references this one, without naming them.',
+      help: `Truncate the dependent tables explicitly (and only with a decision record); ${WAIVE_HINT}.`,
+    };
+  return {
+    message: `DROP ${fact.object ? `${fact.object} ` : ''}… CASCADE silently drops every object that depends on it (views, foreign keys, defaults).`,
+    help: `Drop the dependents explicitly first, so the revision says what it removes; ${WAIVE_HINT}.`,
+  };
 }
 
 function sqlSpan(

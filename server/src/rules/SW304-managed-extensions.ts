@@ -1,15 +1,21 @@
 import { cronCalls, extensionFact } from '../parse/facts/forbidden';
-import { entityCreations } from '../parse/facts/pythonHooks';
-import { findInStatement, statementHead, tokenAt, upgradeStatements } from '../parse/facts/statements';
+import { entityCreations } from '../analysis/pythonHooks';
+import { findInStatement, statementHead, tokenAt, upgradeStatements } from '../analysis/statements';
 import { defineRule } from './types';
 
 const CRON_EXTENSIONS = new Set(['pg_cron', 'pg_timetable', 'pgagent']);
 
+function extensionHelp(name: string): string {
+  return CRON_EXTENSIONS.has(name.toLowerCase())
+    ? "Schedule jobs in the application's infrastructure instead; only an accepted decision record can allow it (# schema-warden: allow SW304 decision=NNNN)."
+    : 'Write a decision record (schema-warden decision new --rule SW304), get it accepted, and cite it here with # schema-warden: allow SW304 decision=NNNN.';
+}
+
 function extensionMessage(name: string): string {
   if (CRON_EXTENSIONS.has(name.toLowerCase())) {
-    return `\`CREATE EXTENSION ${name}\` installs a job scheduler: cron-based jobs are the policy's example of an unmanaged extension with hidden state. Schedule jobs in the application's infrastructure instead; only an accepted decision record can allow it (\`# schema-warden: allow SW304 decision=NNNN\`).`;
+    return `CREATE EXTENSION ${name} installs a job scheduler: cron-based jobs are the policy's example of an unmanaged extension with hidden state.`;
   }
-  return `\`CREATE EXTENSION ${name}\` needs a documented decision: extensions can bring side effects and hidden state. Write a decision record (\`schema-warden decision new --rule SW304 …\`), get it accepted, and cite it here with \`# schema-warden: allow SW304 decision=NNNN\`.`;
+  return `CREATE EXTENSION ${name} needs a documented decision: extensions can bring side effects and hidden state.`;
 }
 
 export default defineRule({
@@ -43,18 +49,24 @@ export default defineRule({
           statement,
           /\bCREATE\s+EXTENSION\b(\s+IF\s+NOT\s+EXISTS)?\s+("[^"]*"|[\w-]+)/i,
         );
-        report({ message: extensionMessage(extension.name), span: nameSpan ?? statementHead(migration, statement) });
+        report({
+          message: extensionMessage(extension.name),
+          help: extensionHelp(extension.name),
+          span: nameSpan ?? statementHead(migration, statement),
+        });
       }
       for (const cron of cronCalls(statement.parsed.node)) {
         report({
-          message: `\`${cron.name}(...)\` creates a pg_cron job: SQL that runs on a timer inside the database is the hidden state the policy forbids ("cron-based jobs"). Run scheduled work from the application's infrastructure instead.`,
+          message: `${cron.name}(…) creates a pg_cron job: SQL that runs on a timer inside the database is the hidden state the policy forbids ("cron-based jobs").`,
+          help: "Run scheduled work from the application's infrastructure instead.",
           span: cron.location >= 0 ? tokenAt(migration, statement, cron.location) : statementHead(migration, statement),
         });
       }
     }
     for (const creation of entityCreations(migration, new Set(['PGExtension']))) {
       report({
-        message: extensionMessage(creation.signature ?? 'extension').replace('`CREATE EXTENSION', '`PGExtension'),
+        message: extensionMessage(creation.signature ?? 'extension').replace('CREATE EXTENSION', 'PGExtension'),
+        help: extensionHelp(creation.signature ?? 'extension'),
         span: creation.span,
       });
     }

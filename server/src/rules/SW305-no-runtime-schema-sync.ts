@@ -1,6 +1,6 @@
 import type { MigrationModel } from '../model/migration';
 import type { Span } from '../model/source';
-import { everyCall } from '../parse/facts/calls';
+import { everyCall } from '../analysis/calls';
 import { defineRule } from './types';
 
 /**
@@ -56,7 +56,8 @@ export default defineRule({
   check({ migration, report }) {
     for (const sync of schemaSyncs(migration)) {
       report({
-        message: `\`${sync.text}\` creates tables from ORM metadata at run time: the policy forbids automatic schema synchronization. Create the schema with Alembic revisions (\`alembic upgrade head\` when deploying) instead.`,
+        message: `${sync.text} creates tables from ORM metadata at run time, and the policy forbids automatic schema synchronization.`,
+        help: 'Create the schema with Alembic revisions (alembic upgrade head when deploying) instead.',
         span: sync.span,
       });
     }

@@ -33,7 +33,44 @@ const GENERIC_AFFIXES = /^(tbl|tmp|temp)_|_(tbl|tmp|temp)$/i;
  * Mass nouns that pluralize reads as plurals of a Latin singular nobody uses as a table name
  * ("metadatum", "datum"), or whose last letter it mistakes for a plural "s".
  */
-const MASS_NOUNS = new Set(['data', 'metadata', 'sms', 'canvas', 'gas', 'lens', 'bonus', 'census', 'chassis']);
+const MASS_NOUNS = new Set([
+  'data',
+  'metadata',
+  'sms',
+  'canvas',
+  'gas',
+  'lens',
+  'bonus',
+  'census',
+  'chassis',
+  'statistics',
+  'analytics',
+  'logistics',
+  'economics',
+  'physics',
+  'ethics',
+]);
+/**
+ * The mass nouns a single-token name may end with (`robotaccountmetadata`, `userdata`): long enough
+ * not to be the tail of an unrelated plural.
+ */
+const MASS_NOUN_ENDINGS = [...MASS_NOUNS].filter((w) => w.length >= 4 && w !== 'lens');
+/**
+ * PostgreSQL's reserved key words (and those reserved except as a function or type name): a
+ * singular that is one of them cannot be a table name without quoting, so it is never suggested.
+ */
+const RESERVED_WORDS = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate ' +
+    'collation column concurrently constraint create cross current_catalog current_date current_role ' +
+    'current_schema current_time current_timestamp current_user default deferrable desc distinct do else end ' +
+    'except false fetch for foreign freeze from full grant group having ilike in initially inner intersect into ' +
+    'is isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on ' +
+    'only or order outer overlaps placing primary references returning right select session_user similar some ' +
+    'symmetric system_user table tablesample then to trailing true union unique user using variadic verbose ' +
+    'when where window with'
+  ).split(' '),
+);
 
 export default defineRule({
   meta: {
@@ -62,7 +99,10 @@ export default defineRule({
   check({ migration, report }) {
     const check = (name: string, span: Span): void => {
       const problem = nameProblem(name);
-      if (problem) report({ message: problem, span });
+      if (problem) {
+        const [message, help] = problem.split(' HELP: ');
+        report({ message, help, span });
+      }
     };
     for (const op of upgradeOperations(migration)) {
       if (op.isAlembicOp && op.name === 'create_table' && op.table && op.args.table_name)
@@ -89,11 +129,11 @@ export default defineRule({
   },
 });
 
-/** What is wrong with a table name, or undefined. */
+/** What is wrong with a table name and, after " HELP: ", what to do; or undefined. */
 export function nameProblem(name: string): string | undefined {
   const lower = name.toLowerCase();
   if (GENERIC_NAMES.has(lower) || GENERIC_AFFIXES.test(lower)) {
-    return `Table name "${name}" is generic: name the table after the one entity each row records (e.g. "invoice", "customer_address").`;
+    return `Table name "${name}" is generic, so it says nothing about the records it holds. HELP: Name the table after the one entity each row records (e.g. "invoice", "customer_address").`;
   }
   const words = lower
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
@@ -106,11 +146,14 @@ export function nameProblem(name: string): string | undefined {
   const last = camelWords[camelWords.length - 1] ?? '';
   const word = last.toLowerCase();
   if (words.length === 0 || !/^[a-z]{3,}$/.test(word) || MASS_NOUNS.has(word)) return undefined;
+  if (MASS_NOUN_ENDINGS.some((noun) => word.endsWith(noun))) return undefined;
   if (!pluralize.isPlural(word) || pluralize.isSingular(word)) return undefined;
   const singularWord = pluralize.singular(word);
   if (singularWord === word) return undefined;
   const suggestion = name.slice(0, name.length - last.length) + matchCase(last, singularWord);
-  return `Table name "${name}" is plural: name tables in the singular, one row per entity — "${suggestion}".`;
+  if (RESERVED_WORDS.has(suggestion.toLowerCase()))
+    return `Table name "${name}" is plural, and its singular "${suggestion}" is a reserved word in SQL. HELP: Name it after the one entity each row records, in the singular, e.g. "customer_${suggestion.toLowerCase()}".`;
+  return `Table name "${name}" is plural, and tables are named in the singular, one row per entity. HELP: Rename it to "${suggestion}".`;
 }
 
 function matchCase(original: string, word: string): string {

@@ -43,7 +43,8 @@ export default defineRule({
         const view = viewDefinitionOf(kind, node);
         if (view?.checkOption) {
           report({
-            message: `View "${qualifiedName(view.view)}" is created WITH ${view.checkOption} CHECK OPTION: it validates writes through the view, which is business logic. Views must be read-only projections: drop the CHECK OPTION and validate in the application or on the base table.`,
+            message: `View "${qualifiedName(view.view)}" is created WITH ${view.checkOption} CHECK OPTION: it validates writes through the view, which is business logic, and views must be read-only projections.`,
+            help: 'Drop the CHECK OPTION and validate in the application or on the base table.',
             span: checkOptionSpan(migration.source, statement),
           });
           continue;
@@ -51,7 +52,8 @@ export default defineRule({
         const altered = alterViewCheckOptionOf(kind, node);
         if (altered) {
           report({
-            message: `ALTER VIEW "${qualifiedName(altered.view)}" sets check_option = ${altered.option.toLowerCase()}: it validates writes through the view. Views must be read-only projections.`,
+            message: `ALTER VIEW "${qualifiedName(altered.view)}" sets check_option = ${altered.option.toLowerCase()}: it validates writes through the view, and views must be read-only projections.`,
+            help: 'Leave check_option unset and validate in the application or on the base table.',
             span: checkOptionSpan(migration.source, statement),
           });
           continue;
@@ -59,7 +61,8 @@ export default defineRule({
         const rule = ruleOf(kind, node);
         if (rule && isView(qualifiedName(rule.relation))) {
           report({
-            message: `Rule "${rule.rule}" on view "${qualifiedName(rule.relation)}" ${rule.instead ? 'replaces' : 'adds to'} ${rule.event} on the view with hidden writes: views must be read-only projections. Drop the rule and write to the base tables.`,
+            message: `Rule "${rule.rule}" on view "${qualifiedName(rule.relation)}" ${rule.instead ? 'replaces' : 'adds to'} ${rule.event} on the view with hidden writes, and views must be read-only projections.`,
+            help: 'Drop the rule and write to the base tables.',
             span: nameSpan(statement, rule.location, rule.relation.name),
           });
           continue;
@@ -67,7 +70,8 @@ export default defineRule({
         const trigger = insteadOfTriggerOf(kind, node);
         if (trigger) {
           report({
-            message: `INSTEAD OF trigger "${trigger.trigger}" makes view "${qualifiedName(trigger.relation)}" writable through hidden logic: views must be read-only projections. Drop the trigger and write to the base tables.`,
+            message: `INSTEAD OF trigger "${trigger.trigger}" makes view "${qualifiedName(trigger.relation)}" writable through hidden logic, and views must be read-only projections.`,
+            help: 'Drop the trigger and write to the base tables.',
             span: insteadSpan(migration.source, statement),
           });
         }

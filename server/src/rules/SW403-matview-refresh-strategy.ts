@@ -39,7 +39,8 @@ export default defineRule({
     for (const view of viewsDefinedIn(migration)) {
       if (!view.materialized) continue;
       report({
-        message: `Materialized view "${view.key}" has no documented refresh strategy and performance budget: the revision docstring lacks ${missing}. Add them, or record a decision and waive with \`# schema-warden: allow SW403 decision=NNNN\`.`,
+        message: `Materialized view "${view.key}" has no documented refresh strategy and performance budget: the revision docstring lacks ${missing}.`,
+        help: 'Add them to the docstring, or record a decision and waive with # schema-warden: allow SW403 decision=NNNN.',
         span: view.span,
       });
     }

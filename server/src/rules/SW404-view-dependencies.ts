@@ -56,7 +56,8 @@ export default defineRule({
       if (!line) {
         const text = single ? `${LABEL}: ${expected}` : `${view.key} depends on: ${expected}`;
         report({
-          message: `${kindOf(view)} "${view.key}" has no dependency mapping in the revision description: add "${text}".`,
+          message: `${kindOf(view)} "${view.key}" has no dependency mapping in the revision description, so a reviewer cannot see what it reads.`,
+          help: `Add "${text}" to the docstring.`,
           span: view.span,
           fixes: fixOf(migration, undefined, newDocstringLines ?? text, expected),
         });
@@ -74,7 +75,8 @@ export default defineRule({
         .filter((p) => p !== '')
         .join('; ');
       report({
-        message: `The dependency mapping of ${kindOf(view).toLowerCase()} "${view.key}" differs from its SQL: ${problems}. It should be "${expected}".`,
+        message: `The dependency mapping of ${kindOf(view).toLowerCase()} "${view.key}" differs from its SQL: ${problems}.`,
+        help: `Write "${expected}".`,
         span: view.span,
         fixes: fixOf(migration, line, '', expected),
       });

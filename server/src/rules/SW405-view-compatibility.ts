@@ -67,7 +67,8 @@ export default defineRule({
       const problem = columnProblem(previous.columns, columns);
       if (problem)
         report({
-          message: `View "${key}" is redefined ${problem}: consumers that select the old column names break.${replace && !wasDropped ? ` (PostgreSQL rejects this CREATE OR REPLACE: "${problem.startsWith('and renames') ? 'cannot change name of view column' : 'cannot drop columns from view'}".)` : ''} ${ADVICE}`,
+          message: `View "${key}" is redefined ${problem}: consumers that select the old column names break.${replace && !wasDropped ? ` (PostgreSQL rejects this CREATE OR REPLACE: "${problem.startsWith('and renames') ? 'cannot change name of view column' : 'cannot drop columns from view'}".)` : ''}`,
+          help: ADVICE,
           span,
         });
     };
@@ -124,7 +125,8 @@ export default defineRule({
               ? `renames its column "${fact.subname}" to "${fact.newName}"`
               : `renames it to "${fact.newName}"`;
           report({
-            message: `ALTER … RENAME on view "${key}" ${what}: consumers that read the old name break. ${ADVICE}`,
+            message: `ALTER … RENAME on view "${key}" ${what}: consumers that read the old name break.`,
+            help: ADVICE,
             span: nameSpan(statement, fact.table.location, fact.table.name),
           });
         }
@@ -137,7 +139,8 @@ export default defineRule({
 function reportDrop(gone: Dropped, report: (f: FindingInput) => void): void {
   const columns = gone.before?.columns?.length ? ` (columns ${gone.before.columns.join(', ')})` : '';
   report({
-    message: `${gone.materialized ? 'DROP MATERIALIZED VIEW' : 'DROP VIEW'} removes "${gone.key}"${columns} and this revision does not recreate it: consumers that read it break. ${ADVICE}`,
+    message: `${gone.materialized ? 'DROP MATERIALIZED VIEW' : 'DROP VIEW'} removes "${gone.key}"${columns} and this revision does not recreate it: consumers that read it break.`,
+    help: ADVICE,
     span: gone.span,
   });
 }

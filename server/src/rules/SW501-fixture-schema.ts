@@ -82,7 +82,8 @@ export default defineRule({
               path: file,
               span: write.tableSpan,
               range: fixture.lines.rangeOf(write.tableSpan.start, write.tableSpan.end),
-              message: `The fixture writes to table "${key}", which no migration creates (schema at head): update the fixture or add the table in a new revision.`,
+              message: `The fixture writes to table "${key}", which no migration creates (schema at head).`,
+              help: 'Update the fixture, or add the table in a new revision.',
             });
           continue;
         }
@@ -92,7 +93,8 @@ export default defineRule({
             path: file,
             span: column.span,
             range: fixture.lines.rangeOf(column.span.start, column.span.end),
-            message: `The fixture sets column "${column.name}" of "${key}", which the table does not have at head (its columns: ${columnList(table)}): update the fixture or add the column in a new revision.`,
+            message: `The fixture sets column "${column.name}" of "${key}", which the table does not have at head (its columns: ${columnList(table)}).`,
+            help: 'Update the fixture, or add the column in a new revision.',
           });
         }
       }

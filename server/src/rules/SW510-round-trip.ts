@@ -31,7 +31,7 @@ export default defineRule({
         'Read the difference in the message: an object listed as left behind must be dropped by `downgrade()`; an object listed as missing must be re-created by it; an error names the statement that failed. Make `downgrade()` the exact inverse of `upgrade()`, in reverse order, then run the verification again (from this revision: *Verify round trip from here*); the diagnostic disappears when the run passes.',
       fixSafety: 'none',
       notes:
-        'Verification stops at the first failure: the database cannot be trusted past it, so later revisions are reported as not run. Branches and merges are verified too: before each revision the database is brought to exactly that revision\'s ancestors. The project\'s `env.py` must read the database URL from the environment variable the runner sets (`DATABASE_URL` by default, `schemaWarden.runner.databaseUrlEnv` / `--url-env`), or use `config.get_main_option("sqlalchemy.url")`.',
+        "Verification stops at the first failure (the database cannot be trusted past it, so later revisions are reported as not run), unless `--keep-going` is given (the sidebar's default): the database is then rebuilt at the next revision's parent and every failing revision is reported. Branches and merges are verified too: before each revision the database is brought to exactly that revision's ancestors. Any `env.py` runs unchanged: every SQLAlchemy engine it creates is pointed at the throwaway database, whatever URL it computed; a Flask-Migrate `env.py` runs inside the application's context; `--env builtin` runs the revisions with Schema Warden's own `env.py` instead.",
     },
   },
   // Findings come from the runner (roundTripDiagnostics below), never from the text.
@@ -63,24 +63,26 @@ const FIX_HINTS: Record<VerifyStepName, string> = {
 
 /** The diagnostics a verification result stands for: none when it passed, one per failure otherwise. */
 export function roundTripDiagnostics(result: VerifyResult): RoundTripDiagnostic[] {
-  const failure = result.failure;
-  if (!failure || !failure.path) return [];
-  const revision = result.revisions.find((r) => r.revision === failure.revision);
-  const step = revision?.steps.find((s) => s.status === 'failed' && s.step === failure.step);
-  return [
-    {
-      ruleId: ID,
-      ruleName: NAME,
-      severity: 'error',
-      source: 'schema-warden',
-      docsUrl: ruleDocUrl(ID, NAME),
-      path: failure.path,
-      line: failure.line !== undefined && failure.line > 0 ? failure.line : 1,
-      revision: failure.revision,
-      step: failure.step,
-      message: roundTripMessage(failure.revision, failure.step, failure.message, step, revision),
-    },
-  ];
+  const failures = result.failures ?? (result.failure ? [result.failure] : []);
+  return failures.flatMap((failure) => {
+    if (!failure.path) return [];
+    const revision = result.revisions.find((r) => r.revision === failure.revision);
+    const step = revision?.steps.find((s) => s.status === 'failed' && s.step === failure.step);
+    return [
+      {
+        ruleId: ID,
+        ruleName: NAME,
+        severity: 'error' as const,
+        source: 'schema-warden' as const,
+        docsUrl: ruleDocUrl(ID, NAME),
+        path: failure.path,
+        line: failure.line !== undefined && failure.line > 0 ? failure.line : 1,
+        revision: failure.revision,
+        step: failure.step,
+        message: roundTripMessage(failure.revision, failure.step, failure.message, step, revision),
+      },
+    ];
+  });
 }
 
 /** Says which step failed, then the exact differences (one a line) or Postgres' error and SQL, then what to do. */

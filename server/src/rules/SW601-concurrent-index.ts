@@ -9,9 +9,8 @@ import { defineRule, type Fix, type FindingInput } from './types';
 
 const AUTOCOMMIT = '`with op.get_context().autocommit_block():`';
 const IN_TRANSACTION =
-  'cannot run inside a transaction block, and Alembic runs each migration in one: the migration fails with "cannot run inside a transaction block". Move it into ' +
-  AUTOCOMMIT +
-  '.';
+  'cannot run inside a transaction block, and Alembic runs each migration in one: the migration fails.';
+const MOVE_HELP = `Move it into ${AUTOCOMMIT}.`;
 
 export default defineRule({
   meta: {
@@ -49,11 +48,13 @@ export default defineRule({
           if (fact.concurrent && !op.inAutocommitBlock) {
             report({
               message: `CREATE INDEX CONCURRENTLY ${IN_TRANSACTION}`,
+              help: MOVE_HELP,
               span: keywordSpan(migration.source, statement, /^create\s+(unique\s+)?index\s+concurrently/i),
             });
           } else if (!fact.concurrent && tables.isExisting(table)) {
             report({
-              message: `CREATE INDEX on existing table "${table}" takes a SHARE lock that blocks every write until the index is built: use CREATE INDEX CONCURRENTLY inside ${AUTOCOMMIT}.`,
+              message: `CREATE INDEX on existing table "${table}" takes a SHARE lock that blocks every write until the index is built.`,
+              help: `Use CREATE INDEX CONCURRENTLY inside ${AUTOCOMMIT}.`,
               span: keywordSpan(migration.source, statement, /^create\s+(unique\s+)?index/i),
             });
           }
@@ -61,18 +62,20 @@ export default defineRule({
           if (fact.concurrent && !op.inAutocommitBlock) {
             report({
               message: `DROP INDEX CONCURRENTLY ${IN_TRANSACTION}`,
+              help: MOVE_HELP,
               span: keywordSpan(migration.source, statement, /^drop\s+index\s+concurrently/i),
             });
             continue;
           }
           if (fact.concurrent) continue;
-          const existing = fact.names.filter((n) => !tables.schema.created.indexes.has(n.name));
+          const existing = fact.names.filter((n) => !indexCreatedEarlier(migration, op, n.name));
           if (existing.length === 0) continue;
           const on = existing
             .map((n) => tables.schema.before.indexes.get(n.name)?.table)
             .filter((t): t is string => t !== undefined);
           report({
-            message: `DROP INDEX ${existing.map((n) => n.name).join(', ')} takes an ACCESS EXCLUSIVE lock${on.length ? ` on "${on.join('", "')}"` : ' on its table'}, blocking reads and writes: use DROP INDEX CONCURRENTLY inside ${AUTOCOMMIT}.`,
+            message: `DROP INDEX ${existing.map((n) => n.name).join(', ')} takes an ACCESS EXCLUSIVE lock${on.length ? ` on "${on.join('", "')}"` : ' on its table'}, blocking reads and writes.`,
+            help: `Use DROP INDEX CONCURRENTLY inside ${AUTOCOMMIT}.`,
             span: keywordSpan(migration.source, statement, /^drop\s+index/i),
           });
         }
@@ -96,6 +99,7 @@ function checkAlembicIndex(
       const fix = wrapFix(migration, op);
       report({
         message: `postgresql_concurrently=True outside an autocommit block: ${creating ? 'CREATE' : 'DROP'} INDEX CONCURRENTLY ${IN_TRANSACTION}`,
+        help: MOVE_HELP,
         span: spanOfKeyword(op, concurrentlyValue?.span),
         fixes: fix ? [fix] : [],
       });
@@ -105,7 +109,7 @@ function checkAlembicIndex(
   if (concurrentlyValue && concurrentlyValue.kind !== 'bool') return; // computed at run time
   let table = operationTable(op);
   if (!creating) {
-    if (indexName && tables.schema.created.indexes.has(indexName)) return;
+    if (indexName && indexCreatedEarlier(migration, op, indexName)) return;
     table ??= indexName ? tables.schema.before.indexes.get(indexName)?.table : undefined;
   }
   if (creating && (!table || !tables.isExisting(table))) return;
@@ -113,9 +117,29 @@ function checkAlembicIndex(
   const fix = wrapFix(migration, op, true);
   const where = table ? ` on existing table "${table}"` : '';
   const message = creating
-    ? `create_index${where} takes a SHARE lock that blocks every write until the index is built: pass postgresql_concurrently=True and run it inside ${AUTOCOMMIT}.`
-    : `drop_index${indexName ? ` "${indexName}"` : ''}${where} takes an ACCESS EXCLUSIVE lock, blocking reads and writes: pass postgresql_concurrently=True and run it inside ${AUTOCOMMIT}.`;
-  report({ message, span: op.call.calleeSpan, fixes: fix ? [fix] : [] });
+    ? `create_index${where} takes a SHARE lock that blocks every write until the index is built.`
+    : `drop_index${indexName ? ` "${indexName}"` : ''}${where} takes an ACCESS EXCLUSIVE lock, blocking reads and writes.`;
+  const help = `Pass postgresql_concurrently=True and run it inside ${AUTOCOMMIT}.`;
+  report({ message, help, span: op.call.calleeSpan, fixes: fix ? [fix] : [] });
+}
+
+/**
+ * Was index `name` built earlier in this upgrade (so dropping it locks nothing anyone uses)? Only
+ * a build before the drop counts: an index dropped and then built again under the same name (to
+ * change its columns) is an existing index when it is dropped.
+ */
+function indexCreatedEarlier(migration: MigrationModel, before: Operation, name: string): boolean {
+  const wanted = name.toLowerCase();
+  for (const op of upgradeOperations(migration)) {
+    if (op === before) return false;
+    if (op.isAlembicOp && op.name === 'create_index' && stringValue(op.args.index_name)?.toLowerCase() === wanted)
+      return true;
+    for (const statement of op.sql?.statements ?? []) {
+      const fact = ddlFactOf(statement.kind, statement.parsed.node);
+      if (fact.kind === 'create-index' && fact.name?.toLowerCase() === wanted) return true;
+    }
+  }
+  return false;
 }
 
 function spanOfKeyword(op: Operation, valueSpan: Span | undefined): Span {

@@ -53,7 +53,10 @@ export default defineRule({
         if (boolValue(notValidValue) === true) {
           if (!laterValidation(name, index + 1))
             report({
-              message: `The ${what}${name ? ` "${name}"` : ''} is added NOT VALID but never validated: add \`op.execute("ALTER TABLE ${table} VALIDATE CONSTRAINT ${name ?? '<name>'}")\`, best in a later revision.`,
+              message: `The ${what}${name ? ` "${name}"` : ''} is added NOT VALID but never validated, so existing rows are never checked.`,
+              help: name
+                ? `Add op.execute("ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}"), best in a later revision.`
+                : 'Name the constraint, then VALIDATE CONSTRAINT it, best in a later revision.',
               span: notValidValue?.span ?? op.call.calleeSpan,
             });
           return;
@@ -64,7 +67,8 @@ export default defineRule({
             ? `SHARE ROW EXCLUSIVE on "${table}" and "${stringValue(op.args.referent_table) ?? 'the referenced table'}" (blocks writes)`
             : `ACCESS EXCLUSIVE on "${table}" (blocks reads and writes)`;
         report({
-          message: `${op.name} on existing table "${table}" checks every row while holding ${lock}: pass postgresql_not_valid=True, then VALIDATE CONSTRAINT${name ? ` ${name}` : ''} in a later step.`,
+          message: `${op.name} on existing table "${table}" checks every row while holding ${lock}.`,
+          help: `Pass postgresql_not_valid=True, then VALIDATE CONSTRAINT${name ? ` ${name}` : ''} in a later step.`,
           span: op.call.calleeSpan,
           fixes: [
             {
@@ -95,8 +99,11 @@ export default defineRule({
             ) {
               report({
                 message: c.name
-                  ? `${what} constraint "${c.name}" is added NOT VALID but never validated: add \`ALTER TABLE ${table} VALIDATE CONSTRAINT ${c.name}\`, best in a later revision.`
-                  : `${what} constraint added NOT VALID without a name, so it cannot be validated: name it (ADD CONSTRAINT <name> …) and VALIDATE CONSTRAINT it later.`,
+                  ? `${what} constraint "${c.name}" is added NOT VALID but never validated, so existing rows are never checked.`
+                  : `${what} constraint added NOT VALID without a name, so it cannot be validated.`,
+                help: c.name
+                  ? `Add ALTER TABLE ${table} VALIDATE CONSTRAINT ${c.name}, best in a later revision.`
+                  : 'Name it (ADD CONSTRAINT name …) and VALIDATE CONSTRAINT it later.',
                 span,
               });
             }
@@ -107,7 +114,8 @@ export default defineRule({
               ? `SHARE ROW EXCLUSIVE on "${table}" and "${c.references ? qualifiedName(c.references.table) : 'the referenced table'}" (blocks writes)`
               : `ACCESS EXCLUSIVE on "${table}" (blocks reads and writes)`;
           report({
-            message: `ADD ${what} on existing table "${table}" checks every row while holding ${lock}: add it NOT VALID, then VALIDATE CONSTRAINT${c.name ? ` ${c.name}` : ''} in a later step.`,
+            message: `ADD ${what} on existing table "${table}" checks every row while holding ${lock}.`,
+            help: `Add it NOT VALID, then VALIDATE CONSTRAINT${c.name ? ` ${c.name}` : ''} in a later step.`,
             span,
           });
         }

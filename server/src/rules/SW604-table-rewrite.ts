@@ -1,5 +1,6 @@
 import { stringValue, type MigrationModel, type PyValue } from '../model/migration';
-import { columnFromDef, type Schema } from '../model/schema';
+import { previousColumnType } from '../analysis/columnTypeChanges';
+import { columnFromDef } from '../model/schema';
 import { defaultFromSqlFacts, typeFromSql, typeFromSqlAlchemy, type ColumnType } from '../model/schema/types';
 import type { Span } from '../model/source';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
@@ -13,9 +14,10 @@ import { defineRule } from './types';
 const LOCKED =
   'PostgreSQL rewrites the whole table and its indexes under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done';
 const ADD_ADVICE =
-  'add the column without a default (or with a constant one), backfill existing rows in batches, then SET DEFAULT for new rows.';
+  'Add the column without a default (or with a constant one), backfill existing rows in batches, then SET DEFAULT for new rows.';
 const TYPE_ADVICE =
-  'add a new column of the new type, backfill it in batches, switch the application over, then drop the old column (expand/contract).';
+  'Add a new column of the new type, backfill it in batches, switch the application over, then drop the old column (expand/contract).';
+const MAINTENANCE_ADVICE = 'Run it in a maintenance window, outside the deployment (or use pg_repack).';
 
 export default defineRule({
   meta: {
@@ -52,7 +54,8 @@ export default defineRule({
         const reason = column ? addColumnRewriteReason(column.default, column.generated, column.type, pg) : undefined;
         if (column && def && reason)
           report({
-            message: `Adding column "${column.name}" to existing table "${table}" with ${reason}: ${LOCKED}. Instead, ${ADD_ADVICE}`,
+            message: `Adding column "${column.name}" to existing table "${table}" with ${reason}: ${LOCKED}.`,
+            help: ADD_ADVICE,
             span: addColumnSpan(def.serverDefault, def.call.args, def.span),
           });
       }
@@ -61,22 +64,28 @@ export default defineRule({
         const columnName = stringValue(op.args.column_name);
         if (toRef && columnName) {
           const fromRef = pyTypeRef(op.args.existing_type);
-          const from = fromRef ? typeFromSqlAlchemy(fromRef) : currentType(tables.schema.before, table, columnName);
+          const from = fromRef
+            ? typeFromSqlAlchemy(fromRef)
+            : previousColumnType(migration, project, op, op.table, columnName);
           const to = typeFromSqlAlchemy(toRef);
-          const reason = from ? typeChangeRewriteReason(from, to, pg) : undefined;
+          const reason = from && !from.foreign && !to.foreign ? typeChangeRewriteReason(from, to, pg) : undefined;
           if (reason)
             report({
-              message: `Changing "${table}"."${columnName}" ${reason}: ${LOCKED}. Instead, ${TYPE_ADVICE}`,
+              message: `Changing "${table}"."${columnName}" ${reason}: ${LOCKED}.`,
+              help: TYPE_ADVICE,
               span: op.args.type_?.span ?? op.call.calleeSpan,
             });
         }
       }
-      for (const statement of op.sql?.statements ?? []) checkStatement(migration, statement, tables, pg, report);
+      for (const statement of op.sql?.statements ?? [])
+        checkStatement(migration, statement, tables, pg, report, (t, c) =>
+          previousColumnType(migration, project, op, t, c),
+        );
     }
   },
 });
 
-type Report = (finding: { message: string; span: Span }) => void;
+type Report = (finding: { message: string; help: string; span: Span }) => void;
 
 function checkStatement(
   migration: MigrationModel,
@@ -84,11 +93,13 @@ function checkStatement(
   tables: ReturnType<typeof revisionTables>,
   pg: number,
   report: Report,
+  previousType: (table: string, column: string) => ColumnType | undefined,
 ): void {
   const { kind, node } = statement.parsed;
   if (kind === 'ClusterStmt' || (kind === 'VacuumStmt' && JSON.stringify(node.options ?? []).includes('"full"'))) {
     report({
-      message: `${kind === 'ClusterStmt' ? 'CLUSTER' : 'VACUUM FULL'} rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done: run it in a maintenance window, outside the deployment (or use pg_repack).`,
+      message: `${kind === 'ClusterStmt' ? 'CLUSTER' : 'VACUUM FULL'} rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done.`,
+      help: MAINTENANCE_ADVICE,
       span: keywordSpan(migration.source, statement, /^(cluster|vacuum\s*(\(\s*)?full)/i),
     });
     return;
@@ -110,16 +121,18 @@ function checkStatement(
       );
       if (reason)
         report({
-          message: `ADD COLUMN ${column.name} on existing table "${table}" with ${reason}: ${LOCKED}. Instead, ${ADD_ADVICE}`,
+          message: `ADD COLUMN ${column.name} on existing table "${table}" with ${reason}: ${LOCKED}.`,
+          help: ADD_ADVICE,
           span: wordAt(migration.source, statement.locate(column.location)),
         });
     } else if (command.subtype === 'AlterColumnType' && command.type && command.column) {
-      const from = currentType(tables.schema.before, table, command.column);
+      const from = previousType(table, command.column);
       const to = typeFromSql(command.type);
-      const reason = from ? typeChangeRewriteReason(from, to, pg) : undefined;
+      const reason = from && !from.foreign ? typeChangeRewriteReason(from, to, pg) : undefined;
       if (reason)
         report({
-          message: `Changing "${table}"."${command.column}" ${reason}: ${LOCKED}. Instead, ${TYPE_ADVICE}`,
+          message: `Changing "${table}"."${command.column}" ${reason}: ${LOCKED}.`,
+          help: TYPE_ADVICE,
           span: wordAt(migration.source, at),
         });
     } else if (
@@ -134,15 +147,12 @@ function checkStatement(
             ? 'SET UNLOGGED'
             : 'SET TABLESPACE';
       report({
-        message: `ALTER TABLE "${table}" ${what}: ${LOCKED}. Run it in a maintenance window, outside the deployment.`,
+        message: `ALTER TABLE "${table}" ${what}: ${LOCKED}.`,
+        help: MAINTENANCE_ADVICE,
         span: keywordSpan(migration.source, statement, /^alter\s+table/i),
       });
     }
   }
-}
-
-function currentType(schema: Schema, table: string, column: string): ColumnType | undefined {
-  return schema.tables.get(table)?.columns.get(column)?.type;
 }
 
 /** The server default when it causes the rewrite; else the Identity()/Computed() argument; else the column. */

@@ -1,5 +1,12 @@
-import { boolValue, callKeyword, stringValue, type PyValue } from '../model/migration';
-import { tableKey } from '../model/schema';
+import {
+  boolValue,
+  callKeyword,
+  stringValue,
+  type ColumnDef,
+  type MigrationModel,
+  type PyValue,
+} from '../model/migration';
+import { tableKey, type Schema } from '../model/schema';
 import type { Span } from '../model/source';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
 import { qualifiedName } from '../parse/facts/views';
@@ -49,7 +56,12 @@ export default defineRule({
         if (c.kind === 'primary' || c.kind === 'unique') indexed.push({ table: table.key, columns: c.columns });
       const primary = [...table.columns.values()].filter((c) => c.primaryKey).map((c) => c.name);
       if (primary.length) indexed.push({ table: table.key, columns: primary });
+      // `sa.Column(..., index=True)` / `unique=True` in an earlier create_table or add_column.
+      for (const column of table.columns.values())
+        if (column.def && (keywordTrue(column.def, 'index') || keywordTrue(column.def, 'unique')))
+          indexed.push({ table: table.key, columns: [column.name] });
     }
+    const replaced = replacedForeignKeys(migration, tables.schema.before);
     for (const op of upgradeOperations(migration)) {
       const table = operationTable(op);
       if (op.isAlembicOp && table) collectFromOperation(op, table, foreignKeys, indexed);
@@ -92,7 +104,7 @@ export default defineRule({
       }
     }
     for (const fk of foreignKeys) {
-      if (fk.columns.length === 0 || covered(indexed, fk)) continue;
+      if (fk.columns.length === 0 || covered(indexed, fk) || replaced(fk)) continue;
       const columns = fk.columns.join(', ');
       const existing = tables.isExisting(fk.table);
       report({
@@ -121,11 +133,7 @@ function collectFromOperation(
       for (const column of op.columns) {
         if (!column.name) continue;
         for (const fk of column.foreignKeys) foreignKeys.push({ table, columns: [column.name], span: fk.span });
-        if (
-          column.primaryKey ||
-          boolValue(callKeyword(column.call, 'index')) === true ||
-          boolValue(callKeyword(column.call, 'unique')) === true
-        )
+        if (column.primaryKey || keywordTrue(column, 'index') || keywordTrue(column, 'unique'))
           indexed.push({ table, columns: [column.name] });
       }
       for (const c of op.constraints) {
@@ -155,4 +163,47 @@ function covered(indexed: ReadonlyArray<{ table: string; columns: string[] }>, f
       index.columns.length >= wanted.size &&
       index.columns.slice(0, wanted.size).every((c) => wanted.has(c)),
   );
+}
+
+function keywordTrue(column: ColumnDef, keyword: string): boolean {
+  return boolValue(callKeyword(column.call, keyword)) === true;
+}
+
+/**
+ * A foreign key that replaces one the table had (to change its name, its ON DELETE, its target):
+ * the history already had a foreign key on these columns, or the revision drops a foreign key of
+ * the table before adding this one. Its index, or the lack of one, is not this revision's news.
+ */
+function replacedForeignKeys(migration: MigrationModel, before: Schema): (fk: NewForeignKey) => boolean {
+  const droppedOn = new Set<string>();
+  for (const op of upgradeOperations(migration)) {
+    const table = operationTable(op);
+    if (op.isAlembicOp && op.name === 'drop_constraint' && table) {
+      const name = stringValue(op.args.constraint_name);
+      const type = stringValue(op.args.type_);
+      if (type === 'foreignkey' || isForeignKeyOf(before, table, name)) droppedOn.add(table);
+    }
+    for (const statement of op.sql?.statements ?? []) {
+      const fact = ddlFactOf(statement.kind, statement.parsed.node);
+      if (fact.kind !== 'alter-table') continue;
+      const key = qualifiedName(fact.table);
+      if (fact.commands.some((c) => c.subtype === 'DropConstraint' && isForeignKeyOf(before, key, c.name)))
+        droppedOn.add(key);
+    }
+  }
+  return (fk) =>
+    droppedOn.has(fk.table) ||
+    (before.tables.get(fk.table)?.constraints ?? []).some(
+      (c) =>
+        c.kind === 'foreign' &&
+        c.columns.length === fk.columns.length &&
+        c.columns.every((col) => fk.columns.includes(col)),
+    );
+}
+
+/** Whether the named constraint of a table is a foreign key: by the history, else by its name. */
+function isForeignKeyOf(before: Schema, table: string, name: string | undefined): boolean {
+  if (!name) return false;
+  const known = before.tables.get(table)?.constraints.find((c) => c.name === name);
+  return known ? known.kind === 'foreign' : /(^fk_|_fkey$|_fk$)/i.test(name);
 }

@@ -1,9 +1,9 @@
 import { boolValue, stringValue, type Operation, type SqlStatement } from '../model/migration';
 import { tableKey } from '../model/schema';
-import { historyBefore, type HistoryView } from '../fixes/schemaHistory';
+import { historyBefore, type HistoryView } from '../analysis/schemaHistory';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
 import { qualifiedName } from '../parse/facts/views';
-import { findInStatement } from '../parse/facts/statements';
+import { findInStatement } from '../analysis/statements';
 import { operationTable, revisionTables, upgradeOperations } from './util/revisionTables';
 import { defineRule } from './types';
 

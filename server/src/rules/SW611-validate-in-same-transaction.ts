@@ -1,6 +1,6 @@
 import { boolValue, stringValue } from '../model/migration';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
-import { findInStatement } from '../parse/facts/statements';
+import { findInStatement } from '../analysis/statements';
 import { upgradeTransactions } from './util/transactions';
 import { defineRule } from './types';
 

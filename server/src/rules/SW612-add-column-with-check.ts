@@ -1,6 +1,6 @@
 import { ddlFactOf } from '../parse/facts/schemaDdl';
 import { qualifiedName } from '../parse/facts/views';
-import { findInStatement } from '../parse/facts/statements';
+import { findInStatement } from '../analysis/statements';
 import { operationTable, revisionTables, upgradeOperations } from './util/revisionTables';
 import { defineRule } from './types';
 

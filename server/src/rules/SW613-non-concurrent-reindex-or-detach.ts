@@ -1,7 +1,7 @@
 import { reindexOf } from '../parse/facts/locking';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
 import { qualifiedName } from '../parse/facts/views';
-import { findInStatement } from '../parse/facts/statements';
+import { findInStatement } from '../analysis/statements';
 import { keywordSpan } from './util/sqlNames';
 import { revisionTables } from './util/revisionTables';
 import { upgradeTransactions } from './util/transactions';

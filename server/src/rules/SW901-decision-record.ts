@@ -1,4 +1,3 @@
-import { knownRuleIds } from '../decisions/knownRules';
 import { validateDecisionRecords } from '../decisions/validate';
 import { defineRule } from './types';
 
@@ -20,12 +19,12 @@ export default defineRule({
       bad: '---\nid: "0007"\ntitle: Allow cascade on audit rows\nstatus: approved\ndate: 2025-13-01\nrules: [SW303]\nrevisions: ["3f2a1c"]\n---\n\n## Context\n\nAudit rows belong to their account.\n\n## Decision\n\nUse ON DELETE CASCADE.',
       good: '---\nid: "0007"\ntitle: Allow cascade on audit rows\nstatus: accepted\ndate: 2025-11-03\nrules: [SW303]\nrevisions: ["3f2a1c"]\n---\n\n## Context\n…\n## Decision\n…\n## Impact analysis\n…\n## Rollback plan\n…\n## Monitoring plan\n…',
       howToFix:
-        "Start records with `schema-warden decision new`, which writes valid front matter and the five headings with prompts; replace each prompt with the team's text.",
-      fixSafety: 'none',
+        'Start records with `schema-warden decision new`, which writes valid front matter and the five headings with prompts; replace each prompt with the team\'s text. In the editor, the quick fix "Add the missing sections" appends every missing heading with its prompt.',
+      fixSafety: 'unsafe',
     },
   },
-  checkProject({ project, report }) {
+  checkProject({ project, knownRuleIds, report }) {
     if (!project.decisions?.length) return;
-    for (const problem of validateDecisionRecords(project.decisions, knownRuleIds())) report(problem);
+    for (const problem of validateDecisionRecords(project.decisions, knownRuleIds)) report(problem);
   },
 });

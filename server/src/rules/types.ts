@@ -2,8 +2,10 @@ import type { MigrationModel } from '../model/migration';
 import type { ProjectModel } from '../model/project';
 import type { Range, Span } from '../model/source';
 import type { ResolvedConfig } from '../config/config';
+import type { Severity } from '../shared/severity';
+import type { Fix } from '../fixes/edit';
 
-export type Severity = 'error' | 'warning' | 'info';
+export type { Severity } from '../shared/severity';
 
 /** Where a rule looks: one revision at a time, or the whole project (graph, replayed schema). */
 export type RuleScope = 'revision' | 'project' | 'application' | 'decision';
@@ -36,17 +38,7 @@ export interface RuleMeta {
   docs: RuleDocs;
 }
 
-export interface TextEdit {
-  span: Span;
-  newText: string;
-}
-
-export interface Fix {
-  title: string;
-  edits: TextEdit[];
-  /** Safe fixes are applied by `--fix` and `source.fixAll`. */
-  safe: boolean;
-}
+export type { Fix, TextEdit } from '../fixes/edit';
 
 export interface RelatedInfo {
   path: string;
@@ -56,7 +48,10 @@ export interface RelatedInfo {
 }
 
 export interface FindingInput {
+  /** What is wrong and why, in one plain-text sentence (no Markdown: the Problems panel shows it as is). */
   message: string;
+  /** What to do about it, in one plain-text sentence; the long explanation lives in the rule's doc. */
+  help?: string;
   span: Span;
   fixes?: Fix[];
   related?: RelatedInfo[];
@@ -71,6 +66,7 @@ export interface Finding {
   ruleName: string;
   severity: Severity;
   message: string;
+  help?: string;
   path: string;
   span: Span;
   range: Range;
@@ -83,6 +79,11 @@ export interface RevisionContext {
   project: ProjectModel;
   config: ResolvedConfig;
   report(finding: FindingInput): void;
+  /**
+   * Does another rule run in this lint (selected, not off)? A rule leaves a problem to the rule
+   * that owns its root cause only when that rule runs: one root cause, one finding.
+   */
+  isEnabled?(ruleId: string): boolean;
 }
 
 /**
@@ -114,7 +115,11 @@ export interface ProjectContext {
   trusted: boolean;
   /** The revision files' git history; undefined without git, outside a repository, or untrusted. Read on first call. */
   gitHistory(): GitHistory | undefined;
+  /** The ids of every registered rule (SW901 checks the rules a decision record names). */
+  knownRuleIds: ReadonlySet<string>;
   report(finding: FindingInput & { path: string }): void;
+  /** As in RevisionContext. */
+  isEnabled?(ruleId: string): boolean;
 }
 
 export interface Rule {

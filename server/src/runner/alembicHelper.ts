@@ -10,11 +10,14 @@ import { killProcessTree } from './exec';
 import type {
   CompareMetadataResult,
   HelperCommand,
+  HelperEnvironment,
   HelperErrorDetail,
   HelperHello,
   HelperResponse,
   HistoryResult,
+  LockTrace,
 } from './helperProtocol';
+import { describeProjectSetupProblem, isProjectSetupProblem } from './setupBlame';
 import { formatMs, silentLog, type RunnerLog } from './log';
 import { redactUrl } from './targets/target';
 
@@ -30,6 +33,10 @@ export interface AlembicHelperOptions {
   databaseUrl?: string;
   /** The environment variable the project's env.py reads the URL from (DATABASE_URL by default). */
   urlEnvVar?: string;
+  /** "project" (default): the project's env.py; "builtin": Schema Warden's own (--env builtin). */
+  envMode?: EnvMode;
+  /** The Flask application for an env.py using current_app, in FLASK_APP's syntax (--flask-app). */
+  flaskApp?: string;
   requestTimeoutMs?: number;
   startTimeoutMs?: number;
   signal?: AbortSignal;
@@ -52,17 +59,16 @@ export class AlembicCommandError extends Error {
 }
 
 /**
- * The project's env.py raised before any migration ran (its imports, its configuration, its
- * run_migrations_online): a setup problem of the project, not a verdict on a migration, and not a
- * bug of Schema Warden. Still an AlembicCommandError: the helper is fine and keeps serving.
+ * A setup problem of the project, before any migration ran: its env.py raised (its imports, its
+ * configuration, run_migrations_online), its Flask application did not load, a dependency is not
+ * installed, there is no env.py, or it connected around the redirection. Not a verdict on a
+ * migration (exit 2), not a bug of Schema Warden. Still an AlembicCommandError: the helper is fine
+ * and keeps serving.
  */
 export class ProjectEnvError extends AlembicCommandError {
-  constructor(command: string, detail: HelperErrorDetail, projectDir: string) {
+  constructor(command: string, detail: HelperErrorDetail, projectDir: string, python: string) {
     super(command, detail);
-    const file = detail.envFile ? path.relative(projectDir, detail.envFile) : 'env.py';
-    this.message =
-      `The project's ${file} failed (${file}, line ${detail.envLine ?? '?'}): ${detail.type}: ${detail.message}\n` +
-      `This is an error in your Alembic environment (env.py), not in Schema Warden nor in a migration: \`alembic ${command}\` in the project fails the same way. Fix ${file} and run again.`;
+    this.message = describeProjectSetupProblem(detail, projectDir, python);
     this.name = 'ProjectEnvError';
   }
 }
@@ -103,8 +109,14 @@ process.on('exit', () => {
   for (const helper of liveHelpers) helper.kill();
 });
 
+/** Which env.py runs the revisions: the project's own, or Schema Warden's built-in one. */
+export type EnvMode = 'project' | 'builtin';
+export const ENV_MODES: readonly EnvMode[] = ['project', 'builtin'];
+
 export class AlembicHelper {
   hello!: HelperHello;
+  /** What the last command that ran env.py reported: which environment, which app, which URLs were redirected. */
+  environment: HelperEnvironment | undefined;
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending = new Map<number, Pending>();
   private readonly stderrTail: string[] = [];
@@ -129,7 +141,9 @@ export class AlembicHelper {
       SCHEMA_WARDEN_URL_ENV: urlEnvVar,
       SCHEMA_WARDEN_ALEMBIC_CONFIG: options.configFile ?? 'alembic.ini',
       SCHEMA_WARDEN_ALEMBIC_SECTION: options.iniSection ?? 'alembic',
+      SCHEMA_WARDEN_ENV: options.envMode ?? 'project',
     };
+    if (options.flaskApp) env.SCHEMA_WARDEN_FLASK_APP = options.flaskApp;
     if (options.databaseUrl) {
       env.SCHEMA_WARDEN_DATABASE_URL = options.databaseUrl;
       env[urlEnvVar] = options.databaseUrl;
@@ -225,6 +239,17 @@ export class AlembicHelper {
     await this.request('upgrade', withUrl({ revision }, url), `upgrade ${revision}`, url);
   }
 
+  /** Upgrades while tracing the locks the migration's backend takes and the tables it rewrites. */
+  async tracedUpgrade(revision: string, url?: string): Promise<LockTrace> {
+    const result = await this.request<{ trace?: LockTrace }>(
+      'upgrade',
+      withUrl({ revision, traceLocks: true }, url),
+      `upgrade ${revision}`,
+      url,
+    );
+    return result.trace ?? { locks: [], rewrites: [], created: [], traceError: 'the helper returned no trace' };
+  }
+
   async downgrade(revision: string, url?: string): Promise<void> {
     await this.request('downgrade', withUrl({ revision }, url), `downgrade ${revision}`, url);
   }
@@ -283,11 +308,13 @@ export class AlembicHelper {
     if (!result.ok) {
       const detail = result.error ?? { type: 'Unknown', message: 'the helper gave no error detail' };
       this.log(`alembic ${label} on ${where}: failed in ${took}: ${detail.type}: ${detail.message}`);
-      throw detail.origin === 'env.py'
-        ? new ProjectEnvError(label, detail, this.options.projectDir)
+      throw isProjectSetupProblem(detail)
+        ? new ProjectEnvError(label, detail, this.options.projectDir, this.hello?.python ?? this.options.python)
         : new AlembicCommandError(label, detail);
     }
     this.log(`alembic ${label} on ${where}: ok in ${took}`);
+    const environment = (result.result as { environment?: HelperEnvironment } | null)?.environment;
+    if (environment) this.environment = environment;
     return result.result as T;
   }
 

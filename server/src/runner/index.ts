@@ -3,16 +3,33 @@ export {
   AlembicHelper,
   AlembicCommandError,
   AlembicHelperCrashedError,
+  ENV_MODES,
   locateHelperScript,
   ProjectEnvError,
   type AlembicHelperOptions,
+  type EnvMode,
 } from './alembicHelper';
 export { DiskFullError } from './diskFull';
 export { checkDrift, DRIFT_WORDING, type DriftOptions, type DriftResult } from './drift';
 export { RunnerCancelledError, RunnerSetupError, isSetupError } from './errors';
-export type { HelperErrorDetail, HelperHello, HistoryResult, RevisionInfo } from './helperProtocol';
+export type {
+  HelperEnvironment,
+  HelperErrorDetail,
+  HelperHello,
+  HistoryResult,
+  LockTrace,
+  RevisionInfo,
+  TracedLock,
+} from './helperProtocol';
+export {
+  describeTableLock,
+  LOCK_MODES_BY_STRENGTH,
+  lockStrength,
+  summarizeLocks,
+  type TableLockSummary,
+} from './lockSummary';
 export { silentLog, type RunnerLog } from './log';
-export { discoverPython, type PythonChoice, type PythonDiscoveryOptions } from './pythonDiscovery';
+export { discoverPython, projectVenv, type PythonChoice, type PythonDiscoveryOptions } from './pythonDiscovery';
 export { RevisionGraph } from './revisionGraph';
 export { withRunSession, type RunSession, type RunSessionOptions } from './runSession';
 export { createScratchDatabase, withDatabaseName, type ScratchDatabase } from './scratchDatabase';
@@ -37,6 +54,7 @@ export {
   verifyRoundTrips,
   VERIFY_STEPS,
   type RevisionVerifyResult,
+  type VerifyFailure,
   type VerifyOptions,
   type VerifyResult,
   type VerifyStepName,

@@ -1,6 +1,6 @@
 // Everything a verification run needs, started in order and torn down in reverse on every exit
 // path: the target, a scratch database on it, and the Alembic helper.
-import { AlembicHelper } from './alembicHelper';
+import { AlembicHelper, type EnvMode } from './alembicHelper';
 import { RunnerCancelledError } from './errors';
 import { silentLog, type RunnerLog } from './log';
 import { discoverPython, type PythonChoice } from './pythonDiscovery';
@@ -13,6 +13,10 @@ export interface RunSessionOptions {
   python?: PythonChoice;
   configFile?: string;
   urlEnvVar?: string;
+  /** Which env.py runs the revisions (default: the project's). */
+  envMode?: EnvMode;
+  /** The Flask application for a Flask-Migrate env.py (FLASK_APP's syntax). */
+  flaskApp?: string;
   signal?: AbortSignal;
   log?: RunnerLog;
   requestTimeoutMs?: number;
@@ -48,6 +52,8 @@ export async function withRunSession<T>(
       log,
       ...(options.configFile ? { configFile: options.configFile } : {}),
       ...(options.urlEnvVar ? { urlEnvVar: options.urlEnvVar } : {}),
+      ...(options.envMode ? { envMode: options.envMode } : {}),
+      ...(options.flaskApp ? { flaskApp: options.flaskApp } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });

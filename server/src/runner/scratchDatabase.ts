@@ -6,6 +6,8 @@ import { newPgClient } from './pgClient';
 export interface ScratchDatabase {
   name: string;
   url: string;
+  /** Drops it and creates it again, empty, under the same name (--keep-going after a failure). */
+  recreate(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -17,18 +19,26 @@ export function withDatabaseName(url: string, name: string): string {
 
 export async function createScratchDatabase(serverUrl: string, prefix = 'schema_warden'): Promise<ScratchDatabase> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8'`);
+  const create = () => adminQuery(serverUrl, `CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8'`);
+  // WITH (FORCE) ends connections a killed helper may have left (PostgreSQL 13+).
+  const dropNow = () =>
+    adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() =>
+      adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}"`),
+    );
+  await create();
   let dropped = false;
   return {
     name,
     url: withDatabaseName(serverUrl, name),
+    async recreate() {
+      if (dropped) throw new Error(`scratch database ${name} was already dropped`);
+      await dropNow();
+      await create();
+    },
     async drop() {
       if (dropped) return;
       dropped = true;
-      // WITH (FORCE) ends connections a killed helper may have left (PostgreSQL 13+).
-      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() =>
-        adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${name}"`),
-      );
+      await dropNow();
     },
   };
 }

@@ -1,14 +1,15 @@
 // Round-trip verification: for each revision from a start to the head, in graph order, upgrade to
 // it and take a snapshot; downgrade to its parent(s) and compare with the parent's snapshot;
 // upgrade again and compare with its own. Branches and merges are handled by bringing the database
-// to exactly the revision's ancestors before each round trip.
+// to exactly the revision's ancestors before each round trip. With keepGoing, a failure does not
+// end the run: the database is rebuilt empty and brought (unchecked) to the next revision's parent.
 import * as fs from 'node:fs';
 import type { Client } from 'pg';
 import { newPgClient } from './pgClient';
 import { AlembicCommandError, ProjectEnvError, type AlembicHelper } from './alembicHelper';
 import { PG_DISK_FULL, saysDiskFull } from './diskFull';
 import { RunnerCancelledError } from './errors';
-import type { HelperErrorDetail, RevisionInfo } from './helperProtocol';
+import type { HelperErrorDetail, RevisionInfo, TracedLock } from './helperProtocol';
 import { formatMs, silentLog, type RunnerLog } from './log';
 import { RevisionGraph } from './revisionGraph';
 import { diffSnapshots, takeSnapshot } from './snapshot';
@@ -38,13 +39,37 @@ export interface RevisionVerifyResult {
   path: string | null;
   status: 'passed' | 'failed' | 'not run';
   steps: VerifyStepResult[];
+  /** Why a revision was not run although the run went on (keepGoing): an ancestor cannot be applied. */
+  notRunReason?: string;
+  /**
+   * The locks the first upgrade's backend held, traced on the scratch database (see TracedLock;
+   * entries with `new: true` are on relations the upgrade created). Set once the upgrade passed
+   * with tracing on.
+   */
+  locks?: TracedLock[];
+  /** The existing tables that upgrade rewrote (tables it created are not listed: their locks say `new`). */
+  rewrites?: string[];
+  /** Why the trace is incomplete, when it is. */
+  traceError?: string;
+}
+
+export interface VerifyFailure {
+  revision: string;
+  step: VerifyStepName;
+  message: string;
+  path: string | null;
+  line?: number;
 }
 
 export interface VerifyResult {
   ok: boolean;
   revisions: RevisionVerifyResult[];
-  /** The first failure: verification stops there, as the database cannot be trusted past it. */
-  failure?: { revision: string; step: VerifyStepName; message: string; path: string | null; line?: number };
+  /** The first failure. Without keepGoing verification stops there (the database cannot be trusted past it). */
+  failure?: VerifyFailure;
+  /** Every failing revision, in the order verified (one entry without keepGoing). Always set by verifyRoundTrips. */
+  failures?: VerifyFailure[];
+  /** Whether the run went on after failures. */
+  keepGoing?: boolean;
   durationMs: number;
 }
 
@@ -59,8 +84,17 @@ export interface VerifyOptions {
   /** The accepted history (`baseline`): these revisions and their ancestors are applied without checks. */
   after?: readonly string[];
   versionTable?: string;
+  /**
+   * Go on after a failing revision: rebuild the database (rebuildDatabase, which must leave it
+   * empty) and apply, unchecked, the next revision's parent. Every failure is reported.
+   */
+  keepGoing?: boolean;
+  /** Empties the database at databaseUrl (drop and create again); required with keepGoing. */
+  rebuildDatabase?: () => Promise<void>;
   signal?: AbortSignal;
   log?: RunnerLog;
+  /** Trace the locks of each revision's first upgrade (default: true). */
+  traceLocks?: boolean;
   /** Called after every step, for progress reporting. */
   onStep?: (revision: RevisionInfo, step: VerifyStepResult, index: number, total: number) => void;
 }
@@ -103,13 +137,19 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     return { revision: id, parents: info.downRevisions, doc: info.doc, path: info.path, status: 'not run', steps: [] };
   });
 
-  const client = newPgClient({ connectionString: options.databaseUrl });
+  if (options.keepGoing && !options.rebuildDatabase)
+    throw new Error('verifyRoundTrips: keepGoing needs rebuildDatabase (to empty the database after a failure)');
   let connectionError: Error | undefined;
-  // Without a listener, a server that goes away would crash the whole process.
-  client.on('error', (error) => {
-    connectionError = error;
-  });
-  await client.connect();
+  const connect = async (): Promise<Client> => {
+    const fresh = newPgClient({ connectionString: options.databaseUrl });
+    // Without a listener, a server that goes away would crash the whole process.
+    fresh.on('error', (error) => {
+      connectionError = error;
+    });
+    await fresh.connect();
+    return fresh;
+  };
+  let client = await connect();
   const snapshots = new Map<string, SchemaSnapshot>();
   const versionTable = options.versionTable ?? 'alembic_version';
   const snapshot = () =>
@@ -118,7 +158,7 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
         `the database server stopped answering while taking a schema snapshot: ${connectionError?.message ?? error.message}`,
       );
     });
-  const appliedHeads = versionTableReader(client, versionTable);
+  let appliedHeads = versionTableReader(() => client, versionTable);
   const keyOf = (heads: Iterable<string>) => [...heads].sort().join(',') || '(base)';
   const checkCancelled = () => {
     if (options.signal?.aborted) throw new RunnerCancelledError();
@@ -152,7 +192,15 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     }
   };
 
-  let failure: VerifyResult['failure'];
+  const failures: VerifyFailure[] = [];
+  let rebuildFirst = false;
+  const rebuild = async () => {
+    await client.end().catch(() => undefined);
+    log('keep going: rebuilding the scratch database empty');
+    await (options.rebuildDatabase as () => Promise<void>)();
+    client = await connect();
+    appliedHeads = versionTableReader(() => client, versionTable);
+  };
   try {
     for (const [index, id] of order.entries()) {
       checkCancelled();
@@ -161,13 +209,28 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       const ancestors = graph.ancestors(id);
       const parentKey = keyOf(graph.headsOf(ancestors));
 
-      // 1. Bring the database to exactly this revision's ancestors (other branches downgraded).
-      await moveToSubsetOf(graph, helper, ancestors, await appliedHeads(), log);
-      let applied = graph.closure(await appliedHeads());
-      if (!snapshots.has(parentKey) || applied.size !== ancestors.size) {
-        for (const parent of graph.parents(id)) await helper.upgrade(parent);
-        applied = graph.closure(await appliedHeads());
-        snapshots.set(parentKey, await snapshot());
+      // 1. Bring the database to exactly this revision's ancestors (other branches downgraded);
+      // after a failure (keepGoing), from an empty database, applying the ancestors unchecked.
+      try {
+        if (rebuildFirst) {
+          rebuildFirst = false;
+          await rebuild();
+        }
+        await moveToSubsetOf(graph, helper, ancestors, await appliedHeads(), log);
+        let applied = graph.closure(await appliedHeads());
+        if (!snapshots.has(parentKey) || applied.size !== ancestors.size) {
+          for (const parent of graph.parents(id)) await helper.upgrade(parent);
+          applied = graph.closure(await appliedHeads());
+          snapshots.set(parentKey, await snapshot());
+        }
+      } catch (error) {
+        // Only after an earlier failure can an ancestor fail to apply: this one cannot be checked.
+        if (!options.keepGoing || failures.length === 0 || !(error instanceof AlembicCommandError)) throw error;
+        if (error instanceof ProjectEnvError) throw error;
+        result.notRunReason = `its ancestors cannot be applied: ${describeError(error.detail)}`;
+        log(`keep going: ${short(id)} not run, ${result.notRunReason}`);
+        rebuildFirst = true;
+        continue;
       }
       const parentSnapshot = snapshots.get(parentKey) as SchemaSnapshot;
 
@@ -180,26 +243,38 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
             step.error?.line !== undefined && step.error.file === info.path
               ? step.error.line
               : functionLine(info.path, step.step);
-          failure = {
+          failures.push({
             revision: id,
             step: step.step,
             message: step.message ?? 'failed',
             path: info.path,
             ...(line !== undefined ? { line } : {}),
-          };
+          });
+          // The database is in an unknown state: start the next revision from an empty one.
+          rebuildFirst = true;
         }
         return step.status === 'passed';
       };
+      const stop = () => !options.keepGoing;
 
       // 2. Upgrade to it: the reference snapshot of this revision.
-      const upgrade = await runStep('upgrade', `upgrade ${id}`, () => helper.upgrade(id));
+      const upgrade = await runStep('upgrade', `upgrade ${id}`, async () => {
+        if (options.traceLocks === false) return helper.upgrade(id);
+        const trace = await helper.tracedUpgrade(id);
+        result.locks = trace.locks;
+        result.rewrites = trace.rewrites;
+        if (trace.traceError) result.traceError = trace.traceError;
+      });
       if (upgrade.error) {
         // Postgres rolls the failed migration back; say whether the database is as it was.
         const after = diffSnapshots(parentSnapshot, await snapshot());
         upgrade.message = `upgrade to ${short(id)} failed: ${describeError(upgrade.error)}${after.length ? `; the database was left changed: ${after.map((d) => d.message).join('; ')}` : ' (the database was rolled back to its parent)'}`;
         if (after.length) upgrade.differences = after;
       }
-      if (!record(upgrade)) break;
+      if (!record(upgrade)) {
+        if (stop()) break;
+        continue;
+      }
       const ownKey = keyOf(graph.headsOf(new Set([...ancestors, id])));
       const own = await snapshot();
       snapshots.set(ownKey, own);
@@ -222,7 +297,10 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
           downgrade.message = `downgrade of ${short(id)} does not restore the schema of ${parentKey === '(base)' ? 'the base' : short(parentKey)}: ${differences.map((d) => d.message).join('; ')}`;
         }
       }
-      if (!record(downgrade)) break;
+      if (!record(downgrade)) {
+        if (stop()) break;
+        continue;
+      }
 
       // 4. Upgrade again: the same schema as the first time.
       const again = await runStep('upgrade again', `upgrade ${id}`, () => helper.upgrade(id));
@@ -239,7 +317,10 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
           again.message = `upgrading ${short(id)} again after its downgrade gives a different schema: ${differences.map((d) => d.message).join('; ')}`;
         }
       }
-      if (!record(again)) break;
+      if (!record(again)) {
+        if (stop()) break;
+        continue;
+      }
       result.status = 'passed';
       log(
         `round trip of ${short(id)} passed (${result.steps.map((s) => `${s.step} ${formatMs(s.durationMs)}`).join(', ')})`,
@@ -253,10 +334,13 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   } finally {
     await client.end().catch(() => undefined);
   }
+  const failure = failures[0];
   return {
-    ok: !failure && results.every((r) => r.status === 'passed'),
+    ok: failures.length === 0 && results.every((r) => r.status === 'passed'),
     revisions: results,
     ...(failure ? { failure } : {}),
+    failures,
+    keepGoing: options.keepGoing === true,
     durationMs: performance.now() - began,
   };
 }
@@ -327,13 +411,14 @@ function downgradeTarget(graph: RevisionGraph, id: string, ancestors: Set<string
  * Reads the revisions alembic_version records. Alembic creates the table on the first upgrade and
  * never drops it, so once seen only one query per read is needed.
  */
-function versionTableReader(client: Client, table: string): () => Promise<string[]> {
+function versionTableReader(clientOf: () => Client, table: string): () => Promise<string[]> {
   let exists = false;
   const quoted = table
     .split('.')
     .map((part) => `"${part.replace(/"/g, '""')}"`)
     .join('.');
   return async () => {
+    const client = clientOf();
     if (!exists) {
       const found = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [quoted]);
       if (!found.rows[0]?.oid) return [];

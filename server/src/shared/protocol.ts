@@ -1,10 +1,14 @@
 /**
- * Schema Warden's own LSP messages, typed once for the server (server/src/lsp) and the VS Code
- * client (client/src). No imports: the server's vscode-languageserver and the client's
- * vscode-languageclient bring different copies of vscode-jsonrpc whose message classes do not
- * mix, so each side turns this table into its own typed messages (server/src/lsp/messages.ts,
- * client/src/messages.ts) with the method names and shapes from here.
+ * Schema Warden's own LSP messages, declared once (method, message type, params and result) and
+ * imported unchanged by the server (server/src/lsp) and the VS Code client (client/src). Both pin
+ * releases of vscode-languageserver and vscode-languageclient that share one vscode-jsonrpc
+ * (through vscode-languageserver-protocol, pinned to the same release), so these message types
+ * work on either side.
  */
+// `import = require`, as in the client's extension.ts: esbuild then reads the module's exports directly
+// instead of copying its hundreds of re-exported names into an ES-module namespace at activation.
+import jsonrpc = require('vscode-languageserver-protocol');
+import type { Severity } from './severity';
 
 /** Sent after every validation: drives the language status item. */
 export interface StatusParams {
@@ -31,7 +35,7 @@ export interface StatusParams {
 export interface RuleSummary {
   id: string;
   name: string;
-  severity: 'error' | 'warning' | 'info';
+  severity: Severity;
   summary: string;
   policyClause: string;
   docsUrl: string;
@@ -103,23 +107,21 @@ export interface DiagnosticData {
   index: number;
 }
 
-/** Requests from the client to the server: method → params and result. */
-export interface Requests {
-  'schemaWarden/listRules': { params: void; result: RuleSummary[] };
-  'schemaWarden/listRevisions': { params: ListRevisionsParams; result: RevisionSummary[] };
-  'schemaWarden/newDecision': { params: NewDecisionParams; result: NewDecisionResult };
-  'schemaWarden/lintWorkspace': { params: void; result: LintWorkspaceResult };
-}
+/** Server → client, after every validation: drives the language status item. */
+export const StatusNotification = new jsonrpc.NotificationType<StatusParams>('schemaWarden/status');
 
-/** Notifications from the server to the client: method → params. */
-export interface Notifications {
-  'schemaWarden/status': StatusParams;
-}
+/** The registered rules, for the rule pickers. */
+export const ListRulesRequest = new jsonrpc.RequestType0<RuleSummary[], void>('schemaWarden/listRules');
 
-export const Methods = {
-  status: 'schemaWarden/status',
-  listRules: 'schemaWarden/listRules',
-  listRevisions: 'schemaWarden/listRevisions',
-  newDecision: 'schemaWarden/newDecision',
-  lintWorkspace: 'schemaWarden/lintWorkspace',
-} as const satisfies Record<string, keyof Requests | keyof Notifications>;
+/** The revisions of a project, for *New decision record*. */
+export const ListRevisionsRequest = new jsonrpc.RequestType<ListRevisionsParams, RevisionSummary[], void>(
+  'schemaWarden/listRevisions',
+);
+
+/** Writes a decision record (and optionally a waiver comment) atomically. */
+export const NewDecisionRequest = new jsonrpc.RequestType<NewDecisionParams, NewDecisionResult, void>(
+  'schemaWarden/newDecision',
+);
+
+/** Lints every revision of the workspace now. */
+export const LintWorkspaceRequest = new jsonrpc.RequestType0<LintWorkspaceResult, void>('schemaWarden/lintWorkspace');

@@ -7,7 +7,10 @@
  * files are; these settings only add personal severity overrides, and fill paths/versions that the
  * team file leaves at their defaults.
  */
-export type SeverityOverride = 'error' | 'warning' | 'info' | 'off';
+import { isSeverityLevel, type SeverityLevel } from './severity';
+
+/** A personal override of a rule's severity (`schemaWarden.severity`). */
+export type SeverityOverride = SeverityLevel;
 
 export interface SchemaWardenSettings {
   /** Turns the extension's diagnostics off for this resource. */
@@ -35,16 +38,13 @@ export const DEFAULT_SETTINGS: SchemaWardenSettings = {
   python: null,
 };
 
-const SEVERITIES = new Set<string>(['error', 'warning', 'info', 'off']);
-
 /** Accepts whatever a client sent (possibly null, partial or wrong) and returns valid settings. */
 export function normalizeSettings(raw: unknown): SchemaWardenSettings {
   const input = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const severity: Record<string, SeverityOverride> = {};
   if (input.severity && typeof input.severity === 'object' && !Array.isArray(input.severity)) {
     for (const [id, level] of Object.entries(input.severity as Record<string, unknown>)) {
-      if (/^SW\d{3}$/.test(id) && typeof level === 'string' && SEVERITIES.has(level))
-        severity[id] = level as SeverityOverride;
+      if (/^SW\d{3}$/.test(id) && isSeverityLevel(level)) severity[id] = level;
     }
   }
   const version =
@@ -87,7 +87,15 @@ export interface RunnerSettings {
   databaseUrlEnv: string;
   /** The project's SQLAlchemy MetaData as `module:attribute`, for Alembic's autogenerate comparison in the drift check. */
   metadata: string | null;
+  /** Which env.py runs the revisions: the project's own, or Schema Warden's built-in one. */
+  env: RunnerEnvSetting;
+  /** The Flask application a Flask-Migrate env.py runs in, in FLASK_APP's syntax (null: as `flask` finds it). */
+  flaskApp: string | null;
+  /** Verification goes on after a failing revision and reports every failure (the sidebar's default). */
+  keepGoing: boolean;
 }
+
+export type RunnerEnvSetting = 'project' | 'builtin';
 
 export const RUNNER_SETTINGS_SECTION = `${SETTINGS_SECTION}.runner`;
 
@@ -98,6 +106,9 @@ export const DEFAULT_RUNNER_SETTINGS: RunnerSettings = {
   dockerImage: null,
   databaseUrlEnv: 'DATABASE_URL',
   metadata: null,
+  env: 'project',
+  flaskApp: null,
+  keepGoing: true,
 };
 
 const RUNNER_TARGETS = new Set<string>(['auto', 'docker', 'local', 'url']);
@@ -118,6 +129,9 @@ export function normalizeRunnerSettings(raw: unknown): RunnerSettings {
     databaseUrlEnv:
       envName && /^[A-Za-z_][A-Za-z0-9_]*$/.test(envName) ? envName : DEFAULT_RUNNER_SETTINGS.databaseUrlEnv,
     metadata: text(input.metadata),
+    env: input.env === 'builtin' ? 'builtin' : 'project',
+    flaskApp: text(input.flaskApp),
+    keepGoing: input.keepGoing !== false,
   };
 }
 

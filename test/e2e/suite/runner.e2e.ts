@@ -174,7 +174,10 @@ describe('migration runner sidebar', function () {
     assert.equal(d?.range.start.line, downgradeLine);
     assert.match(d?.message ?? '', /downgrade/);
     assert.match(d?.message ?? '', /index ix_account_email is left behind/);
-    assert.match(String((d?.code as { target: vscode.Uri }).target), /SW510-round-trip\.md$/);
+    assert.match(
+      String((d?.code as { target: vscode.Uri }).target),
+      /^command:schemaWarden\.openRuleDocumentation\?.*SW510/,
+    );
 
     // The Results view: ✓ 0001, ✗ 0002 with the difference under its downgrade step, later ones not run.
     const results = api.runner.results.getChildren();
@@ -279,11 +282,12 @@ describe('migration runner sidebar', function () {
     assert.equal(status.kind, 'local');
     assert.match(status.reason ?? '', /local PostgreSQL 15 binaries/);
     const rows = api.runner.database.getChildren().map((i) => `${String(i.label)}=${String(i.description)}`);
-    assert.ok(rows.includes('State=running'), rows.join(' | '));
     assert.ok(
-      rows.some((r) => r.startsWith('Why=') && r.includes('local PostgreSQL')),
+      rows.some((r) => r.startsWith('State=running')),
       rows.join(' | '),
     );
+    const why = api.runner.database.getChildren().find((i) => i.label === 'Why');
+    assert.match(String(why?.tooltip), /local PostgreSQL/, rows.join(' | '));
     const where = /\((\/[^)]+)\)/.exec(status.description ?? '')?.[1];
     assert.ok(where && fs.existsSync(where), `the cluster folder is in the description: ${status.description}`);
 

@@ -1,6 +1,7 @@
 // `schema-warden verify --drift DEV_URL [--metadata module:attribute]`: the drift check from the
 // command line. The developer's database is only read; the fresh reference database is made on
 // the chosen target (docker, local binaries or --url) and dropped afterwards.
+import type { EnvMode } from '../../runner/alembicHelper';
 import { checkDrift, type AutogenerateOutcome, type DriftResult } from '../../runner/drift';
 import { formatMs, type RunnerLog } from '../../runner/log';
 import type { PythonChoice } from '../../runner/pythonDiscovery';
@@ -16,6 +17,8 @@ export interface DriftCheckCommand {
   python: PythonChoice;
   configFile: string;
   urlEnvVar?: string;
+  envMode?: EnvMode;
+  flaskApp?: string;
   developerUrl: string;
   metadata?: string;
   controller: AbortController;
@@ -36,6 +39,8 @@ export async function runDriftCheck(command: DriftCheckCommand): Promise<number>
         signal: command.controller.signal,
         ...(log ? { log } : {}),
         ...(command.urlEnvVar ? { urlEnvVar: command.urlEnvVar } : {}),
+        ...(command.envMode ? { envMode: command.envMode } : {}),
+        ...(command.flaskApp ? { flaskApp: command.flaskApp } : {}),
       },
       async (session) => {
         if (format === 'text') {

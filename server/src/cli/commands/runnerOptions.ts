@@ -26,8 +26,11 @@ export function reportSetupProblem(command: string, error: unknown, io: CommandI
   } else if (error instanceof ProjectEnvError) {
     io.stderr(`schema-warden ${command}: ${error.message}\n`);
   } else if (error instanceof AlembicCommandError) {
+    // Loading the revisions failed (a syntax error in one, a broken script_location): name the file.
+    const { file, line } = error.detail;
+    const where = file ? ` (${file}${line !== undefined ? `:${line}` : ''})` : '';
     io.stderr(
-      `schema-warden ${command}: cannot read the Alembic project: ${error.detail.type}: ${error.detail.message}\nCheck alembic.ini (script_location) and migrations/env.py.\n`,
+      `schema-warden ${command}: cannot read the Alembic project: ${error.detail.type}: ${error.detail.message}${where}\nCheck the Alembic config file (script_location)${file ? ' and the file named above' : ''}.\n`,
     );
   } else {
     io.stderr(`schema-warden ${command}: ${(error as Error)?.message ?? String(error)}\n`);

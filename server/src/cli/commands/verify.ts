@@ -1,11 +1,16 @@
 // `schema-warden verify`: round-trips every revision of an Alembic project on a throwaway
-// PostgreSQL and reports the first migration that does not come back down cleanly.
+// PostgreSQL and reports the first migration that does not come back down cleanly (every one with
+// --keep-going).
 // Exit codes: 0 all good, 1 a failure found, 2 a setup problem (the message says what to install).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { discoverPython } from '../../runner/pythonDiscovery';
+import { ENV_MODES, type EnvMode } from '../../runner/alembicHelper';
+import type { HelperEnvironment } from '../../runner/helperProtocol';
+import { alembicProjectOf } from '../../runner/projectLayout';
+import { discoverPython, projectVenv } from '../../runner/pythonDiscovery';
 import { formatMs } from '../../runner/log';
+import { describeTableLock, summarizeLocks } from '../../runner/lockSummary';
 import { runDriftCheck } from './driftCheck';
 import { withRunSession } from '../../runner/runSession';
 import { selectTarget } from '../../runner/targets/select';
@@ -31,8 +36,11 @@ import {
 export const VERIFY_USAGE = `Usage: schema-warden verify [options] [PROJECT_DIR]
 
 Round-trips every revision (upgrade, downgrade, upgrade again) on a throwaway PostgreSQL and
-compares schema snapshots after each step; with \`baseline\` configured, the revisions after it
-(--all: every one). PROJECT_DIR holds alembic.ini (default: .).
+compares schema snapshots after each step; with \`baseline\` configured, only the revisions after it
+(--all: every one). PROJECT_DIR is the project's root (default: .), where
+alembic.ini is (or migrations/alembic.ini, Flask-Migrate's layout); Alembic runs there as it would
+for you. Every SQLAlchemy engine env.py creates is pointed at the throwaway database, whatever URL
+it computed; env.py never reaches another database.
 
 Options:
   --target docker|local|url   where to run (default: Docker if an engine answers, else local binaries)
@@ -43,9 +51,19 @@ Options:
                               \`baseline\` in [tool.schema-warden] are applied unchecked)
   --to REV                    last revision (default: all heads)
   --format text|json          output format (default: text)
-  --python PATH               Python with Alembic (default: PROJECT_DIR/.venv/bin/python, else python3)
-  --config FILE               Alembic config file, relative to PROJECT_DIR (default: alembic.ini)
-  --url-env NAME              environment variable env.py reads the URL from (default: DATABASE_URL)
+  --keep-going                after a failing revision, rebuild the database at the next revision's
+                              parent and go on: every failing revision is reported
+  --python PATH               Python with Alembic and the project's dependencies (default:
+                              PROJECT_DIR/.venv or venv, else python3)
+  --env project|builtin       which env.py runs the revisions: the project's (default), or Schema
+                              Warden's own (script location, throwaway database, no app import) for
+                              an env.py that needs production secrets or services
+  --flask-app APP             the Flask application a Flask-Migrate env.py runs in, as FLASK_APP
+                              (default: FLASK_APP, else wsgi.py or app.py in PROJECT_DIR)
+  --config FILE               Alembic config file, relative to PROJECT_DIR (default: alembic.ini,
+                              else migrations/alembic.ini)
+  --url-env NAME              environment variable set to the throwaway database's URL for env.py
+                              (default: DATABASE_URL)
   --pg-version N              PostgreSQL major version (default: 15)
   --image IMAGE               Docker image (default: postgres:<pg-version>)
   --allow-remote-hosts        allow a non-loopback --url
@@ -75,6 +93,9 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         to: { type: 'string' },
         format: { type: 'string', default: 'text' },
         python: { type: 'string' },
+        'keep-going': { type: 'boolean', default: false },
+        env: { type: 'string' },
+        'flask-app': { type: 'string' },
         config: { type: 'string' },
         'url-env': { type: 'string' },
         'pg-version': { type: 'string' },
@@ -111,11 +132,15 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   if (values.drift !== undefined && (values.from !== undefined || values.to !== undefined))
     return usageError(io, '--from/--to choose round trips; --drift checks the database at the revision it is at');
 
+  if (values.env !== undefined && !(ENV_MODES as readonly string[]).includes(values.env))
+    return usageError(io, `--env must be project or builtin, not "${values.env}"`);
+  const envMode = (values.env ?? 'project') as EnvMode;
+
   const projectDir = path.resolve(io.cwd, positionals[0] ?? '.');
-  const configFile = values.config ?? 'alembic.ini';
+  const configFile = values.config ?? defaultConfigFile(projectDir);
   if (!fs.existsSync(path.join(projectDir, configFile))) {
     io.stderr(
-      `schema-warden verify: no ${configFile} in ${projectDir}.\nRun it in (or pass) the folder that holds your Alembic project's ${configFile}.\n`,
+      `schema-warden verify: no ${configFile} in ${projectDir}${values.config ? '' : ' (nor migrations/alembic.ini)'}.\nRun it in (or pass) your project's root, where Alembic's ${configFile} is.\n`,
     );
     return EXIT_SETUP_PROBLEM;
   }
@@ -127,11 +152,13 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     if (error instanceof ConfigError) return usageError(io, `configuration error: ${error.message}`);
     throw error;
   }
-  const python = values.python
-    ? { python: values.python, source: '--python' }
-    : discoverPython({ workspaceDir: projectDir }).source === 'python3 on PATH'
-      ? discoverPython({ workspaceDir: io.cwd })
-      : discoverPython({ workspaceDir: projectDir });
+  const python = discoverPython({
+    // A path is the user's, relative to where they typed it (Alembic runs in PROJECT_DIR); a bare
+    // name (python3.12) is looked up on PATH.
+    configured: values.python?.includes(path.sep) ? path.resolve(io.cwd, values.python) : values.python,
+    configuredSource: '--python',
+    workspaceDir: projectVenv(projectDir) ? projectDir : io.cwd,
+  });
   const log = values.verbose ? (message: string) => io.stderr(`[verify] ${message}\n`) : undefined;
   const controller = new AbortController();
 
@@ -154,6 +181,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         configFile,
         developerUrl: values.drift,
         controller,
+        envMode,
+        ...(values['flask-app'] ? { flaskApp: values['flask-app'] } : {}),
         ...(values.metadata ? { metadata: values.metadata } : {}),
         ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
         ...(log ? { log } : {}),
@@ -168,8 +197,10 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
           python,
           configFile,
           signal: controller.signal,
+          envMode,
           ...(log ? { log } : {}),
           ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
+          ...(values['flask-app'] ? { flaskApp: values['flask-app'] } : {}),
         },
         async (session) => {
           if (format === 'text') {
@@ -180,12 +211,14 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
               );
             io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
             io.stdout(
-              `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`,
+              `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.helper.hello.python} (${session.python.source})\n\n`,
             );
           }
           const result = await verifyRoundTrips({
             helper: session.helper,
             databaseUrl: session.database.url,
+            keepGoing: values['keep-going'],
+            rebuildDatabase: () => session.database.recreate(),
             ...(values.from ? { from: values.from } : {}),
             ...(values.to ? { to: values.to } : {}),
             ...(after.length ? { after } : {}),
@@ -201,7 +234,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
             },
             alembic: session.helper.hello.alembic,
             sqlalchemy: session.helper.hello.sqlalchemy,
-            python: session.python,
+            python: { ...session.python, python: session.helper.hello.python },
+            environment: describeEnvironment(session.helper.environment, envMode, projectDir),
           };
         },
       ),
@@ -213,7 +247,7 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         `${JSON.stringify({ projectDir, ...outcome, diagnostics: roundTripDiagnostics(outcome.result), totalMs: Math.round(totalMs) }, null, 2)}\n`,
       );
     } else {
-      io.stdout(renderText(outcome.result, projectDir, totalMs));
+      io.stdout(renderText(outcome.result, projectDir, totalMs, outcome.environment));
     }
     return outcome.result.ok ? EXIT_OK : EXIT_FAILURE_FOUND;
   } catch (error) {
@@ -233,7 +267,51 @@ function usageError(io: CommandIo, message: string): number {
   return EXIT_SETUP_PROBLEM;
 }
 
-function renderText(result: VerifyResult, projectDir: string, totalMs: number): string {
+/** A plain Alembic project has alembic.ini at the root; Flask-Migrate keeps it in migrations/. */
+function defaultConfigFile(projectDir: string): string {
+  if (fs.existsSync(path.join(projectDir, 'alembic.ini'))) return 'alembic.ini';
+  const flaskMigrate = path.join(projectDir, 'migrations', 'alembic.ini');
+  if (fs.existsSync(flaskMigrate)) {
+    const location = alembicProjectOf(flaskMigrate);
+    if (location.projectDir === projectDir) return location.configFile;
+  }
+  return 'alembic.ini';
+}
+
+/** What ran the revisions, for the output: which env.py, which Flask app, which URLs were redirected. */
+export interface EnvironmentReport {
+  mode: EnvMode;
+  envFile: string | null;
+  flaskApp: string | null;
+  redirectedFrom: string[];
+  /** One sentence saying all of it. */
+  summary: string;
+}
+
+function describeEnvironment(
+  reported: HelperEnvironment | undefined,
+  mode: EnvMode,
+  projectDir: string,
+): EnvironmentReport {
+  const envFile = reported?.envFile ?? null;
+  const flaskApp = reported?.flaskApp ?? null;
+  const redirectedFrom = reported?.redirectedFrom ?? [];
+  const parts: string[] = [];
+  if (mode === 'builtin')
+    parts.push("Schema Warden's built-in env.py (--env builtin: the project's env.py and application were not run)");
+  else
+    parts.push(
+      `the project's ${envFile ? path.relative(projectDir, envFile) : 'env.py'}${flaskApp ? `, inside the Flask application ${flaskApp}` : ''}`,
+    );
+  parts.push(
+    redirectedFrom.length
+      ? `every SQLAlchemy engine it created was pointed at the throwaway database instead of ${redirectedFrom.join(', ')}`
+      : 'every SQLAlchemy engine it created was pointed at the throwaway database',
+  );
+  return { mode, envFile, flaskApp, redirectedFrom, summary: `Environment: ${parts.join('; ')}.` };
+}
+
+function renderText(result: VerifyResult, projectDir: string, totalMs: number, environment: EnvironmentReport): string {
   const lines: string[] = [];
   const docWidth = Math.min(40, Math.max(0, ...result.revisions.map((r) => r.doc.split('\n')[0]?.length ?? 0)));
   for (const revision of result.revisions) lines.push(...renderRevision(revision, projectDir, docWidth));
@@ -241,10 +319,19 @@ function renderText(result: VerifyResult, projectDir: string, totalMs: number): 
   const failed = result.revisions.filter((r) => r.status === 'failed').length;
   const notRun = result.revisions.length - passed - failed;
   lines.push('');
-  if (result.failure) lines.push(`First failure: ${result.failure.message}`);
+  lines.push(environment.summary);
+  const failures = result.failures ?? [];
+  if (result.keepGoing && failures.length > 0) {
+    lines.push(`Failing revisions (${failures.length}):`);
+    for (const f of failures) {
+      const where = f.path ? ` (${path.relative(projectDir, f.path)}${f.line !== undefined ? `:${f.line}` : ''})` : '';
+      lines.push(`  ${f.revision} ${f.step}${where}: ${f.message}`);
+    }
+  } else if (result.failure) lines.push(`First failure: ${result.failure.message}`);
+  const notRunWhy = result.keepGoing ? 'not run (an ancestor could not be applied)' : 'not run after the failure';
   // Worded so that CI's "N passed, N failed" line detection does not mistake it for a test count.
   lines.push(
-    `Round trips ${result.ok ? 'OK' : 'FAILED'}: ${passed} of ${result.revisions.length} revision(s) came back down cleanly${failed ? `; ${failed} did not` : ''}${notRun ? `; ${notRun} not run after the failure` : ''} (${formatMs(totalMs)})`,
+    `Round trips ${result.ok ? 'OK' : 'FAILED'}: ${passed} of ${result.revisions.length} revision(s) came back down cleanly${failed ? `; ${failed} did not` : ''}${notRun ? `; ${notRun} ${notRunWhy}` : ''} (${formatMs(totalMs)})`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -254,7 +341,10 @@ function renderRevision(revision: RevisionVerifyResult, projectDir: string, docW
   const mark = revision.status === 'passed' ? '✓' : revision.status === 'failed' ? '✗' : '·';
   const timings = revision.steps.map((s) => `${s.step} ${formatMs(s.durationMs)}`).join(' · ');
   if (revision.status !== 'failed')
-    return [`  ${mark} ${revision.revision}  ${doc}  ${revision.status === 'passed' ? timings : 'not run'}`];
+    return [
+      `  ${mark} ${revision.revision}  ${doc}  ${revision.status === 'passed' ? timings : `not run${revision.notRunReason ? `: ${revision.notRunReason}` : ''}`}`,
+      ...renderLocks(revision),
+    ];
   const failed = revision.steps.find((s) => s.status === 'failed');
   const lines = [`  ${mark} ${revision.revision}  ${doc}  ${failed?.step ?? ''} failed`];
   if (failed?.differences?.length) for (const d of failed.differences) lines.push(`      ${d.message}`);
@@ -268,5 +358,14 @@ function renderRevision(revision: RevisionVerifyResult, projectDir: string, docW
           : undefined;
     lines.push(`      at ${path.relative(projectDir, revision.path)}${line !== undefined ? `:${line}` : ''}`);
   }
+  // After the failure: what the (passed) upgrade locked, when it was traced.
+  lines.push(...renderLocks(revision));
   return lines;
+}
+
+/** One line per table that existed before the upgrade, with the strongest lock the trace saw on it. */
+function renderLocks(revision: RevisionVerifyResult): string[] {
+  return summarizeLocks(revision.locks ?? [], revision.rewrites).map(
+    (summary) => `      lock ${describeTableLock(summary)}`,
+  );
 }

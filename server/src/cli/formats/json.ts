@@ -18,6 +18,7 @@ export function formatJson(report: LintReport): string {
             name: f.ruleName,
             severity: f.severity,
             message: f.message,
+            ...(f.help ? { help: f.help } : {}),
             line: f.range.start.line + 1,
             column: f.range.start.character + 1,
             endLine: f.range.end.line + 1,

@@ -3,11 +3,22 @@ import { pathToFileURL } from 'node:url';
 import { allRules } from '../../rules';
 import { ruleDocUrl } from '../../rules/docsUrl';
 import type { LintReport } from '../report';
+import { repoRelativePath, repoRootOf } from '../repoRoot';
+import { fingerprintsOf } from './fingerprint';
+
+/** Versioned, so a change of what the fingerprint hashes never matches old results by accident. */
+export const FINGERPRINT_KEY = 'schemaWarden/v1';
 
 const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 
-/** SARIF 2.1.0, as GitHub code scanning and other CI dashboards read it. */
+/**
+ * SARIF 2.1.0, as GitHub code scanning and other CI dashboards read it. URIs are relative to the
+ * repository root (SRCROOT), whatever the working folder; `partialFingerprints` let code scanning
+ * follow a finding across commits (see fingerprint.ts).
+ */
 export function formatSarif(report: LintReport, cwd: string, version: string): string {
+  const roots = new Map<string, string>();
+  const srcRoot = report.files.length ? repoRootOf(report.files[0].path, cwd, roots) : cwd;
   const rules = allRules.map((rule) => ({
     id: rule.meta.id,
     name: rule.meta.name,
@@ -19,8 +30,10 @@ export function formatSarif(report: LintReport, cwd: string, version: string): s
     properties: { policyClause: rule.meta.policyClause, policySection: rule.meta.policySection },
   }));
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
-  const results = report.files.flatMap((file) =>
-    file.findings.map((f) => ({
+  const results = report.files.flatMap((file) => {
+    const repoPath = repoRelativePath(file.path, cwd, roots);
+    const fingerprints = fingerprintsOf(file, repoPath);
+    return file.findings.map((f) => ({
       ruleId: f.ruleId,
       ruleIndex: ruleIndex.get(f.ruleId),
       level: LEVEL[f.severity],
@@ -28,7 +41,7 @@ export function formatSarif(report: LintReport, cwd: string, version: string): s
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: path.relative(cwd, file.path).split(path.sep).join('/'), uriBaseId: 'SRCROOT' },
+            artifactLocation: { uri: repoPath, uriBaseId: 'SRCROOT' },
             region: {
               startLine: f.range.start.line + 1,
               startColumn: f.range.start.character + 1,
@@ -38,8 +51,9 @@ export function formatSarif(report: LintReport, cwd: string, version: string): s
           },
         },
       ],
-    })),
-  );
+      partialFingerprints: { [FINGERPRINT_KEY]: fingerprints.get(f) as string },
+    }));
+  });
   return (
     JSON.stringify(
       {
@@ -55,7 +69,7 @@ export function formatSarif(report: LintReport, cwd: string, version: string): s
                 rules,
               },
             },
-            originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(cwd + path.sep).href } },
+            originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(srcRoot + path.sep).href } },
             // What kept files from being linted (unreadable, a link loop, a broken alembic.ini): SARIF's
             // place for problems of the run itself rather than of the code.
             invocations: [

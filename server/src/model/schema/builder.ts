@@ -1,4 +1,4 @@
-import type { CreatedInRevision, EnumModel, IndexModel, Schema, TableModel, ViewModel } from '../schema';
+import type { CreatedInRevision, EnumModel, IndexModel, Schema, TableModel, ViewModel } from './model';
 import { ChunkedMap, type ChunkedDraft } from './chunkedMap';
 
 /**

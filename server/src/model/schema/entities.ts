@@ -3,7 +3,7 @@ import { libpgQueryAnalyzer } from '../../parse/sql';
 import { parseSqlString } from '../sqlBlocks';
 import type { MigrationModel, Operation, PyCall } from '../migration';
 import { callKeyword, stringValue } from '../migration';
-import type { Origin, ViewModel } from '../schema';
+import type { Origin, ViewModel } from './model';
 import type { Span } from '../source';
 
 const VIEW_ENTITIES = new Set(['PGView', 'PGMaterializedView']);

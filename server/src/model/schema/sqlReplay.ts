@@ -2,7 +2,7 @@ import { ddlFactOf, type SqlColumnFact } from '../../parse/facts/schemaDdl';
 import { qualifiedName, viewDefinitionOf, alterViewCheckOptionOf } from '../../parse/facts/views';
 import type { ConstraintFact } from '../../parse/sqlFacts';
 import type { SqlStatement } from '../migration';
-import type { ColumnModel, ConstraintModel, Origin } from '../schema';
+import type { ColumnModel, ConstraintModel, Origin } from './model';
 import type { Span } from '../source';
 import type { SchemaBuilder } from './builder';
 import { defaultFromSqlFacts, typeFromSql } from './types';

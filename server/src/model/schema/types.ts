@@ -17,6 +17,12 @@ export interface ColumnType {
   text: string;
   /** Alembic's sa.Enum / postgresql.ENUM. */
   isEnum?: boolean;
+  /**
+   * Not a PostgreSQL type this model can name: a project's own type (a `TypeDecorator` such as
+   * `LongText()` imported from the application) or another dialect's (`mysql.MEDIUMTEXT`). Its SQL
+   * type is unknown, so comparing it with another type says nothing.
+   */
+  foreign?: boolean;
 }
 
 const SA_TYPES: Record<string, string> = {
@@ -117,6 +123,7 @@ export function typeFromSqlAlchemy(ref: TypeRef): ColumnType {
     return { ...typeFromSqlAlchemy(itemRef), isArray: true, text: ref.qualified };
   }
   const name = SA_TYPES[lower] ?? lower;
+  const foreign = SA_TYPES[lower] === undefined && isForeignTypeName(ref.qualified);
   let modifiers: number[] = [];
   if (name === 'varchar' || name === 'bpchar')
     modifiers = lengthKw?.kind === 'number' ? [lengthKw.value] : intArgs.slice(0, 1);
@@ -131,7 +138,25 @@ export function typeFromSqlAlchemy(ref: TypeRef): ColumnType {
     modifiers,
     isArray: false,
     text: call ? `${ref.qualified}(${call.args.map((a) => a.text).join(', ')})` : ref.qualified,
+    ...(foreign ? { foreign } : {}),
   };
+}
+
+/** Modules whose types are SQLAlchemy's generic or PostgreSQL types. */
+const POSTGRES_TYPE_MODULES =
+  /^(sa|sqlalchemy|sqlalchemy\.types|(sa|sqlalchemy)\.dialects\.postgresql|postgresql|pg|postgres|psql|types|sqltypes)$/;
+
+/**
+ * A type name SQLAlchemy's table above does not know, written as another dialect's type
+ * (`mysql.MEDIUMTEXT`) or as a bare CamelCase class (`LongText`, a project's `TypeDecorator`).
+ * SQLAlchemy spells SQL types in capitals (`HSTORE`, `TSRANGE`): those stay PostgreSQL types.
+ */
+function isForeignTypeName(qualified: string): boolean {
+  const dot = qualified.lastIndexOf('.');
+  const module = dot >= 0 ? qualified.slice(0, dot) : '';
+  const name = qualified.slice(dot + 1);
+  if (module) return !POSTGRES_TYPE_MODULES.test(module);
+  return name !== name.toUpperCase();
 }
 
 export function typeFromSql(type: SqlTypeWithModifiers): ColumnType {

@@ -214,3 +214,33 @@ export function missingGuards(kind: string, stmt: SqlNode): MissingGuard[] {
 export function alterTableRelationLocation(stmt: SqlNode): number {
   return relationOf(stmt.relation)?.location ?? -1;
 }
+
+/** The table a `CREATE TEMP[ORARY] TABLE …` (or `… AS`) statement creates, lower case; else undefined. */
+export function temporaryTableCreated(kind: string, stmt: SqlNode): string | undefined {
+  const rangeVar =
+    kind === 'CreateStmt'
+      ? stmt.relation
+      : kind === 'CreateTableAsStmt' && stmt.objtype !== 'OBJECT_MATVIEW'
+        ? (stmt.into as { rel?: unknown } | undefined)?.rel
+        : undefined;
+  const rv = rangeVar as { relpersistence?: string } | undefined;
+  return rv?.relpersistence === 't' ? relationOf(rangeVar)?.name.toLowerCase() : undefined;
+}
+
+/**
+ * The tables an index build or a DROP TABLE acts on (lower case), to tell statements about a
+ * temporary table: it lives for the session only, so re-running the revision meets no leftover.
+ */
+export function guardedTables(kind: string, stmt: SqlNode): string[] {
+  if (kind === 'IndexStmt') {
+    const name = relationOf(stmt.relation)?.name;
+    return name ? [name.toLowerCase()] : [];
+  }
+  if (kind === 'DropStmt' && stmt.removeType === 'OBJECT_TABLE') {
+    return ((stmt.objects as unknown[]) ?? []).map((object) => {
+      const names = nameParts((object as { List?: { items?: unknown } }).List?.items ?? [object]);
+      return (names[names.length - 1] ?? '').toLowerCase();
+    });
+  }
+  return [];
+}

@@ -13,7 +13,15 @@ export type SqlObjectKind = 'table' | 'index' | 'type' | 'view' | 'schema' | 'co
 
 export type ObjectChange =
   | { action: 'create'; kind: SqlObjectKind; name: string; table?: string; orReplace: boolean; location: number }
-  | { action: 'drop'; kind: SqlObjectKind; name: string; table?: string; location: number }
+  | {
+      action: 'drop';
+      kind: SqlObjectKind;
+      name: string;
+      table?: string;
+      location: number;
+      /** `ADD CONSTRAINT c UNIQUE USING INDEX ix`: the index becomes the constraint's (and goes with it). */
+      consumedBy?: string;
+    }
   | { action: 'rename'; kind: 'table' | 'column' | 'index'; table?: string; from: string; to: string; location: number }
   | { action: 'truncate'; table: string; location: number }
   | { action: 'delete-all'; table: string; location: number }
@@ -263,6 +271,16 @@ function alterTableChanges(kind: string, stmt: SqlNode): ObjectChange[] {
           table,
           orReplace: false,
           location: c.location,
+        });
+      const usingIndex = (cmd.def as { Constraint?: { indexname?: string } } | undefined)?.Constraint?.indexname;
+      if (usingIndex && c?.name)
+        changes.push({
+          action: 'drop',
+          kind: 'index',
+          name: usingIndex.toLowerCase(),
+          table,
+          location: c.location,
+          consumedBy: c.name.toLowerCase(),
         });
     } else if (cmd?.subtype === 'AT_DropConstraint' && typeof cmd.name === 'string') {
       changes.push({ action: 'drop', kind: 'constraint', name: cmd.name.toLowerCase(), table, location: fallback });

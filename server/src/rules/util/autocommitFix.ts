@@ -1,12 +1,14 @@
 import type { MigrationModel, Operation } from '../../model/migration';
 import type { TextEdit } from '../types';
-import { addKeywordArgument, indentationAt, lineBreakOf } from './pythonEdits';
+import { addKeywordArgument, commentBlockAbove, indentationAt, lineBreakOf } from './pythonEdits';
 
 /**
  * Wraps an operation that stands alone on its lines in
  * `with op.get_context().autocommit_block():`, re-indenting it one level (optionally adding a
  * keyword argument). Undefined when the call shares a line with other code, or is an expression
- * inside something else, where a mechanical wrap could change the meaning.
+ * inside something else, where a mechanical wrap could change the meaning. The comment lines
+ * directly above the call move into the block with it: they belong to the call (a `# rationale:`
+ * above the `with` line would no longer count for it).
  */
 export function wrapInAutocommitBlock(
   migration: MigrationModel,
@@ -41,10 +43,12 @@ export function wrapInAutocommitBlock(
     .split(/\r?\n/)
     .map((line, i) => (i === 0 ? `${indent}${unit}${line}` : line === '' ? line : `${unit}${line}`))
     .join(eol);
-  const lineStart = lines.lineStart(start.line);
+  const comments = commentBlockAbove(migration, op.call.span.start);
+  const lineStart = lines.lineStart(comments[0]?.line ?? start.line);
+  const movedComments = comments.map((c) => `${indent}${unit}${c.text}${eol}`).join('');
   return {
     span: { start: lineStart, end: op.call.span.end },
-    newText: `${indent}with ${receiver}.get_context().autocommit_block():${eol}${body}`,
+    newText: `${indent}with ${receiver}.get_context().autocommit_block():${eol}${movedComments}${body}`,
   };
 }
 

@@ -9,7 +9,7 @@ import {
   type DefaultExprFacts,
 } from '../../parse/facts/defaults';
 import { expressionEnd, tokenizeSql } from '../../parse/facts/sqlTokens';
-import { exactSpan, indexOfLocation, pyStringText, spanOfRange, type SourceText } from './sqlSource';
+import { exactSpan, indexOfLocation, pyStringText, spanOfRange, type SourceText } from '../../analysis/sqlSource';
 
 /**
  * One view of a column default, whether written in Python (`server_default=sa.text("now()")`,

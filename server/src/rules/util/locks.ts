@@ -388,9 +388,10 @@ export function addColumnRewriteReason(
 export function typeChangeRewriteReason(from: ColumnType, to: ColumnType, pgVersion: number): string | undefined {
   if (typeLabel(from) === typeLabel(to)) return undefined;
   if (from.isArray !== to.isArray) return `${typeLabel(from)} → ${typeLabel(to)} is not binary-coercible`;
-  const textual = (t: ColumnType): boolean => t.name === 'varchar' || t.name === 'text';
+  // varchar, text and citext are binary-coercible into each other (citext declares its casts WITHOUT FUNCTION).
+  const textual = (t: ColumnType): boolean => t.name === 'varchar' || t.name === 'text' || t.name === 'citext';
   if (textual(from) && textual(to)) {
-    if (to.name === 'text' || to.modifiers.length === 0) return undefined;
+    if (to.name === 'text' || to.name === 'citext' || to.modifiers.length === 0) return undefined;
     if (from.name === 'varchar' && from.modifiers.length && to.modifiers[0] >= from.modifiers[0]) return undefined;
     return `${typeLabel(from)} → ${typeLabel(to)} shortens or adds a length limit, so every row is checked and rewritten`;
   }

@@ -12,9 +12,13 @@ channel keeps the original stdout file descriptor to itself; fd 1 and sys.stdout
 stderr, which the extension forwards to its log.
 
 Runs on Python 3.7+ with Alembic >= 1.8 / SQLAlchemy 1.4 and Alembic 1.20 / SQLAlchemy 2.x.
-The project's env.py reads the database URL from an environment variable (DATABASE_URL unless
-configured otherwise); the helper also sets `sqlalchemy.url` on the Config for env.py files that
-use config.get_main_option("sqlalchemy.url").
+
+Any env.py runs unchanged, on the requested database only: while a command runs, every SQLAlchemy
+engine the project creates (create_engine, engine_from_config, async engines) is pointed at the
+command's database whatever URL env.py computed, and a PostgreSQL driver connection to any other
+database is refused (see Redirection below). DATABASE_URL and sqlalchemy.url
+are still set, as a convenience. Each command behaves as one `alembic` process would: whatever
+connections and engines it opened are closed when it ends.
 """
 import io
 import json
@@ -81,7 +85,12 @@ def describe_error(exc):
             error["detail"] = detail
     # Where in the project's own code it happened: the innermost frame under the project folder.
     project_dir = os.path.abspath(os.getcwd()) + os.sep
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+    frames = reversed(traceback.extract_tb(exc.__traceback__))
+    if isinstance(exc, SyntaxError) and getattr(exc, "filename", None) and exc.lineno:
+        # The file that does not parse is not on the stack: it is where the error is.
+        error["file"], error["line"] = os.path.abspath(exc.filename), exc.lineno
+        frames = ()
+    for frame in frames:
         if frame.filename.startswith("<"):  # code compiled from a string, e.g. "<string>"
             continue
         filename = os.path.abspath(frame.filename)
@@ -93,6 +102,12 @@ def describe_error(exc):
     if env_py:
         error["origin"] = "env.py"
         error["envFile"], error["envLine"] = env_py
+    origin = getattr(exc, "schema_warden_origin", None)
+    if origin:
+        error["origin"] = origin
+    if isinstance(exc, ImportError) and type(exc).__name__ == "ModuleNotFoundError":
+        error["missingModule"] = getattr(exc, "name", None) or str(exc)
+        error["python"] = sys.executable
     error["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-8000:]
     return error
 
@@ -131,65 +146,265 @@ def pick_driver_url(url):
     )
 
 
-def install_connection_reuse():
-    """Keeps one pooled connection per database URL between commands.
+class Redirection(object):
+    """Points the project's engines at the command's database and refuses any other connection.
 
-    A typical env.py creates an engine with NullPool, so every command opens a new PostgreSQL
-    connection (a backend fork plus SQLAlchemy's dialect set-up: ~30 ms here), three times per
-    revision in a round trip. Engines that env.py asks for without a custom pool are served from a
-    cache with a small pool instead. Session state cannot leak between commands: a connection is
-    rolled back and DISCARD ALL'ed when it goes back to the pool, and pre-pinged when taken out.
-    Set SCHEMA_WARDEN_REUSE_CONNECTIONS=0 to turn this off.
+    `target` is the database URL of the command being handled (None: no database was given, so no
+    connection may be opened at all). Engines keep their own driver when it is a PostgreSQL one
+    (an async env.py keeps asyncpg) and every option env.py gave (its pool class above all): only
+    where they connect changes. Connections opened through the PostgreSQL drivers are checked
+    against the target before they are opened, so a raw `psycopg2.connect(...)` or an engine's
+    `creator` cannot reach another database either.
     """
-    if os.environ.get("SCHEMA_WARDEN_REUSE_CONNECTIONS", "1") == "0":
-        return
+
+    def __init__(self):
+        self.target = None
+        self.asked = []  # redacted URLs env.py asked for that were not the target, in order
+        self.engines = []  # weak references to every engine created while commands ran
+        self.opened = []  # driver connections opened during the current command
+
+    def note_asked(self, url):
+        shown = redact(url)
+        if shown not in self.asked:
+            self.asked.append(shown)
+
+    def end_command(self):
+        """What the end of an `alembic` process does: every connection it opened is closed."""
+        opened, self.opened = self.opened, []
+        for connection in opened:
+            try:
+                if is_closed(connection):
+                    continue
+                if hasattr(connection, "terminate"):  # asyncpg: close() is a coroutine
+                    connection.terminate()
+                else:
+                    connection.close()
+            except Exception:
+                pass
+        alive = []
+        for ref in self.engines:
+            engine = ref()
+            if engine is None:
+                continue
+            try:
+                engine.dispose()  # the engine stays usable (a Flask app's engine is reused)
+            except Exception:
+                pass
+            alive.append(ref)
+        self.engines = alive
+
+
+REDIRECT = Redirection()
+
+
+def is_closed(connection):
+    if callable(getattr(connection, "is_closed", None)):  # asyncpg
+        return connection.is_closed()
+    closed = getattr(connection, "closed", None)
+    return bool(closed) if closed is not None else False
+
+
+def redact(url):
+    try:
+        from sqlalchemy.engine.url import make_url
+
+        parsed = make_url(url) if isinstance(url, str) else url
+        render = getattr(parsed, "render_as_string", None)
+        return render(hide_password=True) if render else repr(parsed)
+    except Exception:
+        return "<an unparsable URL>"
+
+
+def redirected_url(url, target):
+    """`target` with the driver of `url` when that is a PostgreSQL one (asyncpg stays asyncpg)."""
+    from sqlalchemy.engine.url import make_url
+
+    wanted = make_url(target)
+    try:
+        asked = make_url(url)
+    except Exception:
+        return wanted
+    if asked.get_backend_name() in ("postgresql", "postgres") and "+" in asked.drivername:
+        drivername = asked.drivername
+        if hasattr(wanted, "set"):
+            return wanted.set(drivername=drivername)
+        wanted = make_url(str(wanted))
+        wanted.drivername = drivername
+    return wanted
+
+
+def same_database(asked, target):
+    """Whether a URL names the target's host, port and database (driver and user aside)."""
+    from sqlalchemy.engine.url import make_url
+
+    try:
+        a, t = make_url(asked), make_url(target)
+    except Exception:
+        return False
+    return (a.host, a.port or 5432, a.database) == (t.host, t.port or 5432, t.database)
+
+
+def install_redirection():
+    """Replaces create_engine where SQLAlchemy and the project look it up.
+
+    Done before any project module is imported, so `from sqlalchemy import create_engine` in env.py
+    gets it, engine_from_config calls it (module global), and sqlalchemy.ext.asyncio, imported later,
+    binds it as its _create_engine.
+    """
+    import weakref
+
     import sqlalchemy
-    from sqlalchemy import event
+    import sqlalchemy.engine
     from sqlalchemy.engine import create as create_module
-    from sqlalchemy.pool import NullPool
 
     original = create_module.create_engine
-    engines = {}
 
-    def url_key(url):
-        render = getattr(url, "render_as_string", None)
-        return render(hide_password=False) if render else str(url)
-
-    def reusing_create_engine(url, *args, **kwargs):
-        # async engines and other internals pass through; engine_from_config adds _coerce_config
-        private = any(key.startswith("_") and key != "_coerce_config" for key in kwargs)
-        if args or private or kwargs.get("poolclass") not in (None, NullPool) or "pool" in kwargs or "creator" in kwargs:
-            return original(url, *args, **kwargs)
-        options = dict((k, v) for k, v in kwargs.items() if k != "poolclass")
-        key = (url_key(url), repr(sorted((k, repr(v)) for k, v in options.items())))
-        engine = engines.get(key)
-        if engine is None:
-            options.update(pool_size=1, max_overflow=4, pool_pre_ping=True)
-            engine = original(url, **options)
-            if engine.dialect.name == "postgresql":
-                event.listen(engine, "checkin", discard_session_state)
-            engines[key] = engine
+    def redirecting_create_engine(url, *args, **kwargs):
+        target = REDIRECT.target
+        if target is not None:
+            if not same_database(url, target):
+                REDIRECT.note_asked(url)
+            url = redirected_url(url, target)
+            for key in ("creator", "async_creator"):
+                if key in kwargs:
+                    kwargs[key] = checked_creator(kwargs[key], key == "async_creator")
+        engine = original(url, *args, **kwargs)
+        REDIRECT.engines.append(weakref.ref(engine))
         return engine
 
-    create_module.create_engine = reusing_create_engine
-    sqlalchemy.create_engine = reusing_create_engine
-    import sqlalchemy.engine
+    redirecting_create_engine.__doc__ = original.__doc__
+    create_module.create_engine = redirecting_create_engine
+    sqlalchemy.create_engine = redirecting_create_engine
+    sqlalchemy.engine.create_engine = redirecting_create_engine
+    # Imported already (by a plugin, say): its own binding must be replaced too.
+    asyncio_engine = sys.modules.get("sqlalchemy.ext.asyncio.engine")
+    if asyncio_engine is not None and hasattr(asyncio_engine, "_create_engine"):
+        asyncio_engine._create_engine = redirecting_create_engine
+    install_driver_guards()
 
-    sqlalchemy.engine.create_engine = reusing_create_engine
+
+def refuse_connection(where):
+    target = REDIRECT.target
+    if target is None:
+        message = (
+            "The project tried to connect to %s while Schema Warden ran a command without a database; "
+            "nothing was connected." % where
+        )
+    else:
+        message = (
+            "The project connected to %s without going through SQLAlchemy's create_engine/engine_from_config, "
+            "so Schema Warden could not point it at the scratch database (%s): refused, nothing was connected. "
+            "Create the connection from an engine in env.py, or run with --env builtin." % (where, redact(target))
+        )
+    raise HelperError("RedirectionBypassed", message, origin="setup")
 
 
-def discard_session_state(dbapi_connection, connection_record):
-    if dbapi_connection is None:
-        return
+def check_driver_target(params, where):
+    """params: host/port/dbname as the driver would use them. Raises unless they are the target's."""
+    from sqlalchemy.engine.url import make_url
+
+    target = REDIRECT.target
+    shown = "%s:%s/%s" % (params.get("host") or "localhost", params.get("port") or 5432, params.get("dbname") or "?")
+    if target is None:
+        refuse_connection("%s (%s)" % (shown, where))
+    t = make_url(target)
+    wanted = (str(t.host or ""), str(t.port or 5432), str(t.database or ""))
+    got = (str(params.get("host") or ""), str(params.get("port") or 5432), str(params.get("dbname") or ""))
+    if got != wanted:
+        refuse_connection("%s (%s)" % (shown, where))
+
+
+def install_driver_guards():
     try:
-        previous = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True
-        cursor = dbapi_connection.cursor()
-        cursor.execute("DISCARD ALL")
-        cursor.close()
-        dbapi_connection.autocommit = previous
+        import psycopg2
+        import psycopg2.extensions
+    except ImportError:
+        psycopg2 = None
+    if psycopg2 is not None:
+        original_psycopg2 = psycopg2.connect
+
+        def guarded_psycopg2(dsn=None, connection_factory=None, cursor_factory=None, **kwargs):
+            params = dict(psycopg2.extensions.parse_dsn(dsn)) if dsn else {}
+            params.update((k, v) for k, v in kwargs.items() if v is not None)
+            if "database" in params and "dbname" not in params:
+                params["dbname"] = params["database"]
+            check_driver_target(params, "psycopg2.connect")
+            connection = original_psycopg2(dsn, connection_factory=connection_factory, cursor_factory=cursor_factory, **kwargs)
+            REDIRECT.opened.append(connection)
+            return connection
+
+        psycopg2.connect = guarded_psycopg2
+    try:
+        import psycopg
+        from psycopg import conninfo as psycopg_conninfo
+    except Exception:  # not installed, or no libpq
+        psycopg = None
+    if psycopg is not None:
+        original_psycopg = psycopg.connect
+
+        def guarded_psycopg(conninfo="", *args, **kwargs):
+            params = psycopg_conninfo.conninfo_to_dict(psycopg_conninfo.make_conninfo(conninfo, **dict((k, v) for k, v in kwargs.items() if k in ("host", "port", "dbname", "user", "password") and v is not None)))
+            check_driver_target(params, "psycopg.connect")
+            connection = original_psycopg(conninfo, *args, **kwargs)
+            REDIRECT.opened.append(connection)
+            return connection
+
+        psycopg.connect = guarded_psycopg
+    try:
+        import asyncpg
     except Exception:
-        connection_record.invalidate()
+        asyncpg = None
+    if asyncpg is not None:
+        original_asyncpg = asyncpg.connect
+
+        async def guarded_asyncpg(dsn=None, *args, **kwargs):
+            params = {}
+            if dsn:
+                from sqlalchemy.engine.url import make_url
+
+                parsed = make_url(dsn.replace("postgres://", "postgresql://", 1))
+                params = {"host": parsed.host, "port": parsed.port, "dbname": parsed.database}
+            for key, name in (("host", "host"), ("port", "port"), ("database", "dbname")):
+                if kwargs.get(key) is not None:
+                    params[name] = kwargs[key]
+            check_driver_target(params, "asyncpg.connect")
+            connection = await original_asyncpg(dsn, *args, **kwargs)
+            REDIRECT.opened.append(connection)
+            return connection
+
+        asyncpg.connect = guarded_asyncpg
+
+
+def checked_creator(creator, is_async):
+    """An engine's own connect function: the connection it returns must be the target's."""
+
+    def check(connection):
+        info = getattr(connection, "info", None)
+        params = {
+            "host": getattr(info, "host", None),
+            "port": getattr(info, "port", None),
+            "dbname": getattr(info, "dbname", None),
+        }
+        if params["dbname"] is None:
+            try:
+                connection.close()
+            except Exception:
+                pass
+            refuse_connection("a database chosen by the engine's creator function")
+        check_driver_target(params, "the engine's creator function")
+        return connection
+
+    if is_async:
+
+        async def async_checked(*args, **kwargs):
+            return check(await creator(*args, **kwargs))
+
+        return async_checked
+
+    def checked(*args, **kwargs):
+        return check(creator(*args, **kwargs))
+
+    return checked
 
 
 class Session(object):
@@ -203,10 +418,15 @@ class Session(object):
         self.url = os.environ.get("SCHEMA_WARDEN_DATABASE_URL")
         self.version_table = "alembic_version"
         self.version_table_schema = None
+        # "project": the project's own env.py; "builtin": Schema Warden's (see builtin_env).
+        self.env_mode = os.environ.get("SCHEMA_WARDEN_ENV", "project")
+        # The Flask application, in FLASK_APP's syntax ("app:create_app()"); else as `flask` finds it.
+        self.flask_app = os.environ.get("SCHEMA_WARDEN_FLASK_APP") or None
         self._script_cache = None
+        self._flask = None  # (target URL, app, description) of the loaded application
 
     def configure(self, args):
-        for key in ("project_dir", "config_file", "ini_section", "url_env", "url", "version_table", "version_table_schema"):
+        for key in ("project_dir", "config_file", "ini_section", "url_env", "url", "version_table", "version_table_schema", "env_mode", "flask_app"):
             if key in args:
                 setattr(self, key, args[key])
         if self.project_dir:
@@ -233,17 +453,48 @@ class Session(object):
         except Exception as exc:  # configparser errors on a broken file
             raise HelperError("BrokenConfig", "Cannot read %s: %s" % (path, exc), path=path)
         if not script_location:
-            raise HelperError(
-                "BrokenConfig",
-                "%s has no script_location in its [%s] section" % (path, self.ini_section),
-                path=path,
-            )
+            # Flask-Migrate's layout: migrations/alembic.ini beside env.py, and no script_location
+            # (Flask-Migrate sets it to the ini's folder itself).
+            folder = os.path.dirname(path)
+            if not os.path.isfile(os.path.join(folder, "env.py")):
+                raise HelperError(
+                    "BrokenConfig",
+                    "%s has no script_location in its [%s] section" % (path, self.ini_section),
+                    path=path,
+                )
+            config.set_main_option("script_location", folder)
         url = self.effective_url(args)
         if url:
             # ConfigParser interpolates %: a password with % must be doubled.
             config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
             os.environ[self.url_env] = url
         return config
+
+    def environment(self):
+        """Which environment ran and what the redirection did, for the output."""
+        return {
+            "mode": self.env_mode,
+            "envFile": self._last_env_file,
+            "flaskApp": self._flask[2] if self._flask else None,
+            "redirectedFrom": list(REDIRECT.asked),
+        }
+
+    _last_env_file = None
+
+    def flask_context(self, env_py):
+        """The application context an env.py using flask.current_app needs, else None."""
+        try:
+            with io.open(env_py, encoding="utf-8", errors="replace") as handle:
+                if "current_app" not in handle.read():
+                    return None
+        except OSError:
+            return None
+        cached = self._flask
+        if cached is None or cached[0] != REDIRECT.target:
+            self._flask = None
+            app, description = load_flask_app(self.flask_app)
+            self._flask = (REDIRECT.target, app, description)
+        return self._flask[1].app_context()
 
     def script(self, args, config=None):
         """The ScriptDirectory, kept between requests while no revision file changes.
@@ -278,6 +529,104 @@ def versions_signature(script):
     return tuple(sorted(entries))
 
 
+def load_flask_app(spec):
+    """The application as the `flask` command finds it: the spec given (--flask-app, FLASK_APP's
+    syntax), else FLASK_APP, else wsgi.py or app.py in the working directory (the project root).
+    Loaded inside the command's redirection, so Flask-SQLAlchemy's engines point at its database."""
+    try:
+        from flask.cli import NoAppException, ScriptInfo
+    except ImportError as exc:
+        raise HelperError(
+            "FlaskNotInstalled",
+            "env.py uses flask.current_app, but Flask does not import in %s (%s)" % (sys.executable, exc),
+            origin="setup",
+            missingModule=getattr(exc, "name", None) or "flask",
+            python=sys.executable,
+        )
+    spec = spec or os.environ.get("FLASK_APP") or None
+    if spec:
+        description = "%s (%s)" % (spec, "FLASK_APP" if spec == os.environ.get("FLASK_APP") else "--flask-app")
+    else:
+        found = [name for name in ("wsgi.py", "app.py") if os.path.isfile(name)]
+        description = "%s in %s" % (found[0] if found else "wsgi.py/app.py", os.getcwd())
+    try:
+        app = ScriptInfo(app_import_path=spec).load_app()
+    except NoAppException as exc:
+        raise HelperError(
+            "FlaskAppNotFound",
+            "env.py uses flask.current_app, so it needs the Flask application, which was not found: %s "
+            "Name it with --flask-app (the editor: schemaWarden.runner.flaskApp) in FLASK_APP's syntax, "
+            "e.g. myapp:create_app()." % (str(exc).strip(),),
+            origin="setup",
+        )
+    except BaseException as exc:
+        try:
+            exc.schema_warden_origin = "app"
+        except Exception:
+            pass
+        raise
+    return app, description
+
+
+def builtin_env(session):
+    """Schema Warden's own env.py: the project's revisions on the command's database, with
+    Alembic's default transaction handling (one transaction around the run on PostgreSQL) and no
+    import of the project's application."""
+    from alembic import context
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    opts = {"version_table": session.version_table}
+    if session.version_table_schema:
+        opts["version_table_schema"] = session.version_table_schema
+    if context.is_offline_mode():
+        if REDIRECT.target:
+            opts["url"] = REDIRECT.target
+        else:
+            opts["dialect_name"] = "postgresql"
+        context.configure(literal_binds=True, dialect_opts={"paramstyle": "named"}, **opts)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    if not REDIRECT.target:
+        raise HelperError("NoDatabaseUrl", "No database URL was given to the helper")
+    engine = create_engine(REDIRECT.target, poolclass=NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, **opts)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+def install_environment_hook(session):
+    """Every way Alembic runs env.py (our walkers, alembic.command) goes through ScriptDirectory.run_env:
+    here the built-in environment replaces it, a missing env.py becomes a setup problem naming the
+    path, and a Flask-Migrate env.py runs inside the application's context."""
+    from alembic.script import ScriptDirectory
+
+    original = ScriptDirectory.run_env
+
+    def run_env(script):
+        if session.env_mode == "builtin":
+            session._last_env_file = None
+            return builtin_env(session)
+        env_py = os.path.abspath(os.path.join(script.dir, "env.py"))
+        session._last_env_file = env_py
+        if not os.path.isfile(env_py):
+            raise HelperError(
+                "EnvNotFound",
+                "No env.py at %s: Alembic runs the revisions through the env.py of the script location." % env_py,
+                path=env_py,
+                origin="setup",
+            )
+        app_context = session.flask_context(env_py)
+        if app_context is None:
+            return original(script)
+        with app_context:
+            return original(script)
+
+    ScriptDirectory.run_env = run_env
+
+
 def revision_info(script, rev, heads):
     down = rev.down_revision
     if down is None:
@@ -303,6 +652,333 @@ def revision_info(script, rev, heads):
         "isMerge": len(downs) > 1,
         "isBranchPoint": len(rev.nextrev or ()) > 1,
     }
+
+
+# --- Lock tracing (verify) ---------------------------------------------------------------------
+#
+# While a traced upgrade runs, after every statement on the migration's connection the helper reads
+# the relation locks its own backend holds (one query on the same DBAPI connection, so inside the
+# same transaction, and invisible to SQLAlchemy's events) and notes when each (relation, mode) was
+# first seen and which statement and revision line took it. A lock lives until its transaction
+# ends: the connection's commit or rollback, or, in autocommit mode (autocommit_block), the end of
+# the statement itself. Locks taken and released by one autocommit statement (CREATE INDEX
+# CONCURRENTLY) cannot be read afterwards: an observer connection reads them while the statement
+# runs, and holds an open snapshot meanwhile, which a concurrent index build waits for, so the build
+# is seen before it finishes. Relations whose relfilenode differs before and after the upgrade
+# were rewritten; relations that did not exist before were created by the upgrade ("new").
+
+RELATION_FILTER = (
+    "c.relkind IN ('r', 'p', 'i', 'I') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "AND n.nspname NOT LIKE 'pg\\_toast%%' AND n.nspname NOT LIKE 'pg\\_temp%%'"
+)
+
+HELD_LOCKS_SQL = (
+    "SELECT c.oid, c.relkind, n.nspname, c.relname, t.relname, l.mode "
+    "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid "
+    "WHERE l.locktype = 'relation' AND l.granted AND l.pid = %s AND " + RELATION_FILTER
+)
+
+RELATIONS_SQL = (
+    "SELECT c.oid, c.relkind, n.nspname, c.relname, c.relfilenode FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + RELATION_FILTER
+)
+
+def qualified(schema, name):
+    return name if schema in (None, "public") else "%s.%s" % (schema, name)
+
+
+class RelationReader(object):
+    """Reads {oid: (relkind, qualified name, relfilenode)} of the user's tables and indexes on a
+    connection of its own (outside the migration's transaction), opened once for before and after."""
+
+    def __init__(self, url):
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        self.engine = create_engine(url, poolclass=NullPool)
+        self.raw = self.engine.raw_connection()
+        driver = getattr(self.raw, "dbapi_connection", None) or self.raw.connection
+        driver.autocommit = True  # each read sees what is committed by then
+
+    def read(self):
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(RELATIONS_SQL.replace("%%", "%"))
+            return dict((row[0], (row[1], qualified(row[2], row[3]), row[4])) for row in cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def close(self):
+        try:
+            self.raw.close()
+            self.engine.dispose()
+        except Exception:
+            pass
+
+
+class LockObserver(object):
+    """A second connection that reads the migration backend's locks while an autocommit statement
+    runs (its locks are gone when it returns). It keeps a snapshot open while it looks, so a
+    concurrent index build (which waits for older snapshots) cannot finish unseen; it lets go once
+    it has seen a lock, or after `patience` seconds."""
+
+    def __init__(self, url, patience=2.0):
+        self.url = url
+        self.patience = patience
+        self.raw = None
+        self.engine = None
+        self.thread = None
+        self.stop = None
+        self.seen = []
+
+    def _connect(self):
+        if self.raw is None:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            self.engine = create_engine(self.url, poolclass=NullPool)
+            self.raw = self.engine.raw_connection()
+            driver = getattr(self.raw, "dbapi_connection", None) or self.raw.connection
+            driver.autocommit = True  # it says BEGIN and COMMIT itself
+        return self.raw
+
+    def start(self, pid):
+        import threading
+
+        raw = self._connect()
+        self.seen = []
+        self.stop = threading.Event()
+        cursor = raw.cursor()
+        # A snapshot older than the statement: CREATE INDEX CONCURRENTLY waits for it.
+        cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+
+        def watch():
+            deadline = time.time() + self.patience
+            released = False
+            try:
+                while not self.stop.is_set():
+                    cursor.execute(HELD_LOCKS_SQL.replace("%s", str(int(pid))).replace("%%", "%"))
+                    rows = cursor.fetchall()
+                    if rows:
+                        self.seen.extend(rows)
+                    if not released and (rows or time.time() > deadline):
+                        cursor.execute("COMMIT")
+                        released = True
+                    self.stop.wait(0.002)
+                if not released:
+                    cursor.execute("COMMIT")
+            except Exception:
+                try:
+                    cursor.execute("ROLLBACK")
+                except Exception:
+                    pass
+
+        self.thread = threading.Thread(target=watch, name="schema-warden-lock-observer")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def finish(self):
+        if self.thread is None:
+            return []
+        self.stop.set()
+        self.thread.join(5)
+        self.thread = None
+        return self.seen
+
+    def close(self):
+        try:
+            if self.raw is not None:
+                self.raw.close()
+            if self.engine is not None:
+                self.engine.dispose()
+        except Exception:
+            pass
+
+
+class LockTracer(object):
+    """Listens to every SQLAlchemy engine while one upgrade runs (see the section comment)."""
+
+    def __init__(self, url, revision_dirs, version_table):
+        self.url = url
+        self.revision_dirs = revision_dirs
+        self.version_table = version_table
+        self.relations = RelationReader(url)
+        self.before = self.relations.read()
+        self.locks = {}  # (oid, mode) -> entry, in the order first seen
+        self.open = {}  # id(DBAPI connection) -> entries whose transaction has not ended yet
+        self.pids = {}  # id(DBAPI connection) -> backend pid
+        self.started = {}  # id(DBAPI connection) -> (perf_counter at statement start, observing)
+        self.observer = LockObserver(url)
+        self.failure = None
+
+    def install(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "before_cursor_execute", self.before_execute)
+        event.listen(Engine, "after_cursor_execute", self.after_execute)
+        event.listen(Engine, "commit", self.transaction_ended)
+        event.listen(Engine, "rollback", self.transaction_ended)
+        event.listen(Engine, "handle_error", self.statement_failed)
+
+    def remove(self):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        for name, fn in (
+            ("before_cursor_execute", self.before_execute),
+            ("after_cursor_execute", self.after_execute),
+            ("commit", self.transaction_ended),
+            ("rollback", self.transaction_ended),
+            ("handle_error", self.statement_failed),
+        ):
+            try:
+                event.remove(Engine, name, fn)
+            except Exception:
+                pass
+        self.observer.finish()
+        self.observer.close()
+
+    @staticmethod
+    def dbapi_of(cursor):
+        return getattr(cursor, "connection", None)
+
+    def pid_of(self, dbapi):
+        key = id(dbapi)
+        if key not in self.pids:
+            raw = dbapi.cursor()
+            raw.execute("SELECT pg_backend_pid()")
+            self.pids[key] = raw.fetchone()[0]
+            raw.close()
+        return self.pids[key]
+
+    def before_execute(self, conn, cursor, statement, parameters, context, executemany):
+        if self.failure:
+            return
+        try:
+            dbapi = self.dbapi_of(cursor)
+            observing = bool(getattr(dbapi, "autocommit", False))
+            if observing:
+                self.observer.start(self.pid_of(dbapi))
+            self.started[id(dbapi)] = (time.perf_counter(), observing)
+        except Exception as exc:
+            self.failure = "%s: %s" % (type(exc).__name__, exc)
+
+    def after_execute(self, conn, cursor, statement, parameters, context, executemany):
+        if self.failure:
+            return
+        try:
+            dbapi = self.dbapi_of(cursor)
+            began, observing = self.started.pop(id(dbapi), (time.perf_counter(), False))
+            if observing:
+                rows = self.observer.finish()
+            else:
+                raw = dbapi.cursor()
+                raw.execute(HELD_LOCKS_SQL, (self.pid_of(dbapi),))
+                rows = raw.fetchall()
+                raw.close()
+            ended = time.perf_counter()
+            line = self.revision_line()
+            for oid, relkind, schema, name, table, mode in rows:
+                key = (oid, mode)
+                if key in self.locks:
+                    continue
+                entry = {
+                    "oid": oid,
+                    "relkind": relkind,
+                    "relation": qualified(schema, name),
+                    "table": qualified(schema, table) if table else qualified(schema, name),
+                    "mode": mode,
+                    "statement": one_line(statement),
+                    "line": line,
+                    "began": began,
+                    "ended": ended if observing else None,
+                }
+                self.locks[key] = entry
+                if not observing:
+                    self.open.setdefault(id(dbapi), []).append(entry)
+        except Exception as exc:
+            self.failure = "%s: %s" % (type(exc).__name__, exc)
+
+    def statement_failed(self, context):
+        self.observer.finish()
+        self.started.clear()
+
+    def transaction_ended(self, conn):
+        """The commit or rollback of `conn` (a SQLAlchemy Connection) ends its own locks only."""
+        now = time.perf_counter()
+        dbapi = None
+        try:
+            fairy = conn.connection
+            dbapi = getattr(fairy, "dbapi_connection", None) or getattr(fairy, "connection", None)
+        except Exception:
+            pass
+        keys = [id(dbapi)] if dbapi is not None and id(dbapi) in self.open else list(self.open) if dbapi is None else []
+        for key in keys:
+            for entry in self.open.pop(key):
+                entry["ended"] = now
+
+    def revision_line(self):
+        """The line of the innermost revision file on the stack (the op.* call that issued it)."""
+        frame = sys._getframe(2)
+        while frame is not None:
+            filename = os.path.abspath(frame.f_code.co_filename)
+            if any(filename.startswith(d) for d in self.revision_dirs):
+                return frame.f_lineno
+            frame = frame.f_back
+        return None
+
+    def result(self):
+        """{"locks", "rewrites", "created"} as the extension reports them."""
+        try:
+            after = self.relations.read()
+        finally:
+            self.relations.close()
+        now = time.perf_counter()
+        version = self.version_table
+        locks = []
+        for entry in self.locks.values():
+            if entry["relation"] == version or entry["table"] == version:
+                continue  # Alembic's bookkeeping, not the migration's
+            ended = entry["ended"] if entry["ended"] is not None else now
+            lock = {
+                "table": entry["table"],
+                "mode": entry["mode"],
+                "statement": entry["statement"],
+                "line": entry["line"],
+                "heldMs": round((ended - entry["began"]) * 1000, 1),
+            }
+            if entry["relkind"] in ("i", "I"):
+                lock["index"] = entry["relation"]
+            if entry["oid"] not in self.before:
+                lock["new"] = True
+            locks.append(lock)
+        rewrites = []
+        for oid, (relkind, name, filenode) in sorted(self.before.items(), key=lambda item: item[1][1]):
+            if relkind != "r" or name == version or oid not in after:
+                continue
+            if after[oid][2] != filenode:
+                rewrites.append(name)
+        created = sorted(
+            name for oid, (relkind, name, _) in after.items() if oid not in self.before and relkind in ("r", "p") and name != version
+        )
+        traced = {"locks": locks, "rewrites": rewrites, "created": created}
+        if self.failure:
+            traced["traceError"] = self.failure
+        return traced
+
+
+def one_line(statement):
+    flat = " ".join(str(statement).split())
+    return flat if len(flat) <= 500 else flat[:497] + "..."
+
+
+def revision_dirs_of(script):
+    locations = getattr(script, "_version_locations", None) or [script.versions]
+    return [os.path.abspath(location) + os.sep for location in locations]
 
 
 def cmd_hello(session, args):
@@ -355,7 +1031,7 @@ def cmd_current(session, args):
     schema = args.get("version_table_schema", session.version_table_schema)
     if schema:
         opts["version_table_schema"] = schema
-    engine = create_engine(url, poolclass=NullPool)  # served from the reuse cache when enabled
+    engine = create_engine(url, poolclass=NullPool)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts=opts)
         return sorted(context.get_current_heads())
@@ -421,14 +1097,27 @@ def run_online(session, args, direction, revision):
 
 def cmd_upgrade(session, args):
     revision = args.get("revision", "heads")
-    run_online(session, args, "upgrade", revision)
-    return {"revision": revision}
+    if not args.get("traceLocks") or not REDIRECT.target:
+        run_online(session, args, "upgrade", revision)
+        return {"revision": revision, "environment": session.environment()}
+    script = session.script(args)
+    version_table = args.get("version_table", session.version_table)
+    tracer = LockTracer(REDIRECT.target, revision_dirs_of(script), version_table)
+    tracer.install()
+    try:
+        run_online(session, args, "upgrade", revision)
+    except BaseException:
+        tracer.relations.close()  # no result is read: the upgrade failed
+        raise
+    finally:
+        tracer.remove()
+    return {"revision": revision, "environment": session.environment(), "trace": tracer.result()}
 
 
 def cmd_downgrade(session, args):
     revision = args["revision"]
     run_online(session, args, "downgrade", revision)
-    return {"revision": revision}
+    return {"revision": revision, "environment": session.environment()}
 
 
 def cmd_sql(session, args):
@@ -441,7 +1130,7 @@ def cmd_sql(session, args):
     revision = args.get("revision", "head")
     run = getattr(command, "downgrade" if direction == "downgrade" else "upgrade")
     run_env_marked(session.script(args, config), lambda: run(config, revision, sql=True))
-    return {"sql": buffer.getvalue()}
+    return {"sql": buffer.getvalue(), "environment": session.environment()}
 
 
 def load_metadata(project_dir, spec):
@@ -614,7 +1303,12 @@ def handle(session, request):
         cmd = request.get("cmd")
         if cmd not in COMMANDS:
             raise HelperError("UnknownCommand", "Unknown command %r" % (cmd,))
-        result = COMMANDS[cmd](session, request.get("args") or {})
+        args = request.get("args") or {}
+        REDIRECT.target = session.effective_url(args)
+        try:
+            result = COMMANDS[cmd](session, args)
+        finally:
+            REDIRECT.end_command()
         response = {"id": request_id, "ok": True, "result": result}
     except (KeyboardInterrupt, GeneratorExit):
         raise
@@ -628,7 +1322,8 @@ def main():
     session = Session()
     try:
         import_alembic()
-        install_connection_reuse()
+        install_redirection()
+        install_environment_hook(session)
         ready = {"id": 0, "ok": True, "result": cmd_hello(session, {})}
     except HelperError as exc:
         send({"id": 0, "ok": False, "error": describe_error(exc)})

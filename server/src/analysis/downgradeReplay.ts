@@ -1,0 +1,222 @@
+import { declaredName, type NamingConvention } from './namingConventions';
+import type { ObjectEffect } from './objectEffects';
+
+/**
+ * Does the downgrade bring back the schema the upgrade started from? Both sections' effects are
+ * replayed, in order, onto the objects they touch, as PostgreSQL applies them:
+ * - dropping a table drops its columns, indexes and constraints; dropping a column drops every
+ *   index and constraint that involves it;
+ * - a drop finds its object by any of its names (a naming convention's, PostgreSQL's default for
+ *   an unnamed one, see namingConventions.ts);
+ * - renames move the object; `ADD CONSTRAINT … USING INDEX ix` turns index ix into the constraint;
+ * then the state of every object the upgrade touched is compared with its state before. An
+ * object first seen being dropped or renamed existed before; one first seen being created did
+ * not (unless its table was created in this revision). So a swap (add `value_new`, drop
+ * `value`, rename `value_new` to `value`, and the same back) restores the schema, and a column
+ * dropped with its index leaves nothing behind.
+ *
+ * Returns the upgrade effects whose objects end up otherwise than they started.
+ */
+export function unreversedEffects(
+  up: readonly ObjectEffect[],
+  down: readonly ObjectEffect[],
+  convention?: NamingConvention,
+): ObjectEffect[] {
+  const replay = new Replay([...up, ...down], convention);
+  const touched = new Map<ObjectEffect, string[]>();
+  for (const effect of up) touched.set(effect, replay.apply(effect));
+  for (const effect of down) replay.apply(effect, true);
+  const downViews = new Set(down.filter((d) => d.kind === 'view').map((d) => d.name));
+  // One finding per object left otherwise: the first upgrade effect on it says what happened.
+  const reported = new Set<string>();
+  return up.filter((effect) => {
+    // `CREATE OR REPLACE VIEW` may replace a view that existed: any view statement of the downgrade restores it.
+    if (effect.kind === 'view' && effect.orReplace && downViews.has(effect.name)) return false;
+    const unrestored = (touched.get(effect) ?? []).filter((key) => !replay.restored(key));
+    const fresh = unrestored.filter((key) => !reported.has(key));
+    for (const key of unrestored) reported.add(key);
+    return fresh.length > 0;
+  });
+}
+
+interface TrackedObject {
+  kind: ObjectEffect['kind'];
+  name: string;
+  /** The rename root of its table (see Replay.root). */
+  table?: string;
+  columns: string[];
+  aliases: string[];
+  present: boolean;
+  /** Was it there before the upgrade? */
+  before: boolean;
+}
+
+class Replay {
+  private readonly objects = new Map<string, TrackedObject>();
+  private readonly parent = new Map<string, string>();
+  /** Tables (by root) the downgrade creates: what stood on them before counts as brought back. */
+  private readonly recreatedTables = new Map<string, string[] | undefined>();
+  /** Tables (by root) that did not exist before the upgrade created them: nothing on them existed either. */
+  private readonly newTables = new Set<string>();
+
+  constructor(
+    all: readonly ObjectEffect[],
+    private readonly convention?: NamingConvention,
+  ) {
+    // Table names linked by a rename in either section are the same table for columns and constraints.
+    for (const e of all)
+      if (e.action === 'rename' && e.kind === 'table' && e.from) this.parent.set(this.root(e.from), this.root(e.name));
+  }
+
+  root(table: string): string {
+    let r = table;
+    for (let i = 0; this.parent.has(r) && this.parent.get(r) !== r && i < 1000; i++) r = this.parent.get(r) as string;
+    return r;
+  }
+
+  /** Applies one effect; returns the keys of the objects it changed. */
+  apply(effect: ObjectEffect, inDowngrade = false): string[] {
+    switch (effect.action) {
+      case 'create':
+        return this.create(effect, inDowngrade);
+      case 'drop':
+        return this.drop(effect);
+      case 'rename':
+        return this.rename(effect);
+    }
+  }
+
+  restored(key: string): boolean {
+    const object = this.objects.get(key);
+    if (!object || object.present === object.before) return true;
+    // A table the downgrade re-creates brings back what stood on it, as far as can be told.
+    if (!object.present && object.table !== undefined && this.recreatedTables.has(object.table)) {
+      const columns = this.recreatedTables.get(object.table);
+      return object.kind !== 'column' || columns === undefined || columns.includes(object.name);
+    }
+    return false;
+  }
+
+  private key(kind: ObjectEffect['kind'], name: string, table: string | undefined): string {
+    if (kind === 'column' || kind === 'constraint')
+      return `${kind}\0${table !== undefined ? this.root(table) : ''}\0${name}`;
+    return `${kind}\0\0${name}`;
+  }
+
+  /** The object `effect` names, first seen now: it existed before when `existed` (and its table did). */
+  private track(
+    kind: ObjectEffect['kind'],
+    name: string,
+    table: string | undefined,
+    existed: boolean,
+  ): { key: string; object: TrackedObject } {
+    const root = table !== undefined ? this.root(table) : undefined;
+    const key = this.key(kind, name, table);
+    let object = this.objects.get(key);
+    if (!object) {
+      const before = existed && !(root !== undefined && kind !== 'table' && this.newTables.has(root));
+      object = { kind, name, table: root, columns: [], aliases: [], present: existed, before };
+      this.objects.set(key, object);
+    }
+    return { key, object };
+  }
+
+  /** A tracked index or constraint that goes by `name` (its own, or one of its conventional names). */
+  private findByName(kind: ObjectEffect['kind'], name: string, table: string | undefined): string | undefined {
+    const direct = this.key(kind, name, table);
+    if (this.objects.get(direct)?.present) return direct;
+    if (kind !== 'index' && kind !== 'constraint') return undefined;
+    const root = table !== undefined ? this.root(table) : undefined;
+    for (const [key, object] of this.objects) {
+      if (!object.present || (object.kind !== 'index' && object.kind !== 'constraint')) continue;
+      if (root !== undefined && object.table !== undefined && object.table !== root) continue;
+      if (object.name === name || object.aliases.includes(name)) return key;
+    }
+    return undefined;
+  }
+
+  private create(effect: ObjectEffect, inDowngrade: boolean): string[] {
+    const { key, object } = this.track(effect.kind, effect.name, effect.table, false);
+    object.present = true;
+    object.columns = effect.kind === 'table' ? [] : (effect.columns ?? []);
+    object.aliases = [...(effect.aliases ?? [])];
+    const naming = effect.convention;
+    if (this.convention && naming && effect.table !== undefined) {
+      const declared = declaredName(
+        this.convention,
+        naming.kind,
+        effect.table,
+        naming.columns,
+        effect.unnamed ? undefined : effect.name,
+        naming.final,
+        naming.referent,
+      );
+      if (declared) object.aliases.push(declared);
+    }
+    if (effect.table !== undefined && object.table === undefined) object.table = this.root(effect.table);
+    const keys = [key];
+    if (effect.kind === 'table') {
+      if (!object.before) this.newTables.add(this.root(effect.name));
+      if (inDowngrade) this.recreatedTables.set(this.root(effect.name), effect.columns);
+      for (const column of effect.columns ?? []) {
+        if (!column) continue;
+        const tracked = this.track('column', column, effect.name, false);
+        tracked.object.present = true;
+      }
+    }
+    return keys;
+  }
+
+  private drop(effect: ObjectEffect): string[] {
+    if (effect.consumedBy) {
+      // The index lives on as the constraint: dropping the constraint drops it.
+      const found = this.findByName('index', effect.name, effect.table);
+      const { key, object } = found
+        ? { key: found, object: this.objects.get(found) as TrackedObject }
+        : this.track('index', effect.name, effect.table, true);
+      object.present = false;
+      const constraint = this.track('constraint', effect.consumedBy, effect.table, false).object;
+      constraint.aliases = [...constraint.aliases, effect.name];
+      return [key];
+    }
+    const found = this.findByName(effect.kind, effect.name, effect.table);
+    const { key, object } = found
+      ? { key: found, object: this.objects.get(found) as TrackedObject }
+      : this.track(effect.kind, effect.name, effect.table, true);
+    object.present = false;
+    if (effect.kind === 'table') {
+      const root = this.root(effect.name);
+      for (const other of this.objects.values()) if (other.table === root) other.present = false;
+    } else if (effect.kind === 'column' && object.table !== undefined) {
+      for (const other of this.objects.values())
+        if (
+          other.table === object.table &&
+          (other.kind === 'index' || other.kind === 'constraint') &&
+          other.columns.includes(effect.name)
+        )
+          other.present = false;
+    }
+    return [key];
+  }
+
+  private rename(effect: ObjectEffect): string[] {
+    if (!effect.from) return [];
+    if (effect.kind === 'table') {
+      // Columns and constraints are keyed by the table's rename root: only the table's own name moves.
+      const from = this.track('table', effect.from, undefined, true);
+      const to = this.track('table', effect.name, undefined, false);
+      from.object.present = false;
+      to.object.present = true;
+      return [from.key, to.key];
+    }
+    const from = this.track(effect.kind, effect.from, effect.table, true);
+    const to = this.track(effect.kind, effect.name, effect.table, false);
+    from.object.present = false;
+    to.object.present = true;
+    if (effect.kind === 'column' && from.object.table !== undefined)
+      for (const other of this.objects.values())
+        if (other.table === from.object.table)
+          other.columns = other.columns.map((c) => (c === effect.from ? effect.name : c));
+    return [from.key, to.key];
+  }
+}

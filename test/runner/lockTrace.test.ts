@@ -1,0 +1,309 @@
+// Lock tracing during verify: the locks the migration's own backend holds, read on a real
+// PostgreSQL 15 while real Alembic upgrades a revision, and the tables whose relfilenode changed.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runVerifyCommand } from '../../server/src/cli/commands/verify';
+import { AlembicHelper } from '../../server/src/runner/alembicHelper';
+import type { TracedLock } from '../../server/src/runner/helperProtocol';
+import { verifyRoundTrips, type RevisionVerifyResult } from '../../server/src/runner/verify';
+import { PYTHONS, usePostgresCluster, venvPython } from '../support/postgres';
+import { projectWithUpgrade, type TempProject } from './projectFactory';
+
+/** The revision every traced one follows: an `account` table with a few rows. */
+const SETUP = [
+  'op.create_table("account", sa.Column("id", sa.Integer, primary_key=True), sa.Column("balance", sa.Integer), sa.Column("email", sa.Text))',
+  "op.execute(\"INSERT INTO account (balance, email) SELECT g, 'u' || g || '@example.com' FROM generate_series(1, 2000) g\")",
+].join('\n');
+
+/**
+ * A project of two revisions: ff0000000001 (SETUP) and ff0000000002, whose upgrade is `body`
+ * (Python, one statement a line, indented by 4) and whose downgrade is `downgrade`.
+ */
+function tracedProject(body: string, downgrade = 'pass'): TempProject & { file: string; lineOf(text: string): number } {
+  const project = projectWithUpgrade('pass');
+  const versions = path.join(project.dir, 'migrations', 'versions');
+  fs.rmSync(path.join(versions, 'ee0000000001_only.py'));
+  const write = (id: string, parent: string | null, upgrade: string, down: string) => {
+    const file = path.join(versions, `${id}_rev.py`);
+    const indent = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => `    ${line}`)
+        .join('\n');
+    fs.writeFileSync(
+      file,
+      [
+        `"""revision ${id}"""`,
+        'from alembic import op',
+        'import sqlalchemy as sa',
+        '',
+        `revision = "${id}"`,
+        `down_revision = ${parent ? `"${parent}"` : 'None'}`,
+        'branch_labels = None',
+        'depends_on = None',
+        '',
+        '',
+        'def upgrade():',
+        indent(upgrade),
+        '',
+        '',
+        'def downgrade():',
+        indent(down),
+        '',
+      ].join('\n'),
+    );
+    return file;
+  };
+  write('ff0000000001', null, SETUP, 'op.drop_table("account")');
+  const file = write('ff0000000002', 'ff0000000001', body, downgrade);
+  return {
+    ...project,
+    file,
+    lineOf(text: string) {
+      const index = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .findIndex((line) => line.includes(text));
+      assert.ok(index >= 0, `"${text}" is in the revision`);
+      return index + 1;
+    },
+  };
+}
+
+describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)', function () {
+  this.timeout(120_000);
+  const pg = usePostgresCluster();
+
+  async function verifyTraced(
+    project: TempProject,
+    python: string = venvPython(),
+  ): Promise<{ traced: RevisionVerifyResult }> {
+    const db = await pg.freshDatabase();
+    const helper = await AlembicHelper.start({ projectDir: project.dir, python, databaseUrl: db.url });
+    try {
+      const result = await verifyRoundTrips({ helper, databaseUrl: db.url });
+      assert.equal(result.ok, true, JSON.stringify(result.failure));
+      const second = result.revisions[1];
+      assert.equal(second?.traceError, undefined, 'the trace is complete');
+      return { traced: second as RevisionVerifyResult };
+    } finally {
+      await helper.close();
+      project.remove();
+    }
+  }
+
+  const on = (locks: TracedLock[] | undefined, table: string) =>
+    (locks ?? []).filter((lock) => lock.table === table && lock.index === undefined);
+  const modes = (locks: TracedLock[] | undefined, table: string) => on(locks, table).map((lock) => lock.mode);
+
+  for (const { label, python } of PYTHONS) {
+    describe(label, () => {
+      it('alter_column integer → bigint: AccessExclusiveLock on the table, from that line, and a rewrite', async () => {
+        const project = tracedProject(
+          'op.alter_column("account", "balance", type_=sa.BigInteger(), existing_type=sa.Integer())',
+          'op.alter_column("account", "balance", type_=sa.Integer(), existing_type=sa.BigInteger())',
+        );
+        const line = project.lineOf('op.alter_column');
+        const { traced } = await verifyTraced(project, python());
+        const strongest = on(traced.locks, 'account').find((lock) => lock.mode === 'AccessExclusiveLock');
+        assert.ok(strongest, `AccessExclusiveLock on account among ${JSON.stringify(traced.locks)}`);
+        assert.match(strongest.statement, /^ALTER TABLE account ALTER COLUMN balance TYPE BIGINT/);
+        assert.equal(strongest.line, line);
+        assert.equal(strongest.new, undefined);
+        assert.ok(strongest.heldMs >= 0);
+        assert.deepEqual(traced.rewrites, ['account']);
+        assert.ok(
+          !(traced.locks ?? []).some((lock) => lock.table === 'alembic_version'),
+          "Alembic's version table is left out",
+        );
+      });
+
+      it('plain create_index: ShareLock on the table, the new index marked new, no rewrite', async () => {
+        const project = tracedProject(
+          'op.create_index("ix_account_email", "account", ["email"])',
+          'op.drop_index("ix_account_email", table_name="account")',
+        );
+        const line = project.lineOf('op.create_index');
+        const { traced } = await verifyTraced(project, python());
+        assert.deepEqual(modes(traced.locks, 'account'), ['ShareLock']);
+        assert.equal(on(traced.locks, 'account')[0]?.line, line);
+        const onIndex = (traced.locks ?? []).filter((lock) => lock.index === 'ix_account_email');
+        assert.ok(onIndex.length > 0 && onIndex.every((lock) => lock.new === true), JSON.stringify(onIndex));
+        assert.deepEqual(traced.rewrites, []);
+      });
+
+      it('CREATE INDEX CONCURRENTLY in an autocommit block: ShareUpdateExclusiveLock, no rewrite', async () => {
+        const project = tracedProject(
+          [
+            'with op.get_context().autocommit_block():',
+            '    op.create_index("ix_account_email", "account", ["email"], postgresql_concurrently=True)',
+          ].join('\n'),
+          'op.drop_index("ix_account_email", table_name="account")',
+        );
+        const line = project.lineOf('postgresql_concurrently');
+        const { traced } = await verifyTraced(project, python());
+        assert.deepEqual(modes(traced.locks, 'account'), ['ShareUpdateExclusiveLock']);
+        const lock = on(traced.locks, 'account')[0] as TracedLock;
+        assert.match(lock.statement, /CREATE INDEX CONCURRENTLY ix_account_email/);
+        assert.equal(lock.line, line);
+        assert.deepEqual(traced.rewrites, []);
+      });
+
+      it('a table created in the same revision is marked new, an existing one is not', async () => {
+        const project = tracedProject(
+          [
+            'op.create_table("ledger", sa.Column("id", sa.Integer, primary_key=True), sa.Column("account_id", sa.Integer))',
+            'op.add_column("account", sa.Column("note", sa.Text))',
+          ].join('\n'),
+          ['op.drop_column("account", "note")', 'op.drop_table("ledger")'].join('\n'),
+        );
+        const { traced } = await verifyTraced(project, python());
+        const ledger = on(traced.locks, 'ledger');
+        assert.ok(ledger.length > 0, JSON.stringify(traced.locks));
+        assert.ok(
+          ledger.every((lock) => lock.new === true),
+          'every lock on ledger is new',
+        );
+        assert.ok(on(traced.locks, 'account').every((lock) => lock.new === undefined));
+        assert.deepEqual(traced.rewrites, [], 'neither a new table nor ADD COLUMN without a default rewrites');
+      });
+    });
+  }
+
+  describe('the static SW60x rules, confirmed by the trace (Alembic 1.20)', () => {
+    it('SW605: ADD COLUMN takes AccessExclusiveLock and holds it across the slow UPDATE after it', async () => {
+      const project = tracedProject(
+        [
+          'op.add_column("account", sa.Column("status", sa.Text))',
+          'op.execute("UPDATE account SET status = \'active\' WHERE id = 1 AND pg_sleep(0.5) IS NOT NULL")',
+          '# The transaction commits here: the lock ends.',
+          'with op.get_context().autocommit_block():',
+          '    op.execute("SELECT pg_sleep(1.5)")',
+        ].join('\n'),
+        'op.drop_column("account", "status")',
+      );
+      const addLine = project.lineOf('op.add_column');
+      const updateLine = project.lineOf('UPDATE account');
+      const { traced } = await verifyTraced(project);
+      const exclusive = on(traced.locks, 'account').find((lock) => lock.mode === 'AccessExclusiveLock');
+      assert.ok(exclusive, JSON.stringify(traced.locks));
+      assert.equal(exclusive.line, addLine, 'taken by the ADD COLUMN');
+      const update = on(traced.locks, 'account').find((lock) => lock.mode === 'RowExclusiveLock');
+      assert.ok(update, 'the UPDATE takes its own RowExclusiveLock');
+      assert.equal(update.line, updateLine);
+      // The UPDATE sleeps 0.5 s: it and the ADD COLUMN's lock last at least that long.
+      assert.ok(update.heldMs >= 500, `the UPDATE's lock held ${update.heldMs} ms`);
+      assert.ok(exclusive.heldMs >= update.heldMs, `held ${exclusive.heldMs} ms, at least the UPDATE's time`);
+      // The autocommit block's 1.5 s of sleep come after the commit: not counted.
+      const upgradeMs = traced.steps[0]?.durationMs ?? 0;
+      assert.ok(
+        exclusive.heldMs <= upgradeMs - 1000,
+        `held ${exclusive.heldMs} ms of the ${Math.round(upgradeMs)} ms upgrade: it ended at the commit`,
+      );
+    });
+
+    it('SW609: create_unique_constraint on an existing table takes AccessExclusiveLock', async () => {
+      const project = tracedProject(
+        'op.create_unique_constraint("uq_account_email", "account", ["email"])',
+        'op.drop_constraint("uq_account_email", "account", type_="unique")',
+      );
+      const line = project.lineOf('create_unique_constraint');
+      const { traced } = await verifyTraced(project);
+      assert.ok(modes(traced.locks, 'account').includes('AccessExclusiveLock'), JSON.stringify(traced.locks));
+      assert.equal(on(traced.locks, 'account')[0]?.line, line);
+    });
+
+    it('SW610: SET NOT NULL on an existing table takes AccessExclusiveLock (without a rewrite)', async () => {
+      const project = tracedProject(
+        'op.alter_column("account", "email", nullable=False, existing_type=sa.Text())',
+        'op.alter_column("account", "email", nullable=True, existing_type=sa.Text())',
+      );
+      const { traced } = await verifyTraced(project);
+      assert.deepEqual(modes(traced.locks, 'account'), ['AccessExclusiveLock']);
+      assert.deepEqual(traced.rewrites, []);
+    });
+
+    it('SW611: VALIDATE in the same transaction: the ADD … NOT VALID lock is held through the validation', async () => {
+      const project = tracedProject(
+        [
+          'op.execute("ALTER TABLE account ADD CONSTRAINT ck_balance CHECK (balance >= 0) NOT VALID")',
+          'op.execute("ALTER TABLE account VALIDATE CONSTRAINT ck_balance")',
+        ].join('\n'),
+        'op.drop_constraint("ck_balance", "account", type_="check")',
+      );
+      const { traced } = await verifyTraced(project);
+      const exclusive = on(traced.locks, 'account').find((lock) => lock.mode === 'AccessExclusiveLock');
+      assert.ok(exclusive, JSON.stringify(traced.locks));
+      assert.match(exclusive.statement, /NOT VALID/);
+    });
+
+    it('SW604: ADD COLUMN with a volatile default rewrites the table', async () => {
+      const project = tracedProject(
+        'op.add_column("account", sa.Column("token", sa.Text, server_default=sa.text("md5(random()::text)")))',
+        'op.drop_column("account", "token")',
+      );
+      const { traced } = await verifyTraced(project);
+      assert.ok(modes(traced.locks, 'account').includes('AccessExclusiveLock'));
+      assert.deepEqual(traced.rewrites, ['account']);
+    });
+
+    it('SW613: REINDEX without CONCURRENTLY locks the table against writes (ShareLock)', async () => {
+      const project = tracedProject('op.execute("REINDEX TABLE account")');
+      const { traced } = await verifyTraced(project);
+      assert.deepEqual(modes(traced.locks, 'account'), ['ShareLock']);
+    });
+  });
+
+  describe('schema-warden verify', () => {
+    const body = [
+      'op.create_table("ledger", sa.Column("id", sa.Integer, primary_key=True))',
+      'op.alter_column("account", "balance", type_=sa.BigInteger(), existing_type=sa.Integer())',
+    ].join('\n');
+    const down = [
+      'op.alter_column("account", "balance", type_=sa.Integer(), existing_type=sa.BigInteger())',
+      'op.drop_table("ledger")',
+    ].join('\n');
+
+    async function cli(format: 'json' | 'text'): Promise<string> {
+      const project = tracedProject(body, down);
+      let stdout = '';
+      let stderr = '';
+      try {
+        const code = await runVerifyCommand(
+          ['--target', 'url', '--url', pg.url(), '--format', format, '--python', venvPython(), project.dir],
+          { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), cwd: project.dir },
+        );
+        assert.equal(code, 0, stderr + stdout);
+        return stdout;
+      } finally {
+        project.remove();
+      }
+    }
+
+    it('--format json: result.revisions[].locks and .rewrites, new tables flagged', async () => {
+      const report = JSON.parse(await cli('json')) as {
+        result: { revisions: Array<{ revision: string; status: string; locks: TracedLock[]; rewrites: string[] }> };
+      };
+      const traced = report.result.revisions.find((r) => r.revision === 'ff0000000002');
+      assert.ok(traced, 'the second revision is reported');
+      assert.equal(traced.status, 'passed', 'existing fields are kept');
+      const account = traced.locks.find((lock) => lock.table === 'account' && lock.mode === 'AccessExclusiveLock');
+      assert.ok(account, JSON.stringify(traced.locks));
+      assert.deepEqual(Object.keys(account).sort(), ['heldMs', 'line', 'mode', 'statement', 'table']);
+      assert.equal(account.line, 13);
+      assert.ok(traced.locks.some((lock) => lock.table === 'ledger' && lock.new === true));
+      assert.deepEqual(traced.rewrites, ['account']);
+    });
+
+    it('text: one line per existing table with its strongest lock, new tables left out', async () => {
+      const stdout = await cli('text');
+      const lockLines = stdout.split('\n').filter((line) => /^\s+lock /.test(line));
+      assert.deepEqual(
+        lockLines.map((line) => line.replace(/held [\d.]+ m?s/, 'held …')),
+        ['      lock account: AccessExclusiveLock, held … (line 13), table rewritten'],
+        stdout,
+      );
+    });
+  });
+});
