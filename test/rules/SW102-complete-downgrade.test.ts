@@ -249,8 +249,36 @@ ruleTester(rule, {
               batch_op.drop_constraint("ticket_agent_fk", type_="foreignkey")
       `,
     },
+    {
+      name: 'a CHECK redefined: dropped by its conventional name, created by its short name, in both directions (#13 review)',
+      code: `
+      naming_convention = {"ck": "ck_%(table_name)s_%(constraint_name)s"}
+
+      def upgrade():
+          op.drop_constraint("ck_ticket_valid_state", "ticket", schema="desk")
+          op.create_check_constraint("valid_state", "ticket", "state IN (1, 2, 3)", schema="desk")
+
+      def downgrade():
+          op.drop_constraint("ck_ticket_valid_state", "ticket", schema="desk")
+          op.create_check_constraint("valid_state", "ticket", "state IN (1, 2)", schema="desk")
+      `,
+    },
   ],
   invalid: [
+    {
+      name: 'a CHECK redefined in the upgrade but not put back in the downgrade',
+      code: `
+      naming_convention = {"ck": "ck_%(table_name)s_%(constraint_name)s"}
+
+      def upgrade():
+          op.drop_constraint("ck_ticket_valid_state", "ticket", schema="desk")
+          op.create_check_constraint("valid_state", "ticket", "state IN (1, 2, 3)", schema="desk")
+
+      def downgrade():
+          op.drop_constraint("ck_ticket_valid_state", "ticket", schema="desk")
+      `,
+      errors: [{ line: 4 }],
+    },
     {
       name: 'an index created and never dropped',
       code: `

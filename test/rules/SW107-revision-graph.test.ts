@@ -41,6 +41,21 @@ ruleTester(rule, {
       `,
       others: { 'a0.py': root },
     },
+    {
+      name: 'branches labelled by constants the application defines (an expand and a contract branch)',
+      code: `
+      from myapp.migration import branches
+      revision = "e1"
+      down_revision = "a0"
+      branch_labels = (branches.EXPAND,)
+      `,
+      others: {
+        'a0.py': root,
+        'c1.py':
+          'from myapp.migration import branches\nrevision = "c1"\ndown_revision = "a0"\nbranch_labels = (branches.CONTRACT,)\n',
+        'c2.py': 'revision = "c2"\ndown_revision = "c1"\n',
+      },
+    },
   ],
   invalid: [
     {
@@ -50,6 +65,20 @@ ruleTester(rule, {
       down_revision = "a0"
       `,
       others: { 'a0.py': root, 'c1.py': 'revision = "c1"\ndown_revision = "a0"\n' },
+      errors: [{ line: 1, message: /2 heads \(b1, c1\)/ }],
+    },
+    {
+      name: 'two unlabelled heads beside a branch labelled by a constant',
+      code: `
+      revision = "b1"
+      down_revision = "a0"
+      `,
+      others: {
+        'a0.py': root,
+        'c1.py': 'revision = "c1"\ndown_revision = "a0"\n',
+        'e1.py':
+          'from myapp.migration import branches\nrevision = "e1"\ndown_revision = "a0"\nbranch_labels = (branches.EXPAND,)\n',
+      },
       errors: [{ line: 1, message: /2 heads \(b1, c1\)/ }],
     },
     {

@@ -202,6 +202,52 @@ def downgrade():
     assert.equal(repo.lint().length, 1, 'a later real edit is still reported');
   });
 
+  it('a revision deleted and added back as it was is no edit; added back changed, it is one', () => {
+    repo = new Repo();
+    repo.write('a1.py', A1);
+    repo.commit('a1');
+    repo.write('b1.py', B1);
+    repo.commit('b1');
+    fs.rmSync(path.join(repo.versions, 'a1.py'));
+    repo.commit('drop a1 by mistake');
+    repo.write('a1.py', A1);
+    repo.commit('restore a1');
+    assert.deepEqual(repo.lint(), [], 'restored as it was');
+    fs.rmSync(path.join(repo.versions, 'a1.py'));
+    repo.commit('drop a1 again');
+    repo.write('a1.py', A1.replace('sa.UUID()', 'sa.Integer()'));
+    repo.commit('restore a1 with another key type');
+    const findings = repo.lint();
+    assert.equal(findings.length, 1);
+    assert.match(findings[0], /^a1\.py:2 Revision a1 .* but was changed afterwards in [0-9a-f]{8}:/);
+  });
+
+  it('a reformat after merging a side branch that edited the revision is compared with its parent, not the side branch', () => {
+    repo = new Repo();
+    repo.write('a1.py', A1);
+    repo.write('b1.py', B1);
+    repo.commit('history');
+    repo.git('branch', '-m', 'trunk');
+    repo.git('checkout', '-q', '-b', 'side');
+    repo.write('a1.py', A1.replace('sa.UUID()', 'sa.BigInteger()'));
+    repo.write('c1.py', 'revision = "c1"\ndown_revision = "b1"\n');
+    repo.commit('side: another key type, and a new revision');
+    repo.git('checkout', '-q', 'trunk');
+    repo.write('a1.py', A1.replace('sa.UUID()', 'sa.Integer()'));
+    repo.commit('trunk: another key type');
+    const edit = repo.head().slice(0, 8);
+    // The merge keeps trunk's a1 and takes c1: `git log` then lists the side commit right after the reformat.
+    assert.throws(() => repo?.git('merge', '-q', '--no-edit', 'side'), 'a conflict on a1');
+    repo.git('checkout', '--ours', 'alembic/versions/a1.py');
+    repo.commit('merge side');
+    repo.write('a1.py', A1.replace('sa.UUID()', 'sa.Integer()').replace(/"/g, "'"));
+    repo.commit('reformat');
+    const findings = repo.lint();
+    assert.equal(findings.length, 1);
+    assert.ok(!findings[0].includes(repo.head().slice(0, 8)), `the reformat is no edit: ${findings[0]}`);
+    assert.match(findings[0], new RegExp(`changed afterwards in (${edit}|[0-9a-f]{8}):`));
+  });
+
   it('meaningOf keeps every change to what runs', () => {
     const base =
       'revision = "a1"\ndef upgrade():\n    op.add_column("t", sa.Column("n", sa.Integer(), nullable=False))\n';
@@ -218,5 +264,63 @@ def downgrade():
     assert.ok(sameMeaning('import b\nimport a\nx = 1\n', 'import a\nimport b\nx = 1_0 // 10\n') === false);
     assert.ok(sameMeaning('import b\nimport a\nx = 10\n', 'import a\nimport b\nx = 1_0\n'));
     assert.ok(sameMeaning('x = "ab"\n', "x = ('a'\n     'b')\n"));
+  });
+
+  it('meaningOf: removing an import the file never uses, or rewording a log message, is no edit', () => {
+    const base =
+      'import six\nimport sqlalchemy as sa\nfrom alembic import op\nfrom sqlalchemy.dialects import mysql\n' +
+      'def upgrade():\n    log.info("done %s" % n)\n    op.add_column("t", sa.Column("n", sa.Integer()))\n';
+    const cleaned =
+      'import sqlalchemy as sa\nfrom alembic import op\n' +
+      'def upgrade():\n    log.info("done {}".format(n))\n    op.add_column("t", sa.Column("n", sa.Integer()))\n';
+    assert.ok(sameMeaning(base, cleaned), 'dead imports (six, mysql) removed and a log message reworded');
+    assert.ok(!sameMeaning(base, base.replace('import sqlalchemy as sa\n', '')), 'an import in use is kept');
+    assert.ok(
+      sameMeaning(`from sqlalchemy import Integer\n${base}`, base),
+      'a name used only as an attribute (sa.Integer) or a keyword is not a use of the import',
+    );
+    assert.ok(
+      !sameMeaning(base, base.replace('from alembic import op', 'from myapp.migration import op')),
+      'where a used name comes from is kept',
+    );
+    assert.ok(!sameMeaning(base, base.replace('log.info(', 'op.execute(')), 'only logging calls are text');
+    assert.ok(
+      sameMeaning(base, base.replace('def upgrade():\n', 'def upgrade():\n    print("start")\n')),
+      'a print added',
+    );
+    assert.ok(!sameMeaning('from __future__ import annotations\nx = 1\n', 'x = 1\n'), 'future imports are kept');
+    assert.ok(
+      sameMeaning(
+        'from sqlalchemy.dialects import postgresql\nt = postgresql.JSON()\n',
+        'from sqlalchemy.dialects.postgresql import JSON\nt = JSON()\n',
+      ),
+      'a name imported another way is the same name',
+    );
+    assert.ok(
+      !sameMeaning(
+        'from sqlalchemy.dialects.postgresql import JSON\nt = JSON()\n',
+        'from sqlalchemy.types import JSON\nt = JSON()\n',
+      ),
+      'a name imported from elsewhere is another name',
+    );
+    const sql = 'op.execute("""\n    UPDATE t  -- every row\n    SET n = 1\n""")\n';
+    assert.ok(sameMeaning(sql, 'op.execute("""\n  UPDATE t SET n = 1  \n""")\n'), 'SQL layout and comments');
+    assert.ok(!sameMeaning(sql, sql.replace('n = 1', 'n = 2')), 'SQL text is kept');
+    assert.ok(
+      sameMeaning(
+        'op.execute("DROP TABLE {}.{}".format(schema, name))\n',
+        'op.execute(f"DROP TABLE {schema}.{name}")\n',
+      ),
+      'str.format() rewritten as an f-string',
+    );
+    assert.ok(
+      sameMeaning(
+        'op.execute("DELETE FROM t WHERE id IN(SELECT id FROM {})".format(s))\n',
+        'op.execute(f"""\n    DELETE FROM t WHERE id IN (\n        SELECT id FROM {s}\n    )\n""")\n',
+      ),
+      'an f-string rewrite that also re-wraps the SQL',
+    );
+    assert.ok(sameMeaning('x = "{0}-{1}-{0}".format(a, b)\n', 'x = f"{a}-{b}-{a}"\n'), 'numbered fields');
+    assert.ok(!sameMeaning('x = "{}-{}".format(a, b)\n', 'x = f"{b}-{a}"\n'), 'field order is kept');
   });
 });

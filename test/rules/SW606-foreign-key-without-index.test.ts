@@ -57,6 +57,19 @@ ruleTester(rule, {
       `,
       },
     },
+    {
+      name: 'a foreign key in another schema (source_schema=) and its index (schema=), either order',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.add_column("invoice", sa.Column("customer_id", sa.Integer(), nullable=True), schema="billing")
+          op.create_index(None, "invoice", ["customer_id"], schema="billing")
+          op.create_foreign_key(None, "invoice", "customer", ["customer_id"], ["id"], source_schema="billing", referent_schema="crm")
+          op.add_column("payment", sa.Column("invoice_id", sa.Integer(), nullable=True), schema="billing")
+          op.create_foreign_key(None, "payment", "invoice", ["invoice_id"], ["id"], source_schema="billing", referent_schema="billing")
+          op.create_index(None, "payment", ["invoice_id"], schema="billing")
+      `,
+    },
   ],
   invalid: [
     {
@@ -101,6 +114,16 @@ ruleTester(rule, {
           op.create_index("ix_invoice_issued", "invoice", ["issued_at", "customer_id"])
       `,
       errors: [{ line: 6 }],
+    },
+    {
+      name: 'source_schema names the table: an index on a same-named table of another schema does not count',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.create_index(None, "invoice", ["customer_id"], schema="archive")
+          op.create_foreign_key(None, "invoice", "customer", ["customer_id"], ["id"], source_schema="billing")
+      `,
+      errors: [{ line: 4, message: /Foreign key on "billing\.invoice" \(customer_id\)/ }],
     },
   ],
 });

@@ -23,6 +23,15 @@ ruleTester(rule, {
           op.execute("UPDATE ticket SET state = 'opened' WHERE state IS NULL")
       `,
     },
+    {
+      name: 'alembic-autogenerate-enums: sync_enum_values(schema, name, old values, new values) only adds values',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.sync_enum_values("public", "ticket_state", ["open", "closed"], ["open", "closed", "escalated"])
+          op.sync_enum_values("public", "audit_kind", old_values=["login"], new_values=["login", "logout"])
+      `,
+    },
   ],
   invalid: [
     {
@@ -67,6 +76,20 @@ ruleTester(rule, {
       revision = "b1"
       def upgrade():
           op.sync_enum_values("public", "ticket_state", ["open", "closed", "escalated"], [("ticket", "state")])
+      `,
+      errors: [{ line: 3, message: /re-creates the enum type/ }],
+    },
+    {
+      name: 'alembic-postgresql-enum by keyword, columns as TableReference',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.sync_enum_values(
+              enum_schema="public",
+              enum_name="ticket_state",
+              new_values=["open", "closed", "escalated"],
+              affected_columns=[TableReference(table_schema="public", table_name="ticket", column_name="state")],
+          )
       `,
       errors: [{ line: 3, message: /re-creates the enum type/ }],
     },

@@ -86,6 +86,7 @@ export function pythonConfiguredProject(dir: string): AlembicProject | undefined
     versionLocations: [versions],
     recursive: false,
     problems: [],
+    env: readEnvScript(dir),
   };
 }
 

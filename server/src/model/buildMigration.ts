@@ -18,7 +18,7 @@ import type {
   TypeRef,
 } from './migration';
 import { callKeyword, stringValue, boolValue } from './migration';
-import { NON_OPERATIONS, TABLE_PARAMETER, signatureFor } from './opSignatures';
+import { NON_OPERATIONS, TABLE_PARAMETER, schemaParameterOf, signatureFor } from './opSignatures';
 import { calleeText, dottedName, spanOf, toCall, toValue } from './pyValues';
 import { insideAny, nonPostgresSpans } from './dialectGuards';
 import { importedGuardResolver } from './importedGuards';
@@ -208,6 +208,12 @@ class MigrationBuilder {
         break;
       case 'branch_labels':
         ids.branchLabels = value.kind === 'sequence' ? stringsOf(value) : value.kind === 'string' ? [value.value] : [];
+        if (
+          value.kind === 'sequence'
+            ? value.items.some((item) => stringValue(item) === undefined)
+            : value.kind !== 'string' && value.kind !== 'none'
+        )
+          ids.unresolvedBranchLabels = true;
         break;
       case 'depends_on':
         ids.dependsOn = value.kind === 'sequence' ? stringsOf(value) : value.kind === 'string' ? [value.value] : [];
@@ -557,7 +563,7 @@ class MigrationBuilder {
       batchTable,
       inAutocommitBlock,
       table,
-      schema: stringValue(callKeyword(call, 'schema')),
+      schema: stringValue(callKeyword(call, schemaParameterOf(name))),
       args,
       rest,
       columns,

@@ -73,7 +73,12 @@ export function buildRevisionGraph(migrations: readonly MigrationModel[]): Revis
     problems.filter((p) => p.kind === 'unknown-parent').map((p) => (p as { revision: string }).revision),
   );
   const unlabelledHeads = heads.filter(
-    (h) => !hasOnPath(nodes, h, (n) => n.branchLabels.length > 0 || dangling.has(n.id)),
+    (h) =>
+      !hasOnPath(
+        nodes,
+        h,
+        (n) => n.branchLabels.length > 0 || n.migration.unresolvedBranchLabels === true || dangling.has(n.id),
+      ),
   );
   if (heads.length > 1 && unlabelledHeads.length > 1) problems.push({ kind: 'multiple-heads', heads: unlabelledHeads });
 

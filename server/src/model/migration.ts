@@ -166,6 +166,11 @@ export interface RevisionIdentifiers {
   /** A string, a tuple of strings for merges, null for a root, undefined when not given. */
   downRevision?: string | string[] | null;
   branchLabels: string[];
+  /**
+   * `branch_labels` is set to names that cannot be read here (constants imported from the
+   * application): the revision starts a labelled branch whose label is unknown.
+   */
+  unresolvedBranchLabels?: boolean;
   dependsOn: string[];
   revisionSpan?: Span;
   downRevisionSpan?: Span;

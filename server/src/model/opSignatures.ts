@@ -45,6 +45,11 @@ export const TABLE_PARAMETER: Readonly<Record<string, string>> = {
   rename_table: 'old_table_name',
 };
 
+/** The keyword that names the table's schema: Alembic calls it `source_schema` on a foreign key. */
+export function schemaParameterOf(name: string): string {
+  return name === 'create_foreign_key' ? 'source_schema' : 'schema';
+}
+
 /** `op.*` calls that are plumbing, not schema operations. */
 export const NON_OPERATIONS = new Set([
   'get_bind',

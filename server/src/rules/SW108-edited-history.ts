@@ -15,7 +15,7 @@ export default defineRule({
     docs: {
       summary: 'A revision that already has a committed child is not edited.',
       whatItDoes:
-        "Reads the git history of the revision files: a revision whose child revision is committed is reported when it has uncommitted changes (working tree or index), or when a commit changed it after the commit that added its child. It compares meaning, not text: a change that leaves the code the same (reformatting, quote style, comments, a licence header, the module docstring, import order) is not an edit of history, and commits listed in the file git's `blame.ignoreRevsFile` names (by convention `.git-blame-ignore-revs`) are skipped. Without git, outside a repository, or for revisions whose children are not committed yet, nothing is reported.",
+        "Reads the git history of the revision files: a revision whose child revision is committed is reported when it has uncommitted changes (working tree or index), or when a commit changed it after the commit that added its child. It compares meaning, not text: a change that leaves the code the same (reformatting, quote style, comments, a licence header, the module docstring, import order and spelling, an import the file never uses, a logging call, the layout and comments of SQL text, `str.format()` written as an f-string) is not an edit of history, and commits listed in the file git's `blame.ignoreRevsFile` names (by convention `.git-blame-ignore-revs`) are skipped. Without git, outside a repository, or for revisions whose children are not committed yet, nothing is reported.",
       whyBad:
         'Once a child revision is committed, the parent has been (or will be) applied to shared and production databases as it was. Alembic never runs a revision twice, so an edit to it never reaches those databases: the schema silently differs between environments, and the history no longer describes any real database. History is fixed by a new revision.',
       bad: '# versions/a1_add_invoice.py — committed, and b2 (down_revision = "a1") is committed too\ndef upgrade():\n    op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True),\n                    sa.Column("note", sa.Text()))   # added afterwards',
@@ -83,7 +83,9 @@ export function firstCommittedChild(
 /**
  * The newest commit after `addedAt` that changed what the file means (see model/meaning.ts):
  * reformatting, comments or import order are not edits, and commits listed in the ignore-revs
- * file are skipped. Each commit is compared with the file's previous version in the history.
+ * file are skipped. Each commit is compared with the file in its first parent (the log's previous
+ * entry can be a commit of a merged side branch); a file deleted and later added back is compared
+ * with its text before the deletion, so that restoring it as it was is no edit.
  */
 function meaningfulEditAfter(git: GitHistory, file: string, addedAt: number): number | undefined {
   const changes = git.history.get(file) ?? [];
@@ -92,10 +94,20 @@ function meaningfulEditAfter(git: GitHistory, file: string, addedAt: number): nu
     if (at >= addedAt) break;
     const commit = git.commits[at];
     if (git.ignoredCommits.has(commit)) continue;
-    const before = changes[i + 1];
     const after = git.textAt(commit, file);
-    const previous = before === undefined ? undefined : git.textAt(git.commits[before], file);
-    if (after === undefined || previous === undefined || !sameMeaning(previous, after)) return at;
+    // Deleted here (the file exists today, so it was added back later): the commit that added it back is the one compared.
+    if (after === undefined) continue;
+    // What this commit changed: its parent's text, not the log's previous entry, which may sit on a merged side branch.
+    let previous = git.textAt(`${commit}^`, file);
+    if (previous === undefined) {
+      // Added by this commit: added back after a deletion (compared with the text before the deletion), or
+      // added on a side branch as well (the same revision committed twice, then merged): no edit.
+      const next = changes[i + 1];
+      if (next === undefined || git.textAt(git.commits[next], file) !== undefined) continue;
+      for (let j = i + 2; j < changes.length && previous === undefined; j++)
+        previous = git.textAt(git.commits[changes[j]], file);
+    }
+    if (previous === undefined || !sameMeaning(previous, after)) return at;
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { PyValue } from '../model/migration';
+import { callKeyword, type PyCall, type PyValue } from '../model/migration';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
 import { stringConstants } from '../parse/sqlFacts';
 import { upgradeTransactions } from './util/transactions';
@@ -40,7 +40,7 @@ export default defineRule({
       }
       const { op, statement } = step;
       if (!statement) {
-        if (op.isAlembicOp && ENUM_SYNC_OPS.has(op.name)) {
+        if (op.isAlembicOp && ENUM_SYNC_OPS.has(op.name) && !addsValuesOnly(op.call)) {
           report({
             message: `${op.name} re-creates the enum type and converts every column that uses it, rewriting those tables under ACCESS EXCLUSIVE.`,
             help: `Add the new values with ALTER TYPE … ADD VALUE in an autocommit_block() instead.`,
@@ -95,4 +95,16 @@ function mentions(value: PyValue, text: string): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * alembic-autogenerate-enums registers an operation of the same name, called with
+ * (schema, name, old_values, new_values): it only runs ALTER TYPE … ADD VALUE, on a connection of
+ * its own, and re-creates nothing. Its fourth argument is a list of values, where
+ * alembic-postgresql-enum's is the list of columns to convert.
+ */
+function addsValuesOnly(call: PyCall): boolean {
+  if (callKeyword(call, 'old_values')) return true;
+  const fourth = call.args[3];
+  return fourth?.kind === 'sequence' && fourth.items.length > 0 && fourth.items.every((v) => v.kind === 'string');
 }
