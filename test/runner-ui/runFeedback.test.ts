@@ -121,6 +121,11 @@ describe('Results view: runner feedback (issue 14, point 5)', () => {
     assert.equal(progress.text, 'running: starting');
     progress.step(info('0001'), passed('upgrade', '0001'), 0, 3);
     assert.equal(progress.text, 'running: downgrade 0001 (1/3)');
+    assert.deepEqual(
+      progress.result().revisions.map((r) => r.status),
+      ['not run'],
+      'a revision under way is not passed yet',
+    );
     progress.step(info('0001'), passed('downgrade', '0001'), 0, 3);
     progress.step(info('0001'), passed('upgrade again', '0001'), 0, 3);
     assert.equal(progress.text, 'running: revision 2/3 (after 0001 ✓)');

@@ -79,7 +79,15 @@ function revisionNode(revision: RevisionVerifyResult, result: VerifyResult, orig
   const total = revision.steps.reduce((sum, s) => sum + s.durationMs, 0);
   // A failing revision says its step and cause first: with keep-going several rows fail, each for its own reason.
   const cause = failure ? `${failure.step}: ${failure.message}` : undefined;
-  const notRun = origin.cancelled ? 'not run (cancelled)' : 'not run';
+  // A revision with some steps but no verdict is the one a partial run was in.
+  const started = revision.steps.length > 0;
+  const notRun = origin.cancelled
+    ? started
+      ? 'cancelled during it'
+      : 'not run (cancelled)'
+    : started
+      ? 'running'
+      : 'not run';
   const whyNotRun =
     revision.notRunReason ??
     (origin.cancelled

@@ -28,12 +28,15 @@ export class RunProgress {
         parents: revision.downRevisions,
         doc: revision.doc,
         path: revision.path,
-        status: 'passed',
+        // Passed only once its last step passed: a revision the run is still in (or was cancelled in) is not.
+        status: 'not run',
         steps: [],
       };
       this.revisions.set(revision.revision, row);
     }
     row.steps.push(step);
+    if (step.status === 'passed' && row.status === 'not run' && step.step === VERIFY_STEPS[VERIFY_STEPS.length - 1])
+      row.status = 'passed';
     if (step.status === 'failed') {
       row.status = 'failed';
       this.failures.push({
