@@ -2,6 +2,7 @@
 // differences or Postgres' error of a failure as children. No vscode import (tested with mocha).
 import type {
   RevisionVerifyResult,
+  VerifyFailure,
   VerifyResult,
   VerifyStepName,
   VerifyStepResult,
@@ -34,30 +35,79 @@ export function fitRow(text: string, max = 44): string {
 
 const MARK: Record<Exclude<ResultStatus, 'detail'>, string> = { passed: '✓', failed: '✗', 'not run': '·' };
 
-export function buildResultNodes(result: VerifyResult): ResultNode[] {
-  return result.revisions.map((revision) => revisionNode(revision, result));
+/** How the shown result came about: a cancelled run (partial), or a run of an earlier window session. */
+export interface ResultOrigin {
+  cancelled?: boolean;
+  previousSession?: boolean;
 }
 
-/** One line for the view's message and notifications: how many passed, and the first failure. */
-export function summarizeResult(result: VerifyResult): string {
+export function buildResultNodes(result: VerifyResult, origin: ResultOrigin = {}): ResultNode[] {
+  return result.revisions.map((revision) => revisionNode(revision, result, origin));
+}
+
+/** Every failing revision of the run (all of them with keep-going), falling back to the first failure. */
+export function failuresOf(result: VerifyResult): VerifyFailure[] {
+  return result.failures ?? (result.failure ? [result.failure] : []);
+}
+
+/** One line for the view's message and notifications: how many passed, and every failing revision with its step. */
+export function summarizeResult(result: VerifyResult, origin: ResultOrigin = {}): string {
   const passed = result.revisions.filter((r) => r.status === 'passed').length;
   const total = result.revisions.length;
   const seconds = (result.durationMs / 1000).toFixed(1);
-  if (result.ok) return `✓ ${passed} of ${total} revision(s) round-tripped cleanly in ${seconds} s`;
-  const failure = result.failure;
-  const where = failure ? `: ${failure.revision} failed at ${failure.step}` : '';
-  return `✗ ${passed} of ${total} revision(s) passed${where} (${seconds} s)`;
+  const prefix = `${origin.previousSession ? '(previous session) ' : ''}${origin.cancelled ? 'Cancelled: ' : ''}`;
+  if (origin.cancelled) {
+    const failed = failuresOf(result);
+    const where = failed.length ? `; failed: ${failed.map((f) => `${f.revision} (${f.step})`).join(', ')}` : '';
+    return `${prefix}${passed} revision(s) passed before the run was stopped${where} (${seconds} s)`;
+  }
+  if (result.ok) return `${prefix}✓ ${passed} of ${total} revision(s) round-tripped cleanly in ${seconds} s`;
+  const failed = failuresOf(result);
+  const where =
+    failed.length === 1
+      ? `: ${failed[0]?.revision} failed at ${failed[0]?.step}`
+      : failed.length
+        ? `: ${failed.length} failed: ${failed.map((f) => `${f.revision} (${f.step})`).join(', ')}`
+        : '';
+  return `${prefix}✗ ${passed} of ${total} revision(s) passed${where} (${seconds} s)`;
 }
 
-function revisionNode(revision: RevisionVerifyResult, result: VerifyResult): ResultNode {
+function revisionNode(revision: RevisionVerifyResult, result: VerifyResult, origin: ResultOrigin): ResultNode {
   const title = (revision.doc.split('\n')[0] ?? '').trim();
-  const failureLine = result.failure?.revision === revision.revision ? result.failure.line : undefined;
+  const failure = failuresOf(result).find((f) => f.revision === revision.revision);
+  const failureLine = failure?.line;
   const total = revision.steps.reduce((sum, s) => sum + s.durationMs, 0);
+  // A failing revision says its step and cause first: with keep-going several rows fail, each for its own reason.
+  const cause = failure ? `${failure.step}: ${failure.message}` : undefined;
+  // A revision with some steps but no verdict is the one a partial run was in.
+  const started = revision.steps.length > 0;
+  const notRun = origin.cancelled
+    ? started
+      ? 'cancelled during it'
+      : 'not run (cancelled)'
+    : started
+      ? 'running'
+      : 'not run';
+  const whyNotRun =
+    revision.notRunReason ??
+    (origin.cancelled
+      ? 'the run was cancelled first'
+      : result.keepGoing
+        ? undefined
+        : 'verification stops at the first failure');
   return {
     id: `rev:${revision.revision}`,
     label: `${MARK[revision.status]} ${revision.revision}`,
-    description: [title, revision.status === 'not run' ? 'not run' : formatMs(total)].filter(Boolean).join(' · '),
-    tooltip: `${revision.revision}: ${revision.status}${revision.status === 'not run' ? ' (verification stops at the first failure)' : ''}`,
+    description: [cause ? fitRow(cause) : title, revision.status === 'not run' ? notRun : formatMs(total)]
+      .filter(Boolean)
+      .join(' · '),
+    tooltip: [
+      `${revision.revision}: ${revision.status}${revision.status === 'not run' && whyNotRun ? ` (${whyNotRun})` : ''}`,
+      title,
+      cause,
+    ]
+      .filter(Boolean)
+      .join('\n'),
     status: revision.status,
     children: [
       ...VERIFY_STEPS.map((name) =>

@@ -29,6 +29,7 @@ import {
 import { loadConfig } from '../../../server/src/config/config';
 import { alembicProjectOf } from '../../../server/src/runner/projectLayout';
 import { formatMs } from '../../../server/src/runner/log';
+import { RunProgress } from './runProgress';
 import { DEFAULT_POSTGRES_MAJOR } from '../../../server/src/runner/targets/target';
 import { DockerTarget } from '../../../server/src/runner/targets/docker';
 import { UrlTarget } from '../../../server/src/runner/targets/url';
@@ -81,7 +82,14 @@ export class RunnerService implements vscode.Disposable {
   private chosenConfigFile = 'alembic.ini';
   private readonly running = new Set<AbortController>();
   lastResult: VerifyResult | undefined;
+  /** Whether lastResult is the partial result of a cancelled run. */
+  lastResultCancelled = false;
   lastRun: VerifyRunInfo | undefined;
+  /** The verification under way, as the steps report (the Results view shows it while it goes). */
+  runProgress: RunProgress | undefined;
+  private readonly progressed = new vscode.EventEmitter<RunProgress | undefined>();
+  /** Fires at every step of a verification, and with undefined when it ends. */
+  readonly onDidProgress = this.progressed.event;
   /** The temp folder of the last verification's local cluster, known even when the run was cancelled. */
   lastClusterDir: string | undefined;
 
@@ -342,40 +350,64 @@ export class RunnerService implements vscode.Disposable {
       `verify round trips${options.from ? ` from ${options.from}` : ''} in ${projectDir} with ${python.python} (${python.source}); target: ${target.reason}`,
     );
     let clusterDir: string | undefined;
-    const result = await withRunSession(
-      {
-        projectDir,
-        target,
-        python,
-        configFile: this.chosenConfigFile,
-        urlEnvVar: settings.databaseUrlEnv,
-        envMode: settings.env,
-        ...(settings.flaskApp ? { flaskApp: settings.flaskApp } : {}),
-        log: this.log,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      async (session) => {
-        if (session.target instanceof LocalClusterTarget) {
-          clusterDir = session.target.dir;
-          this.lastClusterDir = clusterDir;
-        }
-        return verifyRoundTrips({
-          helper: session.helper,
-          databaseUrl: session.database.url,
-          // The sidebar shows every failing revision: go on after one (schemaWarden.runner.keepGoing).
-          keepGoing: settings.keepGoing,
-          rebuildDatabase: () => session.database.recreate(),
+    const progress = new RunProgress(settings.keepGoing);
+    this.runProgress = progress;
+    this.progressed.fire(progress);
+    const onStep: VerifyProgress = (revision, step, index, total) => {
+      progress.step(revision, step, index, total);
+      this.progressed.fire(progress);
+      options.onStep?.(revision, step, index, total);
+    };
+    let result: VerifyResult;
+    try {
+      result = await withRunSession(
+        {
+          projectDir,
+          target,
+          python,
+          configFile: this.chosenConfigFile,
+          urlEnvVar: settings.databaseUrlEnv,
+          envMode: settings.env,
+          ...(settings.flaskApp ? { flaskApp: settings.flaskApp } : {}),
           log: this.log,
-          ...(options.from ? { from: options.from } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onStep ? { onStep: options.onStep } : {}),
-        });
-      },
-    );
+        },
+        async (session) => {
+          if (session.target instanceof LocalClusterTarget) {
+            clusterDir = session.target.dir;
+            this.lastClusterDir = clusterDir;
+          }
+          return verifyRoundTrips({
+            helper: session.helper,
+            databaseUrl: session.database.url,
+            // The sidebar shows every failing revision: go on after one (schemaWarden.runner.keepGoing).
+            keepGoing: settings.keepGoing,
+            rebuildDatabase: () => session.database.recreate(),
+            log: this.log,
+            ...(options.from ? { from: options.from } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+            onStep,
+          });
+        },
+      );
+    } catch (error) {
+      // A cancelled run keeps what it verified, marked cancelled in the Results view.
+      if (error instanceof RunnerCancelledError) {
+        this.lastResult = progress.result();
+        this.lastResultCancelled = true;
+        // Not onDidVerify: a partial run says nothing about the revisions it never reached (SW510).
+        this.changed.fire();
+      }
+      throw error;
+    } finally {
+      this.runProgress = undefined;
+      this.progressed.fire(undefined);
+    }
     this.log(
       `verify round trips: ${result.ok ? 'passed' : `FAILED at ${(result.failures ?? []).map((f) => `${f.revision} (${f.step})`).join(', ') || '?'}`} in ${formatMs(performance.now() - began)} on ${target.describe()}`,
     );
     this.lastResult = result;
+    this.lastResultCancelled = false;
     this.lastRun = {
       projectDir,
       target: {
@@ -526,6 +558,7 @@ export class RunnerService implements vscode.Disposable {
     if (target?.ephemeral) await target.stop().catch(() => undefined);
     this.changed.dispose();
     this.verified.dispose();
+    this.progressed.dispose();
   }
 }
 

@@ -41,7 +41,7 @@ export function registerRunnerViews(
     service,
     revisions: new RevisionsProvider(service),
     database: new DatabaseProvider(service),
-    results: new ResultsProvider(service),
+    results: new ResultsProvider(service, context.workspaceState),
     diagnostics: new RoundTripDiagnostics(),
     sql: shell.sql,
     codeLenses: shell.codeLenses,

@@ -1,7 +1,10 @@
 // The Results view: the last verification as a tree of revisions × steps (✓/✗), with the schema
 // differences or Postgres' error of a failure as children. A click opens the revision's file.
+// While a run goes it shows the steps reported so far and "running: …" as the view's description;
+// the last result is kept in workspaceState and shown after a window reload, marked as such.
 import * as vscode from 'vscode';
-import { buildResultNodes, summarizeResult, type ResultNode } from '../runner/resultNodes';
+import type { VerifyResult } from '../../../server/src/runner/verify';
+import { buildResultNodes, summarizeResult, type ResultNode, type ResultOrigin } from '../runner/resultNodes';
 import type { RunnerService } from '../runner/runnerService';
 import { detailCommand } from './detailPanel';
 
@@ -36,17 +39,77 @@ export class ResultItem extends vscode.TreeItem {
   }
 }
 
+/** What workspaceState keeps of the last run (under STORED_KEY). */
+interface StoredResult {
+  result: VerifyResult;
+  cancelled: boolean;
+  target?: string;
+}
+
+const STORED_KEY = 'schemaWarden.results.last';
+
 export class ResultsProvider implements vscode.TreeDataProvider<ResultItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
   private view: vscode.TreeView<ResultItem> | undefined;
+  /** The last run of an earlier window session, until this session verifies. */
+  private previous: StoredResult | undefined;
 
-  constructor(private readonly runner: RunnerService) {
-    this.subscription = runner.onDidVerify(() => {
+  constructor(
+    private readonly runner: RunnerService,
+    private readonly state?: vscode.Memento,
+  ) {
+    this.previous = state?.get<StoredResult>(STORED_KEY);
+    const refresh = () => {
       this.changed.fire();
       this.updateMessage();
-    });
+    };
+    this.subscriptions = [
+      runner.onDidProgress((progress) => {
+        // A finished run is stored on onDidVerify; a cancelled one only ends its progress.
+        if (!progress && runner.lastResultCancelled) void this.store();
+        refresh();
+      }),
+      runner.onDidVerify(() => {
+        void this.store();
+        refresh();
+      }),
+    ];
+  }
+
+  /** The result the view shows and how it came about (the run under way first). */
+  shown(): { result: VerifyResult; origin: ResultOrigin; target?: string } | undefined {
+    const progress = this.runner.runProgress;
+    if (progress) return { result: progress.result(), origin: {} };
+    const result = this.runner.lastResult;
+    if (result)
+      return {
+        result,
+        origin: { cancelled: this.runner.lastResultCancelled },
+        ...(this.runner.lastRun ? { target: this.runner.lastRun.target.description } : {}),
+      };
+    if (this.previous)
+      return {
+        result: this.previous.result,
+        origin: { cancelled: this.previous.cancelled, previousSession: true },
+        ...(this.previous.target ? { target: this.previous.target } : {}),
+      };
+    return undefined;
+  }
+
+  /** Keeps this session's last result for the next window session. */
+  private async store(): Promise<void> {
+    const result = this.runner.lastResult;
+    if (!result || !this.state) return;
+    this.previous = undefined;
+    const target = this.runner.lastResultCancelled ? undefined : this.runner.lastRun?.target.description;
+    const stored: StoredResult = {
+      result,
+      cancelled: this.runner.lastResultCancelled,
+      ...(target ? { target } : {}),
+    };
+    await this.state.update(STORED_KEY, stored).then(undefined, () => undefined);
   }
 
   attach(view: vscode.TreeView<ResultItem>): void {
@@ -60,8 +123,8 @@ export class ResultsProvider implements vscode.TreeDataProvider<ResultItem>, vsc
 
   getChildren(element?: ResultItem): ResultItem[] {
     if (element) return element.node.children.map((child) => new ResultItem(child));
-    const result = this.runner.lastResult;
-    return result ? buildResultNodes(result).map((node) => new ResultItem(node)) : [];
+    const shown = this.shown();
+    return shown ? buildResultNodes(shown.result, shown.origin).map((node) => new ResultItem(node)) : [];
   }
 
   /** The view's message (none before the first run, so that the welcome's Verify button shows). */
@@ -71,14 +134,24 @@ export class ResultsProvider implements vscode.TreeDataProvider<ResultItem>, vsc
 
   private updateMessage(): void {
     if (!this.view) return;
-    const result = this.runner.lastResult;
-    const run = this.runner.lastRun;
+    const progress = this.runner.runProgress;
+    this.view.description = progress ? progress.text : undefined;
+    const shown = progress ? undefined : this.shown();
     // No message before the first run: a message would hide the view's welcome (its Verify button).
-    this.view.message = result ? `${summarizeResult(result)}${run ? ` — ${run.target.description}` : ''}` : undefined;
+    this.view.message = shown
+      ? `${summarizeResult(shown.result, shown.origin)}${shown.target ? ` — ${shown.target}` : ''}`
+      : progress
+        ? progress.text
+        : undefined;
+  }
+
+  /** The view's description ("running: downgrade 0003 (3/6)" while a run goes). */
+  get description(): string | undefined {
+    return this.view?.description;
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
 }

@@ -179,11 +179,12 @@ describe('migration runner sidebar', function () {
       /^command:schemaWarden\.openRuleDocumentation\?.*SW510/,
     );
 
-    // The Results view: ✓ 0001, ✗ 0002 with the difference under its downgrade step, later ones not run.
+    // The Results view: ✓ 0001, ✗ 0002 with the difference under its downgrade step; the run keeps
+    // going (schemaWarden.runner.keepGoing, on by default): 0003's empty downgrade fails too, 0004 passes.
     const results = api.runner.results.getChildren();
     assert.deepEqual(
       results.map((r) => String(r.label)),
-      ['✓ 0001', '✗ 0002', '· 0003', '· 0004'],
+      ['✓ 0001', '✗ 0002', '✗ 0003', '✓ 0004'],
     );
     const failedSteps = api.runner.results.getChildren(results[1]);
     const downgrade = failedSteps.find((s) => String(s.label) === '✗ downgrade');
@@ -202,6 +203,51 @@ describe('migration runner sidebar', function () {
     assert.ok(!before.has(path.basename(dir)), 'a fresh cluster');
     assert.ok(!fs.existsSync(dir), `${dir} is removed`);
     assert.deepEqual(processesMentioning(dir), [], 'no process of the run is left');
+  });
+
+  it('the Results view lists every failing revision of a keep-going run from the sidebar, with progress while it goes', async function () {
+    if (!isDemo()) this.skip();
+    // What the view's description said at each step the service reported.
+    const seen: string[] = [];
+    const listener = api.runner.service.onDidProgress((progress) => {
+      if (progress) seen.push(String(api.runner.results.description ?? ''));
+    });
+    await vscode.commands.executeCommand('schemaWarden.results.focus');
+    let result: VerifyResult | undefined;
+    try {
+      result = await vscode.commands.executeCommand<VerifyResult>('schemaWarden.verifyRoundTrips', { quiet: true });
+    } finally {
+      listener.dispose();
+    }
+    assert.ok(result && !result.ok, 'the demo fails verification');
+    assert.ok(result.keepGoing, 'the sidebar verifies with keep-going');
+    const failures = result.failures ?? [];
+    assert.ok(
+      failures.some((f) => f.revision === '0002' && f.step === 'downgrade'),
+      JSON.stringify(failures),
+    );
+    console.log(
+      `failures: ${failures.map((f) => `${f.revision} (${f.step})`).join(', ')}; progress: ${seen.join(' | ')}`,
+    );
+    assert.ok(
+      seen.some((d) => /^running: downgrade 0002 \(\d+\/\d+\)$/.test(d)),
+      `the view's description named the step under way: ${seen.join(' | ')}`,
+    );
+    assert.equal(api.runner.results.description, undefined, 'no "running" description once the run ended');
+
+    // Every failing revision is a ✗ row whose description starts with its step and cause.
+    const rows = api.runner.results.getChildren();
+    const failed = rows.filter((r) => String(r.label).startsWith('✗'));
+    assert.deepEqual(
+      failed.map((r) => String(r.label)),
+      failures.map((f) => `✗ ${f.revision}`),
+    );
+    failed.forEach((row, i) =>
+      assert.ok(String(row.description).startsWith(`${failures[i]?.step}: `), String(row.description)),
+    );
+    assert.ok(rows.length > failed.length + 1, 'the run went on past the first failure');
+    if (failures.length > 1)
+      assert.match(api.runner.results.message ?? '', new RegExp(`${failures.length} failed: 0002 \\(downgrade\\)`));
   });
 
   it('a later passing run clears the SW510 diagnostic', async function () {
@@ -238,6 +284,14 @@ describe('migration runner sidebar', function () {
       'the run ends as cancelled',
     );
     assert.equal(steps, 1, 'it stopped after the first step');
+    // The Results view keeps what the cancelled run verified, marked cancelled.
+    assert.ok(api.runner.service.lastResultCancelled, 'the last result is the cancelled run');
+    assert.match(api.runner.results.message ?? '', /^Cancelled: /);
+    // Only 0001's upgrade ran: the revision is not counted as passed.
+    assert.deepEqual(
+      api.runner.results.getChildren().map((r) => String(r.label)),
+      ['· 0001'],
+    );
     // The browsing helper of the Revisions view may stay; the run's own helper must be gone.
     assert.deepEqual(
       ownHelpers().filter((p) => !helpersBefore.has(p)),
