@@ -114,7 +114,7 @@ def downgrade() -> None:
     await waitFor('SW101 to disappear', 15_000, () => (withCode(uri, 'SW101') ? undefined : true));
   });
 
-  it('quick fix "Use UTC default" on a naive timestamp column', async () => {
+  it('quick fix on a naive timestamp column with now(): one finding (SW204), whose fix clears it', async () => {
     const { uri } = await openRevision(
       '0003_seen_at.py',
       `${header('0003', 'add seen_at', '0002')}def upgrade() -> None:
@@ -125,10 +125,13 @@ def downgrade() -> None:
     op.drop_column("account", "seen_at")
 `,
     );
-    const sw205 = await waitFor('SW205', 30_000, () => withCode(uri, 'SW205'));
-    const text = await applyQuickFix(uri, sw205, 'Use UTC default');
-    assert.match(text, /server_default=sa\.text\("timezone\('utc', now\(\)\)"\)/);
-    await waitFor('SW205 to disappear', 15_000, () => (withCode(uri, 'SW205') ? undefined : true));
+    // One root cause, one finding: the naive type is SW204's; SW205 leaves it alone while SW204 runs.
+    const sw204 = await waitFor('SW204', 30_000, () => withCode(uri, 'SW204'));
+    assert.equal(withCode(uri, 'SW205'), undefined, 'no SW205 beside SW204 for the same column');
+    const text = await applyQuickFix(uri, sw204, /^Make the column timezone-aware/);
+    assert.match(text, /sa\.DateTime\(timezone=True\), server_default=sa\.func\.now\(\)/);
+    await waitFor('SW204 to disappear', 15_000, () => (withCode(uri, 'SW204') ? undefined : true));
+    assert.equal(withCode(uri, 'SW205'), undefined, 'the fix brings no SW205');
   });
 
   it('quick fix "Add rationale comment" above an op without a comment', async () => {
