@@ -101,3 +101,9 @@ function countBreaks(text: string): number {
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
   return n;
 }
+
+/** False when `position` lies past the end of its line or of the document (TextDocument then takes the end). */
+export function inDocument(text: TextDocument, position: { line: number; character: number }): boolean {
+  const back = text.positionAt(text.offsetAt(position));
+  return back.line === position.line && back.character === position.character;
+}

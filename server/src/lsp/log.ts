@@ -58,3 +58,27 @@ export class ServerLog {
     return true;
   }
 }
+
+/**
+ * What the index found wrong in the workspace (a broken or looping link, a configuration Alembic
+ * cannot use), logged each once while it lasts: not again on every re-index; again if it comes back.
+ */
+export class WorkspaceProblems {
+  private known = new Set<string>();
+
+  constructor(private readonly log: ServerLog) {}
+
+  /** The problems of a fresh index build: the new ones are logged, the gone ones forgotten. */
+  replace(problems: readonly string[]): void {
+    const now = new Set(problems);
+    for (const problem of now) if (!this.known.has(problem)) this.log.warn(problem);
+    this.known = now;
+  }
+
+  /** A problem found between two index builds (a watcher event): logged unless it is known already. */
+  add(problem: string): void {
+    if (this.known.has(problem)) return;
+    this.known.add(problem);
+    this.log.warn(problem);
+  }
+}

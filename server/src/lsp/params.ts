@@ -2,6 +2,9 @@
 // what a well-behaved client sends; these say, in words for the log, what a message lacks.
 // Each returns undefined when the value is well-formed, else the problem.
 
+import { ErrorCodes, ResponseError } from 'vscode-languageserver';
+import type { ServerLog } from './log';
+
 type Json = Record<string, unknown>;
 
 export function isObject(value: unknown): value is Json {
@@ -78,4 +81,10 @@ export function contentChangesProblem(value: unknown): string | undefined {
 /** The same problem with other numbers is the same problem (logged once, not once per keystroke). */
 export function problemKey(problem: string): string {
   return problem.replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, '#');
+}
+
+/** A request whose params are malformed: answered InvalidParams (saying what is wrong), logged once per kind. */
+export function invalidParams(log: ServerLog, method: string, problem: string): ResponseError<void> {
+  log.once(`${method}\n\n${problemKey(problem)}`, `Answered ${method} with InvalidParams: ${problem}.`);
+  return new ResponseError(ErrorCodes.InvalidParams, `${method}: ${problem}`);
 }
