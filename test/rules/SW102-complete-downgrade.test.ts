@@ -263,6 +263,74 @@ ruleTester(rule, {
           op.create_check_constraint("valid_state", "ticket", "state IN (1, 2)", schema="desk")
       `,
     },
+    {
+      name: 'a convention token the application computes (a callable) matches any text there (#13 review)',
+      code: `
+      naming_convention = {"ix": "ix_%(unique_prefix)s%(table_name)s_%(joined_columns)s", "unique_prefix": _unique_prefix}
+
+      def upgrade():
+          op.drop_index("ix_uq_room_title", table_name="room", schema="booking")
+          op.create_index(None, "room", ["title"], unique=True, postgresql_where=sa.text("NOT archived"), schema="booking")
+
+      def downgrade():
+          op.drop_index("ix_uq_room_title", table_name="room", schema="booking")
+          op.create_index(None, "room", ["title"], unique=True, schema="booking")
+      `,
+    },
+    {
+      name: 'column_0_N_name joins every column, as SQLAlchemy renders it (#13 review)',
+      code: `
+      naming_convention = {"uq": "uq_%(table_name)s__%(column_0_N_name)s", "ix": "ix_%(column_0N_label)s"}
+
+      def upgrade():
+          op.create_unique_constraint(None, "room", ["building_id", "title"])
+          op.create_index(None, "room", ["floor", "wing"])
+
+      def downgrade():
+          op.drop_index("ix_room_floorroom_wing", table_name="room")
+          op.drop_constraint("uq_room__building_id_title", "room", type_="unique")
+      `,
+    },
+    {
+      name: 'an index on an expression goes with the column it reads (sa.text) (#13 review)',
+      code: `
+      def upgrade():
+          op.add_column("book", sa.Column("title", sa.Text()))
+          op.create_index(op.f("ix_book_title_folded"), "book", [sa.text("public.immutable_unaccent(lower(title))")], postgresql_using="gin")
+          op.create_index("ix_book_recent", "book", ["id"], postgresql_where=sa.text("title IS NOT NULL"))
+
+      def downgrade():
+          op.drop_column("book", "title")
+      `,
+    },
+    {
+      name: 'an index on an expression goes with the column it reads (SQL) (#13 review)',
+      code: `
+      def upgrade():
+          op.add_column("book", sa.Column("title", sa.Text()))
+          op.execute("CREATE INDEX ix_book_title_words ON book USING gin (to_tsvector('simple', coalesce(book.title, '')))")
+          op.execute("ALTER TABLE book ADD CONSTRAINT ck_book_title_short CHECK (length(title) < 400)")
+
+      def downgrade():
+          op.drop_column("book", "title")
+      `,
+    },
+    {
+      name: 'DROP INDEX IF EXISTS just before CREATE INDEX IF NOT EXISTS of the same name creates it (#13 review)',
+      code: `
+      def upgrade():
+          with op.get_context().autocommit_block():
+              op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_reading_sensor_id")
+              op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_reading_sensor_id ON reading (sensor_id)")
+          op.drop_index("ix_reading_taken_at", table_name="reading", if_exists=True)
+          op.create_index("ix_reading_taken_at", "reading", ["taken_at"], if_not_exists=True)
+
+      def downgrade():
+          op.drop_index("ix_reading_taken_at", table_name="reading")
+          with op.get_context().autocommit_block():
+              op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_reading_sensor_id")
+      `,
+    },
   ],
   invalid: [
     {
@@ -422,6 +490,51 @@ ruleTester(rule, {
           op.execute("ALTER TABLE account DROP CONSTRAINT uq_account_email")
       `,
       errors: [{ line: 2, message: /drops index "ix_account_email"/ }],
+    },
+    {
+      name: "a computed convention token matches only on the index's own table (#13 review)",
+      code: `
+      naming_convention = {"ix": "ix_%(unique_prefix)s%(table_name)s_%(joined_columns)s"}
+
+      def upgrade():
+          op.drop_index("ix_uq_desk_title", table_name="desk")
+          op.create_index(None, "room", ["title"], unique=True)
+
+      def downgrade():
+          op.drop_index("ix_uq_room_title", table_name="room")
+      `,
+      errors: [{ line: 4, message: /drops index "ix_uq_desk_title" on "desk", but downgrade\(\) never re-creates it/ }],
+    },
+    {
+      name: 'an index on an expression of a column the downgrade keeps stays behind (#13 review)',
+      code: `
+      def upgrade():
+          op.add_column("book", sa.Column("title", sa.Text()))
+          op.create_index(op.f("ix_book_author_folded"), "book", [sa.text("lower(author)")])
+          op.execute("CREATE INDEX ix_book_author_words ON book USING gin (to_tsvector('simple', author))")
+
+      def downgrade():
+          op.drop_column("book", "title")
+      `,
+      errors: [
+        { line: 3, message: /creates index "ix_book_author_folded" on "book"/ },
+        { line: 4, message: /creates index "ix_book_author_words" on "book"/ },
+      ],
+    },
+    {
+      name: 'DROP INDEX IF EXISTS with no IF NOT EXISTS build after it still drops what was there (#13 review)',
+      code: `
+      def upgrade():
+          op.execute("DROP INDEX IF EXISTS ix_reading_legacy")
+          op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_reading_sensor_id ON reading (sensor_id)")
+
+      def downgrade():
+          op.execute("DROP INDEX IF EXISTS ix_reading_sensorid")
+      `,
+      errors: [
+        { line: 2, message: /drops index "ix_reading_legacy", but downgrade\(\) never re-creates it/ },
+        { line: 3, message: /creates index "ix_reading_sensor_id" on "reading", but downgrade\(\) never drops it/ },
+      ],
     },
   ],
 });

@@ -1,4 +1,4 @@
-import { declaredName, type NamingConvention } from './namingConventions';
+import { declaredNames, type NamingConvention } from './namingConventions';
 import type { ObjectEffect } from './objectEffects';
 
 /**
@@ -9,6 +9,8 @@ import type { ObjectEffect } from './objectEffects';
  * - a drop finds its object by any of its names (a naming convention's, PostgreSQL's default for
  *   an unnamed one, see namingConventions.ts);
  * - renames move the object; `ADD CONSTRAINT … USING INDEX ix` turns index ix into the constraint;
+ * - `DROP … IF EXISTS x` just before `CREATE … IF NOT EXISTS x` (clearing an invalid leftover
+ *   before an idempotent build) says nothing of x before: the pair creates x;
  * then the state of every object the upgrade touched is compared with its state before. An
  * object first seen being dropped or renamed existed before; one first seen being created did
  * not (unless its table was created in this revision). So a swap (add `value_new`, drop
@@ -24,8 +26,10 @@ export function unreversedEffects(
 ): ObjectEffect[] {
   const replay = new Replay([...up, ...down], convention);
   const touched = new Map<ObjectEffect, string[]>();
-  for (const effect of up) touched.set(effect, replay.apply(effect));
-  for (const effect of down) replay.apply(effect, true);
+  const upGuards = rebuildGuards(up);
+  for (const effect of up) if (!upGuards.has(effect)) touched.set(effect, replay.apply(effect));
+  const downGuards = rebuildGuards(down);
+  for (const effect of down) if (!downGuards.has(effect)) replay.apply(effect, true);
   const downViews = new Set(down.filter((d) => d.kind === 'view').map((d) => d.name));
   // One finding per object left otherwise: the first upgrade effect on it says what happened.
   const reported = new Set<string>();
@@ -39,6 +43,22 @@ export function unreversedEffects(
   });
 }
 
+/**
+ * The `DROP … IF EXISTS x` effects of a section whose next effect on x is `CREATE … IF NOT EXISTS x`:
+ * together they make sure x exists, whether or not it (or an invalid leftover of it) was there.
+ */
+function rebuildGuards(effects: readonly ObjectEffect[]): Set<ObjectEffect> {
+  const guards = new Set<ObjectEffect>();
+  effects.forEach((effect, i) => {
+    if (effect.action !== 'drop' || !effect.ifExists || effect.consumedBy) return;
+    const next = effects
+      .slice(i + 1)
+      .find((e) => e.kind === effect.kind && (e.name === effect.name || e.from === effect.name));
+    if (next?.action === 'create' && next.ifNotExists && next.name === effect.name) guards.add(effect);
+  });
+  return guards;
+}
+
 interface TrackedObject {
   kind: ObjectEffect['kind'];
   name: string;
@@ -46,6 +66,8 @@ interface TrackedObject {
   table?: string;
   columns: string[];
   aliases: string[];
+  /** Names a declared naming convention gives it with a part that cannot be known (see namingConventions.ts). */
+  patterns: Array<{ pattern: RegExp; namesTable: boolean }>;
   present: boolean;
   /** Was it there before the upgrade? */
   before: boolean;
@@ -105,11 +127,10 @@ class Replay {
    */
   private standsInFor(object: TrackedObject): boolean {
     if (object.kind !== 'index' && object.kind !== 'constraint') return false;
-    const names = new Set([object.name, ...object.aliases]);
     for (const other of this.objects.values()) {
       if (other === object || other.kind !== object.kind || other.table !== object.table) continue;
       if (other.present !== object.before || other.before !== object.present) continue;
-      if ([other.name, ...other.aliases].some((n) => names.has(n))) return true;
+      if (sharesAName(object, other)) return true;
     }
     return false;
   }
@@ -132,7 +153,7 @@ class Replay {
     let object = this.objects.get(key);
     if (!object) {
       const before = existed && !(root !== undefined && kind !== 'table' && this.newTables.has(root));
-      object = { kind, name, table: root, columns: [], aliases: [], present: existed, before };
+      object = { kind, name, table: root, columns: [], aliases: [], patterns: [], present: existed, before };
       this.objects.set(key, object);
     }
     return { key, object };
@@ -144,12 +165,19 @@ class Replay {
     if (this.objects.get(direct)?.present) return direct;
     if (kind !== 'index' && kind !== 'constraint') return undefined;
     const root = table !== undefined ? this.root(table) : undefined;
-    for (const [key, object] of this.objects) {
-      if (!object.present || (object.kind !== 'index' && object.kind !== 'constraint')) continue;
-      if (root !== undefined && object.table !== undefined && object.table !== root) continue;
-      if (object.name === name || object.aliases.includes(name)) return key;
-    }
-    return undefined;
+    const candidates = [...this.objects].filter(
+      ([, object]) =>
+        object.present &&
+        (object.kind === 'index' || object.kind === 'constraint') &&
+        (root === undefined || object.table === undefined || object.table === root),
+    );
+    const named = candidates.find(([, object]) => object.name === name || object.aliases.includes(name));
+    if (named) return named[0];
+    // A pattern of a convention only matches on the object's own table (named by the drop or by the pattern).
+    const patterned = candidates.find(([, object]) =>
+      object.patterns.some((p) => (p.namesTable || root !== undefined) && p.pattern.test(name)),
+    );
+    return patterned?.[0];
   }
 
   private create(effect: ObjectEffect, inDowngrade: boolean): string[] {
@@ -157,9 +185,10 @@ class Replay {
     object.present = true;
     object.columns = effect.kind === 'table' ? [] : (effect.columns ?? []);
     object.aliases = [...(effect.aliases ?? [])];
+    object.patterns = [];
     const naming = effect.convention;
     if (this.convention && naming && effect.table !== undefined) {
-      const declared = declaredName(
+      const declared = declaredNames(
         this.convention,
         naming.kind,
         effect.table,
@@ -168,7 +197,8 @@ class Replay {
         naming.final,
         naming.referent,
       );
-      if (declared) object.aliases.push(declared);
+      if (declared) object.aliases.push(...declared.names);
+      if (declared?.pattern) object.patterns.push({ pattern: declared.pattern, namesTable: declared.namesTable });
     }
     if (effect.table !== undefined && object.table === undefined) object.table = this.root(effect.table);
     const keys = [key];
@@ -236,4 +266,14 @@ class Replay {
           other.columns = other.columns.map((c) => (c === effect.from ? effect.name : c));
     return [from.key, to.key];
   }
+}
+
+/** Do two tracked objects (of one kind, on one table) go by a common name, or one by a name the other's convention pattern gives? */
+function sharesAName(a: TrackedObject, b: TrackedObject): boolean {
+  const aNames = [a.name, ...a.aliases];
+  const bNames = [b.name, ...b.aliases];
+  if (aNames.some((n) => bNames.includes(n))) return true;
+  if (a.patterns.some((p) => bNames.some((n) => p.pattern.test(n)))) return true;
+  if (b.patterns.some((p) => aNames.some((n) => p.pattern.test(n)))) return true;
+  return a.patterns.some((p) => b.patterns.some((q) => p.pattern.source === q.pattern.source));
 }

@@ -2,6 +2,7 @@ import type { MigrationModel, Operation, PyCall, PyValue, Section } from '../mod
 import { boolValue, callKeyword, stringValue } from '../model/migration';
 import type { Span } from '../model/source';
 import type { SqlObjectKind } from '../parse/facts/objectChanges';
+import { expressionColumns } from './expressionColumns';
 import { conventionalNames, type ConventionKind } from './namingConventions';
 import { CONSTRAINT_TYPES, columnNameOf, literalName, sqlChangesOf, tableOf } from './opFacts';
 
@@ -37,6 +38,10 @@ export interface ObjectEffect {
   consumedBy?: string;
   /** `CREATE OR REPLACE VIEW` may replace an existing view rather than create one. */
   orReplace?: boolean;
+  /** `DROP … IF EXISTS` (`if_exists=True`): it does not say the object was there. */
+  ifExists?: boolean;
+  /** `CREATE … IF NOT EXISTS` (`if_not_exists=True`). */
+  ifNotExists?: boolean;
   /** What does it, for messages: "`op.create_index`" or "the SQL statement". */
   by: string;
   isSql: boolean;
@@ -99,6 +104,9 @@ function readSectionEffects(migration: MigrationModel, section: Section): Sectio
             name: change.name,
             table: change.table,
             orReplace: change.action === 'create' && change.orReplace,
+            ...(change.action === 'create' && change.columns ? { columns: change.columns } : {}),
+            ...(change.action === 'create' && change.ifNotExists ? { ifNotExists: true } : {}),
+            ...(change.action === 'drop' && change.ifExists ? { ifExists: true } : {}),
             ...(change.action === 'drop' && change.consumedBy ? { consumedBy: change.consumedBy } : {}),
             by: 'the SQL statement',
             isSql: true,
@@ -192,6 +200,7 @@ function operationEffects(op: Operation, enums: Map<string, { name: string; call
       const name = literalName(op.args.index_name)?.toLowerCase();
       if (op.name === 'create_index') {
         const columns = stringList(op.args.columns);
+        const involved = [...new Set([...columns, ...indexExpressionColumns(op)])];
         const unnamed = !name && (op.args.index_name === undefined || op.args.index_name.kind === 'none');
         if (!name && !unnamed) return [];
         return [
@@ -202,16 +211,28 @@ function operationEffects(op: Operation, enums: Map<string, { name: string; call
             kind: 'index',
             name: name ?? `(unnamed index on ${table ?? ''} (${columns.join(', ')}))`,
             table,
-            columns,
+            columns: involved,
             aliases: table ? conventionalNames('index', table, columns, name, isFinalName(op.args.index_name)) : [],
             convention: { kind: 'index', final: isFinalName(op.args.index_name), columns },
             ...(unnamed ? { unnamed } : {}),
+            ...(boolValue(callKeyword(op.call, 'if_not_exists')) ? { ifNotExists: true } : {}),
             span: spanOf(op.args.index_name),
           },
         ];
       }
       return name
-        ? [{ by, isSql: false, action: 'drop', kind: 'index', name, table, span: spanOf(op.args.index_name) }]
+        ? [
+            {
+              by,
+              isSql: false,
+              action: 'drop',
+              kind: 'index',
+              name,
+              table,
+              ...(boolValue(callKeyword(op.call, 'if_exists')) ? { ifExists: true } : {}),
+              span: spanOf(op.args.index_name),
+            },
+          ]
         : [];
     }
     case 'drop_constraint': {
@@ -302,6 +323,23 @@ function stringList(value: PyValue | undefined): string[] {
     .map(stringValue)
     .filter((s): s is string => s !== undefined)
     .map((s) => s.toLowerCase());
+}
+
+/**
+ * The columns an index's expressions (`sa.text("lower(email)")`) and predicate
+ * (`postgresql_where=sa.text("NOT archived")`) read: PostgreSQL drops the index with any of them.
+ */
+function indexExpressionColumns(op: Operation): string[] {
+  const columns = op.args.columns;
+  const expressions: PyValue[] =
+    columns?.kind === 'sequence' ? columns.items.filter((item) => item.kind === 'call') : [];
+  const where = callKeyword(op.call, 'postgresql_where');
+  if (where) expressions.push(where);
+  return expressions.flatMap((value) => {
+    const text =
+      value.kind === 'string' ? value.value : value.kind === 'call' ? stringValue(value.call.args[0]) : undefined;
+    return text !== undefined ? expressionColumns(text) : [];
+  });
 }
 
 /** The words of a CHECK condition (`"state IN ('a', 'b')"`, `sa.text(…)`): the columns it may involve. */

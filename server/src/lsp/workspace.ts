@@ -7,6 +7,7 @@ import { readText } from '../engine/readText';
 import { brokenRevisionLink, errorCode, type AlembicProject } from '../model/alembicConfig';
 import { findProjects, inVersionLocations, listProjectRevisions, revisionGlobMatcher } from '../model/discovery';
 import { isRevisionSource } from '../model/revisionContent';
+import { forgetDeclaredNamingConventions } from '../model/namingConvention';
 import { projectRootOf } from '../model/sourceRoots';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, withRevision, type ProjectModel } from '../model/project';
@@ -97,6 +98,8 @@ export class WorkspaceIndex {
     }> = [];
     const problems: string[] = [];
     this.openText = openText;
+    // Read again, like env.py: the models' naming convention may have changed since (SW102).
+    forgetDeclaredNamingConventions();
     for (const folder of folders) {
       // The same discovery as the CLI's (model/discovery.ts): the editor finds the projects `lint` finds.
       const alembics = findProjects(folder, problems).projects;

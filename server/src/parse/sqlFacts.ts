@@ -147,6 +147,8 @@ export interface ConstraintFact {
   type: string;
   name?: string;
   columns: string[];
+  /** Every column the constraint involves: its key columns, or those its CHECK expression reads. */
+  involves: string[];
   references?: { table: RelationRef; columns: string[]; onDelete: ReferentialAction; onUpdate: ReferentialAction };
   default?: ExpressionFacts;
   notValid: boolean;
@@ -165,9 +167,13 @@ export function constraintOf(node: unknown): ConstraintFact | undefined {
     type,
     name: c.conname as string | undefined,
     columns: nameParts(c.keys ?? c.fk_attrs),
+    involves: [],
     notValid: c.skip_validation === true,
     location: (c.location as number | undefined) ?? -1,
   };
+  fact.involves = (type === 'CHECK' ? columnRefs(c.raw_expr) : fact.columns.map((col) => col.toLowerCase())).concat(
+    exclusionColumns(c.exclusions),
+  );
   if (typeof c.indexname === 'string') fact.usingIndex = c.indexname;
   if (type === 'CHECK') fact.notNullColumn = notNullTestColumn(c.raw_expr);
   if (type === 'FOREIGN') {
@@ -291,12 +297,41 @@ export function tableConstraintFacts(kind: string, stmt: SqlNode): ConstraintFac
   return out;
 }
 
+/** `EXCLUDE USING gist (room WITH =, during WITH &&)`: the columns of its elements. */
+function exclusionColumns(exclusions: unknown): string[] {
+  if (!Array.isArray(exclusions)) return [];
+  return exclusions.flatMap((pair) => {
+    const elem = (
+      Array.isArray((pair as { List?: { items?: unknown[] } }).List?.items)
+        ? (pair as { List: { items: unknown[] } }).List.items[0]
+        : undefined
+    ) as { IndexElem?: { name?: string; expr?: unknown } } | undefined;
+    if (elem?.IndexElem?.name) return [elem.IndexElem.name.toLowerCase()];
+    return elem?.IndexElem?.expr ? columnRefs(elem.IndexElem.expr) : [];
+  });
+}
+
 /** The column of a bare `col IS NOT NULL` expression. */
 function notNullTestColumn(expr: unknown): string | undefined {
   const test = (expr as { NullTest?: { nulltesttype?: string; arg?: unknown } } | undefined)?.NullTest;
   if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
   const fields = (test.arg as { ColumnRef?: { fields?: unknown } } | undefined)?.ColumnRef?.fields;
   return fields ? nameParts(fields).pop() : undefined;
+}
+
+/**
+ * The columns an expression reads (`f(lower(t.name))` → `name`): the last part of every column
+ * reference, lower-cased. For an index built on an expression or with a predicate, these are the
+ * columns whose drop takes the index with it.
+ */
+export function columnRefs(node: unknown): string[] {
+  const found = new Set<string>();
+  walkSql({ root: node }, (type, value) => {
+    if (type !== 'ColumnRef') return;
+    const parts = nameParts(value.fields);
+    if (parts.length) found.add(parts[parts.length - 1].toLowerCase());
+  });
+  return [...found];
 }
 
 /** Every string constant written in a statement (`'sad'` in `WHERE mood = 'sad'`). */

@@ -1,5 +1,5 @@
 import type { SqlNode } from '../sql';
-import { columnFacts, firstLocation, nameParts, relationOf, tableConstraintFacts } from '../sqlFacts';
+import { columnFacts, columnRefs, firstLocation, nameParts, relationOf, tableConstraintFacts } from '../sqlFacts';
 import { typeWithModifiers, type SqlTypeWithModifiers } from './schemaDdl';
 
 /**
@@ -12,13 +12,26 @@ import { typeWithModifiers, type SqlTypeWithModifiers } from './schemaDdl';
 export type SqlObjectKind = 'table' | 'index' | 'type' | 'view' | 'schema' | 'column' | 'constraint' | 'sequence';
 
 export type ObjectChange =
-  | { action: 'create'; kind: SqlObjectKind; name: string; table?: string; orReplace: boolean; location: number }
+  | {
+      action: 'create';
+      kind: SqlObjectKind;
+      name: string;
+      table?: string;
+      orReplace: boolean;
+      location: number;
+      /** For an index or constraint: the columns it involves (an index's expressions and predicate included). */
+      columns?: string[];
+      /** `CREATE … IF NOT EXISTS`. */
+      ifNotExists?: boolean;
+    }
   | {
       action: 'drop';
       kind: SqlObjectKind;
       name: string;
       table?: string;
       location: number;
+      /** `DROP … IF EXISTS`. */
+      ifExists?: boolean;
       /** `ADD CONSTRAINT c UNIQUE USING INDEX ix`: the index becomes the constraint's (and goes with it). */
       consumedBy?: string;
     }
@@ -63,6 +76,7 @@ export function objectChangesOf(kind: string, stmt: SqlNode): ObjectChange[] {
             table,
             orReplace: false,
             location: c.location,
+            columns: c.involves,
           });
       }
       return changes;
@@ -80,6 +94,8 @@ export function objectChangesOf(kind: string, stmt: SqlNode): ObjectChange[] {
           table: lower(rel?.name),
           orReplace: false,
           location: rel?.location ?? -1,
+          columns: indexColumns(stmt),
+          ifNotExists: stmt.if_not_exists === true,
         },
       ];
     }
@@ -187,7 +203,14 @@ function dropChanges(stmt: SqlNode): ObjectChange[] {
         : o.String?.sval
           ? [o.String.sval]
           : [];
-    if (parts.length > 0) changes.push({ action: 'drop', kind, name: parts[parts.length - 1].toLowerCase(), location });
+    if (parts.length > 0)
+      changes.push({
+        action: 'drop',
+        kind,
+        name: parts[parts.length - 1].toLowerCase(),
+        location,
+        ifExists: stmt.missing_ok === true,
+      });
   }
   return changes;
 }
@@ -271,6 +294,7 @@ function alterTableChanges(kind: string, stmt: SqlNode): ObjectChange[] {
           table,
           orReplace: false,
           location: c.location,
+          columns: c.involves,
         });
       const usingIndex = (cmd.def as { Constraint?: { indexname?: string } } | undefined)?.Constraint?.indexname;
       if (usingIndex && c?.name)
@@ -287,6 +311,24 @@ function alterTableChanges(kind: string, stmt: SqlNode): ObjectChange[] {
     }
   }
   return changes;
+}
+
+/**
+ * The columns an index involves: its key columns, the columns its expressions read, its INCLUDE
+ * columns and those of its predicate. PostgreSQL drops the index with any of them.
+ */
+function indexColumns(stmt: SqlNode): string[] {
+  const columns = new Set<string>();
+  for (const item of [
+    ...((stmt.indexParams as unknown[]) ?? []),
+    ...((stmt.indexIncludingParams as unknown[]) ?? []),
+  ]) {
+    const elem = (item as { IndexElem?: { name?: string; expr?: unknown } }).IndexElem;
+    if (elem?.name) columns.add(elem.name.toLowerCase());
+    else if (elem?.expr) for (const c of columnRefs(elem.expr)) columns.add(c);
+  }
+  if (stmt.whereClause) for (const c of columnRefs(stmt.whereClause)) columns.add(c);
+  return [...columns];
 }
 
 /** The target type of `ALTER COLUMN <column> TYPE …`, with its modifiers (`varchar(20)`). */
