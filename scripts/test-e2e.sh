@@ -71,6 +71,17 @@ if [ -z "$untrusted" ] && [ -z "${E2E_GREP:-}" ] && [ -z "${E2E_WORKSPACE:-}" ];
     echo "e2e: the layouts pass on test/fixtures/layouts/$layout" >&2
     step env E2E_UNTRUSTED=0 E2E_WORKSPACE="test/fixtures/layouts/$layout" E2E_GREP="project layouts" node out/test/e2e/run.js
   done
+  # The runner's Flask-Migrate fixture (an application factory made by Flask-Migrate's own
+  # `flask db init`, test/support/flaskMigrateProject.ts) verified from the sidebar.
+  flask_dir="$(mktemp -d)"
+  if node out/test/support/flaskMigrateProject.js "$flask_dir/shop" >/dev/null; then
+    echo "e2e: the Flask-Migrate pass on a new application factory ($flask_dir/shop)" >&2
+    step env E2E_UNTRUSTED=0 E2E_WORKSPACE="$flask_dir/shop" E2E_GREP="Flask-Migrate from the sidebar" node out/test/e2e/run.js
+  else
+    echo "e2e: could not make the Flask-Migrate fixture (python3-flask-migrate, python3-flask-sqlalchemy)" >&2
+    rc=1
+  fi
+  rm -rf "$flask_dir"
 fi
 if [ "$vsix" = 1 ]; then
   # the build above is fresh (or E2E_SKIP_BUILD was asked for): package without rebuilding

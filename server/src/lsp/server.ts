@@ -28,11 +28,13 @@ import type { MigrationModel } from '../model/migration';
 import type { ProjectModel } from '../model/project';
 import { allRules } from '../rules';
 import { ruleDocUrl } from '../rules/docsUrl';
+import { runLocationOf } from './runLocation';
 import type { Finding } from '../rules/types';
 import {
   FIX_ALL_KIND,
   LintWorkspaceRequest,
   ListRevisionsRequest,
+  RunLocationRequest,
   ListRulesRequest,
   NewDecisionRequest,
   ServerCommands,
@@ -892,6 +894,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       }));
     }),
   );
+
+  connection.onRequest(RunLocationRequest, runLocationOf);
 
   connection.onRequest(
     NewDecisionRequest,
