@@ -65,6 +65,10 @@ if [ -z "$untrusted" ] && [ -z "${E2E_GREP:-}" ] && [ -z "${E2E_WORKSPACE:-}" ];
   # Alembic and PostgreSQL): in the test workspace its cases are pending.
   echo "e2e: the runner pass on the demo workspace (examples/demo)" >&2
   step env E2E_UNTRUSTED=0 E2E_WORKSPACE=examples/demo E2E_GREP="migration runner sidebar" node out/test/e2e/run.js
+  # The Results view across a window reload: the suite runs twice in one launch (the reloaded
+  # window runs it again), so it has a pass of its own.
+  echo "e2e: the window-reload pass on the demo workspace" >&2
+  step env E2E_UNTRUSTED=0 E2E_WORKSPACE=examples/demo E2E_GREP="results across a window reload" node out/test/e2e/run.js
   # Project discovery's suite needs the layout fixtures (Flask-Migrate; a src/ package with a
   # package-resource script_location): in the test workspace its cases are pending.
   for layout in flask-migrate src-package; do
