@@ -65,12 +65,27 @@ if [ -z "$untrusted" ] && [ -z "${E2E_GREP:-}" ] && [ -z "${E2E_WORKSPACE:-}" ];
   # Alembic and PostgreSQL): in the test workspace its cases are pending.
   echo "e2e: the runner pass on the demo workspace (examples/demo)" >&2
   step env E2E_UNTRUSTED=0 E2E_WORKSPACE=examples/demo E2E_GREP="migration runner sidebar" node out/test/e2e/run.js
+  # The Results view across a window reload: the suite runs twice in one launch (the reloaded
+  # window runs it again), so it has a pass of its own.
+  echo "e2e: the window-reload pass on the demo workspace" >&2
+  step env E2E_UNTRUSTED=0 E2E_WORKSPACE=examples/demo E2E_GREP="results across a window reload" node out/test/e2e/run.js
   # Project discovery's suite needs the layout fixtures (Flask-Migrate; a src/ package with a
   # package-resource script_location): in the test workspace its cases are pending.
   for layout in flask-migrate src-package; do
     echo "e2e: the layouts pass on test/fixtures/layouts/$layout" >&2
     step env E2E_UNTRUSTED=0 E2E_WORKSPACE="test/fixtures/layouts/$layout" E2E_GREP="project layouts" node out/test/e2e/run.js
   done
+  # The runner's Flask-Migrate fixture (an application factory made by Flask-Migrate's own
+  # `flask db init`, test/support/flaskMigrateProject.ts) verified from the sidebar.
+  flask_dir="$(mktemp -d)"
+  if node out/test/support/flaskMigrateProject.js "$flask_dir/shop" >/dev/null; then
+    echo "e2e: the Flask-Migrate pass on a new application factory ($flask_dir/shop)" >&2
+    step env E2E_UNTRUSTED=0 E2E_WORKSPACE="$flask_dir/shop" E2E_GREP="Flask-Migrate from the sidebar" node out/test/e2e/run.js
+  else
+    echo "e2e: could not make the Flask-Migrate fixture (python3-flask-migrate, python3-flask-sqlalchemy)" >&2
+    rc=1
+  fi
+  rm -rf "$flask_dir"
 fi
 if [ "$vsix" = 1 ]; then
   # the build above is fresh (or E2E_SKIP_BUILD was asked for): package without rebuilding

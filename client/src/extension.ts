@@ -12,7 +12,7 @@ import { StatusItem } from './status';
 import type { RunnerUi } from './views';
 import { StatusNotification } from '../../server/src/shared/protocol';
 import type { InitializationOptions } from '../../server/src/shared/settings';
-import { ServerCommands } from '../../server/src/shared/protocol';
+import { RunLocationRequest, ServerCommands } from '../../server/src/shared/protocol';
 
 /** The documents the server reads: Python (revisions, application code), decision records, team config. */
 const DOCUMENTS: lc.DocumentSelector = [
@@ -92,7 +92,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   );
 
   // The runner's views are registered now; its service, providers and commands load on first use.
-  const lazyRunner = new LazyRunner(context, output);
+  // Where Alembic runs for an alembic.ini (Flask-Migrate: the folder above) is project discovery's
+  // answer, asked of the language server.
+  const lazyRunner = new LazyRunner(context, output, async (configFile) => {
+    if (!client) throw new Error('the language server is not running');
+    return client.sendRequest(RunLocationRequest, { configFile });
+  });
   runner = lazyRunner;
   context.subscriptions.push(lazyRunner);
   registerCommands(context, {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as RunnerBundle from './runnerBundle';
 import type { RunnerUi } from './views';
+import type { RunLocator } from './runner/runnerService';
 import { RevisionCodeLenses } from './views/codeLens';
 import { VIEW_IDS } from './views/ids';
 import { LazyTreeProvider } from './views/lazyTree';
@@ -34,6 +35,7 @@ export class LazyRunner implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.LogOutputChannel,
+    private readonly runLocation?: RunLocator,
   ) {
     this.resultsView = vscode.window.createTreeView(VIEW_IDS.results, { treeDataProvider: this.trees.results });
     context.subscriptions.push(
@@ -70,7 +72,11 @@ export class LazyRunner implements vscode.Disposable {
     const started = performance.now();
     // Beside this bundle in dist/; a computed path, so that esbuild leaves it to run time.
     const bundle = require(path.join(__dirname, 'runner.js')) as typeof RunnerBundle;
-    const ui = bundle.registerRunnerViews(this.context, this.output, { codeLenses: this.codeLenses, sql: this.sql });
+    const ui = bundle.registerRunnerViews(this.context, this.output, {
+      codeLenses: this.codeLenses,
+      sql: this.sql,
+      ...(this.runLocation ? { runLocation: this.runLocation } : {}),
+    });
     this.trees.revisions.setTarget(ui.revisions);
     this.trees.database.setTarget(ui.database);
     this.trees.results.setTarget(ui.results);

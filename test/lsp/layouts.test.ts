@@ -82,6 +82,25 @@ describe('language server: the layouts the CLI finds (one discovery module)', ()
     });
   }
 
+  it("schemaWarden/runLocation: Flask-Migrate's migrations/alembic.ini runs from the folder above; bad params are an error, not a crash", async () => {
+    await openLayout('flask-migrate');
+    const s = session as LspSession;
+    await s.waitForStatus((st) => st.state === 'ready', 20_000);
+    const ini = path.join(root, 'migrations', 'alembic.ini');
+    assert.deepEqual(await s.connection.sendRequest('schemaWarden/runLocation', { configFile: ini }), {
+      projectDir: root,
+      configFile: path.join('migrations', 'alembic.ini'),
+    });
+    await assert.rejects(s.connection.sendRequest('schemaWarden/runLocation', { configFile: 3 }), /absolute path/);
+    await assert.rejects(s.connection.sendRequest('schemaWarden/runLocation', null), /absolute path/);
+    // Still answering.
+    assert.equal(
+      ((await s.connection.sendRequest('schemaWarden/runLocation', { configFile: ini })) as { projectDir: string })
+        .projectDir,
+      root,
+    );
+  });
+
   it('a helper in versions/ opened in the editor is not a revision; a new file there becomes one once it has its identifiers', async () => {
     await openLayout('versions-helpers');
     const s = session as LspSession;

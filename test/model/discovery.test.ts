@@ -6,7 +6,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readAlembicProject } from '../../server/src/model/alembicConfig';
-import { enclosingProject, findProjects, inVersionLocations } from '../../server/src/model/discovery';
+import {
+  alembicRunLocation,
+  enclosingProject,
+  findProjects,
+  inVersionLocations,
+} from '../../server/src/model/discovery';
 import { isRevisionSource } from '../../server/src/model/revisionContent';
 import {
   isPackageResource,
@@ -31,6 +36,29 @@ describe('discovery (model/discovery.ts and its parts)', () => {
     }
     return root;
   };
+
+  it("says where Alembic runs: a plain project from alembic.ini's folder, Flask-Migrate's migrations/alembic.ini from the folder above", () => {
+    const flask = path.join(LAYOUTS, 'flask-migrate');
+    assert.deepEqual(alembicRunLocation(path.join(flask, 'migrations', 'alembic.ini')), {
+      projectDir: flask,
+      configFile: path.join('migrations', 'alembic.ini'),
+    });
+    const plain = write({
+      'alembic.ini': '[alembic]\nscript_location = %(here)s/migrations\n',
+      'migrations/env.py': '',
+      'migrations/versions/.keep': '',
+    });
+    assert.deepEqual(alembicRunLocation(path.join(plain, 'alembic.ini')), {
+      projectDir: plain,
+      configFile: 'alembic.ini',
+    });
+    // An ini beside env.py that names its script location is not Flask-Migrate's: it runs from its folder.
+    const named = write({ 'db/alembic.ini': '[alembic]\nscript_location = %(here)s\n', 'db/env.py': '' });
+    assert.deepEqual(alembicRunLocation(path.join(named, 'db', 'alembic.ini')), {
+      projectDir: path.join(named, 'db'),
+      configFile: 'alembic.ini',
+    });
+  });
 
   it('tells package resources from paths', () => {
     for (const yes of ['mypkg:migrations', 'mypkg.sub:path', 'a.b:c:d', '_pkg:x/y'])

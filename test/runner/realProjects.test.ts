@@ -4,13 +4,13 @@
 // URL where nothing listens" is a TCP listener of the test's own that counts connections: none may
 // ever arrive.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runVerifyCommand } from '../../server/src/cli/commands/verify';
 import { debianPython, fixtureDir, usePostgresCluster, venvPython } from '../support/postgres';
+import { flaskMigrateProject } from '../support/flaskMigrateProject';
 import { breakDowngrade, projectWithUpgrade, replaceEnvPy, syntheticProject, type TempProject } from './projectFactory';
 
 interface Run {
@@ -423,81 +423,3 @@ describe('runner: real project shapes through schema-warden verify (real Postgre
     });
   });
 });
-
-/**
- * An application factory (shop/) with Flask-SQLAlchemy models, a wsgi.py, and migrations/ made by
- * Flask-Migrate's own `flask db init` (its alembic.ini without script_location, its env.py using
- * current_app), then two revisions. The app's config holds `devUrl`.
- */
-function flaskMigrateProject(python: string, devUrl: string): TempProject {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-test-flask-'));
-  const write = (file: string, lines: string[]) => {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), `${lines.join('\n')}\n`);
-  };
-  write('shop/__init__.py', [
-    'from flask import Flask',
-    'from flask_migrate import Migrate',
-    '',
-    'from shop.models import db',
-    '',
-    '',
-    'def create_app():',
-    '    app = Flask(__name__)',
-    `    app.config["SQLALCHEMY_DATABASE_URI"] = "${devUrl}"`,
-    '    db.init_app(app)',
-    '    Migrate(app, db)',
-    '    return app',
-  ]);
-  write('shop/models.py', [
-    'from flask_sqlalchemy import SQLAlchemy',
-    '',
-    'db = SQLAlchemy()',
-    '',
-    '',
-    'class Product(db.Model):',
-    '    id = db.Column(db.Integer, primary_key=True)',
-    '    title = db.Column(db.Text, nullable=False)',
-    '    price_cents = db.Column(db.Integer)',
-  ]);
-  write('wsgi.py', ['from shop import create_app', '', 'app = create_app()']);
-  execFileSync(python, ['-m', 'flask', '--app', 'wsgi', 'db', 'init'], {
-    cwd: dir,
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-    stdio: 'pipe',
-  });
-  const revision = (id: string, down: string | null, upgrade: string[], downgrade: string[]) =>
-    write(`migrations/versions/${id}_.py`, [
-      '"""revision"""',
-      'from alembic import op',
-      'import sqlalchemy as sa',
-      '',
-      `revision = "${id}"`,
-      `down_revision = ${down ? `"${down}"` : 'None'}`,
-      'branch_labels = None',
-      'depends_on = None',
-      '',
-      '',
-      'def upgrade():',
-      ...upgrade.map((line) => `    ${line}`),
-      '',
-      '',
-      'def downgrade():',
-      ...downgrade.map((line) => `    ${line}`),
-    ]);
-  revision(
-    'f1a5c0000001',
-    null,
-    [
-      'op.create_table("product", sa.Column("id", sa.Integer, primary_key=True), sa.Column("title", sa.Text, nullable=False))',
-    ],
-    ['op.drop_table("product")'],
-  );
-  revision(
-    'f1a5c0000002',
-    'f1a5c0000001',
-    ['op.add_column("product", sa.Column("price_cents", sa.Integer))'],
-    ['op.drop_column("product", "price_cents")'],
-  );
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}

@@ -108,12 +108,38 @@ export async function resetDatabase(ui: RunnerUi): Promise<void> {
 
 export async function upgradeToRevision(ui: RunnerUi, given?: unknown): Promise<boolean> {
   const revision = await revisionFrom(ui, given, 'Upgrade the database to…');
-  return revision ? ui.service.migrate('upgrade', revision.revision) : false;
+  return revision ? migrateAndConfirm(ui, 'upgrade', revision.revision) : false;
 }
 
 export async function downgradeToRevision(ui: RunnerUi, given?: unknown): Promise<boolean> {
   const revision = await revisionFrom(ui, given, 'Downgrade the database to…');
-  return revision ? ui.service.migrate('downgrade', revision.revision) : false;
+  return revision ? migrateAndConfirm(ui, 'downgrade', revision.revision) : false;
+}
+
+/**
+ * Runs the upgrade or downgrade (code lens, Revisions view, palette) and, once it finished, says
+ * which revision the database is at now, read back from the database (`alembic current`), not
+ * assumed from the command.
+ */
+async function migrateAndConfirm(ui: RunnerUi, direction: 'upgrade' | 'downgrade', revision: string): Promise<boolean> {
+  if (!(await ui.service.migrate(direction, revision))) return false;
+  const done = direction === 'upgrade' ? 'Upgraded' : 'Downgraded';
+  // The target without its temp folder (the Database view shows that): "local PostgreSQL 15 cluster on …".
+  const target = ui.service.database.description?.replace(/ \(\/[^()]*\)$/, '');
+  const where = target ? ` (${target})` : '';
+  let current: string[] | undefined;
+  try {
+    current = await ui.service.currentRevisions();
+  } catch (error) {
+    ui.service.log(`alembic current after ${direction} ${revision} failed: ${(error as Error).message}`);
+  }
+  const message =
+    current === undefined
+      ? `Schema Warden: ${done} to ${revision}; the database's current revision could not be read (see the output).`
+      : `Schema Warden: ${done} to ${revision} — the database is now at ${current.length ? current.join(', ') : 'the base (no revision applied)'}${where}.`;
+  ui.service.log(message.replace(/^Schema Warden: /, ''));
+  void vscode.window.showInformationMessage(message);
+  return true;
 }
 
 export async function verifyFromRevision(ui: RunnerUi, given?: unknown): Promise<VerifyResult | undefined> {

@@ -4,6 +4,7 @@
 // the work. Everything started here is stopped by dispose() (extension deactivation).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   AlembicCommandError,
@@ -27,8 +28,8 @@ import {
   type VerifyStepResult,
 } from '../../../server/src/runner';
 import { loadConfig } from '../../../server/src/config/config';
-import { alembicProjectOf } from '../../../server/src/runner/projectLayout';
 import { formatMs } from '../../../server/src/runner/log';
+import type { RunLocation } from '../../../server/src/shared/protocol';
 import { RunProgress } from './runProgress';
 import { DEFAULT_POSTGRES_MAJOR } from '../../../server/src/runner/targets/target';
 import { DockerTarget } from '../../../server/src/runner/targets/docker';
@@ -66,6 +67,9 @@ export interface VerifyProgress {
 
 const PASSWORD_KEY_PREFIX = 'schemaWarden.runner.password:';
 
+/** Where Alembic runs for an alembic.ini (the language server answers from project discovery). */
+export type RunLocator = (configFile: string) => Promise<RunLocation>;
+
 export class RunnerService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the database, the revision state or the last result changed. */
@@ -96,6 +100,7 @@ export class RunnerService implements vscode.Disposable {
   constructor(
     private readonly output: vscode.LogOutputChannel,
     private readonly secrets: vscode.SecretStorage,
+    private readonly runLocation?: RunLocator,
   ) {}
 
   /** Logs to the output channel, one line per runner event ("alembic upgrade 0002 on …: ok in 80 ms"). */
@@ -143,7 +148,24 @@ export class RunnerService implements vscode.Disposable {
     return typeof value === 'number' && Number.isInteger(value) ? value : DEFAULT_POSTGRES_MAJOR;
   }
 
-  /** The folder holding alembic.ini (asked once when the workspace has several). */
+  /**
+   * Where Alembic runs for `configFile`, as project discovery says (through the language server).
+   * Without an answer, the folder of the file (a plain project's layout), said in the log.
+   */
+  private async locate(configFile: string): Promise<RunLocation> {
+    const plain = { projectDir: path.dirname(configFile), configFile: path.basename(configFile) };
+    if (!this.runLocation) return plain;
+    try {
+      return await this.runLocation(configFile);
+    } catch (error) {
+      this.log(
+        `could not ask the language server where Alembic runs for ${configFile} (${(error as Error).message}): running it from ${plain.projectDir}`,
+      );
+      return plain;
+    }
+  }
+
+  /** The folder Alembic runs from (the folder above migrations/ for Flask-Migrate); asked once when the workspace has several. */
   async projectDir(): Promise<string> {
     if (this.chosenProject) return this.chosenProject;
     const inis = await vscode.workspace.findFiles('**/alembic.ini', '**/{node_modules,.venv,venv,.git}/**', 20);
@@ -158,7 +180,7 @@ export class RunnerService implements vscode.Disposable {
       ini = picked.uri;
     }
     // Flask-Migrate's migrations/alembic.ini runs from the folder above (where the app is).
-    const location = alembicProjectOf(ini.fsPath);
+    const location = await this.locate(ini.fsPath);
     this.chosenProject = location.projectDir;
     this.chosenConfigFile = location.configFile;
     return this.chosenProject;

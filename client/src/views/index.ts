@@ -3,7 +3,7 @@
 // dist/runner.js: the views themselves, the code lenses and the Show SQL documents are registered
 // at activation by client/src/lazyRunner.ts, which loads this on first use.
 import * as vscode from 'vscode';
-import { RunnerService } from '../runner/runnerService';
+import { RunnerService, type RunLocator } from '../runner/runnerService';
 import type { RevisionCodeLenses } from './codeLens';
 import { DatabaseProvider } from './databaseView';
 import { registerDetailPanel } from './detailPanel';
@@ -29,6 +29,8 @@ export interface RunnerUi {
 export interface RunnerShell {
   codeLenses: RevisionCodeLenses;
   sql: SqlDocuments;
+  /** Where Alembic runs for an alembic.ini: project discovery's answer, through the language server. */
+  runLocation?: RunLocator;
 }
 
 export function registerRunnerViews(
@@ -36,7 +38,7 @@ export function registerRunnerViews(
   output: vscode.LogOutputChannel,
   shell: RunnerShell,
 ): RunnerUi {
-  const service = new RunnerService(output, context.secrets);
+  const service = new RunnerService(output, context.secrets, shell.runLocation);
   const ui: RunnerUi = {
     service,
     revisions: new RevisionsProvider(service),

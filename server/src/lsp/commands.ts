@@ -8,6 +8,7 @@ import {
   ListRevisionsRequest,
   ListRulesRequest,
   NewDecisionRequest,
+  RunLocationRequest,
   ServerCommands,
   type AllowWithDecisionArgs,
   type LintWorkspaceResult,
@@ -22,6 +23,7 @@ import { waiverLine, writeRecord } from './decisions';
 import type { OpenDocument } from './documents';
 import type { ServerLog } from './log';
 import { invalidParams, paramsOf } from './params';
+import { runLocationOf } from './runLocation';
 import { canonicalUri, pathToUri, uriToPath } from './uri';
 import type { WorkspaceIndex } from './workspace';
 
@@ -137,6 +139,9 @@ export function registerCommands(ctx: CommandsContext): void {
       }));
     }),
   );
+
+  // Thrown errors (bad params) reach the client as errors; the server carries on.
+  connection.onRequest(RunLocationRequest, runLocationOf);
 
   connection.onRequest(
     NewDecisionRequest,

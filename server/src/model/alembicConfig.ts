@@ -24,6 +24,11 @@ export interface AlembicProject {
   problems: string[];
   /** What `env.py` sets for every migration (read statically), when it can be read. */
   env?: EnvScriptSettings;
+  /**
+   * Flask-Migrate's layout: alembic.ini beside env.py with no `script_location` (Flask-Migrate
+   * sets it); Alembic runs from the folder above (see `alembicRunLocation` in discovery.ts).
+   */
+  flaskMigrate?: boolean;
 }
 
 export class AlembicConfigError extends Error {}
@@ -131,8 +136,9 @@ function fromIni(dir: string, file: string): AlembicProject {
   const here = (s: string): string => s.replace(/%\(here\)s/g, dir).replace(/%%/g, '%');
   const rawLocation = typeof section.script_location === 'string' ? section.script_location.trim() : undefined;
   let scriptLocation = dir; // Flask-Migrate's layout: alembic.ini beside env.py, no script_location
+  const flaskMigrate = !rawLocation && fs.existsSync(path.join(dir, 'env.py'));
   if (rawLocation) scriptLocation = resolveLocation(here(rawLocation), dir, projectRoot, file, problems);
-  else if (!fs.existsSync(path.join(dir, 'env.py'))) {
+  else if (!flaskMigrate) {
     const below = ['migrations', 'alembic'].find((name) => fs.existsSync(path.join(dir, name, 'env.py')));
     problems.push(
       below
@@ -159,6 +165,7 @@ function fromIni(dir: string, file: string): AlembicProject {
     recursive: String(section.recursive_version_locations ?? '').toLowerCase() === 'true',
     problems,
     env: readEnvScript(scriptLocation),
+    ...(flaskMigrate ? { flaskMigrate } : {}),
   };
 }
 

@@ -197,6 +197,27 @@ function throughLinkedFolder(location: string, parts: readonly string[]): boolea
   return false;
 }
 
+/** Where Alembic runs for a project: its working directory and its configuration file from there. */
+export interface AlembicRunLocation {
+  /** The working directory (the project's root as `alembic` or `flask db` is run by hand). */
+  projectDir: string;
+  /** The configuration file, relative to projectDir. */
+  configFile: string;
+}
+
+/**
+ * Where Alembic runs for the configuration file `iniPath`, as it would be run by hand: a plain
+ * project from the folder of alembic.ini; Flask-Migrate's layout (`migrations/alembic.ini` beside
+ * env.py, no script_location) from the folder above, where the application (wsgi.py / app.py) is.
+ * The runner in the CLI and in the editor (through the language server) ask here.
+ */
+export function alembicRunLocation(iniPath: string): AlembicRunLocation {
+  const folder = path.dirname(path.resolve(iniPath));
+  const project = path.basename(iniPath) === 'alembic.ini' ? readAlembicProject(folder) : undefined;
+  const projectDir = project?.flaskMigrate ? path.dirname(folder) : folder;
+  return { projectDir, configFile: path.relative(projectDir, path.resolve(iniPath)) };
+}
+
 /** What to say when no revision was found: what was searched and how to point the tool at the migrations. */
 export function nothingFoundMessage(start: string, search?: ProjectSearch): string {
   const where = search

@@ -123,5 +123,21 @@ export const NewDecisionRequest = new jsonrpc.RequestType<NewDecisionParams, New
   'schemaWarden/newDecision',
 );
 
+/** A configuration file (alembic.ini) the runner in the editor found. */
+export interface RunLocationParams {
+  configFile: string;
+}
+/** Where Alembic runs for it (project discovery's answer: Flask-Migrate runs from the folder above). */
+export interface RunLocation {
+  projectDir: string;
+  /** Relative to projectDir. */
+  configFile: string;
+}
+
+/** Where the runner runs Alembic for a configuration file: one home for layouts (model/discovery.ts). */
+export const RunLocationRequest = new jsonrpc.RequestType<RunLocationParams, RunLocation, void>(
+  'schemaWarden/runLocation',
+);
+
 /** Lints every revision of the workspace now. */
 export const LintWorkspaceRequest = new jsonrpc.RequestType0<LintWorkspaceResult, void>('schemaWarden/lintWorkspace');

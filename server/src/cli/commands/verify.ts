@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENV_MODES, type EnvMode } from '../../runner/alembicHelper';
 import type { HelperEnvironment } from '../../runner/helperProtocol';
-import { alembicProjectOf } from '../../runner/projectLayout';
+import { alembicRunLocation } from '../../model/discovery';
 import { discoverPython, projectVenv } from '../../runner/pythonDiscovery';
 import { formatMs } from '../../runner/log';
 import { describeTableLock, summarizeLocks } from '../../runner/lockSummary';
@@ -272,7 +272,7 @@ function defaultConfigFile(projectDir: string): string {
   if (fs.existsSync(path.join(projectDir, 'alembic.ini'))) return 'alembic.ini';
   const flaskMigrate = path.join(projectDir, 'migrations', 'alembic.ini');
   if (fs.existsSync(flaskMigrate)) {
-    const location = alembicProjectOf(flaskMigrate);
+    const location = alembicRunLocation(flaskMigrate);
     if (location.projectDir === projectDir) return location.configFile;
   }
   return 'alembic.ini';
