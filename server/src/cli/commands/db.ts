@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args';
 import { LocalClusterTarget, type LocalClusterState } from '../../runner/targets/localCluster';
 import { waitForPostgres } from '../../runner/targets/waitForPostgres';
 import { EXIT_FAILURE_FOUND, EXIT_OK, EXIT_SETUP_PROBLEM, reportSetupProblem, type CommandIo } from './runnerOptions';
@@ -28,28 +28,14 @@ export function defaultStateFile(): string {
 }
 
 export async function runDbCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        port: { type: 'string' },
-        'pg-version': { type: 'string' },
-        'state-file': { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr(`schema-warden db: ${(error as Error).message}\n\n${DB_USAGE}\n`);
-    return EXIT_SETUP_PROBLEM;
-  }
+  const parsed = parseCommandArgs('db', DB_USAGE, argv, io, {
+    port: { type: 'string' },
+    'pg-version': { type: 'string' },
+    'state-file': { type: 'string' },
+    format: { type: 'string', default: 'text' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(`${DB_USAGE}\n`);
-    return EXIT_OK;
-  }
   const action = positionals[0];
   const stateFile = path.resolve(io.cwd, values['state-file'] ?? defaultStateFile());
   const json = values.format === 'json';

@@ -4,7 +4,7 @@
 // Exit codes: 0 all good, 1 a failure found, 2 a setup problem (the message says what to install).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args';
 import { ENV_MODES, type EnvMode } from '../../runner/alembicHelper';
 import type { HelperEnvironment } from '../../runner/helperProtocol';
 import { alembicProjectOf } from '../../runner/projectLayout';
@@ -80,42 +80,28 @@ revision covers), 2 setup problem (also: the --metadata models could not be load
 const TARGET_KINDS = ['docker', 'local', 'url'] as const;
 
 export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        target: { type: 'string' },
-        url: { type: 'string' },
-        from: { type: 'string' },
-        all: { type: 'boolean', default: false },
-        to: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        python: { type: 'string' },
-        'keep-going': { type: 'boolean', default: false },
-        env: { type: 'string' },
-        'flask-app': { type: 'string' },
-        config: { type: 'string' },
-        'url-env': { type: 'string' },
-        'pg-version': { type: 'string' },
-        image: { type: 'string' },
-        'allow-remote-hosts': { type: 'boolean', default: false },
-        drift: { type: 'string' },
-        metadata: { type: 'string' },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr(`schema-warden verify: ${(error as Error).message}\n\n${VERIFY_USAGE}\n`);
-    return EXIT_SETUP_PROBLEM;
-  }
+  const parsed = parseCommandArgs('verify', VERIFY_USAGE, argv, io, {
+    target: { type: 'string' },
+    url: { type: 'string' },
+    from: { type: 'string' },
+    all: { type: 'boolean', default: false },
+    to: { type: 'string' },
+    format: { type: 'string', default: 'text' },
+    python: { type: 'string' },
+    'keep-going': { type: 'boolean', default: false },
+    env: { type: 'string' },
+    'flask-app': { type: 'string' },
+    config: { type: 'string' },
+    'url-env': { type: 'string' },
+    'pg-version': { type: 'string' },
+    image: { type: 'string' },
+    'allow-remote-hosts': { type: 'boolean', default: false },
+    drift: { type: 'string' },
+    metadata: { type: 'string' },
+    verbose: { type: 'boolean', short: 'v', default: false },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(`${VERIFY_USAGE}\n`);
-    return EXIT_OK;
-  }
   const format = values.format;
   if (format !== 'text' && format !== 'json') return usageError(io, `--format must be text or json, not "${format}"`);
   if (values.target !== undefined && !(TARGET_KINDS as readonly string[]).includes(values.target))
