@@ -8,6 +8,7 @@ import { parseCommandArgs } from '../args';
 import { LocalClusterTarget, type LocalClusterState } from '../../runner/targets/localCluster';
 import { waitForPostgres } from '../../runner/targets/waitForPostgres';
 import { EXIT_FAILURE_FOUND, EXIT_OK, EXIT_SETUP_PROBLEM, reportSetupProblem, type CommandIo } from './runnerOptions';
+import { definedOnly } from '../../shared/definedOnly';
 
 export const DB_USAGE = `Usage: schema-warden db start|stop|status [options]
 
@@ -81,8 +82,10 @@ async function start(
       .catch(() => undefined);
   const cluster = new LocalClusterTarget({
     persistent: true,
-    ...(port !== undefined ? { port: Number(port) } : {}),
-    ...(pgVersion !== undefined ? { postgresMajor: Number(pgVersion) } : {}),
+    ...definedOnly({
+      port: port !== undefined ? Number(port) : undefined,
+      postgresMajor: pgVersion !== undefined ? Number(pgVersion) : undefined,
+    }),
   });
   await cluster.start();
   const state = cluster.state();

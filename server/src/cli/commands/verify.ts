@@ -32,6 +32,7 @@ import {
   withInterruptAbort,
   type CommandIo,
 } from './runnerOptions';
+import { definedOnly } from '../../shared/definedOnly';
 
 export const VERIFY_USAGE = `Usage: schema-warden verify [options] [PROJECT_DIR]
 
@@ -151,11 +152,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   try {
     const target = await selectTarget({
       kind: (values.target as TargetKind | undefined) ?? 'auto',
-      ...(values.url ? { url: values.url } : {}),
       allowRemoteHosts: values['allow-remote-hosts'],
-      ...(major !== undefined ? { postgresMajor: major } : {}),
-      ...(values.image ? { image: values.image } : {}),
-      ...(log ? { log } : {}),
+      ...definedOnly({ url: values.url || undefined, postgresMajor: major, image: values.image || undefined, log }),
     });
     if (values.drift !== undefined) {
       return await runDriftCheck({
@@ -168,10 +166,12 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         developerUrl: values.drift,
         controller,
         envMode,
-        ...(values['flask-app'] ? { flaskApp: values['flask-app'] } : {}),
-        ...(values.metadata ? { metadata: values.metadata } : {}),
-        ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
-        ...(log ? { log } : {}),
+        ...definedOnly({
+          flaskApp: values['flask-app'] || undefined,
+          metadata: values.metadata || undefined,
+          urlEnvVar: values['url-env'] || undefined,
+          log,
+        }),
       });
     }
     const began = performance.now();
@@ -184,9 +184,11 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
           configFile,
           signal: controller.signal,
           envMode,
-          ...(log ? { log } : {}),
-          ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
-          ...(values['flask-app'] ? { flaskApp: values['flask-app'] } : {}),
+          ...definedOnly({
+            log,
+            urlEnvVar: values['url-env'] || undefined,
+            flaskApp: values['flask-app'] || undefined,
+          }),
         },
         async (session) => {
           if (format === 'text') {
@@ -205,11 +207,13 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
             databaseUrl: session.database.url,
             keepGoing: values['keep-going'],
             rebuildDatabase: () => session.database.recreate(),
-            ...(values.from ? { from: values.from } : {}),
-            ...(values.to ? { to: values.to } : {}),
-            ...(after.length ? { after } : {}),
             signal: controller.signal,
-            ...(log ? { log } : {}),
+            ...definedOnly({
+              from: values.from || undefined,
+              to: values.to || undefined,
+              after: after.length ? after : undefined,
+              log,
+            }),
           });
           return {
             result,
