@@ -314,7 +314,8 @@ export class RunnerService implements vscode.Disposable {
     const target = this.target as Target;
     if (direction === 'downgrade' && !target.ephemeral) {
       const answer = await vscode.window.showWarningMessage(
-        `Downgrade ${target.describe()} to ${revision}? This runs the downgrade() functions on a database that is not throw-away: data in dropped tables and columns is lost.`,
+        `Downgrade ${target.describe()} to ${revision}? This runs the downgrade() functions on a ` +
+          `database that is not throw-away: data in dropped tables and columns is lost.`,
         { modal: true },
         'Downgrade',
       );
@@ -404,7 +405,8 @@ export class RunnerService implements vscode.Disposable {
       this.progressed.fire(undefined);
     }
     this.log(
-      `verify round trips: ${result.ok ? 'passed' : `FAILED at ${(result.failures ?? []).map((f) => `${f.revision} (${f.step})`).join(', ') || '?'}`} in ${formatMs(performance.now() - began)} on ${target.describe()}`,
+      `verify round trips: ${result.ok ? 'passed' : `FAILED at ${(result.failures ?? []).map((f) => `${f.revision} (${f.step})`).join(', ') || '?'}`} ` +
+        `in ${formatMs(performance.now() - began)} on ${target.describe()}`,
     );
     this.lastResult = result;
     this.lastResultCancelled = false;

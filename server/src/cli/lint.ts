@@ -205,7 +205,8 @@ async function lintWith(
     const accepted = acceptedHistory(project);
     if (accepted.ids.length)
       notes.push(
-        `baseline ${accepted.ids.join(', ')}: ${accepted.revisions.size} revision${accepted.revisions.size === 1 ? '' : 's'} accepted (their own findings are not reported)`,
+        `baseline ${accepted.ids.join(', ')}: ${accepted.revisions.size} revision${accepted.revisions.size === 1 ? '' : 's'} ` +
+          `accepted (their own findings are not reported)`,
       );
   }
   if (changed) notes.push(`--changed: ${report.files.length} changed file(s) relative to ${changed.base}`);
@@ -213,7 +214,8 @@ async function lintWith(
   // uncommitted files would count. Say so rather than let an empty run pass unexplained.
   if (changed?.comparedWithHead && process.env.CI)
     notes.push(
-      'warning: the branch has no upstream, so --changed compared with HEAD (only uncommitted files count); in CI, name the target branch: --changed origin/main',
+      'warning: the branch has no upstream, so --changed compared with HEAD (only uncommitted ' +
+        'files count); in CI, name the target branch: --changed origin/main',
     );
   report.files.sort((a, b) => a.displayPath.localeCompare(b.displayPath));
 

@@ -213,7 +213,9 @@ export class AlembicHelper {
     }
     const h = helper.hello;
     helper.log(
-      `Alembic helper ready in ${formatMs(performance.now() - began)}: ${h.python} (Python ${h.pythonVersion}, Alembic ${h.alembic}, SQLAlchemy ${h.sqlalchemy}, drivers: ${h.drivers.join(', ') || 'none'})`,
+      `Alembic helper ready in ${formatMs(performance.now() - began)}: ${h.python} (Python ` +
+        `${h.pythonVersion}, Alembic ${h.alembic}, SQLAlchemy ${h.sqlalchemy}, drivers: ` +
+        `${h.drivers.join(', ') || 'none'})`,
     );
     return helper;
   }
@@ -391,7 +393,8 @@ export class AlembicHelper {
     if (detail?.type === 'MissingDependency') {
       return new RunnerSetupError(
         `Alembic cannot run with ${detail.python ?? python} (${this.options.pythonSource ?? 'the configured interpreter'}): ${detail.message}.`,
-        `Install it there: "${detail.python ?? python}" -m pip install alembic psycopg2-binary — or point schemaWarden.python (CLI: --python) at an interpreter that has Alembic.`,
+        `Install it there: "${detail.python ?? python}" -m pip install alembic psycopg2-binary — or ` +
+          `point schemaWarden.python (CLI: --python) at an interpreter that has Alembic.`,
       );
     }
     return new RunnerSetupError(
@@ -402,7 +405,9 @@ export class AlembicHelper {
   private pythonNotFound(): RunnerSetupError {
     return new RunnerSetupError(
       `Python interpreter "${this.options.python}" (${this.options.pythonSource ?? 'configured'}) was not found.`,
-      'Install Python 3 with Alembic (python3 -m venv .venv && .venv/bin/pip install alembic psycopg2-binary), or set schemaWarden.python (CLI: --python) to an interpreter that has it.',
+      'Install Python 3 with Alembic (python3 -m venv .venv && .venv/bin/pip install alembic ' +
+        'psycopg2-binary), or set schemaWarden.python (CLI: --python) to an interpreter that has ' +
+        'it.',
     );
   }
 

@@ -56,7 +56,9 @@ export async function runBaselineCommand(argv: string[], io: CliIo): Promise<num
       const accepted = acceptedHistory(project);
       if (accepted.ids.length)
         io.stderr(
-          `schema-warden baseline: configured now: ${accepted.ids.join(', ')} (${accepted.revisions.size} of ${project.revisions.length} revisions accepted in ${path.relative(io.cwd, project.root) || '.'})\n`,
+          `schema-warden baseline: configured now: ${accepted.ids.join(', ')} (${accepted.revisions.size} ` +
+            `of ${project.revisions.length} revisions accepted in ` +
+            `${path.relative(io.cwd, project.root) || '.'})\n`,
         );
     }
     return 0;
@@ -83,7 +85,9 @@ export async function runBaselineCommand(argv: string[], io: CliIo): Promise<num
     if (after !== before) writeFileAtomic(file, after);
     const count = group.reduce((n, p) => n + p.revisions.length, 0);
     io.stdout(
-      `${after === before ? 'Already recorded' : 'Recorded'} baseline = ${value} in ${path.relative(io.cwd, file) || file}${pyproject ? ' [tool.schema-warden]' : ''}: ${count} revision${count === 1 ? '' : 's'} accepted.\n`,
+      `${after === before ? 'Already recorded' : 'Recorded'} baseline = ${value} in ${path.relative(io.cwd, file) || file}` +
+        `${pyproject ? ' [tool.schema-warden]' : ''}: ${count} revision${count === 1 ? '' : 's'} ` +
+        `accepted.\n`,
     );
   }
   return 0;

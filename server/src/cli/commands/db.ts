@@ -95,7 +95,8 @@ async function start(
     io,
     json,
     { running: true, startMs: Math.round(cluster.timings.totalStartMs ?? 0), stateFile, ...state },
-    `Started ${cluster.describe()} in ${Math.round(cluster.timings.totalStartMs ?? 0)} ms.\n${state.url}\n\nexport DATABASE_URL=${state.url}\n\nStop it with: schema-warden db stop\n`,
+    `Started ${cluster.describe()} in ${Math.round(cluster.timings.totalStartMs ?? 0)} ms.\n` +
+      `${state.url}\n\nexport DATABASE_URL=${state.url}\n\nStop it with: schema-warden db stop\n`,
   );
   return EXIT_OK;
 }

@@ -51,7 +51,8 @@ export async function runDriftCheck(command: DriftCheckCommand): Promise<number>
           io.stdout(`Database: ${redactUrl(command.developerUrl)}\n`);
           io.stdout(`Reference: ${session.target.describe()} (${session.target.reason})\n`);
           io.stdout(
-            `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`,
+            `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} ` +
+              `with ${session.python.python} (${session.python.source})\n\n`,
           );
         }
         const result = await checkDrift({

@@ -127,7 +127,9 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   const configFile = values.config ?? defaultConfigFile(projectDir);
   if (!fs.existsSync(path.join(projectDir, configFile))) {
     io.stderr(
-      `schema-warden verify: no ${configFile} in ${projectDir}${values.config ? '' : ' (nor migrations/alembic.ini)'}.\nRun it in (or pass) your project's root, where Alembic's ${configFile} is.\n`,
+      `schema-warden verify: no ${configFile} in ${projectDir}` +
+        `${values.config ? '' : ' (nor migrations/alembic.ini)'}.\nRun it in (or pass) your ` +
+        `project's root, where Alembic's ${configFile} is.\n`,
     );
     return EXIT_SETUP_PROBLEM;
   }
@@ -199,7 +201,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
               );
             io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
             io.stdout(
-              `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.helper.hello.python} (${session.python.source})\n\n`,
+              `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} ` +
+                `with ${session.helper.hello.python} (${session.python.source})\n\n`,
             );
           }
           const result = await verifyRoundTrips({
@@ -321,7 +324,9 @@ function renderText(result: VerifyResult, projectDir: string, totalMs: number, e
   const notRunWhy = result.keepGoing ? 'not run (an ancestor could not be applied)' : 'not run after the failure';
   // Worded so that CI's "N passed, N failed" line detection does not mistake it for a test count.
   lines.push(
-    `Round trips ${result.ok ? 'OK' : 'FAILED'}: ${passed} of ${result.revisions.length} revision(s) came back down cleanly${failed ? `; ${failed} did not` : ''}${notRun ? `; ${notRun} ${notRunWhy}` : ''} (${formatMs(totalMs)})`,
+    `Round trips ${result.ok ? 'OK' : 'FAILED'}: ${passed} of ${result.revisions.length} ` +
+      `revision(s) came back down cleanly${failed ? `; ${failed} did not` : ''}${notRun ? `; ${notRun} ${notRunWhy}` : ''} ` +
+      `(${formatMs(totalMs)})`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -101,7 +101,8 @@ export class DockerTarget implements Target {
     if (!engine.available) {
       throw new RunnerSetupError(
         `Cannot use Docker: ${engine.problem}.`,
-        'Start a Docker engine, or use local PostgreSQL binaries (--target local; apt-get install -y postgresql-15), or give a database URL (--target url --url …).',
+        'Start a Docker engine, or use local PostgreSQL binaries (--target local; apt-get install ' +
+          '-y postgresql-15), or give a database URL (--target url --url …).',
       );
     }
     await removeLeftoverContainers(this.dockerPath, this.log);
@@ -227,7 +228,10 @@ export class DockerTarget implements Target {
     if (engine.available) return undefined;
     return new RunnerSetupError(
       `The Docker engine stopped answering during the run (${engine.problem}), and the PostgreSQL container ${this.containerName} with it.`,
-      `Start the Docker engine again (sudo systemctl start docker, or Docker Desktop) and run again: Schema Warden removes the container left behind at its next start (or now: docker rm -f ${this.containerName}). Or use local PostgreSQL binaries (--target local) or a URL (--target url --url …).`,
+      `Start the Docker engine again (sudo systemctl start docker, or Docker Desktop) and run ` +
+        `again: Schema Warden removes the container left behind at its next start (or now: docker ` +
+        `rm -f ${this.containerName}). Or use local PostgreSQL binaries (--target local) or a URL ` +
+        `(--target url --url …).`,
     );
   }
 

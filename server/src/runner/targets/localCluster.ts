@@ -176,7 +176,8 @@ export class LocalClusterTarget implements Target {
     const closed = this.runAs.owner && closedAncestor(baseDir, this.runAs.owner);
     if (closed) {
       throw new RunnerSetupError(
-        `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may not pass through ${closed}, so it cannot reach its data folder in ${baseDir}.`,
+        `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may ` +
+          `not pass through ${closed}, so it cannot reach its data folder in ${baseDir}.`,
         'Point TMPDIR at a folder every user may pass through (such as /tmp), or chmod o+x that folder, or run as a regular user.',
       );
     }
@@ -236,7 +237,8 @@ export class LocalClusterTarget implements Target {
     this.timings.startMs = performance.now() - startStarted;
     this.timings.totalStartMs = performance.now() - began;
     this.log(
-      `local cluster: ${this.describe()} ready in ${formatMs(this.timings.totalStartMs)} (initdb ${formatMs(this.timings.initdbMs)}, start ${formatMs(this.timings.startMs)})`,
+      `local cluster: ${this.describe()} ready in ${formatMs(this.timings.totalStartMs)} (initdb ` +
+        `${formatMs(this.timings.initdbMs)}, start ${formatMs(this.timings.startMs)})`,
     );
   }
 
