@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { RunnerCancelledError, RunnerSetupError } from './errors';
 import { killProcessTree } from './exec';
+import { cleanUpAtExit, forgetAtExit } from './exitCleanup';
 import type {
   CompareMetadataResult,
   HelperCommand,
@@ -104,11 +105,6 @@ export function locateHelperScript(): string {
   return found;
 }
 
-const liveHelpers = new Set<AlembicHelper>();
-process.on('exit', () => {
-  for (const helper of liveHelpers) helper.kill();
-});
-
 /** Which env.py runs the revisions: the project's own, or Schema Warden's built-in one. */
 export type EnvMode = 'project' | 'builtin';
 export const ENV_MODES: readonly EnvMode[] = ['project', 'builtin'];
@@ -155,7 +151,7 @@ export class AlembicHelper {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
-    liveHelpers.add(this);
+    cleanUpAtExit(this, () => this.kill());
     this.exitPromise = new Promise((resolve) => {
       this.child.on('error', (error: NodeJS.ErrnoException) => {
         this.markExited(error.code === 'ENOENT' ? this.pythonNotFound() : error);
@@ -331,13 +327,12 @@ export class AlembicHelper {
       clearTimeout(timer);
     }
     this.kill(); // anything the helper's process group left behind
-    liveHelpers.delete(this);
   }
 
   /** Kills the helper's whole process group at once. */
   kill(): void {
     killProcessTree(this.child.pid, 'SIGKILL');
-    liveHelpers.delete(this);
+    forgetAtExit(this);
   }
 
   private awaitResponse(id: number, timeoutMs: number, label: string): Promise<HelperResponse> {
