@@ -2,7 +2,6 @@
 // target (and why), the password of a URL target in SecretStorage, and every command logged with
 // its target and timing. Views and commands call this; the runner core (server/src/runner) does
 // the work. Everything started here is stopped by dispose() (extension deactivation).
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
@@ -26,7 +25,7 @@ import {
   type VerifyResult,
   type VerifyStepResult,
 } from '../../../server/src/runner';
-import { loadConfig } from '../../../server/src/config/config';
+import { teamPostgresVersion } from '../../../server/src/runner/teamPostgresVersion';
 import { alembicProjectOf } from '../../../server/src/runner/projectLayout';
 import { formatMs } from '../../../server/src/runner/log';
 import { RunProgress } from './runProgress';
@@ -128,9 +127,8 @@ export class RunnerService implements vscode.Disposable {
   private postgresMajor(projectDir: string | undefined): number {
     if (projectDir) {
       try {
-        const team = loadConfig(projectDir);
-        if (team.source && /^\s*postgres-version\s*=/m.test(fs.readFileSync(team.source, 'utf8')))
-          return team.postgresVersion;
+        const team = teamPostgresVersion(projectDir);
+        if (team !== undefined) return team;
       } catch (error) {
         this.log(
           `the team configuration could not be read (${(error as Error).message.split('\n')[0]}); using the personal PostgreSQL version`,

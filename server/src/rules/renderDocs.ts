@@ -1,5 +1,5 @@
 import { allRules } from './index';
-import { ruleDocFileName } from './docsUrl';
+import { ruleDocFileName } from '../shared/docsUrl';
 import { POLICY, POLICY_TITLE } from './policy';
 import type { Rule } from './types';
 

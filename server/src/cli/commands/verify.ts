@@ -22,7 +22,7 @@ import {
   type RevisionVerifyResult,
   type VerifyResult,
 } from '../../runner/verify';
-import { roundTripDiagnostics } from '../../rules/SW510-round-trip';
+import { roundTripDiagnostics } from '../../runner/roundTripDiagnostics';
 import { ConfigError, loadConfig } from '../../config/config';
 import {
   EXIT_FAILURE_FOUND,
