@@ -195,56 +195,60 @@ describe('language server over stdio (dist/server.js)', function () {
     assert.ok(!actions.some((a) => a.edit), 'no edit computed for text that changed since');
   });
 
-  it('"Allow with a decision record…" writes the record, inserts the waiver with applyEdit, opens the record; the waiver then holds once accepted', async () => {
-    const file = rev('a1_account.py');
-    await session.open(file);
-    const { diagnostics } = await session.waitForDiagnostics(file, (d) => d.version === 1);
-    const sw101 = diagnostics.find((d) => d.code === 'SW101')!;
-    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
-      textDocument: { uri: uriOf(file) },
-      range: sw101.range,
-      context: { diagnostics: [sw101] },
-    });
-    const allow = actions.find((a) => a.title.startsWith('Allow SW101'))!;
-    const result = await session.connection.sendRequest<{ id: string; uri: string }>(
-      'workspace/executeCommand',
-      allow.command,
-    );
-    assert.equal(result.id, '0001');
-    const record = path.join(root, 'docs', 'decisions', '0001-allow-sw101-in-revision-a1.md');
-    assert.ok(fs.existsSync(record), `${record} exists: ${fs.readdirSync(path.join(root, 'docs', 'decisions'))}`);
-    const text = fs.readFileSync(record, 'utf8');
-    assert.match(text, /^rules: \["SW101"\]$/m);
-    assert.match(text, /^revisions: \["a1"\]$/m);
-    assert.equal(session.shownDocuments.at(-1)!.uri, uriOf(record));
-    const edit = session.appliedEdits.at(-1)!.changes![uriOf(file)];
-    assert.deepEqual(edit, [
-      {
-        range: { start: { line: 20, character: 0 }, end: { line: 20, character: 0 } },
-        newText: '# schema-warden: allow SW101 decision=0001\n',
-      },
-    ]);
-    // the editor applies it; the record is still "proposed", so the waiver does not hold yet
-    await session.change(file, [{ range: edit[0].range, text: edit[0].newText }]);
-    const proposed = await session.waitForDiagnostics(file, (d) => d.version === 2);
-    assert.ok(
-      codes(proposed.diagnostics).includes('SW902'),
-      `an invalid waiver (record not accepted): ${codes(proposed.diagnostics)}`,
-    );
-    // accepting it on disk (a watched file change) re-validates the open revision
-    fs.writeFileSync(
-      record,
-      text.replace('status: proposed', 'status: accepted').replace(/<!--.*?-->/g, 'Reasoned at length for the test.'),
-    );
-    await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
-      changes: [{ uri: uriOf(record), type: 2 }],
-    });
-    const accepted = await session.waitForDiagnostics(
-      file,
-      (d) => !codes(d.diagnostics).includes('SW101') && !codes(d.diagnostics).includes('SW902'),
-    );
-    assert.ok(!codes(accepted.diagnostics).includes('SW101'));
-  });
+  it(
+    '"Allow with a decision record…" writes the record, inserts the waiver with applyEdit, ' +
+      'opens the record; the waiver then holds once accepted',
+    async () => {
+      const file = rev('a1_account.py');
+      await session.open(file);
+      const { diagnostics } = await session.waitForDiagnostics(file, (d) => d.version === 1);
+      const sw101 = diagnostics.find((d) => d.code === 'SW101')!;
+      const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
+        textDocument: { uri: uriOf(file) },
+        range: sw101.range,
+        context: { diagnostics: [sw101] },
+      });
+      const allow = actions.find((a) => a.title.startsWith('Allow SW101'))!;
+      const result = await session.connection.sendRequest<{ id: string; uri: string }>(
+        'workspace/executeCommand',
+        allow.command,
+      );
+      assert.equal(result.id, '0001');
+      const record = path.join(root, 'docs', 'decisions', '0001-allow-sw101-in-revision-a1.md');
+      assert.ok(fs.existsSync(record), `${record} exists: ${fs.readdirSync(path.join(root, 'docs', 'decisions'))}`);
+      const text = fs.readFileSync(record, 'utf8');
+      assert.match(text, /^rules: \["SW101"\]$/m);
+      assert.match(text, /^revisions: \["a1"\]$/m);
+      assert.equal(session.shownDocuments.at(-1)!.uri, uriOf(record));
+      const edit = session.appliedEdits.at(-1)!.changes![uriOf(file)];
+      assert.deepEqual(edit, [
+        {
+          range: { start: { line: 20, character: 0 }, end: { line: 20, character: 0 } },
+          newText: '# schema-warden: allow SW101 decision=0001\n',
+        },
+      ]);
+      // the editor applies it; the record is still "proposed", so the waiver does not hold yet
+      await session.change(file, [{ range: edit[0].range, text: edit[0].newText }]);
+      const proposed = await session.waitForDiagnostics(file, (d) => d.version === 2);
+      assert.ok(
+        codes(proposed.diagnostics).includes('SW902'),
+        `an invalid waiver (record not accepted): ${codes(proposed.diagnostics)}`,
+      );
+      // accepting it on disk (a watched file change) re-validates the open revision
+      fs.writeFileSync(
+        record,
+        text.replace('status: proposed', 'status: accepted').replace(/<!--.*?-->/g, 'Reasoned at length for the test.'),
+      );
+      await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
+        changes: [{ uri: uriOf(record), type: 2 }],
+      });
+      const accepted = await session.waitForDiagnostics(
+        file,
+        (d) => !codes(d.diagnostics).includes('SW101') && !codes(d.diagnostics).includes('SW902'),
+      );
+      assert.ok(!codes(accepted.diagnostics).includes('SW101'));
+    },
+  );
 
   it('cross-file: a second head appears with related information, and goes away when a file that is not open changes on disk', async () => {
     const b2 = rev('b2_other.py');

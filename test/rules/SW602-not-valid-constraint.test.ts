@@ -66,7 +66,9 @@ ruleTester(rule, {
         {
           line: 3,
           message:
-            'create_foreign_key on existing table "invoice" checks every row while holding SHARE ROW EXCLUSIVE on "invoice" and "customer" (blocks writes). Pass postgresql_not_valid=True, then VALIDATE CONSTRAINT fk_invoice_customer in a later step.',
+            'create_foreign_key on existing table "invoice" checks every row while holding SHARE ROW ' +
+            'EXCLUSIVE on "invoice" and "customer" (blocks writes). Pass postgresql_not_valid=True, ' +
+            'then VALIDATE CONSTRAINT fk_invoice_customer in a later step.',
         },
       ],
       output: `

@@ -204,7 +204,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const ms = performance.now() - started;
       status.validated(ms);
       log.info(
-        `Indexed ${index.revisionCount} revision(s) in ${index.projects.length} project(s) in ${Math.round(ms)} ms (parsing ${Math.round(parsed - started)} ms, linting ${Math.round(performance.now() - parsed)} ms).`,
+        `Indexed ${index.revisionCount} revision(s) in ${index.projects.length} project(s) in ${Math.round(ms)} ` +
+          `ms (parsing ${Math.round(parsed - started)} ms, linting ${Math.round(performance.now() - parsed)} ` +
+          `ms).`,
       );
     } finally {
       progress?.done();
@@ -278,7 +280,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           if (past)
             log.once(
               `didChange past end\n${uri}`,
-              `textDocument/didChange of ${uri}: a change range reaches ${past.line}:${past.character}, past the end of the document (${doc.text.lineCount} lines): applied at its end.`,
+              `textDocument/didChange of ${uri}: a change range reaches ${past.line}:${past.character}, ` +
+                `past the end of the document (${doc.text.lineCount} lines): applied at its end.`,
             );
         }
         doc.applyChanges([change], textDocument.version);

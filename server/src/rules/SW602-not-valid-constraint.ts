@@ -15,20 +15,42 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'Foreign keys and CHECK constraints on existing tables are added NOT VALID, then validated.',
       whatItDoes:
-        'Reports `op.create_foreign_key` / `op.create_check_constraint` on a table the revision did not create unless they pass `postgresql_not_valid=True`, and SQL `ALTER TABLE … ADD [CONSTRAINT …] FOREIGN KEY / CHECK` without `NOT VALID`. A constraint added `NOT VALID` is reported when no `ALTER TABLE … VALIDATE CONSTRAINT <name>` follows it (later in the same revision or in a later revision).',
+        'Reports `op.create_foreign_key` / `op.create_check_constraint` on a table the revision did ' +
+        'not create unless they pass `postgresql_not_valid=True`, and SQL `ALTER TABLE … ADD ' +
+        '[CONSTRAINT …] FOREIGN KEY / CHECK` without `NOT VALID`. A constraint added `NOT VALID` is ' +
+        'reported when no `ALTER TABLE … VALIDATE CONSTRAINT <name>` follows it (later in the same ' +
+        'revision or in a later revision).',
       whyBad:
-        'Adding a foreign key checks every existing row while holding a SHARE ROW EXCLUSIVE lock on the table and on the referenced table: writes to both stop for the whole scan. Adding a CHECK constraint scans the table under an ACCESS EXCLUSIVE lock, which blocks reads too. With `NOT VALID` the constraint is added at once (new rows are checked immediately) and `VALIDATE CONSTRAINT` later scans under a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes continue. A constraint left NOT VALID is never trusted by the planner and hides old bad rows.',
+        'Adding a foreign key checks every existing row while holding a SHARE ROW EXCLUSIVE lock on ' +
+        'the table and on the referenced table: writes to both stop for the whole scan. Adding a ' +
+        'CHECK constraint scans the table under an ACCESS EXCLUSIVE lock, which blocks reads too. ' +
+        'With `NOT VALID` the constraint is added at once (new rows are checked immediately) and ' +
+        '`VALIDATE CONSTRAINT` later scans under a SHARE UPDATE EXCLUSIVE lock, which lets reads ' +
+        'and writes continue. A constraint left NOT VALID is never trusted by the planner and hides ' +
+        'old bad rows.',
       bad: 'def upgrade():\n    op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ["customer_id"], ["id"])',
-      good: 'def upgrade():\n    op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ["customer_id"], ["id"], postgresql_not_valid=True)\n    op.execute("ALTER TABLE invoice VALIDATE CONSTRAINT fk_invoice_customer")',
+      good:
+        'def upgrade():\n    op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ' +
+        '["customer_id"], ["id"], postgresql_not_valid=True)\n    op.execute("ALTER TABLE invoice ' +
+        'VALIDATE CONSTRAINT fk_invoice_customer")',
       howToFix:
-        'Add `postgresql_not_valid=True` (SQL: `NOT VALID`), then validate with `op.execute("ALTER TABLE <table> VALIDATE CONSTRAINT <name>")` — best in a separate, later revision, so the brief lock and the long scan are not in one transaction. The quick fix adds `postgresql_not_valid=True`; the validation step is yours to place.',
+        'Add `postgresql_not_valid=True` (SQL: `NOT VALID`), then validate with `op.execute("ALTER ' +
+        'TABLE <table> VALIDATE CONSTRAINT <name>")` — best in a separate, later revision, so the ' +
+        'brief lock and the long scan are not in one transaction. The quick fix adds ' +
+        '`postgresql_not_valid=True`; the validation step is yours to place.',
       fixSafety: 'unsafe',
       notes:
-        "Tables created by the same revision are empty: constraints on them are not reported. `postgresql_not_valid` is a SQLAlchemy PostgreSQL dialect option accepted by `CheckConstraint` and `ForeignKeyConstraint` (and so by Alembic's `create_check_constraint` / `create_foreign_key`); on an older SQLAlchemy write the SQL form. UNIQUE and PRIMARY KEY constraints cannot be NOT VALID: build a unique index CONCURRENTLY and add the constraint `USING INDEX` (see SW601).",
+        'Tables created by the same revision are empty: constraints on them are not reported. ' +
+        '`postgresql_not_valid` is a SQLAlchemy PostgreSQL dialect option accepted by ' +
+        "`CheckConstraint` and `ForeignKeyConstraint` (and so by Alembic's " +
+        '`create_check_constraint` / `create_foreign_key`); on an older SQLAlchemy write the SQL ' +
+        'form. UNIQUE and PRIMARY KEY constraints cannot be NOT VALID: build a unique index ' +
+        'CONCURRENTLY and add the constraint `USING INDEX` (see SW601).',
     },
   },
   check({ migration, project, report }) {

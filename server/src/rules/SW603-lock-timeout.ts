@@ -32,20 +32,39 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'A revision that locks existing tables sets `lock_timeout` first.',
       whatItDoes:
-        "Reports a revision whose upgrade alters, drops, renames, indexes or constrains a table it did not create itself (Alembic operations, also in batch mode and helpers, and SQL) without a `SET lock_timeout` / `SET LOCAL lock_timeout` (or `set_config('lock_timeout', …)`) anywhere in the upgrade. One finding per revision, on the first such operation.",
+        'Reports a revision whose upgrade alters, drops, renames, indexes or constrains a table it ' +
+        'did not create itself (Alembic operations, also in batch mode and helpers, and SQL) ' +
+        "without a `SET lock_timeout` / `SET LOCAL lock_timeout` (or `set_config('lock_timeout', " +
+        '…)`) anywhere in the upgrade. One finding per revision, on the first such operation.',
       whyBad:
-        'Even a brief ALTER TABLE needs an ACCESS EXCLUSIVE lock. If a long query holds a conflicting lock, the ALTER waits — and every query that arrives after it queues behind the ALTER: the table is unavailable until the long query ends. With `lock_timeout` the migration gives up after a few seconds instead (and can be retried), and the application never stalls.',
+        'Even a brief ALTER TABLE needs an ACCESS EXCLUSIVE lock. If a long query holds a ' +
+        'conflicting lock, the ALTER waits — and every query that arrives after it queues behind ' +
+        'the ALTER: the table is unavailable until the long query ends. With `lock_timeout` the ' +
+        'migration gives up after a few seconds instead (and can be retried), and the application ' +
+        'never stalls.',
       bad: 'def upgrade():\n    op.add_column("invoice", sa.Column("note", sa.Text(), nullable=True, comment="free-text note"))',
-      good: 'def upgrade():\n    op.execute("SET lock_timeout = \'5s\'")\n    op.add_column("invoice", sa.Column("note", sa.Text(), nullable=True, comment="free-text note"))',
+      good:
+        'def upgrade():\n    op.execute("SET lock_timeout = \'5s\'")\n    op.add_column("invoice", ' +
+        'sa.Column("note", sa.Text(), nullable=True, comment="free-text note"))',
       howToFix:
-        'Start the upgrade with `op.execute("SET lock_timeout = \'5s\'")` (choose the value your application tolerates). The quick fix inserts that line. Or set it once for every migration in `env.py`.',
+        'Start the upgrade with `op.execute("SET lock_timeout = \'5s\'")` (choose the value your ' +
+        'application tolerates). The quick fix inserts that line. Or set it once for every ' +
+        'migration in `env.py`.',
       fixSafety: 'unsafe',
       notes:
-        "A revision whose only locking operations are `CONCURRENTLY` index builds or drops inside `autocommit_block()` is not reported: their SHARE UPDATE EXCLUSIVE lock does not block reads or writes. The rule is satisfied for the whole project when `env.py` sets `lock_timeout` (read statically, never run): a `SET lock_timeout` it executes, `set_config('lock_timeout', …)`, or `-c lock_timeout=…` in the `options` of its connect args. `SET LOCAL` lasts until the end of the transaction (Alembic runs a migration in one), a plain `SET` until the end of the connection; both count. Statements inside `autocommit_block()` run outside that transaction, so prefer plain `SET` there.",
+        'A revision whose only locking operations are `CONCURRENTLY` index builds or drops inside ' +
+        '`autocommit_block()` is not reported: their SHARE UPDATE EXCLUSIVE lock does not block ' +
+        'reads or writes. The rule is satisfied for the whole project when `env.py` sets ' +
+        '`lock_timeout` (read statically, never run): a `SET lock_timeout` it executes, ' +
+        "`set_config('lock_timeout', …)`, or `-c lock_timeout=…` in the `options` of its connect " +
+        'args. `SET LOCAL` lasts until the end of the transaction (Alembic runs a migration in ' +
+        'one), a plain `SET` until the end of the connection; both count. Statements inside ' +
+        '`autocommit_block()` run outside that transaction, so prefer plain `SET` there.',
     },
   },
   check({ migration, project, report }) {
@@ -62,7 +81,10 @@ export default defineRule({
       if (!touched) continue;
       const fix = insertTimeoutFix(migration, op);
       report({
-        message: `This revision locks existing table "${touched.table}" (${touched.what}) without a lock_timeout: if a long query holds the table, the migration waits and every later query queues behind it.`,
+        message:
+          `This revision locks existing table "${touched.table}" (${touched.what}) without a ` +
+          `lock_timeout: if a long query holds the table, the migration waits and every later query ` +
+          `queues behind it.`,
         help: `Start the upgrade with op.execute("SET lock_timeout = '5s'"), or set lock_timeout for every migration in env.py.`,
         span: touched.span,
         fixes: fix ? [fix] : [],

@@ -309,7 +309,9 @@ describe('issue 14: decision records asked for, complete, after the real fixes',
     const file = path.join(decisions(), '0090-incomplete.md');
     fs.writeFileSync(
       file,
-      '---\nid: "0090"\ntitle: "Incomplete"\nstatus: proposed\ndate: 2025-02-01\nrules: ["SW303"]\nrevisions: ["*"]\n---\n\n# 0090. Incomplete\n\n## Context\n\nWhy.\n\n## Decision\n\nWhat.\n',
+      '---\nid: "0090"\ntitle: "Incomplete"\nstatus: proposed\ndate: 2025-02-01\nrules: ' +
+        '["SW303"]\nrevisions: ["*"]\n---\n\n# 0090. Incomplete\n\n## Context\n\nWhy.\n\n## ' +
+        'Decision\n\nWhat.\n',
     );
     written.push(file);
     const uri = vscode.Uri.file(file);
