@@ -8,6 +8,7 @@ import { askBeforeAllow } from './askBeforeAllow';
 import { ruleDocsMiddleware } from './ruleDocs';
 import { WalkthroughProgress, type WalkthroughStep } from './walkthrough';
 import { LazyRunner } from './lazyRunner';
+import { sendTracedLocks } from './tracedLocks';
 import { StatusItem } from './status';
 import type { RunnerUi } from './views';
 import { StatusNotification } from '../../server/src/shared/protocol';
@@ -92,7 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   );
 
   // The runner's views are registered now; its service, providers and commands load on first use.
-  const lazyRunner = new LazyRunner(context, output);
+  const lazyRunner = new LazyRunner(context, output, (result) => sendTracedLocks(client, result, output));
   runner = lazyRunner;
   context.subscriptions.push(lazyRunner);
   registerCommands(context, {

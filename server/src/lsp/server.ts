@@ -52,6 +52,7 @@ import { loadRecords, recordInfo, waiverLine, writeRecord } from './decisions';
 import { configErrorDiagnostic, fingerprint, toDiagnostic } from './diagnostics';
 import { OpenDocument } from './documents';
 import { hoverAt } from './hover';
+import { TracedLocks } from './tracedLocks';
 import { ServerLog } from './log';
 import {
   contentChangesProblem,
@@ -96,6 +97,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const open = new Map<string, OpenDocument>();
   const published = new Map<string, Published>();
   const publishedPrints = new Map<string, string>();
+  const tracedLocks = new TracedLocks();
   let clientCapabilities: InitializeParams['capabilities'] = {};
   let folders: string[] = [];
   /** The client's word on workspace trust (initializationOptions); untrusted: no program is started in the workspace. */
@@ -596,11 +598,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   ): void {
     if (lines) published.set(uri, { uri, version, findings, lines, ...extra });
     else published.delete(uri);
-    const print = `${version}\n${fingerprint(findings)}`;
+    const model = entry.model.byPath.get(uriToPath(uri) ?? '');
+    const print = `${version}\n${fingerprint(findings)}\n${tracedLocks.stamp(model?.path)}`;
     if (publishedPrints.get(uri) === print) return;
     if (findings.length === 0 && !publishedPrints.has(uri)) return; // nothing shown, nothing to clear
     publishedPrints.set(uri, print);
-    const diagnostics = findings.map((f, i) => toDiagnostic(f, { ruleId: f.ruleId, version, index: i }, entry.model));
+    const diagnostics = tracedLocks.annotate(
+      findings.map((f, i) => toDiagnostic(f, { ruleId: f.ruleId, version, index: i }, entry.model)),
+      model,
+      entry.config.postgresVersion,
+    );
     void connection.sendDiagnostics({ uri, version: version >= 0 ? version : undefined, diagnostics });
   }
 
@@ -742,9 +749,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!doc || !entry || !doc.isPython) return null;
       notePastEnd('textDocument/hover', doc, position);
       const model = doc.model();
-      return hoverAt(model, findingsOf(entry, model.path), model.lines.offsetAt(position), entry.config) ?? null;
+      const offset = model.lines.offsetAt(position);
+      const hover = hoverAt(model, findingsOf(entry, model.path), offset, entry.config);
+      return tracedLocks.withTrace(hover, model, offset, entry.config.postgresVersion) ?? null;
     }),
   );
+  tracedLocks.listen(connection, log, (file) => {
+    const entry = index.projectOf(file);
+    if (entry) publishFile(entry, file);
+  });
 
   connection.onCompletion(
     log.guard('completion', [] as CompletionItem[] | ResponseError<void>, (params) => {

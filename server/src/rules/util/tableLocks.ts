@@ -1,6 +1,6 @@
 import { boolValue, callKeyword, type MigrationModel, type Operation, type SqlStatement } from '../../model/migration';
 import type { Span } from '../../model/source';
-import { domainConstraintOf, reindexOf } from '../../parse/facts/locking';
+import { domainLockOf, reindexOf } from '../../parse/facts/locking';
 import { ddlFactOf } from '../../parse/facts/schemaDdl';
 import type { SqlNode } from '../../parse/sql';
 import { nameParts } from '../../parse/sqlFacts';
@@ -220,18 +220,6 @@ function statementLock(
   if (domain && !createdDomainNames.has(domain))
     return { target: `every table using domain "${domain}"`, what: 'ALTER DOMAIN', scansWholeTable: true, span };
   return undefined;
-}
-
-/**
- * The ALTER DOMAIN forms that lock the tables using the domain: a constraint added without NOT
- * VALID, SET NOT NULL and VALIDATE CONSTRAINT each take SHARE on every such table and read all of
- * it. The other forms (DROP CONSTRAINT, SET DEFAULT, RENAME, …) change only the catalog.
- */
-export function domainLockOf(kind: string, node: SqlNode): string | undefined {
-  if (kind !== 'AlterDomainStmt') return undefined;
-  const added = domainConstraintOf(kind, node);
-  if (added) return added.notValid ? undefined : added.domain;
-  return node.subtype === 'O' || node.subtype === 'V' ? nameParts(node.typeName).join('.') : undefined;
 }
 
 /** The table of an index: its key, `undefined` when unknown, `null` when this revision creates it. */
