@@ -82,6 +82,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     client.onNotification(StatusNotification, (params) => status.update(params)),
     client.onDidChangeState((e) => {
       if (e.newState === lc.State.Stopped) status.stopped();
+      // A restarted server has lost what the last verification traced: send it again.
+      const service = runner?.ui?.service;
+      if (e.newState === lc.State.Running && service?.lastResult && !service.lastResultCancelled)
+        sendTracedLocks(client, service.lastResult, output);
     }),
     // Trust is granted once per window (it is never taken back without a reload): the server starts
     // again, told so, and checks what needs git (SW108).
