@@ -301,6 +301,53 @@ describe('language server over stdio (dist/server.js)', function () {
     assert.match(opText, /\*\*Rewrites the table:\*\* no \(PostgreSQL 15\)/);
   });
 
+  it('traced locks from the client (schemaWarden/tracedLocks): the hover shows them, SW603 says confirmed by trace (#17)', async () => {
+    const file = rev('a1_account.py');
+    await session.open(file);
+    await session.waitForDiagnostics(file, (d) => d.version === 1 && d.diagnostics.some((x) => x.code === 'SW603'));
+    // Garbage first: ignored, the server goes on.
+    await session.connection.sendNotification('schemaWarden/tracedLocks', { revisions: 5 });
+    await session.connection.sendNotification('schemaWarden/tracedLocks', {
+      revisions: [
+        {
+          uri: uriOf(file),
+          revision: 'a1',
+          locks: [
+            {
+              table: 'account',
+              mode: 'AccessExclusiveLock',
+              statement: 'ALTER TABLE account ADD COLUMN note TEXT',
+              line: 18,
+              heldMs: 1210,
+            },
+          ],
+          rewrites: [],
+        },
+      ],
+    });
+    const published = await session.waitForDiagnostics(file, (d) =>
+      d.diagnostics.some((x) => x.code === 'SW603' && String(x.message).includes('confirmed by trace')),
+    );
+    const sw603 = published.diagnostics.find((x) => x.code === 'SW603');
+    assert.match(String(sw603?.message ?? ''), / — confirmed by trace: AccessExclusiveLock on account, held 1\.2 s$/);
+    const hover = await session.connection.sendRequest<Hover>('textDocument/hover', {
+      textDocument: { uri: uriOf(file) },
+      position: { line: 17, character: 8 },
+    });
+    const text = (hover.contents as { value: string }).value;
+    assert.match(text, /\*\*Lock:\*\* `ACCESS EXCLUSIVE`/, 'the static prediction stays');
+    assert.match(text, /- traced: AccessExclusiveLock on account, held 1\.2 s$/m);
+    // An edit moves lines: the trace is set aside until the text is the verified one again.
+    await session.change(file, [
+      { range: { start: { line: 16, character: 0 }, end: { line: 16, character: 0 } }, text: '\n' },
+    ]);
+    const edited = await session.connection.sendRequest<Hover>('textDocument/hover', {
+      textDocument: { uri: uriOf(file) },
+      position: { line: 18, character: 8 },
+    });
+    assert.doesNotMatch((edited.contents as { value: string }).value, /traced:/);
+  });
+
   it('completes rule ids, then decision ids with titles, in a waiver comment', async () => {
     fs.mkdirSync(path.join(root, 'docs', 'decisions'), { recursive: true });
     fs.writeFileSync(
