@@ -81,7 +81,8 @@ export async function benchmarks(): Promise<Figure[]> {
       clientLoadMs(),
       'ms',
       100,
-      'median of 5 fresh processes; the part of activation that is ours before the server starts — the real editor\'s figure is in "Developer: Show Running Extensions"',
+      'median of 5 fresh processes; the part of activation that is ours before the server starts ' +
+        '— the real editor\'s figure is in "Developer: Show Running Extensions"',
     ),
   ];
 }

@@ -60,6 +60,13 @@ export async function benchmarks(): Promise<Figure[]> {
       null,
       'what the lock tracing costs: compare with the traced ratio above',
     ),
+    figure(
+      'runner: lock tracing overhead (traced / untraced round trip)',
+      trip.untracedRoundTripMs > 0 ? Math.round((trip.roundTripMs / trip.untracedRoundTripMs) * 100) / 100 : 0,
+      '×',
+      null,
+      'one pg_locks read per statement of each first upgrade, two relfilenode reads per revision',
+    ),
   );
   if (process.env.BENCH_DOCKER !== '0') figures.push(...(await dockerReady()));
   return figures;

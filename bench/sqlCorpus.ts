@@ -51,7 +51,9 @@ export const MIGRATION_SQL: ReadonlyArray<{ feature: string; sql: string }> = [
   },
   {
     feature: 'create table',
-    sql: 'CREATE TABLE IF NOT EXISTS account (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())',
+    sql:
+      'CREATE TABLE IF NOT EXISTS account (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email ' +
+      'text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())',
   },
   { feature: 'add column', sql: "ALTER TABLE account ADD COLUMN IF NOT EXISTS note text DEFAULT '' NOT NULL" },
   { feature: 'update backfill', sql: 'UPDATE account SET state = :state WHERE state IS NULL' },

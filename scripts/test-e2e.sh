@@ -64,7 +64,7 @@ if [ -z "$untrusted" ] && [ -z "${E2E_GREP:-}" ] && [ -z "${E2E_WORKSPACE:-}" ];
   # The migration runner's own suite needs the demo project (a leaky downgrade to find, real
   # Alembic and PostgreSQL): in the test workspace its cases are pending.
   echo "e2e: the runner pass on the demo workspace (examples/demo)" >&2
-  step env E2E_UNTRUSTED=0 E2E_WORKSPACE=examples/demo E2E_GREP="migration runner sidebar" node out/test/e2e/run.js
+  step env E2E_UNTRUSTED=0 E2E_WORKSPACE=examples/demo E2E_GREP="migration runner sidebar|traced locks in the editor" node out/test/e2e/run.js
   # The Results view across a window reload: the suite runs twice in one launch (the reloaded
   # window runs it again), so it has a pass of its own.
   echo "e2e: the window-reload pass on the demo workspace" >&2

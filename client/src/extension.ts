@@ -8,6 +8,7 @@ import { askBeforeAllow } from './askBeforeAllow';
 import { ruleDocsMiddleware } from './ruleDocs';
 import { WalkthroughProgress, type WalkthroughStep } from './walkthrough';
 import { LazyRunner } from './lazyRunner';
+import { sendTracedLocks } from './tracedLocks';
 import { StatusItem } from './status';
 import type { RunnerUi } from './views';
 import { StatusNotification } from '../../server/src/shared/protocol';
@@ -81,6 +82,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     client.onNotification(StatusNotification, (params) => status.update(params)),
     client.onDidChangeState((e) => {
       if (e.newState === lc.State.Stopped) status.stopped();
+      // A restarted server has lost what the last verification traced: send it again.
+      const service = runner?.ui?.service;
+      if (e.newState === lc.State.Running && service?.lastResult && !service.lastResultCancelled)
+        sendTracedLocks(client, service.lastResult, output);
     }),
     // Trust is granted once per window (it is never taken back without a reload): the server starts
     // again, told so, and checks what needs git (SW108).
@@ -93,11 +98,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
 
   // The runner's views are registered now; its service, providers and commands load on first use.
   // Where Alembic runs for an alembic.ini (Flask-Migrate: the folder above) is project discovery's
-  // answer, asked of the language server.
-  const lazyRunner = new LazyRunner(context, output, async (configFile) => {
-    if (!client) throw new Error('the language server is not running');
-    return client.sendRequest(RunLocationRequest, { configFile });
-  });
+  // answer, asked of the language server; after each verification the server is told what it traced.
+  const lazyRunner = new LazyRunner(
+    context,
+    output,
+    async (configFile) => {
+      if (!client) throw new Error('the language server is not running');
+      return client.sendRequest(RunLocationRequest, { configFile });
+    },
+    (result) => sendTracedLocks(client, result, output),
+  );
   runner = lazyRunner;
   context.subscriptions.push(lazyRunner);
   registerCommands(context, {

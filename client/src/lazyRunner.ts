@@ -10,6 +10,7 @@ import { RevisionCodeLenses } from './views/codeLens';
 import { VIEW_IDS } from './views/ids';
 import { LazyTreeProvider } from './views/lazyTree';
 import type { ResultItem } from './views/resultsView';
+import type { VerifyResult } from '../../server/src/runner/verify';
 import { SQL_SCHEME, SqlDocuments } from './views/sqlDocuments';
 
 export interface LoadedRunner {
@@ -36,6 +37,8 @@ export class LazyRunner implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.LogOutputChannel,
     private readonly runLocation?: RunLocator,
+    /** Called after every finished verification (the language server is told what it traced). */
+    private readonly onVerified: (result: VerifyResult) => void = () => undefined,
   ) {
     this.resultsView = vscode.window.createTreeView(VIEW_IDS.results, { treeDataProvider: this.trees.results });
     context.subscriptions.push(
@@ -81,6 +84,7 @@ export class LazyRunner implements vscode.Disposable {
     this.trees.database.setTarget(ui.database);
     this.trees.results.setTarget(ui.results);
     ui.results.attach(this.resultsView);
+    this.context.subscriptions.push(ui.service.onDidVerify((result) => this.onVerified(result)));
     this.loaded = { ui, commands: bundle.commands };
     this.output.info(`Migration runner loaded in ${Math.round(performance.now() - started)} ms.`);
     return this.loaded;

@@ -57,7 +57,8 @@ export function runAlembicRevision(
 ): Promise<string> {
   const args = ['-c', REVISION_WITH_DEFAULT_TEMPLATE, iniFile, message];
   log.info(
-    `Running alembic -c ${JSON.stringify(iniFile)} revision -m ${JSON.stringify(message)} with ${python} (Alembic's default template when the project has no script.py.mako)`,
+    `Running alembic -c ${JSON.stringify(iniFile)} revision -m ${JSON.stringify(message)} with ${python} ` +
+      `(Alembic's default template when the project has no script.py.mako)`,
   );
   return new Promise((resolve, reject) => {
     execFile(

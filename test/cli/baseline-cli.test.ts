@@ -281,12 +281,14 @@ describe('adopting Schema Warden on an existing project (baseline, lint --change
   it('baseline --write keeps an existing key in place, and writes schema-warden.toml when that is the configuration', async () => {
     fs.writeFileSync(
       path.join(repo.root, 'pyproject.toml'),
-      `${PYPROJECT}\n[tool.schema-warden]\nignore   = ["SW201"]\nbaseline   =   "a1"   # accepted on adoption day\n\n[tool.schema-warden.severity]\nSW206 = "off"\n`,
+      `${PYPROJECT}\n[tool.schema-warden]\nignore   = ["SW201"]\nbaseline   =   "a1"   # accepted ` +
+        `on adoption day\n\n[tool.schema-warden.severity]\nSW206 = "off"\n`,
     );
     assert.equal((await run(['baseline', '--write'], repo.root)).code, 0);
     assert.equal(
       fs.readFileSync(path.join(repo.root, 'pyproject.toml'), 'utf8'),
-      `${PYPROJECT}\n[tool.schema-warden]\nignore   = ["SW201"]\nbaseline   =   "b1"   # accepted on adoption day\n\n[tool.schema-warden.severity]\nSW206 = "off"\n`,
+      `${PYPROJECT}\n[tool.schema-warden]\nignore   = ["SW201"]\nbaseline   =   "b1"   # accepted ` +
+        `on adoption day\n\n[tool.schema-warden.severity]\nSW206 = "off"\n`,
     );
     fs.writeFileSync(
       path.join(repo.root, 'schema-warden.toml'),

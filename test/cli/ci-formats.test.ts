@@ -94,7 +94,8 @@ describe('schema-warden lint: CI formats (github, gitlab, SARIF with fingerprint
       for (const d of file.diagnostics) {
         const repoPath = path.relative(repo, path.resolve(cwd, file.path)).split(path.sep).join('/');
         expected.push(
-          `::${command[d.severity]} file=${repoPath},line=${d.line},col=${d.column},endLine=${d.endLine},endColumn=${d.endColumn},title=${d.rule} ${d.name}::${escapeData(d.message)}`,
+          `::${command[d.severity]} file=${repoPath},line=${d.line},col=${d.column},endLine=` +
+            `${d.endLine},endColumn=${d.endColumn},title=${d.rule} ${d.name}::${escapeData(d.message)}`,
         );
       }
     assert.ok(expected.length >= 3, 'the fixture has findings');

@@ -17,10 +17,14 @@ describe('setTomlKey (a text edit of one key)', () => {
   });
 
   it('replaces only the value of an existing key (spacing, trailing comment, multi-line value)', () => {
-    const text = `[tool.schema-warden]\nselect = ["ALL"]\nbaseline  =  [\n  "a1",   # old head\n  "b2",\n]  # accepted on adoption day\nignore = ["SW201"]\n\n[tool.other]\nbaseline = "untouched"\n`;
+    const text =
+      `[tool.schema-warden]\nselect = ["ALL"]\nbaseline  =  [\n  "a1",   # old ` +
+      `head\n  "b2",\n]  # accepted on adoption day\nignore = ["SW201"]\n\n[tool.other]\nbaseline ` +
+      `= "untouched"\n`;
     assert.equal(
       setTomlKey(text, TABLE, 'baseline', '["c3", "d4"]'),
-      `[tool.schema-warden]\nselect = ["ALL"]\nbaseline  =  ["c3", "d4"]  # accepted on adoption day\nignore = ["SW201"]\n\n[tool.other]\nbaseline = "untouched"\n`,
+      `[tool.schema-warden]\nselect = ["ALL"]\nbaseline  =  ["c3", "d4"]  # accepted on adoption ` +
+        `day\nignore = ["SW201"]\n\n[tool.other]\nbaseline = "untouched"\n`,
     );
   });
 

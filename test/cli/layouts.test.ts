@@ -178,7 +178,9 @@ describe('schema-warden lint finds the project wherever Alembic keeps it (layout
     );
     fs.mkdirSync(path.join(root, 'db', 'changes'), { recursive: true });
     const revision = (id: string, down: string): string =>
-      `"""step ${id}"""\nfrom alembic import op\n\nrevision = "${id}"\ndown_revision = ${down}\n\n\ndef upgrade():\n    op.execute("SELECT 1")\n\n\ndef downgrade():\n    op.execute("SELECT 1")\n`;
+      `"""step ${id}"""\nfrom alembic import op\n\nrevision = "${id}"\ndown_revision = ` +
+      `${down}\n\n\ndef upgrade():\n    op.execute("SELECT 1")\n\n\ndef ` +
+      `downgrade():\n    op.execute("SELECT 1")\n`;
     fs.writeFileSync(path.join(root, 'db', 'changes', 'one.py'), revision('r1', 'None'));
     fs.writeFileSync(path.join(root, 'db', 'changes', 'two.py'), revision('r2', '"r1"'));
     fs.writeFileSync(path.join(root, 'db', 'changes', 'helpers.py'), 'def noop():\n    pass\n');

@@ -114,7 +114,8 @@ describe('parallel analysis (worker threads parse, the main thread builds)', fun
     const script = path.join(dir, 'exiting-worker.js');
     fs.writeFileSync(
       script,
-      `let seen = 0;\nrequire('node:worker_threads').parentPort.on('message', () => { if (++seen > 1) process.exit(3); });\nrequire(${JSON.stringify(real)});\n`,
+      `let seen = 0;\nrequire('node:worker_threads').parentPort.on('message', () => { if (++seen ` +
+        `> 1) process.exit(3); });\nrequire(${JSON.stringify(real)});\n`,
     );
     const models = await analyzeFilesWith(files, { workers: 1, script });
     assert.deepEqual(

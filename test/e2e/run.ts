@@ -547,7 +547,9 @@ export async function runSuite(opts: RunOptions, tmp = makeTmp()): Promise<RunRe
       ? await runElectron(opts, executable, tmp, workspace)
       : await runCodeServer(opts, tmp, workspace);
     log(
-      `route ${result.route === 'electron' ? 'A (@vscode/test-electron)' : 'B (code-server + Chromium)'}: exit ${result.code} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `route ` +
+        `${result.route === 'electron' ? 'A (@vscode/test-electron)' : 'B (code-server + Chromium)'}: ` +
+        `exit ${result.code} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     return result;
   } finally {

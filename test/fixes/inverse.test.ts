@@ -165,9 +165,14 @@ const CASES: Case[] = [
   {
     kind: 'batch ops inside one batch block',
     upgrade:
-      'with op.batch_alter_table("account") as batch_op:\n    batch_op.add_column(sa.Column("note", sa.Text()))\n    batch_op.drop_column("legacy")\n    batch_op.create_index("ix_account_note", ["note"])',
+      'with op.batch_alter_table("account") as ' +
+      'batch_op:\n    batch_op.add_column(sa.Column("note", ' +
+      'sa.Text()))\n    batch_op.drop_column("legacy")\n    batch_op.create_index("ix_account_note", ' +
+      '["note"])',
     downgrade:
-      'with op.batch_alter_table("account") as batch_op:\n    batch_op.drop_index("ix_account_note")\n    batch_op.add_column(sa.Column("legacy", sa.Text(), server_default="", nullable=False))\n    batch_op.drop_column("note")',
+      'with op.batch_alter_table("account") as ' +
+      'batch_op:\n    batch_op.drop_index("ix_account_note")\n    batch_op.add_column(sa.Column("legacy", ' +
+      'sa.Text(), server_default="", nullable=False))\n    batch_op.drop_column("note")',
   },
 ];
 

@@ -68,7 +68,9 @@ describe('naming conventions (SW102, #13)', () => {
       fs.mkdirSync(path.join(app, 'app'));
       fs.writeFileSync(
         path.join(app, 'app', 'models.py'),
-        'convention = {\n    "ck": "ck_%(table_name)s_%(constraint_name)s",\n    \'fk\': "fk_%(table_name)s_%(column_0_name)s",\n}\nmetadata = MetaData(naming_convention=convention)\n',
+        'convention = {\n    "ck": "ck_%(table_name)s_%(constraint_name)s",\n    \'fk\': ' +
+          '"fk_%(table_name)s_%(column_0_name)s",\n}\nmetadata = ' +
+          'MetaData(naming_convention=convention)\n',
       );
       assert.deepEqual(declaredNamingConvention(app), {
         ck: 'ck_%(table_name)s_%(constraint_name)s',

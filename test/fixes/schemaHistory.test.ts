@@ -16,7 +16,12 @@ function revision(id: string, parents: string | string[] | null, table: string):
       : Array.isArray(parents)
         ? `(${parents.map((p) => `"${p}"`).join(', ')})`
         : `"${parents}"`;
-  return `from alembic import op\nimport sqlalchemy as sa\n\nrevision = "${id}"\ndown_revision = ${down}\n\n\ndef upgrade():\n    op.create_table("${table}", sa.Column("id", sa.Integer(), primary_key=True))\n    op.add_column("${table}", sa.Column("note", sa.Text()))\n\n\ndef downgrade():\n    op.drop_table("${table}")\n`;
+  return (
+    `from alembic import op\nimport sqlalchemy as sa\n\nrevision = "${id}"\ndown_revision = ` +
+    `${down}\n\n\ndef upgrade():\n    op.create_table("${table}", sa.Column("id", sa.Integer(), ` +
+    `primary_key=True))\n    op.add_column("${table}", sa.Column("note", sa.Text()))\n\n\ndef ` +
+    `downgrade():\n    op.drop_table("${table}")\n`
+  );
 }
 
 // a1 → a2 → { b1 → b2, c1 } → m1 (merge) → m2; and x1 ⇄ x2, a cycle hanging off m2 (x1's parent is x2).

@@ -386,5 +386,9 @@ export function mutate(source: string, mutations: readonly Mutation[]): string {
 
 /** `op.execute(f(f(f(…))))` nested `depth` levels, in an otherwise ordinary revision. */
 export function deeplyNested(depth: number, open: string, close: string): string {
-  return `"""deep\n\nRevision ID: deep\nRevises: n0002\n"""\nfrom alembic import op\n\nrevision = "deep"\ndown_revision = "n0002"\n\n\ndef upgrade():\n    op.execute(${open.repeat(depth)}"SELECT 1"${close.repeat(depth)})\n\n\ndef downgrade():\n    pass\n`;
+  return (
+    `"""deep\n\nRevision ID: deep\nRevises: n0002\n"""\nfrom alembic import op\n\nrevision = ` +
+    `"deep"\ndown_revision = "n0002"\n\n\ndef upgrade():\n    op.execute(` +
+    `${open.repeat(depth)}"SELECT 1"${close.repeat(depth)})\n\n\ndef downgrade():\n    pass\n`
+  );
 }

@@ -77,7 +77,9 @@ describe('fuzz regressions', () => {
   it('ranges a Python syntax error cut at 80 characters (or 1) over whole characters', () => {
     // Found by the engine fuzz (seed 42): an ERROR node whose 80th UTF-16 unit is half an astral character.
     for (const pad of [78, 79, 80]) {
-      const source = `revision = None\n\n\ndef .create_table("accounts", sa.Column("id", sa.Integer, primary_key=True), ${'s'.repeat(pad - 78)}\u{10000}\u{10000}.Column("x"))\n`;
+      const source =
+        `revision = None\n\n\ndef .create_table("accounts", sa.Column("id", sa.Integer, ` +
+        `primary_key=True), ${'s'.repeat(pad - 78)}\u{10000}\u{10000}.Column("x"))\n`;
       for (const error of model(source).syntaxErrors) {
         const text = source.slice(error.span.start, error.span.end);
         assert.ok(

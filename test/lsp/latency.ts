@@ -108,7 +108,10 @@ if (require.main === module) {
     if (process.argv[2] === 'workspace') {
       const r = await measureWorkspace(Number(process.argv[3] ?? 1000));
       console.log(
-        `${r.revisions} revisions: first diagnostics ${r.firstDiagnosticsMs.toFixed(0)} ms after start, indexed in ${r.indexedMs.toFixed(0)} ms, keystrokes in the newest revision p50 ${r.keystrokes.p50.toFixed(2)} ms p99 ${r.keystrokes.p99.toFixed(2)} ms, cross-file re-validation ${r.crossFileMs.toFixed(0)} ms (incl. ${150} ms debounce), server RSS ${r.rssMiB.toFixed(0)} MiB; ${r.serverLog}`,
+        `${r.revisions} revisions: first diagnostics ${r.firstDiagnosticsMs.toFixed(0)} ms after ` +
+          `start, indexed in ${r.indexedMs.toFixed(0)} ms, keystrokes in the newest revision p50 ${r.keystrokes.p50.toFixed(2)} ` +
+          `ms p99 ${r.keystrokes.p99.toFixed(2)} ms, cross-file re-validation ${r.crossFileMs.toFixed(0)} ` +
+          `ms (incl. ${150} ms debounce), server RSS ${r.rssMiB.toFixed(0)} MiB; ${r.serverLog}`,
       );
       return;
     }
@@ -120,7 +123,8 @@ if (require.main === module) {
     for (const lines of sizes.length ? sizes : [80, 5000]) {
       const r = await measureDidChangeLatency(lines, samples);
       console.log(
-        `didChange→publishDiagnostics, ${r.lines}-line revision, ${r.samples} keystrokes: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms`,
+        `didChange→publishDiagnostics, ${r.lines}-line revision, ${r.samples} keystrokes: p50 ${r.p50.toFixed(2)} ` +
+          `ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms`,
       );
     }
   })().catch((err) => {

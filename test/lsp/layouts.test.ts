@@ -112,7 +112,11 @@ describe('language server: the layouts the CLI finds (one discovery module)', ()
     await s.open(fresh, '');
     await s.change(fresh, [
       {
-        text: '"""rooms"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "7d3000000003"\ndown_revision = "7d2000000002"\n\n\ndef upgrade():\n    op.create_table("room", sa.Column("id", sa.Uuid(), primary_key=True))\n\n\ndef downgrade():\n    op.drop_table("room")\n',
+        text:
+          '"""rooms"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = ' +
+          '"7d3000000003"\ndown_revision = "7d2000000002"\n\n\ndef ' +
+          'upgrade():\n    op.create_table("room", sa.Column("id", sa.Uuid(), ' +
+          'primary_key=True))\n\n\ndef downgrade():\n    op.drop_table("room")\n',
       },
     ]);
     await s.waitForDiagnostics(fresh, (d) => d.diagnostics.some((x) => x.code === 'SW201'));
@@ -133,7 +137,9 @@ describe('language server: the layouts the CLI finds (one discovery module)', ()
     const revision = path.join(other, 'versions', 'r1_bins.py');
     fs.writeFileSync(
       revision,
-      '"""bins"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "r1"\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table("bin", sa.Column("id", sa.Uuid(), primary_key=True))\n\n\ndef downgrade():\n    op.drop_table("bin")\n',
+      '"""bins"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = ' +
+        '"r1"\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table("bin", sa.Column("id", ' +
+        'sa.Uuid(), primary_key=True))\n\n\ndef downgrade():\n    op.drop_table("bin")\n',
     );
     fs.writeFileSync(path.join(other, 'env.py'), 'from alembic import context\n');
     await s.connection.sendNotification('workspace/didChangeWatchedFiles', {

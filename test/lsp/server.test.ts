@@ -195,56 +195,60 @@ describe('language server over stdio (dist/server.js)', function () {
     assert.ok(!actions.some((a) => a.edit), 'no edit computed for text that changed since');
   });
 
-  it('"Allow with a decision record…" writes the record, inserts the waiver with applyEdit, opens the record; the waiver then holds once accepted', async () => {
-    const file = rev('a1_account.py');
-    await session.open(file);
-    const { diagnostics } = await session.waitForDiagnostics(file, (d) => d.version === 1);
-    const sw101 = diagnostics.find((d) => d.code === 'SW101')!;
-    const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
-      textDocument: { uri: uriOf(file) },
-      range: sw101.range,
-      context: { diagnostics: [sw101] },
-    });
-    const allow = actions.find((a) => a.title.startsWith('Allow SW101'))!;
-    const result = await session.connection.sendRequest<{ id: string; uri: string }>(
-      'workspace/executeCommand',
-      allow.command,
-    );
-    assert.equal(result.id, '0001');
-    const record = path.join(root, 'docs', 'decisions', '0001-allow-sw101-in-revision-a1.md');
-    assert.ok(fs.existsSync(record), `${record} exists: ${fs.readdirSync(path.join(root, 'docs', 'decisions'))}`);
-    const text = fs.readFileSync(record, 'utf8');
-    assert.match(text, /^rules: \["SW101"\]$/m);
-    assert.match(text, /^revisions: \["a1"\]$/m);
-    assert.equal(session.shownDocuments.at(-1)!.uri, uriOf(record));
-    const edit = session.appliedEdits.at(-1)!.changes![uriOf(file)];
-    assert.deepEqual(edit, [
-      {
-        range: { start: { line: 20, character: 0 }, end: { line: 20, character: 0 } },
-        newText: '# schema-warden: allow SW101 decision=0001\n',
-      },
-    ]);
-    // the editor applies it; the record is still "proposed", so the waiver does not hold yet
-    await session.change(file, [{ range: edit[0].range, text: edit[0].newText }]);
-    const proposed = await session.waitForDiagnostics(file, (d) => d.version === 2);
-    assert.ok(
-      codes(proposed.diagnostics).includes('SW902'),
-      `an invalid waiver (record not accepted): ${codes(proposed.diagnostics)}`,
-    );
-    // accepting it on disk (a watched file change) re-validates the open revision
-    fs.writeFileSync(
-      record,
-      text.replace('status: proposed', 'status: accepted').replace(/<!--.*?-->/g, 'Reasoned at length for the test.'),
-    );
-    await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
-      changes: [{ uri: uriOf(record), type: 2 }],
-    });
-    const accepted = await session.waitForDiagnostics(
-      file,
-      (d) => !codes(d.diagnostics).includes('SW101') && !codes(d.diagnostics).includes('SW902'),
-    );
-    assert.ok(!codes(accepted.diagnostics).includes('SW101'));
-  });
+  it(
+    '"Allow with a decision record…" writes the record, inserts the waiver with applyEdit, ' +
+      'opens the record; the waiver then holds once accepted',
+    async () => {
+      const file = rev('a1_account.py');
+      await session.open(file);
+      const { diagnostics } = await session.waitForDiagnostics(file, (d) => d.version === 1);
+      const sw101 = diagnostics.find((d) => d.code === 'SW101')!;
+      const actions = await session.connection.sendRequest<CodeAction[]>('textDocument/codeAction', {
+        textDocument: { uri: uriOf(file) },
+        range: sw101.range,
+        context: { diagnostics: [sw101] },
+      });
+      const allow = actions.find((a) => a.title.startsWith('Allow SW101'))!;
+      const result = await session.connection.sendRequest<{ id: string; uri: string }>(
+        'workspace/executeCommand',
+        allow.command,
+      );
+      assert.equal(result.id, '0001');
+      const record = path.join(root, 'docs', 'decisions', '0001-allow-sw101-in-revision-a1.md');
+      assert.ok(fs.existsSync(record), `${record} exists: ${fs.readdirSync(path.join(root, 'docs', 'decisions'))}`);
+      const text = fs.readFileSync(record, 'utf8');
+      assert.match(text, /^rules: \["SW101"\]$/m);
+      assert.match(text, /^revisions: \["a1"\]$/m);
+      assert.equal(session.shownDocuments.at(-1)!.uri, uriOf(record));
+      const edit = session.appliedEdits.at(-1)!.changes![uriOf(file)];
+      assert.deepEqual(edit, [
+        {
+          range: { start: { line: 20, character: 0 }, end: { line: 20, character: 0 } },
+          newText: '# schema-warden: allow SW101 decision=0001\n',
+        },
+      ]);
+      // the editor applies it; the record is still "proposed", so the waiver does not hold yet
+      await session.change(file, [{ range: edit[0].range, text: edit[0].newText }]);
+      const proposed = await session.waitForDiagnostics(file, (d) => d.version === 2);
+      assert.ok(
+        codes(proposed.diagnostics).includes('SW902'),
+        `an invalid waiver (record not accepted): ${codes(proposed.diagnostics)}`,
+      );
+      // accepting it on disk (a watched file change) re-validates the open revision
+      fs.writeFileSync(
+        record,
+        text.replace('status: proposed', 'status: accepted').replace(/<!--.*?-->/g, 'Reasoned at length for the test.'),
+      );
+      await session.connection.sendNotification('workspace/didChangeWatchedFiles', {
+        changes: [{ uri: uriOf(record), type: 2 }],
+      });
+      const accepted = await session.waitForDiagnostics(
+        file,
+        (d) => !codes(d.diagnostics).includes('SW101') && !codes(d.diagnostics).includes('SW902'),
+      );
+      assert.ok(!codes(accepted.diagnostics).includes('SW101'));
+    },
+  );
 
   it('cross-file: a second head appears with related information, and goes away when a file that is not open changes on disk', async () => {
     const b2 = rev('b2_other.py');
@@ -295,6 +299,53 @@ describe('language server over stdio (dist/server.js)', function () {
     assert.match(opText, /\*\*op\.add_column\*\* on `account`/);
     assert.match(opText, /\*\*Lock:\*\* `ACCESS EXCLUSIVE`/);
     assert.match(opText, /\*\*Rewrites the table:\*\* no \(PostgreSQL 15\)/);
+  });
+
+  it('traced locks from the client (schemaWarden/tracedLocks): the hover shows them, SW603 says confirmed by trace (#17)', async () => {
+    const file = rev('a1_account.py');
+    await session.open(file);
+    await session.waitForDiagnostics(file, (d) => d.version === 1 && d.diagnostics.some((x) => x.code === 'SW603'));
+    // Garbage first: ignored, the server goes on.
+    await session.connection.sendNotification('schemaWarden/tracedLocks', { revisions: 5 });
+    await session.connection.sendNotification('schemaWarden/tracedLocks', {
+      revisions: [
+        {
+          uri: uriOf(file),
+          revision: 'a1',
+          locks: [
+            {
+              table: 'account',
+              mode: 'AccessExclusiveLock',
+              statement: 'ALTER TABLE account ADD COLUMN note TEXT',
+              line: 18,
+              heldMs: 1210,
+            },
+          ],
+          rewrites: [],
+        },
+      ],
+    });
+    const published = await session.waitForDiagnostics(file, (d) =>
+      d.diagnostics.some((x) => x.code === 'SW603' && String(x.message).includes('confirmed by trace')),
+    );
+    const sw603 = published.diagnostics.find((x) => x.code === 'SW603');
+    assert.match(String(sw603?.message ?? ''), / — confirmed by trace: AccessExclusiveLock on account, held 1\.2 s$/);
+    const hover = await session.connection.sendRequest<Hover>('textDocument/hover', {
+      textDocument: { uri: uriOf(file) },
+      position: { line: 17, character: 8 },
+    });
+    const text = (hover.contents as { value: string }).value;
+    assert.match(text, /\*\*Lock:\*\* `ACCESS EXCLUSIVE`/, 'the static prediction stays');
+    assert.match(text, /- traced: AccessExclusiveLock on account, held 1\.2 s$/m);
+    // An edit moves lines: the trace is set aside until the text is the verified one again.
+    await session.change(file, [
+      { range: { start: { line: 16, character: 0 }, end: { line: 16, character: 0 } }, text: '\n' },
+    ]);
+    const edited = await session.connection.sendRequest<Hover>('textDocument/hover', {
+      textDocument: { uri: uriOf(file) },
+      position: { line: 18, character: 8 },
+    });
+    assert.doesNotMatch((edited.contents as { value: string }).value, /traced:/);
   });
 
   it('completes rule ids, then decision ids with titles, in a waiver comment', async () => {

@@ -116,7 +116,9 @@ describe('the migration model on real-world shapes', () => {
 
   it('never throws on a half-typed file and still finds the complete operations', () => {
     const m = model(
-      'def upgrade():\n    op.create_table("a", sa.Column("id", sa.Uuid(), primary_key=True))\n    op.add_column("a", sa.Column("b", \n\ndef downgrade():\n    op.drop_table("a")\n',
+      'def upgrade():\n    op.create_table("a", sa.Column("id", sa.Uuid(), ' +
+        'primary_key=True))\n    op.add_column("a", sa.Column("b", \n\ndef ' +
+        'downgrade():\n    op.drop_table("a")\n',
     );
     assert.ok(m.syntaxErrors.length > 0);
     assert.ok(m.operations.some((o) => o.name === 'create_table' && o.table === 'a'));

@@ -71,7 +71,9 @@ describe('SQL inside Python: exact source ranges', () => {
     const columns = Array.from({ length: 600 }, (_, i) => `c${i} text`).join(', ');
     const source = `def upgrade():\n    op.execute("""CREATE TABLE big (${columns})""")\n`;
     assert.ok(source.length > 6000);
-    const big = `def upgrade():\n    op.execute("""${Array.from({ length: 400 }, (_, i) => `INSERT INTO t (a) VALUES ('${'x'.repeat(20)}${i}');`).join('\n')}""")\n`;
+    const big =
+      `def upgrade():\n    op.execute("""` +
+      `${Array.from({ length: 400 }, (_, i) => `INSERT INTO t (a) VALUES ('${'x'.repeat(20)}${i}');`).join('\n')}""")\n`;
     assert.ok(big.length > 20000);
     const { sql } = executeSql(big);
     assert.equal(sql.statements.length, 400);

@@ -250,18 +250,41 @@ ruleTester(rule, {
     },
     {
       name: 'batch operations are reversed inside the same batch block, tabs kept',
-      code: 'revision = "b4"\ndown_revision = "a1"\n\ndef upgrade():\n\twith op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.alter_column("name", new_column_name="full_name", existing_type=sa.String(50))\n\t\tbatch_op.alter_column("email", nullable=False)\n\t\tbatch_op.create_unique_constraint("uq_account_email", ["email"])\n\top.rename_table("old_name", "new_name")\n\ndef downgrade():\n\tpass\n',
+      code:
+        'revision = "b4"\ndown_revision = "a1"\n\ndef upgrade():\n\twith ' +
+        'op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.alter_column("name", ' +
+        'new_column_name="full_name", ' +
+        'existing_type=sa.String(50))\n\t\tbatch_op.alter_column("email", ' +
+        'nullable=False)\n\t\tbatch_op.create_unique_constraint("uq_account_email", ' +
+        '["email"])\n\top.rename_table("old_name", "new_name")\n\ndef downgrade():\n\tpass\n',
       others: { 'a1.py': BASE },
       errors: [{ line: 11, message: /only `pass`/ }],
       output:
-        'from alembic import op\nrevision = "b4"\ndown_revision = "a1"\n\ndef upgrade():\n\twith op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.alter_column("name", new_column_name="full_name", existing_type=sa.String(50))\n\t\tbatch_op.alter_column("email", nullable=False)\n\t\tbatch_op.create_unique_constraint("uq_account_email", ["email"])\n\top.rename_table("old_name", "new_name")\n\ndef downgrade():\n\top.rename_table("new_name", "old_name")\n\twith op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.drop_constraint("uq_account_email", type_="unique")\n\t\tbatch_op.alter_column("email", nullable=True)\n\t\tbatch_op.alter_column("full_name", new_column_name="name", existing_type=sa.String(50))\n',
+        'from alembic import op\nrevision = "b4"\ndown_revision = "a1"\n\ndef upgrade():\n\twith ' +
+        'op.batch_alter_table("account") as batch_op:\n\t\tbatch_op.alter_column("name", ' +
+        'new_column_name="full_name", ' +
+        'existing_type=sa.String(50))\n\t\tbatch_op.alter_column("email", ' +
+        'nullable=False)\n\t\tbatch_op.create_unique_constraint("uq_account_email", ' +
+        '["email"])\n\top.rename_table("old_name", "new_name")\n\ndef ' +
+        'downgrade():\n\top.rename_table("new_name", "old_name")\n\twith ' +
+        'op.batch_alter_table("account") as ' +
+        'batch_op:\n\t\tbatch_op.drop_constraint("uq_account_email", ' +
+        'type_="unique")\n\t\tbatch_op.alter_column("email", ' +
+        'nullable=True)\n\t\tbatch_op.alter_column("full_name", new_column_name="name", ' +
+        'existing_type=sa.String(50))\n',
     },
     {
       name: 'CRLF file stays CRLF; a one-line `def downgrade(): pass` gets a real body',
-      code: 'import sqlalchemy as sa\r\nfrom alembic import op\r\n\r\ndef upgrade():\r\n  op.create_index("ix_a_b", "a", ["b"], postgresql_concurrently=True)\r\n\r\ndef downgrade(): pass\r\n',
+      code:
+        'import sqlalchemy as sa\r\nfrom alembic import op\r\n\r\ndef ' +
+        'upgrade():\r\n  op.create_index("ix_a_b", "a", ["b"], ' +
+        'postgresql_concurrently=True)\r\n\r\ndef downgrade(): pass\r\n',
       errors: [{ line: 7, message: /only `pass`/ }],
       output:
-        'import sqlalchemy as sa\r\nfrom alembic import op\r\n\r\ndef upgrade():\r\n  op.create_index("ix_a_b", "a", ["b"], postgresql_concurrently=True)\r\n\r\ndef downgrade():\r\n  op.drop_index("ix_a_b", table_name="a", postgresql_concurrently=True)\r\n',
+        'import sqlalchemy as sa\r\nfrom alembic import op\r\n\r\ndef ' +
+        'upgrade():\r\n  op.create_index("ix_a_b", "a", ["b"], ' +
+        'postgresql_concurrently=True)\r\n\r\ndef downgrade():\r\n  op.drop_index("ix_a_b", ' +
+        'table_name="a", postgresql_concurrently=True)\r\n',
     },
     {
       name: 'an autocommit block is kept around the inverse; from alembic import op is added when missing',

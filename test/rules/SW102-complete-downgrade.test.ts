@@ -361,7 +361,9 @@ ruleTester(rule, {
         {
           line: 3,
           message:
-            'op.create_index creates index "ix_account_email" on "account", but downgrade() never drops it, so a rollback leaves it behind. Add op.drop_index("ix_account_email", table_name="account") to downgrade().',
+            'op.create_index creates index "ix_account_email" on "account", but downgrade() never drops ' +
+            'it, so a rollback leaves it behind. Add op.drop_index("ix_account_email", ' +
+            'table_name="account") to downgrade().',
         },
       ],
     },

@@ -117,10 +117,14 @@ ruleTester(rule, {
         { line: 2, message: /`DROP CONSTRAINT ck_old`/ },
         { line: 3, message: /Write `ADD VALUE IF NOT EXISTS`/ },
       ],
-      output: `
+      output:
+        `
       def upgrade():
-          op.execute("ALTER TABLE billing.ledger_entry ADD IF NOT EXISTS memo text, DROP COLUMN IF EXISTS legacy, ADD CONSTRAINT uq UNIQUE (memo), DROP CONSTRAINT IF EXISTS ck_old")
-          op.execute("ALTER TYPE invoice_status ADD VALUE IF NOT EXISTS 'paid' AFTER 'sent'")
+          op.execute("ALTER TABLE billing.ledger_entry ADD IF NOT ` +
+        `EXISTS memo text, DROP COLUMN IF EXISTS legacy, ADD CONSTRAINT uq UNIQUE (memo), DROP ` +
+        `CONSTRAINT IF EXISTS ck_old")
+          op.execute("ALTER TYPE invoice_status ADD VALUE IF ` +
+        `NOT EXISTS 'paid' AFTER 'sent'")
       `,
     },
     {

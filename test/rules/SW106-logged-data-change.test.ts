@@ -92,7 +92,9 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            'UPDATE invoice changes data in upgrade() with no logging hook, and silent data modification is forbidden. Log what it changes in upgrade(), e.g. logger.info("backfilling …") with logger = logging.getLogger(__name__).',
+            'UPDATE invoice changes data in upgrade() with no logging hook, and silent data ' +
+            'modification is forbidden. Log what it changes in upgrade(), e.g. logger.info("backfilling ' +
+            '…") with logger = logging.getLogger(__name__).',
         },
         { line: 4, message: /^`INSERT invoice` changes data in `upgrade\(\)`/ },
         { line: 9, message: /^`DELETE currency` changes data in `downgrade\(\)`/ },

@@ -93,7 +93,9 @@ ruleTester(rule, {
         {
           line: 2,
           message:
-            'op.create_table "invoice" has no rationale, which the policy asks of every column, constraint and index. Add comment="…" (stored by PostgreSQL; preferred) or a # rationale: … comment directly above it.',
+            'op.create_table "invoice" has no rationale, which the policy asks of every column, ' +
+            'constraint and index. Add comment="…" (stored by PostgreSQL; preferred) or a # rationale: ' +
+            '… comment directly above it.',
         },
         { line: 6, message: /`op.add_column` "paid_at" on "invoice" has no rationale/ },
         { line: 8, message: /`batch_op.create_foreign_key` .*has no rationale/ },

@@ -62,12 +62,18 @@ ruleTester(rule, {
     },
     {
       name: 'dropped tables and partitions are not checked',
-      code: `
+      code:
+        `
       revision = "b1"
       def upgrade():
-          op.create_table("scratch", sa.Column("id", sa.UUID(), primary_key=True))
-          op.execute("CREATE TABLE event (id uuid, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()) PARTITION BY RANGE (created_at)")
-          op.execute("CREATE TABLE event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')")
+          op.create_table("scratch", ` +
+        `sa.Column("id", sa.UUID(), primary_key=True))
+          op.execute("CREATE TABLE event (id ` +
+        `uuid, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL ` +
+        `DEFAULT now()) PARTITION BY RANGE (created_at)")
+          op.execute("CREATE TABLE ` +
+        `event_2024 PARTITION OF event FOR VALUES FROM ('2024-01-01') TO ` +
+        `('2025-01-01')")
           op.drop_table("scratch")
       `,
     },
@@ -90,19 +96,26 @@ ruleTester(rule, {
       `,
       others: {
         'a1.py': customer,
-        'c1.py': `
+        'c1.py':
+          `
       import sqlalchemy as sa
       revision = "c1"
       down_revision = "b1"
-      def upgrade():
-          op.create_table("refund", sa.Column("id", sa.UUID(), primary_key=True), sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()), sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()))
+      def ` +
+          `upgrade():
+          op.create_table("refund", sa.Column("id", sa.UUID(), ` +
+          `primary_key=True), sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, ` +
+          `server_default=sa.func.now()), sa.Column("updated_at", sa.DateTime(timezone=True), ` +
+          `nullable=False, server_default=sa.func.now()))
       `,
       },
       errors: [
         {
           line: 7,
           message:
-            'Table "invoice" has no created_at and updated_at audit columns, which every table needs. Add created_at and updated_at: timestamptz (sa.DateTime(timezone=True)), NOT NULL, with server_default=sa.text("now()").',
+            'Table "invoice" has no created_at and updated_at audit columns, which every table needs. ' +
+            'Add created_at and updated_at: timestamptz (sa.DateTime(timezone=True)), NOT NULL, with ' +
+            'server_default=sa.text("now()").',
         },
       ],
       output: `
@@ -123,36 +136,54 @@ ruleTester(rule, {
     },
     {
       name: 'one missing column, one-line create_table, default declaration',
-      code: `
+      code:
+        `
       revision = "b1"
       def upgrade():
-          op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True), sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")))
+          op.create_table("invoice", ` +
+        `sa.Column("id", sa.UUID(), primary_key=True), sa.Column("created_at", ` +
+        `sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")))
       `,
       errors: [{ line: 3, message: /^Table "invoice" has no updated_at audit column, which every table needs/ }],
-      output: `
+      output:
+        `
       revision = "b1"
       def upgrade():
-          op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True), sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")), sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")))
+          op.create_table("invoice", ` +
+        `sa.Column("id", sa.UUID(), primary_key=True), sa.Column("created_at", ` +
+        `sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")), ` +
+        `sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, ` +
+        `server_default=sa.text("now()")))
       `,
     },
     {
       name: 'wrong declarations',
-      code: `
+      code:
+        `
       revision = "b1"
-      def upgrade():
+      def ` +
+        `upgrade():
           op.create_table(
               "invoice",
-              sa.Column("id", sa.UUID(), primary_key=True),
-              sa.Column("created_at", sa.DateTime(), nullable=True, default=datetime.utcnow),
-              sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default="now()"),
+              sa.Column("id", ` +
+        `sa.UUID(), primary_key=True),
+              sa.Column("created_at", sa.DateTime(), ` +
+        `nullable=True, default=datetime.utcnow),
+              sa.Column("updated_at", ` +
+        `sa.DateTime(timezone=True), nullable=False, ` +
+        `server_default="now()"),
           )
-          op.execute("CREATE TABLE payment (id uuid PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT timezone('utc', now()), updated_at timestamptz NOT NULL DEFAULT now())")
+          op.execute("CREATE TABLE payment (id uuid ` +
+        `PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT timezone('utc', now()), updated_at ` +
+        `timestamptz NOT NULL DEFAULT now())")
       `,
       errors: [
         {
           line: 6,
           message:
-            'Audit column "invoice"."created_at" is a timestamp without time zone, is nullable, has only a Python-side default= (Alembic never writes it to the database). Declare it timestamptz (sa.DateTime(timezone=True)), NOT NULL, with server_default=sa.text("now()").',
+            'Audit column "invoice"."created_at" is a timestamp without time zone, is nullable, has ' +
+            'only a Python-side default= (Alembic never writes it to the database). Declare it ' +
+            'timestamptz (sa.DateTime(timezone=True)), NOT NULL, with server_default=sa.text("now()").',
         },
         { line: 7, message: /^Audit column "invoice"."updated_at" has the quoted string "now\(\)" as default/ },
         {
@@ -180,7 +211,9 @@ ruleTester(rule, {
         {
           line: 7,
           message:
-            'Audit column "invoice"."created_at" is declared differently from 2 of 3 tables: default clock_timestamp() instead of now(). Declare it as the other tables do: timestamptz, default now().',
+            'Audit column "invoice"."created_at" is declared differently from 2 of 3 tables: default ' +
+            'clock_timestamp() instead of now(). Declare it as the other tables do: timestamptz, ' +
+            'default now().',
         },
       ],
     },

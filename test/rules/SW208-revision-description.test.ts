@@ -34,7 +34,9 @@ ruleTester(rule, {
         {
           line: 1,
           message:
-            'The revision\'s description is the placeholder "empty message", so alembic history and reviewers see nothing about what it changes. Describe what this revision changes and why in the first line of its docstring (alembic revision -m "…").',
+            'The revision\'s description is the placeholder "empty message", so alembic history and ' +
+            'reviewers see nothing about what it changes. Describe what this revision changes and why ' +
+            'in the first line of its docstring (alembic revision -m "…").',
         },
       ],
       output: null,
@@ -53,7 +55,9 @@ ruleTester(rule, {
     { name: 'a TODO', code: revision('"""TODO"""'), errors: [{ line: 1, message: /placeholder "TODO"/ }] },
     {
       name: 'a description string placed after the imports is found and said so (#13)',
-      code: 'from alembic import op\nimport sqlalchemy as sa\n"""Add paid_at to invoice"""\nrevision = "r1"\ndown_revision = None\n\n\ndef upgrade():\n    pass\n',
+      code:
+        'from alembic import op\nimport sqlalchemy as sa\n"""Add paid_at to invoice"""\nrevision = ' +
+        '"r1"\ndown_revision = None\n\n\ndef upgrade():\n    pass\n',
       errors: [
         { line: 3, message: /description string on line 3 comes after the imports.*Move the string to the top/ },
       ],

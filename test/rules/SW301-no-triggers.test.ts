@@ -28,15 +28,24 @@ ruleTester(rule, {
     },
     {
       name: 'alembic_utils PGTrigger only dropped (autogenerate shape)',
-      code: `
+      code:
+        `
       from alembic_utils.pg_trigger import PGTrigger
 
-      def upgrade():
-          public_account_touch = PGTrigger(schema="public", signature="account_touch", on_entity="public.account", definition="BEFORE UPDATE ON account FOR EACH ROW EXECUTE FUNCTION touch()")
+      def ` +
+        `upgrade():
+          public_account_touch = PGTrigger(schema="public", ` +
+        `signature="account_touch", on_entity="public.account", definition="BEFORE UPDATE ON ` +
+        `account FOR EACH ROW EXECUTE FUNCTION ` +
+        `touch()")
           op.drop_entity(public_account_touch)
 
-      def downgrade():
-          public_account_touch = PGTrigger(schema="public", signature="account_touch", on_entity="public.account", definition="BEFORE UPDATE ON account FOR EACH ROW EXECUTE FUNCTION touch()")
+      def ` +
+        `downgrade():
+          public_account_touch = PGTrigger(schema="public", ` +
+        `signature="account_touch", on_entity="public.account", definition="BEFORE UPDATE ON ` +
+        `account FOR EACH ROW EXECUTE FUNCTION ` +
+        `touch()")
           op.create_entity(public_account_touch)
       `,
     },

@@ -33,13 +33,19 @@ ruleTester(rule, {
     },
     {
       name: 'PGFunction only dropped (autogenerate shape)',
-      code: `
+      code:
+        `
       def upgrade():
-          public_to_upper = PGFunction(schema="public", signature="to_upper(some_text text)", definition="returns text as $$ select upper(some_text) $$ language SQL;")
+          public_to_upper = PGFunction(schema="public", ` +
+        `signature="to_upper(some_text text)", definition="returns text as $$ select ` +
+        `upper(some_text) $$ language SQL;")
           op.drop_entity(public_to_upper)
 
-      def downgrade():
-          public_to_upper = PGFunction(schema="public", signature="to_upper(some_text text)", definition="returns text as $$ select upper(some_text) $$ language SQL;")
+      def ` +
+        `downgrade():
+          public_to_upper = PGFunction(schema="public", ` +
+        `signature="to_upper(some_text text)", definition="returns text as $$ select ` +
+        `upper(some_text) $$ language SQL;")
           op.create_entity(public_to_upper)
       `,
     },

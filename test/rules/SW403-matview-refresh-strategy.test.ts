@@ -53,7 +53,10 @@ ruleTester(rule, {
         {
           line: 5,
           message:
-            'Materialized view "reporting.invoice_totals" has no documented refresh strategy and performance budget: the revision docstring lacks a Refresh: line (how and when it is refreshed) and a Budget: line (refresh time, staleness, size). Add them to the docstring, or record a decision and waive with # schema-warden: allow SW403 decision=NNNN.',
+            'Materialized view "reporting.invoice_totals" has no documented refresh strategy and ' +
+            'performance budget: the revision docstring lacks a Refresh: line (how and when it is ' +
+            'refreshed) and a Budget: line (refresh time, staleness, size). Add them to the docstring, ' +
+            'or record a decision and waive with # schema-warden: allow SW403 decision=NNNN.',
         },
       ],
       output: null,

@@ -60,7 +60,8 @@ ruleTester(rule, {
         {
           line: 8,
           message:
-            'View "open_invoice" has no dependency mapping in the revision description, so a reviewer cannot see what it reads. Add "Depends on: invoice, customer" to the docstring.',
+            'View "open_invoice" has no dependency mapping in the revision description, so a reviewer ' +
+            'cannot see what it reads. Add "Depends on: invoice, customer" to the docstring.',
         },
       ],
       output: `
@@ -91,7 +92,9 @@ ruleTester(rule, {
         {
           line: 7,
           message:
-            'The dependency mapping of view "open_invoice" differs from its SQL: it reads customer but the mapping does not say so; the mapping names payment, which it does not read. Write "invoice, customer".',
+            'The dependency mapping of view "open_invoice" differs from its SQL: it reads customer but ' +
+            'the mapping does not say so; the mapping names payment, which it does not read. Write ' +
+            '"invoice, customer".',
         },
       ],
       output: `

@@ -88,7 +88,8 @@ describe('SW501 fixture-schema', () => {
       [
         'tests/fixtures/invoices.sql:1:26-31 The fixture sets column "total" of "invoice", which the table does not have at head (its columns: id, currency).',
         'tests/fixtures/invoices.sql:3:21-27 The fixture writes to table "billing.refund", which no migration creates (schema at head).',
-        'tests/fixtures/invoices.sql:4:6-13 The fixture sets column "discount" of "invoice", which the table does not have at head (its columns: id, currency).',
+        'tests/fixtures/invoices.sql:4:6-13 The fixture sets column "discount" of "invoice", which ' +
+          'the table does not have at head (its columns: id, currency).',
         'tests/fixtures/list.json:1:70-73 The fixture sets column "fee" of "billing.payment", which the table does not have at head (its columns: id, amount).',
         'tests/fixtures/rows.json:2:36-43 The fixture sets column "curency" of "invoice", which the table does not have at head (its columns: id, currency).',
         'tests/fixtures/rows.json:3:10-18 The fixture writes to table "payments", which no migration creates (schema at head).',

@@ -143,7 +143,9 @@ ruleTester(rule, {
         {
           line: 5,
           message:
-            'drop_index "ix_invoice_old" on existing table "invoice" takes an ACCESS EXCLUSIVE lock, blocking reads and writes. Pass postgresql_concurrently=True and run it inside with op.get_context().autocommit_block():.',
+            'drop_index "ix_invoice_old" on existing table "invoice" takes an ACCESS EXCLUSIVE lock, ' +
+            'blocking reads and writes. Pass postgresql_concurrently=True and run it inside with ' +
+            'op.get_context().autocommit_block():.',
         },
       ],
     },

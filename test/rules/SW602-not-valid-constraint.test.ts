@@ -4,6 +4,31 @@ import { ruleTester } from './ruleTester';
 ruleTester(rule, {
   valid: [
     {
+      name: 'ALTER DOMAIN ADD CONSTRAINT NOT VALID, validated in a later revision (#17 safe twin)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.execute("ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0) NOT VALID")
+      `,
+      others: {
+        'c1.py': `
+        revision = "c1"
+        down_revision = "b1"
+        def upgrade():
+            op.execute("ALTER DOMAIN amount VALIDATE CONSTRAINT amount_positive")
+        `,
+      },
+    },
+    {
+      name: 'ALTER DOMAIN ADD CONSTRAINT on a domain the revision creates (#17)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.execute("CREATE DOMAIN amount AS integer")
+          op.execute("ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)")
+      `,
+    },
+    {
       name: 'constraints on a table created in the same revision',
       code: `
       revision = "b1"
@@ -66,7 +91,9 @@ ruleTester(rule, {
         {
           line: 3,
           message:
-            'create_foreign_key on existing table "invoice" checks every row while holding SHARE ROW EXCLUSIVE on "invoice" and "customer" (blocks writes). Pass postgresql_not_valid=True, then VALIDATE CONSTRAINT fk_invoice_customer in a later step.',
+            'create_foreign_key on existing table "invoice" checks every row while holding SHARE ROW ' +
+            'EXCLUSIVE on "invoice" and "customer" (blocks writes). Pass postgresql_not_valid=True, ' +
+            'then VALIDATE CONSTRAINT fk_invoice_customer in a later step.',
         },
       ],
       output: `
@@ -119,6 +146,30 @@ ruleTester(rule, {
         },
         { line: 6, message: /without a name, so it cannot be validated/ },
       ],
+    },
+    {
+      name: 'ALTER DOMAIN ADD CONSTRAINT without NOT VALID scans every table using the domain (#17)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.execute("ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)")
+      `,
+      errors: [
+        {
+          line: 3,
+          message:
+            /ALTER DOMAIN amount ADD CONSTRAINT checks every value of every column using the domain while holding SHARE/,
+        },
+      ],
+    },
+    {
+      name: 'ALTER DOMAIN ADD CONSTRAINT NOT VALID never validated (#17)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.execute("ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0) NOT VALID")
+      `,
+      errors: [{ line: 3, message: /Domain constraint "amount_positive" is added NOT VALID but never validated/ }],
     },
   ],
 });

@@ -103,11 +103,14 @@ const invalid: WaiverCase[] = [
   },
   {
     name: 'one waiver, two rules: only the unlisted one is reported',
-    code: `
+    code:
+      `
     revision = "a1"
 
     def upgrade():
-        op.execute("CREATE TABLE audit (account_id uuid REFERENCES account (id) ON DELETE CASCADE); CREATE EXTENSION citext")  # schema-warden: allow SW303,SW304 decision=0007
+        op.execute("CREATE TABLE audit ` +
+      `(account_id uuid REFERENCES account (id) ON DELETE CASCADE); CREATE EXTENSION citext")  # ` +
+      `schema-warden: allow SW303,SW304 decision=0007
     `,
     expect: [
       { line: 4, rule: 'SW304' },

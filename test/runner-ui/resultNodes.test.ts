@@ -209,7 +209,8 @@ describe('Results view nodes', () => {
 describe('revision file code lens positions', () => {
   it('finds the id and the module-level upgrade/downgrade lines', () => {
     const text =
-      '"""doc"""\nrevision: str = "0002"\ndown_revision = "0001"\n\n\ndef upgrade() -> None:\n    pass\n\n\ndef downgrade():\n    def upgrade():\n        pass\n';
+      '"""doc"""\nrevision: str = "0002"\ndown_revision = "0001"\n\n\ndef upgrade() -> ' +
+      'None:\n    pass\n\n\ndef downgrade():\n    def upgrade():\n        pass\n';
     assert.deepEqual(findRevisionFunctions(text), { revision: '0002', upgradeLine: 5, downgradeLine: 9 });
   });
 

@@ -13,7 +13,9 @@ describe('the words the editor shows (issue 14, point 7)', () => {
       'Start the Docker engine again and run again. Or use local PostgreSQL binaries (--target local) or a URL (--target url --url …).';
     assert.equal(
       inEditorWords(docker),
-      'Start the Docker engine again and run again. Or use local PostgreSQL binaries (schemaWarden.runner.target "local") or a URL (schemaWarden.runner.target "url" with schemaWarden.runner.url).',
+      'Start the Docker engine again and run again. Or use local PostgreSQL binaries ' +
+        '(schemaWarden.runner.target "local") or a URL (schemaWarden.runner.target "url" with ' +
+        'schemaWarden.runner.url).',
     );
     assert.equal(
       inEditorWords('point schemaWarden.python (CLI: --python) at an interpreter that has Alembic.'),

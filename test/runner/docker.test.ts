@@ -85,7 +85,9 @@ describe('runner: Docker target (real Docker engine, image built locally)', func
       },
     );
     console.log(
-      `      measured: container ready in ${Math.round(target.timings.startMs ?? 0)} ms, removed in ${Math.round(target.timings.stopMs ?? 0)} ms; round trip ${Math.round(result.durationMs)} ms`,
+      `      measured: container ready in ${Math.round(target.timings.startMs ?? 0)} ms, removed ` +
+        `in ${Math.round(target.timings.stopMs ?? 0)} ms; round trip ${Math.round(result.durationMs)} ` +
+        `ms`,
     );
     assert.equal(result.ok, true, JSON.stringify(result.failure));
     assert.equal(docker('ps', '--all', '--quiet', '--filter', `label=${DOCKER_LABEL}`), '', 'no container left');

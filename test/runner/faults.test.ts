@@ -409,7 +409,9 @@ describe('runner: the Docker engine stops while its container runs (private dock
       );
       assert.ok(
         error.message.includes(
-          `Start the Docker engine again (sudo systemctl start docker, or Docker Desktop) and run again: Schema Warden removes the container left behind at its next start (or now: docker rm -f ${container}).`,
+          `Start the Docker engine again (sudo systemctl start docker, or Docker Desktop) and run ` +
+            `again: Schema Warden removes the container left behind at its next start (or now: docker ` +
+            `rm -f ${container}).`,
         ),
         error.message,
       );

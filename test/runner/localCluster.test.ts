@@ -106,7 +106,8 @@ describe('runner: local PostgreSQL cluster target (real binaries)', function () 
         (error: unknown) =>
           error instanceof RunnerSetupError &&
           error.message ===
-            `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may not pass through ${closed}, so it cannot reach its data folder in ${closed}.\n` +
+            `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may ` +
+              `not pass through ${closed}, so it cannot reach its data folder in ${closed}.\n` +
               'Point TMPDIR at a folder every user may pass through (such as /tmp), or chmod o+x that folder, or run as a regular user.',
       );
       await cluster.stop();

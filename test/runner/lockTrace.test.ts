@@ -20,7 +20,11 @@ const SETUP = [
  * A project of two revisions: ff0000000001 (SETUP) and ff0000000002, whose upgrade is `body`
  * (Python, one statement a line, indented by 4) and whose downgrade is `downgrade`.
  */
-function tracedProject(body: string, downgrade = 'pass'): TempProject & { file: string; lineOf(text: string): number } {
+function tracedProject(
+  body: string,
+  downgrade = 'pass',
+  setup = { upgrade: SETUP, downgrade: 'op.drop_table("account")' },
+): TempProject & { file: string; lineOf(text: string): number } {
   const project = projectWithUpgrade('pass');
   const versions = path.join(project.dir, 'migrations', 'versions');
   fs.rmSync(path.join(versions, 'ee0000000001_only.py'));
@@ -55,7 +59,7 @@ function tracedProject(body: string, downgrade = 'pass'): TempProject & { file: 
     );
     return file;
   };
-  write('ff0000000001', null, SETUP, 'op.drop_table("account")');
+  write('ff0000000001', null, setup.upgrade, setup.downgrade);
   const file = write('ff0000000002', 'ff0000000001', body, downgrade);
   return {
     ...project,
@@ -252,6 +256,39 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
       const project = tracedProject('op.execute("REINDEX TABLE account")');
       const { traced } = await verifyTraced(project);
       assert.deepEqual(modes(traced.locks, 'account'), ['ShareLock']);
+    });
+  });
+
+  describe('ALTER DOMAIN … ADD CONSTRAINT, confirmed by the trace (SW602, SW603)', () => {
+    // account.amount uses the domain: a validated domain constraint reads it under ShareLock.
+    const withDomain = {
+      upgrade: [
+        'op.execute("CREATE DOMAIN amount AS integer")',
+        SETUP,
+        'op.execute("ALTER TABLE account ADD COLUMN amount amount")',
+      ].join('\n'),
+      downgrade: 'op.drop_table("account")\nop.execute("DROP DOMAIN amount")',
+    };
+
+    it('without NOT VALID: ShareLock on every table using the domain', async () => {
+      const project = tracedProject(
+        'op.execute("ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)")',
+        'op.execute("ALTER DOMAIN amount DROP CONSTRAINT amount_positive")',
+        withDomain,
+      );
+      const { traced } = await verifyTraced(project);
+      assert.deepEqual(modes(traced.locks, 'account'), ['ShareLock']);
+      assert.deepEqual(traced.rewrites, []);
+    });
+
+    it('the safe twin, NOT VALID: no lock on the table', async () => {
+      const project = tracedProject(
+        'op.execute("ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0) NOT VALID")',
+        'op.execute("ALTER DOMAIN amount DROP CONSTRAINT amount_positive")',
+        withDomain,
+      );
+      const { traced } = await verifyTraced(project);
+      assert.deepEqual(modes(traced.locks, 'account'), []);
     });
   });
 

@@ -174,7 +174,9 @@ describe('runner: real project shapes through schema-warden verify (real Postgre
           '',
           '',
           'async def run_async_migrations():',
-          `    connectable = async_engine_from_config({"sqlalchemy.url": "postgresql+asyncpg://dev:devpass@127.0.0.1:${dev.port}/app_dev"}, prefix="sqlalchemy.", poolclass=pool.NullPool)`,
+          `    connectable = async_engine_from_config({"sqlalchemy.url": ` +
+            `"postgresql+asyncpg://dev:devpass@127.0.0.1:${dev.port}/app_dev"}, prefix="sqlalchemy.", ` +
+            `poolclass=pool.NullPool)`,
           '    async with connectable.connect() as connection:',
           '        await connection.run_sync(do_run_migrations)',
           '    await connectable.dispose()',
@@ -323,43 +325,47 @@ describe('runner: real project shapes through schema-warden verify (real Postgre
     assert.match(result.stderr, /setup problem/);
   });
 
-  it('env.py needing a production secret (read by an app module on prepend_sys_path): exit 2 naming that module and suggesting --env builtin; with --env builtin: exit 0', async () => {
-    const project = track(syntheticProject(3));
-    fs.mkdirSync(path.join(project.dir, 'payments'));
-    fs.writeFileSync(path.join(project.dir, 'payments', '__init__.py'), '');
-    fs.writeFileSync(
-      path.join(project.dir, 'payments', 'settings.py'),
-      ['import os', '', 'SIGNING_SECRET = os.environ["PAYMENTS_SIGNING_SECRET"]  # only production has it', ''].join(
-        '\n',
-      ),
-    );
-    replaceEnvPy(
-      project,
-      [
-        ...ENV_HEADER,
-        'from payments.settings import SIGNING_SECRET  # the project root is on sys.path (prepend_sys_path = .)',
-        'engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)',
-        'with engine.connect() as connection:',
-        '    context.configure(connection=connection)',
-        '    with context.begin_transaction():',
-        '        context.run_migrations()',
-        '',
-      ].join('\n'),
-    );
-    const own = await verify([...on(), '--python', venvPython(), project.dir], project.dir);
-    assert.equal(own.code, 2, own.stdout + own.stderr);
-    assert.match(
-      own.stderr,
-      /The project's env\.py failed at payments\/settings\.py:3 \(reached from migrations\/env\.py:9\): KeyError: 'PAYMENTS_SIGNING_SECRET'/,
-    );
-    assert.match(own.stderr, /--env builtin/);
-    assert.doesNotMatch(own.stderr, /fails the same way/, 'no claim about a plain Alembic run that did not happen');
+  it(
+    'env.py needing a production secret (read by an app module on prepend_sys_path): exit 2 ' +
+      'naming that module and suggesting --env builtin; with --env builtin: exit 0',
+    async () => {
+      const project = track(syntheticProject(3));
+      fs.mkdirSync(path.join(project.dir, 'payments'));
+      fs.writeFileSync(path.join(project.dir, 'payments', '__init__.py'), '');
+      fs.writeFileSync(
+        path.join(project.dir, 'payments', 'settings.py'),
+        ['import os', '', 'SIGNING_SECRET = os.environ["PAYMENTS_SIGNING_SECRET"]  # only production has it', ''].join(
+          '\n',
+        ),
+      );
+      replaceEnvPy(
+        project,
+        [
+          ...ENV_HEADER,
+          'from payments.settings import SIGNING_SECRET  # the project root is on sys.path (prepend_sys_path = .)',
+          'engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)',
+          'with engine.connect() as connection:',
+          '    context.configure(connection=connection)',
+          '    with context.begin_transaction():',
+          '        context.run_migrations()',
+          '',
+        ].join('\n'),
+      );
+      const own = await verify([...on(), '--python', venvPython(), project.dir], project.dir);
+      assert.equal(own.code, 2, own.stdout + own.stderr);
+      assert.match(
+        own.stderr,
+        /The project's env\.py failed at payments\/settings\.py:3 \(reached from migrations\/env\.py:9\): KeyError: 'PAYMENTS_SIGNING_SECRET'/,
+      );
+      assert.match(own.stderr, /--env builtin/);
+      assert.doesNotMatch(own.stderr, /fails the same way/, 'no claim about a plain Alembic run that did not happen');
 
-    const builtin = await verify([...on(), '--python', venvPython(), '--env', 'builtin', project.dir], project.dir);
-    assert.equal(builtin.code, 0, builtin.stdout + builtin.stderr);
-    assert.match(builtin.stdout, /Environment: Schema Warden's built-in env\.py/);
-    assert.match(builtin.stdout, /Round trips OK: 3 of 3/);
-  });
+      const builtin = await verify([...on(), '--python', venvPython(), '--env', 'builtin', project.dir], project.dir);
+      assert.equal(builtin.code, 0, builtin.stdout + builtin.stderr);
+      assert.match(builtin.stdout, /Environment: Schema Warden's built-in env\.py/);
+      assert.match(builtin.stdout, /Round trips OK: 3 of 3/);
+    },
+  );
 
   it('a revision importing a module that is not installed: exit 2 naming the revision file, the module and the install', async () => {
     const project = track(syntheticProject(2));

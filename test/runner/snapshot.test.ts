@@ -17,20 +17,33 @@ describe('runner: schema snapshots and diffs (real PostgreSQL catalogs)', functi
     }
   }
 
-  const BASE_SCHEMA = `
+  const BASE_SCHEMA =
+    `
     CREATE EXTENSION IF NOT EXISTS pg_trgm;
     CREATE SCHEMA billing;
-    CREATE TYPE mood AS ENUM ('happy', 'sad');
-    CREATE DOMAIN positive_int AS integer NOT NULL CHECK (VALUE > 0);
-    CREATE TABLE "user" (id serial PRIMARY KEY, email text NOT NULL, score positive_int, mood mood DEFAULT 'happy', born date);
-    COMMENT ON COLUMN "user".email IS 'login';
+    CREATE TYPE ` +
+    `mood AS ENUM ('happy', 'sad');
+    CREATE DOMAIN positive_int AS integer NOT NULL CHECK ` +
+    `(VALUE > 0);
+    CREATE TABLE "user" (id serial PRIMARY KEY, email text NOT NULL, score ` +
+    `positive_int, mood mood DEFAULT 'happy', born date);
+    COMMENT ON COLUMN "user".email IS ` +
+    `'login';
     CREATE INDEX ix_user_email ON "user" (email);
-    CREATE TABLE billing.invoice (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id int REFERENCES "user"(id), total numeric(12,2) CHECK (total >= 0), doubled numeric GENERATED ALWAYS AS (total * 2) STORED);
-    CREATE VIEW happy_users AS SELECT id FROM "user" WHERE mood = 'happy';
-    CREATE MATERIALIZED VIEW invoice_totals AS SELECT user_id, sum(total) AS total FROM billing.invoice GROUP BY user_id;
-    CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
-    CREATE TRIGGER user_bump BEFORE UPDATE ON "user" FOR EACH ROW EXECUTE FUNCTION bump();
-    CREATE SEQUENCE ticket_seq START 7;
+    CREATE TABLE ` +
+    `billing.invoice (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id int ` +
+    `REFERENCES "user"(id), total numeric(12,2) CHECK (total >= 0), doubled numeric GENERATED ` +
+    `ALWAYS AS (total * 2) STORED);
+    CREATE VIEW happy_users AS SELECT id FROM "user" WHERE ` +
+    `mood = 'happy';
+    CREATE MATERIALIZED VIEW invoice_totals AS SELECT user_id, sum(total) ` +
+    `AS total FROM billing.invoice GROUP BY user_id;
+    CREATE FUNCTION bump() RETURNS trigger ` +
+    `LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+    CREATE TRIGGER user_bump BEFORE ` +
+    `UPDATE ON "user" FOR EACH ROW EXECUTE FUNCTION bump();
+    CREATE SEQUENCE ticket_seq ` +
+    `START 7;
     CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
   `;
 
@@ -116,7 +129,9 @@ describe('runner: schema snapshots and diffs (real PostgreSQL catalogs)', functi
         'index ix_user_born is left behind',
         'table scratch is left behind',
         'trigger user.user_bump is missing',
-        'view happy_users: definition SELECT "user".id FROM "user" WHERE "user".mood = \'happy\'::mood; → SELECT "user".id, "user".born FROM "user" WHERE "user".mood = \'happy\'::mood;',
+        'view happy_users: definition SELECT "user".id FROM "user" WHERE "user".mood = ' +
+          '\'happy\'::mood; → SELECT "user".id, "user".born FROM "user" WHERE "user".mood = ' +
+          "'happy'::mood;",
       ].sort(),
     );
     assert.deepEqual(diffSnapshots(before, before), []);

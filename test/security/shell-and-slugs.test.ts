@@ -77,7 +77,9 @@ describe('security: no shell strings, safe decision slugs, audited dependencies'
       const file = path.join(dir, 'bad.ts');
       fs.writeFileSync(
         file,
-        "spawn('git', ['log'], { shell: true });\nexecSync('rm -rf ' + dir);\nrequire('child_process').exec(cmd);\nconst m = /x/.exec(s);\nexecFile('git', ['status']);\n",
+        "spawn('git', ['log'], { shell: true });\nexecSync('rm -rf ' + " +
+          "dir);\nrequire('child_process').exec(cmd);\nconst m = /x/.exec(s);\nexecFile('git', " +
+          "['status']);\n",
       );
       assert.equal(shellHits([file]).length, 3);
     } finally {

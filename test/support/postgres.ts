@@ -31,7 +31,8 @@ export function debianPython(): string {
   const python = '/usr/bin/python3';
   if (!fs.existsSync('/usr/lib/python3/dist-packages/alembic')) {
     throw new Error(
-      "The runner tests need Debian's Alembic for /usr/bin/python3: run scripts/setup-python.sh (apt-get install python3-alembic python3-sqlalchemy python3-psycopg2).",
+      "The runner tests need Debian's Alembic for /usr/bin/python3: run scripts/setup-python.sh " +
+        '(apt-get install python3-alembic python3-sqlalchemy python3-psycopg2).',
     );
   }
   return python;

@@ -59,7 +59,8 @@ export async function checkDrift(ui: RunnerUi): Promise<DriftResult | undefined>
     for (const f of models.findings) ui.service.log(`  models: ${f.message}`);
     void vscode.window
       .showWarningMessage(
-        `Schema Warden: the models (${models.metadata}) differ from the migrations at ${at} — e.g. ${models.findings[0].message}. Write a revision (alembic revision --autogenerate).`,
+        `Schema Warden: the models (${models.metadata}) differ from the migrations at ${at} — e.g. ` +
+          `${models.findings[0].message}. Write a revision (alembic revision --autogenerate).`,
         'Show all',
       )
       .then((choice) => {
@@ -77,7 +78,9 @@ export async function checkDrift(ui: RunnerUi): Promise<DriftResult | undefined>
     for (const d of result.differences) ui.service.log(`  drift: ${d.message}`);
     void vscode.window
       .showWarningMessage(
-        `Schema Warden: schema drift at ${at} — ${result.differences.length} change(s) made outside Alembic, e.g. ${result.differences[0]?.message ?? ''}. The policy forbids it: write a revision for them.`,
+        `Schema Warden: schema drift at ${at} — ${result.differences.length} change(s) made outside ` +
+          `Alembic, e.g. ${result.differences[0]?.message ?? ''}. The policy forbids it: write a ` +
+          `revision for them.`,
         'Show all',
       )
       .then((choice) => {

@@ -2,7 +2,6 @@
 // target (and why), the password of a URL target in SecretStorage, and every command logged with
 // its target and timing. Views and commands call this; the runner core (server/src/runner) does
 // the work. Everything started here is stopped by dispose() (extension deactivation).
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -27,7 +26,7 @@ import {
   type VerifyResult,
   type VerifyStepResult,
 } from '../../../server/src/runner';
-import { loadConfig } from '../../../server/src/config/config';
+import { teamPostgresVersion } from '../../../server/src/runner/teamPostgresVersion';
 import { formatMs } from '../../../server/src/runner/log';
 import type { RunLocation } from '../../../server/src/shared/protocol';
 import { RunProgress } from './runProgress';
@@ -133,9 +132,8 @@ export class RunnerService implements vscode.Disposable {
   private postgresMajor(projectDir: string | undefined): number {
     if (projectDir) {
       try {
-        const team = loadConfig(projectDir);
-        if (team.source && /^\s*postgres-version\s*=/m.test(fs.readFileSync(team.source, 'utf8')))
-          return team.postgresVersion;
+        const team = teamPostgresVersion(projectDir);
+        if (team !== undefined) return team;
       } catch (error) {
         this.log(
           `the team configuration could not be read (${(error as Error).message.split('\n')[0]}); using the personal PostgreSQL version`,
@@ -336,7 +334,8 @@ export class RunnerService implements vscode.Disposable {
     const target = this.target as Target;
     if (direction === 'downgrade' && !target.ephemeral) {
       const answer = await vscode.window.showWarningMessage(
-        `Downgrade ${target.describe()} to ${revision}? This runs the downgrade() functions on a database that is not throw-away: data in dropped tables and columns is lost.`,
+        `Downgrade ${target.describe()} to ${revision}? This runs the downgrade() functions on a ` +
+          `database that is not throw-away: data in dropped tables and columns is lost.`,
         { modal: true },
         'Downgrade',
       );
@@ -426,7 +425,8 @@ export class RunnerService implements vscode.Disposable {
       this.progressed.fire(undefined);
     }
     this.log(
-      `verify round trips: ${result.ok ? 'passed' : `FAILED at ${(result.failures ?? []).map((f) => `${f.revision} (${f.step})`).join(', ') || '?'}`} in ${formatMs(performance.now() - began)} on ${target.describe()}`,
+      `verify round trips: ${result.ok ? 'passed' : `FAILED at ${(result.failures ?? []).map((f) => `${f.revision} (${f.step})`).join(', ') || '?'}`} ` +
+        `in ${formatMs(performance.now() - began)} on ${target.describe()}`,
     );
     this.lastResult = result;
     this.lastResultCancelled = false;

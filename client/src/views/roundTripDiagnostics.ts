@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { ruleDocsCommandUri } from '../ruleDocs';
 import type { VerifyResult } from '../../../server/src/runner/verify';
-import { roundTripDiagnostics } from '../../../server/src/rules/SW510-round-trip';
+import { roundTripDiagnostics } from '../../../server/src/runner/roundTripDiagnostics';
 
 export class RoundTripDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('schema-warden-round-trip');

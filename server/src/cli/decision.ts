@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './args';
 import { ConfigError } from '../config/config';
 import { projectDecisionsDir } from '../engine/loadProject';
 import { loadDecisionRecords } from '../decisions/parse';
@@ -43,30 +43,23 @@ export async function runDecision(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`schema-warden decision: unknown sub-command "${sub}"\n\n${DECISION_USAGE}\n`);
     return 2;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: false,
-      options: {
-        rule: { type: 'string', multiple: true },
-        revision: { type: 'string', multiple: true },
-        title: { type: 'string' },
-        waive: { type: 'string' },
-        dir: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    io.stderr(`schema-warden decision ${sub}: ${(err as Error).message}\n\n${DECISION_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    `decision ${sub}`,
+    DECISION_USAGE,
+    rest,
+    io,
+    {
+      rule: { type: 'string', multiple: true },
+      revision: { type: 'string', multiple: true },
+      title: { type: 'string' },
+      waive: { type: 'string' },
+      dir: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+    },
+    false,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    io.stdout(DECISION_USAGE + '\n');
-    return 0;
-  }
   let decisionsDir: string;
   try {
     decisionsDir = values.dir ? path.resolve(io.cwd, values.dir) : projectDecisionsDir(io.cwd);

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config';
 import { initEngine } from '../engine/analyze';
 import { lintNonRevisionFiles } from '../engine/application';
@@ -10,6 +9,7 @@ import { lintProject } from '../engine/lint';
 import { acceptedHistory } from '../model/baseline';
 import { loadProjects } from '../engine/loadProject';
 import { enclosingProject, findProjects } from '../model/discovery';
+import { parseCommandArgs } from './args';
 import { allRules, ruleById } from '../rules';
 import { forgetPrefetchedGit, prefetchGitHistory } from '../engine/gitHistory';
 import type { Finding, Rule } from '../rules/types';
@@ -94,31 +94,17 @@ function splitChanged(argv: string[], cwd: string): { args: string[]; changed?: 
 }
 
 export async function runLint(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
   const split = splitChanged(argv, io.cwd);
-  try {
-    parsed = parseArgs({
-      args: split.args,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        select: { type: 'string' },
-        ignore: { type: 'string' },
-        fix: { type: 'boolean', default: false },
-        'unsafe-fixes': { type: 'boolean', default: false },
-        'no-color': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    io.stderr(`schema-warden lint: ${(err as Error).message}\n\n${LINT_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('lint', LINT_USAGE, split.args, io, {
+    format: { type: 'string', default: 'text' },
+    select: { type: 'string' },
+    ignore: { type: 'string' },
+    fix: { type: 'boolean', default: false },
+    'unsafe-fixes': { type: 'boolean', default: false },
+    'no-color': { type: 'boolean', default: false },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(LINT_USAGE + '\n');
-    return 0;
-  }
   const format = values.format as string;
   if (!isFormat(format)) {
     io.stderr(`schema-warden lint: --format must be ${FORMATS.join(', ')}, not "${format}"\n`);
@@ -219,7 +205,8 @@ async function lintWith(
     const accepted = acceptedHistory(project);
     if (accepted.ids.length)
       notes.push(
-        `baseline ${accepted.ids.join(', ')}: ${accepted.revisions.size} revision${accepted.revisions.size === 1 ? '' : 's'} accepted (their own findings are not reported)`,
+        `baseline ${accepted.ids.join(', ')}: ${accepted.revisions.size} revision${accepted.revisions.size === 1 ? '' : 's'} ` +
+          `accepted (their own findings are not reported)`,
       );
   }
   if (changed) notes.push(`--changed: ${report.files.length} changed file(s) relative to ${changed.base}`);
@@ -227,7 +214,8 @@ async function lintWith(
   // uncommitted files would count. Say so rather than let an empty run pass unexplained.
   if (changed?.comparedWithHead && process.env.CI)
     notes.push(
-      'warning: the branch has no upstream, so --changed compared with HEAD (only uncommitted files count); in CI, name the target branch: --changed origin/main',
+      'warning: the branch has no upstream, so --changed compared with HEAD (only uncommitted ' +
+        'files count); in CI, name the target branch: --changed origin/main',
     );
   report.files.sort((a, b) => a.displayPath.localeCompare(b.displayPath));
 

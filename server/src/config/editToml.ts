@@ -76,7 +76,8 @@ function checkOnlyKeyChanged(before: string, after: string, keyPath: string[], v
   };
   if (!isDeepStrictEqual(set(old, value), plain(now)))
     throw new TomlEditError(
-      `\`${keyPath.join('.')}\` could not be set without touching anything else (the table may be written in a way this edit does not handle); set it by hand to ${valueToml}`,
+      `\`${keyPath.join('.')}\` could not be set without touching anything else (the table may be ` +
+        `written in a way this edit does not handle); set it by hand to ${valueToml}`,
     );
 }
 

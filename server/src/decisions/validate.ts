@@ -60,7 +60,8 @@ function validateRecord(record: DecisionRecord, knownRuleIds: ReadonlySet<string
   if (!record.frontMatterSpan) {
     report(
       firstLine,
-      'This decision record has no front matter: start the file with a `---` block holding id, title, status, date, rules and revisions (`schema-warden decision new` writes one).',
+      'This decision record has no front matter: start the file with a `---` block holding id, ' +
+        'title, status, date, rules and revisions (`schema-warden decision new` writes one).',
     );
   } else {
     const missing = REQUIRED_KEYS.filter((key) => {

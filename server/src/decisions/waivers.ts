@@ -183,7 +183,9 @@ export function judgeWaiver(waiver: Waiver, rule: WaiverRule, context: WaiverCon
   if (!coversRevision(record, context.revision)) {
     return invalid(
       context.revision === undefined
-        ? `decision ${id} lists revisions ${record.revisions.map((r) => r.value).join(', ') || '(none)'}, and this file has no revision id: list "*" to cover it`
+        ? `decision ${id} lists revisions ` +
+            `${record.revisions.map((r) => r.value).join(', ') || '(none)'}, and this file has no ` +
+            `revision id: list "*" to cover it`
         : `decision ${id} does not list revision ${context.revision}`,
     );
   }

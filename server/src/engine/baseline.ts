@@ -37,7 +37,10 @@ export function unknownBaselineError(projects: readonly ProjectModel[]): ConfigE
     return new ConfigError(
       source,
       key,
-      `names ${unknown.map((id) => `"${id}"`).join(', ')}, which ${unknown.length === 1 ? 'is' : 'are'} not a revision of ${group.length === 1 ? 'the project' : 'any project'} it configures (heads now: ${heads.join(', ') || 'none'}); \`schema-warden baseline --write\` records the current heads`,
+      `names ${unknown.map((id) => `"${id}"`).join(', ')}, which ${unknown.length === 1 ? 'is' : 'are'} ` +
+        `not a revision of ${group.length === 1 ? 'the project' : 'any project'} it configures ` +
+        `(heads now: ${heads.join(', ') || 'none'}); \`schema-warden baseline --write\` records the ` +
+        `current heads`,
     );
   }
   return undefined;

@@ -136,7 +136,9 @@ class StepReader {
     if (statement.type === 'return_statement' || statement.type === 'raise_statement') {
       return {
         span: spanOf(statement),
-        description: `the \`${statement.type === 'return_statement' ? 'return' : 'raise'}\` at line ${this.line(statement.startIndex)} makes the upgrade conditional`,
+        description:
+          `the \`${statement.type === 'return_statement' ? 'return' : 'raise'}\` at line ${this.line(statement.startIndex)} ` +
+          `makes the upgrade conditional`,
       };
     }
     if (inside.length > 0) return this.opBlocker(inside[0], 'is not a plain statement of upgrade()');
@@ -200,7 +202,9 @@ class StepReader {
         span: { start: call.startIndex, end: fn?.endIndex ?? call.endIndex },
         // Shown as written, with inner arguments collapsed (`sa.text().bindparams(…)`), never the
         // text with its white space squeezed out.
-        description: `\`${fn ? calleeText(fn as unknown as Parameters<typeof calleeText>[0]) : callee}(…)\` at line ${this.line(call.startIndex)} is not an Alembic operation`,
+        description:
+          `\`${fn ? calleeText(fn as unknown as Parameters<typeof calleeText>[0]) : callee}(…)\` at ` +
+          `line ${this.line(call.startIndex)} is not an Alembic operation`,
       };
     }
     return undefined;

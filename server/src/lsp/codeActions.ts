@@ -136,7 +136,11 @@ function sameEdits(action: CodeAction, edits: readonly TextEdit[], published: Pu
 
 /** Why a revision with a committed child gets no edits. */
 export function historyReason(published: Published, locked: { child: string; commit: string }): string {
-  return `Revision ${published.revision ?? ''} already has a committed child (${locked.child}, added in ${locked.commit}): editing it rewrites shared history (SW108). Make the change in a new revision, or allow it with a decision record.`;
+  return (
+    `Revision ${published.revision ?? ''} already has a committed child (${locked.child}, added ` +
+    `in ${locked.commit}): editing it rewrites shared history (SW108). Make the change in a new ` +
+    `revision, or allow it with a decision record.`
+  );
 }
 
 function allowAction(diagnostic: Diagnostic, ruleId: string, published: Published, instead: boolean): CodeAction {

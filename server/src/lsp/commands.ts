@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import { allRules } from '../rules';
-import { ruleDocUrl } from '../rules/docsUrl';
+import { ruleDocUrl } from '../shared/docsUrl';
 import {
   LintWorkspaceRequest,
   ListRevisionsRequest,

@@ -2,7 +2,7 @@ import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation 
 import type { ConfigError } from '../config/config';
 import type { ProjectModel } from '../model/project';
 import type { Range } from '../model/source';
-import { ruleDocUrl } from '../rules/docsUrl';
+import { ruleDocUrl } from '../shared/docsUrl';
 import type { Finding, Severity } from '../rules/types';
 import { DIAGNOSTIC_SOURCE, type DiagnosticData } from '../shared/protocol';
 import { pathToUri } from './uri';

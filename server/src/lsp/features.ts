@@ -4,6 +4,7 @@ import { frontMatterCompletion, waiverCompletion } from './completion';
 import { recordInfo } from './decisions';
 import { inDocument, type OpenDocument } from './documents';
 import { hoverAt } from './hover';
+import type { TracedLocks } from './tracedLocks';
 import type { ServerLog } from './log';
 import { documentProblem, invalidParams, isObject, paramsOf, positionProblem, rangeProblem } from './params';
 import { findingsOf, type DiagnosticsPublisher } from './publisher';
@@ -16,13 +17,15 @@ export interface FeaturesContext {
   index: WorkspaceIndex;
   open: ReadonlyMap<string, OpenDocument>;
   publisher: DiagnosticsPublisher;
+  /** What the last verification traced, added to the hover. */
+  tracedLocks: TracedLocks;
 }
 
 /**
  * What the editor asks about a document: code actions (from the findings last published for it),
  * hover and completion. Stateless: they read the open documents, the index and the publisher.
  */
-export function registerFeatures({ connection, log, index, open, publisher }: FeaturesContext): void {
+export function registerFeatures({ connection, log, index, open, publisher, tracedLocks }: FeaturesContext): void {
   /** The open document a request is about; a request about another one is answered empty and logged once. */
   function openFor(method: string, uri: string): OpenDocument | undefined {
     const doc = open.get(uri);
@@ -79,7 +82,9 @@ export function registerFeatures({ connection, log, index, open, publisher }: Fe
       if (!doc || !entry || !doc.isPython) return null;
       notePastEnd('textDocument/hover', doc, position);
       const model = doc.model();
-      return hoverAt(model, findingsOf(entry, model.path), model.lines.offsetAt(position), entry.config) ?? null;
+      const offset = model.lines.offsetAt(position);
+      const hover = hoverAt(model, findingsOf(entry, model.path), offset, entry.config);
+      return tracedLocks.withTrace(hover, model, offset, entry.config.postgresVersion) ?? null;
     }),
   );
 

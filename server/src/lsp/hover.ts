@@ -3,7 +3,7 @@ import type { ResolvedConfig } from '../config/config';
 import type { MigrationModel, Operation, SqlStatement } from '../model/migration';
 import type { Span } from '../model/source';
 import { ruleById } from '../rules';
-import { ruleDocUrl } from '../rules/docsUrl';
+import { ruleDocUrl } from '../shared/docsUrl';
 import type { Finding } from '../rules/types';
 import { lockInfo } from '../rules/util/locks';
 

@@ -9,7 +9,8 @@ import type { Published } from './codeActions';
 import { configErrorDiagnostic, fingerprint, toDiagnostic } from './diagnostics';
 import type { OpenDocument } from './documents';
 import type { ServerLog } from './log';
-import { pathToUri } from './uri';
+import type { TracedLocks } from './tracedLocks';
+import { pathToUri, uriToPath } from './uri';
 import type { ProjectEntry } from './workspace';
 
 /** A file's findings: its own and the cross-file ones, none when the user turned the extension off for it. */
@@ -35,6 +36,8 @@ export class DiagnosticsPublisher {
     private readonly log: ServerLog,
     /** The client's word on workspace trust: git is asked only in a trusted workspace. */
     private readonly trusted: () => boolean,
+    /** What the last verification traced: it annotates SW6xx findings and changes the fingerprint. */
+    private readonly tracedLocks: TracedLocks,
   ) {}
 
   /** The findings last published for a file, with the text version they were computed for. */
@@ -89,11 +92,16 @@ export class DiagnosticsPublisher {
   ): void {
     if (lines) this.published.set(uri, { uri, version, findings, lines, ...extra });
     else this.published.delete(uri);
-    const print = `${version}\n${fingerprint(findings)}`;
+    const model = entry.model.byPath.get(uriToPath(uri) ?? '');
+    const print = `${version}\n${fingerprint(findings)}\n${this.tracedLocks.stamp(model?.path)}`;
     if (this.prints.get(uri) === print) return;
     if (findings.length === 0 && !this.prints.has(uri)) return; // nothing shown, nothing to clear
     this.prints.set(uri, print);
-    const diagnostics = findings.map((f, i) => toDiagnostic(f, { ruleId: f.ruleId, version, index: i }, entry.model));
+    const diagnostics = this.tracedLocks.annotate(
+      findings.map((f, i) => toDiagnostic(f, { ruleId: f.ruleId, version, index: i }, entry.model)),
+      model,
+      entry.config.postgresVersion,
+    );
     void this.connection.sendDiagnostics({ uri, version: version >= 0 ? version : undefined, diagnostics });
   }
 

@@ -27,6 +27,7 @@ import { CrossFileScheduler } from './crossFile';
 import { inDocument, OpenDocument } from './documents';
 import { registerFeatures } from './features';
 import { ServerLog, WorkspaceProblems } from './log';
+import { TracedLocks } from './tracedLocks';
 import {
   contentChangesProblem,
   documentItemProblem,
@@ -69,6 +70,7 @@ export interface ServerOptions {
  * - lifecycle: initialize, initialized, the background index build (here);
  * - document sync and watched files → the per-keystroke validation (here);
  * - `publisher.ts`: publishes diagnostics and remembers what it published;
+ * - `tracedLocks.ts`: what the last verification traced, for the hover and SW6xx findings;
  * - `status.ts`: the status the client shows (indexing or ready, counts, last validation);
  * - `log.ts`: the log, and the workspace problems logged once while they last;
  * - `crossFile.ts`: schedules the whole-project rules and the decision-record reloads;
@@ -91,7 +93,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   const settings = new SettingsCache(connection, () => clientCapabilities.workspace?.configuration === true);
   const index = new WorkspaceIndex((root) => settings.get(pathToUri(root)));
-  const publisher = new DiagnosticsPublisher(connection, open, log, () => trusted);
+  const tracedLocks = new TracedLocks();
+  const publisher = new DiagnosticsPublisher(connection, open, log, () => trusted, tracedLocks);
   const status = new ServerStatus(connection, index);
   const workspaceProblems = new WorkspaceProblems(log);
   const crossFile = new CrossFileScheduler({
@@ -204,7 +207,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const ms = performance.now() - started;
       status.validated(ms);
       log.info(
-        `Indexed ${index.revisionCount} revision(s) in ${index.projects.length} project(s) in ${Math.round(ms)} ms (parsing ${Math.round(parsed - started)} ms, linting ${Math.round(performance.now() - parsed)} ms).`,
+        `Indexed ${index.revisionCount} revision(s) in ${index.projects.length} project(s) in ${Math.round(ms)} ` +
+          `ms (parsing ${Math.round(parsed - started)} ms, linting ${Math.round(performance.now() - parsed)} ` +
+          `ms).`,
       );
     } finally {
       progress?.done();
@@ -278,7 +283,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           if (past)
             log.once(
               `didChange past end\n${uri}`,
-              `textDocument/didChange of ${uri}: a change range reaches ${past.line}:${past.character}, past the end of the document (${doc.text.lineCount} lines): applied at its end.`,
+              `textDocument/didChange of ${uri}: a change range reaches ${past.line}:${past.character}, ` +
+                `past the end of the document (${doc.text.lineCount} lines): applied at its end.`,
             );
         }
         doc.applyChanges([change], textDocument.version);
@@ -470,7 +476,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // ----------------------------------------------------------------------------------------------
   // Features and commands
 
-  registerFeatures({ connection, log, index, open, publisher });
+  registerFeatures({ connection, log, index, open, publisher, tracedLocks });
+  tracedLocks.listen(connection, log, (file) => {
+    const entry = index.projectOf(file);
+    if (entry) publisher.publishFile(entry, file);
+  });
   registerCommands({
     connection,
     log,

@@ -62,7 +62,9 @@ export function createStdioConnection(
     const what = oneLine(error instanceof Error ? error.message : String(error));
     if (FRAMING_ERROR.test(what)) {
       corrupt = true;
-      const message = `The LSP stream from the editor is corrupt (${what}): the message boundaries are lost, so no later message can be read. The server exits with code 1; the editor may restart it.`;
+      const message =
+        `The LSP stream from the editor is corrupt (${what}): the message boundaries are lost, so ` +
+        `no later message can be read. The server exits with code 1; the editor may restart it.`;
       process.stderr.write(`schema-warden: ${message}\n`);
       const quit = (): void => exit(1);
       setTimeout(quit, 1000).unref(); // the client may not read any more

@@ -113,7 +113,9 @@ function resolveLocation(location: string, dir: string, projectRoot: string, fil
   if (resolved) return resolved;
   const [pkg, ...parts] = location.split(':');
   problems.push(
-    `${file}: script location "${location}" names the Python package ${pkg}, which is in none of ${searched.join(', ')}: give a folder path (e.g. \`%(here)s/migrations\`) or declare the package's folder in pyproject.toml`,
+    `${file}: script location "${location}" names the Python package ${pkg}, which is in none ` +
+      `of ${searched.join(', ')}: give a folder path (e.g. \`%(here)s/migrations\`) or declare ` +
+      `the package's folder in pyproject.toml`,
   );
   return path.resolve(dir, ...pkg.split('.'), ...parts);
 }
@@ -143,7 +145,8 @@ function fromIni(dir: string, file: string): AlembicProject {
     problems.push(
       below
         ? `${file} has no \`script_location\` in its [alembic] section: add \`script_location = %(here)s/${below}\` (the folder holding env.py)`
-        : `${file} has no \`script_location\` in its [alembic] section and no env.py beside it: add \`script_location = \` and the folder holding env.py and versions/`,
+        : `${file} has no \`script_location\` in its [alembic] section and no env.py beside it: add ` +
+            `\`script_location = \` and the folder holding env.py and versions/`,
     );
     if (below) scriptLocation = path.join(dir, below);
   }
@@ -323,7 +326,8 @@ export function scanRevisionFiles(
     problems.push(
       loops
         ? `${link} is a symbolic link to ${real}, a folder that contains it: a loop. Not followed (Alembic does not follow linked folders either).`
-        : `${link} is a symbolic link to the folder ${real || linkTarget(link)}: not followed, as Alembic does not follow linked folders, so the revisions in it are not loaded.`,
+        : `${link} is a symbolic link to the folder ${real || linkTarget(link)}: not followed, as ` +
+            `Alembic does not follow linked folders, so the revisions in it are not loaded.`,
     );
   };
   for (const location of project.versionLocations) visit(location, 0, project.recursive);

@@ -12,6 +12,8 @@ export interface EnvScriptSettings {
    * connect args, or `"lock_timeout": …` in a driver's server settings.
    */
   setsLockTimeout: boolean;
+  /** The same for `statement_timeout` (SW603 asks it where a statement reads a whole table under its lock). */
+  setsStatementTimeout: boolean;
   /**
    * `env.py` runs the migrations inside a transaction it began itself (`with engine.begin() as
    * connection:` or `connection.begin()` around `context.run_migrations()`): Alembic cannot end it,
@@ -27,6 +29,10 @@ const LOCK_TIMEOUT_SETTINGS = [
   /['"]lock_timeout['"]\s*:/,
 ];
 
+const STATEMENT_TIMEOUT_SETTINGS = LOCK_TIMEOUT_SETTINGS.map(
+  (pattern) => new RegExp(pattern.source.replace('lock_timeout', 'statement_timeout'), pattern.flags),
+);
+
 /** Reads the settings from the text of an `env.py`; comments do not count. */
 export function envScriptSettingsOf(text: string): EnvScriptSettings {
   const code = text
@@ -35,6 +41,7 @@ export function envScriptSettingsOf(text: string): EnvScriptSettings {
     .join('\n');
   return {
     setsLockTimeout: LOCK_TIMEOUT_SETTINGS.some((pattern) => pattern.test(code)),
+    setsStatementTimeout: STATEMENT_TIMEOUT_SETTINGS.some((pattern) => pattern.test(code)),
     outerTransactionLine: outerTransactionLine(text),
   };
 }

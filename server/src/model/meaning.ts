@@ -110,7 +110,10 @@ function canonical(node: Node): string {
       return `(${type} ${namedOfField(node, 'name').sort().join(' ')})`;
     case 'import_from_statement': {
       const from = node.childForFieldName('module_name');
-      return `(${type} ${from ? canonical(from) : ''} ${namedOfField(node, 'name').sort().join(' ')}${node.children.some((c) => c?.type === 'wildcard_import') ? ' *' : ''})`;
+      return (
+        `(${type} ${from ? canonical(from) : ''} ${namedOfField(node, 'name').sort().join(' ')}` +
+        `${node.children.some((c) => c?.type === 'wildcard_import') ? ' *' : ''})`
+      );
     }
   }
   if (node.childCount === 0) return `(${type} ${JSON.stringify(node.text)})`;

@@ -12,9 +12,11 @@ export default defineRule({
     docs: {
       summary: 'The revision is not valid Python, or SQL inside it is not valid PostgreSQL.',
       whatItDoes:
-        'Reports the places where tree-sitter (Python) or the PostgreSQL parser (SQL in `op.execute`) could not read the code. The rest of the file is still checked.',
+        'Reports the places where tree-sitter (Python) or the PostgreSQL parser (SQL in ' +
+        '`op.execute`) could not read the code. The rest of the file is still checked.',
       whyBad:
-        'Alembic cannot import a revision that does not parse, and PostgreSQL rejects SQL that does not parse: the migration fails at deploy time instead of review time.',
+        'Alembic cannot import a revision that does not parse, and PostgreSQL rejects SQL that does ' +
+        'not parse: the migration fails at deploy time instead of review time.',
       bad: 'def upgrade():\n    op.execute("CREATE TABLE account (id uuid PRIMARY KEY,)")',
       good: 'def upgrade():\n    op.execute("CREATE TABLE account (id uuid PRIMARY KEY)")',
       howToFix: 'Correct the syntax at the marked place.',

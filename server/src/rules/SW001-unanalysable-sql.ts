@@ -11,7 +11,9 @@ export default defineRule({
     docs: {
       summary: 'SQL built at run time cannot be checked against the policy.',
       whatItDoes:
-        'Marks `op.execute(...)` calls whose SQL is an f-string, built with `%` or `.format()`, or held in a variable that is not a literal. Schema Warden never guesses what such SQL says, so no other rule can see into it.',
+        'Marks `op.execute(...)` calls whose SQL is an f-string, built with `%` or `.format()`, or ' +
+        'held in a variable that is not a literal. Schema Warden never guesses what such SQL says, ' +
+        'so no other rule can see into it.',
       whyBad:
         'Every other SQL rule (triggers, cascades, defaults, destructive statements) is blind to SQL built at run time, so a reviewer must read it by hand.',
       bad: 'def upgrade():\n    op.execute(f"ALTER TABLE {table} ADD COLUMN note text")',

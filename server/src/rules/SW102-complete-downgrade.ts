@@ -15,15 +15,49 @@ export default defineRule({
     docs: {
       summary: 'The downgrade must reverse every object the upgrade creates, drops or renames.',
       whatItDoes:
-        'Compares what `upgrade()` and `downgrade()` do to schema objects, by kind, table and name: tables, columns, indexes, named constraints, PostgreSQL types (`sa.Enum(..., name=…)` in `create_table`, `.create(bind)`, SQL `CREATE TYPE`), views and sequences, from Alembic operations and from the SQL in `op.execute` (CREATE/DROP INDEX, TABLE, TYPE, VIEW, ALTER TABLE ADD/DROP COLUMN and CONSTRAINT, RENAME). Both bodies are replayed, upgrade then downgrade, onto the objects they touch, as PostgreSQL applies them, and what the downgrade leaves is compared with what stood before: dropping a table drops its columns, indexes and constraints; dropping a column drops every index and constraint that involves it (an index on an expression of it, `sa.text("lower(email)")` or SQL `(lower(email))`, or with a predicate on it, included); a constraint added `USING INDEX ix` takes the index, and dropping it drops both; `DROP INDEX IF EXISTS x` just before `CREATE INDEX IF NOT EXISTS x` (clearing an invalid leftover) creates x; a drop finds its object under the name a naming convention (the one declared on the application’s metadata, `MetaData(naming_convention=…)` or `metadata.naming_convention = …`, read statically from the project root, and the common forms) or PostgreSQL gives it (`ck_ticket_valid_state` for a CHECK "valid_state" on "ticket", `ticket_account_id_fkey` for an unnamed foreign key; `op.f()` names are final); a convention token the project computes (a callable such as `%(unique_index)s`) stands for any text; a swap (add the new column, drop the old, rename, and back) restores the column. It reports the upgrade operation whose object ends up otherwise than it started: created and never dropped, dropped and never re-created, renamed and never renamed back. Code in a branch for another database is not compared.',
+        'Compares what `upgrade()` and `downgrade()` do to schema objects, by kind, table and name: ' +
+        'tables, columns, indexes, named constraints, PostgreSQL types (`sa.Enum(..., name=…)` in ' +
+        '`create_table`, `.create(bind)`, SQL `CREATE TYPE`), views and sequences, from Alembic ' +
+        'operations and from the SQL in `op.execute` (CREATE/DROP INDEX, TABLE, TYPE, VIEW, ALTER ' +
+        'TABLE ADD/DROP COLUMN and CONSTRAINT, RENAME). Both bodies are replayed, upgrade then ' +
+        'downgrade, onto the objects they touch, as PostgreSQL applies them, and what the downgrade ' +
+        'leaves is compared with what stood before: dropping a table drops its columns, indexes and ' +
+        'constraints; dropping a column drops every index and constraint that involves it (an index ' +
+        'on an expression of it, `sa.text("lower(email)")` or SQL `(lower(email))`, or with a ' +
+        'predicate on it, included); a constraint added `USING INDEX ix` takes the index, and ' +
+        'dropping it drops both; `DROP INDEX IF EXISTS x` just before `CREATE INDEX IF NOT EXISTS ' +
+        'x` (clearing an invalid leftover) creates x; a drop finds its object under the name a ' +
+        'naming convention (the one declared on the application’s metadata, ' +
+        '`MetaData(naming_convention=…)` or `metadata.naming_convention = …`, read statically from ' +
+        'the project root, and the common forms) or PostgreSQL gives it (`ck_ticket_valid_state` ' +
+        'for a CHECK "valid_state" on "ticket", `ticket_account_id_fkey` for an unnamed foreign ' +
+        'key; `op.f()` names are final); a convention token the project computes (a callable such ' +
+        'as `%(unique_index)s`) stands for any text; a swap (add the new column, drop the old, ' +
+        'rename, and back) restores the column. It reports the upgrade operation whose object ends ' +
+        'up otherwise than it started: created and never dropped, dropped and never re-created, ' +
+        'renamed and never renamed back. Code in a branch for another database is not compared.',
       whyBad:
-        'A partial downgrade leaves objects behind (the next upgrade then fails with "already exists") or does not bring back what the upgrade removed, so a rollback does not return the database to the previous revision. A common case: `op.drop_table` does not drop the enum type that `op.create_table` created.',
-      bad: 'def upgrade():\n    op.create_table("ticket", sa.Column("status", sa.Enum("open", "closed", name="ticket_status")))\n    op.create_index("ix_account_email", "account", ["email"])\n\n\ndef downgrade():\n    op.drop_table("ticket")',
-      good: 'def upgrade():\n    op.create_table("ticket", sa.Column("status", sa.Enum("open", "closed", name="ticket_status")))\n    op.create_index("ix_account_email", "account", ["email"])\n\n\ndef downgrade():\n    op.drop_index("ix_account_email", table_name="account")\n    op.drop_table("ticket")\n    sa.Enum(name="ticket_status").drop(op.get_bind())',
+        'A partial downgrade leaves objects behind (the next upgrade then fails with "already ' +
+        'exists") or does not bring back what the upgrade removed, so a rollback does not return ' +
+        'the database to the previous revision. A common case: `op.drop_table` does not drop the ' +
+        'enum type that `op.create_table` created.',
+      bad:
+        'def upgrade():\n    op.create_table("ticket", sa.Column("status", sa.Enum("open", ' +
+        '"closed", name="ticket_status")))\n    op.create_index("ix_account_email", "account", ' +
+        '["email"])\n\n\ndef downgrade():\n    op.drop_table("ticket")',
+      good:
+        'def upgrade():\n    op.create_table("ticket", sa.Column("status", sa.Enum("open", ' +
+        '"closed", name="ticket_status")))\n    op.create_index("ix_account_email", "account", ' +
+        '["email"])\n\n\ndef downgrade():\n    op.drop_index("ix_account_email", ' +
+        'table_name="account")\n    op.drop_table("ticket")\n    sa.Enum(name="ticket_status").drop(op.get_bind())',
       howToFix: 'Add the missing inverse to `downgrade()`, in reverse order of the upgrade.',
       fixSafety: 'none',
       notes:
-        'Quiet when `downgrade()` is missing or empty (SW101 reports that), and when the downgrade does something that cannot be read (SQL built at run time, plugin operations, imported helper functions): the comparison would guess. Objects named at run time cannot be compared and are skipped; one created with a `None` name is matched by its conventional names and never reported itself.',
+        'Quiet when `downgrade()` is missing or empty (SW101 reports that), and when the downgrade ' +
+        'does something that cannot be read (SQL built at run time, plugin operations, imported ' +
+        'helper functions): the comparison would guess. Objects named at run time cannot be ' +
+        'compared and are skipped; one created with a `None` name is matched by its conventional ' +
+        'names and never reported itself.',
     },
   },
   check({ migration, project, report }) {
@@ -59,7 +93,9 @@ function describe(effect: ObjectEffect): { message: string; help: string } {
     case 'rename':
       return {
         message: `${capitalize(effect.by)} renames ${effect.kind} "${effect.from}" to "${effect.name}", but downgrade() never renames it back.`,
-        help: `Add ${effect.kind === 'table' ? `op.rename_table("${effect.name}", "${effect.from}")` : `op.alter_column("${effect.table}", "${effect.name}", new_column_name="${effect.from}")`} to downgrade().`,
+        help:
+          `Add ${effect.kind === 'table' ? `op.rename_table("${effect.name}", "${effect.from}")` : `op.alter_column("${effect.table}", "${effect.name}", new_column_name="${effect.from}")`} ` +
+          `to downgrade().`,
       };
   }
 }

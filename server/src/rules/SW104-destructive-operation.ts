@@ -5,7 +5,8 @@ import { callKeyword } from '../model/migration';
 import { defineRule } from './types';
 
 const REMEDY =
-  'Add safeguards (a backup or archive, a checked row count), record the decision under docs/decisions/, and waive with # schema-warden: allow SW104 decision=NNNN.';
+  'Add safeguards (a backup or archive, a checked row count), record the decision under ' +
+  'docs/decisions/, and waive with # schema-warden: allow SW104 decision=NNNN.';
 
 export default defineRule({
   meta: {
@@ -20,16 +21,35 @@ export default defineRule({
       summary:
         'An upgrade that destroys data (drops a table or schema, empties a table, narrows a column type) needs safeguards and a decision record.',
       whatItDoes:
-        'Reports, in `upgrade()` only: `op.drop_table(...)`; SQL `DROP TABLE` and `DROP SCHEMA`; `TRUNCATE`; `DELETE` without `WHERE`; and column type changes that can lose data — `alter_column(type_=…)` and SQL `ALTER COLUMN … TYPE` to a shorter string, `text` to `varchar(n)`, a numeric to an integer, a bigger integer to a smaller one, fewer numeric digits, a timestamp to a date, text to anything else. The previous type is read from `existing_type=`, or from the revision history; when it is unknown the finding says so. A table created earlier in the same upgrade holds no data yet and is not reported.',
+        'Reports, in `upgrade()` only: `op.drop_table(...)`; SQL `DROP TABLE` and `DROP SCHEMA`; ' +
+        '`TRUNCATE`; `DELETE` without `WHERE`; and column type changes that can lose data — ' +
+        '`alter_column(type_=…)` and SQL `ALTER COLUMN … TYPE` to a shorter string, `text` to ' +
+        '`varchar(n)`, a numeric to an integer, a bigger integer to a smaller one, fewer numeric ' +
+        'digits, a timestamp to a date, text to anything else. The previous type is read from ' +
+        '`existing_type=`, or from the revision history; when it is unknown the finding says so. A ' +
+        'table created earlier in the same upgrade holds no data yet and is not reported.',
       whyBad:
-        'Dropped or truncated data cannot be brought back by `downgrade()`, and a narrowing type change either fails on existing rows or silently truncates and rounds them. The policy asks for explicit safeguards and a documented decision before data is destroyed.',
+        'Dropped or truncated data cannot be brought back by `downgrade()`, and a narrowing type ' +
+        'change either fails on existing rows or silently truncates and rounds them. The policy ' +
+        'asks for explicit safeguards and a documented decision before data is destroyed.',
       bad: 'def upgrade():\n    op.drop_table("legacy_invoice")\n    op.alter_column("account", "code", type_=sa.String(8), existing_type=sa.String(32))',
-      good: 'def upgrade():\n    log.info("archiving legacy_invoice before dropping it (decision 0012)")\n    op.execute("CREATE TABLE archive.legacy_invoice AS TABLE legacy_invoice")\n    # schema-warden: allow SW104 decision=0012\n    op.drop_table("legacy_invoice")',
+      good:
+        'def upgrade():\n    log.info("archiving legacy_invoice before dropping it (decision ' +
+        '0012)")\n    op.execute("CREATE TABLE archive.legacy_invoice AS TABLE ' +
+        'legacy_invoice")\n    # schema-warden: allow SW104 ' +
+        'decision=0012\n    op.drop_table("legacy_invoice")',
       howToFix:
-        'Make the data loss deliberate: archive or back up what is destroyed, log what happens, and record the decision (`schema-warden decision new --rule SW104`); then waive the finding with `# schema-warden: allow SW104 decision=NNNN` on or above the line. For a type change, consider a new column and a backfill instead.',
+        'Make the data loss deliberate: archive or back up what is destroyed, log what happens, and ' +
+        'record the decision (`schema-warden decision new --rule SW104`); then waive the finding ' +
+        'with `# schema-warden: allow SW104 decision=NNNN` on or above the line. For a type change, ' +
+        'consider a new column and a backfill instead.',
       fixSafety: 'none',
       notes:
-        "Drops in `downgrade()` are never reported: they undo what the same revision's upgrade created. Column removal (`drop_column`, SQL `DROP COLUMN`) belongs to SW202 column-removal, so one drop is never reported by both rules. Lossless type changes the application may still notice (int → text, timestamp → timestamptz) are SW105 backward-compatible-change's.",
+        "Drops in `downgrade()` are never reported: they undo what the same revision's upgrade " +
+        'created. Column removal (`drop_column`, SQL `DROP COLUMN`) belongs to SW202 ' +
+        'column-removal, so one drop is never reported by both rules. Lossless type changes the ' +
+        'application may still notice (int → text, timestamp → timestamptz) are SW105 ' +
+        "backward-compatible-change's.",
     },
   },
   check({ migration, project, report }) {

@@ -9,7 +9,9 @@ import type { ObjectChange } from '../parse/facts/objectChanges';
 import { defineRule, type FindingInput } from './types';
 
 const ROLLOUT =
-  'Roll it out in stages (expand/contract: add the new shape, keep both working, switch the application, remove the old shape later), record the decision under docs/decisions/ and waive with # schema-warden: allow SW105 decision=NNNN.';
+  'Roll it out in stages (expand/contract: add the new shape, keep both working, switch the ' +
+  'application, remove the old shape later), record the decision under docs/decisions/ and ' +
+  'waive with # schema-warden: allow SW105 decision=NNNN.';
 const DEFAULT_FIRST = `Backfill and give it a server default first. ${ROLLOUT}`;
 
 /** "account.email", or "email" when the table is not known: never a placeholder. */
@@ -26,21 +28,42 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary:
         'Changes that break the application still running during the deploy need a staged (expand/contract) rollout and a decision record.',
       whatItDoes:
-        "Reports, in `upgrade()`: renaming a table or column (`op.rename_table`, `alter_column(new_column_name=…)`, SQL `ALTER TABLE … RENAME`); making an existing column NOT NULL without a server default (`alter_column(nullable=False)`, SQL `SET NOT NULL`), or adding a NOT NULL column without one (`add_column`, SQL `ADD COLUMN … NOT NULL`); changing a column's type (`alter_column(type_=…)`, SQL `ALTER COLUMN … TYPE`); and dropping a server default (`alter_column(server_default=None)`, SQL `DROP DEFAULT`). Tables and columns created earlier in the same upgrade are new to everyone and are not reported.",
+        'Reports, in `upgrade()`: renaming a table or column (`op.rename_table`, ' +
+        '`alter_column(new_column_name=…)`, SQL `ALTER TABLE … RENAME`); making an existing column ' +
+        'NOT NULL without a server default (`alter_column(nullable=False)`, SQL `SET NOT NULL`), or ' +
+        'adding a NOT NULL column without one (`add_column`, SQL `ADD COLUMN … NOT NULL`); changing ' +
+        "a column's type (`alter_column(type_=…)`, SQL `ALTER COLUMN … TYPE`); and dropping a " +
+        'server default (`alter_column(server_default=None)`, SQL `DROP DEFAULT`). Tables and ' +
+        'columns created earlier in the same upgrade are new to everyone and are not reported.',
       whyBad:
-        'While a deploy is in progress, the old application version keeps running against the new schema: it still uses the old table and column names, still inserts rows without the newly required column, still relies on the default that was dropped, and still binds values of the old type. Each of these is an outage unless the change is rolled out in stages.',
+        'While a deploy is in progress, the old application version keeps running against the new ' +
+        'schema: it still uses the old table and column names, still inserts rows without the newly ' +
+        'required column, still relies on the default that was dropped, and still binds values of ' +
+        'the old type. Each of these is an outage unless the change is rolled out in stages.',
       bad: 'def upgrade():\n    op.alter_column("account", "name", new_column_name="full_name")\n    op.alter_column("account", "email", nullable=False)',
-      good: '# Expand: add the new column; the application writes both for one release.\ndef upgrade():\n    op.add_column("account", sa.Column("full_name", sa.Text(), nullable=True, comment="replaces name"))\n    op.alter_column("account", "email", nullable=False, server_default="")',
+      good:
+        '# Expand: add the new column; the application writes both for one release.\ndef ' +
+        'upgrade():\n    op.add_column("account", sa.Column("full_name", sa.Text(), nullable=True, ' +
+        'comment="replaces name"))\n    op.alter_column("account", "email", nullable=False, ' +
+        'server_default="")',
       howToFix:
-        'Split the change: expand (add the new name or column, keep the old one working), migrate the application and backfill, then contract (remove the old shape) in a later revision. Record the plan as a decision (`schema-warden decision new --rule SW105`) and waive the finding with `# schema-warden: allow SW105 decision=NNNN`.',
+        'Split the change: expand (add the new name or column, keep the old one working), migrate ' +
+        'the application and backfill, then contract (remove the old shape) in a later revision. ' +
+        'Record the plan as a decision (`schema-warden decision new --rule SW105`) and waive the ' +
+        'finding with `# schema-warden: allow SW105 decision=NNNN`.',
       fixSafety: 'none',
       notes:
-        "A type change that can lose data is SW104 destructive-operation's (an error), so it is not reported here too; widening a type within its family (varchar(50) → varchar(255) or text, int4 → int8, more numeric digits) is invisible to the application and not reported. NOT NULL is fine when the column has a server default: given in the same `alter_column`, as `existing_server_default=`, or known from the revision history.",
+        "A type change that can lose data is SW104 destructive-operation's (an error), so it is not " +
+        'reported here too; widening a type within its family (varchar(50) → varchar(255) or text, ' +
+        'int4 → int8, more numeric digits) is invisible to the application and not reported. NOT ' +
+        'NULL is fine when the column has a server default: given in the same `alter_column`, as ' +
+        '`existing_server_default=`, or known from the revision history.',
     },
   },
   check({ migration, project, report }) {
@@ -63,7 +86,10 @@ export default defineRule({
             )
               break;
             report({
-              message: `Renaming ${change.kind} "${change.kind === 'column' && change.table ? `${change.table}.` : ''}${change.from}" to "${change.to}" breaks the running application, which still uses "${change.from}".`,
+              message:
+                `Renaming ${change.kind} "${change.kind === 'column' && change.table ? `${change.table}.` : ''}` +
+                `${change.from}" to "${change.to}" breaks the running application, which still uses "` +
+                `${change.from}".`,
               help: ROLLOUT,
               span: fragment(`RENAME\\s+(COLUMN\\s+)?(${sqlName(change.from)}\\s+)?TO\\s+${sqlName(change.to)}`),
             });
@@ -85,7 +111,9 @@ export default defineRule({
           case 'add-column':
             if (change.notNull && !change.hasDefault && !isNewInRevision(created, change.table)) {
               report({
-                message: `Adding NOT NULL column ${columnLabel(change.table, change.column)} without a default breaks inserts of the running application (and fails on a table with rows).`,
+                message:
+                  `Adding NOT NULL column ${columnLabel(change.table, change.column)} without a default ` +
+                  `breaks inserts of the running application (and fails on a table with rows).`,
                 help: `Add it nullable or with a server default first. ${ROLLOUT}`,
                 span,
               });
@@ -159,7 +187,9 @@ function checkOperation(
     if (hasDefault(column.serverDefault) || generated) return;
     const nullable = column.call.keywords.find((k) => k.name === 'nullable');
     report({
-      message: `Adding NOT NULL column ${columnLabel(op.table, column.name)} without a server default breaks inserts of the running application (and fails on a table with rows).`,
+      message:
+        `Adding NOT NULL column ${columnLabel(op.table, column.name)} without a server default ` +
+        `breaks inserts of the running application (and fails on a table with rows).`,
       help: `Add it nullable or with server_default= first. ${ROLLOUT}`,
       span: nullable?.span ?? column.span,
     });
@@ -171,7 +201,9 @@ function checkOperation(
   const rename = keyword('new_column_name');
   if (rename) {
     report({
-      message: `Renaming column ${columnLabel(op.table, column)}${stringValue(rename.value) ? ` to "${stringValue(rename.value)}"` : ''} breaks the running application, which still uses the old name.`,
+      message:
+        `Renaming column ${columnLabel(op.table, column)}${stringValue(rename.value) ? ` to "${stringValue(rename.value)}"` : ''} ` +
+        `breaks the running application, which still uses the old name.`,
       help: ROLLOUT,
       span: rename.span,
     });

@@ -41,16 +41,34 @@ export default defineRule({
     docs: {
       summary: 'Data changes in a revision must be logged.',
       whatItDoes:
-        "Finds the data changes of a revision, in the upgrade, the downgrade and their helper functions: SQL `INSERT`, `UPDATE`, `DELETE`, `MERGE`, `COPY … FROM` (also inside a CTE) in `op.execute` / `bind.execute` / `connection.execute`, `op.bulk_insert`, SQLAlchemy Core statements (`sa.update(…)`, `sa.insert(…)`, `sa.delete(…)`, `table.update()`…) and ORM session writes (`session.add`, `session.merge`, `session.bulk_save_objects`, `session.query(…).update(…)`…). Each one is reported unless a logging call runs in the same function, or in a function that calls that helper: a `logging` logger call (`logger.info(…)`, `log.warning(…)`, `logging.info(…)`, `logging.getLogger(…).info(…)`, any name assigned from `getLogger`/`get_logger`) or Alembic's `print_stdout(…)`.",
+        'Finds the data changes of a revision, in the upgrade, the downgrade and their helper ' +
+        'functions: SQL `INSERT`, `UPDATE`, `DELETE`, `MERGE`, `COPY … FROM` (also inside a CTE) in ' +
+        '`op.execute` / `bind.execute` / `connection.execute`, `op.bulk_insert`, SQLAlchemy Core ' +
+        'statements (`sa.update(…)`, `sa.insert(…)`, `sa.delete(…)`, `table.update()`…) and ORM ' +
+        'session writes (`session.add`, `session.merge`, `session.bulk_save_objects`, ' +
+        '`session.query(…).update(…)`…). Each one is reported unless a logging call runs in the ' +
+        'same function, or in a function that calls that helper: a `logging` logger call ' +
+        '(`logger.info(…)`, `log.warning(…)`, `logging.info(…)`, `logging.getLogger(…).info(…)`, ' +
+        "any name assigned from `getLogger`/`get_logger`) or Alembic's `print_stdout(…)`.",
       whyBad:
-        'A backfill that changes rows without saying so is invisible in the deploy log: when it touches more (or fewer) rows than expected, nobody can tell what happened or undo it. The policy forbids silent data modification and asks for logging hooks.',
+        'A backfill that changes rows without saying so is invisible in the deploy log: when it ' +
+        'touches more (or fewer) rows than expected, nobody can tell what happened or undo it. The ' +
+        'policy forbids silent data modification and asks for logging hooks.',
       bad: 'def upgrade():\n    op.execute("UPDATE invoice SET status = \'sent\' WHERE sent_at IS NOT NULL")',
-      good: 'import logging\n\nlogger = logging.getLogger(f"alembic.{__name__}")\n\n\ndef upgrade():\n    logger.info("backfilling invoice.status from sent_at")\n    result = op.get_bind().execute(sa.text("UPDATE invoice SET status = \'sent\' WHERE sent_at IS NOT NULL"))\n    logger.info("invoice.status backfilled on %d rows", result.rowcount)',
+      good:
+        'import logging\n\nlogger = logging.getLogger(f"alembic.{__name__}")\n\n\ndef ' +
+        'upgrade():\n    logger.info("backfilling invoice.status from sent_at")\n    result = ' +
+        "op.get_bind().execute(sa.text(\"UPDATE invoice SET status = 'sent' WHERE sent_at IS NOT " +
+        'NULL"))\n    logger.info("invoice.status backfilled on %d rows", result.rowcount)',
       howToFix:
-        "Create a logger (`logger = logging.getLogger(__name__)`; Alembic's `env.py` configures logging through alembic.ini) and log what the change does, ideally with the row count, in the function that changes the data.",
+        "Create a logger (`logger = logging.getLogger(__name__)`; Alembic's `env.py` configures " +
+        'logging through alembic.ini) and log what the change does, ideally with the row count, in ' +
+        'the function that changes the data.',
       fixSafety: 'none',
       notes:
-        '`print()` is not a logging hook: it bypasses the logging configuration and is lost in most deploy pipelines. A data change in the downgrade (undoing a backfill) is a data change too and needs logging. SQL built at run time is not analysable (SW001) and is not guessed at.',
+        '`print()` is not a logging hook: it bypasses the logging configuration and is lost in most ' +
+        'deploy pipelines. A data change in the downgrade (undoing a backfill) is a data change too ' +
+        'and needs logging. SQL built at run time is not analysable (SW001) and is not guessed at.',
     },
   },
   check({ migration, report }) {

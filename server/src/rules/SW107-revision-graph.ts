@@ -15,10 +15,16 @@ export default defineRule({
     docs: {
       summary: 'The revision graph must have one head, known parents, unique ids and no cycles.',
       whatItDoes:
-        "Builds the revision graph from every revision's `revision`, `down_revision` and `depends_on`, and reports: more than one head (two branches that were never merged), a `down_revision` or `depends_on` that names no revision, the same revision id in two files, a cycle, and a revision file without a `revision` id. Separate histories that carry their own `branch_labels` may each have their own head.",
+        "Builds the revision graph from every revision's `revision`, `down_revision` and " +
+        '`depends_on`, and reports: more than one head (two branches that were never merged), a ' +
+        '`down_revision` or `depends_on` that names no revision, the same revision id in two files, ' +
+        'a cycle, and a revision file without a `revision` id. Separate histories that carry their ' +
+        'own `branch_labels` may each have their own head.',
       whyBad:
         '`alembic upgrade head` refuses to run with several heads, and a dangling or duplicated id makes the order in which migrations run undefined.',
-      bad: '# versions/b1_add_note.py\nrevision = "b1"\ndown_revision = "a0"\n\n# versions/c1_add_index.py\nrevision = "c1"\ndown_revision = "a0"   # a second head',
+      bad:
+        '# versions/b1_add_note.py\nrevision = "b1"\ndown_revision = "a0"\n\n# ' +
+        'versions/c1_add_index.py\nrevision = "c1"\ndown_revision = "a0"   # a second head',
       good: '# versions/d1_merge.py  (alembic merge -m "merge b1 and c1" b1 c1)\nrevision = "d1"\ndown_revision = ("b1", "c1")',
       howToFix:
         'Resolve several heads with a new merge revision (`alembic merge heads`); never edit the history of revisions that were already applied.',

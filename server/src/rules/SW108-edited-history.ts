@@ -15,16 +15,43 @@ export default defineRule({
     docs: {
       summary: 'A revision that already has a committed child is not edited.',
       whatItDoes:
-        "Reads the git history of the revision files: a revision whose child revision is committed is reported when it has uncommitted changes (working tree or index), or when a commit changed it after the commit that added its child. It compares meaning, not text: a change that leaves the code the same (reformatting, quote style, comments, a licence header, the module docstring, import order and spelling, an import the file never uses, a logging call, the layout and comments of SQL text, `str.format()` written as an f-string) is not an edit of history, and commits listed in the file git's `blame.ignoreRevsFile` names (by convention `.git-blame-ignore-revs`) are skipped. Without git, outside a repository, or for revisions whose children are not committed yet, nothing is reported.",
+        'Reads the git history of the revision files: a revision whose child revision is committed ' +
+        'is reported when it has uncommitted changes (working tree or index), or when a commit ' +
+        'changed it after the commit that added its child. It compares meaning, not text: a change ' +
+        'that leaves the code the same (reformatting, quote style, comments, a licence header, the ' +
+        'module docstring, import order and spelling, an import the file never uses, a logging ' +
+        'call, the layout and comments of SQL text, `str.format()` written as an f-string) is not ' +
+        "an edit of history, and commits listed in the file git's `blame.ignoreRevsFile` names (by " +
+        'convention `.git-blame-ignore-revs`) are skipped. Without git, outside a repository, or ' +
+        'for revisions whose children are not committed yet, nothing is reported.',
       whyBad:
-        'Once a child revision is committed, the parent has been (or will be) applied to shared and production databases as it was. Alembic never runs a revision twice, so an edit to it never reaches those databases: the schema silently differs between environments, and the history no longer describes any real database. History is fixed by a new revision.',
-      bad: '# versions/a1_add_invoice.py — committed, and b2 (down_revision = "a1") is committed too\ndef upgrade():\n    op.create_table("invoice", sa.Column("id", sa.UUID(), primary_key=True),\n                    sa.Column("note", sa.Text()))   # added afterwards',
-      good: '# versions/c3_add_invoice_note.py — a new revision on top of the head\ndef upgrade():\n    op.add_column("invoice", sa.Column("note", sa.Text(), comment="free-text note"))',
+        'Once a child revision is committed, the parent has been (or will be) applied to shared and ' +
+        'production databases as it was. Alembic never runs a revision twice, so an edit to it ' +
+        'never reaches those databases: the schema silently differs between environments, and the ' +
+        'history no longer describes any real database. History is fixed by a new revision.',
+      bad:
+        '# versions/a1_add_invoice.py — committed, and b2 (down_revision = "a1") is committed ' +
+        'too\ndef upgrade():\n    op.create_table("invoice", sa.Column("id", sa.UUID(), ' +
+        'primary_key=True),\n                    sa.Column("note", sa.Text()))   # added afterwards',
+      good:
+        '# versions/c3_add_invoice_note.py — a new revision on top of the head\ndef ' +
+        'upgrade():\n    op.add_column("invoice", sa.Column("note", sa.Text(), comment="free-text ' +
+        'note"))',
       howToFix:
         'Revert the change to the old revision (`git restore <file>`, or revert the commit) and make the change in a new revision (`alembic revision -m "…"`).',
       fixSafety: 'none',
       notes:
-        "Git is asked read-only questions per lint (the repository root, the names of the configured filter drivers, `blame.ignoreRevsFile`, `git status` and one `git log` over the revision folders), and for a revision that changed after its child was added, its earlier versions (`git cat-file blob`, which runs no filter), to compare their meaning; the log is cached while HEAD does not move. The rule never starts git itself: the engine gives it the history (engine/gitHistory.ts). Revisions of the accepted history (`baseline`) were accepted as they are committed: only an uncommitted edit of one is reported. A file edited in the same commit that added its child is not reported. A repository's own configuration (`.git/config`) can make git run programs (`core.fsmonitor`, filter drivers, hooks, `log.showSignature`, submodules): git is always started with those turned off, and in an untrusted editor workspace the rule does not start git at all and reports nothing.",
+        'Git is asked read-only questions per lint (the repository root, the names of the ' +
+        'configured filter drivers, `blame.ignoreRevsFile`, `git status` and one `git log` over the ' +
+        'revision folders), and for a revision that changed after its child was added, its earlier ' +
+        'versions (`git cat-file blob`, which runs no filter), to compare their meaning; the log is ' +
+        'cached while HEAD does not move. The rule never starts git itself: the engine gives it the ' +
+        'history (engine/gitHistory.ts). Revisions of the accepted history (`baseline`) were ' +
+        'accepted as they are committed: only an uncommitted edit of one is reported. A file edited ' +
+        "in the same commit that added its child is not reported. A repository's own configuration " +
+        '(`.git/config`) can make git run programs (`core.fsmonitor`, filter drivers, hooks, ' +
+        '`log.showSignature`, submodules): git is always started with those turned off, and in an ' +
+        'untrusted editor workspace the rule does not start git at all and reports nothing.',
     },
   },
   checkProject({ project, report, gitHistory }) {

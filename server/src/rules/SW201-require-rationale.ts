@@ -32,20 +32,50 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Schema Evolution Boundaries',
     policyClause:
-      'Columns, constraints, and indexes must include rationale in migration descriptions; removal of columns requires a deprecation window and explicit data handling plan.',
+      'Columns, constraints, and indexes must include rationale in migration descriptions; ' +
+      'removal of columns requires a deprecation window and explicit data handling plan.',
     docs: {
       summary: 'New tables, columns, indexes, constraints and foreign keys need a written rationale.',
       whatItDoes:
-        'Reports `create_table`, `add_column`, `create_index`, `create_unique_constraint`, `create_primary_key`, `create_check_constraint`, `create_exclude_constraint` and `create_foreign_key` in the upgrade (also in `batch_alter_table` blocks and helper functions), and SQL CREATE TABLE, CREATE INDEX, ALTER TABLE ADD COLUMN / ADD CONSTRAINT in `op.execute`, that have no rationale. A rationale is: a non-empty `comment=` on the operation (or on the `sa.Column` of `add_column`); a comment stored in Postgres for the same object in this revision (`op.create_table_comment`, `alter_column(…, comment=…)`, `COMMENT ON TABLE/COLUMN/INDEX/CONSTRAINT`); or a `# rationale: …` line in the block of comment lines directly above the operation (or at the end of its first line). For SQL, a `-- rationale: …` line directly before the statement inside the SQL string also counts.',
+        'Reports `create_table`, `add_column`, `create_index`, `create_unique_constraint`, ' +
+        '`create_primary_key`, `create_check_constraint`, `create_exclude_constraint` and ' +
+        '`create_foreign_key` in the upgrade (also in `batch_alter_table` blocks and helper ' +
+        'functions), and SQL CREATE TABLE, CREATE INDEX, ALTER TABLE ADD COLUMN / ADD CONSTRAINT in ' +
+        '`op.execute`, that have no rationale. A rationale is: a non-empty `comment=` on the ' +
+        'operation (or on the `sa.Column` of `add_column`); a comment stored in Postgres for the ' +
+        'same object in this revision (`op.create_table_comment`, `alter_column(…, comment=…)`, ' +
+        '`COMMENT ON TABLE/COLUMN/INDEX/CONSTRAINT`); or a `# rationale: …` line in the block of ' +
+        'comment lines directly above the operation (or at the end of its first line). For SQL, a ' +
+        '`-- rationale: …` line directly before the statement inside the SQL string also counts.',
       whyBad:
-        'A schema outlives the people who wrote it. Without a recorded reason, nobody can later tell whether a column is still needed, why an index exists or what a constraint protects, and removals become guesswork.',
-      bad: 'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", sa.DateTime(timezone=True)))\n    op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])',
-      good: 'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", sa.DateTime(timezone=True), comment="when the payment cleared; drives dunning"))\n    # rationale: the dunning job scans unpaid invoices by paid_at every hour\n    op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])',
+        'A schema outlives the people who wrote it. Without a recorded reason, nobody can later ' +
+        'tell whether a column is still needed, why an index exists or what a constraint protects, ' +
+        'and removals become guesswork.',
+      bad:
+        'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", ' +
+        'sa.DateTime(timezone=True)))\n    op.create_index("ix_invoice_paid_at", "invoice", ' +
+        '["paid_at"])',
+      good:
+        'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", ' +
+        'sa.DateTime(timezone=True), comment="when the payment cleared; drives dunning"))\n    # ' +
+        'rationale: the dunning job scans unpaid invoices by paid_at every ' +
+        'hour\n    op.create_index("ix_invoice_paid_at", "invoice", ["paid_at"])',
       howToFix:
-        'Prefer `comment="…"`: Postgres stores it with the object, where every tool shows it. Otherwise write `# rationale: …` directly above the operation. The quick fix "Add rationale comment" inserts `# rationale: <why this change is needed>` above the operation; the rule keeps reporting that placeholder until it is replaced with the actual reason.',
+        'Prefer `comment="…"`: Postgres stores it with the object, where every tool shows it. ' +
+        'Otherwise write `# rationale: …` directly above the operation. The quick fix "Add ' +
+        'rationale comment" inserts `# rationale: <why this change is needed>` above the operation; ' +
+        'the rule keeps reporting that placeholder until it is replaced with the actual reason.',
       fixSafety: 'unsafe',
       notes:
-        'The columns and constraints written inside `create_table(…)` are covered by the table\'s rationale: the table needs one, its columns do not each need their own (a `comment=` on each column is still good practice). A rationale comment above a `with op.batch_alter_table(…)` line does not cover the operations inside it: write it above each operation. An operation in a helper function is covered by a rationale above the helper\'s call in `upgrade()` as well. Placeholders (`<…>`, `TODO`, `TBD`, an empty rationale, `comment=""`) do not count. Only the upgrade is checked: a downgrade that re-creates what the upgrade dropped restores the earlier schema. The fix inserts a placeholder, so it is offered in the editor only.',
+        "The columns and constraints written inside `create_table(…)` are covered by the table's " +
+        'rationale: the table needs one, its columns do not each need their own (a `comment=` on ' +
+        'each column is still good practice). A rationale comment above a `with ' +
+        'op.batch_alter_table(…)` line does not cover the operations inside it: write it above each ' +
+        "operation. An operation in a helper function is covered by a rationale above the helper's " +
+        'call in `upgrade()` as well. Placeholders (`<…>`, `TODO`, `TBD`, an empty rationale, ' +
+        '`comment=""`) do not count. Only the upgrade is checked: a downgrade that re-creates what ' +
+        'the upgrade dropped restores the earlier schema. The fix inserts a placeholder, so it is ' +
+        'offered in the editor only.',
     },
   },
   check({ migration, report }) {
@@ -104,7 +134,9 @@ export default defineRule({
                 span,
               }
             : {
-                message: `${capitalize(what)} ${objects.length > 1 ? 'have' : 'has'} no rationale, which the policy asks of every column, constraint and index.`,
+                message:
+                  `${capitalize(what)} ${objects.length > 1 ? 'have' : 'has'} no rationale, which the policy ` +
+                  `asks of every column, constraint and index.`,
                 help: 'Add a COMMENT ON … (stored by PostgreSQL; preferred) or a # rationale: … comment directly above the execute.',
                 span,
                 fixes: fixAbove(op),

@@ -23,16 +23,39 @@ export default defineRule({
     docs: {
       summary: 'Timestamp columns must be `timestamptz` (`timezone=True`).',
       whatItDoes:
-        'Reports timestamp columns created or retyped by the upgrade without a time zone: `sa.DateTime()`, `sa.DateTime`, `sa.TIMESTAMP()`, `postgresql.TIMESTAMP()` without `timezone=True` (or with `timezone=False`) in `create_table`, `add_column` and `alter_column(type_=…)`, also inside `batch_alter_table` and helper functions; and SQL `timestamp` / `timestamp without time zone` in CREATE TABLE, ALTER TABLE ADD COLUMN and ALTER COLUMN … TYPE.',
+        'Reports timestamp columns created or retyped by the upgrade without a time zone: ' +
+        '`sa.DateTime()`, `sa.DateTime`, `sa.TIMESTAMP()`, `postgresql.TIMESTAMP()` without ' +
+        '`timezone=True` (or with `timezone=False`) in `create_table`, `add_column` and ' +
+        '`alter_column(type_=…)`, also inside `batch_alter_table` and helper functions; and SQL ' +
+        '`timestamp` / `timestamp without time zone` in CREATE TABLE, ALTER TABLE ADD COLUMN and ' +
+        'ALTER COLUMN … TYPE.',
       whyBad:
-        "A `timestamp without time zone` stores a wall-clock reading with no zone: what instant it means depends on whoever wrote it and on the session's `TimeZone`. The policy asks for explicit time-zone handling, UTC only; `timestamptz` stores an absolute instant (kept as UTC) whatever the session zone.",
-      bad: 'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", sa.DateTime(), nullable=True, comment="when payment cleared"))\n    op.execute("ALTER TABLE invoice ADD COLUMN sent_at timestamp(3)")',
-      good: 'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True, comment="when payment cleared"))\n    op.execute("ALTER TABLE invoice ADD COLUMN sent_at timestamptz(3)")',
+        'A `timestamp without time zone` stores a wall-clock reading with no zone: what instant it ' +
+        "means depends on whoever wrote it and on the session's `TimeZone`. The policy asks for " +
+        'explicit time-zone handling, UTC only; `timestamptz` stores an absolute instant (kept as ' +
+        'UTC) whatever the session zone.',
+      bad:
+        'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", sa.DateTime(), ' +
+        'nullable=True, comment="when payment cleared"))\n    op.execute("ALTER TABLE invoice ADD ' +
+        'COLUMN sent_at timestamp(3)")',
+      good:
+        'def upgrade():\n    op.add_column("invoice", sa.Column("paid_at", ' +
+        'sa.DateTime(timezone=True), nullable=True, comment="when payment ' +
+        'cleared"))\n    op.execute("ALTER TABLE invoice ADD COLUMN sent_at timestamptz(3)")',
       howToFix:
-        "Write `timezone=True` on the SQLAlchemy type, or `timestamptz` in SQL (precision kept: `timestamp(3)` becomes `timestamptz(3)`). The quick fix does either. If the column's default is `timezone('utc', now())` (a UTC wall-clock reading, right for a naive column), the fix also changes it to `now()`: on a `timestamptz` column the naive UTC reading would be reinterpreted in the session zone (see SW205).",
+        'Write `timezone=True` on the SQLAlchemy type, or `timestamptz` in SQL (precision kept: ' +
+        "`timestamp(3)` becomes `timestamptz(3)`). The quick fix does either. If the column's " +
+        "default is `timezone('utc', now())` (a UTC wall-clock reading, right for a naive column), " +
+        'the fix also changes it to `now()`: on a `timestamptz` column the naive UTC reading would ' +
+        'be reinterpreted in the session zone (see SW205).',
       fixSafety: 'unsafe',
       notes:
-        'Only the upgrade is checked: a downgrade that restores a naive column undoes this revision and is expected. `existing_type=` describes the column as it is and is not reported. SQL is fixed only where the type is written literally in the Python string (no escape or string boundary inside it); otherwise the finding comes without a fix rather than with a wrong one. The fix changes the schema the revision creates, so it is offered in the editor only and not applied by `--fix`.',
+        'Only the upgrade is checked: a downgrade that restores a naive column undoes this revision ' +
+        'and is expected. `existing_type=` describes the column as it is and is not reported. SQL ' +
+        'is fixed only where the type is written literally in the Python string (no escape or ' +
+        'string boundary inside it); otherwise the finding comes without a fix rather than with a ' +
+        'wrong one. The fix changes the schema the revision creates, so it is offered in the editor ' +
+        'only and not applied by `--fix`.',
     },
   },
   check({ migration, report }) {
@@ -79,7 +102,10 @@ function reportPython(
   if (defaultEdit) edits.push(defaultEdit);
   const what = column ? `Column "${column}"` : 'This column';
   report({
-    message: `${what} is ${shortText(migration.source.slice(type.span.start, type.span.end))} without a time zone, so it stores wall-clock readings, not instants; the policy allows UTC-explicit time handling only.`,
+    message:
+      `${what} is ${shortText(migration.source.slice(type.span.start, type.span.end))} without a ` +
+      `time zone, so it stores wall-clock readings, not instants; the policy allows UTC-explicit ` +
+      `time handling only.`,
     help: 'Write timezone=True (timestamptz) and keep now() as its default.',
     span: type.span,
     fixes: [{ title: defaultEdit ? FIX_TITLE_WITH_DEFAULT : FIX_TITLE, edits, safe: false }],
@@ -133,7 +159,9 @@ function reportSql(
   const span = text && match ? spanOfRange(text, start, start + match[0].length) : statement.locate(type.location);
   const fix = text && match ? sqlFix(migration, statement, text, fact, start, match) : undefined;
   report({
-    message: `Column "${fact.column}" is timestamp (without time zone), so it stores wall-clock readings, not instants; the policy allows UTC-explicit time handling only.`,
+    message:
+      `Column "${fact.column}" is timestamp (without time zone), so it stores wall-clock ` +
+      `readings, not instants; the policy allows UTC-explicit time handling only.`,
     help: 'Write timestamptz and keep now() as its default.',
     span,
     fixes: fix ? [fix] : [],

@@ -42,17 +42,60 @@ export default defineRule({
     docs: {
       summary: 'Time defaults must not depend on the session time zone.',
       whatItDoes:
-        "Checks the time defaults the upgrade sets (`server_default=` on `sa.Column` and `alter_column`, SQL `DEFAULT` in CREATE TABLE / ADD COLUMN, `ALTER COLUMN … SET DEFAULT`) against the type of their column. On a timestamp column WITHOUT time zone it reports `now()`, `CURRENT_TIMESTAMP`, `LOCALTIMESTAMP`, `transaction_timestamp()`, `statement_timestamp()`, `clock_timestamp()` and `func.now()`-style defaults. On a `timestamptz` column it reports `timezone('utc', now())` / `now() AT TIME ZONE 'utc'` and `LOCALTIMESTAMP`. On any column it reports a conversion to a zone other than UTC (`AT TIME ZONE 'Europe/Paris'`, `timezone(current_setting('TimeZone'), …)`).",
+        'Checks the time defaults the upgrade sets (`server_default=` on `sa.Column` and ' +
+        '`alter_column`, SQL `DEFAULT` in CREATE TABLE / ADD COLUMN, `ALTER COLUMN … SET DEFAULT`) ' +
+        'against the type of their column. On a timestamp column WITHOUT time zone it reports ' +
+        '`now()`, `CURRENT_TIMESTAMP`, `LOCALTIMESTAMP`, `transaction_timestamp()`, ' +
+        '`statement_timestamp()`, `clock_timestamp()` and `func.now()`-style defaults. On a ' +
+        "`timestamptz` column it reports `timezone('utc', now())` / `now() AT TIME ZONE 'utc'` and " +
+        '`LOCALTIMESTAMP`. On any column it reports a conversion to a zone other than UTC (`AT TIME ' +
+        "ZONE 'Europe/Paris'`, `timezone(current_setting('TimeZone'), …)`).",
       whyBad:
-        "Casting the instant `now()` to a timestamp without time zone uses the session's `TimeZone` setting: two application servers, a psql session and a cron job configured differently write different wall-clock values for the same instant. The policy asks for explicit time-zone handling, UTC only.",
+        "Casting the instant `now()` to a timestamp without time zone uses the session's `TimeZone` " +
+        'setting: two application servers, a psql session and a cron job configured differently ' +
+        'write different wall-clock values for the same instant. The policy asks for explicit ' +
+        'time-zone handling, UTC only.',
       // A naive column with now() is SW204's finding when SW204 runs (one root cause, one finding).
-      bad: 'def upgrade():\n    op.add_column("invoice", sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("timezone(\'utc\', now())"), nullable=False, comment="row creation"))',
-      good: 'def upgrade():\n    # best: a timestamptz column (SW204), where now() is an absolute instant\n    op.add_column("invoice", sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False, comment="row creation"))\n    # or, when the column must stay naive, an explicit UTC reading\n    op.add_column("invoice", sa.Column("seen_at", sa.DateTime(), server_default=sa.text("timezone(\'utc\', now())"), comment="last seen (UTC)"))',
+      bad:
+        'def upgrade():\n    op.add_column("invoice", sa.Column("created_at", ' +
+        'sa.DateTime(timezone=True), server_default=sa.text("timezone(\'utc\', now())"), ' +
+        'nullable=False, comment="row creation"))',
+      good:
+        'def upgrade():\n    # best: a timestamptz column (SW204), where now() is an absolute ' +
+        'instant\n    op.add_column("invoice", sa.Column("created_at", sa.DateTime(timezone=True), ' +
+        'server_default=sa.func.now(), nullable=False, comment="row creation"))\n    # or, when the ' +
+        'column must stay naive, an explicit UTC reading\n    op.add_column("invoice", ' +
+        'sa.Column("seen_at", sa.DateTime(), server_default=sa.text("timezone(\'utc\', now())"), ' +
+        'comment="last seen (UTC)"))',
       howToFix:
-        'Prefer making the column `timestamptz` (SW204) and keep `now()`. For a column that stays without time zone, the quick fix "Use UTC default" writes `sa.text("timezone(\'utc\', now())")` (or `timezone(\'utc\', now())` in SQL). On a `timestamptz` column the fix "Use now()" replaces a UTC wall-clock default with `now()`.',
+        'Prefer making the column `timestamptz` (SW204) and keep `now()`. For a column that stays ' +
+        'without time zone, the quick fix "Use UTC default" writes `sa.text("timezone(\'utc\', ' +
+        'now())")` (or `timezone(\'utc\', now())` in SQL). On a `timestamptz` column the fix "Use ' +
+        'now()" replaces a UTC wall-clock default with `now()`.',
       fixSafety: 'unsafe',
       notes:
-        "The rule must know the column's type, because the right default depends on it. `now()` returns a `timestamptz`: an absolute instant. Stored into a `timestamptz` column it stays that instant, whatever the session zone: correct, nothing to report. Stored into a `timestamp` (without time zone) column it is first converted to the wall-clock time of the session's `TimeZone`: session-dependent, reported. `timezone('utc', now())` (the same as `now() AT TIME ZONE 'utc'`) returns a `timestamp` without time zone holding the UTC wall-clock reading: exactly right for a naive column, and WRONG for a `timestamptz` column, where that naive value is reinterpreted in the session zone and shifted by its offset (12:00 UTC becomes 12:00+02 = 10:00 UTC in Europe/Berlin summer time). So the fix for a naive column is `timezone('utc', now())`, and on a `timestamptz` column the same expression is reported with the fix `now()`.\n\nThe type comes from the same column definition, from `type_=`/`existing_type=` of `alter_column`, or from a column this revision created; for `ALTER COLUMN … SET DEFAULT` on a column of an earlier revision the type is unknown and only a non-UTC zone is reported. Zones accepted as UTC: `UTC`, `Etc/UTC` and the IANA aliases `UCT`, `Zulu`, `Universal` (any case). Offsets such as `+00` and GMT aliases are reported: write `UTC`. A compound default (`now() + interval '1 day'`) is reported without a fix. This rule and SW204 may both report a naive column with a `now()` default; their fixes edit different text and can be applied one after the other in either order: SW204 first leaves `now()` on a `timestamptz` column (correct, SW205 is then quiet); SW205 first writes the UTC default, and SW204's fix then turns it back into `now()` together with the type. Only the upgrade is checked: a downgrade restores what was there. Fixes are offered in the editor only.",
+        "The rule must know the column's type, because the right default depends on it. `now()` " +
+        'returns a `timestamptz`: an absolute instant. Stored into a `timestamptz` column it stays ' +
+        'that instant, whatever the session zone: correct, nothing to report. Stored into a ' +
+        '`timestamp` (without time zone) column it is first converted to the wall-clock time of the ' +
+        "session's `TimeZone`: session-dependent, reported. `timezone('utc', now())` (the same as " +
+        "`now() AT TIME ZONE 'utc'`) returns a `timestamp` without time zone holding the UTC " +
+        'wall-clock reading: exactly right for a naive column, and WRONG for a `timestamptz` ' +
+        'column, where that naive value is reinterpreted in the session zone and shifted by its ' +
+        'offset (12:00 UTC becomes 12:00+02 = 10:00 UTC in Europe/Berlin summer time). So the fix ' +
+        "for a naive column is `timezone('utc', now())`, and on a `timestamptz` column the same " +
+        'expression is reported with the fix `now()`.\n\nThe type comes from the same column ' +
+        'definition, from `type_=`/`existing_type=` of `alter_column`, or from a column this ' +
+        'revision created; for `ALTER COLUMN … SET DEFAULT` on a column of an earlier revision the ' +
+        'type is unknown and only a non-UTC zone is reported. Zones accepted as UTC: `UTC`, ' +
+        '`Etc/UTC` and the IANA aliases `UCT`, `Zulu`, `Universal` (any case). Offsets such as ' +
+        "`+00` and GMT aliases are reported: write `UTC`. A compound default (`now() + interval '1 " +
+        "day'`) is reported without a fix. This rule and SW204 may both report a naive column with " +
+        'a `now()` default; their fixes edit different text and can be applied one after the other ' +
+        'in either order: SW204 first leaves `now()` on a `timestamptz` column (correct, SW205 is ' +
+        "then quiet); SW205 first writes the UTC default, and SW204's fix then turns it back into " +
+        '`now()` together with the type. Only the upgrade is checked: a downgrade restores what was ' +
+        'there. Fixes are offered in the editor only.',
     },
   },
   check({ migration, report, isEnabled }) {
@@ -160,7 +203,10 @@ function check(
     if (shape.kind === 'zoned' && shape.innerIsNow && isUtcZone(shape.zone)) {
       const fix = fixFor(migration, site, zone);
       report({
-        message: `${UTC_DEFAULT_SQL} is a UTC wall-clock reading without time zone: stored in ${name}, a timestamptz column, it is reinterpreted in the session's TimeZone and shifted by its offset.`,
+        message:
+          `${UTC_DEFAULT_SQL} is a UTC wall-clock reading without time zone: stored in ${name}, a ` +
+          `timestamptz column, it is reinterpreted in the session's TimeZone and shifted by its ` +
+          `offset.`,
         help: 'Use now().',
         span: shape.span,
         fixes: fix ? [fix] : [],

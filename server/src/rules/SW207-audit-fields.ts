@@ -22,16 +22,41 @@ export default defineRule({
       summary:
         'Every table has `created_at` and `updated_at`: timestamptz, NOT NULL, defaulting to now(), declared alike everywhere.',
       whatItDoes:
-        "Replays every revision into a schema model and checks each table as it stands at each head (so a later revision that adds the columns satisfies the rule). Reports a table without `created_at` or `updated_at` (at its `create_table` / `CREATE TABLE`), and an audit column that is not `timestamptz`, is nullable, or has no UTC-safe server default (`now()`, `CURRENT_TIMESTAMP`, `sa.func.now()`, `transaction_timestamp()`, `statement_timestamp()`, `clock_timestamp()`). Then compares the declarations across tables and reports a table whose audit column differs from the project's majority (precision, default function), naming the difference.",
+        'Replays every revision into a schema model and checks each table as it stands at each head ' +
+        '(so a later revision that adds the columns satisfies the rule). Reports a table without ' +
+        '`created_at` or `updated_at` (at its `create_table` / `CREATE TABLE`), and an audit column ' +
+        'that is not `timestamptz`, is nullable, or has no UTC-safe server default (`now()`, ' +
+        '`CURRENT_TIMESTAMP`, `sa.func.now()`, `transaction_timestamp()`, `statement_timestamp()`, ' +
+        '`clock_timestamp()`). Then compares the declarations across tables and reports a table ' +
+        "whose audit column differs from the project's majority (precision, default function), " +
+        'naming the difference.',
       whyBad:
-        "The policy requires audit fields added through migrations and kept consistent across tables. Missing or nullable audit columns leave rows without a creation time; a naive `timestamp`, a `timezone('utc', now())` default on a `timestamptz` column or a quoted `'now()'` string record the wrong instant or a constant; and tables that declare them differently make every generic query, retention job and ORM mixin special-case them.",
-      bad: 'def upgrade():\n    op.create_table(\n        "invoice",\n        sa.Column("id", sa.UUID(), primary_key=True),\n        sa.Column("created_at", sa.DateTime(), nullable=True),\n    )',
-      good: 'def upgrade():\n    op.create_table(\n        "invoice",\n        sa.Column("id", sa.UUID(), primary_key=True),\n        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")),\n        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")),\n    )',
+        'The policy requires audit fields added through migrations and kept consistent across ' +
+        'tables. Missing or nullable audit columns leave rows without a creation time; a naive ' +
+        "`timestamp`, a `timezone('utc', now())` default on a `timestamptz` column or a quoted " +
+        "`'now()'` string record the wrong instant or a constant; and tables that declare them " +
+        'differently make every generic query, retention job and ORM mixin special-case them.',
+      bad:
+        'def upgrade():\n    op.create_table(\n        "invoice",\n        sa.Column("id", ' +
+        'sa.UUID(), primary_key=True),\n        sa.Column("created_at", sa.DateTime(), ' +
+        'nullable=True),\n    )',
+      good:
+        'def upgrade():\n    op.create_table(\n        "invoice",\n        sa.Column("id", ' +
+        'sa.UUID(), primary_key=True),\n        sa.Column("created_at", sa.DateTime(timezone=True), ' +
+        'nullable=False, server_default=sa.text("now()")),\n        sa.Column("updated_at", ' +
+        'sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()")),\n    )',
       howToFix:
-        'Declare both columns in `create_table` (or add them in a new revision). The quick fix adds the missing ones to the `create_table`, copying the declaration most tables of the project use when there is one, else `sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.text("now()"))`.',
+        'Declare both columns in `create_table` (or add them in a new revision). The quick fix adds ' +
+        'the missing ones to the `create_table`, copying the declaration most tables of the project ' +
+        'use when there is one, else `sa.Column("created_at", sa.DateTime(timezone=True), ' +
+        'nullable=False, server_default=sa.text("now()"))`.',
       fixSafety: 'unsafe',
       notes:
-        "`now()`, `CURRENT_TIMESTAMP` and `transaction_timestamp()` give the same value and count as the same declaration. A Python-side `default=` is not written to the database by Alembic and does not count. Keeping `updated_at` current on UPDATE is the application's job: a trigger would be database-level business logic (SW301). The fix changes the schema the revision creates and is offered in the editor only.",
+        '`now()`, `CURRENT_TIMESTAMP` and `transaction_timestamp()` give the same value and count ' +
+        'as the same declaration. A Python-side `default=` is not written to the database by ' +
+        "Alembic and does not count. Keeping `updated_at` current on UPDATE is the application's " +
+        'job: a trigger would be database-level business logic (SW301). The fix changes the schema ' +
+        'the revision creates and is offered in the editor only.',
     },
   },
   checkProject(context) {

@@ -32,16 +32,32 @@ export default defineRule({
     docs: {
       summary: 'Foreign keys must not cascade, set null or set default; TRUNCATE and DROP must not cascade.',
       whatItDoes:
-        'Reports `ondelete=`/`onupdate=` of `CASCADE`, `SET NULL` or `SET DEFAULT` (any case) on `sa.ForeignKey`, `sa.ForeignKeyConstraint` and `op.create_foreign_key` (also `batch_op.create_foreign_key`), SQL `REFERENCES … ON DELETE/ON UPDATE …` in column and table constraints and `ALTER TABLE … ADD CONSTRAINT`, `TRUNCATE … CASCADE`, and `DROP … CASCADE` (including `ALTER TABLE … DROP … CASCADE`) in the upgrade. The range is the keyword argument or the SQL action itself.',
+        'Reports `ondelete=`/`onupdate=` of `CASCADE`, `SET NULL` or `SET DEFAULT` (any case) on ' +
+        '`sa.ForeignKey`, `sa.ForeignKeyConstraint` and `op.create_foreign_key` (also ' +
+        '`batch_op.create_foreign_key`), SQL `REFERENCES … ON DELETE/ON UPDATE …` in column and ' +
+        'table constraints and `ALTER TABLE … ADD CONSTRAINT`, `TRUNCATE … CASCADE`, and `DROP … ' +
+        'CASCADE` (including `ALTER TABLE … DROP … CASCADE`) in the upgrade. The range is the ' +
+        'keyword argument or the SQL action itself.',
       whyBad:
-        'A cascading action is business logic ("deleting a customer deletes their orders") hidden in the schema: the application neither sees nor logs the rows it removes or rewrites. `TRUNCATE … CASCADE` and `DROP … CASCADE` reach tables and views the statement does not name.',
+        'A cascading action is business logic ("deleting a customer deletes their orders") hidden ' +
+        'in the schema: the application neither sees nor logs the rows it removes or rewrites. ' +
+        '`TRUNCATE … CASCADE` and `DROP … CASCADE` reach tables and views the statement does not ' +
+        'name.',
       bad: 'op.create_table(\n    "order_line",\n    sa.Column("order_id", sa.Uuid(), sa.ForeignKey("order.id", ondelete="CASCADE"), nullable=False),\n)',
-      good: 'op.create_table(\n    "order_line",\n    sa.Column("order_id", sa.Uuid(), sa.ForeignKey("order.id"), nullable=False),\n)\n# The application deletes an order\'s lines explicitly, in one transaction.',
+      good:
+        'op.create_table(\n    "order_line",\n    sa.Column("order_id", sa.Uuid(), ' +
+        'sa.ForeignKey("order.id"), nullable=False),\n)\n# The application deletes an order\'s ' +
+        'lines explicitly, in one transaction.',
       howToFix:
-        'Keep the foreign key (referential integrity is wanted) with the default `NO ACTION` or `RESTRICT`, and delete or update dependent rows in the application. Name dependents explicitly instead of `TRUNCATE/DROP … CASCADE`. The quick fix removes the `ondelete=`/`onupdate=` argument.',
+        'Keep the foreign key (referential integrity is wanted) with the default `NO ACTION` or ' +
+        '`RESTRICT`, and delete or update dependent rows in the application. Name dependents ' +
+        'explicitly instead of `TRUNCATE/DROP … CASCADE`. The quick fix removes the ' +
+        '`ondelete=`/`onupdate=` argument.',
       fixSafety: 'unsafe',
       notes:
-        'The quick fix changes behaviour: deletes that cascaded now fail with a foreign-key violation until the application removes dependents first. That is why `--fix` does not apply it.',
+        'The quick fix changes behaviour: deletes that cascaded now fail with a foreign-key ' +
+        'violation until the application removes dependents first. That is why `--fix` does not ' +
+        'apply it.',
     },
   },
   check({ migration, report }) {
@@ -52,7 +68,9 @@ export default defineRule({
         if (keyword.value.kind !== 'string' || !CASCADING.test(keyword.value.value)) continue;
         const event = keyword.name === 'ondelete' ? 'DELETE' : 'UPDATE';
         report({
-          message: `${keyword.name}=${keyword.value.text}: ${effect(keyword.value.value.trim(), event)}, and the policy forbids cascading actions beyond referential integrity.`,
+          message:
+            `${keyword.name}=${keyword.value.text}: ${effect(keyword.value.value.trim(), event)}, and ` +
+            `the policy forbids cascading actions beyond referential integrity.`,
           help: `Keep the foreign key without it and handle dependents in the application; ${WAIVE_HINT}.`,
           span: keyword.span,
           fixes: [removeKeywordFix(migration, call, keyword)],
@@ -75,7 +93,11 @@ function sqlMessage(fact: CascadeFact): { message: string; help: string } {
   if (fact.via === 'foreign-key') {
     const event = fact.event as 'DELETE' | 'UPDATE';
     return {
-      message: `ON ${event} ${fact.action}${fact.references ? ` on the foreign key to "${fact.references}"` : ''}: ${effect(fact.action, event)}, and the policy forbids cascading actions beyond referential integrity.`,
+      message:
+        `ON ${event} ${fact.action}` +
+        `${fact.references ? ` on the foreign key to "${fact.references}"` : ''}: ` +
+        `${effect(fact.action, event)}, and the policy forbids cascading actions beyond referential ` +
+        `integrity.`,
       help: `Drop the action and handle dependents in the application; ${WAIVE_HINT}.`,
     };
   }

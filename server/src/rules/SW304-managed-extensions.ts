@@ -30,13 +30,28 @@ export default defineRule({
     docs: {
       summary: 'Every `CREATE EXTENSION` needs a decision record; pg_cron jobs are hidden state.',
       whatItDoes:
-        'Reports `CREATE EXTENSION` (SQL, or an alembic_utils `PGExtension` created with `op.create_entity`) in the upgrade unless a valid waiver citing an accepted decision record covers it, and always names pg_cron and `cron.schedule(...)` / `cron.schedule_in_database(...)` / `cron.alter_job(...)` as the forbidden hidden-state case. Dropping an extension is not reported.',
+        'Reports `CREATE EXTENSION` (SQL, or an alembic_utils `PGExtension` created with ' +
+        '`op.create_entity`) in the upgrade unless a valid waiver citing an accepted decision ' +
+        'record covers it, and always names pg_cron and `cron.schedule(...)` / ' +
+        '`cron.schedule_in_database(...)` / `cron.alter_job(...)` as the forbidden hidden-state ' +
+        'case. Dropping an extension is not reported.',
       whyBad:
-        'An extension changes what the database does outside the schema the migrations describe: background workers, scheduled jobs, new functions and types. A cron job created in a migration runs SQL on a timer that no application code, log or test shows.',
-      bad: "def upgrade():\n    op.execute(\"CREATE EXTENSION IF NOT EXISTS pg_cron\")\n    op.execute(\"SELECT cron.schedule('purge', '0 3 * * *', 'DELETE FROM session WHERE expires_at < now()')\")",
-      good: '# docs/decisions/0004-enable-citext.md (status: accepted, rules: [SW304], revisions: ["3f2a1c"])\ndef upgrade():\n    # schema-warden: allow SW304 decision=0004\n    op.execute("CREATE EXTENSION IF NOT EXISTS citext")',
+        'An extension changes what the database does outside the schema the migrations describe: ' +
+        'background workers, scheduled jobs, new functions and types. A cron job created in a ' +
+        'migration runs SQL on a timer that no application code, log or test shows.',
+      bad:
+        'def upgrade():\n    op.execute("CREATE EXTENSION IF NOT EXISTS ' +
+        "pg_cron\")\n    op.execute(\"SELECT cron.schedule('purge', '0 3 * * *', 'DELETE FROM " +
+        'session WHERE expires_at < now()\')")',
+      good:
+        '# docs/decisions/0004-enable-citext.md (status: accepted, rules: [SW304], revisions: ' +
+        '["3f2a1c"])\ndef upgrade():\n    # schema-warden: allow SW304 ' +
+        'decision=0004\n    op.execute("CREATE EXTENSION IF NOT EXISTS citext")',
       howToFix:
-        'Write a decision record for the extension (`schema-warden decision new --rule SW304 --revision <id> --title "Enable citext" --waive FILE:LINE` writes it and the waiver comment), fill in its impact, rollback and monitoring plans, and get it accepted. Move scheduled jobs out of the database.',
+        'Write a decision record for the extension (`schema-warden decision new --rule SW304 ' +
+        '--revision <id> --title "Enable citext" --waive FILE:LINE` writes it and the waiver ' +
+        'comment), fill in its impact, rollback and monitoring plans, and get it accepted. Move ' +
+        'scheduled jobs out of the database.',
       fixSafety: 'none',
     },
   },
@@ -57,7 +72,9 @@ export default defineRule({
       }
       for (const cron of cronCalls(statement.parsed.node)) {
         report({
-          message: `${cron.name}(…) creates a pg_cron job: SQL that runs on a timer inside the database is the hidden state the policy forbids ("cron-based jobs").`,
+          message:
+            `${cron.name}(…) creates a pg_cron job: SQL that runs on a timer inside the database is the ` +
+            `hidden state the policy forbids ("cron-based jobs").`,
           help: "Run scheduled work from the application's infrastructure instead.",
           span: cron.location >= 0 ? tokenAt(migration, statement, cron.location) : statementHead(migration, statement),
         });

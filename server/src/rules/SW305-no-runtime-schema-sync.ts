@@ -43,13 +43,21 @@ export default defineRule({
     docs: {
       summary: 'Application code must not create the schema from ORM metadata (`metadata.create_all`).',
       whatItDoes:
-        "Scans the workspace's application code (Python files matching `application-globs`, minus `application-exclude`: tests, migrations and virtual environments by default) for `metadata.create_all(...)` in any spelling: `Base.metadata.create_all(engine)`, `SQLModel.metadata.create_all(engine)`, `db.create_all()` (Flask-SQLAlchemy), and `conn.run_sync(Base.metadata.create_all)` (asyncio).",
+        "Scans the workspace's application code (Python files matching `application-globs`, minus " +
+        '`application-exclude`: tests, migrations and virtual environments by default) for ' +
+        '`metadata.create_all(...)` in any spelling: `Base.metadata.create_all(engine)`, ' +
+        '`SQLModel.metadata.create_all(engine)`, `db.create_all()` (Flask-SQLAlchemy), and ' +
+        '`conn.run_sync(Base.metadata.create_all)` (asyncio).',
       whyBad:
-        '`create_all` creates whatever tables the models describe, at start-up, outside Alembic: the database drifts from the revisions, the next migration fails or is skipped, and nobody reviewed the DDL that ran in production.',
+        '`create_all` creates whatever tables the models describe, at start-up, outside Alembic: ' +
+        'the database drifts from the revisions, the next migration fails or is skipped, and nobody ' +
+        'reviewed the DDL that ran in production.',
       bad: '# app/main.py\napp = FastAPI()\nBase.metadata.create_all(bind=engine)',
       good: '# app/main.py\napp = FastAPI()\n# The schema comes from Alembic: `alembic upgrade head` runs in the deploy pipeline.',
       howToFix:
-        'Remove the call and run `alembic upgrade head` when deploying. Tests that need a schema may keep `create_all` in files the configuration excludes (`application-exclude`, by default `**/tests/**` and `test_*.py`).',
+        'Remove the call and run `alembic upgrade head` when deploying. Tests that need a schema ' +
+        'may keep `create_all` in files the configuration excludes (`application-exclude`, by ' +
+        'default `**/tests/**` and `test_*.py`).',
       fixSafety: 'none',
     },
   },

@@ -84,16 +84,28 @@ export default defineRule({
     docs: {
       summary: 'New tables are named after one entity, in the singular, and not generically.',
       whatItDoes:
-        'Checks the name of every table the upgrade creates (`op.create_table`, SQL `CREATE TABLE`) or renames to (`op.rename_table`, `ALTER TABLE … RENAME TO`). The last word of a snake_case or camelCase name must be singular according to the `pluralize` library (`user_accounts` → `user_account`; uncountable words such as `status`, `news`, `series` are fine). Generic names (`data`, `info`, `misc`, `temp`, `tbl_*`, `*_tmp`, …) are reported as not explicit.',
+        'Checks the name of every table the upgrade creates (`op.create_table`, SQL `CREATE TABLE`) ' +
+        'or renames to (`op.rename_table`, `ALTER TABLE … RENAME TO`). The last word of a ' +
+        'snake_case or camelCase name must be singular according to the `pluralize` library ' +
+        '(`user_accounts` → `user_account`; uncountable words such as `status`, `news`, `series` ' +
+        'are fine). Generic names (`data`, `info`, `misc`, `temp`, `tbl_*`, `*_tmp`, …) are ' +
+        'reported as not explicit.',
       whyBad:
-        'The policy asks for explicit, singular names per entity boundary: one row is one `invoice`, and a consistent convention keeps ORM models, foreign keys (`invoice_id`) and queries predictable. A name like `data` or `tbl_misc` says nothing about the records it holds.',
+        'The policy asks for explicit, singular names per entity boundary: one row is one ' +
+        '`invoice`, and a consistent convention keeps ORM models, foreign keys (`invoice_id`) and ' +
+        'queries predictable. A name like `data` or `tbl_misc` says nothing about the records it ' +
+        'holds.',
       bad: 'def upgrade():\n    op.create_table("user_accounts", sa.Column("id", sa.UUID(), primary_key=True))',
       good: 'def upgrade():\n    op.create_table("user_account", sa.Column("id", sa.UUID(), primary_key=True))',
       howToFix:
-        'Rename the table to the singular the message suggests (or to a name that says which entity it holds), together with the foreign keys and code that refer to it. No quick fix: other files use the name.',
+        'Rename the table to the singular the message suggests (or to a name that says which entity ' +
+        'it holds), together with the foreign keys and code that refer to it. No quick fix: other ' +
+        'files use the name.',
       fixSafety: 'none',
       notes:
-        'Partitions (`CREATE TABLE … PARTITION OF`) are named after their parent and not checked. Only the last word counts: `orders_archive` is singular (`archive`), `order_items` is not. Mass nouns the library misreads (`metadata`, `sms`) are accepted.',
+        'Partitions (`CREATE TABLE … PARTITION OF`) are named after their parent and not checked. ' +
+        'Only the last word counts: `orders_archive` is singular (`archive`), `order_items` is not. ' +
+        'Mass nouns the library misreads (`metadata`, `sms`) are accepted.',
     },
   },
   check({ migration, report }) {
@@ -133,7 +145,10 @@ export default defineRule({
 export function nameProblem(name: string): string | undefined {
   const lower = name.toLowerCase();
   if (GENERIC_NAMES.has(lower) || GENERIC_AFFIXES.test(lower)) {
-    return `Table name "${name}" is generic, so it says nothing about the records it holds. HELP: Name the table after the one entity each row records (e.g. "invoice", "customer_address").`;
+    return (
+      `Table name "${name}" is generic, so it says nothing about the records it holds. HELP: Name ` +
+      `the table after the one entity each row records (e.g. "invoice", "customer_address").`
+    );
   }
   const words = lower
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
@@ -152,7 +167,11 @@ export function nameProblem(name: string): string | undefined {
   if (singularWord === word) return undefined;
   const suggestion = name.slice(0, name.length - last.length) + matchCase(last, singularWord);
   if (RESERVED_WORDS.has(suggestion.toLowerCase()))
-    return `Table name "${name}" is plural, and its singular "${suggestion}" is a reserved word in SQL. HELP: Name it after the one entity each row records, in the singular, e.g. "customer_${suggestion.toLowerCase()}".`;
+    return (
+      `Table name "${name}" is plural, and its singular "${suggestion}" is a reserved word in ` +
+      `SQL. HELP: Name it after the one entity each row records, in the singular, e.g. "customer_` +
+      `${suggestion.toLowerCase()}".`
+    );
   return `Table name "${name}" is plural, and tables are named in the singular, one row per entity. HELP: Rename it to "${suggestion}".`;
 }
 

@@ -18,16 +18,34 @@ export default defineRule({
     docs: {
       summary: "A view's revision lists the relations the view reads, and the list matches its SQL.",
       whatItDoes:
-        "For every view or materialized view the upgrade defines (`CREATE [OR REPLACE] VIEW`, `CREATE MATERIALIZED VIEW`, alembic_utils `PGView` / `PGMaterializedView` with a literal definition), computes the relations its query reads from the parse tree — FROM and JOIN items, subqueries, CTE bodies, excluding the CTEs' own names — and compares them with the revision docstring's `Depends on: a, b` line (one view) or `<view> depends on: a, b` lines (several views). Reports a missing line and a line that names a relation the view does not read, or misses one it does.",
+        'For every view or materialized view the upgrade defines (`CREATE [OR REPLACE] VIEW`, ' +
+        '`CREATE MATERIALIZED VIEW`, alembic_utils `PGView` / `PGMaterializedView` with a literal ' +
+        'definition), computes the relations its query reads from the parse tree — FROM and JOIN ' +
+        "items, subqueries, CTE bodies, excluding the CTEs' own names — and compares them with the " +
+        "revision docstring's `Depends on: a, b` line (one view) or `<view> depends on: a, b` lines " +
+        '(several views). Reports a missing line and a line that names a relation the view does not ' +
+        'read, or misses one it does.',
       whyBad:
-        "Before changing or dropping a table, reviewers and the next migration's author need to know which views read it: PostgreSQL refuses `DROP TABLE`/`ALTER COLUMN TYPE` under a dependent view (or drops the view with CASCADE), breaking its consumers. A mapping written by hand and never checked drifts from the SQL.",
-      bad: '"""Add open_invoice view."""\n\ndef upgrade():\n    op.execute("CREATE VIEW open_invoice AS SELECT i.id, c.name FROM invoice i JOIN customer c ON c.id = i.customer_id")',
-      good: '"""Add open_invoice view.\n\nDepends on: invoice, customer\n"""\n\ndef upgrade():\n    op.execute("CREATE VIEW open_invoice AS SELECT i.id, c.name FROM invoice i JOIN customer c ON c.id = i.customer_id")',
+        "Before changing or dropping a table, reviewers and the next migration's author need to " +
+        'know which views read it: PostgreSQL refuses `DROP TABLE`/`ALTER COLUMN TYPE` under a ' +
+        'dependent view (or drops the view with CASCADE), breaking its consumers. A mapping written ' +
+        'by hand and never checked drifts from the SQL.',
+      bad:
+        '"""Add open_invoice view."""\n\ndef upgrade():\n    op.execute("CREATE VIEW open_invoice ' +
+        'AS SELECT i.id, c.name FROM invoice i JOIN customer c ON c.id = i.customer_id")',
+      good:
+        '"""Add open_invoice view.\n\nDepends on: invoice, customer\n"""\n\ndef ' +
+        'upgrade():\n    op.execute("CREATE VIEW open_invoice AS SELECT i.id, c.name FROM invoice i ' +
+        'JOIN customer c ON c.id = i.customer_id")',
       howToFix:
-        "Write the line the message gives. The quick fix writes the computed mapping into the docstring: it replaces a wrong line, adds a missing one before Alembic's `Revision ID:` block, or adds a docstring at the top of the file.",
+        'Write the line the message gives. The quick fix writes the computed mapping into the ' +
+        "docstring: it replaces a wrong line, adds a missing one before Alembic's `Revision ID:` " +
+        'block, or adds a docstring at the top of the file.',
       fixSafety: 'safe',
       notes:
-        'Relations outside the default schema are written `schema.name`; `public.` is optional. A view that reads no relation is mapped as `Depends on: none`. Names are compared case-insensitively.',
+        'Relations outside the default schema are written `schema.name`; `public.` is optional. A ' +
+        'view that reads no relation is mapped as `Depends on: none`. Names are compared ' +
+        'case-insensitively.',
     },
   },
   check({ migration, report }) {

@@ -7,7 +7,8 @@ import { revisionTables, upgradeOperations } from './util/revisionTables';
 import { defineRule, type FindingInput } from './types';
 
 const ADVICE =
-  'Keep the old columns (add new ones at the end), or ship a new view beside the old one and drop the old one once no consumer reads it (a staged rollout with a decision record).';
+  'Keep the old columns (add new ones at the end), or ship a new view beside the old one and ' +
+  'drop the old one once no consumer reads it (a staged rollout with a decision record).';
 
 interface ViewState {
   columns?: string[];
@@ -31,15 +32,27 @@ export default defineRule({
     docs: {
       summary: 'Dropping or redefining a view must not remove or rename the columns its consumers read.',
       whatItDoes:
-        'Compares each view the upgrade drops, replaces or renames with its previous definition in the replayed schema (its output column names). Reports `DROP VIEW` / `DROP MATERIALIZED VIEW` (SQL or alembic_utils `drop_entity`) of a view the revision does not recreate; a drop-and-recreate or `CREATE OR REPLACE VIEW` / `replace_entity` whose new definition lacks or renames a column of the old one; and `ALTER VIEW … RENAME` (of the view or of a column).',
+        'Compares each view the upgrade drops, replaces or renames with its previous definition in ' +
+        'the replayed schema (its output column names). Reports `DROP VIEW` / `DROP MATERIALIZED ' +
+        'VIEW` (SQL or alembic_utils `drop_entity`) of a view the revision does not recreate; a ' +
+        'drop-and-recreate or `CREATE OR REPLACE VIEW` / `replace_entity` whose new definition ' +
+        'lacks or renames a column of the old one; and `ALTER VIEW … RENAME` (of the view or of a ' +
+        'column).',
       whyBad:
-        'Reports, API endpoints and other views select columns of a view by name. Removing or renaming one breaks them at the moment the migration runs — while the previous application version is still serving traffic, which the policy forbids until deployment is complete.',
+        'Reports, API endpoints and other views select columns of a view by name. Removing or ' +
+        'renaming one breaks them at the moment the migration runs — while the previous application ' +
+        'version is still serving traffic, which the policy forbids until deployment is complete.',
       bad: 'def upgrade():\n    op.execute("DROP VIEW open_invoice")  # the billing dashboard still selects from it',
-      good: 'def upgrade():\n    op.execute("CREATE OR REPLACE VIEW open_invoice AS SELECT id, total, currency FROM invoice WHERE status = \'open\'")  # new column at the end',
+      good:
+        'def upgrade():\n    op.execute("CREATE OR REPLACE VIEW open_invoice AS SELECT id, total, ' +
+        "currency FROM invoice WHERE status = 'open'\")  # new column at the end",
       howToFix: ADVICE,
       fixSafety: 'none',
       notes:
-        'PostgreSQL itself rejects `CREATE OR REPLACE VIEW` that drops or renames columns ("cannot drop columns from view"), so that form fails at migration time; drop-and-recreate succeeds and breaks consumers silently. When either definition selects `*`, its columns are unknown and a recreate is not reported. Output types are not compared.',
+        'PostgreSQL itself rejects `CREATE OR REPLACE VIEW` that drops or renames columns ("cannot ' +
+        'drop columns from view"), so that form fails at migration time; drop-and-recreate succeeds ' +
+        'and breaks consumers silently. When either definition selects `*`, its columns are unknown ' +
+        'and a recreate is not reported. Output types are not compared.',
     },
   },
   check({ migration, project, report }) {
@@ -139,7 +152,9 @@ export default defineRule({
 function reportDrop(gone: Dropped, report: (f: FindingInput) => void): void {
   const columns = gone.before?.columns?.length ? ` (columns ${gone.before.columns.join(', ')})` : '';
   report({
-    message: `${gone.materialized ? 'DROP MATERIALIZED VIEW' : 'DROP VIEW'} removes "${gone.key}"${columns} and this revision does not recreate it: consumers that read it break.`,
+    message:
+      `${gone.materialized ? 'DROP MATERIALIZED VIEW' : 'DROP VIEW'} removes "${gone.key}"${columns} ` +
+      `and this revision does not recreate it: consumers that read it break.`,
     help: ADVICE,
     span: gone.span,
   });

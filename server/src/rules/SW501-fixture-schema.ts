@@ -41,16 +41,27 @@ export default defineRule({
     docs: {
       summary: 'Test fixtures insert only into tables and columns the migrations create.',
       whatItDoes:
-        'Reads the SQL and JSON fixtures matching `fixture-globs` (default `**/fixtures/**/*.sql`, `**/fixtures/**/*.json`) and compares what they write with the schema replayed from every revision, as it stands at the heads. Reports a table no migration creates, and a column the table does not have. SQL fixtures: `INSERT INTO t (cols) …` and `COPY t (cols) FROM …`. JSON fixtures: `{ "invoice": [ { "id": …, "total": … } ] }` (every value an array of row objects) or `[ { "table": "invoice", "rows": [ { … } ] } ]`; other JSON files are not taken for fixtures.',
+        'Reads the SQL and JSON fixtures matching `fixture-globs` (default `**/fixtures/**/*.sql`, ' +
+        '`**/fixtures/**/*.json`) and compares what they write with the schema replayed from every ' +
+        'revision, as it stands at the heads. Reports a table no migration creates, and a column ' +
+        'the table does not have. SQL fixtures: `INSERT INTO t (cols) …` and `COPY t (cols) FROM ' +
+        '…`. JSON fixtures: `{ "invoice": [ { "id": …, "total": … } ] }` (every value an array of ' +
+        'row objects) or `[ { "table": "invoice", "rows": [ { … } ] } ]`; other JSON files are not ' +
+        'taken for fixtures.',
       whyBad:
-        'A fixture that writes a column the migrations never created (or dropped long ago) only works against a database built some other way — from ORM metadata, or by hand — so the tests check a schema production does not have. The policy forbids such implicit schema assumptions.',
+        'A fixture that writes a column the migrations never created (or dropped long ago) only ' +
+        'works against a database built some other way — from ORM metadata, or by hand — so the ' +
+        'tests check a schema production does not have. The policy forbids such implicit schema ' +
+        'assumptions.',
       bad: '-- tests/fixtures/invoices.sql\nINSERT INTO invoice (id, total, discount) VALUES (1, 10, 0);  -- no migration adds "discount"',
       good: '-- tests/fixtures/invoices.sql\nINSERT INTO invoice (id, total) VALUES (1, 10);',
       howToFix:
         'Update the fixture to the schema the migrations create, or add the missing table or column with a new revision.',
       fixSafety: 'none',
       notes:
-        'Findings are reported on the fixture files. A SQL fixture that does not parse (psql meta-commands such as `\\copy`) is skipped, as is an `INSERT` without a column list (its columns are positional). Tables outside the default schema are written `schema.table`.',
+        'Findings are reported on the fixture files. A SQL fixture that does not parse (psql ' +
+        'meta-commands such as `\\copy`) is skipped, as is an `INSERT` without a column list (its ' +
+        'columns are positional). Tables outside the default schema are written `schema.table`.',
     },
   },
   checkProject({ project, config, report }) {

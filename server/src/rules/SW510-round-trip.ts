@@ -2,12 +2,13 @@
 // the editor's *Verify round trips* upgrade, downgrade and re-upgrade every revision on an
 // ephemeral PostgreSQL; the first failure becomes this rule's diagnostic on the failing revision's
 // file. The rule's own check does nothing: no text analysis can prove a downgrade restores a schema.
-import type { RevisionVerifyResult, VerifyResult, VerifyStepName, VerifyStepResult } from '../runner/verify';
-import { ruleDocUrl } from './docsUrl';
-import { defineRule, type Severity } from './types';
+import { ROUND_TRIP_RULE_ID, ROUND_TRIP_RULE_NAME } from '../runner/roundTripDiagnostics';
+import { defineRule } from './types';
 
-const ID = 'SW510';
-const NAME = 'round-trip';
+export { roundTripDiagnostics, roundTripMessage, type RoundTripDiagnostic } from '../runner/roundTripDiagnostics';
+
+const ID = ROUND_TRIP_RULE_ID;
+const NAME = ROUND_TRIP_RULE_NAME;
 
 export default defineRule({
   meta: {
@@ -22,95 +23,47 @@ export default defineRule({
       summary:
         "Every revision must upgrade, downgrade back to exactly its parent's schema, and upgrade again, on a real PostgreSQL.",
       whatItDoes:
-        "Reported by the runner (`schema-warden verify`, or *Verify round trips* in the editor's Schema Warden sidebar), not while you type. For each revision in graph order, on an ephemeral PostgreSQL (a Docker container or a cluster from local binaries), the runner upgrades to it and snapshots the schema from the catalogs; downgrades to its parent and compares with the parent's snapshot; upgrades again and compares with its own. The first step that fails — an error from Alembic or Postgres, or a schema that differs — is reported on that revision's `def upgrade` / `def downgrade` line (or the line that raised), with the failing SQL or the exact difference, e.g. \"index ix_account_email is left behind by the downgrade\".",
+        "Reported by the runner (`schema-warden verify`, or *Verify round trips* in the editor's " +
+        'Schema Warden sidebar), not while you type. For each revision in graph order, on an ' +
+        'ephemeral PostgreSQL (a Docker container or a cluster from local binaries), the runner ' +
+        'upgrades to it and snapshots the schema from the catalogs; downgrades to its parent and ' +
+        "compares with the parent's snapshot; upgrades again and compares with its own. The first " +
+        'step that fails — an error from Alembic or Postgres, or a schema that differs — is ' +
+        "reported on that revision's `def upgrade` / `def downgrade` line (or the line that " +
+        'raised), with the failing SQL or the exact difference, e.g. "index ix_account_email is ' +
+        'left behind by the downgrade".',
       whyBad:
-        'A downgrade that leaves an index, a column or a type behind passes code review and static checks, and only fails on the day it is needed: the rollback of a bad deploy. Re-applying the revision then fails on the leftover object, so the database is stuck between versions.',
-      bad: 'def upgrade():\n    op.create_index("ix_account_email", "account", ["email"], unique=True)\n    op.add_column("account", sa.Column("note", sa.Text(), nullable=True))\n\n\ndef downgrade():\n    # forgets the index: the round trip finds it left behind\n    op.drop_column("account", "note")',
-      good: 'def upgrade():\n    op.create_index("ix_account_email", "account", ["email"], unique=True)\n    op.add_column("account", sa.Column("note", sa.Text(), nullable=True))\n\n\ndef downgrade():\n    op.drop_column("account", "note")\n    op.drop_index("ix_account_email", table_name="account")',
+        'A downgrade that leaves an index, a column or a type behind passes code review and static ' +
+        'checks, and only fails on the day it is needed: the rollback of a bad deploy. Re-applying ' +
+        'the revision then fails on the leftover object, so the database is stuck between versions.',
+      bad:
+        'def upgrade():\n    op.create_index("ix_account_email", "account", ["email"], ' +
+        'unique=True)\n    op.add_column("account", sa.Column("note", sa.Text(), ' +
+        'nullable=True))\n\n\ndef downgrade():\n    # forgets the index: the round trip finds it ' +
+        'left behind\n    op.drop_column("account", "note")',
+      good:
+        'def upgrade():\n    op.create_index("ix_account_email", "account", ["email"], ' +
+        'unique=True)\n    op.add_column("account", sa.Column("note", sa.Text(), ' +
+        'nullable=True))\n\n\ndef downgrade():\n    op.drop_column("account", ' +
+        '"note")\n    op.drop_index("ix_account_email", table_name="account")',
       howToFix:
-        'Read the difference in the message: an object listed as left behind must be dropped by `downgrade()`; an object listed as missing must be re-created by it; an error names the statement that failed. Make `downgrade()` the exact inverse of `upgrade()`, in reverse order, then run the verification again (from this revision: *Verify round trip from here*); the diagnostic disappears when the run passes.',
+        'Read the difference in the message: an object listed as left behind must be dropped by ' +
+        '`downgrade()`; an object listed as missing must be re-created by it; an error names the ' +
+        'statement that failed. Make `downgrade()` the exact inverse of `upgrade()`, in reverse ' +
+        'order, then run the verification again (from this revision: *Verify round trip from ' +
+        'here*); the diagnostic disappears when the run passes.',
       fixSafety: 'none',
       notes:
-        "Verification stops at the first failure (the database cannot be trusted past it, so later revisions are reported as not run), unless `--keep-going` is given (the sidebar's default): the database is then rebuilt at the next revision's parent and every failing revision is reported. Branches and merges are verified too: before each revision the database is brought to exactly that revision's ancestors. Any `env.py` runs unchanged: every SQLAlchemy engine it creates is pointed at the throwaway database, whatever URL it computed; a Flask-Migrate `env.py` runs inside the application's context; `--env builtin` runs the revisions with Schema Warden's own `env.py` instead.",
+        'Verification stops at the first failure (the database cannot be trusted past it, so later ' +
+        "revisions are reported as not run), unless `--keep-going` is given (the sidebar's " +
+        "default): the database is then rebuilt at the next revision's parent and every failing " +
+        'revision is reported. Branches and merges are verified too: before each revision the ' +
+        "database is brought to exactly that revision's ancestors. Any `env.py` runs unchanged: " +
+        'every SQLAlchemy engine it creates is pointed at the throwaway database, whatever URL it ' +
+        "computed; a Flask-Migrate `env.py` runs inside the application's context; `--env builtin` " +
+        "runs the revisions with Schema Warden's own `env.py` instead.",
     },
   },
-  // Findings come from the runner (roundTripDiagnostics below), never from the text.
+  // Findings come from the runner (runner/roundTripDiagnostics.ts), never from the text.
   checkProject() {},
 });
-
-/** One SW510 finding, as the editor and `schema-warden verify --format json` report it. */
-export interface RoundTripDiagnostic {
-  ruleId: typeof ID;
-  ruleName: typeof NAME;
-  severity: Severity;
-  source: 'schema-warden';
-  docsUrl: string;
-  /** The failing revision's file. */
-  path: string;
-  /** 1-based line: the line that raised, else the `def upgrade` / `def downgrade` line, else 1. */
-  line: number;
-  revision: string;
-  step: VerifyStepName;
-  message: string;
-}
-
-const FIX_HINTS: Record<VerifyStepName, string> = {
-  upgrade: "Fix upgrade() so that it runs on its parent's schema.",
-  downgrade: 'Make downgrade() undo everything upgrade() does, in reverse order.',
-  'upgrade again':
-    "Make downgrade() restore exactly the parent's schema, so that upgrade() runs again and gives the same result.",
-};
-
-/** The diagnostics a verification result stands for: none when it passed, one per failure otherwise. */
-export function roundTripDiagnostics(result: VerifyResult): RoundTripDiagnostic[] {
-  const failures = result.failures ?? (result.failure ? [result.failure] : []);
-  return failures.flatMap((failure) => {
-    if (!failure.path) return [];
-    const revision = result.revisions.find((r) => r.revision === failure.revision);
-    const step = revision?.steps.find((s) => s.status === 'failed' && s.step === failure.step);
-    return [
-      {
-        ruleId: ID,
-        ruleName: NAME,
-        severity: 'error' as const,
-        source: 'schema-warden' as const,
-        docsUrl: ruleDocUrl(ID, NAME),
-        path: failure.path,
-        line: failure.line !== undefined && failure.line > 0 ? failure.line : 1,
-        revision: failure.revision,
-        step: failure.step,
-        message: roundTripMessage(failure.revision, failure.step, failure.message, step, revision),
-      },
-    ];
-  });
-}
-
-/** Says which step failed, then the exact differences (one a line) or Postgres' error and SQL, then what to do. */
-export function roundTripMessage(
-  revisionId: string,
-  stepName: VerifyStepName,
-  summary: string,
-  step?: VerifyStepResult,
-  revision?: RevisionVerifyResult,
-): string {
-  const parents = revision?.parents.length ? revision.parents.join(', ') : 'the base';
-  const lines = [
-    `Round trip of revision ${revisionId} failed at the "${stepName}" step${step ? ` (alembic ${step.command})` : ''}${stepName === 'downgrade' ? `, back to ${parents}` : ''}.`,
-  ];
-  if (step?.differences?.length) {
-    for (const difference of step.differences) lines.push(`• ${difference.message}`);
-  } else if (step?.error) {
-    lines.push(`${step.error.type}: ${step.error.message}`);
-    if (step.error.detail) lines.push(step.error.detail);
-    if (step.error.sql) lines.push(`SQL: ${oneLine(step.error.sql)}`);
-  } else {
-    lines.push(summary);
-  }
-  lines.push(FIX_HINTS[stepName]);
-  return lines.join('\n');
-}
-
-function oneLine(sql: string): string {
-  const flat = sql.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 297)}…` : flat;
-}

@@ -20,20 +20,39 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'Indexes on existing tables are built and dropped CONCURRENTLY, inside an autocommit block.',
       whatItDoes:
-        'Reports `op.create_index` / `op.drop_index` (also `batch_op.*` and helpers) and SQL `CREATE INDEX` / `DROP INDEX` on a table that the same revision did not create, when they are not concurrent. Reports the reverse mistake too: `postgresql_concurrently=True` or `CONCURRENTLY` outside `op.get_context().autocommit_block()`.',
+        'Reports `op.create_index` / `op.drop_index` (also `batch_op.*` and helpers) and SQL ' +
+        '`CREATE INDEX` / `DROP INDEX` on a table that the same revision did not create, when they ' +
+        'are not concurrent. Reports the reverse mistake too: `postgresql_concurrently=True` or ' +
+        '`CONCURRENTLY` outside `op.get_context().autocommit_block()`.',
       whyBad:
-        'A plain `CREATE INDEX` takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE waits, for minutes on a large table, and the running application stalls. A plain `DROP INDEX` takes an ACCESS EXCLUSIVE lock, which also blocks reads (and queues behind any long query). `CREATE/DROP INDEX CONCURRENTLY` take SHARE UPDATE EXCLUSIVE, which lets reads and writes continue — but PostgreSQL refuses to run them inside a transaction block, and Alembic wraps each migration in a transaction unless the call sits in an autocommit block.',
+        'A plain `CREATE INDEX` takes a SHARE lock on the table for the whole build: every INSERT, ' +
+        'UPDATE and DELETE waits, for minutes on a large table, and the running application stalls. ' +
+        'A plain `DROP INDEX` takes an ACCESS EXCLUSIVE lock, which also blocks reads (and queues ' +
+        'behind any long query). `CREATE/DROP INDEX CONCURRENTLY` take SHARE UPDATE EXCLUSIVE, ' +
+        'which lets reads and writes continue — but PostgreSQL refuses to run them inside a ' +
+        'transaction block, and Alembic wraps each migration in a transaction unless the call sits ' +
+        'in an autocommit block.',
       bad: 'def upgrade():\n    op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"])',
-      good: 'def upgrade():\n    with op.get_context().autocommit_block():\n        op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"], postgresql_concurrently=True)',
+      good:
+        'def upgrade():\n    with ' +
+        'op.get_context().autocommit_block():\n        op.create_index("ix_invoice_customer_id", ' +
+        '"invoice", ["customer_id"], postgresql_concurrently=True)',
       howToFix:
-        'Pass `postgresql_concurrently=True` (SQL: `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`) and put the call in `with op.get_context().autocommit_block():`. The quick fix does both for an Alembic call that stands on its own lines.',
+        'Pass `postgresql_concurrently=True` (SQL: `CREATE INDEX CONCURRENTLY`, `DROP INDEX ' +
+        'CONCURRENTLY`) and put the call in `with op.get_context().autocommit_block():`. The quick ' +
+        'fix does both for an Alembic call that stands on its own lines.',
       fixSafety: 'unsafe',
       notes:
-        'Tables created earlier in the same revision are empty and unused, so plain index builds on them are fine and not reported. A concurrent build that fails leaves an INVALID index behind (drop it and retry), and statements in an autocommit block are not rolled back with the rest of the migration: that is why the fix is not applied by `--fix`. `DROP INDEX CONCURRENTLY` cannot drop the index behind a UNIQUE or PRIMARY KEY constraint.',
+        'Tables created earlier in the same revision are empty and unused, so plain index builds on ' +
+        'them are fine and not reported. A concurrent build that fails leaves an INVALID index ' +
+        'behind (drop it and retry), and statements in an autocommit block are not rolled back with ' +
+        'the rest of the migration: that is why the fix is not applied by `--fix`. `DROP INDEX ' +
+        'CONCURRENTLY` cannot drop the index behind a UNIQUE or PRIMARY KEY constraint.',
     },
   },
   check({ migration, project, report }) {
@@ -74,7 +93,9 @@ export default defineRule({
             .map((n) => tables.schema.before.indexes.get(n.name)?.table)
             .filter((t): t is string => t !== undefined);
           report({
-            message: `DROP INDEX ${existing.map((n) => n.name).join(', ')} takes an ACCESS EXCLUSIVE lock${on.length ? ` on "${on.join('", "')}"` : ' on its table'}, blocking reads and writes.`,
+            message:
+              `DROP INDEX ${existing.map((n) => n.name).join(', ')} takes an ACCESS EXCLUSIVE lock` +
+              `${on.length ? ` on "${on.join('", "')}"` : ' on its table'}, blocking reads and writes.`,
             help: `Use DROP INDEX CONCURRENTLY inside ${AUTOCOMMIT}.`,
             span: keywordSpan(migration.source, statement, /^drop\s+index/i),
           });

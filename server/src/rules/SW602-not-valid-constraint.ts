@@ -3,7 +3,10 @@ import type { ProjectModel } from '../model/project';
 import type { Span } from '../model/source';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
 import { qualifiedName } from '../parse/facts/views';
+import { domainConstraintOf } from '../parse/facts/locking';
+import { findInStatement } from '../analysis/statements';
 import { addKeywordArgument } from './util/pythonEdits';
+import { createdDomains } from './util/tableLocks';
 import { operationTable, revisionTables, upgradeOperations } from './util/revisionTables';
 import { defineRule } from './types';
 
@@ -15,20 +18,51 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'Foreign keys and CHECK constraints on existing tables are added NOT VALID, then validated.',
       whatItDoes:
-        'Reports `op.create_foreign_key` / `op.create_check_constraint` on a table the revision did not create unless they pass `postgresql_not_valid=True`, and SQL `ALTER TABLE … ADD [CONSTRAINT …] FOREIGN KEY / CHECK` without `NOT VALID`. A constraint added `NOT VALID` is reported when no `ALTER TABLE … VALIDATE CONSTRAINT <name>` follows it (later in the same revision or in a later revision).',
+        'Reports `op.create_foreign_key` / `op.create_check_constraint` on a table the revision did ' +
+        'not create unless they pass `postgresql_not_valid=True`, and SQL `ALTER TABLE … ADD ' +
+        '[CONSTRAINT …] FOREIGN KEY / CHECK` without `NOT VALID`. Also `ALTER DOMAIN … ADD ' +
+        'CONSTRAINT` without `NOT VALID` on a domain the revision did not create. A constraint ' +
+        'added `NOT VALID` is reported when no `ALTER TABLE|DOMAIN … VALIDATE CONSTRAINT <name>` ' +
+        'follows it (later in the same revision or in a later revision).',
       whyBad:
-        'Adding a foreign key checks every existing row while holding a SHARE ROW EXCLUSIVE lock on the table and on the referenced table: writes to both stop for the whole scan. Adding a CHECK constraint scans the table under an ACCESS EXCLUSIVE lock, which blocks reads too. With `NOT VALID` the constraint is added at once (new rows are checked immediately) and `VALIDATE CONSTRAINT` later scans under a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes continue. A constraint left NOT VALID is never trusted by the planner and hides old bad rows.',
+        'Adding a foreign key checks every existing row while holding a SHARE ROW EXCLUSIVE lock on ' +
+        'the table and on the referenced table: writes to both stop for the whole scan. Adding a ' +
+        'CHECK constraint scans the table under an ACCESS EXCLUSIVE lock, which blocks reads too. ' +
+        'With `NOT VALID` the constraint is added at once (new rows are checked immediately) and ' +
+        '`VALIDATE CONSTRAINT` later scans under a SHARE UPDATE EXCLUSIVE lock, which lets reads ' +
+        'and writes continue. A constraint left NOT VALID is never trusted by the planner and hides ' +
+        'old bad rows.',
       bad: 'def upgrade():\n    op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ["customer_id"], ["id"])',
-      good: 'def upgrade():\n    op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ["customer_id"], ["id"], postgresql_not_valid=True)\n    op.execute("ALTER TABLE invoice VALIDATE CONSTRAINT fk_invoice_customer")',
+      good:
+        'def upgrade():\n    op.create_foreign_key("fk_invoice_customer", "invoice", "customer", ' +
+        '["customer_id"], ["id"], postgresql_not_valid=True)\n    op.execute("ALTER TABLE invoice ' +
+        'VALIDATE CONSTRAINT fk_invoice_customer")',
       howToFix:
-        'Add `postgresql_not_valid=True` (SQL: `NOT VALID`), then validate with `op.execute("ALTER TABLE <table> VALIDATE CONSTRAINT <name>")` — best in a separate, later revision, so the brief lock and the long scan are not in one transaction. The quick fix adds `postgresql_not_valid=True`; the validation step is yours to place.',
+        'Add `postgresql_not_valid=True` (SQL: `NOT VALID`), then validate with `op.execute("ALTER ' +
+        'TABLE <table> VALIDATE CONSTRAINT <name>")` — best in a separate, later revision, so the ' +
+        'brief lock and the long scan are not in one transaction. The quick fix adds ' +
+        '`postgresql_not_valid=True`; the validation step is yours to place.',
       fixSafety: 'unsafe',
       notes:
-        "Tables created by the same revision are empty: constraints on them are not reported. `postgresql_not_valid` is a SQLAlchemy PostgreSQL dialect option accepted by `CheckConstraint` and `ForeignKeyConstraint` (and so by Alembic's `create_check_constraint` / `create_foreign_key`); on an older SQLAlchemy write the SQL form. UNIQUE and PRIMARY KEY constraints cannot be NOT VALID: build a unique index CONCURRENTLY and add the constraint `USING INDEX` (see SW601).",
+        'Tables created by the same revision are empty: constraints on them are not reported. ' +
+        '`postgresql_not_valid` is a SQLAlchemy PostgreSQL dialect option accepted by ' +
+        "`CheckConstraint` and `ForeignKeyConstraint` (and so by Alembic's " +
+        '`create_check_constraint` / `create_foreign_key`); on an older SQLAlchemy write the SQL ' +
+        'form. UNIQUE and PRIMARY KEY constraints cannot be NOT VALID: build a unique index ' +
+        'CONCURRENTLY and add the constraint `USING INDEX` (see SW601). `ALTER DOMAIN … ADD ' +
+        'CONSTRAINT` belongs here rather than to SW613 (which asks for CONCURRENTLY, and domains ' +
+        "have none): its remedy is this rule's, NOT VALID now and VALIDATE CONSTRAINT later. A " +
+        'validated domain constraint reads every column of the domain in every table while holding ' +
+        "SHARE on each table (blocks writes; traced on PostgreSQL 15). Unlike a table's, a domain's " +
+        '`VALIDATE CONSTRAINT` takes that same SHARE lock: NOT VALID makes the new rule apply at ' +
+        'once and moves the blocking scan to a revision of its own, to run at a quiet time with a ' +
+        '`statement_timeout` (SW603); where that is not enough, put `CHECK … NOT VALID` constraints ' +
+        'on the tables themselves instead. A domain created by the same revision is not reported.',
     },
   },
   check({ migration, project, report }) {
@@ -81,6 +115,39 @@ export default defineRule({
         return;
       }
       for (const statement of op.sql?.statements ?? []) {
+        const domain = domainConstraintOf(statement.kind, statement.parsed.node);
+        if (domain) {
+          if (createdDomains(migration).has(domain.domain)) continue;
+          const span = findInStatement(migration, statement, /\bADD\b/i) ?? statement.span;
+          if (domain.notValid) {
+            if (
+              !laterValidation(domain.constraint, index + 1) &&
+              !statementValidatesLater(op.sql?.statements ?? [], statement, domain.constraint)
+            )
+              report({
+                message: domain.constraint
+                  ? `Domain constraint "${domain.constraint}" is added NOT VALID but never validated, so ` +
+                    `existing values of domain "${domain.domain}" are never checked.`
+                  : `Domain constraint added NOT VALID without a name, so it cannot be validated.`,
+                help: domain.constraint
+                  ? `Add ALTER DOMAIN ${domain.domain} VALIDATE CONSTRAINT ${domain.constraint}, best in a later revision.`
+                  : 'Name it (ADD CONSTRAINT name …) and VALIDATE CONSTRAINT it later.',
+                span,
+              });
+            continue;
+          }
+          report({
+            message:
+              `ALTER DOMAIN ${domain.domain} ADD CONSTRAINT checks every value of every column using the ` +
+              `domain while holding SHARE on each of their tables (blocks writes), all in this ` +
+              `transaction.`,
+            help:
+              `Add it NOT VALID (new values are checked at once), then VALIDATE CONSTRAINT${domain.constraint ? ` ${domain.constraint}` : ''} ` +
+              `in a later revision, at a quiet time.`,
+            span,
+          });
+          continue;
+        }
         const fact = ddlFactOf(statement.kind, statement.parsed.node);
         if (fact.kind !== 'alter-table') continue;
         const table = qualifiedName(fact.table);
@@ -135,6 +202,12 @@ function validationsIn(
 ): Set<string> {
   const names = new Set<string>();
   for (const statement of statements) {
+    // ALTER DOMAIN … VALIDATE CONSTRAINT name
+    if (statement.kind === 'AlterDomainStmt' && statement.parsed.node.subtype === 'V') {
+      const name = statement.parsed.node.name;
+      if (typeof name === 'string') names.add(name);
+      continue;
+    }
     const fact = ddlFactOf(statement.kind, statement.parsed.node);
     if (fact.kind !== 'alter-table') continue;
     for (const command of fact.commands)

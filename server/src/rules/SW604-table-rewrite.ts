@@ -27,20 +27,45 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'Operations that rewrite an existing table on the configured PostgreSQL version.',
       whatItDoes:
-        'Reports, on tables the revision did not create: ADD COLUMN with a volatile default (`gen_random_uuid()`, `random()`, `clock_timestamp()`, `uuid_generate_v4()`, `nextval()`), an identity, serial or stored generated column; on PostgreSQL before 11 (`postgres-version`), ADD COLUMN with any non-null default; column type changes that are not binary-coercible (`alter_column(type_=…)` compared with `existing_type=` or the replayed schema, SQL `ALTER COLUMN … TYPE`); `SET LOGGED` / `SET UNLOGGED`, `SET TABLESPACE`, `CLUSTER` and `VACUUM FULL`.',
+        'Reports, on tables the revision did not create: ADD COLUMN with a volatile default ' +
+        '(`gen_random_uuid()`, `random()`, `clock_timestamp()`, `uuid_generate_v4()`, `nextval()`), ' +
+        'an identity, serial or stored generated column; on PostgreSQL before 11 ' +
+        '(`postgres-version`), ADD COLUMN with any non-null default; column type changes that are ' +
+        'not binary-coercible (`alter_column(type_=…)` compared with `existing_type=` or the ' +
+        'replayed schema, SQL `ALTER COLUMN … TYPE`); `SET LOGGED` / `SET UNLOGGED`, `SET ' +
+        'TABLESPACE`, `CLUSTER` and `VACUUM FULL`.',
       whyBad:
-        'A rewrite copies every row into a new file and rebuilds every index while holding an ACCESS EXCLUSIVE lock: nothing can read or write the table until it finishes — minutes or hours on a large table — so the running application stops working mid-deployment.',
-      bad: 'def upgrade():\n    op.add_column("invoice", sa.Column("public_id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), comment="external id"))\n    op.alter_column("invoice", "number", type_=sa.BigInteger(), existing_type=sa.Integer())',
-      good: 'def upgrade():\n    op.add_column("invoice", sa.Column("public_id", sa.UUID(), nullable=True, comment="external id"))\n    # backfill in batches in a data migration, then:\n    op.alter_column("invoice", "public_id", server_default=sa.text("gen_random_uuid()"))',
+        'A rewrite copies every row into a new file and rebuilds every index while holding an ' +
+        'ACCESS EXCLUSIVE lock: nothing can read or write the table until it finishes — minutes or ' +
+        'hours on a large table — so the running application stops working mid-deployment.',
+      bad:
+        'def upgrade():\n    op.add_column("invoice", sa.Column("public_id", sa.UUID(), ' +
+        'server_default=sa.text("gen_random_uuid()"), comment="external ' +
+        'id"))\n    op.alter_column("invoice", "number", type_=sa.BigInteger(), ' +
+        'existing_type=sa.Integer())',
+      good:
+        'def upgrade():\n    op.add_column("invoice", sa.Column("public_id", sa.UUID(), ' +
+        'nullable=True, comment="external id"))\n    # backfill in batches in a data migration, ' +
+        'then:\n    op.alter_column("invoice", "public_id", ' +
+        'server_default=sa.text("gen_random_uuid()"))',
       howToFix:
-        'For a new column: add it without a volatile default, backfill in batches, then set the default (which applies to new rows only). For a type change: expand/contract — a new column, a backfill, a switch-over, then drop the old column. Widening `varchar(n)` or turning it into `text` needs no rewrite and is not reported.',
+        'For a new column: add it without a volatile default, backfill in batches, then set the ' +
+        'default (which applies to new rows only). For a type change: expand/contract — a new ' +
+        'column, a backfill, a switch-over, then drop the old column. Widening `varchar(n)` or ' +
+        'turning it into `text` needs no rewrite and is not reported.',
       fixSafety: 'none',
       notes:
-        'Since PostgreSQL 11 a non-volatile default (a constant, or `now()`, which is STABLE) is stored once in the catalog and ADD COLUMN does not rewrite. Binary-coercible changes (varchar widening, varchar ↔ text, numeric precision widening at the same scale, cidr → inet) only update the catalog. `timestamp` → `timestamptz` rewrites unless the session time zone is UTC (PostgreSQL 12+). When the current type is unknown (no `existing_type=` and no earlier revision declares the column), the change is not reported.',
+        'Since PostgreSQL 11 a non-volatile default (a constant, or `now()`, which is STABLE) is ' +
+        'stored once in the catalog and ADD COLUMN does not rewrite. Binary-coercible changes ' +
+        '(varchar widening, varchar ↔ text, numeric precision widening at the same scale, cidr → ' +
+        'inet) only update the catalog. `timestamp` → `timestamptz` rewrites unless the session ' +
+        'time zone is UTC (PostgreSQL 12+). When the current type is unknown (no `existing_type=` ' +
+        'and no earlier revision declares the column), the change is not reported.',
     },
   },
   check({ migration, project, config, report }) {
@@ -98,7 +123,9 @@ function checkStatement(
   const { kind, node } = statement.parsed;
   if (kind === 'ClusterStmt' || (kind === 'VacuumStmt' && JSON.stringify(node.options ?? []).includes('"full"'))) {
     report({
-      message: `${kind === 'ClusterStmt' ? 'CLUSTER' : 'VACUUM FULL'} rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done.`,
+      message:
+        `${kind === 'ClusterStmt' ? 'CLUSTER' : 'VACUUM FULL'} rewrites the table under an ACCESS ` +
+        `EXCLUSIVE lock, blocking reads and writes until it is done.`,
       help: MAINTENANCE_ADVICE,
       span: keywordSpan(migration.source, statement, /^(cluster|vacuum\s*(\(\s*)?full)/i),
     });

@@ -14,20 +14,40 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'Slow work does not run after an ACCESS EXCLUSIVE lock in the same transaction.',
       whatItDoes:
-        'Follows the upgrade statement by statement, in the transactions PostgreSQL runs it in (an `autocommit_block()` or a COMMIT inside `op.execute` starts a new one). After a statement that takes ACCESS EXCLUSIVE on a table the revision did not create, it reports each later statement of the same transaction that changes rows of an existing table or validates a constraint added earlier. Index builds, table rewrites and constraints added without NOT VALID are reported by SW601, SW604 and SW602, whose fixes also end the long lock.',
+        'Follows the upgrade statement by statement, in the transactions PostgreSQL runs it in (an ' +
+        '`autocommit_block()` or a COMMIT inside `op.execute` starts a new one). After a statement ' +
+        'that takes ACCESS EXCLUSIVE on a table the revision did not create, it reports each later ' +
+        'statement of the same transaction that changes rows of an existing table or validates a ' +
+        'constraint added earlier. Index builds, table rewrites and constraints added without NOT ' +
+        'VALID are reported by SW601, SW604 and SW602, whose fixes also end the long lock.',
       whyBad:
-        'A lock is held until the transaction commits, not until the statement that took it ends. A brief `ALTER TABLE … ADD COLUMN` followed by a backfill `UPDATE` keeps every read and write of the table waiting for the whole backfill; followed by a lock on a second table it can wait behind that table’s traffic while the first stays blocked.',
-      bad: 'def upgrade():\n    op.add_column("account", sa.Column("tier", sa.Text(), nullable=True, comment="pricing tier"))\n    op.execute("UPDATE account SET tier = \'free\'")',
-      good: 'def upgrade():\n    op.add_column("account", sa.Column("tier", sa.Text(), nullable=True, comment="pricing tier"))\n    with op.get_context().autocommit_block():  # commits the ADD COLUMN first\n        op.execute("UPDATE account SET tier = \'free\'")',
+        'A lock is held until the transaction commits, not until the statement that took it ends. A ' +
+        'brief `ALTER TABLE … ADD COLUMN` followed by a backfill `UPDATE` keeps every read and ' +
+        'write of the table waiting for the whole backfill; followed by a lock on a second table it ' +
+        'can wait behind that table’s traffic while the first stays blocked.',
+      bad:
+        'def upgrade():\n    op.add_column("account", sa.Column("tier", sa.Text(), nullable=True, ' +
+        'comment="pricing tier"))\n    op.execute("UPDATE account SET tier = \'free\'")',
+      good:
+        'def upgrade():\n    op.add_column("account", sa.Column("tier", sa.Text(), nullable=True, ' +
+        'comment="pricing tier"))\n    with op.get_context().autocommit_block():  # commits the ADD ' +
+        'COLUMN first\n        op.execute("UPDATE account SET tier = \'free\'")',
       howToFix:
-        'Split the revision so the slow work commits on its own (a later revision, or an `autocommit_block()` between the two), or do the slow work before the statement that takes the lock.',
+        'Split the revision so the slow work commits on its own (a later revision, or an ' +
+        '`autocommit_block()` between the two), or do the slow work before the statement that takes ' +
+        'the lock.',
       fixSafety: 'none',
       notes:
-        'Work on tables created by the same revision is not reported (nobody else uses them yet), nor brief schema changes to the locked table or to other tables: the wait for another table’s lock is what `lock_timeout` bounds (SW603). With `transaction_per_migration = False` (Alembic’s default) the lock is even held until the last revision of the run commits.',
+        'Work on tables created by the same revision is not reported (nobody else uses them yet), ' +
+        'nor brief schema changes to the locked table or to other tables: the wait for another ' +
+        'table’s lock is what `lock_timeout` bounds (SW603). With `transaction_per_migration = ' +
+        'False` (Alembic’s default) the lock is even held until the last revision of the run ' +
+        'commits.',
     },
   },
   check({ migration, project, config, report }) {
@@ -48,7 +68,10 @@ export default defineRule({
         const why = slowReason(effect, addedNotValid);
         if (why) {
           report({
-            message: `This statement ${why} while the transaction still holds ACCESS EXCLUSIVE on "${held.table}" (taken by ${held.what} on line ${held.line}), so every query on "${held.table}" waits until the revision commits.`,
+            message:
+              `This statement ${why} while the transaction still holds ACCESS EXCLUSIVE on "` +
+              `${held.table}" (taken by ${held.what} on line ${held.line}), so every query on "` +
+              `${held.table}" waits until the revision commits.`,
             help: `Split the revision, or do this work before the lock is taken.`,
             span: step.span,
           });

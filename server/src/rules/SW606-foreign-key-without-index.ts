@@ -29,20 +29,37 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'A new foreign key has an index on its referencing columns.',
       whatItDoes:
-        'Reports a foreign key the revision adds (`sa.ForeignKey` in a column, `sa.ForeignKeyConstraint`, `op.create_foreign_key`, SQL `REFERENCES` / `FOREIGN KEY`) when the schema after the revision has no index whose leading columns are the foreign key’s columns: no index, primary key or unique constraint on them, in any order of those leading columns.',
+        'Reports a foreign key the revision adds (`sa.ForeignKey` in a column, ' +
+        '`sa.ForeignKeyConstraint`, `op.create_foreign_key`, SQL `REFERENCES` / `FOREIGN KEY`) when ' +
+        'the schema after the revision has no index whose leading columns are the foreign key’s ' +
+        'columns: no index, primary key or unique constraint on them, in any order of those leading ' +
+        'columns.',
       whyBad:
-        'PostgreSQL indexes the referenced key, never the referencing columns. Each DELETE of a parent row, or UPDATE of its key, must find the child rows: without an index that is a scan of the whole child table, done while holding row locks on the parent — slow deletes, lock waits, and `ON DELETE CASCADE` that takes minutes. Joins from parent to children scan too.',
+        'PostgreSQL indexes the referenced key, never the referencing columns. Each DELETE of a ' +
+        'parent row, or UPDATE of its key, must find the child rows: without an index that is a ' +
+        'scan of the whole child table, done while holding row locks on the parent — slow deletes, ' +
+        'lock waits, and `ON DELETE CASCADE` that takes minutes. Joins from parent to children scan ' +
+        'too.',
       bad: 'def upgrade():\n    op.add_column("invoice", sa.Column("customer_id", sa.UUID(), sa.ForeignKey("customer.id"), nullable=True, comment="who pays"))',
-      good: 'def upgrade():\n    op.add_column("invoice", sa.Column("customer_id", sa.UUID(), sa.ForeignKey("customer.id"), nullable=True, comment="who pays"))\n    with op.get_context().autocommit_block():\n        op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"], postgresql_concurrently=True)',
+      good:
+        'def upgrade():\n    op.add_column("invoice", sa.Column("customer_id", sa.UUID(), ' +
+        'sa.ForeignKey("customer.id"), nullable=True, comment="who pays"))\n    with ' +
+        'op.get_context().autocommit_block():\n        op.create_index("ix_invoice_customer_id", ' +
+        '"invoice", ["customer_id"], postgresql_concurrently=True)',
       howToFix:
-        'Create an index on the referencing columns in the same revision: `op.create_index(…)` on a table created here, `postgresql_concurrently=True` in an `autocommit_block()` on an existing table (SW601). `index=True` on the column does the same in `create_table`.',
+        'Create an index on the referencing columns in the same revision: `op.create_index(…)` on a ' +
+        'table created here, `postgresql_concurrently=True` in an `autocommit_block()` on an ' +
+        'existing table (SW601). `index=True` on the column does the same in `create_table`.',
       fixSafety: 'none',
       notes:
-        'A multi-column foreign key is covered by an index whose first columns are its columns, in any order. Indexes added by a later revision do not count: until it is deployed, deletes on the parent scan the child.',
+        'A multi-column foreign key is covered by an index whose first columns are its columns, in ' +
+        'any order. Indexes added by a later revision do not count: until it is deployed, deletes ' +
+        'on the parent scan the child.',
     },
   },
   check({ migration, project, report }) {
@@ -108,7 +125,9 @@ export default defineRule({
       const columns = fk.columns.join(', ');
       const existing = tables.isExisting(fk.table);
       report({
-        message: `Foreign key on "${fk.table}" (${columns}) has no index on those columns, so every delete or key update of a referenced row scans "${fk.table}".`,
+        message:
+          `Foreign key on "${fk.table}" (${columns}) has no index on those columns, so every delete ` +
+          `or key update of a referenced row scans "${fk.table}".`,
         help: `Create an index on ${fk.table} (${columns})${existing ? ', concurrently in an autocommit_block()' : ''} in this revision.`,
         span: fk.span,
       });

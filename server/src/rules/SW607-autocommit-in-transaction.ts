@@ -14,16 +14,35 @@ export default defineRule({
     docs: {
       summary: 'No autocommit block or CONCURRENTLY operation where env.py holds a transaction of its own.',
       whatItDoes:
-        'Reads the project’s `env.py` statically. When it runs the migrations inside a transaction it began itself (`with engine.begin() as connection:` or `connection.begin()` around `context.run_migrations()`), reports each `op.get_context().autocommit_block()` (on its first operation) and each CONCURRENTLY index build or drop (`postgresql_concurrently=True`, SQL `CONCURRENTLY`) of the revision.',
+        'Reads the project’s `env.py` statically. When it runs the migrations inside a transaction ' +
+        'it began itself (`with engine.begin() as connection:` or `connection.begin()` around ' +
+        '`context.run_migrations()`), reports each `op.get_context().autocommit_block()` (on its ' +
+        'first operation) and each CONCURRENTLY index build or drop ' +
+        '(`postgresql_concurrently=True`, SQL `CONCURRENTLY`) of the revision.',
       whyBad:
-        'Alembic can commit only the transactions it began. Inside a transaction begun by `env.py`, `autocommit_block()` cannot switch the connection to autocommit, and PostgreSQL refuses `CREATE INDEX CONCURRENTLY` (and other CONCURRENTLY forms) inside a transaction block: the migration fails at run time, in production first if no one ran it on a real database.',
-      bad: '# env.py: with connectable.begin() as connection: … context.run_migrations()\ndef upgrade():\n    with op.get_context().autocommit_block():\n        op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"], postgresql_concurrently=True)',
-      good: '# env.py: with connectable.connect() as connection: … with context.begin_transaction(): context.run_migrations()\ndef upgrade():\n    with op.get_context().autocommit_block():\n        op.create_index("ix_invoice_customer_id", "invoice", ["customer_id"], postgresql_concurrently=True)',
+        'Alembic can commit only the transactions it began. Inside a transaction begun by `env.py`, ' +
+        '`autocommit_block()` cannot switch the connection to autocommit, and PostgreSQL refuses ' +
+        '`CREATE INDEX CONCURRENTLY` (and other CONCURRENTLY forms) inside a transaction block: the ' +
+        'migration fails at run time, in production first if no one ran it on a real database.',
+      bad:
+        '# env.py: with connectable.begin() as connection: … context.run_migrations()\ndef ' +
+        'upgrade():\n    with ' +
+        'op.get_context().autocommit_block():\n        op.create_index("ix_invoice_customer_id", ' +
+        '"invoice", ["customer_id"], postgresql_concurrently=True)',
+      good:
+        '# env.py: with connectable.connect() as connection: … with context.begin_transaction(): ' +
+        'context.run_migrations()\ndef upgrade():\n    with ' +
+        'op.get_context().autocommit_block():\n        op.create_index("ix_invoice_customer_id", ' +
+        '"invoice", ["customer_id"], postgresql_concurrently=True)',
       howToFix:
-        'In `env.py`, open a connection with `connectable.connect()` and let Alembic run the transaction (`with context.begin_transaction(): context.run_migrations()`), as Alembic’s own template does; with `transaction_per_migration=True` each revision gets its own.',
+        'In `env.py`, open a connection with `connectable.connect()` and let Alembic run the ' +
+        'transaction (`with context.begin_transaction(): context.run_migrations()`), as Alembic’s ' +
+        'own template does; with `transaction_per_migration=True` each revision gets its own.',
       fixSafety: 'none',
       notes:
-        'env.py is read, never run: a transaction begun through a helper of the application is not seen. `schema-warden verify` runs the project’s own env.py on a real PostgreSQL and shows the failure either way.',
+        'env.py is read, never run: a transaction begun through a helper of the application is not ' +
+        'seen. `schema-warden verify` runs the project’s own env.py on a real PostgreSQL and shows ' +
+        'the failure either way.',
     },
   },
   check({ migration, project, report }) {

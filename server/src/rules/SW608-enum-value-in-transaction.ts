@@ -16,17 +16,33 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'A value added to an enum is not used before the transaction that added it commits.',
       whatItDoes:
-        'Reports a statement that uses a value (as a string constant, in SQL or in an Alembic operation’s arguments) after `ALTER TYPE … ADD VALUE` added it in the same transaction; on PostgreSQL before 12, the `ADD VALUE` itself outside an `autocommit_block()`. Also reports `op.sync_enum_values(…)` (alembic-postgresql-enum), which re-creates the type and converts every column that uses it.',
+        'Reports a statement that uses a value (as a string constant, in SQL or in an Alembic ' +
+        'operation’s arguments) after `ALTER TYPE … ADD VALUE` added it in the same transaction; on ' +
+        'PostgreSQL before 12, the `ADD VALUE` itself outside an `autocommit_block()`. Also reports ' +
+        '`op.sync_enum_values(…)` (alembic-postgresql-enum), which re-creates the type and converts ' +
+        'every column that uses it.',
       whyBad:
-        'PostgreSQL refuses to use an enum value added in the same transaction (“unsafe use of new value”), so the migration fails at run time — and before PostgreSQL 12 `ALTER TYPE … ADD VALUE` cannot run in a transaction block at all. Re-creating a type rewrites every table with a column of that type under ACCESS EXCLUSIVE.',
-      bad: 'def upgrade():\n    op.execute("ALTER TYPE ticket_state ADD VALUE \'escalated\'")\n    op.execute("UPDATE ticket SET state = \'escalated\' WHERE priority = 1")',
-      good: 'def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("ALTER TYPE ticket_state ADD VALUE \'escalated\'")\n    op.execute("UPDATE ticket SET state = \'escalated\' WHERE priority = 1")',
+        'PostgreSQL refuses to use an enum value added in the same transaction (“unsafe use of new ' +
+        'value”), so the migration fails at run time — and before PostgreSQL 12 `ALTER TYPE … ADD ' +
+        'VALUE` cannot run in a transaction block at all. Re-creating a type rewrites every table ' +
+        'with a column of that type under ACCESS EXCLUSIVE.',
+      bad:
+        'def upgrade():\n    op.execute("ALTER TYPE ticket_state ADD VALUE ' +
+        "'escalated'\")\n    op.execute(\"UPDATE ticket SET state = 'escalated' WHERE priority = " +
+        '1")',
+      good:
+        'def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("ALTER ' +
+        'TYPE ticket_state ADD VALUE \'escalated\'")\n    op.execute("UPDATE ticket SET state = ' +
+        "'escalated' WHERE priority = 1\")",
       howToFix:
-        'Run `ALTER TYPE … ADD VALUE` in `with op.get_context().autocommit_block():` so it commits before the value is used, or use the value in a later revision. Prefer `ADD VALUE` over re-creating the type.',
+        'Run `ALTER TYPE … ADD VALUE` in `with op.get_context().autocommit_block():` so it commits ' +
+        'before the value is used, or use the value in a later revision. Prefer `ADD VALUE` over ' +
+        're-creating the type.',
       fixSafety: 'none',
     },
   },
@@ -73,7 +89,9 @@ export default defineRule({
     function reportUse(value: string, span: { start: number; end: number }): void {
       const origin = added.get(value)!;
       report({
-        message: `The enum value '${value}' is used in the same transaction that added it to ${origin.type} (line ${origin.line}); PostgreSQL refuses this with "unsafe use of new value".`,
+        message:
+          `The enum value '${value}' is used in the same transaction that added it to ${origin.type} ` +
+          `(line ${origin.line}); PostgreSQL refuses this with "unsafe use of new value".`,
         help: `Add the value in op.get_context().autocommit_block(), or use it in a later revision.`,
         span,
       });

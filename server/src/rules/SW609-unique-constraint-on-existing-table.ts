@@ -13,20 +13,34 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'UNIQUE and PRIMARY KEY constraints on existing tables take over an index built concurrently.',
       whatItDoes:
-        'Reports `op.create_unique_constraint` / `op.create_primary_key`, a column added with `unique=True` or `primary_key=True`, and SQL `ALTER TABLE … ADD [CONSTRAINT …] UNIQUE / PRIMARY KEY` (also inline in `ADD COLUMN`) on a table the revision did not create, unless the constraint is added `USING INDEX`.',
+        'Reports `op.create_unique_constraint` / `op.create_primary_key`, a column added with ' +
+        '`unique=True` or `primary_key=True`, and SQL `ALTER TABLE … ADD [CONSTRAINT …] UNIQUE / ' +
+        'PRIMARY KEY` (also inline in `ADD COLUMN`) on a table the revision did not create, unless ' +
+        'the constraint is added `USING INDEX`.',
       whyBad:
-        'PostgreSQL builds the constraint’s unique index while holding ACCESS EXCLUSIVE on the table: no read or write of the table runs until the whole index is built. Unlike a foreign key or a CHECK, a UNIQUE or PRIMARY KEY constraint cannot be added NOT VALID.',
+        'PostgreSQL builds the constraint’s unique index while holding ACCESS EXCLUSIVE on the ' +
+        'table: no read or write of the table runs until the whole index is built. Unlike a foreign ' +
+        'key or a CHECK, a UNIQUE or PRIMARY KEY constraint cannot be added NOT VALID.',
       bad: 'def upgrade():\n    op.create_unique_constraint("uq_account_email", "account", ["email"])',
-      good: 'def upgrade():\n    with op.get_context().autocommit_block():\n        op.create_index("uq_account_email", "account", ["email"], unique=True, postgresql_concurrently=True)\n    op.execute("ALTER TABLE account ADD CONSTRAINT uq_account_email UNIQUE USING INDEX uq_account_email")',
+      good:
+        'def upgrade():\n    with ' +
+        'op.get_context().autocommit_block():\n        op.create_index("uq_account_email", ' +
+        '"account", ["email"], unique=True, postgresql_concurrently=True)\n    op.execute("ALTER ' +
+        'TABLE account ADD CONSTRAINT uq_account_email UNIQUE USING INDEX uq_account_email")',
       howToFix:
-        'Build a unique index with `CREATE UNIQUE INDEX CONCURRENTLY` in an `autocommit_block()`, then add the constraint with `ALTER TABLE … ADD CONSTRAINT … UNIQUE USING INDEX <index>` (or `PRIMARY KEY USING INDEX`), which only takes a brief lock.',
+        'Build a unique index with `CREATE UNIQUE INDEX CONCURRENTLY` in an `autocommit_block()`, ' +
+        'then add the constraint with `ALTER TABLE … ADD CONSTRAINT … UNIQUE USING INDEX <index>` ' +
+        '(or `PRIMARY KEY USING INDEX`), which only takes a brief lock.',
       fixSafety: 'none',
       notes:
-        'Tables created by the same revision are empty and unused: constraints on them are not reported. A unique index is enough for most uses; the constraint is needed only where a foreign key must reference it or `ON CONFLICT ON CONSTRAINT` names it.',
+        'Tables created by the same revision are empty and unused: constraints on them are not ' +
+        'reported. A unique index is enough for most uses; the constraint is needed only where a ' +
+        'foreign key must reference it or `ON CONFLICT ON CONSTRAINT` names it.',
     },
   },
   check({ migration, project, report }) {
@@ -62,7 +76,10 @@ export default defineRule({
           if (!unique) continue;
           const kind = unique.type === 'PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
           report({
-            message: `ADD ${command.subtype === 'AddColumn' ? 'COLUMN … ' : ''}${kind} on existing table "${sqlTable}" builds its index while holding ACCESS EXCLUSIVE, blocking every read and write until it is built.`,
+            message:
+              `ADD ${command.subtype === 'AddColumn' ? 'COLUMN … ' : ''}${kind} on existing table "` +
+              `${sqlTable}" builds its index while holding ACCESS EXCLUSIVE, blocking every read and ` +
+              `write until it is built.`,
             help: `Build a unique index CONCURRENTLY first, then ADD CONSTRAINT … ${kind} USING INDEX.`,
             span: keywordSpan(migration.source, statement, /^\w+\s+\w+/),
           });

@@ -15,20 +15,37 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'SET NOT NULL on an existing table follows a validated CHECK (col IS NOT NULL).',
       whatItDoes:
-        'Reports `op.alter_column(…, nullable=False)` and SQL `ALTER TABLE … ALTER COLUMN … SET NOT NULL` on a table the revision did not create, unless the history (or this revision, earlier) adds a `CHECK (col IS NOT NULL)` constraint on that column and validates it. A column the history already made NOT NULL is not reported.',
+        'Reports `op.alter_column(…, nullable=False)` and SQL `ALTER TABLE … ALTER COLUMN … SET NOT ' +
+        'NULL` on a table the revision did not create, unless the history (or this revision, ' +
+        'earlier) adds a `CHECK (col IS NOT NULL)` constraint on that column and validates it. A ' +
+        'column the history already made NOT NULL is not reported.',
       whyBad:
-        'SET NOT NULL reads every row of the table to prove there is no NULL, while holding ACCESS EXCLUSIVE: no read or write of the table runs until the scan ends — also when the column has a default. Since PostgreSQL 12, a valid `CHECK (col IS NOT NULL)` constraint lets it skip the scan.',
+        'SET NOT NULL reads every row of the table to prove there is no NULL, while holding ACCESS ' +
+        'EXCLUSIVE: no read or write of the table runs until the scan ends — also when the column ' +
+        'has a default. Since PostgreSQL 12, a valid `CHECK (col IS NOT NULL)` constraint lets it ' +
+        'skip the scan.',
       bad: 'def upgrade():\n    op.alter_column("account", "email", existing_type=sa.Text(), nullable=False)',
-      good: 'def upgrade():\n    op.execute("ALTER TABLE account ADD CONSTRAINT ck_account_email_not_null CHECK (email IS NOT NULL) NOT VALID")\n    with op.get_context().autocommit_block():\n        op.execute("ALTER TABLE account VALIDATE CONSTRAINT ck_account_email_not_null")\n    op.alter_column("account", "email", existing_type=sa.Text(), nullable=False)\n    op.drop_constraint("ck_account_email_not_null", "account", type_="check")',
+      good:
+        'def upgrade():\n    op.execute("ALTER TABLE account ADD CONSTRAINT ' +
+        'ck_account_email_not_null CHECK (email IS NOT NULL) NOT VALID")\n    with ' +
+        'op.get_context().autocommit_block():\n        op.execute("ALTER TABLE account VALIDATE ' +
+        'CONSTRAINT ck_account_email_not_null")\n    op.alter_column("account", "email", ' +
+        'existing_type=sa.Text(), ' +
+        'nullable=False)\n    op.drop_constraint("ck_account_email_not_null", "account", ' +
+        'type_="check")',
       howToFix:
-        'Add `CHECK (col IS NOT NULL) NOT VALID`, validate it after a commit (a later revision, or an `autocommit_block()`), then SET NOT NULL (no scan) and drop the CHECK.',
+        'Add `CHECK (col IS NOT NULL) NOT VALID`, validate it after a commit (a later revision, or ' +
+        'an `autocommit_block()`), then SET NOT NULL (no scan) and drop the CHECK.',
       fixSafety: 'none',
       notes:
-        'Tables created by the same revision are empty: not reported. Before PostgreSQL 12 the CHECK does not help (`postgres-version`), and the rule reports every SET NOT NULL on an existing table.',
+        'Tables created by the same revision are empty: not reported. Before PostgreSQL 12 the ' +
+        'CHECK does not help (`postgres-version`), and the rule reports every SET NOT NULL on an ' +
+        'existing table.',
     },
   },
   check({ migration, project, config, report }) {

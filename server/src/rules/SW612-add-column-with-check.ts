@@ -12,15 +12,23 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'A column added to an existing table does not carry its CHECK constraint inline.',
       whatItDoes:
-        'Reports SQL `ALTER TABLE … ADD COLUMN … CHECK (…)` and `op.add_column` with an `sa.CheckConstraint(…)` in the column, on a table the revision did not create.',
+        'Reports SQL `ALTER TABLE … ADD COLUMN … CHECK (…)` and `op.add_column` with an ' +
+        '`sa.CheckConstraint(…)` in the column, on a table the revision did not create.',
       whyBad:
-        'The inline CHECK is validated against every existing row while ADD COLUMN holds ACCESS EXCLUSIVE: no read or write of the table runs until the scan ends. An inline constraint cannot be added NOT VALID.',
+        'The inline CHECK is validated against every existing row while ADD COLUMN holds ACCESS ' +
+        'EXCLUSIVE: no read or write of the table runs until the scan ends. An inline constraint ' +
+        'cannot be added NOT VALID.',
       bad: 'def upgrade():\n    op.execute("ALTER TABLE invoice ADD COLUMN discount integer CHECK (discount >= 0)")',
-      good: 'def upgrade():\n    op.execute("ALTER TABLE invoice ADD COLUMN discount integer")\n    op.execute("ALTER TABLE invoice ADD CONSTRAINT ck_invoice_discount CHECK (discount >= 0) NOT VALID")\n    # later revision: ALTER TABLE invoice VALIDATE CONSTRAINT ck_invoice_discount',
+      good:
+        'def upgrade():\n    op.execute("ALTER TABLE invoice ADD COLUMN discount ' +
+        'integer")\n    op.execute("ALTER TABLE invoice ADD CONSTRAINT ck_invoice_discount CHECK ' +
+        '(discount >= 0) NOT VALID")\n    # later revision: ALTER TABLE invoice VALIDATE CONSTRAINT ' +
+        'ck_invoice_discount',
       howToFix:
         'Add the column without the CHECK, then add the constraint NOT VALID as its own statement and VALIDATE CONSTRAINT it after a commit.',
       fixSafety: 'none',
@@ -30,7 +38,8 @@ export default defineRule({
   check({ migration, project, report }) {
     const tables = revisionTables(project, migration);
     const message = (table: string, column: string | undefined): string =>
-      `ADD COLUMN${column ? ` "${column}"` : ''} with an inline CHECK on existing table "${table}" validates every row under ACCESS EXCLUSIVE, blocking reads and writes.`;
+      `ADD COLUMN${column ? ` "${column}"` : ''} with an inline CHECK on existing table "` +
+      `${table}" validates every row under ACCESS EXCLUSIVE, blocking reads and writes.`;
     const help = 'Add the column alone, then add the CHECK NOT VALID and validate it after a commit.';
     for (const op of upgradeOperations(migration)) {
       if (op.isAlembicOp && op.name === 'add_column') {

@@ -15,20 +15,29 @@ export default defineRule({
     scope: 'revision',
     policySection: 'Migration Rules',
     policyClause:
-      'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
     docs: {
       summary: 'REINDEX and DETACH PARTITION on live tables run CONCURRENTLY.',
       whatItDoes:
-        'Reports `REINDEX INDEX|TABLE|SCHEMA|DATABASE` without `CONCURRENTLY` (PostgreSQL 12+), and `ALTER TABLE … DETACH PARTITION` without `CONCURRENTLY` (PostgreSQL 14+) on a table the revision did not create, in the upgrade.',
+        'Reports `REINDEX INDEX|TABLE|SCHEMA|DATABASE` without `CONCURRENTLY` (PostgreSQL 12+), and ' +
+        '`ALTER TABLE … DETACH PARTITION` without `CONCURRENTLY` (PostgreSQL 14+) on a table the ' +
+        'revision did not create, in the upgrade.',
       whyBad:
-        'A plain REINDEX rebuilds each index while blocking writes to its table, and takes ACCESS EXCLUSIVE on the index, so queries that would use it wait too. A plain DETACH PARTITION takes ACCESS EXCLUSIVE on the parent table: every query on the whole partitioned table waits.',
+        'A plain REINDEX rebuilds each index while blocking writes to its table, and takes ACCESS ' +
+        'EXCLUSIVE on the index, so queries that would use it wait too. A plain DETACH PARTITION ' +
+        'takes ACCESS EXCLUSIVE on the parent table: every query on the whole partitioned table ' +
+        'waits.',
       bad: 'def upgrade():\n    op.execute("REINDEX INDEX ix_invoice_customer_id")',
       good: 'def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("REINDEX INDEX CONCURRENTLY ix_invoice_customer_id")',
       howToFix:
-        'Write `REINDEX … CONCURRENTLY` / `DETACH PARTITION … CONCURRENTLY` and run it in `with op.get_context().autocommit_block():` (neither can run inside a transaction block).',
+        'Write `REINDEX … CONCURRENTLY` / `DETACH PARTITION … CONCURRENTLY` and run it in `with ' +
+        'op.get_context().autocommit_block():` (neither can run inside a transaction block).',
       fixSafety: 'none',
       notes:
-        'The CONCURRENTLY forms need PostgreSQL 12 (REINDEX) and 14 (DETACH PARTITION); with an older `postgres-version` there is nothing better to suggest and the rule stays quiet. A concurrent reindex that fails leaves an invalid `_ccnew` index to drop.',
+        'The CONCURRENTLY forms need PostgreSQL 12 (REINDEX) and 14 (DETACH PARTITION); with an ' +
+        'older `postgres-version` there is nothing better to suggest and the rule stays quiet. A ' +
+        'concurrent reindex that fails leaves an invalid `_ccnew` index to drop.',
     },
   },
   check({ migration, project, config, report }) {
@@ -38,7 +47,9 @@ export default defineRule({
       const reindex = reindexOf(statement.kind, statement.parsed.node);
       if (reindex && !reindex.concurrent && reindex.target !== 'SYSTEM' && config.postgresVersion >= 12) {
         report({
-          message: `REINDEX ${reindex.target}${reindex.name ? ` ${reindex.name}` : ''} without CONCURRENTLY blocks writes to the table, and queries that use the index, until the rebuild ends.`,
+          message:
+            `REINDEX ${reindex.target}${reindex.name ? ` ${reindex.name}` : ''} without CONCURRENTLY ` +
+            `blocks writes to the table, and queries that use the index, until the rebuild ends.`,
           help: `Use REINDEX … CONCURRENTLY in an autocommit_block().`,
           span: keywordSpan(migration.source, statement, /^\w+\s+\w+/),
         });

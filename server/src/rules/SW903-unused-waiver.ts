@@ -13,7 +13,10 @@ export default defineRule({
     docs: {
       summary: 'A valid waiver that waives nothing should be removed.',
       whatItDoes:
-        "Reports each rule of a valid waiver comment for which the file has no finding in the waiver's reach (its line, or the statement below a comment line; the whole file for `allow-file`). Only rules that ran are considered: a rule turned off by `select`/`ignore` never makes its waivers unused.",
+        'Reports each rule of a valid waiver comment for which the file has no finding in the ' +
+        "waiver's reach (its line, or the statement below a comment line; the whole file for " +
+        '`allow-file`). Only rules that ran are considered: a rule turned off by `select`/`ignore` ' +
+        'never makes its waivers unused.',
       whyBad:
         'A stale waiver claims a deviation that no longer exists and would silently cover a new, unreviewed one written on the same line later.',
       bad: '# schema-warden: allow SW303 decision=0007\nop.create_foreign_key("fk_audit_account", "audit", "account", ["account_id"], ["id"])',

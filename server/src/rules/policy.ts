@@ -34,11 +34,14 @@ export const POLICY: readonly PolicyClause[] = [
     section: 'Persistence Baseline',
     text: 'Migration tooling: Alembic manages all schema changes with versioned revisions committed to the repository.',
     checkedElsewhere:
-      "The runner's drift check finds schema changes made outside Alembic; SW107 (revision graph) and SW108 (edited history) check the versioned revisions themselves.",
+      "The runner's drift check finds schema changes made outside Alembic; SW107 (revision graph) " +
+      'and SW108 (edited history) check the versioned revisions themselves.',
   },
   {
     section: 'Persistence Baseline',
-    text: 'Access patterns: SQLAlchemy ORM and Core used through infrastructure repositories; direct SQL outside repositories is discouraged and must remain read-only when necessary.',
+    text:
+      'Access patterns: SQLAlchemy ORM and Core used through infrastructure repositories; direct ' +
+      'SQL outside repositories is discouraged and must remain read-only when necessary.',
     checkedElsewhere:
       'Application architecture, not migrations: which module is a "repository" is a team convention no migration linter can know. Not checked.',
   },
@@ -52,7 +55,9 @@ export const POLICY: readonly PolicyClause[] = [
   },
   {
     section: 'Migration Rules',
-    text: 'Production migrations must be backwards compatible with the running application until deployment is complete; breaking changes require staged rollouts and documented decisions.',
+    text:
+      'Production migrations must be backwards compatible with the running application until ' +
+      'deployment is complete; breaking changes require staged rollouts and documented decisions.',
   },
   {
     section: 'Migration Rules',
@@ -64,7 +69,9 @@ export const POLICY: readonly PolicyClause[] = [
   },
   {
     section: 'Schema Evolution Boundaries',
-    text: 'Columns, constraints, and indexes must include rationale in migration descriptions; removal of columns requires a deprecation window and explicit data handling plan.',
+    text:
+      'Columns, constraints, and indexes must include rationale in migration descriptions; ' +
+      'removal of columns requires a deprecation window and explicit data handling plan.',
   },
   {
     section: 'Schema Evolution Boundaries',
@@ -86,7 +93,8 @@ export const POLICY: readonly PolicyClause[] = [
     section: 'Forbidden Items in Phase 2',
     text: 'Silent schema drift from applying local changes without Alembic revisions.',
     checkedElsewhere:
-      "The runner's drift check (`schema-warden verify` and the sidebar's drift check) compares a developer database with a fresh one migrated to the same revision.",
+      "The runner's drift check (`schema-warden verify` and the sidebar's drift check) compares a " +
+      'developer database with a fresh one migrated to the same revision.',
   },
   {
     section: 'Forbidden Items in Phase 2',
@@ -102,7 +110,10 @@ export const POLICY: readonly PolicyClause[] = [
   },
   {
     section: 'Tables vs Views Policy',
-    text: 'Database views are allowed only as read-only projections for reporting or API optimization; materialized views require refresh strategies documented with performance budgets.',
+    text:
+      'Database views are allowed only as read-only projections for reporting or API ' +
+      'optimization; materialized views require refresh strategies documented with performance ' +
+      'budgets.',
   },
   {
     section: 'Tables vs Views Policy',

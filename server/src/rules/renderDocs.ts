@@ -1,5 +1,5 @@
 import { allRules } from './index';
-import { ruleDocFileName } from './docsUrl';
+import { ruleDocFileName } from '../shared/docsUrl';
 import { POLICY, POLICY_TITLE } from './policy';
 import type { Rule } from './types';
 
@@ -97,7 +97,9 @@ function renderRulePage(rule: Rule): string {
 export function renderRuleTable(linkPrefix = ''): string {
   const rows = allRules.map(
     (r) =>
-      `| [${r.meta.id}](${linkPrefix}${ruleDocFileName(r.meta.id, r.meta.name)}) | \`${r.meta.name}\` | ${r.meta.severity} | ${r.meta.docs.fixSafety === 'none' ? '' : r.meta.docs.fixSafety} | ${r.meta.docs.summary.replace(/\|/g, '\\|')} |`,
+      `| [${r.meta.id}](${linkPrefix}${ruleDocFileName(r.meta.id, r.meta.name)}) | \`${r.meta.name}\` ` +
+      `| ${r.meta.severity} | ${r.meta.docs.fixSafety === 'none' ? '' : r.meta.docs.fixSafety} | ${r.meta.docs.summary.replace(/\|/g, '\\|')} ` +
+      `|`,
   );
   return ['| Rule | Name | Severity | Fix | What it reports |', '|---|---|---|---|---|', ...rows].join('\n');
 }
@@ -114,7 +116,9 @@ function renderCatalogue(): string {
     GENERATED,
     '# Rules',
     '',
-    `Schema Warden enforces the policy *${POLICY_TITLE}*. Every clause that can be checked from code, from the revision graph, from decision records or from a database has a rule; the table at the end shows where each clause is checked.`,
+    `Schema Warden enforces the policy *${POLICY_TITLE}*. Every clause that can be checked from ` +
+      `code, from the revision graph, from decision records or from a database has a rule; the ` +
+      `table at the end shows where each clause is checked.`,
     '',
     renderRuleTable(),
     '',

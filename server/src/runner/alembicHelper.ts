@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { RunnerCancelledError, RunnerSetupError } from './errors';
 import { killProcessTree } from './exec';
+import { cleanUpAtExit, forgetAtExit } from './exitCleanup';
 import type {
   CompareMetadataResult,
   HelperCommand,
@@ -104,11 +105,6 @@ export function locateHelperScript(): string {
   return found;
 }
 
-const liveHelpers = new Set<AlembicHelper>();
-process.on('exit', () => {
-  for (const helper of liveHelpers) helper.kill();
-});
-
 /** Which env.py runs the revisions: the project's own, or Schema Warden's built-in one. */
 export type EnvMode = 'project' | 'builtin';
 export const ENV_MODES: readonly EnvMode[] = ['project', 'builtin'];
@@ -155,7 +151,7 @@ export class AlembicHelper {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
-    liveHelpers.add(this);
+    cleanUpAtExit(this, () => this.kill());
     this.exitPromise = new Promise((resolve) => {
       this.child.on('error', (error: NodeJS.ErrnoException) => {
         this.markExited(error.code === 'ENOENT' ? this.pythonNotFound() : error);
@@ -213,7 +209,9 @@ export class AlembicHelper {
     }
     const h = helper.hello;
     helper.log(
-      `Alembic helper ready in ${formatMs(performance.now() - began)}: ${h.python} (Python ${h.pythonVersion}, Alembic ${h.alembic}, SQLAlchemy ${h.sqlalchemy}, drivers: ${h.drivers.join(', ') || 'none'})`,
+      `Alembic helper ready in ${formatMs(performance.now() - began)}: ${h.python} (Python ` +
+        `${h.pythonVersion}, Alembic ${h.alembic}, SQLAlchemy ${h.sqlalchemy}, drivers: ` +
+        `${h.drivers.join(', ') || 'none'})`,
     );
     return helper;
   }
@@ -329,13 +327,12 @@ export class AlembicHelper {
       clearTimeout(timer);
     }
     this.kill(); // anything the helper's process group left behind
-    liveHelpers.delete(this);
   }
 
   /** Kills the helper's whole process group at once. */
   kill(): void {
     killProcessTree(this.child.pid, 'SIGKILL');
-    liveHelpers.delete(this);
+    forgetAtExit(this);
   }
 
   private awaitResponse(id: number, timeoutMs: number, label: string): Promise<HelperResponse> {
@@ -391,7 +388,8 @@ export class AlembicHelper {
     if (detail?.type === 'MissingDependency') {
       return new RunnerSetupError(
         `Alembic cannot run with ${detail.python ?? python} (${this.options.pythonSource ?? 'the configured interpreter'}): ${detail.message}.`,
-        `Install it there: "${detail.python ?? python}" -m pip install alembic psycopg2-binary — or point schemaWarden.python (CLI: --python) at an interpreter that has Alembic.`,
+        `Install it there: "${detail.python ?? python}" -m pip install alembic psycopg2-binary — or ` +
+          `point schemaWarden.python (CLI: --python) at an interpreter that has Alembic.`,
       );
     }
     return new RunnerSetupError(
@@ -402,7 +400,9 @@ export class AlembicHelper {
   private pythonNotFound(): RunnerSetupError {
     return new RunnerSetupError(
       `Python interpreter "${this.options.python}" (${this.options.pythonSource ?? 'configured'}) was not found.`,
-      'Install Python 3 with Alembic (python3 -m venv .venv && .venv/bin/pip install alembic psycopg2-binary), or set schemaWarden.python (CLI: --python) to an interpreter that has it.',
+      'Install Python 3 with Alembic (python3 -m venv .venv && .venv/bin/pip install alembic ' +
+        'psycopg2-binary), or set schemaWarden.python (CLI: --python) to an interpreter that has ' +
+        'it.',
     );
   }
 

@@ -28,7 +28,9 @@ export class DiskFullError extends RunnerSetupError {
   ) {
     super(
       `The disk is full: no space left on the file system holding ${where}${freeSpace(where)} while ${doing}${detail ? ` (${oneLine(detail)})` : ''}.`,
-      "Free some space there, or point the runner's temporary folder at a disk with room (TMPDIR=/path/with/space, at least 100 MB free), or use --target docker or --target url. Nothing was left running and your project was not changed.",
+      "Free some space there, or point the runner's temporary folder at a disk with room " +
+        '(TMPDIR=/path/with/space, at least 100 MB free), or use --target docker or --target url. ' +
+        'Nothing was left running and your project was not changed.',
     );
     this.name = 'DiskFullError';
   }

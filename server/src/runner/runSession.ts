@@ -6,6 +6,7 @@ import { silentLog, type RunnerLog } from './log';
 import { discoverPython, type PythonChoice } from './pythonDiscovery';
 import { createScratchDatabase, type ScratchDatabase } from './scratchDatabase';
 import type { Target } from './targets/target';
+import { definedOnly } from '../shared/definedOnly';
 
 export interface RunSessionOptions {
   projectDir: string;
@@ -50,12 +51,14 @@ export async function withRunSession<T>(
       python: python.python,
       pythonSource: python.source,
       log,
-      ...(options.configFile ? { configFile: options.configFile } : {}),
-      ...(options.urlEnvVar ? { urlEnvVar: options.urlEnvVar } : {}),
-      ...(options.envMode ? { envMode: options.envMode } : {}),
-      ...(options.flaskApp ? { flaskApp: options.flaskApp } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...definedOnly({
+        configFile: options.configFile || undefined,
+        urlEnvVar: options.urlEnvVar || undefined,
+        envMode: options.envMode || undefined,
+        flaskApp: options.flaskApp || undefined,
+        signal: options.signal,
+        requestTimeoutMs: options.requestTimeoutMs || undefined,
+      }),
     });
     await helper.history();
     await options.target.start();

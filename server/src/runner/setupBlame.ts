@@ -18,7 +18,9 @@ export function isProjectSetupProblem(detail: HelperErrorDetail): boolean {
 
 /** The hint that fits an env.py that cannot run outside production. */
 export const BUILTIN_ENV_HINT =
-  "If env.py needs something only production has (a secret, a service), run with --env builtin (in the editor: schemaWarden.runner.env = builtin): Schema Warden's own env.py then runs the revisions on the scratch database without importing the application.";
+  'If env.py needs something only production has (a secret, a service), run with --env ' +
+  "builtin (in the editor: schemaWarden.runner.env = builtin): Schema Warden's own env.py " +
+  'then runs the revisions on the scratch database without importing the application.';
 
 export function describeProjectSetupProblem(detail: HelperErrorDetail, projectDir: string, python: string): string {
   const rel = (file: string) => {
@@ -35,13 +37,17 @@ export function describeProjectSetupProblem(detail: HelperErrorDetail, projectDi
     const module = detail.missingModule ?? detail.message;
     return (
       `${raisedAt ?? 'The project'}${viaEnv} imports ${module}, which is not installed in ${interpreter}: ${detail.type}: ${detail.message}\n` +
-      `The project's dependencies are not installed in that interpreter. Install them there ("${interpreter}" -m pip install -e . , or its requirements file), or run with --python pointing at the project's own environment.`
+      (`The project's dependencies are not installed in that interpreter. Install them there ("` +
+        `${interpreter}" -m pip install -e . , or its requirements file), or run with --python ` +
+        `pointing at the project's own environment.`)
     );
   }
   if (detail.type === 'EnvNotFound') {
     return (
       `${detail.message}\n` +
-      `This is a setup problem of the project, not a failed migration: create it (alembic init writes one), fix script_location in the Alembic config, or run with --env builtin to use Schema Warden's own env.py.`
+      (`This is a setup problem of the project, not a failed migration: create it (alembic init ` +
+        `writes one), fix script_location in the Alembic config, or run with --env builtin to use ` +
+        `Schema Warden's own env.py.`)
     );
   }
   if (detail.origin === 'setup') return detail.message;

@@ -55,14 +55,21 @@ async function readSnapshot(client: Client, excluded: Set<string>): Promise<Sche
     WHERE ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_type', 't.oid')}
     GROUP BY n.nspname, t.typname`);
 
-  const domainsQuery = rows<{ name: string; definition: string }>(`
-    SELECT ${QUALIFIED('n.nspname', 't.typname')} AS name,
+  const domainsQuery = rows<{ name: string; definition: string }>(
+    `
+    SELECT ${QUALIFIED('n.nspname', 't.typname')} AS ` +
+      `name,
       format_type(t.typbasetype, t.typtypmod)
-        || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END
+        || CASE WHEN t.typnotnull THEN ` +
+      `' NOT NULL' ELSE '' END
         || COALESCE(' DEFAULT ' || t.typdefault, '')
-        || COALESCE((SELECT ' ' || string_agg(pg_get_constraintdef(c.oid), ' ' ORDER BY c.conname) FROM pg_constraint c WHERE c.contypid = t.oid), '') AS definition
-    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-    WHERE t.typtype = 'd' AND ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_type', 't.oid')}`);
+        || ` +
+      `COALESCE((SELECT ' ' || string_agg(pg_get_constraintdef(c.oid), ' ' ORDER BY c.conname) ` +
+      `FROM pg_constraint c WHERE c.contypid = t.oid), '') AS definition
+    FROM pg_type t JOIN ` +
+      `pg_namespace n ON n.oid = t.typnamespace
+    WHERE t.typtype = 'd' AND ${USER_SCHEMA} AND ${NOT_FROM_EXTENSION('pg_type', 't.oid')}`,
+  );
 
   const sequencesQuery = rows<{
     name: string;

@@ -185,7 +185,8 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       // A failure because the server went away is not the migration's fault.
       await client.query('SELECT 1').catch((lost: Error) => {
         throw new TargetLostError(
-          `the database server stopped answering during alembic ${command}: ${connectionError?.message ?? lost.message} (Alembic said: ${error.detail.message})`,
+          `the database server stopped answering during alembic ${command}: ${connectionError?.message ?? lost.message} ` +
+            `(Alembic said: ${error.detail.message})`,
         );
       });
       return { step, status: 'failed', command, durationMs: performance.now() - stepBegan, error: error.detail };
@@ -294,7 +295,9 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
         } else if (differences.length > 0) {
           downgrade.status = 'failed';
           downgrade.differences = differences;
-          downgrade.message = `downgrade of ${short(id)} does not restore the schema of ${parentKey === '(base)' ? 'the base' : short(parentKey)}: ${differences.map((d) => d.message).join('; ')}`;
+          downgrade.message =
+            `downgrade of ${short(id)} does not restore the schema of ` +
+            `${parentKey === '(base)' ? 'the base' : short(parentKey)}: ${differences.map((d) => d.message).join('; ')}`;
         }
       }
       if (!record(downgrade)) {

@@ -141,3 +141,44 @@ export const RunLocationRequest = new jsonrpc.RequestType<RunLocationParams, Run
 
 /** Lints every revision of the workspace now. */
 export const LintWorkspaceRequest = new jsonrpc.RequestType0<LintWorkspaceResult, void>('schemaWarden/lintWorkspace');
+
+/**
+ * One lock a verification traced (the shape of `result.revisions[].locks` in `verify --format
+ * json`, declared again here because the protocol imports nothing of ours).
+ */
+export interface TracedLockInfo {
+  table: string;
+  /** PostgreSQL's name of the mode, e.g. AccessExclusiveLock. */
+  mode: string;
+  statement: string;
+  /** The revision file's 1-based line that issued the statement; null when none was on the stack. */
+  line: number | null;
+  heldMs: number;
+  /** The lock is on this index of `table`. */
+  index?: string;
+  /** The relation was created by the same upgrade. */
+  new?: true;
+}
+
+/** What one verification traced in one revision file. */
+export interface TracedRevisionLocks {
+  /** The revision file (file: URI). */
+  uri: string;
+  revision: string;
+  locks: TracedLockInfo[];
+  /** Existing tables the upgrade rewrote. */
+  rewrites: string[];
+  /** Why the trace is incomplete, when it is. */
+  traceError?: string;
+}
+
+export interface TracedLocksParams {
+  /** The revisions the verification traced; a file not listed keeps what it was last sent. */
+  revisions: TracedRevisionLocks[];
+}
+
+/**
+ * Client → server, after each finished verification: the locks it traced, so that the hover on an
+ * `op.*` call shows them and SW6xx findings say whether the trace confirmed their prediction.
+ */
+export const TracedLocksNotification = new jsonrpc.NotificationType<TracedLocksParams>('schemaWarden/tracedLocks');

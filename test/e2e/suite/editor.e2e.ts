@@ -177,7 +177,8 @@ def downgrade() -> None:
         [
           'def upgrade() -> None:',
           '    # rationale: invoice lines belong to their invoice.',
-          '    op.add_column("invoice_line", sa.Column("invoice_id", sa.Uuid(), sa.ForeignKey("invoice.id", ondelete="CASCADE"), nullable=True, comment="the invoice"))',
+          '    op.add_column("invoice_line", sa.Column("invoice_id", sa.Uuid(), ' +
+            'sa.ForeignKey("invoice.id", ondelete="CASCADE"), nullable=True, comment="the invoice"))',
           '',
           '',
           'def downgrade() -> None:',

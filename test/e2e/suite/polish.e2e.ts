@@ -87,7 +87,8 @@ describe('issue 14: quick fixes that never fight', function () {
       '    op.create_index("ix_account_email", "account", ["email"])',
     ].join('\n');
     for (const [code, title] of [
-      ['SW603', 'Set lock_timeout at the start of the upgrade'],
+      // A plain index build reads the whole table under its lock: SW603 sets statement_timeout too (#17).
+      ['SW603', 'Set lock_timeout and statement_timeout at the start of the upgrade'],
       ['SW601', 'Build the index concurrently in an autocommit block'],
     ] as const) {
       const uri = write(`e2e_fix_${code}.py`, revisionText(`e2e${code}`, '0001', body));
@@ -309,7 +310,9 @@ describe('issue 14: decision records asked for, complete, after the real fixes',
     const file = path.join(decisions(), '0090-incomplete.md');
     fs.writeFileSync(
       file,
-      '---\nid: "0090"\ntitle: "Incomplete"\nstatus: proposed\ndate: 2025-02-01\nrules: ["SW303"]\nrevisions: ["*"]\n---\n\n# 0090. Incomplete\n\n## Context\n\nWhy.\n\n## Decision\n\nWhat.\n',
+      '---\nid: "0090"\ntitle: "Incomplete"\nstatus: proposed\ndate: 2025-02-01\nrules: ' +
+        '["SW303"]\nrevisions: ["*"]\n---\n\n# 0090. Incomplete\n\n## Context\n\nWhy.\n\n## ' +
+        'Decision\n\nWhat.\n',
     );
     written.push(file);
     const uri = vscode.Uri.file(file);

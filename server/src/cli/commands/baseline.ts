@@ -2,7 +2,6 @@
 // them as `baseline` in the configuration file the project already uses, editing only that key.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../../config/config';
 import { setTomlKey, TomlEditError } from '../../config/editToml';
 import { initEngine } from '../../engine/analyze';
@@ -10,6 +9,7 @@ import { loadProjects } from '../../engine/loadProject';
 import { writeFileAtomic } from '../../fixes/atomicWrite';
 import { acceptedHistory } from '../../model/baseline';
 import type { ProjectModel } from '../../model/project';
+import { parseCommandArgs } from '../args';
 import type { CliIo } from '../io';
 
 export const BASELINE_USAGE = `Usage: schema-warden baseline [--write] [PATH...]
@@ -28,24 +28,10 @@ Options:
 Exit codes: 0 done, 2 usage or configuration error, or no revision found.`;
 
 export async function runBaselineCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        write: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    io.stderr(`schema-warden baseline: ${(err as Error).message}\n\n${BASELINE_USAGE}\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout(`${BASELINE_USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommandArgs('baseline', BASELINE_USAGE, argv, io, {
+    write: { type: 'boolean', default: false },
+  });
+  if (typeof parsed === 'number') return parsed;
   await initEngine();
   let projects: ProjectModel[];
   try {
@@ -70,7 +56,9 @@ export async function runBaselineCommand(argv: string[], io: CliIo): Promise<num
       const accepted = acceptedHistory(project);
       if (accepted.ids.length)
         io.stderr(
-          `schema-warden baseline: configured now: ${accepted.ids.join(', ')} (${accepted.revisions.size} of ${project.revisions.length} revisions accepted in ${path.relative(io.cwd, project.root) || '.'})\n`,
+          `schema-warden baseline: configured now: ${accepted.ids.join(', ')} (${accepted.revisions.size} ` +
+            `of ${project.revisions.length} revisions accepted in ` +
+            `${path.relative(io.cwd, project.root) || '.'})\n`,
         );
     }
     return 0;
@@ -97,7 +85,9 @@ export async function runBaselineCommand(argv: string[], io: CliIo): Promise<num
     if (after !== before) writeFileAtomic(file, after);
     const count = group.reduce((n, p) => n + p.revisions.length, 0);
     io.stdout(
-      `${after === before ? 'Already recorded' : 'Recorded'} baseline = ${value} in ${path.relative(io.cwd, file) || file}${pyproject ? ' [tool.schema-warden]' : ''}: ${count} revision${count === 1 ? '' : 's'} accepted.\n`,
+      `${after === before ? 'Already recorded' : 'Recorded'} baseline = ${value} in ${path.relative(io.cwd, file) || file}` +
+        `${pyproject ? ' [tool.schema-warden]' : ''}: ${count} revision${count === 1 ? '' : 's'} ` +
+        `accepted.\n`,
     );
   }
   return 0;

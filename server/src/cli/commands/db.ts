@@ -4,10 +4,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args';
 import { LocalClusterTarget, type LocalClusterState } from '../../runner/targets/localCluster';
 import { waitForPostgres } from '../../runner/targets/waitForPostgres';
 import { EXIT_FAILURE_FOUND, EXIT_OK, EXIT_SETUP_PROBLEM, reportSetupProblem, type CommandIo } from './runnerOptions';
+import { definedOnly } from '../../shared/definedOnly';
 
 export const DB_USAGE = `Usage: schema-warden db start|stop|status [options]
 
@@ -28,28 +29,14 @@ export function defaultStateFile(): string {
 }
 
 export async function runDbCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        port: { type: 'string' },
-        'pg-version': { type: 'string' },
-        'state-file': { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr(`schema-warden db: ${(error as Error).message}\n\n${DB_USAGE}\n`);
-    return EXIT_SETUP_PROBLEM;
-  }
+  const parsed = parseCommandArgs('db', DB_USAGE, argv, io, {
+    port: { type: 'string' },
+    'pg-version': { type: 'string' },
+    'state-file': { type: 'string' },
+    format: { type: 'string', default: 'text' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(`${DB_USAGE}\n`);
-    return EXIT_OK;
-  }
   const action = positionals[0];
   const stateFile = path.resolve(io.cwd, values['state-file'] ?? defaultStateFile());
   const json = values.format === 'json';
@@ -95,8 +82,10 @@ async function start(
       .catch(() => undefined);
   const cluster = new LocalClusterTarget({
     persistent: true,
-    ...(port !== undefined ? { port: Number(port) } : {}),
-    ...(pgVersion !== undefined ? { postgresMajor: Number(pgVersion) } : {}),
+    ...definedOnly({
+      port: port !== undefined ? Number(port) : undefined,
+      postgresMajor: pgVersion !== undefined ? Number(pgVersion) : undefined,
+    }),
   });
   await cluster.start();
   const state = cluster.state();
@@ -106,7 +95,8 @@ async function start(
     io,
     json,
     { running: true, startMs: Math.round(cluster.timings.totalStartMs ?? 0), stateFile, ...state },
-    `Started ${cluster.describe()} in ${Math.round(cluster.timings.totalStartMs ?? 0)} ms.\n${state.url}\n\nexport DATABASE_URL=${state.url}\n\nStop it with: schema-warden db stop\n`,
+    `Started ${cluster.describe()} in ${Math.round(cluster.timings.totalStartMs ?? 0)} ms.\n` +
+      `${state.url}\n\nexport DATABASE_URL=${state.url}\n\nStop it with: schema-warden db stop\n`,
   );
   return EXIT_OK;
 }

@@ -8,6 +8,7 @@ import type { PythonChoice } from '../../runner/pythonDiscovery';
 import { withRunSession } from '../../runner/runSession';
 import { redactUrl, type Target } from '../../runner/targets/target';
 import { EXIT_FAILURE_FOUND, EXIT_OK, EXIT_SETUP_PROBLEM, withInterruptAbort, type CommandIo } from './runnerOptions';
+import { definedOnly } from '../../shared/definedOnly';
 
 export interface DriftCheckCommand {
   io: CommandIo;
@@ -37,10 +38,12 @@ export async function runDriftCheck(command: DriftCheckCommand): Promise<number>
         python: command.python,
         configFile: command.configFile,
         signal: command.controller.signal,
-        ...(log ? { log } : {}),
-        ...(command.urlEnvVar ? { urlEnvVar: command.urlEnvVar } : {}),
-        ...(command.envMode ? { envMode: command.envMode } : {}),
-        ...(command.flaskApp ? { flaskApp: command.flaskApp } : {}),
+        ...definedOnly({
+          log,
+          urlEnvVar: command.urlEnvVar || undefined,
+          envMode: command.envMode || undefined,
+          flaskApp: command.flaskApp || undefined,
+        }),
       },
       async (session) => {
         if (format === 'text') {
@@ -48,15 +51,15 @@ export async function runDriftCheck(command: DriftCheckCommand): Promise<number>
           io.stdout(`Database: ${redactUrl(command.developerUrl)}\n`);
           io.stdout(`Reference: ${session.target.describe()} (${session.target.reason})\n`);
           io.stdout(
-            `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.python.python} (${session.python.source})\n\n`,
+            `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} ` +
+              `with ${session.python.python} (${session.python.source})\n\n`,
           );
         }
         const result = await checkDrift({
           helper: session.helper,
           developerUrl: command.developerUrl,
           referenceServerUrl: session.target.url(),
-          ...(command.metadata ? { metadata: command.metadata } : {}),
-          ...(log ? { log } : {}),
+          ...definedOnly({ metadata: command.metadata || undefined, log }),
         });
         return {
           result,

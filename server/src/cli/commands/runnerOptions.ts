@@ -21,7 +21,8 @@ export function reportSetupProblem(command: string, error: unknown, io: CommandI
     io.stderr(`schema-warden ${command}: cancelled; everything it started was stopped.\n`);
   } else if (error instanceof TargetLostError) {
     io.stderr(
-      `schema-warden ${command}: ${error.message}\nNothing was left running. Run it again; if it keeps happening, check the server's log and the machine's memory.\n`,
+      `schema-warden ${command}: ${error.message}\nNothing was left running. Run it again; if it ` +
+        `keeps happening, check the server's log and the machine's memory.\n`,
     );
   } else if (error instanceof ProjectEnvError) {
     io.stderr(`schema-warden ${command}: ${error.message}\n`);
@@ -30,7 +31,9 @@ export function reportSetupProblem(command: string, error: unknown, io: CommandI
     const { file, line } = error.detail;
     const where = file ? ` (${file}${line !== undefined ? `:${line}` : ''})` : '';
     io.stderr(
-      `schema-warden ${command}: cannot read the Alembic project: ${error.detail.type}: ${error.detail.message}${where}\nCheck the Alembic config file (script_location)${file ? ' and the file named above' : ''}.\n`,
+      `schema-warden ${command}: cannot read the Alembic project: ${error.detail.type}: ${error.detail.message}` +
+        `${where}\nCheck the Alembic config file (script_location)` +
+        `${file ? ' and the file named above' : ''}.\n`,
     );
   } else {
     io.stderr(`schema-warden ${command}: ${(error as Error)?.message ?? String(error)}\n`);

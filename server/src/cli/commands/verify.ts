@@ -4,7 +4,7 @@
 // Exit codes: 0 all good, 1 a failure found, 2 a setup problem (the message says what to install).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args';
 import { ENV_MODES, type EnvMode } from '../../runner/alembicHelper';
 import type { HelperEnvironment } from '../../runner/helperProtocol';
 import { alembicRunLocation } from '../../model/discovery';
@@ -22,7 +22,7 @@ import {
   type RevisionVerifyResult,
   type VerifyResult,
 } from '../../runner/verify';
-import { roundTripDiagnostics } from '../../rules/SW510-round-trip';
+import { roundTripDiagnostics } from '../../runner/roundTripDiagnostics';
 import { ConfigError, loadConfig } from '../../config/config';
 import {
   EXIT_FAILURE_FOUND,
@@ -32,6 +32,7 @@ import {
   withInterruptAbort,
   type CommandIo,
 } from './runnerOptions';
+import { definedOnly } from '../../shared/definedOnly';
 
 export const VERIFY_USAGE = `Usage: schema-warden verify [options] [PROJECT_DIR]
 
@@ -80,42 +81,28 @@ revision covers), 2 setup problem (also: the --metadata models could not be load
 const TARGET_KINDS = ['docker', 'local', 'url'] as const;
 
 export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        target: { type: 'string' },
-        url: { type: 'string' },
-        from: { type: 'string' },
-        all: { type: 'boolean', default: false },
-        to: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        python: { type: 'string' },
-        'keep-going': { type: 'boolean', default: false },
-        env: { type: 'string' },
-        'flask-app': { type: 'string' },
-        config: { type: 'string' },
-        'url-env': { type: 'string' },
-        'pg-version': { type: 'string' },
-        image: { type: 'string' },
-        'allow-remote-hosts': { type: 'boolean', default: false },
-        drift: { type: 'string' },
-        metadata: { type: 'string' },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr(`schema-warden verify: ${(error as Error).message}\n\n${VERIFY_USAGE}\n`);
-    return EXIT_SETUP_PROBLEM;
-  }
+  const parsed = parseCommandArgs('verify', VERIFY_USAGE, argv, io, {
+    target: { type: 'string' },
+    url: { type: 'string' },
+    from: { type: 'string' },
+    all: { type: 'boolean', default: false },
+    to: { type: 'string' },
+    format: { type: 'string', default: 'text' },
+    python: { type: 'string' },
+    'keep-going': { type: 'boolean', default: false },
+    env: { type: 'string' },
+    'flask-app': { type: 'string' },
+    config: { type: 'string' },
+    'url-env': { type: 'string' },
+    'pg-version': { type: 'string' },
+    image: { type: 'string' },
+    'allow-remote-hosts': { type: 'boolean', default: false },
+    drift: { type: 'string' },
+    metadata: { type: 'string' },
+    verbose: { type: 'boolean', short: 'v', default: false },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(`${VERIFY_USAGE}\n`);
-    return EXIT_OK;
-  }
   const format = values.format;
   if (format !== 'text' && format !== 'json') return usageError(io, `--format must be text or json, not "${format}"`);
   if (values.target !== undefined && !(TARGET_KINDS as readonly string[]).includes(values.target))
@@ -140,7 +127,9 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   const configFile = values.config ?? defaultConfigFile(projectDir);
   if (!fs.existsSync(path.join(projectDir, configFile))) {
     io.stderr(
-      `schema-warden verify: no ${configFile} in ${projectDir}${values.config ? '' : ' (nor migrations/alembic.ini)'}.\nRun it in (or pass) your project's root, where Alembic's ${configFile} is.\n`,
+      `schema-warden verify: no ${configFile} in ${projectDir}` +
+        `${values.config ? '' : ' (nor migrations/alembic.ini)'}.\nRun it in (or pass) your ` +
+        `project's root, where Alembic's ${configFile} is.\n`,
     );
     return EXIT_SETUP_PROBLEM;
   }
@@ -165,11 +154,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   try {
     const target = await selectTarget({
       kind: (values.target as TargetKind | undefined) ?? 'auto',
-      ...(values.url ? { url: values.url } : {}),
       allowRemoteHosts: values['allow-remote-hosts'],
-      ...(major !== undefined ? { postgresMajor: major } : {}),
-      ...(values.image ? { image: values.image } : {}),
-      ...(log ? { log } : {}),
+      ...definedOnly({ url: values.url || undefined, postgresMajor: major, image: values.image || undefined, log }),
     });
     if (values.drift !== undefined) {
       return await runDriftCheck({
@@ -182,10 +168,12 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         developerUrl: values.drift,
         controller,
         envMode,
-        ...(values['flask-app'] ? { flaskApp: values['flask-app'] } : {}),
-        ...(values.metadata ? { metadata: values.metadata } : {}),
-        ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
-        ...(log ? { log } : {}),
+        ...definedOnly({
+          flaskApp: values['flask-app'] || undefined,
+          metadata: values.metadata || undefined,
+          urlEnvVar: values['url-env'] || undefined,
+          log,
+        }),
       });
     }
     const began = performance.now();
@@ -198,9 +186,11 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
           configFile,
           signal: controller.signal,
           envMode,
-          ...(log ? { log } : {}),
-          ...(values['url-env'] ? { urlEnvVar: values['url-env'] } : {}),
-          ...(values['flask-app'] ? { flaskApp: values['flask-app'] } : {}),
+          ...definedOnly({
+            log,
+            urlEnvVar: values['url-env'] || undefined,
+            flaskApp: values['flask-app'] || undefined,
+          }),
         },
         async (session) => {
           if (format === 'text') {
@@ -211,7 +201,8 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
               );
             io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
             io.stdout(
-              `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} with ${session.helper.hello.python} (${session.python.source})\n\n`,
+              `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} ` +
+                `with ${session.helper.hello.python} (${session.python.source})\n\n`,
             );
           }
           const result = await verifyRoundTrips({
@@ -219,11 +210,13 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
             databaseUrl: session.database.url,
             keepGoing: values['keep-going'],
             rebuildDatabase: () => session.database.recreate(),
-            ...(values.from ? { from: values.from } : {}),
-            ...(values.to ? { to: values.to } : {}),
-            ...(after.length ? { after } : {}),
             signal: controller.signal,
-            ...(log ? { log } : {}),
+            ...definedOnly({
+              from: values.from || undefined,
+              to: values.to || undefined,
+              after: after.length ? after : undefined,
+              log,
+            }),
           });
           return {
             result,
@@ -331,7 +324,9 @@ function renderText(result: VerifyResult, projectDir: string, totalMs: number, e
   const notRunWhy = result.keepGoing ? 'not run (an ancestor could not be applied)' : 'not run after the failure';
   // Worded so that CI's "N passed, N failed" line detection does not mistake it for a test count.
   lines.push(
-    `Round trips ${result.ok ? 'OK' : 'FAILED'}: ${passed} of ${result.revisions.length} revision(s) came back down cleanly${failed ? `; ${failed} did not` : ''}${notRun ? `; ${notRun} ${notRunWhy}` : ''} (${formatMs(totalMs)})`,
+    `Round trips ${result.ok ? 'OK' : 'FAILED'}: ${passed} of ${result.revisions.length} ` +
+      `revision(s) came back down cleanly${failed ? `; ${failed} did not` : ''}${notRun ? `; ${notRun} ${notRunWhy}` : ''} ` +
+      `(${formatMs(totalMs)})`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -38,7 +38,8 @@ export function formatFixSummary(
     if (safe) out.push(`${plural(safe, 'finding')} still fixable with \`--fix\` (run it again).`);
     if (unsafeOnly && mode === 'safe')
       out.push(
-        `${plural(unsafeOnly, 'finding')} fixable with \`--fix --unsafe-fixes\` (fixes that may change what a migration does: review the diff), or one by one in the editor.`,
+        `${plural(unsafeOnly, 'finding')} fixable with \`--fix --unsafe-fixes\` (fixes that may ` +
+          `change what a migration does: review the diff), or one by one in the editor.`,
       );
   }
   return out.join('\n') + '\n';

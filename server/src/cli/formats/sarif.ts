@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { allRules } from '../../rules';
-import { ruleDocUrl } from '../../rules/docsUrl';
+import { ruleDocUrl } from '../../shared/docsUrl';
 import type { LintReport } from '../report';
 import { repoRelativePath, repoRootOf } from '../repoRoot';
 import { fingerprintsOf } from './fingerprint';

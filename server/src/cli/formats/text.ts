@@ -25,7 +25,9 @@ export function formatText(report: LintReport, useColor: boolean): string {
     out.push(c.green(`All checks passed (${report.files.length} file${report.files.length === 1 ? '' : 's'}).`));
   else {
     out.push(
-      `Found ${total} problem${total === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} info) in ${report.files.length} file${report.files.length === 1 ? '' : 's'}.`,
+      `Found ${total} problem${total === 1 ? '' : 's'} (${errors} error` +
+        `${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}, ${infos} ` +
+        `info) in ${report.files.length} file${report.files.length === 1 ? '' : 's'}.`,
     );
     if (fixable) out.push(`${fixable} fixable with \`--fix\`.`);
     if (unsafeOnly)
@@ -43,7 +45,9 @@ const EDITOR_ONLY = ' (needs review: a quick fix in the editor, or --fix --unsaf
 
 export function renderFinding(displayPath: string, lines: LineIndex, f: Finding, c: Colors): string {
   const sev = f.severity === 'error' ? c.red('error') : f.severity === 'warning' ? c.yellow('warning') : c.blue('info');
-  const header = `${c.bold(displayPath)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${sev} ${c.bold(f.ruleId)} ${c.dim(`[${f.ruleName}]`)} ${f.message}`;
+  const header =
+    `${c.bold(displayPath)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${sev} ${c.bold(f.ruleId)} ` +
+    `${c.dim(`[${f.ruleName}]`)} ${f.message}`;
   const lineNo = f.range.start.line;
   const text = lines.lineText(lineNo).replace(/\t/g, ' ');
   const gutter = String(lineNo + 1);
@@ -56,5 +60,8 @@ export function renderFinding(displayPath: string, lines: LineIndex, f: Finding,
   const fixHint = f.fixes.length
     ? `\n${pad} ${c.dim('=')} ${c.cyan(`fix: ${f.fixes[0].title}${f.fixes[0].safe ? '' : EDITOR_ONLY}`)}`
     : '';
-  return `${header}\n${pad} ${c.dim('|')}\n${c.dim(gutter)} ${c.dim('|')} ${text}\n${pad} ${c.dim('|')} ${f.severity === 'error' ? c.red(marker) : c.yellow(marker)}${helpLine}${fixHint}\n`;
+  return (
+    `${header}\n${pad} ${c.dim('|')}\n${c.dim(gutter)} ${c.dim('|')} ${text}\n${pad} ${c.dim('|')} ` +
+    `${f.severity === 'error' ? c.red(marker) : c.yellow(marker)}${helpLine}${fixHint}\n`
+  );
 }

@@ -111,3 +111,15 @@ export function domainConstraintOf(kind: string, node: SqlNode): DomainConstrain
     ?.Constraint;
   return { domain, constraint: constraint?.conname, notValid: constraint?.skip_validation === true };
 }
+
+/**
+ * The ALTER DOMAIN forms that lock the tables using the domain: a constraint added without NOT
+ * VALID, SET NOT NULL and VALIDATE CONSTRAINT each take SHARE on every such table and read all of
+ * it. The other forms (DROP CONSTRAINT, SET DEFAULT, RENAME, …) change only the catalog.
+ */
+export function domainLockOf(kind: string, node: SqlNode): string | undefined {
+  if (kind !== 'AlterDomainStmt') return undefined;
+  const added = domainConstraintOf(kind, node);
+  if (added) return added.notValid ? undefined : added.domain;
+  return node.subtype === 'O' || node.subtype === 'V' ? nameParts(node.typeName).join('.') : undefined;
+}

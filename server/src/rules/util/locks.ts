@@ -11,6 +11,7 @@ import {
 } from '../../model/schema/types';
 import { ddlFactOf, type AlterCommandFact, type SqlColumnFact } from '../../parse/facts/schemaDdl';
 import { pyTypeRef } from './columnTypes';
+import { domainLockOf, reindexOf } from '../../parse/facts/locking';
 
 /**
  * Which lock an operation takes on PostgreSQL and whether it rewrites the table, from the
@@ -246,6 +247,18 @@ function statementLockInfo(statement: SqlStatement, pgVersion: number, context: 
       return info('SHARE UPDATE EXCLUSIVE', false, 'COMMENT ON');
     case 'ClusterStmt':
       return info('ACCESS EXCLUSIVE', true, 'CLUSTER');
+    case 'ReindexStmt':
+      return reindexOf(kind, node)?.concurrent
+        ? info('SHARE UPDATE EXCLUSIVE', false, 'REINDEX CONCURRENTLY')
+        : info(
+            'SHARE',
+            false,
+            'REINDEX rebuilds each index while holding the lock (ACCESS EXCLUSIVE on the index itself)',
+          );
+    case 'AlterDomainStmt':
+      return domainLockOf(kind, node)
+        ? info('SHARE', false, 'ALTER DOMAIN checks every column using the domain, on each of their tables')
+        : undefined;
     case 'VacuumStmt': {
       const full = JSON.stringify(node.options ?? []).includes('"full"');
       return full ? info('ACCESS EXCLUSIVE', true, 'VACUUM FULL') : info('SHARE UPDATE EXCLUSIVE', false, 'VACUUM');

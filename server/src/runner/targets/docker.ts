@@ -5,9 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { RunnerSetupError } from '../errors';
 import { isProcessAlive } from '../exec';
+import { cleanUpAtExit, forgetAtExit } from '../exitCleanup';
 import { formatMs, silentLog, type RunnerLog } from '../log';
 import { docker, probeDockerEngine } from './dockerEngine';
 import { findFreePort } from './freePort';
+import { TargetLifecycle } from './lifecycle';
 import { DEFAULT_POSTGRES_MAJOR, type Target, type TargetCommonOptions } from './target';
 import { waitForPostgres } from './waitForPostgres';
 
@@ -38,9 +40,11 @@ export class DockerTarget implements Target {
   private containerName: string | undefined;
   private port: number | undefined;
   private password: string | undefined;
-  private starting: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
-  private tearingDown: Promise<void> | undefined;
+  private readonly lifecycle = new TargetLifecycle(
+    'Docker target',
+    () => this.startOnce(),
+    () => this.stopOnce(),
+  );
   private readonly log: RunnerLog;
   private readonly dockerPath: string;
 
@@ -73,26 +77,11 @@ export class DockerTarget implements Target {
   }
 
   start(): Promise<void> {
-    if (this.stopping) return Promise.reject(new Error('this Docker target was stopped; create a new one'));
-    this.starting ??= this.startOnce().catch(async (error: unknown) => {
-      // Tear down directly: stop() waits for start() to settle, so calling it here would deadlock.
-      await this.teardown();
-      throw error;
-    });
-    return this.starting;
+    return this.lifecycle.start();
   }
 
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      await this.starting?.catch(() => undefined);
-      await this.teardown();
-    })();
-    return this.stopping;
-  }
-
-  private teardown(): Promise<void> {
-    this.tearingDown ??= this.stopOnce();
-    return this.tearingDown;
+    return this.lifecycle.stop();
   }
 
   private async startOnce(): Promise<void> {
@@ -101,7 +90,8 @@ export class DockerTarget implements Target {
     if (!engine.available) {
       throw new RunnerSetupError(
         `Cannot use Docker: ${engine.problem}.`,
-        'Start a Docker engine, or use local PostgreSQL binaries (--target local; apt-get install -y postgresql-15), or give a database URL (--target url --url …).',
+        'Start a Docker engine, or use local PostgreSQL binaries (--target local; apt-get install ' +
+          '-y postgresql-15), or give a database URL (--target url --url …).',
       );
     }
     await removeLeftoverContainers(this.dockerPath, this.log);
@@ -145,7 +135,7 @@ export class DockerTarget implements Target {
     for (let attempt = 1; ; attempt++) {
       this.port = await findFreePort();
       this.containerName = `schema-warden-${process.pid}-${randomBytes(4).toString('hex')}`;
-      liveContainers.add(this);
+      cleanUpAtExit(this, () => this.removeSync());
       const run = await docker(
         [
           'run',
@@ -227,7 +217,10 @@ export class DockerTarget implements Target {
     if (engine.available) return undefined;
     return new RunnerSetupError(
       `The Docker engine stopped answering during the run (${engine.problem}), and the PostgreSQL container ${this.containerName} with it.`,
-      `Start the Docker engine again (sudo systemctl start docker, or Docker Desktop) and run again: Schema Warden removes the container left behind at its next start (or now: docker rm -f ${this.containerName}). Or use local PostgreSQL binaries (--target local) or a URL (--target url --url …).`,
+      `Start the Docker engine again (sudo systemctl start docker, or Docker Desktop) and run ` +
+        `again: Schema Warden removes the container left behind at its next start (or now: docker ` +
+        `rm -f ${this.containerName}). Or use local PostgreSQL binaries (--target local) or a URL ` +
+        `(--target url --url …).`,
     );
   }
 
@@ -245,7 +238,7 @@ export class DockerTarget implements Target {
     } else {
       await docker(['stop', this.containerName], this.dockerPath, 60_000).catch(() => undefined);
     }
-    liveContainers.delete(this);
+    forgetAtExit(this);
     this.timings.stopMs = performance.now() - began;
     this.log(
       `docker: ${this.containerName} ${this.ephemeral ? 'removed' : 'stopped'} in ${formatMs(this.timings.stopMs)}`,
@@ -262,12 +255,8 @@ export class DockerTarget implements Target {
   }
 }
 
-const liveContainers = new Set<DockerTarget>();
 /** Ephemeral containers of this process that `docker rm` could not remove (the engine was down). */
 const unremovedContainers = new Set<string>();
-process.on('exit', () => {
-  for (const target of liveContainers) target.removeSync();
-});
 
 /**
  * Removes ephemeral containers whose owning process is gone (a crash of the editor or CLI), and

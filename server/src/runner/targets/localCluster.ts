@@ -8,8 +8,10 @@ import * as path from 'node:path';
 import { DiskFullError, saysDiskFull } from '../diskFull';
 import { RunnerSetupError } from '../errors';
 import { execFileCapture, isProcessAlive } from '../exec';
+import { cleanUpAtExit, forgetAtExit } from '../exitCleanup';
 import { formatMs, silentLog, type RunnerLog } from '../log';
 import { findFreePort } from './freePort';
+import { TargetLifecycle } from './lifecycle';
 import { findPostgresBinaries, type PostgresBinaries } from './postgresBinaries';
 import { closedAncestor, runAsForCurrentUser, type RunAs } from './runAs';
 import { DEFAULT_POSTGRES_MAJOR, type Target, type TargetCommonOptions } from './target';
@@ -59,9 +61,11 @@ export class LocalClusterTarget implements Target {
   private portNumber: number | undefined;
   private binaries: PostgresBinaries | undefined;
   private runAs: RunAs | undefined;
-  private starting: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
-  private tearingDown: Promise<void> | undefined;
+  private readonly lifecycle = new TargetLifecycle(
+    'local cluster',
+    () => this.startOnce(),
+    () => this.stopOnce(),
+  );
   private readonly log: RunnerLog;
   private readonly reasonText: string | undefined;
 
@@ -83,7 +87,7 @@ export class LocalClusterTarget implements Target {
     target.portNumber = state.port;
     target.binaries = findPostgresBinaries(state.major, undefined, state.binDir);
     target.serverVersion = state.serverVersion;
-    target.starting = Promise.resolve();
+    target.lifecycle.markStarted();
     return target;
   }
 
@@ -145,26 +149,11 @@ export class LocalClusterTarget implements Target {
   }
 
   start(): Promise<void> {
-    if (this.stopping) return Promise.reject(new Error('this local cluster was stopped; create a new one'));
-    this.starting ??= this.startOnce().catch(async (error: unknown) => {
-      // Tear down directly: stop() waits for start() to settle, so calling it here would deadlock.
-      await this.teardown();
-      throw error;
-    });
-    return this.starting;
+    return this.lifecycle.start();
   }
 
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      await this.starting?.catch(() => undefined);
-      await this.teardown();
-    })();
-    return this.stopping;
-  }
-
-  private teardown(): Promise<void> {
-    this.tearingDown ??= this.stopOnce();
-    return this.tearingDown;
+    return this.lifecycle.stop();
   }
 
   private async startOnce(): Promise<void> {
@@ -176,7 +165,8 @@ export class LocalClusterTarget implements Target {
     const closed = this.runAs.owner && closedAncestor(baseDir, this.runAs.owner);
     if (closed) {
       throw new RunnerSetupError(
-        `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may not pass through ${closed}, so it cannot reach its data folder in ${baseDir}.`,
+        `PostgreSQL runs as the 'postgres' user here (it refuses to run as root), and that user may ` +
+          `not pass through ${closed}, so it cannot reach its data folder in ${baseDir}.`,
         'Point TMPDIR at a folder every user may pass through (such as /tmp), or chmod o+x that folder, or run as a regular user.',
       );
     }
@@ -203,7 +193,7 @@ export class LocalClusterTarget implements Target {
       throw error;
     }
     if (this.runAs.owner) fs.chownSync(this.dirPath, this.runAs.owner.uid, this.runAs.owner.gid);
-    if (this.ephemeral) liveClusters.add(this);
+    if (this.ephemeral) cleanUpAtExit(this, () => this.stopSync());
 
     const initStarted = performance.now();
     const init = await this.run(
@@ -236,7 +226,8 @@ export class LocalClusterTarget implements Target {
     this.timings.startMs = performance.now() - startStarted;
     this.timings.totalStartMs = performance.now() - began;
     this.log(
-      `local cluster: ${this.describe()} ready in ${formatMs(this.timings.totalStartMs)} (initdb ${formatMs(this.timings.initdbMs)}, start ${formatMs(this.timings.startMs)})`,
+      `local cluster: ${this.describe()} ready in ${formatMs(this.timings.totalStartMs)} (initdb ` +
+        `${formatMs(this.timings.initdbMs)}, start ${formatMs(this.timings.startMs)})`,
     );
   }
 
@@ -298,7 +289,7 @@ export class LocalClusterTarget implements Target {
       }
     }
     fs.rmSync(dir, { recursive: true, force: true });
-    liveClusters.delete(this);
+    forgetAtExit(this);
     this.dirPath = undefined;
     this.timings.stopMs = performance.now() - began;
     this.log(`local cluster on port ${this.portNumber ?? '?'} stopped and removed in ${formatMs(this.timings.stopMs)}`);
@@ -356,13 +347,6 @@ export class LocalClusterTarget implements Target {
     return this.dataDir;
   }
 }
-
-// Ephemeral clusters still running when the process exits (a crash, process.exit) are torn down
-// synchronously, so nothing is left behind.
-const liveClusters = new Set<LocalClusterTarget>();
-process.on('exit', () => {
-  for (const cluster of liveClusters) cluster.stopSync();
-});
 
 /**
  * Removes clusters an earlier process left behind: folders with our prefix whose owning process

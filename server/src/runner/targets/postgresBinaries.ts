@@ -41,7 +41,8 @@ export function findPostgresBinaries(
 function missingBinaries(major: number, detail: string): RunnerSetupError {
   return new RunnerSetupError(
     `Cannot start a local PostgreSQL cluster: ${detail}.`,
-    `Install postgresql-${major} (apt-get install -y postgresql-${major}), or start a Docker engine (--target docker), or give a database URL (--target url --url postgresql://…).`,
+    `Install postgresql-${major} (apt-get install -y postgresql-${major}), or start a Docker ` +
+      `engine (--target docker), or give a database URL (--target url --url postgresql://…).`,
   );
 }
 

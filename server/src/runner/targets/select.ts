@@ -9,6 +9,7 @@ import { LocalClusterTarget, type LocalClusterOptions } from './localCluster';
 import { findPostgresBinaries, type PostgresBinaries } from './postgresBinaries';
 import { DEFAULT_POSTGRES_MAJOR, type Target, type TargetKind } from './target';
 import { UrlTarget } from './url';
+import { definedOnly } from '../../shared/definedOnly';
 
 export interface SelectTargetOptions {
   /** Forces a kind; 'auto' (default) decides as described above. */
@@ -26,7 +27,7 @@ export async function selectTarget(options: SelectTargetOptions = {}): Promise<T
   const major = options.postgresMajor ?? DEFAULT_POSTGRES_MAJOR;
   const kind = options.kind ?? 'auto';
   const log = options.log;
-  const common = { postgresMajor: major, ...(log ? { log } : {}) };
+  const common = { postgresMajor: major, ...definedOnly({ log }) };
 
   if (kind === 'url' || (kind === 'auto' && options.url)) {
     if (!options.url)
@@ -49,8 +50,7 @@ export async function selectTarget(options: SelectTargetOptions = {}): Promise<T
   }
   const dockerOptions = {
     ...common,
-    ...(options.image ? { image: options.image } : {}),
-    ...(options.dockerPath ? { dockerPath: options.dockerPath } : {}),
+    ...definedOnly({ image: options.image || undefined, dockerPath: options.dockerPath || undefined }),
   };
   if (kind === 'docker')
     return new DockerTarget({ ...dockerOptions, reason: 'using an ephemeral Docker container, as asked' });
