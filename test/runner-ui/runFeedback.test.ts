@@ -77,6 +77,37 @@ const info = (id: string): RevisionInfo => ({
 });
 
 describe('Results view: runner feedback (issue 14, point 5)', () => {
+  it("a failing row's cause leaves out what the row already says (revision, step); the tooltip keeps it all", () => {
+    const leaky = revision('0002', 'failed', 'downgrade');
+    const step = leaky.steps[1]!;
+    step.message = 'downgrade of 0002 does not restore the schema of 0001: index ix_email is left behind';
+    step.differences = [
+      {
+        change: 'extra',
+        objectType: 'index',
+        name: 'ix_email',
+        message: 'index ix_email is left behind',
+      },
+    ];
+    const broken = revision('0003', 'failed', 'downgrade');
+    const result: VerifyResult = {
+      ok: false,
+      durationMs: 100,
+      keepGoing: true,
+      revisions: [leaky, broken],
+      failures: [
+        { revision: '0002', step: 'downgrade', message: step.message, path: null },
+        { revision: '0003', step: 'downgrade', message: 'downgrade of 0003 failed: NotImplementedError', path: null },
+      ],
+    };
+    const rows = buildResultNodes(result);
+    assert.deepEqual(
+      rows.map((r) => r.description?.split(' · ')[0]),
+      ['downgrade: index ix_email is left behind', 'downgrade: NotImplementedError'],
+    );
+    assert.match(rows[0]?.tooltip ?? '', /does not restore the schema of 0001: index ix_email is left behind/);
+  });
+
   it('shows every failing revision of a keep-going run with its step and cause, each opening its own line', () => {
     const nodes = buildResultNodes(keepGoing);
     assert.deepEqual(

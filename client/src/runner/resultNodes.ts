@@ -79,6 +79,7 @@ function revisionNode(revision: RevisionVerifyResult, result: VerifyResult, orig
   const total = revision.steps.reduce((sum, s) => sum + s.durationMs, 0);
   // A failing revision says its step and cause first: with keep-going several rows fail, each for its own reason.
   const cause = failure ? `${failure.step}: ${failure.message}` : undefined;
+  const rowCause = failure ? `${failure.step}: ${shortCause(revision, failure)}` : undefined;
   // A revision with some steps but no verdict is the one a partial run was in.
   const started = revision.steps.length > 0;
   const notRun = origin.cancelled
@@ -98,7 +99,7 @@ function revisionNode(revision: RevisionVerifyResult, result: VerifyResult, orig
   return {
     id: `rev:${revision.revision}`,
     label: `${MARK[revision.status]} ${revision.revision}`,
-    description: [cause ? fitRow(cause) : title, revision.status === 'not run' ? notRun : formatMs(total)]
+    description: [rowCause ? fitRow(rowCause) : title, revision.status === 'not run' ? notRun : formatMs(total)]
       .filter(Boolean)
       .join(' · '),
     tooltip: [
@@ -122,6 +123,18 @@ function revisionNode(revision: RevisionVerifyResult, result: VerifyResult, orig
     ...(revision.path ? { path: revision.path } : {}),
     ...(failureLine !== undefined ? { line: failureLine } : {}),
   };
+}
+
+/**
+ * The cause without what the row already says (the revision, the step): the schema differences when
+ * there are some ("index ix_account_email is left behind"), else the error after "failed: ". The
+ * whole sentence stays in the tooltip; the row has room for about 44 characters.
+ */
+function shortCause(revision: RevisionVerifyResult, failure: VerifyFailure): string {
+  const differences = revision.steps.find((s) => s.step === failure.step)?.differences;
+  if (differences?.length) return differences.map((d) => d.message).join('; ');
+  const error = /\bfailed(?: the second time, after its downgrade)?: ([\s\S]+)$/.exec(failure.message);
+  return error?.[1] ?? failure.message;
 }
 
 function stepNode(
