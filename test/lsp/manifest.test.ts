@@ -19,7 +19,9 @@ const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'ut
     commands: Array<{ command: string; title: string; category: string }>;
     configuration: { properties: Record<string, { default: unknown; type: unknown }> };
     grammars: Array<{ path: string; scopeName: string; injectTo: string[] }>;
-    walkthroughs: Array<{ steps: Array<{ media: { markdown?: string; image?: string } }> }>;
+    walkthroughs: Array<{
+      steps: Array<{ id: string; media: { markdown?: string; image?: string; altText?: string } }>;
+    }>;
   };
 };
 
@@ -87,9 +89,15 @@ describe('extension manifest (package.json)', () => {
     assert.deepEqual(grammar.injectTo, ['source.python']);
     const file = JSON.parse(fs.readFileSync(path.join(REPO, grammar.path), 'utf8')) as { scopeName: string };
     assert.equal(file.scopeName, grammar.scopeName);
+    // Every step shows a picture of the real editor (test/e2e/suite/screenshot.e2e.ts's scenes), said in words too.
     for (const step of manifest.contributes.walkthroughs[0].steps) {
-      const media = step.media.markdown ?? step.media.image;
-      assert.ok(media && fs.existsSync(path.join(REPO, media)), media);
+      const image = step.media.image;
+      assert.ok(image, `${step.id} has an image`);
+      assert.equal(step.media.markdown, undefined, `${step.id}: a step shows an image or markdown, not both`);
+      const file = path.join(REPO, image);
+      assert.ok(fs.existsSync(file), image);
+      assert.deepEqual([...fs.readFileSync(file).subarray(1, 4)], [...Buffer.from('PNG')], `${image} is a PNG`);
+      assert.ok((step.media.altText ?? '').length > 40, `${step.id} says what its image shows`);
     }
   });
 });

@@ -571,7 +571,7 @@ describe('issue 14: the walkthrough', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('uses only valid completion events, and every step has a way to complete and images where shown', () => {
+  it('uses only valid completion events, and every step has a way to complete and an image', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const steps = (
       ext.packageJSON.contributes.walkthroughs as Array<{
@@ -584,9 +584,9 @@ describe('issue 14: the walkthrough', function () {
       assert.ok(step.completionEvents.length, `${step.id} can complete`);
       for (const event of step.completionEvents) assert.match(event, valid, `${step.id}: ${event}`);
       assert.ok(step.completionEvents.includes(`onContext:schemaWarden.walkthrough.${step.id}`));
-      if (step.media.image) assert.ok(fs.existsSync(path.join(ext.extensionPath, step.media.image)), step.media.image);
+      assert.ok(step.media.image, `${step.id} shows an image`);
+      assert.ok(fs.existsSync(path.join(ext.extensionPath, step.media.image)), step.media.image);
     }
-    assert.ok(steps.filter((s) => s.media.image).length >= 2, 'images, not text only');
   });
 
   it('credits opening a revision and fixing a finding as they happen', async () => {

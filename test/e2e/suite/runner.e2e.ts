@@ -393,7 +393,7 @@ describe('migration runner sidebar', function () {
 if (process.env.E2E_SCREENSHOT) {
   describe('runner sidebar scene', function () {
     this.timeout(180_000);
-    it('shows the Revisions, Database and Results views after a failed verification', async () => {
+    it('shows the Revisions, Database and Results views after a keep-going verification with failures', async () => {
       const ext = vscode.extensions.getExtension<SchemaWardenApi>(EXTENSION_ID);
       assert.ok(ext);
       const api = await ext.activate();
@@ -412,6 +412,14 @@ if (process.env.E2E_SCREENSHOT) {
       await vscode.window.showTextDocument(file, { selection: new vscode.Range(downgradeLine, 0, downgradeLine, 0) });
       await vscode.commands.executeCommand('schemaWarden.revisions.focus');
       await vscode.commands.executeCommand('workbench.actions.view.problems');
+      // Keep-going lists every failing revision with its step and cause: one row each, all in view
+      // at the sidebar's default size (the failing rows open expanded; their steps are a click away).
+      await vscode.commands.executeCommand('schemaWarden.results.focus');
+      await new Promise((r) => setTimeout(r, 500));
+      await vscode.commands.executeCommand('list.collapseAll');
+      // the upgrade's confirmation would cover the Problems panel
+      await vscode.commands.executeCommand('notifications.clearAll');
+      await vscode.window.showTextDocument(file, { preserveFocus: false });
       await new Promise((r) => setTimeout(r, 3000));
       console.log('E2E_TAKE_SCREENSHOT');
       await new Promise((r) => setTimeout(r, 3000));
