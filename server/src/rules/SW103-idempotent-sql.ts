@@ -1,3 +1,4 @@
+import { insideAny } from '../model/dialectGuards';
 import type { MigrationModel, SqlStatement } from '../model/migration';
 import type { Span } from '../model/source';
 import {
@@ -39,7 +40,7 @@ export default defineRule({
         'Add the guard at its place in the statement. The quick fix inserts `IF NOT EXISTS` / `IF EXISTS` / `OR REPLACE` right after the keyword where Postgres expects it, in the keyword case of the statement, when that keyword is written literally in the Python string.',
       fixSafety: 'unsafe',
       notes:
-        'Statements without an idempotent form are never reported: CREATE TYPE, ADD CONSTRAINT, CREATE TRIGGER, RENAME, and CREATE INDEX without a name (IF NOT EXISTS needs one). `IF NOT EXISTS` keeps an existing object as it is even when its definition differs, which is why the fix is offered in the editor and not applied by `--fix`: check that a half-applied object cannot have a different shape. `OR REPLACE` on a view can change its columns only by appending (Postgres refuses the rest). Alembic operations (`op.create_table`, …) are not checked: Alembic has no guard for them; write SQL or check the catalogue when a revision must tolerate a half-applied state.',
+        'Statements without an idempotent form are never reported: CREATE TYPE, ADD CONSTRAINT, CREATE TRIGGER, RENAME, and CREATE INDEX without a name (IF NOT EXISTS needs one) Nor is SQL that runs only after the revision looked at the catalogue: inside an `if` whose test reads it (an inspector\'s `get_indexes` / `has_table`, a query of `pg_indexes` or `information_schema`, directly, through a variable or a helper of the revision) or a loop over what it lists. `IF NOT EXISTS` keeps an existing object as it is even when its definition differs, which is why the fix is offered in the editor and not applied by `--fix`: check that a half-applied object cannot have a different shape. `OR REPLACE` on a view can change its columns only by appending (Postgres refuses the rest). Alembic operations (`op.create_table`, …) are not checked: Alembic has no guard for them; write SQL or check the catalogue when a revision must tolerate a half-applied state.',
     },
   },
   check({ migration, report }) {
@@ -48,13 +49,16 @@ export default defineRule({
     const temporary: Record<string, Set<string>> = { upgrade: new Set(), downgrade: new Set() };
     for (const op of migration.operations) {
       if (!op.sql) continue;
+      // Run only after a look at the catalogue (`if "ix" in insp.get_indexes(…)` names): the
+      // revision itself checks that the object is there, or not, so a second run does no harm.
+      const checkedFirst = insideAny(migration.catalogueGuardedSpans, op.span);
       const text = sqlBlockText(migration, op.sql);
       for (const statement of op.sql.statements) {
         const { kind, node } = statement.parsed;
         const temp = temporaryTableCreated(kind, node);
         if (temp) temporary[op.section].add(temp);
         const tables = guardedTables(kind, node);
-        if (temp || (tables.length > 0 && tables.every((t) => temporary[op.section].has(t)))) continue;
+        if (checkedFirst || temp || (tables.length > 0 && tables.every((t) => temporary[op.section].has(t)))) continue;
         for (const missing of missingGuards(statement.kind, statement.parsed.node)) {
           const place = text ? guardPlace(statement, text, missing) : undefined;
           const span = place
