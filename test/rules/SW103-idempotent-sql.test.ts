@@ -54,6 +54,15 @@ ruleTester(rule, {
       `,
     },
     {
+      name: 'a CREATE right after DROP … IF EXISTS of the same name is re-runnable (#13 review)',
+      code: `
+      def upgrade():
+          op.execute("DROP INDEX IF EXISTS ix_notification_job_id")
+          op.execute("CREATE INDEX ix_notification_job_id ON notification (job_id)")
+          op.execute('DROP MATERIALIZED VIEW IF EXISTS "daily_totals"; CREATE MATERIALIZED VIEW daily_totals AS SELECT 1')
+      `,
+    },
+    {
       name: 'Alembic operations are not SQL',
       code: `
       def upgrade():
@@ -62,6 +71,20 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a CREATE after dropping another name, or after it, still fires (#13 review twin)',
+      code: `
+      def upgrade():
+          op.execute("DROP INDEX IF EXISTS ix_notification_job")
+          op.execute("CREATE INDEX ix_notification_job_id ON notification (job_id)")
+          op.execute("CREATE INDEX ix_notification_created ON notification (created_at)")
+          op.execute("DROP INDEX IF EXISTS ix_notification_created")
+      `,
+      errors: [
+        { line: 3, message: /CREATE INDEX ix_notification_job_id/ },
+        { line: 4, message: /CREATE INDEX ix_notification_created/ },
+      ],
+    },
     {
       name: 'a test that does not read the catalogue guards nothing (#13 review twin)',
       code: `
