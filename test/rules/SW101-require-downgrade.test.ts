@@ -85,6 +85,18 @@ ruleTester(rule, {
       `,
     },
     {
+      name: 'validating constraints added NOT VALID earlier has nothing to undo (#13 review)',
+      code: `
+      def upgrade():
+          # only a SHARE UPDATE EXCLUSIVE lock while the rows are checked
+          op.execute("ALTER TABLE invoice VALIDATE CONSTRAINT ck_invoice_total_positive")
+          op.execute('ALTER TABLE invoice VALIDATE CONSTRAINT "fk_invoice_account", VALIDATE CONSTRAINT ck_invoice_due')
+
+      def downgrade():
+          pass
+      `,
+    },
+    {
       name: 'an upgrade whose batch block and try only act on another database is empty on PostgreSQL (#13)',
       code: `
       def upgrade():
@@ -439,6 +451,18 @@ ruleTester(rule, {
           pass
       `,
       errors: [{ line: 6, message: /only `pass`/ }],
+    },
+    {
+      name: 'adding the constraint NOT VALID and validating it still needs a downgrade (#13 review twin)',
+      code: `
+      def upgrade():
+          op.execute("ALTER TABLE invoice ADD CONSTRAINT ck_invoice_total_positive CHECK (total > 0) NOT VALID")
+          op.execute("ALTER TABLE invoice VALIDATE CONSTRAINT ck_invoice_total_positive")
+
+      def downgrade():
+          pass
+      `,
+      errors: [{ line: 5, message: /only `pass`/ }],
     },
     {
       name: 'maintenance next to a schema change still needs a downgrade (#13)',

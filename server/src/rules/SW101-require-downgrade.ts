@@ -23,22 +23,13 @@ export default defineRule({
     docs: {
       summary: 'Every revision needs a downgrade() that reverses its upgrade().',
       whatItDoes:
-        'Reports a revision whose `downgrade()` is missing, empty, only `pass`, only a docstring, ' +
-        'only `...`, or only raises (e.g. `raise NotImplementedError`). A revision whose ' +
-        '`upgrade()` does nothing itself (a merge point, or only a guard such as `if ' +
-        'already_applied(): return` followed by `pass`) needs no downgrade, nor does one whose ' +
-        'upgrade only runs maintenance statements (`REINDEX`, `ANALYZE`, `VACUUM`, `CLUSTER`), ' +
-        'which leave nothing to undo.',
+        'Reports a revision whose `downgrade()` is missing, empty, only `pass`, only a docstring, only `...`, or only raises (e.g. `raise NotImplementedError`). A revision whose `upgrade()` does nothing itself (a merge point, or only a guard such as `if already_applied(): return` followed by `pass`) needs no downgrade, nor does one whose upgrade only runs maintenance statements (`REINDEX`, `ANALYZE`, `VACUUM`, `CLUSTER`) or `ALTER TABLE … VALIDATE CONSTRAINT` (a check of the rows against a constraint already there, which PostgreSQL cannot turn back to NOT VALID), which leave nothing to undo.',
       whyBad:
         'Without a downgrade path a failed deploy cannot be rolled back, and migration tests cannot prove that the revision is reversible.',
       bad: 'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))\n\n\ndef downgrade():\n    pass',
-      good:
-        'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), ' +
-        'comment="free-text note"))\n\n\ndef downgrade():\n    op.drop_column("account", "note")',
+      good: 'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))\n\n\ndef downgrade():\n    op.drop_column("account", "note")',
       howToFix:
-        'Write the exact inverse of the upgrade, in reverse order. The quick fix "Add downgrade" ' +
-        'writes it when every operation of the upgrade can be reversed; otherwise it is not offered ' +
-        'and the message names the operation that cannot be reversed.',
+        'Write the exact inverse of the upgrade, in reverse order. The quick fix "Add downgrade" writes it when every operation of the upgrade can be reversed; otherwise it is not offered and the message names the operation that cannot be reversed.',
       fixSafety: 'unsafe',
       notes:
         'The fix is not applied by `--fix`: a generated downgrade should be read by a person before it is committed.',
@@ -49,7 +40,8 @@ export default defineRule({
     const upgrade = migration.upgrade;
     // A merge point or an empty placeholder revision has nothing to reverse.
     if (!upgrade || upgrade.isEmpty) return;
-    // REINDEX, ANALYZE, VACUUM, CLUSTER change no schema object: there is nothing to reverse.
+    // REINDEX, ANALYZE, VACUUM, CLUSTER and VALIDATE CONSTRAINT change no schema object: there is
+    // nothing to reverse.
     if (onlyMaintenance(migration)) return;
     const downgrade = migration.downgrade;
     if (!downgrade) {
@@ -88,7 +80,23 @@ function onlyMaintenance(migration: MigrationModel): boolean {
         op.sql?.analysable === true &&
         !op.sql.error &&
         op.sql.statements.length > 0 &&
-        op.sql.statements.every((st) => MAINTENANCE_STATEMENTS.has(st.kind)),
+        op.sql.statements.every((st) => MAINTENANCE_STATEMENTS.has(st.kind) || onlyValidates(st.kind, st.parsed.node)),
+    )
+  );
+}
+
+/**
+ * `ALTER TABLE … VALIDATE CONSTRAINT …` only checks the rows against a constraint that is already
+ * there (added NOT VALID by an earlier revision): PostgreSQL has no way back to "not validated",
+ * and the previous revision works the same with a validated constraint.
+ */
+function onlyValidates(kind: string, node: Record<string, unknown>): boolean {
+  if (kind !== 'AlterTableStmt') return false;
+  const cmds = (node.cmds as unknown[] | undefined) ?? [];
+  return (
+    cmds.length > 0 &&
+    cmds.every(
+      (item) => (item as { AlterTableCmd?: { subtype?: string } }).AlterTableCmd?.subtype === 'AT_ValidateConstraint',
     )
   );
 }
