@@ -22,7 +22,9 @@ import { ALEMBIC_INI, makeWorkspace, uriOf } from './lspSession';
 const TYPING_PAUSE_MS = 4000;
 
 const revision = (id: string, parent: string | null, labels = 'None', imports = ''): string =>
-  `"""step ${id}"""\n${imports}from alembic import op\n\nrevision = "${id}"\ndown_revision = ${parent ? `"${parent}"` : 'None'}\nbranch_labels = ${labels}\ndepends_on = None\n\n\ndef upgrade():\n    op.execute("SELECT 1")\n\n\ndef downgrade():\n    op.execute("SELECT 1")\n`;
+  `"""step ${id}"""\n${imports}from alembic import op\n\nrevision = "${id}"\ndown_revision = ` +
+  `${parent ? `"${parent}"` : 'None'}\nbranch_labels = ${labels}\ndepends_on = None\n\n\ndef ` +
+  `upgrade():\n    op.execute("SELECT 1")\n\n\ndef downgrade():\n    op.execute("SELECT 1")\n`;
 
 describe('language server: the graph header includes branch labels that cannot be read (#13 review)', function () {
   this.timeout(20_000);

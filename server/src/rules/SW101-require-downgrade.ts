@@ -23,13 +23,23 @@ export default defineRule({
     docs: {
       summary: 'Every revision needs a downgrade() that reverses its upgrade().',
       whatItDoes:
-        'Reports a revision whose `downgrade()` is missing, empty, only `pass`, only a docstring, only `...`, or only raises (e.g. `raise NotImplementedError`). A revision whose `upgrade()` does nothing itself (a merge point, or only a guard such as `if already_applied(): return` followed by `pass`) needs no downgrade, nor does one whose upgrade only runs maintenance statements (`REINDEX`, `ANALYZE`, `VACUUM`, `CLUSTER`) or `ALTER TABLE … VALIDATE CONSTRAINT` (a check of the rows against a constraint already there, which PostgreSQL cannot turn back to NOT VALID), which leave nothing to undo.',
+        'Reports a revision whose `downgrade()` is missing, empty, only `pass`, only a docstring, ' +
+        'only `...`, or only raises (e.g. `raise NotImplementedError`). A revision whose ' +
+        '`upgrade()` does nothing itself (a merge point, or only a guard such as `if ' +
+        'already_applied(): return` followed by `pass`) needs no downgrade, nor does one whose ' +
+        'upgrade only runs maintenance statements (`REINDEX`, `ANALYZE`, `VACUUM`, `CLUSTER`) or ' +
+        '`ALTER TABLE … VALIDATE CONSTRAINT` (a check of the rows against a constraint already ' +
+        'there, which PostgreSQL cannot turn back to NOT VALID), which leave nothing to undo.',
       whyBad:
         'Without a downgrade path a failed deploy cannot be rolled back, and migration tests cannot prove that the revision is reversible.',
       bad: 'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))\n\n\ndef downgrade():\n    pass',
-      good: 'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))\n\n\ndef downgrade():\n    op.drop_column("account", "note")',
+      good:
+        'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), ' +
+        'comment="free-text note"))\n\n\ndef downgrade():\n    op.drop_column("account", "note")',
       howToFix:
-        'Write the exact inverse of the upgrade, in reverse order. The quick fix "Add downgrade" writes it when every operation of the upgrade can be reversed; otherwise it is not offered and the message names the operation that cannot be reversed.',
+        'Write the exact inverse of the upgrade, in reverse order. The quick fix "Add downgrade" ' +
+        'writes it when every operation of the upgrade can be reversed; otherwise it is not offered ' +
+        'and the message names the operation that cannot be reversed.',
       fixSafety: 'unsafe',
       notes:
         'The fix is not applied by `--fix`: a generated downgrade should be read by a person before it is committed.',

@@ -32,16 +32,44 @@ export default defineRule({
     docs: {
       summary: 'Raw DDL must use `IF [NOT] EXISTS` (or `OR REPLACE`) where Postgres allows it.',
       whatItDoes:
-        'Reads the SQL of `op.execute(…)` (and `bind.execute(text(…))`) in the upgrade and the downgrade and reports DDL written without the guard Postgres offers: CREATE TABLE / INDEX (named) / SCHEMA / SEQUENCE / EXTENSION / MATERIALIZED VIEW and CREATE TABLE AS without `IF NOT EXISTS`; DROP TABLE / INDEX / VIEW / MATERIALIZED VIEW / SEQUENCE / SCHEMA / TYPE / DOMAIN / EXTENSION / FUNCTION / PROCEDURE / TRIGGER / POLICY / RULE without `IF EXISTS`; ALTER TABLE … ADD COLUMN without `IF NOT EXISTS`, DROP COLUMN / DROP CONSTRAINT without `IF EXISTS`; ALTER TYPE … ADD VALUE without `IF NOT EXISTS`; CREATE VIEW without `OR REPLACE`.',
+        'Reads the SQL of `op.execute(…)` (and `bind.execute(text(…))`) in the upgrade and the ' +
+        'downgrade and reports DDL written without the guard Postgres offers: CREATE TABLE / INDEX ' +
+        '(named) / SCHEMA / SEQUENCE / EXTENSION / MATERIALIZED VIEW and CREATE TABLE AS without ' +
+        '`IF NOT EXISTS`; DROP TABLE / INDEX / VIEW / MATERIALIZED VIEW / SEQUENCE / SCHEMA / TYPE ' +
+        '/ DOMAIN / EXTENSION / FUNCTION / PROCEDURE / TRIGGER / POLICY / RULE without `IF EXISTS`; ' +
+        'ALTER TABLE … ADD COLUMN without `IF NOT EXISTS`, DROP COLUMN / DROP CONSTRAINT without ' +
+        '`IF EXISTS`; ALTER TYPE … ADD VALUE without `IF NOT EXISTS`; CREATE VIEW without `OR ' +
+        'REPLACE`.',
       whyBad:
-        'A revision that fails half-way (a lock timeout, a deploy killed mid-run, a statement run outside a transaction in an autocommit block) must be re-runnable. Unguarded DDL fails on the second run because the first already created or dropped the object, and the database is left needing manual edits, which the policy prohibits.',
-      bad: 'def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("CREATE INDEX CONCURRENTLY ix_invoice_paid_at ON invoice (paid_at)")',
-      good: 'def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_invoice_paid_at ON invoice (paid_at)")',
+        'A revision that fails half-way (a lock timeout, a deploy killed mid-run, a statement run ' +
+        'outside a transaction in an autocommit block) must be re-runnable. Unguarded DDL fails on ' +
+        'the second run because the first already created or dropped the object, and the database ' +
+        'is left needing manual edits, which the policy prohibits.',
+      bad:
+        'def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("CREATE ' +
+        'INDEX CONCURRENTLY ix_invoice_paid_at ON invoice (paid_at)")',
+      good:
+        'def upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("CREATE ' +
+        'INDEX CONCURRENTLY IF NOT EXISTS ix_invoice_paid_at ON invoice (paid_at)")',
       howToFix:
-        'Add the guard at its place in the statement. The quick fix inserts `IF NOT EXISTS` / `IF EXISTS` / `OR REPLACE` right after the keyword where Postgres expects it, in the keyword case of the statement, when that keyword is written literally in the Python string.',
+        'Add the guard at its place in the statement. The quick fix inserts `IF NOT EXISTS` / `IF ' +
+        'EXISTS` / `OR REPLACE` right after the keyword where Postgres expects it, in the keyword ' +
+        'case of the statement, when that keyword is written literally in the Python string.',
       fixSafety: 'unsafe',
       notes:
-        "Statements without an idempotent form are never reported: CREATE TYPE, ADD CONSTRAINT, CREATE TRIGGER, RENAME, and CREATE INDEX without a name (IF NOT EXISTS needs one) Nor is SQL that runs only after the revision looked at the catalogue: inside an `if` whose test reads it (an inspector's `get_indexes` / `has_table`, a query of `pg_indexes` or `information_schema`, directly, through a variable or a helper of the revision) or a loop over what it lists; nor a CREATE that follows a `DROP … IF EXISTS` of the same name in the same function (a second run drops what the first created). `IF NOT EXISTS` keeps an existing object as it is even when its definition differs, which is why the fix is offered in the editor and not applied by `--fix`: check that a half-applied object cannot have a different shape. `OR REPLACE` on a view can change its columns only by appending (Postgres refuses the rest). Alembic operations (`op.create_table`, …) are not checked: Alembic has no guard for them; write SQL or check the catalogue when a revision must tolerate a half-applied state.",
+        'Statements without an idempotent form are never reported: CREATE TYPE, ADD CONSTRAINT, ' +
+        'CREATE TRIGGER, RENAME, and CREATE INDEX without a name (IF NOT EXISTS needs one) Nor is ' +
+        'SQL that runs only after the revision looked at the catalogue: inside an `if` whose test ' +
+        "reads it (an inspector's `get_indexes` / `has_table`, a query of `pg_indexes` or " +
+        '`information_schema`, directly, through a variable or a helper of the revision) or a loop ' +
+        'over what it lists; nor a CREATE that follows a `DROP … IF EXISTS` of the same name in the ' +
+        'same function (a second run drops what the first created). `IF NOT EXISTS` keeps an ' +
+        'existing object as it is even when its definition differs, which is why the fix is offered ' +
+        'in the editor and not applied by `--fix`: check that a half-applied object cannot have a ' +
+        'different shape. `OR REPLACE` on a view can change its columns only by appending (Postgres ' +
+        'refuses the rest). Alembic operations (`op.create_table`, …) are not checked: Alembic has ' +
+        'no guard for them; write SQL or check the catalogue when a revision must tolerate a ' +
+        'half-applied state.',
     },
   },
   check({ migration, report }) {
