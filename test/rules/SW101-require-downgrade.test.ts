@@ -85,6 +85,19 @@ ruleTester(rule, {
       `,
     },
     {
+      name: "session settings before the maintenance (SW603's fix) leave nothing to undo either",
+      code: `
+      def upgrade():
+          op.execute("SET lock_timeout = '5s'")
+          op.execute("SET statement_timeout = '15min'")
+          op.execute("REINDEX INDEX ix_account_email")
+          op.execute("ALTER TABLE invoice VALIDATE CONSTRAINT ck_invoice_total_positive")
+
+      def downgrade():
+          pass
+      `,
+    },
+    {
       name: 'validating constraints added NOT VALID earlier has nothing to undo (#13 review)',
       code: `
       def upgrade():

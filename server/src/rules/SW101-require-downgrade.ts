@@ -29,7 +29,8 @@ export default defineRule({
         'already_applied(): return` followed by `pass`) needs no downgrade, nor does one whose ' +
         'upgrade only runs maintenance statements (`REINDEX`, `ANALYZE`, `VACUUM`, `CLUSTER`) or ' +
         '`ALTER TABLE … VALIDATE CONSTRAINT` (a check of the rows against a constraint already ' +
-        'there, which PostgreSQL cannot turn back to NOT VALID), which leave nothing to undo.',
+        'there, which PostgreSQL cannot turn back to NOT VALID), with `SET` session settings such ' +
+        'as `lock_timeout` before them, which leave nothing to undo.',
       whyBad:
         'Without a downgrade path a failed deploy cannot be rolled back, and migration tests cannot prove that the revision is reversible.',
       bad: 'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))\n\n\ndef downgrade():\n    pass',
@@ -77,7 +78,14 @@ export default defineRule({
   },
 });
 
-const MAINTENANCE_STATEMENTS = new Set(['VacuumStmt', 'ReindexStmt', 'ClusterStmt', 'CheckPointStmt']);
+// SET/RESET (VariableSetStmt) only changes the session, as SW603's fix does before the work.
+const MAINTENANCE_STATEMENTS = new Set([
+  'VacuumStmt',
+  'ReindexStmt',
+  'ClusterStmt',
+  'CheckPointStmt',
+  'VariableSetStmt',
+]);
 
 /** Does the upgrade only run maintenance statements (ANALYZE is a VacuumStmt to PostgreSQL's parser)? */
 function onlyMaintenance(migration: MigrationModel): boolean {
