@@ -3,12 +3,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Client } from 'pg';
 import { runVerifyCommand } from '../../server/src/cli/commands/verify';
 import { AlembicHelper } from '../../server/src/runner/alembicHelper';
 import type { TracedLock } from '../../server/src/runner/helperProtocol';
 import { verifyRoundTrips, type RevisionVerifyResult } from '../../server/src/runner/verify';
 import { PYTHONS, usePostgresCluster, venvPython } from '../support/postgres';
-import { projectWithUpgrade, type TempProject } from './projectFactory';
+import { projectWithUpgrade, replaceEnvPy, type TempProject } from './projectFactory';
 
 /** The revision every traced one follows: an `account` table with a few rows. */
 const SETUP = [
@@ -97,6 +98,42 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
     }
   }
 
+  /**
+   * Verifies a project whose second revision's upgrade is expected to fail; `inspect` runs on
+   * the scratch database (and with the helper) after the failure, before they are dropped.
+   */
+  async function verifyFailing(
+    project: TempProject,
+    inspect: (databaseUrl: string, helper: AlembicHelper) => Promise<void> = async () => undefined,
+  ): Promise<{ result: Awaited<ReturnType<typeof verifyRoundTrips>>; upgrade: RevisionVerifyResult['steps'][0] }> {
+    const db = await pg.freshDatabase();
+    const helper = await AlembicHelper.start({ projectDir: project.dir, python: venvPython(), databaseUrl: db.url });
+    try {
+      const result = await verifyRoundTrips({ helper, databaseUrl: db.url });
+      assert.equal(result.ok, false, 'the revision fails on PostgreSQL');
+      assert.equal(result.failure?.revision, 'ff0000000002', JSON.stringify(result.failure));
+      assert.equal(result.failure?.step, 'upgrade');
+      const upgrade = result.revisions[1]?.steps[0];
+      assert.ok(upgrade?.error, 'the failed upgrade carries its error');
+      await inspect(db.url, helper);
+      return { result, upgrade };
+    } finally {
+      await helper.close();
+      project.remove();
+    }
+  }
+
+  /** The rows `sql` returns on `databaseUrl`. */
+  async function query(databaseUrl: string, sql: string): Promise<Array<Record<string, unknown>>> {
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
   const on = (locks: TracedLock[] | undefined, table: string) =>
     (locks ?? []).filter((lock) => lock.table === table && lock.index === undefined);
   const modes = (locks: TracedLock[] | undefined, table: string) => on(locks, table).map((lock) => lock.mode);
@@ -123,7 +160,7 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
         );
       });
 
-      it('plain create_index: ShareLock on the table, the new index marked new, no rewrite', async () => {
+      it('SW601 concurrent-index: plain create_index holds ShareLock on the table, the new index marked new, no rewrite', async () => {
         const project = tracedProject(
           'op.create_index("ix_account_email", "account", ["email"])',
           'op.drop_index("ix_account_email", table_name="account")',
@@ -137,7 +174,7 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
         assert.deepEqual(traced.rewrites, []);
       });
 
-      it('CREATE INDEX CONCURRENTLY in an autocommit block: ShareUpdateExclusiveLock, no rewrite', async () => {
+      it("SW601's safe twin: CREATE INDEX CONCURRENTLY in an autocommit block: ShareUpdateExclusiveLock, no rewrite", async () => {
         const project = tracedProject(
           [
             'with op.get_context().autocommit_block():',
@@ -256,6 +293,164 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
       const project = tracedProject('op.execute("REINDEX TABLE account")');
       const { traced } = await verifyTraced(project);
       assert.deepEqual(modes(traced.locks, 'account'), ['ShareLock']);
+    });
+
+    it('SW612: ADD COLUMN … CHECK on an existing table takes AccessExclusiveLock, without a rewrite', async () => {
+      const project = tracedProject(
+        'op.execute("ALTER TABLE account ADD COLUMN discount integer CHECK (discount >= 0)")',
+        'op.drop_column("account", "discount")',
+      );
+      const line = project.lineOf('ADD COLUMN discount');
+      const { traced } = await verifyTraced(project);
+      assert.deepEqual(modes(traced.locks, 'account'), ['AccessExclusiveLock']);
+      assert.equal(on(traced.locks, 'account')[0]?.line, line);
+      assert.deepEqual(traced.rewrites, []);
+    });
+
+    it('SW612: … and the inline CHECK is checked against every existing row (a scan, under that lock)', async () => {
+      // The new column is NULL in the 2000 existing rows: a CHECK they fail shows each was read.
+      const project = tracedProject(
+        'op.execute("ALTER TABLE account ADD COLUMN discount integer CHECK (discount IS NOT NULL)")',
+      );
+      const { upgrade } = await verifyFailing(project);
+      assert.equal(upgrade.error?.pgcode, '23514', JSON.stringify(upgrade.error));
+      assert.match(upgrade.error?.message ?? '', /violated by some row/);
+    });
+
+    it('SW603: DROP INDEX without CONCURRENTLY takes AccessExclusiveLock on the table', async () => {
+      const project = tracedProject(
+        'op.drop_index("ix_account_email", table_name="account")',
+        'op.create_index("ix_account_email", "account", ["email"])',
+        {
+          upgrade: `${SETUP}\nop.create_index("ix_account_email", "account", ["email"])`,
+          downgrade: 'op.drop_table("account")',
+        },
+      );
+      const line = project.lineOf('op.drop_index');
+      const { traced } = await verifyTraced(project);
+      assert.deepEqual(modes(traced.locks, 'account'), ['AccessExclusiveLock']);
+      assert.equal(on(traced.locks, 'account')[0]?.line, line);
+      assert.match(on(traced.locks, 'account')[0]?.statement ?? '', /^DROP INDEX ix_account_email/);
+    });
+
+    it('SW606: adding the foreign key takes ShareRowExclusiveLock on both existing tables', async () => {
+      const project = tracedProject(
+        'op.create_foreign_key("fk_invoice_account", "invoice", "account", ["account_id"], ["id"])',
+        'op.drop_constraint("fk_invoice_account", "invoice", type_="foreignkey")',
+        {
+          upgrade: [
+            SETUP,
+            'op.create_table("invoice", sa.Column("id", sa.Integer, primary_key=True), sa.Column("account_id", sa.Integer))',
+            'op.execute("INSERT INTO invoice (account_id) SELECT g FROM generate_series(1, 2000) g")',
+          ].join('\n'),
+          downgrade: 'op.drop_table("invoice")\nop.drop_table("account")',
+        },
+      );
+      const line = project.lineOf('op.create_foreign_key');
+      const { traced } = await verifyTraced(project);
+      for (const table of ['invoice', 'account']) {
+        const lock = on(traced.locks, table).find((l) => l.mode === 'ShareRowExclusiveLock');
+        assert.ok(lock, `ShareRowExclusiveLock on ${table} among ${JSON.stringify(traced.locks)}`);
+        assert.equal(lock.line, line);
+        assert.equal(lock.new, undefined);
+      }
+      assert.ok(!modes(traced.locks, 'invoice').includes('AccessExclusiveLock'), 'nothing stronger on the child');
+      assert.deepEqual(traced.rewrites, []);
+    });
+  });
+
+  describe('the transaction rules, confirmed by verify on PostgreSQL (Alembic 1.20)', () => {
+    const withEnum = {
+      upgrade: [
+        "op.execute(\"CREATE TYPE account_state AS ENUM ('open', 'closed')\")",
+        SETUP,
+        'op.execute("ALTER TABLE account ADD COLUMN state account_state")',
+      ].join('\n'),
+      downgrade: 'op.drop_table("account")\nop.execute("DROP TYPE account_state")',
+    };
+
+    it('SW608: a value added by ALTER TYPE … ADD VALUE, used in the same transaction, fails the revision', async () => {
+      const project = tracedProject(
+        [
+          'op.execute("ALTER TYPE account_state ADD VALUE \'frozen\'")',
+          'op.execute("UPDATE account SET state = \'frozen\' WHERE id = 1")',
+        ].join('\n'),
+        'pass',
+        withEnum,
+      );
+      const line = project.lineOf('UPDATE account');
+      const { result, upgrade } = await verifyFailing(project);
+      assert.equal(upgrade.error?.pgcode, '55P04', JSON.stringify(upgrade.error));
+      assert.match(upgrade.error?.message ?? '', /unsafe use of new value "frozen" of enum type account_state/);
+      assert.equal(result.failure?.line, line, 'the failure points at the statement using the value');
+    });
+
+    it("SW608's safe twin: ADD VALUE in an autocommit block, then the value is usable", async () => {
+      const project = tracedProject(
+        [
+          'with op.get_context().autocommit_block():',
+          '    op.execute("ALTER TYPE account_state ADD VALUE \'frozen\'")',
+          'op.execute("UPDATE account SET state = \'frozen\' WHERE id = 1")',
+        ].join('\n'),
+        [
+          // An enum value cannot be dropped: the type is re-created without it.
+          'op.execute("UPDATE account SET state = NULL WHERE state = \'frozen\'")',
+          'op.execute("ALTER TYPE account_state RENAME TO account_state_old")',
+          "op.execute(\"CREATE TYPE account_state AS ENUM ('open', 'closed')\")",
+          'op.execute("ALTER TABLE account ALTER COLUMN state TYPE account_state USING state::text::account_state")',
+          'op.execute("DROP TYPE account_state_old")',
+        ].join('\n'),
+        withEnum,
+      );
+      await verifyTraced(project);
+    });
+
+    it('SW607: env.py runs the migrations inside connection.begin(): an autocommit_block() fails the revision', async () => {
+      const project = tracedProject(
+        [
+          'with op.get_context().autocommit_block():',
+          '    op.create_index("ix_account_email", "account", ["email"], postgresql_concurrently=True)',
+        ].join('\n'),
+        'op.drop_index("ix_account_email", table_name="account")',
+      );
+      const envFile = path.join(project.dir, 'migrations', 'env.py');
+      const ownTransaction = fs
+        .readFileSync(envFile, 'utf8')
+        .replace('        with context.begin_transaction():\n', '        with connection.begin():\n');
+      assert.match(ownTransaction, /with connection\.begin\(\):\n\s+context\.run_migrations\(\)/);
+      replaceEnvPy(project, ownTransaction);
+      const line = project.lineOf('autocommit_block');
+      const { result, upgrade } = await verifyFailing(project, async (url) => {
+        const indexes = await query(url, "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_account_email'");
+        assert.equal(indexes.length, 0, 'the index was never built');
+      });
+      // Alembic 1.20 cannot commit a transaction it did not begin: autocommit_block() stops at its
+      // entry (an assertion in MigrationContext.autocommit_block), before the index build is sent.
+      assert.equal(upgrade.error?.type, 'AssertionError', JSON.stringify(upgrade.error));
+      assert.equal(upgrade.error?.sql, undefined, 'no statement of the block reached PostgreSQL');
+      assert.equal(result.failure?.line, line);
+    });
+
+    it('SW614: a COMMIT inside op.execute ends the transaction part-way: a later failure leaves the first part applied', async () => {
+      const project = tracedProject(
+        [
+          'op.add_column("account", sa.Column("note", sa.Text))',
+          'op.execute("COMMIT")',
+          'op.execute("ALTER TABLE account ADD COLUMN owner_id integer REFERENCES missing_owner (id)")',
+        ].join('\n'),
+        'op.drop_column("account", "note")',
+      );
+      await verifyFailing(project, async (url, helper) => {
+        const note = await query(
+          url,
+          "SELECT 1 FROM information_schema.columns WHERE table_name = 'account' AND column_name = 'note'",
+        );
+        assert.equal(note.length, 1, 'the column added before the COMMIT stayed');
+        const version = await query(url, 'SELECT version_num FROM alembic_version');
+        assert.deepEqual(version, [{ version_num: 'ff0000000001' }], 'alembic_version still names the parent');
+        // So the next run repeats the first part, and fails on it.
+        await assert.rejects(helper.upgrade('ff0000000002'), /column "note" of relation "account" already exists/);
+      });
     });
   });
 

@@ -59,7 +59,9 @@ export default defineRule({
       notes:
         'A multi-column foreign key is covered by an index whose first columns are its columns, in ' +
         'any order. Indexes added by a later revision do not count: until it is deployed, deletes ' +
-        'on the parent scan the child.',
+        'on the parent scan the child. Adding the foreign key itself takes SHARE ROW EXCLUSIVE on ' +
+        'both tables (their writes wait) while it checks the existing child rows; `verify` traces ' +
+        'it.',
     },
   },
   check({ migration, project, report }) {

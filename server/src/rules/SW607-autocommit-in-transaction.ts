@@ -21,9 +21,11 @@ export default defineRule({
         '(`postgresql_concurrently=True`, SQL `CONCURRENTLY`) of the revision.',
       whyBad:
         'Alembic can commit only the transactions it began. Inside a transaction begun by `env.py`, ' +
-        '`autocommit_block()` cannot switch the connection to autocommit, and PostgreSQL refuses ' +
-        '`CREATE INDEX CONCURRENTLY` (and other CONCURRENTLY forms) inside a transaction block: the ' +
-        'migration fails at run time, in production first if no one ran it on a real database.',
+        '`autocommit_block()` cannot end it: Alembic (1.8 and 1.20 alike) stops at the block’s ' +
+        'entry with an `AssertionError` before any statement of the block is sent; and PostgreSQL ' +
+        'refuses `CREATE INDEX CONCURRENTLY` (and other CONCURRENTLY forms) inside a transaction ' +
+        'block. Either way the migration fails at run time, in production first if no one ran it ' +
+        'on a real database.',
       bad:
         '# env.py: with connectable.begin() as connection: … context.run_migrations()\ndef ' +
         'upgrade():\n    with ' +
