@@ -29,6 +29,47 @@ import traceback
 
 PROTOCOL_VERSION = 1
 
+# Per-phase timing of each command (SCHEMA_WARDEN_PHASES=1, for the round-trip budget): None when
+# off, else {phase: seconds} of the command being handled, sent back as "phasesMs".
+PHASES = None
+PHASES_ON = os.environ.get("SCHEMA_WARDEN_PHASES") == "1"
+
+
+class phase(object):
+    """Adds the time spent inside the block to PHASES[name] (nothing when phase timing is off)."""
+
+    __slots__ = ("name", "began")
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        self.began = time.perf_counter()
+
+    def __exit__(self, *exc):
+        if PHASES is not None:
+            PHASES[self.name] = PHASES.get(self.name, 0.0) + time.perf_counter() - self.began
+        return False
+
+
+def install_sql_timing():
+    """Times every statement SQLAlchemy sends (the migration's SQL and Alembic's bookkeeping)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    started = {}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        started[id(cursor)] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        began = started.pop(id(cursor), None)
+        if began is not None and PHASES is not None:
+            PHASES["sql"] = PHASES.get("sql", 0.0) + time.perf_counter() - began
+
+    event.listen(Engine, "before_cursor_execute", before)
+    event.listen(Engine, "after_cursor_execute", after)
+
 
 def _claim_stdout():
     """Keeps the real stdout for JSON and sends everything else written to fd 1 to stderr."""
@@ -870,6 +911,10 @@ class LockTracer(object):
     def after_execute(self, conn, cursor, statement, parameters, context, executemany):
         if self.failure:
             return
+        with phase("traceStatements"):
+            self._after_execute(cursor, statement)
+
+    def _after_execute(self, cursor, statement):
         try:
             dbapi = self.dbapi_of(cursor)
             began, observing = self.started.pop(id(dbapi), (time.perf_counter(), False))
@@ -1078,8 +1123,9 @@ def run_online(session, args, direction, revision):
     from alembic import command
     from alembic.runtime.environment import EnvironmentContext
 
-    config = session.config(args)
-    script = session.script(args, config)
+    with phase("script"):
+        config = session.config(args)
+        script = session.script(args, config)
     walker = getattr(script, "_%s_revs" % direction, None)
     if walker is None:
         run_env_marked(script, lambda: getattr(command, direction)(config, revision))
@@ -1089,7 +1135,7 @@ def run_online(session, args, direction, revision):
         return walker(revision, rev)
 
     def run():
-        with EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None, destination_rev=revision, tag=None):
+        with phase("env"), EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None, destination_rev=revision, tag=None):
             script.run_env()
 
     run_env_marked(script, run)
@@ -1100,10 +1146,12 @@ def cmd_upgrade(session, args):
     if not args.get("traceLocks") or not REDIRECT.target:
         run_online(session, args, "upgrade", revision)
         return {"revision": revision, "environment": session.environment()}
-    script = session.script(args)
+    with phase("script"):
+        script = session.script(args)
     version_table = args.get("version_table", session.version_table)
-    tracer = LockTracer(REDIRECT.target, revision_dirs_of(script), version_table)
-    tracer.install()
+    with phase("traceSetup"):
+        tracer = LockTracer(REDIRECT.target, revision_dirs_of(script), version_table)
+        tracer.install()
     try:
         run_online(session, args, "upgrade", revision)
     except BaseException:
@@ -1111,7 +1159,9 @@ def cmd_upgrade(session, args):
         raise
     finally:
         tracer.remove()
-    return {"revision": revision, "environment": session.environment(), "trace": tracer.result()}
+    with phase("traceSetup"):
+        trace = tracer.result()
+    return {"revision": revision, "environment": session.environment(), "trace": trace}
 
 
 def cmd_downgrade(session, args):
@@ -1298,7 +1348,9 @@ COMMANDS = {
 
 def handle(session, request):
     request_id = request.get("id")
+    global PHASES
     started = time.time()
+    PHASES = {} if PHASES_ON else None
     try:
         cmd = request.get("cmd")
         if cmd not in COMMANDS:
@@ -1315,6 +1367,9 @@ def handle(session, request):
     except BaseException as exc:  # SystemExit from env.py too: report it, keep serving
         response = {"id": request_id, "ok": False, "error": describe_error(exc)}
     response["elapsedMs"] = round((time.time() - started) * 1000, 1)
+    if PHASES is not None:
+        response["phasesMs"] = dict((name, round(seconds * 1000, 2)) for name, seconds in PHASES.items())
+        PHASES = None
     return response
 
 
@@ -1324,6 +1379,8 @@ def main():
         import_alembic()
         install_redirection()
         install_environment_hook(session)
+        if PHASES_ON:
+            install_sql_timing()
         ready = {"id": 0, "ok": True, "result": cmd_hello(session, {})}
     except HelperError as exc:
         send({"id": 0, "ok": False, "error": describe_error(exc)})
