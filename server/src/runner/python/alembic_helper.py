@@ -738,9 +738,11 @@ class RelationReader(object):
         from sqlalchemy.pool import NullPool
 
         self.engine = create_engine(url, poolclass=NullPool)
-        self.raw = self.engine.raw_connection()
-        driver = getattr(self.raw, "dbapi_connection", None) or self.raw.connection
-        driver.autocommit = True  # each read sees what is committed by then
+        # The driver's own connection, without the pool's first-connect dialect setup (a few
+        # queries on every traced upgrade): only pg_class is read on it.
+        cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+        self.raw = self.engine.dialect.connect(*cargs, **cparams)
+        self.raw.autocommit = True  # each read sees what is committed by then
 
     def read(self):
         cursor = self.raw.cursor()
@@ -918,6 +920,8 @@ class LockTracer(object):
         try:
             dbapi = self.dbapi_of(cursor)
             began, observing = self.started.pop(id(dbapi), (time.perf_counter(), False))
+            if not observing and alembic_catalog_read(statement):
+                return  # it can only lock pg_catalog relations, which the trace leaves out
             if observing:
                 rows = self.observer.finish()
             else:
@@ -1014,6 +1018,36 @@ class LockTracer(object):
         if self.failure:
             traced["traceError"] = self.failure
         return traced
+
+
+CATALOG_SOURCE = None
+
+
+def alembic_catalog_read(statement):
+    """Whether `statement` is Alembic's own look at the catalogs (has_table on the version table
+    before each run): a SELECT whose every FROM/JOIN is a pg_catalog relation, issued by Alembic's
+    runtime rather than by a revision or env.py. Reading pg_locks after it would find nothing new."""
+    import re
+
+    global CATALOG_SOURCE
+    if CATALOG_SOURCE is None:
+        CATALOG_SOURCE = re.compile(r"\b(?:FROM|JOIN)\s+([^\s()]+)", re.IGNORECASE)
+    text = str(statement).lstrip()
+    if not text[:6].upper() == "SELECT" or ";" in text or "," in text.split("FROM", 1)[-1].split("WHERE", 1)[0]:
+        return False
+    sources = CATALOG_SOURCE.findall(text)
+    if not sources or not all(source.startswith("pg_catalog.") for source in sources):
+        return False
+    runtime = os.sep + os.path.join("alembic", "runtime") + os.sep
+    passing = (os.sep + "sqlalchemy" + os.sep, os.sep + os.path.join("alembic", "util") + os.sep)
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if any(part in filename for part in passing) or filename == __file__ or filename.startswith("<"):
+            frame = frame.f_back
+            continue
+        return runtime in filename
+    return False
 
 
 def one_line(statement):
