@@ -30,8 +30,9 @@ export interface RoundTripBudget {
 /**
  * One round trip's time split by phase (ms). helper* is inside the helper's commands:
  * script = reading alembic.ini and the (cached) ScriptDirectory; sql = the statements SQLAlchemy
- * sent (migrations and Alembic's bookkeeping); envOther = the rest of running env.py (connecting,
- * env.py's own code, Alembic's context); traceStatements = reading pg_locks after statements;
+ * sent (migrations and Alembic's bookkeeping, dialect set-up queries excepted); connect = the
+ * driver's connection to PostgreSQL; dialectSetup = SQLAlchemy's first-connect queries on each new
+ * engine; envOther = the rest of running env.py (env.py's own code, logging set-up, Alembic's context); traceStatements = reading pg_locks after statements;
  * traceSetup = the relfilenode reads before and after a traced upgrade; helperOther = the rest of
  * the command (the redirection's end-of-command cleanup, JSON). transport = the requests' wall
  * time not spent in the helper (pipes, Node's event loop). snapshots, versionReads = verify's own
@@ -42,6 +43,8 @@ export interface RoundTripBreakdown {
   requests: number;
   script: number;
   sql: number;
+  connect: number;
+  dialectSetup: number;
   envOther: number;
   traceStatements: number;
   traceSetup: number;
@@ -123,7 +126,9 @@ function breakdownOf(totalMs: number, helper: AlembicHelper['timings'], verify: 
     requests: helper.requests,
     script: round(phase('script')),
     sql: round(phase('sql')),
-    envOther: round(env - phase('sql') - phase('traceStatements')),
+    connect: round(phase('connect')),
+    dialectSetup: round(phase('dialectSetup')),
+    envOther: round(env - phase('sql') - phase('traceStatements') - phase('connect') - phase('dialectSetup')),
     traceStatements: round(phase('traceStatements')),
     traceSetup: round(phase('traceSetup')),
     helperOther: round(helper.helperMs - inHelper),

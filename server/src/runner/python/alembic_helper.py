@@ -35,8 +35,13 @@ PHASES = None
 PHASES_ON = os.environ.get("SCHEMA_WARDEN_PHASES") == "1"
 
 
+OPEN_PHASES = []
+
+
 class phase(object):
-    """Adds the time spent inside the block to PHASES[name] (nothing when phase timing is off)."""
+    """Adds the time spent inside the block to PHASES[name] (nothing when phase timing is off).
+    Phases split "env" only: one opened inside any other phase is that phase's time (the lock
+    tracer's own connection is tracing, not connecting), so it is not counted again."""
 
     __slots__ = ("name", "began")
 
@@ -44,12 +49,26 @@ class phase(object):
         self.name = name
 
     def __enter__(self):
+        OPEN_PHASES.append(self.name)
         self.began = time.perf_counter()
 
     def __exit__(self, *exc):
-        if PHASES is not None:
+        OPEN_PHASES.pop()
+        if PHASES is not None and all(outer == "env" for outer in OPEN_PHASES):
             PHASES[self.name] = PHASES.get(self.name, 0.0) + time.perf_counter() - self.began
         return False
+
+
+def time_dialect_setup(dialect):
+    """Times what SQLAlchemy does on a new engine's first connection (dialect.initialize: server
+    version, schema, isolation level, a few queries). Phase timing only."""
+    original = dialect.initialize
+
+    def timed(connection):
+        with phase("dialectSetup"):
+            return original(connection)
+
+    dialect.initialize = timed
 
 
 def install_sql_timing():
@@ -311,6 +330,8 @@ def install_redirection():
                     kwargs[key] = checked_creator(kwargs[key], key == "async_creator")
         engine = original(url, *args, **kwargs)
         REDIRECT.engines.append(weakref.ref(engine))
+        if PHASES_ON:
+            time_dialect_setup(engine.dialect)
         return engine
 
     redirecting_create_engine.__doc__ = original.__doc__
@@ -370,7 +391,8 @@ def install_driver_guards():
             if "database" in params and "dbname" not in params:
                 params["dbname"] = params["database"]
             check_driver_target(params, "psycopg2.connect")
-            connection = original_psycopg2(dsn, connection_factory=connection_factory, cursor_factory=cursor_factory, **kwargs)
+            with phase("connect"):
+                connection = original_psycopg2(dsn, connection_factory=connection_factory, cursor_factory=cursor_factory, **kwargs)
             REDIRECT.opened.append(connection)
             return connection
 
@@ -386,7 +408,8 @@ def install_driver_guards():
         def guarded_psycopg(conninfo="", *args, **kwargs):
             params = psycopg_conninfo.conninfo_to_dict(psycopg_conninfo.make_conninfo(conninfo, **dict((k, v) for k, v in kwargs.items() if k in ("host", "port", "dbname", "user", "password") and v is not None)))
             check_driver_target(params, "psycopg.connect")
-            connection = original_psycopg(conninfo, *args, **kwargs)
+            with phase("connect"):
+                connection = original_psycopg(conninfo, *args, **kwargs)
             REDIRECT.opened.append(connection)
             return connection
 
@@ -901,6 +924,10 @@ class LockTracer(object):
     def before_execute(self, conn, cursor, statement, parameters, context, executemany):
         if self.failure:
             return
+        with phase("traceStatements"):
+            self._before_execute(cursor)
+
+    def _before_execute(self, cursor):
         try:
             dbapi = self.dbapi_of(cursor)
             observing = bool(getattr(dbapi, "autocommit", False))
