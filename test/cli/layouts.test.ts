@@ -133,6 +133,25 @@ describe('schema-warden lint finds the project wherever Alembic keeps it (layout
     assert.deepEqual(revisionsOf(folder), EXPECTED['versions-helpers']);
   });
 
+  it('a bare versions folder of a project configured in code is linted as that project: its env.py is read (#13 review)', async () => {
+    // The twins of real-world shape sw603-lock-timeout-in-env-code-configured: env.py and
+    // versions/, no alembic.ini; only the quiet one's env.py runs SET lock_timeout.
+    const shapes = path.resolve(LAYOUTS, '..', 'real-world-shapes', 'sw603-lock-timeout-in-env-code-configured');
+    const sw603 = async (twin: string, cwd: string, target: string): Promise<number> => {
+      const r = await run(['lint', '--format', 'json', '--select', 'SW603', target], cwd);
+      const report = JSON.parse(r.stdout) as JsonReport;
+      assert.equal(report.files.length, 2, `${twin}: ${r.stderr}`);
+      return report.files.flatMap((f) => f.diagnostics).length;
+    };
+    for (const twin of ['quiet', 'fires']) {
+      const expected = twin === 'quiet' ? 0 : 1;
+      const root = path.join(shapes, twin);
+      assert.equal(await sw603(twin, root, 'versions'), expected, `${twin}: versions named from the project`);
+      assert.equal(await sw603(twin, path.join(root, 'versions'), '.'), expected, `${twin}: '.' inside versions`);
+      assert.equal(await sw603(twin, LAYOUTS, path.join(root, 'versions')), expected, `${twin}: an absolute path`);
+    }
+  });
+
   it('a non-revision file named on the command line is reported as such; with nothing else to lint, exit 2', async () => {
     const root = path.join(LAYOUTS, 'versions-helpers');
     const r = await run(['lint', 'migrations/versions/_ddl.py'], root);

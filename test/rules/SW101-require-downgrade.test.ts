@@ -85,6 +85,31 @@ ruleTester(rule, {
       `,
     },
     {
+      name: "session settings before the maintenance (SW603's fix) leave nothing to undo either",
+      code: `
+      def upgrade():
+          op.execute("SET lock_timeout = '5s'")
+          op.execute("SET statement_timeout = '15min'")
+          op.execute("REINDEX INDEX ix_account_email")
+          op.execute("ALTER TABLE invoice VALIDATE CONSTRAINT ck_invoice_total_positive")
+
+      def downgrade():
+          pass
+      `,
+    },
+    {
+      name: 'validating constraints added NOT VALID earlier has nothing to undo (#13 review)',
+      code: `
+      def upgrade():
+          # only a SHARE UPDATE EXCLUSIVE lock while the rows are checked
+          op.execute("ALTER TABLE invoice VALIDATE CONSTRAINT ck_invoice_total_positive")
+          op.execute('ALTER TABLE invoice VALIDATE CONSTRAINT "fk_invoice_account", VALIDATE CONSTRAINT ck_invoice_due')
+
+      def downgrade():
+          pass
+      `,
+    },
+    {
       name: 'an upgrade whose batch block and try only act on another database is empty on PostgreSQL (#13)',
       code: `
       def upgrade():
@@ -439,6 +464,18 @@ ruleTester(rule, {
           pass
       `,
       errors: [{ line: 6, message: /only `pass`/ }],
+    },
+    {
+      name: 'adding the constraint NOT VALID and validating it still needs a downgrade (#13 review twin)',
+      code: `
+      def upgrade():
+          op.execute("ALTER TABLE invoice ADD CONSTRAINT ck_invoice_total_positive CHECK (total > 0) NOT VALID")
+          op.execute("ALTER TABLE invoice VALIDATE CONSTRAINT ck_invoice_total_positive")
+
+      def downgrade():
+          pass
+      `,
+      errors: [{ line: 5, message: /only `pass`/ }],
     },
     {
       name: 'maintenance next to a schema change still needs a downgrade (#13)',

@@ -38,6 +38,31 @@ ruleTester(rule, {
       `,
     },
     {
+      name: 'DDL run only after the revision looked the index up in the catalogue (#13 review)',
+      code: `
+      def upgrade():
+          insp = sa.inspect(op.get_bind())
+          if "ix_invoice_paid" in [i["name"] for i in insp.get_indexes("invoice")]:
+              op.execute("DROP INDEX ix_invoice_paid")
+          existing = {i["name"] for i in insp.get_indexes("invoice")}
+          if "ix_invoice_paid_at" not in existing:
+              op.execute("CREATE INDEX ix_invoice_paid_at ON invoice (paid_at)")
+          if not op.get_bind().execute(sa.text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_old'")).scalar():
+              pass
+          else:
+              op.execute("DROP INDEX ix_old")
+      `,
+    },
+    {
+      name: 'a CREATE right after DROP … IF EXISTS of the same name is re-runnable (#13 review)',
+      code: `
+      def upgrade():
+          op.execute("DROP INDEX IF EXISTS ix_notification_job_id")
+          op.execute("CREATE INDEX ix_notification_job_id ON notification (job_id)")
+          op.execute('DROP MATERIALIZED VIEW IF EXISTS "daily_totals"; CREATE MATERIALIZED VIEW daily_totals AS SELECT 1')
+      `,
+    },
+    {
       name: 'Alembic operations are not SQL',
       code: `
       def upgrade():
@@ -46,6 +71,30 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a CREATE after dropping another name, or after it, still fires (#13 review twin)',
+      code: `
+      def upgrade():
+          op.execute("DROP INDEX IF EXISTS ix_notification_job")
+          op.execute("CREATE INDEX ix_notification_job_id ON notification (job_id)")
+          op.execute("CREATE INDEX ix_notification_created ON notification (created_at)")
+          op.execute("DROP INDEX IF EXISTS ix_notification_created")
+      `,
+      errors: [
+        { line: 3, message: /CREATE INDEX ix_notification_job_id/ },
+        { line: 4, message: /CREATE INDEX ix_notification_created/ },
+      ],
+    },
+    {
+      name: 'a test that does not read the catalogue guards nothing (#13 review twin)',
+      code: `
+      def upgrade():
+          names = ["ix_invoice_paid"]
+          if "ix_invoice_paid" in names:
+              op.execute("DROP INDEX ix_invoice_paid")
+      `,
+      errors: [{ line: 4, message: /DROP INDEX ix_invoice_paid/ }],
+    },
     {
       name: 'the same steps on a regular table are not idempotent (#13 twin)',
       code: `

@@ -17,6 +17,14 @@ const BASE = `
 ruleTester(rule, {
   valid: [
     {
+      name: 'a serial column added to an existing table has a default: its sequence (#13 review)',
+      code: `
+      def upgrade():
+          op.execute("ALTER TABLE case_link ADD COLUMN id SERIAL PRIMARY KEY")
+          op.execute("ALTER TABLE case_note ADD COLUMN seq bigserial NOT NULL")
+      `,
+    },
+    {
       name: 'restated nullability: the history already made the column NOT NULL (#13)',
       code: `
       revision = "b1"
@@ -117,6 +125,14 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'an integer key added the same way has none (#13 review twin)',
+      code: `
+      def upgrade():
+          op.execute("ALTER TABLE case_link ADD COLUMN id integer PRIMARY KEY")
+      `,
+      errors: [{ line: 2, message: /Adding NOT NULL column "case_link.id" without a default/ }],
+    },
     {
       name: 'a nullable column made NOT NULL still fires (#13 twin)',
       code: `

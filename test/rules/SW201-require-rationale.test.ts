@@ -13,6 +13,18 @@ import { findingsOf, ruleTester } from './ruleTester';
 ruleTester(rule, {
   valid: [
     {
+      name: 'a temporary table and its indexes live for the session only (#13 review)',
+      code: `
+      def upgrade():
+          op.execute("CREATE TEMPORARY TABLE code_map AS SELECT id, code FROM account")
+          op.execute("CREATE INDEX code_map_code ON code_map (code)")
+          op.execute("CREATE TEMP TABLE id_pairs (old_id bigint, new_id bigint)")
+          op.create_index("id_pairs_old", "id_pairs", ["old_id"])
+          op.execute("UPDATE account SET code = upper(m.code) FROM code_map m WHERE m.id = account.id")
+          op.execute("DROP TABLE code_map")
+      `,
+    },
+    {
       name: 'comment= on the table and the column, rationale comments above the others',
       code: `
       def upgrade():
@@ -76,6 +88,15 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'the same index on a regular table needs a reason (#13 review twin)',
+      code: `
+      def upgrade():
+          op.execute("CREATE TABLE code_map AS SELECT id, code FROM account")
+          op.execute("CREATE INDEX code_map_code ON code_map (code)")
+      `,
+      errors: [{ line: 3, message: /Index "code_map_code" has no rationale/ }],
+    },
     {
       name: 'no rationale anywhere',
       code: `

@@ -21,6 +21,20 @@ ruleTester(rule, {
       `,
     },
     {
+      name: 'CONCURRENTLY index work written as SQL in an autocommit block (#13 review)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          ctx = op.get_context()
+          with ctx.autocommit_block():
+              op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_invoice_note")
+              op.execute("""
+                  CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_invoice_note
+                  ON invoice (note)
+              """)
+      `,
+    },
+    {
       name: 'only new tables',
       code: `
       revision = "b1"
@@ -117,6 +131,16 @@ ruleTester(rule, {
     },
   ],
   invalid: [
+    {
+      name: 'a plain SQL index build in an autocommit block still fires (#13 review twin)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          with op.get_context().autocommit_block():
+              op.execute("CREATE INDEX IF NOT EXISTS ix_invoice_note ON invoice (note)")
+      `,
+      errors: [{ line: 4, message: /locks existing table "invoice" \(CREATE INDEX\)/ }],
+    },
     {
       name: 'a plain index build beside the concurrent one still fires (#13 twin)',
       code: `

@@ -525,6 +525,7 @@ function sameGraphHeader(a: MigrationModel, b: MigrationModel): boolean {
     a.revision === b.revision &&
     sameIds(a.downRevision, b.downRevision) &&
     sameIds(a.branchLabels, b.branchLabels) &&
+    a.unresolvedBranchLabels === b.unresolvedBranchLabels &&
     sameIds(a.dependsOn, b.dependsOn)
   );
 }

@@ -20,6 +20,7 @@ import type {
 import { callKeyword, stringValue, boolValue } from './migration';
 import { NON_OPERATIONS, TABLE_PARAMETER, schemaParameterOf, signatureFor } from './opSignatures';
 import { calleeText, dottedName, spanOf, toCall, toValue } from './pyValues';
+import { catalogueGuardedSpans } from './catalogueGuards';
 import { insideAny, nonPostgresSpans } from './dialectGuards';
 import { importedGuardResolver } from './importedGuards';
 import { bindCall, iterationsAt, literalLoops, runOrder, type LiteralLoop, type LoopBinding } from './loops';
@@ -185,6 +186,10 @@ class MigrationBuilder {
       imports: this.imports,
       syntaxErrors: this.syntaxErrors,
       otherDialectSpans: this.otherDialectSpans,
+      catalogueGuardedSpans: catalogueGuardedSpans(scanned.ifStatements, scanned.forStatements, {
+        functions: this.moduleFunctions,
+        assignments: this.moduleAssignmentNodes,
+      }),
       isRevision: ids.revision !== undefined || upgradeNode !== undefined,
     };
   }

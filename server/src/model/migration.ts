@@ -204,6 +204,12 @@ export interface MigrationModel extends RevisionIdentifiers {
    * the model. See dialectGuards.ts.
    */
   otherDialectSpans: readonly Span[];
+  /**
+   * `if` statements whose test reads the database's catalogue (`if "ix" in [i["name"] for i in
+   * insp.get_indexes("t")]:`) and loops over it, sorted: code that checks an object is there (or
+   * not) before acting on it. See catalogueGuards.ts.
+   */
+  catalogueGuardedSpans: readonly Span[];
   /** Does this look like an Alembic revision at all (has `revision =` or `upgrade`)? */
   isRevision: boolean;
 }

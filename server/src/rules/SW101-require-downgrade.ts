@@ -27,8 +27,10 @@ export default defineRule({
         'only `...`, or only raises (e.g. `raise NotImplementedError`). A revision whose ' +
         '`upgrade()` does nothing itself (a merge point, or only a guard such as `if ' +
         'already_applied(): return` followed by `pass`) needs no downgrade, nor does one whose ' +
-        'upgrade only runs maintenance statements (`REINDEX`, `ANALYZE`, `VACUUM`, `CLUSTER`), ' +
-        'which leave nothing to undo.',
+        'upgrade only runs maintenance statements (`REINDEX`, `ANALYZE`, `VACUUM`, `CLUSTER`) or ' +
+        '`ALTER TABLE … VALIDATE CONSTRAINT` (a check of the rows against a constraint already ' +
+        'there, which PostgreSQL cannot turn back to NOT VALID), with `SET` session settings such ' +
+        'as `lock_timeout` before them, which leave nothing to undo.',
       whyBad:
         'Without a downgrade path a failed deploy cannot be rolled back, and migration tests cannot prove that the revision is reversible.',
       bad: 'def upgrade():\n    op.add_column("account", sa.Column("note", sa.Text(), comment="free-text note"))\n\n\ndef downgrade():\n    pass',
@@ -49,7 +51,8 @@ export default defineRule({
     const upgrade = migration.upgrade;
     // A merge point or an empty placeholder revision has nothing to reverse.
     if (!upgrade || upgrade.isEmpty) return;
-    // REINDEX, ANALYZE, VACUUM, CLUSTER change no schema object: there is nothing to reverse.
+    // REINDEX, ANALYZE, VACUUM, CLUSTER and VALIDATE CONSTRAINT change no schema object: there is
+    // nothing to reverse.
     if (onlyMaintenance(migration)) return;
     const downgrade = migration.downgrade;
     if (!downgrade) {
@@ -75,7 +78,14 @@ export default defineRule({
   },
 });
 
-const MAINTENANCE_STATEMENTS = new Set(['VacuumStmt', 'ReindexStmt', 'ClusterStmt', 'CheckPointStmt']);
+// SET/RESET (VariableSetStmt) only changes the session, as SW603's fix does before the work.
+const MAINTENANCE_STATEMENTS = new Set([
+  'VacuumStmt',
+  'ReindexStmt',
+  'ClusterStmt',
+  'CheckPointStmt',
+  'VariableSetStmt',
+]);
 
 /** Does the upgrade only run maintenance statements (ANALYZE is a VacuumStmt to PostgreSQL's parser)? */
 function onlyMaintenance(migration: MigrationModel): boolean {
@@ -88,7 +98,23 @@ function onlyMaintenance(migration: MigrationModel): boolean {
         op.sql?.analysable === true &&
         !op.sql.error &&
         op.sql.statements.length > 0 &&
-        op.sql.statements.every((st) => MAINTENANCE_STATEMENTS.has(st.kind)),
+        op.sql.statements.every((st) => MAINTENANCE_STATEMENTS.has(st.kind) || onlyValidates(st.kind, st.parsed.node)),
+    )
+  );
+}
+
+/**
+ * `ALTER TABLE … VALIDATE CONSTRAINT …` only checks the rows against a constraint that is already
+ * there (added NOT VALID by an earlier revision): PostgreSQL has no way back to "not validated",
+ * and the previous revision works the same with a validated constraint.
+ */
+function onlyValidates(kind: string, node: Record<string, unknown>): boolean {
+  if (kind !== 'AlterTableStmt') return false;
+  const cmds = (node.cmds as unknown[] | undefined) ?? [];
+  return (
+    cmds.length > 0 &&
+    cmds.every(
+      (item) => (item as { AlterTableCmd?: { subtype?: string } }).AlterTableCmd?.subtype === 'AT_ValidateConstraint',
     )
   );
 }

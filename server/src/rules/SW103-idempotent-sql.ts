@@ -1,3 +1,4 @@
+import { insideAny } from '../model/dialectGuards';
 import type { MigrationModel, SqlStatement } from '../model/migration';
 import type { Span } from '../model/source';
 import {
@@ -7,6 +8,7 @@ import {
   temporaryTableCreated,
   type MissingGuard,
 } from '../parse/facts/idempotency';
+import { ddlFactOf } from '../parse/facts/schemaDdl';
 import { tokenizeSql, type SqlToken } from '../parse/facts/sqlTokens';
 import {
   indexOfLocation,
@@ -56,29 +58,45 @@ export default defineRule({
       fixSafety: 'unsafe',
       notes:
         'Statements without an idempotent form are never reported: CREATE TYPE, ADD CONSTRAINT, ' +
-        'CREATE TRIGGER, RENAME, and CREATE INDEX without a name (IF NOT EXISTS needs one). `IF NOT ' +
-        'EXISTS` keeps an existing object as it is even when its definition differs, which is why ' +
-        'the fix is offered in the editor and not applied by `--fix`: check that a half-applied ' +
-        'object cannot have a different shape. `OR REPLACE` on a view can change its columns only ' +
-        'by appending (Postgres refuses the rest). Alembic operations (`op.create_table`, …) are ' +
-        'not checked: Alembic has no guard for them; write SQL or check the catalogue when a ' +
-        'revision must tolerate a half-applied state.',
+        'CREATE TRIGGER, RENAME, and CREATE INDEX without a name (IF NOT EXISTS needs one) Nor is ' +
+        'SQL that runs only after the revision looked at the catalogue: inside an `if` whose test ' +
+        "reads it (an inspector's `get_indexes` / `has_table`, a query of `pg_indexes` or " +
+        '`information_schema`, directly, through a variable or a helper of the revision) or a loop ' +
+        'over what it lists; nor a CREATE that follows a `DROP … IF EXISTS` of the same name in the ' +
+        'same function (a second run drops what the first created). `IF NOT EXISTS` keeps an ' +
+        'existing object as it is even when its definition differs, which is why the fix is offered ' +
+        'in the editor and not applied by `--fix`: check that a half-applied object cannot have a ' +
+        'different shape. `OR REPLACE` on a view can change its columns only by appending (Postgres ' +
+        'refuses the rest). Alembic operations (`op.create_table`, …) are not checked: Alembic has ' +
+        'no guard for them; write SQL or check the catalogue when a revision must tolerate a ' +
+        'half-applied state.',
     },
   },
   check({ migration, report }) {
     // Temporary tables of each function: created, indexed and dropped within one session, they
     // never outlive a failed run, so their DDL needs no guard.
     const temporary: Record<string, Set<string>> = { upgrade: new Set(), downgrade: new Set() };
+    // Objects dropped with IF EXISTS earlier in the same function (`DROP INDEX IF EXISTS ix;
+    // CREATE INDEX ix …`): a second run drops what the first created, so the CREATE cannot fail.
+    const droppedFirst: Record<string, Set<string>> = { upgrade: new Set(), downgrade: new Set() };
     for (const op of migration.operations) {
       if (!op.sql) continue;
+      // Run only after a look at the catalogue (`if "ix" in insp.get_indexes(…)` names): the
+      // revision itself checks that the object is there, or not, so a second run does no harm.
+      const checkedFirst = insideAny(migration.catalogueGuardedSpans, op.span);
       const text = sqlBlockText(migration, op.sql);
       for (const statement of op.sql.statements) {
         const { kind, node } = statement.parsed;
+        const fact = ddlFactOf(kind, node);
+        if (fact.kind === 'drop' && fact.ifExists)
+          for (const dropped of fact.names) droppedFirst[op.section].add(objectKey(fact.objectType, dropped.name));
         const temp = temporaryTableCreated(kind, node);
         if (temp) temporary[op.section].add(temp);
         const tables = guardedTables(kind, node);
-        if (temp || (tables.length > 0 && tables.every((t) => temporary[op.section].has(t)))) continue;
+        if (checkedFirst || temp || (tables.length > 0 && tables.every((t) => temporary[op.section].has(t)))) continue;
         for (const missing of missingGuards(statement.kind, statement.parsed.node)) {
+          if (missing.object && droppedFirst[op.section].has(objectKey(createdType(missing.action), missing.object)))
+            continue;
           const place = text ? guardPlace(statement, text, missing) : undefined;
           const span = place
             ? spanOfRange(text as SourceText, place.first.start, place.anchor.end)
@@ -95,6 +113,17 @@ export default defineRule({
     }
   },
 });
+
+function objectKey(objectType: string, name: string): string {
+  const parts = name.split('.');
+  return `${objectType}:${(parts[parts.length - 1] ?? '').replace(/"/g, '').toLowerCase()}`;
+}
+
+/** `CREATE MATERIALIZED VIEW` → `MATVIEW`, `CREATE UNIQUE INDEX` → `INDEX`: DROP's object type for what a CREATE makes. */
+function createdType(action: string): string {
+  const what = action.replace(/^CREATE\s+/, '').replace(/^UNIQUE\s+/, '');
+  return what === 'MATERIALIZED VIEW' ? 'MATVIEW' : what;
+}
 
 function describe(missing: MissingGuard): string {
   return `${missing.action}${missing.object ? ` ${missing.object}` : ''}`;

@@ -1,5 +1,6 @@
 import type { MigrationModel, Operation, PyValue, SqlStatement } from '../model/migration';
 import { commentFact, definedObjects, type DefinedObject, type ObjectKind } from '../parse/facts/comments';
+import { temporaryTableCreated } from '../parse/facts/idempotency';
 import { tokenizeSql } from '../parse/facts/sqlTokens';
 import { upgradeOps } from './util/columnTypes';
 import { commentBlockAbove, insertLineAbove, trailingComment } from './util/pythonEdits';
@@ -93,9 +94,13 @@ export default defineRule({
         },
       ];
     };
+    // Temporary tables created so far in the upgrade: they live for the session only, so neither
+    // they nor their indexes are part of the schema that needs a reason.
+    const temporary = new Set<string>();
     for (const op of upgradeOps(migration)) {
       const kind = DEFINING_OPS[op.name];
       if (kind && op.isAlembicOp) {
+        if (op.table && temporary.has(op.table.toLowerCase())) continue;
         if (hasCommentArgument(op) || stored.has(storedKey(kind, op.table, pyObjectName(op, kind)))) continue;
         const rationale = commentRationale(migration, op);
         if (rationale.kind === 'given') continue;
@@ -117,8 +122,11 @@ export default defineRule({
         continue;
       }
       for (const statement of op.sql?.statements ?? []) {
+        const temp = temporaryTableCreated(statement.kind, statement.parsed.node);
+        if (temp) temporary.add(temp);
         const objects = definedObjects(statement.kind, statement.parsed.node).filter(
-          (o) => !stored.has(storedKey(o.kind, o.table, o.name)),
+          (o) =>
+            !temp && !temporary.has(o.table?.toLowerCase() ?? '') && !stored.has(storedKey(o.kind, o.table, o.name)),
         );
         if (objects.length === 0) continue;
         let rationale = sqlCommentRationale(op, statement);

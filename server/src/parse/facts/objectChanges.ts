@@ -235,6 +235,8 @@ function renameChanges(stmt: SqlNode): ObjectChange[] {
   }
 }
 
+const SERIAL_TYPES = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
+
 function alterTableChanges(kind: string, stmt: SqlNode): ObjectChange[] {
   const rel = relationOf(stmt.relation);
   const table = lower(rel?.name);
@@ -251,9 +253,10 @@ function alterTableChanges(kind: string, stmt: SqlNode): ObjectChange[] {
           column: name,
           location,
           notNull: column.constraints.some((c) => c.type === 'NOTNULL' || c.type === 'PRIMARY'),
-          hasDefault: column.constraints.some(
-            (c) => c.type === 'DEFAULT' || c.type === 'IDENTITY' || c.type === 'GENERATED',
-          ),
+          // A serial column gets its sequence's nextval() as its default, existing rows included.
+          hasDefault:
+            SERIAL_TYPES.has(column.type?.name ?? '') ||
+            column.constraints.some((c) => c.type === 'DEFAULT' || c.type === 'IDENTITY' || c.type === 'GENERATED'),
         });
         changes.push({ action: 'create', kind: 'column', name, table, orReplace: false, location });
         break;

@@ -263,12 +263,14 @@ export function createdDomains(migration: MigrationModel): Set<string> {
  */
 export function concurrentInAutocommit(op: Operation): boolean {
   if (!op.inAutocommitBlock) return false;
-  if (op.isAlembicOp)
+  // `op.execute(…)` is an Alembic operation too: its SQL says what it does.
+  if (!op.sql)
     return (
+      op.isAlembicOp &&
       (op.name === 'create_index' || op.name === 'drop_index') &&
       boolValue(callKeyword(op.call, 'postgresql_concurrently')) === true
     );
-  const statements = op.sql?.statements ?? [];
+  const statements = op.sql.statements;
   return (
     statements.length > 0 &&
     statements.every((s) => {
