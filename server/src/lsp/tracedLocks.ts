@@ -18,18 +18,7 @@ import type { ServerLog } from './log';
 import { lockInfo, type LockLevel } from '../rules/util/locks';
 import { operationTable, statementTables } from '../rules/util/revisionTables';
 import { uriToPath } from './uri';
-
-/** PostgreSQL's lock modes, weakest first (pg_locks.mode). */
-const MODES = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-];
+import { lockStrength } from '../shared/lockModes';
 
 /** `ACCESS EXCLUSIVE` (the rules' and the docs' name) → `AccessExclusiveLock` (pg_locks' name). */
 export function pgModeName(level: LockLevel): string {
@@ -38,8 +27,6 @@ export function pgModeName(level: LockLevel): string {
     .map((w) => w[0] + w.slice(1).toLowerCase())
     .join('')}Lock`;
 }
-
-const strength = (mode: string): number => MODES.indexOf(mode);
 
 /** The rules whose findings predict a lock the trace can confirm or contradict. */
 const LOCK_RULES = new Set(['SW601', 'SW602', 'SW603', 'SW604', 'SW605', 'SW609', 'SW610', 'SW611', 'SW612', 'SW613']);
@@ -246,7 +233,7 @@ export function describeLocks(
   for (const lock of locks) {
     const key = lock.index ? `${lock.table}\u0000${lock.index}` : lock.table;
     const had = strongest.get(key);
-    if (!had || strength(lock.mode) > strength(had.mode)) strongest.set(key, lock);
+    if (!had || lockStrength(lock.mode) > lockStrength(had.mode)) strongest.set(key, lock);
   }
   return [...strongest.values()].map((lock) => {
     const on = lock.index ? `index ${lock.index} of ${lock.table}` : lock.table;
@@ -303,7 +290,7 @@ function heldEarlier(
       !l.index &&
       l.line !== null &&
       l.line < start &&
-      (!best || strength(l.mode) > strength(best.mode))
+      (!best || lockStrength(l.mode) > lockStrength(best.mode))
     )
       best = l;
   return best;
@@ -340,7 +327,7 @@ export function verdictOf(
     (l) => !l.new && (!table || l.table === table),
   );
   const onTable = own.filter((l) => !l.index);
-  const observed = (onTable.length ? onTable : own).sort((a, b) => strength(b.mode) - strength(a.mode))[0];
+  const observed = (onTable.length ? onTable : own).sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode))[0];
   const earlier = !observed && table ? heldEarlier(model, traced, table, op) : undefined;
   const seen = observed ?? earlier;
   if (ruleId === 'SW604' && table) {
@@ -355,7 +342,7 @@ export function verdictOf(
   }
   const where = seen === earlier ? `, already held since line ${seen.line}` : '';
   const on = seen.index ? `index ${seen.index} of ${seen.table}` : seen.table;
-  return strength(seen.mode) >= strength(want)
+  return lockStrength(seen.mode) >= lockStrength(want)
     ? `confirmed by trace: ${seen.mode} on ${on}, held ${formatHeld(seen.heldMs)}${where}`
     : `contradicted by trace: only ${seen.mode} on ${on} (predicted ${want})`;
 }

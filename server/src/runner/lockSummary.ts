@@ -2,23 +2,11 @@
 // table that existed before the upgrade, the strongest lock it held. Tables the upgrade created are
 // left out: locking them keeps nobody waiting.
 import type { TracedLock } from './helperProtocol';
+import { lockStrength } from '../shared/lockModes';
 import { formatMs } from './log';
 
-/** PostgreSQL's table lock modes, weakest first (each conflicts with at least what the one before does). */
-export const LOCK_MODES_BY_STRENGTH = [
-  'AccessShareLock',
-  'RowShareLock',
-  'RowExclusiveLock',
-  'ShareUpdateExclusiveLock',
-  'ShareLock',
-  'ShareRowExclusiveLock',
-  'ExclusiveLock',
-  'AccessExclusiveLock',
-] as const;
-
-export function lockStrength(mode: string): number {
-  return (LOCK_MODES_BY_STRENGTH as readonly string[]).indexOf(mode);
-}
+// Ranked in shared/ because the language server's traced-lock hover ranks them too.
+export { LOCK_MODES_BY_STRENGTH, lockStrength } from '../shared/lockModes';
 
 export interface TableLockSummary {
   table: string;
