@@ -331,6 +331,25 @@ ruleTester(rule, {
               op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_reading_sensor_id")
       `,
     },
+    {
+      name: 'a drop run only when the catalogue lists the index, then its build: the pair creates it (#13, tasking-manager)',
+      code: `
+      def upgrade():
+          inspector = sa.inspect(op.get_bind())
+          # a copy may have been built by hand before this history existed
+          for index in inspector.get_indexes("article"):
+              if index["name"] == "ix_article_body_search":
+                  op.drop_index("ix_article_body_search", table_name="article")
+          if "ix_article_slug" in [i["name"] for i in inspector.get_indexes("article")]:
+              op.execute("DROP INDEX ix_article_slug")
+          op.create_index("ix_article_body_search", "article", ["body_search"], postgresql_using="gin")
+          op.execute("CREATE INDEX ix_article_slug ON article (slug)")
+
+      def downgrade():
+          op.execute("DROP INDEX ix_article_slug")
+          op.drop_index("ix_article_body_search", table_name="article")
+      `,
+    },
   ],
   invalid: [
     {
@@ -536,6 +555,22 @@ ruleTester(rule, {
       errors: [
         { line: 2, message: /drops index "ix_reading_legacy", but downgrade\(\) never re-creates it/ },
         { line: 3, message: /creates index "ix_reading_sensor_id" on "reading", but downgrade\(\) never drops it/ },
+      ],
+    },
+    {
+      name: 'a drop after a catalogue test with no build of that name after it still drops what was there (#13)',
+      code: `
+      def upgrade():
+          inspector = sa.inspect(op.get_bind())
+          if "ix_article_title" in [i["name"] for i in inspector.get_indexes("article")]:
+              op.drop_index("ix_article_title", table_name="article")
+          op.create_index("ix_article_heading", "article", ["title"])
+
+      def downgrade():
+          op.drop_index("ix_article_heading", table_name="article")
+      `,
+      errors: [
+        { line: 4, message: /drops index "ix_article_title" on "article", but downgrade\(\) never re-creates it/ },
       ],
     },
   ],
