@@ -142,6 +142,21 @@ ruleTester(rule, {
       `,
     },
     {
+      name: 'temporary tables in SQL, kept to commit or dropped later, and an index on one (#13)',
+      code: `
+      def upgrade():
+          op.add_column("parcel", sa.Column("weight_kg", sa.Numeric()))
+          op.execute("CREATE TEMP TABLE converted ON COMMIT DROP AS SELECT id, weight_grams / 1000.0 AS kg FROM parcel")
+          op.execute("CREATE INDEX ix_converted_id ON converted (id)")
+          op.execute("CREATE TEMPORARY TABLE heavy (id integer)")
+          op.execute("UPDATE parcel SET weight_kg = c.kg FROM converted c WHERE c.id = parcel.id")
+          op.execute("DROP TABLE heavy")
+
+      def downgrade():
+          op.drop_column("parcel", "weight_kg")
+      `,
+    },
+    {
       name: 'CREATE OR REPLACE VIEW restored by the downgrade',
       code: `
       def upgrade():
@@ -572,6 +587,17 @@ ruleTester(rule, {
       errors: [
         { line: 4, message: /drops index "ix_article_title" on "article", but downgrade\(\) never re-creates it/ },
       ],
+    },
+    {
+      name: 'an unlogged table outlives the migration: the downgrade must drop it (#13)',
+      code: `
+      def upgrade():
+          op.execute("CREATE UNLOGGED TABLE converted AS SELECT id FROM parcel")
+
+      def downgrade():
+          op.drop_column("parcel", "weight_kg")
+      `,
+      errors: [{ line: 2, message: /creates table "converted", but downgrade\(\) never drops it/ }],
     },
   ],
 });

@@ -5,6 +5,7 @@ import type { Span } from '../model/source';
 import type { SqlObjectKind } from '../parse/facts/objectChanges';
 import { expressionColumns } from './expressionColumns';
 import { conventionalNames, type ConventionKind } from './namingConventions';
+import { temporaryTablesOf } from './temporaryTables';
 import { CONSTRAINT_TYPES, columnNameOf, literalName, sqlChangesOf, tableOf } from './opFacts';
 
 /**
@@ -142,7 +143,15 @@ function readSectionEffects(migration: MigrationModel, section: Section): Sectio
   }
   effects.push(...enumCalls(migration, section, enums));
   if (section === 'downgrade' && callsForeignCode(migration)) opaque = true;
-  return { effects, opaque };
+  // A temporary table and what is built on it end with the session at the latest: nothing to reverse.
+  const temporary = temporaryTablesOf(migration, section);
+  const lasting = temporary.size
+    ? effects.filter(
+        (e) =>
+          !(e.kind === 'table' ? temporary.has(e.name) : e.table !== undefined && temporary.has(e.table.toLowerCase())),
+      )
+    : effects;
+  return { effects: lasting, opaque };
 }
 
 function operationEffects(op: Operation, enums: Map<string, { name: string; call: PyCall }>): ObjectEffect[] {
