@@ -1,9 +1,10 @@
 // didChange → publishDiagnostics latency over the protocol (the issue's editor budget), measured
-// on the bundled server over stdio. Run: node out/test/lsp/latency.js [lines...]  (bundle first).
+// on the bundled server over stdio. Run: node out/test/lsp/latency.js [lines...] | shapes  (bundle first).
 // The benchmark suite can import measureDidChangeLatency() for its report.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ALEMBIC_INI, bundleServer, LspSession, makeWorkspace } from './lspSession';
+import { batchRevision, createTableRevision, sqlRevision } from './revisionShapes';
 
 /** A realistic revision of about `lines` lines: add_column ops with comments, a SQL block, a downgrade. */
 export function revisionOfLines(lines: number): string {
@@ -82,8 +83,19 @@ async function typeInto(
 }
 
 export async function measureDidChangeLatency(lines: number, samples = 200): Promise<LatencyResult> {
+  return measureSourceLatency(revisionOfLines(lines), samples);
+}
+
+/** The 80-line shapes of the bench besides revisionOfLines(80)'s add_column calls, by name. */
+export const REVISION_SHAPES: Record<string, () => string> = {
+  create_table: createTableRevision,
+  sql: sqlRevision,
+  batch: batchRevision,
+};
+
+/** Keystroke latency in the last line of `source`, the only revision of its workspace. */
+export async function measureSourceLatency(source: string, samples = 200): Promise<LatencyResult> {
   bundleServer();
-  const source = revisionOfLines(lines);
   const root = makeWorkspace({
     'alembic.ini': ALEMBIC_INI,
     'alembic/env.py': '',
@@ -113,6 +125,17 @@ if (require.main === module) {
           `ms p99 ${r.keystrokes.p99.toFixed(2)} ms, cross-file re-validation ${r.crossFileMs.toFixed(0)} ` +
           `ms (incl. ${150} ms debounce), server RSS ${r.rssMiB.toFixed(0)} MiB; ${r.serverLog}`,
       );
+      return;
+    }
+    if (process.argv[2] === 'shapes') {
+      const samples = Number(process.env.SAMPLES ?? 200);
+      for (const [name, make] of Object.entries(REVISION_SHAPES)) {
+        const r = await measureSourceLatency(make(), samples);
+        console.log(
+          `didChange→publishDiagnostics, ${name} shape (${r.lines} lines), ${r.samples} keystrokes: ` +
+            `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms`,
+        );
+      }
       return;
     }
     const sizes = process.argv

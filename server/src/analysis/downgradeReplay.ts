@@ -83,6 +83,8 @@ class Replay {
   private readonly recreatedTables = new Map<string, string[] | undefined>();
   /** Tables (by root) that did not exist before the upgrade created them: nothing on them existed either. */
   private readonly newTables = new Set<string>();
+  /** The tracked objects on each table (by root): a drop or rename visits these, not every object (a squashed revision has thousands). */
+  private readonly onTable = new Map<string, TrackedObject[]>();
 
   constructor(
     all: readonly ObjectEffect[],
@@ -130,7 +132,8 @@ class Replay {
    */
   private standsInFor(object: TrackedObject): boolean {
     if (object.kind !== 'index' && object.kind !== 'constraint') return false;
-    for (const other of this.objects.values()) {
+    const near = object.table !== undefined ? this.objectsOn(object.table) : this.objects.values();
+    for (const other of near) {
       if (other === object || other.kind !== object.kind || other.table !== object.table) continue;
       if (other.present !== object.before || other.before !== object.present) continue;
       if (sharesAName(object, other)) return true;
@@ -156,8 +159,9 @@ class Replay {
     let object = this.objects.get(key);
     if (!object) {
       const before = existed && !(root !== undefined && kind !== 'table' && this.newTables.has(root));
-      object = { kind, name, table: root, columns: [], aliases: [], patterns: [], present: existed, before };
+      object = { kind, name, table: undefined, columns: [], aliases: [], patterns: [], present: existed, before };
       this.objects.set(key, object);
+      if (root !== undefined) this.placeOnTable(object, root);
     }
     return { key, object };
   }
@@ -203,7 +207,7 @@ class Replay {
       if (declared) object.aliases.push(...declared.names);
       if (declared?.pattern) object.patterns.push({ pattern: declared.pattern, namesTable: declared.namesTable });
     }
-    if (effect.table !== undefined && object.table === undefined) object.table = this.root(effect.table);
+    if (effect.table !== undefined && object.table === undefined) this.placeOnTable(object, this.root(effect.table));
     const keys = [key];
     if (effect.kind === 'table') {
       if (!object.before) this.newTables.add(this.root(effect.name));
@@ -236,17 +240,24 @@ class Replay {
     object.present = false;
     if (effect.kind === 'table') {
       const root = this.root(effect.name);
-      for (const other of this.objects.values()) if (other.table === root) other.present = false;
+      for (const other of this.objectsOn(root)) other.present = false;
     } else if (effect.kind === 'column' && object.table !== undefined) {
-      for (const other of this.objects.values())
-        if (
-          other.table === object.table &&
-          (other.kind === 'index' || other.kind === 'constraint') &&
-          other.columns.includes(effect.name)
-        )
+      for (const other of this.objectsOn(object.table))
+        if ((other.kind === 'index' || other.kind === 'constraint') && other.columns.includes(effect.name))
           other.present = false;
     }
     return [key];
+  }
+
+  private placeOnTable(object: TrackedObject, root: string): void {
+    object.table = root;
+    const list = this.onTable.get(root);
+    if (list) list.push(object);
+    else this.onTable.set(root, [object]);
+  }
+
+  private objectsOn(root: string): readonly TrackedObject[] {
+    return this.onTable.get(root) ?? [];
   }
 
   private rename(effect: ObjectEffect): string[] {
@@ -264,9 +275,8 @@ class Replay {
     from.object.present = false;
     to.object.present = true;
     if (effect.kind === 'column' && from.object.table !== undefined)
-      for (const other of this.objects.values())
-        if (other.table === from.object.table)
-          other.columns = other.columns.map((c) => (c === effect.from ? effect.name : c));
+      for (const other of this.objectsOn(from.object.table))
+        other.columns = other.columns.map((c) => (c === effect.from ? effect.name : c));
     return [from.key, to.key];
   }
 }

@@ -32,8 +32,33 @@ export function pyStringText(value: PyValue): SourceText | undefined {
     : undefined;
 }
 
+/**
+ * The editor re-reads every SQL literal of a file on each keystroke; a decoding depends only on the
+ * literal's text and where it starts, so it is kept by both (most recently used last, bounded).
+ */
+const decoded = new Map<string, SourceText | undefined>();
+const DECODED_ENTRIES = 2000;
+/** Longer texts (squashed dumps) are decoded each time rather than pinned in memory. */
+const DECODED_MAX_LENGTH = 64 * 1024;
+
 /** Decodes the string literal(s) written in `span` (one literal, or several implicitly concatenated). */
 function decodeStringsAt(source: string, span: Span): SourceText | undefined {
+  if (span.end - span.start > DECODED_MAX_LENGTH) return decodeStringsUncached(source, span);
+  // The decoder looks up to three characters past the span (a quote's length): they are in the key too.
+  const key = `${span.start}:${span.end}:${source.slice(span.start, span.end + 3)}`;
+  if (decoded.has(key)) {
+    const hit = decoded.get(key);
+    decoded.delete(key);
+    decoded.set(key, hit);
+    return hit;
+  }
+  const result = decodeStringsUncached(source, span);
+  decoded.set(key, result);
+  if (decoded.size > DECODED_ENTRIES) decoded.delete(decoded.keys().next().value as string);
+  return result;
+}
+
+function decodeStringsUncached(source: string, span: Span): SourceText | undefined {
   let value = '';
   const offsets: number[] = [];
   let i = span.start;

@@ -68,9 +68,23 @@ export class DiagnosticsPublisher {
     this.sendFindings(entry, uri, current ? doc.version : -1, lines ? findingsOf(entry, file) : [], lines, {
       revision: model?.revision,
       canWaive: model !== undefined,
-      // Quick fixes must not edit shared history; git is asked only in a trusted workspace.
-      committedChild: model && this.trusted() ? this.committedChildSafely(entry.model, file) : undefined,
     });
+    // Quick fixes must not edit shared history; git is asked only in a trusted workspace, and only
+    // when a code action reads the answer: not on every keystroke (it stats every revision file).
+    const published = this.published.get(uri);
+    if (published && model && this.trusted()) {
+      const project = entry.model;
+      let asked = false;
+      let answer: Published['committedChild'];
+      Object.defineProperty(published, 'committedChild', {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          if (!asked) [asked, answer] = [true, this.committedChildSafely(project, file)];
+          return answer;
+        },
+      });
+    }
   }
 
   private committedChildSafely(project: ProjectModel, file: string): Published['committedChild'] {
@@ -88,7 +102,7 @@ export class DiagnosticsPublisher {
     version: number,
     findings: Finding[],
     lines: LineIndex | undefined,
-    extra: Pick<Published, 'revision' | 'canWaive' | 'committedChild'>,
+    extra: Pick<Published, 'revision' | 'canWaive'>,
   ): void {
     if (lines) this.published.set(uri, { uri, version, findings, lines, ...extra });
     else this.published.delete(uri);

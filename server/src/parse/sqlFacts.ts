@@ -15,12 +15,21 @@ export function walkSql(node: unknown, visit: Visitor): void {
     return;
   }
   if (!node || typeof node !== 'object') return;
-  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (value && typeof value === 'object' && !Array.isArray(value) && /^[A-Z]/.test(key)) {
+  // Rules walk the same trees many times a keystroke: no entry pairs, no regular expression per key.
+  const record = node as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value && typeof value === 'object' && !Array.isArray(value) && startsUpperCase(key)) {
       visit(key, value as SqlNode);
     }
     walkSql(value, visit);
   }
+}
+
+/** `/^[A-Z]/.test(key)`: a node type (`SelectStmt`), not a field (`targetList`). */
+function startsUpperCase(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return c >= 65 && c <= 90;
 }
 
 /** `[{String:{sval:'pg_catalog'}},{String:{sval:'now'}}]` → ['pg_catalog', 'now']. */

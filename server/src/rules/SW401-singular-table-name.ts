@@ -145,6 +145,18 @@ export default defineRule({
 
 /** What is wrong with a table name and, after " HELP: ", what to do; or undefined. */
 export function nameProblem(name: string): string | undefined {
+  // pluralize runs a long list of regular expressions; the editor asks again on every keystroke.
+  if (problems.has(name)) return problems.get(name);
+  const problem = nameProblemUncached(name);
+  if (problems.size >= PROBLEM_ENTRIES) problems.clear();
+  problems.set(name, problem);
+  return problem;
+}
+
+const problems = new Map<string, string | undefined>();
+const PROBLEM_ENTRIES = 2000;
+
+function nameProblemUncached(name: string): string | undefined {
   const lower = name.toLowerCase();
   if (GENERIC_NAMES.has(lower) || GENERIC_AFFIXES.test(lower)) {
     return (

@@ -118,6 +118,17 @@ export class AlembicHelper {
   private readonly stderrTail: string[] = [];
   private readonly log: RunnerLog;
   private nextId = 1;
+  /**
+   * Time spent in requests, summed since the helper started: `requestMs` (wall time seen from
+   * here), `helperMs` (inside the helper) and, when the helper runs with SCHEMA_WARDEN_PHASES=1,
+   * its phases (see HelperResponse.phasesMs). For the round-trip budget's breakdown.
+   */
+  readonly timings: { requests: number; requestMs: number; helperMs: number; phasesMs: Record<string, number> } = {
+    requests: 0,
+    requestMs: 0,
+    helperMs: 0,
+    phasesMs: {},
+  };
   private exited = false;
   private exitError: Error | undefined;
   private readonly exitPromise: Promise<void>;
@@ -302,6 +313,11 @@ export class AlembicHelper {
       );
       throw error;
     }
+    this.timings.requests++;
+    this.timings.requestMs += performance.now() - began;
+    this.timings.helperMs += result.elapsedMs ?? 0;
+    for (const [phase, ms] of Object.entries(result.phasesMs ?? {}))
+      this.timings.phasesMs[phase] = (this.timings.phasesMs[phase] ?? 0) + ms;
     const took = `${formatMs(performance.now() - began)}${result.elapsedMs !== undefined ? ` (helper ${formatMs(result.elapsedMs)})` : ''}`;
     if (!result.ok) {
       const detail = result.error ?? { type: 'Unknown', message: 'the helper gave no error detail' };

@@ -57,6 +57,8 @@ export interface HelperResponse {
   result?: unknown;
   error?: HelperErrorDetail;
   elapsedMs?: number;
+  /** With SCHEMA_WARDEN_PHASES=1: where the command's time went ("script", "env", "sql", "traceSetup", "traceStatements"). */
+  phasesMs?: Record<string, number>;
 }
 
 /** Which environment ran a command, and what the helper's redirection of engines did. */

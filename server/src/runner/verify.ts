@@ -95,8 +95,19 @@ export interface VerifyOptions {
   log?: RunnerLog;
   /** Trace the locks of each revision's first upgrade (default: true). */
   traceLocks?: boolean;
+  /** Filled with where the run's own time went (snapshots, alembic_version reads, rebuilds), for the budget. */
+  timings?: VerifyTimings;
   /** Called after every step, for progress reporting. */
   onStep?: (revision: RevisionInfo, step: VerifyStepResult, index: number, total: number) => void;
+}
+
+/** Time verify spent outside the helper's commands, summed over the run (milliseconds). */
+export interface VerifyTimings {
+  snapshots: number;
+  snapshotMs: number;
+  versionReads: number;
+  versionReadMs: number;
+  rebuildMs: number;
 }
 
 /** Which revisions `from`..`to` covers, in the order they are verified. */
@@ -152,13 +163,37 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   let client = await connect();
   const snapshots = new Map<string, SchemaSnapshot>();
   const versionTable = options.versionTable ?? 'alembic_version';
+  const timings = options.timings;
+  const timed = async <T>(work: Promise<T>, add: (ms: number) => void): Promise<T> => {
+    if (!timings) return work;
+    const start = performance.now();
+    try {
+      return await work;
+    } finally {
+      add(performance.now() - start);
+    }
+  };
   const snapshot = () =>
-    takeSnapshot(client, { excludeTables: [versionTable] }).catch((error: Error) => {
-      throw new TargetLostError(
-        `the database server stopped answering while taking a schema snapshot: ${connectionError?.message ?? error.message}`,
-      );
-    });
-  let appliedHeads = versionTableReader(() => client, versionTable);
+    timed(
+      takeSnapshot(client, { excludeTables: [versionTable] }).catch((error: Error) => {
+        throw new TargetLostError(
+          `the database server stopped answering while taking a schema snapshot: ${connectionError?.message ?? error.message}`,
+        );
+      }),
+      (ms) => {
+        (timings as VerifyTimings).snapshots++;
+        (timings as VerifyTimings).snapshotMs += ms;
+      },
+    );
+  const readVersionTable = (): (() => Promise<string[]>) => {
+    const read = versionTableReader(() => client, versionTable);
+    return () =>
+      timed(read(), (ms) => {
+        (timings as VerifyTimings).versionReads++;
+        (timings as VerifyTimings).versionReadMs += ms;
+      });
+  };
+  let appliedHeads = readVersionTable();
   const keyOf = (heads: Iterable<string>) => [...heads].sort().join(',') || '(base)';
   const checkCancelled = () => {
     if (options.signal?.aborted) throw new RunnerCancelledError();
@@ -198,9 +233,11 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   const rebuild = async () => {
     await client.end().catch(() => undefined);
     log('keep going: rebuilding the scratch database empty');
-    await (options.rebuildDatabase as () => Promise<void>)();
+    await timed((options.rebuildDatabase as () => Promise<void>)(), (ms) => {
+      (timings as VerifyTimings).rebuildMs += ms;
+    });
     client = await connect();
-    appliedHeads = versionTableReader(() => client, versionTable);
+    appliedHeads = readVersionTable();
   };
   try {
     for (const [index, id] of order.entries()) {

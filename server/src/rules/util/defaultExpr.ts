@@ -33,8 +33,21 @@ export interface DefaultAnalysis {
 const TEXT_CALLEE = /(^|\.)(text|literal_column)$/;
 const FUNC_CALLEE = /(^|\.)func\.\w+$/;
 
+/**
+ * SW203, SW204 and SW205 each analyse the same `server_default=` values of a model, on every
+ * keystroke in the editor: the analysis of a value (read-only to them) is kept with the value.
+ */
+const analysed = new WeakMap<PyValue, DefaultAnalysis | undefined>();
+
 /** Analyses a `server_default=` value; undefined for a plain string (a quoted constant) or an unknown shape. */
 export function analysePyDefault(value: PyValue): DefaultAnalysis | undefined {
+  if (analysed.has(value)) return analysed.get(value);
+  const analysis = analyseUncached(value);
+  analysed.set(value, analysis);
+  return analysis;
+}
+
+function analyseUncached(value: PyValue): DefaultAnalysis | undefined {
   if (value.kind !== 'call') return undefined;
   const { call } = value;
   if (TEXT_CALLEE.test(call.callee) && call.args[0]) {

@@ -29,6 +29,66 @@ import traceback
 
 PROTOCOL_VERSION = 1
 
+# Per-phase timing of each command (SCHEMA_WARDEN_PHASES=1, for the round-trip budget): None when
+# off, else {phase: seconds} of the command being handled, sent back as "phasesMs".
+PHASES = None
+PHASES_ON = os.environ.get("SCHEMA_WARDEN_PHASES") == "1"
+
+
+OPEN_PHASES = []
+
+
+class phase(object):
+    """Adds the time spent inside the block to PHASES[name] (nothing when phase timing is off).
+    Phases split "env" only: one opened inside any other phase is that phase's time (the lock
+    tracer's own connection is tracing, not connecting), so it is not counted again."""
+
+    __slots__ = ("name", "began")
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        OPEN_PHASES.append(self.name)
+        self.began = time.perf_counter()
+
+    def __exit__(self, *exc):
+        OPEN_PHASES.pop()
+        if PHASES is not None and all(outer == "env" for outer in OPEN_PHASES):
+            PHASES[self.name] = PHASES.get(self.name, 0.0) + time.perf_counter() - self.began
+        return False
+
+
+def time_dialect_setup(dialect):
+    """Times what SQLAlchemy does on a new engine's first connection (dialect.initialize: server
+    version, schema, isolation level, a few queries). Phase timing only."""
+    original = dialect.initialize
+
+    def timed(connection):
+        with phase("dialectSetup"):
+            return original(connection)
+
+    dialect.initialize = timed
+
+
+def install_sql_timing():
+    """Times every statement SQLAlchemy sends (the migration's SQL and Alembic's bookkeeping)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    started = {}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        started[id(cursor)] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        began = started.pop(id(cursor), None)
+        if began is not None and PHASES is not None:
+            PHASES["sql"] = PHASES.get("sql", 0.0) + time.perf_counter() - began
+
+    event.listen(Engine, "before_cursor_execute", before)
+    event.listen(Engine, "after_cursor_execute", after)
+
 
 def _claim_stdout():
     """Keeps the real stdout for JSON and sends everything else written to fd 1 to stderr."""
@@ -270,6 +330,8 @@ def install_redirection():
                     kwargs[key] = checked_creator(kwargs[key], key == "async_creator")
         engine = original(url, *args, **kwargs)
         REDIRECT.engines.append(weakref.ref(engine))
+        if PHASES_ON:
+            time_dialect_setup(engine.dialect)
         return engine
 
     redirecting_create_engine.__doc__ = original.__doc__
@@ -329,7 +391,8 @@ def install_driver_guards():
             if "database" in params and "dbname" not in params:
                 params["dbname"] = params["database"]
             check_driver_target(params, "psycopg2.connect")
-            connection = original_psycopg2(dsn, connection_factory=connection_factory, cursor_factory=cursor_factory, **kwargs)
+            with phase("connect"):
+                connection = original_psycopg2(dsn, connection_factory=connection_factory, cursor_factory=cursor_factory, **kwargs)
             REDIRECT.opened.append(connection)
             return connection
 
@@ -345,7 +408,8 @@ def install_driver_guards():
         def guarded_psycopg(conninfo="", *args, **kwargs):
             params = psycopg_conninfo.conninfo_to_dict(psycopg_conninfo.make_conninfo(conninfo, **dict((k, v) for k, v in kwargs.items() if k in ("host", "port", "dbname", "user", "password") and v is not None)))
             check_driver_target(params, "psycopg.connect")
-            connection = original_psycopg(conninfo, *args, **kwargs)
+            with phase("connect"):
+                connection = original_psycopg(conninfo, *args, **kwargs)
             REDIRECT.opened.append(connection)
             return connection
 
@@ -697,9 +761,11 @@ class RelationReader(object):
         from sqlalchemy.pool import NullPool
 
         self.engine = create_engine(url, poolclass=NullPool)
-        self.raw = self.engine.raw_connection()
-        driver = getattr(self.raw, "dbapi_connection", None) or self.raw.connection
-        driver.autocommit = True  # each read sees what is committed by then
+        # The driver's own connection, without the pool's first-connect dialect setup (a few
+        # queries on every traced upgrade): only pg_class is read on it.
+        cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+        self.raw = self.engine.dialect.connect(*cargs, **cparams)
+        self.raw.autocommit = True  # each read sees what is committed by then
 
     def read(self):
         cursor = self.raw.cursor()
@@ -858,6 +924,10 @@ class LockTracer(object):
     def before_execute(self, conn, cursor, statement, parameters, context, executemany):
         if self.failure:
             return
+        with phase("traceStatements"):
+            self._before_execute(cursor)
+
+    def _before_execute(self, cursor):
         try:
             dbapi = self.dbapi_of(cursor)
             observing = bool(getattr(dbapi, "autocommit", False))
@@ -870,9 +940,15 @@ class LockTracer(object):
     def after_execute(self, conn, cursor, statement, parameters, context, executemany):
         if self.failure:
             return
+        with phase("traceStatements"):
+            self._after_execute(cursor, statement)
+
+    def _after_execute(self, cursor, statement):
         try:
             dbapi = self.dbapi_of(cursor)
             began, observing = self.started.pop(id(dbapi), (time.perf_counter(), False))
+            if not observing and alembic_catalog_read(statement):
+                return  # it can only lock pg_catalog relations, which the trace leaves out
             if observing:
                 rows = self.observer.finish()
             else:
@@ -969,6 +1045,36 @@ class LockTracer(object):
         if self.failure:
             traced["traceError"] = self.failure
         return traced
+
+
+CATALOG_SOURCE = None
+
+
+def alembic_catalog_read(statement):
+    """Whether `statement` is Alembic's own look at the catalogs (has_table on the version table
+    before each run): a SELECT whose every FROM/JOIN is a pg_catalog relation, issued by Alembic's
+    runtime rather than by a revision or env.py. Reading pg_locks after it would find nothing new."""
+    import re
+
+    global CATALOG_SOURCE
+    if CATALOG_SOURCE is None:
+        CATALOG_SOURCE = re.compile(r"\b(?:FROM|JOIN)\s+([^\s()]+)", re.IGNORECASE)
+    text = str(statement).lstrip()
+    if not text[:6].upper() == "SELECT" or ";" in text or "," in text.split("FROM", 1)[-1].split("WHERE", 1)[0]:
+        return False
+    sources = CATALOG_SOURCE.findall(text)
+    if not sources or not all(source.startswith("pg_catalog.") for source in sources):
+        return False
+    runtime = os.sep + os.path.join("alembic", "runtime") + os.sep
+    passing = (os.sep + "sqlalchemy" + os.sep, os.sep + os.path.join("alembic", "util") + os.sep)
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if any(part in filename for part in passing) or filename == __file__ or filename.startswith("<"):
+            frame = frame.f_back
+            continue
+        return runtime in filename
+    return False
 
 
 def one_line(statement):
@@ -1078,8 +1184,9 @@ def run_online(session, args, direction, revision):
     from alembic import command
     from alembic.runtime.environment import EnvironmentContext
 
-    config = session.config(args)
-    script = session.script(args, config)
+    with phase("script"):
+        config = session.config(args)
+        script = session.script(args, config)
     walker = getattr(script, "_%s_revs" % direction, None)
     if walker is None:
         run_env_marked(script, lambda: getattr(command, direction)(config, revision))
@@ -1089,7 +1196,7 @@ def run_online(session, args, direction, revision):
         return walker(revision, rev)
 
     def run():
-        with EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None, destination_rev=revision, tag=None):
+        with phase("env"), EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None, destination_rev=revision, tag=None):
             script.run_env()
 
     run_env_marked(script, run)
@@ -1100,10 +1207,12 @@ def cmd_upgrade(session, args):
     if not args.get("traceLocks") or not REDIRECT.target:
         run_online(session, args, "upgrade", revision)
         return {"revision": revision, "environment": session.environment()}
-    script = session.script(args)
+    with phase("script"):
+        script = session.script(args)
     version_table = args.get("version_table", session.version_table)
-    tracer = LockTracer(REDIRECT.target, revision_dirs_of(script), version_table)
-    tracer.install()
+    with phase("traceSetup"):
+        tracer = LockTracer(REDIRECT.target, revision_dirs_of(script), version_table)
+        tracer.install()
     try:
         run_online(session, args, "upgrade", revision)
     except BaseException:
@@ -1111,7 +1220,9 @@ def cmd_upgrade(session, args):
         raise
     finally:
         tracer.remove()
-    return {"revision": revision, "environment": session.environment(), "trace": tracer.result()}
+    with phase("traceSetup"):
+        trace = tracer.result()
+    return {"revision": revision, "environment": session.environment(), "trace": trace}
 
 
 def cmd_downgrade(session, args):
@@ -1298,7 +1409,9 @@ COMMANDS = {
 
 def handle(session, request):
     request_id = request.get("id")
+    global PHASES
     started = time.time()
+    PHASES = {} if PHASES_ON else None
     try:
         cmd = request.get("cmd")
         if cmd not in COMMANDS:
@@ -1315,6 +1428,9 @@ def handle(session, request):
     except BaseException as exc:  # SystemExit from env.py too: report it, keep serving
         response = {"id": request_id, "ok": False, "error": describe_error(exc)}
     response["elapsedMs"] = round((time.time() - started) * 1000, 1)
+    if PHASES is not None:
+        response["phasesMs"] = dict((name, round(seconds * 1000, 2)) for name, seconds in PHASES.items())
+        PHASES = None
     return response
 
 
@@ -1324,6 +1440,8 @@ def main():
         import_alembic()
         install_redirection()
         install_environment_hook(session)
+        if PHASES_ON:
+            install_sql_timing()
         ready = {"id": 0, "ok": True, "result": cmd_hello(session, {})}
     except HelperError as exc:
         send({"id": 0, "ok": False, "error": describe_error(exc)})
