@@ -71,6 +71,12 @@ const EXPECTED: Record<string, string[]> = {
     'plugins/billing/billing/migrations/versions/b001_invoices.py',
   ],
   'versions-helpers': ['migrations/versions/7d1_patients.py', 'migrations/versions/7d2_visits.py'],
+  // alembic.ini with named sections ([core], [tenant]; `alembic -n tenant`), none in [alembic].
+  'named-sections': [
+    'revisions/core/versions/k001_harbours.py',
+    'shipyard/revisions/tenant/history/t001_berths.py',
+    'shipyard/revisions/tenant/history/t002_berth_depth.py',
+  ],
 };
 
 describe('schema-warden lint finds the project wherever Alembic keeps it (layout fixtures)', () => {
@@ -108,6 +114,19 @@ describe('schema-warden lint finds the project wherever Alembic keeps it (layout
       /src\/ledger\/db\/migrations\/versions\/sqlite: it is named for another database \(sqlite\)/,
     );
     assert.doesNotMatch(r.stdout, /5e5e5e5e0001/);
+  });
+
+  it('named-sections: one project per named section, no complaint about [alembic] lacking script_location, and a history folder named alone is its section', async () => {
+    const root = path.join(LAYOUTS, 'named-sections');
+    const all = await run(['lint', '--format', 'json'], root);
+    assert.doesNotMatch(all.stderr, /script_location/, all.stderr);
+    const tenant = await run(['lint', '--format', 'json', 'shipyard/revisions/tenant/history'], root);
+    assert.deepEqual(
+      revisionsOf(tenant),
+      ['shipyard/revisions/tenant/history/t001_berths.py', 'shipyard/revisions/tenant/history/t002_berth_depth.py'],
+      tenant.stderr,
+    );
+    assert.doesNotMatch(tenant.stderr, /script_location/, tenant.stderr);
   });
 
   it('flask-migrate: the ini has no script_location and no problem is reported about it', async () => {

@@ -38,6 +38,11 @@ const EXPECTED: Record<string, string[]> = {
     'plugins/billing/billing/migrations/versions/b001_invoices.py',
   ],
   'versions-helpers': ['migrations/versions/7d1_patients.py', 'migrations/versions/7d2_visits.py'],
+  'named-sections': [
+    'revisions/core/versions/k001_harbours.py',
+    'shipyard/revisions/tenant/history/t001_berths.py',
+    'shipyard/revisions/tenant/history/t002_berth_depth.py',
+  ],
 };
 
 function filesOf(root: string): string[] {

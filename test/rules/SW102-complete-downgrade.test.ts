@@ -142,6 +142,21 @@ ruleTester(rule, {
       `,
     },
     {
+      name: 'temporary tables in SQL, kept to commit or dropped later, and an index on one (#13)',
+      code: `
+      def upgrade():
+          op.add_column("parcel", sa.Column("weight_kg", sa.Numeric()))
+          op.execute("CREATE TEMP TABLE converted ON COMMIT DROP AS SELECT id, weight_grams / 1000.0 AS kg FROM parcel")
+          op.execute("CREATE INDEX ix_converted_id ON converted (id)")
+          op.execute("CREATE TEMPORARY TABLE heavy (id integer)")
+          op.execute("UPDATE parcel SET weight_kg = c.kg FROM converted c WHERE c.id = parcel.id")
+          op.execute("DROP TABLE heavy")
+
+      def downgrade():
+          op.drop_column("parcel", "weight_kg")
+      `,
+    },
+    {
       name: 'CREATE OR REPLACE VIEW restored by the downgrade',
       code: `
       def upgrade():
@@ -329,6 +344,25 @@ ruleTester(rule, {
           op.drop_index("ix_reading_taken_at", table_name="reading")
           with op.get_context().autocommit_block():
               op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_reading_sensor_id")
+      `,
+    },
+    {
+      name: 'a drop run only when the catalogue lists the index, then its build: the pair creates it (#13, tasking-manager)',
+      code: `
+      def upgrade():
+          inspector = sa.inspect(op.get_bind())
+          # a copy may have been built by hand before this history existed
+          for index in inspector.get_indexes("article"):
+              if index["name"] == "ix_article_body_search":
+                  op.drop_index("ix_article_body_search", table_name="article")
+          if "ix_article_slug" in [i["name"] for i in inspector.get_indexes("article")]:
+              op.execute("DROP INDEX ix_article_slug")
+          op.create_index("ix_article_body_search", "article", ["body_search"], postgresql_using="gin")
+          op.execute("CREATE INDEX ix_article_slug ON article (slug)")
+
+      def downgrade():
+          op.execute("DROP INDEX ix_article_slug")
+          op.drop_index("ix_article_body_search", table_name="article")
       `,
     },
   ],
@@ -537,6 +571,33 @@ ruleTester(rule, {
         { line: 2, message: /drops index "ix_reading_legacy", but downgrade\(\) never re-creates it/ },
         { line: 3, message: /creates index "ix_reading_sensor_id" on "reading", but downgrade\(\) never drops it/ },
       ],
+    },
+    {
+      name: 'a drop after a catalogue test with no build of that name after it still drops what was there (#13)',
+      code: `
+      def upgrade():
+          inspector = sa.inspect(op.get_bind())
+          if "ix_article_title" in [i["name"] for i in inspector.get_indexes("article")]:
+              op.drop_index("ix_article_title", table_name="article")
+          op.create_index("ix_article_heading", "article", ["title"])
+
+      def downgrade():
+          op.drop_index("ix_article_heading", table_name="article")
+      `,
+      errors: [
+        { line: 4, message: /drops index "ix_article_title" on "article", but downgrade\(\) never re-creates it/ },
+      ],
+    },
+    {
+      name: 'an unlogged table outlives the migration: the downgrade must drop it (#13)',
+      code: `
+      def upgrade():
+          op.execute("CREATE UNLOGGED TABLE converted AS SELECT id FROM parcel")
+
+      def downgrade():
+          op.drop_column("parcel", "weight_kg")
+      `,
+      errors: [{ line: 2, message: /creates table "converted", but downgrade\(\) never drops it/ }],
     },
   ],
 });

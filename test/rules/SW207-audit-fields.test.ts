@@ -77,6 +77,15 @@ ruleTester(rule, {
           op.drop_table("scratch")
       `,
     },
+    {
+      name: 'temporary tables are work tables of one migration, not entities (#13)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.execute("CREATE TEMP TABLE moved_rows ON COMMIT DROP AS SELECT id FROM customer")
+          op.execute("CREATE TEMPORARY TABLE id_map (old_id integer, new_id uuid)")
+      `,
+    },
   ],
   invalid: [
     {
@@ -216,6 +225,15 @@ ruleTester(rule, {
             'default now().',
         },
       ],
+    },
+    {
+      name: 'an unlogged table outlives the migration: it is checked (#13)',
+      code: `
+      revision = "b1"
+      def upgrade():
+          op.execute("CREATE UNLOGGED TABLE id_map (old_id integer, new_id uuid)")
+      `,
+      errors: [{ line: 3, message: /Table "id_map" has no created_at and updated_at audit columns/ }],
     },
   ],
 });

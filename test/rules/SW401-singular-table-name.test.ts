@@ -54,6 +54,14 @@ ruleTester(rule, {
           op.rename_table("customer", "customers")
       `,
     },
+    {
+      name: 'temporary tables are work tables of one migration, not entities (#13)',
+      code: `
+      def upgrade():
+          op.execute("CREATE TEMP TABLE moved_rows ON COMMIT DROP AS SELECT id FROM customer")
+          op.execute("CREATE TEMPORARY TABLE id_pairs (old_id integer, new_id uuid)")
+      `,
+    },
   ],
   invalid: [
     {
@@ -103,6 +111,14 @@ ruleTester(rule, {
         { line: 3, message: /"data" is generic/ },
         { line: 4, message: /"tbl_customer" is generic/ },
       ],
+    },
+    {
+      name: 'an unlogged table outlives the migration: its name is checked (#13)',
+      code: `
+      def upgrade():
+          op.execute("CREATE UNLOGGED TABLE id_pairs (old_id integer, new_id uuid)")
+      `,
+      errors: [{ line: 2, message: /"id_pairs" is plural/ }],
     },
   ],
 });

@@ -10,7 +10,8 @@ import type { ObjectEffect } from './objectEffects';
  *   an unnamed one, see namingConventions.ts);
  * - renames move the object; `ADD CONSTRAINT … USING INDEX ix` turns index ix into the constraint;
  * - `DROP … IF EXISTS x` just before `CREATE … IF NOT EXISTS x` (clearing an invalid leftover
- *   before an idempotent build) says nothing of x before: the pair creates x;
+ *   before an idempotent build) says nothing of x before: the pair creates x; so does a drop of x
+ *   run only if the catalogue lists x (a leftover made outside the history) before any CREATE x;
  * then the state of every object the upgrade touched is compared with its state before. An
  * object first seen being dropped or renamed existed before; one first seen being created did
  * not (unless its table was created in this revision). So a swap (add `value_new`, drop
@@ -44,17 +45,19 @@ export function unreversedEffects(
 }
 
 /**
- * The `DROP … IF EXISTS x` effects of a section whose next effect on x is `CREATE … IF NOT EXISTS x`:
- * together they make sure x exists, whether or not it (or an invalid leftover of it) was there.
+ * The `DROP … IF EXISTS x` effects of a section whose next effect on x is `CREATE … IF NOT EXISTS x`,
+ * and the drops of x run only after a catalogue test whose next effect on x is a CREATE x:
+ * together they make sure x exists, whether or not it (or a leftover of it) was there.
  */
 function rebuildGuards(effects: readonly ObjectEffect[]): Set<ObjectEffect> {
   const guards = new Set<ObjectEffect>();
   effects.forEach((effect, i) => {
-    if (effect.action !== 'drop' || !effect.ifExists || effect.consumedBy) return;
+    if (effect.action !== 'drop' || !(effect.ifExists || effect.catalogueChecked) || effect.consumedBy) return;
     const next = effects
       .slice(i + 1)
       .find((e) => e.kind === effect.kind && (e.name === effect.name || e.from === effect.name));
-    if (next?.action === 'create' && next.ifNotExists && next.name === effect.name) guards.add(effect);
+    const rebuilds = next?.action === 'create' && next.name === effect.name;
+    if (rebuilds && (next.ifNotExists || effect.catalogueChecked)) guards.add(effect);
   });
   return guards;
 }

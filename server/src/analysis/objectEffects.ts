@@ -1,9 +1,11 @@
 import type { MigrationModel, Operation, PyCall, PyValue, Section } from '../model/migration';
 import { boolValue, callKeyword, stringValue } from '../model/migration';
+import { insideAny } from '../model/dialectGuards';
 import type { Span } from '../model/source';
 import type { SqlObjectKind } from '../parse/facts/objectChanges';
 import { expressionColumns } from './expressionColumns';
 import { conventionalNames, type ConventionKind } from './namingConventions';
+import { temporaryTablesOf } from './temporaryTables';
 import { CONSTRAINT_TYPES, columnNameOf, literalName, sqlChangesOf, tableOf } from './opFacts';
 
 /**
@@ -42,6 +44,12 @@ export interface ObjectEffect {
   ifExists?: boolean;
   /** `CREATE … IF NOT EXISTS` (`if_not_exists=True`). */
   ifNotExists?: boolean;
+  /**
+   * A drop run only after the revision looked for the object in the catalogue (`if name in
+   * inspector.get_indexes(…)`, see model/catalogueGuards.ts): like IF EXISTS, it does not say the
+   * object was there, only that a leftover made outside the history may be.
+   */
+  catalogueChecked?: boolean;
   /** What does it, for messages: "`op.create_index`" or "the SQL statement". */
   by: string;
   isSql: boolean;
@@ -94,6 +102,7 @@ function readSectionEffects(migration: MigrationModel, section: Section): Sectio
       opaque = true;
       continue;
     }
+    const checked = insideAny(migration.catalogueGuardedSpans, op.span);
     if (op.name === 'execute') {
       if (!op.sql || !op.sql.analysable || op.sql.error) opaque = true;
       for (const { change, span } of sqlChangesOf(op, migration.source)) {
@@ -108,6 +117,7 @@ function readSectionEffects(migration: MigrationModel, section: Section): Sectio
             ...(change.action === 'create' && change.ifNotExists ? { ifNotExists: true } : {}),
             ...(change.action === 'drop' && change.ifExists ? { ifExists: true } : {}),
             ...(change.action === 'drop' && change.consumedBy ? { consumedBy: change.consumedBy } : {}),
+            ...(change.action === 'drop' && checked ? { catalogueChecked: true } : {}),
             by: 'the SQL statement',
             isSql: true,
             span,
@@ -127,11 +137,21 @@ function readSectionEffects(migration: MigrationModel, section: Section): Sectio
       }
       continue;
     }
-    effects.push(...operationEffects(op, enums));
+    const found = operationEffects(op, enums);
+    for (const effect of found)
+      effects.push(checked && effect.action === 'drop' ? { ...effect, catalogueChecked: true } : effect);
   }
   effects.push(...enumCalls(migration, section, enums));
   if (section === 'downgrade' && callsForeignCode(migration)) opaque = true;
-  return { effects, opaque };
+  // A temporary table and what is built on it end with the session at the latest: nothing to reverse.
+  const temporary = temporaryTablesOf(migration, section);
+  const lasting = temporary.size
+    ? effects.filter(
+        (e) =>
+          !(e.kind === 'table' ? temporary.has(e.name) : e.table !== undefined && temporary.has(e.table.toLowerCase())),
+      )
+    : effects;
+  return { effects: lasting, opaque };
 }
 
 function operationEffects(op: Operation, enums: Map<string, { name: string; call: PyCall }>): ObjectEffect[] {

@@ -29,14 +29,32 @@ export interface AlembicProject {
    * sets it); Alembic runs from the folder above (see `alembicRunLocation` in discovery.ts).
    */
   flaskMigrate?: boolean;
+  /**
+   * The named section of alembic.ini it is read from (`[core]`, run as `alembic -n core`), when the
+   * file keeps several histories in named sections and none in `[alembic]`.
+   */
+  section?: string;
 }
 
 export class AlembicConfigError extends Error {}
 
 /** Reads the Alembic configuration in one folder (alembic.ini, else `[tool.alembic]` in pyproject.toml), if it has one. */
 export function readAlembicProject(dir: string): AlembicProject | undefined {
+  return readAlembicProjects(dir)[0];
+}
+
+/**
+ * Every Alembic project the configuration in one folder names: one, or (alembic.ini with named
+ * sections that each have a `script_location`, and none in `[alembic]`) one per named section.
+ */
+export function readAlembicProjects(dir: string): AlembicProject[] {
   const iniFile = path.join(dir, 'alembic.ini');
-  if (fs.existsSync(iniFile)) return fromIni(dir, iniFile);
+  if (fs.existsSync(iniFile)) return fromIniFile(dir, iniFile);
+  const project = fromPyproject(dir);
+  return project ? [project] : [];
+}
+
+function fromPyproject(dir: string): AlembicProject | undefined {
   const pyproject = path.join(dir, 'pyproject.toml');
   if (fs.existsSync(pyproject)) {
     let table: Record<string, unknown> | undefined;
@@ -125,15 +143,39 @@ function isInsideOrSame(dir: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-function fromIni(dir: string, file: string): AlembicProject {
-  const problems: string[] = [];
+/**
+ * alembic.ini's projects: `[alembic]`'s, or, when it names no `script_location` and other sections
+ * do (several histories under one file, selected with `alembic -n NAME`), one per such section.
+ */
+function fromIniFile(dir: string, file: string): AlembicProject[] {
   let parsed: Record<string, Record<string, unknown>> = {};
+  let unreadable: string | undefined;
   try {
     parsed = ini.parse(joinContinuationLines(fs.readFileSync(file, 'utf8'))) as typeof parsed;
   } catch (err) {
-    problems.push(`${file} could not be read: ${(err as Error).message}`);
+    unreadable = `${file} could not be read: ${(err as Error).message}`;
   }
-  const section = parsed.alembic ?? {};
+  const hasLocation = (section: unknown): boolean =>
+    typeof section === 'object' &&
+    section !== null &&
+    typeof (section as Record<string, unknown>).script_location === 'string' &&
+    ((section as Record<string, unknown>).script_location as string).trim() !== '';
+  const named = hasLocation(parsed.alembic)
+    ? []
+    : Object.keys(parsed).filter((name) => name !== 'alembic' && hasLocation(parsed[name]));
+  if (named.length === 0) return [fromIni(dir, file, parsed, 'alembic', unreadable)];
+  return named.map((name) => fromIni(dir, file, parsed, name));
+}
+
+function fromIni(
+  dir: string,
+  file: string,
+  parsed: Record<string, Record<string, unknown>>,
+  sectionName: string,
+  unreadable?: string,
+): AlembicProject {
+  const problems: string[] = unreadable ? [unreadable] : [];
+  const section = parsed[sectionName] ?? {};
   const projectRoot = projectRootOf(dir);
   const here = (s: string): string => s.replace(/%\(here\)s/g, dir).replace(/%%/g, '%');
   const rawLocation = typeof section.script_location === 'string' ? section.script_location.trim() : undefined;
@@ -169,6 +211,7 @@ function fromIni(dir: string, file: string): AlembicProject {
     problems,
     env: readEnvScript(scriptLocation),
     ...(flaskMigrate ? { flaskMigrate } : {}),
+    ...(sectionName !== 'alembic' ? { section: sectionName } : {}),
   };
 }
 

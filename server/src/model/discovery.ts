@@ -5,6 +5,7 @@ import {
   brokenRevisionLink,
   pythonConfiguredProject,
   readAlembicProject,
+  readAlembicProjects,
   scanRevisionFiles,
   OTHER_DATABASE_FOLDERS,
   type AlembicProject,
@@ -61,8 +62,7 @@ export function findProjects(start: string, problems: string[] = []): ProjectSea
   const root = path.resolve(start);
   const visit = (dir: string, level: number): void => {
     folders++;
-    const project = readAlembicProject(dir);
-    if (project) configured.push(project);
+    configured.push(...readAlembicProjects(dir));
     const python = pythonConfiguredProject(dir);
     if (python) inCode.push(python);
     if (level >= MAX_SEARCH_DEPTH || budget <= 0) return;
@@ -123,8 +123,8 @@ export function enclosingProject(target: string): AlembicProject | undefined {
     samePath(resolved, project.scriptLocation);
   let inCode: AlembicProject | undefined;
   for (let dir = resolved; ; dir = path.dirname(dir)) {
-    const project = readAlembicProject(dir);
-    if (project && holds(project)) return project;
+    const project = readAlembicProjects(dir).find(holds);
+    if (project) return project;
     const python = inCode ? undefined : pythonConfiguredProject(dir);
     if (python && holds(python)) inCode = python;
     if (fs.existsSync(path.join(dir, '.git')) || path.dirname(dir) === dir) return inCode;

@@ -26,7 +26,10 @@ export default defineRule({
         'on an expression of it, `sa.text("lower(email)")` or SQL `(lower(email))`, or with a ' +
         'predicate on it, included); a constraint added `USING INDEX ix` takes the index, and ' +
         'dropping it drops both; `DROP INDEX IF EXISTS x` just before `CREATE INDEX IF NOT EXISTS ' +
-        'x` (clearing an invalid leftover) creates x; a drop finds its object under the name a ' +
+        'x` (clearing an invalid leftover) creates x, and so does a drop of x run only when the ' +
+        'catalogue lists it (`if … in inspector.get_indexes(…)`) followed by a build of x; a temporary ' +
+        'table (`CREATE TEMP TABLE`) and what is built on it outlive no migration and are not ' +
+        'compared; a drop finds its object under the name a ' +
         'naming convention (the one declared on the application’s metadata, ' +
         '`MetaData(naming_convention=…)` or `metadata.naming_convention = …`, read statically from ' +
         'the project root, and the common forms) or PostgreSQL gives it (`ck_ticket_valid_state` ' +

@@ -52,6 +52,7 @@ export default defineRule({
         'nullable=False, server_default=sa.text("now()"))`.',
       fixSafety: 'unsafe',
       notes:
+        'A temporary table (`CREATE TEMP TABLE`) is a work table of one migration and is not checked. ' +
         '`now()`, `CURRENT_TIMESTAMP` and `transaction_timestamp()` give the same value and count ' +
         'as the same declaration. A Python-side `default=` is not written to the database by ' +
         "Alembic and does not count. Keeping `updated_at` current on UPDATE is the application's " +
@@ -65,7 +66,8 @@ export default defineRule({
     const tables: TableModel[] = [];
     for (const { schema } of replayProject(project).heads) {
       for (const table of schema.tables.values()) {
-        if (seen.has(table) || table.partitionOf) continue;
+        // A temporary table is a work table of one migration, not an entity that keeps rows.
+        if (seen.has(table) || table.partitionOf || table.temporary) continue;
         seen.add(table);
         tables.push(table);
       }

@@ -103,7 +103,8 @@ export default defineRule({
         'files use the name.',
       fixSafety: 'none',
       notes:
-        'Partitions (`CREATE TABLE … PARTITION OF`) are named after their parent and not checked. ' +
+        'Partitions (`CREATE TABLE … PARTITION OF`) are named after their parent and not checked, ' +
+        'nor are temporary tables (`CREATE TEMP TABLE`), work tables of one migration. ' +
         'Only the last word counts: `orders_archive` is singular (`archive`), `order_items` is not. ' +
         'Mass nouns the library misreads (`metadata`, `sms`) are accepted.',
     },
@@ -126,7 +127,8 @@ export default defineRule({
       }
       for (const statement of op.sql?.statements ?? []) {
         const fact = ddlFactOf(statement.kind, statement.parsed.node);
-        if (fact.kind === 'create-table' && !fact.partitionOf)
+        // A temporary table is a work table of this migration, no entity of the schema.
+        if (fact.kind === 'create-table' && !fact.partitionOf && !fact.temporary)
           check(
             fact.table.name,
             nameSpan(

@@ -47,6 +47,8 @@ export interface TableModel {
   comment?: string;
   /** `CREATE TABLE … PARTITION OF parent`. */
   partitionOf?: string;
+  /** `CREATE TEMP[ORARY] TABLE`: a work table of one migration, gone at its session's end at the latest. */
+  temporary?: boolean;
   origin: Origin;
   /** The `op.create_table` that created it (for fixes that add columns). */
   createOp?: Operation;

@@ -109,6 +109,8 @@ export type DdlFact =
       partitionOf?: RelationRef;
       ifNotExists: boolean;
       asQuery: boolean;
+      /** `CREATE TEMP[ORARY] TABLE`: it lives for the session only and is no part of the schema. */
+      temporary: boolean;
     }
   | { kind: 'alter-table'; table: RelationRef; objectType: string; commands: AlterCommandFact[]; missingOk: boolean }
   | {
@@ -176,6 +178,7 @@ function computeDdlFact(kind: string, node: SqlNode): DdlFact {
         partitionOf: node.partbound ? parents[0] : undefined,
         ifNotExists: node.if_not_exists === true,
         asQuery: false,
+        temporary: isTemporary(node.relation),
       };
     }
     case 'CreateTableAsStmt': {
@@ -189,6 +192,7 @@ function computeDdlFact(kind: string, node: SqlNode): DdlFact {
             constraints: [],
             ifNotExists: node.if_not_exists === true,
             asQuery: true,
+            temporary: isTemporary((node.into as { rel?: unknown } | undefined)?.rel),
           }
         : { kind: 'other' };
     }
@@ -316,4 +320,9 @@ function alterCommandOf(cmd: SqlNode, fallbackLocation: number): AlterCommandFac
     fact.concurrent = (def?.PartitionCmd as { concurrent?: boolean } | undefined)?.concurrent === true;
   }
   return fact;
+}
+
+/** Is this RangeVar a temporary relation (`relpersistence` 't')? */
+function isTemporary(rangeVar: unknown): boolean {
+  return (rangeVar as { relpersistence?: string } | undefined)?.relpersistence === 't';
 }
