@@ -26,7 +26,8 @@ function demoFile(prefix: string): string | undefined {
   return name ? path.join(dir, name) : undefined;
 }
 
-const isDemo = (): boolean => !!demoFile('0002') && !!demoFile('0003');
+// The demo, not the test workspace (which has 0002 and 0003 revisions too): its leaky 0002.
+const isDemo = (): boolean => demoFile('0002')?.endsWith('0002_account_email_index.py') === true && !!demoFile('0003');
 
 async function activateWithRunner(): Promise<SchemaWardenApi> {
   const ext = vscode.extensions.getExtension<SchemaWardenApi>(EXTENSION_ID);
@@ -122,7 +123,9 @@ describe('runner feedback: results across a window reload', function () {
   this.timeout(240_000);
 
   it('the Results view shows the last results after workbench.action.reloadWindow, marked (previous session)', async function () {
-    if (!isDemo()) this.skip();
+    // Only in its own pass: the reload runs the whole suite again in the new window, on a workspace
+    // the first run has already changed.
+    if (!isDemo() || !/window reload/.test(process.env.E2E_GREP ?? '')) this.skip();
     const note = reloadNote();
     if (!fs.existsSync(note)) {
       // First run: verify, note what the view shows, reload. The reload ends this extension host;
