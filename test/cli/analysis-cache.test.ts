@@ -126,6 +126,7 @@ describe('analysis cache (#16)', function () {
     const before = lintProject((await loadProjects([dir], dir, { cache: filling })).projects[0], {
       revisionFindings: filling,
     });
+    filling.flush();
     const newestFile = path.join(versions, 'zz_late_table_code.py');
     assert.ok(
       (before.get(newestFile) ?? []).some((f) => f.ruleId === 'SW105'),
@@ -192,6 +193,7 @@ describe('analysis cache (#16)', function () {
       const cache = new AnalysisCache({ version });
       const project = (await loadProjects([demo], demo, { cache })).projects[0];
       lintProject(project, { revisionFindings: cache });
+      cache.flush();
       return cache;
     };
     const older = await load('0.0.9');

@@ -263,7 +263,9 @@ async function lintWith(
     if (format === 'text') io.stdout(summary);
     else io.stderr(summary);
   }
-  // A cache that could not be written at all is said once; a partly written one is not.
+  // The cache is filled once the report is out; one that could not be written at all is said
+  // once, a partly written one is not.
+  cache?.flush();
   for (const problem of cache?.writeProblems() ?? []) notes.push(`warning: ${problem}`);
   // What was left out, said where a person reads it (standard error keeps JSON and SARIF clean).
   for (const note of notes) io.stderr(`schema-warden lint: ${note}\n`);

@@ -205,7 +205,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       for (const entry of index.projects) {
         for (const model of entry.model.revisions) {
           if (!entry.revisionFindings.has(model.path))
-            entry.revisionFindings.set(model.path, lintRevision(model, entry.model));
+            entry.revisionFindings.set(model.path, lintRevision(model, entry.model, { revisionFindings: index.cache }));
           if (++linted % 50 === 0) await new Promise((resolve) => setImmediate(resolve)); // keep answering requests
         }
         entry.projectFindings = safeProjectRules(entry);
@@ -215,7 +215,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       for (const doc of open.values()) validateDocument(doc);
       lastValidation = { at: new Date(), ms: performance.now() - started };
       log.info(
-        `Indexed ${index.revisionCount} revision(s) in ${index.projects.length} project(s) in ${Math.round(lastValidation.ms)} ms (parsing ${Math.round(parsed - started)} ms, linting ${Math.round(performance.now() - parsed)} ms).`,
+        `Indexed ${index.revisionCount} revision(s) in ${index.projects.length} project(s) in ${Math.round(lastValidation.ms)} ms (parsing ${Math.round(parsed - started)} ms, linting ${Math.round(performance.now() - parsed)} ms; ${index.cache?.summary() ?? 'no cache'}).`,
       );
     } finally {
       progress?.done();
@@ -491,7 +491,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           if (!index.projects.includes(entry)) return;
           index.setDecisions(entry, loadRecords(entry.config.decisionsDir, openTextOf));
           for (const model of entry.model.revisions)
-            entry.revisionFindings.set(model.path, lintRevision(model, entry.model));
+            entry.revisionFindings.set(model.path, lintRevision(model, entry.model, { revisionFindings: index.cache }));
           runCrossFile(entry);
           for (const model of entry.model.revisions) publishFile(entry, model.path);
           for (const record of entry.model.decisions ?? []) publishFile(entry, record.path);

@@ -28,6 +28,8 @@ import { CacheStore } from './store';
 
 declare const SCHEMA_WARDEN_BUILD: string | undefined;
 
+const YIELD_EVERY = 100;
+
 /** The default folder, at the project root. */
 export const DEFAULT_CACHE_DIR = '.schema-warden-cache';
 
@@ -36,6 +38,11 @@ export interface CacheSettings {
   version: string;
   /** `--cache-dir`, absolute; else the configuration's `cache-dir`, else DEFAULT_CACHE_DIR at the project root. */
   dir?: string;
+  /**
+   * Write new entries by themselves this long after the last one was made (the language server);
+   * undefined: only when `flush` is called (the CLI, once its report is out).
+   */
+  flushAfterMs?: number;
 }
 
 interface ProjectKeys {
@@ -56,12 +63,21 @@ export class AnalysisCache implements RevisionFindingsCache {
   private readonly stores = new Map<string, CacheStore>();
   private readonly modelKeys = new WeakMap<MigrationModel, string>();
   private readonly projects = new WeakMap<ProjectModel, ProjectKeys>();
+  private readonly pending: Array<() => void> = [];
+  private flushTimer: NodeJS.Timeout | undefined;
   /** How many models were read back and how many built, for the bench and the tests. */
   readonly stats = { modelsRead: 0, modelsBuilt: 0, findingsRead: 0, findingsRun: 0 };
 
   constructor(private readonly settings: CacheSettings) {
     const build = typeof SCHEMA_WARDEN_BUILD === 'string' ? SCHEMA_WARDEN_BUILD : 'unbundled';
     this.engineId = `${settings.version}+${build}`;
+    // What is still to write when the language server is told to exit is written then (synchronously).
+    if (settings.flushAfterMs !== undefined) process.once('exit', () => this.flush());
+  }
+
+  /** Counts from zero again (the language server re-indexes). */
+  resetStats(): void {
+    Object.assign(this.stats, { modelsRead: 0, modelsBuilt: 0, findingsRead: 0, findingsRun: 0 });
   }
 
   /** The cache folder of a project. */
@@ -83,28 +99,31 @@ export class AnalysisCache implements RevisionFindingsCache {
    * `analyzeFiles` through the cache: a file whose stored model is still valid is read back, the
    * others are parsed (in the parse workers when there are many) and stored.
    */
-  async analyzeFiles(
+  async analyzeFiles<T = never>(
     files: readonly string[],
     projectRoot: string,
     config: ResolvedConfig,
-    parse: (files: readonly string[]) => Promise<MigrationModel[]> = analyzeFiles,
-  ): Promise<MigrationModel[]> {
+    parse: (files: readonly string[]) => Promise<Array<MigrationModel | T>> = analyzeFiles,
+  ): Promise<Array<MigrationModel | T>> {
     const store = this.storeFor(projectRoot, config);
-    const models: Array<MigrationModel | undefined> = new Array(files.length);
+    const results: Array<MigrationModel | T | undefined> = new Array(files.length);
     const missing: number[] = [];
-    files.forEach((file, i) => {
-      const model = this.readModel(store, file);
-      if (model) models[i] = model;
+    for (let i = 0; i < files.length; i++) {
+      const model = this.readModel(store, files[i]);
+      if (model) results[i] = model;
       else missing.push(i);
-    });
+      // Let other work in (the language server's requests) now and then.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const built = await parse(missing.map((i) => files[i]));
     missing.forEach((fileIndex, i) => {
-      models[fileIndex] = built[i];
-      this.storeModel(store, built[i]);
+      const result = built[i];
+      results[fileIndex] = result;
+      if (isModel(result)) this.storeModel(store, result);
     });
     this.stats.modelsRead += files.length - missing.length;
     this.stats.modelsBuilt += missing.length;
-    return models as MigrationModel[];
+    return results as Array<MigrationModel | T>;
   }
 
   /** The stored model of a file as it is now on disk, when there is a valid one. */
@@ -130,15 +149,47 @@ export class AnalysisCache implements RevisionFindingsCache {
     }
   }
 
-  /** Stores a model just built (its application-module lookups are taken from importedGuards). */
+  /** Stores a model just built (its application-module lookups are taken from importedGuards now). */
   storeModel(store: CacheStore, model: MigrationModel): void {
     const lookups = takeGuardModuleLookups(model.path);
-    const encoded = encodeModel(model);
-    if (!encoded) return;
-    const deps = lookups.map((l) => ({ ...l, hash: l.file ? hashFile(l.file) : undefined }));
-    if (deps.some((d) => d.file && d.hash === undefined)) return;
-    const entry: ModelEntry = { deps, model: encoded };
-    store.put('model', this.modelKeyOf(model), v8.serialize(entry));
+    this.later(() => {
+      const encoded = encodeModel(model);
+      if (!encoded) return;
+      const deps = lookups.map((l) => ({ ...l, hash: l.file ? hashFile(l.file) : undefined }));
+      if (deps.some((d) => d.file && d.hash === undefined)) return;
+      const entry: ModelEntry = { deps, model: encoded };
+      store.put('model', this.modelKeyOf(model), v8.serialize(entry));
+    });
+  }
+
+  /**
+   * Writes the entries this run made. Encoding and writing are left until the answer is out (the
+   * CLI's report printed, the editor's workspace indexed): a cold run is not slowed by filling.
+   */
+  flush(): void {
+    for (let write = this.pending.shift(); write; write = this.pending.shift()) write();
+  }
+
+  /** A summary for the language server's log: what was read back, what was built. */
+  summary(): string {
+    const { modelsRead, modelsBuilt, findingsRead, findingsRun } = this.stats;
+    return `cache: ${modelsRead} model(s) read, ${modelsBuilt} parsed; ${findingsRead} findings set(s) read, ${findingsRun} checked`;
+  }
+
+  private later(write: () => void): void {
+    this.pending.push(write);
+    if (this.settings.flushAfterMs === undefined) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => void this.flushInBackground(), this.settings.flushAfterMs);
+    this.flushTimer.unref();
+  }
+
+  /** `flush` a few entries at a time, letting the language server answer in between. */
+  async flushInBackground(): Promise<void> {
+    while (this.pending.length > 0) {
+      for (let i = 0; i < 25 && this.pending.length > 0; i++) (this.pending.shift() as () => void)();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   findings(
@@ -183,7 +234,9 @@ export class AnalysisCache implements RevisionFindingsCache {
       const found = run(tierRules);
       this.stats.findingsRun++;
       add(found);
-      writeFindings(keys.store, key, found);
+      // Encoded now, as found (nothing downstream can change what is stored); written later.
+      const data = encodeFindings(found);
+      if (data) this.later(() => keys.store.put('findings', key, data));
     }
     if (always.length) add(run(always));
     return active.flatMap((r) => byRule.get(r.meta.id) ?? []);
@@ -269,6 +322,11 @@ function chainKeys(project: ProjectModel, modelKey: (m: MigrationModel) => strin
   return keys;
 }
 
+/** A model, not a file's problem (the language server's parse gives either). */
+function isModel(result: unknown): result is MigrationModel {
+  return typeof result === 'object' && result !== null && 'source' in result && 'operations' in result;
+}
+
 function readFindings(store: CacheStore, key: string): Finding[] | undefined {
   const data = store.get('findings', key);
   if (!data) return undefined;
@@ -280,14 +338,12 @@ function readFindings(store: CacheStore, key: string): Finding[] | undefined {
   }
 }
 
-function writeFindings(store: CacheStore, key: string, findings: readonly Finding[]): void {
-  let data: Buffer;
+function encodeFindings(findings: readonly Finding[]): Buffer | undefined {
   try {
-    data = v8.serialize(findings);
+    return v8.serialize(findings);
   } catch {
-    return; // not plain data: run again next time
+    return undefined; // not plain data: run again next time
   }
-  store.put('findings', key, data);
 }
 
 function dependencyUnchanged(revisionPath: string, dep: ModelEntry['deps'][number]): boolean {
