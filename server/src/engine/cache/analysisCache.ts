@@ -187,7 +187,9 @@ export class AnalysisCache implements RevisionFindingsCache {
   /** `flush` a few entries at a time, letting the language server answer in between. */
   async flushInBackground(): Promise<void> {
     while (this.pending.length > 0) {
-      for (let i = 0; i < 25 && this.pending.length > 0; i++) (this.pending.shift() as () => void)();
+      // A few milliseconds at a time: a keystroke waits no longer than that for the cache.
+      const until = performance.now() + 4;
+      while (this.pending.length > 0 && performance.now() < until) (this.pending.shift() as () => void)();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
