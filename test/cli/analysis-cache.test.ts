@@ -164,6 +164,22 @@ describe('analysis cache (#16)', function () {
     );
   });
 
+  it('keeps the cache where cache-dir or --cache-dir says, and --no-cache with --cache-dir is a usage error', async () => {
+    const demo = copyDemo();
+    const pyproject = path.join(demo, 'pyproject.toml');
+    fs.appendFileSync(pyproject, 'cache-dir = "build/sw-cache"\n');
+    const cold = await lint(demo, '--no-cache');
+    assert.equal((await lint(demo)).stdout, cold.stdout);
+    assert.ok(entryFiles(path.join(demo, 'build', 'sw-cache'), 'model').length >= 4);
+    assert.ok(!fs.existsSync(path.join(demo, '.schema-warden-cache')));
+    const elsewhere = path.join(tempDir(), 'given');
+    assert.equal((await lint(demo, '--cache-dir', elsewhere)).stdout, cold.stdout);
+    assert.ok(fs.existsSync(path.join(elsewhere, '.gitignore')));
+    const both = await lint(demo, '--no-cache', '--cache-dir', elsewhere);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--no-cache and --cache-dir/);
+  });
+
   it('rebuilds truncated and corrupt entries without a word', async () => {
     const demo = copyDemo();
     const cold = await lint(demo, '--no-cache');
