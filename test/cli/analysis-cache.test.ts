@@ -109,6 +109,9 @@ describe('analysis cache (#16)', function () {
     assert.ok(JSON.parse(cold.stdout).files.some((f: { diagnostics: unknown[] }) => f.diagnostics.length > 0));
     assert.equal(fs.readFileSync(path.join(demo, '.schema-warden-cache', '.gitignore'), 'utf8').split('\n')[1], '*');
     assert.ok(entryFiles(path.join(demo, '.schema-warden-cache'), 'model').length >= 4);
+    // One file named, its project cached: the report of a cold run on that file.
+    const file = path.join('alembic', 'versions', '0003_create_orders.py');
+    assert.equal((await lint(demo, file)).stdout, (await lint(demo, '--no-cache', file)).stdout);
   });
 
   it('re-parses the one revision edited and re-checks it and its descendants only, with the findings of a cold run', async () => {

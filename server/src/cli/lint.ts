@@ -225,7 +225,9 @@ async function lintWith(
       project = outcome.project;
       fixed.push(...outcome.files);
     }
-    const results = lintProject(project, { rules, revisionFindings: cache });
+    // Named files: the other revisions' own rules need not run (their findings are not reported).
+    const only = loaded.only;
+    const results = lintProject(project, { rules, revisionFindings: cache }, only && ((file) => only.has(file)));
     for (const migration of project.revisions) {
       if (!wanted(migration.path)) continue;
       report.files.push(

@@ -238,10 +238,19 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
   return byPath;
 }
 
-/** Per-revision and project findings for every revision of a project (and its decision records). */
-export function lintProject(project: ProjectModel, options: LintOptions = {}): Map<string, Finding[]> {
+/**
+ * Per-revision and project findings for every revision of a project (and its decision records).
+ * `only`: the revisions whose per-revision rules run (the files a `lint FILE` reports); the
+ * whole-project rules always see the whole project.
+ */
+export function lintProject(
+  project: ProjectModel,
+  options: LintOptions = {},
+  only?: (path: string) => boolean,
+): Map<string, Finding[]> {
   const result = new Map<string, Finding[]>();
-  for (const migration of project.revisions) result.set(migration.path, lintRevision(migration, project, options));
+  for (const migration of project.revisions)
+    if (!only || only(migration.path)) result.set(migration.path, lintRevision(migration, project, options));
   for (const [path, findings] of lintProjectRules(project, options))
     result.set(path, sortFindings([...(result.get(path) ?? []), ...findings]));
   return result;
