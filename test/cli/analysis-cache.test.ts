@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -266,23 +266,54 @@ describe('analysis cache (#16)', function () {
     assert.match(extra[0], /analysis cache .*could not be written/);
   });
 
-  it('says nothing when a filled cache is in a read-only folder', async function () {
-    if (process.getuid?.() === 0) this.skip(); // root writes into read-only folders
+  it('reads a filled cache in a read-only folder without a word, and says one line when it cannot store an edit', async function () {
     const demo = copyDemo();
-    const cold = await lint(demo, '--no-cache');
     await lint(demo);
     const cacheDir = path.join(demo, '.schema-warden-cache');
-    const dirs = [cacheDir, ...entries(cacheDir).map((f) => path.dirname(f))];
-    for (const dir of new Set(dirs)) fs.chmodSync(dir, 0o555);
+    const undo = makeReadOnly(cacheDir);
+    if (!undo) this.skip(); // neither a read-only mount (root) nor permissions (others) available
     try {
+      assert.throws(() => fs.writeFileSync(path.join(cacheDir, 'probe'), ''), 'the folder is read-only');
+      const cold = await lint(demo, '--no-cache');
       const run = await lint(demo);
       assert.equal(run.stdout, cold.stdout);
       assert.equal(run.stderr, cold.stderr, 'nothing to write, nothing said');
+
+      fs.appendFileSync(path.join(demo, 'alembic', 'versions', '0001_create_account.py'), '\n# edited\n');
+      const coldAfterEdit = await lint(demo, '--no-cache');
+      const edited = await lint(demo);
+      assert.equal(edited.stdout, coldAfterEdit.stdout);
+      const extra = edited.stderr.split('\n').filter((l) => l !== '' && !coldAfterEdit.stderr.includes(l));
+      assert.equal(extra.length, 1, edited.stderr);
+      assert.match(extra[0], /analysis cache .*could not be written/);
     } finally {
-      for (const dir of new Set(dirs)) fs.chmodSync(dir, 0o755);
+      undo?.();
     }
   });
 });
+
+/**
+ * Makes a folder read-only and returns how to undo it: a read-only bind mount for root (whom
+ * permissions do not stop), permissions for anyone else; undefined when neither is possible.
+ */
+function makeReadOnly(dir: string): (() => void) | undefined {
+  if (process.getuid?.() !== 0) {
+    const dirs = [dir, ...entries(dir).map((f) => path.dirname(f))];
+    for (const d of new Set(dirs)) fs.chmodSync(d, 0o555);
+    return () => {
+      for (const d of new Set(dirs)) fs.chmodSync(d, 0o755);
+    };
+  }
+  const bind = spawnSync('mount', ['--bind', dir, dir]);
+  if (bind.status !== 0) return undefined;
+  const ro = spawnSync('mount', ['-o', 'remount,bind,ro', dir]);
+  const unmount = (): void => void spawnSync('umount', [dir]);
+  if (ro.status !== 0) {
+    unmount();
+    return undefined;
+  }
+  return unmount;
+}
 
 function spawnLint(cwd: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
