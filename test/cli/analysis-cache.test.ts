@@ -40,8 +40,12 @@ async function lint(cwd: string, ...args: string[]): Promise<Run> {
   return { code, stdout, stderr };
 }
 
+const made: string[] = [];
+
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'sw-cache-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-cache-'));
+  made.push(dir);
+  return dir;
 }
 
 function copyDemo(): string {
@@ -95,6 +99,9 @@ def downgrade():
 describe('analysis cache (#16)', function () {
   this.timeout(120_000);
   before(() => engineReady);
+  after(() => {
+    for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('gives the demo exactly the findings of --no-cache, and writes .schema-warden-cache with its .gitignore', async () => {
     const demo = copyDemo();
