@@ -16,9 +16,10 @@ interface ColdRun {
 
 /** Runs the bundled CLI in a fresh Node process: a cold lint, as CI runs it. */
 function coldLint(dir: string, extraArgs: string[] = []): ColdRun {
+  // --no-cache: a cold run, whatever an earlier run left in the history's .schema-warden-cache.
   const script =
     `const t=process.hrtime.bigint();require(` +
-    `${JSON.stringify(CLI)}).main(['lint','--format','json',${extraArgs.map((a) => JSON.stringify(a)).join(',')}${extraArgs.length ? ',' : ''}` +
+    `${JSON.stringify(CLI)}).main(['lint','--format','json','--no-cache',${extraArgs.map((a) => JSON.stringify(a)).join(',')}${extraArgs.length ? ',' : ''}` +
     `${JSON.stringify(dir)}],{stdout(){},stderr(s){process.stderr.write(s)},cwd:` +
     `${JSON.stringify(dir)},isTTY:false}).then(c=>{process.stderr.write('\\nBENCH ` +
     `'+JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6,rss:process.resourceUsage().maxRSS,code:c})+'\\n')})`;

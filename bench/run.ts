@@ -28,7 +28,7 @@ const suites: Suite[] = [
   },
 ];
 
-for (const optional of ['lsp.bench', 'runner.bench']) {
+for (const optional of ['cache.bench', 'lsp.bench', 'runner.bench']) {
   const file = path.join(__dirname, `${optional}.js`);
   if (fs.existsSync(file)) {
     const mod = require(file) as { benchmarks?: () => Promise<Figure[]> };

@@ -1,7 +1,8 @@
 // Bundles one file per entry (client, server, CLI) with esbuild, and copies the WASM parsers
 // beside the bundles: web-tree-sitter and libpg-query load them from their own directory.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 
@@ -10,8 +11,22 @@ const production = process.argv.includes('--production');
 const outdir = 'dist';
 mkdirSync(outdir, { recursive: true });
 
+// The build's identity, the same in every bundle: the analysis cache (server/src/engine/cache/)
+// shared by the CLI and the language server never uses entries another build wrote.
+const buildHash = createHash('sha256');
+const hashTree = (dir) => {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const file = join(dir, entry.name);
+    if (entry.isDirectory()) hashTree(file);
+    else if (entry.name.endsWith('.ts')) buildHash.update(file).update(readFileSync(file));
+  }
+};
+hashTree('server/src');
+const buildId = buildHash.digest('hex').slice(0, 16);
+
 const common = {
   bundle: true,
+  define: { SCHEMA_WARDEN_BUILD: JSON.stringify(buildId) },
   platform: 'node',
   target: 'node20',
   format: 'cjs',

@@ -116,18 +116,22 @@ describe('schema-warden lint finds the project wherever Alembic keeps it (layout
     assert.doesNotMatch(r.stdout, /5e5e5e5e0001/);
   });
 
-  it('named-sections: one project per named section, no complaint about [alembic] lacking script_location, and a history folder named alone is its section', async () => {
-    const root = path.join(LAYOUTS, 'named-sections');
-    const all = await run(['lint', '--format', 'json'], root);
-    assert.doesNotMatch(all.stderr, /script_location/, all.stderr);
-    const tenant = await run(['lint', '--format', 'json', 'shipyard/revisions/tenant/history'], root);
-    assert.deepEqual(
-      revisionsOf(tenant),
-      ['shipyard/revisions/tenant/history/t001_berths.py', 'shipyard/revisions/tenant/history/t002_berth_depth.py'],
-      tenant.stderr,
-    );
-    assert.doesNotMatch(tenant.stderr, /script_location/, tenant.stderr);
-  });
+  it(
+    'named-sections: one project per named section, no complaint about [alembic] lacking ' +
+      'script_location, and a history folder named alone is its section',
+    async () => {
+      const root = path.join(LAYOUTS, 'named-sections');
+      const all = await run(['lint', '--format', 'json'], root);
+      assert.doesNotMatch(all.stderr, /script_location/, all.stderr);
+      const tenant = await run(['lint', '--format', 'json', 'shipyard/revisions/tenant/history'], root);
+      assert.deepEqual(
+        revisionsOf(tenant),
+        ['shipyard/revisions/tenant/history/t001_berths.py', 'shipyard/revisions/tenant/history/t002_berth_depth.py'],
+        tenant.stderr,
+      );
+      assert.doesNotMatch(tenant.stderr, /script_location/, tenant.stderr);
+    },
+  );
 
   it('flask-migrate: the ini has no script_location and no problem is reported about it', async () => {
     const r = await run(['lint'], path.join(LAYOUTS, 'flask-migrate'));

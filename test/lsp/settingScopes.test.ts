@@ -30,6 +30,10 @@ const EXPECTED: Record<string, { scope: Scope; why: string }> = {
     scope: 'machine-overridable',
     why: 'an image of the Docker engine the machine reaches',
   },
+  'schemaWarden.cacheDir': {
+    scope: 'resource',
+    why: 'a folder relative to the project root, shared with `schema-warden lint` run in that project',
+  },
   'schemaWarden.runner.flaskApp': {
     scope: 'resource',
     why: "FLASK_APP's syntax: an import string or a file relative to the project root, the same on every machine",

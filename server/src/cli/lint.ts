@@ -8,6 +8,7 @@ import { ChangedFilesError, changedFiles, isGitCommit, type ChangedFiles } from 
 import { lintProject } from '../engine/lint';
 import { acceptedHistory } from '../model/baseline';
 import { loadProjects } from '../engine/loadProject';
+import { AnalysisCache } from '../engine/cache/analysisCache';
 import { enclosingProject, findProjects } from '../model/discovery';
 import { parseCommandArgs } from './args';
 import { allRules, ruleById } from '../rules';
@@ -40,6 +41,9 @@ Options:
                              when REF could be read as a PATH
   --unsafe-fixes             with --fix, also apply the fixes the editor offers that need a review
                              (they may change what a migration does); each kept only where the file still parses
+  --cache-dir DIR            keep the analysis cache in DIR (default: the configuration's cache-dir, else
+                             .schema-warden-cache at the project root; it holds its own .gitignore)
+  --no-cache                 neither read nor write the analysis cache (a cold run)
   --no-color                 plain text output
   -h, --help                 this help
 
@@ -102,6 +106,8 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     fix: { type: 'boolean', default: false },
     'unsafe-fixes': { type: 'boolean', default: false },
     'no-color': { type: 'boolean', default: false },
+    'cache-dir': { type: 'string' },
+    'no-cache': { type: 'boolean', default: false },
   });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
@@ -114,6 +120,20 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     io.stderr('schema-warden lint: --unsafe-fixes applies fixes only with --fix (use --fix --unsafe-fixes)\n');
     return 2;
   }
+  if (values['no-cache'] && values['cache-dir'] !== undefined) {
+    io.stderr('schema-warden lint: --no-cache and --cache-dir contradict each other (give one)\n');
+    return 2;
+  }
+  if (values['cache-dir'] === '') {
+    io.stderr('schema-warden lint: --cache-dir needs a folder\n');
+    return 2;
+  }
+  const cache = values['no-cache']
+    ? undefined
+    : new AnalysisCache({
+        version: VERSION,
+        dir: values['cache-dir'] === undefined ? undefined : path.resolve(io.cwd, values['cache-dir']),
+      });
   let rules: readonly Rule[] = allRules;
   try {
     const select = ruleList(values.select, '--select');
@@ -143,7 +163,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     ? prefetchGitHistory(revisionDirsOf(positionals, io.cwd))
     : Promise.resolve();
   try {
-    return await lintWith(rules, positionals, values, format, io, gitAnswers, changed);
+    return await lintWith(rules, positionals, values, format, io, gitAnswers, changed, cache);
   } finally {
     forgetPrefetchedGit();
   }
@@ -157,11 +177,12 @@ async function lintWith(
   io: CliIo,
   gitAnswers: Promise<void>,
   changed: ChangedFiles | undefined,
+  cache: AnalysisCache | undefined,
 ): Promise<number> {
   await initEngine();
   let loaded;
   try {
-    loaded = await loadProjects(positionals, io.cwd);
+    loaded = await loadProjects(positionals, io.cwd, { cache });
     const baselineError = unknownBaselineError(loaded.projects);
     if (baselineError) throw baselineError;
   } catch (err) {
@@ -190,7 +211,9 @@ async function lintWith(
       project = outcome.project;
       fixed.push(...outcome.files);
     }
-    const results = lintProject(project, { rules });
+    // Named files: the other revisions' own rules need not run (their findings are not reported).
+    const only = loaded.only;
+    const results = lintProject(project, { rules, revisionFindings: cache }, only && ((file) => only.has(file)));
     for (const migration of project.revisions) {
       if (!wanted(migration.path)) continue;
       report.files.push(
@@ -230,6 +253,10 @@ async function lintWith(
     if (format === 'text') io.stdout(summary);
     else io.stderr(summary);
   }
+  // The cache is filled once the report is out; one that could not be written at all is said
+  // once, a partly written one is not.
+  cache?.flush();
+  for (const problem of cache?.writeProblems() ?? []) notes.push(`warning: ${problem}`);
   // What was left out, said where a person reads it (standard error keeps JSON and SARIF clean).
   for (const note of notes) io.stderr(`schema-warden lint: ${note}\n`);
   // The text format lists them after the findings; JSON's shape is fixed and SARIF carries them as

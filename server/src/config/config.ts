@@ -17,6 +17,8 @@ export interface SchemaWardenConfig {
   'application-globs'?: string[];
   'application-exclude'?: string[];
   'fixture-globs'?: string[];
+  /** Where the analysis cache lives (default `.schema-warden-cache` at the project root). */
+  'cache-dir'?: string;
   /** The accepted history: these revisions and their ancestors are not reported (one id per head). */
   baseline?: string | string[];
 }
@@ -40,6 +42,8 @@ export interface ResolvedConfig {
    * ancestors are not reported. Checked against the revision graph by engine/baseline.ts.
    */
   baseline: readonly string[];
+  /** `cache-dir`, absolute; undefined: `.schema-warden-cache` at the project root (engine/cache/). */
+  cacheDir?: string;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +145,7 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
     'application-exclude',
     'fixture-globs',
     'baseline',
+    'cache-dir',
   ]);
   for (const k of Object.keys(table)) {
     if (!known.has(k))
@@ -175,6 +180,12 @@ export function resolveConfig(root: string, file: string, raw: unknown, keyPrefi
     if (typeof decisions !== 'string' || decisions === '')
       throw new ConfigError(file, key('decisions-dir'), 'must be a folder path');
     resolved = { ...resolved, decisionsDir: path.resolve(root, decisions) };
+  }
+  const cacheDir = table['cache-dir'];
+  if (cacheDir !== undefined) {
+    if (typeof cacheDir !== 'string' || cacheDir === '')
+      throw new ConfigError(file, key('cache-dir'), 'must be a folder path');
+    resolved = { ...resolved, cacheDir: path.resolve(root, cacheDir) };
   }
   const baseline = table.baseline;
   if (baseline !== undefined) {

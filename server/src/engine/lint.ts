@@ -19,6 +19,23 @@ export interface LintOptions {
   today?: string;
   /** False for an untrusted editor workspace: rules start no programs (SW108 asks no git). Default true. */
   trusted?: boolean;
+  /** Stored findings of per-revision rules (the analysis cache, engine/cache/): asked before they run. */
+  revisionFindings?: RevisionFindingsCache;
+}
+
+/**
+ * Gives the findings of per-revision `rules` on a revision, stored ones where they are still
+ * valid, else by calling `run` with the rules to run; in `runChecks`' order, so a run with the
+ * cache reports exactly what one without it does.
+ */
+export interface RevisionFindingsCache {
+  findings(
+    migration: MigrationModel,
+    project: ProjectModel,
+    rules: readonly Rule[],
+    isEnabled: (id: string) => boolean,
+    run: (rules: readonly Rule[]) => Finding[],
+  ): Finding[];
 }
 
 /**
@@ -91,7 +108,12 @@ export function lintRevision(migration: MigrationModel, project: ProjectModel, o
   // Accepted history (`baseline`): its own findings are not reported; it still builds the schema.
   if (isAccepted(project, migration.path)) return [];
   const rules = (options.rules ?? allRules).filter(runsOnRevisions);
-  const findings = runChecks(rules, migration, project, enabledRules(options.rules ?? allRules, project));
+  const isEnabled = enabledRules(options.rules ?? allRules, project);
+  const findings = options.revisionFindings
+    ? options.revisionFindings.findings(migration, project, rules, isEnabled, (subset) =>
+        runChecks(subset, migration, project, isEnabled),
+      )
+    : runChecks(rules, migration, project, isEnabled);
   // Rules that also check the whole project may have findings this pass does not see.
   const ran = new Set(
     rules
@@ -216,10 +238,19 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
   return byPath;
 }
 
-/** Per-revision and project findings for every revision of a project (and its decision records). */
-export function lintProject(project: ProjectModel, options: LintOptions = {}): Map<string, Finding[]> {
+/**
+ * Per-revision and project findings for every revision of a project (and its decision records).
+ * `only`: the revisions whose per-revision rules run (the files a `lint FILE` reports); the
+ * whole-project rules always see the whole project.
+ */
+export function lintProject(
+  project: ProjectModel,
+  options: LintOptions = {},
+  only?: (path: string) => boolean,
+): Map<string, Finding[]> {
   const result = new Map<string, Finding[]>();
-  for (const migration of project.revisions) result.set(migration.path, lintRevision(migration, project, options));
+  for (const migration of project.revisions)
+    if (!only || only(migration.path)) result.set(migration.path, lintRevision(migration, project, options));
   for (const [path, findings] of lintProjectRules(project, options))
     result.set(path, sortFindings([...(result.get(path) ?? []), ...findings]));
   return result;

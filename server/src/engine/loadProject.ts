@@ -15,6 +15,7 @@ import type { MigrationModel } from '../model/migration';
 import { createProjectModel, type ProjectModel } from '../model/project';
 import { isRevisionFile, isRevisionSource, notARevision } from '../model/revisionContent';
 import { projectRootOf } from '../model/sourceRoots';
+import type { AnalysisCache } from './cache/analysisCache';
 import { analyzeFiles } from './parallelAnalyze';
 import { readText } from './readText';
 
@@ -43,15 +44,32 @@ export function projectDecisionsDir(cwd: string): string {
   return alembic ? projectConfig(alembic).decisionsDir : loadConfig(cwd, projectRootOf(cwd)).decisionsDir;
 }
 
+/** Where models come from: the analysis cache when there is one (`--no-cache`: none). */
+export interface LoadOptions {
+  cache?: AnalysisCache;
+}
+
+function analyze(
+  files: readonly string[],
+  projectRoot: string,
+  config: ResolvedConfig,
+  options: LoadOptions,
+): Promise<MigrationModel[]> {
+  return options.cache ? options.cache.analyzeFiles(files, projectRoot, config) : analyzeFiles(files);
+}
+
 /** Loads one project: its revisions as discovery lists them (`files` when already listed). */
 export async function loadProjectFromAlembic(
   alembic: AlembicProject,
   files?: readonly string[],
   problems: string[] = [],
+  options: LoadOptions = {},
 ): Promise<ProjectModel> {
   const config = projectConfig(alembic);
   const listed = files ?? listProjectRevisions(alembic, config).files;
-  const models = (await analyzeFiles(readable(listed, problems))).filter(isRevisionModel);
+  const models = (await analyze(readable(listed, problems), alembic.projectRoot, config, options)).filter(
+    isRevisionModel,
+  );
   return createProjectModel(alembic.projectRoot, config, models, alembic, loadDecisionRecords(config.decisionsDir));
 }
 
@@ -74,10 +92,17 @@ function isRevisionModel(model: MigrationModel): boolean {
 }
 
 /** Revision files with no Alembic project around them (a folder of revisions, or files named one by one). */
-async function loadLoose(root: string, files: readonly string[], problems: string[]): Promise<ProjectModel> {
+async function loadLoose(
+  root: string,
+  files: readonly string[],
+  problems: string[],
+  options: LoadOptions,
+): Promise<ProjectModel> {
   const projectRoot = projectRootOf(root);
   const config = loadConfig(root, projectRoot);
-  const models: MigrationModel[] = (await analyzeFiles(readable(files, problems))).filter(isRevisionModel);
+  const models: MigrationModel[] = (await analyze(readable(files, problems), projectRoot, config, options)).filter(
+    isRevisionModel,
+  );
   return createProjectModel(projectRoot, config, models, undefined, loadDecisionRecords(config.decisionsDir));
 }
 
@@ -89,7 +114,11 @@ async function loadLoose(root: string, files: readonly string[], problems: strin
  * judged by content: env.py, helpers, `__init__.py` are never linted; one named on the command
  * line is reported as not a revision.
  */
-export async function loadProjects(paths: readonly string[], cwd: string): Promise<LoadedProjects> {
+export async function loadProjects(
+  paths: readonly string[],
+  cwd: string,
+  options: LoadOptions = {},
+): Promise<LoadedProjects> {
   const problems: string[] = [];
   const projects: ProjectModel[] = [];
   const seen = new Map<string, ProjectModel>();
@@ -102,7 +131,9 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
       const config = projectConfig(alembic);
       const listing = listProjectRevisions(alembic, config);
       problems.push(...listing.problems);
-      const models = (await analyzeFiles(readable(listing.files, problems))).filter(isRevisionModel);
+      const models = (await analyze(readable(listing.files, problems), alembic.projectRoot, config, options)).filter(
+        isRevisionModel,
+      );
       project = createProjectModel(
         alembic.projectRoot,
         config,
@@ -131,7 +162,7 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
       const listing = listProjectRevisions(undefined, config);
       problems.push(...listing.problems);
       if (listing.files.length) {
-        const loose = await loadLoose(cwd, listing.files, problems);
+        const loose = await loadLoose(cwd, listing.files, problems, options);
         projects.push(loose);
         total += loose.revisions.length;
       }
@@ -162,7 +193,7 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
       const scan = scanRevisionFiles({ versionLocations: [target], recursive: false });
       problems.push(...scan.problems);
       if (scan.files.length) {
-        const loose = await loadLoose(target, scan.files, problems);
+        const loose = await loadLoose(target, scan.files, problems, options);
         projects.push(loose);
         total += loose.revisions.length;
       }
@@ -177,11 +208,11 @@ export async function loadProjects(paths: readonly string[], cwd: string): Promi
       const project = await addAlembic(alembic);
       if (!project.byPath.has(target)) {
         // Named by the user, a revision by content, but outside what discovery lists (e.g. a left-out folder).
-        projects.push(await loadLoose(path.dirname(target), [target], problems));
+        projects.push(await loadLoose(path.dirname(target), [target], problems, options));
         total += 1;
       }
     } else {
-      projects.push(await loadLoose(path.dirname(target), [target], problems));
+      projects.push(await loadLoose(path.dirname(target), [target], problems, options));
       total += 1;
     }
     restrictTo([target]);

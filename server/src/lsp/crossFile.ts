@@ -67,7 +67,7 @@ export class CrossFileScheduler {
       if (!index.projects.includes(entry)) return;
       index.setDecisions(entry, loadRecords(entry.config.decisionsDir, this.deps.openTextOf));
       for (const model of entry.model.revisions)
-        entry.revisionFindings.set(model.path, lintRevision(model, entry.model));
+        entry.revisionFindings.set(model.path, lintRevision(model, entry.model, { revisionFindings: index.cache }));
       this.run(entry);
       for (const model of entry.model.revisions) publisher.publishFile(entry, model.path);
       for (const record of entry.model.decisions ?? []) publisher.publishFile(entry, record.path);

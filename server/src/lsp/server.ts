@@ -196,7 +196,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       for (const entry of index.projects) {
         for (const model of entry.model.revisions) {
           if (!entry.revisionFindings.has(model.path))
-            entry.revisionFindings.set(model.path, lintRevision(model, entry.model));
+            entry.revisionFindings.set(model.path, lintRevision(model, entry.model, { revisionFindings: index.cache }));
           if (++linted % 50 === 0) await new Promise((resolve) => setImmediate(resolve)); // keep answering requests
         }
         entry.projectFindings = safeProjectRules(entry);
@@ -209,7 +209,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       log.info(
         `Indexed ${index.revisionCount} revision(s) in ${index.projects.length} project(s) in ${Math.round(ms)} ` +
           `ms (parsing ${Math.round(parsed - started)} ms, linting ${Math.round(performance.now() - parsed)} ` +
-          `ms).`,
+          `ms; ${index.cache?.summary() ?? 'no cache'}).`,
       );
     } finally {
       progress?.done();

@@ -54,5 +54,6 @@ export function mergeSettings(team: ResolvedConfig, personal: SchemaWardenSettin
         ? path.resolve(team.root, personal.decisionsDir)
         : team.decisionsDir,
     revisionGlobs: team.revisionGlobs.length === 0 ? personal.revisionGlobs : team.revisionGlobs,
+    cacheDir: team.cacheDir ?? (personal.cacheDir !== null ? path.resolve(team.root, personal.cacheDir) : undefined),
   };
 }

@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, defaultConfig, loadConfig, type ResolvedConfig } from '../config/config';
 import { analyzeOnce } from '../engine/analyze';
+import { AnalysisCache } from '../engine/cache/analysisCache';
 import { analyzeFilesWith } from '../engine/parallelAnalyze';
+import { VERSION } from '../cli/version';
 import { readText } from '../engine/readText';
 import { brokenRevisionLink, errorCode, type AlembicProject } from '../model/alembicConfig';
 import { findProjects, inVersionLocations, listProjectRevisions, revisionGlobMatcher } from '../model/discovery';
@@ -76,6 +78,12 @@ export class WorkspaceIndex {
   /** The text of an open document (undefined when it is not open). */
   private openText: (file: string) => string | undefined = () => undefined;
 
+  /**
+   * The analysis cache the CLI shares (engine/cache/): unchanged revision files are read back, not
+   * parsed, when the workspace is indexed. Undefined: every file is parsed.
+   */
+  cache: AnalysisCache | undefined = new AnalysisCache({ version: VERSION, flushAfterMs: 1000 });
+
   constructor(private readonly settingsFor: (root: string) => Promise<SchemaWardenSettings>) {}
 
   /**
@@ -100,6 +108,7 @@ export class WorkspaceIndex {
     this.openText = openText;
     // Read again, like env.py: the models' naming convention may have changed since (SW102).
     forgetDeclaredNamingConventions();
+    this.cache?.resetStats();
     for (const folder of folders) {
       // The same discovery as the CLI's (model/discovery.ts): the editor finds the projects `lint` finds.
       const alembics = findProjects(folder, problems).projects;
@@ -144,13 +153,17 @@ export class WorkspaceIndex {
       const open = plan.files.map((file) => override(file));
       const fromDisk = plan.files.filter((_, i) => open[i] === undefined);
       const before = done;
-      const read = await analyzeFilesWith(fromDisk, {
-        local: readRevision,
-        progress: (n) => {
-          done = before + n;
-          progress?.(done, total);
-        },
-      });
+      const parse = (files: readonly string[]): Promise<Array<MigrationModel | { problem?: string }>> =>
+        analyzeFilesWith(files, {
+          local: readRevision,
+          progress: (n) => {
+            done = before + n;
+            progress?.(done, total);
+          },
+        });
+      const read = this.cache
+        ? await this.cache.analyzeFiles(fromDisk, plan.root, mergeSettings(plan.team.config, plan.settings), parse)
+        : await parse(fromDisk);
       done = before + plan.files.length;
       const models: MigrationModel[] = [];
       const nonRevisions = new Set<string>();

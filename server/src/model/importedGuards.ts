@@ -25,9 +25,40 @@ export function importedGuardResolver(
     const imported = imports.find((i) => i.alias === name && i.name !== undefined && !i.module.startsWith('.'));
     if (!imported?.name) return undefined;
     const file = findModule(path.dirname(revisionPath), imported.module);
+    noteLookup(revisionPath, imported.module, file);
     const module = file ? loadModule(file) : undefined;
     return module ? { module, name: imported.name } : undefined;
   };
+}
+
+/**
+ * The application modules a revision's model was built from, by revision path: what the analysis
+ * cache (engine/cache/) checks before it trusts a stored model, since editing such a module (or
+ * creating one that was not found) changes the model although the revision's text did not change.
+ */
+export interface GuardModuleLookup {
+  module: string;
+  /** The file found, or undefined when none was. */
+  file?: string;
+}
+const lookups = new Map<string, GuardModuleLookup[]>();
+
+function noteLookup(revisionPath: string, module: string, file: string | undefined): void {
+  const list = lookups.get(revisionPath) ?? [];
+  if (!list.some((l) => l.module === module && l.file === file)) list.push({ module, file });
+  lookups.set(revisionPath, list);
+}
+
+/** The application modules looked for while building `revisionPath`'s model since the last call; forgets them. */
+export function takeGuardModuleLookups(revisionPath: string): GuardModuleLookup[] {
+  const list = lookups.get(revisionPath) ?? [];
+  lookups.delete(revisionPath);
+  return list;
+}
+
+/** Where `module` is found from a revision now, as `importedGuardResolver` finds it. */
+export function findGuardModule(revisionPath: string, module: string): string | undefined {
+  return findModule(path.dirname(revisionPath), module);
 }
 
 function findModule(start: string, dotted: string): string | undefined {

@@ -80,12 +80,7 @@ function sqlLiteralOf(
 
 export function parseSqlString(string: StringValue, span: Span, lines: LineIndex, analyzer: SqlAnalyzer): SqlBlock {
   const { value, offsets } = string;
-  const toSource = (index: number): number => offsets[Math.max(0, Math.min(index, offsets.length - 1))];
-  // The end of the source character at an offset: two UTF-16 units for an astral one (e.g. an
-  // emoji), so that a range never splits a surrogate pair.
-  const charEnd = (at: number): number =>
-    at + (isHighSurrogate(lines.text.charCodeAt(at)) && isLowSurrogate(lines.text.charCodeAt(at + 1)) ? 2 : 1);
-  const endToSource = (index: number): number => (index > 0 ? charEnd(toSource(index - 1)) : toSource(0));
+  const { toSource, charEnd, endToSource } = sourceMapping(offsets, lines.text);
   const parsed = analyzer.parse(value);
   const block: SqlBlock = { analysable: true, text: value, statements: [], span };
   if (parsed.error) {
@@ -102,16 +97,51 @@ export function parseSqlString(string: StringValue, span: Span, lines: LineIndex
       span: stmtSpan,
       range: lines.rangeOf(stmtSpan.start, stmtSpan.end),
       parsed: statement,
-      locate(byteLocation: number): Span {
-        if (byteLocation < 0) return stmtSpan;
-        const index = statement.locate(byteLocation);
-        const start = toSource(index);
-        return { start, end: endToSource(index + 1) };
-      },
+      locate: sqlStatementLocator(statement.locate, offsets, lines.text, stmtSpan),
     };
+    statementSources.set(sqlStatement, { sql: value, offsets });
     block.statements.push(sqlStatement);
   }
   return block;
+}
+
+/**
+ * The SQL text and per-character source offsets a statement was parsed from: all that its
+ * `locate` closes over besides the file's text, so the analysis cache (engine/cache/) can store a
+ * model as data and rebuild `locate` when reading it back.
+ */
+const statementSources = new WeakMap<SqlStatement, { sql: string; offsets: readonly number[] }>();
+
+export function sqlStatementSource(statement: SqlStatement): { sql: string; offsets: readonly number[] } | undefined {
+  return statementSources.get(statement);
+}
+
+/** A statement's `locate`: a libpg-query byte location to a one-character span of the Python source. */
+export function sqlStatementLocator(
+  parsedLocate: (byteLocation: number) => number,
+  offsets: readonly number[],
+  sourceText: string,
+  statementSpan: Span,
+): (byteLocation: number) => Span {
+  const { toSource, endToSource } = sourceMapping(offsets, sourceText);
+  return (byteLocation) => {
+    if (byteLocation < 0) return statementSpan;
+    const index = parsedLocate(byteLocation);
+    return { start: toSource(index), end: endToSource(index + 1) };
+  };
+}
+
+function sourceMapping(
+  offsets: readonly number[],
+  sourceText: string,
+): { toSource(index: number): number; charEnd(at: number): number; endToSource(index: number): number } {
+  const toSource = (index: number): number => offsets[Math.max(0, Math.min(index, offsets.length - 1))];
+  // The end of the source character at an offset: two UTF-16 units for an astral one (e.g. an
+  // emoji), so that a range never splits a surrogate pair.
+  const charEnd = (at: number): number =>
+    at + (isHighSurrogate(sourceText.charCodeAt(at)) && isLowSurrogate(sourceText.charCodeAt(at + 1)) ? 2 : 1);
+  const endToSource = (index: number): number => (index > 0 ? charEnd(toSource(index - 1)) : toSource(0));
+  return { toSource, charEnd, endToSource };
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -143,9 +143,20 @@ export const libpgQueryAnalyzer: SqlAnalyzer = {
 /** The same parser without the cache, for measurements that must parse every time. */
 export const uncachedLibpgQueryAnalyzer: SqlAnalyzer = { parse: (sql) => parseUncached(sql) };
 
-function parseUncached(sql: string): SqlParseResult {
-  if (!loaded) throw new Error('initSqlParser() must resolve before SQL is parsed');
-  const { text, toOriginal, placeholders } = rewritePlaceholders(sql);
+/**
+ * The `locate` of the statements parsed from `sql`: a libpg-query location (UTF-8 byte offset in
+ * the placeholder-rewritten text) to an offset in `sql`. Rebuilt from the text alone when a model
+ * is read back from the analysis cache (engine/cache/), which stores data, not functions.
+ */
+export function sqlByteLocator(sql: string): (byteLocation: number) => number {
+  return locatorOf(rewritePlaceholders(sql)).toIndex;
+}
+
+function locatorOf(rewritten: ReturnType<typeof rewritePlaceholders>): {
+  toIndex: (byte: number) => number;
+  byteMap: ReturnType<typeof utf8ByteToUtf16Index> | undefined;
+} {
+  const { text, toOriginal } = rewritten;
   const ascii = IS_ASCII.test(text);
   const byteMap = ascii ? undefined : utf8ByteToUtf16Index(text);
   const toIndex = (byte: number): number => {
@@ -153,6 +164,14 @@ function parseUncached(sql: string): SqlParseResult {
     const rewrittenIndex = byteMap ? byteMap[Math.min(clamped, byteMap.length - 1)] : Math.min(clamped, text.length);
     return toOriginal ? toOriginal[Math.min(rewrittenIndex, toOriginal.length - 1)] : rewrittenIndex;
   };
+  return { toIndex, byteMap };
+}
+
+function parseUncached(sql: string): SqlParseResult {
+  if (!loaded) throw new Error('initSqlParser() must resolve before SQL is parsed');
+  const rewritten = rewritePlaceholders(sql);
+  const { text, placeholders } = rewritten;
+  const { toIndex, byteMap } = locatorOf(rewritten);
   let tree: { stmts?: Array<{ stmt: SqlNode; stmt_location?: number; stmt_len?: number }> };
   try {
     tree = parseSync(text) as typeof tree;

@@ -23,6 +23,8 @@ export interface SchemaWardenSettings {
   decisionsDir: string | null;
   /** Extra globs of revision files, used when the team file sets no `revision-globs`. */
   revisionGlobs: string[];
+  /** Folder of the analysis cache, when the team file does not set `cache-dir`. */
+  cacheDir: string | null;
   /** The Python interpreter that runs Alembic (client side only; never used by the server). */
   python: string | null;
 }
@@ -35,6 +37,7 @@ export const DEFAULT_SETTINGS: SchemaWardenSettings = {
   postgresVersion: null,
   decisionsDir: null,
   revisionGlobs: [],
+  cacheDir: null,
   python: null,
 };
 
@@ -63,6 +66,7 @@ export function normalizeSettings(raw: unknown): SchemaWardenSettings {
     revisionGlobs: Array.isArray(input.revisionGlobs)
       ? input.revisionGlobs.filter((g): g is string => typeof g === 'string' && g !== '')
       : [],
+    cacheDir: text(input.cacheDir),
     python: text(input.python),
   };
 }

@@ -1,0 +1,380 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import { effectiveSeverity, type ResolvedConfig } from '../../config/config';
+import { ancestorsOf } from '../../model/graph';
+import { findGuardModule, takeGuardModuleLookups } from '../../model/importedGuards';
+import type { MigrationModel } from '../../model/migration';
+import { declaredNamingConvention } from '../../model/namingConvention';
+import type { ProjectModel } from '../../model/project';
+import { allRules } from '../../rules';
+import type { Finding, Rule } from '../../rules/types';
+import type { RevisionFindingsCache } from '../lint';
+import { analyzeFiles } from '../parallelAnalyze';
+import { readText } from '../readText';
+import { decodeModel, encodeModel } from './modelCodec';
+import { RULE_INPUTS, type RuleInputs } from './ruleInputs';
+import { CacheStore } from './store';
+
+/**
+ * The persistent analysis cache the CLI and the language server share (`.schema-warden-cache/` at
+ * the project root): per revision file its model, keyed by the file's path and content and the
+ * engine's build; the findings of per-revision rules keyed by that and the project's settings
+ * (configuration, env.py, naming convention) — for rules that read the schema before a revision,
+ * by a chain of keys through its ancestors, valid because applied revisions do not change. Graph-
+ * wide rules always run. Whatever cannot be read or trusted is rebuilt; see store.ts.
+ */
+
+declare const SCHEMA_WARDEN_BUILD: string | undefined;
+
+const YIELD_EVERY = 100;
+
+/** The default folder, at the project root. */
+export const DEFAULT_CACHE_DIR = '.schema-warden-cache';
+
+export interface CacheSettings {
+  /** Schema Warden's version (cli/version.ts). */
+  version: string;
+  /** `--cache-dir`, absolute; else the configuration's `cache-dir`, else DEFAULT_CACHE_DIR at the project root. */
+  dir?: string;
+  /**
+   * Write new entries by themselves this long after the last one was made (the language server);
+   * undefined: only when `flush` is called (the CLI, once its report is out).
+   */
+  flushAfterMs?: number;
+}
+
+interface ProjectKeys {
+  store: CacheStore;
+  /** Configuration, Alembic settings, enabled rules: what every findings key holds. */
+  settings: string;
+  /** Revision id → chain key; null where a cycle makes it undefined. */
+  chain: Map<string, string | null>;
+}
+
+interface ModelEntry {
+  deps: Array<{ module: string; file?: string; hash?: string }>;
+  model: Buffer;
+}
+
+export class AnalysisCache implements RevisionFindingsCache {
+  readonly engineId: string;
+  private readonly stores = new Map<string, CacheStore>();
+  private readonly modelKeys = new WeakMap<MigrationModel, string>();
+  private readonly projects = new WeakMap<ProjectModel, ProjectKeys>();
+  private readonly pending: Array<() => void> = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** How many models were read back and how many built, for the bench and the tests. */
+  readonly stats = { modelsRead: 0, modelsBuilt: 0, findingsRead: 0, findingsRun: 0 };
+
+  constructor(private readonly settings: CacheSettings) {
+    const build = typeof SCHEMA_WARDEN_BUILD === 'string' ? SCHEMA_WARDEN_BUILD : 'unbundled';
+    this.engineId = `${settings.version}+${build}`;
+    // What is still to write when the language server is told to exit is written then (synchronously).
+    if (settings.flushAfterMs !== undefined) process.once('exit', () => this.flush());
+  }
+
+  /** Counts from zero again (the language server re-indexes). */
+  resetStats(): void {
+    Object.assign(this.stats, { modelsRead: 0, modelsBuilt: 0, findingsRead: 0, findingsRun: 0 });
+  }
+
+  /** The cache folder of a project. */
+  dirFor(projectRoot: string, config: ResolvedConfig): string {
+    return this.settings.dir ?? config.cacheDir ?? path.join(projectRoot, DEFAULT_CACHE_DIR);
+  }
+
+  storeFor(projectRoot: string, config: ResolvedConfig): CacheStore {
+    const dir = this.dirFor(projectRoot, config);
+    let store = this.stores.get(dir);
+    if (!store) {
+      store = new CacheStore(dir, this.engineId);
+      this.stores.set(dir, store);
+    }
+    return store;
+  }
+
+  /**
+   * `analyzeFiles` through the cache: a file whose stored model is still valid is read back, the
+   * others are parsed (in the parse workers when there are many) and stored.
+   */
+  async analyzeFiles<T = never>(
+    files: readonly string[],
+    projectRoot: string,
+    config: ResolvedConfig,
+    parse: (files: readonly string[]) => Promise<Array<MigrationModel | T>> = analyzeFiles,
+  ): Promise<Array<MigrationModel | T>> {
+    const store = this.storeFor(projectRoot, config);
+    const results: Array<MigrationModel | T | undefined> = new Array(files.length);
+    const missing: number[] = [];
+    for (let i = 0; i < files.length; i++) {
+      const model = this.readModel(store, files[i]);
+      if (model) results[i] = model;
+      else missing.push(i);
+      // Let other work in (the language server's requests) now and then.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const built = await parse(missing.map((i) => files[i]));
+    missing.forEach((fileIndex, i) => {
+      const result = built[i];
+      results[fileIndex] = result;
+      if (isModel(result)) this.storeModel(store, result);
+    });
+    this.stats.modelsRead += files.length - missing.length;
+    this.stats.modelsBuilt += missing.length;
+    return results as Array<MigrationModel | T>;
+  }
+
+  /** The stored model of a file as it is now on disk, when there is a valid one. */
+  readModel(store: CacheStore, file: string): MigrationModel | undefined {
+    let source: string;
+    try {
+      source = readText(file);
+    } catch {
+      return undefined; // the parse reports it
+    }
+    const key = this.keyOf(file, source);
+    const data = store.get('model', key);
+    if (!data) return undefined;
+    try {
+      const entry = v8.deserialize(data) as ModelEntry;
+      if (!entry.deps.every((dep) => dependencyUnchanged(file, dep))) return undefined;
+      const model = decodeModel(entry.model);
+      if (model.path !== file || model.source !== source) return undefined;
+      this.modelKeys.set(model, key);
+      return model;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a model just built (its application-module lookups are taken from importedGuards now). */
+  storeModel(store: CacheStore, model: MigrationModel): void {
+    const lookups = takeGuardModuleLookups(model.path);
+    this.later(() => {
+      const encoded = encodeModel(model);
+      if (!encoded) return;
+      const deps = lookups.map((l) => ({ ...l, hash: l.file ? hashFile(l.file) : undefined }));
+      if (deps.some((d) => d.file && d.hash === undefined)) return;
+      const entry: ModelEntry = { deps, model: encoded };
+      store.put('model', this.modelKeyOf(model), v8.serialize(entry));
+    });
+  }
+
+  /**
+   * Writes the entries this run made. Encoding and writing are left until the answer is out (the
+   * CLI's report printed, the editor's workspace indexed): a cold run is not slowed by filling.
+   */
+  flush(): void {
+    for (let write = this.pending.shift(); write; write = this.pending.shift()) write();
+  }
+
+  /** A summary for the language server's log: what was read back, what was built. */
+  summary(): string {
+    const { modelsRead, modelsBuilt, findingsRead, findingsRun } = this.stats;
+    return `cache: ${modelsRead} model(s) read, ${modelsBuilt} parsed; ${findingsRead} findings set(s) read, ${findingsRun} checked`;
+  }
+
+  private later(write: () => void): void {
+    this.pending.push(write);
+    if (this.settings.flushAfterMs === undefined) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => void this.flushInBackground(), this.settings.flushAfterMs);
+    this.flushTimer.unref();
+  }
+
+  /** `flush` a few entries at a time, letting the language server answer in between. */
+  async flushInBackground(): Promise<void> {
+    while (this.pending.length > 0) {
+      // A few milliseconds at a time: a keystroke waits no longer than that for the cache.
+      const until = performance.now() + 4;
+      while (this.pending.length > 0 && performance.now() < until) (this.pending.shift() as () => void)();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  findings(
+    migration: MigrationModel,
+    project: ProjectModel,
+    rules: readonly Rule[],
+    isEnabled: (id: string) => boolean,
+    run: (rules: readonly Rule[]) => Finding[],
+  ): Finding[] {
+    const active = rules.filter((r) => effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off');
+    const keys = this.projectKeys(project, isEnabled);
+    const tiers: Record<RuleInputs, Rule[]> = { revision: [], ancestors: [] };
+    const always: Rule[] = [];
+    for (const rule of active) {
+      const inputs = RULE_INPUTS[rule.meta.id] as RuleInputs | undefined;
+      if (inputs) tiers[inputs].push(rule);
+      else always.push(rule);
+    }
+    const byRule = new Map<string, Finding[]>();
+    const add = (findings: readonly Finding[]): void => {
+      for (const finding of findings) {
+        const list = byRule.get(finding.ruleId);
+        if (list) list.push(finding);
+        else byRule.set(finding.ruleId, [finding]);
+      }
+    };
+    for (const tier of ['revision', 'ancestors'] as const) {
+      const tierRules = tiers[tier];
+      if (tierRules.length === 0) continue;
+      const base = tier === 'revision' ? this.modelKeyOf(migration) : this.chainKeyOf(migration, project, keys);
+      if (base === undefined) {
+        always.push(...tierRules);
+        continue;
+      }
+      const key = hash(tier, keys.settings, base, tierRules.map((r) => r.meta.id).join(','));
+      const stored = readFindings(keys.store, key);
+      if (stored) {
+        this.stats.findingsRead++;
+        add(stored);
+        continue;
+      }
+      const found = run(tierRules);
+      this.stats.findingsRun++;
+      add(found);
+      // Encoded now, as found (nothing downstream can change what is stored); written later.
+      const data = encodeFindings(found);
+      if (data) this.later(() => keys.store.put('findings', key, data));
+    }
+    if (always.length) add(run(always));
+    return active.flatMap((r) => byRule.get(r.meta.id) ?? []);
+  }
+
+  /** One line per cache folder that could not be written at all. */
+  writeProblems(): string[] {
+    return [...this.stores.values()].map((s) => s.writeProblem()).filter((p): p is string => p !== undefined);
+  }
+
+  private keyOf(file: string, source: string): string {
+    return hash('model', this.engineId, file, source);
+  }
+
+  private modelKeyOf(model: MigrationModel): string {
+    let key = this.modelKeys.get(model);
+    if (!key) {
+      key = this.keyOf(model.path, model.source);
+      this.modelKeys.set(model, key);
+    }
+    return key;
+  }
+
+  private projectKeys(project: ProjectModel, isEnabled: (id: string) => boolean): ProjectKeys {
+    let keys = this.projects.get(project);
+    if (keys) return keys;
+    const enabled = allRules.filter((r) => isEnabled(r.meta.id)).map((r) => r.meta.id);
+    const settings = hash(
+      'settings',
+      this.engineId,
+      project.root,
+      canonicalJson(project.config),
+      canonicalJson(project.alembic ?? null),
+      // SW102 reads the naming convention declared in the application.
+      enabled.includes('SW102') ? canonicalJson(declaredNamingConvention(project.root) ?? null) : '',
+      enabled.join(','),
+    );
+    keys = {
+      store: this.storeFor(project.root, project.config),
+      settings,
+      chain: chainKeys(project, (m) => this.modelKeyOf(m)),
+    };
+    this.projects.set(project, keys);
+    return keys;
+  }
+
+  /** The revision's chain key, when it is the graph's revision of its id and in no cycle. */
+  private chainKeyOf(migration: MigrationModel, project: ProjectModel, keys: ProjectKeys): string | undefined {
+    if (!migration.revision || project.graph.nodes.get(migration.revision)?.migration !== migration) return undefined;
+    return keys.chain.get(migration.revision) ?? undefined;
+  }
+}
+
+/**
+ * Each revision's key through its ancestors: its model's key, its parents' and dependencies'
+ * chain keys, and for a merge the order its ancestors are replayed in. Computed in graph order
+ * (parents first); a revision in or after a cycle gets none.
+ */
+function chainKeys(project: ProjectModel, modelKey: (m: MigrationModel) => string): Map<string, string | null> {
+  const { graph } = project;
+  const keys = new Map<string, string | null>();
+  const keyOfParent = (id: string): string | null => (graph.nodes.has(id) ? (keys.get(id) ?? null) : `missing:${id}`);
+  for (const id of graph.order) {
+    const node = graph.nodes.get(id);
+    if (!node) continue;
+    const parts = [modelKey(node.migration)];
+    let broken = false;
+    for (const other of [...node.parents, '|', ...node.dependsOn]) {
+      if (other === '|') {
+        parts.push(other);
+        continue;
+      }
+      const key = keyOfParent(other);
+      if (key === null) broken = true;
+      else parts.push(key);
+    }
+    if (node.parents.length > 1) {
+      const ancestors = ancestorsOf(graph, id);
+      parts.push(graph.order.filter((a) => ancestors.has(a)).join(','));
+    }
+    keys.set(id, broken ? null : hash('chain', ...parts));
+  }
+  return keys;
+}
+
+/** A model, not a file's problem (the language server's parse gives either). */
+function isModel(result: unknown): result is MigrationModel {
+  return typeof result === 'object' && result !== null && 'source' in result && 'operations' in result;
+}
+
+function readFindings(store: CacheStore, key: string): Finding[] | undefined {
+  const data = store.get('findings', key);
+  if (!data) return undefined;
+  try {
+    const findings = v8.deserialize(data) as unknown;
+    return Array.isArray(findings) ? (findings as Finding[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function encodeFindings(findings: readonly Finding[]): Buffer | undefined {
+  try {
+    return v8.serialize(findings);
+  } catch {
+    return undefined; // not plain data: run again next time
+  }
+}
+
+function dependencyUnchanged(revisionPath: string, dep: ModelEntry['deps'][number]): boolean {
+  const file = findGuardModule(revisionPath, dep.module);
+  if (file !== dep.file) return false;
+  return !file || hashFile(file) === dep.hash;
+}
+
+function hashFile(file: string): string | undefined {
+  try {
+    return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+function hash(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const part of parts) h.update(part).update('\0');
+  return h.digest('hex');
+}
+
+/** JSON with sets and maps as sorted lists, so equal settings give equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => {
+    if (key === 'cacheDir') return undefined; // where the cache is does not change what it holds
+    if (v instanceof Set) return [...(v as Set<unknown>)].map(String).sort();
+    if (v instanceof Map)
+      return [...(v as Map<unknown, unknown>)].sort(([a], [b]) => String(a).localeCompare(String(b)));
+    return v;
+  });
+}

@@ -1,0 +1,335 @@
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeSyntheticHistory } from '../../bench/synthetic';
+import type { CliIo } from '../../server/src/cli/io';
+import { main } from '../../server/src/cli/main';
+import { VERSION } from '../../server/src/cli/version';
+import { AnalysisCache } from '../../server/src/engine/cache/analysisCache';
+import { lintProject } from '../../server/src/engine/lint';
+import { loadProjects } from '../../server/src/engine/loadProject';
+import { engineReady } from '../support/engine';
+
+/**
+ * The analysis cache (#16): a run with a filled cache reports exactly what a cold run does, and
+ * whatever the cache holds (truncated or corrupt entries, another version's entries, two writers
+ * at once, a folder that cannot be written) leaves the run correct.
+ */
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(REPO, 'dist', 'cli.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function lint(cwd: string, ...args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd,
+    isTTY: false,
+  };
+  const code = await main(['lint', '--format', 'json', ...args], io);
+  return { code, stdout, stderr };
+}
+
+const made: string[] = [];
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-cache-'));
+  made.push(dir);
+  return dir;
+}
+
+function copyDemo(): string {
+  const dir = tempDir();
+  fs.cpSync(path.join(REPO, 'examples', 'demo'), dir, { recursive: true });
+  fs.rmSync(path.join(dir, '.schema-warden-cache'), { recursive: true, force: true });
+  return dir;
+}
+
+function entries(cacheDir: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else out.push(file);
+    }
+  };
+  walk(cacheDir);
+  return out;
+}
+
+function entryFiles(cacheDir: string, kind: 'model' | 'findings'): string[] {
+  return entries(cacheDir).filter((f) => f.includes(`${path.sep}${kind}${path.sep}`) && f.endsWith('.bin'));
+}
+
+/**
+ * A revision appended to a history: makes late_table.code NOT NULL, which SW105 reports unless an
+ * ancestor already created the column NOT NULL.
+ */
+function notNullRevision(id: string, down: string): string {
+  return `"""late_table.code required
+
+Why: every writer sets it since the last release.
+"""
+from alembic import op
+
+revision = "${id}"
+down_revision = "${down}"
+
+
+def upgrade():
+    op.alter_column("late_table", "code", nullable=False)
+
+
+def downgrade():
+    op.alter_column("late_table", "code", nullable=True)
+`;
+}
+
+describe('analysis cache (#16)', function () {
+  this.timeout(120_000);
+  before(() => engineReady);
+  after(() => {
+    for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the demo exactly the findings of --no-cache, and writes .schema-warden-cache with its .gitignore', async () => {
+    const demo = copyDemo();
+    const cold = await lint(demo, '--no-cache');
+    assert.ok(!fs.existsSync(path.join(demo, '.schema-warden-cache')), '--no-cache writes nothing');
+    const filling = await lint(demo);
+    const filled = await lint(demo);
+    assert.equal(filling.stdout, cold.stdout);
+    assert.equal(filled.stdout, cold.stdout);
+    assert.equal(filled.code, cold.code);
+    assert.equal(filled.stderr, cold.stderr);
+    assert.ok(JSON.parse(cold.stdout).files.some((f: { diagnostics: unknown[] }) => f.diagnostics.length > 0));
+    assert.equal(fs.readFileSync(path.join(demo, '.schema-warden-cache', '.gitignore'), 'utf8').split('\n')[1], '*');
+    assert.ok(entryFiles(path.join(demo, '.schema-warden-cache'), 'model').length >= 4);
+    // One file named, its project cached: the report of a cold run on that file.
+    const file = path.join('alembic', 'versions', '0003_create_orders.py');
+    assert.equal((await lint(demo, file)).stdout, (await lint(demo, '--no-cache', file)).stdout);
+  });
+
+  it('re-parses the one revision edited and re-checks it and its descendants only, with the findings of a cold run', async () => {
+    const dir = tempDir();
+    writeSyntheticHistory(dir, 60);
+    const versions = path.join(dir, 'alembic', 'versions');
+    const cache = (): AnalysisCache => new AnalysisCache({ version: VERSION });
+    const first = cache();
+    const loaded = await loadProjects([dir], dir, { cache: first });
+    const [project] = loaded.projects;
+    const head = project.graph.heads[0];
+    fs.writeFileSync(path.join(versions, 'zz_late_table_code.py'), notNullRevision('zz0001', head));
+    // Fill the cache with the history as it is.
+    const filling = cache();
+    const before = lintProject((await loadProjects([dir], dir, { cache: filling })).projects[0], {
+      revisionFindings: filling,
+    });
+    filling.flush();
+    const newestFile = path.join(versions, 'zz_late_table_code.py');
+    assert.ok(
+      (before.get(newestFile) ?? []).some((f) => f.ruleId === 'SW105'),
+      'SW105 while no ancestor creates the column NOT NULL',
+    );
+
+    // Edit revision 40: it now creates late_table with code NOT NULL, so the newest revision's change is no change.
+    const edited = path.join(versions, 'r00040_step_40.py');
+    const text = fs.readFileSync(edited, 'utf8');
+    const upgrade = text.indexOf('def upgrade()');
+    const body = text.indexOf('\n', upgrade) + 1;
+    fs.writeFileSync(
+      edited,
+      `${text.slice(0, body)}    op.create_table("late_table", sa.Column("code", sa.Text(), nullable=False))\n${text.slice(body)}`,
+    );
+
+    const warm = cache();
+    const warmProject = (await loadProjects([dir], dir, { cache: warm })).projects[0];
+    const warmFindings = lintProject(warmProject, { revisionFindings: warm });
+    const coldProject = (await loadProjects([dir], dir)).projects[0];
+    const coldFindings = lintProject(coldProject);
+    assert.deepEqual(Object.fromEntries(warmFindings), Object.fromEntries(coldFindings));
+
+    assert.equal(warm.stats.modelsBuilt, 1, 'only the edited revision is parsed');
+    assert.equal(warm.stats.modelsRead, 60);
+    // Per revision: the file's own rules (run again for the edited file only) and the rules that
+    // read the ancestors (run again for revision 40, the ten after it and the new head).
+    const order = warmProject.graph.order;
+    const descendants = order.length - order.indexOf('r00040');
+    assert.equal(warm.stats.findingsRun, 1 + descendants);
+    const newest = warmFindings.get(newestFile) ?? [];
+    assert.ok(
+      !newest.some((f) => f.ruleId === 'SW105'),
+      `the descendant was re-checked against the edited ancestor: ${newest.map((f) => f.ruleId).join(', ')}`,
+    );
+  });
+
+  it('keeps the cache where cache-dir or --cache-dir says, and --no-cache with --cache-dir is a usage error', async () => {
+    const demo = copyDemo();
+    const pyproject = path.join(demo, 'pyproject.toml');
+    fs.appendFileSync(pyproject, 'cache-dir = "build/sw-cache"\n');
+    const cold = await lint(demo, '--no-cache');
+    assert.equal((await lint(demo)).stdout, cold.stdout);
+    assert.ok(entryFiles(path.join(demo, 'build', 'sw-cache'), 'model').length >= 4);
+    assert.ok(!fs.existsSync(path.join(demo, '.schema-warden-cache')));
+    const elsewhere = path.join(tempDir(), 'given');
+    assert.equal((await lint(demo, '--cache-dir', elsewhere)).stdout, cold.stdout);
+    assert.ok(fs.existsSync(path.join(elsewhere, '.gitignore')));
+    const both = await lint(demo, '--no-cache', '--cache-dir', elsewhere);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--no-cache and --cache-dir/);
+  });
+
+  it('rebuilds truncated and corrupt entries without a word', async () => {
+    const demo = copyDemo();
+    const cold = await lint(demo, '--no-cache');
+    await lint(demo);
+    const cacheDir = path.join(demo, '.schema-warden-cache');
+    const models = entryFiles(cacheDir, 'model');
+    const findings = entryFiles(cacheDir, 'findings');
+    for (const file of models) fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
+    for (const file of findings) {
+      const data = fs.readFileSync(file);
+      data[data.length - 3] ^= 0xff; // one flipped byte in the payload
+      fs.writeFileSync(file, data);
+    }
+    fs.writeFileSync(models[0], ''); // and an empty one
+    const after = await lint(demo);
+    assert.equal(after.stdout, cold.stdout);
+    assert.equal(after.stderr, cold.stderr, 'nothing is said about the entries it rebuilt');
+    // Rewritten whole: the next run reads them (same bytes as a fresh entry of the same key).
+    const again = await lint(demo);
+    assert.equal(again.stdout, cold.stdout);
+    for (const file of models) assert.ok(fs.statSync(file).size > 100, `${file} rewritten`);
+  });
+
+  it("never uses another version's entries", async () => {
+    const demo = copyDemo();
+    const load = async (version: string): Promise<AnalysisCache> => {
+      const cache = new AnalysisCache({ version });
+      const project = (await loadProjects([demo], demo, { cache })).projects[0];
+      lintProject(project, { revisionFindings: cache });
+      cache.flush();
+      return cache;
+    };
+    const older = await load('0.0.9');
+    assert.equal(older.stats.modelsRead, 0);
+    const current = await load(VERSION);
+    assert.equal(current.stats.modelsRead, 0, "the other version's models are not read");
+    assert.equal(current.stats.findingsRead, 0, 'nor its findings');
+    assert.ok(current.stats.modelsBuilt >= 4);
+    // An entry rewritten to claim another version at this version's path is not trusted either.
+    for (const file of entryFiles(path.join(demo, '.schema-warden-cache'), 'model')) {
+      const data = fs.readFileSync(file, 'latin1');
+      fs.writeFileSync(file, data.replace(` ${current.engineId} `, ' 0.0.9+unbundled '), 'latin1');
+    }
+    const again = await load(VERSION);
+    assert.equal(again.stats.modelsRead, 0);
+    assert.equal((await lint(demo)).stdout, (await lint(demo, '--no-cache')).stdout);
+  });
+
+  it('stays correct when two CLI processes fill the same cache at once', async function () {
+    if (!fs.existsSync(CLI)) this.skip(); // needs the bundle: npm run build
+    const dir = tempDir();
+    writeSyntheticHistory(dir, 120);
+    const cold = await spawnLint(dir, '--no-cache');
+    const [a, b] = await Promise.all([spawnLint(dir), spawnLint(dir)]);
+    for (const run of [a, b]) {
+      assert.equal(run.code, cold.code);
+      assert.equal(run.stdout, cold.stdout);
+      assert.equal(run.stderr, cold.stderr);
+    }
+    const cacheDir = path.join(dir, '.schema-warden-cache');
+    assert.deepEqual(
+      entries(cacheDir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file is left behind',
+    );
+    const filled = await spawnLint(dir);
+    assert.equal(filled.stdout, cold.stdout);
+  });
+
+  it('says one line when the cache cannot be written at all, and the findings stay right', async () => {
+    const demo = copyDemo();
+    const cold = await lint(demo, '--no-cache');
+    // A folder that cannot be created (a file stands in its path): unwritable even for root.
+    const blocker = path.join(demo, 'not-a-folder');
+    fs.writeFileSync(blocker, '');
+    const run = await lint(demo, '--cache-dir', path.join(blocker, 'cache'));
+    assert.equal(run.stdout, cold.stdout);
+    assert.equal(run.code, cold.code);
+    const extra = run.stderr.split('\n').filter((l) => !cold.stderr.includes(l));
+    assert.equal(extra.length, 1, run.stderr);
+    assert.match(extra[0], /analysis cache .*could not be written/);
+  });
+
+  it('reads a filled cache in a read-only folder without a word, and says one line when it cannot store an edit', async function () {
+    const demo = copyDemo();
+    await lint(demo);
+    const cacheDir = path.join(demo, '.schema-warden-cache');
+    const undo = makeReadOnly(cacheDir);
+    if (!undo) this.skip(); // neither a read-only mount (root) nor permissions (others) available
+    try {
+      assert.throws(() => fs.writeFileSync(path.join(cacheDir, 'probe'), ''), 'the folder is read-only');
+      const cold = await lint(demo, '--no-cache');
+      const run = await lint(demo);
+      assert.equal(run.stdout, cold.stdout);
+      assert.equal(run.stderr, cold.stderr, 'nothing to write, nothing said');
+
+      fs.appendFileSync(path.join(demo, 'alembic', 'versions', '0001_create_account.py'), '\n# edited\n');
+      const coldAfterEdit = await lint(demo, '--no-cache');
+      const edited = await lint(demo);
+      assert.equal(edited.stdout, coldAfterEdit.stdout);
+      const extra = edited.stderr.split('\n').filter((l) => l !== '' && !coldAfterEdit.stderr.includes(l));
+      assert.equal(extra.length, 1, edited.stderr);
+      assert.match(extra[0], /analysis cache .*could not be written/);
+    } finally {
+      undo?.();
+    }
+  });
+});
+
+/**
+ * Makes a folder read-only and returns how to undo it: a read-only bind mount for root (whom
+ * permissions do not stop), permissions for anyone else; undefined when neither is possible.
+ */
+function makeReadOnly(dir: string): (() => void) | undefined {
+  if (process.getuid?.() !== 0) {
+    const dirs = [dir, ...entries(dir).map((f) => path.dirname(f))];
+    for (const d of new Set(dirs)) fs.chmodSync(d, 0o555);
+    return () => {
+      for (const d of new Set(dirs)) fs.chmodSync(d, 0o755);
+    };
+  }
+  const bind = spawnSync('mount', ['--bind', dir, dir]);
+  if (bind.status !== 0) return undefined;
+  const ro = spawnSync('mount', ['-o', 'remount,bind,ro', dir]);
+  const unmount = (): void => void spawnSync('umount', [dir]);
+  if (ro.status !== 0) {
+    unmount();
+    return undefined;
+  }
+  return unmount;
+}
+
+function spawnLint(cwd: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'lint', '--format', 'json', ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
