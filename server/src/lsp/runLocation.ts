@@ -8,8 +8,14 @@ import type { RunLocation } from '../shared/protocol';
 import { paramsOf } from './params';
 
 export function runLocationOf(params: unknown): RunLocation {
-  const configFile = paramsOf(params).configFile;
+  const { configFile, revisionFile } = paramsOf(params);
   if (typeof configFile !== 'string' || !path.isAbsolute(configFile))
     throw new ResponseError(ErrorCodes.InvalidParams, 'schemaWarden/runLocation needs configFile: an absolute path');
-  return alembicRunLocation(configFile);
+  if (revisionFile !== undefined && (typeof revisionFile !== 'string' || !path.isAbsolute(revisionFile)))
+    throw new ResponseError(
+      ErrorCodes.InvalidParams,
+      'schemaWarden/runLocation: revisionFile must be an absolute path',
+    );
+  // The revision at hand picks its history when alembic.ini keeps several in named sections.
+  return alembicRunLocation(configFile, revisionFile);
 }

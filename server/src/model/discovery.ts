@@ -4,7 +4,6 @@ import picomatch from 'picomatch';
 import {
   brokenRevisionLink,
   pythonConfiguredProject,
-  readAlembicProject,
   readAlembicProjects,
   scanRevisionFiles,
   OTHER_DATABASE_FOLDERS,
@@ -203,19 +202,41 @@ export interface AlembicRunLocation {
   projectDir: string;
   /** The configuration file, relative to projectDir. */
   configFile: string;
+  /**
+   * The named section of alembic.ini Alembic reads (`alembic -n core`), when the file keeps its
+   * histories in named sections: the one holding `revisionFile`, or the only one.
+   */
+  section?: string;
+  /** Every named section holding a history, when there are several (none in `[alembic]`). */
+  sections?: string[];
 }
 
 /**
  * Where Alembic runs for the configuration file `iniPath`, as it would be run by hand: a plain
  * project from the folder of alembic.ini; Flask-Migrate's layout (`migrations/alembic.ini` beside
  * env.py, no script_location) from the folder above, where the application (wsgi.py / app.py) is.
- * The runner in the CLI and in the editor (through the language server) ask here.
+ * With named sections (`[core]`, `[tenant]`), the section whose history holds `revisionFile`
+ * (or the only one). The runner in the CLI and in the editor (through the language server) ask here.
  */
-export function alembicRunLocation(iniPath: string): AlembicRunLocation {
+export function alembicRunLocation(iniPath: string, revisionFile?: string): AlembicRunLocation {
   const folder = path.dirname(path.resolve(iniPath));
-  const project = path.basename(iniPath) === 'alembic.ini' ? readAlembicProject(folder) : undefined;
+  const projects = path.basename(iniPath) === 'alembic.ini' ? readAlembicProjects(folder) : [];
+  const project = projects[0];
   const projectDir = project?.flaskMigrate ? path.dirname(folder) : folder;
-  return { projectDir, configFile: path.relative(projectDir, path.resolve(iniPath)) };
+  const location: AlembicRunLocation = { projectDir, configFile: path.relative(projectDir, path.resolve(iniPath)) };
+  const sections = projects.flatMap((p) => (p.section ? [p.section] : []));
+  if (sections.length === 1) location.section = sections[0];
+  else if (sections.length > 1) {
+    location.sections = sections;
+    const file = revisionFile ? path.resolve(revisionFile) : undefined;
+    // Version locations first: one history's script location may hold another's versions.
+    const holder = file
+      ? (projects.find((p) => p.versionLocations.some((loc) => isInside(file, loc))) ??
+        projects.find((p) => isInside(file, p.scriptLocation)))
+      : undefined;
+    if (holder?.section) location.section = holder.section;
+  }
+  return location;
 }
 
 /** What to say when no revision was found: what was searched and how to point the tool at the migrations. */

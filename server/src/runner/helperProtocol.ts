@@ -70,6 +70,8 @@ export interface HelperEnvironment {
   flaskApp: string | null;
   /** URLs (passwords hidden) the project asked for that were pointed at the scratch database instead. */
   redirectedFrom: string[];
+  /** The version table env.py configured ("schema.table" with a schema), once a command ran env.py. */
+  versionTable?: string | null;
 }
 
 export interface HelperHello {

@@ -13,6 +13,8 @@ export interface RunSessionOptions {
   target: Target;
   python?: PythonChoice;
   configFile?: string;
+  /** The named section of the config file Alembic reads (`alembic -n core`; default [alembic]). */
+  iniSection?: string;
   urlEnvVar?: string;
   /** Which env.py runs the revisions (default: the project's). */
   envMode?: EnvMode;
@@ -53,6 +55,7 @@ export async function withRunSession<T>(
       log,
       ...definedOnly({
         configFile: options.configFile || undefined,
+        iniSection: options.iniSection || undefined,
         urlEnvVar: options.urlEnvVar || undefined,
         envMode: options.envMode || undefined,
         flaskApp: options.flaskApp || undefined,

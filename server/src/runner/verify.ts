@@ -162,7 +162,9 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   };
   let client = await connect();
   const snapshots = new Map<string, SchemaSnapshot>();
-  const versionTable = options.versionTable ?? 'alembic_version';
+  // The table env.py configured (one per history under named sections), known once env.py ran.
+  const versionTable = (): string =>
+    options.versionTable ?? options.helper.environment?.versionTable ?? 'alembic_version';
   const timings = options.timings;
   const timed = async <T>(work: Promise<T>, add: (ms: number) => void): Promise<T> => {
     if (!timings) return work;
@@ -175,7 +177,7 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   };
   const snapshot = () =>
     timed(
-      takeSnapshot(client, { excludeTables: [versionTable] }).catch((error: Error) => {
+      takeSnapshot(client, { excludeTables: [versionTable()] }).catch((error: Error) => {
         throw new TargetLostError(
           `the database server stopped answering while taking a schema snapshot: ${connectionError?.message ?? error.message}`,
         );
@@ -451,14 +453,21 @@ function downgradeTarget(graph: RevisionGraph, id: string, ancestors: Set<string
  * Reads the revisions alembic_version records. Alembic creates the table on the first upgrade and
  * never drops it, so once seen only one query per read is needed.
  */
-function versionTableReader(clientOf: () => Client, table: string): () => Promise<string[]> {
+function versionTableReader(clientOf: () => Client, tableOf: () => string): () => Promise<string[]> {
   let exists = false;
-  const quoted = table
-    .split('.')
-    .map((part) => `"${part.replace(/"/g, '""')}"`)
-    .join('.');
+  let table = '';
+  let quoted = '';
   return async () => {
     const client = clientOf();
+    // The name is known once env.py ran (it may configure its own): a new name is looked up again.
+    if (tableOf() !== table) {
+      table = tableOf();
+      quoted = table
+        .split('.')
+        .map((part) => `"${part.replace(/"/g, '""')}"`)
+        .join('.');
+      exists = false;
+    }
     if (!exists) {
       const found = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [quoted]);
       if (!found.rows[0]?.oid) return [];

@@ -126,12 +126,18 @@ export const NewDecisionRequest = new jsonrpc.RequestType<NewDecisionParams, New
 /** A configuration file (alembic.ini) the runner in the editor found. */
 export interface RunLocationParams {
   configFile: string;
+  /** The revision at hand (absolute path): picks its history when alembic.ini has named sections. */
+  revisionFile?: string;
 }
 /** Where Alembic runs for it (project discovery's answer: Flask-Migrate runs from the folder above). */
 export interface RunLocation {
   projectDir: string;
   /** Relative to projectDir. */
   configFile: string;
+  /** The named section of alembic.ini to run (`alembic -n core`): revisionFile's, or the only one. */
+  section?: string;
+  /** Every named section holding a history, when alembic.ini has several. */
+  sections?: string[];
 }
 
 /** Where the runner runs Alembic for a configuration file: one home for layouts (model/discovery.ts). */

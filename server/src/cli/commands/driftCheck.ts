@@ -17,6 +17,8 @@ export interface DriftCheckCommand {
   target: Target;
   python: PythonChoice;
   configFile: string;
+  /** The named section of the config file (`alembic -n`). */
+  iniSection?: string;
   urlEnvVar?: string;
   envMode?: EnvMode;
   flaskApp?: string;
@@ -42,6 +44,7 @@ export async function runDriftCheck(command: DriftCheckCommand): Promise<number>
           log,
           urlEnvVar: command.urlEnvVar || undefined,
           envMode: command.envMode || undefined,
+          iniSection: command.iniSection || undefined,
           flaskApp: command.flaskApp || undefined,
         }),
       },

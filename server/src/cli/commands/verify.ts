@@ -63,6 +63,10 @@ Options:
                               (default: FLASK_APP, else wsgi.py or app.py in PROJECT_DIR)
   --config FILE               Alembic config file, relative to PROJECT_DIR (default: alembic.ini,
                               else migrations/alembic.ini)
+  -n, --name SECTION          the section of the config file to run, as \`alembic -n SECTION\` (for an
+                              alembic.ini keeping its histories in named sections such as [core] and
+                              [tenant]; default: the only one, else each in turn, one scratch
+                              database each, reported together)
   --url-env NAME              environment variable set to the throwaway database's URL for env.py
                               (default: DATABASE_URL)
   --pg-version N              PostgreSQL major version (default: 15)
@@ -93,6 +97,7 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     env: { type: 'string' },
     'flask-app': { type: 'string' },
     config: { type: 'string' },
+    name: { type: 'string', short: 'n' },
     'url-env': { type: 'string' },
     'pg-version': { type: 'string' },
     image: { type: 'string' },
@@ -133,6 +138,21 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
     );
     return EXIT_SETUP_PROBLEM;
   }
+  // alembic.ini keeping its histories in named sections ([core], [tenant]; `alembic -n core`).
+  const location = alembicRunLocation(path.join(projectDir, configFile));
+  const named = location.sections ?? (location.section ? [location.section] : []);
+  if (values.name !== undefined && named.length > 0 && !named.includes(values.name))
+    return usageError(
+      io,
+      `${configFile} has no history in a section [${values.name}]: its sections are ${named.map((n) => `[${n}]`).join(', ')}`,
+    );
+  const sections: (string | undefined)[] =
+    values.name !== undefined ? [values.name] : named.length ? named : [undefined];
+  if (values.drift !== undefined && sections.length > 1)
+    return usageError(
+      io,
+      `${configFile} keeps ${sections.length} histories (${named.join(', ')}): name the one the database at --drift follows with --name`,
+    );
   // The accepted history (`baseline`) is applied unchecked, as --from does, unless --all or --from says otherwise.
   let after: readonly string[] = [];
   try {
@@ -152,11 +172,14 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
   const controller = new AbortController();
 
   try {
-    const target = await selectTarget({
-      kind: (values.target as TargetKind | undefined) ?? 'auto',
-      allowRemoteHosts: values['allow-remote-hosts'],
-      ...definedOnly({ url: values.url || undefined, postgresMajor: major, image: values.image || undefined, log }),
-    });
+    // A stopped target does not start again: each history verified in turn gets its own.
+    const chooseTarget = () =>
+      selectTarget({
+        kind: (values.target as TargetKind | undefined) ?? 'auto',
+        allowRemoteHosts: values['allow-remote-hosts'],
+        ...definedOnly({ url: values.url || undefined, postgresMajor: major, image: values.image || undefined, log }),
+      });
+    const target = await chooseTarget();
     if (values.drift !== undefined) {
       return await runDriftCheck({
         io,
@@ -166,6 +189,7 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
         python,
         configFile,
         developerUrl: values.drift,
+        ...definedOnly({ iniSection: sections[0] }),
         controller,
         envMode,
         ...definedOnly({
@@ -177,72 +201,108 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       });
     }
     const began = performance.now();
-    const outcome = await withInterruptAbort(controller, () =>
-      withRunSession(
-        {
-          projectDir,
-          target,
-          python,
-          configFile,
-          signal: controller.signal,
-          envMode,
-          ...definedOnly({
-            log,
-            urlEnvVar: values['url-env'] || undefined,
-            flaskApp: values['flask-app'] || undefined,
-          }),
-        },
-        async (session) => {
-          if (format === 'text') {
-            io.stdout(`Schema Warden verify — ${projectDir}\n`);
-            if (after.length)
-              io.stdout(
-                `Baseline ${after.join(', ')}: the accepted history is applied unchecked (--all round-trips it too)\n`,
-              );
-            io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
-            io.stdout(
-              `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} ` +
-                `with ${session.helper.hello.python} (${session.python.source})\n\n`,
-            );
-          }
-          const result = await verifyRoundTrips({
-            helper: session.helper,
-            databaseUrl: session.database.url,
-            keepGoing: values['keep-going'],
-            rebuildDatabase: () => session.database.recreate(),
+    const verifySection = async (section: string | undefined) => {
+      const sectionTarget = section === sections[0] ? target : await chooseTarget();
+      return withInterruptAbort(controller, () =>
+        withRunSession(
+          {
+            projectDir,
+            target: sectionTarget,
+            python,
+            configFile,
             signal: controller.signal,
+            envMode,
             ...definedOnly({
-              from: values.from || undefined,
-              to: values.to || undefined,
-              after: after.length ? after : undefined,
               log,
+              iniSection: section,
+              urlEnvVar: values['url-env'] || undefined,
+              flaskApp: values['flask-app'] || undefined,
             }),
-          });
-          return {
-            result,
-            target: {
-              kind: session.target.kind,
-              description: session.target.describe(),
-              reason: session.target.reason,
-            },
-            alembic: session.helper.hello.alembic,
-            sqlalchemy: session.helper.hello.sqlalchemy,
-            python: { ...session.python, python: session.helper.hello.python },
-            environment: describeEnvironment(session.helper.environment, envMode, projectDir),
-          };
-        },
-      ),
-    );
+          },
+          async (session) => {
+            if (format === 'text') {
+              if (section === sections[0]) {
+                io.stdout(`Schema Warden verify — ${projectDir}\n`);
+                if (after.length)
+                  io.stdout(
+                    `Baseline ${after.join(', ')}: the accepted history is applied unchecked (--all round-trips it too)\n`,
+                  );
+                io.stdout(`Target: ${session.target.describe()} (${session.target.reason})\n`);
+                io.stdout(
+                  `Alembic ${session.helper.hello.alembic} / SQLAlchemy ${session.helper.hello.sqlalchemy} ` +
+                    `with ${session.helper.hello.python} (${session.python.source})\n\n`,
+                );
+              }
+              if (section !== undefined) io.stdout(`${sectionHeading(section, configFile, sections.length)}\n`);
+            }
+            const result = await verifyRoundTrips({
+              helper: session.helper,
+              databaseUrl: session.database.url,
+              keepGoing: values['keep-going'],
+              rebuildDatabase: () => session.database.recreate(),
+              signal: controller.signal,
+              ...definedOnly({
+                from: values.from || undefined,
+                to: values.to || undefined,
+                after: after.length ? after : undefined,
+                log,
+              }),
+            });
+            return {
+              ...definedOnly({ section }),
+              result,
+              target: {
+                kind: session.target.kind,
+                description: session.target.describe(),
+                reason: session.target.reason,
+              },
+              alembic: session.helper.hello.alembic,
+              sqlalchemy: session.helper.hello.sqlalchemy,
+              python: { ...session.python, python: session.helper.hello.python },
+              environment: describeEnvironment(session.helper.environment, envMode, projectDir),
+            };
+          },
+        ),
+      );
+    };
+    // Several histories: each in turn, on its own scratch database, reported together.
+    const outcomes: Awaited<ReturnType<typeof verifySection>>[] = [];
+    for (const section of sections) {
+      const sectionBegan = performance.now();
+      try {
+        const outcome = await verifySection(section);
+        outcomes.push(outcome);
+        if (format === 'text' && sections.length > 1)
+          io.stdout(
+            `${renderText(outcome.result, projectDir, performance.now() - sectionBegan, outcome.environment)}\n`,
+          );
+      } catch (error) {
+        // Which history could not be set up, when there are several.
+        if (section !== undefined && sections.length > 1 && !controller.signal.aborted)
+          io.stderr(`schema-warden verify: in section [${section}] of ${configFile}:\n`);
+        throw error;
+      }
+    }
     const totalMs = performance.now() - began;
+    const ok = outcomes.every((o) => o.result.ok);
+    const [only] = outcomes;
     if (format === 'json') {
       // `diagnostics`: the SW510 findings, placed as the editor places them (file, line, message).
-      io.stdout(
-        `${JSON.stringify({ projectDir, ...outcome, diagnostics: roundTripDiagnostics(outcome.result), totalMs: Math.round(totalMs) }, null, 2)}\n`,
-      );
+      const withDiagnostics = (o: (typeof outcomes)[number]) => ({ ...o, diagnostics: roundTripDiagnostics(o.result) });
+      const report =
+        outcomes.length === 1 && only
+          ? { projectDir, ...withDiagnostics(only), totalMs: Math.round(totalMs) }
+          : { projectDir, ok, sections: outcomes.map(withDiagnostics), totalMs: Math.round(totalMs) };
+      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    } else if (outcomes.length === 1 && only) {
+      io.stdout(renderText(only.result, projectDir, totalMs, only.environment));
     } else {
-      io.stdout(renderText(outcome.result, projectDir, totalMs, outcome.environment));
+      io.stdout(
+        `Sections ${ok ? 'OK' : 'FAILED'}: ${outcomes.map((o) => `[${o.section}] ${o.result.ok ? 'ok' : 'failed'}`).join(', ')} ` +
+          `(${formatMs(totalMs)})\n`,
+      );
     }
-    return outcome.result.ok ? EXIT_OK : EXIT_FAILURE_FOUND;
+    return ok ? EXIT_OK : EXIT_FAILURE_FOUND;
   } catch (error) {
     if (error instanceof Error && /^(no revision|revision ".*" is ambiguous)/.test(error.message))
       return usageError(
@@ -253,6 +313,12 @@ export async function runVerifyCommand(argv: string[], io: CommandIo): Promise<n
       );
     return reportSetupProblem('verify', error, io);
   }
+}
+
+/** Which history of the config file is verified, e.g. "Section [core] of alembic.ini (alembic -n core):". */
+function sectionHeading(section: string, configFile: string, count: number): string {
+  const inTurn = count > 1 ? `, one of ${count} verified in turn, each on its own scratch database` : '';
+  return `Section [${section}] of ${configFile} (alembic -n ${section})${inTurn}:`;
 }
 
 function usageError(io: CommandIo, message: string): number {

@@ -541,9 +541,21 @@ class Session(object):
             "envFile": self._last_env_file,
             "flaskApp": self._flask[2] if self._flask else None,
             "redirectedFrom": list(REDIRECT.asked),
+            "versionTable": self._env_version_table,
         }
 
     _last_env_file = None
+    # The version table env.py configured (`context.configure(version_table=...)`, e.g. one per
+    # history of an alembic.ini with named sections), "schema.table" with a schema; None until known.
+    _env_version_table = None
+
+    def note_version_table(self, env):
+        context = getattr(env, "_migration_context", None)
+        table = getattr(context, "version_table", None)
+        if not table:
+            return
+        schema = getattr(context, "version_table_schema", None)
+        self._env_version_table = "%s.%s" % (schema, table) if schema else table
 
     def flask_context(self, env_py):
         """The application context an env.py using flask.current_app needs, else None."""
@@ -1196,8 +1208,9 @@ def run_online(session, args, direction, revision):
         return walker(revision, rev)
 
     def run():
-        with phase("env"), EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None, destination_rev=revision, tag=None):
+        with phase("env"), EnvironmentContext(config, script, fn=steps, as_sql=False, starting_rev=None, destination_rev=revision, tag=None) as env:
             script.run_env()
+            session.note_version_table(env)
 
     run_env_marked(script, run)
 
@@ -1209,7 +1222,7 @@ def cmd_upgrade(session, args):
         return {"revision": revision, "environment": session.environment()}
     with phase("script"):
         script = session.script(args)
-    version_table = args.get("version_table", session.version_table)
+    version_table = args.get("version_table", session._env_version_table or session.version_table)
     with phase("traceSetup"):
         tracer = LockTracer(REDIRECT.target, revision_dirs_of(script), version_table)
         tracer.install()
