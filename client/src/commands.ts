@@ -76,12 +76,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     id: 'schemaWarden.upgradeToRevision',
     needsTrust: true,
-    run: (ctx, arg) => withRunner(ctx, (r) => r.commands.upgradeToRevision(r.ui, arg)),
+    run: (ctx, arg, file) => withRunner(ctx, (r) => r.commands.upgradeToRevision(r.ui, arg, file)),
   },
   {
     id: 'schemaWarden.downgradeToRevision',
     needsTrust: true,
-    run: (ctx, arg) => withRunner(ctx, (r) => r.commands.downgradeToRevision(r.ui, arg)),
+    run: (ctx, arg, file) => withRunner(ctx, (r) => r.commands.downgradeToRevision(r.ui, arg, file)),
   },
   {
     id: 'schemaWarden.showRevisionSql',

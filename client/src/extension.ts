@@ -102,9 +102,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   const lazyRunner = new LazyRunner(
     context,
     output,
-    async (configFile) => {
+    async (configFile, revisionFile) => {
       if (!client) throw new Error('the language server is not running');
-      return client.sendRequest(RunLocationRequest, { configFile });
+      return client.sendRequest(RunLocationRequest, { configFile, ...(revisionFile ? { revisionFile } : {}) });
     },
     (result) => sendTracedLocks(client, result, output),
   );

@@ -106,6 +106,29 @@ describe('language server: the layouts the CLI finds (one discovery module)', ()
     );
   });
 
+  it('schemaWarden/runLocation: with named sections in alembic.ini, the section of the revision at hand', async () => {
+    await openLayout('named-sections');
+    const s = session as LspSession;
+    await s.waitForStatus((st) => st.state === 'ready', 20_000);
+    const ini = path.join(root, 'alembic.ini');
+    const revisionFile = path.join(root, 'shipyard', 'revisions', 'tenant', 'history', 't002_berth_depth.py');
+    assert.deepEqual(await s.connection.sendRequest('schemaWarden/runLocation', { configFile: ini, revisionFile }), {
+      projectDir: root,
+      configFile: 'alembic.ini',
+      section: 'tenant',
+      sections: ['core', 'tenant'],
+    });
+    assert.deepEqual(await s.connection.sendRequest('schemaWarden/runLocation', { configFile: ini }), {
+      projectDir: root,
+      configFile: 'alembic.ini',
+      sections: ['core', 'tenant'],
+    });
+    await assert.rejects(
+      s.connection.sendRequest('schemaWarden/runLocation', { configFile: ini, revisionFile: 'relative.py' }),
+      /revisionFile must be an absolute path/,
+    );
+  });
+
   it('a helper in versions/ opened in the editor is not a revision; a new file there becomes one once it has its identifiers', async () => {
     await openLayout('versions-helpers');
     const s = session as LspSession;

@@ -21,6 +21,9 @@ export async function verifyRoundTrips(ui: RunnerUi, given?: unknown): Promise<V
       : typeof given === 'string'
         ? { from: given }
         : ((given ?? {}) as VerifyArgs);
+  // With named sections in alembic.ini, the revision open in the editor says which history to verify.
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active?.scheme === 'file' && active.fsPath.endsWith('.py')) await ui.service.followRevisionFile(active.fsPath);
   const title = `verifying round trips${args.from ? ` from ${args.from}` : ''}`;
   const result = await cancellable(ui, title, (signal, progress) =>
     ui.service.verify({
@@ -109,12 +112,15 @@ export async function resetDatabase(ui: RunnerUi): Promise<void> {
   );
 }
 
-export async function upgradeToRevision(ui: RunnerUi, given?: unknown): Promise<boolean> {
+/** The code lens passes the revision's file: with named sections in alembic.ini, its history is the one run. */
+export async function upgradeToRevision(ui: RunnerUi, given?: unknown, file?: unknown): Promise<boolean> {
+  await ui.service.followRevisionFile(typeof file === 'string' ? file : undefined);
   const revision = await revisionFrom(ui, given, 'Upgrade the database to…');
   return revision ? migrateAndConfirm(ui, 'upgrade', revision.revision) : false;
 }
 
-export async function downgradeToRevision(ui: RunnerUi, given?: unknown): Promise<boolean> {
+export async function downgradeToRevision(ui: RunnerUi, given?: unknown, file?: unknown): Promise<boolean> {
+  await ui.service.followRevisionFile(typeof file === 'string' ? file : undefined);
   const revision = await revisionFrom(ui, given, 'Downgrade the database to…');
   return revision ? migrateAndConfirm(ui, 'downgrade', revision.revision) : false;
 }

@@ -66,8 +66,11 @@ export interface VerifyProgress {
 
 const PASSWORD_KEY_PREFIX = 'schemaWarden.runner.password:';
 
-/** Where Alembic runs for an alembic.ini (the language server answers from project discovery). */
-export type RunLocator = (configFile: string) => Promise<RunLocation>;
+/**
+ * Where Alembic runs for an alembic.ini (the language server answers from project discovery); with
+ * named sections, the section of `revisionFile`'s history.
+ */
+export type RunLocator = (configFile: string, revisionFile?: string) => Promise<RunLocation>;
 
 export class RunnerService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -83,6 +86,10 @@ export class RunnerService implements vscode.Disposable {
   private chosenProject: string | undefined;
   /** The Alembic config file relative to chosenProject (migrations/alembic.ini for Flask-Migrate). */
   private chosenConfigFile = 'alembic.ini';
+  /** The named section of the config file the runner runs (`alembic -n core`), when it has such sections. */
+  private chosenSection: string | undefined;
+  /** Every named section holding a history, when the config file has several. */
+  private chosenSections: string[] | undefined;
   private readonly running = new Set<AbortController>();
   lastResult: VerifyResult | undefined;
   /** Whether lastResult is the partial result of a cancelled run. */
@@ -150,11 +157,11 @@ export class RunnerService implements vscode.Disposable {
    * Where Alembic runs for `configFile`, as project discovery says (through the language server).
    * Without an answer, the folder of the file (a plain project's layout), said in the log.
    */
-  private async locate(configFile: string): Promise<RunLocation> {
+  private async locate(configFile: string, revisionFile?: string): Promise<RunLocation> {
     const plain = { projectDir: path.dirname(configFile), configFile: path.basename(configFile) };
     if (!this.runLocation) return plain;
     try {
-      return await this.runLocation(configFile);
+      return await this.runLocation(configFile, revisionFile);
     } catch (error) {
       this.log(
         `could not ask the language server where Alembic runs for ${configFile} (${(error as Error).message}): running it from ${plain.projectDir}`,
@@ -163,8 +170,12 @@ export class RunnerService implements vscode.Disposable {
     }
   }
 
-  /** The folder Alembic runs from (the folder above migrations/ for Flask-Migrate); asked once when the workspace has several. */
-  async projectDir(): Promise<string> {
+  /**
+   * The folder Alembic runs from (the folder above migrations/ for Flask-Migrate); asked once when
+   * the workspace has several. With named sections in alembic.ini, the section of `revisionFile`'s
+   * history, else the only one, else asked.
+   */
+  async projectDir(revisionFile?: string): Promise<string> {
     if (this.chosenProject) return this.chosenProject;
     const inis = await vscode.workspace.findFiles('**/alembic.ini', '**/{node_modules,.venv,venv,.git}/**', 20);
     if (inis.length === 0) throw new Error('no alembic.ini in this workspace: the runner needs an Alembic project');
@@ -178,10 +189,43 @@ export class RunnerService implements vscode.Disposable {
       ini = picked.uri;
     }
     // Flask-Migrate's migrations/alembic.ini runs from the folder above (where the app is).
-    const location = await this.locate(ini.fsPath);
+    const location = await this.locate(ini.fsPath, revisionFile);
+    let section = location.section;
+    if (!section && location.sections?.length) {
+      const picked = await vscode.window.showQuickPick(
+        location.sections.map((name) => ({ label: name, description: `alembic -n ${name}` })),
+        { title: `Which history of ${vscode.workspace.asRelativePath(ini)} does the runner use?` },
+      );
+      if (!picked) throw new RunnerCancelledError();
+      section = picked.label;
+    }
     this.chosenProject = location.projectDir;
     this.chosenConfigFile = location.configFile;
+    this.chosenSection = section;
+    this.chosenSections = location.sections;
+    if (section) this.log(`runner: section [${section}] of ${location.configFile} (alembic -n ${section})`);
     return this.chosenProject;
+  }
+
+  /**
+   * The revision at hand (a code lens in its file) picks the history the runner runs when
+   * alembic.ini keeps several in named sections: the helper restarts on the other section.
+   */
+  async followRevisionFile(revisionFile: string | undefined): Promise<void> {
+    if (!revisionFile) return;
+    if (!this.chosenProject) {
+      await this.projectDir(revisionFile);
+      return;
+    }
+    if (!this.chosenSections) return;
+    const location = await this.locate(path.join(this.chosenProject, this.chosenConfigFile), revisionFile);
+    if (!location.section || location.section === this.chosenSection) return;
+    this.log(
+      `${revisionFile} belongs to the history in [${location.section}] of ${this.chosenConfigFile}: the runner now runs alembic -n ${location.section}`,
+    );
+    this.chosenSection = location.section;
+    this.resetHelper();
+    this.changed.fire();
   }
 
   /**
@@ -213,6 +257,7 @@ export class RunnerService implements vscode.Disposable {
         python: python.python,
         pythonSource: python.source,
         configFile: this.chosenConfigFile,
+        ...(this.chosenSection ? { iniSection: this.chosenSection } : {}),
         urlEnvVar: settings.databaseUrlEnv,
         envMode: settings.env,
         ...(settings.flaskApp ? { flaskApp: settings.flaskApp } : {}),
@@ -387,6 +432,7 @@ export class RunnerService implements vscode.Disposable {
           target,
           python,
           configFile: this.chosenConfigFile,
+          ...(this.chosenSection ? { iniSection: this.chosenSection } : {}),
           urlEnvVar: settings.databaseUrlEnv,
           envMode: settings.env,
           ...(settings.flaskApp ? { flaskApp: settings.flaskApp } : {}),

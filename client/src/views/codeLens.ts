@@ -21,7 +21,8 @@ export class RevisionCodeLenses implements vscode.CodeLensProvider {
         new vscode.CodeLens(new vscode.Range(found.upgradeLine, 0, found.upgradeLine, 0), {
           title: 'Upgrade to here',
           command: 'schemaWarden.upgradeToRevision',
-          arguments: [found.revision],
+          // The file too: with named sections in alembic.ini, it says which history to run.
+          arguments: [found.revision, document.uri.fsPath],
           tooltip: `alembic upgrade ${found.revision} on the Schema Warden database`,
         }),
       );
@@ -31,7 +32,7 @@ export class RevisionCodeLenses implements vscode.CodeLensProvider {
         new vscode.CodeLens(new vscode.Range(found.downgradeLine, 0, found.downgradeLine, 0), {
           title: 'Downgrade to here',
           command: 'schemaWarden.downgradeToRevision',
-          arguments: [found.revision],
+          arguments: [found.revision, document.uri.fsPath],
           tooltip: `alembic downgrade ${found.revision} on the Schema Warden database`,
         }),
       );

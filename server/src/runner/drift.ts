@@ -50,11 +50,12 @@ export const DRIFT_WORDING = {
 export async function checkDrift(options: DriftOptions): Promise<DriftResult> {
   const began = performance.now();
   const log = options.log ?? silentLog;
-  const versionTable = options.versionTable ?? 'alembic_version';
   const revisions = await options.helper.current(options.developerUrl);
   const reference = await createScratchDatabase(options.referenceServerUrl, 'schema_warden_drift');
   try {
     for (const revision of revisions) await options.helper.upgrade(revision, reference.url);
+    // Known once env.py ran: the table it configured (one per history under named sections).
+    const versionTable = options.versionTable ?? options.helper.environment?.versionTable ?? 'alembic_version';
     const [expected, actual] = await Promise.all([
       takeSnapshot(reference.url, { excludeTables: [versionTable] }),
       takeSnapshot(options.developerUrl, { excludeTables: [versionTable] }),
