@@ -8,7 +8,7 @@ import { askBeforeAllow } from './askBeforeAllow';
 import { ruleDocsMiddleware } from './ruleDocs';
 import { WalkthroughProgress, type WalkthroughStep } from './walkthrough';
 import { LazyRunner } from './lazyRunner';
-import { sendTracedLocks } from './tracedLocks';
+import { resultToResend, sendTracedLocks } from './tracedLocks';
 import { StatusItem } from './status';
 import type { RunnerUi } from './views';
 import { StatusNotification } from '../../server/src/shared/protocol';
@@ -82,10 +82,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
     client.onNotification(StatusNotification, (params) => status.update(params)),
     client.onDidChangeState((e) => {
       if (e.newState === lc.State.Stopped) status.stopped();
-      // A restarted server has lost what the last verification traced: send it again.
+      // A (re)started server has lost what the last verification traced: send it again (after a
+      // window reload, the previous session's result the Results view shows, for unchanged files).
+      if (e.newState !== lc.State.Running) return;
       const service = runner?.ui?.service;
-      if (e.newState === lc.State.Running && service?.lastResult && !service.lastResultCancelled)
-        sendTracedLocks(client, service.lastResult, output);
+      const last = service?.lastResult
+        ? { result: service.lastResult, cancelled: service.lastResultCancelled }
+        : undefined;
+      const resend = resultToResend(last, context.workspaceState);
+      if (resend) sendTracedLocks(client, resend.result, output, resend.restored);
     }),
     // Trust is granted once per window (it is never taken back without a reload): the server starts
     // again, told so, and checks what needs git (SW108).

@@ -9,6 +9,7 @@ import {
   locksOfOperation,
   operationAtLine,
   pgModeName,
+  sha256Of,
   TracedLocks,
   verdictOf,
 } from '../../server/src/lsp/tracedLocks';
@@ -131,6 +132,65 @@ describe('traced locks in the editor (lsp/tracedLocks.ts)', () => {
     const store = new TracedLocks();
     store.receive({ revisions: [TRACE] }, () => SOURCE.replace('ix_account_email', 'ix_account_mail'));
     assert.equal(store.withTrace(undefined, m, SOURCE.indexOf('op.create_index') + 4, 15), undefined);
+  });
+
+  it('a trace sent with the hash of its text is kept only while the file on disk has that text (a resend after a reload)', () => {
+    const m = model(SOURCE, PATH);
+    const at = SOURCE.indexOf('op.create_index') + 4;
+    const store = new TracedLocks();
+    const edited = SOURCE.replace('ix_account_email', 'ix_account_mail');
+    // The file was saved with other text after the verification: the resent trace is left out.
+    assert.deepEqual(
+      store.receive({ revisions: [{ ...TRACE, sha256: sha256Of(SOURCE) }] }, () => edited),
+      [],
+    );
+    assert.equal(store.withTrace(undefined, m, at, 15), undefined);
+    assert.equal(store.stamp(PATH), 0);
+    // Unchanged since: kept, and used.
+    assert.deepEqual(
+      store.receive({ revisions: [{ ...TRACE, sha256: sha256Of(SOURCE) }] }, () => SOURCE),
+      [PATH],
+    );
+    assert.match(
+      (store.withTrace(undefined, m, at, 15)?.contents as { value: string }).value,
+      /traced: ShareLock on account/,
+    );
+    // The hash is of the UTF-8 bytes the runner hashed (fs.readFileSync → sha256).
+    // (`printf 'é\\n' | sha256sum`)
+    assert.equal(sha256Of('é\n'), 'edd3a863872a04239eb29ad4bc12fc892b3d4ae57cc7e786a3697816f8e141c2');
+  });
+
+  it('names the PostgreSQL version the trace was taken on, in the hover and the verdicts', () => {
+    const m = model(SOURCE, PATH);
+    const store = new TracedLocks();
+    store.receive({ revisions: [TRACE], postgresVersion: '15.18' }, () => SOURCE);
+    const at = (needle: string) => SOURCE.indexOf(needle);
+    assert.match(
+      (store.withTrace(undefined, m, at('op.create_index') + 4, 15)?.contents as { value: string }).value,
+      /first upgrade on PostgreSQL 15\.18\)/,
+    );
+    const line = 7; // op.create_index (0-based)
+    const [sw601] = store.annotate(
+      [{ range: { start: { line, character: 4 }, end: { line, character: 19 } }, message: 'msg', code: 'SW601' }],
+      m,
+      15,
+    );
+    assert.equal(sw601.message, 'msg — confirmed by trace on PostgreSQL 15.18: ShareLock on account, held 1.2 s');
+    const on1518 = { ...TRACE, postgresVersion: '15.18' };
+    assert.equal(
+      verdictOf('SW601', m, { ...on1518, locks: [] }, at('op.create_index'), 15),
+      'contradicted by trace on PostgreSQL 15.18: no lock on account was seen here (predicted ShareLock)',
+    );
+    assert.equal(
+      verdictOf('SW604', m, { ...on1518, rewrites: [] }, at('op.alter_column'), 15),
+      'contradicted by trace on PostgreSQL 15.18: account was not rewritten on the verification database',
+    );
+    // A version that is not a string is ignored, not shown.
+    store.receive({ revisions: [TRACE], postgresVersion: 15 }, () => SOURCE);
+    assert.doesNotMatch(
+      (store.withTrace(undefined, m, at('op.create_index') + 4, 15)?.contents as { value: string }).value,
+      /PostgreSQL/,
+    );
   });
 
   it('bad notifications are skipped, never thrown on', () => {

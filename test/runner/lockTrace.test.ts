@@ -515,11 +515,30 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
 
     it('--format json: result.revisions[].locks and .rewrites, new tables flagged', async () => {
       const report = JSON.parse(await cli('json')) as {
-        result: { revisions: Array<{ revision: string; status: string; locks: TracedLock[]; rewrites: string[] }> };
+        result: {
+          postgresVersion?: string;
+          revisions: Array<{
+            revision: string;
+            status: string;
+            locks: TracedLock[];
+            rewrites: string[];
+            fileSha256?: string;
+            path: string;
+          }>;
+        };
       };
       const traced = report.result.revisions.find((r) => r.revision === 'ff0000000002');
       assert.ok(traced, 'the second revision is reported');
       assert.equal(traced.status, 'passed', 'existing fields are kept');
+      // The server's version, read once (SHOW server_version, its number only), and the hash of
+      // the file whose lines the trace names (the editor uses a trace only for that text).
+      const direct = new Client({ connectionString: pg.url() });
+      await direct.connect();
+      const shown = (await direct.query<{ server_version: string }>('SHOW server_version').finally(() => direct.end()))
+        .rows[0].server_version;
+      assert.match(report.result.postgresVersion ?? '', /^\d+\.\d+$/);
+      assert.ok(shown.startsWith(report.result.postgresVersion ?? '?'), `${shown} vs ${report.result.postgresVersion}`);
+      assert.match(traced.fileSha256 ?? '', /^[0-9a-f]{64}$/);
       // The table's own lock (its indexes' locks carry `index` too, in whatever order they were taken).
       const account = traced.locks.find(
         (lock) => lock.table === 'account' && lock.mode === 'AccessExclusiveLock' && !('index' in lock),

@@ -7,6 +7,7 @@ import type { VerifyResult } from '../../../server/src/runner/verify';
 import { buildResultNodes, summarizeResult, type ResultNode, type ResultOrigin } from '../runner/resultNodes';
 import type { RunnerService } from '../runner/runnerService';
 import { detailCommand } from './detailPanel';
+import { STORED_RESULT_KEY, type StoredResult } from '../storedResult';
 
 export class ResultItem extends vscode.TreeItem {
   constructor(readonly node: ResultNode) {
@@ -39,14 +40,7 @@ export class ResultItem extends vscode.TreeItem {
   }
 }
 
-/** What workspaceState keeps of the last run (under STORED_KEY). */
-interface StoredResult {
-  result: VerifyResult;
-  cancelled: boolean;
-  target?: string;
-}
-
-const STORED_KEY = 'schemaWarden.results.last';
+const STORED_KEY = STORED_RESULT_KEY;
 
 export class ResultsProvider implements vscode.TreeDataProvider<ResultItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();

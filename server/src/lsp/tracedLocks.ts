@@ -3,6 +3,7 @@
 // finding whose lock prediction the trace saw says "confirmed by trace" (or that the trace
 // contradicted it). The client sends them after every finished verification
 // (TracedLocksNotification); the language server never runs migrations itself.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Connection, Diagnostic, Hover } from 'vscode-languageserver';
 import { MarkupKind } from 'vscode-languageserver';
@@ -31,8 +32,13 @@ export function pgModeName(level: LockLevel): string {
 /** The rules whose findings predict a lock the trace can confirm or contradict. */
 const LOCK_RULES = new Set(['SW601', 'SW602', 'SW603', 'SW604', 'SW605', 'SW609', 'SW610', 'SW611', 'SW612', 'SW613']);
 
-interface TracedFile extends TracedRevisionLocks {
-  /** The file's text when the trace arrived: the trace's lines are those of this text. */
+/** A revision's trace with the version of the PostgreSQL it was traced on, when known. */
+export interface TracedTrace extends TracedRevisionLocks {
+  postgresVersion?: string;
+}
+
+interface TracedFile extends TracedTrace {
+  /** The file's text the trace's lines are lines of (the text on disk when it arrived, with the hash it was sent with). */
   text: string;
 }
 
@@ -43,11 +49,15 @@ export class TracedLocks {
 
   /**
    * Keeps what a verification traced (bad entries are skipped, never thrown on) and returns the
-   * files whose trace changed, for their findings to be published again.
+   * files whose trace changed, for their findings to be published again. An entry sent with the
+   * hash of the traced text is skipped when the file on disk no longer has it (a trace sent again
+   * after a restart or a window reload is older than the file's last save).
    */
   receive(params: unknown, readText: (file: string) => string | undefined = readDisk): string[] {
-    const revisions = (params as Partial<TracedLocksParams> | undefined)?.revisions;
+    const sent = params as Partial<TracedLocksParams> | undefined;
+    const revisions = sent?.revisions;
     if (!Array.isArray(revisions)) return [];
+    const postgresVersion = typeof sent?.postgresVersion === 'string' ? sent.postgresVersion : undefined;
     const changed: string[] = [];
     this.received++;
     for (const entry of revisions as unknown[]) {
@@ -55,7 +65,8 @@ export class TracedLocks {
       const file = valid ? uriToPath(valid.uri) : undefined;
       const text = file ? readText(file) : undefined;
       if (!valid || !file || text === undefined) continue;
-      this.byPath.set(file, { ...valid, text });
+      if (valid.sha256 !== undefined && valid.sha256 !== sha256Of(text)) continue;
+      this.byPath.set(file, { ...valid, ...(postgresVersion ? { postgresVersion } : {}), text });
       this.stamps.set(file, this.received);
       changed.push(file);
     }
@@ -67,7 +78,10 @@ export class TracedLocks {
     connection.onNotification(TracedLocksNotification, (params) => {
       try {
         const files = this.receive(params);
-        log.info(`Traced locks received for ${files.length} revision file(s).`);
+        const sent = Array.isArray(params?.revisions) ? params.revisions.length : 0;
+        const stale =
+          sent > files.length ? ` (${sent - files.length} left out: changed since traced, or unreadable)` : '';
+        log.info(`Traced locks received for ${files.length} revision file(s)${stale}.`);
         for (const file of files) republish(file);
       } catch (err) {
         log.error('traced locks', err);
@@ -113,6 +127,11 @@ export class TracedLocks {
   }
 }
 
+/** SHA-256 (hex) of a text's UTF-8 bytes: the runner hashes the file's bytes. */
+export function sha256Of(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
 function readDisk(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -139,6 +158,7 @@ function validEntry(entry: unknown): TracedRevisionLocks | undefined {
     locks,
     rewrites,
     ...(typeof e.traceError === 'string' ? { traceError: e.traceError } : {}),
+    ...(typeof e.sha256 === 'string' ? { sha256: e.sha256 } : {}),
   };
 }
 
@@ -251,7 +271,7 @@ export function describeLocks(
 
 function tracedMarkdown(
   model: MigrationModel,
-  traced: TracedRevisionLocks,
+  traced: TracedTrace,
   offset: number,
   postgresVersion: number,
 ): string | undefined {
@@ -259,7 +279,8 @@ function tracedMarkdown(
   if (!op || op.section !== 'upgrade') return undefined;
   const statement = op.sql?.statements.find((s) => s.span.start <= offset && offset <= s.span.end);
   const locks = locksOfStatement(locksOfOperation(model, traced, op), statement);
-  const header = `**Traced** by the last verification (revision ${traced.revision}, first upgrade):`;
+  const on = traced.postgresVersion ? ` on PostgreSQL ${traced.postgresVersion}` : '';
+  const header = `**Traced** by the last verification (revision ${traced.revision}, first upgrade${on}):`;
   if (locks.length)
     return [header, '', ...describeLocks(model, traced, locks, op, postgresVersion).map((l) => `- ${l}`)].join('\n');
   const table = predictedTable(op, statement);
@@ -299,15 +320,20 @@ function heldEarlier(
 /**
  * Whether the trace confirmed what a finding predicts at `offset`: the lock the call or statement
  * takes (SW604: the rewrite; SW605: an ACCESS EXCLUSIVE lock taken earlier and still held).
- * Undefined when the trace cannot tell.
+ * Undefined when the trace cannot tell. The verdict names the PostgreSQL version it was traced on
+ * when the trace says it ("contradicted by trace on PostgreSQL 15.18: …"): locks and rewrites
+ * change between versions, and the project's configured version may not be the one verified on.
  */
 export function verdictOf(
   ruleId: string,
   model: MigrationModel,
-  traced: TracedRevisionLocks,
+  traced: TracedTrace,
   offset: number,
   postgresVersion: number,
 ): string | undefined {
+  const version = traced.postgresVersion ? ` on PostgreSQL ${traced.postgresVersion}` : '';
+  const confirmed = `confirmed by trace${version}:`;
+  const contradicted = `contradicted by trace${version}:`;
   const op = innermostOperation(model, offset);
   if (!op || op.section !== 'upgrade') return undefined;
   const statement = op.sql?.statements.find((s) => s.span.start <= offset && offset <= s.span.end);
@@ -317,8 +343,8 @@ export function verdictOf(
       (l) => l.mode === 'AccessExclusiveLock' && !l.new && !l.index && l.line !== null && l.line < start,
     );
     return held
-      ? `confirmed by trace: ${held.mode} on ${held.table} taken at line ${held.line}, held ${formatHeld(held.heldMs)} (through this statement)`
-      : 'contradicted by trace: no ACCESS EXCLUSIVE lock on an existing table was held before this statement';
+      ? `${confirmed} ${held.mode} on ${held.table} taken at line ${held.line}, held ${formatHeld(held.heldMs)} (through this statement)`
+      : `${contradicted} no ACCESS EXCLUSIVE lock on an existing table was held before this statement`;
   }
   const predicted = lockInfo(statement ?? op, postgresVersion);
   if (!predicted?.lock) return undefined;
@@ -332,17 +358,17 @@ export function verdictOf(
   const seen = observed ?? earlier;
   if (ruleId === 'SW604' && table) {
     return traced.rewrites.includes(table)
-      ? `confirmed by trace: ${table} was rewritten${seen ? ` (${seen.mode}, held ${formatHeld(seen.heldMs)})` : ''}`
-      : `contradicted by trace: ${table} was not rewritten on the verification database`;
+      ? `${confirmed} ${table} was rewritten${seen ? ` (${seen.mode}, held ${formatHeld(seen.heldMs)})` : ''}`
+      : `${contradicted} ${table} was not rewritten on the verification database`;
   }
   const want = pgModeName(predicted.lock);
   if (!seen) {
     if (!table) return undefined; // the trace cannot say which table to look at
-    return `contradicted by trace: no lock on ${table} was seen here (predicted ${want})`;
+    return `${contradicted} no lock on ${table} was seen here (predicted ${want})`;
   }
   const where = seen === earlier ? `, already held since line ${seen.line}` : '';
   const on = seen.index ? `index ${seen.index} of ${seen.table}` : seen.table;
   return lockStrength(seen.mode) >= lockStrength(want)
-    ? `confirmed by trace: ${seen.mode} on ${on}, held ${formatHeld(seen.heldMs)}${where}`
-    : `contradicted by trace: only ${seen.mode} on ${on} (predicted ${want})`;
+    ? `${confirmed} ${seen.mode} on ${on}, held ${formatHeld(seen.heldMs)}${where}`
+    : `${contradicted} only ${seen.mode} on ${on} (predicted ${want})`;
 }

@@ -3,6 +3,7 @@
 // upgrade again and compare with its own. Branches and merges are handled by bringing the database
 // to exactly the revision's ancestors before each round trip. With keepGoing, a failure does not
 // end the run: the database is rebuilt empty and brought (unchecked) to the next revision's parent.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Client } from 'pg';
 import { newPgClient } from './pgClient';
@@ -51,6 +52,11 @@ export interface RevisionVerifyResult {
   rewrites?: string[];
   /** Why the trace is incomplete, when it is. */
   traceError?: string;
+  /**
+   * SHA-256 (hex) of the revision file's text when it was traced: the trace's lines are lines of
+   * that text, so the editor uses the trace only while the file still has it.
+   */
+  fileSha256?: string;
 }
 
 export interface VerifyFailure {
@@ -70,6 +76,8 @@ export interface VerifyResult {
   failures?: VerifyFailure[];
   /** Whether the run went on after failures. */
   keepGoing?: boolean;
+  /** The verification server's version (`server_version`, e.g. "15.18"): locks and rewrites differ by version. */
+  postgresVersion?: string;
   durationMs: number;
 }
 
@@ -161,6 +169,7 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     return fresh;
   };
   let client = await connect();
+  const postgresVersion = await readServerVersion(client);
   const snapshots = new Map<string, SchemaSnapshot>();
   const versionTable = options.versionTable ?? 'alembic_version';
   const timings = options.timings;
@@ -298,6 +307,8 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
       // 2. Upgrade to it: the reference snapshot of this revision.
       const upgrade = await runStep('upgrade', `upgrade ${id}`, async () => {
         if (options.traceLocks === false) return helper.upgrade(id);
+        const fileSha256 = sha256Of(info.path);
+        if (fileSha256) result.fileSha256 = fileSha256;
         const trace = await helper.tracedUpgrade(id);
         result.locks = trace.locks;
         result.rewrites = trace.rewrites;
@@ -381,8 +392,32 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     ...(failure ? { failure } : {}),
     failures,
     keepGoing: options.keepGoing === true,
+    ...(postgresVersion ? { postgresVersion } : {}),
     durationMs: performance.now() - began,
   };
+}
+
+/**
+ * The server's version as "15.18" (Debian's builds say "15.18 (Debian 15.18-1.pgdg120+1)": the
+ * number is kept). Undefined when it cannot be read: the version only labels the result.
+ */
+export async function readServerVersion(client: Client): Promise<string | undefined> {
+  try {
+    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+    return /^\d+(\.\d+)*/.exec(rows[0]?.server_version ?? '')?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** SHA-256 (hex) of a file's bytes; undefined when it cannot be read. */
+function sha256Of(file: string | null): string | undefined {
+  if (!file) return undefined;
+  try {
+    return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The database server went away during the run: a problem of the target, not of a migration. */

@@ -170,11 +170,19 @@ export interface TracedRevisionLocks {
   rewrites: string[];
   /** Why the trace is incomplete, when it is. */
   traceError?: string;
+  /**
+   * SHA-256 (hex) of the file's text when it was traced. The server keeps the trace only when the
+   * file's text on disk still has this hash (a trace sent again after a restart or a window reload
+   * may be older than the file); without it, the text on disk when the trace arrives is taken.
+   */
+  sha256?: string;
 }
 
 export interface TracedLocksParams {
   /** The revisions the verification traced; a file not listed keeps what it was last sent. */
   revisions: TracedRevisionLocks[];
+  /** The version of the PostgreSQL the verification ran on ("15.18"), named in the verdicts. */
+  postgresVersion?: string;
 }
 
 /**

@@ -5,7 +5,10 @@
 //   (`workbench.action.reloadWindow`), marked as from the previous session. The test runs twice:
 //   the workbench runs the suite again in the reloaded window (same extensionTestsPath); the first
 //   run verifies, writes down what the view showed and reloads; the second finds that note and
-//   checks the view. Its own pass: E2E_GREP="results across a window reload".
+//   checks the view. Its own pass: E2E_GREP="results across a window reload". After the reload the
+//   language server has the previous session's traces again (the client re-sends them when it
+//   starts, for files unchanged since): the hover over op.create_index in 0002 says "traced:", and
+//   SW601 there is confirmed by the trace, naming the PostgreSQL version it ran on.
 // On another workspace the cases are pending.
 import * as assert from 'assert';
 import * as crypto from 'crypto';
@@ -114,6 +117,49 @@ function reloadNote(): string {
   return path.join(dir, `sw-e2e-reload-${key}.json`);
 }
 
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
+}
+
+/** The hover at the first occurrence of `needle` in the file, once it holds `expected`. */
+async function hoverOnceItSays(uri: vscode.Uri, needle: string, expected: RegExp, timeoutMs: number): Promise<string> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const position = doc.positionAt(doc.getText().indexOf(needle) + 4);
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
+    text = hoverText(hovers ?? []);
+    if (expected.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`the hover over ${needle} never said ${String(expected)}; last:\n${text}`);
+}
+
+/** The message of the file's first `code` diagnostic, once it matches `expected`. */
+async function diagnosticOnceItSays(
+  uri: vscode.Uri,
+  code: string,
+  expected: RegExp,
+  timeoutMs: number,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let messages: string[] = [];
+  while (Date.now() < deadline) {
+    messages = vscode.languages
+      .getDiagnostics(uri)
+      .filter((d) => typeof d.code === 'object' && d.code.value === code)
+      .map((d) => d.message);
+    const hit = messages.find((m) => expected.test(m));
+    if (hit) return hit;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`${code} never said ${String(expected)}; last: ${messages.join(' | ')}`);
+}
+
 interface ReloadNote {
   labels: string[];
   message: string;
@@ -161,6 +207,19 @@ describe('runner feedback: results across a window reload', function () {
     const message = api.runner.results.message ?? '';
     assert.equal(message, `(previous session) ${before.message}`);
     console.log(`after the reload: ${labels.join(', ')}; ${message}`);
+    // The traces of that run, sent again to the new window's language server.
+    const revision = vscode.Uri.file(demoFile('0002') as string);
+    const hover = await hoverOnceItSays(revision, 'op.create_index', /traced: ShareLock on account, held \d/, 30_000);
+    assert.match(hover, /first upgrade on PostgreSQL \d+(\.\d+)*\)/);
+    const sw601 = await diagnosticOnceItSays(
+      revision,
+      'SW601',
+      /confirmed by trace on PostgreSQL \d+(\.\d+)*: /,
+      30_000,
+    );
+    console.log(
+      `after the reload, traced hover: ${hover.split('\n').find((l) => l.includes('traced:'))}; SW601: ${sw601}`,
+    );
     const config = vscode.workspace.getConfiguration('schemaWarden');
     await config.update('python', undefined, vscode.ConfigurationTarget.Workspace);
     await config.update('runner.target', undefined, vscode.ConfigurationTarget.Workspace);

@@ -101,6 +101,6 @@ describe('traced locks in the editor', function () {
       .getDiagnostics(uri)
       .find((d) => typeof d.code === 'object' && d.code.value === 'SW601' && d.range.start.line === line);
     assert.ok(sw601, 'SW601 is reported on op.create_index');
-    assert.match(sw601.message, /confirmed by trace: ShareLock on account, held \d/);
+    assert.match(sw601.message, /confirmed by trace on PostgreSQL \d+(\.\d+)*: ShareLock on account, held \d/);
   });
 });
