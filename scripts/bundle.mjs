@@ -44,12 +44,24 @@ const entries = {
   runner: 'client/src/runnerBundle.ts',
   server: 'server/src/lsp/main.ts',
   cli: 'server/src/cli/main.ts',
+  cliCommands: 'server/src/cli/rareCommands.ts',
   parseWorker: 'server/src/engine/parseWorker.ts',
 };
 // The client's bundles are loaded at activation: less text to read and parse even in development
 // builds (names are kept, so stack traces and the bench's vscode stub still read them).
 const lean = { minifyWhitespace: true, minifySyntax: true };
-const options = (name) => ((name === 'client' || name === 'runner') && !production ? { ...common, ...lean } : common);
+// cli.js leaves its rarely-run sub-commands (server, verify, db, baseline, decision) to
+// cliCommands.js beside it, required on first use (cli/main.ts): a one-file lint does not compile them.
+const rareCommandsApart = {
+  name: 'rare-commands-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/rareCommands$/ }, () => ({ path: './cliCommands.js', external: true }));
+  },
+};
+const options = (name) => {
+  const base = (name === 'client' || name === 'runner') && !production ? { ...common, ...lean } : common;
+  return name === 'cli' ? { ...base, plugins: [rareCommandsApart] } : base;
+};
 const results = await Promise.all(
   Object.entries(entries).map(([name, file]) =>
     build({ ...options(name), entryPoints: { [name]: file }, outdir, metafile: true }),

@@ -16,6 +16,7 @@ export const PACKAGE_FILES = [
   'bin/schema-warden',
   'dist/alembic_helper.py',
   'dist/cli.js',
+  'dist/cliCommands.js',
   'dist/libpg-query.wasm',
   'dist/parseWorker.js',
   'dist/server.js',

@@ -1,5 +1,6 @@
 import { libpgQueryAnalyzer } from '../parse/sql';
 import { columnRefs } from '../parse/sqlFacts';
+import { ParserNotReadyError } from '../parse/parserReady';
 
 /**
  * The columns a SQL expression written in Python reads (`sa.text("indico_unaccent(lower(name))")`
@@ -13,7 +14,9 @@ export function expressionColumns(expression: string): string[] {
     const statement = parsed.statements[0];
     if (!parsed.error && parsed.statements.length === 1 && statement.kind === 'SelectStmt')
       return columnRefs(statement.node.targetList);
-  } catch {
+  } catch (err) {
+    // The CLI loads the parser and runs again (parse/parserReady.ts): its answer is the parser's.
+    if (err instanceof ParserNotReadyError) throw err;
     // The parser is not loaded (a caller outside the engine): read the words.
   }
   const unquoted = expression.replace(/'(?:[^']|'')*'/g, ' ');

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../config/config';
 import { initEngine } from '../engine/analyze';
+import { ParserNotReadyError, takeParserMissed } from '../parse/parserReady';
 import { lintNonRevisionFiles } from '../engine/application';
 import { unknownBaselineError } from '../engine/baseline';
 import { ChangedFilesError, changedFiles, isGitCommit, type ChangedFiles } from '../engine/changedFiles';
@@ -128,12 +129,13 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     io.stderr('schema-warden lint: --cache-dir needs a folder\n');
     return 2;
   }
-  const cache = values['no-cache']
-    ? undefined
-    : new AnalysisCache({
-        version: VERSION,
-        dir: values['cache-dir'] === undefined ? undefined : path.resolve(io.cwd, values['cache-dir']),
-      });
+  const openCache = (): AnalysisCache | undefined =>
+    values['no-cache']
+      ? undefined
+      : new AnalysisCache({
+          version: VERSION,
+          dir: values['cache-dir'] === undefined ? undefined : path.resolve(io.cwd, values['cache-dir']),
+        });
   let rules: readonly Rule[] = allRules;
   try {
     const select = ruleList(values.select, '--select');
@@ -163,7 +165,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     ? prefetchGitHistory(revisionDirsOf(positionals, io.cwd))
     : Promise.resolve();
   try {
-    return await lintWith(rules, positionals, values, format, io, gitAnswers, changed, cache);
+    return await lintWith(rules, positionals, values, format, io, gitAnswers, changed, openCache);
   } finally {
     forgetPrefetchedGit();
   }
@@ -172,14 +174,105 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
 async function lintWith(
   rules: readonly Rule[],
   positionals: string[],
-  values: { fix?: boolean; 'unsafe-fixes'?: boolean; 'no-color'?: boolean },
+  values: { fix?: boolean; 'unsafe-fixes'?: boolean; 'no-color'?: boolean; 'no-cache'?: boolean },
   format: Format,
   io: CliIo,
   gitAnswers: Promise<void>,
   changed: ChangedFiles | undefined,
-  cache: AnalysisCache | undefined,
+  openCache: () => AnalysisCache | undefined,
 ): Promise<number> {
-  await initEngine();
+  // The parsers are loaded up front only when this run certainly parses (--fix re-parses what it
+  // fixes; --no-cache parses every file); otherwise on first use (parse/parserReady.ts).
+  takeParserMissed(); // a note left by an earlier caller in this process is not this run's
+  if (values.fix || values['no-cache']) await initEngine();
+  let cache = openCache();
+  let collected = await collectReport(rules, positionals, values, io, gitAnswers, changed, cache);
+  if (takeParserMissed()) {
+    // Something asked for a parser before it was loaded: load them and run again from the start,
+    // with a fresh cache object, so that nothing the first attempt computed is kept or stored.
+    await initEngine();
+    cache = openCache();
+    collected = await collectReport(rules, positionals, values, io, gitAnswers, changed, cache);
+  }
+  if (typeof collected === 'number') return collected;
+  const { report, notes, fixed } = collected;
+
+  const useColor = io.isTTY && !values['no-color'];
+  io.stdout(formatReport(format, report, { cwd: io.cwd, version: VERSION, useColor }));
+  // What --fix did: on standard output beside the text report, else on standard error (the other
+  // formats' output is read by machines).
+  if (values.fix) {
+    // The text report's last lines already say what remains fixable.
+    const mode = values['unsafe-fixes'] ? 'unsafe' : 'safe';
+    const summary = formatFixSummary(fixed, report, io.cwd, mode, format !== 'text');
+    if (format === 'text') io.stdout(summary);
+    else io.stderr(summary);
+  }
+  // The cache is filled once the report is out; one that could not be written at all is said
+  // once, a partly written one is not.
+  cache?.flush();
+  for (const problem of cache?.writeProblems() ?? []) notes.push(`warning: ${problem}`);
+  // What was left out, said where a person reads it (standard error keeps JSON and SARIF clean).
+  for (const note of notes) io.stderr(`schema-warden lint: ${note}\n`);
+  // The text format lists them after the findings; JSON's shape is fixed and SARIF carries them as
+  // notifications, so they also go to standard error, where a CI log shows them.
+  if (format !== 'text') for (const problem of report.problems) io.stderr(`schema-warden lint: warning: ${problem}\n`);
+  return countBySeverity(report).errors > 0 ? 1 : 0;
+}
+
+/** Where the revisions of the linted projects probably are (a guess is fine: see prefetchGitHistory). */
+function revisionDirsOf(paths: readonly string[], cwd: string): string[] {
+  try {
+    if (paths.length === 0) return findProjects(cwd).projects.flatMap((p) => p.versionLocations);
+    return paths.flatMap((given) => {
+      const target = path.resolve(cwd, given);
+      if (!fs.statSync(target).isDirectory()) return [path.dirname(target)];
+      const found = findProjects(target).projects;
+      return (found.length ? found : [enclosingProject(target)]).flatMap((p) => p?.versionLocations ?? [target]);
+    });
+  } catch {
+    return [];
+  }
+}
+
+function fileReport(
+  file: string,
+  source: string,
+  revision: string | undefined,
+  findings: Finding[],
+  cwd: string,
+): FileReport {
+  return { path: file, displayPath: path.relative(cwd, file) || file, revision, source, findings };
+}
+
+/** Loads the projects (from the cache where it can) and lints them: the report, not yet printed. */
+async function collectReport(
+  rules: readonly Rule[],
+  positionals: string[],
+  values: { fix?: boolean; 'unsafe-fixes'?: boolean },
+  io: CliIo,
+  gitAnswers: Promise<void>,
+  changed: ChangedFiles | undefined,
+  cache: AnalysisCache | undefined,
+): Promise<number | { report: LintReport; notes: string[]; fixed: FileFixes[] }> {
+  try {
+    return await collectOrThrow(rules, positionals, values, io, gitAnswers, changed, cache);
+  } catch (err) {
+    // A parser asked for before it was loaded: the caller loads them and collects again.
+    if (err instanceof ParserNotReadyError) return 0;
+    throw err;
+  }
+}
+
+async function collectOrThrow(
+  rules: readonly Rule[],
+  positionals: string[],
+  values: { fix?: boolean; 'unsafe-fixes'?: boolean },
+  io: CliIo,
+  gitAnswers: Promise<void>,
+  changed: ChangedFiles | undefined,
+  cache: AnalysisCache | undefined,
+): Promise<number | { report: LintReport; notes: string[]; fixed: FileFixes[] }> {
   let loaded;
   try {
     loaded = await loadProjects(positionals, io.cwd, { cache });
@@ -241,51 +334,5 @@ async function lintWith(
         'files count); in CI, name the target branch: --changed origin/main',
     );
   report.files.sort((a, b) => a.displayPath.localeCompare(b.displayPath));
-
-  const useColor = io.isTTY && !values['no-color'];
-  io.stdout(formatReport(format, report, { cwd: io.cwd, version: VERSION, useColor }));
-  // What --fix did: on standard output beside the text report, else on standard error (the other
-  // formats' output is read by machines).
-  if (values.fix) {
-    // The text report's last lines already say what remains fixable.
-    const mode = values['unsafe-fixes'] ? 'unsafe' : 'safe';
-    const summary = formatFixSummary(fixed, report, io.cwd, mode, format !== 'text');
-    if (format === 'text') io.stdout(summary);
-    else io.stderr(summary);
-  }
-  // The cache is filled once the report is out; one that could not be written at all is said
-  // once, a partly written one is not.
-  cache?.flush();
-  for (const problem of cache?.writeProblems() ?? []) notes.push(`warning: ${problem}`);
-  // What was left out, said where a person reads it (standard error keeps JSON and SARIF clean).
-  for (const note of notes) io.stderr(`schema-warden lint: ${note}\n`);
-  // The text format lists them after the findings; JSON's shape is fixed and SARIF carries them as
-  // notifications, so they also go to standard error, where a CI log shows them.
-  if (format !== 'text') for (const problem of report.problems) io.stderr(`schema-warden lint: warning: ${problem}\n`);
-  return countBySeverity(report).errors > 0 ? 1 : 0;
-}
-
-/** Where the revisions of the linted projects probably are (a guess is fine: see prefetchGitHistory). */
-function revisionDirsOf(paths: readonly string[], cwd: string): string[] {
-  try {
-    if (paths.length === 0) return findProjects(cwd).projects.flatMap((p) => p.versionLocations);
-    return paths.flatMap((given) => {
-      const target = path.resolve(cwd, given);
-      if (!fs.statSync(target).isDirectory()) return [path.dirname(target)];
-      const found = findProjects(target).projects;
-      return (found.length ? found : [enclosingProject(target)]).flatMap((p) => p?.versionLocations ?? [target]);
-    });
-  } catch {
-    return [];
-  }
-}
-
-function fileReport(
-  file: string,
-  source: string,
-  revision: string | undefined,
-  findings: Finding[],
-  cwd: string,
-): FileReport {
-  return { path: file, displayPath: path.relative(cwd, file) || file, revision, source, findings };
+  return { report, notes, fixed };
 }

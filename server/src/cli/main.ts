@@ -17,16 +17,17 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 /**
  * One table of sub-commands; each module owns its flags and help. All but `lint` are loaded when
- * run: the language server, the runner and the `pg` client would otherwise be initialised on every
- * `schema-warden lint` (tens of milliseconds of a cold start).
+ * run, from their own bundle (cli/rareCommands.ts): the language server, the runner and the `pg`
+ * client would otherwise be read, compiled and initialised on every `schema-warden lint`.
  */
+const rare = (): typeof import('./rareCommands') => require('./rareCommands') as typeof import('./rareCommands');
 const COMMANDS: Record<string, () => Command> = {
   lint: () => runLint,
-  baseline: () => (require('./commands/baseline') as typeof import('./commands/baseline')).runBaselineCommand,
-  decision: () => (require('./decision') as typeof import('./decision')).runDecision,
-  server: () => (require('../lsp/cli') as typeof import('../lsp/cli')).runServer,
-  verify: () => (require('./commands/verify') as typeof import('./commands/verify')).runVerifyCommand,
-  db: () => (require('./commands/db') as typeof import('./commands/db')).runDbCommand,
+  baseline: () => rare().runBaselineCommand,
+  decision: () => rare().runDecision,
+  server: () => rare().runServer,
+  verify: () => rare().runVerifyCommand,
+  db: () => rare().runDbCommand,
 };
 
 export function registerCommand(name: string, command: Command): void {

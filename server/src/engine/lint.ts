@@ -6,6 +6,7 @@ import { displayDir } from '../decisions/validate';
 import { applyWaivers, parseWaivers, type WaiverProblem } from '../decisions/waivers';
 import { isAccepted } from '../model/baseline';
 import { withoutAccepted } from './baseline';
+import { ParserNotReadyError } from '../parse/parserReady';
 import { gitHistoryOf } from './gitHistory';
 import type { MigrationModel } from '../model/migration';
 import type { ProjectModel } from '../model/project';
@@ -162,6 +163,8 @@ export function runChecks(
         isEnabled,
       });
     } catch (err) {
+      // The CLI loads the parsers and runs again (parse/parserReady.ts): not a rule bug.
+      if (err instanceof ParserNotReadyError) throw err;
       // A rule bug must not take the other rules (or the server) down with it.
       findings.push(internalError(rule, migration, err));
     }
@@ -205,6 +208,7 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
         },
       });
     } catch (err) {
+      if (err instanceof ParserNotReadyError) throw err;
       const first = project.revisions[0];
       if (first) byPath.set(first.path, [...(byPath.get(first.path) ?? []), internalError(rule, first, err)]);
     }

@@ -6,7 +6,7 @@ import { buildModelFromCopy } from '../model/buildMigration';
 import type { MigrationModel } from '../model/migration';
 import { parserInput } from '../parse/python';
 import { decodeTree, type LanguageTables } from '../parse/pyTree';
-import { analyzeOnce } from './analyze';
+import { analyzeOnce, initEngine } from './analyze';
 import type { ParsedFile, ToMain, ToWorker } from './parseProtocol';
 import { readText } from './readText';
 
@@ -40,6 +40,8 @@ export async function analyzeFilesWith<T = MigrationModel>(
   files: readonly string[],
   options: AnalyzeOptions<T>,
 ): Promise<Array<T | MigrationModel>> {
+  // Parsers are loaded when there is something to parse (a run answered by the cache loads none).
+  if (files.length > 0) await initEngine();
   const local: (file: string) => T | MigrationModel = options.local ?? ((file) => analyzeOnce(file, readText(file)));
   const script = options.script ?? path.join(__dirname, 'parseWorker.js');
   const workers = options.workers ?? (files.length >= PARALLEL_FROM ? parseWorkerCount() : 0);

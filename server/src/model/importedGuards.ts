@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePython } from '../parse/python';
+import { ParserNotReadyError } from '../parse/parserReady';
 import { copyTree, type PyNode as SyntaxNode } from '../parse/pyTree';
 import type { GuardModule } from './dialectGuards';
 import type { ImportInfo } from './migration';
@@ -102,7 +103,9 @@ function loadModule(file: string): GuardModule | undefined {
       }
       module = moduleOf(root, source);
     }
-  } catch {
+  } catch (err) {
+    // Not remembered as unreadable: the CLI loads the parser and asks again (parse/parserReady.ts).
+    if (err instanceof ParserNotReadyError) throw err;
     module = undefined;
   }
   modules.set(file, { mtimeMs: stat.mtimeMs, module });

@@ -1,4 +1,5 @@
 import type { Edit, Node, Tree } from 'web-tree-sitter';
+import { parserNotReady } from './parserReady';
 import { locateWasm } from './wasm';
 // A require (not an ES import), so that esbuild bundles web-tree-sitter's CommonJS build: its ESM
 // build reads `import.meta.url`, which a CommonJS bundle does not have.
@@ -82,7 +83,7 @@ let sharedParser: Parser | undefined;
  * Requires `initPythonParser()` to have resolved.
  */
 export function parsePython(source: string, previous?: Tree): Tree {
-  if (!language) throw new Error('initPythonParser() must resolve before parsePython() is called');
+  if (!language) throw parserNotReady('Python');
   if (!sharedParser) {
     sharedParser = new Parser();
     sharedParser.setLanguage(language);

@@ -1,4 +1,12 @@
-import { loadModule, parseSync } from 'libpg-query';
+import { parserNotReady } from './parserReady';
+
+/**
+ * libpg-query starts compiling its WASM as soon as it is required, so it is required on first use:
+ * a run that parses no SQL (a one-file lint answered by the analysis cache) does not pay for it.
+ */
+type LibpgQuery = typeof import('libpg-query');
+let libpgQuery: LibpgQuery | undefined;
+const requireLibpgQuery = (): LibpgQuery => (libpgQuery ??= require('libpg-query') as LibpgQuery);
 
 /**
  * The one door to the PostgreSQL grammar (libpg-query: the real Postgres parser in WASM; see
@@ -35,9 +43,11 @@ let loaded = false;
 
 /** Loads the WASM parser once per process. */
 export function initSqlParser(): Promise<void> {
-  loading ??= loadModule().then(() => {
-    loaded = true;
-  });
+  loading ??= requireLibpgQuery()
+    .loadModule()
+    .then(() => {
+      loaded = true;
+    });
   return loading;
 }
 
@@ -168,13 +178,13 @@ function locatorOf(rewritten: ReturnType<typeof rewritePlaceholders>): {
 }
 
 function parseUncached(sql: string): SqlParseResult {
-  if (!loaded) throw new Error('initSqlParser() must resolve before SQL is parsed');
+  if (!loaded) throw parserNotReady('SQL');
   const rewritten = rewritePlaceholders(sql);
   const { text, placeholders } = rewritten;
   const { toIndex, byteMap } = locatorOf(rewritten);
   let tree: { stmts?: Array<{ stmt: SqlNode; stmt_location?: number; stmt_len?: number }> };
   try {
-    tree = parseSync(text) as typeof tree;
+    tree = requireLibpgQuery().parseSync(text) as typeof tree;
   } catch (err) {
     const e = err as { message?: string; sqlDetails?: { cursorPosition?: number } };
     const cursor = e.sqlDetails?.cursorPosition ?? 0;

@@ -6,6 +6,7 @@ import { replayProject, tableKey, type TableModel } from '../model/schema';
 import { LineIndex } from '../model/source';
 import { jsonFixtureWrites, sqlFixtureWrites, type FixtureWrite } from '../parse/facts/fixtureRows';
 import { libpgQueryAnalyzer } from '../parse/sql';
+import { ParserNotReadyError } from '../parse/parserReady';
 import { defineRule } from './types';
 
 /** Folders never searched for fixtures. */
@@ -186,7 +187,9 @@ function readFixture(file: string): ParsedFixture | undefined {
       ? jsonFixtureWrites(text)
       : sqlFixtureWrites(text, libpgQueryAnalyzer);
     fixture = writes ? { writes, lines: new LineIndex(text) } : undefined;
-  } catch {
+  } catch (err) {
+    // Not remembered as unreadable: the CLI loads the parser and asks again (parse/parserReady.ts).
+    if (err instanceof ParserNotReadyError) throw err;
     fixture = undefined;
   }
   parsedFixtures.set(file, { stamp, fixture });
