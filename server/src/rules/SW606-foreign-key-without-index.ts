@@ -69,18 +69,6 @@ export default defineRule({
     const after = tables.schema.after;
     const indexed: Array<{ table: string; columns: string[] }> = [];
     const foreignKeys: NewForeignKey[] = [];
-    for (const index of after.indexes.values()) indexed.push({ table: index.table, columns: index.columns });
-    for (const table of after.tables.values()) {
-      for (const c of table.constraints)
-        if (c.kind === 'primary' || c.kind === 'unique') indexed.push({ table: table.key, columns: c.columns });
-      const primary = [...table.columns.values()].filter((c) => c.primaryKey).map((c) => c.name);
-      if (primary.length) indexed.push({ table: table.key, columns: primary });
-      // `sa.Column(..., index=True)` / `unique=True` in an earlier create_table or add_column.
-      for (const column of table.columns.values())
-        if (column.def && (keywordTrue(column.def, 'index') || keywordTrue(column.def, 'unique')))
-          indexed.push({ table: table.key, columns: [column.name] });
-    }
-    const replaced = replacedForeignKeys(migration, tables.schema.before);
     for (const op of upgradeOperations(migration)) {
       const table = operationTable(op);
       if (op.isAlembicOp && table) collectFromOperation(op, table, foreignKeys, indexed);
@@ -121,6 +109,24 @@ export default defineRule({
           }
         }
       }
+    }
+    // The schema after the revision is read only for the tables a new foreign key is on: every
+    // table of a long history, for every revision, made this rule quadratic in the history.
+    if (foreignKeys.length === 0) return;
+    const replaced = replacedForeignKeys(migration, tables.schema.before);
+    const fkTables = new Set(foreignKeys.map((fk) => tableKey(fk.table)));
+    for (const index of after.indexes.values())
+      if (fkTables.has(tableKey(index.table))) indexed.push({ table: index.table, columns: index.columns });
+    for (const table of after.tables.values()) {
+      if (!fkTables.has(tableKey(table.key))) continue;
+      for (const c of table.constraints)
+        if (c.kind === 'primary' || c.kind === 'unique') indexed.push({ table: table.key, columns: c.columns });
+      const primary = [...table.columns.values()].filter((c) => c.primaryKey).map((c) => c.name);
+      if (primary.length) indexed.push({ table: table.key, columns: primary });
+      // `sa.Column(..., index=True)` / `unique=True` in an earlier create_table or add_column.
+      for (const column of table.columns.values())
+        if (column.def && (keywordTrue(column.def, 'index') || keywordTrue(column.def, 'unique')))
+          indexed.push({ table: table.key, columns: [column.name] });
     }
     for (const fk of foreignKeys) {
       if (fk.columns.length === 0 || covered(indexed, fk) || replaced(fk)) continue;

@@ -1,6 +1,7 @@
-import { boolValue, stringValue, type Operation, type SqlStatement } from '../model/migration';
+import { boolValue, stringValue, type MigrationModel, type Operation, type SqlStatement } from '../model/migration';
+import type { ProjectModel } from '../model/project';
 import { tableKey } from '../model/schema';
-import { historyBefore, type HistoryView } from '../analysis/schemaHistory';
+import { historyBefore } from '../analysis/schemaHistory';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
 import { qualifiedName } from '../parse/facts/views';
 import { findInStatement } from '../analysis/statements';
@@ -54,7 +55,7 @@ export default defineRule({
       tables.schema.before.tables.get(table)?.columns.get(column)?.nullable === false;
     const checked = (op: Operation, table: string, column: string, statementsBefore: readonly SqlStatement[]) =>
       config.postgresVersion >= 12 &&
-      validNotNullChecks(historyBefore(project, migration, op), statementsBefore).has(`${table}.${column}`);
+      validNotNullChecks(project, migration, op, statementsBefore).has(`${table}.${column}`);
     const message = (table: string, column: string): string =>
       `SET NOT NULL on "${table}.${column}" scans the whole existing table under ACCESS EXCLUSIVE, blocking every read and write.`;
     const help = (column: string): string =>
@@ -92,38 +93,136 @@ export default defineRule({
   },
 });
 
-/** `table.column` of every `CHECK (column IS NOT NULL)` added and valid (or validated) before a point. */
-function validNotNullChecks(history: HistoryView, statementsBefore: readonly SqlStatement[]): Set<string> {
-  const checks = new Map<string, { key: string; valid: boolean }>();
-  const validated = new Set<string>();
-  const readStatement = (statement: SqlStatement): void => {
-    const fact = ddlFactOf(statement.kind, statement.parsed.node);
-    if (fact.kind !== 'alter-table') return;
-    const table = qualifiedName(fact.table);
-    for (const command of fact.commands) {
-      const c = command.constraint;
-      if (command.subtype === 'AddConstraint' && c?.notNullColumn)
-        checks.set(c.name ?? `${table}.${c.notNullColumn}`, { key: `${table}.${c.notNullColumn}`, valid: !c.notValid });
-      if (command.subtype === 'ValidateConstraint' && command.name) validated.add(command.name);
-    }
-  };
-  for (let i = 0; i < history.length; i++) {
-    const { op } = history.at(i)!;
-    if (op.isAlembicOp && op.name === 'create_check_constraint') {
-      const table = op.table !== undefined ? tableKey(op.table, op.schema) : undefined;
-      const column = notNullCondition(stringValue(op.args.condition));
-      const name = stringValue(op.args.constraint_name);
-      if (table && column)
-        checks.set(name ?? `${table}.${column}`, {
-          key: `${table}.${column}`,
-          valid: boolValue(op.args.postgresql_not_valid) !== true,
-        });
-    }
-    for (const statement of op.sql?.statements ?? []) readStatement(statement);
+/** What one operation adds to the picture: NOT NULL checks added (by name), constraints validated. */
+interface NotNullFacts {
+  checks: ReadonlyArray<readonly [name: string, check: { key: string; valid: boolean }]>;
+  validated: readonly string[];
+}
+
+/** The checks added and validated up to some point: name → check, and the names validated. */
+interface CheckState {
+  checks: Map<string, { key: string; valid: boolean }>;
+  validated: Set<string>;
+}
+
+const NO_FACTS: NotNullFacts = { checks: [], validated: [] };
+const factsOfOp = new WeakMap<Operation, NotNullFacts>();
+
+function notNullFactsOf(op: Operation): NotNullFacts {
+  let facts = factsOfOp.get(op);
+  if (facts) return facts;
+  const checks: Array<readonly [string, { key: string; valid: boolean }]> = [];
+  const validated: string[] = [];
+  if (op.isAlembicOp && op.name === 'create_check_constraint') {
+    const table = op.table !== undefined ? tableKey(op.table, op.schema) : undefined;
+    const column = notNullCondition(stringValue(op.args.condition));
+    const name = stringValue(op.args.constraint_name);
+    if (table && column)
+      checks.push([
+        name ?? `${table}.${column}`,
+        { key: `${table}.${column}`, valid: boolValue(op.args.postgresql_not_valid) !== true },
+      ]);
   }
-  for (const statement of statementsBefore) readStatement(statement);
+  for (const statement of op.sql?.statements ?? []) readStatement(statement, checks, validated);
+  facts = checks.length || validated.length ? { checks, validated } : NO_FACTS;
+  factsOfOp.set(op, facts);
+  return facts;
+}
+
+function readStatement(
+  statement: SqlStatement,
+  checks: Array<readonly [string, { key: string; valid: boolean }]>,
+  validated: string[],
+): void {
+  const fact = ddlFactOf(statement.kind, statement.parsed.node);
+  if (fact.kind !== 'alter-table') return;
+  const table = qualifiedName(fact.table);
+  for (const command of fact.commands) {
+    const c = command.constraint;
+    if (command.subtype === 'AddConstraint' && c?.notNullColumn)
+      checks.push([
+        c.name ?? `${table}.${c.notNullColumn}`,
+        { key: `${table}.${c.notNullColumn}`, valid: !c.notValid },
+      ]);
+    if (command.subtype === 'ValidateConstraint' && command.name) validated.push(command.name);
+  }
+}
+
+function apply(state: CheckState, facts: NotNullFacts): void {
+  for (const [name, check] of facts.checks) state.checks.set(name, check);
+  for (const name of facts.validated) state.validated.add(name);
+}
+
+/**
+ * The checks every revision inherits from its ancestors, built once per graph in its order: each
+ * revision's state is its parents' plus what their upgrades did, shared while nothing adds to it.
+ * (Scanning the whole history again for every SET NOT NULL made this rule quadratic.)
+ */
+const statesBefore = new WeakMap<ProjectModel['graph'], Map<string, CheckState>>();
+
+function stateBeforeRevision(project: ProjectModel, revision: string): CheckState | undefined {
+  const graph = project.graph;
+  let states = statesBefore.get(graph);
+  if (!states) {
+    states = new Map();
+    const after = new Map<string, CheckState>();
+    const empty: CheckState = { checks: new Map(), validated: new Set() };
+    for (const id of graph.order) {
+      const node = graph.nodes.get(id);
+      if (!node) continue;
+      const parents = node.parents.map((p) => after.get(p)).filter((st): st is CheckState => st !== undefined);
+      let before = parents[0] ?? empty;
+      if (parents.length > 1) {
+        before = { checks: new Map(), validated: new Set() };
+        for (const parent of parents) {
+          for (const [name, check] of parent.checks) before.checks.set(name, check);
+          for (const name of parent.validated) before.validated.add(name);
+        }
+      }
+      states.set(id, before);
+      const own = node.migration.operations
+        .filter((op) => op.section === 'upgrade')
+        .map(notNullFactsOf)
+        .filter((f) => f !== NO_FACTS);
+      if (own.length === 0) after.set(id, before);
+      else {
+        const next: CheckState = { checks: new Map(before.checks), validated: new Set(before.validated) };
+        for (const facts of own) apply(next, facts);
+        after.set(id, next);
+      }
+    }
+    statesBefore.set(graph, states);
+  }
+  return states.get(revision);
+}
+
+/** `table.column` of every `CHECK (column IS NOT NULL)` added and valid (or validated) before a point. */
+function validNotNullChecks(
+  project: ProjectModel | undefined,
+  migration: MigrationModel,
+  before: Operation,
+  statementsBefore: readonly SqlStatement[],
+): Set<string> {
+  const inherited = project && migration.revision ? stateBeforeRevision(project, migration.revision) : undefined;
+  const state: CheckState = { checks: new Map(), validated: new Set() };
+  if (inherited) {
+    for (const [name, check] of inherited.checks) state.checks.set(name, check);
+    for (const name of inherited.validated) state.validated.add(name);
+    for (const op of migration.operations) {
+      if (op === before) break;
+      if (op.section === 'upgrade') apply(state, notNullFactsOf(op));
+    }
+  } else {
+    // Not in the graph (a cycle, an unsaved file): the history as the other rules read it.
+    const history = historyBefore(project, migration, before);
+    for (let i = 0; i < history.length; i++) apply(state, notNullFactsOf(history.at(i)!.op));
+  }
+  const checks: Array<readonly [string, { key: string; valid: boolean }]> = [];
+  const validated: string[] = [];
+  for (const statement of statementsBefore) readStatement(statement, checks, validated);
+  apply(state, { checks, validated });
   const valid = new Set<string>();
-  for (const [name, check] of checks) if (check.valid || validated.has(name)) valid.add(check.key);
+  for (const [name, check] of state.checks) if (check.valid || state.validated.has(name)) valid.add(check.key);
   return valid;
 }
 
