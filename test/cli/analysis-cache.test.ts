@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { writeSyntheticHistory } from '../../bench/synthetic';
 import type { CliIo } from '../../server/src/cli/io';
 import { main } from '../../server/src/cli/main';
@@ -257,6 +259,42 @@ describe('analysis cache (#16)', function () {
     );
     const filled = await spawnLint(dir);
     assert.equal(filled.stdout, cold.stdout);
+  });
+
+  it('never uses a cache folder committed to git: forged entries that hide findings are not read, and it says so once', async () => {
+    const demo = copyDemo();
+    const git = (...args: string[]) =>
+      spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: demo,
+        encoding: 'utf8',
+      });
+    assert.equal(git('init', '-q').status, 0);
+    const cold = await lint(demo, '--no-cache');
+    assert.match(cold.stdout, /"SW101"/, 'the demo has findings to hide');
+    await lint(demo); // fills .schema-warden-cache
+    // Forge every findings entry as "no findings", with a valid header and checksum.
+    const cacheDir = path.join(demo, '.schema-warden-cache');
+    const forged = entries(cacheDir).filter((f) => f.includes(`${path.sep}findings${path.sep}`));
+    assert.ok(forged.length > 0, 'findings entries were written');
+    for (const file of forged) {
+      const data = fs.readFileSync(file);
+      const header = data.subarray(0, data.indexOf(10)).toString('utf8');
+      const payload = v8.serialize([]);
+      const sum = crypto.createHash('sha256').update(payload).digest('hex');
+      fs.writeFileSync(file, Buffer.concat([Buffer.from(`${header}\n${sum}\n`), payload]));
+    }
+    // The threat is real: a forged cache the run trusts hides the findings...
+    const fooled = await lint(demo);
+    assert.doesNotMatch(fooled.stdout, /"SW101"/, 'forged entries are read when the folder is not committed');
+    // ...so a folder committed to the repository (forced past its own .gitignore) is not used.
+    assert.equal(git('add', '-f', '.schema-warden-cache').status, 0);
+    assert.equal(git('commit', '-qm', 'a cache that hides findings').status, 0);
+    const run = await lint(demo);
+    assert.equal(run.stdout, cold.stdout);
+    assert.equal(run.code, cold.code);
+    const extra = run.stderr.split('\n').filter((l) => !cold.stderr.includes(l));
+    assert.equal(extra.length, 1, run.stderr);
+    assert.match(extra[0], /holds files committed to git, so it is neither read nor written/);
   });
 
   it('says one line when the cache cannot be written at all, and the findings stay right', async () => {

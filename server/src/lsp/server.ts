@@ -121,10 +121,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         clientCapabilities = params.capabilities;
         folders = workspaceFolderPaths(params.workspaceFolders, params.rootUri);
         trusted = workspaceTrustedFrom(params.initializationOptions);
-        if (!trusted)
+        if (!trusted) {
           log.info(
             'The workspace is not trusted: SW108 (edited-history) does not run git in it and reports nothing; trust the workspace to check edited history.',
           );
+          // The cache's entries are trusted by their key, and a cache folder can come with the
+          // repository: in an untrusted workspace everything is analysed afresh.
+          index.cache = undefined;
+        }
         await initEngine();
         return {
           capabilities: {

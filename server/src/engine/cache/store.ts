@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runGit } from '../git';
 
 /**
  * The analysis cache's files: one file per entry, named by its key (a content hash), written to a
@@ -22,6 +23,8 @@ export class CacheStore {
   private written = 0;
   private failedWrites = 0;
   private firstWriteError: string | undefined;
+  /** Whether the folder holds files committed to git (asked once, on first use). */
+  private committed: boolean | undefined;
 
   /**
    * @param dir the cache folder (`.schema-warden-cache` at the project root unless configured)
@@ -35,6 +38,7 @@ export class CacheStore {
   }
 
   get(kind: EntryKind, key: string): Buffer | undefined {
+    if (this.isCommitted()) return undefined;
     let data: Buffer;
     try {
       data = fs.readFileSync(this.fileOf(kind, key));
@@ -45,6 +49,7 @@ export class CacheStore {
   }
 
   put(kind: EntryKind, key: string, payload: Buffer): void {
+    if (this.isCommitted()) return;
     if (this.ready === undefined) this.ready = this.prepare();
     if (!this.ready) {
       this.failedWrites++;
@@ -74,9 +79,25 @@ export class CacheStore {
    * silent: the next run writes what this one could not.
    */
   writeProblem(): string | undefined {
+    if (this.committed)
+      return (
+        `the analysis cache ${this.dir} holds files committed to git, so it is neither read nor ` +
+        `written (a committed cache could hide findings); remove it from the repository: git rm -r --cached ${this.dir}`
+      );
     if (this.failedWrites === 0 || this.written > 0) return undefined;
     const why = this.firstWriteError ?? 'the folder cannot be created or written';
     return `the analysis cache ${this.dir} could not be written (${why}); runs stay correct but are not faster (--no-cache turns it off)`;
+  }
+
+  /**
+   * Entries are trusted by their key: a cache folder committed to the repository (forced past its
+   * own `.gitignore`, say in a pull request) could carry entries that hide findings from CI. Such a
+   * folder is not used. Asked of git once, and only when the folder exists; no git, or a folder
+   * outside a repository, is the ordinary case.
+   */
+  private isCommitted(): boolean {
+    if (this.committed === undefined) this.committed = fs.existsSync(this.dir) && trackedByGit(this.dir);
+    return this.committed;
   }
 
   private header(kind: EntryKind, key: string): string {
@@ -119,4 +140,16 @@ function unwrap(data: Buffer, header: string): Buffer | undefined {
   const payload = data.subarray(sumEnd + 1);
   const sum = createHash('sha256').update(payload).digest('hex');
   return sum === data.toString('utf8', headerEnd + 1, sumEnd) ? payload : undefined;
+}
+
+/**
+ * Does git track any file in the folder? False when git is missing, fails, or the folder is in no
+ * repository. Through engine/git.ts: the repository's own configuration runs nothing.
+ */
+function trackedByGit(dir: string): boolean {
+  try {
+    return runGit(dir, ['ls-files', '-z', '--', '.']).length > 0;
+  } catch {
+    return false;
+  }
 }
