@@ -405,6 +405,51 @@ describe('runner: lock tracing during verify (real PostgreSQL 15, real Alembic)'
       await verifyTraced(project);
     });
 
+    it('SW608 (plugin): the statements sync_enum_values issues lock and rewrite every table using the type', async () => {
+      // alembic-postgresql-enum is not on the package index these machines reach, so the test runs
+      // the four statements its sync_enum_values issues for one changed enum: rename the type,
+      // create the new one, convert each column through text, drop the old type. SW608 reports the
+      // plugin call because of what these statements do to every table using the type.
+      const usingTheType = {
+        upgrade: [
+          withEnum.upgrade,
+          'op.create_table("ledger", sa.Column("id", sa.Integer, primary_key=True), sa.Column("state", sa.Text))',
+          'op.execute("ALTER TABLE ledger ALTER COLUMN state TYPE account_state USING state::account_state")',
+        ].join('\n'),
+        downgrade: 'op.drop_table("ledger")\nop.drop_table("account")\nop.execute("DROP TYPE account_state")',
+      };
+      const project = tracedProject(
+        [
+          'op.execute("ALTER TYPE account_state RENAME TO account_state_old")',
+          "op.execute(\"CREATE TYPE account_state AS ENUM ('open', 'closed', 'frozen')\")",
+          'op.execute("ALTER TABLE account ALTER COLUMN state TYPE account_state USING state::text::account_state")',
+          'op.execute("ALTER TABLE ledger ALTER COLUMN state TYPE account_state USING state::text::account_state")',
+          'op.execute("DROP TYPE account_state_old")',
+        ].join('\n'),
+        [
+          'op.execute("ALTER TYPE account_state RENAME TO account_state_old")',
+          "op.execute(\"CREATE TYPE account_state AS ENUM ('open', 'closed')\")",
+          'op.execute("ALTER TABLE account ALTER COLUMN state TYPE account_state USING state::text::account_state")',
+          'op.execute("ALTER TABLE ledger ALTER COLUMN state TYPE account_state USING state::text::account_state")',
+          'op.execute("DROP TYPE account_state_old")',
+        ].join('\n'),
+        usingTheType,
+      );
+      const lines = { account: project.lineOf('ALTER TABLE account'), ledger: project.lineOf('ALTER TABLE ledger') };
+      const { traced } = await verifyTraced(project);
+      for (const table of ['account', 'ledger'] as const) {
+        const exclusive = on(traced.locks, table).find((lock) => lock.mode === 'AccessExclusiveLock');
+        assert.ok(exclusive, `AccessExclusiveLock on ${table} among ${JSON.stringify(traced.locks)}`);
+        assert.equal(exclusive.line, lines[table]);
+        assert.equal(exclusive.new, undefined, `${table} existed before the revision`);
+      }
+      assert.deepEqual(
+        [...(traced.rewrites ?? [])].sort(),
+        ['account', 'ledger'],
+        'each table using the type is rewritten',
+      );
+    });
+
     it('SW607: env.py runs the migrations inside connection.begin(): an autocommit_block() fails the revision', async () => {
       const project = tracedProject(
         [
