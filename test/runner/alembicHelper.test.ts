@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { Client } from 'pg';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -55,6 +56,13 @@ describe('runner: Alembic helper (real Python, real Alembic, real PostgreSQL)', 
         });
         try {
           assert.deepEqual(await helper.current(), []);
+          // current runs env.py as `alembic current` does (to read the version table it
+          // configures), with dont_mutate: an empty database is left without a version table.
+          const client = new Client({ connectionString: db.url });
+          await client.connect();
+          const tables = await client.query("SELECT 1 FROM pg_class WHERE relname = 'alembic_version'");
+          await client.end();
+          assert.equal(tables.rowCount, 0, 'current created no version table');
           await helper.upgrade('head');
           assert.deepEqual(await helper.current(), ['3c4d5e6f7081']);
           await helper.downgrade('1a2b3c4d5e6f');

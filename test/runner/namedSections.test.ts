@@ -5,6 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Client } from 'pg';
+import { AlembicHelper } from '../../server/src/runner/alembicHelper';
 import { runVerifyCommand } from '../../server/src/cli/commands/verify';
 import { alembicRunLocation } from '../../server/src/model/discovery';
 import { REPO_ROOT, usePostgresCluster, venvPython } from '../support/postgres';
@@ -107,6 +109,47 @@ describe('verify on an alembic.ini with named sections (real PostgreSQL, real Al
     } finally {
       fs.rmSync(path.dirname(broken), { recursive: true, force: true });
     }
+  });
+
+  it('--drift without --name: exit 2 asking which history the database follows', async () => {
+    const developer = await pg.freshDatabase();
+    const r = await verify([...on(), '--drift', developer.url], project);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /alembic\.ini keeps 2 histories \(core, tenant\): name the one the database at --drift follows with --name/,
+    );
+  });
+
+  it('--drift --name tenant reads the section’s own version table and finds what was added by hand', async () => {
+    // The developer database follows [tenant], whose env.py keeps its revision in
+    // alembic_version_tenant: the drift check must find the revision there, not in alembic_version.
+    const developer = await pg.freshDatabase();
+    const helper = await AlembicHelper.start({
+      projectDir: project,
+      python: venvPython(),
+      databaseUrl: developer.url,
+      iniSection: 'tenant',
+    });
+    try {
+      await helper.upgrade('head');
+    } finally {
+      await helper.close();
+    }
+    const clean = await verify([...on(), '--drift', developer.url, '--name', 'tenant', '--format', 'json'], project);
+    assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+    const report = JSON.parse(clean.stdout) as { result: { revisions: string[]; differences: unknown[] } };
+    assert.deepEqual(report.result.revisions, ['t0020000t002'], clean.stdout);
+    assert.deepEqual(report.result.differences, []);
+
+    const client = new Client({ connectionString: developer.url });
+    await client.connect();
+    await client.query('ALTER TABLE berth ADD COLUMN pilot text');
+    await client.end();
+    const drift = await verify([...on(), '--drift', developer.url, '--name', 'tenant'], project);
+    assert.equal(drift.code, 1, drift.stdout + drift.stderr);
+    assert.match(drift.stdout, /column berth\.pilot exists in the database but in no migration/);
+    assert.doesNotMatch(drift.stdout, /alembic_version_tenant/, 'Alembic’s bookkeeping is not drift');
   });
 
   it('--name of a section holding no history: exit 2 naming the sections there are', async () => {

@@ -1138,13 +1138,42 @@ def cmd_history(session, args):
 
 
 def cmd_current(session, args):
+    """The revisions the database is at, read as `alembic current` reads them: from the version
+    table env.py configures (a history of an alembic.ini with named sections may keep its own,
+    e.g. alembic_version_tenant), so env.py runs with a step function that applies nothing and
+    Alembic's dont_mutate (no version table is created). A version table given by the caller, or
+    Schema Warden's own env.py, is read directly; so is the default table when env.py fails."""
+    url = session.effective_url(args)
+    if not url:
+        raise HelperError("NoDatabaseUrl", "No database URL was given to the helper")
+    if "version_table" in args or session.env_mode == "builtin":
+        return read_current_heads(session, args, url)
+    from alembic.runtime.environment import EnvironmentContext
+
+    config = session.config(args)
+    script = session.script(args, config)
+    heads = []
+
+    def read(rev, context):
+        heads.extend(context.get_current_heads())
+        return []
+
+    try:
+        with EnvironmentContext(config, script, fn=read, dont_mutate=True) as env:
+            script.run_env()
+            session.note_version_table(env)
+    except Exception:
+        # The revision is still worth knowing where env.py cannot run here (it needs the
+        # application's settings, say): Alembic's default table, as before env.py was read.
+        return read_current_heads(session, args, url)
+    return sorted(heads)
+
+
+def read_current_heads(session, args, url):
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
     from alembic.runtime.migration import MigrationContext
 
-    url = session.effective_url(args)
-    if not url:
-        raise HelperError("NoDatabaseUrl", "No database URL was given to the helper")
     opts = {"version_table": args.get("version_table", session.version_table)}
     schema = args.get("version_table_schema", session.version_table_schema)
     if schema:
