@@ -75,6 +75,13 @@ if [ -z "$untrusted" ] && [ -z "${E2E_GREP:-}" ] && [ -z "${E2E_WORKSPACE:-}" ];
     echo "e2e: the layouts pass on test/fixtures/layouts/$layout" >&2
     step env E2E_UNTRUSTED=0 E2E_WORKSPACE="test/fixtures/layouts/$layout" E2E_GREP="project layouts" node out/test/e2e/run.js
   done
+  # An alembic.ini with named sections ([core], [tenant]): the revision at hand picks the history
+  # the runner runs (code lenses, Verify round trips). A copy, as the test writes workspace settings.
+  sections_dir="$(mktemp -d)"
+  cp -r test/fixtures/layouts/named-sections "$sections_dir/"
+  echo "e2e: the named-sections pass ($sections_dir/named-sections)" >&2
+  step env E2E_UNTRUSTED=0 E2E_WORKSPACE="$sections_dir/named-sections" E2E_GREP="named sections in the real editor" node out/test/e2e/run.js
+  rm -rf "$sections_dir"
   # The runner's Flask-Migrate fixture (an application factory made by Flask-Migrate's own
   # `flask db init`, test/support/flaskMigrateProject.ts) verified from the sidebar.
   flask_dir="$(mktemp -d)"

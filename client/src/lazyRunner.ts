@@ -54,10 +54,10 @@ export class LazyRunner implements vscode.Disposable {
       }),
       vscode.window.createTreeView(VIEW_IDS.database, { treeDataProvider: this.trees.database }),
       vscode.workspace.registerTextDocumentContentProvider(SQL_SCHEME, this.sql),
-      vscode.languages.registerCodeLensProvider(
-        { scheme: 'file', language: 'python', pattern: '**/versions/**/*.py' },
-        this.codeLenses,
-      ),
+      // Every Python file, not **/versions/**: version_locations may name any folder (a named
+      // section's history/, a package's revisions/); the provider reads the file's own
+      // `revision = "…"` and `def upgrade` lines and gives other files no lens.
+      vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, this.codeLenses),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.codeLenses.refresh()),
     );
     if (vscode.workspace.isTrusted)

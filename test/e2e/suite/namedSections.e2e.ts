@@ -1,0 +1,80 @@
+// An alembic.ini keeping two histories in named sections ([core], [tenant]; `alembic -n core`) in
+// the real editor, on a copy of test/fixtures/layouts/named-sections
+// (E2E_GREP="named sections in the real editor"): the revision at hand picks the history the runner
+// runs. A code lens in a [tenant] revision upgrades the tenant history (its own version table,
+// alembic_version_tenant); one in the [core] revision then switches the runner to core; a
+// verification started with a tenant revision open round-trips the tenant history only. On another
+// workspace the cases are pending.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { SchemaWardenApi } from '../../../client/src/extension';
+import type { VerifyResult } from '../../../server/src/runner/verify';
+import { workspaceRoot } from './helpers';
+
+const EXTENSION_ID = 'schema-warden.schema-warden';
+
+const tenantFile = (): string =>
+  path.join(workspaceRoot().fsPath, 'shipyard', 'revisions', 'tenant', 'history', 't002_berth_depth.py');
+const coreFile = (): string => path.join(workspaceRoot().fsPath, 'revisions', 'core', 'versions', 'k001_harbours.py');
+const isNamedSections = (): boolean => fs.existsSync(tenantFile()) && fs.existsSync(coreFile());
+
+/** Runs the command a code lens of `file` titled `title` carries, as a click on it does. */
+async function clickLens(file: string, title: string): Promise<unknown> {
+  const uri = vscode.Uri.file(file);
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+  const lens = lenses.find((l) => l.command?.title === title);
+  assert.ok(lens?.command, `a "${title}" code lens in ${path.basename(file)}`);
+  return vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
+}
+
+/** Each revision the Revisions view lists, with its applied state (`t0020000t002:revision.current`). */
+async function revisionStates(api: SchemaWardenApi): Promise<string[]> {
+  return (await api.runner.revisions.getChildren()).map((i) => `${String(i.label)}:${String(i.contextValue)}`).sort();
+}
+
+describe('named sections in the real editor: the revision at hand picks the history the runner runs', function () {
+  this.timeout(180_000);
+  let api: SchemaWardenApi | undefined;
+  after(async () => {
+    await api?.runner.service.stopDatabase();
+    const config = vscode.workspace.getConfiguration('schemaWarden');
+    await config.update('python', undefined, vscode.ConfigurationTarget.Workspace);
+    await config.update('runner.target', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('Upgrade to here in a [tenant] revision, then in the [core] one, then Verify round trips with the tenant revision open', async function () {
+    if (!isNamedSections()) this.skip();
+    const ext = vscode.extensions.getExtension<SchemaWardenApi>(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
+    api = await ext.activate();
+    const python = process.env.E2E_PYTHON ?? path.join(ext.extensionUri.fsPath, '.venv', 'bin', 'python');
+    assert.ok(fs.existsSync(python), `${python} exists (scripts/setup-python.sh)`);
+    const config = vscode.workspace.getConfiguration('schemaWarden');
+    await config.update('python', python, vscode.ConfigurationTarget.Workspace);
+    await config.update('runner.target', 'local', vscode.ConfigurationTarget.Workspace);
+
+    // A code lens in the tenant history: the runner runs alembic -n tenant, and the applied state
+    // is read from that history's own version table.
+    assert.equal(await clickLens(tenantFile(), 'Upgrade to here'), true);
+    assert.deepEqual(await revisionStates(api), ['t0010000t001:revision.applied', 't0020000t002:revision.current']);
+    assert.deepEqual(await api.runner.service.currentRevisions(), ['t0020000t002']);
+
+    // A code lens in the core history switches the runner to [core], on the same database.
+    assert.equal(await clickLens(coreFile(), 'Upgrade to here'), true);
+    assert.deepEqual(await revisionStates(api), ['k0010000k001:revision.current']);
+
+    // Verify round trips with the tenant revision open: the tenant history, not core's.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(tenantFile())));
+    const result = await vscode.commands.executeCommand<VerifyResult>('schemaWarden.verifyRoundTrips', { quiet: true });
+    assert.ok(result, 'the command returns the verification result');
+    assert.equal(result.ok, true, JSON.stringify(result.failures ?? result.failure));
+    assert.deepEqual(
+      result.revisions.map((r) => `${r.revision} ${r.status}`),
+      ['t0010000t001 passed', 't0020000t002 passed'],
+    );
+    console.log(`named sections: ${(await revisionStates(api)).join(', ')}; verified ${result.revisions.length}`);
+  });
+});
