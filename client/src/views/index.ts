@@ -2,7 +2,9 @@
 // (Revisions, Database, Results) and the SW510 diagnostics, wired to one RunnerService. Part of
 // dist/runner.js: the views themselves, the code lenses and the Show SQL documents are registered
 // at activation by client/src/lazyRunner.ts, which loads this on first use.
+import * as fs from 'fs';
 import * as vscode from 'vscode';
+import { findRevisionFunctions } from '../runner/revisionFile';
 import { RunnerService, type RunLocator } from '../runner/runnerService';
 import type { RevisionCodeLenses } from './codeLens';
 import { DatabaseProvider } from './databaseView';
@@ -75,16 +77,38 @@ export function registerRunnerViews(
   return ui;
 }
 
+/**
+ * Revision files created or deleted anywhere in the workspace (version_locations may name any
+ * folder, not only versions/): a created file counts when it is a revision by its own lines, a
+ * deleted one unless it was in a folder of installed or generated code. Debounced: `alembic
+ * revision` and a branch switch touch many files at once.
+ */
 function watchRevisionFiles(onChange: () => void): vscode.Disposable {
-  const watcher = vscode.workspace.createFileSystemWatcher('**/versions/**/*.py', false, true, false);
+  const watcher = vscode.workspace.createFileSystemWatcher('**/*.py', false, true, false);
   let timer: NodeJS.Timeout | undefined;
   const debounced = () => {
     if (timer) clearTimeout(timer);
     timer = setTimeout(onChange, 500);
   };
-  const subscriptions = [watcher, watcher.onDidCreate(debounced), watcher.onDidDelete(debounced)];
+  const created = (uri: vscode.Uri) => {
+    if (IGNORED_FOLDER.test(uri.fsPath)) return;
+    fs.promises.readFile(uri.fsPath, 'utf8').then(
+      (text) => {
+        const found = findRevisionFunctions(text);
+        if (found.revision !== undefined && found.upgradeLine !== undefined) debounced();
+      },
+      () => undefined, // gone again, or unreadable: nothing to list
+    );
+  };
+  const deleted = (uri: vscode.Uri) => {
+    if (!IGNORED_FOLDER.test(uri.fsPath)) debounced();
+  };
+  const subscriptions = [watcher, watcher.onDidCreate(created), watcher.onDidDelete(deleted)];
   return new vscode.Disposable(() => {
     if (timer) clearTimeout(timer);
     for (const s of subscriptions) s.dispose();
   });
 }
+
+/** Folders whose Python files are never a project's revisions (a venv being installed, caches). */
+const IGNORED_FOLDER = /[\\/](?:node_modules|\.venv|venv|site-packages|__pycache__|\.git|\.tox|\.nox)[\\/]/;

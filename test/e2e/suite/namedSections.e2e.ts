@@ -35,6 +35,16 @@ async function revisionStates(api: SchemaWardenApi): Promise<string[]> {
   return (await api.runner.revisions.getChildren()).map((i) => `${String(i.label)}:${String(i.contextValue)}`).sort();
 }
 
+/** Waits (up to 15 s) until `check` holds; the Revisions view refreshes 0.5 s after the last file event. */
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail(`the new revision was never ${what} in the Revisions view`);
+}
+
 describe('named sections in the real editor: the revision at hand picks the history the runner runs', function () {
   this.timeout(180_000);
   let api: SchemaWardenApi | undefined;
@@ -76,5 +86,45 @@ describe('named sections in the real editor: the revision at hand picks the hist
       ['t0010000t001 passed', 't0020000t002 passed'],
     );
     console.log(`named sections: ${(await revisionStates(api)).join(', ')}; verified ${result.revisions.length}`);
+
+    // A revision written into the tenant's history/ folder (not a versions/ folder) appears in the
+    // Revisions view, with its code lenses, and leaves it when deleted.
+    const added = path.join(path.dirname(tenantFile()), 't003_berth_owner.py');
+    fs.writeFileSync(
+      added,
+      [
+        '"""berth owner"""',
+        'from alembic import op',
+        'import sqlalchemy as sa',
+        '',
+        'revision = "t0030000t003"',
+        'down_revision = "t0020000t002"',
+        '',
+        '',
+        'def upgrade():',
+        '    op.add_column("berth", sa.Column("owner", sa.Text(), nullable=True))',
+        '',
+        '',
+        'def downgrade():',
+        '    op.drop_column("berth", "owner")',
+        '',
+      ].join('\n'),
+    );
+    try {
+      await until(async () => (await revisionStates(api!)).some((s) => s.startsWith('t0030000t003:')), 'listed');
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(added)));
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+        'vscode.executeCodeLensProvider',
+        vscode.Uri.file(added),
+      );
+      assert.deepEqual(
+        lenses.map((l) => l.command?.title),
+        ['Upgrade to here', 'Downgrade to here'],
+      );
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      fs.rmSync(added);
+    }
+    await until(async () => !(await revisionStates(api!)).some((s) => s.startsWith('t0030000t003:')), 'gone');
   });
 });
