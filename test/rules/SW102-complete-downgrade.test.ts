@@ -319,6 +319,18 @@ ruleTester(rule, {
       `,
     },
     {
+      name: 'an index on a SQLAlchemy expression goes with the column it reads (sa.func, sa.column)',
+      code: `
+      def upgrade():
+          op.add_column("book", sa.Column("title", sa.Text()))
+          op.create_index("ix_book_title_lower", "book", [sa.func.lower(sa.column("title"))])
+          op.create_index("ix_book_title_desc", "book", [sa.desc(sa.func.coalesce(sa.literal_column("title"), ""))])
+
+      def downgrade():
+          op.drop_column("book", "title")
+      `,
+    },
+    {
       name: 'an index on an expression goes with the column it reads (SQL) (#13 review)',
       code: `
       def upgrade():
@@ -556,6 +568,18 @@ ruleTester(rule, {
         { line: 3, message: /creates index "ix_book_author_folded" on "book"/ },
         { line: 4, message: /creates index "ix_book_author_words" on "book"/ },
       ],
+    },
+    {
+      name: 'an index on a SQLAlchemy expression of a column the downgrade keeps stays behind',
+      code: `
+      def upgrade():
+          op.add_column("book", sa.Column("title", sa.Text()))
+          op.create_index("ix_book_author_lower", "book", [sa.func.lower(sa.column("author"))])
+
+      def downgrade():
+          op.drop_column("book", "title")
+      `,
+      errors: [{ line: 3, message: /creates index "ix_book_author_lower" on "book"/ }],
     },
     {
       name: 'DROP INDEX IF EXISTS with no IF NOT EXISTS build after it still drops what was there (#13 review)',

@@ -346,8 +346,9 @@ function stringList(value: PyValue | undefined): string[] {
 }
 
 /**
- * The columns an index's expressions (`sa.text("lower(email)")`) and predicate
- * (`postgresql_where=sa.text("NOT archived")`) read: PostgreSQL drops the index with any of them.
+ * The columns an index's expressions (`sa.text("lower(email)")`, `sa.func.lower(sa.column("email"))`)
+ * and predicate (`postgresql_where=sa.text("NOT archived")`) read: PostgreSQL drops the index with
+ * any of them.
  */
 function indexExpressionColumns(op: Operation): string[] {
   const columns = op.args.columns;
@@ -355,11 +356,26 @@ function indexExpressionColumns(op: Operation): string[] {
     columns?.kind === 'sequence' ? columns.items.filter((item) => item.kind === 'call') : [];
   const where = callKeyword(op.call, 'postgresql_where');
   if (where) expressions.push(where);
-  return expressions.flatMap((value) => {
-    const text =
-      value.kind === 'string' ? value.value : value.kind === 'call' ? stringValue(value.call.args[0]) : undefined;
-    return text !== undefined ? expressionColumns(text) : [];
-  });
+  return [...new Set(expressions.flatMap((value) => pythonExpressionColumns(value, 0)))];
+}
+
+/**
+ * The columns a SQLAlchemy expression built in Python reads: SQL text (`sa.text`, `literal_column`)
+ * through PostgreSQL's grammar, `sa.column("x")` by name, and any other call (`sa.func.lower(…)`,
+ * `sa.cast(…)`, `sa.desc(…)`) through its arguments, where a bare string counts as a column (too
+ * many columns at worst: dropping one of them still counts as dropping the index).
+ */
+function pythonExpressionColumns(value: PyValue, depth: number): string[] {
+  if (depth > 8) return [];
+  if (value.kind === 'string') return depth === 0 ? expressionColumns(value.value) : [value.value.toLowerCase()];
+  if (value.kind !== 'call') return [];
+  const { method } = value.call;
+  const first = stringValue(value.call.args[0]);
+  if (method === 'text' || method === 'literal_column') return first !== undefined ? expressionColumns(first) : [];
+  if (method === 'column') return first !== undefined ? [first.toLowerCase()] : [];
+  return [...value.call.args, ...value.call.keywords.map((k) => k.value)].flatMap((arg) =>
+    pythonExpressionColumns(arg, depth + 1),
+  );
 }
 
 /** The words of a CHECK condition (`"state IN ('a', 'b')"`, `sa.text(…)`): the columns it may involve. */
