@@ -38,6 +38,28 @@ ruleTester(rule, {
   ],
   invalid: [
     {
+      name: 'a UUID stored as text is called that, not a natural key',
+      code: `
+      def upgrade():
+          op.create_table("device", sa.Column("id", sa.String(36), primary_key=True))
+          op.create_table("session", sa.Column("id", sa.CHAR(length=32), primary_key=True))
+          op.create_table("country", sa.Column("code", sa.String(2), primary_key=True))
+      `,
+      errors: [
+        {
+          line: 2,
+          message:
+            /is sa\.String\(36\), which looks like a UUID stored as text: store it as the uuid type .*16 bytes instead of 36 characters/,
+        },
+        {
+          line: 3,
+          message:
+            /is sa\.CHAR\(length=32\), which looks like a UUID stored as text: .*16 bytes instead of 32 characters/,
+        },
+        { line: 4, message: /is sa\.String\(2\), not a UUID: .*a natural key needs a justification/ },
+      ],
+    },
+    {
       name: 'integer and natural keys in Python',
       code: `
       def upgrade():

@@ -212,13 +212,25 @@ export default defineRule({
 });
 
 function notUuidMessage(column: string | undefined, tableText: string, type: string): string {
+  const key = `Primary key${column ? ` "${column}"` : ''}${tableText} is ${type}`;
+  // `sa.String(36)` / `CHAR(32)`: the length of a UUID's text, hyphenated or not. The key is a
+  // UUID already, kept as text: say so, rather than call it a natural key.
+  if (UUID_AS_TEXT.test(type))
+    return (
+      `${key}, which looks like a UUID stored as text: store it as the uuid type (\`sa.Uuid\`, ` +
+      `\`postgresql.UUID\`): 16 bytes instead of ${/36/.test(type) ? 36 : 32} characters, and PostgreSQL ` +
+      `checks the value. Otherwise a key that is not a UUID needs a justification in a decision record.`
+    );
   const kind = /int|serial|Integer/i.test(type) ? 'An integer key' : 'A natural key';
   return (
-    `Primary key${column ? ` "${column}"` : ''}${tableText} is ${type}, not a UUID: UUID ` +
+    `${key}, not a UUID: UUID ` +
     `primary keys are preferred, and ${kind.charAt(0).toLowerCase()}${kind.slice(1)} needs a ` +
     `justification in a decision record.`
   );
 }
+
+/** A text type of a UUID's length as written in Python: `sa.String(36)`, `CHAR(32)`, `String(length=36)`. */
+const UUID_AS_TEXT = /\b(?:String|Unicode|VARCHAR|CHAR|NCHAR|NVARCHAR)\s*\(\s*(?:length\s*=\s*)?(?:32|36)\s*[,)]/;
 
 function describePy(migration: MigrationModel, type: TypeRef): string {
   return migration.source.slice(type.span.start, type.span.end).replace(/\s+/g, ' ');
