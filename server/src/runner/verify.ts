@@ -244,12 +244,18 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   const rebuild = async () => {
     await client.end().catch(() => undefined);
     log('keep going: rebuilding the scratch database empty');
+    // The helper's kept connections would hold the database open (DROP DATABASE waits for no one
+    // before PostgreSQL 13): closed first, kept again afterwards.
+    await helper.keepConnections(false);
     await timed((options.rebuildDatabase as () => Promise<void>)(), (ms) => {
       (timings as VerifyTimings).rebuildMs += ms;
     });
+    await helper.keepConnections(true);
     client = await connect();
     appliedHeads = readVersionTable();
   };
+  // Three commands a revision: the helper keeps its connection from one to the next.
+  await helper.keepConnections(true);
   try {
     for (const [index, id] of order.entries()) {
       checkCancelled();
@@ -386,6 +392,7 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     throw error;
   } finally {
     await client.end().catch(() => undefined);
+    await helper.keepConnections(false).catch(() => undefined);
   }
   const failure = failures[0];
   return {
