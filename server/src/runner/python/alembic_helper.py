@@ -749,6 +749,20 @@ class Session(object):
     # history of an alembic.ini with named sections), "schema.table" with a schema; None until known.
     _env_version_table = None
 
+    def version_table_opts(self, args):
+        """Where the revisions applied are recorded: the request's table, else the one env.py
+        configured (`context.configure(version_table=..., version_table_schema=...)`) once a command
+        ran it, else the session's (alembic_version)."""
+        table, schema = self.version_table, self.version_table_schema
+        if self._env_version_table and "version_table" not in args:
+            schema, _, table = self._env_version_table.rpartition(".")
+            schema = schema or None
+        opts = {"version_table": args.get("version_table", table)}
+        schema = args.get("version_table_schema", schema)
+        if schema:
+            opts["version_table_schema"] = schema
+        return opts
+
     def note_version_table(self, env):
         context = getattr(env, "_migration_context", None)
         table = getattr(context, "version_table", None)
@@ -1369,14 +1383,35 @@ def cmd_current(session, args):
     url = session.effective_url(args)
     if not url:
         raise HelperError("NoDatabaseUrl", "No database URL was given to the helper")
-    opts = {"version_table": args.get("version_table", session.version_table)}
-    schema = args.get("version_table_schema", session.version_table_schema)
-    if schema:
-        opts["version_table_schema"] = schema
+    if "version_table" not in args and session.env_mode == "project" and not session._env_version_table:
+        # Which table env.py records revisions in (context.configure(version_table=...)) is known
+        # only once env.py ran: run it as `alembic current` does, reading instead of migrating.
+        return current_through_env(session, args)
     engine = create_engine(url, poolclass=NullPool)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts=opts)
+        context = MigrationContext.configure(connection, opts=session.version_table_opts(args))
         return sorted(context.get_current_heads())
+
+
+def current_through_env(session, args):
+    from alembic.runtime.environment import EnvironmentContext
+
+    with phase("script"):
+        config = session.config(args)
+        script = session.script(args, config)
+    heads = []
+
+    def read(rev, context):
+        heads.extend(context.get_current_heads())
+        return []
+
+    def run():
+        with phase("env"), EnvironmentContext(config, script, fn=read, dont_mutate=True) as env:
+            script.run_env()
+            session.note_version_table(env)
+
+    run_env_marked(script, run)
+    return sorted(heads)
 
 
 def env_py_frame(exc, script):
