@@ -210,6 +210,8 @@ describe('runner: the helper keeps its connection between commands during verify
           await helper.upgrade(REVISIONS[0] as string);
           assert.equal(await backendsOn(db.name), 1);
           await terminateBackendsOn(db.name);
+          for (let waited = 0; (await backendsOn(db.name)) > 0 && waited < 100; waited++)
+            await new Promise((resolve) => setTimeout(resolve, 50));
           await helper.upgrade(REVISIONS[1] as string);
           assert.deepEqual(await helper.current(), [REVISIONS[1]]);
           // What --keep-going does after a failure, here with the connection still kept.

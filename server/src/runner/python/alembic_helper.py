@@ -231,13 +231,17 @@ class Redirection(object):
     def end_command(self):
         """What the end of an `alembic` process does: every connection it opened is closed (or,
         while verify keeps connections, handed back to KEPT, reset, for the next command)."""
+        from sqlalchemy.pool import NullPool
+
         alive = []
         for ref in self.engines:
             engine = ref()
             if engine is None:
                 continue
             try:
-                engine.dispose()  # the engine stays usable (a Flask app's engine is reused)
+                # The engine stays usable (a Flask app's engine is reused). A NullPool holds nothing.
+                if not isinstance(engine.pool, NullPool):
+                    engine.dispose()
             except Exception:
                 pass
             alive.append(ref)
@@ -294,6 +298,7 @@ class KeptConnections(object):
         self.active = False
         self.idle = {}  # connect key -> [driver connection]
         self.idle_ids = set()
+        self.fresh = {}  # id(connection) -> True once reset after it was given back
         self.lent = {}  # id(connection) -> (key, connection, parameters at its first use)
         self.params = {}  # id(connection) -> the reported parameters when it was opened
         self.dialects = {}  # engine key -> {attribute: value} a set-up dialect had
@@ -366,7 +371,8 @@ class KeptConnections(object):
         while idle:
             connection = idle.pop()
             self.idle_ids.discard(id(connection))
-            if self.reset(connection):
+            fresh = self.fresh.pop(id(connection), False)
+            if (fresh and not server_spoke(connection)) or (not fresh and self.reset(connection)):
                 return connection
             self.params.pop(id(connection), None)
             close_quietly(connection)
@@ -389,6 +395,22 @@ class KeptConnections(object):
         except Exception:
             return False
 
+    def tidy(self):
+        """Resets the connections given back during the last command. Called once its response is
+        sent: the reset's round trip then overlaps what the extension does next (a snapshot), and
+        the next command finds them ready. One the server ends meanwhile says so on its socket."""
+        for key, connections in list(self.idle.items()):
+            for connection in list(connections):
+                if self.fresh.get(id(connection)):
+                    continue
+                if self.reset(connection):
+                    self.fresh[id(connection)] = True
+                    continue
+                connections.remove(connection)
+                self.idle_ids.discard(id(connection))
+                self.params.pop(id(connection), None)
+                close_quietly(connection)
+
     def give_back(self, key, connection):
         try:
             if connection.closed:
@@ -400,6 +422,7 @@ class KeptConnections(object):
             return False
         self.idle.setdefault(key, []).append(connection)
         self.idle_ids.add(id(connection))
+        self.fresh.pop(id(connection), None)
         return True
 
     def is_idle(self, connection):
@@ -416,7 +439,7 @@ class KeptConnections(object):
             self.release()
 
     def release(self):
-        idle, self.idle, self.idle_ids = self.idle, {}, set()
+        idle, self.idle, self.idle_ids, self.fresh = self.idle, {}, set(), {}
         for connections in idle.values():
             for connection in connections:
                 self.params.pop(id(connection), None)
@@ -429,6 +452,18 @@ KEPT = KeptConnections()
 
 def connect_key(dialect, cargs, cparams):
     return (dialect.driver, repr(cargs), repr(sorted((str(k), repr(v)) for k, v in cparams.items())))
+
+
+def server_spoke(connection):
+    """Whether an idle connection's socket has something to read: the server ended the session (an
+    administrator, DROP DATABASE ... WITH (FORCE), a restart) and said so, or closed it."""
+    import select
+
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+        return bool(readable)
+    except Exception:
+        return True
 
 
 def reported_parameters(connection):
@@ -1743,6 +1778,7 @@ def main():
             send({"id": request.get("id"), "ok": True, "result": None})
             break
         send(handle(session, request))
+        KEPT.tidy()
     KEPT.release()
     return 0
 
