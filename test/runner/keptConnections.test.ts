@@ -94,6 +94,39 @@ def run_migrations_online():
 run_migrations_online()
 `;
 
+/**
+ * The template's env.py, plus a listener on its engine that writes this run's token for every
+ * statement, and "end TOKEN" when the run is over: a listener of an earlier run still firing (an
+ * engine reused with it) would write its old token after its "end".
+ */
+const LISTENING_ENV_PY = `import os
+import uuid
+from alembic import context
+from sqlalchemy import engine_from_config, event, pool
+
+config = context.config
+token = uuid.uuid4().hex
+
+
+def run_migrations_online():
+    engine = engine_from_config({"sqlalchemy.url": os.environ["DATABASE_URL"]}, prefix="sqlalchemy.", poolclass=pool.NullPool)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def note(conn, cursor, statement, parameters, context_, executemany):
+        with open(os.environ["SW_TEST_LISTENED"], "a") as handle:
+            handle.write(token + "\\n")
+
+    with engine.connect() as connection:
+        context.configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+    with open(os.environ["SW_TEST_LISTENED"], "a") as handle:
+        handle.write("end " + token + "\\n")
+
+
+run_migrations_online()
+`;
+
 describe('runner: the helper keeps its connection between commands during verify (real PostgreSQL, real Alembic)', function () {
   this.timeout(120_000);
   const pg = usePostgresCluster();
@@ -193,6 +226,35 @@ describe('runner: the helper keeps its connection between commands during verify
           await fresh.close();
           project.remove();
         }
+      });
+
+      it("an env.py adding a listener to its engine in every run: each listener hears only its own run's statements", async () => {
+        const project = replaceEnvPy(leakyProject(), LISTENING_ENV_PY);
+        const listened = path.join(project.dir, 'listened.txt');
+        const db = await pg.freshDatabase();
+        const helper = await AlembicHelper.start({
+          projectDir: project.dir,
+          python: python(),
+          databaseUrl: db.url,
+          env: { SW_TEST_PIDS: path.join(project.dir, 'pids.txt'), SW_TEST_LISTENED: listened },
+        });
+        try {
+          const result = await verifyRoundTrips({ helper, databaseUrl: db.url });
+          assert.equal(result.ok, true, JSON.stringify(result.failure));
+        } finally {
+          await helper.close();
+        }
+        const lines = fs.readFileSync(listened, 'utf8').trim().split('\n');
+        project.remove();
+        const ended = new Set<string>();
+        let runs = 0;
+        for (const line of lines) {
+          if (line.startsWith('end ')) {
+            ended.add(line.slice(4));
+            runs++;
+          } else assert.ok(!ended.has(line), `a listener of a finished run heard a later statement (${line})`);
+        }
+        assert.ok(runs >= 9, `env.py ran ${runs} times`);
       });
 
       it('a kept connection the server ended, or whose database was dropped and created again, is replaced', async () => {

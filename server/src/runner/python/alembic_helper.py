@@ -302,6 +302,8 @@ class KeptConnections(object):
         self.lent = {}  # id(connection) -> (key, connection, parameters at its first use)
         self.params = {}  # id(connection) -> the reported parameters when it was opened
         self.dialects = {}  # engine key -> {attribute: value} a set-up dialect had
+        self.engines = {}  # engine key -> [(engine, its fingerprint when made)]
+        self.handed_out = set()  # ids of the engines given out during the current command
 
     def attach(self, engine, engine_key):
         """Routes `engine`'s connections through the keeper (psycopg2 engines only)."""
@@ -341,6 +343,11 @@ class KeptConnections(object):
         dialect.connect = connect
         dialect.do_close = do_close
         dialect.do_terminate = do_terminate
+        if self.active:
+            made = self.engines.setdefault(engine_key, [])
+            made.append((engine, engine_fingerprint(engine)))
+            del made[:-4]  # a handful a key is plenty (env.py's, the tracer's)
+            self.handed_out.add(id(engine))
         saved = self.dialects.get(engine_key) if self.active else None
         if saved is not None:
             import weakref
@@ -348,6 +355,25 @@ class KeptConnections(object):
             dialect.__dict__.update(saved)
             dialect._type_memos = weakref.WeakKeyDictionary()  # per dialect, never shared
             dialect.initialize = lambda connection: None  # already set up, from the same server
+
+    def engine_again(self, engine_key):
+        """The engine an earlier command's env.py created with the same URL and options, when it
+        is as it was made: no listener added, no attribute replaced, not disposed (else None, and
+        a new one is made). SQLAlchemy caches compiled statements per engine and dialect, so
+        Alembic's version-table statements are compiled once, not in every command."""
+        if not self.active or engine_key is None:
+            return None
+        made = self.engines.get(engine_key) or []
+        for entry in list(made):
+            engine, fingerprint = entry
+            if id(engine) in self.handed_out:
+                continue  # a second engine with the same arguments in one command is its own
+            if engine_fingerprint(engine) != fingerprint:
+                made.remove(entry)
+                continue
+            self.handed_out.add(id(engine))
+            return engine
+        return None
 
     def remember_dialect(self, engine_key, dialect, baseline):
         if engine_key in self.dialects or getattr(dialect, "server_version_info", None) is None:
@@ -431,6 +457,7 @@ class KeptConnections(object):
     def end_command(self):
         """Connections still checked out when the command ends are closed, as an `alembic` process
         ending would; everything is closed when connections are no longer kept."""
+        self.handed_out = set()
         lent, self.lent = self.lent, {}
         for _key, connection in lent.values():
             self.params.pop(id(connection), None)
@@ -445,9 +472,26 @@ class KeptConnections(object):
                 self.params.pop(id(connection), None)
                 close_quietly(connection)
         self.dialects = {}
+        self.engines = {}
 
 
 KEPT = KeptConnections()
+
+
+# Set on an engine by SQLAlchemy itself as it is used (the listeners are counted instead).
+LAZY_ENGINE_ATTRIBUTES = ("_compiled_cache", "dispatch", "_has_events")
+
+
+def engine_fingerprint(engine):
+    """What env.py could change on an engine it made: its listeners (its own, its pool's, its
+    dialect's) and its attributes (execution options, pool, echo)."""
+
+    def listeners(dispatch):
+        names = getattr(dispatch, "_event_names", ())
+        return tuple(len(getattr(getattr(dispatch, name), "listeners", ())) for name in names)
+
+    attributes = tuple(sorted((name, id(value)) for name, value in engine.__dict__.items() if name not in LAZY_ENGINE_ATTRIBUTES))
+    return (listeners(engine.dispatch), listeners(engine.pool.dispatch), listeners(engine.dialect.dispatch), attributes)
 
 
 def connect_key(dialect, cargs, cparams):
@@ -544,10 +588,15 @@ def install_redirection():
             for key in ("creator", "async_creator"):
                 if key in kwargs:
                     kwargs[key] = checked_creator(kwargs[key], key == "async_creator")
+        kept = target is not None and "creator" not in kwargs and "async_creator" not in kwargs
+        key = engine_key(url, args, kwargs) if kept else None
+        engine = KEPT.engine_again(key) if kept else None
+        if engine is not None:
+            return engine
         engine = original(url, *args, **kwargs)
         REDIRECT.engines.append(weakref.ref(engine))
-        if target is not None and "creator" not in kwargs and "async_creator" not in kwargs:
-            KEPT.attach(engine, engine_key(url, args, kwargs))
+        if kept:
+            KEPT.attach(engine, key)
         if PHASES_ON:
             time_dialect_setup(engine.dialect)
         return engine
@@ -1040,8 +1089,7 @@ class RelationReader(object):
         try:
             # Through the dialect: while verify keeps connections, this one is kept for the next
             # traced upgrade (see KeptConnections); else it is closed.
-            self.engine.dialect.do_close(self.raw)
-            self.engine.dispose()
+            self.engine.dialect.do_close(self.raw)  # a NullPool engine: nothing to dispose
         except Exception:
             pass
 
