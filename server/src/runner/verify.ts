@@ -254,9 +254,9 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     client = await connect();
     appliedHeads = readVersionTable();
   };
-  // Three commands a revision: the helper keeps its connection from one to the next.
-  await helper.keepConnections(true);
   try {
+    // Three commands a revision: the helper keeps its connection from one to the next.
+    await helper.keepConnections(true);
     for (const [index, id] of order.entries()) {
       checkCancelled();
       const result = results[index] as RevisionVerifyResult;
