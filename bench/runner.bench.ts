@@ -65,7 +65,7 @@ export async function benchmarks(): Promise<Figure[]> {
       trip.untracedRoundTripMs > 0 ? Math.round((trip.roundTripMs / trip.untracedRoundTripMs) * 100) / 100 : 0,
       '×',
       null,
-      'one pg_locks read per statement of each first upgrade, two relfilenode reads per revision',
+      'one pg_locks read per migration statement of each first upgrade, two relfilenode reads per revision',
     ),
   );
   if (process.env.BENCH_DOCKER !== '0') figures.push(...(await dockerReady()));

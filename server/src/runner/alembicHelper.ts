@@ -294,6 +294,15 @@ export class AlembicHelper {
     if (targetLabel) this.options.targetLabel = targetLabel;
   }
 
+  /**
+   * Whether the helper keeps its driver connections open from one command to the next (reset
+   * between them as new ones would be): verify's round trip runs three commands a revision.
+   * Switching it off closes them; do so before the database is dropped or recreated.
+   */
+  async keepConnections(keep: boolean): Promise<void> {
+    await this.request('configure', { keepConnections: keep }, keep ? 'keep connections' : 'release connections');
+  }
+
   /** Sends one request and resolves with its result; a helper-side failure rejects with AlembicCommandError. */
   async request<T>(cmd: HelperCommand, args: Record<string, unknown>, label: string = cmd, url?: string): Promise<T> {
     if (this.exitError) throw this.exitError;

@@ -244,13 +244,19 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
   const rebuild = async () => {
     await client.end().catch(() => undefined);
     log('keep going: rebuilding the scratch database empty');
+    // The helper's kept connections would hold the database open (DROP DATABASE waits for no one
+    // before PostgreSQL 13): closed first, kept again afterwards.
+    await helper.keepConnections(false);
     await timed((options.rebuildDatabase as () => Promise<void>)(), (ms) => {
       (timings as VerifyTimings).rebuildMs += ms;
     });
+    await helper.keepConnections(true);
     client = await connect();
     appliedHeads = readVersionTable();
   };
   try {
+    // Three commands a revision: the helper keeps its connection from one to the next.
+    await helper.keepConnections(true);
     for (const [index, id] of order.entries()) {
       checkCancelled();
       const result = results[index] as RevisionVerifyResult;
@@ -265,8 +271,9 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
           rebuildFirst = false;
           await rebuild();
         }
-        await moveToSubsetOf(graph, helper, ancestors, await appliedHeads(), log);
-        let applied = graph.closure(await appliedHeads());
+        const headsBefore = await appliedHeads();
+        const moved = await moveToSubsetOf(graph, helper, ancestors, headsBefore, log);
+        let applied = graph.closure(moved ? await appliedHeads() : headsBefore);
         if (!snapshots.has(parentKey) || applied.size !== ancestors.size) {
           for (const parent of graph.parents(id)) await helper.upgrade(parent);
           applied = graph.closure(await appliedHeads());
@@ -386,6 +393,7 @@ export async function verifyRoundTrips(options: VerifyOptions): Promise<VerifyRe
     throw error;
   } finally {
     await client.end().catch(() => undefined);
+    await helper.keepConnections(false).catch(() => undefined);
   }
   const failure = failures[0];
   return {
@@ -447,7 +455,7 @@ export function functionLine(file: string | null, step: VerifyStepName): number 
 /**
  * Alembic's `downgrade X` removes every applied revision that descends from X. To take the
  * database back to a subset of `target`, downgrade to the applied ancestor that removes the
- * least; to the base when nothing else works.
+ * least; to the base when nothing else works. Says whether it downgraded.
  */
 async function moveToSubsetOf(
   graph: RevisionGraph,
@@ -455,9 +463,9 @@ async function moveToSubsetOf(
   target: Set<string>,
   heads: string[],
   log: RunnerLog,
-): Promise<void> {
+): Promise<boolean> {
   const applied = graph.closure(heads);
-  if ([...applied].every((r) => target.has(r))) return;
+  if ([...applied].every((r) => target.has(r))) return false;
   let best: { revision: string; keeps: number } | undefined;
   for (const candidate of applied) {
     if (!target.has(candidate)) continue;
@@ -469,6 +477,7 @@ async function moveToSubsetOf(
   const destination = best?.revision ?? 'base';
   log(`switching branch: downgrade ${destination} (applied: ${graph.headsOf(applied).join(', ')})`);
   await helper.downgrade(destination);
+  return true;
 }
 
 /** The downgrade destination that removes exactly `id` from the state "ancestors of id, and id". */

@@ -229,32 +229,292 @@ class Redirection(object):
             self.asked.append(shown)
 
     def end_command(self):
-        """What the end of an `alembic` process does: every connection it opened is closed."""
-        opened, self.opened = self.opened, []
-        for connection in opened:
-            try:
-                if is_closed(connection):
-                    continue
-                if hasattr(connection, "terminate"):  # asyncpg: close() is a coroutine
-                    connection.terminate()
-                else:
-                    connection.close()
-            except Exception:
-                pass
+        """What the end of an `alembic` process does: every connection it opened is closed (or,
+        while verify keeps connections, handed back to KEPT, reset, for the next command)."""
+        from sqlalchemy.pool import NullPool
+
         alive = []
         for ref in self.engines:
             engine = ref()
             if engine is None:
                 continue
             try:
-                engine.dispose()  # the engine stays usable (a Flask app's engine is reused)
+                # The engine stays usable (a Flask app's engine is reused). A NullPool holds nothing.
+                if not isinstance(engine.pool, NullPool):
+                    engine.dispose()
             except Exception:
                 pass
             alive.append(ref)
         self.engines = alive
+        KEPT.end_command()  # connections env.py left checked out are closed here
+        opened, self.opened = self.opened, []
+        for connection in opened:
+            if KEPT.is_idle(connection):
+                continue
+            close_quietly(connection)
 
 
 REDIRECT = Redirection()
+
+
+def close_quietly(connection):
+    try:
+        if is_closed(connection):
+            return
+        if hasattr(connection, "terminate"):  # asyncpg: close() is a coroutine
+            connection.terminate()
+        else:
+            connection.close()
+    except Exception:
+        pass
+
+
+class KeptConnections(object):
+    """Driver connections kept open from one command to the next while verify runs its round trip
+    (the session's keep_connections, set through `configure`).
+
+    A round trip runs three commands a revision, and each `alembic` process would open a connection
+    of its own and let SQLAlchemy set up a new engine's dialect on it (server version, schema,
+    isolation level, hstore: a few queries): ~4 ms a command. Here every engine the project creates
+    during a command (NullPool or not) still gets a connection through its dialect's connect(), and
+    gives it back through its do_close(); a psycopg2 connection given back is kept, and the next
+    engine asking with the same connect arguments gets it after `DISCARD ALL` (the session as a new
+    connection has it: no transaction, settings, temporary tables, prepared statements, advisory
+    locks or role left by the last command; a connection the server ended fails there and a new
+    one is opened instead). A new engine's dialect is set up from what the first engine with the
+    same URL and options read from the server, while connections are kept.
+
+    Only what SQLAlchemy's pool closes is kept: a connection env.py leaves open at the end of a
+    command is closed, as before. `release()` closes everything (verify calls it before it drops or
+    recreates the database, and when it ends).
+    """
+
+    DRIVERS = ("psycopg2",)
+    # Server parameters psycopg2 relies on (it sets DateStyle itself when the server's is not ISO):
+    # a connection whose reset changes them is not reused.
+    REPORTED = ("client_encoding", "DateStyle", "IntervalStyle", "integer_datetimes", "standard_conforming_strings")
+
+    def __init__(self):
+        self.active = False
+        self.idle = {}  # connect key -> [driver connection]
+        self.idle_ids = set()
+        self.fresh = {}  # id(connection) -> True once reset after it was given back
+        self.lent = {}  # id(connection) -> (key, connection, parameters at its first use)
+        self.params = {}  # id(connection) -> the reported parameters when it was opened
+        self.dialects = {}  # engine key -> {attribute: value} a set-up dialect had
+        self.engines = {}  # engine key -> [(engine, its fingerprint when made)]
+        self.handed_out = set()  # ids of the engines given out during the current command
+
+    def attach(self, engine, engine_key):
+        """Routes `engine`'s connections through the keeper (psycopg2 engines only)."""
+        dialect = engine.dialect
+        if getattr(dialect, "driver", None) not in self.DRIVERS:
+            return
+        keeper = self
+        original_connect = dialect.connect
+        original_close = dialect.do_close
+        original_terminate = dialect.do_terminate
+        baseline = dict(dialect.__dict__)
+
+        def connect(*cargs, **cparams):
+            if not keeper.active:
+                return original_connect(*cargs, **cparams)
+            key = connect_key(dialect, cargs, cparams)
+            connection = keeper.take(key)
+            if connection is None:
+                connection = original_connect(*cargs, **cparams)
+                keeper.params[id(connection)] = reported_parameters(connection)
+            keeper.lent[id(connection)] = (key, connection)
+            return connection
+
+        def do_close(connection):
+            lent = keeper.lent.pop(id(connection), None)
+            if lent is not None and keeper.active and keeper.give_back(lent[0], connection):
+                keeper.remember_dialect(engine_key, dialect, baseline)
+                return
+            keeper.params.pop(id(connection), None)
+            original_close(connection)
+
+        def do_terminate(connection):  # an invalidated connection: never kept
+            keeper.lent.pop(id(connection), None)
+            keeper.params.pop(id(connection), None)
+            original_terminate(connection)
+
+        dialect.connect = connect
+        dialect.do_close = do_close
+        dialect.do_terminate = do_terminate
+        if self.active:
+            made = self.engines.setdefault(engine_key, [])
+            made.append((engine, engine_fingerprint(engine)))
+            del made[:-4]  # a handful a key is plenty (env.py's, the tracer's)
+            self.handed_out.add(id(engine))
+        saved = self.dialects.get(engine_key) if self.active else None
+        if saved is not None:
+            import weakref
+
+            dialect.__dict__.update(saved)
+            dialect._type_memos = weakref.WeakKeyDictionary()  # per dialect, never shared
+            dialect.initialize = lambda connection: None  # already set up, from the same server
+
+    def engine_again(self, engine_key):
+        """The engine an earlier command's env.py created with the same URL and options, when it
+        is as it was made: no listener added, no attribute replaced, not disposed (else None, and
+        a new one is made). SQLAlchemy caches compiled statements per engine and dialect, so
+        Alembic's version-table statements are compiled once, not in every command."""
+        if not self.active or engine_key is None:
+            return None
+        made = self.engines.get(engine_key) or []
+        for entry in list(made):
+            engine, fingerprint = entry
+            if id(engine) in self.handed_out:
+                continue  # a second engine with the same arguments in one command is its own
+            if engine_fingerprint(engine) != fingerprint:
+                made.remove(entry)
+                continue
+            self.handed_out.add(id(engine))
+            return engine
+        return None
+
+    def remember_dialect(self, engine_key, dialect, baseline):
+        if engine_key in self.dialects or getattr(dialect, "server_version_info", None) is None:
+            return
+        saved = {}
+        for name, value in dialect.__dict__.items():
+            if name in ("connect", "do_close", "do_terminate", "initialize", "_type_memos"):
+                continue
+            if name in baseline and baseline[name] is value:
+                continue
+            # Values the server decided (versions, flags, names) and memoised look-ups (hstore's
+            # oids): nothing that holds a connection or another dialect's objects.
+            if isinstance(value, (bool, int, float, str, tuple, frozenset, type(None))) or (
+                callable(value) and getattr(value, "__qualname__", "").endswith(".memo")
+            ):
+                saved[name] = value
+        self.dialects[engine_key] = saved
+
+    def take(self, key):
+        idle = self.idle.get(key)
+        while idle:
+            connection = idle.pop()
+            self.idle_ids.discard(id(connection))
+            fresh = self.fresh.pop(id(connection), False)
+            if (fresh and not server_spoke(connection)) or (not fresh and self.reset(connection)):
+                return connection
+            self.params.pop(id(connection), None)
+            close_quietly(connection)
+        return None
+
+    def reset(self, connection):
+        """A kept connection as a new one would be, or False when it is not usable (the server ended
+        it, the database was dropped, a setting psycopg2 relies on came back different)."""
+        try:
+            if connection.closed:
+                return False
+            connection.autocommit = True
+            cursor = connection.cursor()
+            try:
+                cursor.execute("DISCARD ALL")
+            finally:
+                cursor.close()
+            connection.autocommit = False
+            return reported_parameters(connection) == self.params.get(id(connection))
+        except Exception:
+            return False
+
+    def tidy(self):
+        """Resets the connections given back during the last command. Called once its response is
+        sent: the reset's round trip then overlaps what the extension does next (a snapshot), and
+        the next command finds them ready. One the server ends meanwhile says so on its socket."""
+        for key, connections in list(self.idle.items()):
+            for connection in list(connections):
+                if self.fresh.get(id(connection)):
+                    continue
+                if self.reset(connection):
+                    self.fresh[id(connection)] = True
+                    continue
+                connections.remove(connection)
+                self.idle_ids.discard(id(connection))
+                self.params.pop(id(connection), None)
+                close_quietly(connection)
+
+    def give_back(self, key, connection):
+        try:
+            if connection.closed:
+                return False
+            connection.rollback()
+            connection.autocommit = False
+            connection.set_session(isolation_level="DEFAULT", readonly="DEFAULT", deferrable="DEFAULT")
+        except Exception:
+            return False
+        self.idle.setdefault(key, []).append(connection)
+        self.idle_ids.add(id(connection))
+        self.fresh.pop(id(connection), None)
+        return True
+
+    def is_idle(self, connection):
+        return id(connection) in self.idle_ids
+
+    def end_command(self):
+        """Connections still checked out when the command ends are closed, as an `alembic` process
+        ending would; everything is closed when connections are no longer kept."""
+        self.handed_out = set()
+        lent, self.lent = self.lent, {}
+        for _key, connection in lent.values():
+            self.params.pop(id(connection), None)
+            close_quietly(connection)
+        if not self.active:
+            self.release()
+
+    def release(self):
+        idle, self.idle, self.idle_ids, self.fresh = self.idle, {}, set(), {}
+        for connections in idle.values():
+            for connection in connections:
+                self.params.pop(id(connection), None)
+                close_quietly(connection)
+        self.dialects = {}
+        self.engines = {}
+
+
+KEPT = KeptConnections()
+
+
+# Set on an engine by SQLAlchemy itself as it is used (the listeners are counted instead).
+LAZY_ENGINE_ATTRIBUTES = ("_compiled_cache", "dispatch", "_has_events")
+
+
+def engine_fingerprint(engine):
+    """What env.py could change on an engine it made: its listeners (its own, its pool's, its
+    dialect's) and its attributes (execution options, pool, echo)."""
+
+    def listeners(dispatch):
+        names = getattr(dispatch, "_event_names", ())
+        return tuple(len(getattr(getattr(dispatch, name), "listeners", ())) for name in names)
+
+    attributes = tuple(sorted((name, id(value)) for name, value in engine.__dict__.items() if name not in LAZY_ENGINE_ATTRIBUTES))
+    return (listeners(engine.dispatch), listeners(engine.pool.dispatch), listeners(engine.dialect.dispatch), attributes)
+
+
+def connect_key(dialect, cargs, cparams):
+    return (dialect.driver, repr(cargs), repr(sorted((str(k), repr(v)) for k, v in cparams.items())))
+
+
+def server_spoke(connection):
+    """Whether an idle connection's socket has something to read: the server ended the session (an
+    administrator, DROP DATABASE ... WITH (FORCE), a restart) and said so, or closed it."""
+    import select
+
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+        return bool(readable)
+    except Exception:
+        return True
+
+
+def reported_parameters(connection):
+    get = getattr(connection, "get_parameter_status", None)
+    if get is None:
+        return None
+    return tuple(get(name) for name in KeptConnections.REPORTED) + (getattr(connection, "encoding", None),)
 
 
 def is_closed(connection):
@@ -328,8 +588,15 @@ def install_redirection():
             for key in ("creator", "async_creator"):
                 if key in kwargs:
                     kwargs[key] = checked_creator(kwargs[key], key == "async_creator")
+        kept = target is not None and "creator" not in kwargs and "async_creator" not in kwargs
+        key = engine_key(url, args, kwargs) if kept else None
+        engine = KEPT.engine_again(key) if kept else None
+        if engine is not None:
+            return engine
         engine = original(url, *args, **kwargs)
         REDIRECT.engines.append(weakref.ref(engine))
+        if kept:
+            KEPT.attach(engine, key)
         if PHASES_ON:
             time_dialect_setup(engine.dialect)
         return engine
@@ -343,6 +610,16 @@ def install_redirection():
     if asyncio_engine is not None and hasattr(asyncio_engine, "_create_engine"):
         asyncio_engine._create_engine = redirecting_create_engine
     install_driver_guards()
+
+
+def engine_key(url, args, kwargs):
+    """What makes two engines' dialects alike: the URL and every option (an option whose repr
+    changes from one run of env.py to the next, a function defined there, makes them differ)."""
+    try:
+        shown = url.render_as_string(hide_password=False) if hasattr(url, "render_as_string") else str(url)
+    except Exception:
+        shown = repr(url)
+    return (shown, repr(args), repr(sorted((str(k), repr(v)) for k, v in kwargs.items())))
 
 
 def refuse_connection(where):
@@ -487,9 +764,16 @@ class Session(object):
         # The Flask application, in FLASK_APP's syntax ("app:create_app()"); else as `flask` finds it.
         self.flask_app = os.environ.get("SCHEMA_WARDEN_FLASK_APP") or None
         self._script_cache = None
+        # Keep the commands' driver connections open between commands (verify's round trip; see
+        # KeptConnections). Off by default: a command then behaves as one `alembic` process.
+        self.keep_connections = False
         self._flask = None  # (target URL, app, description) of the loaded application
 
     def configure(self, args):
+        if "url" in args and args["url"] != self.url:
+            KEPT.release()  # connections to the database commands no longer use
+        if "keepConnections" in args:
+            self.keep_connections = bool(args["keepConnections"])
         for key in ("project_dir", "config_file", "ini_section", "url_env", "url", "version_table", "version_table_schema", "env_mode", "flask_app"):
             if key in args:
                 setattr(self, key, args[key])
@@ -548,6 +832,20 @@ class Session(object):
     # The version table env.py configured (`context.configure(version_table=...)`, e.g. one per
     # history of an alembic.ini with named sections), "schema.table" with a schema; None until known.
     _env_version_table = None
+
+    def version_table_opts(self, args):
+        """Where the revisions applied are recorded: the request's table, else the one env.py
+        configured (`context.configure(version_table=..., version_table_schema=...)`) once a command
+        ran it, else the session's (alembic_version)."""
+        table, schema = self.version_table, self.version_table_schema
+        if self._env_version_table and "version_table" not in args:
+            schema, _, table = self._env_version_table.rpartition(".")
+            schema = schema or None
+        opts = {"version_table": args.get("version_table", table)}
+        schema = args.get("version_table_schema", schema)
+        if schema:
+            opts["version_table_schema"] = schema
+        return opts
 
     def note_version_table(self, env):
         context = getattr(env, "_migration_context", None)
@@ -789,8 +1087,9 @@ class RelationReader(object):
 
     def close(self):
         try:
-            self.raw.close()
-            self.engine.dispose()
+            # Through the dialect: while verify keeps connections, this one is kept for the next
+            # traced upgrade (see KeptConnections); else it is closed.
+            self.engine.dialect.do_close(self.raw)  # a NullPool engine: nothing to dispose
         except Exception:
             pass
 
@@ -926,6 +1225,8 @@ class LockTracer(object):
 
     def pid_of(self, dbapi):
         key = id(dbapi)
+        if key not in self.pids and callable(getattr(dbapi, "get_backend_pid", None)):
+            self.pids[key] = dbapi.get_backend_pid()  # psycopg2 knows it: no round trip
         if key not in self.pids:
             raw = dbapi.cursor()
             raw.execute("SELECT pg_backend_pid()")
@@ -959,8 +1260,8 @@ class LockTracer(object):
         try:
             dbapi = self.dbapi_of(cursor)
             began, observing = self.started.pop(id(dbapi), (time.perf_counter(), False))
-            if not observing and alembic_catalog_read(statement):
-                return  # it can only lock pg_catalog relations, which the trace leaves out
+            if not observing and alembic_bookkeeping(statement, self.version_table):
+                return  # it can only lock catalog relations and the version table: left out of the trace
             if observing:
                 rows = self.observer.finish()
             else:
@@ -1060,25 +1361,38 @@ class LockTracer(object):
 
 
 CATALOG_SOURCE = None
+VERSION_STATEMENT = None
 
 
-def alembic_catalog_read(statement):
-    """Whether `statement` is Alembic's own look at the catalogs (has_table on the version table
-    before each run): a SELECT whose every FROM/JOIN is a pg_catalog relation, issued by Alembic's
-    runtime rather than by a revision or env.py. Reading pg_locks after it would find nothing new."""
+def alembic_bookkeeping(statement, version_table):
+    """Whether `statement` is Alembic's own bookkeeping, issued by its runtime rather than by a
+    revision or env.py: its look at the catalogs (has_table on the version table before each run: a
+    SELECT whose every FROM/JOIN is a pg_catalog relation), or its reads and writes of the version
+    table. Reading pg_locks after it would find nothing the trace reports: catalog relations and
+    the version table are left out of it."""
     import re
 
-    global CATALOG_SOURCE
+    global CATALOG_SOURCE, VERSION_STATEMENT
     if CATALOG_SOURCE is None:
         CATALOG_SOURCE = re.compile(r"\b(?:FROM|JOIN)\s+([^\s()]+)", re.IGNORECASE)
+        VERSION_STATEMENT = re.compile(
+            r"^(?:SELECT\s+[\w.\"]+\s+FROM|UPDATE|INSERT\s+INTO|DELETE\s+FROM|CREATE\s+TABLE)\s+([\w.\"]+)(?=\s|\(|$)",
+            re.IGNORECASE,
+        )
     text = str(statement).lstrip()
-    if not text[:6].upper() == "SELECT" or ";" in text or "," in text.split("FROM", 1)[-1].split("WHERE", 1)[0]:
+    if ";" in text:
         return False
-    sources = CATALOG_SOURCE.findall(text)
-    if not sources or not all(source.startswith("pg_catalog.") for source in sources):
+    found = VERSION_STATEMENT.match(text)
+    if not (found and found.group(1).replace('"', "") == version_table) and not catalog_only_select(text):
         return False
     runtime = os.sep + os.path.join("alembic", "runtime") + os.sep
-    passing = (os.sep + "sqlalchemy" + os.sep, os.sep + os.path.join("alembic", "util") + os.sep)
+    # Alembic's runtime writes the version table through its DDL implementation's _exec, as op.*
+    # calls do: those come from alembic/operations, which is not passed over.
+    passing = (
+        os.sep + "sqlalchemy" + os.sep,
+        os.sep + os.path.join("alembic", "util") + os.sep,
+        os.sep + os.path.join("alembic", "ddl") + os.sep,
+    )
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
@@ -1087,6 +1401,13 @@ def alembic_catalog_read(statement):
             continue
         return runtime in filename
     return False
+
+
+def catalog_only_select(text):
+    if not text[:6].upper() == "SELECT" or "," in text.split("FROM", 1)[-1].split("WHERE", 1)[0]:
+        return False
+    sources = CATALOG_SOURCE.findall(text)
+    return bool(sources) and all(source.startswith("pg_catalog.") for source in sources)
 
 
 def one_line(statement):
@@ -1138,50 +1459,42 @@ def cmd_history(session, args):
 
 
 def cmd_current(session, args):
-    """The revisions the database is at, read as `alembic current` reads them: from the version
-    table env.py configures (a history of an alembic.ini with named sections may keep its own,
-    e.g. alembic_version_tenant), so env.py runs with a step function that applies nothing and
-    Alembic's dont_mutate (no version table is created). A version table given by the caller, or
-    Schema Warden's own env.py, is read directly; so is the default table when env.py fails."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+    from alembic.runtime.migration import MigrationContext
+
     url = session.effective_url(args)
     if not url:
         raise HelperError("NoDatabaseUrl", "No database URL was given to the helper")
-    if "version_table" in args or session.env_mode == "builtin":
-        return read_current_heads(session, args, url)
+    if "version_table" not in args and session.env_mode == "project" and not session._env_version_table:
+        # Which table env.py records revisions in (context.configure(version_table=...)) is known
+        # only once env.py ran: run it as `alembic current` does, reading instead of migrating.
+        return current_through_env(session, args)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts=session.version_table_opts(args))
+        return sorted(context.get_current_heads())
+
+
+def current_through_env(session, args):
     from alembic.runtime.environment import EnvironmentContext
 
-    config = session.config(args)
-    script = session.script(args, config)
+    with phase("script"):
+        config = session.config(args)
+        script = session.script(args, config)
     heads = []
 
     def read(rev, context):
         heads.extend(context.get_current_heads())
         return []
 
-    try:
-        with EnvironmentContext(config, script, fn=read, dont_mutate=True) as env:
+    def run():
+        with phase("env"), EnvironmentContext(config, script, fn=read, dont_mutate=True) as env:
             script.run_env()
             session.note_version_table(env)
-    except Exception:
-        # The revision is still worth knowing where env.py cannot run here (it needs the
-        # application's settings, say): Alembic's default table, as before env.py was read.
-        return read_current_heads(session, args, url)
+
+    run_env_marked(script, run)
     return sorted(heads)
-
-
-def read_current_heads(session, args, url):
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-    from alembic.runtime.migration import MigrationContext
-
-    opts = {"version_table": args.get("version_table", session.version_table)}
-    schema = args.get("version_table_schema", session.version_table_schema)
-    if schema:
-        opts["version_table_schema"] = schema
-    engine = create_engine(url, poolclass=NullPool)
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts=opts)
-        return sorted(context.get_current_heads())
 
 
 def env_py_frame(exc, script):
@@ -1219,15 +1532,18 @@ def run_env_marked(script, run):
         raise
 
 
-def run_online(session, args, direction, revision):
+def run_online(session, args, direction, revision, prepare=None):
     """What alembic.command.upgrade/downgrade do (the same calls since Alembic 1.0), with the cached
-    ScriptDirectory; falls back to alembic.command where the private walkers are missing."""
+    ScriptDirectory; falls back to alembic.command where the private walkers are missing.
+    `prepare(script)`, when given, runs once the ScriptDirectory is read, before env.py."""
     from alembic import command
     from alembic.runtime.environment import EnvironmentContext
 
     with phase("script"):
         config = session.config(args)
         script = session.script(args, config)
+    if prepare is not None:
+        prepare(script)
     walker = getattr(script, "_%s_revs" % direction, None)
     if walker is None:
         run_env_marked(script, lambda: getattr(command, direction)(config, revision))
@@ -1249,19 +1565,25 @@ def cmd_upgrade(session, args):
     if not args.get("traceLocks") or not REDIRECT.target:
         run_online(session, args, "upgrade", revision)
         return {"revision": revision, "environment": session.environment()}
-    with phase("script"):
-        script = session.script(args)
     version_table = args.get("version_table", session._env_version_table or session.version_table)
-    with phase("traceSetup"):
-        tracer = LockTracer(REDIRECT.target, revision_dirs_of(script), version_table)
-        tracer.install()
+    tracers = []
+
+    def start_tracing(script):
+        with phase("traceSetup"):
+            tracer = LockTracer(REDIRECT.target, revision_dirs_of(script), version_table)
+            tracers.append(tracer)
+            tracer.install()
+
     try:
-        run_online(session, args, "upgrade", revision)
+        run_online(session, args, "upgrade", revision, prepare=start_tracing)
     except BaseException:
-        tracer.relations.close()  # no result is read: the upgrade failed
+        for tracer in tracers:
+            tracer.relations.close()  # no result is read: the upgrade failed
         raise
     finally:
-        tracer.remove()
+        for tracer in tracers:
+            tracer.remove()
+    tracer = tracers[0]
     with phase("traceSetup"):
         trace = tracer.result()
     return {"revision": revision, "environment": session.environment(), "trace": trace}
@@ -1460,9 +1782,11 @@ def handle(session, request):
             raise HelperError("UnknownCommand", "Unknown command %r" % (cmd,))
         args = request.get("args") or {}
         REDIRECT.target = session.effective_url(args)
+        KEPT.active = session.keep_connections
         try:
             result = COMMANDS[cmd](session, args)
         finally:
+            KEPT.active = session.keep_connections  # `configure` may have changed it
             REDIRECT.end_command()
         response = {"id": request_id, "ok": True, "result": result}
     except (KeyboardInterrupt, GeneratorExit):
@@ -1502,6 +1826,8 @@ def main():
             send({"id": request.get("id"), "ok": True, "result": None})
             break
         send(handle(session, request))
+        KEPT.tidy()
+    KEPT.release()
     return 0
 
 
