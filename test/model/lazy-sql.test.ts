@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as v8 from 'node:v8';
+import { writeSyntheticHistory } from '../../bench/synthetic';
+import { analyzeOnce } from '../../server/src/engine/analyze';
 import { defaultConfig } from '../../server/src/config/config';
 import { decodeModel, encodeModel } from '../../server/src/engine/cache/modelCodec';
 import { lintProject } from '../../server/src/engine/lint';
@@ -8,7 +13,7 @@ import type { MigrationModel } from '../../server/src/model/migration';
 import { createProjectModel } from '../../server/src/model/project';
 import { parsePython } from '../../server/src/parse/python';
 import { uncachedLibpgQueryAnalyzer, type SqlAnalyzer } from '../../server/src/parse/sql';
-import { ruleById } from '../../server/src/rules';
+import { allRules, ruleById } from '../../server/src/rules';
 import type { Rule } from '../../server/src/rules/types';
 import { engineReady } from '../support/engine';
 
@@ -31,7 +36,8 @@ const FILES: Record<string, string> = {
     '    op.execute(f"ALTER TABLE {name} ADD COLUMN x int")\n\ndef downgrade():\n    pass\n',
 };
 
-function counting(): { analyzer: SqlAnalyzer; calls: () => number } {
+/** libpg-query, counting its parses; on read (as the CLI's `libpgQueryOnRead`) unless told otherwise. */
+function counting(onRead = true): { analyzer: SqlAnalyzer; calls: () => number } {
   let calls = 0;
   return {
     analyzer: {
@@ -39,6 +45,7 @@ function counting(): { analyzer: SqlAnalyzer; calls: () => number } {
         calls++;
         return uncachedLibpgQueryAnalyzer.parse(sql);
       },
+      onRead,
     },
     calls: () => calls,
   };
@@ -61,8 +68,21 @@ function lint(analyzer: SqlAnalyzer, ids: string[]): string {
   return JSON.stringify([...lintProject(project, { rules })]);
 }
 
-describe('SQL parsed only when a rule reads it', () => {
+describe('SQL parsed only when a rule reads it', function () {
+  this.timeout(60000);
   before(() => engineReady);
+
+  it('parses while building by default (the parse workers share that load), with the same blocks', () => {
+    const eager = counting(false);
+    const built = models(eager.analyzer);
+    assert.equal(eager.calls(), 4, 'every analysable string, while building');
+    const lazy = models(counting().analyzer);
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(lazy.map((m) => m.operations.map((op) => op.sql)))),
+      JSON.parse(JSON.stringify(built.map((m) => m.operations.map((op) => op.sql)))),
+    );
+    assert.equal('error' in (built[0].operations[0].sql ?? {}), false);
+  });
 
   it('builds a model without parsing its SQL, and parses a block once when it is first read', () => {
     const { analyzer, calls } = counting();
@@ -91,9 +111,7 @@ describe('SQL parsed only when a rule reads it', () => {
     const lazy = counting();
     const engineWithoutSql = lint(lazy.analyzer, ['SW001', 'SW107', 'SW208']);
     assert.equal(lazy.calls(), 0);
-    const eager = counting();
-    const eagerModels = models(eager.analyzer);
-    for (const m of eagerModels) for (const op of m.operations) void op.sql?.statements;
+    const eagerModels = models(counting(false).analyzer);
     const eagerProject = createProjectModel(ROOT, defaultConfig(ROOT), eagerModels);
     const rules = ['SW001', 'SW107', 'SW208'].map((id) => ruleById(id) as Rule);
     assert.equal(engineWithoutSql, JSON.stringify([...lintProject(eagerProject, { rules })]));
@@ -105,6 +123,25 @@ describe('SQL parsed only when a rule reads it', () => {
     assert.ok(calls() > 0);
     assert.match(report, /SQL syntax error/);
     assert.match(report, /SW001/);
+  });
+
+  it('rules marked readsSql: false parse no SQL (the CLI leaves SQL unparsed when only they run)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sw-lazy-sql-'));
+    try {
+      writeSyntheticHistory(dir, 120);
+      const versions = path.join(dir, 'alembic/versions');
+      const files = fs.readdirSync(versions).map((f) => path.join(versions, f));
+      const marked = allRules.filter((rule) => rule.meta.readsSql === false);
+      assert.ok(marked.length >= 5);
+      for (const rule of marked) {
+        const { analyzer, calls } = counting();
+        const built = files.map((file) => analyzeOnce(file, fs.readFileSync(file, 'utf8'), analyzer));
+        lintProject(createProjectModel(dir, defaultConfig(dir), built), { rules: [rule] });
+        assert.equal(calls(), 0, `${rule.meta.id} parsed SQL`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stores and sends an unread block as plain data: the codec and structured clone read it', () => {

@@ -9,6 +9,7 @@ import { ChangedFilesError, changedFiles, isGitCommit, type ChangedFiles } from 
 import { lintProject } from '../engine/lint';
 import { acceptedHistory } from '../model/baseline';
 import { loadProjects } from '../engine/loadProject';
+import { libpgQueryOnRead } from '../parse/sql';
 import { AnalysisCache } from '../engine/cache/analysisCache';
 import { enclosingProject, findProjects } from '../model/discovery';
 import { parseCommandArgs } from './args';
@@ -275,7 +276,9 @@ async function collectOrThrow(
 ): Promise<number | { report: LintReport; notes: string[]; fixed: FileFixes[] }> {
   let loaded;
   try {
-    loaded = await loadProjects(positionals, io.cwd, { cache });
+    // Rules that read no SQL: each string is parsed only if something reads it (model/sqlBlocks.ts).
+    const sql = rules.every((rule) => rule.meta.readsSql === false) ? libpgQueryOnRead : undefined;
+    loaded = await loadProjects(positionals, io.cwd, { cache, sql });
     const baselineError = unknownBaselineError(loaded.projects);
     if (baselineError) throw baselineError;
   } catch (err) {

@@ -79,14 +79,19 @@ function sqlLiteralOf(
 }
 
 /**
- * The block of a SQL string literal. PostgreSQL's parser runs when something first reads the
- * block's `statements` or `error` (most rules that read SQL, SW000 for syntax errors, the schema
- * replay), not when the model is built: a run whose rules read no SQL (`--select SW101,SW107`)
- * parses none. Reading either replaces both getters with plain data properties, so the block is
- * plain data from then on (the analysis cache's codec and structured clone read it through the
- * getters); a block without an error then has no `error` key, as before.
+ * The block of a SQL string literal, parsed with PostgreSQL's parser. With an analyzer that parses
+ * on read (`libpgQueryOnRead`: the CLI's runs whose rules all read no SQL, e.g. `--select
+ * SW107,SW208`), the parser runs when something first reads the block's `statements` or `error`,
+ * not while the model is built. Reading either replaces both getters with plain data properties,
+ * so the block is plain data from then on (the analysis cache's codec and structured clone read it
+ * through the getters); a block without an error then has no `error` key, as an eager one. Runs
+ * whose rules read SQL parse it while building, where the parse workers share the load.
  */
 export function parseSqlString(string: StringValue, span: Span, lines: LineIndex, analyzer: SqlAnalyzer): SqlBlock {
+  if (!analyzer.onRead) {
+    const { statements, error } = parsedSqlString(string, span, lines, analyzer);
+    return { analysable: true, text: string.value, statements, span, ...(error ? { error } : {}) };
+  }
   const block = { analysable: true, text: string.value } as SqlBlock;
   const materialize = (): void => {
     const { statements, error } = parsedSqlString(string, span, lines, analyzer);
