@@ -185,7 +185,10 @@ async function lintWith(
   // The parsers are loaded up front only when this run certainly parses (--fix re-parses what it
   // fixes; --no-cache parses every file); otherwise on first use (parse/parserReady.ts).
   takeParserMissed(); // a note left by an earlier caller in this process is not this run's
-  if (values.fix || values['no-cache']) await initEngine();
+  if (values.fix) await initEngine();
+  // --no-cache: the parsers start loading now, and the analysis awaits them (engine/parallelAnalyze.ts)
+  // after finding the projects and starting the parse workers, which overlap their compile.
+  else if (values['no-cache']) initEngine().catch(() => undefined);
   let cache = openCache();
   let collected = await collectReport(rules, positionals, values, io, gitAnswers, changed, cache);
   if (takeParserMissed()) {

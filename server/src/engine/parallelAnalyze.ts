@@ -43,14 +43,15 @@ export async function analyzeFilesWith<T = MigrationModel>(
   files: readonly string[],
   options: AnalyzeOptions<T>,
 ): Promise<Array<T | MigrationModel>> {
-  // Parsers are loaded when there is something to parse (a run answered by the cache loads none).
-  if (files.length > 0) await initEngine();
+  if (files.length === 0) return [];
   const sql = options.sql ?? libpgQueryAnalyzer;
   const local: (file: string) => T | MigrationModel =
     options.local ?? ((file) => analyzeOnce(file, readText(file), sql));
   const script = options.script ?? path.join(__dirname, 'parseWorker.js');
   const workers = options.workers ?? (files.length >= PARALLEL_FROM ? parseWorkerCount() : 0);
   if (workers === 0 || !fs.existsSync(script)) {
+    // Parsers are loaded when there is something to parse (a run answered by the cache loads none).
+    await initEngine();
     const results: Array<T | MigrationModel> = [];
     for (const file of files) {
       results.push(local(file));
@@ -107,8 +108,10 @@ class ParallelAnalysis<T> {
   }
 
   async run(): Promise<T[]> {
+    // The workers start (a thread, a bundle, their own WASM compile) while this thread's parsers load.
     for (let i = 0; i < this.workerCount; i++) this.startWorker();
     try {
+      await initEngine();
       while (this.done < this.files.length) {
         const parsed = this.nextReceived();
         if (parsed) this.buildFrom(parsed);
