@@ -9,6 +9,7 @@ import { ChangedFilesError, changedFiles, isGitCommit, type ChangedFiles } from 
 import { lintProject } from '../engine/lint';
 import { acceptedHistory } from '../model/baseline';
 import { loadProjects } from '../engine/loadProject';
+import { libpgQueryOnRead } from '../parse/sql';
 import { AnalysisCache } from '../engine/cache/analysisCache';
 import { enclosingProject, findProjects } from '../model/discovery';
 import { parseCommandArgs } from './args';
@@ -184,7 +185,10 @@ async function lintWith(
   // The parsers are loaded up front only when this run certainly parses (--fix re-parses what it
   // fixes; --no-cache parses every file); otherwise on first use (parse/parserReady.ts).
   takeParserMissed(); // a note left by an earlier caller in this process is not this run's
-  if (values.fix || values['no-cache']) await initEngine();
+  if (values.fix) await initEngine();
+  // --no-cache: the parsers start loading now, and the analysis awaits them (engine/parallelAnalyze.ts)
+  // after finding the projects and starting the parse workers, which overlap their compile.
+  else if (values['no-cache']) initEngine().catch(() => undefined);
   let cache = openCache();
   let collected = await collectReport(rules, positionals, values, io, gitAnswers, changed, cache);
   if (takeParserMissed()) {
@@ -275,7 +279,9 @@ async function collectOrThrow(
 ): Promise<number | { report: LintReport; notes: string[]; fixed: FileFixes[] }> {
   let loaded;
   try {
-    loaded = await loadProjects(positionals, io.cwd, { cache });
+    // Rules that read no SQL: each string is parsed only if something reads it (model/sqlBlocks.ts).
+    const sql = rules.every((rule) => rule.meta.readsSql === false) ? libpgQueryOnRead : undefined;
+    loaded = await loadProjects(positionals, io.cwd, { cache, sql });
     const baselineError = unknownBaselineError(loaded.projects);
     if (baselineError) throw baselineError;
   } catch (err) {

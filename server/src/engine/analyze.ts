@@ -1,5 +1,5 @@
 import { initPythonParser, parsePython, type SyntaxTree } from '../parse/python';
-import { initSqlParser } from '../parse/sql';
+import { initSqlParser, libpgQueryAnalyzer, type SqlAnalyzer } from '../parse/sql';
 import { buildMigrationModel } from '../model/buildMigration';
 import type { MigrationModel } from '../model/migration';
 
@@ -21,8 +21,11 @@ export function analyzeSource(path: string, source: string, previousTree?: Synta
 }
 
 /** Parses and builds the model, freeing the syntax tree (for batch use such as the CLI). */
-export function analyzeOnce(path: string, source: string): MigrationModel {
-  const { model, tree } = analyzeSource(path, source);
-  tree.delete();
-  return model;
+export function analyzeOnce(path: string, source: string, sql: SqlAnalyzer = libpgQueryAnalyzer): MigrationModel {
+  const tree = parsePython(source);
+  try {
+    return buildMigrationModel(path, source, tree, sql);
+  } finally {
+    tree.delete();
+  }
 }

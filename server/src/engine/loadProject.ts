@@ -12,6 +12,7 @@ import {
   type ProjectSearch,
 } from '../model/discovery';
 import type { MigrationModel } from '../model/migration';
+import type { SqlAnalyzer } from '../parse/sql';
 import { createProjectModel, type ProjectModel } from '../model/project';
 import { isRevisionFile, isRevisionSource, notARevision } from '../model/revisionContent';
 import { projectRootOf } from '../model/sourceRoots';
@@ -47,6 +48,8 @@ export function projectDecisionsDir(cwd: string): string {
 /** Where models come from: the analysis cache when there is one (`--no-cache`: none). */
 export interface LoadOptions {
   cache?: AnalysisCache;
+  /** How SQL is parsed when models are built here (default: while building; see model/sqlBlocks.ts). */
+  sql?: SqlAnalyzer;
 }
 
 function analyze(
@@ -55,7 +58,7 @@ function analyze(
   config: ResolvedConfig,
   options: LoadOptions,
 ): Promise<MigrationModel[]> {
-  return options.cache ? options.cache.analyzeFiles(files, projectRoot, config) : analyzeFiles(files);
+  return options.cache ? options.cache.analyzeFiles(files, projectRoot, config) : analyzeFiles(files, options.sql);
 }
 
 /** Loads one project: its revisions as discovery lists them (`files` when already listed). */

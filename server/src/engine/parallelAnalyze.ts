@@ -6,6 +6,7 @@ import { buildModelFromCopy } from '../model/buildMigration';
 import type { MigrationModel } from '../model/migration';
 import { parserInput } from '../parse/python';
 import { decodeTree, type LanguageTables } from '../parse/pyTree';
+import { libpgQueryAnalyzer, type SqlAnalyzer } from '../parse/sql';
 import { analyzeOnce, initEngine } from './analyze';
 import type { ParsedFile, ToMain, ToWorker } from './parseProtocol';
 import { readText } from './readText';
@@ -17,8 +18,8 @@ import { readText } from './readText';
  * The result is the same as `files.map((f) => analyzeOnce(f, readText(f)))`, in the same order;
  * any worker that fails leaves its files to this thread.
  */
-export async function analyzeFiles(files: readonly string[]): Promise<MigrationModel[]> {
-  return analyzeFilesWith(files, {});
+export async function analyzeFiles(files: readonly string[], sql?: SqlAnalyzer): Promise<MigrationModel[]> {
+  return analyzeFilesWith(files, { sql });
 }
 
 export interface AnalyzeOptions<T> {
@@ -33,6 +34,8 @@ export interface AnalyzeOptions<T> {
   local?: (file: string) => T;
   /** Called now and then with the number of files done. */
   progress?: (done: number) => void;
+  /** How the models' SQL is parsed (default: while building, `libpgQueryAnalyzer`). */
+  sql?: SqlAnalyzer;
 }
 
 /** `analyzeFiles` with what to do with each file here, and the number of workers when it is not automatic. */
@@ -40,12 +43,15 @@ export async function analyzeFilesWith<T = MigrationModel>(
   files: readonly string[],
   options: AnalyzeOptions<T>,
 ): Promise<Array<T | MigrationModel>> {
-  // Parsers are loaded when there is something to parse (a run answered by the cache loads none).
-  if (files.length > 0) await initEngine();
-  const local: (file: string) => T | MigrationModel = options.local ?? ((file) => analyzeOnce(file, readText(file)));
+  if (files.length === 0) return [];
+  const sql = options.sql ?? libpgQueryAnalyzer;
+  const local: (file: string) => T | MigrationModel =
+    options.local ?? ((file) => analyzeOnce(file, readText(file), sql));
   const script = options.script ?? path.join(__dirname, 'parseWorker.js');
   const workers = options.workers ?? (files.length >= PARALLEL_FROM ? parseWorkerCount() : 0);
   if (workers === 0 || !fs.existsSync(script)) {
+    // Parsers are loaded when there is something to parse (a run answered by the cache loads none).
+    await initEngine();
     const results: Array<T | MigrationModel> = [];
     for (const file of files) {
       results.push(local(file));
@@ -56,7 +62,7 @@ export async function analyzeFilesWith<T = MigrationModel>(
     }
     return results;
   }
-  return new ParallelAnalysis<T | MigrationModel>(files, workers, script, local, options.progress).run();
+  return new ParallelAnalysis<T | MigrationModel>(files, workers, script, local, options.progress, sql).run();
 }
 
 /** Below this many files a worker's start (≈ 0.1 s: a thread, a bundle, a WASM compile) costs more than it saves. */
@@ -95,14 +101,17 @@ class ParallelAnalysis<T> {
     private readonly script: string,
     private readonly local: (file: string) => T,
     private readonly progress: ((done: number) => void) | undefined,
+    private readonly sql: SqlAnalyzer,
   ) {
     this.results = new Array(files.length);
     this.back = files.length;
   }
 
   async run(): Promise<T[]> {
+    // The workers start (a thread, a bundle, their own WASM compile) while this thread's parsers load.
     for (let i = 0; i < this.workerCount; i++) this.startWorker();
     try {
+      await initEngine();
       while (this.done < this.files.length) {
         const parsed = this.nextReceived();
         if (parsed) this.buildFrom(parsed);
@@ -190,7 +199,7 @@ class ParallelAnalysis<T> {
       return;
     }
     const root = decodeTree(parsed.encoded, this.tables as LanguageTables, parserInput(parsed.source));
-    this.store(parsed.index, buildModelFromCopy(parsed.file, parsed.source, root, parsed.syntaxErrors) as T);
+    this.store(parsed.index, buildModelFromCopy(parsed.file, parsed.source, root, parsed.syntaxErrors, this.sql) as T);
   }
 
   private analyzeHere(index: number): void {

@@ -78,14 +78,57 @@ function sqlLiteralOf(
   }
 }
 
+/**
+ * The block of a SQL string literal, parsed with PostgreSQL's parser. With an analyzer that parses
+ * on read (`libpgQueryOnRead`: the CLI's runs whose rules all read no SQL, e.g. `--select
+ * SW107,SW208`), the parser runs when something first reads the block's `statements` or `error`,
+ * not while the model is built. Reading either replaces both getters with plain data properties,
+ * so the block is plain data from then on (the analysis cache's codec and structured clone read it
+ * through the getters); a block without an error then has no `error` key, as an eager one. Runs
+ * whose rules read SQL parse it while building, where the parse workers share the load.
+ */
 export function parseSqlString(string: StringValue, span: Span, lines: LineIndex, analyzer: SqlAnalyzer): SqlBlock {
+  if (!analyzer.onRead) {
+    const { statements, error } = parsedSqlString(string, span, lines, analyzer);
+    return { analysable: true, text: string.value, statements, span, ...(error ? { error } : {}) };
+  }
+  const block = { analysable: true, text: string.value } as SqlBlock;
+  const materialize = (): void => {
+    const { statements, error } = parsedSqlString(string, span, lines, analyzer);
+    Object.defineProperty(block, 'statements', { value: statements, ...PLAIN });
+    if (error) Object.defineProperty(block, 'error', { value: error, ...PLAIN });
+    else delete block.error;
+  };
+  const onFirstRead = <K extends 'statements' | 'error'>(key: K): PropertyDescriptor => ({
+    get: (): SqlBlock[K] => {
+      materialize();
+      return block[key];
+    },
+    enumerable: true,
+    configurable: true,
+  });
+  // The keys in the order they always had: analysable, text, statements, span, error.
+  Object.defineProperty(block, 'statements', onFirstRead('statements'));
+  block.span = span;
+  Object.defineProperty(block, 'error', onFirstRead('error'));
+  return block;
+}
+
+const PLAIN = { writable: true, enumerable: true, configurable: true } as const;
+
+function parsedSqlString(
+  string: StringValue,
+  span: Span,
+  lines: LineIndex,
+  analyzer: SqlAnalyzer,
+): Pick<SqlBlock, 'statements' | 'error'> {
   const { value, offsets } = string;
   const { toSource, charEnd, endToSource } = sourceMapping(offsets, lines.text);
   const parsed = analyzer.parse(value);
-  const block: SqlBlock = { analysable: true, text: value, statements: [], span };
+  const result: Pick<SqlBlock, 'statements' | 'error'> = { statements: [] };
   if (parsed.error) {
     const at = toSource(parsed.error.offset);
-    block.error = { message: parsed.error.message, span: { start: at, end: Math.min(charEnd(at), span.end) } };
+    result.error = { message: parsed.error.message, span: { start: at, end: Math.min(charEnd(at), span.end) } };
   }
   for (const statement of parsed.statements) {
     let end = statement.end;
@@ -100,9 +143,9 @@ export function parseSqlString(string: StringValue, span: Span, lines: LineIndex
       locate: sqlStatementLocator(statement.locate, offsets, lines.text, stmtSpan),
     };
     statementSources.set(sqlStatement, { sql: value, offsets });
-    block.statements.push(sqlStatement);
+    result.statements.push(sqlStatement);
   }
-  return block;
+  return result;
 }
 
 /**

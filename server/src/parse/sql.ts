@@ -36,6 +36,11 @@ export interface SqlParseResult {
 
 export interface SqlAnalyzer {
   parse(sql: string): SqlParseResult;
+  /**
+   * Parse each SQL string of a model when something first reads its statements or error, not
+   * while the model is built (model/sqlBlocks.ts): for runs whose rules read no SQL.
+   */
+  onRead?: boolean;
 }
 
 let loading: Promise<void> | undefined;
@@ -149,6 +154,9 @@ export const libpgQueryAnalyzer: SqlAnalyzer = {
     return result;
   },
 };
+
+/** `libpgQueryAnalyzer`, parsing each string of a model only when a rule reads it. */
+export const libpgQueryOnRead: SqlAnalyzer = { parse: (sql) => libpgQueryAnalyzer.parse(sql), onRead: true };
 
 /** The same parser without the cache, for measurements that must parse every time. */
 export const uncachedLibpgQueryAnalyzer: SqlAnalyzer = { parse: (sql) => parseUncached(sql) };

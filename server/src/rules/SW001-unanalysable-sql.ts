@@ -6,6 +6,7 @@ export default defineRule({
     name: 'unanalysable-sql',
     severity: 'info',
     scope: 'revision',
+    readsSql: false,
     policySection: 'Enforcement and Deviations',
     policyClause: 'Schema changes and migrations are subject to code review with architecture alignment checks.',
     docs: {

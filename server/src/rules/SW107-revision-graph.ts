@@ -9,6 +9,7 @@ export default defineRule({
     name: 'revision-graph',
     severity: 'error',
     scope: 'project',
+    readsSql: false,
     policySection: 'Migration Rules',
     policyClause:
       'Migration ordering must respect dependency graph; out-of-order revision merges must be resolved by new revisions rather than editing history.',

@@ -14,6 +14,7 @@ export default defineRule({
     name: 'revision-description',
     severity: 'warning',
     scope: 'revision',
+    readsSql: false,
     policySection: 'Schema Evolution Boundaries',
     policyClause:
       'Columns, constraints, and indexes must include rationale in migration descriptions; ' +

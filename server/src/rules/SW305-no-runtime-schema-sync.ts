@@ -38,6 +38,7 @@ export default defineRule({
     name: 'no-runtime-schema-sync',
     severity: 'error',
     scope: 'application',
+    readsSql: false,
     policySection: 'Forbidden Items in Phase 2',
     policyClause: 'Automatic schema synchronization from ORM metadata at runtime in production environments.',
     docs: {

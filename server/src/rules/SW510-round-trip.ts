@@ -16,6 +16,7 @@ export default defineRule({
     name: NAME,
     severity: 'error',
     scope: 'project',
+    readsSql: false,
     policySection: 'Testing Strategy Boundaries',
     policyClause:
       'Migration tests must run against ephemeral PostgreSQL instances and validate both upgrade and downgrade paths.',

@@ -6,7 +6,8 @@ import {
   type MigrationModel,
   type PyValue,
 } from '../model/migration';
-import { tableKey, type Schema } from '../model/schema';
+import { tableKey, type IndexModel, type Schema } from '../model/schema';
+import { ChunkedMap } from '../model/schema/chunkedMap';
 import type { Span } from '../model/source';
 import { ddlFactOf } from '../parse/facts/schemaDdl';
 import { qualifiedName } from '../parse/facts/views';
@@ -115,10 +116,10 @@ export default defineRule({
     if (foreignKeys.length === 0) return;
     const replaced = replacedForeignKeys(migration, tables.schema.before);
     const fkTables = new Set(foreignKeys.map((fk) => tableKey(fk.table)));
-    for (const index of after.indexes.values())
-      if (fkTables.has(tableKey(index.table))) indexed.push({ table: index.table, columns: index.columns });
-    for (const table of after.tables.values()) {
-      if (!fkTables.has(tableKey(table.key))) continue;
+    for (const index of indexesOn(after, fkTables)) indexed.push({ table: index.table, columns: index.columns });
+    for (const key of fkTables) {
+      const table = after.tables.get(key);
+      if (!table) continue;
       for (const c of table.constraints)
         if (c.kind === 'primary' || c.kind === 'unique') indexed.push({ table: table.key, columns: c.columns });
       const primary = [...table.columns.values()].filter((c) => c.primaryKey).map((c) => c.name);
@@ -183,6 +184,16 @@ function collectFromOperation(
 }
 
 /** An index whose leading columns are exactly the key's columns, in any order. */
+/** The index's table, as a schema keys its tables. */
+const tableOfIndex = (index: IndexModel): string => tableKey(index.table);
+
+/** The schema's indexes on these tables: looked up by table, not by reading every index of the history. */
+function indexesOn(schema: Schema, tables: ReadonlySet<string>): IndexModel[] {
+  const { indexes } = schema;
+  if (indexes instanceof ChunkedMap) return [...tables].flatMap((table) => indexes.valuesIn(table, tableOfIndex));
+  return [...indexes.values()].filter((index) => tables.has(tableOfIndex(index)));
+}
+
 function covered(indexed: ReadonlyArray<{ table: string; columns: string[] }>, fk: NewForeignKey): boolean {
   const wanted = new Set(fk.columns);
   return indexed.some(

@@ -7,6 +7,7 @@ export default defineRule({
     name: 'decision-record',
     severity: 'error',
     scope: 'decision',
+    readsSql: false,
     policySection: 'Enforcement and Deviations',
     policyClause:
       'Any deviation from these data architecture rules requires a DECISION under docs/decisions/ including rollback and monitoring plans.',

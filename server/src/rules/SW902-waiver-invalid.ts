@@ -10,6 +10,7 @@ export default defineRule({
     name: 'waiver-invalid',
     severity: 'error',
     scope: 'revision',
+    readsSql: false,
     policySection: 'Purpose',
     policyClause: 'Require deviations to be documented in docs/decisions/ with impact analysis.',
     docs: {

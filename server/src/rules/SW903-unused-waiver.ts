@@ -7,6 +7,7 @@ export default defineRule({
     name: 'unused-waiver',
     severity: 'warning',
     scope: 'revision',
+    readsSql: false,
     policySection: 'Enforcement and Deviations',
     policyClause:
       'Any deviation from these data architecture rules requires a DECISION under docs/decisions/ including rollback and monitoring plans.',

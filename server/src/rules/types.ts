@@ -36,6 +36,12 @@ export interface RuleMeta {
   /** The clause of the policy this rule enforces, quoted word for word. */
   policyClause: string;
   docs: RuleDocs;
+  /**
+   * False for a rule that never reads SQL (statements, SQL errors, the replayed schema): a CLI run
+   * of only such rules leaves each SQL string unparsed until something reads it. Left out, the
+   * rule is taken to read SQL; being wrong here costs time, never a finding.
+   */
+  readsSql?: false;
 }
 
 export type { Fix, TextEdit } from '../fixes/edit';

@@ -14,6 +14,9 @@ function bucketOf(key: string): number {
 
 const EMPTY_BUCKET: ReadonlyMap<string, unknown> = new Map<string, unknown>();
 
+/** `valuesIn`'s groupings, per bucket (a bucket is never written once a built map holds it) and grouping function. */
+const groupings = new WeakMap<ReadonlyMap<string, unknown>, Map<unknown, Map<string, unknown[]>>>();
+
 export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   /** Use ChunkedMap.empty() / from() / draft().build(). */
   constructor(
@@ -56,6 +59,35 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   }
   [Symbol.iterator](): MapIterator<[string, V]> {
     return this.entries();
+  }
+
+  /**
+   * The values `groupOf` puts in `group` (e.g. a schema's indexes on one table), in no set order.
+   * The grouping is kept per bucket, so the next revision's schema, which shares all but the
+   * buckets it changed, regroups only those: asking this of every revision's schema stays linear
+   * in the history, where iterating every value would not.
+   */
+  valuesIn(group: string, groupOf: (value: V) => string): V[] {
+    const out: V[] = [];
+    for (const bucket of this.buckets) {
+      if (bucket.size === 0) continue;
+      let byGrouping = groupings.get(bucket);
+      if (!byGrouping) groupings.set(bucket, (byGrouping = new Map()));
+      let groups = byGrouping.get(groupOf) as Map<string, V[]> | undefined;
+      if (!groups) {
+        groups = new Map();
+        for (const value of bucket.values()) {
+          const key = groupOf(value);
+          const list = groups.get(key);
+          if (list) list.push(value);
+          else groups.set(key, [value]);
+        }
+        byGrouping.set(groupOf, groups);
+      }
+      const found = groups.get(group);
+      if (found) for (const value of found) out.push(value);
+    }
+    return out;
   }
 
   /** A mutable copy that copies each bucket the first time it is written. */
@@ -108,6 +140,8 @@ export class ChunkedDraft<V> {
   }
 
   build(): ChunkedMap<V> {
+    // A bucket a built map holds is never written again (its groupings are kept, see valuesIn).
+    this.owned.fill(false);
     return new ChunkedMap(this.buckets.slice(), this.size);
   }
 }
