@@ -13,8 +13,12 @@ import type { Finding, Rule } from '../../rules/types';
 import type { RevisionFindingsCache } from '../lint';
 import { analyzeFiles } from '../parallelAnalyze';
 import { readText } from '../readText';
-import { decodeModel, encodeModel } from './modelCodec';
-import { RULE_INPUTS, type RuleInputs } from './ruleInputs';
+import { fixtureFiles } from '../../rules/SW501-fixture-schema';
+import { rememberValidatedNames, validatedNamesOf } from '../../rules/SW602-not-valid-constraint';
+import { analyzeOnce } from '../analyze';
+import { decodeModel, encodeModel, lazyModel, summarizeModel, type ModelSummary } from './modelCodec';
+import { PROJECT_RULE_INPUTS, RULE_INPUTS, type RuleInputs } from './ruleInputs';
+import { PackedEntries } from './pack';
 import { CacheStore } from './store';
 
 /**
@@ -29,6 +33,7 @@ import { CacheStore } from './store';
 declare const SCHEMA_WARDEN_BUILD: string | undefined;
 
 const YIELD_EVERY = 100;
+const PACK_INTERVAL_MS = 60_000;
 
 /** The default folder, at the project root. */
 export const DEFAULT_CACHE_DIR = '.schema-warden-cache';
@@ -46,27 +51,38 @@ export interface CacheSettings {
 }
 
 interface ProjectKeys {
-  store: CacheStore;
+  store: PackedEntries;
   /** Configuration, Alembic settings, enabled rules: what every findings key holds. */
   settings: string;
   /** Revision id → chain key; null where a cycle makes it undefined. */
   chain: Map<string, string | null>;
+  /** Revision id → digest of the constraint names later revisions validate (SW602); made on first use. */
+  laterValidations?: Map<string, string>;
 }
 
-interface ModelEntry {
+/**
+ * The small entry read for every unchanged file: what the revision graph and the findings keys
+ * need. The model itself is a separate entry, decoded only when something reads it.
+ */
+interface IndexEntry {
+  /** The application modules the model's dialect guards read, with their content hashes then. */
   deps: Array<{ module: string; file?: string; hash?: string }>;
-  model: Buffer;
+  summary: ModelSummary;
+  /** The constraint names the upgrade validates (SW602's key). */
+  validations: string[];
 }
 
 export class AnalysisCache implements RevisionFindingsCache {
   readonly engineId: string;
   private readonly stores = new Map<string, CacheStore>();
+  /** Per cache folder and project root: the pack of small entries (pack.ts). */
+  private readonly packs = new Map<string, PackedEntries>();
   private readonly modelKeys = new WeakMap<MigrationModel, string>();
   private readonly projects = new WeakMap<ProjectModel, ProjectKeys>();
   private readonly pending: Array<() => void> = [];
   private flushTimer: NodeJS.Timeout | undefined;
   /** How many models were read back and how many built, for the bench and the tests. */
-  readonly stats = { modelsRead: 0, modelsBuilt: 0, findingsRead: 0, findingsRun: 0 };
+  readonly stats = { modelsRead: 0, modelsBuilt: 0, modelsDecoded: 0, findingsRead: 0, findingsRun: 0 };
 
   constructor(private readonly settings: CacheSettings) {
     const build = typeof SCHEMA_WARDEN_BUILD === 'string' ? SCHEMA_WARDEN_BUILD : 'unbundled';
@@ -77,7 +93,8 @@ export class AnalysisCache implements RevisionFindingsCache {
 
   /** Counts from zero again (the language server re-indexes). */
   resetStats(): void {
-    Object.assign(this.stats, { modelsRead: 0, modelsBuilt: 0, findingsRead: 0, findingsRun: 0 });
+    Object.assign(this.stats, { modelsRead: 0, modelsBuilt: 0, modelsDecoded: 0, findingsRead: 0, findingsRun: 0 });
+    for (const pack of this.packs.values()) pack.resetUse();
   }
 
   /** The cache folder of a project. */
@@ -95,6 +112,18 @@ export class AnalysisCache implements RevisionFindingsCache {
     return store;
   }
 
+  /** The entries of one project (its root) in its cache folder, through the project's pack. */
+  entriesFor(projectRoot: string, config: ResolvedConfig): PackedEntries {
+    const store = this.storeFor(projectRoot, config);
+    const id = `${store.dir}\0${projectRoot}`;
+    let pack = this.packs.get(id);
+    if (!pack) {
+      pack = new PackedEntries(store, hash('pack', projectRoot));
+      this.packs.set(id, pack);
+    }
+    return pack;
+  }
+
   /**
    * `analyzeFiles` through the cache: a file whose stored model is still valid is read back, the
    * others are parsed (in the parse workers when there are many) and stored.
@@ -105,7 +134,7 @@ export class AnalysisCache implements RevisionFindingsCache {
     config: ResolvedConfig,
     parse: (files: readonly string[]) => Promise<Array<MigrationModel | T>> = analyzeFiles,
   ): Promise<Array<MigrationModel | T>> {
-    const store = this.storeFor(projectRoot, config);
+    const store = this.entriesFor(projectRoot, config);
     const results: Array<MigrationModel | T | undefined> = new Array(files.length);
     const missing: number[] = [];
     for (let i = 0; i < files.length; i++) {
@@ -126,8 +155,11 @@ export class AnalysisCache implements RevisionFindingsCache {
     return results as Array<MigrationModel | T>;
   }
 
-  /** The stored model of a file as it is now on disk, when there is a valid one. */
-  readModel(store: CacheStore, file: string): MigrationModel | undefined {
+  /**
+   * The stored model of a file as it is now on disk, when there is a valid one: its index entry
+   * read now, the rest of the model on first use (see modelCodec.ts `lazyModel`).
+   */
+  readModel(store: PackedEntries, file: string): MigrationModel | undefined {
     let source: string;
     try {
       source = readText(file);
@@ -135,30 +167,68 @@ export class AnalysisCache implements RevisionFindingsCache {
       return undefined; // the parse reports it
     }
     const key = this.keyOf(file, source);
-    const data = store.get('model', key);
+    const data = store.get('index', key);
     if (!data) return undefined;
     try {
-      const entry = v8.deserialize(data) as ModelEntry;
+      const entry = v8.deserialize(data) as IndexEntry;
       if (!entry.deps.every((dep) => dependencyUnchanged(file, dep))) return undefined;
-      const model = decodeModel(entry.model);
-      if (model.path !== file || model.source !== source) return undefined;
+      const { eager, lazy } = entry.summary;
+      if (eager.path !== file || 'source' in eager || !Array.isArray(lazy)) return undefined;
+      if (!Array.isArray(entry.validations) || !entry.validations.every((n) => typeof n === 'string')) return undefined;
+      const model = lazyModel({ eager: { ...eager, source }, lazy }, () => this.loadModel(store, key, file, source));
       this.modelKeys.set(model, key);
+      rememberValidatedNames(model, entry.validations as string[]);
       return model;
     } catch {
       return undefined;
     }
   }
 
+  /**
+   * The whole model behind an index entry, when something reads past the index: decoded from its
+   * entry, or, when that cannot be read or trusted, parsed again (and stored again).
+   */
+  private loadModel(store: PackedEntries, key: string, file: string, source: string): MigrationModel {
+    const data = store.get('model', key);
+    if (data) {
+      try {
+        const model = decodeModel(data);
+        if (model.path === file && model.source === source) {
+          this.stats.modelsDecoded++;
+          return model;
+        }
+      } catch {
+        // parsed again below
+      }
+    }
+    // Throws ParserNotReadyError in a CLI run that has not loaded the parsers: it loads them and
+    // runs again from the start (parse/parserReady.ts).
+    const model = analyzeOnce(file, source);
+    this.stats.modelsBuilt++;
+    this.storeModel(store, model);
+    return model;
+  }
+
   /** Stores a model just built (its application-module lookups are taken from importedGuards now). */
-  storeModel(store: CacheStore, model: MigrationModel): void {
+  storeModel(store: PackedEntries, model: MigrationModel): void {
     const lookups = takeGuardModuleLookups(model.path);
+    const key = this.modelKeyOf(model);
     this.later(() => {
+      const validations = [...validatedNamesOf(model)];
       const encoded = encodeModel(model);
       if (!encoded) return;
       const deps = lookups.map((l) => ({ ...l, hash: l.file ? hashFile(l.file) : undefined }));
       if (deps.some((d) => d.file && d.hash === undefined)) return;
-      const entry: ModelEntry = { deps, model: encoded };
-      store.put('model', this.modelKeyOf(model), v8.serialize(entry));
+      const entry: IndexEntry = { deps, summary: summarizeModel(model), validations };
+      let index: Buffer;
+      try {
+        index = v8.serialize(entry);
+      } catch {
+        return; // not plain data: parsed every time
+      }
+      // The model first: an index entry whose model is missing is parsed again when read.
+      store.put('model', key, encoded);
+      store.put('index', key, index);
     });
   }
 
@@ -168,12 +238,16 @@ export class AnalysisCache implements RevisionFindingsCache {
    */
   flush(): void {
     for (let write = this.pending.shift(); write; write = this.pending.shift()) write();
+    for (const pack of this.packs.values()) pack.write();
   }
 
   /** A summary for the language server's log: what was read back, what was built. */
   summary(): string {
-    const { modelsRead, modelsBuilt, findingsRead, findingsRun } = this.stats;
-    return `cache: ${modelsRead} model(s) read, ${modelsBuilt} parsed; ${findingsRead} findings set(s) read, ${findingsRun} checked`;
+    const { modelsRead, modelsBuilt, modelsDecoded, findingsRead, findingsRun } = this.stats;
+    return (
+      `cache: ${modelsRead} model(s) read (${modelsDecoded} decoded), ${modelsBuilt} parsed; ` +
+      `${findingsRead} findings set(s) read, ${findingsRun} checked`
+    );
   }
 
   private later(write: () => void): void {
@@ -192,6 +266,8 @@ export class AnalysisCache implements RevisionFindingsCache {
       while (this.pending.length > 0 && performance.now() < until) (this.pending.shift() as () => void)();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    // Edits keep adding entries: the pack is rewritten at most once a minute.
+    for (const pack of this.packs.values()) pack.write(PACK_INTERVAL_MS);
   }
 
   findings(
@@ -203,7 +279,7 @@ export class AnalysisCache implements RevisionFindingsCache {
   ): Finding[] {
     const active = rules.filter((r) => effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off');
     const keys = this.projectKeys(project, isEnabled);
-    const tiers: Record<RuleInputs, Rule[]> = { revision: [], ancestors: [] };
+    const tiers: Record<RuleInputs, Rule[]> = { revision: [], ancestors: [], laterValidations: [] };
     const always: Rule[] = [];
     for (const rule of active) {
       const inputs = RULE_INPUTS[rule.meta.id] as RuleInputs | undefined;
@@ -218,10 +294,15 @@ export class AnalysisCache implements RevisionFindingsCache {
         else byRule.set(finding.ruleId, [finding]);
       }
     };
-    for (const tier of ['revision', 'ancestors'] as const) {
+    for (const tier of ['revision', 'ancestors', 'laterValidations'] as const) {
       const tierRules = tiers[tier];
       if (tierRules.length === 0) continue;
-      const base = tier === 'revision' ? this.modelKeyOf(migration) : this.chainKeyOf(migration, project, keys);
+      const base =
+        tier === 'revision'
+          ? this.modelKeyOf(migration)
+          : tier === 'ancestors'
+            ? this.chainKeyOf(migration, project, keys)
+            : this.laterValidationsKeyOf(migration, project, keys);
       if (base === undefined) {
         always.push(...tierRules);
         continue;
@@ -242,6 +323,48 @@ export class AnalysisCache implements RevisionFindingsCache {
     }
     if (always.length) add(run(always));
     return active.flatMap((r) => byRule.get(r.meta.id) ?? []);
+  }
+
+  /**
+   * The findings of a whole-project rule: stored ones when the rule's inputs (ruleInputs.ts
+   * PROJECT_RULE_INPUTS) are unchanged, else `run`'s, stored. Rules not listed, and projects
+   * whose graph has a cycle, run every time. Findings are stored before waivers apply, like the
+   * per-revision ones: a waiver or decision record edited is applied afresh on every run.
+   */
+  projectFindings(
+    project: ProjectModel,
+    rule: Rule,
+    isEnabled: (id: string) => boolean,
+    run: () => Finding[],
+  ): Finding[] {
+    const inputs = PROJECT_RULE_INPUTS[rule.meta.id];
+    if (!inputs || project.graph.problems.some((p) => p.kind === 'cycle')) return run();
+    const keys = this.projectKeys(project, isEnabled);
+    const heads: string[] = [];
+    for (const head of project.graph.heads) {
+      const key = keys.chain.get(head);
+      if (!key) return run();
+      heads.push(key);
+    }
+    const parts = ['project', keys.settings, rule.meta.id, heads.join(',')];
+    if (inputs === 'headsAndFixtures') {
+      for (const file of fixtureFiles(project)) {
+        const content = hashFile(file);
+        if (content === undefined) return run();
+        parts.push(file, content);
+      }
+    }
+    const key = hash(...parts);
+    const stored = readFindings(keys.store, key);
+    if (stored) {
+      this.stats.findingsRead++;
+      return stored;
+    }
+    const found = run();
+    this.stats.findingsRun++;
+    const data = encodeFindings(found);
+    if (data) this.later(() => keys.store.put('findings', key, data));
+    return found;
   }
 
   /** One line per cache folder that could not be written at all. */
@@ -277,12 +400,42 @@ export class AnalysisCache implements RevisionFindingsCache {
       enabled.join(','),
     );
     keys = {
-      store: this.storeFor(project.root, project.config),
+      store: this.entriesFor(project.root, project.config),
       settings,
       chain: chainKeys(project, (m) => this.modelKeyOf(m)),
     };
     this.projects.set(project, keys);
     return keys;
+  }
+
+  /**
+   * SW602's key: the revision's chain key and the constraint names validated by the revisions
+   * after it in graph order (read from the index entries, so no model is decoded for it).
+   */
+  private laterValidationsKeyOf(
+    migration: MigrationModel,
+    project: ProjectModel,
+    keys: ProjectKeys,
+  ): string | undefined {
+    const chain = this.chainKeyOf(migration, project, keys);
+    if (chain === undefined) return undefined;
+    if (!keys.laterValidations) {
+      const digests = new Map<string, string>();
+      const later = new Set<string>();
+      let digest = hash('validations');
+      for (let i = project.graph.order.length - 1; i >= 0; i--) {
+        const id = project.graph.order[i];
+        digests.set(id, digest);
+        const node = project.graph.nodes.get(id);
+        const names = node ? validatedNamesOf(node.migration) : [];
+        const size = later.size;
+        for (const name of names) later.add(name);
+        if (later.size !== size) digest = hash('validations', ...[...later].sort());
+      }
+      keys.laterValidations = digests;
+    }
+    const later = migration.revision ? keys.laterValidations.get(migration.revision) : undefined;
+    return later === undefined ? undefined : hash(chain, later);
   }
 
   /** The revision's chain key, when it is the graph's revision of its id and in no cycle. */
@@ -329,7 +482,7 @@ function isModel(result: unknown): result is MigrationModel {
   return typeof result === 'object' && result !== null && 'source' in result && 'operations' in result;
 }
 
-function readFindings(store: CacheStore, key: string): Finding[] | undefined {
+function readFindings(store: PackedEntries, key: string): Finding[] | undefined {
   const data = store.get('findings', key);
   if (!data) return undefined;
   try {
@@ -348,7 +501,7 @@ function encodeFindings(findings: readonly Finding[]): Buffer | undefined {
   }
 }
 
-function dependencyUnchanged(revisionPath: string, dep: ModelEntry['deps'][number]): boolean {
+function dependencyUnchanged(revisionPath: string, dep: IndexEntry['deps'][number]): boolean {
   const file = findGuardModule(revisionPath, dep.module);
   if (file !== dep.file) return false;
   return !file || hashFile(file) === dep.hash;

@@ -12,10 +12,10 @@ import { runGit } from '../git';
  */
 
 /** Bumped when the layout or the encoding of entries changes. */
-const LAYOUT = 'v1';
+const LAYOUT = 'v2';
 const MAGIC = 'schema-warden-cache';
 
-export type EntryKind = 'model' | 'findings';
+export type EntryKind = 'index' | 'model' | 'findings' | 'pack';
 
 export class CacheStore {
   private readonly root: string;

@@ -1,0 +1,99 @@
+import * as v8 from 'node:v8';
+import type { CacheStore, EntryKind } from './store';
+
+/**
+ * One file holding the small entries (index entries and findings) a project's last run used, so
+ * that a run over an unchanged history reads one file instead of a few thousand. It only speeds
+ * up reading: every entry it holds is also an entry file of its own, is looked up by the same
+ * content-addressed key, and is checked by its reader as if read from that file. A pack that
+ * cannot be read is ignored; one that misses an entry falls back to the entry file. Rewritten,
+ * with exactly the entries used, when a run used entries the pack did not hold. Models (large,
+ * decoded only on demand) are never packed.
+ */
+export class PackedEntries {
+  private loaded: Map<string, Uint8Array> | undefined;
+  private readonly used = new Map<string, Uint8Array>();
+  private dirty = false;
+  private lastWrite = 0;
+
+  /**
+   * @param store the cache folder's entries
+   * @param name the pack's key (one pack per project root)
+   */
+  constructor(
+    readonly store: CacheStore,
+    private readonly name: string,
+  ) {}
+
+  get(kind: EntryKind, key: string): Buffer | undefined {
+    if (!packable(kind)) return this.store.get(kind, key);
+    const id = `${kind}:${key}`;
+    const packed = this.entries().get(id);
+    if (packed) {
+      this.used.set(id, packed);
+      return Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+    }
+    const data = this.store.get(kind, key);
+    if (data) {
+      this.used.set(id, data);
+      this.dirty = true;
+    }
+    return data;
+  }
+
+  put(kind: EntryKind, key: string, payload: Buffer): void {
+    this.store.put(kind, key, payload);
+    if (!packable(kind)) return;
+    this.used.set(`${kind}:${key}`, payload);
+    this.dirty = true;
+  }
+
+  /** Forgets what was used (the language server indexes again); the pack's entries stay readable. */
+  resetUse(): void {
+    this.used.clear();
+    this.dirty = false;
+  }
+
+  /**
+   * Writes the pack when this run used entries it did not hold; `minIntervalMs` keeps the language
+   * server, whose edits keep adding entries, from rewriting it after every pause in typing.
+   */
+  write(minIntervalMs = 0): void {
+    if (!this.dirty || (this.lastWrite && performance.now() - this.lastWrite < minIntervalMs)) return;
+    this.dirty = false;
+    this.lastWrite = performance.now();
+    let payload: Buffer;
+    try {
+      payload = v8.serialize([...this.used]);
+    } catch {
+      return;
+    }
+    this.store.put('pack', this.name, payload);
+    this.loaded = new Map(this.used);
+  }
+
+  private entries(): Map<string, Uint8Array> {
+    if (!this.loaded) this.loaded = readPack(this.store.get('pack', this.name));
+    return this.loaded;
+  }
+}
+
+function packable(kind: EntryKind): boolean {
+  return kind === 'index' || kind === 'findings';
+}
+
+function readPack(data: Buffer | undefined): Map<string, Uint8Array> {
+  if (!data) return new Map();
+  try {
+    const pairs = v8.deserialize(data) as unknown;
+    if (!Array.isArray(pairs)) return new Map();
+    const entries = new Map<string, Uint8Array>();
+    for (const pair of pairs) {
+      if (!Array.isArray(pair) || typeof pair[0] !== 'string' || !(pair[1] instanceof Uint8Array)) return new Map();
+      entries.set(pair[0], pair[1]);
+    }
+    return entries;
+  } catch {
+    return new Map();
+  }
+}
