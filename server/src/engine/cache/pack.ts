@@ -62,9 +62,15 @@ export class PackedEntries {
     if (!this.dirty || (this.lastWrite && performance.now() - this.lastWrite < minIntervalMs)) return;
     this.dirty = false;
     this.lastWrite = performance.now();
+    // One blob and a table of offsets: thousands of small buffers deserialize slowly one by one.
+    const ids = [...this.used.keys()];
+    const parts = [...this.used.values()];
+    const ends: number[] = [];
+    let end = 0;
+    for (const part of parts) ends.push((end += part.byteLength));
     let payload: Buffer;
     try {
-      payload = v8.serialize([...this.used]);
+      payload = v8.serialize({ ids, ends, blob: Buffer.concat(parts) });
     } catch {
       return;
     }
@@ -85,12 +91,17 @@ function packable(kind: EntryKind): boolean {
 function readPack(data: Buffer | undefined): Map<string, Uint8Array> {
   if (!data) return new Map();
   try {
-    const pairs = v8.deserialize(data) as unknown;
-    if (!Array.isArray(pairs)) return new Map();
+    const { ids, ends, blob } = v8.deserialize(data) as { ids: unknown; ends: unknown; blob: unknown };
+    if (!Array.isArray(ids) || !Array.isArray(ends) || !(blob instanceof Uint8Array) || ids.length !== ends.length)
+      return new Map();
     const entries = new Map<string, Uint8Array>();
-    for (const pair of pairs) {
-      if (!Array.isArray(pair) || typeof pair[0] !== 'string' || !(pair[1] instanceof Uint8Array)) return new Map();
-      entries.set(pair[0], pair[1]);
+    let start = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id: unknown = ids[i];
+      const end: unknown = ends[i];
+      if (typeof id !== 'string' || typeof end !== 'number' || end < start || end > blob.byteLength) return new Map();
+      entries.set(id, blob.subarray(start, end));
+      start = end;
     }
     return entries;
   } catch {
