@@ -178,6 +178,100 @@ describe('analysis cache (#16)', function () {
     );
   });
 
+  it('reports what --no-cache does after each kind of change: a revision in the middle, an ancestor, the configuration, a guard module, a decision record, git', async function () {
+    this.timeout(240_000);
+    const dir = tempDir();
+    writeSyntheticHistory(dir, 60);
+    const versions = path.join(dir, 'alembic', 'versions');
+    const revisionFile = (n: number): string => path.join(versions, `r${String(n).padStart(5, '0')}_step_${n}.py`);
+    const addToUpgrade = (file: string, lines: string): void => {
+      const text = fs.readFileSync(file, 'utf8');
+      const body = text.indexOf('\n', text.indexOf('def upgrade()')) + 1;
+      fs.writeFileSync(file, `${text.slice(0, body)}${lines}${text.slice(body)}`);
+    };
+    let previous = '';
+    /** The filled cache's run against a cold one, after a change that must change the report. */
+    const sameAsCold = async (change: string): Promise<void> => {
+      const cold = await lint(dir, '--no-cache');
+      const warm = await lint(dir);
+      assert.equal(warm.stdout, cold.stdout, `${change}: the report`);
+      assert.equal(warm.stderr, cold.stderr, `${change}: standard error`);
+      assert.equal(warm.code, cold.code, `${change}: the exit code`);
+      assert.notEqual(cold.stdout, previous, `${change} changes the report (or this case tests nothing)`);
+      previous = cold.stdout;
+      // And again with the entries this run wrote.
+      assert.equal((await lint(dir)).stdout, cold.stdout, `${change}: the next run`);
+    };
+    const git = (...args: string[]): void => {
+      const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+    };
+
+    // A guard module of the application, and a revision that reads it: while it tests MySQL, the
+    // drop_table below it is for another database.
+    fs.mkdirSync(path.join(dir, 'app'));
+    fs.writeFileSync(path.join(dir, 'app', '__init__.py'), '');
+    const guard = path.join(dir, 'app', 'db.py');
+    fs.writeFileSync(
+      guard,
+      'from alembic import op\n\n\ndef is_other():\n    return op.get_bind().dialect.name == "mysql"\n',
+    );
+    const guarded = revisionFile(20);
+    fs.writeFileSync(
+      guarded,
+      fs.readFileSync(guarded, 'utf8').replace('import logging\n', 'import logging\n\nfrom app.db import is_other\n'),
+    );
+    addToUpgrade(guarded, '    if is_other():\n        op.drop_table("entity_3")\n');
+    // A waiver that names decision 0001, and the record.
+    const waived = revisionFile(30);
+    addToUpgrade(waived, '    # schema-warden: allow SW104 decision=0001\n    op.drop_table("entity_4")\n');
+    const record = path.join(dir, 'docs', 'decisions', '0001-drop-entity-4.md');
+    fs.mkdirSync(path.dirname(record), { recursive: true });
+    fs.writeFileSync(
+      record,
+      '---\nid: "0001"\ntitle: Drop entity_4\nstatus: accepted\ndate: 2026-01-01\nrules: [SW104]\nrevisions: [r00030]\n---\n\n## Context\n\nNobody reads it.\n\n## Decision\n\nDrop it.\n',
+    );
+    fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.schema-warden]\ndecisions-dir = "docs/decisions"\n');
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'history');
+    await sameAsCold('the history as committed');
+
+    addToUpgrade(revisionFile(35), '    op.drop_column("entity_12", "name")\n');
+    await sameAsCold('a revision in the middle edited');
+
+    addToUpgrade(revisionFile(2), '    op.add_column("entity_1", sa.Column("late", sa.Text(), nullable=False))\n');
+    await sameAsCold('an ancestor edited');
+
+    fs.appendFileSync(path.join(dir, 'pyproject.toml'), 'severity = { SW201 = "error" }\n');
+    await sameAsCold('the configuration changed');
+
+    fs.writeFileSync(
+      guard,
+      'from alembic import op\n\n\ndef is_other():\n    return op.get_bind().dialect.name == "postgresql"\n',
+    );
+    await sameAsCold('the guard module the revision imports changed');
+
+    fs.writeFileSync(record, fs.readFileSync(record, 'utf8').replace('status: accepted', 'status: proposed'));
+    await sameAsCold('the decision record behind a waiver changed');
+
+    git('add', '-A');
+    git('commit', '-qm', 'edits');
+    await sameAsCold('committed: SW108 sees revisions changed after their children were committed');
+
+    addToUpgrade(revisionFile(50), '    op.drop_column("entity_13", "name")\n');
+    await sameAsCold('SW108: an uncommitted edit of a revision with a committed child');
+
+    fs.writeFileSync(
+      path.join(versions, 'zz_second_head.py'),
+      notNullRevision('zz0002', 'r00040').replace('late_table', 'entity_5').replace('late_table', 'entity_5'),
+    );
+    await sameAsCold('SW107: a second head');
+  });
+
   it('keeps the cache where cache-dir or --cache-dir says, and --no-cache with --cache-dir is a usage error', async () => {
     const demo = copyDemo();
     const pyproject = path.join(demo, 'pyproject.toml');

@@ -77,6 +77,11 @@ export class AnalysisCache implements RevisionFindingsCache {
   private readonly stores = new Map<string, CacheStore>();
   /** Per cache folder and project root: the pack of small entries (pack.ts). */
   private readonly packs = new Map<string, PackedEntries>();
+  /**
+   * Each model's content key, the base of its findings keys: the file's path and text and the
+   * application modules its dialect guards read (their text changes the model, not the file's).
+   * Only models read from or stored in the cache have one; the others' findings are not kept.
+   */
   private readonly modelKeys = new WeakMap<MigrationModel, string>();
   private readonly projects = new WeakMap<ProjectModel, ProjectKeys>();
   private readonly pending: Array<() => void> = [];
@@ -176,7 +181,7 @@ export class AnalysisCache implements RevisionFindingsCache {
       if (eager.path !== file || 'source' in eager || !Array.isArray(lazy)) return undefined;
       if (!Array.isArray(entry.validations) || !entry.validations.every((n) => typeof n === 'string')) return undefined;
       const model = lazyModel({ eager: { ...eager, source }, lazy }, () => this.loadModel(store, key, file, source));
-      this.modelKeys.set(model, key);
+      this.modelKeys.set(model, contentKeyOf(key, entry.deps));
       rememberValidatedNames(model, entry.validations as string[]);
       return model;
     } catch {
@@ -209,16 +214,23 @@ export class AnalysisCache implements RevisionFindingsCache {
     return model;
   }
 
-  /** Stores a model just built (its application-module lookups are taken from importedGuards now). */
+  /**
+   * Stores a model just built. Its application-module lookups are taken from importedGuards and
+   * hashed now, as they were when it was built; a model whose modules cannot be read is neither
+   * stored nor given a content key (its findings run every time).
+   */
   storeModel(store: PackedEntries, model: MigrationModel): void {
-    const lookups = takeGuardModuleLookups(model.path);
-    const key = this.modelKeyOf(model);
+    const deps = takeGuardModuleLookups(model.path).map((l) => ({
+      ...l,
+      hash: l.file ? hashFile(l.file) : undefined,
+    }));
+    if (deps.some((d) => d.file && d.hash === undefined)) return;
+    const key = this.keyOf(model.path, model.source);
+    this.modelKeys.set(model, contentKeyOf(key, deps));
     this.later(() => {
       const validations = [...validatedNamesOf(model)];
       const encoded = encodeModel(model);
       if (!encoded) return;
-      const deps = lookups.map((l) => ({ ...l, hash: l.file ? hashFile(l.file) : undefined }));
-      if (deps.some((d) => d.file && d.hash === undefined)) return;
       const entry: IndexEntry = { deps, summary: summarizeModel(model), validations };
       let index: Buffer;
       try {
@@ -376,13 +388,8 @@ export class AnalysisCache implements RevisionFindingsCache {
     return hash('model', this.engineId, file, source);
   }
 
-  private modelKeyOf(model: MigrationModel): string {
-    let key = this.modelKeys.get(model);
-    if (!key) {
-      key = this.keyOf(model.path, model.source);
-      this.modelKeys.set(model, key);
-    }
-    return key;
+  private modelKeyOf(model: MigrationModel): string | undefined {
+    return this.modelKeys.get(model);
   }
 
   private projectKeys(project: ProjectModel, isEnabled: (id: string) => boolean): ProjectKeys {
@@ -450,15 +457,19 @@ export class AnalysisCache implements RevisionFindingsCache {
  * chain keys, and for a merge the order its ancestors are replayed in. Computed in graph order
  * (parents first); a revision in or after a cycle gets none.
  */
-function chainKeys(project: ProjectModel, modelKey: (m: MigrationModel) => string): Map<string, string | null> {
+function chainKeys(
+  project: ProjectModel,
+  modelKey: (m: MigrationModel) => string | undefined,
+): Map<string, string | null> {
   const { graph } = project;
   const keys = new Map<string, string | null>();
   const keyOfParent = (id: string): string | null => (graph.nodes.has(id) ? (keys.get(id) ?? null) : `missing:${id}`);
   for (const id of graph.order) {
     const node = graph.nodes.get(id);
     if (!node) continue;
-    const parts = [modelKey(node.migration)];
-    let broken = false;
+    const own = modelKey(node.migration);
+    const parts = [own ?? ''];
+    let broken = own === undefined;
     for (const other of [...node.parents, '|', ...node.dependsOn]) {
       if (other === '|') {
         parts.push(other);
@@ -505,6 +516,12 @@ function dependencyUnchanged(revisionPath: string, dep: IndexEntry['deps'][numbe
   const file = findGuardModule(revisionPath, dep.module);
   if (file !== dep.file) return false;
   return !file || hashFile(file) === dep.hash;
+}
+
+/** A model's content key: its entry's key and, when its dialect guards read modules, their hashes. */
+function contentKeyOf(entryKey: string, deps: IndexEntry['deps']): string {
+  if (deps.length === 0) return entryKey;
+  return hash('content', entryKey, ...deps.flatMap((d) => [d.module, d.file ?? '', d.hash ?? '']));
 }
 
 function hashFile(file: string): string | undefined {
