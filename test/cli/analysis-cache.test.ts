@@ -70,7 +70,7 @@ function entries(cacheDir: string): string[] {
   return out;
 }
 
-function entryFiles(cacheDir: string, kind: 'index' | 'model' | 'findings' | 'pack'): string[] {
+function entryFiles(cacheDir: string, kind: 'index' | 'model' | 'findings' | 'pack' | 'schema'): string[] {
   return entries(cacheDir).filter((f) => f.includes(`${path.sep}${kind}${path.sep}`) && f.endsWith('.bin'));
 }
 
@@ -272,6 +272,59 @@ describe('analysis cache (#16)', function () {
     await sameAsCold('SW107: a second head');
   });
 
+  it('replays from the stored schema of the nearest checkpoint, decoding only what it replays, with the findings of a cold run', async () => {
+    const dir = tempDir();
+    writeSyntheticHistory(dir, 150);
+    const versions = path.join(dir, 'alembic', 'versions');
+    const revisionFile = (n: number): string => path.join(versions, `r${String(n).padStart(5, '0')}_step_${n}.py`);
+    const warmRun = async (): Promise<{ cache: AnalysisCache; findings: unknown }> => {
+      const cache = new AnalysisCache({ version: VERSION, schemas: true });
+      const project = (await loadProjects([dir], dir, { cache })).projects[0];
+      const findings = Object.fromEntries(lintProject(project, { revisionFindings: cache }));
+      cache.flush();
+      return { cache, findings };
+    };
+    const cold = async (): Promise<unknown> =>
+      Object.fromEntries(lintProject((await loadProjects([dir], dir)).projects[0]));
+    await warmRun(); // fills the cache, the schemas after revisions 99, 148 and 149 with it
+    const cacheDir = path.join(dir, '.schema-warden-cache');
+    assert.ok(entryFiles(cacheDir, 'schema').length >= 3, 'schemas stored');
+
+    // The newest revision edited: its parent's schema is read back, no ancestor is decoded.
+    fs.appendFileSync(revisionFile(149), '\n# edited\n');
+    const newest = await warmRun();
+    assert.deepEqual(newest.findings, await cold());
+    assert.ok(newest.cache.stats.schemasRead >= 1);
+    assert.ok(newest.cache.stats.modelsDecoded <= 5, `${newest.cache.stats.modelsDecoded} models decoded`);
+
+    // Revision 120 edited: replayed from revision 99's schema (at most its 20 ancestors since then
+    // and its 29 descendants are decoded), the descendants re-checked.
+    const text = fs.readFileSync(revisionFile(120), 'utf8');
+    const body = text.indexOf('\n', text.indexOf('def upgrade()')) + 1;
+    fs.writeFileSync(
+      revisionFile(120),
+      `${text.slice(0, body)}    op.add_column("entity_7", sa.Column("late", sa.Text(), nullable=False))\n${text.slice(body)}`,
+    );
+    const middle = await warmRun();
+    assert.deepEqual(middle.findings, await cold());
+    assert.ok(middle.cache.stats.schemasRead >= 1);
+    assert.ok(
+      middle.cache.stats.modelsDecoded < 60,
+      `${middle.cache.stats.modelsDecoded} models decoded after revision 120 was edited`,
+    );
+
+    // Damaged schema entries are replayed from further up, or from the root.
+    for (const file of entryFiles(cacheDir, 'schema')) {
+      const data = fs.readFileSync(file);
+      data[data.length - 5] ^= 0xff;
+      fs.writeFileSync(file, data);
+    }
+    fs.appendFileSync(revisionFile(130), '\n# edited\n');
+    const damaged = await warmRun();
+    assert.deepEqual(damaged.findings, await cold());
+    assert.equal(damaged.cache.stats.schemasRead, 0);
+  });
+
   it('keeps the cache where cache-dir or --cache-dir says, and --no-cache with --cache-dir is a usage error', async () => {
     const demo = copyDemo();
     const pyproject = path.join(demo, 'pyproject.toml');
@@ -322,7 +375,9 @@ describe('analysis cache (#16)', function () {
       fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
       damaged.set(file, fs.statSync(file).size);
     }
-    // Editing the newest revision makes its ancestors' schema needed: their models are read.
+    // Editing the newest revision makes its ancestors' schema needed, and with no stored schema
+    // to start from, their models are read.
+    for (const file of entryFiles(cacheDir, 'schema')) fs.rmSync(file);
     fs.appendFileSync(path.join(demo, 'alembic', 'versions', '0004_touch_updated_at.py'), '\n# edited\n');
     const cold = await spawnLint(demo, '--no-cache');
     const run = await spawnLint(demo);

@@ -15,10 +15,17 @@ import { analyzeFiles } from '../parallelAnalyze';
 import { readText } from '../readText';
 import { fixtureFiles } from '../../rules/SW501-fixture-schema';
 import { rememberValidatedNames, validatedNamesOf } from '../../rules/SW602-not-valid-constraint';
+import {
+  rememberNotNullFacts,
+  revisionNotNullFacts,
+  type NotNullFacts,
+} from '../../rules/SW610-not-null-without-check';
 import { analyzeOnce } from '../analyze';
 import { decodeModel, encodeModel, lazyModel, summarizeModel, type ModelSummary } from './modelCodec';
 import { PROJECT_RULE_INPUTS, RULE_INPUTS, type RuleInputs } from './ruleInputs';
+import { replayedSoFar, seedSchemas } from '../../model/schema';
 import { PackedEntries } from './pack';
+import { decodeSchema, encodeSchema } from './schemaCodec';
 import { CacheStore } from './store';
 
 /**
@@ -34,6 +41,8 @@ declare const SCHEMA_WARDEN_BUILD: string | undefined;
 
 const YIELD_EVERY = 100;
 const PACK_INTERVAL_MS = 60_000;
+/** A stored schema every this many revisions in graph order (and at the heads and their parents). */
+const SCHEMA_EVERY = 100;
 
 /** The default folder, at the project root. */
 export const DEFAULT_CACHE_DIR = '.schema-warden-cache';
@@ -48,6 +57,11 @@ export interface CacheSettings {
    * undefined: only when `flush` is called (the CLI, once its report is out).
    */
   flushAfterMs?: number;
+  /**
+   * Keep the replayed schema after some revisions (by chain key) and start replays from them
+   * (the CLI). The language server replays once and then per keystroke from its own memo.
+   */
+  schemas?: boolean;
 }
 
 interface ProjectKeys {
@@ -70,6 +84,8 @@ interface IndexEntry {
   summary: ModelSummary;
   /** The constraint names the upgrade validates (SW602's key). */
   validations: string[];
+  /** The NOT NULL checks the upgrade adds or validates (SW610's inherited state). */
+  notNullFacts: NotNullFacts[];
 }
 
 export class AnalysisCache implements RevisionFindingsCache {
@@ -85,9 +101,11 @@ export class AnalysisCache implements RevisionFindingsCache {
   private readonly modelKeys = new WeakMap<MigrationModel, string>();
   private readonly projects = new WeakMap<ProjectModel, ProjectKeys>();
   private readonly pending: Array<() => void> = [];
+  /** Projects whose replays start from stored schemas, to store theirs when flushing. */
+  private readonly seeded: Array<{ project: ProjectModel; keys: ProjectKeys; read: Set<string> }> = [];
   private flushTimer: NodeJS.Timeout | undefined;
   /** How many models were read back and how many built, for the bench and the tests. */
-  readonly stats = { modelsRead: 0, modelsBuilt: 0, modelsDecoded: 0, findingsRead: 0, findingsRun: 0 };
+  readonly stats = { modelsRead: 0, modelsBuilt: 0, modelsDecoded: 0, findingsRead: 0, findingsRun: 0, schemasRead: 0 };
 
   constructor(private readonly settings: CacheSettings) {
     const build = typeof SCHEMA_WARDEN_BUILD === 'string' ? SCHEMA_WARDEN_BUILD : 'unbundled';
@@ -98,7 +116,14 @@ export class AnalysisCache implements RevisionFindingsCache {
 
   /** Counts from zero again (the language server re-indexes). */
   resetStats(): void {
-    Object.assign(this.stats, { modelsRead: 0, modelsBuilt: 0, modelsDecoded: 0, findingsRead: 0, findingsRun: 0 });
+    Object.assign(this.stats, {
+      modelsRead: 0,
+      modelsBuilt: 0,
+      modelsDecoded: 0,
+      findingsRead: 0,
+      findingsRun: 0,
+      schemasRead: 0,
+    });
     for (const pack of this.packs.values()) pack.resetUse();
   }
 
@@ -183,6 +208,7 @@ export class AnalysisCache implements RevisionFindingsCache {
       const model = lazyModel({ eager: { ...eager, source }, lazy }, () => this.loadModel(store, key, file, source));
       this.modelKeys.set(model, contentKeyOf(key, entry.deps));
       rememberValidatedNames(model, entry.validations as string[]);
+      if (Array.isArray(entry.notNullFacts)) rememberNotNullFacts(model, entry.notNullFacts);
       return model;
     } catch {
       return undefined;
@@ -229,9 +255,10 @@ export class AnalysisCache implements RevisionFindingsCache {
     this.modelKeys.set(model, contentKeyOf(key, deps));
     this.later(() => {
       const validations = [...validatedNamesOf(model)];
+      const notNullFacts = [...revisionNotNullFacts(model)];
       const encoded = encodeModel(model);
       if (!encoded) return;
-      const entry: IndexEntry = { deps, summary: summarizeModel(model), validations };
+      const entry: IndexEntry = { deps, summary: summarizeModel(model), validations, notNullFacts };
       let index: Buffer;
       try {
         index = v8.serialize(entry);
@@ -249,6 +276,7 @@ export class AnalysisCache implements RevisionFindingsCache {
    * CLI's report printed, the editor's workspace indexed): a cold run is not slowed by filling.
    */
   flush(): void {
+    this.storeSchemas();
     for (let write = this.pending.shift(); write; write = this.pending.shift()) write();
     for (const pack of this.packs.values()) pack.write();
   }
@@ -379,6 +407,55 @@ export class AnalysisCache implements RevisionFindingsCache {
     return found;
   }
 
+  /** Lets the project's replay start from the schemas stored for its revisions' chain keys. */
+  private seed(project: ProjectModel, keys: ProjectKeys): void {
+    const read = new Set<string>();
+    this.seeded.push({ project, keys, read });
+    seedSchemas(project, {
+      afterOf: (id) => {
+        const chain = keys.chain.get(id);
+        if (!chain) return undefined;
+        const data = keys.store.get('schema', hash('schema', chain));
+        if (!data) return undefined;
+        try {
+          const schema = decodeSchema(data, (file) => project.byPath.get(file));
+          this.stats.schemasRead++;
+          read.add(id);
+          return schema;
+        } catch {
+          return undefined;
+        }
+      },
+    });
+  }
+
+  /**
+   * Stores the schema after the checkpoints this run replayed: every hundredth revision in graph
+   * order, the heads and their parents (a new revision, or the newest one edited, starts from
+   * one of those), unless stored already.
+   */
+  private storeSchemas(): void {
+    for (const { project, keys, read } of this.seeded.splice(0)) {
+      const replayed = replayedSoFar(project);
+      if (replayed.size === 0) continue;
+      const { graph } = project;
+      const checkpoints = new Set(graph.order.filter((_, i) => (i + 1) % SCHEMA_EVERY === 0));
+      for (const head of graph.heads) {
+        checkpoints.add(head);
+        for (const parent of graph.nodes.get(head)?.parents ?? []) checkpoints.add(parent);
+      }
+      for (const id of checkpoints) {
+        const after = replayed.get(id)?.after;
+        const chain = keys.chain.get(id);
+        if (!after || !chain || read.has(id)) continue;
+        const key = hash('schema', chain);
+        if (keys.store.store.has('schema', key)) continue;
+        const data = encodeSchema(after, project.revisions);
+        if (data) keys.store.put('schema', key, data);
+      }
+    }
+  }
+
   /** One line per cache folder that could not be written at all. */
   writeProblems(): string[] {
     return [...this.stores.values()].map((s) => s.writeProblem()).filter((p): p is string => p !== undefined);
@@ -412,6 +489,7 @@ export class AnalysisCache implements RevisionFindingsCache {
       chain: chainKeys(project, (m) => this.modelKeyOf(m)),
     };
     this.projects.set(project, keys);
+    if (this.settings.schemas) this.seed(project, keys);
     return keys;
   }
 

@@ -126,10 +126,12 @@ export function summarizeModel(model: MigrationModel): ModelSummary {
 export function lazyModel(summary: ModelSummary, load: () => MigrationModel): MigrationModel {
   const model = { ...summary.eager } as Record<string, unknown>;
   let loaded = false;
+  unloaded.add(model);
   const fill = (): void => {
     if (loaded) return;
     const full = load() as unknown as Record<string, unknown>;
     loaded = true;
+    unloaded.delete(model);
     for (const key of summary.lazy)
       Object.defineProperty(model, key, { value: full[key], writable: true, enumerable: true, configurable: true });
   };
@@ -156,4 +158,12 @@ export function lazyModel(summary: ModelSummary, load: () => MigrationModel): Mi
     },
   });
   return model as unknown as MigrationModel;
+}
+
+/** Lazy models whose fields have not been read yet. */
+const unloaded = new WeakSet<object>();
+
+/** Whether a model's fields are at hand without decoding (always, but for a lazy model not read yet). */
+export function isModelLoaded(model: MigrationModel): boolean {
+  return !unloaded.has(model);
 }

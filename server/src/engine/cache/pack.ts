@@ -7,12 +7,14 @@ import type { CacheStore, EntryKind } from './store';
  * up reading: every entry it holds is also an entry file of its own, is looked up by the same
  * content-addressed key, and is checked by its reader as if read from that file. A pack that
  * cannot be read is ignored; one that misses an entry falls back to the entry file. Rewritten,
- * with exactly the entries used, when a run used entries the pack did not hold. Models (large,
- * decoded only on demand) are never packed.
+ * with exactly the entries a run used, when more than one in twenty of them were not in it.
+ * Models (large, decoded only on demand) are never packed.
  */
 export class PackedEntries {
   private loaded: Map<string, Uint8Array> | undefined;
   private readonly used = new Map<string, Uint8Array>();
+  /** How many of the entries used were not in the pack. */
+  private missed = 0;
   private dirty = false;
   private lastWrite = 0;
 
@@ -36,6 +38,7 @@ export class PackedEntries {
     const data = this.store.get(kind, key);
     if (data) {
       this.used.set(id, data);
+      this.missed++;
       this.dirty = true;
     }
     return data;
@@ -45,12 +48,14 @@ export class PackedEntries {
     this.store.put(kind, key, payload);
     if (!packable(kind)) return;
     this.used.set(`${kind}:${key}`, payload);
+    this.missed++;
     this.dirty = true;
   }
 
   /** Forgets what was used (the language server indexes again); the pack's entries stay readable. */
   resetUse(): void {
     this.used.clear();
+    this.missed = 0;
     this.dirty = false;
   }
 
@@ -60,7 +65,11 @@ export class PackedEntries {
    */
   write(minIntervalMs = 0): void {
     if (!this.dirty || (this.lastWrite && performance.now() - this.lastWrite < minIntervalMs)) return;
+    // A few entries outside the pack (one revision edited: its own and its descendants') are read
+    // from their files next time too; rewriting megabytes for them would cost more.
+    if (this.entries().size > 0 && this.missed * REWRITE_SHARE < this.used.size) return;
     this.dirty = false;
+    this.missed = 0;
     this.lastWrite = performance.now();
     // One blob and a table of offsets: thousands of small buffers deserialize slowly one by one.
     const ids = [...this.used.keys()];
@@ -83,6 +92,9 @@ export class PackedEntries {
     return this.loaded;
   }
 }
+
+/** The pack is rewritten when more than 1 in this many entries used were not in it. */
+const REWRITE_SHARE = 20;
 
 function packable(kind: EntryKind): boolean {
   return kind === 'index' || kind === 'findings';
