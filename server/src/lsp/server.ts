@@ -216,6 +216,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           `ms (parsing ${Math.round(parsed - started)} ms, linting ${Math.round(performance.now() - parsed)} ` +
           `ms; ${index.cache?.summary() ?? 'no cache'}).`,
       );
+      // Models read back from the cache are decoded on first use: do it now, between requests.
+      index.warmUp().catch((err) => log.error('warming up after indexing', err));
     } finally {
       progress?.done();
       status.setIndexing(false);
