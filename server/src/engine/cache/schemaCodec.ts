@@ -93,11 +93,61 @@ export function encodeSchema(schema: Schema, models: Iterable<MigrationModel>): 
       indexes: [...schema.indexes],
       enums: [...schema.enums],
     };
-    return v8.serialize(encoded);
+    // Every origin and reference names its file: written once each, they were half the entry.
+    const paths = new Map<string, number>();
+    const interned = internPaths(encoded, paths, new Map());
+    return v8.serialize({ paths: [...paths.keys()], schema: interned });
   } catch (err) {
     if (err instanceof Unlocatable) return undefined;
     if (err instanceof Error && /could not be cloned/i.test(err.message)) return undefined;
     throw err;
+  }
+}
+
+/**
+ * A copy of plain data with every `path` field's string replaced by its number in `paths`
+ * (objects shared stay shared); maps, sets and other objects are kept as they are.
+ */
+function internPaths(value: unknown, paths: Map<string, number>, copies: Map<object, unknown>): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const known = copies.get(value);
+  if (known !== undefined) return known;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    copies.set(value, out);
+    for (const item of value) out.push(internPaths(item, paths, copies));
+    return out;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  copies.set(value, out);
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (key === 'path' && typeof field === 'string') {
+      let index = paths.get(field);
+      if (index === undefined) paths.set(field, (index = paths.size));
+      out[key] = index;
+    } else out[key] = internPaths(field, paths, copies);
+  }
+  return out;
+}
+
+/** Puts the strings back into what `internPaths` numbered, in place. */
+function restorePaths(value: unknown, paths: readonly string[], seen: Set<object>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (const item of value) restorePaths(item, paths, seen);
+    return;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const field = record[key];
+    if (key === 'path' && typeof field === 'number') {
+      if (paths[field] === undefined) throw new Error('not a schema');
+      record[key] = paths[field];
+    } else restorePaths(field, paths, seen);
   }
 }
 
@@ -116,8 +166,12 @@ function plainFields(object: object, skip: string): Record<string, unknown> {
  * read only when a createOp or def is). Throws on data that is not an encoded schema.
  */
 export function decodeSchema(data: Buffer, modelOf: (path: string) => MigrationModel | undefined): Schema {
-  const encoded = v8.deserialize(data) as EncodedSchema;
+  const stored = v8.deserialize(data) as { paths: unknown; schema: EncodedSchema };
+  if (!Array.isArray(stored?.paths) || !stored.paths.every((p) => typeof p === 'string'))
+    throw new Error('not a schema');
+  const encoded = stored.schema;
   if (!Array.isArray(encoded?.tables) || !Array.isArray(encoded.views)) throw new Error('not a schema');
+  restorePaths(encoded, stored.paths as string[], new Set());
   const resolve = (ref: Ref): unknown => {
     const op = modelOf(ref.path)?.operations[ref.op];
     if (!op) throw new Error(`the schema read back names an operation ${ref.path}#${ref.op} its model does not have`);
