@@ -41,7 +41,7 @@ declare const SCHEMA_WARDEN_BUILD: string | undefined;
 
 const YIELD_EVERY = 100;
 const PACK_INTERVAL_MS = 60_000;
-/** A stored schema every this many revisions in graph order (and at the heads and their parents). */
+/** A stored schema every this many revisions in graph order (and at the heads' parents). */
 const SCHEMA_EVERY = 100;
 
 /** The default folder, at the project root. */
@@ -431,8 +431,8 @@ export class AnalysisCache implements RevisionFindingsCache {
 
   /**
    * Stores the schema after the checkpoints this run replayed: every hundredth revision in graph
-   * order, the heads and their parents (a new revision, or the newest one edited, starts from
-   * one of those), unless stored already.
+   * order and the heads' parents (the newest revision edited starts from its parent's; a new one
+   * from there, one revision further), unless stored already.
    */
   private storeSchemas(): void {
     for (const { project, keys, read } of this.seeded.splice(0)) {
@@ -440,10 +440,10 @@ export class AnalysisCache implements RevisionFindingsCache {
       if (replayed.size === 0) continue;
       const { graph } = project;
       const checkpoints = new Set(graph.order.filter((_, i) => (i + 1) % SCHEMA_EVERY === 0));
-      for (const head of graph.heads) {
-        checkpoints.add(head);
+      // Not the heads themselves: the newest revision is the one being written, and a new one on
+      // top of it replays it from its parent's schema (one revision).
+      for (const head of graph.heads)
         for (const parent of graph.nodes.get(head)?.parents ?? []) checkpoints.add(parent);
-      }
       for (const id of checkpoints) {
         const after = replayed.get(id)?.after;
         const chain = keys.chain.get(id);
