@@ -444,6 +444,7 @@ export class AnalysisCache implements RevisionFindingsCache {
       // top of it replays it from its parent's schema (one revision).
       for (const head of graph.heads)
         for (const parent of graph.nodes.get(head)?.parents ?? []) checkpoints.add(parent);
+      for (const head of graph.heads) checkpoints.delete(head);
       for (const id of checkpoints) {
         const after = replayed.get(id)?.after;
         const chain = keys.chain.get(id);
