@@ -246,6 +246,15 @@ describe('analysis cache (#16)', function () {
     addToUpgrade(revisionFile(2), '    op.add_column("entity_1", sa.Column("late", sa.Text(), nullable=False))\n');
     await sameAsCold('an ancestor edited');
 
+    // SW602 on revision 12 reads the revisions after it: a later VALIDATE changes its findings.
+    addToUpgrade(
+      revisionFile(12),
+      '    op.create_check_constraint("ck_entity_1_id", "entity_1", "id IS NOT NULL", postgresql_not_valid=True)\n',
+    );
+    await sameAsCold('a constraint added NOT VALID and never validated');
+    addToUpgrade(revisionFile(45), '    op.execute("ALTER TABLE entity_1 VALIDATE CONSTRAINT ck_entity_1_id")\n');
+    await sameAsCold('a later revision validates it');
+
     fs.appendFileSync(path.join(dir, 'pyproject.toml'), 'severity = { SW201 = "error" }\n');
     await sameAsCold('the configuration changed');
 
