@@ -30,11 +30,16 @@ import { CacheStore } from './store';
 
 /**
  * The persistent analysis cache the CLI and the language server share (`.schema-warden-cache/` at
- * the project root): per revision file its model, keyed by the file's path and content and the
- * engine's build; the findings of per-revision rules keyed by that and the project's settings
- * (configuration, env.py, naming convention) — for rules that read the schema before a revision,
- * by a chain of keys through its ancestors, valid because applied revisions do not change. Graph-
- * wide rules always run. Whatever cannot be read or trusted is rebuilt; see store.ts.
+ * the project root). Per revision file a small index entry and its model, keyed by the file's path
+ * and content and the engine's build; a model read back is decoded only when something reads past
+ * its identifiers (modelCodec.ts `lazyModel`). Findings are kept before waivers apply, keyed by the
+ * project's settings (configuration, env.py, naming convention) and, as ruleInputs.ts says per
+ * rule: the model's content (the application modules its dialect guards read included), a chain of
+ * keys through its ancestors (valid because applied revisions do not change), that and the later
+ * revisions' VALIDATEs (SW602), or the heads' chain keys (SW207, SW501 with the fixtures). The CLI
+ * also keeps the replayed schema at checkpoints, so a replay starts from the nearest one. The
+ * graph-wide rules that read the graph, git or the decision records always run. Whatever cannot be
+ * read or trusted is rebuilt; see store.ts and pack.ts.
  */
 
 declare const SCHEMA_WARDEN_BUILD: string | undefined;
