@@ -70,7 +70,7 @@ function entries(cacheDir: string): string[] {
   return out;
 }
 
-function entryFiles(cacheDir: string, kind: 'model' | 'findings'): string[] {
+function entryFiles(cacheDir: string, kind: 'index' | 'model' | 'findings' | 'pack' | 'schema'): string[] {
   return entries(cacheDir).filter((f) => f.includes(`${path.sep}${kind}${path.sep}`) && f.endsWith('.bin'));
 }
 
@@ -164,16 +164,189 @@ describe('analysis cache (#16)', function () {
 
     assert.equal(warm.stats.modelsBuilt, 1, 'only the edited revision is parsed');
     assert.equal(warm.stats.modelsRead, 60);
-    // Per revision: the file's own rules (run again for the edited file only) and the rules that
-    // read the ancestors (run again for revision 40, the ten after it and the new head).
+    // Per revision: the file's own rules (run again for the edited file only), the rules that
+    // read the ancestors and SW602, which also reads the later revisions' VALIDATEs (run again for
+    // revision 40, the ones after it and the new head); and the two graph-wide rules that read the
+    // schema at the heads (SW207, SW501).
     const order = warmProject.graph.order;
     const descendants = order.length - order.indexOf('r00040');
-    assert.equal(warm.stats.findingsRun, 1 + descendants);
+    assert.equal(warm.stats.findingsRun, 1 + 2 * descendants + 2);
     const newest = warmFindings.get(newestFile) ?? [];
     assert.ok(
       !newest.some((f) => f.ruleId === 'SW105'),
       `the descendant was re-checked against the edited ancestor: ${newest.map((f) => f.ruleId).join(', ')}`,
     );
+  });
+
+  it('reports what --no-cache does after each kind of change: a revision in the middle, an ancestor, the configuration, a guard module, a decision record, git', async function () {
+    this.timeout(240_000);
+    const dir = tempDir();
+    writeSyntheticHistory(dir, 60);
+    const versions = path.join(dir, 'alembic', 'versions');
+    const revisionFile = (n: number): string => path.join(versions, `r${String(n).padStart(5, '0')}_step_${n}.py`);
+    const addToUpgrade = (file: string, lines: string): void => {
+      const text = fs.readFileSync(file, 'utf8');
+      const body = text.indexOf('\n', text.indexOf('def upgrade()')) + 1;
+      fs.writeFileSync(file, `${text.slice(0, body)}${lines}${text.slice(body)}`);
+    };
+    let previous = '';
+    /** The filled cache's run against a cold one, after a change that must change the report. */
+    const sameAsCold = async (change: string): Promise<void> => {
+      const cold = await lint(dir, '--no-cache');
+      const warm = await lint(dir);
+      assert.equal(warm.stdout, cold.stdout, `${change}: the report`);
+      assert.equal(warm.stderr, cold.stderr, `${change}: standard error`);
+      assert.equal(warm.code, cold.code, `${change}: the exit code`);
+      assert.notEqual(cold.stdout, previous, `${change} changes the report (or this case tests nothing)`);
+      previous = cold.stdout;
+      // And again with the entries this run wrote.
+      assert.equal((await lint(dir)).stdout, cold.stdout, `${change}: the next run`);
+    };
+    const git = (...args: string[]): void => {
+      const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+    };
+
+    // A guard module of the application, and a revision that reads it: while it tests MySQL, the
+    // drop_table below it is for another database.
+    fs.mkdirSync(path.join(dir, 'app'));
+    fs.writeFileSync(path.join(dir, 'app', '__init__.py'), '');
+    const guard = path.join(dir, 'app', 'db.py');
+    fs.writeFileSync(
+      guard,
+      'from alembic import op\n\n\ndef is_other():\n    return op.get_bind().dialect.name == "mysql"\n',
+    );
+    const guarded = revisionFile(20);
+    fs.writeFileSync(
+      guarded,
+      fs.readFileSync(guarded, 'utf8').replace('import logging\n', 'import logging\n\nfrom app.db import is_other\n'),
+    );
+    addToUpgrade(guarded, '    if is_other():\n        op.drop_table("entity_3")\n');
+    // A waiver that names decision 0001, and the record.
+    const waived = revisionFile(30);
+    addToUpgrade(waived, '    # schema-warden: allow SW104 decision=0001\n    op.drop_table("entity_4")\n');
+    const record = path.join(dir, 'docs', 'decisions', '0001-drop-entity-4.md');
+    fs.mkdirSync(path.dirname(record), { recursive: true });
+    fs.writeFileSync(
+      record,
+      '---\nid: "0001"\ntitle: Drop entity_4\nstatus: accepted\ndate: 2026-01-01\nrules: [SW104]\nrevisions: [r00030]\n---\n\n## Context\n\nNobody reads it.\n\n## Decision\n\nDrop it.\n',
+    );
+    fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.schema-warden]\ndecisions-dir = "docs/decisions"\n');
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'history');
+    await sameAsCold('the history as committed');
+
+    addToUpgrade(revisionFile(35), '    op.drop_column("entity_12", "name")\n');
+    await sameAsCold('a revision in the middle edited');
+
+    addToUpgrade(revisionFile(2), '    op.add_column("entity_1", sa.Column("late", sa.Text(), nullable=False))\n');
+    await sameAsCold('an ancestor edited');
+
+    // SW602 on revision 12 reads the revisions after it: a later VALIDATE changes its findings.
+    addToUpgrade(
+      revisionFile(12),
+      '    op.create_check_constraint("ck_entity_1_id", "entity_1", "id IS NOT NULL", postgresql_not_valid=True)\n',
+    );
+    await sameAsCold('a constraint added NOT VALID and never validated');
+    addToUpgrade(revisionFile(45), '    op.execute("ALTER TABLE entity_1 VALIDATE CONSTRAINT ck_entity_1_id")\n');
+    await sameAsCold('a later revision validates it');
+
+    fs.appendFileSync(path.join(dir, 'pyproject.toml'), 'severity = { SW201 = "error" }\n');
+    await sameAsCold('the configuration changed');
+
+    fs.writeFileSync(
+      guard,
+      'from alembic import op\n\n\ndef is_other():\n    return op.get_bind().dialect.name == "postgresql"\n',
+    );
+    await sameAsCold('the guard module the revision imports changed');
+
+    fs.writeFileSync(record, fs.readFileSync(record, 'utf8').replace('status: accepted', 'status: proposed'));
+    await sameAsCold('the decision record behind a waiver changed');
+
+    git('add', '-A');
+    git('commit', '-qm', 'edits');
+    await sameAsCold('committed: SW108 sees revisions changed after their children were committed');
+
+    addToUpgrade(revisionFile(50), '    op.drop_column("entity_13", "name")\n');
+    await sameAsCold('SW108: an uncommitted edit of a revision with a committed child');
+
+    fs.writeFileSync(
+      path.join(versions, 'zz_second_head.py'),
+      notNullRevision('zz0002', 'r00040').replace('late_table', 'entity_5').replace('late_table', 'entity_5'),
+    );
+    await sameAsCold('SW107: a second head');
+  });
+
+  it('replays from the stored schema of the nearest checkpoint, decoding only what it replays, with the findings of a cold run', async () => {
+    const dir = tempDir();
+    writeSyntheticHistory(dir, 150);
+    const versions = path.join(dir, 'alembic', 'versions');
+    const revisionFile = (n: number): string => path.join(versions, `r${String(n).padStart(5, '0')}_step_${n}.py`);
+    const warmRun = async (): Promise<{ cache: AnalysisCache; findings: unknown }> => {
+      const cache = new AnalysisCache({ version: VERSION, schemas: true });
+      const project = (await loadProjects([dir], dir, { cache })).projects[0];
+      const findings = Object.fromEntries(lintProject(project, { revisionFindings: cache }));
+      cache.flush();
+      return { cache, findings };
+    };
+    const cold = async (): Promise<unknown> =>
+      Object.fromEntries(lintProject((await loadProjects([dir], dir)).projects[0]));
+    await warmRun(); // fills the cache, the schemas after revision 99 and the head's parent with it
+    const cacheDir = path.join(dir, '.schema-warden-cache');
+    assert.ok(entryFiles(cacheDir, 'schema').length >= 2, 'schemas stored');
+
+    // The newest revision edited: its parent's schema is read back, no ancestor is decoded.
+    fs.appendFileSync(revisionFile(149), '\n# edited\n');
+    const newest = await warmRun();
+    assert.deepEqual(newest.findings, await cold());
+    assert.ok(newest.cache.stats.schemasRead >= 1);
+    assert.ok(newest.cache.stats.modelsDecoded <= 5, `${newest.cache.stats.modelsDecoded} models decoded`);
+
+    // A new revision on top: the old head is replayed from its parent's schema. (One that alters a
+    // column reads the whole history instead: SW105 looks for the column's definition there.)
+    fs.writeFileSync(
+      path.join(versions, 'zz_on_top.py'),
+      notNullRevision('zz0003', 'r00149')
+        .replace(
+          'op.alter_column("late_table", "code", nullable=False)',
+          'op.create_index("ix_entity_7_code", "entity_7", ["code"])',
+        )
+        .replace('op.alter_column("late_table", "code", nullable=True)', 'op.drop_index("ix_entity_7_code")'),
+    );
+    const onTop = await warmRun();
+    assert.deepEqual(onTop.findings, await cold());
+    assert.ok(onTop.cache.stats.modelsDecoded <= 5, `${onTop.cache.stats.modelsDecoded} models decoded`);
+
+    // Revision 120 edited: replayed from revision 99's schema (at most its 20 ancestors since then
+    // and its 29 descendants are decoded), the descendants re-checked.
+    const text = fs.readFileSync(revisionFile(120), 'utf8');
+    const body = text.indexOf('\n', text.indexOf('def upgrade()')) + 1;
+    fs.writeFileSync(
+      revisionFile(120),
+      `${text.slice(0, body)}    op.add_column("entity_7", sa.Column("late", sa.Text(), nullable=False))\n${text.slice(body)}`,
+    );
+    const middle = await warmRun();
+    assert.deepEqual(middle.findings, await cold());
+    assert.ok(middle.cache.stats.schemasRead >= 1);
+    assert.ok(
+      middle.cache.stats.modelsDecoded < 60,
+      `${middle.cache.stats.modelsDecoded} models decoded after revision 120 was edited`,
+    );
+
+    // Damaged schema entries are replayed from further up, or from the root.
+    for (const file of entryFiles(cacheDir, 'schema')) {
+      const data = fs.readFileSync(file);
+      data[data.length - 5] ^= 0xff;
+      fs.writeFileSync(file, data);
+    }
+    fs.appendFileSync(revisionFile(130), '\n# edited\n');
+    const damaged = await warmRun();
+    assert.deepEqual(damaged.findings, await cold());
+    assert.equal(damaged.cache.stats.schemasRead, 0);
   });
 
   it('keeps the cache where cache-dir or --cache-dir says, and --no-cache with --cache-dir is a usage error', async () => {
@@ -197,8 +370,8 @@ describe('analysis cache (#16)', function () {
     const cold = await lint(demo, '--no-cache');
     await lint(demo);
     const cacheDir = path.join(demo, '.schema-warden-cache');
-    const models = entryFiles(cacheDir, 'model');
-    const findings = entryFiles(cacheDir, 'findings');
+    const models = [...entryFiles(cacheDir, 'model'), ...entryFiles(cacheDir, 'index')];
+    const findings = [...entryFiles(cacheDir, 'findings'), ...entryFiles(cacheDir, 'pack')];
     for (const file of models) fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
     for (const file of findings) {
       const data = fs.readFileSync(file);
@@ -213,6 +386,30 @@ describe('analysis cache (#16)', function () {
     const again = await lint(demo);
     assert.equal(again.stdout, cold.stdout);
     for (const file of models) assert.ok(fs.statSync(file).size > 100, `${file} rewritten`);
+  });
+
+  it('parses a revision again when its model entry is damaged but its index entry is whole, once the model is read', async function () {
+    if (!fs.existsSync(CLI)) this.skip(); // a process of its own: the parsers are not loaded when the damage is found
+    const demo = copyDemo();
+    await spawnLint(demo);
+    const cacheDir = path.join(demo, '.schema-warden-cache');
+    // Every model entry damaged; the index entries, findings and the pack are whole.
+    const damaged = new Map<string, number>();
+    for (const file of entryFiles(cacheDir, 'model')) {
+      fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
+      damaged.set(file, fs.statSync(file).size);
+    }
+    // Editing the newest revision makes its ancestors' schema needed, and with no stored schema
+    // to start from, their models are read.
+    for (const file of entryFiles(cacheDir, 'schema')) fs.rmSync(file);
+    fs.appendFileSync(path.join(demo, 'alembic', 'versions', '0004_touch_updated_at.py'), '\n# edited\n');
+    const cold = await spawnLint(demo, '--no-cache');
+    const run = await spawnLint(demo);
+    assert.equal(run.stdout, cold.stdout);
+    assert.equal(run.code, cold.code);
+    assert.equal(run.stderr, cold.stderr, 'nothing is said about the models it parsed again');
+    const rewritten = [...damaged].filter(([file, size]) => fs.statSync(file).size > size);
+    assert.ok(rewritten.length >= 3, `the three ancestors' models were parsed and stored again (${rewritten.length})`);
   });
 
   it("never uses another version's entries", async () => {
@@ -231,7 +428,7 @@ describe('analysis cache (#16)', function () {
     assert.equal(current.stats.findingsRead, 0, 'nor its findings');
     assert.ok(current.stats.modelsBuilt >= 4);
     // An entry rewritten to claim another version at this version's path is not trusted either.
-    for (const file of entryFiles(path.join(demo, '.schema-warden-cache'), 'model')) {
+    for (const file of entries(path.join(demo, '.schema-warden-cache')).filter((f) => f.endsWith('.bin'))) {
       const data = fs.readFileSync(file, 'latin1');
       fs.writeFileSync(file, data.replace(` ${current.engineId} `, ' 0.0.9+unbundled '), 'latin1');
     }
@@ -276,6 +473,8 @@ describe('analysis cache (#16)', function () {
     const cacheDir = path.join(demo, '.schema-warden-cache');
     const forged = entries(cacheDir).filter((f) => f.includes(`${path.sep}findings${path.sep}`));
     assert.ok(forged.length > 0, 'findings entries were written');
+    // The pack holds copies of the small entries (engine/cache/pack.ts): without it, the entry files are read.
+    for (const file of entryFiles(cacheDir, 'pack')) fs.rmSync(file);
     for (const file of forged) {
       const data = fs.readFileSync(file);
       const header = data.subarray(0, data.indexOf(10)).toString('utf8');

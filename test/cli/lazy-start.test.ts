@@ -87,14 +87,20 @@ describe('one-file start-up (bundled CLI)', function () {
 
   it('a run whose rules parse SQL the cache does not hold loads the parsers and runs again, with the same report', () => {
     const dir = copyDemo();
-    // SW501 parses SQL fixtures at rule time: nothing in the cache answers that.
+    // SW501 parses SQL fixtures at rule time: the cache answers it only while the fixtures are unchanged.
     fs.mkdirSync(path.join(dir, 'tests', 'fixtures'), { recursive: true });
     fs.writeFileSync(
       path.join(dir, 'tests', 'fixtures', 'rows.sql'),
       "INSERT INTO account (id, email) VALUES ('a', 'b');\nINSERT INTO ghost (id) VALUES (1);\n",
     );
-    const cold = run(dir, 'lint', '--no-cache');
     run(dir, 'lint');
+    // Its findings are kept under the fixtures' content: unchanged, nothing is parsed…
+    const unchanged = run(dir, 'lint');
+    assert.equal(unchanged.wasmLoads, 0, 'SW501 answered by the cache');
+    assert.equal(unchanged.stdout, run(dir, 'lint', '--no-cache').stdout);
+    // …a fixture edited makes SW501 parse it again.
+    fs.appendFileSync(path.join(dir, 'tests', 'fixtures', 'rows.sql'), 'INSERT INTO account (nickname) VALUES (1);\n');
+    const cold = run(dir, 'lint', '--no-cache');
     const warm = run(dir, 'lint');
     assert.equal(warm.wasmLoads, 3, 'the parsers were loaded for SW501');
     assert.equal(warm.code, cold.code);

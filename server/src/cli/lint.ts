@@ -136,6 +136,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
       : new AnalysisCache({
           version: VERSION,
           dir: values['cache-dir'] === undefined ? undefined : path.resolve(io.cwd, values['cache-dir']),
+          schemas: true,
         });
   let rules: readonly Rule[] = allRules;
   try {

@@ -37,6 +37,13 @@ export interface RevisionFindingsCache {
     isEnabled: (id: string) => boolean,
     run: (rules: readonly Rule[]) => Finding[],
   ): Finding[];
+  /** The same for one whole-project rule: its stored findings (before waivers) while its inputs are unchanged. */
+  projectFindings?(
+    project: ProjectModel,
+    rule: Rule,
+    isEnabled: (id: string) => boolean,
+    run: () => Finding[],
+  ): Finding[];
 }
 
 /**
@@ -104,23 +111,50 @@ function runsOnRevisions(rule: Rule): boolean {
   return rule.check !== undefined && rule.meta.scope !== 'application';
 }
 
+interface RevisionRuleSet {
+  rules: readonly Rule[];
+  isEnabled: (id: string) => boolean;
+  /** The rules whose unused waivers this pass can report (those that check revisions only). */
+  ran: ReadonlySet<string>;
+}
+
+const ruleSets = new WeakMap<ProjectModel, Map<readonly Rule[], RevisionRuleSet>>();
+
+/** The per-revision rules of a lint and what they enable: the same for every revision of a project. */
+function revisionRuleSet(project: ProjectModel, given: readonly Rule[]): RevisionRuleSet {
+  let byRules = ruleSets.get(project);
+  if (!byRules) {
+    byRules = new Map();
+    ruleSets.set(project, byRules);
+  }
+  let set = byRules.get(given);
+  if (!set) {
+    const rules = given.filter(runsOnRevisions);
+    set = {
+      rules,
+      isEnabled: enabledRules(given, project),
+      ran: new Set(
+        rules
+          .filter((r) => !r.checkProject && effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off')
+          .map((r) => r.meta.id),
+      ),
+    };
+    byRules.set(given, set);
+  }
+  return set;
+}
+
 /** Runs the per-revision rules on one file. Cheap enough for every keystroke. */
 export function lintRevision(migration: MigrationModel, project: ProjectModel, options: LintOptions = {}): Finding[] {
   // Accepted history (`baseline`): its own findings are not reported; it still builds the schema.
   if (isAccepted(project, migration.path)) return [];
-  const rules = (options.rules ?? allRules).filter(runsOnRevisions);
-  const isEnabled = enabledRules(options.rules ?? allRules, project);
+  const { rules, isEnabled, ran } = revisionRuleSet(project, options.rules ?? allRules);
   const findings = options.revisionFindings
     ? options.revisionFindings.findings(migration, project, rules, isEnabled, (subset) =>
         runChecks(subset, migration, project, isEnabled),
       )
     : runChecks(rules, migration, project, isEnabled);
   // Rules that also check the whole project may have findings this pass does not see.
-  const ran = new Set(
-    rules
-      .filter((r) => !r.checkProject && effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off')
-      .map((r) => r.meta.id),
-  );
   return sortFindings(
     filterWaived(findings, migration, project, options, { reportInvalid: true, canReportUnused: (id) => ran.has(id) }),
   );
@@ -181,11 +215,16 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
   const rules = (options.rules ?? allRules).filter((r) => r.checkProject !== undefined);
   const isEnabled = enabledRules(options.rules ?? allRules, project);
   for (const rule of rules) {
-    if (!rule.checkProject) continue;
+    const checkProject = rule.checkProject;
+    if (!checkProject) continue;
     const severity = effectiveSeverity(project.config, rule.meta.id, rule.meta.severity);
     if (severity === 'off') continue;
-    try {
-      rule.checkProject({
+    // What a run that throws reported before it did is kept, as before the cache.
+    let partial: Finding[] = [];
+    const run = (): Finding[] => {
+      const found: Finding[] = [];
+      partial = found;
+      checkProject({
         project,
         config: project.config,
         trusted: options.trusted !== false,
@@ -194,8 +233,7 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
         knownRuleIds: KNOWN_RULE_IDS,
         isEnabled,
         report: (input) => {
-          const list = byPath.get(input.path) ?? [];
-          list.push(
+          found.push(
             toFinding(
               rule,
               severity,
@@ -204,11 +242,23 @@ export function lintProjectRules(project: ProjectModel, options: LintOptions = {
               input.path,
             ),
           );
-          byPath.set(input.path, list);
         },
       });
+      return found;
+    };
+    const add = (found: readonly Finding[]): void => {
+      for (const finding of found) {
+        const list = byPath.get(finding.path);
+        if (list) list.push(finding);
+        else byPath.set(finding.path, [finding]);
+      }
+    };
+    try {
+      const cache = options.revisionFindings;
+      add(cache?.projectFindings ? cache.projectFindings(project, rule, isEnabled, run) : run());
     } catch (err) {
       if (err instanceof ParserNotReadyError) throw err;
+      add(partial);
       const first = project.revisions[0];
       if (first) byPath.set(first.path, [...(byPath.get(first.path) ?? []), internalError(rule, first, err)]);
     }

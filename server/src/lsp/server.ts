@@ -16,7 +16,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { initEngine } from '../engine/analyze';
 import { isApplicationFile, lintApplicationFile } from '../engine/application';
-import { lintProjectRules, lintRevision } from '../engine/lint';
+import { lintProjectRules, lintRevision, type RevisionFindingsCache } from '../engine/lint';
 import type { MigrationModel } from '../model/migration';
 import { LineIndex } from '../model/source';
 import type { Finding } from '../rules/types';
@@ -203,7 +203,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
             entry.revisionFindings.set(model.path, lintRevision(model, entry.model, { revisionFindings: index.cache }));
           if (++linted % 50 === 0) await new Promise((resolve) => setImmediate(resolve)); // keep answering requests
         }
-        entry.projectFindings = safeProjectRules(entry);
+        // From the cache too: an unchanged workspace replays no schema for SW207/SW501 (engine/cache/).
+        entry.projectFindings = safeProjectRules(entry, index.cache);
       }
       for (const problem of publisher.publishEverything(index.projects)) workspaceProblems.add(problem);
       // Documents edited while the rest was linted: their newest text wins.
@@ -215,6 +216,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           `ms (parsing ${Math.round(parsed - started)} ms, linting ${Math.round(performance.now() - parsed)} ` +
           `ms; ${index.cache?.summary() ?? 'no cache'}).`,
       );
+      // Models read back from the cache are decoded on first use: do it now, between requests.
+      index.warmUp().catch((err) => log.error('warming up after indexing', err));
     } finally {
       progress?.done();
       status.setIndexing(false);
@@ -468,9 +471,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     crossFile.schedule(entry, before === undefined || !sameGraphHeader(before, model));
   }
 
-  function safeProjectRules(entry: ProjectEntry): Map<string, Finding[]> {
+  function safeProjectRules(entry: ProjectEntry, cache?: RevisionFindingsCache): Map<string, Finding[]> {
     try {
-      return lintProjectRules(entry.model, { trusted });
+      return lintProjectRules(entry.model, { trusted, revisionFindings: cache });
     } catch (err) {
       log.error('project rules', err);
       return new Map();

@@ -13,6 +13,7 @@ import { forgetDeclaredNamingConventions } from '../model/namingConvention';
 import { projectRootOf } from '../model/sourceRoots';
 import type { MigrationModel } from '../model/migration';
 import { createProjectModel, withRevision, type ProjectModel } from '../model/project';
+import { replayProject } from '../model/schema';
 import type { DecisionRecord } from '../model/decisionRecord';
 import type { Finding } from '../rules/types';
 import { loadRecords } from './decisions';
@@ -71,6 +72,9 @@ export interface IndexProgress {
  * The workspace's projects: found from alembic.ini (or `[tool.alembic]`) below each workspace
  * folder, plus a folder-level project when only revision globs say where revisions are.
  */
+/** Models read back per turn of the event loop while warming up after indexing. */
+const WARM_UP_CHUNK = 20;
+
 export class WorkspaceIndex {
   projects: ProjectEntry[] = [];
   /** What the last build found wrong in the workspace's projects (configuration, broken or looping links …). */
@@ -256,6 +260,26 @@ export class WorkspaceIndex {
   /** Replaces the project's decision records (a record changed on disk or in an editor). */
   setDecisions(entry: ProjectEntry, decisions: readonly DecisionRecord[]): void {
     entry.model = createProjectModel(entry.root, entry.config, entry.model.revisions, entry.alembic, decisions);
+  }
+
+  /**
+   * After indexing from the cache: reads the models back and replays the schema a few files at a
+   * time, answering requests in between, so that the first keystroke's rules (which read the
+   * schema before the edited revision) do not pay for it. Stops when the index is built again.
+   */
+  async warmUp(): Promise<void> {
+    const projects = this.projects;
+    for (const entry of projects) {
+      let read = 0;
+      for (const model of entry.model.revisions) {
+        if (this.projects !== projects) return;
+        void model.operations; // a model from the cache is decoded on first use
+        if (++read % WARM_UP_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (this.projects !== projects) return;
+      replayProject(entry.model);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   get revisionCount(): number {

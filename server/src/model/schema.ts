@@ -56,10 +56,143 @@ const replays = new WeakMap<ProjectModel, ReplayedProject>();
 export function replayProject(project: ProjectModel): ReplayedProject {
   let replayed = replays.get(project);
   if (!replayed) {
-    replayed = replay(project);
+    const seeds = schemaSeeds.get(project);
+    replayed = seeds ? new SeededReplay(project, seeds) : replay(project);
     replays.set(project, replayed);
   }
   return replayed;
+}
+
+/**
+ * Schemas known without replaying (the analysis cache's, by chain key): `afterOf(id)` is the
+ * schema after revision `id`, as a replay from the root would give it, or undefined.
+ */
+export interface SchemaSeeds {
+  afterOf(revision: string): Schema | undefined;
+}
+
+const schemaSeeds = new WeakMap<ProjectModel, SchemaSeeds>();
+
+/**
+ * Lets the project's replay start from known schemas: a revision's schema is then replayed from
+ * the nearest ancestors whose schema is known, and only when a rule asks for it. Call before the
+ * first `replayProject` of the project.
+ */
+export function seedSchemas(project: ProjectModel, seeds: SchemaSeeds): void {
+  if (!replays.has(project)) schemaSeeds.set(project, seeds);
+}
+
+/** The revisions whose schema this run replayed so far (nothing is replayed to answer). */
+export function replayedSoFar(project: ProjectModel): ReadonlyMap<string, RevisionSchema> {
+  const replayed = replays.get(project);
+  if (!replayed) return new Map();
+  return replayed instanceof SeededReplay ? replayed.computed : replayed.byRevision;
+}
+
+/**
+ * A replay from seeds, computed on demand: `byRevision.get(id)` replays `id` and those of its
+ * ancestors whose schema after them is not known, in graph order. Iterating `byRevision`
+ * computes every revision, as the full replay does.
+ */
+class SeededReplay implements ReplayedProject {
+  readonly computed = new Map<string, RevisionSchema>();
+  private readonly seeded = new Map<string, Schema | null>();
+  private readonly position: Map<string, number>;
+  readonly byRevision: ReadonlyMap<string, RevisionSchema>;
+  private headSchemas?: ReadonlyArray<{ head: string; schema: Schema }>;
+
+  constructor(
+    private readonly project: ProjectModel,
+    private readonly seeds: SchemaSeeds,
+  ) {
+    this.position = new Map(project.graph.order.map((id, i) => [id, i]));
+    this.byRevision = new SeededRevisions(this, project.graph.order);
+  }
+
+  get heads(): ReadonlyArray<{ head: string; schema: Schema }> {
+    this.headSchemas ??= this.project.graph.heads.map((head) => ({
+      head,
+      schema: this.after(head) ?? EMPTY_SCHEMA,
+    }));
+    return this.headSchemas;
+  }
+
+  /** The schema after a revision of the graph's order: computed, else seeded, else replayed. */
+  private after(id: string): Schema | undefined {
+    if (!this.position.has(id)) return undefined;
+    return this.computed.get(id)?.after ?? this.seed(id) ?? this.revision(id)?.after;
+  }
+
+  private seed(id: string): Schema | undefined {
+    let known = this.seeded.get(id);
+    if (known === undefined) {
+      known = this.seeds.afterOf(id) ?? null;
+      this.seeded.set(id, known);
+    }
+    return known ?? undefined;
+  }
+
+  revision(id: string): RevisionSchema | undefined {
+    const done = this.computed.get(id);
+    if (done || !this.position.has(id)) return done;
+    // The revisions to replay: this one, and up its ancestry until a schema is known.
+    const needed = new Set<string>();
+    const stack = [id];
+    while (stack.length) {
+      const next = stack.pop() as string;
+      if (needed.has(next) || this.computed.has(next) || !this.position.has(next)) continue;
+      if (next !== id && this.seed(next)) continue;
+      needed.add(next);
+      stack.push(...(this.project.graph.nodes.get(next)?.parents ?? []));
+    }
+    const ordered = [...needed].sort((a, b) => (this.position.get(a) as number) - (this.position.get(b) as number));
+    for (const next of ordered) {
+      const node = this.project.graph.nodes.get(next);
+      if (!node) continue;
+      const parents = node.parents
+        .map((p) => (this.position.has(p) ? (this.computed.get(p)?.after ?? this.seed(p)) : undefined))
+        .filter((schema): schema is Schema => schema !== undefined);
+      const before = mergeSchemas(parents);
+      const { after, created } = applyRevision(before, node.migration);
+      this.computed.set(next, { migration: node.migration, before, after, created });
+    }
+    return this.computed.get(id);
+  }
+}
+
+/** `byRevision` of a seeded replay: a map whose values are replayed when read. */
+class SeededRevisions implements ReadonlyMap<string, RevisionSchema> {
+  constructor(
+    private readonly replay: SeededReplay,
+    private readonly order: readonly string[],
+  ) {}
+  get size(): number {
+    return this.order.length;
+  }
+  get(id: string): RevisionSchema | undefined {
+    return this.replay.revision(id);
+  }
+  has(id: string): boolean {
+    return this.replay.revision(id) !== undefined;
+  }
+  *entries(): MapIterator<[string, RevisionSchema]> {
+    for (const id of this.order) {
+      const schema = this.replay.revision(id);
+      if (schema) yield [id, schema];
+    }
+  }
+  *keys(): MapIterator<string> {
+    for (const [id] of this.entries()) yield id;
+  }
+  *values(): MapIterator<RevisionSchema> {
+    for (const [, schema] of this.entries()) yield schema;
+  }
+  forEach(callback: (value: RevisionSchema, key: string, map: ReadonlyMap<string, RevisionSchema>) => void): void {
+    for (const [id, schema] of this.entries()) callback(schema, id, this);
+  }
+  [Symbol.iterator](): MapIterator<[string, RevisionSchema]> {
+    return this.entries();
+  }
 }
 
 /**

@@ -26,6 +26,8 @@ const SKIPPED_DIRS = new Set([
   'build',
   '.idea',
   '.vscode',
+  // The analysis cache's default folder: thousands of entries, none a fixture.
+  '.schema-warden-cache',
 ]);
 const MAX_FILES = 20000;
 const MAX_FIXTURE_BYTES = 5 * 1024 * 1024;
@@ -125,7 +127,7 @@ const recentWalks = new Map<string, { at: number; files: string[] }>();
 const WALK_TTL_MS = 5000;
 
 /** Fixture files under the configuration root, found once per project model (and at most every few seconds). */
-function fixtureFiles(project: ProjectModel): string[] {
+export function fixtureFiles(project: ProjectModel): string[] {
   const cached = fileLists.get(project);
   if (cached) return cached;
   const root = project.config.root;

@@ -226,6 +226,31 @@ function statementValidatesLater(
   return validationsIn(statements.slice(index + 1)).has(name);
 }
 
+const namesByModel = new WeakMap<MigrationModel, readonly string[]>();
+
+/**
+ * The constraint names a revision's upgrade validates. The analysis cache keys SW602 by those of
+ * later revisions and keeps them beside each model (`rememberValidatedNames`), so that reading
+ * them does not decode a cached model.
+ */
+export function validatedNamesOf(migration: MigrationModel): readonly string[] {
+  let known = namesByModel.get(migration);
+  if (known) return known;
+  const names = new Set<string>();
+  for (const op of migration.operations) {
+    if (op.section !== 'upgrade' || !op.sql) continue;
+    for (const name of validationsIn(op.sql.statements)) names.add(name);
+  }
+  known = [...names].sort();
+  namesByModel.set(migration, known);
+  return known;
+}
+
+/** The names `validatedNamesOf` gives for a model, known without reading it (the analysis cache's index). */
+export function rememberValidatedNames(migration: MigrationModel, names: readonly string[]): void {
+  namesByModel.set(migration, names);
+}
+
 interface ValidationIndex {
   byName: Map<string, number[]>;
   orderOf: Map<string, number>;
@@ -239,11 +264,8 @@ function validatedConstraints(project: ProjectModel): ValidationIndex {
   index = { byName: new Map(), orderOf: new Map(project.graph.order.map((id, i) => [id, i])) };
   for (const [id, order] of index.orderOf) {
     const migration = project.graph.nodes.get(id)?.migration;
-    for (const op of migration?.operations ?? []) {
-      if (op.section !== 'upgrade' || !op.sql) continue;
-      for (const name of validationsIn(op.sql.statements))
-        index.byName.set(name, [...(index.byName.get(name) ?? []), order]);
-    }
+    if (!migration) continue;
+    for (const name of validatedNamesOf(migration)) index.byName.set(name, [...(index.byName.get(name) ?? []), order]);
   }
   validationIndexes.set(project, index);
   return index;

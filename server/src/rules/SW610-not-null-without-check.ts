@@ -94,7 +94,7 @@ export default defineRule({
 });
 
 /** What one operation adds to the picture: NOT NULL checks added (by name), constraints validated. */
-interface NotNullFacts {
+export interface NotNullFacts {
   checks: ReadonlyArray<readonly [name: string, check: { key: string; valid: boolean }]>;
   validated: readonly string[];
 }
@@ -107,6 +107,30 @@ interface CheckState {
 
 const NO_FACTS: NotNullFacts = { checks: [], validated: [] };
 const factsOfOp = new WeakMap<Operation, NotNullFacts>();
+
+const factsOfRevision = new WeakMap<MigrationModel, readonly NotNullFacts[]>();
+
+/**
+ * What a revision's upgrade adds to the inherited checks, op by op (those that add anything). The
+ * analysis cache keeps them beside each model (`rememberNotNullFacts`): the state a revision
+ * inherits is then built without decoding its ancestors' models.
+ */
+export function revisionNotNullFacts(migration: MigrationModel): readonly NotNullFacts[] {
+  let facts = factsOfRevision.get(migration);
+  if (!facts) {
+    facts = migration.operations
+      .filter((op) => op.section === 'upgrade')
+      .map(notNullFactsOf)
+      .filter((f) => f !== NO_FACTS);
+    factsOfRevision.set(migration, facts);
+  }
+  return facts;
+}
+
+/** The facts `revisionNotNullFacts` gives for a model, known without reading it (the analysis cache's index). */
+export function rememberNotNullFacts(migration: MigrationModel, facts: readonly NotNullFacts[]): void {
+  factsOfRevision.set(migration, facts);
+}
 
 function notNullFactsOf(op: Operation): NotNullFacts {
   let facts = factsOfOp.get(op);
@@ -180,10 +204,7 @@ function stateBeforeRevision(project: ProjectModel, revision: string): CheckStat
         }
       }
       states.set(id, before);
-      const own = node.migration.operations
-        .filter((op) => op.section === 'upgrade')
-        .map(notNullFactsOf)
-        .filter((f) => f !== NO_FACTS);
+      const own = revisionNotNullFacts(node.migration);
       if (own.length === 0) after.set(id, before);
       else {
         const next: CheckState = { checks: new Map(before.checks), validated: new Set(before.validated) };

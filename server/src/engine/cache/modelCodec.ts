@@ -79,3 +79,91 @@ export function decodeModel(data: Buffer): MigrationModel {
   }
   return model;
 }
+
+/**
+ * What a run needs of a revision whose stored findings are still valid, kept in the cache's small
+ * index entry and set on the model at once: its path, text, identifiers (the revision graph) and
+ * syntax errors (whether fixes are offered). The rest (operations, calls, comments, imports …) is decoded from
+ * the model entry on first use, so an unchanged revision whose findings come from the cache is
+ * never decoded.
+ */
+const EAGER_KEYS = [
+  'path',
+  'source',
+  'isRevision',
+  'revision',
+  'downRevision',
+  'branchLabels',
+  'unresolvedBranchLabels',
+  'dependsOn',
+  'revisionSpan',
+  'downRevisionSpan',
+  'syntaxErrors',
+] as const;
+
+export interface ModelSummary {
+  /** The model's eager fields (EAGER_KEYS) but its source, as plain data. */
+  eager: Record<string, unknown>;
+  /** The model's other keys, read from the model entry on first use. */
+  lazy: string[];
+}
+
+export function summarizeModel(model: MigrationModel): ModelSummary {
+  const eager: Record<string, unknown> = {};
+  const eagerKeys = new Set<string>(EAGER_KEYS);
+  // The source is not kept: the reader has it from the file (the entry's key is its hash).
+  for (const key of EAGER_KEYS)
+    if (key !== 'source' && key in model) eager[key] = (model as unknown as Record<string, unknown>)[key];
+  const lazy = Object.keys(model).filter((k) => !eagerKeys.has(k) && k !== 'lines');
+  return { eager, lazy };
+}
+
+/**
+ * A model whose eager fields are set and whose other fields are read on first use through
+ * `load` (the model entry decoded, or the file parsed again when that entry cannot be read). The
+ * line table is built from the source on first use. Once loaded, the fields are ordinary data.
+ */
+export function lazyModel(summary: ModelSummary, load: () => MigrationModel): MigrationModel {
+  const model = { ...summary.eager } as Record<string, unknown>;
+  let loaded = false;
+  unloaded.add(model);
+  const fill = (): void => {
+    if (loaded) return;
+    const full = load() as unknown as Record<string, unknown>;
+    loaded = true;
+    unloaded.delete(model);
+    for (const key of summary.lazy)
+      Object.defineProperty(model, key, { value: full[key], writable: true, enumerable: true, configurable: true });
+  };
+  for (const key of summary.lazy)
+    Object.defineProperty(model, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        fill();
+        return model[key];
+      },
+      set(value: unknown) {
+        fill();
+        Object.defineProperty(model, key, { value, writable: true, enumerable: true, configurable: true });
+      },
+    });
+  Object.defineProperty(model, 'lines', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const lines = new LineIndex(model.source as string);
+      Object.defineProperty(model, 'lines', { value: lines, writable: true, enumerable: true, configurable: true });
+      return lines;
+    },
+  });
+  return model as unknown as MigrationModel;
+}
+
+/** Lazy models whose fields have not been read yet. */
+const unloaded = new WeakSet<object>();
+
+/** Whether a model's fields are at hand without decoding (always, but for a lazy model not read yet). */
+export function isModelLoaded(model: MigrationModel): boolean {
+  return !unloaded.has(model);
+}

@@ -12,10 +12,10 @@ import { runGit } from '../git';
  */
 
 /** Bumped when the layout or the encoding of entries changes. */
-const LAYOUT = 'v1';
+const LAYOUT = 'v2';
 const MAGIC = 'schema-warden-cache';
 
-export type EntryKind = 'model' | 'findings';
+export type EntryKind = 'index' | 'model' | 'findings' | 'pack' | 'schema';
 
 export class CacheStore {
   private readonly root: string;
@@ -46,6 +46,11 @@ export class CacheStore {
       return undefined;
     }
     return unwrap(data, this.header(kind, key));
+  }
+
+  /** Whether an entry file exists (not whether it is whole: `get` says that). */
+  has(kind: EntryKind, key: string): boolean {
+    return !this.isCommitted() && fs.existsSync(this.fileOf(kind, key));
   }
 
   put(kind: EntryKind, key: string, payload: Buffer): void {
