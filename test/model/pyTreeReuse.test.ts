@@ -128,7 +128,8 @@ describe('the copy of the syntax tree that keeps untouched subtrees (parse/pyTre
     const source = revisionOfLines(2000);
     const at = source.lastIndexOf('    op.drop_column') + 4;
     const rounds: Replace[][] = [];
-    for (let i = 0; i < 6; i++) rounds.push([i % 2 === 0 ? { at, remove: 0, insert: 'x' } : { at, remove: 1, insert: '' }]);
+    for (let i = 0; i < 6; i++)
+      rounds.push([i % 2 === 0 ? { at, remove: 0, insert: 'x' } : { at, remove: 1, insert: '' }]);
     assert.ok(replay(source, rounds, 'typing at the end') > 1000, 'untouched statements are reused as they are');
   });
 
