@@ -25,7 +25,7 @@ import { insideAny, nonPostgresSpans } from './dialectGuards';
 import { importedGuardResolver } from './importedGuards';
 import { bindCall, iterationsAt, literalLoops, runOrder, type LiteralLoop, type LoopBinding } from './loops';
 import { contains, scanTree, type ScannedTree } from './scan';
-import { callOfNode, memoizedOperation, sqlReadsOnlyItself } from './nodeMemo';
+import { callOfNode, memoizedOperation, nestedCallsOf, sqlReadsOnlyItself } from './nodeMemo';
 import { LineIndex, type Span } from './source';
 import { sqlBlockOf } from './sqlBlocks';
 
@@ -368,11 +368,10 @@ class MigrationBuilder {
       if (otherDialect.length && insideAny(otherDialect, { start: at.startIndex, end: at.endIndex })) continue;
       const fn = enclosingFunction(at);
       const contexts = fn ? (contextsOf.get(fn.name) ?? []) : [];
-      const functionNode = node.childForFieldName('function');
-      const callee = functionNode ? calleeText(functionNode) : '';
-      const lastDot = callee.lastIndexOf('.');
-      const receiver = lastDot >= 0 ? callee.slice(0, lastDot) : '';
-      const method = lastDot >= 0 ? callee.slice(lastDot + 1) : callee;
+      // A node without a callee is no call (toCall gives nothing); the callee is read from the call.
+      const call = callOfNode(node, this.source);
+      if (!call) continue;
+      const { receiver, method } = call;
       let opAliases = this.opAliases;
       if (fn) {
         opAliases = opAliasesFor.get(fn.name) ?? this.opAliasesOf(fn.node);
@@ -385,14 +384,12 @@ class MigrationBuilder {
         (batchParameter ? { batchTable: batchParameter.batchParameters?.get(receiver) } : undefined);
       const isAlembicOp = (opAliases.has(receiver) || batch !== undefined) && !NON_OPERATIONS.has(method);
       const isExecute = !isAlembicOp && EXECUTE_METHODS.has(method) && receiver !== '';
-      const call = callOfNode(node, this.source);
-      if (!call) continue;
       this.calls.push(call);
       if (contexts.length === 0 || !(isAlembicOp || isExecute)) continue;
       insideOperationUntil = at.endIndex;
       // The calls inside an operation's arguments (sa.Column, sa.ForeignKey, sa.text …) are not
       // walked again, but rules still see them in `calls`, taken from the converted arguments.
-      this.calls.push(...nestedCalls(call));
+      for (const nested of nestedCallsOf(call, nestedCalls)) this.calls.push(nested);
       const inAutocommitBlock = withs.some((w) => w.autocommit);
       const unrolled = this.loops.length
         ? iterationsAt(this.loops, { start: at.startIndex, end: at.endIndex })

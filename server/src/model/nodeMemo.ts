@@ -23,6 +23,15 @@ export function callOfNode(node: PyNode, source: string): PyCall | undefined {
   return call ?? undefined;
 }
 
+const nested = new WeakMap<PyCall, PyCall[]>();
+
+/** The calls in a call's arguments (`find`), once per call: a reused call has the same ones. */
+export function nestedCallsOf(call: PyCall, find: (call: PyCall) => PyCall[]): PyCall[] {
+  let found = nested.get(call);
+  if (!found) nested.set(call, (found = find(call)));
+  return found;
+}
+
 const operations = new WeakMap<PyCall, { key: string; operation: Operation }>();
 
 /**
