@@ -2,6 +2,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { buildModelFromCopy } from '../model/buildMigration';
 import type { MigrationModel } from '../model/migration';
+import { reusingNodes } from '../model/nodeMemo';
 import { parsePython, type SyntaxEdit, type SyntaxTree } from '../parse/python';
 import { copyTree, type PyNode } from '../parse/pyTree';
 import { composeChanges, copyTreeReusing, type TextChange } from '../parse/pyTreeReuse';
@@ -65,7 +66,10 @@ export class OpenDocument {
     if (old && this.copy && this.changeSinceCopy)
       copy = copyTreeReusing(tree, source, this.copy, this.changeSinceCopy, old.getChangedRanges(tree));
     copy ??= copyTree(tree, source);
-    const model = buildModelFromCopy(this.path ?? this.uri, source, copy, syntaxErrorsOf(tree.rootNode, source));
+    const root = copy;
+    const model = reusingNodes(() =>
+      buildModelFromCopy(this.path ?? this.uri, source, root, syntaxErrorsOf(tree.rootNode, source)),
+    );
     this.tree = tree;
     this.copy = copy;
     this.changeSinceCopy = undefined;

@@ -8,13 +8,28 @@ import { toCall } from './pyValues';
  * `PyNode` objects (parse/pyTreeReuse.ts): for those, the call they convert to and the operation
  * built from it are taken as they were, offsets and all, since the text before the edit and so
  * every offset in it are unchanged. A node the edit touched, or one after it (whose offsets moved),
- * is a new object, and is converted afresh. In a cold run every node is new: the memos only fill.
+ * is a new object, and is converted afresh. Only builds inside `reusingNodes` (the language
+ * server's open documents) use them: elsewhere every node is new, and the memos would only fill.
  */
+
+let active = false;
+
+/** Runs `build` with the memos on (lsp/documents.ts: an open document's model after an edit). */
+export function reusingNodes<T>(build: () => T): T {
+  const outer = active;
+  active = true;
+  try {
+    return build();
+  } finally {
+    active = outer;
+  }
+}
 
 const calls = new WeakMap<PyNode, PyCall | null>();
 
 /** `toCall(node, source)`, memoized by node: a reused node has the same text at the same offsets. */
 export function callOfNode(node: PyNode, source: string): PyCall | undefined {
+  if (!active) return toCall(node, source);
   let call = calls.get(node);
   if (call === undefined) {
     call = toCall(node, source) ?? null;
@@ -27,6 +42,7 @@ const nested = new WeakMap<PyCall, PyCall[]>();
 
 /** The calls in a call's arguments (`find`), once per call: a reused call has the same ones. */
 export function nestedCallsOf(call: PyCall, find: (call: PyCall) => PyCall[]): PyCall[] {
+  if (!active) return find(call);
   let found = nested.get(call);
   if (!found) nested.set(call, (found = find(call)));
   return found;
@@ -47,6 +63,7 @@ export function memoizedOperation(
   key: string,
   make: () => { operation: Operation; readsOutside: boolean },
 ): Operation {
+  if (!active) return make().operation;
   const kept = operations.get(call);
   if (kept && kept.key === key) return kept.operation;
   const { operation, readsOutside } = make();
