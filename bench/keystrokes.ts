@@ -4,6 +4,8 @@
 // the open document, rebuild its model (incremental parse), put it in the project, run the
 // per-revision rules, fingerprint and convert the findings as the publisher does.
 // Run: node out/bench/keystrokes.js [add_column|create_table|sql|batch|5000 ...]  (SAMPLES=n)
+// A shape with `@top` (e.g. `5000@top`) types into the first line of upgrade() instead of the last
+// line: every statement after the edit moves, which the incremental model cannot keep as it was.
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { defaultConfig } from '../server/src/config/config';
 import { initEngine } from '../server/src/engine/analyze';
@@ -26,11 +28,15 @@ function sourceOf(shape: string): string {
   return make();
 }
 
-/** Types 'x' at column 4 of the last line and deletes it again, like test/lsp/latency.ts; times each. */
-export function replayKeystrokes(source: string, samples: number): { times: number[]; cpuMs: number } {
+/**
+ * Types 'x' at column 4 of the last line (or of the first line of upgrade() with `atTop`) and
+ * deletes it again, like test/lsp/latency.ts; times each.
+ */
+export function replayKeystrokes(source: string, samples: number, atTop = false): { times: number[]; cpuMs: number } {
   const doc = new OpenDocument(TextDocument.create(`file://${FILE}`, 'python', 1, source), FILE);
   let project = createProjectModel(ROOT, defaultConfig(ROOT), [doc.model()]);
-  const lastLine = source.split('\n').length - 2;
+  const lines = source.split('\n');
+  const lastLine = atTop ? lines.indexOf('def upgrade():') + 1 : lines.length - 2;
   const at = { line: lastLine, character: 4 };
   const warmup = 40;
   const times: number[] = [];
@@ -65,12 +71,14 @@ if (require.main === module) {
     await initEngine();
     const samples = Number(process.env.SAMPLES ?? 400);
     const shapes = process.argv.slice(2);
-    for (const shape of shapes.length ? shapes : ['add_column', ...Object.keys(REVISION_SHAPES), '5000']) {
+    for (const named of shapes.length ? shapes : ['add_column', ...Object.keys(REVISION_SHAPES), '5000', '5000@top']) {
+      const [shape, where] = named.split('@');
       const source = sourceOf(shape);
-      const { times, cpuMs } = replayKeystrokes(source, /^\d+$/.test(shape) ? Math.min(samples, 100) : samples);
+      const big = /^\d+$/.test(shape);
+      const { times, cpuMs } = replayKeystrokes(source, big ? Math.min(samples, 100) : samples, where === 'top');
       const f = (p: number): string => percentile(times, p).toFixed(2);
       console.log(
-        `in-process keystroke, ${shape} (${source.split('\n').length} lines), ${times.length} samples: ` +
+        `in-process keystroke, ${named} (${source.split('\n').length} lines), ${times.length} samples: ` +
           `p50 ${f(50)} ms, p99 ${f(99)} ms, max ${f(100)} ms; CPU ${cpuMs.toFixed(2)} ms a keystroke`,
       );
     }

@@ -8,6 +8,7 @@ import { parsePython } from '../../server/src/parse/python';
 import { OpenDocument } from '../../server/src/lsp/documents';
 import { safeEdits } from '../../server/src/lsp/codeActions';
 import type { Finding } from '../../server/src/rules/types';
+import type { MigrationModel } from '../../server/src/model/migration';
 import { engineReady } from '../support/engine';
 
 const BASE = `"""add note — ünïcödé 😀
@@ -97,6 +98,40 @@ describe('OpenDocument: incremental re-parse', () => {
       { numRuns: 150 },
     );
   });
+});
+
+describe('OpenDocument: a lone CR made or unmade by an edit', () => {
+  before(() => engineReady);
+
+  // The parser reads a lone CR as LF (parserInput): an edit right after a CR changes what the parser
+  // reads just before the edit. tree-sitter re-reads that token (its lookahead reached the edit);
+  // the reused tree copy must not keep it either.
+  const cases: Array<[string, string, number, number, string]> = [
+    ['a CRLF pair split: the CR becomes a lone line break', 'x = 1\r\ny = 2\n', 6, 7, ''],
+    ['text typed between CR and LF', 'x = 1\r\ny = 2\n', 6, 6, '# note'],
+    ['an LF after a lone CR makes a pair', 'x = 1\ry = 2\n', 6, 6, '\n'],
+    ['a lone CR inside a call', 'op.add_column("t",\rsa.Column("c", sa.Text()))\n', 19, 19, '\n'],
+  ];
+  for (const [what, source, start, end, text] of cases)
+    it(what, () => {
+      const file = '/p/alembic/versions/a1.py';
+      const doc = new OpenDocument(
+        TextDocument.create(`file://${file}`, 'python', 1, `def upgrade():\n    ${source}`),
+        file,
+      );
+      try {
+        doc.model();
+        const offset = 'def upgrade():\n    '.length;
+        const range = { start: doc.text.positionAt(offset + start), end: doc.text.positionAt(offset + end) };
+        doc.applyChanges([{ range, text }], 2);
+        const fresh = analyzeOnce(file, doc.text.getText());
+        const json = (m: MigrationModel): string =>
+          JSON.stringify(m, (k, v: unknown) => (k === 'lines' ? undefined : v));
+        assert.equal(json(doc.model()), json(fresh));
+      } finally {
+        doc.dispose();
+      }
+    });
 });
 
 describe('fix-all: safe edits', () => {

@@ -59,8 +59,11 @@ async function typeInto(
   file: string,
   source: string,
   samples: number,
+  atTop = false,
 ): Promise<{ samples: number; p50: number; p99: number; max: number }> {
-  const lastLine = source.split('\n').length - 2;
+  const lines = source.split('\n');
+  // The downgrade's last line, or (atTop) the first line of upgrade(): every statement after it moves.
+  const lastLine = atTop ? lines.indexOf('def upgrade():') + 1 : lines.length - 2;
   const times: number[] = [];
   let warmup = Math.min(20, Math.ceil(samples / 4));
   if ((samples + warmup) % 2 === 1) warmup++; // an even number in all: the text ends as it began
@@ -93,8 +96,11 @@ export const REVISION_SHAPES: Record<string, () => string> = {
   batch: batchRevision,
 };
 
-/** Keystroke latency in the last line of `source`, the only revision of its workspace. */
-export async function measureSourceLatency(source: string, samples = 200): Promise<LatencyResult> {
+/**
+ * Keystroke latency in the last line of `source` (or the first line of its upgrade() with
+ * `atTop`), the only revision of its workspace.
+ */
+export async function measureSourceLatency(source: string, samples = 200, atTop = false): Promise<LatencyResult> {
   bundleServer();
   const root = makeWorkspace({
     'alembic.ini': ALEMBIC_INI,
@@ -107,7 +113,7 @@ export async function measureSourceLatency(source: string, samples = 200): Promi
     await session.initialize();
     await session.open(file, source);
     await session.waitForDiagnostics(file, (d) => d.version === 1, 60_000);
-    const typed = await typeInto(session, file, source, samples);
+    const typed = await typeInto(session, file, source, samples, atTop);
     return { lines: source.split('\n').length, ...typed };
   } finally {
     await session.stop();

@@ -85,6 +85,8 @@ class Replay {
   private readonly newTables = new Set<string>();
   /** The tracked objects on each table (by root): a drop or rename visits these, not every object (a squashed revision has thousands). */
   private readonly onTable = new Map<string, TrackedObject[]>();
+  /** The indexes and constraints among them: a dropped column takes those with it (columns would make it quadratic). */
+  private readonly keysOnTable = new Map<string, TrackedObject[]>();
 
   constructor(
     all: readonly ObjectEffect[],
@@ -242,18 +244,21 @@ class Replay {
       const root = this.root(effect.name);
       for (const other of this.objectsOn(root)) other.present = false;
     } else if (effect.kind === 'column' && object.table !== undefined) {
-      for (const other of this.objectsOn(object.table))
-        if ((other.kind === 'index' || other.kind === 'constraint') && other.columns.includes(effect.name))
-          other.present = false;
+      for (const other of this.keysOnTable.get(object.table) ?? [])
+        if (other.columns.includes(effect.name)) other.present = false;
     }
     return [key];
   }
 
   private placeOnTable(object: TrackedObject, root: string): void {
     object.table = root;
-    const list = this.onTable.get(root);
-    if (list) list.push(object);
-    else this.onTable.set(root, [object]);
+    for (const map of object.kind === 'index' || object.kind === 'constraint'
+      ? [this.onTable, this.keysOnTable]
+      : [this.onTable]) {
+      const list = map.get(root);
+      if (list) list.push(object);
+      else map.set(root, [object]);
+    }
   }
 
   private objectsOn(root: string): readonly TrackedObject[] {

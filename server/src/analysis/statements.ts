@@ -69,6 +69,15 @@ export function sqlStatementsOf(migration: MigrationModel): LocatedStatement[] {
 
 /** A statement in an upgrade, or in code not known to run only in the downgrade. */
 export function upgradeStatements(migration: MigrationModel): LocatedStatement[] {
+  // Several rules ask on every keystroke: once per model.
+  let found = upgradeCache.get(migration);
+  if (!found) upgradeCache.set(migration, (found = readUpgradeStatements(migration)));
+  return found;
+}
+
+const upgradeCache = new WeakMap<MigrationModel, LocatedStatement[]>();
+
+function readUpgradeStatements(migration: MigrationModel): LocatedStatement[] {
   const seen = new Set<SqlStatement>();
   const byStatement = new Map<SqlStatement, Set<Section | undefined>>();
   for (const located of sqlStatementsOf(migration)) {

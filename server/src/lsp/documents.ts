@@ -1,8 +1,12 @@
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
-import { analyzeSource } from '../engine/analyze';
+import { buildModelFromCopy } from '../model/buildMigration';
 import type { MigrationModel } from '../model/migration';
-import type { SyntaxEdit, SyntaxTree } from '../parse/python';
+import { reusingNodes } from '../model/nodeMemo';
+import { parsePython, type SyntaxEdit, type SyntaxTree } from '../parse/python';
+import { copyTree, type PyNode } from '../parse/pyTree';
+import { composeChanges, copyTreeReusing, type TextChange } from '../parse/pyTreeReuse';
+import { syntaxErrorsOf } from '../parse/syntaxErrors';
 
 /**
  * One document open in the editor. Python documents keep their tree-sitter tree between edits:
@@ -11,6 +15,9 @@ import type { SyntaxEdit, SyntaxTree } from '../parse/python';
  */
 export class OpenDocument {
   private tree: SyntaxTree | undefined;
+  /** The plain copy of `tree` (parse/pyTree.ts), and the one change made to the text since. */
+  private copy: PyNode | undefined;
+  private changeSinceCopy: TextChange | undefined;
   private analysed: MigrationModel | undefined;
 
   constructor(
@@ -34,7 +41,9 @@ export class OpenDocument {
   applyChanges(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
     for (const change of changes) {
       if ('range' in change && this.tree) {
-        this.tree.edit(treeEdit(this.text, change.range, change.text));
+        const edit = treeEdit(this.text, change.range, change.text);
+        this.tree.edit(edit);
+        if (this.copy) this.changeSinceCopy = this.changeSinceCopy ? composeChanges(this.changeSinceCopy, edit) : edit;
       } else if (!('range' in change)) {
         this.dropTree(); // a full-text replacement: nothing to reuse
       }
@@ -43,12 +52,27 @@ export class OpenDocument {
     this.analysed = undefined;
   }
 
-  /** The migration model of the current text, parsed incrementally from the previous tree. */
+  /**
+   * The migration model of the current text, parsed incrementally from the previous tree. The
+   * copy of the tree the model is built from keeps the subtrees the edits did not touch
+   * (parse/pyTreeReuse.ts), so the model builder's memos keyed by node hold for them.
+   */
   model(): MigrationModel {
     if (this.analysed) return this.analysed;
     const old = this.tree;
-    const { model, tree } = analyzeSource(this.path ?? this.uri, this.text.getText(), old);
+    const source = this.text.getText();
+    const tree = parsePython(source, old);
+    let copy: PyNode | undefined;
+    if (old && this.copy && this.changeSinceCopy)
+      copy = copyTreeReusing(tree, source, this.copy, this.changeSinceCopy, old.getChangedRanges(tree));
+    copy ??= copyTree(tree, source);
+    const root = copy;
+    const model = reusingNodes(() =>
+      buildModelFromCopy(this.path ?? this.uri, source, root, syntaxErrorsOf(tree.rootNode, source)),
+    );
     this.tree = tree;
+    this.copy = copy;
+    this.changeSinceCopy = undefined;
     old?.delete();
     this.analysed = model;
     return model;
@@ -62,6 +86,8 @@ export class OpenDocument {
   private dropTree(): void {
     this.tree?.delete();
     this.tree = undefined;
+    this.copy = undefined;
+    this.changeSinceCopy = undefined;
   }
 }
 

@@ -9,6 +9,7 @@
 //  - a header that cannot be read (no Content-Length, a value that is not a number, a line without
 //    ':'): the stream cannot be resynchronised, so the server logs why (window/logMessage and
 //    stderr) and exits with code 1, which an editor sees as a crash and may answer with a restart.
+import { Writable } from 'node:stream';
 import { format } from 'node:util';
 import {
   createConnection,
@@ -51,7 +52,7 @@ export function createStdioConnection(
 ): Connection {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const reader = new StdinReader(input);
-  const writer = new StreamMessageWriter(output);
+  const writer = new StreamMessageWriter(new OneWritePerMessage(output));
   const connection = createConnection(ProposedFeatures.all, reader, writer);
   let corrupt = false;
   let notJson = 0;
@@ -90,6 +91,35 @@ export function createStdioConnection(
   routeConsole(connection);
   return connection;
 }
+
+/**
+ * Hands each message to stdout in one write. vscode-jsonrpc writes a message's header and its body
+ * apart, and waits for the first write to finish before the second: on a pipe (stdout to an
+ * editor) that is two system calls and a turn of the event loop per message, measured as
+ * 0.35–0.5 ms of every keystroke's publication. The header is held until its body comes.
+ */
+class OneWritePerMessage extends Writable {
+  private header: Buffer | undefined;
+
+  constructor(private readonly output: NodeJS.WritableStream) {
+    super();
+    output.on('error', (error: Error) => this.destroy(error));
+    output.on('close', () => this.destroy());
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (this.header === undefined && chunk.subarray(0, HEADER.length).equals(HEADER)) {
+      this.header = chunk;
+      done();
+      return;
+    }
+    const data = this.header ? Buffer.concat([this.header, chunk]) : chunk;
+    this.header = undefined;
+    this.output.write(data, (error?: Error | null) => done(error));
+  }
+}
+
+const HEADER = Buffer.from('Content-Length:', 'ascii');
 
 /** stdout carries the protocol: console output (ours or a dependency's) goes to the client's log instead. */
 function routeConsole(connection: Connection): void {

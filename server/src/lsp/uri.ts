@@ -12,8 +12,22 @@ export function uriToPath(uri: string): string | undefined {
 }
 
 export function pathToUri(file: string): string {
-  return pathToFileURL(file).toString();
+  // Asked for every diagnostic's related places on every keystroke; pathToFileURL is not cheap.
+  // Relative paths resolve against the working directory, which may change: not kept.
+  let uri = uris.get(file);
+  if (uri === undefined) {
+    uri = pathToFileURL(file).toString();
+    if (path.isAbsolute(file)) {
+      if (uris.size >= MAX_KEPT_URIS) uris.clear();
+      uris.set(file, uri);
+    }
+  }
+  return uri;
 }
+
+const uris = new Map<string, string>();
+/** Bounds the memo: more revision files than this in one workspace start it afresh. */
+const MAX_KEPT_URIS = 20_000;
 
 /**
  * One spelling per file: clients percent-encode `file:` URIs differently (VS Code encodes

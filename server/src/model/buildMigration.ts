@@ -25,6 +25,7 @@ import { insideAny, nonPostgresSpans } from './dialectGuards';
 import { importedGuardResolver } from './importedGuards';
 import { bindCall, iterationsAt, literalLoops, runOrder, type LiteralLoop, type LoopBinding } from './loops';
 import { contains, scanTree, type ScannedTree } from './scan';
+import { callOfNode, memoizedOperation, nestedCallsOf, sqlReadsOnlyItself } from './nodeMemo';
 import { LineIndex, type Span } from './source';
 import { sqlBlockOf } from './sqlBlocks';
 
@@ -162,7 +163,7 @@ class MigrationBuilder {
       (name, fn, before) =>
         (fn ? this.localAssignment(fn, name, before) : undefined) ?? this.moduleAssignments.get(name),
     );
-    this.collectOperations(scanned);
+    this.collectOperations(scanned, ids);
 
     const message = docstring
       ?.split(/\r?\n/)
@@ -341,7 +342,7 @@ class MigrationBuilder {
    * (or a `batch_op` alias) or when it executes SQL; the calls in an operation's own arguments
    * (sa.Column, sa.text …) are part of that operation, not operations of their own.
    */
-  private collectOperations(scanned: ScannedTree): void {
+  private collectOperations(scanned: ScannedTree, ids: RevisionIdentifiers): void {
     // Offsets are read once: tree-sitter's node getters cross into WASM, and these containment
     // tests run for every call against every function and `with` (thousands of each in a big file).
     const functions = [...this.moduleFunctions.entries()].map(([name, node]) => ({
@@ -367,11 +368,10 @@ class MigrationBuilder {
       if (otherDialect.length && insideAny(otherDialect, { start: at.startIndex, end: at.endIndex })) continue;
       const fn = enclosingFunction(at);
       const contexts = fn ? (contextsOf.get(fn.name) ?? []) : [];
-      const functionNode = node.childForFieldName('function');
-      const callee = functionNode ? calleeText(functionNode) : '';
-      const lastDot = callee.lastIndexOf('.');
-      const receiver = lastDot >= 0 ? callee.slice(0, lastDot) : '';
-      const method = lastDot >= 0 ? callee.slice(lastDot + 1) : callee;
+      // A node without a callee is no call (toCall gives nothing); the callee is read from the call.
+      const call = callOfNode(node, this.source);
+      if (!call) continue;
+      const { receiver, method } = call;
       let opAliases = this.opAliases;
       if (fn) {
         opAliases = opAliasesFor.get(fn.name) ?? this.opAliasesOf(fn.node);
@@ -384,30 +384,38 @@ class MigrationBuilder {
         (batchParameter ? { batchTable: batchParameter.batchParameters?.get(receiver) } : undefined);
       const isAlembicOp = (opAliases.has(receiver) || batch !== undefined) && !NON_OPERATIONS.has(method);
       const isExecute = !isAlembicOp && EXECUTE_METHODS.has(method) && receiver !== '';
-      const call = toCall(node, this.source);
-      if (!call) continue;
       this.calls.push(call);
       if (contexts.length === 0 || !(isAlembicOp || isExecute)) continue;
       insideOperationUntil = at.endIndex;
       // The calls inside an operation's arguments (sa.Column, sa.ForeignKey, sa.text …) are not
       // walked again, but rules still see them in `calls`, taken from the converted arguments.
-      this.calls.push(...nestedCalls(call));
+      for (const nested of nestedCallsOf(call, nestedCalls)) this.calls.push(nested);
       const inAutocommitBlock = withs.some((w) => w.autocommit);
       const unrolled = this.loops.length
         ? iterationsAt(this.loops, { start: at.startIndex, end: at.endIndex })
         : undefined;
       for (const context of contexts) {
         for (const [iteration, loop] of (unrolled?.iterations ?? [undefined]).entries()) {
-          const op = this.makeOperation(
-            loop ? bindCall(call, loop) : call,
-            context,
-            isAlembicOp,
-            batch !== undefined,
-            batch?.batchTable,
-            inAutocommitBlock,
-            fn?.node,
-            loop,
-          );
+          const make = (): Operation =>
+            this.makeOperation(
+              loop ? bindCall(call, loop) : call,
+              context,
+              isAlembicOp,
+              batch !== undefined,
+              batch?.batchTable,
+              inAutocommitBlock,
+              fn?.node,
+              loop,
+            );
+          // The same call node in the same context as in the last build: the same operation (nodeMemo.ts).
+          const key = [ids.revision, context.section, context.viaHelper, isAlembicOp, batch !== undefined]
+            .concat([batch?.batchTable, inAutocommitBlock])
+            .join('\u0000');
+          const op = memoizedOperation(call, key, () => {
+            const operation = make();
+            const sql = operation.name === 'execute' ? operation.args.sqltext : undefined;
+            return { operation, readsOutside: loop !== undefined || !sqlReadsOnlyItself(sql) };
+          });
           if (unrolled) loopOrder.set(op, { loop: unrolled.outermost, iteration });
           this.operations.push(op);
         }

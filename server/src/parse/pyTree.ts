@@ -72,7 +72,7 @@ export class PyNode {
 }
 
 /** What a walk over a tree-sitter tree needs from a cursor. */
-interface CursorSteps {
+export interface CursorSteps {
   typeId(): number;
   fieldId(): number;
   startIndex(): number;
@@ -116,7 +116,7 @@ const KEPT_TOKENS = new Set([':']);
 /** One walk over the tree, writing each kept node's numbers. */
 export function encodeTree(tree: Tree): EncodedTree {
   const { kept } = languageTables(tree);
-  const cursor = (forcePublic ? undefined : directCursor(tree)) ?? publicCursor(tree);
+  const cursor = cursorOf(tree);
   let out = new Int32Array(INTS_PER_NODE * 1024);
   let length = 0;
   // Where the child count of each open node is kept, innermost last (-1: the root's parent).
@@ -209,6 +209,11 @@ export function languageTables(tree: Tree): LanguageTables {
     tablesByLanguage.set(language, tables);
   }
   return tables;
+}
+
+/** A cursor at the root of `tree`: the direct one when the binding allows it. `done()` it after use. */
+export function cursorOf(tree: Tree): CursorSteps {
+  return (forcePublic ? undefined : directCursor(tree)) ?? publicCursor(tree);
 }
 
 type Handles = Record<number, number>;

@@ -90,8 +90,16 @@ export function lockInfo(
   context: LockContext = {},
 ): LockInfo | undefined {
   if ('parsed' in target) return statementLockInfo(target, pgVersion, context);
-  return operationLockInfo(target, pgVersion, context);
+  // Only a type change asks the context (the column's current type): the rest is the op's own.
+  if (target.name === 'alter_column' || target.name === 'execute') return operationLockInfo(target, pgVersion, context);
+  // Memoized by op: the language server reuses the operations an edit did not touch (model/nodeMemo.ts).
+  let byVersion = opLockInfos.get(target);
+  if (!byVersion) opLockInfos.set(target, (byVersion = new Map()));
+  if (!byVersion.has(pgVersion)) byVersion.set(pgVersion, operationLockInfo(target, pgVersion, context));
+  return byVersion.get(pgVersion);
 }
+
+const opLockInfos = new WeakMap<Operation, Map<number, LockInfo | undefined>>();
 
 function operationLockInfo(op: Operation, pgVersion: number, context: LockContext): LockInfo | undefined {
   const concurrently = boolValue(op.args.postgresql_concurrently) === true;
