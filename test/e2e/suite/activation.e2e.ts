@@ -6,9 +6,8 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { waitFor } from './helpers';
+import { EXTENSION_ID, waitFor } from './helpers';
 
-const EXTENSION_ID = 'schema-warden.schema-warden';
 const REVISION = 'alembic/versions/0001_missing_downgrade.py';
 
 describe('schema-warden extension', () => {

@@ -5,9 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { waitFor, workspaceRoot as root } from './helpers';
-
-const EXTENSION_ID = 'schema-warden.schema-warden';
+import { EXTENSION_ID, waitFor, workspaceRoot as root } from './helpers';
 
 const ours = (uri: vscode.Uri): vscode.Diagnostic[] =>
   vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'schema-warden');

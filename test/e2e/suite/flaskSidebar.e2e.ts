@@ -15,9 +15,7 @@ import * as vscode from 'vscode';
 import type { SchemaWardenApi } from '../../../client/src/extension';
 import type { VerifyResult } from '../../../server/src/runner/verify';
 import { FLASK_APP_FILE, FLASK_REVISIONS, setDevUrl } from '../../support/flaskMigrateProject';
-import { workspaceRoot } from './helpers';
-
-const EXTENSION_ID = 'schema-warden.schema-warden';
+import { EXTENSION_ID, workspaceRoot } from './helpers';
 
 function isFlaskFixture(): boolean {
   const root = workspaceRoot().fsPath;

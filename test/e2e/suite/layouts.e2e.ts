@@ -10,9 +10,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { waitFor, workspaceRoot } from './helpers';
+import { EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
 
-const EXTENSION_ID = 'schema-warden.schema-warden';
 const REVISIONS = [
   'migrations/versions/4c1e9a7d2b10_create_member.py',
   'migrations/versions/9f03b25e6a41_create_notice.py',

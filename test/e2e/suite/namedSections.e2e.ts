@@ -11,24 +11,12 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SchemaWardenApi } from '../../../client/src/extension';
 import type { VerifyResult } from '../../../server/src/runner/verify';
-import { workspaceRoot } from './helpers';
-
-const EXTENSION_ID = 'schema-warden.schema-warden';
+import { activateWithRunner, clickLens, resetRunnerSettings, workspaceRoot } from './helpers';
 
 const tenantFile = (): string =>
   path.join(workspaceRoot().fsPath, 'shipyard', 'revisions', 'tenant', 'history', 't002_berth_depth.py');
 const coreFile = (): string => path.join(workspaceRoot().fsPath, 'revisions', 'core', 'versions', 'k001_harbours.py');
 const isNamedSections = (): boolean => fs.existsSync(tenantFile()) && fs.existsSync(coreFile());
-
-/** Runs the command a code lens of `file` titled `title` carries, as a click on it does. */
-async function clickLens(file: string, title: string): Promise<unknown> {
-  const uri = vscode.Uri.file(file);
-  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
-  const lens = lenses.find((l) => l.command?.title === title);
-  assert.ok(lens?.command, `a "${title}" code lens in ${path.basename(file)}`);
-  return vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
-}
 
 /** Each revision the Revisions view lists, with its applied state (`t0020000t002:revision.current`). */
 async function revisionStates(api: SchemaWardenApi): Promise<string[]> {
@@ -48,23 +36,11 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 describe('named sections in the real editor: the revision at hand picks the history the runner runs', function () {
   this.timeout(180_000);
   let api: SchemaWardenApi | undefined;
-  after(async () => {
-    await api?.runner.service.stopDatabase();
-    const config = vscode.workspace.getConfiguration('schemaWarden');
-    await config.update('python', undefined, vscode.ConfigurationTarget.Workspace);
-    await config.update('runner.target', undefined, vscode.ConfigurationTarget.Workspace);
-  });
+  after(() => resetRunnerSettings(api));
 
   it('Upgrade to here in a [tenant] revision, then in the [core] one, then Verify round trips with the tenant revision open', async function () {
     if (!isNamedSections()) this.skip();
-    const ext = vscode.extensions.getExtension<SchemaWardenApi>(EXTENSION_ID);
-    assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
-    api = await ext.activate();
-    const python = process.env.E2E_PYTHON ?? path.join(ext.extensionUri.fsPath, '.venv', 'bin', 'python');
-    assert.ok(fs.existsSync(python), `${python} exists (scripts/setup-python.sh)`);
-    const config = vscode.workspace.getConfiguration('schemaWarden');
-    await config.update('python', python, vscode.ConfigurationTarget.Workspace);
-    await config.update('runner.target', 'local', vscode.ConfigurationTarget.Workspace);
+    api = await activateWithRunner();
 
     // A code lens in the tenant history: the runner runs alembic -n tenant, and the applied state
     // is read from that history's own version table.

@@ -11,13 +11,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { EXTENSION_ID } from './helpers';
 import type { SchemaWardenApi } from '../../../client/src/extension';
 import { RunnerService } from '../../../client/src/runner/runnerService';
 import { Client } from 'pg';
 import type { DriftResult } from '../../../server/src/runner/drift';
 import type { VerifyResult } from '../../../server/src/runner/verify';
 
-const EXTENSION_ID = 'schema-warden.schema-warden';
 const LEAKY = 'alembic/versions/0002_account_email_index.py';
 
 function workspaceDir(): string {

@@ -18,9 +18,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SchemaWardenApi } from '../../../client/src/extension';
 import type { VerifyResult } from '../../../server/src/runner/verify';
-import { workspaceRoot } from './helpers';
-
-const EXTENSION_ID = 'schema-warden.schema-warden';
+import { activateWithRunner, clickLens, EXTENSION_ID, resetRunnerSettings, workspaceRoot } from './helpers';
 
 function demoFile(prefix: string): string | undefined {
   const dir = path.join(workspaceRoot().fsPath, 'alembic', 'versions');
@@ -31,28 +29,6 @@ function demoFile(prefix: string): string | undefined {
 
 // The demo, not the test workspace (which has 0002 and 0003 revisions too): its leaky 0002.
 const isDemo = (): boolean => demoFile('0002')?.endsWith('0002_account_email_index.py') === true && !!demoFile('0003');
-
-async function activateWithRunner(): Promise<SchemaWardenApi> {
-  const ext = vscode.extensions.getExtension<SchemaWardenApi>(EXTENSION_ID);
-  assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
-  const api = await ext.activate();
-  const python = process.env.E2E_PYTHON ?? path.join(ext.extensionUri.fsPath, '.venv', 'bin', 'python');
-  assert.ok(fs.existsSync(python), `${python} exists (scripts/setup-python.sh)`);
-  const config = vscode.workspace.getConfiguration('schemaWarden');
-  await config.update('python', python, vscode.ConfigurationTarget.Workspace);
-  await config.update('runner.target', 'local', vscode.ConfigurationTarget.Workspace);
-  return api;
-}
-
-/** Runs the command a code lens of `file` titled `title` carries, as a click on it does. */
-async function clickLens(file: string, title: string): Promise<unknown> {
-  const uri = vscode.Uri.file(file);
-  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
-  const lens = lenses.find((l) => l.command?.title === title);
-  assert.ok(lens?.command, `a "${title}" code lens in ${path.basename(file)}`);
-  return vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
-}
 
 /** Information messages shown while `work` runs (the extension shares this API object). */
 async function informationShownDuring<T>(work: () => Promise<T>): Promise<{ value: T; messages: string[] }> {
@@ -73,12 +49,7 @@ async function informationShownDuring<T>(work: () => Promise<T>): Promise<{ valu
 describe('migration runner sidebar: a code-lens upgrade or downgrade confirms where the database is', function () {
   this.timeout(180_000);
   let api: SchemaWardenApi | undefined;
-  after(async () => {
-    await api?.runner.service.stopDatabase();
-    const config = vscode.workspace.getConfiguration('schemaWarden');
-    await config.update('python', undefined, vscode.ConfigurationTarget.Workspace);
-    await config.update('runner.target', undefined, vscode.ConfigurationTarget.Workspace);
-  });
+  after(() => resetRunnerSettings(api));
 
   it('Upgrade to here on 0003, then Downgrade to here on 0002: each says which revision the database is at now', async function () {
     if (!isDemo()) this.skip();
@@ -220,8 +191,6 @@ describe('runner feedback: results across a window reload', function () {
     console.log(
       `after the reload, traced hover: ${hover.split('\n').find((l) => l.includes('traced:'))}; SW601: ${sw601}`,
     );
-    const config = vscode.workspace.getConfiguration('schemaWarden');
-    await config.update('python', undefined, vscode.ConfigurationTarget.Workspace);
-    await config.update('runner.target', undefined, vscode.ConfigurationTarget.Workspace);
+    await resetRunnerSettings(undefined);
   });
 });

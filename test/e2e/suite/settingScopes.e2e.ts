@@ -9,9 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SchemaWardenApi } from '../../../client/src/extension';
-import { waitFor, workspaceRoot } from './helpers';
-
-const EXTENSION_ID = 'schema-warden.schema-warden';
+import { EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
 
 describe('setting scopes: machine paths set in the workspace settings', function () {
   this.timeout(60_000);

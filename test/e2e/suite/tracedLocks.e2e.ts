@@ -10,9 +10,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SchemaWardenApi } from '../../../client/src/extension';
 import type { VerifyResult } from '../../../server/src/runner/verify';
-import { workspaceRoot } from './helpers';
+import { activateWithRunner, resetRunnerSettings, workspaceRoot } from './helpers';
 
-const EXTENSION_ID = 'schema-warden.schema-warden';
 const REVISION = 'alembic/versions/0002_account_email_index.py';
 
 function hoverText(hovers: vscode.Hover[]): string {
@@ -44,22 +43,11 @@ describe('traced locks in the editor', function () {
 
   before(async function () {
     if (!isDemo()) this.skip();
-    const ext = vscode.extensions.getExtension<SchemaWardenApi>(EXTENSION_ID);
-    assert.ok(ext, `extension ${EXTENSION_ID} is not installed`);
-    api = await ext.activate();
-    const python = process.env.E2E_PYTHON ?? path.join(ext.extensionUri.fsPath, '.venv', 'bin', 'python');
-    assert.ok(fs.existsSync(python), `${python} exists (scripts/setup-python.sh)`);
-    const config = vscode.workspace.getConfiguration('schemaWarden');
-    await config.update('python', python, vscode.ConfigurationTarget.Workspace);
-    await config.update('runner.target', 'local', vscode.ConfigurationTarget.Workspace);
+    api = await activateWithRunner();
   });
 
   after(async () => {
-    if (!api) return;
-    await api.runner.service.stopDatabase();
-    const config = vscode.workspace.getConfiguration('schemaWarden');
-    await config.update('python', undefined, vscode.ConfigurationTarget.Workspace);
-    await config.update('runner.target', undefined, vscode.ConfigurationTarget.Workspace);
+    if (api) await resetRunnerSettings(api); // nothing was set when the suite was skipped
   });
 
   it('after a verification, the hover over op.create_index shows the traced ShareLock and SW601 says it is confirmed', async () => {

@@ -16,9 +16,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../client/src/commands';
 import type { SchemaWardenApi } from '../../../client/src/extension';
-import { waitFor, workspaceRoot as root } from './helpers';
+import { EXTENSION_ID, waitFor, workspaceRoot as root } from './helpers';
 
-const EXTENSION_ID = 'schema-warden.schema-warden';
 const REVISION = 'alembic/versions/0001_missing_downgrade.py';
 /** Programs that run the workspace's code or start databases (git is checked on its own). */
 const FORBIDDEN =
