@@ -46,6 +46,8 @@ const entries = {
   cli: 'server/src/cli/main.ts',
   cliCommands: 'server/src/cli/rareCommands.ts',
   parseWorker: 'server/src/engine/parseWorker.ts',
+  // bin/schema-warden loads cli.js through it: V8's code cache kept between runs (cli/codeCache.ts).
+  codeCache: 'server/src/cli/codeCache.ts',
 };
 // The client's bundles are loaded at activation: less text to read and parse even in development
 // builds (names are kept, so stack traces and the bench's vscode stub still read them).
@@ -60,7 +62,9 @@ const rareCommandsApart = {
 };
 const options = (name) => {
   const base = (name === 'client' || name === 'runner') && !production ? { ...common, ...lean } : common;
-  return name === 'cli' ? { ...base, plugins: [rareCommandsApart] } : base;
+  // cli.js runs as a vm.Script with V8's code cache (cli/codeCache.ts), where import() has no
+  // loader: esbuild writes its import() calls (web-tree-sitter's of fs/promises) as require().
+  return name === 'cli' ? { ...base, plugins: [rareCommandsApart], supported: { 'dynamic-import': false } } : base;
 };
 const results = await Promise.all(
   Object.entries(entries).map(([name, file]) =>

@@ -17,6 +17,7 @@ export const PACKAGE_FILES = [
   'dist/alembic_helper.py',
   'dist/cli.js',
   'dist/cliCommands.js',
+  'dist/codeCache.js',
   'dist/libpg-query.wasm',
   'dist/parseWorker.js',
   'dist/server.js',
