@@ -1,11 +1,12 @@
 import type { MigrationModel, PyCall, PyValue } from '../model/migration';
+import { ObjectMemo } from '../model/objectMemo';
 
 /**
  * Every call of a file, including calls nested in other calls' arguments (`sa.ForeignKey(...)`
  * inside `sa.Column(...)` inside `op.create_table(...)`), in source order. `migration.calls`
  * holds the outermost calls of each statement; the nested ones are found in their arguments.
  */
-const cache = new WeakMap<MigrationModel, PyCall[]>();
+const cache = new ObjectMemo<MigrationModel, PyCall[]>('cache');
 
 export function everyCall(migration: MigrationModel): PyCall[] {
   const cached = cache.get(migration);

@@ -7,6 +7,7 @@ import { expressionColumns } from './expressionColumns';
 import { conventionalNames, type ConventionKind } from './namingConventions';
 import { temporaryTablesOf } from './temporaryTables';
 import { CONSTRAINT_TYPES, columnNameOf, literalName, sqlChangesOf, tableOf } from './opFacts';
+import { ObjectMemo } from '../model/objectMemo';
 
 /**
  * What one section (upgrade or downgrade) does to schema objects — created, dropped, renamed —
@@ -80,7 +81,7 @@ const KNOWN_OPS = new Set([
 const TRUSTED_MODULES = /^(alembic|sqlalchemy|logging|typing|__future__|datetime|uuid|enum|json|os|re)(\.|$)/;
 const ENUM_TYPES = /^(Enum|ENUM)$/;
 
-const effectsCache = new WeakMap<MigrationModel, Partial<Record<Section, SectionEffects>>>();
+const effectsCache = new ObjectMemo<MigrationModel, Partial<Record<Section, SectionEffects>>>('effectsCache');
 
 /** Memoized per model: the rule and the "Add downgrade" fix both ask. Treat the result as read-only. */
 export function sectionEffects(migration: MigrationModel, section: Section): SectionEffects {

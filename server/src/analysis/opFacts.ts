@@ -3,6 +3,7 @@ import { stringValue } from '../model/migration';
 import type { Span } from '../model/source';
 import { objectChangesOf, type ObjectChange } from '../parse/facts/objectChanges';
 import { sqlBlockText } from './sqlSource';
+import { ObjectMemo } from '../model/objectMemo';
 
 /**
  * Small readings of Alembic operations shared by the reversibility and safety rules and the
@@ -65,7 +66,7 @@ export function sqlChangesOf(op: Operation, source: string): LocatedChange[] {
   return out;
 }
 
-const changesCache = new WeakMap<Operation, { source: string; changes: LocatedChange[] }>();
+const changesCache = new ObjectMemo<Operation, { source: string; changes: LocatedChange[] }>('changesCache');
 
 /** Widens a one-character span to the (possibly qualified or quoted) identifier that starts there. */
 function identifierAt(source: string, at: Span): Span {
@@ -131,7 +132,7 @@ interface CreatedInUpgrade {
   indexOf: Map<Operation, number>;
 }
 
-const createdCache = new WeakMap<MigrationModel, CreatedInUpgrade>();
+const createdCache = new ObjectMemo<MigrationModel, CreatedInUpgrade>('createdCache');
 
 /** One pass over the upgrade: where each table and column is first created (rules ask once per op). */
 function createdIn(migration: MigrationModel): CreatedInUpgrade {

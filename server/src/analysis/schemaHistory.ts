@@ -4,6 +4,7 @@ import { stringValue } from '../model/migration';
 import type { ProjectModel } from '../model/project';
 import { walkSql, relationOf } from '../parse/sqlFacts';
 import { columnNameOf, CONSTRAINT_TYPES, literalName, tableOf } from './opFacts';
+import { ObjectMemo } from '../model/objectMemo';
 
 /**
  * How a table, column, index or constraint was defined, read from the upgrades of the revisions
@@ -47,7 +48,7 @@ export function historyBefore(
   return new History([...ancestorMigrations(project, migration).map(upgradeEntries), current]);
 }
 
-const upgradeEntriesCache = new WeakMap<MigrationModel, HistoryEntry[]>();
+const upgradeEntriesCache = new ObjectMemo<MigrationModel, HistoryEntry[]>('upgradeEntriesCache');
 
 function upgradeEntries(migration: MigrationModel): HistoryEntry[] {
   let entries = upgradeEntriesCache.get(migration);
@@ -103,7 +104,7 @@ interface TopologicalHistory {
   prefixOf: Map<string, number>;
 }
 
-const topologicalCache = new WeakMap<object, TopologicalHistory>();
+const topologicalCache = new ObjectMemo<object, TopologicalHistory>('topologicalCache');
 
 function ancestorPrefix(
   project: ProjectModel,
@@ -143,7 +144,7 @@ function topologicalHistory(graph: ProjectModel['graph']): TopologicalHistory {
   return { entries, prefixOf };
 }
 
-const orderSets = new WeakMap<object, Set<string>>();
+const orderSets = new ObjectMemo<object, Set<string>>('orderSets');
 
 function countInOrder(graph: ProjectModel['graph'], ids: ReadonlySet<string>): number {
   let inOrder = orderSets.get(graph);
@@ -156,7 +157,7 @@ function countInOrder(graph: ProjectModel['graph'], ids: ReadonlySet<string>): n
   return n;
 }
 
-const ancestorCache = new WeakMap<object, Map<string, MigrationModel[]>>();
+const ancestorCache = new ObjectMemo<object, Map<string, MigrationModel[]>>('ancestorCache');
 
 /** Every ancestor, in the graph's (topological) order; revisions in a cycle are left out. */
 function ancestorMigrations(project: ProjectModel | undefined, migration: MigrationModel): MigrationModel[] {
@@ -202,7 +203,7 @@ interface SqlTableFacts {
   texts: Array<{ text: string; words?: Set<string> }>;
 }
 
-const sqlTableFacts = new WeakMap<Operation, SqlTableFacts>();
+const sqlTableFacts = new ObjectMemo<Operation, SqlTableFacts>('sqlTableFacts');
 
 function readSqlTableFacts(op: Operation): SqlTableFacts {
   const relations = new Set<string>();

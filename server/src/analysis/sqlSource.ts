@@ -1,6 +1,7 @@
 import type { MigrationModel, PyValue, SqlBlock, SqlStatement } from '../model/migration';
 import type { Span } from '../model/source';
 import { decodeLiteral } from '../parse/strings';
+import { ObjectMemo } from '../model/objectMemo';
 
 /**
  * Where each character of a SQL text came from in the Python source. Rules use it to turn a
@@ -14,7 +15,7 @@ export interface SourceText {
   offsets: readonly number[];
 }
 
-const cache = new WeakMap<SqlBlock, SourceText | null>();
+const cache = new ObjectMemo<SqlBlock, SourceText | null>('cache');
 
 /** The SQL text of a block with its offsets, re-read from the literal(s) at the block's span. */
 export function sqlBlockText(migration: MigrationModel, block: SqlBlock): SourceText | undefined {

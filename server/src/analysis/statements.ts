@@ -3,6 +3,7 @@ import { parseSqlString } from '../model/sqlBlocks';
 import type { Span } from '../model/source';
 import { libpgQueryAnalyzer } from '../parse/sql';
 import { everyCall } from './calls';
+import { ObjectMemo } from '../model/objectMemo';
 
 /**
  * Where code of a revision runs (upgrade, downgrade, both) and every SQL statement it carries,
@@ -42,7 +43,7 @@ export interface LocatedStatement {
   ddlCall?: PyCall;
 }
 
-const cache = new WeakMap<MigrationModel, LocatedStatement[]>();
+const cache = new ObjectMemo<MigrationModel, LocatedStatement[]>('cache');
 
 /** Every parsed SQL statement of the file, in source order. */
 export function sqlStatementsOf(migration: MigrationModel): LocatedStatement[] {
@@ -75,7 +76,7 @@ export function upgradeStatements(migration: MigrationModel): LocatedStatement[]
   return found;
 }
 
-const upgradeCache = new WeakMap<MigrationModel, LocatedStatement[]>();
+const upgradeCache = new ObjectMemo<MigrationModel, LocatedStatement[]>('upgradeCache');
 
 function readUpgradeStatements(migration: MigrationModel): LocatedStatement[] {
   const seen = new Set<SqlStatement>();

@@ -16,6 +16,7 @@ import {
   runGit,
   runGitAsync,
 } from './git';
+import { ObjectMemo } from '../model/objectMemo';
 
 export type { GitHistory };
 
@@ -47,7 +48,7 @@ const statusArgs = (pathspecs: string[]): string[] => [
 
 type LogFacts = Pick<GitHistory, 'commits' | 'history'>;
 
-const perProject = new WeakMap<ProjectModel, GitHistory | null>();
+const perProject = new ObjectMemo<ProjectModel, GitHistory | null>('perProject');
 /**
  * The editor makes a new project model per keystroke: git's answers are reused while nothing git
  * would see has changed — the revision files on disk, the index, HEAD and its reflog.

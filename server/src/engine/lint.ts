@@ -13,6 +13,7 @@ import type { ProjectModel } from '../model/project';
 import type { LineIndex, Span } from '../model/source';
 import { allRules, ruleById } from '../rules';
 import type { Finding, FindingInput, Rule, Severity } from '../rules/types';
+import { ObjectMemo } from '../model/objectMemo';
 
 export interface LintOptions {
   rules?: readonly Rule[];
@@ -118,7 +119,7 @@ interface RevisionRuleSet {
   ran: ReadonlySet<string>;
 }
 
-const ruleSets = new WeakMap<ProjectModel, Map<readonly Rule[], RevisionRuleSet>>();
+const ruleSets = new ObjectMemo<ProjectModel, Map<readonly Rule[], RevisionRuleSet>>('ruleSets');
 
 /** The per-revision rules of a lint and what they enable: the same for every revision of a project. */
 function revisionRuleSet(project: ProjectModel, given: readonly Rule[]): RevisionRuleSet {

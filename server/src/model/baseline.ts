@@ -1,5 +1,6 @@
 import type { ProjectModel } from './project';
 import type { RevisionGraph } from './graph';
+import { ObjectMemo } from './objectMemo';
 
 /**
  * The accepted history (`baseline` in the team configuration, as strong_migrations'
@@ -18,7 +19,7 @@ export interface AcceptedHistory {
 }
 
 const NONE: AcceptedHistory = { ids: [], revisions: new Set(), paths: new Set(), unknown: [] };
-const memo = new WeakMap<RevisionGraph, { baseline: readonly string[]; accepted: AcceptedHistory }>();
+const memo = new ObjectMemo<RevisionGraph, { baseline: readonly string[]; accepted: AcceptedHistory }>('memo');
 
 /** The project's accepted history; memoised per revision graph (the editor makes one per edit of an id). */
 export function acceptedHistory(project: ProjectModel): AcceptedHistory {

@@ -1,6 +1,7 @@
 import type { PyNode } from '../parse/pyTree';
 import type { Operation, PyCall, PyValue } from './migration';
 import { toCall } from './pyValues';
+import { ObjectMemo } from './objectMemo';
 
 /**
  * Memos of the model builder keyed by syntax node, for the language server's incremental model.
@@ -25,7 +26,7 @@ export function reusingNodes<T>(build: () => T): T {
   }
 }
 
-const calls = new WeakMap<PyNode, PyCall | null>();
+const calls = new ObjectMemo<PyNode, PyCall | null>('calls');
 
 /** `toCall(node, source)`, memoized by node: a reused node has the same text at the same offsets. */
 export function callOfNode(node: PyNode, source: string): PyCall | undefined {
@@ -38,7 +39,7 @@ export function callOfNode(node: PyNode, source: string): PyCall | undefined {
   return call ?? undefined;
 }
 
-const nested = new WeakMap<PyCall, PyCall[]>();
+const nested = new ObjectMemo<PyCall, PyCall[]>('nested');
 
 /** The calls in a call's arguments (`find`), once per call: a reused call has the same ones. */
 export function nestedCallsOf(call: PyCall, find: (call: PyCall) => PyCall[]): PyCall[] {
@@ -48,7 +49,7 @@ export function nestedCallsOf(call: PyCall, find: (call: PyCall) => PyCall[]): P
   return found;
 }
 
-const operations = new WeakMap<PyCall, { key: string; operation: Operation }>();
+const operations = new ObjectMemo<PyCall, { key: string; operation: Operation }>('operations');
 
 /**
  * The operation built from `call` in the context `key` says (section, batch, helper, the

@@ -16,6 +16,7 @@ import { SchemaBuilder } from './schema/builder';
 import { ChunkedMap } from './schema/chunkedMap';
 import { defaultFromPython, typeFromSqlAlchemy } from './schema/types';
 import { viewFromEntity } from './schema/entities';
+import { ObjectMemo } from './objectMemo';
 
 /**
  * The replayed schema: every revision's upgrade applied in graph order to a model of tables,
@@ -50,7 +51,7 @@ export function tableKey(name: string, schema?: string): string {
   return schema && schema !== 'public' ? `${schema}.${name}` : name;
 }
 
-const replays = new WeakMap<ProjectModel, ReplayedProject>();
+const replays = new ObjectMemo<ProjectModel, ReplayedProject>('replays');
 
 /** Replays every revision of the project once (memoized per ProjectModel). */
 export function replayProject(project: ProjectModel): ReplayedProject {
@@ -71,7 +72,7 @@ export interface SchemaSeeds {
   afterOf(revision: string): Schema | undefined;
 }
 
-const schemaSeeds = new WeakMap<ProjectModel, SchemaSeeds>();
+const schemaSeeds = new ObjectMemo<ProjectModel, SchemaSeeds>('schemaSeeds');
 
 /**
  * Lets the project's replay start from known schemas: a revision's schema is then replayed from
@@ -203,7 +204,7 @@ class SeededRevisions implements ReadonlyMap<string, RevisionSchema> {
  * that is the one being written — instead of the whole history (42 ms of a keystroke in a
  * 1,000-revision project).
  */
-const lastReplay = new WeakMap<MigrationModel, { parents: readonly Schema[]; result: RevisionSchema }>();
+const lastReplay = new ObjectMemo<MigrationModel, { parents: readonly Schema[]; result: RevisionSchema }>('lastReplay');
 
 function replay(project: ProjectModel): ReplayedProject {
   const { graph } = project;
@@ -227,7 +228,7 @@ function replay(project: ProjectModel): ReplayedProject {
   return { byRevision, heads };
 }
 
-const detached = new WeakMap<ProjectModel, WeakMap<MigrationModel, RevisionSchema>>();
+const detached = new ObjectMemo<ProjectModel, WeakMap<MigrationModel, RevisionSchema>>('detached');
 
 /**
  * The schema around one revision: from the replay when this exact model is the graph's, else
@@ -471,7 +472,7 @@ function markPrimaryKey(columns: Map<string, ColumnModel>, name: string): void {
   if (column) columns.set(name, { ...column, primaryKey: true, nullable: false });
 }
 
-const replayedColumns = new WeakMap<ColumnDef, ColumnModel | null>();
+const replayedColumns = new ObjectMemo<ColumnDef, ColumnModel | null>('replayedColumns');
 
 /**
  * The replay's column for a declaration, memoized: a ColumnDef belongs to one revision, so its

@@ -2,6 +2,7 @@ import type { SqlAnalyzer } from '../parse/sql';
 import type { StringValue } from '../parse/strings';
 import type { PyValue, SqlBlock, SqlStatement } from './migration';
 import type { LineIndex, Span } from './source';
+import { ObjectMemo } from './objectMemo';
 
 /** SQL text functions whose first argument is SQL: `sa.text("…")`, `text("…")`, `sqlalchemy.text("…")`. */
 const TEXT_FUNCTIONS = /(^|\.)text$/;
@@ -153,7 +154,7 @@ function parsedSqlString(
  * `locate` closes over besides the file's text, so the analysis cache (engine/cache/) can store a
  * model as data and rebuild `locate` when reading it back.
  */
-const statementSources = new WeakMap<SqlStatement, { sql: string; offsets: readonly number[] }>();
+const statementSources = new ObjectMemo<SqlStatement, { sql: string; offsets: readonly number[] }>('statementSources');
 
 export function sqlStatementSource(statement: SqlStatement): { sql: string; offsets: readonly number[] } | undefined {
   return statementSources.get(statement);

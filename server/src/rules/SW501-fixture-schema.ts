@@ -8,6 +8,7 @@ import { jsonFixtureWrites, sqlFixtureWrites, type FixtureWrite } from '../parse
 import { libpgQueryAnalyzer } from '../parse/sql';
 import { ParserNotReadyError } from '../parse/parserReady';
 import { defineRule } from './types';
+import { ObjectMemo } from '../model/objectMemo';
 
 /** Folders never searched for fixtures. */
 const SKIPPED_DIRS = new Set([
@@ -121,7 +122,7 @@ function columnList(table: TableModel): string {
   return names.length > 10 ? `${names.slice(0, 10).join(', ')}, …` : names.join(', ');
 }
 
-const fileLists = new WeakMap<ProjectModel, string[]>();
+const fileLists = new ObjectMemo<ProjectModel, string[]>('fileLists');
 /** The editor makes a new project model per keystroke: the folder walk is reused for a few seconds. */
 const recentWalks = new Map<string, { at: number; files: string[] }>();
 const WALK_TTL_MS = 5000;

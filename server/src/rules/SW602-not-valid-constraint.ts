@@ -9,6 +9,7 @@ import { addKeywordArgument } from './util/pythonEdits';
 import { createdDomains } from './util/tableLocks';
 import { operationTable, revisionTables, upgradeOperations } from './util/revisionTables';
 import { defineRule } from './types';
+import { ObjectMemo } from '../model/objectMemo';
 
 export default defineRule({
   meta: {
@@ -226,7 +227,7 @@ function statementValidatesLater(
   return validationsIn(statements.slice(index + 1)).has(name);
 }
 
-const namesByModel = new WeakMap<MigrationModel, readonly string[]>();
+const namesByModel = new ObjectMemo<MigrationModel, readonly string[]>('namesByModel');
 
 /**
  * The constraint names a revision's upgrade validates. The analysis cache keys SW602 by those of
@@ -255,7 +256,7 @@ interface ValidationIndex {
   byName: Map<string, number[]>;
   orderOf: Map<string, number>;
 }
-const validationIndexes = new WeakMap<ProjectModel, ValidationIndex>();
+const validationIndexes = new ObjectMemo<ProjectModel, ValidationIndex>('validationIndexes');
 
 /** Every `VALIDATE CONSTRAINT` in the project's upgrades, by constraint name, with the revision's position in graph order. */
 function validatedConstraints(project: ProjectModel): ValidationIndex {

@@ -7,6 +7,7 @@ import { qualifiedName } from '../parse/facts/views';
 import { findInStatement } from '../analysis/statements';
 import { operationTable, revisionTables, upgradeOperations } from './util/revisionTables';
 import { defineRule } from './types';
+import { ObjectMemo } from '../model/objectMemo';
 
 export default defineRule({
   meta: {
@@ -106,9 +107,9 @@ interface CheckState {
 }
 
 const NO_FACTS: NotNullFacts = { checks: [], validated: [] };
-const factsOfOp = new WeakMap<Operation, NotNullFacts>();
+const factsOfOp = new ObjectMemo<Operation, NotNullFacts>('factsOfOp');
 
-const factsOfRevision = new WeakMap<MigrationModel, readonly NotNullFacts[]>();
+const factsOfRevision = new ObjectMemo<MigrationModel, readonly NotNullFacts[]>('factsOfRevision');
 
 /**
  * What a revision's upgrade adds to the inherited checks, op by op (those that add anything). The
@@ -182,7 +183,7 @@ function apply(state: CheckState, facts: NotNullFacts): void {
  * revision's state is its parents' plus what their upgrades did, shared while nothing adds to it.
  * (Scanning the whole history again for every SET NOT NULL made this rule quadratic.)
  */
-const statesBefore = new WeakMap<ProjectModel['graph'], Map<string, CheckState>>();
+const statesBefore = new ObjectMemo<ProjectModel['graph'], Map<string, CheckState>>('statesBefore');
 
 function stateBeforeRevision(project: ProjectModel, revision: string): CheckState | undefined {
   const graph = project.graph;

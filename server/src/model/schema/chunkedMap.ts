@@ -1,3 +1,5 @@
+import { ObjectMemo } from '../objectMemo';
+
 /**
  * A persistent string-keyed map for the replayed schema: the entries live in 64 buckets, and a
  * changed copy shares every bucket it did not touch. Copying a schema with n tables for one
@@ -15,7 +17,7 @@ function bucketOf(key: string): number {
 const EMPTY_BUCKET: ReadonlyMap<string, unknown> = new Map<string, unknown>();
 
 /** `valuesIn`'s groupings, per bucket (a bucket is never written once a built map holds it) and grouping function. */
-const groupings = new WeakMap<ReadonlyMap<string, unknown>, Map<unknown, Map<string, unknown[]>>>();
+const groupings = new ObjectMemo<ReadonlyMap<string, unknown>, Map<unknown, Map<string, unknown[]>>>('groupings');
 
 export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   /** Use ChunkedMap.empty() / from() / draft().build(). */

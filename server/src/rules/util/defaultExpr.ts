@@ -10,6 +10,7 @@ import {
 } from '../../parse/facts/defaults';
 import { expressionEnd, tokenizeSql } from '../../parse/facts/sqlTokens';
 import { exactSpan, indexOfLocation, pyStringText, spanOfRange, type SourceText } from '../../analysis/sqlSource';
+import { ObjectMemo } from '../../model/objectMemo';
 
 /**
  * One view of a column default, whether written in Python (`server_default=sa.text("now()")`,
@@ -37,7 +38,7 @@ const FUNC_CALLEE = /(^|\.)func\.\w+$/;
  * SW203, SW204 and SW205 each analyse the same `server_default=` values of a model, on every
  * keystroke in the editor: the analysis of a value (read-only to them) is kept with the value.
  */
-const analysed = new WeakMap<PyValue, DefaultAnalysis | undefined>();
+const analysed = new ObjectMemo<PyValue, DefaultAnalysis | undefined>('analysed');
 
 /** Analyses a `server_default=` value; undefined for a plain string (a quoted constant) or an unknown shape. */
 export function analysePyDefault(value: PyValue): DefaultAnalysis | undefined {

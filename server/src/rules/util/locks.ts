@@ -12,6 +12,7 @@ import {
 import { ddlFactOf, type AlterCommandFact, type SqlColumnFact } from '../../parse/facts/schemaDdl';
 import { pyTypeRef } from './columnTypes';
 import { domainLockOf, reindexOf } from '../../parse/facts/locking';
+import { ObjectMemo } from '../../model/objectMemo';
 
 /**
  * Which lock an operation takes on PostgreSQL and whether it rewrites the table, from the
@@ -99,7 +100,7 @@ export function lockInfo(
   return byVersion.get(pgVersion);
 }
 
-const opLockInfos = new WeakMap<Operation, Map<number, LockInfo | undefined>>();
+const opLockInfos = new ObjectMemo<Operation, Map<number, LockInfo | undefined>>('opLockInfos');
 
 function operationLockInfo(op: Operation, pgVersion: number, context: LockContext): LockInfo | undefined {
   const concurrently = boolValue(op.args.postgresql_concurrently) === true;

@@ -8,6 +8,7 @@ import { qualifiedName } from '../../parse/facts/views';
 import { lockInfo } from './locks';
 import { operationTable, statementTables, type RevisionTables } from './revisionTables';
 import { keywordSpan } from './sqlNames';
+import { ObjectMemo } from '../../model/objectMemo';
 
 /**
  * What an upgrade operation locks among the tables that already hold data (SW603): the table (or
@@ -242,7 +243,7 @@ function relationsOf(kind: string, node: SqlNode): string[] {
     .map((r) => (r.schemaname && r.schemaname !== 'public' ? `${r.schemaname}.${r.relname}` : r.relname!));
 }
 
-const domainCache = new WeakMap<MigrationModel, Set<string>>();
+const domainCache = new ObjectMemo<MigrationModel, Set<string>>('domainCache');
 
 /** Domains the revision's upgrade creates: altering them locks no table that holds data. */
 export function createdDomains(migration: MigrationModel): Set<string> {

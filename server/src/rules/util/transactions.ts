@@ -2,6 +2,7 @@ import type { MigrationModel, Operation, SqlStatement } from '../../model/migrat
 import type { Span } from '../../model/source';
 import { transactionControlOf } from '../../parse/facts/locking';
 import { keywordSpan } from './sqlNames';
+import { ObjectMemo } from '../../model/objectMemo';
 
 /**
  * The upgrade as PostgreSQL runs it, one statement at a time, with the transaction each runs in.
@@ -23,7 +24,7 @@ export interface UpgradeStatement {
   span: Span;
 }
 
-const cache = new WeakMap<MigrationModel, UpgradeStatement[]>();
+const cache = new ObjectMemo<MigrationModel, UpgradeStatement[]>('cache');
 
 export function upgradeTransactions(migration: MigrationModel): UpgradeStatement[] {
   let statements = cache.get(migration);
