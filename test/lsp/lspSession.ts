@@ -23,6 +23,8 @@ import type { StatusParams } from '../../server/src/shared/protocol';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const SERVER = path.join(REPO, 'dist', 'server.js');
+/** What editors start: dist/server.js loaded with V8's code cache (server/src/lsp/launch.ts). */
+export const SERVER_LAUNCHER = path.join(REPO, 'dist', 'serverLauncher.js');
 
 let bundled = false;
 /** Bundles once per test run, so the tests always speak to the current sources. */
@@ -75,12 +77,16 @@ export class LspSession {
   private readonly child: ChildProcess;
   stderr = '';
 
-  /** `command`: the server bundle by default; `[dist/cli.js, 'server', '--stdio']` for the CLI route. */
+  /**
+   * `command`: the server bundle by default; `[SERVER_LAUNCHER, '--stdio']` as editors start it,
+   * `[dist/cli.js, 'server', '--stdio']` for the CLI route. `env`: the server's environment.
+   */
   constructor(
     readonly root: string,
     command: string[] = [SERVER, '--stdio'],
+    env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.child = spawn(process.execPath, command, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, command, { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d.toString();
     });
