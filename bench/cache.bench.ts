@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { figure, median, type Figure } from './figures';
 import { writeSyntheticHistory } from './synthetic';
-import { bundleServer, LspSession } from '../test/lsp/lspSession';
+import { bundleServer, LspSession, SERVER_LAUNCHER } from '../test/lsp/lspSession';
 
 /**
  * The analysis cache (#16), each figure a whole process as a user meets it (`bin/schema-warden`,
@@ -42,9 +42,17 @@ function editNewest(file: string, original: string, n: number): void {
   fs.writeFileSync(file, `${original}\n# edit ${n}\n`);
 }
 
+/**
+ * Spawn to the status "ready" with every revision analysed: the server started as editors start it
+ * (dist/serverLauncher.js, V8's code cache in the bench's folder). The status follows the
+ * publication of every revision's diagnostics, so this includes them all.
+ */
 async function lspIndexedMs(root: string): Promise<{ ms: number; log: string }> {
   const started = performance.now();
-  const session = new LspSession(root);
+  const session = new LspSession(root, [SERVER_LAUNCHER, '--stdio'], {
+    ...process.env,
+    SCHEMA_WARDEN_CODE_CACHE: path.join(root, '.code-cache'),
+  });
   try {
     await session.initialize();
     await session.waitForStatus((s) => s.state === 'ready' && s.filesAnalysed === COUNT, 120_000);
@@ -78,6 +86,7 @@ export async function benchmarks(): Promise<Figure[]> {
     // The server's own entries are the CLI's: the cache is filled already.
     const lsp: number[] = [];
     let log = '';
+    await lspIndexedMs(dir); // fills the server's code cache, as an editor's first start does
     for (let i = 0; i < 3; i++) {
       const run = await lspIndexedMs(dir);
       lsp.push(run.ms);
@@ -104,7 +113,7 @@ export async function benchmarks(): Promise<Figure[]> {
         median(lsp),
         'ms',
         300,
-        'spawn to the status "ready" with every revision analysed, median of 3',
+        'spawn (dist/serverLauncher.js, its code cache filled) to the status "ready" with every revision analysed and every diagnostic published, median of 3',
       ),
     ];
   } finally {

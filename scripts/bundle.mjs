@@ -48,6 +48,8 @@ const entries = {
   parseWorker: 'server/src/engine/parseWorker.ts',
   // bin/schema-warden loads cli.js through it: V8's code cache kept between runs (cli/codeCache.ts).
   codeCache: 'server/src/cli/codeCache.ts',
+  // What editors start: dist/server.js loaded with V8's code cache (lsp/launch.ts).
+  serverLauncher: 'server/src/lsp/launch.ts',
 };
 // The client's bundles are loaded at activation: less text to read and parse even in development
 // builds (names are kept, so stack traces and the bench's vscode stub still read them).
@@ -64,7 +66,9 @@ const options = (name) => {
   const base = (name === 'client' || name === 'runner') && !production ? { ...common, ...lean } : common;
   // cli.js runs as a vm.Script with V8's code cache (cli/codeCache.ts), where import() has no
   // loader: esbuild writes its import() calls (web-tree-sitter's of fs/promises) as require().
-  return name === 'cli' ? { ...base, plugins: [rareCommandsApart], supported: { 'dynamic-import': false } } : base;
+  // So does server.js, which lsp/launch.ts loads the same way.
+  if (name === 'cli') return { ...base, plugins: [rareCommandsApart], supported: { 'dynamic-import': false } };
+  return name === 'server' ? { ...base, supported: { 'dynamic-import': false } } : base;
 };
 const results = await Promise.all(
   Object.entries(entries).map(([name, file]) =>

@@ -32,7 +32,7 @@ check_vsix() {
     printf '%s\n' "$bad" | sed 's/^/  /' >&2
     return 1
   fi
-  for f in extension/package.json extension/dist/client.js extension/dist/runner.js extension/dist/server.js extension/dist/cli.js extension/dist/parseWorker.js; do
+  for f in extension/package.json extension/dist/client.js extension/dist/runner.js extension/dist/server.js extension/dist/serverLauncher.js extension/dist/cli.js extension/dist/parseWorker.js; do
     printf '%s\n' "$entries" | grep -qx "$f" || { echo "package: FAIL — $f is missing" >&2; return 1; }
   done
   if printf '%s\n' "$entries" | grep -q '\.map$'; then echo "package: FAIL — source maps in the .vsix" >&2; return 1; fi

@@ -60,9 +60,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Schema
   const walkthrough = new WalkthroughProgress(context.globalState);
   context.subscriptions.push(walkthrough);
 
+  // Run: the server's bundle loaded with V8's code cache kept between starts (server/src/lsp/launch.ts);
+  // debug: the bundle itself, compiled afresh, so the inspector sees it as it is.
+  const launcher = context.asAbsolutePath('dist/serverLauncher.js');
   const server = context.asAbsolutePath('dist/server.js');
   const serverOptions: lc.ServerOptions = {
-    run: { module: server, transport: lc.TransportKind.ipc },
+    run: { module: launcher, transport: lc.TransportKind.ipc },
     debug: { module: server, transport: lc.TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: lc.LanguageClientOptions = {

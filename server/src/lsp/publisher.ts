@@ -65,10 +65,15 @@ export class DiagnosticsPublisher {
     const doc = this.open.get(uri);
     // The version only when the findings were computed from the open document's current text.
     const current = doc !== undefined && lines !== undefined && doc.text.getText() === lines.text;
-    this.sendFindings(entry, uri, current ? doc.version : -1, lines ? findingsOf(entry, file) : [], lines, {
-      revision: model?.revision,
-      canWaive: model !== undefined,
-    });
+    this.sendFindings(
+      entry,
+      uri,
+      current ? doc.version : -1,
+      lines ? findingsOf(entry, file) : [],
+      lines,
+      { revision: model?.revision, canWaive: model !== undefined },
+      file,
+    );
     // Quick fixes must not edit shared history; git is asked only in a trusted workspace, and only
     // when a code action reads the answer: not on every keystroke (it stats every revision file).
     const published = this.published.get(uri);
@@ -103,10 +108,12 @@ export class DiagnosticsPublisher {
     findings: Finding[],
     lines: LineIndex | undefined,
     extra: Pick<Published, 'revision' | 'canWaive'>,
+    /** The file `uri` names, when the caller knows it (the index publishes 1,000 at start: no URL parsing). */
+    file: string | undefined = uriToPath(uri),
   ): void {
     if (lines) this.published.set(uri, { uri, version, findings, lines, ...extra });
     else this.published.delete(uri);
-    const model = entry.model.byPath.get(uriToPath(uri) ?? '');
+    const model = entry.model.byPath.get(file ?? '');
     const print = `${version}\n${fingerprint(findings)}\n${this.tracedLocks.stamp(model?.path)}`;
     if (this.prints.get(uri) === print) return;
     if (findings.length === 0 && !this.prints.has(uri)) return; // nothing shown, nothing to clear

@@ -23,14 +23,15 @@ export class ServerStatus {
     this.lastValidation = { at: new Date(), ms };
   }
 
-  /** Marks the index build as running or done and tells the client. */
-  setIndexing(indexing: boolean): void {
+  /** Marks the index build as running or done and tells the client; resolves once it is written. */
+  setIndexing(indexing: boolean): Promise<void> {
     this.indexing = indexing;
-    this.send();
+    return this.send();
   }
 
-  send(): void {
-    void this.connection.sendNotification(StatusNotification, this.params());
+  /** Resolves once the notification is written (after every message sent before it), never rejects. */
+  send(): Promise<void> {
+    return this.connection.sendNotification(StatusNotification, this.params()).catch(() => undefined);
   }
 
   params(): StatusParams {

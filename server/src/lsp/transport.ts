@@ -9,19 +9,19 @@
 //  - a header that cannot be read (no Content-Length, a value that is not a number, a line without
 //    ':'): the stream cannot be resynchronised, so the server logs why (window/logMessage and
 //    stderr) and exits with code 1, which an editor sees as a crash and may answer with a restart.
-import { Writable } from 'node:stream';
 import { format } from 'node:util';
 import {
+  AbstractMessageWriter,
   createConnection,
   LogMessageNotification,
   MessageType,
   ProposedFeatures,
   StreamMessageReader,
-  StreamMessageWriter,
   type Connection,
   type DataCallback,
   type Disposable,
   type Message,
+  type MessageWriter,
 } from 'vscode-languageserver/node';
 
 /** The reader's errors after which the byte stream cannot be split into messages any more. */
@@ -52,7 +52,7 @@ export function createStdioConnection(
 ): Connection {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const reader = new StdinReader(input);
-  const writer = new StreamMessageWriter(new OneWritePerMessage(output));
+  const writer = new BatchedMessageWriter(output);
   const connection = createConnection(ProposedFeatures.all, reader, writer);
   let corrupt = false;
   let notJson = 0;
@@ -93,33 +93,60 @@ export function createStdioConnection(
 }
 
 /**
- * Hands each message to stdout in one write. vscode-jsonrpc writes a message's header and its body
- * apart, and waits for the first write to finish before the second: on a pipe (stdout to an
- * editor) that is two system calls and a turn of the event loop per message, measured as
- * 0.35–0.5 ms of every keystroke's publication. The header is held until its body comes.
+ * Writes the messages of one turn of the event loop to stdout together, each framed as
+ * vscode-jsonrpc frames it (`Content-Length: N` and the UTF-8 JSON body). vscode-jsonrpc's own
+ * stream writer writes a message's header and body apart and each message in a turn of its own:
+ * a keystroke's publication then cost two system calls and a turn (0.35–0.5 ms), and the 1,000
+ * publications of a workspace's first index 1,000 turns and 2,000 calls after the index was built.
+ * Messages keep their order (they are framed when sent); each one's promise settles when its write does.
  */
-class OneWritePerMessage extends Writable {
-  private header: Buffer | undefined;
+class BatchedMessageWriter extends AbstractMessageWriter implements MessageWriter {
+  private pending: Buffer[] = [];
+  private settles: Array<(error?: Error | null) => void> = [];
+  private scheduled = false;
+  private errors = 0;
 
   constructor(private readonly output: NodeJS.WritableStream) {
     super();
-    output.on('error', (error: Error) => this.destroy(error));
-    output.on('close', () => this.destroy());
+    output.on('error', (error: Error) => this.fireError(error));
+    output.on('close', () => this.fireClose());
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    if (this.header === undefined && chunk.subarray(0, HEADER.length).equals(HEADER)) {
-      this.header = chunk;
-      done();
-      return;
+  write(message: Message): Promise<void> {
+    let body: Buffer;
+    try {
+      body = Buffer.from(JSON.stringify(message), 'utf8');
+    } catch (error) {
+      this.fireError(error, message, ++this.errors);
+      return Promise.reject(error as Error);
     }
-    const data = this.header ? Buffer.concat([this.header, chunk]) : chunk;
-    this.header = undefined;
-    this.output.write(data, (error?: Error | null) => done(error));
+    this.pending.push(Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, 'ascii'), body);
+    const written = new Promise<void>((resolve, reject) =>
+      this.settles.push((error) => (error ? reject(error) : resolve())),
+    );
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return written;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const data = Buffer.concat(this.pending);
+    const settles = this.settles;
+    this.pending = [];
+    this.settles = [];
+    this.output.write(data, (error?: Error | null) => {
+      if (error) this.fireError(error, undefined, ++this.errors);
+      for (const settle of settles) settle(error);
+    });
+  }
+
+  end(): void {
+    // stdout stays open: the process ends it as it exits
   }
 }
-
-const HEADER = Buffer.from('Content-Length:', 'ascii');
 
 /** stdout carries the protocol: console output (ours or a dependency's) goes to the client's log instead. */
 function routeConsole(connection: Connection): void {

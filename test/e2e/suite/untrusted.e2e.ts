@@ -264,7 +264,7 @@ describe('untrusted workspace (restricted mode)', function () {
   it('started none of python, alembic, docker, initdb, pg_ctl, postgres or git, from the extension host or the language server', () => {
     watch.stop();
     const all = [...watch.seen.values()];
-    const server = all.find((p) => p.argv.some((a) => a.endsWith(path.join('dist', 'server.js'))));
+    const server = all.find((p) => p.argv.some((a) => a.endsWith(path.join('dist', 'serverLauncher.js'))));
     // The watch sees the extension host's children: the language server is one of them.
     assert.ok(
       server,
