@@ -388,6 +388,72 @@ describe('analysis cache (#16)', function () {
     for (const file of models) assert.ok(fs.statSync(file).size > 100, `${file} rewritten`);
   });
 
+  it('stays correct with a damaged pack: its findings unreadable, its table of offsets wrong, or the file cut short', async () => {
+    const dir = tempDir();
+    writeSyntheticHistory(dir, 40);
+    const cacheDir = path.join(dir, '.schema-warden-cache');
+    const newest = path.join(dir, 'alembic', 'versions', 'r00039_step_39.py');
+    const original = fs.readFileSync(newest, 'utf8');
+    /** The pack's header, and its payload as pack.ts writes it (one blob, a table of offsets). */
+    const readPackFile = (file: string) => {
+      const data = fs.readFileSync(file);
+      const headerEnd = data.indexOf(10);
+      const payload = data.subarray(data.indexOf(10, headerEnd + 1) + 1);
+      const pack = v8.deserialize(payload) as { ids: string[]; ends: number[]; blob: Uint8Array };
+      return { header: data.subarray(0, headerEnd).toString('utf8'), pack };
+    };
+    /** Writes a pack with a valid header and checksum: only its contents are damaged. */
+    const writePackFile = (file: string, header: string, pack: unknown): void => {
+      const payload = v8.serialize(pack);
+      const sum = crypto.createHash('sha256').update(payload).digest('hex');
+      fs.writeFileSync(file, Buffer.concat([Buffer.from(`${header}\n${sum}\n`), payload]));
+    };
+    const damages: Record<string, (file: string) => void> = {
+      'every findings set in it unreadable': (file) => {
+        const { header, pack } = readPackFile(file);
+        const blob = Buffer.from(pack.blob);
+        let start = 0;
+        pack.ids.forEach((id, i) => {
+          if (id.startsWith('findings:')) blob.fill(0, start, pack.ends[i]);
+          start = pack.ends[i];
+        });
+        assert.ok(
+          pack.ids.some((id) => id.startsWith('findings:')),
+          'the pack holds findings',
+        );
+        writePackFile(file, header, { ...pack, blob });
+      },
+      'its table of offsets past the end of its blob': (file) => {
+        const { header, pack } = readPackFile(file);
+        writePackFile(file, header, { ...pack, ends: pack.ends.map((end) => end * 2 + 1) });
+      },
+      'the file cut short': (file) => fs.truncateSync(file, Math.floor(fs.statSync(file).size / 3)),
+    };
+    let n = 0;
+    for (const [damage, apply] of Object.entries(damages)) {
+      fs.writeFileSync(newest, original);
+      await lint(dir);
+      await lint(dir); // the pack holds what this history's runs use
+      const [pack] = entryFiles(cacheDir, 'pack');
+      assert.ok(pack, 'a pack was written');
+      apply(pack);
+      // One revision edited too, as between two runs while writing a new revision.
+      fs.writeFileSync(newest, `${original}\n# edit ${n++}\n`);
+      const cold = await lint(dir, '--no-cache');
+      const warm = await lint(dir);
+      assert.equal(warm.stdout, cold.stdout, `${damage}: the report`);
+      assert.equal(warm.stderr, cold.stderr, `${damage}: nothing is said`);
+      assert.equal(warm.code, cold.code, `${damage}: the exit code`);
+      // The damaged pack was replaced: the next run reads it whole, with the same report.
+      const cache = new AnalysisCache({ version: VERSION });
+      const project = (await loadProjects([dir], dir, { cache })).projects[0];
+      lintProject(project, { revisionFindings: cache });
+      assert.equal(cache.stats.modelsBuilt, 0, `${damage}: nothing parsed after the pack was rewritten`);
+      assert.equal(cache.stats.findingsRun, 0, `${damage}: nothing checked again`);
+      assert.equal((await lint(dir)).stdout, cold.stdout, `${damage}: the run after`);
+    }
+  });
+
   it('parses a revision again when its model entry is damaged but its index entry is whole, once the model is read', async function () {
     if (!fs.existsSync(CLI)) this.skip(); // a process of its own: the parsers are not loaded when the damage is found
     const demo = copyDemo();
