@@ -79,6 +79,18 @@ interface ProjectKeys {
   laterValidations?: Map<string, string>;
   /** Per tier and its rules: the part of their findings keys every revision shares. */
   tiers: Map<string, string>;
+  /** Per list of rules given (lint.ts passes the same list for every revision): how it splits. */
+  ruleSplits: WeakMap<readonly Rule[], RuleSplit>;
+}
+
+/** The rules of one lint split by what their findings are keyed by, made once per list of rules. */
+interface RuleSplit {
+  /** The rules not turned off, in the order given (the order findings are returned in). */
+  active: readonly Rule[];
+  /** Per tier with rules: its rules and the shared part of its findings keys (shortened). */
+  tiers: Array<{ tier: RuleInputs; rules: readonly Rule[]; key: string }>;
+  /** Rules whose findings are never kept. */
+  always: readonly Rule[];
 }
 
 /**
@@ -324,15 +336,9 @@ export class AnalysisCache implements RevisionFindingsCache {
     isEnabled: (id: string) => boolean,
     run: (rules: readonly Rule[]) => Finding[],
   ): Finding[] {
-    const active = rules.filter((r) => effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off');
     const keys = this.projectKeys(project, isEnabled);
-    const tiers: Record<RuleInputs, Rule[]> = { revision: [], ancestors: [], laterValidations: [] };
-    const always: Rule[] = [];
-    for (const rule of active) {
-      const inputs = RULE_INPUTS[rule.meta.id] as RuleInputs | undefined;
-      if (inputs) tiers[inputs].push(rule);
-      else always.push(rule);
-    }
+    const split = this.ruleSplit(keys, project, rules);
+    const always = [...split.always];
     const byRule = new Map<string, Finding[]>();
     const add = (findings: readonly Finding[]): void => {
       for (const finding of findings) {
@@ -341,9 +347,7 @@ export class AnalysisCache implements RevisionFindingsCache {
         else byRule.set(finding.ruleId, [finding]);
       }
     };
-    for (const tier of ['revision', 'ancestors', 'laterValidations'] as const) {
-      const tierRules = tiers[tier];
-      if (tierRules.length === 0) continue;
+    for (const { tier, rules: tierRules, key: tierKey } of split.tiers) {
       const base =
         tier === 'revision'
           ? this.modelKeyOf(migration)
@@ -355,7 +359,7 @@ export class AnalysisCache implements RevisionFindingsCache {
         continue;
       }
       // The tier's part shortened, the revision's part whole (SW602's is itself two joined).
-      const key = this.tierKey(keys, tier, tierRules).slice(0, 32) + base;
+      const key = tierKey + base;
       const stored = readFindings(keys.store, key);
       if (stored) {
         this.stats.findingsRead++;
@@ -370,7 +374,7 @@ export class AnalysisCache implements RevisionFindingsCache {
       if (data) this.later(() => keys.store.put('findings', key, data));
     }
     if (always.length) add(run(always));
-    return active.flatMap((r) => byRule.get(r.meta.id) ?? []);
+    return split.active.flatMap((r) => byRule.get(r.meta.id) ?? []);
   }
 
   /**
@@ -497,6 +501,7 @@ export class AnalysisCache implements RevisionFindingsCache {
       settings,
       chain: chainKeys(project, (m) => this.modelKeyOf(m)),
       tiers: new Map(),
+      ruleSplits: new WeakMap(),
     };
     this.projects.set(project, keys);
     if (this.settings.schemas) this.seed(project, keys);
@@ -531,6 +536,29 @@ export class AnalysisCache implements RevisionFindingsCache {
     }
     const later = migration.revision ? keys.laterValidations.get(migration.revision) : undefined;
     return later === undefined ? undefined : joinKeys(chain, later);
+  }
+
+  /**
+   * How a list of rules splits into tiers, made once per list: per revision this was a filter over
+   * every rule and a key built from their ids, thousands of times in a warm run.
+   */
+  private ruleSplit(keys: ProjectKeys, project: ProjectModel, rules: readonly Rule[]): RuleSplit {
+    let split = keys.ruleSplits.get(rules);
+    if (split) return split;
+    const active = rules.filter((r) => effectiveSeverity(project.config, r.meta.id, r.meta.severity) !== 'off');
+    const byTier: Record<RuleInputs, Rule[]> = { revision: [], ancestors: [], laterValidations: [] };
+    const always: Rule[] = [];
+    for (const rule of active) {
+      const inputs = RULE_INPUTS[rule.meta.id] as RuleInputs | undefined;
+      if (inputs) byTier[inputs].push(rule);
+      else always.push(rule);
+    }
+    const tiers = (['revision', 'ancestors', 'laterValidations'] as const)
+      .filter((tier) => byTier[tier].length > 0)
+      .map((tier) => ({ tier, rules: byTier[tier], key: this.tierKey(keys, tier, byTier[tier]).slice(0, 32) }));
+    split = { active, tiers, always };
+    keys.ruleSplits.set(rules, split);
+    return split;
   }
 
   private tierKey(keys: ProjectKeys, tier: string, rules: readonly Rule[]): string {
